@@ -1,0 +1,222 @@
+"""TabularEncoder: the one way raw columns become model inputs.
+
+Numeric and binary features are standardized (``(x - center) / scale``, missing -> 0) and
+get a missing indicator; categorical features become integer codes with two reserved
+levels, ``0 = missing`` and ``1 = unseen``, then one code per training level
+(``2 + position in FeatureSpec.categories``). The encoding is invertible: every encoded
+column maps back to a named feature and to raw units (:meth:`TabularEncoder.dense_columns`,
+:meth:`TabularEncoder.to_raw`).
+
+Models read an :class:`EncodedData` (numeric, missing, codes) directly (NAM, rule nets) or
+the dense matrix of :meth:`TabularEncoder.dense` (MLP, prototype encoders, scikit-learn
+baselines).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .schema import FeatureSchema, infer_schema
+from .validation import check_frame, check_predict_frame
+
+__all__ = ["TabularEncoder", "EncodedData", "UnseenCategoryWarning", "MISSING_CODE", "UNSEEN_CODE"]
+
+MISSING_CODE = 0
+UNSEEN_CODE = 1
+N_RESERVED = 2
+
+
+class UnseenCategoryWarning(UserWarning):
+    """A categorical value not seen in training; it is scored as the feature's 'unseen' level."""
+
+
+@dataclass
+class EncodedData:
+    """Encoded rows: ``numeric`` (n, n_num) float32 standardized with missing -> 0,
+    ``missing`` (n, n_num) float32 indicator, ``codes`` (n, n_cat) int64 category codes."""
+
+    numeric: np.ndarray
+    missing: np.ndarray
+    codes: np.ndarray
+
+    def __len__(self) -> int:
+        return self.numeric.shape[0]
+
+    def take(self, idx) -> EncodedData:
+        return EncodedData(self.numeric[idx], self.missing[idx], self.codes[idx])
+
+
+class TabularEncoder:
+    """Schema-driven encoder from a raw DataFrame to model inputs.
+
+    Parameters
+    ----------
+    categorical : list of str, optional
+        Numeric columns to treat as categorical.
+    monotone : dict, optional
+        ``{column: +1 | -1}`` recorded in the schema for models that honour it.
+
+    Attributes
+    ----------
+    schema_ : FeatureSchema
+    center_, scale_ : ndarray of shape (n_numeric,)
+        Standardization of the numeric features (mean and std of the training values;
+        a constant feature gets scale 1).
+    cat_sizes_ : list of int
+        Number of codes per categorical feature (levels + 2 reserved).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"age": [20.0, 30.0, None], "home": ["rent", "own", "rent"]})
+    >>> enc = TabularEncoder().fit(X)
+    >>> e = enc.transform(X)
+    >>> e.codes[:, 0].tolist()        # rent is the most frequent level -> code 2
+    [2, 3, 2]
+    >>> e.missing[:, 0].tolist()
+    [0.0, 0.0, 1.0]
+    """
+
+    def __init__(self, categorical: list[str] | None = None, monotone: dict | None = None):
+        self.categorical = categorical
+        self.monotone = monotone
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, schema: FeatureSchema | None = None) -> TabularEncoder:
+        df = check_frame(X)
+        self.schema_ = schema if schema is not None else infer_schema(df, self.categorical, self.monotone)
+        self._init_from_schema()
+        return self
+
+    def _init_from_schema(self) -> None:
+        num = self.schema_.numeric
+        self.numeric_names_ = [f.name for f in num]
+        self.categorical_names_ = [f.name for f in self.schema_.categorical]
+        self.center_ = np.array([f.mean if f.mean is not None else 0.0 for f in num], dtype=np.float64)
+        scale = np.array([f.std if f.std else 1.0 for f in num], dtype=np.float64)
+        self.scale_ = np.where(scale > 1e-12, scale, 1.0)
+        self.cat_sizes_ = [len(f.categories) + N_RESERVED for f in self.schema_.categorical]
+        self._levels = {f.name: f.categories for f in self.schema_.categorical}
+
+    # ------------------------------------------------------------------ transform
+    def transform(self, X, validate: bool = True) -> EncodedData:
+        """Encode rows (columns matched by name). Unseen categories get code 1 with a warning."""
+        df = check_predict_frame(X, self.schema_) if validate else X
+        n = len(df)
+        if self.numeric_names_:
+            raw = np.column_stack([df[c].to_numpy(dtype=np.float64) for c in self.numeric_names_])
+        else:
+            raw = np.zeros((n, 0))
+        miss = np.isnan(raw)
+        z = (np.where(miss, 0.0, raw) - self.center_) / self.scale_
+        z[miss] = 0.0
+        codes = np.zeros((n, len(self.categorical_names_)), dtype=np.int64)
+        for j, name in enumerate(self.categorical_names_):
+            codes[:, j] = self._codes(name, df[name])
+        return EncodedData(z.astype(np.float32), miss.astype(np.float32), codes)
+
+    def _codes(self, name: str, s: pd.Series) -> np.ndarray:
+        levels = self._levels[name]
+        isna = s.isna().to_numpy()
+        cat = pd.Categorical(s.astype(object).where(~isna, None), categories=pd.Index(levels, dtype=object))
+        pos = np.asarray(cat.codes, dtype=np.int64)
+        unseen = (pos < 0) & ~isna
+        if unseen.any():
+            vals = list(pd.unique(s[unseen].astype(str)))
+            warnings.warn(
+                f"Column {name!r}: {len(vals)} categor{'y' if len(vals) == 1 else 'ies'} not seen in "
+                f"training {vals[:5]} ({int(unseen.sum())} rows) scored as the 'unseen' level; "
+                "refit with these levels to learn them.",
+                UnseenCategoryWarning,
+                stacklevel=4,
+            )
+        return np.where(isna, MISSING_CODE, np.where(unseen, UNSEEN_CODE, pos + N_RESERVED))
+
+    def fit_transform(self, X) -> EncodedData:
+        return self.fit(X).transform(X)
+
+    # ------------------------------------------------------------------ dense view
+    def dense_columns(self) -> list[dict]:
+        """What each column of :meth:`dense` means: ``{"feature", "kind", "level"}`` with kind
+        ``numeric`` (standardized), ``missing_indicator`` or ``onehot``."""
+        cols = [{"feature": n, "kind": "numeric", "level": None} for n in self.numeric_names_]
+        for f in self.schema_.numeric:
+            if f.has_missing:
+                cols.append({"feature": f.name, "kind": "missing_indicator", "level": None})
+        for f in self.schema_.categorical:
+            if f.has_missing:
+                cols.append({"feature": f.name, "kind": "onehot", "level": None})
+            cols.extend({"feature": f.name, "kind": "onehot", "level": lv} for lv in f.categories)
+        return cols
+
+    def dense(self, enc: EncodedData, raw_numeric: bool = False) -> np.ndarray:
+        """A float32 matrix: numeric columns, missing indicators of features that had missing
+        values in training, and one-hot category columns (missing level where seen; an unseen
+        level is all zeros). ``raw_numeric=True`` keeps numeric values in raw units with NaN
+        for missing (for tree models whose thresholds must read in raw units)."""
+        parts = [self.to_raw(enc.numeric, enc.missing) if raw_numeric else enc.numeric]
+        has_miss = [i for i, f in enumerate(self.schema_.numeric) if f.has_missing]
+        parts.append(enc.missing[:, has_miss])
+        for j, f in enumerate(self.schema_.categorical):
+            codes = enc.codes[:, j]
+            first = MISSING_CODE if f.has_missing else N_RESERVED
+            lv = np.arange(first, len(f.categories) + N_RESERVED)
+            lv = lv[lv != UNSEEN_CODE]
+            parts.append((codes[:, None] == lv[None, :]).astype(np.float32))
+        dtype = np.float64 if raw_numeric else np.float32
+        return np.concatenate([p.astype(dtype) for p in parts], axis=1)
+
+    @property
+    def n_dense_(self) -> int:
+        return len(self.dense_columns())
+
+    def dense_feature_index(self) -> np.ndarray:
+        """For each dense column, the index of its raw feature in ``schema_.names``."""
+        pos = {n: i for i, n in enumerate(self.schema_.names)}
+        return np.array([pos[c["feature"]] for c in self.dense_columns()], dtype=np.int64)
+
+    # ------------------------------------------------------------------ inverse
+    def to_raw(self, numeric: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
+        """Standardized numeric values back to raw units (NaN where ``missing``)."""
+        raw = np.asarray(numeric, dtype=np.float64) * self.scale_ + self.center_
+        if missing is not None:
+            raw = np.where(np.asarray(missing) > 0.5, np.nan, raw)
+        return raw
+
+    def from_raw(self, name: str, values) -> np.ndarray:
+        """Raw values of numeric feature ``name`` to standardized units."""
+        j = self.numeric_names_.index(name)
+        return (np.asarray(values, dtype=np.float64) - self.center_[j]) / self.scale_[j]
+
+    def level_of(self, name: str, code: int):
+        """The raw category value behind code ``code`` (``None`` for missing, ``'<unseen>'``)."""
+        if code == MISSING_CODE:
+            return None
+        if code == UNSEEN_CODE:
+            return "<unseen>"
+        return self._levels[name][code - N_RESERVED]
+
+    def inverse_transform(self, enc: EncodedData) -> pd.DataFrame:
+        """Encoded rows back to a raw DataFrame (unseen categories come back as ``'<unseen>'``)."""
+        out = {}
+        raw = self.to_raw(enc.numeric, enc.missing)
+        for j, n in enumerate(self.numeric_names_):
+            out[n] = raw[:, j]
+        for j, n in enumerate(self.categorical_names_):
+            out[n] = pd.Series([self.level_of(n, int(c)) for c in enc.codes[:, j]], dtype=object)
+        return pd.DataFrame(out)[self.schema_.names]
+
+    # ------------------------------------------------------------------ state
+    def to_dict(self) -> dict:
+        return {"categorical": self.categorical, "monotone": self.monotone, "schema": self.schema_.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TabularEncoder:
+        enc = cls(categorical=d.get("categorical"), monotone=d.get("monotone"))
+        enc.schema_ = FeatureSchema.from_dict(d["schema"])
+        enc._init_from_schema()
+        return enc

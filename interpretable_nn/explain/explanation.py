@@ -1,0 +1,163 @@
+"""The library's one explanation type.
+
+Every model's ``explain(X)`` returns an :class:`Explanation`: one attribution per row and
+original feature, a base value per row, and the check that goes with it (for additive
+models the additivity gap, for gradient methods the completeness gap), in the spirit of
+captum returning its convergence delta beside the attribution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Explanation"]
+
+
+@dataclass
+class Explanation:
+    """Per-row, per-feature attributions of a model's decision function.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, n_terms)
+        Contribution of each term (an original feature, or an interaction ``"A x B"``)
+        to the model output of each row.
+    base_values : ndarray of shape (n_rows,)
+        The model output when no term contributes (the mean prediction for centred
+        additive models; the baseline's output for gradient methods).
+    feature_names : list of str
+        One name per column of ``values``.
+    data : DataFrame or None
+        The explained rows in raw units (same order as ``values``).
+    output : str
+        What is being explained: ``"log-odds"`` (classifiers' decision function) or
+        ``"raw"`` (regression output).
+    method : str
+        How the values were computed (``"exact-additive"``, ``"integrated-gradients"``,
+        ``"rules"``, ``"shap"``, ...).
+    check : dict
+        The figure that says how far to trust the values, e.g. ``{"additivity_gap": 3e-7}``:
+        the largest ``|base_values + values.sum(1) - model output|`` over the rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e = Explanation(values=np.array([[1.0, -0.5]]), base_values=np.array([0.2]),
+    ...                 feature_names=["a", "b"])
+    >>> float(e.output_values()[0])
+    0.7
+    >>> e.to_frame().columns.tolist()
+    ['a', 'b']
+    """
+
+    values: np.ndarray
+    base_values: np.ndarray
+    feature_names: list[str]
+    data: pd.DataFrame | None = None
+    output: str = "log-odds"
+    method: str = ""
+    check: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.values = np.asarray(self.values, dtype=float)
+        if self.values.ndim != 2:
+            raise ValueError(f"Explanation values must be 2-D (rows, terms); got shape {self.values.shape}.")
+        self.base_values = np.broadcast_to(
+            np.asarray(self.base_values, dtype=float), (self.values.shape[0],)
+        ).copy()
+        self.feature_names = [str(f) for f in self.feature_names]
+        if len(self.feature_names) != self.values.shape[1]:
+            raise ValueError(
+                f"Explanation has {self.values.shape[1]} value columns but "
+                f"{len(self.feature_names)} feature names."
+            )
+
+    # ------------------------------------------------------------------ access
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def __getitem__(self, rows) -> Explanation:
+        """Rows of the explanation (an int, slice, mask or index array)."""
+        idx = np.arange(len(self))[rows]
+        idx = np.atleast_1d(idx)
+        return Explanation(
+            values=self.values[idx],
+            base_values=self.base_values[idx],
+            feature_names=list(self.feature_names),
+            data=None if self.data is None else self.data.iloc[idx],
+            output=self.output,
+            method=self.method,
+            check=dict(self.check),
+        )
+
+    def output_values(self) -> np.ndarray:
+        """``base_values + values.sum(1)``: the model output the explanation accounts for."""
+        return self.base_values + self.values.sum(axis=1)
+
+    def to_frame(self, long: bool = False) -> pd.DataFrame:
+        """Values as a DataFrame: one column per term (wide), or one row per (row, term)
+        with the raw feature value beside it (``long=True``)."""
+        index = self.data.index if self.data is not None else pd.RangeIndex(len(self))
+        wide = pd.DataFrame(self.values, columns=self.feature_names, index=index)
+        if not long:
+            return wide
+        out = wide.reset_index(names="row").melt(id_vars="row", var_name="feature", value_name="contribution")
+        if self.data is not None:
+            raw = self.data.reset_index(drop=True)
+            pos = np.repeat(np.arange(len(self))[None, :], len(self.feature_names), axis=0).ravel()
+            out["value"] = [
+                raw.iloc[p][f] if f in raw.columns else None
+                for p, f in zip(pos, out["feature"])
+            ]
+        return out
+
+    def importance(self) -> pd.Series:
+        """Global importance: mean absolute contribution per term, largest first."""
+        return pd.Series(np.abs(self.values).mean(axis=0), index=self.feature_names).sort_values(
+            ascending=False
+        )
+
+    def check_additivity(self, model_output: np.ndarray) -> float:
+        """Largest ``|base + sum(values) - model_output|`` over the rows."""
+        model_output = np.asarray(model_output, dtype=float).reshape(-1)
+        return float(np.max(np.abs(self.output_values() - model_output))) if len(self) else 0.0
+
+    # ------------------------------------------------------------------ plots
+    def plot(self, row: int | None = None, max_features: int = 15, ax=None):
+        """Bar chart: the contributions of one row (``row=i``) or, by default, the global
+        mean absolute contribution per term. Returns the matplotlib Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 0.35 * min(max_features, len(self.feature_names)) + 1.2))
+        if row is None:
+            imp = self.importance().iloc[:max_features][::-1]
+            ax.barh(imp.index, imp.values, color="#4C72B0")
+            ax.set_xlabel(f"mean |contribution| ({self.output})")
+            ax.set_title("Global importance")
+        else:
+            vals = pd.Series(self.values[row], index=self.feature_names)
+            vals = vals.reindex(vals.abs().sort_values(ascending=False).index)[:max_features][::-1]
+            colors = ["#C44E52" if v > 0 else "#4C72B0" for v in vals.values]
+            labels = vals.index
+            if self.data is not None:
+                raw = self.data.iloc[row]
+                labels = [f"{f} = {raw[f]}" if f in raw.index else f for f in vals.index]
+            ax.barh(labels, vals.values, color=colors)
+            ax.axvline(0, color="black", lw=0.8)
+            ax.set_xlabel(f"contribution ({self.output})")
+            ax.set_title(
+                f"Row {row}: base {self.base_values[row]:.3f} -> output {self.output_values()[row]:.3f}"
+            )
+        ax.figure.tight_layout()
+        return ax
+
+    def __repr__(self) -> str:
+        return (
+            f"Explanation(rows={len(self)}, terms={len(self.feature_names)}, output={self.output!r}, "
+            f"method={self.method!r}, check={self.check})"
+        )

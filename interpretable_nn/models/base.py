@@ -1,0 +1,353 @@
+"""Base estimators: the scikit-learn contract, input validation, persistence hooks and the
+torch plumbing shared by every model.
+
+:class:`BaseModel`
+    ``__init__`` stores parameters only; ``fit`` validates (parameters, frame, target),
+    fits the :class:`~interpretable_nn.data.encoding.TabularEncoder` and sets the trailing-
+    underscore attributes; predictions start with ``check_is_fitted``; ``save``/``load``.
+:class:`TorchModel`
+    A model whose scoring function is an ``nn.Module`` trained by
+    :func:`interpretable_nn.training.engine.train`. Subclasses implement
+    ``_build_module()`` and ``_module_inputs(encoded)``; everything else (device, seeds,
+    chunked prediction, state for persistence) lives here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..data.encoding import EncodedData, TabularEncoder
+from ..data.schema import to_json_value
+from ..data.validation import check_frame, check_predict_frame, check_target
+from ..explain.explanation import Explanation
+from ..training.engine import TrainConfig, predict_batched, resolve_device, seed_everything, train
+
+__all__ = ["BaseModel", "TorchModel", "TRAINING_CONSTRAINTS"]
+
+#: parameter constraints shared by every torch model (scikit-learn's declarative style)
+TRAINING_CONSTRAINTS: dict[str, list] = {
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "patience": [Interval(Integral, 1, None, closed="left")],
+    "class_weight": [StrOptions({"balanced"}), dict, None],
+    "device": [str],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "categorical": [list, tuple, None],
+}
+
+
+class BaseModel(BaseEstimator):
+    """Validation, encoding and persistence shared by every estimator of the library.
+
+    Subclasses set ``_task`` to ``"classification"`` or ``"regression"`` and implement
+    ``_fit_encoded(enc, y)`` and ``_decision_encoded(enc) -> ndarray`` (log-odds of the
+    positive class (n,) for binary, (n, k) logits for multiclass, predictions for
+    regression).
+    """
+
+    _task: ClassVar[str] = "classification"
+    _parameter_constraints: ClassVar[dict] = {}
+
+    # fitted attributes (declared for readers and type checkers)
+    encoder_: TabularEncoder
+    n_features_in_: int
+    classes_: np.ndarray
+    fit_info_: dict
+
+    # ------------------------------------------------------------------ fit
+    def _validate_fit_input(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
+        self._validate_params()
+        df = check_frame(X)
+        yy, classes = check_target(y, len(df), self._task)
+        self._reset_fitted()
+        self.encoder_ = TabularEncoder(
+            categorical=list(getattr(self, "categorical", None) or []) or None,
+            monotone=getattr(self, "monotone", None),
+        ).fit(df)
+        self.n_features_in_ = df.shape[1]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.array(df.columns, dtype=object)
+        if classes is not None:
+            self.classes_ = classes
+        constant = [f.name for f in self.encoder_.schema_.numeric if f.min == f.max]
+        if constant:
+            warnings.warn(
+                f"Column(s) {constant} are constant in the training data; they carry no signal "
+                "and get a zero contribution.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return df, yy
+
+    def _reset_fitted(self) -> None:
+        """Drop the attributes of an earlier fit so a failed refit leaves nothing half-fitted."""
+        for k in list(vars(self)):
+            if k.endswith("_") and not k.startswith("__"):
+                delattr(self, k)
+
+    @property
+    def feature_names_(self) -> list[str]:
+        return self.encoder_.schema_.names
+
+    @property
+    def task_(self) -> str:
+        if self._task == "regression":
+            return "regression"
+        return "binary" if len(self.classes_) == 2 else "multiclass"
+
+    def _encode(self, X) -> tuple[pd.DataFrame, EncodedData]:
+        check_is_fitted(self, "encoder_")
+        df = check_predict_frame(X, self.encoder_.schema_)
+        return df, self.encoder_.transform(df, validate=False)
+
+    # ------------------------------------------------------------------ predict
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds of the positive class (binary, shape (n,)), class logits (multiclass,
+        (n, k)) or predictions (regression), computed in chunks of rows."""
+        _, enc = self._encode(X)
+        return self._decision_encoded(enc)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n, n_classes)."""
+        if self._task == "regression":
+            raise AttributeError("predict_proba is not available for a regressor.")
+        return self._proba_from_decision(self.decision_function(X))
+
+    @staticmethod
+    def _proba_from_decision(d: np.ndarray) -> np.ndarray:
+        if d.ndim == 1:
+            p = np.where(d >= 0, 1 / (1 + np.exp(-np.abs(d))), np.exp(-np.abs(d)) / (1 + np.exp(-np.abs(d))))
+            return np.column_stack([1 - p, p])
+        z = d - d.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        """Class labels (classifiers; threshold 0 on the log-odds) or predictions (regressors)."""
+        d = self.decision_function(X)
+        if self._task == "regression":
+            return d
+        idx = (d > 0).astype(int) if d.ndim == 1 else d.argmax(axis=1)
+        return self.classes_[idx]
+
+    # ------------------------------------------------------------------ explain
+    def explain(self, X) -> Explanation:  # pragma: no cover - each model overrides
+        raise NotImplementedError(f"{type(self).__name__} does not implement explain().")
+
+    def _output_name(self) -> str:
+        return "raw" if self._task == "regression" else "log-odds"
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> None:
+        """Save to directory ``path``: tensors in safetensors, the rest in JSON, with a
+        SHA-256 manifest (never pickle). Load with :func:`interpretable_nn.load_model`."""
+        from ..persistence import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a model saved with :meth:`save` (checksums verified)."""
+        from ..persistence import load_model
+
+        model = load_model(path)
+        if not isinstance(model, cls):
+            raise TypeError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}.")
+        return model
+
+    def _base_state(self) -> dict:
+        state: dict[str, Any] = {
+            "encoder": self.encoder_.to_dict(),
+            "n_features_in_": int(self.n_features_in_),
+            "fit_info_": getattr(self, "fit_info_", {}),
+        }
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
+        if hasattr(self, "classes_"):
+            state["classes_"] = [to_json_value(c) for c in self.classes_]
+        return state
+
+    def _set_base_state(self, state: dict) -> None:
+        self.encoder_ = TabularEncoder.from_dict(state["encoder"])
+        self.n_features_in_ = int(state["n_features_in_"])
+        self.fit_info_ = dict(state.get("fit_info_", {}))
+        if "feature_names_in_" in state:
+            self.feature_names_in_ = np.array(state["feature_names_in_"], dtype=object)
+        if "classes_" in state:
+            self.classes_ = np.array(state["classes_"])
+
+    def _get_state(self) -> tuple[dict, dict[str, torch.Tensor]]:
+        """(JSON-safe dict, named tensors) that :meth:`_set_state` restores."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be saved.")
+
+    def _set_state(self, state: dict, tensors: dict[str, torch.Tensor]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} cannot be loaded.")
+
+    def __getstate__(self):
+        # Pickling is allowed for in-process use (clone, joblib workers); files on disk use
+        # save()/load_model(), which never unpickle.
+        return super().__getstate__()
+
+
+class TorchModel(BaseModel):
+    """A model whose score is an ``nn.Module`` trained by the shared engine.
+
+    Subclasses implement
+
+    ``_build_module() -> nn.Module``
+        from parameters and fitted attributes (called at fit and at load time);
+    ``_module_inputs(enc: EncodedData) -> tuple[Tensor, ...]``
+        the module's CPU input tensors;
+
+    and may override ``_train_config()``, ``_extra_state()``/``_load_extra_state()``,
+    ``_after_fit(enc, y)`` (e.g. pruning, projection).
+    """
+
+    module_: torch.nn.Module
+    history_: pd.DataFrame
+
+    def _train_config(self, **overrides) -> TrainConfig:
+        cfg = TrainConfig(
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+            class_weight=getattr(self, "class_weight", None),
+            device=self.device,
+            random_state=self.random_state,
+            verbose=self.verbose,
+            description=type(self).__name__,
+        )
+        for k, v in overrides.items():
+            setattr(cfg, k, v)
+        return cfg
+
+    def _target_tensor(self, y: np.ndarray) -> torch.Tensor:
+        if self._task == "regression":
+            self.y_mean_ = float(np.mean(y))
+            self.y_scale_ = float(np.std(y)) or 1.0
+            return torch.as_tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
+        return torch.as_tensor(y, dtype=torch.int64)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit on a raw DataFrame (categoricals and NaN allowed) or a 2-D array."""
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            self._reset_fitted()  # never leave a half-fitted model behind
+            raise
+        finally:
+            self.__dict__.pop("_generator", None)
+
+    def _fit(self, X, y, sample_weight):
+        df, yy = self._validate_fit_input(X, y)
+        self._generator = seed_everything(self.random_state)
+        enc = self.encoder_.transform(df, validate=False)
+        self._prepare(enc, yy)
+        self.module_ = self._build_module()
+        sw = None
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=float).reshape(-1)
+            if len(sw) != len(yy) or not np.isfinite(sw).all() or (sw < 0).any():
+                raise ValueError("sample_weight must be finite, non-negative and have one value per row.")
+            sw = torch.as_tensor(sw, dtype=torch.float32)
+        result = train(
+            self.module_,
+            self._module_inputs(enc),
+            self._target_tensor(yy),
+            self.task_,
+            self._train_config(),
+            sample_weight=sw,
+            generator=self._generator,
+        )
+        self.history_ = result.history
+        self.fit_info_ = {
+            "device": result.device,
+            "fit_time": result.fit_time,
+            "n_epochs": result.n_epochs,
+            "best_epoch": result.best_epoch,
+            "stopped_early": result.stopped_early,
+            "best_val_loss": result.best_val_loss,
+        }
+        self._after_fit(enc, yy)
+        self.module_.to("cpu")
+        return self
+
+    # hooks ---------------------------------------------------------------
+    def _prepare(self, enc: EncodedData, y: np.ndarray) -> None:
+        """Fitted attributes the module needs before it is built (knots, baselines...)."""
+
+    def _after_fit(self, enc: EncodedData, y: np.ndarray) -> None:
+        """Work after training (pruning, projection, fine-tuning)."""
+
+    def _build_module(self) -> torch.nn.Module:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _module_inputs(self, enc: EncodedData) -> tuple[torch.Tensor, ...]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _extra_state(self) -> dict:
+        return {}
+
+    def _load_extra_state(self, state: dict) -> None:
+        pass
+
+    # prediction ------------------------------------------------------------
+    def _raw_output(self, enc: EncodedData) -> np.ndarray:
+        check_is_fitted(self, "module_")
+        out = predict_batched(self.module_, self._module_inputs(enc), device="cpu").numpy()
+        if self.task_ != "multiclass":
+            out = out.reshape(-1)
+        return out
+
+    def _decision_encoded(self, enc: EncodedData) -> np.ndarray:
+        out = self._raw_output(enc)
+        if self._task == "regression":
+            return out * self.y_scale_ + self.y_mean_
+        return out
+
+    def to(self, device: str) -> TorchModel:
+        """Move the fitted module (e.g. ``"cuda"`` for fast batch scoring)."""
+        self.module_.to(resolve_device(device))
+        return self
+
+    # persistence ------------------------------------------------------------
+    def _get_state(self):
+        state = self._base_state()
+        state["history_"] = self.history_.to_dict(orient="list") if hasattr(self, "history_") else None
+        if self._task == "regression":
+            state["y_mean_"], state["y_scale_"] = self.y_mean_, self.y_scale_
+        state["extra"] = self._extra_state()
+        tensors = {f"module.{k}": v.detach().cpu().contiguous() for k, v in self.module_.state_dict().items()}
+        return state, tensors
+
+    def _set_state(self, state, tensors):
+        self._set_base_state(state)
+        if state.get("history_") is not None:
+            self.history_ = pd.DataFrame(state["history_"])
+        if self._task == "regression":
+            self.y_mean_, self.y_scale_ = float(state["y_mean_"]), float(state["y_scale_"])
+        self._load_extra_state(state.get("extra", {}))
+        self.module_ = self._build_module()
+        sd = {k[len("module.") :]: v for k, v in tensors.items() if k.startswith("module.")}
+        missing, unexpected = self.module_.load_state_dict(sd, strict=False)
+        if missing or unexpected:
+            raise ValueError(
+                f"The saved tensors do not match {type(self).__name__}: missing {missing}, unexpected {unexpected}."
+            )
+        self.module_.eval()

@@ -1,0 +1,69 @@
+"""Model registry: one name per model family, used by the CLI and the study runner.
+
+``make_model("nam", random_state=0)`` builds an estimator that takes raw DataFrames.
+A new model joins by adding one entry to ``_REGISTRY`` (name -> (factory, description,
+needs)); the CLI and studies pick it up unchanged.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+
+import pandas as pd
+
+__all__ = ["make_model", "list_models", "register_model", "available_models"]
+
+_REGISTRY: dict[str, tuple[Callable, str, tuple[str, ...]]] = {}
+
+
+def register_model(name: str, factory: Callable, description: str, needs: tuple[str, ...] = ()) -> None:
+    """Add a model under ``name``; ``needs`` lists import names of optional packages."""
+    _REGISTRY[name] = (factory, description, tuple(needs))
+
+
+def _installed(needs: tuple[str, ...]) -> bool:
+    return all(importlib.util.find_spec(n) is not None for n in needs)
+
+
+def available_models() -> list[str]:
+    """Names whose optional dependencies are installed."""
+    return [k for k, (_, _, needs) in _REGISTRY.items() if _installed(needs)]
+
+
+def list_models() -> pd.DataFrame:
+    """Every registered model: name, description, whether it can be used here."""
+    return pd.DataFrame(
+        [{"name": k, "description": d, "available": _installed(n), "needs": ", ".join(n)}
+         for k, (_, d, n) in _REGISTRY.items()]
+    )
+
+
+def make_model(name: str, **params):
+    """A fresh estimator for a registry name, with ``params`` passed to its constructor."""
+    if name not in _REGISTRY:
+        raise ValueError(f"Unknown model {name!r}; registered: {sorted(_REGISTRY)}.")
+    factory, _, needs = _REGISTRY[name]
+    if not _installed(needs):
+        raise ImportError(
+            f"Model {name!r} needs {', '.join(needs)}; install it with: pip install 'interpretable-nn[baselines]'"
+        )
+    return factory(**params)
+
+
+def _mlp(**p):
+    from .baselines import MLPClassifier
+
+    return MLPClassifier(**p)
+
+
+def _logreg(**p):
+    from sklearn.linear_model import LogisticRegression
+
+    from .baselines import EncodedSklearnClassifier
+
+    return EncodedSklearnClassifier(LogisticRegression(max_iter=2000, **p))
+
+
+register_model("mlp", _mlp, "torch MLP (black-box baseline)")
+register_model("logreg", _logreg, "logistic regression on the library's encoding (scikit-learn)")

@@ -1,0 +1,1 @@
+"""Torch building blocks (feature nets, logic layers, prototype layers)."""
