@@ -1,0 +1,314 @@
+"""Tests of interpretable_nn.rules.export: every export reproduces the rule set's scores."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interpretable_nn.rules import Condition, Rule, RuleSet, export
+
+EVIL = 'a"; DROP TABLE x; --'
+
+
+def _ruleset() -> RuleSet:
+    rules = [
+        Rule((Condition("Income", "<=", 1200.0), Condition("Home", "==", "rent")), 0.83,
+             support=0.25, precision=0.7, name="low income | renters"),
+        Rule((Condition("Home", "!=", "rent", if_missing=True),), -0.1 - 0.2),
+        Rule((Condition("Age", ">", 40.5, if_missing=True), Condition("Income", "is_missing", False)),
+             1.25e-7),
+        Rule((Condition("Home", "in", ("own", "O'Neil")),), 1 / 3),
+        Rule((Condition(EVIL, "<=", -2.5), Condition("Code", "in", (1, 2.5))), -7.0),
+        Rule((Condition("Flag", "==", True), Condition("Age", "is_missing", True)), 0.1),
+        Rule((), 0.0625, name="always"),
+    ]
+    return RuleSet(rules, intercept=-0.25, classes=("good", "bad"),
+                   metadata={"source": "test", "fidelity": {"agreement": 1.0, "n_rows": 3}})
+
+
+def _frame(n: int = 60, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    income = rng.choice([800.0, 1200.0, 1500.0, np.nan], n)
+    age = rng.choice([20.0, 40.5, 41.0, np.nan], n)
+    home = rng.choice(np.array(["rent", "own", "O'Neil", "castle", None], dtype=object), n)
+    evil = rng.choice([-3.0, -2.5, 0.0, np.nan], n)
+    code = rng.choice([1.0, 2.5, 3.0, np.nan], n)
+    flag = pd.array(rng.choice([True, False, None], n), dtype="boolean")
+    return pd.DataFrame({"id": np.arange(n), "Income": income, "Age": age, "Home": home,
+                         EVIL: evil, "Code": code, "Flag": flag, "unused": "z"})
+
+
+def _sqlite(X: pd.DataFrame, table: str = "applicants") -> sqlite3.Connection:
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE x (v INTEGER)")
+    X.to_sql(table, con, index=False)
+    return con
+
+
+def _sympy_scores(rs: RuleSet, X: pd.DataFrame) -> np.ndarray:
+    f = sympy.lambdify(rs.sympy_symbols(), rs.to_sympy(), "numpy")
+    return np.broadcast_to(np.asarray(f(*rs.sympy_inputs(X)), dtype=float), (len(X),))
+
+
+# ---------------------------------------------------------------- text and markdown
+def test_to_text_lists_every_rule_exactly():
+    rs = _ruleset()
+    text = rs.to_text()
+    lines = text.splitlines()
+    assert "INTERCEPT -0.25 points" in lines
+    for rule in rs:
+        assert rule.to_text() in lines
+    assert "IF Income <= 1200 AND Home == 'rent' THEN +0.83 points" in lines
+    assert "+0.30000000000000004" not in text and "-0.30000000000000004 points" in text
+    assert f"`{EVIL}` <= -2.5" in text and "link logit" in text
+    assert "1 / (1 + exp(-score))" in text
+    assert "THEN +0.333 points" in rs.to_text(digits=3)
+
+
+def test_to_markdown_is_a_table_with_every_rule():
+    rs = _ruleset()
+    md = rs.to_markdown()
+    rows = [line for line in md.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == rs.n_rules
+    assert rows[0] == ("| 1 | `Income <= 1200` AND `Home == 'rent'` | +0.83 | 0.25 | 0.7 |")
+    assert all(row.count(" | ") == 4 for row in rows)  # no unescaped pipe breaks a row
+    assert "| 7 | always | +0.0625 |  |  |" in md
+    assert "**-0.25**" in md and "agreement = 1.0" in md
+    cell = export._md_cell("a`b|c")
+    assert cell == "``a`b\\|c``"
+
+
+# ---------------------------------------------------------------- JSON
+def test_json_round_trip_is_exact():
+    rs = _ruleset()
+    s = rs.to_json()
+    doc = json.loads(s)
+    assert doc["format"] == "interpretable_nn.ruleset" and doc["version"] == 1
+    back = RuleSet.from_json(s)
+    assert back == rs and back.metadata == rs.metadata
+    assert [r.weight for r in back] == [r.weight for r in rs]  # bit for bit
+    levels = back.rules[4].conditions[1].value
+    assert levels == (1, 2.5) and type(levels[0]) is int and isinstance(back.rules[3].conditions[0].value, tuple)
+    assert back.rules[5].conditions[0].value is True
+    assert back.classes == ("good", "bad")
+    X = _frame()
+    np.testing.assert_array_equal(back.decision_function(X), rs.decision_function(X))
+    assert RuleSet.from_json(s.encode()) == rs
+    assert RuleSet.from_json(back.to_json(indent=None)) == rs
+
+
+def _doc(**changes) -> dict:
+    doc = json.loads(_ruleset().to_json())
+    doc.update(changes)
+    return doc
+
+
+def _with_condition(**changes) -> dict:
+    doc = _doc()
+    doc["rules"][0]["conditions"][0].update(changes)
+    return doc
+
+
+TOO_MANY = ('{"format": "interpretable_nn.ruleset", "version": 1, "link": "logit", '
+            '"intercept": 0.0, "rules": [' + ",".join(['{"conditions": [], "weight": 0.0}']
+                                                     * 100_001) + "]}")
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (_doc(format="something.else"), "Not a rule set"),
+        (_doc(version=2), "newer"),
+        (_doc(version="1"), "version"),
+        (_doc(extra=1), "unknown keys"),
+        (_doc(link="probit"), "link"),
+        (_doc(intercept=1e301), "sensible size"),
+        (_doc(intercept=True), "number"),
+        (_doc(classes=["a", "b", "c"]), "at most 2"),
+        (_doc(feature_names=[1, 2]), "strings"),
+        (_with_condition(op="<"), "unknown op"),
+        (_with_condition(feature=7), "must be a string"),
+        (_with_condition(value=[1200.0]), "str, number or bool"),
+        (_with_condition(value={"a": 1}), "str, number or bool"),
+        (_with_condition(if_missing=0), "if_missing"),
+        (_ruleset().to_json().replace('"intercept": -0.25', '"intercept": -1e999'), "sensible"),
+        (_ruleset().to_json().replace('"value": 1200.0', '"value": 1' + "0" * 400), "sensible"),
+        (_ruleset().to_json().replace('"value": 1200.0', '"value": 1' + "0" * 5000), "digits"),
+        ('{"format": "interpretable_nn.ruleset", "version": 1, "link": "logit", '
+         '"intercept": NaN, "rules": []}', "NaN"),
+        ('{"format": "interpretable_nn.ruleset", "version": 1, "link": "logit", '
+         '"intercept": -Infinity, "rules": []}', "Infinity"),
+        ('{"format": "interpretable_nn.ruleset", "version": 1, "link": "logit", '
+         '"intercept": 0, "rules": [], "metadata": {"a": ' + "[" * 50 + "]" * 50 + "}}",
+         "nested"),
+        ("[" * 100_000 + "]" * 100_000, "nested"),
+        ("[]", "JSON object"),
+        ("{not json", "Expecting"),
+        (TOO_MANY, "at most 100000"),
+    ],
+)
+def test_from_json_rejects_bad_input(payload, message):
+    s = payload if isinstance(payload, str) else json.dumps(payload)
+    with pytest.raises(ValueError, match=message):
+        RuleSet.from_json(s)
+
+
+def test_from_json_rejects_nested_in_levels_and_bad_weights():
+    doc = _doc()
+    doc["rules"][3]["conditions"][0]["value"] = [["own"]]
+    with pytest.raises(ValueError, match="str, number or bool"):
+        RuleSet.from_json(json.dumps(doc))
+    doc = _doc()
+    doc["rules"][0]["weight"] = "0.83"
+    with pytest.raises(ValueError, match="weight"):
+        RuleSet.from_json(json.dumps(doc))
+
+
+# ---------------------------------------------------------------- SQL
+def test_sql_reproduces_scores_in_sqlite_and_is_injection_safe():
+    rs, X = _ruleset(), _frame()
+    con = _sqlite(X)
+    sql = rs.to_sql(table="applicants", id_column="id")
+    assert sql.count("SELECT") == 2 and ";" not in sql.replace(EVIL.replace('"', '""'), "")
+    rows = con.execute(sql).fetchall()
+    assert con.execute("SELECT count(*) FROM x").fetchone() == (0,)  # table x survived
+    out = pd.DataFrame(rows, columns=["id", "score", "decision", "probability"]).set_index("id")
+    out = out.loc[X["id"]]
+    score = rs.decision_function(X)
+    np.testing.assert_allclose(out["score"], score, rtol=0, atol=1e-9)
+    assert (out["score"].to_numpy() == score).all()  # in fact bit for bit
+    assert out["decision"].tolist() == rs.predict(X).tolist()
+    np.testing.assert_allclose(out["probability"], rs.predict_proba(X)[:, 1], rtol=1e-12)
+    assert len(set(np.round(score, 6))) > 5  # the data exercise many rules
+
+
+def test_sql_identity_link_quoting_and_dialects():
+    rs = RuleSet([Rule((Condition("it's", "==", "O'Neil"),), 2.0)], intercept=1.0,
+                 link="identity")
+    X = pd.DataFrame({"key": [1, 2, 3], "it's": ["O'Neil", "x", None]})
+    con = _sqlite(X, table='we"ird')
+    rows = con.execute(rs.to_sql(table='we"ird', id_column="key")).fetchall()
+    assert rows == [(1, 3.0, 3.0), (2, 1.0, 1.0), (3, 1.0, 1.0)]
+    ansi = rs.to_sql(table=("main", 'we"ird'), dialect="ansi")
+    assert '"main"."we""ird"' in ansi and "'O''Neil'" in ansi and "probability" not in ansi
+    assert "EXP(" in _ruleset().to_sql(dialect="ansi")
+    assert [r[0] for r in con.execute(rs.to_sql(table='we"ird', id_column=None))] == [3.0, 1.0, 1.0]
+    with pytest.raises(sqlite3.OperationalError, match="no such column"):
+        con.execute(RuleSet([Rule((Condition("absent", "==", "a"),), 1.0)]).to_sql('we"ird'))
+    with pytest.raises(ValueError, match="dialect"):
+        rs.to_sql(dialect="mysql")
+    with pytest.raises(ValueError, match="NUL"):
+        RuleSet([Rule((Condition("a\x00", "==", 1),), 1.0)]).to_sql()
+
+
+def test_sql_handles_extreme_scores_without_overflow():
+    rs = RuleSet([Rule((Condition("x", ">", 0.0),), 2000.0)], intercept=-1000.0)
+    con = _sqlite(pd.DataFrame({"id": [1, 2], "x": [1.0, -1.0]}))
+    assert con.execute(rs.to_sql()).fetchall() == [(1, 1000.0, 1, 1.0), (2, -1000.0, 0, 0.0)]
+
+
+# ---------------------------------------------------------------- SymPy
+def test_sympy_reproduces_scores_on_held_out_rows():
+    rs = _ruleset()
+    X = _frame(80, seed=7)
+    np.testing.assert_allclose(_sympy_scores(rs, X), rs.decision_function(X), rtol=0, atol=1e-9)
+    expr, codes = rs.to_sympy(return_codes=True)
+    assert isinstance(expr, sympy.Expr) and expr.has(sympy.Piecewise)
+    assert codes["Home"] == {"rent": 1, "own": 2, "O'Neil": 3} and "Income" not in codes
+    names = [s.name for s in rs.sympy_symbols()]
+    assert names[:2] == ["Income", "Income_missing"] and EVIL in names
+
+
+def test_sympy_missing_symbol_names_do_not_collide():
+    rs = RuleSet([Rule((Condition("a", "<=", 1.0),), 1.0),
+                  Rule((Condition("a_missing", ">", 0.5),), 2.0)])
+    names = [s.name for s in rs.sympy_symbols()]
+    assert len(set(names)) == 4 and names[1] == "a_missing_"
+    X = pd.DataFrame({"a": [0.0, np.nan, 2.0], "a_missing": [1.0, 0.0, np.nan]})
+    np.testing.assert_allclose(_sympy_scores(rs, X), rs.decision_function(X))
+
+
+def test_sympy_rejects_thresholds_mixed_with_string_levels():
+    rs = RuleSet([Rule((Condition("a", "<=", 1.0), Condition("a", "==", "x")), 1.0)])
+    with pytest.raises(ValueError, match="'a'"):
+        rs.to_sympy()
+
+
+# ---------------------------------------------------------------- Graphviz
+def test_graphviz_has_one_node_per_rule(tmp_path):
+    rs = _ruleset()
+    g = rs.to_graphviz()
+    src = g.source
+    for i, rule in enumerate(rs, start=1):
+        assert f"rule_{i} [label=" in src and f"rule_{i} -> score" in src
+        assert export.format_points(rule.weight) in src
+    assert "Income <= 1200" in src and "O\\'Neil" not in src and "'O\\\\'" not in src
+    assert src.count("->") == rs.n_rules
+    if shutil.which("dot"):
+        path = g.render(tmp_path / "ruleset", format="svg")
+        assert open(path).read().count("Rule ") >= rs.n_rules
+
+
+# ---------------------------------------------------------------- property test
+LEVELS = ["a", "b", "O'x", "zz"]
+
+
+@st.composite
+def _case(draw):
+    n = draw(st.integers(0, 12))
+    num = st.one_of(st.none(), st.sampled_from([-2.0, -0.5, 0.0, 0.5, 1.0, 3.25]),
+                    st.floats(-1e6, 1e6, allow_nan=False))
+    X = pd.DataFrame({
+        "id": np.arange(n),
+        "x": pd.array([draw(num) for _ in range(n)], dtype="Float64").astype(float),
+        "w e\"ird": pd.array([draw(num) for _ in range(n)], dtype="Float64").astype(float),
+        "c": pd.Series([draw(st.sampled_from([*LEVELS, "new", None])) for _ in range(n)],
+                       dtype=object),
+    })
+    threshold = st.sampled_from([-1.0, 0.0, 0.5, 2.0, 1e5])
+
+    def condition():
+        feature = draw(st.sampled_from(["x", "w e\"ird", "c"]))
+        missing = draw(st.booleans())
+        if draw(st.integers(0, 5)) == 0:
+            return Condition(feature, "is_missing", missing)
+        if feature == "c":
+            op = draw(st.sampled_from(["==", "!=", "in"]))
+            if op == "in":
+                return Condition(feature, op, tuple(draw(st.lists(st.sampled_from(LEVELS),
+                                                                  min_size=1, max_size=3))),
+                                 if_missing=missing)
+            return Condition(feature, op, draw(st.sampled_from(LEVELS)), if_missing=missing)
+        return Condition(feature, draw(st.sampled_from(["<=", ">"])), draw(threshold),
+                         if_missing=missing)
+
+    weight = st.floats(-20, 20, allow_nan=False, allow_subnormal=False)
+    rules = [Rule(tuple(condition() for _ in range(draw(st.integers(0, 3)))), draw(weight))
+             for _ in range(draw(st.integers(0, 6)))]
+    return RuleSet(rules, intercept=draw(weight)), X
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(_case())
+def test_exports_reproduce_random_rule_sets(case):
+    rs, X = case
+    score = rs.decision_function(X)
+    back = RuleSet.from_json(rs.to_json())
+    assert back == rs
+    np.testing.assert_array_equal(back.decision_function(X), score)
+    rows = _sqlite(X).execute(rs.to_sql()).fetchall()
+    sql = pd.DataFrame(rows, columns=["id", "score", "decision", "p"]).set_index("id")
+    sql = sql.reindex(X["id"])
+    np.testing.assert_allclose(sql["score"].to_numpy(dtype=float), score, rtol=0, atol=1e-9)
+    clear = np.abs(score) > 1e-9
+    assert (sql["decision"].to_numpy()[clear] == rs.predict(X)[clear]).all()
+    np.testing.assert_allclose(_sympy_scores(rs, X), score, rtol=0, atol=1e-9)
