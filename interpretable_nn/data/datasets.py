@@ -233,6 +233,7 @@ def make_additive(
             "inter_b": rng.uniform(-2, 2, n),
         }
     )
+    X["category"] = X["category"].astype(object)  # pandas 3 would infer its str dtype
     for k in range(n_features - 7):
         X[f"noise_{k}"] = rng.normal(0, 1, n)
     miss = rng.random(n) < missing_rate

@@ -122,8 +122,7 @@ class TabularEncoder:
     def _codes(self, name: str, s: pd.Series) -> np.ndarray:
         levels = self._levels[name]
         isna = s.isna().to_numpy()
-        cat = pd.Categorical(s.astype(object).where(~isna, None), categories=pd.Index(levels, dtype=object))
-        pos = np.asarray(cat.codes, dtype=np.int64)
+        pos = pd.Index(levels, dtype=object).get_indexer(s.astype(object).where(~isna, None)).astype(np.int64)
         unseen = (pos < 0) & ~isna
         if unseen.any():
             vals = list(pd.unique(s[unseen].astype(str)))

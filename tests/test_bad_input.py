@@ -1,0 +1,95 @@
+"""The foundation's bad-input table: every case gets a ValueError/TypeError that names the
+column or problem (never a torch stack trace, never a silent NaN), and a failed fit leaves
+nothing half-fitted."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+
+import interpretable_nn as inn
+
+
+def _X(n=40):
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"age": rng.normal(40, 5, n), "home": rng.choice(["rent", "own"], n).astype(object)})
+
+
+def _y(n=40):
+    return np.arange(n) % 2
+
+
+FIT_CASES = [
+    ("empty frame", lambda: (_X().iloc[:0], _y()[:0]), ValueError, "0 rows"),
+    ("no columns", lambda: (_X()[[]], _y()), ValueError, "no columns"),
+    ("one class", lambda: (_X(), np.zeros(40, int)), ValueError, "single class"),
+    ("NaN in y", lambda: (_X(), np.where(np.arange(40) == 3, np.nan, _y())), ValueError, "missing"),
+    ("inf in y", lambda: (_X(), np.where(np.arange(40) == 3, np.inf, _y())), ValueError, "infinite"),
+    ("y length", lambda: (_X(), _y()[:-1]), ValueError, "40 rows but y has 39"),
+    ("inf in column", lambda: (_X().assign(age=lambda d: d.age.where(d.index != 2, np.inf)), _y()), ValueError, "'age'.*infinite"),
+    ("string in numeric column", lambda: (_X().assign(age=lambda d: d.age.astype(object).where(d.index != 2, "abc")), _y()), ValueError, "'age'.*mixes numbers and strings"),
+    ("all-NaN column", lambda: (_X().assign(age=np.nan), _y()), ValueError, "'age'.*entirely missing"),
+    ("duplicated columns", lambda: (pd.concat([_X(), _X()[["age"]]], axis=1), _y()), ValueError, "duplicated column names \\['age'\\]"),
+    ("3-D array", lambda: (np.zeros((40, 8, 8)), _y()), ValueError, "2-D input"),
+    ("1-D array", lambda: (np.zeros(40), _y()), ValueError, "1-D"),
+    ("None", lambda: (None, _y()), TypeError, "None"),
+    ("Series", lambda: (_X()["age"], _y()), TypeError, "Series"),
+]
+
+
+@pytest.mark.parametrize("case, make, exc, match", FIT_CASES, ids=[c[0] for c in FIT_CASES])
+def test_fit_bad_input(case, make, exc, match):
+    X, y = make()
+    m = inn.MLPClassifier(max_epochs=2, verbose=0)
+    with pytest.raises(exc, match=match):
+        m.fit(X, y)
+    assert not hasattr(m, "encoder_") and not hasattr(m, "module_"), "a failed fit left fitted state"
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return inn.MLPClassifier(max_epochs=2, verbose=0).fit(_X(), _y())
+
+
+PREDICT_CASES = [
+    ("missing column", lambda: _X().drop(columns="home"), ValueError, "missing column\\(s\\) \\['home'\\]"),
+    ("string in numeric column", lambda: _X().assign(age=lambda d: d.age.astype(object).where(d.index != 1, "old")), ValueError, "'age'.*non-numeric.*old"),
+    ("inf in numeric column", lambda: _X().assign(age=np.inf), ValueError, "'age'.*infinite"),
+    ("3-D input", lambda: np.zeros((3, 2, 2)), ValueError, "2-D input"),
+    ("wrong width array", lambda: np.zeros((3, 5)), ValueError, "5 columns but the model was fitted on 2"),
+]
+
+
+@pytest.mark.parametrize("case, make, exc, match", PREDICT_CASES, ids=[c[0] for c in PREDICT_CASES])
+def test_predict_bad_input(fitted, case, make, exc, match):
+    with pytest.raises(exc, match=match):
+        fitted.predict_proba(make())
+
+
+def test_column_order_is_handled_by_name(fitted):
+    X = _X()
+    a = fitted.predict_proba(X)
+    b = fitted.predict_proba(X[["home", "age"]])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_predict_before_fit():
+    with pytest.raises(NotFittedError):
+        inn.MLPClassifier().predict(_X())
+
+
+@pytest.mark.parametrize(
+    "param, value, match",
+    [("max_epochs", 0, "max_epochs"), ("lr", -1.0, "lr"), ("batch_size", 2.5, "batch_size"),
+     ("dropout", 1.5, "dropout"), ("hidden_sizes", (64, -1), "hidden_sizes"), ("class_weight", "weird", "class_weight")],
+)
+def test_bad_parameters_name_the_parameter(param, value, match):
+    m = inn.MLPClassifier(verbose=0, **{param: value})
+    with pytest.raises((ValueError, TypeError), match=match):
+        m.fit(_X(), _y())
+    assert not hasattr(m, "encoder_")
+
+
+def test_zero_rows_at_predict_returns_empty(fitted):
+    p = fitted.predict_proba(_X().iloc[:0])
+    assert p.shape == (0, 2)
