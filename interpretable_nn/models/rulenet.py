@@ -1,0 +1,539 @@
+"""RuleNetClassifier: a differentiable rule learner whose extracted rule set *is* the model.
+
+Training (:mod:`interpretable_nn.nn.logic`): literals (thresholds initialised at training
+quantiles, is-missing flags, category equalities) feed a layer of conjunction nodes and,
+through a skip connection, a linear layer whose weights are points on the log-odds. The
+network is trained by the shared engine with gradient grafting and L1 pressure toward
+``max_rules`` rules of at most ``max_conditions`` conditions.
+
+Extraction (the second half of this module): every literal becomes a
+:class:`~interpretable_nn.rules.Condition` in raw units (thresholds snapped between
+adjacent distinct training values, so each condition selects exactly the training rows its
+literal selected); conjunctions are simplified; dead, constant and duplicate rules are
+pruned (of rules selecting the same training rows the most general is kept); an L1 path
+keeps at most ``max_rules`` of them; conditions the others subsume on the training rows are
+dropped; a logistic regression on the discrete rule activations refits the points. The
+resulting :class:`~interpretable_nn.rules.RuleSet` is what ``predict_proba`` and
+``decision_function`` evaluate, so every export of ``ruleset_`` reproduces the model.
+
+(About 530 lines: the extraction functions define what the fitted model *is*, so they stay
+beside the estimator rather than in a module of their own.)
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ..data.encoding import MISSING_CODE, N_RESERVED, EncodedData, TabularEncoder
+from ..data.validation import check_predict_frame
+from ..explain.explanation import Explanation
+from ..nn.logic import Binarizer, RuleNetwork
+from ..rules import Condition, Rule, RuleSet
+from .base import TRAINING_CONSTRAINTS, TorchModel
+
+__all__ = ["RuleNetClassifier"]
+
+
+class RuleNetClassifier(ClassifierMixin, TorchModel):
+    """Differentiable rule learner (RRL / DR-Net line) that predicts with its rule set.
+
+    Parameters
+    ----------
+    max_rules : int, default 30
+        Most rules in the final rule set (rules on the log-odds, plus an intercept).
+    max_conditions : int, default 4
+        Most conditions in one rule.
+    n_conjunctions : int or None, default None
+        Conjunction nodes of the network (candidate multi-condition rules);
+        ``None`` means ``2 * max_rules``. One-condition rules come from the literals.
+    n_thresholds : int, default 32
+        Threshold literals per numeric feature, initialised at evenly spaced training
+        quantiles (fewer when the feature has fewer distinct values).
+    learn_thresholds : bool, default True
+        Train the thresholds (they are snapped to raw training values at extraction).
+    rule_penalty, condition_penalty : float, default 1e-3
+        Initial L1 strength on the rule points (adapted during training toward
+        ``max_rules`` active rules) and L1 strength on the conjunction weights.
+    refit_c : float, default 1.0
+        Inverse L2 strength of the logistic regression that refits the points of the
+        selected discrete rules.
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience
+        Training settings (see :class:`~interpretable_nn.training.engine.TrainConfig`).
+    class_weight : None, "balanced" or dict
+    categorical : list of str, optional
+        Numeric columns to treat as categorical.
+    device : str, default "auto"
+    random_state : int or None, default 0
+    verbose : int, default 1
+
+    Attributes
+    ----------
+    ruleset_ : RuleSet
+        The model: ``predict_proba(X) == ruleset_.predict_proba(X)`` exactly. Its metadata
+        holds ``fidelity`` (agreement with this model on the training rows) and
+        ``network_agreement`` (share of training rows on which each extracted rule fires
+        exactly when its network node does).
+    literals_ : list of dict
+        The network's literals (kind, feature, column, value in encoded units).
+    module_ : RuleNetwork
+        The trained network (kept for inspection; predictions never use it).
+
+    Examples
+    --------
+    >>> from interpretable_nn.datasets import load_dataset
+    >>> ds = load_dataset("credit_data")
+    >>> m = RuleNetClassifier(max_rules=10, max_epochs=5, verbose=0).fit(ds.X, ds.y)
+    >>> m.ruleset_.n_rules <= 10
+    True
+    >>> bool((m.predict_proba(ds.X) == m.ruleset_.predict_proba(ds.X)).all())
+    True
+    """
+
+    _task: ClassVar[str] = "classification"
+    _parameter_constraints: ClassVar[dict] = {
+        **TRAINING_CONSTRAINTS,
+        "max_rules": [Interval(Integral, 1, None, closed="left")],
+        "max_conditions": [Interval(Integral, 1, None, closed="left")],
+        "n_conjunctions": [Interval(Integral, 0, None, closed="left"), None],
+        "n_thresholds": [Interval(Integral, 1, None, closed="left")],
+        "learn_thresholds": ["boolean"],
+        "rule_penalty": [Interval(Real, 0, None, closed="left")],
+        "condition_penalty": [Interval(Real, 0, None, closed="left")],
+        "refit_c": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    ruleset_: RuleSet
+    literals_: list[dict]
+
+    def __init__(
+        self,
+        *,
+        max_rules: int = 30,
+        max_conditions: int = 4,
+        n_conjunctions: int | None = None,
+        n_thresholds: int = 32,
+        learn_thresholds: bool = True,
+        rule_penalty: float = 1e-3,
+        condition_penalty: float = 1e-3,
+        refit_c: float = 1.0,
+        max_epochs: int = 60,
+        batch_size: int | None = 256,
+        lr: float = 1e-2,
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.15,
+        patience: int = 15,
+        class_weight=None,
+        categorical=None,
+        device: str = "auto",
+        random_state: int | None = 0,
+        verbose: int = 1,
+    ):
+        self.max_rules = max_rules
+        self.max_conditions = max_conditions
+        self.n_conjunctions = n_conjunctions
+        self.n_thresholds = n_thresholds
+        self.learn_thresholds = learn_thresholds
+        self.rule_penalty = rule_penalty
+        self.condition_penalty = condition_penalty
+        self.refit_c = refit_c
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.categorical = categorical
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, sample_weight=None):
+        """Train the network, extract, prune and refit the rule set (the fitted model).
+
+        Parameters
+        ----------
+        X : DataFrame or 2-D array
+            Raw columns (categoricals and NaN allowed).
+        y : array-like of shape (n,)
+            Binary labels.
+        sample_weight : array-like of shape (n,), optional
+        """
+        self._fit_weight = sample_weight
+        threads = torch.get_num_threads()
+        # The network's matrices are small (a batch x a few hundred literals): extra CPU
+        # threads cost more in synchronisation than they save, badly so on a busy machine.
+        torch.set_num_threads(1)
+        try:
+            return super().fit(X, y, sample_weight)
+        finally:
+            torch.set_num_threads(threads)
+            for scratch in ("_fit_weight", "_fit_frame", "_theta_init"):
+                self.__dict__.pop(scratch, None)
+
+    def _validate_fit_input(self, X, y):
+        df, yy = super()._validate_fit_input(X, y)
+        if len(self.classes_) != 2:
+            raise ValueError(
+                f"RuleNetClassifier is a binary classifier; y has {len(self.classes_)} classes "
+                f"{self.classes_.tolist()[:10]}. Fit one model per class (one-vs-rest) instead."
+            )
+        self._fit_frame = df
+        return df, yy
+
+    def _n_conj(self) -> int:
+        return 2 * int(self.max_rules) if self.n_conjunctions is None else int(self.n_conjunctions)
+
+    def _prepare(self, enc: EncodedData, y: np.ndarray) -> None:
+        self.literals_ = build_literals(self.encoder_, enc, int(self.n_thresholds))
+        if not self.literals_:
+            raise ValueError("No feature of X varies in the training data; a rule set needs at least one.")
+        self._theta_init = self._initial_theta()
+
+    def _initial_theta(self) -> torch.Tensor:
+        """Each conjunction node starts as a random 2-literal conjunction on two features."""
+        p, r = len(self.literals_), self._n_conj()
+        theta = torch.full((r, 2 * p), -6.0)
+        g = self._generator if hasattr(self, "_generator") else torch.Generator().manual_seed(0)
+        names = self.feature_names_
+        feats = torch.tensor([names.index(lit["feature"]) for lit in self.literals_])
+        for k in range(r):
+            first = int(torch.randint(p, (1,), generator=g))
+            others = torch.nonzero(feats != feats[first]).flatten()
+            picks = [first]
+            if len(others):
+                picks.append(int(others[torch.randint(len(others), (1,), generator=g)]))
+            for i in picks:
+                neg = int(torch.randint(2, (1,), generator=g))
+                theta[k, i + neg * p] = 0.5
+        return theta
+
+    def _build_module(self) -> torch.nn.Module:
+        lits = self.literals_
+        thr = [lit for lit in lits if lit["kind"] == "gt"]
+        miss = [lit for lit in lits if lit["kind"] == "missing"]
+        cat = [lit for lit in lits if lit["kind"] == "eq"]
+        binarizer = Binarizer(
+            thr_feature=[lit["column"] for lit in thr],
+            thr_init=[lit["value"] for lit in thr],
+            miss_feature=[lit["column"] for lit in miss],
+            cat_feature=[lit["column"] for lit in cat],
+            cat_code=[int(lit["value"]) for lit in cat],
+            learn_thresholds=bool(self.learn_thresholds),
+        )
+        theta = getattr(self, "_theta_init", None)
+        if theta is None:
+            theta = torch.full((self._n_conj(), 2 * len(lits)), -6.0)
+        return RuleNetwork(
+            binarizer, self._n_conj(), int(self.max_conditions), theta_init=theta,
+            rule_penalty=float(self.rule_penalty), condition_penalty=float(self.condition_penalty),
+            target_rules=int(self.max_rules),
+        )
+
+    def _module_inputs(self, enc: EncodedData) -> tuple[torch.Tensor, ...]:
+        return (torch.from_numpy(enc.numeric), torch.from_numpy(enc.missing), torch.from_numpy(enc.codes))
+
+    def _after_fit(self, enc: EncodedData, y: np.ndarray) -> None:
+        self.module_.to("cpu").eval()
+        df = self._fit_frame
+        sw = None if self._fit_weight is None else np.asarray(self._fit_weight, dtype=float).reshape(-1)
+        if self.class_weight is not None:
+            from sklearn.utils.class_weight import compute_sample_weight
+
+            cw = compute_sample_weight(self.class_weight, y)
+            sw = cw if sw is None else sw * cw
+        self.ruleset_, info = extract_ruleset(
+            self.module_, self.literals_, self.encoder_, enc, df, y, sw,
+            classes=tuple(self.classes_), max_rules=int(self.max_rules), refit_c=float(self.refit_c),
+        )
+        self.fit_info_.update(info)
+        self.ruleset_.metadata["fidelity"] = self.ruleset_.fidelity(df, self)
+        self.fit_info_["n_rules"] = self.ruleset_.n_rules
+        self.fit_info_["n_conditions"] = self.ruleset_.n_conditions
+
+    # ------------------------------------------------------------------ predict
+    def _frame(self, X) -> pd.DataFrame:
+        check_is_fitted(self, "ruleset_")
+        return check_predict_frame(X, self.encoder_.schema_)
+
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds of ``classes_[1]``: ``ruleset_.decision_function`` on the validated rows."""
+        df = self._frame(X)
+        return self.ruleset_.decision_function(df)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (n, 2): exactly ``ruleset_.predict_proba``."""
+        df = self._frame(X)
+        return self.ruleset_.predict_proba(df)
+
+    def predict(self, X) -> np.ndarray:
+        """``classes_[1]`` where the rule score is > 0, else ``classes_[0]``."""
+        score = self.decision_function(X)
+        return self.classes_[(score > 0).astype(np.intp)]
+
+    def explain(self, X) -> Explanation:
+        """Per-feature points: each fired rule's points split equally over its features
+        (``check["additivity_gap"]``: base + sum of values vs the decision function)."""
+        df = self._frame(X).reset_index(drop=True)
+        return self.ruleset_.explain_features(df)
+
+    def explain_rules(self, X) -> pd.DataFrame:
+        """Which rules fired on each row and their points (``RuleSet.explain``)."""
+        df = self._frame(X)
+        return self.ruleset_.explain(df)
+
+    # ------------------------------------------------------------------ persistence
+    def _extra_state(self) -> dict:
+        return {"literals_": self.literals_, "ruleset_": self.ruleset_.to_json(indent=None)}
+
+    def _load_extra_state(self, state: dict) -> None:
+        self.literals_ = [dict(lit) for lit in state["literals_"]]
+        self.ruleset_ = RuleSet.from_json(state["ruleset_"])
+
+
+# ---------------------------------------------------------------------- literals
+def build_literals(encoder: TabularEncoder, enc: EncodedData, n_thresholds: int) -> list[dict]:
+    """The network's literals: ``gt`` (``z > value`` on numeric column ``column``, value in
+    standardized units), ``missing`` (numeric column is missing) and ``eq`` (categorical
+    column has code ``value``; code 0 is the missing level). Thresholds sit midway between
+    adjacent training quantiles, so they never coincide with a training value. The order
+    (all ``gt``, then ``missing``, then ``eq``) is the :class:`Binarizer`'s column order."""
+    lits: list[dict] = []
+    flags: list[dict] = []
+    for j, spec in enumerate(encoder.schema_.numeric):
+        q = np.asarray(spec.quantiles, dtype=float)
+        if len(q) >= 2:
+            if len(q) <= n_thresholds + 1:
+                lo = np.arange(len(q) - 1)
+            else:
+                lo = np.unique(np.round(np.linspace(0, len(q) - 2, n_thresholds + 2)[1:-1]).astype(int))
+            cuts = np.unique(encoder.from_raw(spec.name, (q[lo] + q[lo + 1]) / 2).astype(np.float32))
+            lits += [{"kind": "gt", "feature": spec.name, "column": j, "value": float(t)} for t in cuts]
+        if spec.has_missing:
+            flags.append({"kind": "missing", "feature": spec.name, "column": j, "value": 0.0})
+    for j, spec in enumerate(encoder.schema_.categorical):
+        levels = list(spec.categories)
+        if len(levels) == 2 and not spec.has_missing:
+            levels = levels[:1]  # the other level is this literal's negation
+        flags += [{"kind": "eq", "feature": spec.name, "column": j, "value": N_RESERVED + k, "level": lv}
+                 for k, lv in enumerate(levels)]
+        if spec.has_missing:
+            flags.append({"kind": "eq", "feature": spec.name, "column": j, "value": MISSING_CODE, "level": None})
+    return lits + flags
+
+
+def nice_between(lo: float | None, hi: float | None) -> float:
+    """A short decimal ``t`` with ``lo < t < hi`` (preferably in the middle half), so that
+    ``x > t`` splits the training values exactly where ``x >= hi`` does."""
+    if lo is None and hi is None:
+        return 0.0
+    if lo is None:
+        lo = hi - max(abs(hi), 1.0)
+    elif hi is None:
+        hi = lo + max(abs(lo), 1.0)
+    mid = lo + (hi - lo) / 2
+    for strict in (True, False):
+        a, b = (lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo)) if strict else (lo, hi)
+        for digits in range(1, 18):
+            t = float(f"{mid:.{digits}g}")
+            if a <= t <= b and lo < t < hi:
+                return t
+    return mid if lo < mid < hi else float(lo)
+
+
+def literal_conditions(literals: list[dict], schema, df: pd.DataFrame,
+                       hard: np.ndarray) -> tuple[list[Condition], list[Condition]]:
+    """Each literal and its negation as raw-unit conditions that select exactly the training
+    rows the network's literal (column ``k`` of ``hard``) selects. A negation holds on
+    missing values when the feature had missing values in training (as in the network);
+    otherwise the condition is written without the ``OR missing`` clause."""
+    pos, neg = [], []
+    for k, lit in enumerate(literals):
+        f = lit["feature"]
+        missing_seen = schema[f].has_missing
+        if lit["kind"] == "gt":
+            raw = df[f].to_numpy(dtype=float)
+            present = ~np.isnan(raw)
+            below, above = raw[present & ~hard[:, k]], raw[present & hard[:, k]]
+            t = nice_between(below.max() if len(below) else None, above.min() if len(above) else None)
+            pos.append(Condition(f, ">", t))
+            neg.append(Condition(f, "<=", t, if_missing=missing_seen))
+        elif lit["kind"] == "missing" or lit["value"] == MISSING_CODE:
+            pos.append(Condition(f, "is_missing", True))
+            neg.append(Condition(f, "is_missing", False))
+        else:
+            pos.append(Condition(f, "==", lit["level"]))
+            neg.append(Condition(f, "!=", lit["level"], if_missing=missing_seen))
+    return pos, neg
+
+
+def _missing_value(c: Condition) -> bool:
+    return bool(c.value) if c.op == "is_missing" else c.if_missing
+
+
+def simplify(conditions: list[Condition], order: dict[str, int]) -> tuple[Condition, ...] | None:
+    """An equivalent, shorter conjunction (``None`` when it can never fire on a non-missing
+    row nor on a missing one): per feature the tightest bounds ``lo < x <= hi``, one ``==``
+    or the ``!=`` levels, and one shared ``if_missing`` flag (a missing value passes the
+    conjunction only when it passes every condition on that feature)."""
+    out: list[Condition] = []
+    by_feature: dict[str, list[Condition]] = {}
+    for c in conditions:
+        by_feature.setdefault(c.feature, []).append(c)
+    for f in sorted(by_feature, key=order.__getitem__):
+        cs = by_feature[f]
+        allow = all(_missing_value(c) for c in cs)
+        lows = [c.value for c in cs if c.op == ">"]
+        highs = [c.value for c in cs if c.op == "<="]
+        eqs = list(dict.fromkeys(c.value for c in cs if c.op == "=="))
+        neqs = list(dict.fromkeys(c.value for c in cs if c.op == "!="))
+        lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
+        never = (any(c.op == "is_missing" and c.value for c in cs) or len(eqs) > 1
+                 or (eqs and eqs[0] in neqs) or (lo is not None and hi is not None and lo >= hi))
+        if never:
+            if not allow:
+                return None
+            out.append(Condition(f, "is_missing", True))
+            continue
+        kept: list[Condition] = []
+        if eqs:
+            kept.append(Condition(f, "==", eqs[0], if_missing=allow))
+        kept += [Condition(f, "!=", v, if_missing=allow) for v in ([] if eqs else neqs)]
+        if lo is not None:
+            kept.append(Condition(f, ">", lo, if_missing=allow))
+        if hi is not None:
+            kept.append(Condition(f, "<=", hi, if_missing=allow))
+        if not kept and not allow:
+            kept.append(Condition(f, "is_missing", False))
+        out += kept
+    return tuple(out)
+
+
+def drop_redundant(conds: tuple[Condition, ...], fires: np.ndarray, df: pd.DataFrame) -> tuple[Condition, ...]:
+    """Remove, last first, each condition without which the rule still fires on exactly the
+    same training rows (a condition subsumed by the others there)."""
+    hits = {c: c.evaluate(df[c.feature]) for c in conds}
+    kept = list(conds)
+    for c in reversed(conds):
+        rest = [d for d in kept if d is not c]
+        if rest and np.array_equal(np.logical_and.reduce([hits[d] for d in rest]), fires):
+            kept = rest
+    return tuple(kept)
+
+
+# ---------------------------------------------------------------------- extraction
+def _l1_logistic(C: float):
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+
+    major, minor = (int(v) for v in sklearn.__version__.split(".")[:2])
+    if (major, minor) >= (1, 8):
+        return LogisticRegression(l1_ratio=1.0, C=C, solver="liblinear", random_state=0)
+    return LogisticRegression(penalty="l1", C=C, solver="liblinear", random_state=0)  # pragma: no cover
+
+
+def select_rules(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules: int) -> np.ndarray:
+    """Columns of the 0/1 activation matrix ``A`` kept by the L1 logistic path: the densest
+    model with at most ``max_rules`` non-zero points on a log grid of C, refined by
+    bisection between the last C within the budget and the first beyond it."""
+    if A.shape[1] <= max_rules:
+        return np.arange(A.shape[1])
+
+    def support(C: float) -> np.ndarray:
+        return np.flatnonzero(_l1_logistic(C).fit(A, y, sample_weight=sw).coef_.reshape(-1))
+
+    chosen, good, bad = np.arange(0), None, None
+    for C in np.geomspace(1e-3, 10.0, 16):
+        nz = support(C)
+        if len(nz) > max_rules:
+            bad = C
+            break
+        chosen, good = nz, C
+    if good is not None and bad is not None:
+        for _ in range(5):
+            mid = float(np.sqrt(good * bad))
+            nz = support(mid)
+            if len(nz) > max_rules:
+                bad = mid
+            else:
+                good = mid
+                if len(nz) >= len(chosen):
+                    chosen = nz
+    return chosen
+
+
+def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) -> tuple[np.ndarray, float]:
+    """Rule points and intercept: an L2 logistic regression on the rule activations."""
+    from sklearn.linear_model import LogisticRegression
+
+    w = np.ones(len(y)) if sw is None else sw
+    if A.shape[1] == 0:
+        p = float(np.clip(np.sum(w * y) / np.sum(w), 1e-12, 1 - 1e-12))
+        return np.zeros(0), float(np.log(p) - np.log1p(-p))
+    m = LogisticRegression(C=C, max_iter=2000, tol=1e-8).fit(A, y, sample_weight=sw)
+    return m.coef_.reshape(-1).astype(float), float(m.intercept_[0])
+
+
+def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularEncoder, enc: EncodedData,
+                    df: pd.DataFrame, y: np.ndarray, sw: np.ndarray | None, classes: tuple,
+                    max_rules: int, refit_c: float, tol: float = 1e-3) -> tuple[RuleSet, dict]:
+    """The trained network as a pruned, refitted :class:`RuleSet` in raw units, and facts
+    about the extraction (candidates, pruned counts, network agreement)."""
+    inputs = (torch.from_numpy(enc.numeric), torch.from_numpy(enc.missing), torch.from_numpy(enc.codes))
+    with torch.no_grad():
+        hard = module.features(*inputs, soft=False)[1].numpy() > 0.5
+        mask = module.conj.mask().numpy()
+        head = module.head.weight.detach().numpy().reshape(-1)
+    p = len(literals)
+    schema = encoder.schema_
+    order = {name: i for i, name in enumerate(schema.names)}
+    pos, neg = literal_conditions(literals, schema, df, hard[:, :p])
+    cands: list[tuple[Condition, ...]] = [(c,) for c in pos]
+    source = list(range(p))
+    for r in range(mask.shape[0]):
+        conds = simplify([pos[i] if i < p else neg[i - p] for i in np.flatnonzero(mask[r])], order)
+        if conds is not None:
+            cands.append(conds)
+            source.append(p + r)
+    fired = RuleSet([Rule(c, 0.0) for c in cands]).fire_matrix(df)
+    agreement = float((fired == hard[:, source]).mean()) if len(source) else 1.0
+    support = fired.mean(axis=0)
+    live = (support > 0) & (support < 1) & (np.abs(head[source]) > tol)
+    seen: dict[bytes, int] = {}
+    for i in sorted(np.flatnonzero(live), key=lambda i: (len(cands[i]), i)):
+        seen.setdefault(np.packbits(fired[:, i]).tobytes(), i)
+    keep = np.array(sorted(seen.values()), dtype=np.int64)
+    A = fired[:, keep].astype(np.float64)
+    chosen = keep[select_rules(A, y, sw, max_rules)]
+    for i in chosen:  # drop conditions the other conditions subsume on the training rows
+        cands[i] = drop_redundant(cands[i], fired[:, i], df)
+    points, intercept = refit_points(fired[:, chosen].astype(np.float64), y, sw, refit_c)
+    rules = []
+    for i, w in zip(chosen, points):
+        if w == 0.0:
+            continue
+        hit = fired[:, i]
+        rules.append(Rule(cands[i], float(w), support=float(hit.mean()), precision=float(y[hit].mean())))
+    rules.sort(key=lambda r: -abs(r.weight))
+    rules = [Rule(r.conditions, r.weight, r.support, r.precision, name=f"rule_{k + 1}")
+             for k, r in enumerate(rules)]
+    info = {
+        "n_literals": p,
+        "n_candidates": len(cands),
+        "n_pruned_dead_or_constant": int(len(cands) - live.sum()),
+        "n_pruned_duplicate": int(live.sum() - len(keep)),
+        "network_agreement": agreement,
+    }
+    meta = {"source": "RuleNetClassifier", "network_agreement": agreement}
+    rs = RuleSet(rules, intercept=intercept, link="logit", classes=classes,
+                 feature_names=schema.names, metadata=meta)
+    return rs, info
