@@ -10,6 +10,11 @@ torch plumbing shared by every model.
     :func:`interpretable_nn.training.engine.train`. Subclasses implement
     ``_build_module()`` and ``_module_inputs(encoded)``; everything else (device, seeds,
     chunked prediction, state for persistence) lives here.
+
+``decision_function``, ``predict_proba``, ``predict`` and ``explain`` of every model (and any
+method a subclass lists in ``_chunked_methods``) run on chunks of rows with bounded memory:
+see :mod:`interpretable_nn.models.chunking`. Subclasses are wrapped automatically when they
+define one of these methods.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ from ..data.schema import to_json_value
 from ..data.validation import check_frame, check_predict_frame, check_target
 from ..explain.explanation import Explanation
 from ..training.engine import TrainConfig, predict_batched, resolve_device, seed_everything, train
+from .chunking import chunk_rows, chunked, get_chunk_rows
 
-__all__ = ["BaseModel", "TorchModel", "TRAINING_CONSTRAINTS"]
+__all__ = ["BaseModel", "TorchModel", "TRAINING_CONSTRAINTS", "chunk_rows", "get_chunk_rows", "chunked"]
 
 #: parameter constraints shared by every torch model (scikit-learn's declarative style)
 TRAINING_CONSTRAINTS: dict[str, list] = {
@@ -60,6 +66,15 @@ class BaseModel(BaseEstimator):
 
     _task: ClassVar[str] = "classification"
     _parameter_constraints: ClassVar[dict] = {}
+    #: row-wise methods run in chunks of rows (wrapped with :func:`chunked` in every subclass)
+    _chunked_methods: ClassVar[tuple[str, ...]] = ("decision_function", "predict_proba", "predict", "explain")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls._chunked_methods:
+            fn = cls.__dict__.get(name)
+            if callable(fn) and not isinstance(fn, (staticmethod, classmethod, property)):
+                setattr(cls, name, chunked(fn))
 
     # fitted attributes (declared for readers and type checkers)
     encoder_: TabularEncoder
@@ -114,12 +129,14 @@ class BaseModel(BaseEstimator):
         return df, self.encoder_.transform(df, validate=False)
 
     # ------------------------------------------------------------------ predict
+    @chunked
     def decision_function(self, X) -> np.ndarray:
         """Log-odds of the positive class (binary, shape (n,)), class logits (multiclass,
         (n, k)) or predictions (regression), computed in chunks of rows."""
         _, enc = self._encode(X)
         return self._decision_encoded(enc)
 
+    @chunked
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n, n_classes)."""
         if self._task == "regression":
@@ -135,6 +152,7 @@ class BaseModel(BaseEstimator):
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
+    @chunked
     def predict(self, X) -> np.ndarray:
         """Class labels (classifiers; threshold 0 on the log-odds) or predictions (regressors)."""
         d = self.decision_function(X)
@@ -310,7 +328,7 @@ class TorchModel(BaseModel):
     # prediction ------------------------------------------------------------
     def _raw_output(self, enc: EncodedData) -> np.ndarray:
         check_is_fitted(self, "module_")
-        out = predict_batched(self.module_, self._module_inputs(enc), device="cpu").numpy()
+        out = predict_batched(self.module_, self._module_inputs(enc)).numpy()
         if self.task_ != "multiclass":
             out = out.reshape(-1)
         return out

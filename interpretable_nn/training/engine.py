@@ -19,6 +19,15 @@ for multiclass. A module may define
     a hook called after each epoch (temperature annealing, pruning schedules);
 ``training_targets(y) -> Tensor``
     not used by the engine; models transform targets before calling :func:`train`.
+
+Side-by-side ensembles (bagging)
+--------------------------------
+For binary tasks and regression a module may return logits of shape (n, m): m ensemble
+members trained in one loop. ``sample_weight`` may then be (n, m), each member's own row
+weights (e.g. bootstrap counts). The loss is the mean over members of each member's
+weighted mean row loss; the validation loss (early stopping) likewise. With
+``validation_weight`` (n, m) each member validates on its own rows (out-of-bag early
+stopping): the engine then makes no split of its own.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -34,7 +44,17 @@ import pandas as pd
 import torch
 from torch import nn
 
-__all__ = ["TrainConfig", "TrainResult", "train", "resolve_device", "seed_everything", "predict_batched"]
+from .distributed import setup_distributed
+
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "train",
+    "resolve_device",
+    "seed_everything",
+    "predict_batched",
+    "module_device",
+]
 
 
 @dataclass
@@ -69,6 +89,15 @@ class TrainConfig:
         0 silent; 1 a progress bar that appears only for fits longer than 2 s; 2 always.
     grad_clip : float or None
         Max gradient norm.
+    num_threads : int or None
+        torch CPU threads while training (restored afterwards); ``None`` keeps torch's
+        setting. Small steps (e.g. knot-grid additive models) run faster on one thread: on a
+        busy machine every parallel op waits for its slowest thread.
+    description : str
+        Label of the progress bar and of error messages.
+    distributed : bool or "auto"
+        Data-parallel training across the processes of a ``torchrun`` job ("auto": when
+        more than one process is launched; see :mod:`interpretable_nn.training.distributed`).
     """
 
     max_epochs: int = 200
@@ -86,6 +115,8 @@ class TrainConfig:
     verbose: int = 1
     grad_clip: float | None = 5.0
     description: str = "training"
+    distributed: bool | str = "auto"
+    num_threads: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -165,12 +196,38 @@ def _class_weights(y: torch.Tensor, task: str, class_weight, n_classes: int) -> 
 
 
 def _loss_per_row(out: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
+    """Row losses: (n,), or (n, m) for an (n, m) ensemble output (binary / regression)."""
     out = out.float()
-    if task == "binary":
-        return nn.functional.binary_cross_entropy_with_logits(out.reshape(-1), y.float(), reduction="none")
     if task == "multiclass":
         return nn.functional.cross_entropy(out, y.long(), reduction="none")
-    return (out.reshape(-1) - y.float()) ** 2
+    if out.ndim == 2 and out.shape[1] > 1:
+        target = y.float()[:, None].expand_as(out)
+    else:
+        out, target = out.reshape(-1), y.float()
+    if task == "binary":
+        return nn.functional.binary_cross_entropy_with_logits(out, target, reduction="none")
+    return (out - target) ** 2
+
+
+def _weighted_sums(per_row: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-member (weighted loss sum, weight sum); members are columns of 2-D losses."""
+    if per_row.ndim == 2 and w.ndim == 1:
+        w = w[:, None]
+    elif per_row.ndim == 1 and w.ndim == 2:
+        per_row = per_row[:, None]
+    w = w.expand_as(per_row)
+    return (per_row * w).sum(0), w.sum(0)
+
+
+def _weighted_loss(
+    per_row: torch.Tensor, w: torch.Tensor, total_weight: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Mean over members of each member's weighted mean row loss (one member: the usual).
+    ``total_weight`` replaces the rows' own weight sums (a rank's share of a global batch)."""
+    total, wsum = _weighted_sums(per_row, w)
+    if total_weight is not None:
+        wsum = total_weight
+    return (total / wsum.clamp(min=1e-12)).mean()
 
 
 def _make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
@@ -207,15 +264,20 @@ def train(
     sample_weight: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
     parameters=None,
+    validation_weight: torch.Tensor | None = None,
 ) -> TrainResult:
     """Fit ``module`` on ``inputs`` (a tuple of tensors with the same first dimension).
+
+    Launched with ``torchrun`` (more than one process) the fit is data-parallel
+    (DistributedDataParallel); see :mod:`interpretable_nn.training.distributed`.
 
     Parameters
     ----------
     module : nn.Module
         Called as ``module(*batch_inputs)``; see the module contract in the module docstring.
     inputs : sequence of Tensor
-        Model inputs (CPU tensors; moved to the device once).
+        Model inputs (CPU tensors), moved to the device once: calls of one fit that pass
+        the same tensor share its device copy.
     y : Tensor
         Targets: class indices (binary: 0/1) or floats (regression).
     task : {"binary", "multiclass", "regression"}
@@ -228,13 +290,32 @@ def train(
     parameters : iterable of Parameter, optional
         What to optimise (default: all of the module's trainable parameters), e.g. only the
         last layer when fine-tuning.
+    validation_weight : Tensor, optional
+        Row weights of the validation loss, shaped like ``sample_weight`` ((n,) or (n, m)),
+        e.g. each bagged member's out-of-bag rows (whose ``sample_weight`` the caller sets
+        to 0). When given, every row is a training row, early stopping reads the validation
+        loss under these weights and ``config.validation_fraction`` is not used.
 
     Returns
     -------
     TrainResult
         ``history`` (one row per epoch: epoch, train_loss, val_loss, lr, seconds), the best
-        epoch, the device used and the fit time.
+        epoch, the device used and the fit time; ``extra["world_size"]`` is the number of
+        data-parallel processes (1 for an ordinary fit).
     """
+    if config.num_threads is not None and int(config.num_threads) < 1:
+        raise ValueError(f"num_threads must be a positive integer or None; got {config.num_threads!r}.")
+    if config.num_threads is None:
+        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight)
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(config.num_threads))
+    try:
+        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight) -> TrainResult:
     if task not in ("binary", "multiclass", "regression"):
         raise ValueError(f"task must be 'binary', 'multiclass' or 'regression'; got {task!r}.")
     cfg = config
@@ -243,37 +324,63 @@ def train(
     if not 0 <= cfg.validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in [0, 1); got {cfg.validation_fraction}.")
     device = resolve_device(cfg.device)
+    ddp = setup_distributed(cfg.distributed, device)
+    if ddp is not None:
+        device = ddp.device
+    world = ddp.world_size if ddp is not None else 1
     g = generator if generator is not None else seed_everything(cfg.random_state)
+    if ddp is not None:
+        ddp.sync_generator(g)
     n = y.shape[0]
     n_classes = int(y.max().item()) + 1 if task != "regression" and n else 1
-    tr_idx, va_idx = _split(y, task, cfg.validation_fraction, g)
+    if validation_weight is not None:
+        if validation_weight.shape[0] != n:
+            raise ValueError(f"validation_weight has {validation_weight.shape[0]} rows; expected {n}.")
+        tr_idx, va_idx = torch.arange(n), torch.arange(n)
+    else:
+        tr_idx, va_idx = _split(y, task, cfg.validation_fraction, g)
     if len(va_idx) == 0:
         tr_idx = torch.arange(n)
 
-    inputs = [t.to(device) for t in inputs]
+    inputs = [_on_device(t, device) for t in inputs]
     y_dev = y.to(device)
     w = torch.ones(n, dtype=torch.float32) if sample_weight is None else sample_weight.float().cpu()
+    if w.ndim == 2 and task == "multiclass":
+        raise ValueError("2-D sample_weight (one column per ensemble member) needs a binary or regression task.")
     cw = _class_weights(y.cpu(), task, cfg.class_weight, n_classes)
     if cw is not None:
-        w = w * cw[y.cpu().long()]
-    w = w.to(device)
-    module.to(device)
-    params = [p for p in (parameters if parameters is not None else module.parameters()) if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        cw_rows = cw[y.cpu().long()]
+        w = w * (cw_rows[:, None] if w.ndim == 2 else cw_rows)
+    w_val = w
+    if validation_weight is not None:
+        w_val = validation_weight.float().cpu()
+        if cw is not None:
+            w_val = w_val * (cw_rows[:, None] if w_val.ndim == 2 else cw_rows)
+    w, w_val = w.to(device), w_val.to(device)
     n_tr = len(tr_idx)
+    if ddp is not None:
+        if n_tr < world:
+            raise ValueError(f"{n_tr} training rows cannot be shared by {world} processes; use fewer processes.")
+        ddp.check_same_data([*inputs, y_dev, w, w_val, tr_idx, va_idx])
+    core = module.to(device)  # weights, hooks and regularization live on the plain module
+    net = ddp.wrap(core) if ddp is not None else core
+    params = [p for p in (parameters if parameters is not None else core.parameters()) if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     bs = n_tr if (cfg.batch_size is None or cfg.batch_size >= n_tr) else int(cfg.batch_size)
-    steps = math.ceil(n_tr / bs)
+    bounds = _batch_bounds(n_tr, bs, world)
+    steps = len(bounds)
     sched = _make_scheduler(opt, cfg, steps)
     tr_idx_dev, va_idx_dev = tr_idx.to(device), va_idx.to(device)
-    has_reg = hasattr(module, "regularization")
-    has_hook = hasattr(module, "on_epoch_end")
+    va_mine = ddp.shard(va_idx_dev) if ddp is not None else va_idx_dev
+    has_reg = hasattr(core, "regularization")
+    has_hook = hasattr(core, "on_epoch_end")
 
     from tqdm.auto import tqdm
 
     bar = tqdm(
         range(cfg.max_epochs),
         desc=cfg.description,
-        disable=cfg.verbose <= 0,
+        disable=cfg.verbose <= 0 or (ddp is not None and ddp.rank != 0),
         delay=0 if cfg.verbose >= 2 else 2.0,
         leave=cfg.verbose >= 2,
         unit="epoch",
@@ -284,42 +391,53 @@ def train(
     t0 = time.perf_counter()
     for epoch in bar:
         te = time.perf_counter()
-        module.train()
+        core.train()
         perm = tr_idx_dev[torch.randperm(n_tr, generator=g).to(device)] if steps > 1 else tr_idx_dev
         total, count = 0.0, 0.0
-        for s in range(steps):
-            idx = perm[s * bs : (s + 1) * bs]
-            batch = [t[idx] for t in inputs]
+        for lo, hi in bounds:
+            idx = perm[lo:hi]
+            mine = ddp.shard(idx) if ddp is not None else idx
+            batch = [t[mine] for t in inputs]
             with _autocast(device, cfg.amp):
-                out = module(*batch)
-                per_row = _loss_per_row(out, y_dev[idx], task)
-                wb = w[idx]
-                loss = (per_row * wb).sum() / wb.sum().clamp(min=1e-12)
+                out = net(*batch)
+                per_row = _loss_per_row(out, y_dev[mine], task)
+                if ddp is None:
+                    loss = _weighted_loss(per_row, w[idx])
+                else:  # this rank's share of the global batch loss; DDP averages over ranks
+                    loss = world * _weighted_loss(per_row, w[mine], total_weight=w[idx].sum(0))
                 if has_reg:
-                    loss = loss + module.regularization(out, batch)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"{cfg.description}: the training loss became {loss.item()} at epoch {epoch}; "
-                    "lower lr or check the inputs for extreme values."
-                )
+                    loss = loss + core.regularization(out, batch)
+            if ddp is None and not torch.isfinite(loss):
+                raise _nonfinite(cfg, loss, epoch)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            if cfg.grad_clip:
+            if ddp is not None:
+                # gradients are all-reduced: a non-finite loss on any rank shows on every rank
+                norm = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip or math.inf)
+                if not torch.isfinite(norm):
+                    raise _nonfinite(cfg, norm, epoch)
+            elif cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
             opt.step()
             if sched is not None:
                 sched.step()
-            total += float(loss.detach()) * len(idx)
-            count += len(idx)
+            total += float(loss.detach()) * (hi - lo) / world
+            count += (hi - lo) / world
+        if ddp is not None:
+            total, count = ddp.all_reduce_sum(torch.tensor([total, count])).tolist()
         if has_hook:
-            module.on_epoch_end(epoch)
+            core.on_epoch_end(epoch)
         row = {"epoch": epoch, "train_loss": total / max(count, 1), "lr": opt.param_groups[0]["lr"]}
         if len(va_idx):
-            val = _eval_loss(module, inputs, y_dev, w, va_idx_dev, task, device, cfg.amp)
+            t_sum, w_sum = _eval_sums(core, inputs, y_dev, w_val, va_mine, task, device, cfg.amp)
+            if ddp is not None:
+                both = ddp.all_reduce_sum(torch.stack([t_sum, w_sum]))
+                t_sum, w_sum = both[0], both[1]
+            val = float((t_sum / w_sum.clamp(min=1e-12)).mean())
             row["val_loss"] = val
             if val < best - cfg.min_delta:
                 best, best_epoch, wait = val, epoch, 0
-                best_state = copy.deepcopy(module.state_dict())
+                best_state = copy.deepcopy(core.state_dict())
             else:
                 wait += 1
         row["seconds"] = time.perf_counter() - te
@@ -330,10 +448,10 @@ def train(
             break
     bar.close()
     if best_state is not None:
-        module.load_state_dict(best_state)
+        core.load_state_dict(best_state)
     else:
         best_epoch = len(history) - 1
-    module.eval()
+    core.eval()
     return TrainResult(
         history=pd.DataFrame(history),
         best_epoch=best_epoch,
@@ -342,31 +460,75 @@ def train(
         fit_time=time.perf_counter() - t0,
         stopped_early=stopped,
         best_val_loss=None if math.isinf(best) else best,
+        extra={"world_size": world},
     )
 
 
+def _nonfinite(cfg: TrainConfig, value: torch.Tensor, epoch: int) -> FloatingPointError:
+    return FloatingPointError(
+        f"{cfg.description}: the training loss became {value.item()} at epoch {epoch}; "
+        "lower lr or check the inputs for extreme values."
+    )
+
+
+def _batch_bounds(n_tr: int, bs: int, world: int = 1) -> list[tuple[int, int]]:
+    """(start, stop) of each mini-batch of an epoch. With ``world`` processes a last batch
+    of fewer than ``world`` rows joins the one before it, so no rank gets an empty share."""
+    bounds = [(s, min(s + bs, n_tr)) for s in range(0, n_tr, bs)]
+    if world > 1 and len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < world:
+        bounds[-2:] = [(bounds[-2][0], n_tr)]
+    return bounds
+
+
+_DEVICE_COPIES: dict[int, tuple] = {}
+
+
+def _on_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``t`` on ``device``, copied at most once while ``t`` lives unmodified: the stages of
+    one fit that pass the same CPU tensor (e.g. a prototype net's joint, tied and
+    last-layer phases) share one device copy, which is freed with ``t``."""
+    if device.type == "cpu" or t.device == device:
+        return t.to(device)
+    key = id(t)
+    hit = _DEVICE_COPIES.get(key)
+    if hit is not None:
+        ref, version, dev, copied = hit
+        if ref() is t and version == t._version and dev == device:
+            return copied
+    copied = t.to(device)
+    _DEVICE_COPIES[key] = (weakref.ref(t), t._version, device, copied)
+    weakref.finalize(t, _DEVICE_COPIES.pop, key, None)
+    return copied
+
+
 @torch.no_grad()
-def _eval_loss(module, inputs, y, w, idx, task, device, amp, chunk: int = 65536) -> float:
+def _eval_sums(module, inputs, y, w, idx, task, device, amp, chunk: int = 65536):
+    """Per-member (weighted validation-loss sum, weight sum) over rows ``idx`` (float64).
+    Evaluates at least one (possibly empty) chunk, so an empty shard of a distributed fit
+    returns zeros of the right shape."""
     module.eval()
     total, wsum = 0.0, 0.0
-    for s in range(0, len(idx), chunk):
+    for s in range(0, max(len(idx), 1), chunk):
         i = idx[s : s + chunk]
         with _autocast(device, amp):
             out = module(*[t[i] for t in inputs])
-        per_row = _loss_per_row(out, y[i], task)
-        total += float((per_row * w[i]).sum())
-        wsum += float(w[i].sum())
+        t_sum, w_sum = _weighted_sums(_loss_per_row(out, y[i], task), w[i])
+        total, wsum = total + t_sum.double(), wsum + w_sum.double()
     module.train()
-    return total / max(wsum, 1e-12)
+    return torch.as_tensor(total), torch.as_tensor(wsum)
 
 
 @torch.no_grad()
 def predict_batched(
-    module: nn.Module, inputs: Sequence[torch.Tensor], device: str | torch.device = "cpu", chunk: int = 65536
+    module: nn.Module,
+    inputs: Sequence[torch.Tensor],
+    device: str | torch.device | None = None,
+    chunk: int = 65536,
 ) -> torch.Tensor:
     """Evaluate ``module(*inputs)`` in chunks of rows (bounded memory); returns a CPU
-    float64 tensor. Inputs stay where they are and each chunk is moved to ``device``."""
-    device = resolve_device(device)
+    float64 tensor. Inputs stay where they are and each chunk is moved to ``device``
+    (default: the device of the module's first parameter or buffer, else the CPU)."""
+    device = module_device(module) if device is None else resolve_device(device)
     module.eval()
     n = inputs[0].shape[0]
     outs = []
@@ -376,3 +538,12 @@ def predict_batched(
         probe = module(*[t[:0].to(device) for t in inputs])
         return probe.double().cpu()
     return torch.cat(outs, dim=0)
+
+
+def module_device(module: nn.Module) -> torch.device:
+    """Where ``module``'s first parameter (or buffer) lives; the CPU for a stateless module."""
+    for t in module.parameters():
+        return t.device
+    for t in module.buffers():
+        return t.device
+    return torch.device("cpu")
