@@ -1,0 +1,429 @@
+"""Batched feature networks and the lookup tables of additive models.
+
+A neural additive model has one small network per feature. Evaluating them one by one (a
+Python loop over an ``nn.ModuleList``, as the reference NAM implementations do) costs
+O(rows x features) network evaluations per step and is bound by per-call overhead. Here:
+
+* :class:`FeatureNets` holds the weights of all G = bags x features networks stacked in
+  tensors and evaluates them together with batched matrix products (``torch.bmm``): no
+  Python loop over features.
+* The networks are evaluated only on a per-feature **knot grid** (training quantiles or
+  unique values, at most a few hundred points), once per step; rows read the result by
+  gather and linear interpolation (:func:`lerp_gather`). A step costs O(features x knots)
+  network evaluations plus an O(rows x features) gather, and the model *is* the
+  interpolated function, so explanations and shape plots that read the same tables are
+  exact.
+* :func:`monotone_values` turns network outputs into knot values that are monotone by
+  construction (a cumulative sum of non-negative increments), for features with a
+  monotone constraint.
+* :class:`AdditiveTables` is the fitted, centred model: flat float64 tables for the main
+  terms and the pairwise interaction grids (bilinear interpolation), with the per-bag
+  tables kept for uncertainty bands.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = [
+    "FeatureNets",
+    "monotone_values",
+    "lerp_gather",
+    "lerp_sum",
+    "bilinear_gather",
+    "AdditiveTables",
+    "MainEffectNet",
+    "PairGridNet",
+]
+
+ACTIVATIONS = ("relu", "exu")
+
+
+class FeatureNets(nn.Module):
+    """G independent one-input, one-output MLPs with stacked weights.
+
+    Parameters
+    ----------
+    n_groups : int
+        Number of networks (bags x features).
+    hidden_sizes : tuple of int
+        Units per hidden layer, e.g. ``(64, 32)``.
+    activation : {"relu", "exu"}
+        First layer: ``relu(w x + b)`` or the NAM paper's exp-centred unit
+        ``min(relu(exp(w) (x - b)), 1)`` (ReLU-1), which fits jagged shapes.
+        Later layers use ReLU.
+    dropout : float
+        Dropout on the hidden units during training.
+    centers : Tensor of shape (n_groups, n_points), optional
+        Points (e.g. the feature's knots) from which the first layer's kinks are drawn,
+        so every unit starts with its kink inside the data range.
+
+    Examples
+    --------
+    >>> nets = FeatureNets(3, (8, 4))
+    >>> nets(torch.linspace(-1, 1, 5).repeat(3, 1)).shape
+    torch.Size([3, 5])
+    """
+
+    def __init__(
+        self,
+        n_groups: int,
+        hidden_sizes: tuple[int, ...] = (64, 32),
+        activation: str = "relu",
+        dropout: float = 0.0,
+        centers: torch.Tensor | None = None,
+    ):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}; got {activation!r}.")
+        if not hidden_sizes:
+            raise ValueError("hidden_sizes needs at least one layer, e.g. (64, 32).")
+        self.activation = activation
+        self.dropout = float(dropout)
+        g, h0 = int(n_groups), int(hidden_sizes[0])
+        if centers is None:
+            centers = torch.linspace(-2, 2, 33).repeat(g, 1)
+        pick = torch.randint(0, centers.shape[1], (g, h0))
+        kinks = torch.gather(centers.float(), 1, pick)
+        if activation == "exu":
+            # exp(w) around 1..3: kinks spread over the knots, moderately sharp
+            self.w0 = nn.Parameter(torch.empty(g, h0).uniform_(0.0, 1.0))
+            self.b0 = nn.Parameter(kinks.clone())
+        else:
+            sign = torch.where(torch.rand(g, h0) < 0.5, -1.0, 1.0)
+            w = sign * torch.empty(g, h0).uniform_(0.5, 1.5)
+            self.w0 = nn.Parameter(w)
+            self.b0 = nn.Parameter(-w * kinks)
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for h_in, h_out in zip(hidden_sizes[:-1], hidden_sizes[1:]):
+            bound = 1.0 / math.sqrt(h_in)
+            self.weights.append(nn.Parameter(torch.empty(g, h_in, h_out).uniform_(-bound, bound)))
+            self.biases.append(nn.Parameter(torch.empty(g, 1, h_out).uniform_(-bound, bound)))
+        h_last = int(hidden_sizes[-1])
+        # a small output layer: every shape function starts near zero
+        self.w_out = nn.Parameter(torch.empty(g, h_last, 1).uniform_(-0.1, 0.1) / math.sqrt(h_last))
+        self.b_out = nn.Parameter(torch.zeros(g, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Evaluate network g at the points ``x[g]``: (G, K) -> (G, K)."""
+        x = x.unsqueeze(-1)  # (G, K, 1)
+        if self.activation == "exu":
+            h = torch.clamp(torch.exp(self.w0).unsqueeze(1) * (x - self.b0.unsqueeze(1)), 0.0, 1.0)
+        else:
+            h = F.relu(x * self.w0.unsqueeze(1) + self.b0.unsqueeze(1))
+        for w, b in zip(self.weights, self.biases):
+            if self.dropout and self.training:
+                h = F.dropout(h, self.dropout)
+            h = F.relu(torch.baddbmm(b, h, w))
+        if self.dropout and self.training:
+            h = F.dropout(h, self.dropout)
+        return torch.baddbmm(self.b_out, h, self.w_out).squeeze(-1)
+
+
+def monotone_values(raw: torch.Tensor, knots: torch.Tensor, sign: torch.Tensor) -> torch.Tensor:
+    """Knot values, monotone by construction where ``sign != 0``.
+
+    For a monotone feature the network output at knot j is read as a log-slope: the value
+    at knot k is ``sign * sum_{j<k} softplus(raw_j) * (t_{j+1} - t_j)``, a cumulative sum
+    of non-negative increments, so linear interpolation between knots is monotone too.
+    Free features (``sign == 0``) keep ``raw``.
+
+    Parameters
+    ----------
+    raw : Tensor (..., G, K)
+        Network outputs at the knots.
+    knots : Tensor (G, K)
+        Increasing knots; padding knots repeat the last one (zero width).
+    sign : Tensor (G,)
+        +1, -1 or 0 per network.
+    """
+    width = (knots[:, 1:] - knots[:, :-1]).clamp(min=0.0)
+    steps = F.softplus(raw[..., :-1] - 1.0) * width
+    mono = torch.cat([torch.zeros_like(raw[..., :1]), torch.cumsum(steps, dim=-1)], dim=-1)
+    s = sign.to(raw.dtype).unsqueeze(-1)
+    return torch.where(s != 0, s * mono, raw)
+
+
+def lerp_gather(table: torch.Tensor, lo: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Linear interpolation read of flat tables.
+
+    ``table`` (B, T), ``lo`` (n, F) int64 flat positions, ``w`` (n, F) weights toward
+    ``lo + 1``; returns (B, n, F) = ``(1 - w) table[lo] + w table[lo + 1]``.
+    """
+    n, f = lo.shape
+    flat = lo.reshape(-1)
+    t0 = table[:, flat].reshape(-1, n, f)
+    t1 = table[:, flat + 1].reshape(-1, n, f)
+    w = w.to(table.dtype)
+    return t0 + w * (t1 - t0)
+
+
+class _LerpSum(torch.autograd.Function):
+    """``sum_f a0[:, f] table[lo[:, f]] + a1[:, f] table[lo[:, f] + 1]`` per bag, with a
+    scatter-add backward (``index_add_``), faster on CPU than autograd's backward of
+    advanced indexing."""
+
+    @staticmethod
+    def forward(ctx, table, lo, a0, a1):
+        n, f = lo.shape
+        flat = lo.reshape(-1)
+        a0, a1 = a0.to(table.dtype), a1.to(table.dtype)
+        t0 = table.index_select(1, flat).reshape(-1, n, f)
+        t1 = table.index_select(1, flat + 1).reshape(-1, n, f)
+        ctx.save_for_backward(lo, a0, a1)
+        ctx.size = table.shape[1]
+        return (a0 * t0 + a1 * t1).sum(-1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lo, a0, a1 = ctx.saved_tensors
+        b = grad.shape[0]
+        g = grad.unsqueeze(-1)
+        flat = lo.reshape(-1)
+        out = grad.new_zeros(b, ctx.size + 1)
+        out.index_add_(1, flat, (g * a0).reshape(b, -1))
+        out.index_add_(1, flat + 1, (g * a1).reshape(b, -1))
+        return out[:, : ctx.size], None, None, None
+
+
+def lerp_sum(table: torch.Tensor, lo: torch.Tensor, w: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """``(lerp_gather(table, lo, w) * mask).sum(-1)``: (B, n) row totals of the
+    interpolated terms (``mask`` (n, F) or (B, n, F), e.g. feature dropout), with a fast
+    backward."""
+    a1 = w.to(table.dtype)
+    a0 = 1.0 - a1
+    if mask is not None:
+        a0, a1 = a0 * mask, a1 * mask
+    return _LerpSum.apply(table, lo, a0, a1)
+
+
+def bilinear_gather(
+    table: torch.Tensor, base: torch.Tensor, stride: torch.Tensor, wa: torch.Tensor, wb: torch.Tensor
+) -> torch.Tensor:
+    """Bilinear read of flat 2-D grids: ``table`` (B, S); ``base`` (n, P) flat position of
+    the lower corner; ``stride`` (P,) the length of the second axis; ``wa``, ``wb`` (n, P)
+    weights toward the next knot on each axis. Returns (B, n, P)."""
+    n, p = base.shape
+    b00 = base.reshape(-1)
+    b10 = (base + stride).reshape(-1)
+    t00 = table[:, b00].reshape(-1, n, p)
+    t01 = table[:, b00 + 1].reshape(-1, n, p)
+    t10 = table[:, b10].reshape(-1, n, p)
+    t11 = table[:, b10 + 1].reshape(-1, n, p)
+    wa, wb = wa.to(table.dtype), wb.to(table.dtype)
+    top = t00 + wb * (t01 - t00)
+    bottom = t10 + wb * (t11 - t10)
+    return top + wa * (bottom - top)
+
+
+class AdditiveTables(nn.Module):
+    """A fitted additive model as lookup tables (float64 buffers, no trainable weights).
+
+    ``decision = bias + sum_i main_i(x_i) + sum_p pair_p(x_a, x_b)``, each term read from
+    ``main`` by linear interpolation and from ``pair`` by bilinear interpolation; the
+    ``*_bags`` tables hold every bag's own (centred) tables for uncertainty bands.
+
+    Parameters
+    ----------
+    main_bags : Tensor (B, T)
+    pair_bags : Tensor (B, S)
+    bias_bags : Tensor (B,)
+    pair_stride : Tensor (P,) int64
+    """
+
+    def __init__(
+        self,
+        main_bags: torch.Tensor,
+        pair_bags: torch.Tensor,
+        bias_bags: torch.Tensor,
+        pair_stride: torch.Tensor,
+    ):
+        super().__init__()
+        self.register_buffer("main_bags", main_bags.double())
+        self.register_buffer("pair_bags", pair_bags.double())
+        self.register_buffer("bias_bags", bias_bags.double())
+        self.register_buffer("main", main_bags.double().mean(0, keepdim=True))
+        self.register_buffer("pair", pair_bags.double().mean(0, keepdim=True))
+        self.register_buffer("bias", bias_bags.double().mean())
+        self.register_buffer("pair_stride", pair_stride.long())
+
+    def terms(self, lo, w, pair_base, pair_wa, pair_wb, bags: bool = False) -> torch.Tensor:
+        """Contributions of every term: (n, F + P), or (B, n, F + P) with ``bags=True``."""
+        main = self.main_bags if bags else self.main
+        pair = self.pair_bags if bags else self.pair
+        out = lerp_gather(main, lo, w)
+        if pair_base.shape[1]:
+            out = torch.cat([out, bilinear_gather(pair, pair_base, self.pair_stride, pair_wa, pair_wb)], -1)
+        return out if bags else out[0]
+
+    def forward(self, lo, w, pair_base, pair_wa, pair_wb) -> torch.Tensor:
+        return self.bias + self.terms(lo, w, pair_base, pair_wa, pair_wb).sum(-1)
+
+
+class MainEffectNet(nn.Module):
+    """Training module of the main effects of ``n_bags`` additive models side by side.
+
+    Flat table layout per bag (what :class:`AdditiveTables` and the row encoding use):
+    numeric feature j owns entries ``[j (K + 1), (j + 1) (K + 1))`` (its K padded knots,
+    then its learned missing value); the categorical levels of all categorical features
+    follow in one block (``cat_size`` entries, codes 0 = missing, 1 = unseen, 2+ levels);
+    one padding entry ends the table.
+
+    ``forward(lo, w, *ignored)`` returns logits (n, n_bags); the output penalty and the
+    feature dropout of the NAM paper apply to the per-feature contributions.
+    """
+
+    def __init__(
+        self,
+        knots: torch.Tensor,
+        sign: torch.Tensor,
+        cat_size: int,
+        n_bags: int = 1,
+        hidden_sizes: tuple[int, ...] = (64, 32),
+        activation: str = "relu",
+        dropout: float = 0.0,
+        feature_dropout: float = 0.0,
+        output_penalty: float = 0.0,
+        init_bias: float = 0.0,
+        mass: torch.Tensor | None = None,
+        n_real: torch.Tensor | None = None,
+        smoothness: float = 0.0,
+        level_scale: float | torch.Tensor = 10.0,
+        missing_scale: float | torch.Tensor = 10.0,
+        level_prior: float = 0.0,
+    ):
+        super().__init__()
+        n_num, k = knots.shape
+        self.n_bags, self.n_num, self.k = int(n_bags), int(n_num), int(k)
+        self.register_buffer("knots", knots.float())
+        self.register_buffer("sign", sign.float())
+        self.feature_dropout = float(feature_dropout)
+        self.output_penalty = float(output_penalty)
+        self.smoothness = float(smoothness)
+        self.level_prior = float(level_prior)
+        real = torch.full((self.n_num,), self.k) if n_real is None else n_real.long()
+        # second differences exist at interior real knots 1..n_real-2
+        pos = torch.arange(1, max(self.k - 1, 1))
+        self.register_buffer("curv_mask", (pos[None, :] < (real[:, None] - 1)).float()[:, : max(self.k - 2, 0)])
+        g = self.n_bags * self.n_num
+        self.nets = (
+            FeatureNets(g, tuple(hidden_sizes), activation, dropout, centers=self.knots.repeat(self.n_bags, 1))
+            if g
+            else None
+        )
+        # free values (category levels, numeric missing values) are stored divided by a
+        # scale: with Adam every parameter moves about ``lr`` per step whatever its gradient,
+        # and a network's output moves about ``lr`` times its width, so unscaled lookup
+        # values would learn an order of magnitude slower than the shape functions they
+        # compete with; a per-entry scale (e.g. growing with the entry's share of rows) also
+        # keeps rare levels from moving as fast as common ones
+        self.register_buffer("level_scale", torch.as_tensor(level_scale, dtype=torch.float32).expand(int(cat_size)).clone())
+        self.register_buffer("missing_scale", torch.as_tensor(missing_scale, dtype=torch.float32).expand(self.n_num).clone())
+        self.missing = nn.Parameter(torch.zeros(self.n_bags, self.n_num, 1))
+        self.levels = nn.Parameter(torch.zeros(self.n_bags, int(cat_size)))
+        # intercept = prior log-odds + a learned offset (weight decay pulls toward the prior)
+        self.register_buffer("init_bias", torch.tensor(float(init_bias)))
+        self.bias_offset = nn.Parameter(torch.zeros(self.n_bags, 1))
+        size = self.n_num * (self.k + 1) + int(cat_size) + 1
+        self.register_buffer("mass", torch.zeros(size) if mass is None else mass.float())
+        self._table: torch.Tensor | None = None
+
+    def tables(self) -> torch.Tensor:
+        """All bags' flat tables (B, T) from one batched evaluation of the feature nets."""
+        b = self.n_bags
+        parts = []
+        if self.nets is not None:
+            raw = self.nets(self.knots.repeat(b, 1)).reshape(b, self.n_num, self.k)
+            vals = monotone_values(raw, self.knots, self.sign)
+            parts.append(torch.cat([vals, self.missing * self.missing_scale[:, None]], dim=-1).reshape(b, -1))
+        parts.append(self.levels * self.level_scale)
+        parts.append(torch.zeros(b, 1, dtype=self.levels.dtype, device=self.levels.device))
+        return torch.cat(parts, dim=1)
+
+    def forward(self, lo: torch.Tensor, w: torch.Tensor, *_ignored) -> torch.Tensor:
+        table = self.tables()
+        mask = None
+        if self.training and self.feature_dropout:
+            mask = F.dropout(table.new_ones(self.n_bags, *lo.shape), self.feature_dropout)
+        self._table = table
+        return (self.bias + lerp_sum(table, lo, w, mask)).T
+
+    @property
+    def bias(self) -> torch.Tensor:
+        """(B, 1) intercepts."""
+        return self.init_bias + self.bias_offset
+
+    def regularization(self, outputs, batch) -> torch.Tensor:
+        """Output penalty (mean over features of each feature's mean squared contribution
+        over the training rows, read at the knots with their interpolation mass), the
+        roughness penalty ``smoothness * sum_features integral f''(u)^2 du`` over the knot
+        coordinates u (second divided differences on the non-uniform grid), and
+        ``level_prior * sum v^2`` over the free values v (category levels, missing values):
+        with ``level_prior = 1 / (2 n)`` a Gaussian prior of standard deviation 1 on each,
+        which pulls a level seen in few rows toward 0 and leaves common ones alone."""
+        loss = outputs.new_zeros(())
+        if self._table is None:
+            return loss
+        if self.output_penalty:
+            n_terms = self.mass.sum().clamp(min=1.0)
+            loss = loss + self.output_penalty * (self._table.pow(2) @ self.mass).mean() / n_terms
+        if self.level_prior:
+            free = torch.cat([(self.missing[..., 0] * self.missing_scale), self.levels * self.level_scale], dim=1)
+            loss = loss + self.level_prior * free.pow(2).sum(1).mean()
+        if self.smoothness and self.n_num and self.k > 2:
+            v = self._table[:, : self.n_num * (self.k + 1)].reshape(self.n_bags, self.n_num, self.k + 1)[..., : self.k]
+            u = self.knots
+            du = (u[:, 1:] - u[:, :-1]).clamp(min=1e-6)
+            slope = (v[..., 1:] - v[..., :-1]) / du
+            span = (du[:, 1:] + du[:, :-1]) / 2
+            curv = (slope[..., 1:] - slope[..., :-1]) / span
+            loss = loss + self.smoothness * (curv.pow(2) * span * self.curv_mask).sum((1, 2)).mean()
+        return loss
+
+
+class PairGridNet(nn.Module):
+    """Training module of pairwise interaction grids on top of fixed main-effect logits.
+
+    ``forward(main, base, wa, wb)``: ``main`` (n, B) are the fitted main effects' logits
+    (an input, not trained); each pair is a free grid read by bilinear interpolation,
+    smoothed by a squared-difference penalty between neighbouring knots (``neighbours``:
+    flat index pairs) of weight ``smoothness``. A cell's value is its parameter times
+    ``scale`` (e.g. growing with the cell's share of rows, so that under Adam, which moves
+    every parameter about ``lr`` per step, sparse cells learn slower: shrinkage by early
+    stopping, as boosting gets it).
+    """
+
+    def __init__(
+        self,
+        size: int,
+        stride: torch.Tensor,
+        neighbours: torch.Tensor,
+        n_bags: int = 1,
+        smoothness: float = 1.0,
+        scale: torch.Tensor | None = None,
+    ):
+        super().__init__()
+        self.grid = nn.Parameter(torch.zeros(int(n_bags), int(size)))
+        self.register_buffer("scale", torch.ones(int(size)) if scale is None else scale.float())
+        self.register_buffer("stride", stride.long())
+        self.register_buffer("neighbours", neighbours.long().reshape(2, -1))
+        self.smoothness = float(smoothness)
+
+    def values(self) -> torch.Tensor:
+        """The grids' values (B, S): parameters times their per-cell scale."""
+        return self.grid * self.scale
+
+    def forward(self, main, base, wa, wb) -> torch.Tensor:
+        return main + bilinear_gather(self.values(), base, self.stride, wa, wb).sum(-1).T
+
+    def regularization(self, outputs, batch) -> torch.Tensor:
+        if not self.smoothness or self.neighbours.shape[1] == 0:
+            return outputs.new_zeros(())
+        i, j = self.neighbours
+        v = self.values()
+        return self.smoothness * (v[:, i] - v[:, j]).pow(2).sum(1).mean()

@@ -1,0 +1,121 @@
+"""Batched feature networks, knot-grid reads and the additive lookup tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from interpretable_nn.nn.feature_nets import (
+    AdditiveTables,
+    FeatureNets,
+    MainEffectNet,
+    PairGridNet,
+    bilinear_gather,
+    lerp_gather,
+    lerp_sum,
+    monotone_values,
+)
+
+
+@pytest.mark.parametrize("activation", ["relu", "exu"])
+def test_batched_nets_equal_one_network_at_a_time(activation):
+    torch.manual_seed(0)
+    nets = FeatureNets(4, (8, 5), activation)
+    x = torch.randn(4, 7)
+    out = nets(x)
+    assert out.shape == (4, 7)
+    for g in range(4):  # the reference: network g evaluated alone, layer by layer
+        xg = x[g][:, None]
+        if activation == "exu":
+            h = torch.clamp(torch.exp(nets.w0[g]) * (xg - nets.b0[g]), 0, 1)
+        else:
+            h = F.relu(xg * nets.w0[g] + nets.b0[g])
+        h = F.relu(h @ nets.weights[0][g] + nets.biases[0][g])
+        ref = (h @ nets.w_out[g] + nets.b_out[g]).squeeze(-1)
+        torch.testing.assert_close(out[g], ref)
+
+
+def test_feature_nets_reject_bad_configuration():
+    with pytest.raises(ValueError, match="activation"):
+        FeatureNets(2, (4,), "tanh")
+    with pytest.raises(ValueError, match="hidden_sizes"):
+        FeatureNets(2, ())
+
+
+def test_monotone_values_are_monotone_and_free_ones_untouched():
+    torch.manual_seed(1)
+    knots = torch.sort(torch.randn(3, 9), dim=1).values
+    knots[2, 6:] = knots[2, 5]  # padding repeats the last knot
+    raw = torch.randn(2, 3, 9) * 5
+    v = monotone_values(raw, knots, torch.tensor([1.0, -1.0, 0.0]))
+    assert (v[:, 0].diff(dim=-1) >= 0).all()
+    assert (v[:, 1].diff(dim=-1) <= 0).all()
+    torch.testing.assert_close(v[:, 2], raw[:, 2])
+
+
+def test_lerp_sum_matches_gather_and_has_correct_gradient():
+    torch.manual_seed(2)
+    table = torch.randn(3, 40, dtype=torch.float64, requires_grad=True)
+    lo = torch.randint(0, 38, (25, 4))
+    w = torch.rand(25, 4, dtype=torch.float64)
+    mask = (torch.rand(3, 25, 4) > 0.3).double()
+    torch.testing.assert_close(lerp_sum(table, lo, w), lerp_gather(table, lo, w).sum(-1))
+    torch.testing.assert_close(lerp_sum(table, lo, w, mask), (lerp_gather(table, lo, w) * mask).sum(-1))
+    assert torch.autograd.gradcheck(lambda t: lerp_sum(t, lo, w, mask), (table,))
+
+
+def test_bilinear_gather_is_exact_on_a_bilinear_surface():
+    sa, sb = 5, 4
+    i, j = np.meshgrid(np.arange(sa), np.arange(sb), indexing="ij")
+    surface = 0.3 + 1.5 * i - 0.7 * j + 0.25 * i * j
+    table = torch.tensor(np.r_[surface.ravel(), np.zeros(sb + 2)])[None, :]
+    rng = np.random.default_rng(0)
+    ia, ib = rng.integers(0, sa - 1, 50), rng.integers(0, sb - 1, 50)
+    wa, wb = rng.random(50), rng.random(50)
+    out = bilinear_gather(
+        table, torch.tensor(ia * sb + ib)[:, None], torch.tensor([sb]),
+        torch.tensor(wa)[:, None], torch.tensor(wb)[:, None],
+    )[0, :, 0].numpy()
+    x, y = ia + wa, ib + wb
+    np.testing.assert_allclose(out, 0.3 + 1.5 * x - 0.7 * y + 0.25 * x * y, atol=1e-12)
+
+
+def test_additive_tables_forward_is_bias_plus_terms():
+    torch.manual_seed(3)
+    main, pair = torch.randn(3, 30), torch.randn(3, 20)
+    tables = AdditiveTables(main, pair, torch.randn(3), torch.tensor([4, 3]))
+    lo, w = torch.randint(0, 28, (10, 2)), torch.rand(10, 2)
+    base = torch.stack([torch.randint(0, 6, (10,)), torch.randint(8, 14, (10,))], 1)
+    wa, wb = torch.rand(10, 2), torch.rand(10, 2)
+    terms = tables.terms(lo, w, base, wa, wb)
+    assert terms.shape == (10, 4) and terms.dtype == torch.float64
+    torch.testing.assert_close(tables(lo, w, base, wa, wb), tables.bias + terms.sum(1))
+    # the averaged tables are the mean of the bags' tables
+    bags = tables.terms(lo, w, base, wa, wb, bags=True)
+    torch.testing.assert_close(bags.mean(0), terms)
+
+
+def test_main_effect_net_shapes_penalty_and_monotone_guarantee():
+    torch.manual_seed(4)
+    knots = torch.linspace(-2, 2, 6).repeat(2, 1)
+    net = MainEffectNet(knots, torch.tensor([1.0, 0.0]), cat_size=5, n_bags=3, hidden_sizes=(8, 4),
+                        output_penalty=0.1, mass=torch.ones(2 * 7 + 5 + 1) / 7)
+    table = net.tables()
+    assert table.shape == (3, 2 * 7 + 5 + 1)
+    assert (table[:, :6].diff(dim=1) >= 0).all()  # feature 0 is increasing by construction
+    lo = torch.tensor([[0, 14 + 2], [3, 14 + 4], [6, 14 + 0]])  # numeric knot / missing slot, category code
+    out = net(lo, torch.rand(3, 2))
+    assert out.shape == (3, 3)
+    assert float(net.regularization(out, None).detach()) > 0
+
+
+def test_pair_grid_net_adds_pairs_to_fixed_mains_and_penalises_roughness():
+    net = PairGridNet(12, torch.tensor([3]), torch.tensor([[0, 1], [1, 2]]), n_bags=2, smoothness=1.0)
+    main = torch.randn(4, 2)
+    base, wa, wb = torch.zeros(4, 1, dtype=torch.long), torch.rand(4, 1), torch.rand(4, 1)
+    torch.testing.assert_close(net(main, base, wa, wb), main)  # grids start at zero
+    with torch.no_grad():
+        net.grid[:, 0] = 1.0
+    assert float(net.regularization(main, None).detach()) > 0
