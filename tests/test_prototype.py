@@ -1,0 +1,307 @@
+"""PrototypeClassifier: prototypes are real training cases, projection report, explanations
+(prototype and feature level), image path, persistence, determinism and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+
+import interpretable_nn as inn
+from interpretable_nn.models.prototype import PrototypeClassifier
+from interpretable_nn.nn.prototype import similarity_from_distance, squared_distances
+
+FAST = dict(max_epochs=8, last_layer_epochs=5, verbose=0, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from interpretable_nn.datasets import load_dataset
+
+    ds = load_dataset("digits")
+    return ds.X[:400], ds.y[:400], ds.X[400:500], ds.y[400:500]
+
+
+@pytest.fixture(scope="module")
+def tab_model(request):
+    credit = request.getfixturevalue("small_credit")
+    X, y, _, _ = credit
+    return PrototypeClassifier(prototypes_per_class=4, **FAST).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def img_model(digits):
+    X, y, _, _ = digits
+    return PrototypeClassifier(prototypes_per_class=2, cnn_channels=(8, 16), latent_dim=8, **FAST).fit(X, y)
+
+
+def _same_cell(a, b) -> bool:
+    return (pd.isna(a) and pd.isna(b)) or a == b
+
+
+# ---------------------------------------------------------------- prototypes are real cases
+def test_tabular_prototypes_equal_training_rows(tab_model, small_credit):
+    X, y, _, _ = small_credit
+    P = tab_model.prototypes_
+    assert len(P) == 8 and list(P.columns[:3]) == ["prototype_class", "train_index", "train_position"]
+    for _, proto in P.iterrows():
+        row = X.loc[proto["train_index"]]
+        assert all(_same_cell(proto[f], row[f]) for f in X.columns), proto
+        assert X.index.get_loc(proto["train_index"]) == proto["train_position"]
+        assert y[proto["train_position"]] == proto["prototype_class"]
+    assert P["train_position"].is_unique  # projection assigns distinct cases
+    # the per-class allocation is respected
+    assert P["prototype_class"].value_counts().to_dict() == {0: 4, 1: 4}
+
+
+def test_prototype_vectors_are_the_encodings_of_their_rows(tab_model, small_credit):
+    X, _, _, _ = small_credit
+    rows = X.iloc[tab_model.prototypes_["train_position"].to_numpy()]
+    x, _ = tab_model._inputs(rows)
+    with torch.no_grad():
+        z = tab_model.module_.encode(x)[:, 0]
+    torch.testing.assert_close(z, tab_model.module_.prototypes.detach(), rtol=0, atol=1e-6)
+    # so each prototype's own row is (almost) maximally similar to it
+    sim = tab_model.similarities(rows)
+    assert np.all(np.argmax(sim, axis=1) == np.arange(len(rows)))
+
+
+def test_image_prototypes_equal_training_images(img_model, digits):
+    X, y, _, _ = digits
+    info = img_model.prototype_info_
+    assert img_model.prototypes_.shape == (20, 8, 8)
+    np.testing.assert_array_equal(img_model.prototypes_, X[info["train_position"].to_numpy()])
+    np.testing.assert_array_equal(y[info["train_position"].to_numpy()], info["prototype_class"].to_numpy())
+    h, w = img_model.module_.encoder.grid_shape
+    assert info["patch_row"].between(0, h - 1).all() and info["patch_col"].between(0, w - 1).all()
+
+
+def test_projection_report(tab_model, small_credit):
+    _, _, Xte, yte = small_credit
+    rep = tab_model.projection_report_
+    for key in ("accuracy_before", "accuracy_projected", "accuracy_after", "auc_before", "auc_after"):
+        assert 0.0 <= rep[key] <= 1.0, key
+    assert rep["accuracy_drop"] == pytest.approx(rep["accuracy_before"] - rep["accuracy_after"])
+    held = tab_model.projection_report(Xte, yte)
+    assert held["n_rows"] == len(yte)
+    # "after" is the fitted model itself
+    pred = tab_model.predict(Xte)
+    assert held["accuracy_after"] == pytest.approx(np.mean(pred == yte))
+    # "before" is a different model (the learned prototypes), kept in the module
+    assert not torch.equal(tab_model.module_.unprojected_prototypes, tab_model.module_.prototypes)
+
+
+# ---------------------------------------------------------------- explanations
+def test_explain_is_complete_and_shaped(tab_model, small_credit):
+    _, _, Xte, _ = small_credit
+    e = tab_model.explain(Xte.iloc[:30])
+    assert isinstance(e, inn.Explanation)
+    assert e.values.shape == (30, Xte.shape[1]) and e.feature_names == list(Xte.columns)
+    gap = e.check_additivity(tab_model.decision_function(Xte.iloc[:30]))
+    assert gap == pytest.approx(e.check["completeness_gap"], abs=1e-6)
+    spread = np.ptp(tab_model.decision_function(Xte))
+    assert e.check["completeness_gap"] < 0.05 * spread
+
+
+def test_explain_images_per_pixel(img_model, digits):
+    _, _, Xte, _ = digits
+    e = img_model.explain(Xte[:6])
+    assert e.values.shape == (6, 64) and e.feature_names[:2] == ["px_0_0", "px_0_1"]
+    logits = img_model.decision_function(Xte[:6])
+    explained = logits[np.arange(6), logits.argmax(axis=1)]  # default: the predicted class
+    assert e.check_additivity(explained) == pytest.approx(e.check["completeness_gap"], abs=1e-6)
+    e3 = img_model.explain(Xte[:6], class_index=3)
+    assert e3.check_additivity(logits[:, 3]) == pytest.approx(e3.check["completeness_gap"], abs=1e-6)
+
+
+@pytest.mark.parametrize("which", ["tab", "img"])
+def test_explain_prototypes_sums_to_the_decision(which, tab_model, img_model, small_credit, digits):
+    model, X = (tab_model, small_credit[2].iloc[:5]) if which == "tab" else (img_model, digits[2][:5])
+    n_p = len(model.prototype_class_)
+    top = model.explain_prototypes(X, k=3)
+    assert len(top) == 15 and top["rank"].tolist() == [1, 2, 3] * 5
+    assert (top.groupby("row")["similarity"].apply(lambda s: s.is_monotonic_decreasing)).all()
+    full = model.explain_prototypes(X, k=n_p)
+    total = full.groupby("row")["contribution"].sum() + full.groupby("row")["intercept"].first()
+    d = model.decision_function(X)
+    expected = d if d.ndim == 1 else d[np.arange(len(d)), d.argmax(axis=1)]
+    np.testing.assert_allclose(total.to_numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_similarity_maps_and_plots(img_model, tab_model, digits, small_credit):
+    import matplotlib.pyplot as plt
+
+    maps = img_model.similarity_maps(digits[2][:3])
+    assert maps.shape == (3, 20, 8, 8)
+    # the pooled similarity is the largest patch similarity (before upsampling)
+    raw = img_model.module_.similarity_maps(img_model._inputs(digits[2][:3])[0]).detach().numpy()
+    np.testing.assert_allclose(raw.max(axis=(2, 3)), img_model.similarities(digits[2][:3]), rtol=1e-5)
+    fig = img_model.plot_prototypes(digits[2][:1])
+    assert len([a for a in fig.axes if a.images]) == 40
+    fig2 = tab_model.plot_prototypes(small_credit[2].iloc[:1])
+    assert fig2.axes and fig2.axes[0].tables
+    plt.close("all")
+    with pytest.raises(ValueError, match="one image"):
+        img_model.plot_prototypes(digits[2][:2])
+
+
+def test_similarity_functions():
+    d = torch.tensor([0.0, 1.0, 4.0])
+    torch.testing.assert_close(similarity_from_distance(d, "log"), torch.log((d + 1) / (d + 1e-4)))
+    torch.testing.assert_close(similarity_from_distance(d, "exp"), torch.exp(-d))
+    z = torch.rand(5, 3, 4)
+    p = torch.rand(2, 4)
+    brute = ((z[:, :, None, :] - p[None, None]) ** 2).sum(-1)
+    torch.testing.assert_close(squared_distances(z, p), brute, rtol=1e-5, atol=1e-5)
+
+
+# ---------------------------------------------------------------- variants
+def test_mlp_encoder_on_images_and_exp_similarity(digits):
+    X, y, Xte, _ = digits
+    m = PrototypeClassifier(encoder="mlp", similarity="exp", n_prototypes=13, **FAST).fit(X, y)
+    assert m.prototypes_.shape == (13, 8, 8) and m.predict(Xte).shape == (100,)
+    expected = np.ones(10, dtype=int)
+    expected[np.argsort(-np.bincount(y), kind="stable")[:3]] += 1  # remainder to the largest classes
+    np.testing.assert_array_equal(np.bincount(m.prototype_class_), expected)
+    with pytest.raises(ValueError, match="CNN encoder"):
+        m.similarity_maps(Xte[:2])
+
+
+def test_auto_settings_follow_the_encoder(tab_model, img_model):
+    assert tab_model.settings_ == {"similarity": "exp", "separation_coef": 0.0, "lr": 1e-3}
+    assert img_model.settings_ == {"similarity": "log", "separation_coef": 0.08, "lr": 3e-3}
+    assert img_model.module_.similarity == "log" and tab_model.module_.similarity == "exp"
+    m = PrototypeClassifier(similarity="log", separation_coef=0.5, lr=0.01, encoder="mlp")
+    m.input_kind_ = "tabular"
+    assert m.settings_ == {"similarity": "log", "separation_coef": 0.5, "lr": 0.01}
+
+
+def test_tied_tuning_keeps_prototypes_real(small_credit):
+    X, y, _, _ = small_credit
+    m = PrototypeClassifier(prototypes_per_class=3, tied_epochs=4, **FAST).fit(X, y)
+    assert set(m.history_["phase"]) == {"joint", "tied", "last_layer"}
+    rows = X.iloc[m.prototypes_["train_position"].to_numpy()]
+    with torch.no_grad():
+        z = m.module_.encode(m._inputs(rows)[0])[:, 0]
+    torch.testing.assert_close(z, m.module_.prototypes.detach(), rtol=0, atol=1e-6)
+    assert m.module_.tied_inputs is None
+
+
+def test_channels_last_images():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 255, size=(60, 6, 6, 3)).astype(np.uint8)
+    y = (X[:, :3, :, 0].mean(axis=(1, 2)) > X[:, 3:, :, 0].mean(axis=(1, 2))).astype(int)
+    m = PrototypeClassifier(prototypes_per_class=2, cnn_channels=(4,), latent_dim=4, **FAST).fit(X, y)
+    assert m.image_shape_ == (6, 6, 3) and m.prototypes_.dtype == np.uint8
+    assert m.explain(X[:2]).values.shape == (2, 36)
+    with pytest.raises(ValueError, match=r"\(n_images, 6, 6, 3\)"):
+        m.predict(X[:, :, :, :2])
+
+
+# ---------------------------------------------------------------- contract
+def test_save_load_round_trip(tab_model, img_model, small_credit, digits, tmp_path):
+    for name, model, X in (("t", tab_model, small_credit[2]), ("i", img_model, digits[2])):
+        model.save(tmp_path / name)
+        loaded = inn.load_model(tmp_path / name)
+        assert isinstance(loaded, PrototypeClassifier)
+        np.testing.assert_array_equal(loaded.decision_function(X), model.decision_function(X))
+        assert loaded.projection_report_ == model.projection_report_
+        pd.testing.assert_frame_equal(loaded.prototype_info_, model.prototype_info_, check_dtype=False)
+        if name == "t":
+            pd.testing.assert_frame_equal(loaded.prototypes_, model.prototypes_)
+        else:
+            np.testing.assert_array_equal(loaded.prototypes_, model.prototypes_)
+        np.testing.assert_allclose(loaded.projection_report(X, model.predict(X))["accuracy_before"],
+                                   model.projection_report(X, model.predict(X))["accuracy_before"])
+        np.testing.assert_array_equal(loaded.explain(X[:3]).values, model.explain(X[:3]).values)
+
+
+def test_seed_gives_the_same_model(small_credit):
+    X, y, Xte, _ = small_credit
+    a = PrototypeClassifier(prototypes_per_class=2, **FAST).fit(X, y)
+    b = PrototypeClassifier(prototypes_per_class=2, **FAST).fit(X, y)
+    np.testing.assert_array_equal(a.decision_function(Xte), b.decision_function(Xte))
+    pd.testing.assert_frame_equal(a.prototypes_, b.prototypes_)
+    c = PrototypeClassifier(prototypes_per_class=2, **{**FAST, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(a.decision_function(Xte), c.decision_function(Xte))
+    assert clone(a).get_params() == a.get_params()
+
+
+def test_bad_input(tab_model, img_model, digits, small_credit):
+    Xi = digits[0]
+    # images given to a tabular model, rows to an image model
+    with pytest.raises(ValueError, match="tabular rows"):
+        tab_model.predict(Xi[:3])
+    with pytest.raises(ValueError, match=r"\(n_images, 8, 8\)"):
+        img_model.predict(small_credit[2])
+    # wrong image shape / one image without the batch axis / NaN pixels
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(8, 8\)"):
+        img_model.predict(np.zeros((2, 7, 8)))
+    with pytest.raises(ValueError, match="add the batch axis"):
+        img_model.predict(Xi[0])
+    bad = Xi[:3].copy()
+    bad[1, 2, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN/inf"):
+        img_model.predict(bad)
+    with pytest.raises(ValueError, match="NaN/inf"):
+        PrototypeClassifier(**FAST).fit(bad, [0, 1, 0])
+    with pytest.raises(TypeError, match="numeric"):
+        img_model.predict(np.full((1, 8, 8), "a"))
+    # parameters
+    X, y, _, _ = small_credit
+    with pytest.raises(ValueError, match="encoder='cnn' needs an image array"):
+        PrototypeClassifier(encoder="cnn", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="not both"):
+        PrototypeClassifier(n_prototypes=4, prototypes_per_class=2, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="n_prototypes >= 10"):
+        PrototypeClassifier(n_prototypes=5, **FAST).fit(Xi, digits[1])
+    with pytest.raises(ValueError, match="similarity"):
+        PrototypeClassifier(similarity="cosine", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="hidden_sizes"):
+        PrototypeClassifier(hidden_sizes=(0,), **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="k must be"):
+        tab_model.explain_prototypes(X.iloc[:2], k=0)
+    # tabular predict-time checks come from the foundation
+    with pytest.raises(ValueError, match="missing column"):
+        tab_model.predict(X.drop(columns=["Income"]))
+    # a failed fit leaves nothing half-fitted
+    m = PrototypeClassifier(**FAST)
+    with pytest.raises(ValueError):
+        m.fit(bad, [0, 1, 0])
+    assert not hasattr(m, "module_")
+
+
+def test_registry():
+    m = inn.make_model("prototype", prototypes_per_class=2)
+    assert isinstance(m, PrototypeClassifier) and m.prototypes_per_class == 2
+
+
+# ---------------------------------------------------------------- goals (heavy: -m slow)
+@pytest.mark.slow
+def test_goals_on_digits_and_credit():
+    """The issue's goals on the first fold of the benchmark's 5-fold split (defaults only)."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    from interpretable_nn.datasets import load_dataset
+
+    def first_fold(y):
+        return next(StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+
+    ds = load_dataset("digits")
+    tr, te = first_fold(ds.y)
+    m = PrototypeClassifier(verbose=0).fit(ds.X[tr], ds.y[tr])
+    assert m.n_prototypes_ <= 30
+    assert np.mean(m.predict(ds.X[te]) == ds.y[te]) >= 0.97
+    assert m.projection_report(ds.X[te], ds.y[te])["accuracy_drop"] <= 0.005
+
+    ds = load_dataset("credit_data")
+    tr, te = first_fold(ds.y)
+    Xtr, Xte = ds.X.iloc[tr], ds.X.iloc[te]
+    p = PrototypeClassifier(verbose=0).fit(Xtr, ds.y[tr])
+    b = inn.MLPClassifier(verbose=0).fit(Xtr, ds.y[tr])
+    assert p.n_prototypes_ <= 20
+    auc_p = roc_auc_score(ds.y[te], p.decision_function(Xte))
+    assert auc_p >= roc_auc_score(ds.y[te], b.decision_function(Xte)) - 0.01
