@@ -1,28 +1,53 @@
-"""Black-box baselines trained the same way as the interpretable models.
+"""Black-box baselines trained and scored the same way as the interpretable models.
 
-:class:`MLPClassifier` / :class:`MLPRegressor`: a torch multilayer perceptron on the
-encoder's dense matrix (standardized numerics, missing indicators, one-hot categories),
-trained by the shared engine, saved by the shared persistence, explained by integrated
-gradients summed back onto the raw features.
+:class:`MLPClassifier` / :class:`MLPRegressor`
+    A torch multilayer perceptron on the encoder's dense matrix (standardized numerics,
+    missing indicators, one-hot categories), trained by the shared engine, saved by the
+    shared persistence, explained by integrated gradients summed back onto the raw features.
+:class:`EncodedSklearnClassifier` / :class:`EncodedSklearnRegressor`
+    Any scikit-learn estimator behind the library's validation and encoder (dense
+    standardized matrix, or raw-unit numerics with NaN for trees and boosting).
+:class:`FrameSklearnClassifier`
+    An estimator that reads the validated DataFrame itself (interpret's EBM).
+:class:`XGBoostClassifier`
+    XGBoost on raw-unit numerics, saved in XGBoost's JSON format (no pickle).
+
+The scikit-learn and EBM wrappers cannot be saved (that would need pickle): their
+``save()`` raises a ``TypeError`` that says so.
+
+(Over 500 lines on purpose: every black-box reference lives in this one module, the MLP in
+the first half and the foreign-estimator wrappers in the second.)
 """
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.base import ClassifierMixin, RegressorMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..data.encoding import EncodedData
+from ..data.encoding import EncodedData, TabularEncoder
+from ..data.validation import check_predict_frame
 from ..explain.explanation import Explanation
 from ..explain.gradients import integrated_gradients
 from .base import TRAINING_CONSTRAINTS, BaseModel, TorchModel
 
-__all__ = ["MLPClassifier", "MLPRegressor", "EncodedSklearnClassifier"]
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "EncodedSklearnClassifier",
+    "EncodedSklearnRegressor",
+    "FrameSklearnClassifier",
+    "XGBoostClassifier",
+    "design_matrix",
+]
 
 
 class MLPNet(nn.Module):
@@ -65,7 +90,7 @@ class _MLPBase(TorchModel):
         max_epochs: int = 200,
         batch_size: int | None = 256,
         lr: float = 1e-3,
-        weight_decay: float = 1e-4,
+        weight_decay: float = 0.3,
         validation_fraction: float = 0.15,
         patience: int = 20,
         categorical=None,
@@ -98,12 +123,24 @@ class _MLPBase(TorchModel):
     def _prepare(self, enc: EncodedData, y: np.ndarray) -> None:
         self._check_hidden()
         self.baseline_ = self.encoder_.dense(enc).mean(axis=0).astype(np.float32)
+        if self._task == "classification" and getattr(self, "class_weight", None) is None:
+            # start the output at the log prior odds (smoothed class frequencies): training
+            # then spends no early epochs learning the base rate, which matters with rare
+            # positives and early stopping; a transient, used once by _build_module
+            counts = np.bincount(y, minlength=len(self.classes_)).astype(float) + 1.0
+            logp = np.log(counts / counts.sum())
+            self._output_bias = logp[1:] - logp[0] if len(logp) == 2 else logp
 
     def _n_outputs(self) -> int:
         return len(self.classes_) if self.task_ == "multiclass" else 1
 
     def _build_module(self) -> nn.Module:
-        return MLPNet(self.encoder_.n_dense_, self._check_hidden(), self._n_outputs(), self.dropout, self.batch_norm)
+        net = MLPNet(self.encoder_.n_dense_, self._check_hidden(), self._n_outputs(), self.dropout, self.batch_norm)
+        bias = self.__dict__.pop("_output_bias", None)
+        if bias is not None:
+            with torch.no_grad():
+                net.net[-1].bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
+        return net
 
     def _module_inputs(self, enc: EncodedData) -> tuple[torch.Tensor, ...]:
         return (torch.from_numpy(self.encoder_.dense(enc)),)
@@ -123,36 +160,52 @@ class _MLPBase(TorchModel):
         """Integrated-gradients attributions of the decision function, summed over the dense
         columns of each raw feature; baseline = the mean encoded training row.
 
-        ``check["completeness_gap"]`` is the largest ``|base + sum(values) - decision|``.
-        For multiclass models ``class_index`` selects the logit (default: the predicted class
-        is not used; class 0's logit... pass the class you want).
+        Parameters
+        ----------
+        X : DataFrame
+        class_index : int, optional
+            Multiclass models only: the class whose logit is explained (default: each row's
+            predicted class; ``base_values`` then holds that class's baseline logit).
+
+        Returns
+        -------
+        Explanation
+            ``check["completeness_gap"]`` is the largest ``|base + sum(values) - output|``.
         """
         df, enc = self._encode(X)
         x = torch.from_numpy(self.encoder_.dense(enc))
         module = self.module_.eval()
-        scale = getattr(self, "y_scale_", 1.0)
-        shift = getattr(self, "y_mean_", 0.0)
+        n = len(x)
         if self.task_ == "multiclass":
-            k = 0 if class_index is None else int(class_index)
-
-            def forward(t):
-                return module(t)[:, k]
+            if class_index is None:
+                with torch.no_grad():
+                    ks = module(x).argmax(dim=1).numpy() if n else np.zeros(0, dtype=int)
+            else:
+                if not 0 <= int(class_index) < len(self.classes_):
+                    raise ValueError(f"class_index must be in [0, {len(self.classes_)}); got {class_index!r}.")
+                ks = np.full(n, int(class_index))
         else:
+            ks = np.zeros(n, dtype=int)
+        scale = getattr(self, "y_scale_", 1.0)
+        vals, base, gap = np.zeros((n, self.n_features_in_)), np.zeros(n), 0.0
+        for k in np.unique(ks) if n else [0]:
+            rows = ks == k
 
-            def forward(t):
-                return module(t) * scale
+            def forward(t, k=int(k)):
+                out = module(t)
+                return out[:, k] if self.task_ == "multiclass" else out * scale
 
-        vals, base, gap = integrated_gradients(
-            forward,
-            x,
-            torch.from_numpy(self.baseline_),
-            group=self.encoder_.dense_feature_index(),
-            n_groups=self.n_features_in_,
-            steps=self.ig_steps,
-        )
+            v, b, g = integrated_gradients(
+                forward, x[torch.from_numpy(rows)] if n else x, torch.from_numpy(self.baseline_),
+                group=self.encoder_.dense_feature_index(), n_groups=self.n_features_in_,
+                steps=self.ig_steps,
+            )
+            if n:
+                vals[rows], base[rows] = v, b
+            gap = max(gap, g)
         return Explanation(
             values=vals,
-            base_values=base + (shift if self._task == "regression" else 0.0),
+            base_values=base + (getattr(self, "y_mean_", 0.0) if self._task == "regression" else 0.0),
             feature_names=self.feature_names_,
             data=df.reset_index(drop=True),
             output=self._output_name(),
@@ -170,9 +223,16 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
     hidden_sizes : tuple of int, default (128, 64)
     dropout : float, default 0.1
     batch_norm : bool, default False
-    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience
-        Training settings (see :class:`~interpretable_nn.training.engine.TrainConfig`).
+    max_epochs, batch_size, lr, validation_fraction, patience
+        Training settings (defaults 200, 256, 1e-3, 0.15, 20; see
+        :class:`~interpretable_nn.training.engine.TrainConfig`). Early stopping on the
+        validation loss restores the best epoch.
+    weight_decay : float, default 0.3
+        AdamW's decoupled weight decay. Stronger than the engine's 1e-4: measured over
+        six credit-type data sets it helps everywhere, while keeping full capacity on a
+        30,000-row synthetic set (values of 1 and more start to underfit there).
     class_weight : None, "balanced" or dict
+        Without class weights the output bias starts at the training set's log prior odds.
     categorical : list of str, optional
         Numeric columns to treat as categorical.
     device : str, default "auto"
@@ -180,6 +240,15 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
     verbose : int, default 1
     ig_steps : int, default 32
         Quadrature nodes of integrated gradients in :meth:`explain`.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+    history_ : DataFrame
+        One row per epoch (train and validation loss, learning rate, seconds).
+    fit_info_ : dict
+        Device, fit time, epochs, best epoch.
+    n_parameters_ : int
 
     Examples
     --------
@@ -201,7 +270,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
         max_epochs: int = 200,
         batch_size: int | None = 256,
         lr: float = 1e-3,
-        weight_decay: float = 1e-4,
+        weight_decay: float = 0.3,
         validation_fraction: float = 0.15,
         patience: int = 20,
         class_weight=None,
@@ -222,22 +291,176 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
 
 class MLPRegressor(RegressorMixin, _MLPBase):
     """Torch MLP regressor (targets standardized for training, predictions in raw units).
-    Same parameters as :class:`MLPClassifier` without ``class_weight``."""
+    Same parameters as :class:`MLPClassifier` without ``class_weight``.
+
+    Examples
+    --------
+    >>> from interpretable_nn.datasets import make_additive
+    >>> d = make_additive(n_samples=300, task="regression")
+    >>> r = MLPRegressor(max_epochs=5, verbose=0).fit(d.X, d.y)
+    >>> r.predict(d.X.head(2)).shape
+    (2,)
+    """
 
     _task: ClassVar[str] = "regression"
 
 
-class EncodedSklearnClassifier(ClassifierMixin, BaseModel):
+
+# ---------------------------------------------------------------------- scikit-learn and co.
+def design_matrix(encoder: TabularEncoder, df: pd.DataFrame, enc: EncodedData, raw_numeric: bool = False) -> np.ndarray:
+    """The encoder's dense matrix (float64) of validated rows ``df`` (encoded as ``enc``).
+
+    With ``raw_numeric=True`` the numeric columns hold the raw values of ``df`` itself
+    (float64, NaN for missing) rather than the float32 round trip of the standardized
+    encoding, so a threshold learned on them compares exactly with the raw column (this is
+    what makes tree-to-rule exports reproduce the tree bit for bit).
+    """
+    Z = encoder.dense(enc, raw_numeric=raw_numeric).astype(np.float64)
+    if raw_numeric and encoder.numeric_names_:
+        Z[:, : len(encoder.numeric_names_)] = df[encoder.numeric_names_].to_numpy(dtype=np.float64, na_value=np.nan)
+    return Z
+
+
+def _check_weights(sample_weight, n: int) -> np.ndarray:
+    sw = np.asarray(sample_weight, dtype=float).reshape(-1)
+    if len(sw) != n or not np.isfinite(sw).all() or (sw < 0).any():
+        raise ValueError("sample_weight must be finite, non-negative and have one value per row.")
+    return sw
+
+
+def _count_fitted_numbers(est: Any) -> int | None:
+    """Fitted numbers of a scikit-learn-style estimator: coefficients, tree nodes (a split or
+    a leaf value each), boosted-tree nodes or EBM bin scores; ``None`` when unknown."""
+    if hasattr(est, "coef_"):
+        return int(np.size(est.coef_) + np.size(getattr(est, "intercept_", 0)))
+    if hasattr(est, "tree_"):
+        return int(est.tree_.node_count)
+    if hasattr(est, "_predictors"):  # HistGradientBoosting
+        return int(sum(len(p.nodes) for it in est._predictors for p in it))
+    if hasattr(est, "term_scores_"):  # EBM
+        return int(sum(np.size(s) for s in est.term_scores_) + np.size(est.intercept_))
+    if hasattr(est, "get_booster"):  # xgboost
+        return len(est.get_booster().trees_to_dataframe())
+    return None
+
+
+class _SklearnModel(BaseModel):
+    """A scikit-learn-style estimator behind the library's validation and encoder.
+
+    Subclasses choose the input the inner estimator sees (:meth:`_design`) and how its
+    output becomes the library's decision function (:meth:`_decision`). Saving is refused:
+    a foreign estimator cannot be written without pickle, and the library never pickles.
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "raw_numeric": ["boolean"],
+    }
+
+    estimator_: Any
+
+    def _default_estimator(self):  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def _design(self, df: pd.DataFrame, enc: EncodedData):
+        return design_matrix(self.encoder_, df, enc, raw_numeric=self.raw_numeric)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the inner estimator on a raw DataFrame (categoricals and NaN allowed)."""
+        try:
+            df, yy = self._validate_fit_input(X, y)
+            df = check_predict_frame(df, self.encoder_.schema_)
+            Z = self._design(df, self.encoder_.transform(df, validate=False))
+            est = clone(self.estimator) if self.estimator is not None else self._default_estimator()
+            kw = {} if sample_weight is None else {"sample_weight": _check_weights(sample_weight, len(yy))}
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)
+                self.estimator_ = est.fit(Z, yy, **kw)
+            self._after_fit(Z)
+        except BaseException:
+            self._reset_fitted()
+            raise
+        return self
+
+    def _after_fit(self, Z) -> None:
+        pass
+
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds (binary, (n,)), log-probabilities (multiclass, (n, k)) or predictions
+        (regression) of the inner estimator."""
+        df, enc = self._encode(X)
+        return self._decision(self._design(df, enc))
+
+    def _decision(self, Z) -> np.ndarray:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    @property
+    def n_parameters_(self) -> int | None:
+        """Fitted numbers of the inner estimator (coefficients, tree nodes, bin scores);
+        ``None`` when the estimator's kind is unknown."""
+        check_is_fitted(self, "estimator_")
+        return _count_fitted_numbers(self.estimator_)
+
+    def save(self, path) -> None:
+        """Refused: see :meth:`_get_state`."""
+        self._get_state()
+
+    def _get_state(self):
+        name = type(self.estimator).__name__ if self.estimator is not None else "default estimator"
+        raise TypeError(
+            f"{type(self).__name__} wraps {name}, which cannot be saved without pickle, and "
+            "interpretable_nn never pickles. Refit it from its parameters (make_model(...)), keep it "
+            "in memory, or use a model with JSON-safe saving (the torch models, XGBoostClassifier "
+            "'xgb', or a rule export such as SurrogateTree(...).to_ruleset().to_json())."
+        )
+
+
+class _SklearnClassifierBase(ClassifierMixin, _SklearnModel):
+    _task: ClassVar[str] = "classification"
+
+    def _after_fit(self, Z) -> None:
+        # Use the estimator's own decision_function when it is the log-odds (logistic
+        # regression, gradient boosting): exact where predict_proba saturates.
+        self.decision_is_log_odds_ = False
+        est = self.estimator_
+        if len(self.classes_) == 2 and hasattr(est, "decision_function"):
+            head = Z[:256]
+            d = np.asarray(est.decision_function(head), dtype=float).reshape(-1)
+            p = est.predict_proba(head)[:, 1]
+            self.decision_is_log_odds_ = bool(np.allclose(1 / (1 + np.exp(-d)), p, rtol=0, atol=1e-6))
+
+    def _decision(self, Z) -> np.ndarray:
+        k = len(self.classes_)
+        if len(Z) == 0:
+            return np.zeros(0) if k == 2 else np.zeros((0, k))
+        if self.decision_is_log_odds_:
+            return np.asarray(self.estimator_.decision_function(Z), dtype=float).reshape(-1)
+        p = np.clip(np.asarray(self.estimator_.predict_proba(Z), dtype=float), 1e-15, 1 - 1e-15)
+        return np.log(p[:, 1]) - np.log(p[:, 0]) if k == 2 else np.log(p)
+
+
+class EncodedSklearnClassifier(_SklearnClassifierBase):
     """A scikit-learn classifier behind the library's encoder, so it takes the same raw
-    DataFrames (categoricals, NaN) as every other model.
+    DataFrames (categoricals, NaN) and gives the same errors as every other model.
 
     Parameters
     ----------
-    estimator : sklearn classifier
+    estimator : sklearn classifier, default ``LogisticRegression(max_iter=2000)``
         Fitted on the encoder's dense matrix (standardized numerics, missing indicators,
         one-hot categories), or with ``raw_numeric=True`` on raw-unit numerics with NaN
         (for trees and histogram boosting, whose thresholds then read in raw units).
     raw_numeric : bool, default False
+
+    Attributes
+    ----------
+    estimator_ : the fitted clone of ``estimator`` (trained on class indices 0..k-1)
+    classes_ : ndarray
+    n_parameters_ : int or None
+        Fitted numbers of the estimator (coefficients, tree nodes).
+
+    Notes
+    -----
+    ``save()`` raises a ``TypeError``: the wrapped estimator cannot be written without pickle.
 
     Examples
     --------
@@ -249,32 +472,196 @@ class EncodedSklearnClassifier(ClassifierMixin, BaseModel):
     (3, 2)
     """
 
-    _task: ClassVar[str] = "classification"
+    def __init__(self, estimator=None, *, raw_numeric: bool = False):
+        self.estimator = estimator
+        self.raw_numeric = raw_numeric
+
+    def _default_estimator(self):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(max_iter=2000)
+
+
+class EncodedSklearnRegressor(RegressorMixin, _SklearnModel):
+    """The regression twin of :class:`EncodedSklearnClassifier` (default ``Ridge()``).
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> from interpretable_nn.datasets import make_additive
+    >>> d = make_additive(n_samples=300, task="regression")
+    >>> m = EncodedSklearnRegressor(DecisionTreeRegressor(max_depth=3), raw_numeric=True).fit(d.X, d.y)
+    >>> m.predict(d.X.head(2)).shape
+    (2,)
+    """
+
+    _task: ClassVar[str] = "regression"
 
     def __init__(self, estimator=None, *, raw_numeric: bool = False):
         self.estimator = estimator
         self.raw_numeric = raw_numeric
 
+    def _default_estimator(self):
+        from sklearn.linear_model import Ridge
+
+        return Ridge()
+
+    def _decision(self, Z) -> np.ndarray:
+        if len(Z) == 0:
+            return np.zeros(0)
+        return np.asarray(self.estimator_.predict(Z), dtype=float).reshape(-1)
+
+
+class FrameSklearnClassifier(_SklearnClassifierBase):
+    """A classifier that reads a DataFrame itself (interpret's EBM handles categoricals and
+    missing values on its own), behind the library's input validation.
+
+    The inner estimator sees the validated frame in the fitted column order: numeric columns
+    as float (NaN = missing), categorical columns as strings (missing kept missing).
+
+    Parameters
+    ----------
+    estimator : classifier, default ``ExplainableBoostingClassifier()``
+
+    Notes
+    -----
+    ``save()`` raises a ``TypeError`` (no pickle).
+
+    Examples
+    --------
+    >>> from interpret.glassbox import ExplainableBoostingClassifier
+    >>> from interpretable_nn.datasets import load_dataset
+    >>> ds = load_dataset("default")
+    >>> ebm = ExplainableBoostingClassifier(outer_bags=1, interactions=0, max_rounds=50)
+    >>> m = FrameSklearnClassifier(ebm).fit(ds.X, ds.y)
+    >>> m.predict_proba(ds.X.head(2)).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {"estimator": [HasMethods(["fit", "predict_proba"]), None]}
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def _default_estimator(self):
+        try:
+            from interpret.glassbox import ExplainableBoostingClassifier
+        except ImportError as exc:
+            raise ImportError(
+                "FrameSklearnClassifier() defaults to interpret's EBM: pip install 'interpretable-nn[baselines]'"
+            ) from exc
+        return ExplainableBoostingClassifier()
+
+    def _design(self, df: pd.DataFrame, enc: EncodedData) -> pd.DataFrame:
+        out = {}
+        for spec in self.encoder_.schema_:
+            s = df[spec.name]
+            if spec.kind == "categorical":
+                miss = s.isna().to_numpy()
+                s = pd.Series(np.where(miss, None, s.astype(str).to_numpy(dtype=object)), index=s.index, dtype=object)
+            out[spec.name] = s
+        return pd.DataFrame(out, index=df.index)
+
+
+class XGBoostClassifier(ClassifierMixin, BaseModel):
+    """XGBoost on the library's encoding: raw-unit numerics with NaN (XGBoost routes missing
+    values itself) and one-hot categories. Saved as XGBoost's own JSON model (no pickle).
+
+    Parameters
+    ----------
+    n_estimators : int, default 300
+    max_depth : int, default 4
+    learning_rate : float, default 0.05
+    params : dict, optional
+        Any other ``xgboost.XGBClassifier`` parameter (JSON values), e.g. ``{"subsample": 0.8}``.
+    categorical : list of str, optional
+        Numeric columns to treat as categorical.
+    n_jobs : int, optional
+    random_state : int, default 0
+
+    Attributes
+    ----------
+    booster_ : xgboost.Booster
+    n_parameters_ : int
+        Tree nodes (a split or a leaf value each).
+
+    Examples
+    --------
+    >>> from interpretable_nn.datasets import load_dataset
+    >>> ds = load_dataset("credit_data")
+    >>> m = XGBoostClassifier(n_estimators=20).fit(ds.X, ds.y)
+    >>> m.predict_proba(ds.X.head(2)).shape
+    (2, 2)
+    """
+
+    _task: ClassVar[str] = "classification"
+    _parameter_constraints: ClassVar[dict] = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_depth": [Interval(Integral, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "params": [dict, None],
+        "categorical": [list, tuple, None],
+        "n_jobs": [Integral, None],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+    }
+    raw_numeric: ClassVar[bool] = True
+
+    booster_: Any
+
+    def __init__(self, *, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
+                 params: dict | None = None, categorical=None, n_jobs: int | None = None,
+                 random_state: int | None = 0):
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.params = params
+        self.categorical = categorical
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
     def fit(self, X, y, sample_weight=None):
-        from sklearn.base import clone
-        from sklearn.linear_model import LogisticRegression
+        """Fit on a raw DataFrame (categoricals and NaN allowed)."""
+        import xgboost as xgb
 
         try:
             df, yy = self._validate_fit_input(X, y)
-            est = clone(self.estimator) if self.estimator is not None else LogisticRegression(max_iter=2000)
-            Z = self.encoder_.dense(self.encoder_.transform(df, validate=False), raw_numeric=self.raw_numeric)
-            kw = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight, dtype=float)}
-            self.estimator_ = est.fit(Z, yy, **kw)
+            df = check_predict_frame(df, self.encoder_.schema_)
+            Z = design_matrix(self.encoder_, df, self.encoder_.transform(df, validate=False), raw_numeric=True)
+            kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
+                  "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
+            kw.update(self.params or {})
+            fit_kw = {} if sample_weight is None else {"sample_weight": _check_weights(sample_weight, len(yy))}
+            self.booster_ = xgb.XGBClassifier(**kw).fit(Z, yy, **fit_kw).get_booster()
         except BaseException:
             self._reset_fitted()
             raise
         return self
 
-    def _decision_encoded(self, enc: EncodedData) -> np.ndarray:
-        Z = self.encoder_.dense(enc, raw_numeric=self.raw_numeric)
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds (binary) or class margins (multiclass; their softmax is the probability)."""
+        df, enc = self._encode(X)
+        Z = design_matrix(self.encoder_, df, enc, raw_numeric=True)
+        k = len(self.classes_)
         if len(Z) == 0:
-            return np.zeros(0) if len(self.classes_) == 2 else np.zeros((0, len(self.classes_)))
-        p = np.clip(self.estimator_.predict_proba(Z), 1e-15, 1 - 1e-15)
-        if len(self.classes_) == 2:
-            return np.log(p[:, 1]) - np.log(p[:, 0])
-        return np.log(p)
+            return np.zeros(0) if k == 2 else np.zeros((0, k))
+        out = np.asarray(self.booster_.inplace_predict(Z, predict_type="margin"), dtype=float)
+        return out.reshape(-1) if k == 2 else out.reshape(len(Z), k)
+
+    @property
+    def n_parameters_(self) -> int:
+        """Tree nodes of the booster (a split or a leaf value each)."""
+        check_is_fitted(self, "booster_")
+        return len(self.booster_.trees_to_dataframe())
+
+    def _get_state(self):
+        state = self._base_state()
+        state["booster"] = bytes(self.booster_.save_raw("json")).decode("utf-8")
+        return state, {}
+
+    def _set_state(self, state, tensors):
+        import xgboost as xgb
+
+        self._set_base_state(state)
+        booster = xgb.Booster()
+        booster.load_model(bytearray(state["booster"], "utf-8"))
+        self.booster_ = booster

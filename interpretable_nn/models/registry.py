@@ -57,13 +57,82 @@ def _mlp(**p):
     return MLPClassifier(**p)
 
 
-def _logreg(**p):
+def _sklearn(make, defaults: dict, raw_numeric: bool):
+    """A factory wrapping ``make(**{**defaults, **params})`` in the library's encoder."""
+
+    def factory(**p):
+        from .baselines import EncodedSklearnClassifier
+
+        return EncodedSklearnClassifier(make()(**{**defaults, **p}), raw_numeric=raw_numeric)
+
+    return factory
+
+
+def _lr():
     from sklearn.linear_model import LogisticRegression
 
-    from .baselines import EncodedSklearnClassifier
-
-    return EncodedSklearnClassifier(LogisticRegression(max_iter=2000, **p))
+    return LogisticRegression
 
 
+def _dt():
+    from sklearn.tree import DecisionTreeClassifier
+
+    return DecisionTreeClassifier
+
+
+def _hgb():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier
+
+
+def _ebm(**p):
+    from interpret.glassbox import ExplainableBoostingClassifier
+
+    from .baselines import FrameSklearnClassifier
+
+    return FrameSklearnClassifier(ExplainableBoostingClassifier(**p))
+
+
+def _xgb(**p):
+    from .baselines import XGBoostClassifier
+
+    return XGBoostClassifier(**p)
+
+
+_logreg = _sklearn(_lr, {"max_iter": 2000}, raw_numeric=False)
 register_model("mlp", _mlp, "torch MLP (black-box baseline)")
 register_model("logreg", _logreg, "logistic regression on the library's encoding (scikit-learn)")
+register_model("tree", _sklearn(_dt, {"max_depth": 4, "random_state": 0}, raw_numeric=True),
+               "decision tree, depth 4 by default, thresholds in raw units (scikit-learn)")
+register_model("hgb", _sklearn(_hgb, {"random_state": 0}, raw_numeric=True),
+               "histogram gradient boosting on raw-unit numerics with NaN (scikit-learn)")
+register_model("ebm", _ebm, "explainable boosting machine on the raw frame (interpret)", needs=("interpret",))
+register_model("xgb", _xgb, "XGBoost 300 trees of depth 4, saved as XGBoost JSON", needs=("xgboost",))
+
+
+def _rulenet(**p):
+    from .rulenet import RuleNetClassifier
+
+    return RuleNetClassifier(**p)
+
+
+register_model("rulenet", _rulenet, "differentiable rule learner; predicts with its exportable RuleSet")
+
+
+def _prototype(**p):
+    from .prototype import PrototypeClassifier
+
+    return PrototypeClassifier(**p)
+
+
+register_model("prototype", _prototype, "prototype network (ProtoPNet line); prototypes are real training cases")
+
+
+def _nam(**p):
+    from .nam import NAMClassifier
+
+    return NAMClassifier(**p)
+
+
+register_model("nam", _nam, "neural additive model (GA2M): shape functions, pairs, monotone, scorecard")

@@ -1,0 +1,534 @@
+"""Surrogate trees: any fitted model distilled into a small decision tree, with measured
+fidelity.
+
+:class:`SurrogateTree` labels rows with a *teacher* (any fitted model with ``predict`` on a
+raw DataFrame: its decisions for classifiers, its predictions for regressors) and fits a
+scikit-learn decision tree to them. The tree reads a matrix in **raw units**: numeric values
+as they are (NaN for missing; scikit-learn trees learn where missing values go) and one-hot
+categories from the library's encoder, so every threshold is a raw value and the tree
+converts exactly into a :class:`~interpretable_nn.rules.RuleSet`
+(:meth:`SurrogateTree.to_ruleset`) whose decisions and scores equal the tree's, bit for bit.
+
+Augmentation (Born-again trees, Breiman & Shang 1996; TREPAN, Craven & Shavlik 1996) adds
+rows drawn from the training distribution and labelled by the teacher, so splits deep in
+the tree, where few real rows remain, are still chosen on many points:
+
+``"jitter"``
+    real rows moved a little: numeric values by Gaussian noise in quantile (rank) units,
+    binary and categorical values redrawn from their training frequencies with probability
+    ``jitter``; missing values stay missing.
+``"schema"``
+    every feature drawn independently from its training marginal (numeric values through
+    the empirical quantile function, levels and missing values at their observed rates).
+
+Fidelity is always measured on **real** rows: after ``fit``, ``fidelity_`` holds the figures
+on a held-out share of the rows (``holdout``) that neither the tree nor augmentation saw.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..data.encoding import TabularEncoder
+from ..data.validation import check_frame, check_predict_frame
+from ..models.baselines import design_matrix
+from ..rules import Condition, RuleSet
+from ..rules.ruleset import format_number
+
+if TYPE_CHECKING:  # pragma: no cover
+    import graphviz
+
+__all__ = ["SurrogateTree"]
+
+_PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C")
+_CLIP = 1e-12  # the probability clip of RuleSet.from_sklearn_tree's leaf log-odds
+
+
+def _column_meaning(encoder: TabularEncoder) -> list[dict[str, Any]]:
+    """``column_map`` entries for ``RuleSet.from_sklearn_tree``, one per dense column. The
+    one-hot column of a categorical's *missing* level is a missing indicator."""
+    out: list[dict[str, Any]] = []
+    for c in encoder.dense_columns():
+        if c["kind"] == "onehot" and c["level"] is None:
+            out.append({"feature": c["feature"], "kind": "missing_indicator"})
+        elif c["kind"] == "onehot":
+            out.append({"feature": c["feature"], "kind": "onehot", "level": c["level"]})
+        else:
+            out.append({"feature": c["feature"], "kind": c["kind"]})
+    return out
+
+
+def _column_label(m: dict[str, Any]) -> str:
+    if m["kind"] == "onehot":
+        return f"{m['feature']}={m['level']!r}"
+    return m["feature"] + (" is missing" if m["kind"] == "missing_indicator" else "")
+
+
+def _branches(tree: Any, meaning: list[dict[str, Any]]) -> dict[int, tuple[Condition, Condition]]:
+    """(left, right) condition of every split node, in raw terms; the same semantics as
+    ``RuleSet.from_sklearn_tree`` (a leaf's rule is the conjunction of its path)."""
+    t = tree.tree_
+    out = {}
+    for node in np.flatnonzero(t.children_left != -1):
+        spec, thr = meaning[t.feature[node]], float(t.threshold[node])
+        f = spec["feature"]
+        if spec["kind"] == "numeric":
+            miss_left = bool(t.missing_go_to_left[node])
+            if math.isinf(thr) and not miss_left:
+                pair = (Condition(f, "is_missing", False), Condition(f, "is_missing", True))
+            else:
+                pair = (Condition(f, "<=", thr, if_missing=miss_left), Condition(f, ">", thr, if_missing=not miss_left))
+        elif spec["kind"] == "onehot":
+            pair = (Condition(f, "!=", spec["level"], if_missing=True), Condition(f, "==", spec["level"]))
+        else:
+            pair = (Condition(f, "is_missing", False), Condition(f, "is_missing", True))
+        out[int(node)] = pair
+    return out
+
+
+class _Marginal:
+    """The empirical distribution of one numeric column: ranks and values through its order
+    statistics (linear between neighbours; rounded when every training value is an integer)."""
+
+    def __init__(self, col: pd.Series):
+        self.values = np.sort(col.dropna().to_numpy(dtype=float))
+        self.integer = bool(np.all(np.mod(self.values, 1.0) == 0.0))
+
+    def rank(self, x: np.ndarray) -> np.ndarray:
+        """Mid-rank of ``x`` in [0, 1] (ties share the middle of their run)."""
+        v = self.values
+        mid = (np.searchsorted(v, x, "left") + np.searchsorted(v, x, "right")) / 2.0
+        return np.clip((mid - 0.5) / max(len(v) - 1, 1), 0.0, 1.0)
+
+    def value(self, u: np.ndarray) -> np.ndarray:
+        """Values at ranks ``u`` in [0, 1]."""
+        v = self.values
+        x = np.interp(u * (len(v) - 1), np.arange(len(v)), v)
+        return np.round(x) if self.integer else x
+
+
+def _redraw(col: pd.Series, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` draws from a column's empirical distribution (missing values included)."""
+    values = col.to_numpy(dtype=object)
+    return values[rng.integers(0, len(values), n)]
+
+
+class SurrogateTree(BaseEstimator):
+    """A decision tree distilled from any fitted model, with measured fidelity.
+
+    Parameters
+    ----------
+    max_depth : int or None, default 4
+    max_leaf_nodes : int or None, default None
+    min_samples_leaf : int or float, default 1
+        As in scikit-learn's decision trees (counted on real plus augmented rows).
+    target : {"decision", "proba"}, default "decision"
+        Classifiers: what the tree learns. ``"decision"``: the teacher's decisions (leaf
+        probability = share of the teacher's decisions); ``"proba"``: the teacher's class
+        probabilities (each row enters once per class, weighted by that probability, so a
+        leaf's probability is the teacher's mean probability there and the split criterion
+        is the squared error of the probabilities) - a better ranking when decisions are rare.
+    augment : {"none", "jitter", "schema"}, default "none"
+        Extra teacher-labelled rows (see the module docstring).
+    n_augment : int, optional
+        Number of extra rows (default: 10 x the rows the tree is fitted on, at most 100,000).
+    jitter : float, default 0.02
+        ``augment="jitter"``: the noise scale in quantile units, and the probability of
+        redrawing a binary or categorical value.
+    holdout : float, default 0.2
+        Share of the rows kept out of the fit to measure ``fidelity_`` (0: measured on the
+        training rows, marked ``on="training"``).
+    random_state : int, RandomState or None, default 0
+
+    Attributes
+    ----------
+    estimator_ : DecisionTreeClassifier or DecisionTreeRegressor
+        Fitted on the raw-unit matrix (class indices as labels for classifiers).
+    teacher_ : the distilled model
+    task_ : {"binary", "multiclass", "regression"}
+    classes_ : ndarray
+        The teacher's classes (classifiers).
+    encoder_ : TabularEncoder
+        Fitted on the tree's real training rows (schema, one-hot levels).
+    column_map_ : list of dict
+        Raw meaning of every tree input column (``numeric``/``onehot``/``missing_indicator``).
+    fidelity_ : dict
+        :meth:`fidelity` on the held-out rows, plus ``on`` ("held-out" or "training").
+    n_augmented_ : int
+        Extra rows used in the fit.
+    leaf_scores_ : ndarray
+        Mean teacher score (positive-class probability, class probabilities, prediction) per
+        tree node, over the fit rows: what ``r2`` compares the teacher's scores with.
+
+    Examples
+    --------
+    >>> from interpretable_nn.datasets import load_dataset
+    >>> from interpretable_nn.models import make_model
+    >>> ds = load_dataset("credit_data")
+    >>> teacher = make_model("logreg").fit(ds.X, ds.y)
+    >>> s = SurrogateTree(max_depth=3).fit(teacher, ds.X)
+    >>> sorted(s.fidelity_)
+    ['agreement', 'n_rows', 'on', 'per_leaf', 'r2']
+    >>> rs = s.to_ruleset()
+    >>> bool((rs.predict(ds.X) == s.predict(ds.X)).all())
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "max_depth": [Interval(Integral, 1, None, closed="left"), None],
+        "max_leaf_nodes": [Interval(Integral, 2, None, closed="left"), None],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left"), Interval(Real, 0, 1, closed="neither")],
+        "target": [StrOptions({"decision", "proba"})],
+        "augment": [StrOptions({"none", "jitter", "schema"})],
+        "n_augment": [Interval(Integral, 0, None, closed="left"), None],
+        "jitter": [Interval(Real, 0, None, closed="neither")],
+        "holdout": [Interval(Real, 0, 1, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, max_depth: int | None = 4, max_leaf_nodes: int | None = None,
+                 min_samples_leaf: int | float = 1, target: str = "decision", augment: str = "none", n_augment: int | None = None,
+                 jitter: float = 0.02, holdout: float = 0.2, random_state=0):
+        self.max_depth = max_depth
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.target = target
+        self.augment = augment
+        self.n_augment = n_augment
+        self.jitter = jitter
+        self.holdout = holdout
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ teacher
+    def _teacher_outputs(self, teacher: Any, df: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
+        """(class index per row or None, score per row): the teacher's decision and its
+        positive-class probability (binary), class probabilities (multiclass) or prediction."""
+        if self.task_ == "regression":
+            return None, np.asarray(teacher.predict(df), dtype=float).reshape(-1)
+        pred = np.asarray(teacher.predict(df)).reshape(-1)
+        idx = pd.Index(self.classes_).get_indexer(pred)
+        if (idx < 0).any():
+            raise ValueError(f"The teacher predicted labels outside its classes_ {list(self.classes_)}.")
+        proba = np.asarray(teacher.predict_proba(df), dtype=float)
+        return idx, (proba[:, 1] if self.task_ == "binary" else proba)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, teacher: Any, X, y=None) -> SurrogateTree:
+        """Distil ``teacher`` on the rows of ``X`` (a raw DataFrame; categoricals and NaN
+        allowed). ``y`` is ignored: the tree learns the teacher, not the labels."""
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        self._validate_params()
+        if not hasattr(teacher, "predict"):
+            raise TypeError(f"teacher must be a fitted model with predict(); got {type(teacher).__name__}.")
+        if hasattr(teacher, "fit"):
+            check_is_fitted(teacher)
+        df = check_frame(X, min_rows=2)
+        for k in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, k)
+        classes = getattr(teacher, "classes_", None)
+        self.teacher_ = teacher
+        self.classes_ = None if classes is None else np.asarray(classes)
+        self.task_ = "regression" if classes is None else ("binary" if len(classes) == 2 else "multiclass")
+        self.n_features_in_ = df.shape[1]
+        self.feature_names_in_ = np.array(df.columns, dtype=object)
+
+        rng = np.random.default_rng(self._seed())
+        n_hold = int(round(self.holdout * len(df)))
+        n_hold = n_hold if 0 < n_hold < len(df) else 0
+        perm = rng.permutation(len(df))
+        fit_df = df.iloc[np.sort(perm[n_hold:])].reset_index(drop=True)
+        hold_df = df.iloc[np.sort(perm[:n_hold])].reset_index(drop=True)
+        categorical = getattr(getattr(teacher, "encoder_", None), "categorical", None)
+        self.encoder_ = TabularEncoder(categorical=categorical).fit(fit_df)
+        self.column_map_ = _column_meaning(self.encoder_)
+
+        n_aug = self.n_augment if self.n_augment is not None else min(10 * len(fit_df), 100_000)
+        n_aug = 0 if self.augment == "none" else n_aug
+        rows = fit_df if n_aug == 0 else pd.concat([fit_df, self._augment_rows(fit_df, n_aug, rng)], ignore_index=True)
+        self.n_augmented_ = int(n_aug)
+        labels, scores = self._teacher_outputs(teacher, rows)
+        Z = self._matrix(rows)
+        kw = dict(max_depth=self.max_depth, max_leaf_nodes=self.max_leaf_nodes,
+                  min_samples_leaf=self.min_samples_leaf, random_state=self._seed())
+        if self.task_ == "regression":
+            self.estimator_ = DecisionTreeRegressor(**kw).fit(Z, scores)
+        else:
+            if self.target == "decision" and len(np.unique(labels)) < 2:
+                only = self.classes_[labels[0]]
+                raise ValueError(
+                    f"The teacher predicts a single class ({getattr(only, 'item', lambda: only)()!r}) on every row of X; "
+                    "there is no decision to distil. Pass rows on which its decisions differ, or use "
+                    "target='proba' to distil its probabilities."
+                )
+            tree = DecisionTreeClassifier(**kw)
+            if self.target == "decision":
+                self.estimator_ = tree.fit(Z, labels)
+            else:  # one weighted copy of the rows per class
+                P = np.column_stack([1.0 - scores, scores]) if scores.ndim == 1 else scores
+                k = P.shape[1]
+                self.estimator_ = tree.fit(np.tile(Z, (k, 1)), np.repeat(np.arange(k), len(Z)),
+                                           sample_weight=P.T.reshape(-1))
+        leaves = self.estimator_.apply(Z)
+        width = scores.shape[1] if scores.ndim == 2 else None
+        count = np.bincount(leaves, minlength=self.estimator_.tree_.node_count).astype(float)
+        total = np.zeros((len(count), width) if width else len(count))
+        np.add.at(total, leaves, scores)
+        self.leaf_scores_ = total / np.maximum(count, 1.0)[:, None] if width else total / np.maximum(count, 1.0)
+
+        self.fidelity_ = self.fidelity(hold_df if n_hold else fit_df)
+        self.fidelity_["on"] = "held-out" if n_hold else "training"
+        return self
+
+    def _seed(self) -> int | None:
+        rs = self.random_state
+        if rs is None or isinstance(rs, Integral):
+            return rs
+        return int(rs.randint(0, 2**31 - 1))  # a RandomState
+
+    def _augment_rows(self, df: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        """``n`` extra rows drawn around (``jitter``) or like (``schema``) the rows of ``df``."""
+        base = df.iloc[rng.integers(0, len(df), n)].reset_index(drop=True)
+        out = {}
+        for spec in self.encoder_.schema_:
+            col = df[spec.name]
+            if spec.kind == "numeric" and self.augment == "jitter":
+                marginal = _Marginal(col)
+                x = base[spec.name].to_numpy(dtype=float, na_value=np.nan)
+                u = np.clip(marginal.rank(x) + rng.normal(0.0, self.jitter, n), 0.0, 1.0)
+                out[spec.name] = np.where(np.isnan(x), np.nan, marginal.value(u))
+            elif spec.kind == "numeric":
+                x = _Marginal(col).value(rng.uniform(0.0, 1.0, n))
+                out[spec.name] = np.where(rng.uniform(size=n) < col.isna().mean(), np.nan, x)
+            else:  # binary and categorical: observed values at their observed rates
+                draw = _redraw(col, rng, n)
+                if self.augment == "jitter":
+                    draw = np.where(rng.uniform(size=n) < self.jitter, draw, base[spec.name].to_numpy(dtype=object))
+                out[spec.name] = pd.Series(draw, dtype=object if spec.kind == "categorical" else float)
+        return pd.DataFrame(out)[self.encoder_.schema_.names]
+
+    def _matrix(self, X) -> np.ndarray:
+        df = check_predict_frame(X, self.encoder_.schema_)
+        return design_matrix(self.encoder_, df, self.encoder_.transform(df, validate=False), raw_numeric=True)
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, X) -> np.ndarray:
+        """The tree's decisions in the teacher's labels (classifiers) or its predictions."""
+        check_is_fitted(self, "estimator_")
+        out = self.estimator_.predict(self._matrix(X))
+        return out if self.task_ == "regression" else self.classes_[out.astype(int)]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Share of the teacher's decisions per class in the row's leaf, (n, n_classes)."""
+        check_is_fitted(self, "estimator_")
+        if self.task_ == "regression":
+            raise AttributeError("predict_proba is not available for a surrogate of a regressor.")
+        p = self.estimator_.predict_proba(self._matrix(X))
+        out = np.zeros((len(p), len(self.classes_)))
+        out[:, self.estimator_.classes_.astype(int)] = p
+        return out
+
+    def decision_function(self, X) -> np.ndarray:
+        """Binary: the leaf log-odds ``logit(p)``, ``p`` clipped to [1e-12, 1 - 1e-12] (exactly
+        the score of :meth:`to_ruleset`); regression: the prediction."""
+        if self.task_ == "regression":
+            return self.predict(X)
+        if self.task_ != "binary":
+            raise AttributeError("decision_function is defined for binary and regression teachers.")
+        t = self.estimator_.tree_
+        logit = np.zeros(t.node_count)
+        for leaf in np.flatnonzero(t.children_left == -1):  # per leaf, with math.log as the rule set
+            v = np.asarray(t.value[leaf][0], dtype=float)
+            norm = v.sum()
+            p = min(max(v[1] / (norm if norm != 0.0 else 1.0), _CLIP), 1.0 - _CLIP)
+            logit[leaf] = math.log(p) - math.log1p(-p)
+        return logit[self.estimator_.apply(self._matrix(X))]
+
+    # ------------------------------------------------------------------ fidelity
+    def fidelity(self, X, teacher: Any = None) -> dict[str, Any]:
+        """How closely the tree follows the teacher on the rows of ``X``.
+
+        Returns
+        -------
+        dict
+            ``agreement``: share of rows where tree and teacher decide the same (classifiers;
+            ``None`` for regression); ``r2``: share of the variance of the teacher's score
+            (positive-class probability, class probabilities, or prediction) explained by the
+            tree's leaf means; ``n_rows``; ``per_leaf``: DataFrame with one row per leaf
+            (``leaf``, ``rule``, ``n``, ``share``, ``prediction``, ``agreement``,
+            ``teacher_score``, ``tree_score``), leaves in rule order.
+        """
+        check_is_fitted(self, "estimator_")
+        teacher = self.teacher_ if teacher is None else teacher
+        df = check_predict_frame(X, self.encoder_.schema_)
+        if len(df) == 0:
+            raise ValueError("fidelity needs at least one row of X.")
+        labels, scores = self._teacher_outputs(teacher, df)
+        Z = self._matrix(df)
+        leaves = self.estimator_.apply(Z)
+        fitted = self.leaf_scores_[leaves]
+        if self.task_ == "regression":
+            mine, agree = self.estimator_.predict(Z), None
+            r2 = float(r2_score(scores, mine))
+            hit = np.full(len(df), np.nan)
+        else:
+            mine = self.estimator_.predict(Z).astype(int)
+            hit = (mine == labels).astype(float)
+            agree = float(hit.mean())
+            r2 = float(r2_score(scores, fitted)) if self.task_ == "binary" else float(
+                r2_score(scores, fitted, multioutput="variance_weighted"))
+        return {"agreement": agree, "r2": r2, "n_rows": len(df),
+                "per_leaf": self._per_leaf(leaves, hit, scores)}
+
+    def _per_leaf(self, leaves: np.ndarray, hit: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+        t = self.estimator_.tree_
+        order = self._leaf_paths()
+        rows = []
+        for leaf, path in order.items():
+            mask = leaves == leaf
+            n = int(mask.sum())
+            value = t.value[leaf][0]
+            pred = float(value[0]) if self.task_ == "regression" else self.classes_[
+                int(self.estimator_.classes_[int(np.argmax(value))])]
+            tree_score = self.leaf_scores_[leaf]
+            rows.append({
+                "leaf": leaf, "rule": path, "n": n, "share": n / max(len(leaves), 1), "prediction": pred,
+                "agreement": float(hit[mask].mean()) if n and self.task_ != "regression" else np.nan,
+                "teacher_score": (scores[mask].mean(axis=0) if n else np.nan),
+                "tree_score": tree_score,
+            })
+        return pd.DataFrame(rows)
+
+    def _leaf_paths(self) -> dict[int, str]:
+        """Leaf node -> the conditions of its path (``AND``), in the rule order of
+        :meth:`to_ruleset` (depth first, left branch first)."""
+        t = self.estimator_.tree_
+        br = _branches(self.estimator_, self.column_map_)
+        out, stack = {}, [(0, [])]
+        while stack:
+            node, path = stack.pop()
+            if t.children_left[node] == -1:
+                out[node] = " AND ".join(c.to_text() for c in path) or "TRUE"
+                continue
+            left, right = br[node]
+            stack.append((int(t.children_right[node]), [*path, right]))
+            stack.append((int(t.children_left[node]), [*path, left]))
+        return out
+
+    # ------------------------------------------------------------------ exports
+    def to_ruleset(self) -> RuleSet:
+        """The tree as a :class:`~interpretable_nn.rules.RuleSet` (one rule per leaf, in raw
+        names and units) whose ``decision_function``/``predict`` equal the tree's exactly;
+        ``metadata["fidelity"]`` holds the held-out fidelity."""
+        check_is_fitted(self, "estimator_")
+        if self.task_ == "multiclass":
+            raise ValueError("to_ruleset needs a binary or regression teacher; rule sets score two classes.")
+        labels = [_column_label(m) for m in self.column_map_]
+        rs = RuleSet.from_sklearn_tree(
+            self.estimator_, feature_names=labels,
+            classes=None if self.task_ == "regression" else tuple(self.classes_),
+            column_map=dict(enumerate(self.column_map_)),
+        )
+        meta = {**rs.metadata, "source": "SurrogateTree", "teacher": type(self.teacher_).__name__,
+                "fidelity": {k: v for k, v in self.fidelity_.items() if k != "per_leaf"}}
+        return RuleSet(rs.rules, intercept=rs.intercept, link=rs.link, classes=rs.classes,
+                       feature_names=list(self.encoder_.schema_.names), metadata=meta)
+
+    def _header(self) -> str:
+        f = self.fidelity_
+        figs = [f"agreement {f['agreement']:.4f}"] if f["agreement"] is not None else []
+        figs.append(f"R2 {f['r2']:.4f}")
+        return (f"Surrogate tree of {type(self.teacher_).__name__} (depth {self.estimator_.get_depth()}, "
+                f"{self.estimator_.get_n_leaves()} leaves); fidelity on {f['n_rows']} {f['on']} rows: "
+                + ", ".join(figs))
+
+    def _leaf_text(self, leaf: int, per_leaf: pd.DataFrame) -> list[str]:
+        row = per_leaf.set_index("leaf").loc[leaf]
+        value = self.estimator_.tree_.value[leaf][0]
+        n_fit = int(self.estimator_.tree_.n_node_samples[leaf])
+        if self.task_ == "regression":
+            head = f"predict {format_number(float(value[0]))}"
+        else:
+            k = int(np.argmax(value))
+            head = f"{row['prediction']} (p={value[k]:.3f})"
+        on = self.fidelity_.get("on", "")
+        fid = "" if np.isnan(row["agreement"]) else f"fidelity {row['agreement']:.3f} ({int(row['n'])} {on} rows)"
+        return [head, f"n={n_fit} fit rows", fid]
+
+    def to_text(self) -> str:
+        """The tree as indented text in raw names and units: every branch's condition, every
+        leaf's decision with its probability, fit rows and held-out leaf fidelity."""
+        check_is_fitted(self, "estimator_")
+        t = self.estimator_.tree_
+        br = _branches(self.estimator_, self.column_map_)
+        per_leaf = self.fidelity_["per_leaf"]
+        lines = [self._header()]
+        stack = [(0, 0, None)]
+        while stack:
+            node, depth, cond = stack.pop()
+            pad = "|   " * max(depth - 1, 0) + ("|--- " if depth else "")
+            if cond is not None:
+                lines.append(pad + cond.to_text())
+            if t.children_left[node] == -1:
+                parts = [p for p in self._leaf_text(node, per_leaf) if p]
+                lines.append("|   " * depth + "|--- " + parts[0] + " [" + "; ".join(parts[1:]) + "]")
+                continue
+            left, right = br[node]
+            stack.append((int(t.children_right[node]), depth + 1, right))
+            stack.append((int(t.children_left[node]), depth + 1, left))
+        return "\n".join(lines) + "\n"
+
+    def to_graphviz(self) -> graphviz.Digraph:
+        """A ``graphviz.Digraph`` of the tree: split boxes in raw names and units (with the
+        branch missing values take), leaves coloured by class (shade = purity; regression:
+        by value) with their held-out fidelity. ``.source`` is the DOT text (no ``dot``
+        binary needed); ``.render()`` / ``.pipe()`` draw it where Graphviz is installed."""
+        import graphviz
+
+        check_is_fitted(self, "estimator_")
+        t = self.estimator_.tree_
+        per_leaf = self.fidelity_["per_leaf"]
+        br = _branches(self.estimator_, self.column_map_)
+
+        def esc(text: str) -> str:
+            return text.replace("\\", "\\\\").replace("\n", " ").replace("\r", " ")
+
+        g = graphviz.Digraph("surrogate", graph_attr={"label": esc(self._header()), "labelloc": "t"},
+                             node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
+                                        "fillcolor": "white"})
+        values = t.value[:, 0, 0] if self.task_ == "regression" else None
+        lo, hi = (float(values.min()), float(values.max())) if values is not None else (0.0, 1.0)
+        for node in range(t.node_count):
+            if t.children_left[node] != -1:
+                left, right = br[node]
+                test = right if right.op in ("==", "is_missing") else left
+                text = esc(Condition(test.feature, test.op, test.value).to_text())
+                if test.op in ("<=", ">"):
+                    text += "\\n(missing: " + ("yes" if test.if_missing else "no") + ")"
+                g.node(str(node), graphviz.nohtml(text))
+                kids = (int(t.children_left[node]), int(t.children_right[node]))
+                yes, no = kids[::-1] if test is right else kids
+                g.edge(str(node), str(yes), "yes")
+                g.edge(str(node), str(no), "no")
+                continue
+            parts = [esc(p) for p in self._leaf_text(node, per_leaf) if p]
+            value = t.value[node][0]
+            if self.task_ == "regression":
+                shade = 0.15 + 0.85 * ((float(value[0]) - lo) / (hi - lo) if hi > lo else 1.0)
+                colour = _PALETTE[0]
+            else:
+                k = int(np.argmax(value))
+                floor = 1.0 / len(value)
+                shade = 0.15 + 0.85 * ((float(value[k]) - floor) / (1.0 - floor) if floor < 1 else 1.0)
+                colour = _PALETTE[int(self.estimator_.classes_[k]) % len(_PALETTE)]
+            g.node(str(node), graphviz.nohtml("\\n".join(parts)), fillcolor=f"{colour}{int(255 * shade):02x}")
+        return g

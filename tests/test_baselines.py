@@ -1,0 +1,189 @@
+"""Black-box baselines: the torch MLP's finishing touches and the scikit-learn / EBM /
+XGBoost wrappers behind the library's encoder."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+import interpretable_nn as inn
+from interpretable_nn.data.encoding import UnseenCategoryWarning
+from interpretable_nn.models import (
+    EncodedSklearnClassifier,
+    EncodedSklearnRegressor,
+    FrameSklearnClassifier,
+    XGBoostClassifier,
+)
+from interpretable_nn.models.baselines import design_matrix
+
+
+def _with_holes(X: pd.DataFrame) -> pd.DataFrame:
+    """Predict-time rows with missing numerics, missing and unseen categories."""
+    X = X.copy()
+    X.loc[X.index[::3], "Income"] = np.nan
+    X.loc[X.index[::4], "Home"] = None
+    X.loc[X.index[1::5], "Home"] = "castle"
+    return X
+
+
+def test_logreg_decision_is_exact_log_odds(small_credit):
+    X, y, Xte, _ = small_credit
+    m = EncodedSklearnClassifier(LogisticRegression(max_iter=2000)).fit(X, y)
+    assert m.decision_is_log_odds_
+    Z = design_matrix(m.encoder_, Xte, m.encoder_.transform(Xte))
+    np.testing.assert_array_equal(m.decision_function(Xte), m.estimator_.decision_function(Z))
+    p = m.predict_proba(Xte)
+    np.testing.assert_allclose(p, m.estimator_.predict_proba(Z), rtol=0, atol=1e-12)
+    assert m.n_parameters_ == m.estimator_.coef_.size + 1
+
+
+def test_proba_based_decision_for_trees(small_credit):
+    X, y, Xte, _ = small_credit
+    m = EncodedSklearnClassifier(DecisionTreeClassifier(max_depth=3, random_state=0), raw_numeric=True).fit(X, y)
+    assert not m.decision_is_log_odds_
+    d, p = m.decision_function(Xte), m.predict_proba(Xte)[:, 1]
+    np.testing.assert_allclose(1 / (1 + np.exp(-d)), p, atol=1e-12)
+    assert m.n_parameters_ == m.estimator_.tree_.node_count
+    assert set(m.predict(Xte)) <= set(np.unique(y))
+
+
+def test_raw_numeric_matrix_keeps_exact_raw_values(small_credit):
+    X, y, _, _ = small_credit
+    m = EncodedSklearnClassifier(DecisionTreeClassifier(max_depth=2), raw_numeric=True).fit(X, y)
+    Z = design_matrix(m.encoder_, X, m.encoder_.transform(X), raw_numeric=True)
+    names = m.encoder_.numeric_names_
+    np.testing.assert_array_equal(Z[:, : len(names)], X[names].to_numpy(dtype=float))
+    # thresholds of numeric splits lie in the raw range of their column
+    t = m.estimator_.tree_
+    for node in np.flatnonzero(t.children_left != -1):
+        j = t.feature[node]
+        if j < len(names):
+            col = X[names[j]]
+            assert col.min() <= t.threshold[node] <= col.max()
+
+
+def test_wrappers_take_holes_and_string_labels(small_credit):
+    X, y, Xte, _ = small_credit
+    labels = np.where(y == 1, "bad", "good")
+    m = EncodedSklearnClassifier(DecisionTreeClassifier(max_depth=3), raw_numeric=True).fit(X, labels)
+    with pytest.warns(UnseenCategoryWarning, match="castle"):
+        pred = m.predict(_with_holes(Xte))
+    assert set(pred) <= {"bad", "good"}
+
+
+def test_regressor_twin():
+    from interpretable_nn.datasets import make_additive
+
+    d = make_additive(n_samples=400, task="regression", random_state=0)
+    m = EncodedSklearnRegressor(DecisionTreeRegressor(max_depth=4), raw_numeric=True).fit(d.X, d.y)
+    np.testing.assert_array_equal(m.predict(d.X), m.decision_function(d.X))
+    assert m.score(d.X, d.y) > 0.3
+    assert EncodedSklearnRegressor().fit(d.X, d.y).estimator_.__class__.__name__ == "Ridge"
+    with pytest.raises(AttributeError, match="regressor"):
+        m.predict_proba(d.X)
+
+
+def test_sklearn_wrappers_refuse_to_save(small_credit, tmp_path):
+    X, y, _, _ = small_credit
+    m = EncodedSklearnClassifier(LogisticRegression(max_iter=500)).fit(X, y)
+    target = tmp_path / "m"
+    with pytest.raises(TypeError, match="pickle"):
+        m.save(target)
+    assert not target.exists()
+
+
+def test_bad_input_and_parameters(small_credit):
+    X, y, Xte, _ = small_credit
+    with pytest.raises(ValueError, match="estimator"):
+        EncodedSklearnClassifier("not an estimator").fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight"):
+        EncodedSklearnClassifier().fit(X, y, sample_weight=np.ones(3))
+    m = EncodedSklearnClassifier(LogisticRegression(max_iter=500)).fit(X, y)
+    with pytest.raises(ValueError, match="Income"):
+        m.predict(Xte.drop(columns=["Income"]))
+    bad = Xte.copy().astype({"Income": object})
+    bad.loc[bad.index[0], "Income"] = "lots"
+    with pytest.raises(ValueError, match="Income"):
+        m.predict(bad)
+    # a failed refit leaves nothing half-fitted
+    with pytest.raises(ValueError):
+        m.fit(X, np.zeros(len(X)))
+    assert not hasattr(m, "estimator_")
+    c = clone(EncodedSklearnClassifier(LogisticRegression(C=0.5), raw_numeric=True))
+    assert c.raw_numeric and c.estimator.C == 0.5
+
+
+def test_frame_wrapper_passes_raw_categoricals(small_credit):
+    pytest.importorskip("interpret")
+    from interpret.glassbox import ExplainableBoostingClassifier
+
+    X, y, Xte, _ = small_credit
+    ebm = ExplainableBoostingClassifier(outer_bags=1, interactions=0, max_rounds=200, random_state=0)
+    m = FrameSklearnClassifier(ebm).fit(X, y)
+    assert "nominal" in list(m.estimator_.feature_types_in_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnseenCategoryWarning)
+        p = m.predict_proba(_with_holes(Xte))
+    assert p.shape == (len(Xte), 2) and np.all(np.isfinite(p))
+    np.testing.assert_allclose(p.sum(1), 1.0)
+    assert m.n_parameters_ > 0
+    with pytest.raises(TypeError, match="pickle"):
+        m.save("never_written")
+
+
+def test_xgboost_json_round_trip(small_credit, tmp_path):
+    pytest.importorskip("xgboost")
+    X, y, Xte, _ = small_credit
+    m = XGBoostClassifier(n_estimators=15, params={"subsample": 0.9}, n_jobs=1).fit(X, y)
+    Xh = _with_holes(Xte)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnseenCategoryWarning)
+        before = m.predict_proba(Xh)
+        m.save(tmp_path / "xgb")
+        loaded = inn.load_model(tmp_path / "xgb")
+        np.testing.assert_array_equal(loaded.predict_proba(Xh), before)
+    assert isinstance(loaded, XGBoostClassifier) and loaded.get_params() == m.get_params()
+    assert m.n_parameters_ > 15
+    d = m.decision_function(Xte)
+    np.testing.assert_allclose(1 / (1 + np.exp(-d)), m.predict_proba(Xte)[:, 1], rtol=1e-6)
+
+
+def test_xgboost_multiclass():
+    pytest.importorskip("xgboost")
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    m = XGBoostClassifier(n_estimators=10, n_jobs=1).fit(X, y)
+    p = m.predict_proba(X)
+    assert p.shape == (150, 3)
+    np.testing.assert_allclose(p.sum(1), 1.0)
+    assert m.score(X, y) > 0.9
+
+
+def test_mlp_multiclass_explains_the_predicted_class():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    m = inn.MLPClassifier(max_epochs=20, lr=1e-2, verbose=0, ig_steps=64).fit(X, y)
+    rows = X[::15]
+    d = m.decision_function(rows)
+    e = m.explain(rows)
+    own = d[np.arange(len(d)), d.argmax(1)]
+    np.testing.assert_allclose(e.base_values + e.values.sum(1), own, atol=0.05)
+    e2 = m.explain(rows, class_index=2)
+    np.testing.assert_allclose(e2.base_values + e2.values.sum(1), d[:, 2], atol=0.05)
+    with pytest.raises(ValueError, match="class_index"):
+        m.explain(rows, class_index=7)
+
+
+def test_mlp_regressor_round_trip(tmp_path):
+    from interpretable_nn.datasets import make_additive
+
+    d = make_additive(n_samples=300, task="regression", random_state=1)
+    m = inn.MLPRegressor(max_epochs=20, verbose=0).fit(d.X, d.y)
+    m.save(tmp_path / "r")
+    np.testing.assert_array_equal(inn.load_model(tmp_path / "r").predict(d.X), m.predict(d.X))

@@ -1,0 +1,267 @@
+"""SurrogateTree: fidelity figures, exact RuleSet conversion, text/DOT views, augmentation,
+the CLI and bad input."""
+
+import json
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import r2_score
+
+import interpretable_nn as inn
+from interpretable_nn.data.encoding import UnseenCategoryWarning
+from interpretable_nn.models import EncodedSklearnClassifier, EncodedSklearnRegressor, make_model
+from interpretable_nn.rules import RuleSet
+
+
+class MissingnessTeacher:
+    """A fitted-looking model whose decision hinges on missing values and one level."""
+
+    classes_ = np.array(["good", "bad"])
+
+    def _p(self, X: pd.DataFrame) -> np.ndarray:
+        hit = X["income"].isna() | (X["home"] == "own") | (X["home"].isna() & (X["age"] > 40))
+        return np.where(hit, 0.9, 0.1)
+
+    def predict_proba(self, X):
+        p = self._p(X)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X):
+        return self.classes_[(self._p(X) > 0.5).astype(int)]
+
+
+class Spy(MissingnessTeacher):
+    """Records every frame it is asked about."""
+
+    def __init__(self):
+        self.seen = []
+
+    def predict(self, X):
+        self.seen.append(X.copy())
+        return super().predict(X)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    rng = np.random.default_rng(0)
+    n = 600
+    X = pd.DataFrame({
+        "income": rng.gamma(2.0, 50.0, n).round(1),
+        "age": rng.integers(18, 70, n),
+        "home": rng.choice(["rent", "own", "parents", "other"], n, p=[0.4, 0.3, 0.2, 0.1]).astype(object),
+    })
+    X.loc[rng.random(n) < 0.15, "income"] = np.nan
+    X.loc[rng.random(n) < 0.15, "home"] = None
+    return X
+
+
+def _holes(X: pd.DataFrame) -> pd.DataFrame:
+    X = X.copy()
+    X.loc[X.index[::3], "income"] = np.nan
+    X.loc[X.index[1::4], "home"] = "castle"  # unseen level
+    X.loc[X.index[2::5], "home"] = None
+    X.loc[X.index[::7], "age"] = np.nan  # missing where training had none
+    return X
+
+
+@pytest.fixture(scope="module")
+def logreg_teacher(small_credit):
+    X, y, _, _ = small_credit
+    return EncodedSklearnClassifier(LogisticRegression(max_iter=2000)).fit(X, y)
+
+
+def test_fidelity_dict_on_held_out_rows(small_credit, logreg_teacher):
+    X, _, Xte, _ = small_credit
+    s = inn.SurrogateTree(max_depth=3, holdout=0.25, random_state=1).fit(logreg_teacher, X)
+    f = s.fidelity_
+    assert set(f) == {"agreement", "r2", "n_rows", "per_leaf", "on"}
+    assert f["on"] == "held-out" and f["n_rows"] == round(0.25 * len(X))
+    assert s.estimator_.tree_.n_node_samples[0] == len(X) - f["n_rows"]
+    g = s.fidelity(Xte)
+    teacher_pred = logreg_teacher.predict(Xte)
+    assert g["agreement"] == pytest.approx(np.mean(s.predict(Xte) == teacher_pred))
+    leaves = s.estimator_.apply(s._matrix(Xte))
+    p = logreg_teacher.predict_proba(Xte)[:, 1]
+    assert g["r2"] == pytest.approx(r2_score(p, s.leaf_scores_[leaves]))
+    per_leaf = g["per_leaf"]
+    assert len(per_leaf) == s.estimator_.get_n_leaves()
+    assert per_leaf["n"].sum() == len(Xte)
+    weighted = (per_leaf["agreement"].fillna(0) * per_leaf["n"]).sum() / len(Xte)
+    assert weighted == pytest.approx(g["agreement"])
+    assert list(per_leaf.columns) == ["leaf", "rule", "n", "share", "prediction", "agreement",
+                                      "teacher_score", "tree_score"]
+
+
+def test_ruleset_reproduces_tree_exactly(toy):
+    teacher = MissingnessTeacher()
+    s = inn.SurrogateTree(max_depth=4, holdout=0.0).fit(teacher, toy)
+    assert s.fidelity_["on"] == "training" and s.fidelity_["agreement"] == 1.0
+    rs = s.to_ruleset()
+    assert isinstance(rs, RuleSet) and rs.n_rules == s.estimator_.get_n_leaves()
+    ops = {c.op for r in rs for c in r.conditions}
+    assert "is_missing" in ops or any(c.if_missing for r in rs for c in r.conditions)
+    Xh = _holes(toy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnseenCategoryWarning)
+        np.testing.assert_array_equal(rs.decision_function(Xh), s.decision_function(Xh))
+        np.testing.assert_array_equal(rs.predict(Xh), s.predict(Xh))
+        # pure leaves: the rule set's log-odds clip p to [1e-12, 1 - 1e-12]
+        np.testing.assert_allclose(rs.predict_proba(Xh), s.predict_proba(Xh), rtol=0, atol=2e-12)
+        again = RuleSet.from_json(rs.to_json())
+        np.testing.assert_array_equal(again.decision_function(Xh), s.decision_function(Xh))
+    assert rs.metadata["fidelity"]["agreement"] == 1.0
+    assert rs.feature_names == ["income", "age", "home"]
+
+
+def test_ruleset_exact_on_credit_with_holes(small_credit, logreg_teacher):
+    X, _, Xte, _ = small_credit
+    s = inn.SurrogateTree(max_depth=6, augment="jitter", n_augment=600).fit(logreg_teacher, X)
+    rs = s.to_ruleset()
+    Xh = Xte.copy()
+    Xh.loc[Xh.index[::2], "Income"] = np.nan
+    Xh.loc[Xh.index[::3], "Home"] = "castle"
+    Xh.loc[Xh.index[1::3], "Job"] = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnseenCategoryWarning)
+        np.testing.assert_array_equal(rs.decision_function(Xh), s.decision_function(Xh))
+        np.testing.assert_array_equal(rs.predict(Xh), s.predict(Xh))
+
+
+def test_proba_target_leaves_hold_the_teachers_mean_probability(small_credit, logreg_teacher):
+    X, _, Xte, _ = small_credit
+    s = inn.SurrogateTree(max_depth=4, target="proba").fit(logreg_teacher, X)
+    leaves = s.estimator_.apply(s._matrix(Xte))
+    np.testing.assert_allclose(s.predict_proba(Xte)[:, 1], s.leaf_scores_[leaves], atol=1e-12)
+    rs = s.to_ruleset()
+    np.testing.assert_array_equal(rs.decision_function(Xte), s.decision_function(Xte))
+    hard = inn.SurrogateTree(max_depth=4).fit(logreg_teacher, X)
+    assert s.fidelity_["r2"] >= hard.fidelity_["r2"] - 0.05
+    # a teacher that never decides "bad" still has probabilities to distil
+    rare = EncodedSklearnClassifier(LogisticRegression(C=1e-4)).fit(X, np.r_[np.ones(20), np.zeros(len(X) - 20)])
+    assert (rare.predict(X) == 0).all()
+    assert inn.SurrogateTree(max_depth=2, target="proba").fit(rare, X).fidelity_["agreement"] == 1.0
+
+
+def test_text_and_graphviz_speak_raw_units(toy):
+    s = inn.SurrogateTree(max_depth=3).fit(MissingnessTeacher(), toy)
+    text = s.to_text()
+    assert text.startswith("Surrogate tree of MissingnessTeacher")
+    assert "income" in text and "fidelity" in text and ("'own'" in text or "IS MISSING" in text)
+    dot = s.to_graphviz().source
+    assert dot.startswith("digraph surrogate")
+    assert "fillcolor=\"#" in dot and "yes" in dot and "no" in dot
+    assert "good" in dot or "bad" in dot
+    leaf_lines = [ln for ln in dot.splitlines() if "fit rows" in ln]
+    assert len(leaf_lines) == s.estimator_.get_n_leaves()
+    # thresholds are raw values of the column, not standardized ones
+    for node in np.flatnonzero(s.estimator_.tree_.children_left != -1):
+        if s.column_map_[s.estimator_.tree_.feature[node]] == {"feature": "age", "kind": "numeric"}:
+            assert 18 <= s.estimator_.tree_.threshold[node] <= 70
+
+
+@pytest.mark.parametrize("mode", ["jitter", "schema"])
+def test_augmented_rows_respect_the_schema(toy, mode):
+    spy = Spy()
+    s = inn.SurrogateTree(max_depth=3, augment=mode, n_augment=900, random_state=2).fit(spy, toy)
+    assert s.n_augmented_ == 900
+    rows = spy.seen[0]
+    assert len(rows) == round(0.8 * len(toy)) + 900
+    extra = rows.iloc[-900:]
+    income = extra["income"].dropna()
+    assert income.between(toy["income"].min(), toy["income"].max()).all()
+    assert extra["income"].isna().any()
+    age = extra["age"]
+    assert (age == age.round()).all() and age.between(18, 69).all()
+    assert set(extra["home"].dropna()) <= {"rent", "own", "parents", "other"}
+    # new points, not copies of the real ones
+    real = rows.iloc[:-900]
+    assert not extra["income"].dropna().isin(real["income"]).all()
+    assert s.fidelity_["agreement"] > 0.9
+
+
+def test_jitter_without_augmentation_is_plain_distillation(toy):
+    a = inn.SurrogateTree(max_depth=3).fit(MissingnessTeacher(), toy)
+    b = inn.SurrogateTree(max_depth=3).fit(MissingnessTeacher(), toy)
+    assert a.n_augmented_ == 0 and a.to_text() == b.to_text()
+
+
+def test_regression_and_multiclass_teachers():
+    from sklearn.datasets import load_iris
+
+    from interpretable_nn.datasets import make_additive
+
+    d = make_additive(n_samples=500, task="regression", random_state=0)
+    teacher = EncodedSklearnRegressor().fit(d.X, d.y)
+    s = inn.SurrogateTree(max_depth=4, augment="jitter", n_augment=500).fit(teacher, d.X)
+    assert s.task_ == "regression" and s.fidelity_["agreement"] is None
+    assert 0 < s.fidelity_["r2"] <= 1
+    rs = s.to_ruleset()
+    assert rs.link == "identity"
+    np.testing.assert_array_equal(rs.predict(d.X), s.predict(d.X))
+    with pytest.raises(AttributeError):
+        s.predict_proba(d.X)
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    m = make_model("logreg").fit(X, y)
+    s = inn.SurrogateTree(max_depth=3).fit(m, X)
+    assert s.task_ == "multiclass" and s.fidelity_["agreement"] > 0.8
+    assert s.predict_proba(X).shape == (150, 3)
+    assert "digraph" in s.to_graphviz().source and s.to_text()
+    with pytest.raises(ValueError, match="binary or regression"):
+        s.to_ruleset()
+
+
+def test_bad_input(toy, small_credit):
+    teacher = MissingnessTeacher()
+    with pytest.raises(TypeError, match="predict"):
+        inn.SurrogateTree().fit(object(), toy)
+    with pytest.raises(NotFittedError):
+        inn.SurrogateTree().fit(inn.MLPClassifier(), toy)
+    with pytest.raises(ValueError, match="augment"):
+        inn.SurrogateTree(augment="smote").fit(teacher, toy)
+    with pytest.raises(ValueError, match="max_depth"):
+        inn.SurrogateTree(max_depth=0).fit(teacher, toy)
+    with pytest.raises(ValueError, match="1-D"):
+        inn.SurrogateTree().fit(teacher, toy["age"].to_numpy())
+    with pytest.raises(ValueError, match="single class"):
+        inn.SurrogateTree().fit(teacher, toy.assign(income=5.0, home="rent"))
+    s = inn.SurrogateTree(max_depth=2).fit(teacher, toy)
+    with pytest.raises(ValueError, match="income"):
+        s.predict(toy.drop(columns=["income"]))
+    with pytest.raises(ValueError, match="at least one row"):
+        s.fidelity(toy.iloc[:0])
+    with pytest.raises(NotFittedError):
+        inn.SurrogateTree().to_ruleset()
+
+
+def test_cli_distill(tmp_path, small_credit):
+    from interpretable_nn.datasets import load_dataset
+
+    ds = load_dataset("credit_data")
+    X, y, _, _ = small_credit
+    m = inn.MLPClassifier(max_epochs=30, verbose=0).fit(X, y)
+    m.save(tmp_path / "mlp")
+    out = tmp_path / "distilled"
+    r = subprocess.run(
+        [sys.executable, "-m", "interpretable_nn.cli", "distill", str(tmp_path / "mlp"), "--dataset",
+         "credit_data", "--max-depth", "3", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Surrogate tree of MLPClassifier" in r.stdout
+    fid = json.loads((out / "fidelity.json").read_text())
+    assert fid["dataset"] == "credit_data" and fid["on"] == "held-out" and 0.5 < fid["agreement"] <= 1
+    rs = RuleSet.from_json((out / "ruleset.json").read_text())
+    s = inn.SurrogateTree(max_depth=3).fit(m, ds.X)
+    np.testing.assert_array_equal(rs.predict(ds.X), s.predict(ds.X))
+    assert (out / "surrogate.dot").read_text().startswith("digraph")
+    assert len(pd.read_csv(out / "per_leaf.csv")) == rs.n_rules
+    bad = subprocess.run([sys.executable, "-m", "interpretable_nn.cli", "distill", str(tmp_path / "nothing"),
+                          "--dataset", "credit_data"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "error:" in bad.stderr
