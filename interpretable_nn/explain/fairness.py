@@ -1,0 +1,209 @@
+"""Fairness audit for one sensitive column: outcome gaps between its groups and how much of
+the score the sensitive feature itself carries.
+
+Definitions (binary decisions; the data sets encode the adverse label as 1, so a
+"favourable" decision is a predicted 0)
+-------------------------------------------------------------------------------------
+demographic parity difference (Calders & Verwer, 2010; Fairlearn's
+``demographic_parity_difference``)
+    largest minus smallest rate of adverse decisions over the groups; the ratio of the
+    smallest to the largest favourable rate is reported too (the "four-fifths rule").
+equal opportunity difference (Hardt, Price & Srebro, 2016)
+    largest minus smallest rate of favourable decisions among the truly favourable rows
+    (true-negative rate for the adverse label), over the groups.
+AUC per group
+    ranking quality of the score inside each group.
+sensitive share
+    additive models (and interpret's EBM): the share of the score's absolute contributions carried by the
+    sensitive feature's own term (``mean |f_s| / mean sum_t |f_t|``) and by the feature
+    with its interactions split exactly (exact SHAP); other models: its SHAP share from the
+    ``shap`` library. The mean contribution per group (log-odds points) says in which
+    direction it moves each group's score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .additive import as_additive, shap_values
+from .crosscheck import _feature_names, _frame, library_shap
+
+__all__ = ["FairnessAudit", "fairness_audit"]
+
+
+@dataclass
+class FairnessAudit:
+    """Result of :func:`fairness_audit`.
+
+    Attributes
+    ----------
+    sensitive : str
+    groups : DataFrame
+        One row per group: ``group``, ``n``, ``adverse_rate``, ``favourable_rate``,
+        ``equal_opportunity_rate``, ``auc``, ``mean_contribution`` (log-odds points of the
+        sensitive feature), ``observed_adverse_rate``.
+    figures : dict
+        The gaps and shares (see :meth:`summary`).
+    """
+
+    sensitive: str
+    groups: pd.DataFrame
+    figures: dict[str, Any]
+
+    def summary(self) -> dict[str, Any]:
+        """``demographic_parity_difference``, ``demographic_parity_ratio``,
+        ``equal_opportunity_difference``, ``auc_by_group``, ``auc_gap``,
+        ``sensitive_share``, ``sensitive_term_share`` (additive models),
+        ``contribution_gap`` and ``share_method``."""
+        return dict(self.figures)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-group table."""
+        return self.groups.copy()
+
+    def __repr__(self) -> str:
+        f = self.figures
+        return (
+            f"FairnessAudit(sensitive={self.sensitive!r}, groups={len(self.groups)}, "
+            f"dp_diff={f['demographic_parity_difference']:.3f}, "
+            f"eo_diff={f['equal_opportunity_difference']:.3f}, share={f['sensitive_share']:.3f})"
+        )
+
+
+def _gap(values: pd.Series) -> float:
+    v = values.dropna()
+    return float(v.max() - v.min()) if len(v) > 1 else 0.0
+
+
+def fairness_audit(
+    model: Any,
+    X: Any,
+    y: Any,
+    sensitive: str,
+    *,
+    background: Any = None,
+    threshold: float = 0.5,
+    max_shap_rows: int = 500,
+    shap_method: str = "auto",
+    random_state: int | None = 0,
+) -> FairnessAudit:
+    """Audit a binary classifier's decisions for the groups of ``X[sensitive]``.
+
+    Parameters
+    ----------
+    model : fitted binary classifier (``predict_proba``, ``decision_function``)
+    X : DataFrame
+        Rows to audit (raw columns, including ``sensitive``).
+    y : array-like
+        True labels (the model's classes; ``classes_[1]`` is the adverse label).
+    sensitive : str
+        The protected column (e.g. hmda's ``"afam"``); missing values form their own group.
+    background : DataFrame, optional
+        Reference rows for the SHAP share (default: up to 100 rows of ``X``).
+    threshold : float, default 0.5
+        A row gets the adverse decision when ``P(adverse) > threshold``.
+    max_shap_rows : int
+        Rows (sampled) used for the SHAP share of non-additive models.
+
+    Returns
+    -------
+    FairnessAudit
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from interpretable_nn.datasets import load_dataset
+    >>> from interpretable_nn.models import EncodedSklearnClassifier
+    >>> ds = load_dataset("hmda")
+    >>> m = EncodedSklearnClassifier(LogisticRegression(max_iter=2000)).fit(ds.X, ds.y)
+    >>> audit = fairness_audit(m, ds.X, ds.y, "afam", background=ds.X.iloc[:20], max_shap_rows=20)
+    >>> sorted(audit.to_frame()["group"])
+    ['no', 'yes']
+    >>> 0 <= audit.summary()["sensitive_share"] <= 1
+    True
+    """
+    from sklearn.metrics import roc_auc_score
+
+    names = _feature_names(model, X if isinstance(X, pd.DataFrame) else None)
+    if sensitive not in names:
+        raise ValueError(f"sensitive={sensitive!r} is not a feature of the model; features: {names}.")
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
+    Xf = _frame(model, X, names, "X")
+    y = np.asarray(y).reshape(-1)
+    if len(y) != len(Xf):
+        raise ValueError(f"X has {len(Xf)} rows but y has {len(y)}; they must match.")
+    classes = getattr(model, "classes_", None)
+    if classes is not None:
+        if len(classes) != 2:
+            raise ValueError("fairness_audit handles binary classifiers only.")
+        unknown = set(pd.unique(y)) - set(np.asarray(classes).tolist())
+        if unknown:
+            raise ValueError(f"y holds labels {sorted(map(str, unknown))} that are not the model's classes {list(classes)}.")
+        adverse_true = y == classes[1]
+    else:
+        adverse_true = y.astype(bool)
+    p = np.asarray(model.predict_proba(Xf), dtype=float)[:, 1]
+    adverse = p > threshold
+    group = Xf[sensitive].astype(object).where(Xf[sensitive].notna(), "missing").astype(str).to_numpy()
+
+    # ---- the sensitive feature's share of the score
+    j = names.index(sensitive)
+    rng = np.random.default_rng(random_state)
+    if background is None:
+        Bf = Xf.iloc[rng.permutation(len(Xf))[:100]].reset_index(drop=True)
+    else:
+        Bf = _frame(model, background, names, "background")
+    term_share = None
+    additive = as_additive(model)
+    if additive is not None:
+        rows = np.arange(len(Xf))
+        phi = shap_values(additive, Xf, Bf)
+        T = np.abs(np.asarray(additive.predict_terms(Xf), dtype=float))
+        own = [t for t, F in enumerate(additive.term_features_) if tuple(F) == (sensitive,)]
+        term_share = float(T[:, own].sum(1).mean() / max(T.sum(1).mean(), 1e-12))
+        method = "exact-additive-shap"
+    else:
+        rows = np.sort(rng.permutation(len(Xf))[: int(max_shap_rows)])
+        e = library_shap(model, Xf.iloc[rows], Bf, method=shap_method, random_state=random_state)
+        phi, method = e.values, e.method
+    absphi = np.abs(phi)
+    share = float(absphi[:, j].mean() / max(absphi.sum(1).mean(), 1e-12))
+    contrib = pd.Series(phi[:, j]).groupby(group[rows]).mean()
+
+    records = []
+    for g in sorted(pd.unique(group)):
+        m = group == g
+        fav = m & ~adverse_true
+        both = adverse_true[m].any() and (~adverse_true[m]).any()
+        records.append({
+            "group": g,
+            "n": int(m.sum()),
+            "adverse_rate": float(adverse[m].mean()),
+            "favourable_rate": float(1 - adverse[m].mean()),
+            "equal_opportunity_rate": float((~adverse[fav]).mean()) if fav.any() else np.nan,
+            "auc": float(roc_auc_score(adverse_true[m], p[m])) if both else np.nan,
+            "mean_contribution": float(contrib.get(g, np.nan)),
+            "observed_adverse_rate": float(adverse_true[m].mean()),
+        })
+    groups = pd.DataFrame(records)
+    fav_rates = groups["favourable_rate"]
+    figures = {
+        "sensitive": sensitive,
+        "n_groups": len(groups),
+        "demographic_parity_difference": _gap(groups["adverse_rate"]),
+        "demographic_parity_ratio": float(fav_rates.min() / fav_rates.max()) if fav_rates.max() > 0 else float("nan"),
+        "equal_opportunity_difference": _gap(groups["equal_opportunity_rate"]),
+        "auc_by_group": dict(zip(groups["group"], groups["auc"])),
+        "auc_gap": _gap(groups["auc"]),
+        "sensitive_share": share,
+        "sensitive_term_share": term_share,
+        "contribution_gap": _gap(groups["mean_contribution"]),
+        "share_method": method,
+        "threshold": float(threshold),
+    }
+    return FairnessAudit(sensitive=sensitive, groups=groups, figures=figures)

@@ -1,0 +1,79 @@
+"""fairness_audit(): group gaps and the sensitive feature's share of the score."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+from test_additive_shap import tiny_model
+
+from interpretable_nn.explain import FairnessAudit, fairness_audit, shap_values
+
+
+@pytest.fixture(scope="module")
+def additive():
+    model, ds = tiny_model(n_samples=600)
+    return model, ds.X, ds.y
+
+
+def test_additive_audit_matches_hand_computation(additive):
+    model, X, y = additive
+    B = X.iloc[:80]
+    audit = fairness_audit(model, X, y, "category", background=B)
+    assert isinstance(audit, FairnessAudit)
+    g = audit.to_frame().set_index("group")
+    assert sorted(g.index) == ["a", "b", "c", "d"]
+    p = model.predict_proba(X)[:, 1]
+    adverse = p > 0.5
+    for lv in "abcd":
+        m = (X["category"] == lv).to_numpy()
+        assert g.loc[lv, "n"] == m.sum()
+        assert g.loc[lv, "adverse_rate"] == pytest.approx(adverse[m].mean())
+        assert g.loc[lv, "equal_opportunity_rate"] == pytest.approx((~adverse[m & (y == 0)]).mean())
+        assert g.loc[lv, "auc"] == pytest.approx(roc_auc_score(y[m], p[m]))
+    s = audit.summary()
+    assert s["demographic_parity_difference"] == pytest.approx(g["adverse_rate"].max() - g["adverse_rate"].min())
+    assert s["equal_opportunity_difference"] == pytest.approx(
+        g["equal_opportunity_rate"].max() - g["equal_opportunity_rate"].min())
+    T = np.abs(model.predict_terms(X))
+    j = model.terms_.index("category")
+    assert s["sensitive_term_share"] == pytest.approx(T[:, j].mean() / T.sum(1).mean())
+    phi = shap_values(model, X, B)
+    k = list(X.columns).index("category")
+    assert s["sensitive_share"] == pytest.approx(np.abs(phi[:, k]).mean() / np.abs(phi).sum(1).mean())
+    # the true effect of level d is +1.4 against a: contributions order the groups
+    assert g.loc["d", "mean_contribution"] > g.loc["c", "mean_contribution"] > g.loc["a", "mean_contribution"]
+    assert s["share_method"] == "exact-additive-shap" and "dp_diff" in repr(audit)
+
+
+def test_irrelevant_feature_carries_no_share():
+    model, ds = tiny_model(n_samples=300, n_features=8)  # noise_0: a zero term
+    X = ds.X.assign(noise_0=np.where(ds.X.index % 2 == 0, 1.0, 0.0))
+    audit = fairness_audit(model, X, ds.y, "noise_0")
+    assert audit.summary()["sensitive_share"] == 0.0
+    assert audit.summary()["sensitive_term_share"] == 0.0
+
+
+def test_black_box_uses_shap(small_credit):
+    from interpretable_nn import MLPClassifier
+
+    X, y, _, _ = small_credit
+    m = MLPClassifier(hidden_sizes=(16,), max_epochs=5, verbose=0).fit(X, y)
+    audit = fairness_audit(m, X, y, "Marital", background=X.iloc[:15], max_shap_rows=10,
+                           shap_method="permutation")
+    s = audit.summary()
+    assert s["share_method"] == "shap-permutation" and s["sensitive_term_share"] is None
+    assert 0 < s["sensitive_share"] < 1
+    assert "missing" in set(audit.to_frame()["group"]) or X["Marital"].notna().all()
+
+
+def test_bad_input(additive):
+    model, X, y = additive
+    with pytest.raises(ValueError, match="not a feature of the model"):
+        fairness_audit(model, X, y, "race")
+    with pytest.raises(ValueError, match="threshold"):
+        fairness_audit(model, X, y, "category", threshold=1.5)
+    with pytest.raises(ValueError, match="rows but y has"):
+        fairness_audit(model, X, y[:10], "category")
+    with pytest.raises(ValueError, match="not the model's classes"):
+        fairness_audit(model, X, y + 5, "category")
