@@ -9,15 +9,34 @@ Public API (see DESIGN.md)::
 
 from ._version import __version__
 from .data import FeatureSchema, TabularEncoder
+from .distill import SurrogateTree
 from .explain import Explanation
-from .models import MLPClassifier, MLPRegressor, list_models, make_model
+from .models import (
+    MLPClassifier,
+    MLPRegressor,
+    NAMClassifier,
+    NAMRegressor,
+    PrototypeClassifier,
+    RuleNetClassifier,
+    list_models,
+    make_model,
+)
 from .persistence import load_model, save_model
+from .rules import Condition, Rule, RuleSet
 
 __all__ = [
+    "Condition",
     "Explanation",
     "FeatureSchema",
     "MLPClassifier",
     "MLPRegressor",
+    "NAMClassifier",
+    "NAMRegressor",
+    "PrototypeClassifier",
+    "Rule",
+    "RuleNetClassifier",
+    "RuleSet",
+    "SurrogateTree",
     "TabularEncoder",
     "__version__",
     "list_models",

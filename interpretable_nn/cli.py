@@ -1,6 +1,6 @@
 """``interpretable-nn``: the command-line front end over the library's functions.
 
-Subcommands: ``datasets``, ``models``, ``fit``, ``predict``, ``demo``. Each has ``--help``.
+Subcommands: ``datasets``, ``models``, ``fit``, ``predict``, ``demo``, ``study``, ``report``, ``reasons``, ``distill``. Each has ``--help``.
 A new subcommand is one ``sub.add_parser(...)`` block in :func:`build_parser` and one
 ``_cmd_*`` function that calls the library (no logic of its own here).
 """
@@ -122,10 +122,125 @@ def _cmd_predict(args) -> int:
     return 0
 
 
+def _cmd_study(args) -> int:
+    from .studies import run_study
+    from .studies.report import write_report
+
+    params: dict = {}
+    for key, value in _parse_params(args.param).items():
+        if "." not in key:
+            raise SystemExit(f"--param expects MODEL.KEY=VALUE (e.g. mlp.max_epochs=50), got {key!r}")
+        model, name = key.split(".", 1)
+        params.setdefault(model, {})[name] = value
+    rows = run_study(
+        args.datasets, args.models, seeds=args.seeds, folds=args.folds, out=args.out, backend=args.backend,
+        n_jobs=args.n_jobs, scheduler_address=args.scheduler, params=params or None,
+        checks=() if args.no_checks else tuple(args.checks), check_folds=None if args.check_all_folds else (0,),
+        retry_failed=args.retry_failed, verbose=1,
+    )
+    failed = int((rows["status"] == "failed").sum())
+    print(f"{len(rows)} cells in {args.out} ({failed} failed); report: interpretable-nn report {args.out} -o report.html")
+    if args.report:
+        print(f"report written to {write_report(args.out, args.report)}")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .studies.report import write_report
+
+    print(f"report written to {write_report(args.results, args.output, complexity=args.complexity)}")
+    return 0
+
+
+def _cmd_reasons(args) -> int:
+    import pandas as pd
+
+    from .explain import reason_codes
+    from .persistence import load_model
+
+    model = load_model(args.model_dir)
+    X = pd.read_csv(args.input)
+    ids = X.pop(args.id_column) if args.id_column and args.id_column in X.columns else None
+    names = model.encoder_.schema_.names
+    X = X.drop(columns=[c for c in X.columns if c not in names])
+    bg = None
+    if args.background:
+        bg = pd.read_csv(args.background)
+        bg = bg.drop(columns=[c for c in bg.columns if c not in names])
+    out = reason_codes(model, X, k=args.k, reference=args.reference, background=bg)
+    if ids is not None:
+        out.insert(0, args.id_column, ids.to_numpy()[out["row"].to_numpy(dtype=int)])
+    if args.output:
+        out.to_csv(args.output, index=False)
+        print(f"wrote {len(out)} reasons for {len(X)} rows to {args.output}")
+    else:
+        print(out.to_csv(index=False), end="")
+    return 0
+
+
+def _cmd_export_rules(args) -> int:
+    from .persistence import load_model
+
+    model = load_model(args.model_dir)
+    rs = getattr(model, "ruleset_", None)
+    if rs is None and hasattr(model, "to_ruleset"):
+        rs = model.to_ruleset()
+    if rs is None:
+        raise ValueError(
+            f"{args.model_dir} holds a {type(model).__name__}, which has no rule set; "
+            "export-rules needs a rule model (e.g. `interpretable-nn fit rulenet ...`)."
+        )
+    if args.format == "text":
+        text = rs.to_text()
+    elif args.format == "md":
+        text = rs.to_markdown()
+    elif args.format == "json":
+        text = rs.to_json() + "\n"
+    elif args.format == "sql":
+        text = rs.to_sql(table=args.table) + ";\n"
+    elif args.format == "sympy":
+        text = str(rs.to_sympy()) + "\n"
+    else:
+        text = rs.to_graphviz().source
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {rs.n_rules} rules ({args.format}) to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_demo(args) -> int:
     from .demo import run_demo
 
     run_demo(out=args.out, folds=args.folds, quick=args.quick)
+    return 0
+
+
+def _cmd_distill(args) -> int:
+    from .distill import SurrogateTree
+    from .persistence import load_model
+
+    model = load_model(args.model_dir)
+    X, _, name = _load_table(args)
+    cols = model.encoder_.schema_.names
+    X = X.drop(columns=[c for c in X.columns if c not in cols])
+    s = SurrogateTree(max_depth=args.max_depth, augment=args.augment, random_state=args.seed).fit(model, X)
+    text = s.to_text()
+    print(text, end="")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "surrogate.txt").write_text(text, encoding="utf-8")
+        (out / "surrogate.dot").write_text(s.to_graphviz().source, encoding="utf-8")
+        fidelity = {k: v for k, v in s.fidelity_.items() if k != "per_leaf"}
+        (out / "fidelity.json").write_text(json.dumps({"dataset": name, **fidelity}, indent=1) + "\n")
+        s.fidelity_["per_leaf"].to_csv(out / "per_leaf.csv", index=False)
+        written = ["surrogate.txt", "surrogate.dot", "fidelity.json", "per_leaf.csv"]
+        if s.task_ != "multiclass":
+            (out / "ruleset.json").write_text(s.to_ruleset().to_json() + "\n", encoding="utf-8")
+            written.append("ruleset.json")
+        print(f"wrote {', '.join(written)} to {out}")
     return 0
 
 
@@ -164,11 +279,71 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--id-column", default="id", help="column copied to the output if present (default 'id')")
     s.set_defaults(func=_cmd_predict)
 
+    s = sub.add_parser("reasons", help="adverse-action reason codes for a CSV of applicants")
+    s.add_argument("model_dir", help="directory written by `fit --out` or model.save()")
+    s.add_argument("--input", required=True, help="CSV with the model's feature columns")
+    s.add_argument("--k", type=int, default=4, help="reasons per applicant (default 4)")
+    s.add_argument("--reference", choices=["best", "mean"], default="best",
+                   help="points counted against the best (default) or the average value")
+    s.add_argument("--background", help="CSV of reference rows (e.g. training data); needed with "
+                   "--reference best for models that are neither additive nor rule sets")
+    s.add_argument("--output", help="CSV to write (default: stdout)")
+    s.add_argument("--id-column", default="id", help="column copied to the output if present (default 'id')")
+    s.set_defaults(func=_cmd_reasons)
+
     s = sub.add_parser("demo", help="the main job: a credit study on credit_data with a report")
     s.add_argument("--out", default="demo_results", help="output directory (default demo_results/)")
     s.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     s.add_argument("--quick", action="store_true", help="fewer epochs, for smoke tests")
     s.set_defaults(func=_cmd_demo)
+
+    s = sub.add_parser("study", help="accuracy-vs-interpretability study: data sets x models x seeds x folds")
+    s.add_argument("--datasets", nargs="+", required=True, help="built-in data set names")
+    s.add_argument("--models", nargs="+", required=True, help="registry names (see `interpretable-nn models`)")
+    s.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds (default 0)")
+    s.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    s.add_argument("--out", default="results", help="output directory holding results.sqlite (default results/)")
+    s.add_argument("--backend", choices=["local", "dask"], default="local")
+    s.add_argument("--n-jobs", type=int, default=1, help="worker processes (-1: one per core; default 1)")
+    s.add_argument("--scheduler", help="address of a running Dask scheduler (with --backend dask)")
+    s.add_argument("--param", action="append", metavar="MODEL.KEY=VALUE",
+                   help="fixed model parameter, e.g. mlp.max_epochs=50 (repeatable; JSON values)")
+    s.add_argument("--checks", nargs="*", default=["surrogate", "crosscheck", "fairness"],
+                   help="checks per cell (default: surrogate crosscheck fairness)")
+    s.add_argument("--no-checks", action="store_true", help="skip the checks")
+    s.add_argument("--check-all-folds", action="store_true",
+                   help="run the SHAP-based checks on every fold (default: the first fold of each seed)")
+    s.add_argument("--retry-failed", action="store_true", help="rerun the cells stored as failed")
+    s.add_argument("--report", metavar="HTML", help="also write the report to this file")
+    s.set_defaults(func=_cmd_study)
+
+    s = sub.add_parser("export-rules", help="export a saved rule model's rule set (text, md, json, sql, sympy, dot)")
+    s.add_argument("model_dir", help="directory written by `fit --out` or model.save()")
+    s.add_argument("--format", choices=["text", "md", "json", "sql", "sympy", "dot"], default="text",
+                   help="export format (default text)")
+    s.add_argument("--output", help="file to write (default: stdout)")
+    s.add_argument("--table", default="applicants", help="table scored by --format sql (default applicants)")
+    s.set_defaults(func=_cmd_export_rules)
+
+    s = sub.add_parser("report", help="write the self-contained HTML report of a study")
+    s.add_argument("results", help="the study's output directory (or its results.sqlite)")
+    s.add_argument("-o", "--output", default="report.html", help="HTML file to write (default report.html)")
+    s.add_argument("--complexity", default="n_parameters",
+                   help="x axis of the Pareto plots: n_parameters (default), n_terms, n_rules, n_conditions, ...")
+    s.set_defaults(func=_cmd_report)
+
+    s = sub.add_parser("distill", help="distil a saved model into a surrogate tree with measured fidelity")
+    s.add_argument("model_dir", help="directory written by `fit --out` or model.save()")
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument("--dataset", help="built-in data set whose rows the tree learns the model on")
+    src.add_argument("--csv", help="a CSV file with the model's feature columns (and --target, dropped)")
+    s.add_argument("--target", help="target column of --csv")
+    s.add_argument("--max-depth", type=int, default=4, help="depth of the surrogate tree (default 4)")
+    s.add_argument("--augment", choices=["none", "jitter", "schema"], default="none",
+                   help="extra teacher-labelled rows (default none)")
+    s.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
+    s.add_argument("--out", help="directory for surrogate.txt/.dot, ruleset.json, fidelity.json, per_leaf.csv")
+    s.set_defaults(func=_cmd_distill)
 
     return p
 

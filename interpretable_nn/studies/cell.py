@@ -1,0 +1,358 @@
+"""One cell of a study: split, fit, score, measure, check — run on a worker.
+
+:func:`run_cell` is what every backend executes (in-process, a process pool, a Dask
+worker). It never raises: a failure becomes a row with ``status="failed"`` and the
+traceback, so the study goes on. It holds no model-specific code: scores come from
+``predict_proba``/``predict``, complexity from :func:`~.complexity.complexity_measures`,
+artefacts for the report from duck-typed attributes (``shape_function``, ``ruleset_``),
+and the checks from the library's distillation and explanation modules when they are
+installed (otherwise the check is recorded as "not available" with the reason).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import importlib
+import math
+import os
+import platform
+import socket
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .complexity import complexity_measures
+
+__all__ = ["Cell", "run_cell", "split_indices", "data_hash", "CHECKS"]
+
+#: checks a cell can run after scoring (``run_study(checks=...)``)
+CHECKS = ("surrogate", "crosscheck", "fairness")
+#: rows of the test fold explained by the SHAP cross-check (and the fairness audit's SHAP
+#: share) and the training rows they use as background: a spot check, SHAP is costly
+CROSSCHECK_ROWS, CROSSCHECK_BACKGROUND = 25, 25
+#: points kept per shape function in the stored artefacts
+SHAPE_POINTS = 100
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Identity of one cell: data set x model configuration x seed x fold."""
+
+    key: str
+    dataset: str
+    data_hash: str
+    model: str
+    label: str
+    params: dict = field(hash=False)
+    seed: int
+    fold: int
+    n_folds: int
+
+    def row(self) -> dict:
+        return {
+            "cell_key": self.key, "dataset": self.dataset, "data_hash": self.data_hash,
+            "model": self.model, "label": self.label, "params": self.params,
+            "seed": self.seed, "fold": self.fold, "n_folds": self.n_folds,
+        }
+
+
+def data_hash(X, y) -> str:
+    """SHA-256 (first 16 hex digits) of the values, column names and dtypes of ``X`` and ``y``."""
+    h = hashlib.sha256()
+    if isinstance(X, pd.DataFrame):
+        h.update(repr([(str(c), str(t)) for c, t in X.dtypes.items()]).encode())
+        h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    else:
+        a = np.ascontiguousarray(np.asarray(X))
+        h.update(f"{a.dtype}{a.shape}".encode())
+        h.update(a.tobytes())
+    yy = np.asarray(y)
+    if yy.dtype == object:
+        yy = yy.astype(str)
+    yy = np.ascontiguousarray(yy)
+    h.update(f"{yy.dtype}{yy.shape}".encode())
+    h.update(yy.tobytes())
+    return h.hexdigest()[:16]
+
+
+def split_indices(y: np.ndarray, task: str, n_folds: int, seed: int, fold: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test) row indices of ``fold``: stratified K-fold (shuffled with ``seed``) for
+    classification when every class has ``n_folds`` rows, plain shuffled K-fold otherwise."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    y = np.asarray(y)
+    if task == "classification" and np.unique(y, return_counts=True)[1].min() >= n_folds:
+        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    else:
+        splitter = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    for k, (tr, te) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        if k == fold:
+            return tr, te
+    raise ValueError(f"fold {fold} is out of range for {n_folds} folds.")
+
+
+@lru_cache(maxsize=8)
+def _named_dataset(name: str):
+    from ..datasets import load_dataset
+
+    return load_dataset(name)
+
+
+def _rows(X, idx):
+    return X.iloc[idx].reset_index(drop=True) if isinstance(X, pd.DataFrame) else X[idx]
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _environment() -> dict:
+    from .._version import __version__
+
+    torch = __import__("sys").modules.get("torch")
+    return {
+        "library_version": __version__,
+        "python_version": platform.python_version(),
+        "torch_version": getattr(torch, "__version__", None),
+        "host": socket.gethostname(),
+        "worker": f"pid {os.getpid()}",
+    }
+
+
+# ---------------------------------------------------------------------- scores
+def _scores(model, X_test, y_test: np.ndarray) -> dict:
+    from sklearn import metrics
+
+    if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
+        proba = np.asarray(model.predict_proba(X_test), dtype=float)
+        classes = np.asarray(model.classes_)
+        pred = classes[proba.argmax(axis=1)]
+        out = {"task": "classification", "accuracy": float(np.mean(pred == y_test))}
+        order = np.argsort(classes, kind="stable")
+        pos_sorted = np.clip(np.searchsorted(classes[order], y_test), 0, len(classes) - 1)
+        idx = order[pos_sorted]
+        p_true = np.where(classes[idx] == y_test, proba[np.arange(len(idx)), idx], 0.0)  # unseen label: p = 0
+        out["log_loss"] = float(-np.mean(np.log(np.clip(p_true, 1e-15, 1.0))))
+        present = np.isin(classes, y_test)
+        if len(classes) == 2 and present.all():
+            pos = (y_test == classes[1]).astype(float)
+            out["auc"] = float(metrics.roc_auc_score(pos, proba[:, 1]))
+            out["brier"] = float(np.mean((proba[:, 1] - pos) ** 2))
+        elif len(classes) > 2 and present.all():
+            out["auc"] = float(metrics.roc_auc_score(y_test, proba, multi_class="ovr", labels=classes))
+        return out
+    pred = np.asarray(model.predict(X_test), dtype=float).reshape(-1)
+    y = np.asarray(y_test, dtype=float)
+    return {
+        "task": "regression",
+        "rmse": float(np.sqrt(np.mean((pred - y) ** 2))),
+        "mae": float(np.mean(np.abs(pred - y))),
+        "r2": float(metrics.r2_score(y, pred)) if len(y) > 1 else math.nan,
+    }
+
+
+# ---------------------------------------------------------------------- checks
+def _optional(module: str, name: str):
+    """``module.name`` or None when that part of the library is not installed/landed."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def _scalar(result: Any, keys: tuple[str, ...]) -> tuple[float, dict]:
+    """A headline number and a JSON-friendly dict from a check's result (a number, a dict,
+    a dataclass, an object with ``to_dict``/``summary``)."""
+    if isinstance(result, int | float | np.floating | np.integer):
+        return float(result), {"value": float(result)}
+    d: Any = result
+    for attr in ("to_dict", "summary", "as_dict"):
+        f = getattr(result, attr, None)
+        if callable(f):
+            try:
+                d = f()
+                break
+            except TypeError:
+                continue
+    if not isinstance(d, dict):
+        try:
+            from dataclasses import asdict, is_dataclass
+
+            d = asdict(result) if is_dataclass(result) else dict(vars(result))
+        except TypeError:
+            d = {"value": str(result)}
+    flat = {str(k): v for k, v in d.items() if isinstance(v, int | float | str | bool | np.floating | np.integer)}
+    for k in keys:
+        for name, v in flat.items():
+            if k in name and isinstance(v, int | float | np.floating | np.integer) and not isinstance(v, bool):
+                return float(v), flat
+    return math.nan, flat
+
+
+def _surrogate(model, X_train, X_test) -> tuple[float, dict]:
+    cls = _optional("interpretable_nn.distill", "SurrogateTree")
+    if cls is None:
+        return math.nan, {"status": "not available", "reason": "interpretable_nn.distill.SurrogateTree is not installed"}
+    s = cls(max_depth=4).fit(model, X_train)
+    value, d = _scalar(s.fidelity(X_test), ("auc", "agreement", "accuracy", "r2", "fidelity"))
+    return value, {"status": "ok", "max_depth": 4, **d}
+
+
+def _crosscheck(model, X_train, X_test, seed: int) -> tuple[float, dict]:
+    fn = _optional("interpretable_nn.explain", "crosscheck")
+    if fn is None:
+        return math.nan, {"status": "not available", "reason": "interpretable_nn.explain.crosscheck is not installed"}
+    rng = np.random.default_rng(seed)
+    te = rng.permutation(len(X_test))[:CROSSCHECK_ROWS]
+    bg = rng.permutation(len(X_train))[:CROSSCHECK_BACKGROUND]
+    try:
+        rep = fn(model, _rows(X_test, te), background=_rows(X_train, bg))
+    except (NotImplementedError, AttributeError) as exc:  # a model without a built-in explanation
+        return math.nan, {"status": "not available", "reason": f"{type(exc).__name__}: {exc}"}
+    value, d = _scalar(rep, ("spearman_mean", "agreement", "spearman", "rank"))
+    return value, {"status": "ok", "rows": len(te), **d}
+
+
+def _fairness(model, ds, X_train, X_test, y_test, seed: int) -> dict:
+    """:func:`~interpretable_nn.explain.fairness_audit` of every protected attribute of the
+    data set on the test fold (gaps on all its rows, the SHAP share on a sample)."""
+    fn = _optional("interpretable_nn.explain", "fairness_audit")
+    if fn is None:
+        return {"status": "not available", "reason": "interpretable_nn.explain.fairness_audit is not installed"}
+    if not ds.sensitive:
+        return {"status": "not available", "reason": f"{ds.name} names no protected attribute"}
+    if len(getattr(model, "classes_", ())) != 2:
+        return {"status": "not available", "reason": "binary classifiers only"}
+    bg = _rows(X_train, np.random.default_rng(seed).permutation(len(X_train))[:CROSSCHECK_BACKGROUND])
+    attributes = {}
+    for attr in ds.sensitive:
+        audit = fn(model, X_test, y_test, attr, background=bg, max_shap_rows=CROSSCHECK_ROWS, random_state=seed)
+        attributes[attr] = audit.summary()
+    return {"status": "ok", "attributes": attributes}
+
+
+# ---------------------------------------------------------------------- artefacts
+def _artefacts(model) -> dict:
+    """What the report draws: shape functions and a rule set, when the model has them."""
+    out: dict = {}
+    shape = getattr(model, "shape_function", None)
+    if callable(shape):
+        names = list(getattr(model, "feature_names_", None) or getattr(model, "feature_names_in_", []))
+        curves = {}
+        for name in names:
+            try:
+                df = pd.DataFrame(shape(name))
+            except Exception:  # noqa: BLE001 - e.g. a feature the model dropped
+                continue
+            if "missing" in df and df["missing"].dtype == bool:  # the curve only; NaN has no x
+                df = df[~df["missing"]]
+            if df.empty or not {"value", "contribution"} <= set(df.columns):
+                continue
+            if len(df) > SHAPE_POINTS and pd.api.types.is_numeric_dtype(df["value"]):
+                df = df.iloc[np.unique(np.linspace(0, len(df) - 1, SHAPE_POINTS).round().astype(int))]
+            numeric = pd.api.types.is_numeric_dtype(df["value"])
+            curves[str(name)] = {
+                "kind": "numeric" if numeric else "categorical",
+                "value": [float(v) if numeric else str(v) for v in df["value"]],
+                "contribution": [float(v) for v in df["contribution"]],
+            }
+        if curves:
+            out["shape_functions"] = curves
+    rs = getattr(model, "ruleset_", None)
+    if rs is not None and callable(getattr(rs, "to_json", None)):
+        out["ruleset"] = rs.to_json(indent=None)
+    return out
+
+
+# ---------------------------------------------------------------------- the cell
+def run_cell(cell: Cell, model, data, checks: tuple[str, ...] = CHECKS, threads: int | None = None,
+             check_folds: tuple[int, ...] | None = (0,)) -> dict:
+    """Fit ``model`` (an unfitted estimator) on the training part of ``cell``'s fold and
+    return the cell's result row. Never raises: failures give ``status="failed"``.
+
+    ``data`` is a :class:`~interpretable_nn.datasets.Dataset` or a built-in data set name
+    (loaded and cached on the worker). The surrogate check runs on every cell; the SHAP
+    based ones (crosscheck, fairness) on the folds in ``check_folds`` (None: every fold).
+    Warnings raised in the cell are kept in ``details["warnings"]`` instead of printed.
+    """
+    t_cell = time.perf_counter()
+    row: dict = {**cell.row(), "started_at": _now(), **_environment()}
+    details: dict = {}
+    with warnings.catch_warnings(record=True) as caught:  # kept in the row, not on the console
+        warnings.simplefilter("always")
+        _run(cell, model, data, checks, threads, check_folds, row, details)
+    if caught:
+        seen = dict.fromkeys(f"{w.category.__name__}: {str(w.message)[:300]}" for w in caught)
+        details["warnings"] = list(seen)[:20]
+    row["details"] = details
+    row["finished_at"] = _now()
+    row["cell_time"] = time.perf_counter() - t_cell
+    return row
+
+
+def _run(cell: Cell, model, data, checks, threads, check_folds, row: dict, details: dict) -> None:
+    """The body of :func:`run_cell`: fills ``row`` and ``details`` in place."""
+    try:
+        if threads:
+            import torch
+
+            torch.set_num_threads(int(threads))
+        details["model_params"] = _plain_params(model)
+        ds = _named_dataset(data) if isinstance(data, str) else data
+        task = "regression" if ds.task == "regression" else "classification"
+        tr, te = split_indices(ds.y, task, cell.n_folds, cell.seed, cell.fold)
+        X_train, X_test, y_train, y_test = _rows(ds.X, tr), _rows(ds.X, te), ds.y[tr], ds.y[te]
+        row.update(n_train=len(tr), n_test=len(te))
+
+        t = time.perf_counter()
+        model.fit(X_train, y_train)
+        row["fit_time"] = time.perf_counter() - t
+        t = time.perf_counter()
+        scores = _scores(model, X_test, y_test)
+        row["predict_time"] = time.perf_counter() - t
+        row.update(scores)
+        row.update(complexity_measures(model))
+        row["device"] = str((getattr(model, "fit_info_", None) or {}).get("device", "cpu"))
+
+        t = time.perf_counter()
+        checks_out: dict = {}
+        if "surrogate" in checks:
+            row["surrogate_fidelity"], checks_out["surrogate"] = _guard(_surrogate, model, X_train, X_test)
+        costly = check_folds is None or cell.fold in check_folds
+        if "crosscheck" in checks and costly:
+            row["crosscheck_agreement"], checks_out["crosscheck"] = _guard(
+                _crosscheck, model, X_train, X_test, cell.seed
+            )
+        if "fairness" in checks and costly:
+            checks_out["fairness"] = _guard(lambda: (None, _fairness(model, ds, X_train, X_test, y_test, cell.seed)))[1]
+        details["checks"] = checks_out
+        details["artefacts"] = _guard(lambda: (None, _artefacts(model)))[1]
+        row["check_time"] = time.perf_counter() - t
+        row["status"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - a failing cell is a result, not a crash
+        row["status"] = "failed"
+        row["error"] = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exc(limit=8))
+
+
+def _plain_params(model) -> dict:
+    """The constructor parameters actually used (after the runner's defaults), JSON-safe."""
+    try:
+        params = model.get_params(deep=False)
+    except Exception:  # noqa: BLE001 - not a scikit-learn estimator
+        return {}
+    return {k: v if isinstance(v, int | float | str | bool | type(None)) else repr(v) for k, v in params.items()}
+
+
+def _guard(fn, *args) -> tuple[float | None, dict]:
+    """Run one check; its failure is recorded beside the result and does not fail the cell."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001
+        return math.nan, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}

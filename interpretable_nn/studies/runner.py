@@ -1,0 +1,475 @@
+"""The study runner: data sets x models x seeds x folds -> one stored row per cell.
+
+:func:`run_study` plans the cells, skips those already in the store, claims the rest one
+at a time, runs them on a backend and writes each row as it arrives:
+
+``backend="local", n_jobs=1``
+    in this process (lowest overhead; a model's own threads use every core);
+``backend="local", n_jobs=k``
+    ``k`` worker processes (loky, the process pool scikit-learn uses), each limited to
+    ``cpu_count // k`` threads (torch, OpenMP, BLAS);
+``backend="dask"``
+    a ``dask.distributed`` cluster: a new ``LocalCluster`` of ``n_jobs`` single-threaded
+    worker processes, or the running cluster at ``scheduler_address``. Workers need the
+    library installed; they never touch the store (rows come back to this process). For
+    torch models, start external workers without dask's ``MALLOC_TRIM_THRESHOLD_=65536``
+    (``distributed.nanny.pre-spawn-environ``): it slows training down 2-3x; the runner's
+    own ``LocalCluster`` drops it.
+
+Models come from the registry (:func:`~interpretable_nn.models.make_model`); the runner
+only uses the scikit-learn conventions every estimator shares (``get_params``/
+``set_params``: ``random_state`` = the seed, ``verbose`` = 0, ``n_jobs`` capped at the
+worker's threads, unless the caller fixed them).
+
+Scripts that use worker processes (``n_jobs > 1`` or ``backend="dask"``) need the usual
+``if __name__ == "__main__":`` guard, as with any multiprocessing code.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cell import CHECKS, Cell, data_hash, run_cell
+from .store import ResultStore
+
+__all__ = ["run_study", "plan_study", "expand_models"]
+
+_HEARTBEAT_S = 30.0
+
+
+# ---------------------------------------------------------------------- planning
+def _as_dataset(spec) -> Any:
+    from ..datasets import Dataset, load_dataset
+
+    if isinstance(spec, str):
+        return load_dataset(spec)
+    if isinstance(spec, Dataset):
+        return spec
+    if isinstance(spec, tuple | list) and len(spec) == 3 and isinstance(spec[0], str):
+        name, X, y = spec
+        y = np.asarray(y)
+        regression = y.dtype.kind == "f" and not np.all(np.isnan(y) | (y == np.round(y)))
+        return Dataset(X=X, y=y, name=name, task="regression" if regression else "classification", target="y")
+    raise TypeError(
+        f"A data set must be a built-in name (see list_datasets()), a (name, X, y) tuple or a "
+        f"Dataset; got {type(spec).__name__}."
+    )
+
+
+def expand_models(models, params: Mapping[str, Mapping] | None = None) -> list[tuple[str, str, dict]]:
+    """``(registry name, label, constructor params)`` for every model configuration.
+
+    ``models`` holds registry names, ``(name, grid)`` pairs or one ``{name: grid}`` dict; a
+    grid maps parameters to **lists of values** (scikit-learn ``ParameterGrid``), one
+    configuration per combination, labelled ``name[key=value, ...]``. ``params`` maps a
+    name to fixed constructor parameters applied to all its configurations (not in labels).
+
+    Examples
+    --------
+    >>> expand_models(["logreg", ("mlp", {"lr": [0.001, 0.01]})], params={"mlp": {"max_epochs": 5}})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('logreg', 'logreg', {}), ('mlp', 'mlp[lr=0.001]', {'max_epochs': 5, 'lr': 0.001}),
+     ('mlp', 'mlp[lr=0.01]', {'max_epochs': 5, 'lr': 0.01})]
+    """
+    from sklearn.model_selection import ParameterGrid
+
+    from ..models.registry import available_models, list_models
+
+    if isinstance(models, str | Mapping):
+        models = [models]
+    entries: list[tuple[str, Mapping]] = []
+    for m in models:
+        if isinstance(m, str):
+            entries.append((m, {}))
+        elif isinstance(m, Mapping):
+            entries.extend((k, v or {}) for k, v in m.items())
+        elif isinstance(m, tuple | list) and len(m) == 2 and isinstance(m[0], str) and isinstance(m[1], Mapping):
+            entries.append((m[0], m[1]))
+        else:
+            raise TypeError(f"A model must be a registry name, a (name, grid) pair or a {{name: grid}} dict; got {m!r}.")
+    known = set(list_models()["name"])
+    usable = set(available_models())
+    params = dict(params or {})
+    for name in params:
+        if name not in {n for n, _ in entries}:
+            raise ValueError(f"params names model {name!r}, which is not in the study's models.")
+    out, labels = [], set()
+    for name, grid in entries:
+        if name not in known:
+            raise ValueError(f"Unknown model {name!r}; registered: {sorted(known)} (see `interpretable-nn models`).")
+        if name not in usable:
+            raise ImportError(f"Model {name!r} needs optional packages that are not installed; see list_models().")
+        for k, v in grid.items():
+            if not isinstance(v, list | tuple) or isinstance(v, str):
+                raise ValueError(
+                    f"Grid of {name!r}: {k!r} must be a list of values to try (got {v!r}); put a fixed "
+                    f"value in params={{{name!r}: {{{k!r}: ...}}}} instead."
+                )
+        for combo in ParameterGrid({k: list(v) for k, v in grid.items()}) if grid else [{}]:
+            label = name if not combo else name + "[" + ", ".join(f"{k}={combo[k]!r}" for k in sorted(combo)) + "]"
+            if label in labels:
+                raise ValueError(f"Model configuration {label!r} appears twice in the study.")
+            labels.add(label)
+            out.append((name, label, {**dict(params.get(name, {})), **combo}))
+    return out
+
+
+def _cell_key(dataset: str, dhash: str, model: str, params: dict, seed: int, fold: int, folds: int) -> str:
+    ident = {"dataset": dataset, "data_hash": dhash, "model": model, "params": params,
+             "seed": seed, "fold": fold, "n_folds": folds}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=repr).encode()).hexdigest()[:32]
+
+
+def plan_study(datasets, models, seeds: Iterable[int] = (0,), folds: int = 5, params=None) -> tuple[list[Cell], dict]:
+    """The cells of a study (in run order: data set, model, seed, fold) and the data sets
+    by name. Validates everything before any cell runs.
+
+    Examples
+    --------
+    >>> cells, data = plan_study(["default"], ["logreg", "mlp"], seeds=[0, 1], folds=3)
+    >>> len(cells), list(data), cells[0].label, len({c.key for c in cells})
+    (12, ['default'], 'logreg', 12)
+    """
+    cells, data, _ = _plan(datasets, models, seeds, folds, params)
+    return cells, data
+
+
+def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set[str]]:
+    if not isinstance(folds, int | np.integer) or folds < 2:
+        raise ValueError(f"folds must be an integer >= 2; got {folds!r}.")
+    seeds = [seeds] if isinstance(seeds, int | np.integer) else list(seeds)
+    if not seeds or not all(isinstance(s, int | np.integer) for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of integers; got {seeds!r}.")
+    if isinstance(datasets, str) or (isinstance(datasets, tuple) and len(datasets) == 3 and isinstance(datasets[0], str)
+                                     and not isinstance(datasets[1], str)):
+        datasets = [datasets]
+    data: dict[str, Any] = {}
+    by_name: set[str] = set()  # given by built-in name: workers may load these themselves
+    for spec in datasets:
+        ds = _as_dataset(spec)
+        if ds.name in data:
+            raise ValueError(f"Two data sets are named {ds.name!r}; give each a distinct name.")
+        data[ds.name] = ds
+        if isinstance(spec, str):
+            by_name.add(ds.name)
+    configs = expand_models(models, params)
+    cells = []
+    for name, ds in data.items():
+        dh = data_hash(ds.X, ds.y)
+        for model, label, p in configs:
+            for seed in seeds:
+                for fold in range(int(folds)):
+                    key = _cell_key(name, dh, model, p, int(seed), fold, int(folds))
+                    cells.append(Cell(key, name, dh, model, label, p, int(seed), fold, int(folds)))
+    return cells, data, by_name
+
+
+# ---------------------------------------------------------------------- backends
+class _InProcess(cf.Executor):
+    """Runs each call at submit time (``backend="local", n_jobs=1``)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        f: cf.Future = cf.Future()
+        try:
+            f.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - Ctrl-C propagates and stops the study
+            f.set_exception(exc)
+        return f
+
+
+def _resolve_jobs(n_jobs: int | None) -> int:
+    cpus = os.cpu_count() or 1
+    if n_jobs is None or n_jobs == 0:
+        return 1
+    return max(1, cpus + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)
+
+
+class _Backend:
+    """An executor, the worker thread budget and how a data set travels to the workers."""
+
+    def __init__(self, backend: str, n_jobs: int, scheduler_address: str | None, data: dict, by_name: set[str]):
+        self.kind, self.client, self.cluster = backend, None, None
+        self.in_process = backend == "local" and n_jobs == 1
+        cpus = os.cpu_count() or 1
+        if backend == "local":
+            self.slots = n_jobs
+            if n_jobs == 1:
+                self.executor, self.threads = _InProcess(), None
+            else:
+                from joblib.externals.loky import get_reusable_executor
+
+                self.threads = max(1, cpus // n_jobs)
+                limit = {k: str(self.threads) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+                self.executor = get_reusable_executor(max_workers=n_jobs, timeout=60, env=limit)
+            self.refs = {k: (k if k in by_name and not self.in_process else ds) for k, ds in data.items()}
+        elif backend == "dask":
+            try:
+                from distributed import Client, LocalCluster
+            except ImportError as exc:
+                raise ImportError("backend='dask' needs dask.distributed: pip install 'interpretable-nn[distributed]'") from exc
+            if scheduler_address:
+                self.client = Client(scheduler_address)
+            else:
+                import dask
+
+                # dask's default MALLOC_TRIM_THRESHOLD_=65536 for worker processes makes torch
+                # training allocate from the OS over and over (a NAM fit ran 2.5x slower)
+                environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
+                           if k != "MALLOC_TRIM_THRESHOLD_"}
+                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                    self.cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
+                                                dashboard_address=None)
+                self.client = Client(self.cluster)
+            nthreads = [w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()]
+            self.slots = max(1, sum(nthreads))  # cells the cluster runs at once
+            self.threads = 1 if nthreads and max(nthreads) == 1 else None  # else leave the workers' settings
+            self.executor = self.client.get_executor(pure=False)
+            self.refs = {k: (k if k in by_name else self.client.scatter(_shippable(ds), broadcast=True))
+                         for k, ds in data.items()}
+        else:
+            raise ValueError(f"backend must be 'local' or 'dask'; got {backend!r}.")
+
+    def close(self, cancel: bool = False) -> None:
+        if self.kind == "dask":
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        elif cancel and not isinstance(self.executor, _InProcess):
+            self.executor.shutdown(wait=False)
+
+
+def _shippable(ds):
+    from dataclasses import replace
+
+    return replace(ds, shape_functions={})  # callables stay on the driver
+
+
+def _build(name: str, params: dict, seed: int, threads: int | None):
+    """``make_model(name, **params)`` with the runner's scikit-learn-convention defaults:
+    every ``random_state`` (also of a wrapped estimator, ``estimator__random_state``) = the
+    seed, ``verbose`` = 0, and an ``n_jobs`` asking for more than the worker's threads
+    (``-1``, ``-2``, ...) = those threads; unless ``params`` sets them."""
+    from ..models import make_model
+
+    model = make_model(name, **params)
+    if not hasattr(model, "get_params"):
+        return model
+    wanted = {"random_state": seed, "verbose": 0}
+    extra = {}
+    for key, value in model.get_params(deep=True).items():
+        leaf = key.rsplit("__", 1)[-1]
+        if leaf in params or key in params or isinstance(value, bool):
+            continue
+        if leaf in wanted and (leaf != "verbose" or isinstance(value, int | type(None))):
+            extra[key] = wanted[leaf]
+        elif leaf == "n_jobs" and threads and isinstance(value, int) and (value < 0 or value > threads):
+            extra[key] = threads  # a model asking for every core gets the worker's share
+    return model.set_params(**extra) if extra else model
+
+
+def _failed_row(cell: Cell, exc: BaseException) -> dict:
+    import traceback
+
+    from .cell import _environment, _now
+
+    return {**cell.row(), **_environment(), "status": "failed", "finished_at": _now(),
+            "error": f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc, limit=8))}
+
+
+# ---------------------------------------------------------------------- run
+def run_study(
+    datasets,
+    models,
+    seeds: Iterable[int] = (0,),
+    folds: int = 5,
+    out: str | os.PathLike = "results/",
+    backend: str = "local",
+    n_jobs: int | None = 1,
+    scheduler_address: str | None = None,
+    params: Mapping[str, Mapping] | None = None,
+    checks: Sequence[str] = CHECKS,
+    check_folds: Sequence[int] | None = (0,),
+    retry_failed: bool = False,
+    verbose: int = 1,
+) -> pd.DataFrame:
+    """Run (or resume) an accuracy-vs-interpretability study.
+
+    Every data set x model configuration x seed x fold cell fits one model on the fold's
+    training rows and scores it on the held-out rows; its row (scores, fit and predict
+    times, complexity, checks, artefacts, provenance) is written to
+    ``out/results.sqlite`` in one transaction as soon as the cell completes. A rerun skips
+    finished cells, so a study killed at any point resumes where it stopped; two runners on
+    one store share the cells and never run one twice. A failing cell is stored with its
+    error and the study goes on.
+
+    Parameters
+    ----------
+    datasets : list
+        Built-in names (``load_dataset``), ``(name, X, y)`` tuples or ``Dataset`` objects.
+    models : list
+        Registry names (``list_models()``), ``(name, grid)`` pairs or a ``{name: grid}``
+        dict; a grid maps parameters to lists of values (see :func:`expand_models`).
+    seeds : list of int, default (0,)
+        Each seed shuffles the folds and is the models' ``random_state``.
+    folds : int, default 5
+        K of the (stratified) K-fold cross-validation.
+    out : path, default "results/"
+        Output directory holding ``results.sqlite``.
+    backend : {"local", "dask"}, default "local"
+    n_jobs : int, default 1
+        Worker processes (``-1``: one per CPU core); for ``"dask"`` without
+        ``scheduler_address``, the workers of the new ``LocalCluster``.
+    scheduler_address : str, optional
+        Address of a running Dask scheduler (``"tcp://host:8786"``).
+    params : dict, optional
+        ``{name: {param: value}}`` fixed constructor parameters per model.
+    checks : sequence of str, default ("surrogate", "crosscheck", "fairness")
+        Checks run after scoring a cell (empty to skip): depth-4 surrogate-tree fidelity
+        (every cell), agreement of the built-in explanation with SHAP and the fairness audit
+        of the data set's protected attributes (the cells of ``check_folds``).
+    check_folds : sequence of int or None, default (0,)
+        Folds whose cells run the SHAP-based checks (costly: seconds to a minute per
+        cell), by default the first fold of every seed; None: every fold.
+    retry_failed : bool, default False
+        Rerun cells stored as failed (they are skipped otherwise).
+    verbose : int, default 1
+        A progress bar over cells with an ETA (0: silent).
+
+    Returns
+    -------
+    DataFrame
+        One row per cell of this study (see :func:`~interpretable_nn.studies.load_results`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> rows = run_study(["default"], ["logreg"], seeds=[0], folds=2, out=tempfile.mkdtemp(), verbose=0)
+    >>> rows[["dataset", "model", "fold", "status"]].values.tolist()
+    [['default', 'logreg', 0, 'ok'], ['default', 'logreg', 1, 'ok']]
+    """
+    from tqdm.auto import tqdm
+
+    unknown = set(checks) - set(CHECKS)
+    if unknown:
+        raise ValueError(f"Unknown checks {sorted(unknown)}; choose from {list(CHECKS)}.")
+    n_jobs = _resolve_jobs(n_jobs)
+    cells, data, by_name = _plan(datasets, models, seeds, folds, params)
+    store = ResultStore(out)
+    if retry_failed:
+        store.delete("failed")
+    store.set_meta("last_study", json.dumps({
+        "datasets": list(data), "models": sorted({c.label for c in cells}), "seeds": sorted({c.seed for c in cells}),
+        "folds": int(folds), "backend": backend, "n_jobs": n_jobs, "checks": list(checks),
+        "check_folds": None if check_folds is None else list(check_folds),
+    }))
+    check_folds = None if check_folds is None else tuple(int(f) for f in check_folds)
+    keys = {c.key for c in cells}
+    bar = tqdm(total=len(cells), desc="study", unit="cell", disable=verbose <= 0, dynamic_ncols=True)
+    bar.update(len(store.finished_keys() & keys))
+    pending = [c for c in cells if c.key not in store.finished_keys()]
+    if not pending:
+        bar.close()
+        return _rows_of(store, keys)
+
+    runner = _Backend(backend, n_jobs, scheduler_address, data, by_name)
+    max_in_flight = 2 * runner.slots if runner.slots > 1 else 1
+    queue = deque(pending)
+    in_flight: dict[cf.Future, tuple[Cell, float]] = {}
+    claimed: set[str] = set()  # claimed by this runner, not yet recorded
+    waiting: list[Cell] = []  # claimed by another live runner when we reached them
+    n_failed = 0
+    beat = _Heartbeat(store)
+    try:
+        while queue or in_flight or waiting:
+            while queue and len(in_flight) < max_in_flight:
+                cell = queue.popleft()
+                t0 = time.perf_counter()
+                if not store.claim(cell.key):
+                    if cell.key not in store.finished_keys():
+                        waiting.append(cell)
+                    continue
+                claimed.add(cell.key)
+                try:
+                    model = _build(cell.model, cell.params, cell.seed, runner.threads)
+                    fut = runner.executor.submit(run_cell, cell, model, runner.refs[cell.dataset],
+                                                 tuple(checks), runner.threads, check_folds)
+                except Exception as exc:  # noqa: BLE001 - e.g. a constructor that rejects a param
+                    fut = cf.Future()
+                    fut.set_result(_failed_row(cell, exc))
+                in_flight[fut] = (cell, time.perf_counter() - t0)
+            if in_flight:
+                done, _ = cf.wait(list(in_flight), timeout=_HEARTBEAT_S, return_when=cf.FIRST_COMPLETED)
+            else:  # only cells other runners hold: wait for them to finish or go stale
+                done = set()
+                time.sleep(2.0)
+                finished = store.finished_keys()
+                bar.n = len(finished & keys)
+                bar.refresh()
+                queue.extend(c for c in waiting if c.key not in finished)
+                waiting = []
+            for fut in done:
+                cell, t_submit = in_flight.pop(fut)
+                t0 = time.perf_counter()
+                try:
+                    row = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker that died, a pickling error
+                    row = _failed_row(cell, exc)
+                if runner.in_process:  # submit ran the cell: keep only the driver's share
+                    t_submit = max(0.0, t_submit - float(row.get("cell_time") or 0.0))
+                row["owner"] = store.owner
+                row["driver_time"] = t_submit + (time.perf_counter() - t0)
+                if store.record(row):
+                    n_failed += row["status"] == "failed"
+                    bar.update(1)
+                    bar.set_postfix_str(f"{cell.dataset}/{cell.label} failed={n_failed}", refresh=False)
+                claimed.discard(cell.key)
+    except BaseException:  # Ctrl-C, a store error: give the unfinished cells back at once
+        beat.stop()
+        store.release(claimed)
+        runner.close(cancel=True)
+        bar.close()
+        raise
+    beat.stop()
+    runner.close()
+    bar.close()
+    return _rows_of(store, keys)
+
+
+class _Heartbeat:
+    """Refreshes this runner's claims every ``_HEARTBEAT_S`` seconds from a thread (its own
+    SQLite connection), also while a long cell runs in this process."""
+
+    def __init__(self, store: ResultStore):
+        self._stop = threading.Event()
+        self._path, self._owner = store.path, store.owner
+        self._thread = threading.Thread(target=self._run, name="study-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import sqlite3
+
+        while not self._stop.wait(_HEARTBEAT_S):
+            try:
+                with sqlite3.connect(self._path, timeout=60.0) as conn:
+                    conn.execute("UPDATE claims SET heartbeat = ? WHERE owner = ?", (time.time(), self._owner))
+            except sqlite3.Error:  # a busy or vanished store: the next beat tries again
+                pass
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _rows_of(store: ResultStore, keys: set[str]) -> pd.DataFrame:
+    df = store.results()
+    return df[df["cell_key"].isin(keys)].reset_index(drop=True)
