@@ -4,6 +4,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,3 +34,39 @@ def test_ci_runs_the_readme_test_command_verbatim():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "test-command" in ci and 'bash -c "$cmd"' in ci
     assert "|| true" not in ci, "CI must not hide a failing (or empty, exit 5) test run"
+
+
+def _use_case_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Three use cases"):text.index("## Models")]
+    blocks = re.findall(r"```python\n(.*?)\n```", section, re.S)
+    assert len(blocks) == 3, "the README shows three use cases"
+    return blocks
+
+
+def _run_blocks(blocks: list[str], tmp_path, monkeypatch) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)  # the snippets write model directories and reports
+    scope: dict = {}
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - our own README
+    return scope
+
+
+def test_readme_use_cases_run_and_their_comments_hold(tmp_path, monkeypatch):
+    import numpy as np
+
+    s = _run_blocks(_use_case_blocks()[:2], tmp_path, monkeypatch)
+    nam, ds, e = s["nam"], s["ds"], s["e"]
+    np.testing.assert_allclose(e.base_values + e.values.sum(1), nam.decision_function(ds.X.head(5)), atol=1e-5)
+    np.testing.assert_allclose(s["scores"], s["rules"].decision_function(ds.X), rtol=0, atol=1e-12)
+    assert 0.5 < s["tree"].fidelity_["agreement"] <= 1
+    assert (tmp_path / "nam_model" / "manifest.json").exists()
+
+
+@pytest.mark.slow
+def test_readme_study_use_case_runs(tmp_path, monkeypatch):
+    _run_blocks(_use_case_blocks(), tmp_path, monkeypatch)
+    assert (tmp_path / "report.html").stat().st_size > 10_000
