@@ -55,6 +55,20 @@ TRAINING_CONSTRAINTS: dict[str, list] = {
 }
 
 
+def sample_weight_tensor(sample_weight, n_rows: int) -> torch.Tensor | None:
+    """``sample_weight`` checked (finite, non-negative, not all zero, one per row) as a float32
+    tensor for the engine; None stays None."""
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight, dtype=float).reshape(-1)
+    if len(sw) != n_rows or not np.isfinite(sw).all() or (sw < 0).any() or not sw.sum() > 0:
+        raise ValueError(
+            f"sample_weight must be finite, non-negative, not all zero, and have one value per row "
+            f"({n_rows}); got {len(sw)} values."
+        )
+    return torch.as_tensor(sw, dtype=torch.float32)
+
+
 class BaseModel(BaseEstimator):
     """Validation, encoding and persistence shared by every estimator of the library.
 
@@ -112,6 +126,16 @@ class BaseModel(BaseEstimator):
         for k in list(vars(self)):
             if k.endswith("_") and not k.startswith("__"):
                 delattr(self, k)
+
+    def _fitted_state(self) -> dict[str, Any]:
+        """The fitted attributes as they are now (taken before a fit, see :meth:`_restore_fitted`)."""
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("__")}
+
+    def _restore_fitted(self, state: dict[str, Any]) -> None:
+        """After a failed fit: drop its partial attributes and put back the earlier fit (if
+        any), so the model is either unfitted or exactly as fitted before - never half-fitted."""
+        self._reset_fitted()
+        self.__dict__.update(state)
 
     @property
     def feature_names_(self) -> list[str]:
@@ -264,10 +288,11 @@ class TorchModel(BaseModel):
 
     def fit(self, X, y, sample_weight=None):
         """Fit on a raw DataFrame (categoricals and NaN allowed) or a 2-D array."""
+        earlier = self._fitted_state()
         try:
             return self._fit(X, y, sample_weight)
         except BaseException:
-            self._reset_fitted()  # never leave a half-fitted model behind
+            self._restore_fitted(earlier)  # never leave a half-fitted model behind
             raise
         finally:
             self.__dict__.pop("_generator", None)
@@ -278,12 +303,7 @@ class TorchModel(BaseModel):
         enc = self.encoder_.transform(df, validate=False)
         self._prepare(enc, yy)
         self.module_ = self._build_module()
-        sw = None
-        if sample_weight is not None:
-            sw = np.asarray(sample_weight, dtype=float).reshape(-1)
-            if len(sw) != len(yy) or not np.isfinite(sw).all() or (sw < 0).any():
-                raise ValueError("sample_weight must be finite, non-negative and have one value per row.")
-            sw = torch.as_tensor(sw, dtype=torch.float32)
+        sw = sample_weight_tensor(sample_weight, len(yy))
         result = train(
             self.module_,
             self._module_inputs(enc),

@@ -45,7 +45,7 @@ from ..explain.explanation import Explanation
 from ..explain.gradients import integrated_gradients
 from ..nn.prototype import ConvPatchEncoder, MLPPatchEncoder, PrototypeNet, nearest_training_patches
 from ..training.engine import predict_batched, seed_everything, train
-from .base import TRAINING_CONSTRAINTS, TorchModel
+from .base import TRAINING_CONSTRAINTS, TorchModel, sample_weight_tensor
 
 __all__ = ["PrototypeClassifier"]
 
@@ -401,12 +401,7 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         self._generator = seed_everything(self.random_state)
         self.prototype_class_ = self._allocate_prototypes(yy)
         self.module_ = net = self._build_module()
-        sw = None
-        if sample_weight is not None:
-            sw = np.asarray(sample_weight, dtype=float).reshape(-1)
-            if len(sw) != len(yy) or not np.isfinite(sw).all() or (sw < 0).any():
-                raise ValueError("sample_weight must be finite, non-negative and have one value per row.")
-            sw = torch.as_tensor(sw, dtype=torch.float32)
+        sw = sample_weight_tensor(sample_weight, len(yy))
         labels = torch.as_tensor(yy, dtype=torch.int64)
         inputs = (x, labels)  # the labels feed the cluster/separation costs only
         joint = train(net, inputs, labels, self.task_, self._train_config(lr=self.settings_["lr"],
@@ -603,7 +598,7 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
             group, n_groups = np.tile(np.arange(h * w), c), h * w
         else:
             group, n_groups = self.encoder_.dense_feature_index(), self.n_features_in_
-        flat = x.reshape(len(x), -1)
+        flat = x.flatten(1)  # (n, inputs), also for n = 0
         if len(self.classes_) == 2:
             targets = np.zeros(len(x), dtype=int)
         elif class_index is not None:
