@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--csv", help="a CSV file with the model's feature columns (and --target, dropped)")
     s.add_argument("--target", help="target column of --csv")
     s.add_argument("--max-depth", type=int, default=4, help="depth of the surrogate tree (default 4)")
-    s.add_argument("--augment", choices=["none", "jitter", "schema"], default="none",
+    s.add_argument("--augment", choices=["none", "jitter", "schema", "munge"], default="none",
                    help="extra teacher-labelled rows (default none)")
     s.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     s.add_argument("--out", help="directory for surrogate.txt/.dot, ruleset.json, fidelity.json, per_leaf.csv")

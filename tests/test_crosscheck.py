@@ -174,8 +174,9 @@ def test_bad_input(additive, mlp):
 
 
 def test_peer_models_built_in_explanations(small_credit):
-    """EBM (additive: exact agreement), a decision tree (path decomposition) and XGBoost
-    (its pred_contribs) get built-in explanations that add up to their scores."""
+    """EBM (additive: exact agreement), a decision tree (path decomposition), XGBoost (its
+    pred_contribs) and histogram boosting (TreeSHAP) explain themselves through their own
+    ``explain``, adding up to their scores; crosscheck only calls it."""
     from interpretable_nn.models import make_model
 
     X, y, Xte, _ = small_credit
@@ -193,5 +194,20 @@ def test_peer_models_built_in_explanations(small_credit):
     xgb = make_model("xgb", n_estimators=20).fit(X, y)
     e = builtin_explanation(xgb, rows)
     assert e.method == "xgboost-treeshap" and e.check["additivity_gap"] <= 1e-4
+    hgb = make_model("hgb", max_iter=20).fit(X, y)
+    e = builtin_explanation(hgb, rows)
+    assert e.method == "treeshap-path-dependent" and e.check["additivity_gap"] <= 1e-9
+    np.testing.assert_array_equal(e.values, hgb.explain(rows).values)
+    rep = crosscheck(hgb, rows, bg, method="permutation", nsamples=27)
+    assert rep.passed is None and np.isfinite(rep.summary()["spearman_mean"])
+
+
+def test_wrapper_without_explanation_is_refused(small_credit):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from interpretable_nn.models import EncodedSklearnClassifier
+
+    X, y, Xte, _ = small_credit
+    rf = EncodedSklearnClassifier(RandomForestClassifier(n_estimators=3, random_state=0), raw_numeric=True)
     with pytest.raises(TypeError, match="no built-in explanation"):
-        builtin_explanation(make_model("hgb", max_iter=5).fit(X, y), rows)
+        builtin_explanation(rf.fit(X, y), Xte.iloc[:3])

@@ -165,7 +165,7 @@ def test_text_and_graphviz_speak_raw_units(toy):
             assert 18 <= s.estimator_.tree_.threshold[node] <= 70
 
 
-@pytest.mark.parametrize("mode", ["jitter", "schema"])
+@pytest.mark.parametrize("mode", ["jitter", "schema", "munge"])
 def test_augmented_rows_respect_the_schema(toy, mode):
     spy = Spy()
     s = inn.SurrogateTree(max_depth=3, augment=mode, n_augment=900, random_state=2).fit(spy, toy)

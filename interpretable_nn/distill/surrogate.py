@@ -20,6 +20,14 @@ the tree, where few real rows remain, are still chosen on many points:
 ``"schema"``
     every feature drawn independently from its training marginal (numeric values through
     the empirical quantile function, levels and missing values at their observed rates).
+``"munge"``
+    MUNGE (Bucila, Caruana & Niculescu-Mizil, *Model compression*, KDD 2006): a real row and
+    its nearest real neighbour (in the encoder's standardized space) are mixed: each
+    feature takes the neighbour's value with probability 1/2, and a numeric value moves by
+    Gaussian noise of scale ``|a - b| / 2`` (kept in the training range, rounded for
+    integer columns). The new rows fill the space *between* neighbouring rows, where
+    held-out rows fall, rather than the tiny balls of ``"jitter"`` or the off-manifold
+    product of marginals of ``"schema"``.
 
 Fidelity is always measured on **real** rows: after ``fit``, ``fidelity_`` holds the figures
 on a held-out share of the rows (``holdout``) that neither the tree nor augmentation saw.
@@ -137,7 +145,7 @@ class SurrogateTree(BaseEstimator):
         probabilities (each row enters once per class, weighted by that probability, so a
         leaf's probability is the teacher's mean probability there and the split criterion
         is the squared error of the probabilities) - a better ranking when decisions are rare.
-    augment : {"none", "jitter", "schema"}, default "none"
+    augment : {"none", "jitter", "schema", "munge"}, default "none"
         Extra teacher-labelled rows (see the module docstring).
     n_augment : int, optional
         Number of extra rows (default: 10 x the rows the tree is fitted on, at most 100,000).
@@ -188,7 +196,7 @@ class SurrogateTree(BaseEstimator):
         "max_leaf_nodes": [Interval(Integral, 2, None, closed="left"), None],
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left"), Interval(Real, 0, 1, closed="neither")],
         "target": [StrOptions({"decision", "proba"})],
-        "augment": [StrOptions({"none", "jitter", "schema"})],
+        "augment": [StrOptions({"none", "jitter", "schema", "munge"})],
         "n_augment": [Interval(Integral, 0, None, closed="left"), None],
         "jitter": [Interval(Real, 0, None, closed="neither")],
         "holdout": [Interval(Real, 0, 1, closed="left")],
@@ -296,7 +304,10 @@ class SurrogateTree(BaseEstimator):
         return int(rs.randint(0, 2**31 - 1))  # a RandomState
 
     def _augment_rows(self, df: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-        """``n`` extra rows drawn around (``jitter``) or like (``schema``) the rows of ``df``."""
+        """``n`` extra rows drawn around (``jitter``), between (``munge``) or like (``schema``)
+        the rows of ``df``."""
+        if self.augment == "munge":
+            return self._munge_rows(df, n, rng)
         base = df.iloc[rng.integers(0, len(df), n)].reset_index(drop=True)
         out = {}
         for spec in self.encoder_.schema_:
@@ -313,6 +324,34 @@ class SurrogateTree(BaseEstimator):
                 draw = _redraw(col, rng, n)
                 if self.augment == "jitter":
                     draw = np.where(rng.uniform(size=n) < self.jitter, draw, base[spec.name].to_numpy(dtype=object))
+                out[spec.name] = pd.Series(draw, dtype=object if spec.kind == "categorical" else float)
+        return pd.DataFrame(out)[self.encoder_.schema_.names]
+
+    def _munge_rows(self, df: pd.DataFrame, n: int, rng: np.random.Generator,
+                    swap: float = 0.5, spread: float = 2.0) -> pd.DataFrame:
+        """MUNGE: ``n`` rows, each mixing a real row with its nearest real neighbour."""
+        from sklearn.neighbors import NearestNeighbors
+
+        Z = self.encoder_.dense(self.encoder_.transform(df, validate=False))
+        k = min(2, len(df))
+        nb = NearestNeighbors(n_neighbors=k).fit(Z).kneighbors(Z, return_distance=False)[:, k - 1]
+        i = rng.integers(0, len(df), n)
+        a_rows, b_rows = df.iloc[i].reset_index(drop=True), df.iloc[nb[i]].reset_index(drop=True)
+        out = {}
+        for spec in self.encoder_.schema_:
+            take_b = rng.uniform(size=n) < swap
+            if spec.kind == "numeric":
+                a = a_rows[spec.name].to_numpy(dtype=float, na_value=np.nan)
+                b = b_rows[spec.name].to_numpy(dtype=float, na_value=np.nan)
+                centre = np.where(take_b, b, a)
+                moved = centre + rng.normal(size=n) * np.abs(a - b) / spread
+                col = df[spec.name]
+                moved = np.clip(moved, col.min(), col.max())
+                if _Marginal(col).integer:
+                    moved = np.round(moved)
+                out[spec.name] = np.where(np.isnan(moved), centre, moved)  # a missing side: no noise
+            else:
+                draw = np.where(take_b, b_rows[spec.name].to_numpy(dtype=object), a_rows[spec.name].to_numpy(dtype=object))
                 out[spec.name] = pd.Series(draw, dtype=object if spec.kind == "categorical" else float)
         return pd.DataFrame(out)[self.encoder_.schema_.names]
 

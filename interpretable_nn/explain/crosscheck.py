@@ -12,15 +12,13 @@ What is compared
   finite sentinel (shap's masker multiplies by the mask, so NaN cannot travel as is).
 * **Built-in side** (:func:`builtin_explanation`): ``model.explain(X)`` with interaction
   columns split onto their features (``split_interactions=True`` where the model offers
-  it, else an equal split); ``RuleSet.explain_features`` for rule models; integrated
-  gradients for MLP and prototype models (their ``explain``); the coefficients for linear
-  models behind the library's encoder.
+  it, else an equal split); ``RuleSet.explain_features`` for rule sets. The explanations
+  themselves live with the models (integrated gradients for the MLP and prototypes,
+  coefficients / tree paths / TreeSHAP / EBM terms in the baseline wrappers).
 
-Why one file of ~700 lines: the check has three parts that only make sense together and
+Why one file of ~600 lines: the check has three parts that only make sense together and
 share the frame handling: the SHAP side (codec + :func:`library_shap`), the built-in side
-(:func:`builtin_explanation` with its small adapters for rules, linear models, trees and
-XGBoost) and the comparison (:class:`CrosscheckReport`). The built-in side can move to
-``explain/builtin.py`` unchanged if it grows further.
+(:func:`builtin_explanation`) and the comparison (:class:`CrosscheckReport`).
 
 Thresholds
 ----------
@@ -276,38 +274,6 @@ def _per_feature(e: Explanation, names: list[str]) -> Explanation:
     )
 
 
-def _is_linear(model: Any) -> bool:
-    est = getattr(model, "estimator_", None)
-    coef = getattr(est, "coef_", None)
-    return (
-        coef is not None
-        and np.ndim(coef) == 2
-        and np.shape(coef)[0] == 1
-        and hasattr(model, "encoder_")
-        and not getattr(model, "raw_numeric", False)
-    )
-
-
-def _linear_explanation(model: Any, X: pd.DataFrame, background: pd.DataFrame | None) -> Explanation:
-    """Exact attributions of a linear model on the encoder's dense matrix:
-    ``sum over a feature's columns of coef * (z - mean_b z)``."""
-    enc = model.encoder_
-    z = enc.dense(enc.transform(X, validate=False)).astype(np.float64)
-    ref = X if background is None else background
-    zb = enc.dense(enc.transform(ref, validate=False)).astype(np.float64).mean(axis=0)
-    coef = np.asarray(model.estimator_.coef_, dtype=np.float64)[0]
-    contrib = (z - zb) * coef
-    values = np.zeros((len(X), len(enc.schema_.names)))
-    np.add.at(values.T, enc.dense_feature_index(), contrib.T)
-    base = float(np.ravel(model.estimator_.intercept_)[0] + coef @ zb)
-    e = Explanation(
-        values=values, base_values=np.full(len(X), base), feature_names=enc.schema_.names,
-        data=X, output="log-odds", method="linear-coefficients",
-    )
-    e.check["additivity_gap"] = e.check_additivity(model.decision_function(X)) if len(X) else 0.0
-    return e
-
-
 def _has_explain(model: Any) -> bool:
     """A working ``explain`` (not the base class's NotImplementedError stub)."""
     fn = getattr(type(model), "explain", None)
@@ -318,69 +284,19 @@ def _has_explain(model: Any) -> bool:
     return fn is not BaseModel.explain
 
 
-def _is_tree(model: Any) -> bool:
-    est = getattr(model, "estimator_", None)
-    return (
-        hasattr(est, "tree_") and callable(getattr(est, "decision_path", None))
-        and len(getattr(model, "classes_", ())) == 2 and hasattr(model, "encoder_")
-    )
-
-
-def _tree_explanation(model: Any, X: pd.DataFrame) -> Explanation:
-    """A decision tree's own decomposition of its log-odds along the decision path
-    (Saabas): each split adds ``logit(child) - logit(parent)`` to its feature."""
-    est, tree = model.estimator_, model.estimator_.tree_
-    df, enc = model._encode(X)
-    Z = model._design(df, enc)
-    p1 = tree.value[:, 0, 1] / tree.value[:, 0, :].sum(axis=1)
-    logit = np.log(np.clip(p1, 1e-15, 1 - 1e-15)) - np.log(np.clip(1 - p1, 1e-15, 1 - 1e-15))
-    internal = np.flatnonzero(tree.children_left >= 0)
-    parent = np.full(tree.node_count, -1)
-    parent[tree.children_left[internal]] = internal
-    parent[tree.children_right[internal]] = internal
-    child = np.flatnonzero(parent >= 0)
-    group = model.encoder_.dense_feature_index()
-    W = np.zeros((tree.node_count, len(model.encoder_.schema_.names)))
-    W[child, group[tree.feature[parent[child]]]] = logit[child] - logit[parent[child]]
-    values = np.asarray(est.decision_path(Z) @ W)
-    e = Explanation(values=values, base_values=np.full(len(X), logit[0]),
-                    feature_names=list(model.encoder_.schema_.names), data=X, method="tree-path")
-    e.check["additivity_gap"] = e.check_additivity(model.decision_function(X)) if len(X) else 0.0
-    return e
-
-
-def _xgb_explanation(model: Any, X: pd.DataFrame) -> Explanation:
-    """XGBoost's own attributions (``pred_contribs``: path-dependent TreeSHAP) summed over
-    each raw feature's columns."""
-    import xgboost as xgb
-
-    from ..models.baselines import design_matrix
-
-    df, enc = model._encode(X)
-    Z = design_matrix(model.encoder_, df, enc, raw_numeric=True)
-    contribs = np.asarray(model.booster_.predict(xgb.DMatrix(Z), pred_contribs=True), dtype=np.float64)
-    values = np.zeros((len(X), len(model.encoder_.schema_.names)))
-    np.add.at(values.T, model.encoder_.dense_feature_index(), contribs[:, :-1].T)
-    e = Explanation(values=values, base_values=contribs[:, -1], feature_names=list(model.encoder_.schema_.names),
-                    data=X, method="xgboost-treeshap")
-    e.check["additivity_gap"] = e.check_additivity(model.decision_function(X)) if len(X) else 0.0
-    return e
-
-
 def builtin_explanation(model: Any, X: Any, background: Any = None) -> Explanation:
     """The model's own explanation of ``X``, one column per original feature.
 
-    * rule models (a :class:`~interpretable_nn.rules.RuleSet` or a model with ``ruleset_``):
+    * a :class:`~interpretable_nn.rules.RuleSet`, or a non-additive model with ``ruleset_``:
       ``RuleSet.explain_features`` (fired rules' points split over their features);
-    * models with ``explain``: ``model.explain(X)``, asked for split interactions
+    * any model with ``explain``: ``model.explain(X)``, asked for split interactions
       (``split_interactions=True``) and for the given ``background`` when it takes them;
-      remaining interaction columns ``"A x B"`` are split equally;
-    * linear models behind the library's encoder (``EncodedSklearnClassifier`` with
-      ``coef_``): exact coefficient attributions around the background mean;
-    * additive models without ``explain`` (and interpret's EBM): their terms, split
-      exactly (:func:`~interpretable_nn.explain.additive.additive_shap_explanation`);
-    * a decision tree: its path decomposition (each split adds the change of log-odds it
-      makes to its feature); XGBoost: its own ``pred_contribs`` (path-dependent TreeSHAP).
+      remaining interaction columns ``"A x B"`` are split equally. Every model of the
+      registry has one: the library's own models, and the wrappers of scikit-learn,
+      interpret and XGBoost estimators (coefficients, tree paths, TreeSHAP, EBM terms; see
+      :mod:`interpretable_nn.models.baselines`);
+    * a model that follows the additive protocol without ``explain``: its terms, split
+      exactly (:func:`~interpretable_nn.explain.additive.additive_shap_explanation`).
 
     Examples
     --------
@@ -405,18 +321,12 @@ def builtin_explanation(model: Any, X: Any, background: Any = None) -> Explanati
         if Bf is not None and _takes(model, "background"):
             kw["background"] = Bf
         e = model.explain(Xf, **kw)
-    elif _is_linear(model):
-        e = _linear_explanation(model, Xf, Bf)
-    elif as_additive(model) is not None:
-        e = additive_shap_explanation(as_additive(model), Xf, Xf if Bf is None else Bf)
-    elif _is_tree(model):
-        e = _tree_explanation(model, Xf)
-    elif hasattr(model, "booster_") and len(getattr(model, "classes_", ())) == 2:
-        e = _xgb_explanation(model, Xf)
+    elif is_additive(model):
+        e = additive_shap_explanation(model, Xf, Xf if Bf is None else Bf)
     else:
         raise TypeError(
-            f"{type(model).__name__} has no built-in explanation (no explain(), ruleset_, "
-            "additive terms, linear coef_ or tree); compute SHAP values with library_shap() instead."
+            f"{type(model).__name__} has no built-in explanation (no explain(), ruleset_ or additive "
+            "terms); compute SHAP values with library_shap() instead."
         )
     if not isinstance(e, Explanation):
         raise TypeError(f"{type(model).__name__}.explain returned {type(e).__name__}, not an Explanation.")
