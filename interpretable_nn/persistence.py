@@ -198,6 +198,15 @@ def load_model(path):
     params = doc.get("params", {})
     if not isinstance(params, dict):
         raise ModelFileError("model.json: params must be an object.")
-    model = cls(**params)
-    model._set_state(doc["state"], tensors)
+    try:
+        model = cls(**params)
+        model._set_state(doc["state"], tensors)
+    except ModelFileError:
+        raise
+    except (TypeError, KeyError, ValueError, IndexError, AttributeError, RuntimeError) as exc:
+        raise ModelFileError(
+            f"model.json in {path} does not describe a valid {cls.__name__} "
+            f"({type(exc).__name__}: {exc}); it was edited or written by another tool. "
+            "Save the model again from its source."
+        ) from None
     return model

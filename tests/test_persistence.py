@@ -118,3 +118,127 @@ def test_unfitted_model_cannot_be_saved(tmp_path):
 
     with pytest.raises(NotFittedError):
         inn.MLPClassifier().save(tmp_path)
+
+
+# ---------------------------------------------------------------- hostile model directories
+def _rehash(path):
+    """Recompute the manifest as an attacker who controls every file of the directory would."""
+    import hashlib
+
+    man = json.loads((path / "manifest.json").read_text())
+    man["files"] = {name: hashlib.sha256((path / name).read_bytes()).hexdigest() for name in man["files"]}
+    (path / "manifest.json").write_text(json.dumps(man))
+
+
+class _Boom:
+    def __reduce__(self):
+        return (os.mkdir, (os.environ["INN_PICKLE_MARKER"],))
+
+
+def test_pickle_payload_with_valid_checksum_is_never_unpickled(model_and_data, tmp_path, monkeypatch):
+    import pickle
+
+    m, _ = model_and_data
+    marker = tmp_path / "pwned"
+    monkeypatch.setenv("INN_PICKLE_MARKER", str(marker))
+    d = tmp_path / "m"
+    m.save(d)
+    (d / "tensors.safetensors").write_bytes(pickle.dumps(_Boom()))
+    _rehash(d)
+    with pytest.raises(ModelFileError, match="tensors.safetensors could not be read"):
+        inn.load_model(d)
+    assert not marker.exists(), "load_model executed a pickle payload"
+    torch_file = d / "model.pt"  # a pickle beside the real files is ignored, never opened
+    torch_file.write_bytes(pickle.dumps(_Boom()))
+    m.save(d)
+    inn.load_model(d)
+    assert not marker.exists()
+
+
+def test_symlink_leaving_the_directory_is_refused(model_and_data, tmp_path):
+    m, _ = model_and_data
+    m.save(tmp_path / "m")
+    outside = tmp_path / "outside.json"
+    outside.write_text((tmp_path / "m" / "model.json").read_text())
+    (tmp_path / "m" / "model.json").unlink()
+    (tmp_path / "m" / "model.json").symlink_to(outside)
+    with pytest.raises(ModelFileError, match="'model.json', which lies outside the model directory"):
+        inn.load_model(tmp_path / "m")
+
+
+@pytest.mark.parametrize("name", ["../model.json", "/etc/passwd", "sub/model.json", ".."])
+def test_manifest_names_outside_the_directory_are_refused(model_and_data, tmp_path, name):
+    m, _ = model_and_data
+    m.save(tmp_path / "m")
+    p = tmp_path / "m" / "manifest.json"
+    man = json.loads(p.read_text())
+    man["files"][name] = man["files"].pop("model.json")
+    p.write_text(json.dumps(man))
+    with pytest.raises(ModelFileError, match="manifest.json must list exactly"):
+        inn.load_model(tmp_path / "m")
+
+
+def test_newer_format_inside_model_json_is_refused(model_and_data, tmp_path):
+    m, _ = model_and_data
+    m.save(tmp_path)
+    p = tmp_path / "model.json"
+    doc = json.loads(p.read_text())
+    doc["format_version"] = FORMAT_VERSION + 7
+    p.write_text(json.dumps(doc))
+    _rehash(tmp_path)
+    with pytest.raises(ModelFileError, match=f"format version {FORMAT_VERSION + 7} by a newer interpretable_nn"):
+        inn.load_model(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda d: {**d, "format_version": True}, "no valid format_version"),
+        (lambda d: {**d, "format_version": "1"}, "no valid format_version"),
+        (lambda d: {**d, "params": {**d["params"], "evil": 1}}, "not describe a valid MLPClassifier.*unexpected keyword"),
+        (lambda d: {**d, "state": {}}, "not describe a valid MLPClassifier.*KeyError"),
+        (lambda d: {**d, "params": ["not", "a", "dict"]}, "params must be an object"),
+    ],
+    ids=["bool version", "string version", "unknown parameter", "empty state", "params not a dict"],
+)
+def test_malformed_model_json_with_valid_checksum_is_refused(model_and_data, tmp_path, edit, match):
+    m, _ = model_and_data
+    m.save(tmp_path)
+    p = tmp_path / "model.json"
+    p.write_text(json.dumps(edit(json.loads(p.read_text()))))
+    _rehash(tmp_path)
+    with pytest.raises(ModelFileError, match=match):
+        inn.load_model(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [('{"a": NaN}', "non-standard JSON constant NaN"), ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+     ("[1, 2]", "must hold a JSON object"), ("\xff\xfe", "not valid JSON")],
+    ids=["NaN constant", "deep nesting", "not an object", "not UTF-8"],
+)
+def test_hostile_json_text_is_refused(model_and_data, tmp_path, text, match):
+    m, _ = model_and_data
+    m.save(tmp_path)
+    (tmp_path / "model.json").write_bytes(text.encode("latin-1") if text.startswith("\xff") else text.encode())
+    _rehash(tmp_path)
+    with pytest.raises(ModelFileError, match=match):
+        inn.load_model(tmp_path)
+
+
+def test_truncated_or_mismatched_tensors_are_refused(model_and_data, tmp_path):
+    from safetensors.torch import save_file
+
+    m, _ = model_and_data
+    m.save(tmp_path)
+    t = tmp_path / "tensors.safetensors"
+    t.write_bytes(t.read_bytes()[:50])
+    _rehash(tmp_path)
+    with pytest.raises(ModelFileError, match="tensors.safetensors could not be read"):
+        inn.load_model(tmp_path)
+    import torch
+
+    save_file({"module.nope": torch.zeros(2)}, str(t))
+    _rehash(tmp_path)
+    with pytest.raises(ModelFileError, match="saved tensors do not match MLPClassifier"):
+        inn.load_model(tmp_path)

@@ -312,3 +312,83 @@ def test_exports_reproduce_random_rule_sets(case):
     clear = np.abs(score) > 1e-9
     assert (sql["decision"].to_numpy()[clear] == rs.predict(X)[clear]).all()
     np.testing.assert_allclose(_sympy_scores(rs, X), score, rtol=0, atol=1e-9)
+
+
+# ---------------------------------------------------------------- hostile rule sets and names
+DROP_VALUE = "'); DROP TABLE x; --"
+
+
+def _run_sql(rs: RuleSet, X: pd.DataFrame, **kwargs) -> tuple[np.ndarray, sqlite3.Connection]:
+    table = kwargs.get("table", "applicants")
+    con = _sqlite(X, table=table)
+    rows = con.execute(rs.to_sql(**kwargs)).fetchall()
+    assert con.execute("SELECT count(*) FROM x").fetchone() == (0,)  # table x survived
+    return np.array([r[1] for r in sorted(rows)], dtype=float), con
+
+
+def test_sql_quotes_injection_looking_values_table_and_id_names():
+    evil_id, evil_table = 'i"; DROP TABLE x; --', 't"; DROP TABLE x; --'
+    rs = RuleSet([Rule((Condition(EVIL, "==", DROP_VALUE),), 1.5),
+                  Rule((Condition("c", "in", (DROP_VALUE, 'q"q', "\\")),), -0.5, name="x\nDROP TABLE x; --")],
+                 intercept=0.25)
+    X = pd.DataFrame({evil_id: [1, 2, 3, 4], EVIL: [DROP_VALUE, "a", None, DROP_VALUE],
+                      "c": ['q"q', DROP_VALUE, "\\", None]})
+    score, con = _run_sql(rs, X, table=evil_table, id_column=evil_id)
+    np.testing.assert_array_equal(score, rs.decision_function(X))
+    assert con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone() == (2,)
+    sql = rs.to_sql(table=evil_table, id_column=evil_id)
+    assert "'''); DROP TABLE x; --'" in sql  # the value is one string literal, quote doubled
+    assert '"t""; DROP TABLE x; --"' in sql and '"i""; DROP TABLE x; --"' in sql
+    assert "\n DROP TABLE" not in sql and "\nDROP TABLE" not in sql  # a rule name cannot end its comment
+
+
+def test_sql_rejects_nul_in_values_and_names():
+    with pytest.raises(ValueError, match="NUL"):
+        RuleSet([Rule((Condition("c", "==", "a\x00b"),), 1.0)]).to_sql()
+    with pytest.raises(ValueError, match="NUL"):
+        RuleSet([Rule((Condition("c", "==", "a"),), 1.0)]).to_sql(table="t\x00")
+
+
+def test_huge_but_finite_numbers_are_exported_exactly():
+    rs = RuleSet([Rule((Condition("v", "<=", 1e300),), 1e300), Rule((Condition("v", ">", -1e-300),), 5e-324)],
+                 intercept=-1e300, link="identity")
+    X = pd.DataFrame({"id": [1, 2, 3], "v": [1e301, -1.0, np.nan]})
+    score, _ = _run_sql(rs, X)
+    np.testing.assert_array_equal(score, rs.decision_function(X))
+    assert RuleSet.from_json(rs.to_json()) == rs
+    np.testing.assert_array_equal(_sympy_scores(rs, X), rs.decision_function(X))
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: Condition("c", "<=", float("nan")), "threshold must be finite"),
+        (lambda: Condition("c", "<=", float("inf")), "threshold must be finite"),
+        (lambda: Rule((Condition("c", "<=", 1.0),), float("inf")), "weight must be finite"),
+        (lambda: RuleSet([], intercept=float("nan")), "intercept must be finite"),
+        (lambda: Condition("c", "LIKE", "a%"), "op"),
+        (lambda: Condition("c", "==", ["a"]), "level must be a str, int, finite float or bool"),
+    ],
+    ids=["NaN threshold", "inf threshold", "inf weight", "NaN intercept", "unknown op", "list value"],
+)
+def test_hostile_rule_sets_are_refused_when_built(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make()
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda d: d["rules"][0]["conditions"][0].update(op="; DROP TABLE x"), "unknown op"),
+        (lambda d: d["rules"][0]["conditions"][0].update(value=1e400), "may not contain Infinity"),
+        (lambda d: d["rules"][0].update(weight=1e308 * 10), "may not contain Infinity"),
+        (lambda d: d["rules"][0]["conditions"].append({"feature": "x", "op": "==", "value": {"$ne": 1}}),
+         "str, number or bool"),
+    ],
+    ids=["SQL as op", "huge threshold", "overflowing weight", "object as value"],
+)
+def test_from_json_rejects_hostile_documents(edit, match):
+    doc = _doc()
+    edit(doc)
+    with pytest.raises(ValueError, match=match):
+        RuleSet.from_json(json.dumps(doc))

@@ -37,6 +37,11 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
     if isinstance(X, pd.DataFrame):
         df = X
     else:
+        if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+            raise TypeError(
+                f"{what} is a scipy sparse matrix; sparse input is not supported. "
+                f"Pass a dense array ({what}.toarray()) or a DataFrame."
+            )
         if isinstance(X, (str, bytes, dict)) or np.isscalar(X):
             raise TypeError(f"{what} must be a pandas DataFrame or a 2-D array; got {type(X).__name__}.")
         try:
@@ -75,6 +80,11 @@ def _check_numeric_column(name: str, s: pd.Series, what: str) -> pd.Series:
     """Numeric view of a column that must be numeric; strings and inf are refused."""
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype(float)
+    if pd.api.types.is_complex_dtype(s.dtype):
+        raise ValueError(
+            f"Column {name!r} of {what} holds complex numbers (Complex data not supported); "
+            "pass real numbers, e.g. its real part, or split real and imaginary parts into two columns."
+        )
     if pd.api.types.is_numeric_dtype(s.dtype):
         v = s.astype(float)
     else:
@@ -196,7 +206,7 @@ def check_target(y, n_rows: int, task: str) -> tuple[np.ndarray, np.ndarray | No
     if missing.any():
         raise ValueError(f"y holds {int(missing.sum())} missing (NaN/None) labels; drop those rows before fitting.")
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise ValueError("y holds infinite values; class labels must be finite.")
+        raise ValueError("y holds infinite values; class labels must be finite: drop those rows or fix the labels.")
     if arr.dtype.kind == "f" and not np.all(arr == np.round(arr)):
         raise ValueError(
             "y holds continuous (non-integer) values; classifiers need class labels. "
@@ -212,3 +222,23 @@ def check_target(y, n_rows: int, task: str) -> tuple[np.ndarray, np.ndarray | No
             f"y has a single class {classes.tolist()}; a classifier needs at least two classes in the training data."
         )
     return y_idx.astype(np.int64), classes
+
+
+def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
+    """``sample_weight`` as a float array of one finite, non-negative weight per row, not all
+    zero; a ``ValueError``/``TypeError`` that says which of these fails otherwise."""
+    try:
+        sw = np.asarray(sample_weight, dtype=float).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"sample_weight must be numbers, one per row; got {type(sample_weight).__name__}."
+        ) from exc
+    if len(sw) != n_rows:
+        raise ValueError(f"sample_weight must have one value per row ({n_rows}); got {len(sw)} values.")
+    if not np.isfinite(sw).all():
+        raise ValueError("sample_weight must be finite: it has NaN or infinite values; give every row a finite weight.")
+    if (sw < 0).any():
+        raise ValueError("sample_weight must be non-negative: it has negative values; use weights >= 0.")
+    if not sw.sum() > 0:
+        raise ValueError("sample_weight is zero for every row; give at least one row a positive weight.")
+    return sw

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..data.encoding import EncodedData, TabularEncoder
 from ..data.schema import to_json_value
-from ..data.validation import check_frame, check_predict_frame, check_target
+from ..data.validation import check_frame, check_predict_frame, check_sample_weight, check_target
 from ..explain.explanation import Explanation
 from ..training.engine import TrainConfig, predict_batched, resolve_device, seed_everything, train
 from .chunking import chunk_rows, chunked, get_chunk_rows
@@ -56,17 +56,11 @@ TRAINING_CONSTRAINTS: dict[str, list] = {
 
 
 def sample_weight_tensor(sample_weight, n_rows: int) -> torch.Tensor | None:
-    """``sample_weight`` checked (finite, non-negative, not all zero, one per row) as a float32
-    tensor for the engine; None stays None."""
+    """:func:`~interpretable_nn.data.validation.check_sample_weight` as a float32 tensor for
+    the engine; None stays None."""
     if sample_weight is None:
         return None
-    sw = np.asarray(sample_weight, dtype=float).reshape(-1)
-    if len(sw) != n_rows or not np.isfinite(sw).all() or (sw < 0).any() or not sw.sum() > 0:
-        raise ValueError(
-            f"sample_weight must be finite, non-negative, not all zero, and have one value per row "
-            f"({n_rows}); got {len(sw)} values."
-        )
-    return torch.as_tensor(sw, dtype=torch.float32)
+    return torch.as_tensor(check_sample_weight(sample_weight, n_rows), dtype=torch.float32)
 
 
 class BaseModel(BaseEstimator):

@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..data.encoding import EncodedData, TabularEncoder
-from ..data.validation import check_predict_frame
+from ..data.validation import check_predict_frame, check_sample_weight
 from ..explain.explanation import Explanation
 from ..explain.gradients import integrated_gradients
 from .base import TRAINING_CONSTRAINTS, BaseModel, TorchModel
@@ -326,13 +326,6 @@ def design_matrix(encoder: TabularEncoder, df: pd.DataFrame, enc: EncodedData, r
     return Z
 
 
-def _check_weights(sample_weight, n: int) -> np.ndarray:
-    sw = np.asarray(sample_weight, dtype=float).reshape(-1)
-    if len(sw) != n or not np.isfinite(sw).all() or (sw < 0).any() or not sw.sum() > 0:
-        raise ValueError("sample_weight must be finite, non-negative, not all zero, and have one value per row.")
-    return sw
-
-
 def _count_fitted_numbers(est: Any) -> int | None:
     """Fitted numbers of a scikit-learn-style estimator: coefficients, tree nodes (a split or
     a leaf value each), boosted-tree nodes or EBM bin scores; ``None`` when unknown."""
@@ -445,7 +438,7 @@ class _SklearnModel(BaseModel):
             df = check_predict_frame(df, self.encoder_.schema_)
             Z = self._design(df, self.encoder_.transform(df, validate=False))
             est = clone(self.estimator) if self.estimator is not None else self._default_estimator()
-            kw = {} if sample_weight is None else {"sample_weight": _check_weights(sample_weight, len(yy))}
+            kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)
                 self.estimator_ = est.fit(Z, yy, **kw)
@@ -802,7 +795,7 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
             kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
                   "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
             kw.update(self.params or {})
-            fit_kw = {} if sample_weight is None else {"sample_weight": _check_weights(sample_weight, len(yy))}
+            fit_kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
             self.booster_ = xgb.XGBClassifier(**kw).fit(Z, yy, **fit_kw).get_booster()
         except BaseException:
             self._restore_fitted(earlier)
