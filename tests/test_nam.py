@@ -248,6 +248,15 @@ def test_scorecard_reproduces_the_ranking(fitted_credit, small_credit):
     assert check["auc_scorecard"] > check["auc_model"] - 0.02
     # the points add up: base + one bin per feature (+ pair cells)
     assert check["mean_score_error"] < 10
+    # the reported errors are the scorecard's points against the model's own score
+    factor = 20 / np.log(2)
+    model_score = 600 - factor * np.log(50) - factor * fitted_credit.decision_function(Xte)
+    err = np.abs(score - model_score)
+    assert check["max_score_error"] == pytest.approx(err.max()) and check["mean_score_error"] == pytest.approx(err.mean())
+    # binning is the only approximation: bins as fine as the knots leave a smaller worst case
+    fine = fitted_credit.to_scorecard(max_bins=64, decimals=None, X=Xte, y=yte).attrs["check"]
+    coarse = fitted_credit.to_scorecard(max_bins=2, decimals=None, X=Xte, y=yte).attrs["check"]
+    assert fine["max_score_error"] < coarse["max_score_error"] and fine["spearman"] > coarse["spearman"]
     # pdo scales the points; base_odds shifts only the base
     card2 = fitted_credit.to_scorecard(pdo=40, decimals=None, X=Xte, y=yte)
     card1 = fitted_credit.to_scorecard(pdo=20, decimals=None, X=Xte, y=yte)

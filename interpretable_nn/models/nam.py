@@ -92,8 +92,8 @@ class _NAMBase(TorchModel):
         dropout: float = 0.0,
         feature_dropout: float = 0.0,
         output_penalty: float = 0.0,
-        smoothness: float = 1e-3,
-        pair_smoothness: float = 0.1,
+        smoothness: float = 3.0,
+        pair_smoothness: float = 1.0,
         pair_lr: float = 0.05,
         purify: bool = True,
         max_epochs: int = 300,
@@ -341,11 +341,14 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         Dropout on hidden units / on whole feature contributions (NAM paper).
     output_penalty : float, default 0
         Weight of the mean squared feature contribution (NAM paper's output penalty).
-    smoothness : float, default 1e-3
-        Weight of the roughness penalty ``sum_i integral f_i''(z)^2 dz`` on the numeric
-        shape functions (z: standardized units).
-    pair_smoothness : float, default 0.1
-        Squared-difference penalty between neighbouring cells of interaction grids.
+    smoothness : float, default 3
+        Roughness penalty ``(smoothness / n) sum_i integral f_i''(z)^2 dz`` on the numeric
+        shape functions (z: standardized units; n: training rows per bag). Divided by n like
+        a prior, so it smooths small samples and lets large ones resolve finer shapes.
+    pair_smoothness : float, default 1
+        Squared-difference penalty ``(pair_smoothness / n) sum (g_c - g_c')^2`` between
+        neighbouring cells c, c' of the interaction grids: a Gaussian random-walk prior of
+        variance ``1 / (2 pair_smoothness)`` per step, whatever the number of rows.
     pair_lr : float, default 0.05
         Learning rate of the interaction stage.
     purify : bool, default True
@@ -408,8 +411,8 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         dropout: float = 0.0,
         feature_dropout: float = 0.0,
         output_penalty: float = 0.0,
-        smoothness: float = 1e-3,
-        pair_smoothness: float = 0.1,
+        smoothness: float = 3.0,
+        pair_smoothness: float = 1.0,
         pair_lr: float = 0.05,
         purify: bool = True,
         max_epochs: int = 300,

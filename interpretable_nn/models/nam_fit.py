@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..data.validation import check_sample_weight
 from ..nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ..training.engine import seed_everything, train
 from .nam_layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
@@ -48,11 +49,7 @@ def fit_nam(model, df: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
     g = seed_everything(model.random_state)
     rng = np.random.default_rng(None if model.random_state is None else int(model.random_state))
     n, b = len(df), int(model.n_bags)
-    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float).reshape(-1)
-    if len(sw) != n or not np.isfinite(sw).all() or (sw < 0).any():
-        raise ValueError("sample_weight must be finite, non-negative and have one value per row.")
-    if not sw.sum() > 0:
-        raise ValueError("sample_weight is zero for every row; at least one row needs a positive weight.")
+    sw = np.ones(n) if sample_weight is None else check_sample_weight(sample_weight, n)
     fit_w, val_w = bag_weights(y, sw, b, float(model.validation_fraction), model._task == "classification", rng)
     target = model._target_tensor(y)
     lo, w = lay.encode_main(enc)
@@ -61,6 +58,7 @@ def fit_nam(model, df: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
 
     # 1. main effects ---------------------------------------------------------------
     mass = main_mass(lay, lo, w, sw)
+    n_fit = float(fit_w.sum(0).mean())  # training weight per bag (rows, unit weights)
     mains = MainEffectNet(
         torch.from_numpy(lay.padded_knots()),
         torch.as_tensor(lay.monotone, dtype=torch.float32),
@@ -74,10 +72,10 @@ def fit_nam(model, df: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
         init_bias=_init_bias(model._task, target),
         mass=torch.as_tensor(mass),
         n_real=torch.as_tensor([len(k) for k in lay.knots]),
-        smoothness=model.smoothness,
+        smoothness=model.smoothness / n_fit,
         level_scale=LEVEL_SCALE,
         missing_scale=LEVEL_SCALE,
-        level_prior=1.0 / (2.0 * float(fit_w.sum(0).mean())),
+        level_prior=1.0 / (2.0 * n_fit),
     )
     cfg = model._train_config(description=f"{name} mains", num_threads=model.n_threads)
     res1 = train(mains, (lo_t, w_t), target, model.task_, cfg, sample_weight=fit_w, generator=g,
@@ -112,7 +110,7 @@ def fit_nam(model, df: pd.DataFrame, y: np.ndarray, sample_weight) -> None:
             torch.from_numpy(lay.pair_strides()),
             torch.from_numpy(lay.pair_neighbours()),
             n_bags=b,
-            smoothness=model.pair_smoothness,
+            smoothness=model.pair_smoothness / n_fit,
             scale=torch.from_numpy(pair_scales(lay, p_mass)),
         )
         cfg2 = model._train_config(description=f"{name} pairs", lr=model.pair_lr, num_threads=model.n_threads)

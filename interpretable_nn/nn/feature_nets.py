@@ -157,8 +157,8 @@ def lerp_gather(table: torch.Tensor, lo: torch.Tensor, w: torch.Tensor) -> torch
     """
     n, f = lo.shape
     flat = lo.reshape(-1)
-    t0 = table[:, flat].reshape(-1, n, f)
-    t1 = table[:, flat + 1].reshape(-1, n, f)
+    t0 = table[:, flat].reshape(len(table), n, f)  # not -1: n may be 0
+    t1 = table[:, flat + 1].reshape(len(table), n, f)
     w = w.to(table.dtype)
     return t0 + w * (t1 - t0)
 
