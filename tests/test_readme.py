@@ -70,3 +70,36 @@ def test_readme_use_cases_run_and_their_comments_hold(tmp_path, monkeypatch):
 def test_readme_study_use_case_runs(tmp_path, monkeypatch):
     _run_blocks(_use_case_blocks(), tmp_path, monkeypatch)
     assert (tmp_path / "report.html").stat().st_size > 10_000
+
+
+def _bad_input_rows() -> list[tuple[str, str]]:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Bad input"):text.index("## Data sets")]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "`test_" in line]
+    return [(line.split("|")[1].strip(), line.split("|")[-2]) for line in rows]
+
+
+def test_readme_bad_input_table_matches_the_contract_tests():
+    """Every row of the README's bad-input table names tests that exist (function and case id),
+    and every bad-input case the contract tests parametrise appears in the table."""
+    source = (ROOT / "tests" / "test_contract.py").read_text()
+    rows = _bad_input_rows()
+    assert len(rows) >= 25
+    named_cases = set()
+    for case, cell in rows:
+        names = re.findall(r"`(test_\w+)(?:\[([^\]]+)\])?`", cell)
+        assert names, f"README bad-input row {case!r} names no test"
+        for func, param in names:
+            assert re.search(rf"def {func}\(", source), f"README row {case!r}: tests/test_contract.py has no {func}"
+            if param and not param.startswith("..."):
+                assert f'"{param}"' in source, f"README row {case!r}: no case id {param!r} in tests/test_contract.py"
+                named_cases.add(param)
+    # the other direction: each case of the table-driven tests is documented
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_contract", ROOT / "tests" / "test_contract.py")
+    contract = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(contract)
+    case_ids = {c[0] for c in contract.FIT_CASES + contract.PREDICT_CASES}
+    missing = case_ids - named_cases
+    assert not missing, f"bad-input cases of tests/test_contract.py missing from the README table: {sorted(missing)}"
