@@ -139,7 +139,7 @@ def check_estimator_on(name: str, X: pd.DataFrame, y: np.ndarray, Xp: pd.DataFra
         warnings.simplefilter("ignore")
         try:
             m = build(name).fit(X, y)
-        except ValueError as exc:  # documented refusal (docs/bad_input.md): nothing to split on
+        except ValueError as exc:  # documented refusal (README, Bad input): nothing to split on
             if name == "rulenet" and "No feature of X varies" in str(exc):
                 reject()
             raise
