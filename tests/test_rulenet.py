@@ -18,7 +18,14 @@ from sklearn.base import clone
 import interpretable_nn as inn
 from interpretable_nn.cli import main as cli_main
 from interpretable_nn.data.encoding import UnseenCategoryWarning
-from interpretable_nn.models.rulenet import RuleNetClassifier, nice_between, simplify
+from interpretable_nn.models.rulenet import (
+    RuleNetClassifier,
+    balanced_cuts,
+    nice_between,
+    select_rules,
+    simplify,
+    stable_select,
+)
 from interpretable_nn.rules import Condition, Rule, RuleSet
 
 FAST = {"max_epochs": 8, "verbose": 0, "random_state": 0}
@@ -95,6 +102,33 @@ def test_thresholds_are_short_decimals_between_training_values():
     lo = 1.0
     hi = np.nextafter(1.0, 2.0)
     assert lo <= nice_between(lo, hi) < hi
+
+
+def test_balanced_cuts_follow_the_rare_class():
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=4000)
+    y = (z > 1.5).astype(int)  # a rare class living in the upper tail
+    w = np.ones(len(z))
+    cuts = balanced_cuts(z, y, w, 16)
+    u = np.unique(z)
+    assert 0 < len(cuts) <= 16 and not np.isin(cuts, u).any()  # never on a training value
+    # each class carries half the weight: about half of the cuts fall among the rare rows
+    assert 5 <= (cuts > 1.5).sum() <= 11
+    plain = balanced_cuts(z, np.zeros(len(z), dtype=int), w, 16)  # one class: plain quantiles
+    assert (plain > 1.5).sum() <= 2
+    few = balanced_cuts(np.array([0.0, 1.0, 1.0, 3.0]), np.array([0, 1, 0, 1]), np.ones(4), 16)
+    assert np.array_equal(few, [0.5, 2.0])  # few distinct values: every midpoint
+
+
+def test_stable_select_keeps_the_rules_that_matter():
+    rng = np.random.default_rng(0)
+    A = (rng.random((1500, 40)) < 0.3).astype(float)
+    logit = -1.0 + 2.0 * A[:, 0] - 2.0 * A[:, 1] + 1.5 * A[:, 2]
+    y = (rng.random(1500) < 1 / (1 + np.exp(-logit))).astype(int)
+    picked = stable_select(A, y, None, 5, subsamples=6, seed=0)
+    assert len(picked) <= 5 and {0, 1, 2} <= set(picked.tolist())
+    assert np.array_equal(picked, stable_select(A, y, None, 5, subsamples=6, seed=0))
+    assert np.array_equal(stable_select(A, y, None, 5, subsamples=0), select_rules(A, y, None, 5))
 
 
 def test_simplify_keeps_the_meaning_of_a_conjunction():
@@ -214,6 +248,7 @@ def test_save_load_round_trip(model, data, tmp_path):
         ({"max_conditions": 1.5}, "max_conditions"),
         ({"n_thresholds": 0}, "n_thresholds"),
         ({"refit_c": 0.0}, "refit_c"),
+        ({"selection_subsamples": -1}, "selection_subsamples"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_clear_error(data, params, name):

@@ -1,7 +1,7 @@
 """RuleNetClassifier: a differentiable rule learner whose extracted rule set *is* the model.
 
-Training (:mod:`interpretable_nn.nn.logic`): literals (thresholds initialised at training
-quantiles, is-missing flags, category equalities) feed a layer of conjunction nodes and,
+Training (:mod:`interpretable_nn.nn.logic`): literals (thresholds initialised at
+class-balanced training quantiles, is-missing flags, category equalities) feed a layer of conjunction nodes and,
 through a skip connection, a linear layer whose weights are points on the log-odds. The
 network is trained by the shared engine with gradient grafting and L1 pressure toward
 ``max_rules`` rules of at most ``max_conditions`` conditions.
@@ -10,13 +10,14 @@ Extraction (the second half of this module): every literal becomes a
 :class:`~interpretable_nn.rules.Condition` in raw units (thresholds snapped between
 adjacent distinct training values, so each condition selects exactly the training rows its
 literal selected); conjunctions are simplified; dead, constant and duplicate rules are
-pruned (of rules selecting the same training rows the most general is kept); an L1 path
-keeps at most ``max_rules`` of them; conditions the others subsume on the training rows are
+pruned (of rules selecting the same training rows the most general is kept); stability
+selection over L1 logistic paths on half-samples keeps at most ``max_rules`` of them (the
+rules chosen most often); conditions the others subsume on the training rows are
 dropped; a logistic regression on the discrete rule activations refits the points. The
 resulting :class:`~interpretable_nn.rules.RuleSet` is what ``predict_proba`` and
 ``decision_function`` evaluate, so every export of ``ruleset_`` reproduces the model.
 
-(About 530 lines: the extraction functions define what the fitted model *is*, so they stay
+(About 600 lines: the extraction functions define what the fitted model *is*, so they stay
 beside the estimator rather than in a module of their own.)
 """
 
@@ -33,7 +34,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.encoding import MISSING_CODE, N_RESERVED, EncodedData, TabularEncoder
-from ..data.validation import check_predict_frame
+from ..data.validation import check_predict_frame, check_sample_weight
 from ..explain.explanation import Explanation
 from ..nn.logic import Binarizer, RuleNetwork
 from ..rules import Condition, Rule, RuleSet
@@ -55,13 +56,19 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         Conjunction nodes of the network (candidate multi-condition rules);
         ``None`` means ``2 * max_rules``. One-condition rules come from the literals.
     n_thresholds : int, default 32
-        Threshold literals per numeric feature, initialised at evenly spaced training
-        quantiles (fewer when the feature has fewer distinct values).
+        Threshold literals per numeric feature, initialised at evenly spaced
+        class-balanced training quantiles (each class weighs half, so a rare class gets
+        as many thresholds among its values as the common one; fewer thresholds when the
+        feature has fewer distinct values).
     learn_thresholds : bool, default True
         Train the thresholds (they are snapped to raw training values at extraction).
     rule_penalty, condition_penalty : float, default 1e-3
         Initial L1 strength on the rule points (adapted during training toward
         ``max_rules`` active rules) and L1 strength on the conjunction weights.
+    selection_subsamples : int, default 8
+        Half-samples of the training rows on which the L1 logistic path picks at most
+        ``max_rules`` rules; the rules picked most often are kept (stability selection,
+        ties broken by the pick on all rows). ``0`` uses the single path on all rows.
     refit_c : float, default 1.0
         Inverse L2 strength of the logistic regression that refits the points of the
         selected discrete rules.
@@ -107,6 +114,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         "learn_thresholds": ["boolean"],
         "rule_penalty": [Interval(Real, 0, None, closed="left")],
         "condition_penalty": [Interval(Real, 0, None, closed="left")],
+        "selection_subsamples": [Interval(Integral, 0, None, closed="left")],
         "refit_c": [Interval(Real, 0, None, closed="neither")],
     }
 
@@ -123,6 +131,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         learn_thresholds: bool = True,
         rule_penalty: float = 1e-3,
         condition_penalty: float = 1e-3,
+        selection_subsamples: int = 8,
         refit_c: float = 1.0,
         max_epochs: int = 60,
         batch_size: int | None = 256,
@@ -143,6 +152,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         self.learn_thresholds = learn_thresholds
         self.rule_penalty = rule_penalty
         self.condition_penalty = condition_penalty
+        self.selection_subsamples = selection_subsamples
         self.refit_c = refit_c
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -155,6 +165,11 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # binary: one rule score (log-odds) per row
+        return tags
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, sample_weight=None):
@@ -184,9 +199,12 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         df, yy = super()._validate_fit_input(X, y)
         if len(self.classes_) != 2:
             raise ValueError(
-                f"RuleNetClassifier is a binary classifier; y has {len(self.classes_)} classes "
-                f"{self.classes_.tolist()[:10]}. Fit one model per class (one-vs-rest) instead."
+                "Only binary classification is supported: RuleNetClassifier is a binary classifier; "
+                f"y has {len(self.classes_)} classes {self.classes_.tolist()[:10]}. "
+                "Fit one model per class (one-vs-rest) instead."
             )
+        if self._fit_weight is not None:  # checked before the thresholds use it (_prepare)
+            self._fit_weight = check_sample_weight(self._fit_weight, len(yy))
         self._fit_frame = df
         return df, yy
 
@@ -194,7 +212,9 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         return 2 * int(self.max_rules) if self.n_conjunctions is None else int(self.n_conjunctions)
 
     def _prepare(self, enc: EncodedData, y: np.ndarray) -> None:
-        self.literals_ = build_literals(self.encoder_, enc, int(self.n_thresholds))
+        sw = getattr(self, "_fit_weight", None)
+        sw = None if sw is None else np.asarray(sw, dtype=float).reshape(-1)
+        self.literals_ = build_literals(self.encoder_, enc, int(self.n_thresholds), y, sw)
         if not self.literals_:
             raise ValueError("No feature of X varies in the training data; a rule set needs at least one.")
         self._theta_init = self._initial_theta()
@@ -254,6 +274,8 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         self.ruleset_, info = extract_ruleset(
             self.module_, self.literals_, self.encoder_, enc, df, y, sw,
             classes=tuple(self.classes_), max_rules=int(self.max_rules), refit_c=float(self.refit_c),
+            subsamples=int(self.selection_subsamples),
+            seed=self.random_state if isinstance(self.random_state, Integral) else 0,
         )
         self.fit_info_.update(info)
         self.ruleset_.metadata["fidelity"] = self.ruleset_.fidelity(df, self)
@@ -263,7 +285,10 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
     # ------------------------------------------------------------------ predict
     def _frame(self, X) -> pd.DataFrame:
         check_is_fitted(self, "ruleset_")
-        return check_predict_frame(X, self.encoder_.schema_)
+        df = check_predict_frame(X, self.encoder_.schema_)
+        for name in self.encoder_.categorical_names_:  # the UnseenCategoryWarning every model gives
+            self.encoder_._codes(name, df[name])
+        return df
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds of ``classes_[1]``: ``ruleset_.decision_function`` on the validated rows."""
@@ -301,23 +326,44 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
 
 
 # ---------------------------------------------------------------------- literals
-def build_literals(encoder: TabularEncoder, enc: EncodedData, n_thresholds: int) -> list[dict]:
+def balanced_cuts(z: np.ndarray, y: np.ndarray, w: np.ndarray, n_thresholds: int) -> np.ndarray:
+    """At most ``n_thresholds`` cut points of the values ``z``, each midway between two
+    adjacent distinct values, at evenly spaced quantiles of the class-balanced distribution
+    (each class carries half the weight ``w``): where the rarer class lives gets as many
+    candidate thresholds as where the common one does."""
+    u = np.unique(z)
+    if len(u) < 2:
+        return np.zeros(0)
+    if len(u) <= n_thresholds + 1:
+        return (u[:-1] + u[1:]) / 2
+    cw = np.zeros(len(z))
+    for c in np.unique(y):  # each class carries half the mass (all of it if y is constant)
+        cw[y == c] = w[y == c] / max(w[y == c].sum(), 1e-300)
+    o = np.argsort(z, kind="stable")
+    cum = np.cumsum(cw[o])
+    levels = np.linspace(0, cum[-1], n_thresholds + 2)[1:-1]
+    pick = z[o][np.minimum(np.searchsorted(cum, levels), len(z) - 1)]
+    lo = np.unique(np.clip(np.searchsorted(u, pick), 0, len(u) - 2))
+    return (u[lo] + u[lo + 1]) / 2
+
+
+def build_literals(encoder: TabularEncoder, enc: EncodedData, n_thresholds: int,
+                   y: np.ndarray, sample_weight: np.ndarray | None = None) -> list[dict]:
     """The network's literals: ``gt`` (``z > value`` on numeric column ``column``, value in
     standardized units), ``missing`` (numeric column is missing) and ``eq`` (categorical
     column has code ``value``; code 0 is the missing level). Thresholds sit midway between
-    adjacent training quantiles, so they never coincide with a training value. The order
-    (all ``gt``, then ``missing``, then ``eq``) is the :class:`Binarizer`'s column order."""
+    adjacent distinct training values at class-balanced quantiles (:func:`balanced_cuts`),
+    so they never coincide with a training value. The order (all ``gt``, then ``missing``,
+    then ``eq``) is the :class:`Binarizer`'s column order."""
     lits: list[dict] = []
     flags: list[dict] = []
+    y = np.asarray(y)
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     for j, spec in enumerate(encoder.schema_.numeric):
-        q = np.asarray(spec.quantiles, dtype=float)
-        if len(q) >= 2:
-            if len(q) <= n_thresholds + 1:
-                lo = np.arange(len(q) - 1)
-            else:
-                lo = np.unique(np.round(np.linspace(0, len(q) - 2, n_thresholds + 2)[1:-1]).astype(int))
-            cuts = np.unique(encoder.from_raw(spec.name, (q[lo] + q[lo + 1]) / 2).astype(np.float32))
-            lits += [{"kind": "gt", "feature": spec.name, "column": j, "value": float(t)} for t in cuts]
+        present = enc.missing[:, j] == 0
+        z = enc.numeric[present, j].astype(np.float64)
+        cuts = np.unique(balanced_cuts(z, y[present], w[present], n_thresholds).astype(np.float32))
+        lits += [{"kind": "gt", "feature": spec.name, "column": j, "value": float(t)} for t in cuts]
         if spec.has_missing:
             flags.append({"kind": "missing", "feature": spec.name, "column": j, "value": 0.0})
     for j, spec in enumerate(encoder.schema_.categorical):
@@ -471,6 +517,30 @@ def select_rules(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules:
     return chosen
 
 
+def stable_select(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules: int,
+                  subsamples: int, seed: int = 0) -> np.ndarray:
+    """Stability selection: :func:`select_rules` on ``subsamples`` random halves of the rows;
+    the at most ``max_rules`` columns picked most often (a pick on all rows counts half, so
+    it breaks ties) and picked at least once. ``subsamples=0`` is :func:`select_rules`."""
+    full = select_rules(A, y, sw, max_rules)
+    if subsamples == 0 or A.shape[1] <= max_rules:
+        return full
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    score = np.zeros(A.shape[1])
+    score[full] = 0.5
+    for _ in range(subsamples):
+        rows = rng.choice(n, n // 2, replace=False)
+        sub = A[rows]
+        varies = np.flatnonzero(sub.min(axis=0) != sub.max(axis=0))
+        if len(np.unique(y[rows])) < 2 or len(varies) == 0:
+            continue
+        picked = select_rules(sub[:, varies], y[rows], None if sw is None else sw[rows], max_rules)
+        score[varies[picked]] += 1.0
+    top = np.lexsort((np.arange(A.shape[1]), -score))[:max_rules]
+    return np.sort(top[score[top] > 0])
+
+
 def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) -> tuple[np.ndarray, float]:
     """Rule points and intercept: an L2 logistic regression on the rule activations."""
     from sklearn.linear_model import LogisticRegression
@@ -485,7 +555,8 @@ def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) 
 
 def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularEncoder, enc: EncodedData,
                     df: pd.DataFrame, y: np.ndarray, sw: np.ndarray | None, classes: tuple,
-                    max_rules: int, refit_c: float, tol: float = 1e-3) -> tuple[RuleSet, dict]:
+                    max_rules: int, refit_c: float, subsamples: int = 0, seed: int = 0,
+                    tol: float = 1e-3) -> tuple[RuleSet, dict]:
     """The trained network as a pruned, refitted :class:`RuleSet` in raw units, and facts
     about the extraction (candidates, pruned counts, network agreement)."""
     inputs = (torch.from_numpy(enc.numeric), torch.from_numpy(enc.missing), torch.from_numpy(enc.codes))
@@ -513,7 +584,7 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         seen.setdefault(np.packbits(fired[:, i]).tobytes(), i)
     keep = np.array(sorted(seen.values()), dtype=np.int64)
     A = fired[:, keep].astype(np.float64)
-    chosen = keep[select_rules(A, y, sw, max_rules)]
+    chosen = keep[stable_select(A, y, sw, max_rules, subsamples, seed)]
     for i in chosen:  # drop conditions the other conditions subsume on the training rows
         cands[i] = drop_redundant(cands[i], fired[:, i], df)
     points, intercept = refit_points(fired[:, chosen].astype(np.float64), y, sw, refit_c)
