@@ -1,6 +1,7 @@
 """``interpretable-nn``: the command-line front end over the library's functions.
 
-Subcommands: ``datasets``, ``models``, ``fit``, ``predict``, ``demo``, ``study``, ``report``, ``reasons``, ``distill``. Each has ``--help``.
+Subcommands: ``datasets``, ``models``, ``fit``, ``predict``, ``reasons``, ``export-rules``,
+``distill``, ``study``, ``report``, ``demo``. Each has ``--help``.
 A new subcommand is one ``sub.add_parser(...)`` block in :func:`build_parser` and one
 ``_cmd_*`` function that calls the library (no logic of its own here).
 """
