@@ -29,14 +29,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
+from _peers import peer_preprocessor  # benchmarks/_peers.py (the scripts run from this folder)
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier as SkMLP
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from interpretable_nn.datasets import load_dataset
 from interpretable_nn.models import MLPClassifier
@@ -44,23 +42,14 @@ from interpretable_nn.models import MLPClassifier
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _pre(X: pd.DataFrame) -> ColumnTransformer:
-    cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c].dtype)]
-    num = [c for c in X.columns if c not in cat]
-    return ColumnTransformer([
-        ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
-        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), cat),
-    ])
-
-
 def _factories(X: pd.DataFrame, device: str, peer_seeds: int) -> dict:
     out = {"mlp (ours)": [lambda: MLPClassifier(device=device, verbose=0, random_state=0)]}
     out["sklearn mlp"] = [
-        lambda s=s: make_pipeline(_pre(X), SkMLP(hidden_layer_sizes=(128, 64), early_stopping=True, max_iter=300,
+        lambda s=s: make_pipeline(peer_preprocessor(X), SkMLP(hidden_layer_sizes=(128, 64), early_stopping=True, max_iter=300,
                                                  random_state=s))
         for s in range(peer_seeds)
     ]
-    out["logreg"] = [lambda: make_pipeline(_pre(X), LogisticRegression(max_iter=2000))]
+    out["logreg"] = [lambda: make_pipeline(peer_preprocessor(X), LogisticRegression(max_iter=2000))]
     return out
 
 

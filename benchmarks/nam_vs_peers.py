@@ -30,13 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
+from _peers import peer_preprocessor  # benchmarks/_peers.py (the scripts run from this folder)
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from interpretable_nn.datasets import load_dataset, make_additive
 from interpretable_nn.models import MLPClassifier, NAMClassifier
@@ -44,15 +42,6 @@ from interpretable_nn.models import MLPClassifier, NAMClassifier
 RESULTS = Path(__file__).parent / "results"
 DATASETS = ["credit_data", "hmda", "default"]
 MODELS = ["nam", "ebm", "xgb", "logreg", "mlp"]
-
-
-def _pre(X: pd.DataFrame) -> ColumnTransformer:
-    cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c].dtype)]
-    num = [c for c in X.columns if c not in cat]
-    return ColumnTransformer([
-        ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
-        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), cat),
-    ])
 
 
 def _factories(X: pd.DataFrame, device: str) -> dict:
@@ -64,13 +53,13 @@ def _factories(X: pd.DataFrame, device: str) -> dict:
     def xgb():
         from xgboost import XGBClassifier
 
-        return make_pipeline(_pre(X), XGBClassifier(n_estimators=300, max_depth=4, learning_rate=0.05, n_jobs=2))
+        return make_pipeline(peer_preprocessor(X), XGBClassifier(n_estimators=300, max_depth=4, learning_rate=0.05, n_jobs=2))
 
     return {
         "nam": lambda: NAMClassifier(device=device, verbose=0, random_state=0),
         "ebm": ebm,
         "xgb": xgb,
-        "logreg": lambda: make_pipeline(_pre(X), LogisticRegression(max_iter=2000)),
+        "logreg": lambda: make_pipeline(peer_preprocessor(X), LogisticRegression(max_iter=2000)),
         "mlp": lambda: MLPClassifier(device=device, verbose=0, random_state=0),
     }
 

@@ -32,12 +32,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
+from _peers import peer_preprocessor  # benchmarks/_peers.py (the scripts run from this folder)
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from interpretable_nn.datasets import load_dataset
@@ -45,15 +43,6 @@ from interpretable_nn.models.rulenet import RuleNetClassifier
 
 warnings.filterwarnings("ignore")
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _pre(X: pd.DataFrame) -> ColumnTransformer:
-    cat = [c for c in X.columns if X[c].dtype == object]
-    num = [c for c in X.columns if c not in cat]
-    return ColumnTransformer([
-        ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
-        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), cat),
-    ])
 
 
 def _tree_rules(root) -> tuple[int, int]:
@@ -99,9 +88,9 @@ def _models(X: pd.DataFrame, device: str) -> dict:
     return {
         "rulenet": lambda: RuleNetClassifier(max_rules=30, device=device, verbose=0, random_state=0),
         "rulenet20": lambda: RuleNetClassifier(max_rules=20, device=device, verbose=0, random_state=0),
-        "rulefit": lambda: make_pipeline(_pre(X), imodels.RuleFitClassifier(max_rules=30)),
-        "figs": lambda: make_pipeline(_pre(X), imodels.FIGSClassifier(max_rules=20)),
-        "tree_d4": lambda: make_pipeline(_pre(X), DecisionTreeClassifier(max_depth=4)),
+        "rulefit": lambda: make_pipeline(peer_preprocessor(X), imodels.RuleFitClassifier(max_rules=30)),
+        "figs": lambda: make_pipeline(peer_preprocessor(X), imodels.FIGSClassifier(max_rules=20)),
+        "tree_d4": lambda: make_pipeline(peer_preprocessor(X), DecisionTreeClassifier(max_depth=4)),
         "ebm": lambda: ExplainableBoostingClassifier(n_jobs=2),
     }
 
