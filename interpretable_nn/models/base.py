@@ -121,6 +121,22 @@ class BaseModel(BaseEstimator):
             if k.endswith("_") and not k.startswith("__"):
                 delattr(self, k)
 
+    def fit(self, X, y, sample_weight=None):
+        """Fit on a raw DataFrame (categoricals and NaN allowed) or a 2-D array.
+
+        The work is the subclass's ``_fit``; if it raises, the model is put back as it was
+        (unfitted, or exactly the earlier fit), never left half-fitted."""
+        earlier = self._fitted_state()
+        try:
+            self._fit(X, y, sample_weight)
+        except BaseException:
+            self._restore_fitted(earlier)
+            raise
+        return self
+
+    def _fit(self, X, y, sample_weight) -> None:  # pragma: no cover - every subclass implements it
+        raise NotImplementedError
+
     def _fitted_state(self) -> dict[str, Any]:
         """The fitted attributes as they are now (taken before a fit, see :meth:`_restore_fitted`)."""
         return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("__")}
@@ -282,12 +298,8 @@ class TorchModel(BaseModel):
 
     def fit(self, X, y, sample_weight=None):
         """Fit on a raw DataFrame (categoricals and NaN allowed) or a 2-D array."""
-        earlier = self._fitted_state()
         try:
-            return self._fit(X, y, sample_weight)
-        except BaseException:
-            self._restore_fitted(earlier)  # never leave a half-fitted model behind
-            raise
+            return super().fit(X, y, sample_weight)
         finally:
             self.__dict__.pop("_generator", None)
 

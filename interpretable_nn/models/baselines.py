@@ -430,24 +430,18 @@ class _SklearnModel(BaseModel):
     def _design(self, df: pd.DataFrame, enc: EncodedData):
         return design_matrix(self.encoder_, df, enc, raw_numeric=self.raw_numeric)
 
-    def fit(self, X, y, sample_weight=None):
+    def _fit(self, X, y, sample_weight) -> None:
         """Fit the inner estimator on a raw DataFrame (categoricals and NaN allowed)."""
-        earlier = self._fitted_state()
-        try:
-            df, yy = self._validate_fit_input(X, y)
-            df = check_predict_frame(df, self.encoder_.schema_)
-            Z = self._design(df, self.encoder_.transform(df, validate=False))
-            est = clone(self.estimator) if self.estimator is not None else self._default_estimator()
-            kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)
-                self.estimator_ = est.fit(Z, yy, **kw)
-            self.background_ = _sample_rows(df)
-            self._after_fit(Z)
-        except BaseException:
-            self._restore_fitted(earlier)
-            raise
-        return self
+        df, yy = self._validate_fit_input(X, y)
+        df = check_predict_frame(df, self.encoder_.schema_)
+        Z = self._design(df, self.encoder_.transform(df, validate=False))
+        est = clone(self.estimator) if self.estimator is not None else self._default_estimator()
+        kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)
+            self.estimator_ = est.fit(Z, yy, **kw)
+        self.background_ = _sample_rows(df)
+        self._after_fit(Z)
 
     def _after_fit(self, Z) -> None:
         pass
@@ -783,24 +777,18 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y, sample_weight=None):
+    def _fit(self, X, y, sample_weight) -> None:
         """Fit on a raw DataFrame (categoricals and NaN allowed)."""
         import xgboost as xgb
 
-        earlier = self._fitted_state()
-        try:
-            df, yy = self._validate_fit_input(X, y)
-            df = check_predict_frame(df, self.encoder_.schema_)
-            Z = design_matrix(self.encoder_, df, self.encoder_.transform(df, validate=False), raw_numeric=True)
-            kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
-                  "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
-            kw.update(self.params or {})
-            fit_kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
-            self.booster_ = xgb.XGBClassifier(**kw).fit(Z, yy, **fit_kw).get_booster()
-        except BaseException:
-            self._restore_fitted(earlier)
-            raise
-        return self
+        df, yy = self._validate_fit_input(X, y)
+        df = check_predict_frame(df, self.encoder_.schema_)
+        Z = design_matrix(self.encoder_, df, self.encoder_.transform(df, validate=False), raw_numeric=True)
+        kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
+              "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
+        kw.update(self.params or {})
+        fit_kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
+        self.booster_ = xgb.XGBClassifier(**kw).fit(Z, yy, **fit_kw).get_booster()
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds (binary) or class margins (multiclass; their softmax is the probability)."""
