@@ -55,6 +55,17 @@ TRAINING_CONSTRAINTS: dict[str, list] = {
 }
 
 
+def positive_ints(value, name: str, example: str, allow_empty: bool = True) -> tuple[int, ...]:
+    """``value`` (e.g. ``hidden_sizes``) as a tuple of positive ints, or a ``ValueError``
+    naming the parameter with an example of a valid value."""
+    vals = tuple(value)
+    if (not vals and not allow_empty) or not all(
+        isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in vals
+    ):
+        raise ValueError(f"{name} must be positive integers, e.g. {example}; got {value!r}.")
+    return tuple(int(v) for v in vals)
+
+
 def sample_weight_tensor(sample_weight, n_rows: int) -> torch.Tensor | None:
     """:func:`~interpretable_nn.data.validation.check_sample_weight` as a float32 tensor for
     the engine; None stays None."""

@@ -42,7 +42,7 @@ from ..data.encoding import EncodedData, TabularEncoder
 from ..data.validation import check_predict_frame, check_sample_weight
 from ..explain.explanation import Explanation
 from ..explain.gradients import integrated_gradients
-from .base import TRAINING_CONSTRAINTS, BaseModel, TorchModel
+from .base import TRAINING_CONSTRAINTS, BaseModel, TorchModel, positive_ints
 
 __all__ = [
     "MLPClassifier",
@@ -120,10 +120,7 @@ class _MLPBase(TorchModel):
         self.ig_steps = ig_steps
 
     def _check_hidden(self) -> tuple[int, ...]:
-        hs = tuple(self.hidden_sizes)
-        if not all(isinstance(h, Integral) and not isinstance(h, bool) and h >= 1 for h in hs):
-            raise ValueError(f"hidden_sizes must be positive integers, e.g. (128, 64); got {self.hidden_sizes!r}.")
-        return tuple(int(h) for h in hs)
+        return positive_ints(self.hidden_sizes, "hidden_sizes", "(128, 64)")
 
     def _prepare(self, enc: EncodedData, y: np.ndarray) -> None:
         self._check_hidden()

@@ -40,7 +40,7 @@ from ..data.schema import to_json_value
 from ..explain.explanation import Explanation
 from ..nn.feature_nets import AdditiveTables
 from ..training.engine import predict_batched
-from .base import TRAINING_CONSTRAINTS, TorchModel
+from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
 from .nam_fit import fit_nam
 from .nam_layout import TermLayout
 
@@ -135,10 +135,7 @@ class _NAMBase(TorchModel):
 
     # ------------------------------------------------------------------ checks
     def _check_hidden(self) -> tuple[int, ...]:
-        hs = tuple(self.hidden_sizes)
-        if not hs or not all(isinstance(h, Integral) and not isinstance(h, bool) and h >= 1 for h in hs):
-            raise ValueError(f"hidden_sizes must be positive integers, e.g. (64, 32); got {self.hidden_sizes!r}.")
-        return tuple(int(h) for h in hs)
+        return positive_ints(self.hidden_sizes, "hidden_sizes", "(64, 32)", allow_empty=False)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, X, y, sample_weight):

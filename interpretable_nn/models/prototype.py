@@ -45,7 +45,7 @@ from ..explain.explanation import Explanation
 from ..explain.gradients import integrated_gradients
 from ..nn.prototype import ConvPatchEncoder, MLPPatchEncoder, PrototypeNet, nearest_training_patches
 from ..training.engine import predict_batched, seed_everything, train
-from .base import TRAINING_CONSTRAINTS, TorchModel, sample_weight_tensor
+from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints, sample_weight_tensor
 
 __all__ = ["PrototypeClassifier"]
 
@@ -265,13 +265,6 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         self.ig_steps = ig_steps
 
     # ------------------------------------------------------------------ input
-    @staticmethod
-    def _check_sizes(value, name: str, example: str) -> tuple[int, ...]:
-        vals = tuple(value)
-        if not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in vals):
-            raise ValueError(f"{name} must be positive integers, e.g. {example}; got {value!r}.")
-        return tuple(int(v) for v in vals)
-
     def _validate_image_fit_input(self, X, y) -> tuple[np.ndarray, np.ndarray]:
         self._validate_params()
         arr = _as_image_array(X)
@@ -373,10 +366,10 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         d = int(self.latent_dim)
         if self._encoder_kind() == "cnn":
             h, w, c = self.image_shape_
-            channels = self._check_sizes(self.cnn_channels, "cnn_channels", "(32, 64)")
+            channels = positive_ints(self.cnn_channels, "cnn_channels", "(32, 64)")
             enc = ConvPatchEncoder(c, (h, w), channels, d, self.dropout)
         else:
-            hidden = self._check_sizes(self.hidden_sizes, "hidden_sizes", "(64,)")
+            hidden = positive_ints(self.hidden_sizes, "hidden_sizes", "(64,)")
             enc = MLPPatchEncoder(self._n_inputs(), hidden, d, self.dropout)
         return PrototypeNet(
             enc, torch.as_tensor(self.prototype_class_), len(self.classes_), d, self.settings_["similarity"],
