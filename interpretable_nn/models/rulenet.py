@@ -184,16 +184,17 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         sample_weight : array-like of shape (n,), optional
         """
         self._fit_weight = sample_weight
-        threads = torch.get_num_threads()
-        # The network's matrices are small (a batch x a few hundred literals): extra CPU
-        # threads cost more in synchronisation than they save, badly so on a busy machine.
-        torch.set_num_threads(1)
         try:
             return super().fit(X, y, sample_weight)
         finally:
-            torch.set_num_threads(threads)
             for scratch in ("_fit_weight", "_fit_frame", "_theta_init"):
                 self.__dict__.pop(scratch, None)
+
+    def _train_config(self, **overrides):
+        # The network's matrices are small (a batch x a few hundred literals): extra CPU
+        # threads cost more in synchronisation than they save, badly so on a busy machine.
+        overrides.setdefault("num_threads", 1)
+        return super()._train_config(**overrides)
 
     def _validate_fit_input(self, X, y):
         df, yy = super()._validate_fit_input(X, y)
