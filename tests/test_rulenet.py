@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sympy
+import torch
 from sklearn.base import clone
 
 import interpretable_nn as inn
@@ -75,6 +76,17 @@ def test_rules_are_extracted_exactly_from_the_network(model):
     assert model.ruleset_.metadata["network_agreement"] == 1.0
     fid = model.ruleset_.metadata["fidelity"]
     assert fid["agreement"] == 1.0 and fid["max_abs_score_diff"] == 0.0
+
+
+def test_network_fidelity_is_measured_against_the_trained_network(model, data):
+    # share of training rows on which the pruned, refitted rule set decides as the network did
+    X = data[0]
+    _, enc = model._encode(X)
+    with torch.no_grad():
+        net = model.module_(*model._module_inputs(enc)).double().numpy() > 0
+    expected = float(np.mean(net == (model.ruleset_.decision_function(X) > 0)))
+    assert model.ruleset_.metadata["network_fidelity"] == expected == model.fit_info_["network_fidelity"]
+    assert 0.5 < expected <= 1.0
 
 
 def test_rule_set_speaks_raw_units_and_names(model, data):

@@ -85,7 +85,10 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
     ----------
     ruleset_ : RuleSet
         The model: ``predict_proba(X) == ruleset_.predict_proba(X)`` exactly. Its metadata
-        holds ``fidelity`` (agreement with this model on the training rows) and
+        holds ``fidelity`` (agreement with this model on the training rows: a check that
+        predictions go through the rule set), ``network_fidelity`` (share of training rows
+        on which the rule set decides as the trained network did before pruning and
+        refitting: how far extraction moved the model) and
         ``network_agreement`` (share of training rows on which each extracted rule fires
         exactly when its network node does).
     literals_ : list of dict
@@ -280,6 +283,11 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         )
         self.fit_info_.update(info)
         self.ruleset_.metadata["fidelity"] = self.ruleset_.fidelity(df, self)
+        with torch.no_grad():  # eval mode: the hard network, as the rules were read from it
+            net_score = self.module_(*self._module_inputs(enc)).double().numpy()
+        rs_score = self.ruleset_.decision_function(df)
+        self.ruleset_.metadata["network_fidelity"] = self.fit_info_["network_fidelity"] = float(
+            np.mean((net_score > 0) == (rs_score > 0)))
         self.fit_info_["n_rules"] = self.ruleset_.n_rules
         self.fit_info_["n_conditions"] = self.ruleset_.n_conditions
 
