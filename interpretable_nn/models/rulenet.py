@@ -283,11 +283,6 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         )
         self.fit_info_.update(info)
         self.ruleset_.metadata["fidelity"] = self.ruleset_.fidelity(df, self)
-        with torch.no_grad():  # eval mode: the hard network, as the rules were read from it
-            net_score = self.module_(*self._module_inputs(enc)).double().numpy()
-        rs_score = self.ruleset_.decision_function(df)
-        self.ruleset_.metadata["network_fidelity"] = self.fit_info_["network_fidelity"] = float(
-            np.mean((net_score > 0) == (rs_score > 0)))
         self.fit_info_["n_rules"] = self.ruleset_.n_rules
         self.fit_info_["n_conditions"] = self.ruleset_.n_conditions
 
@@ -567,10 +562,13 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
                     max_rules: int, refit_c: float, subsamples: int = 0, seed: int = 0,
                     tol: float = 1e-3) -> tuple[RuleSet, dict]:
     """The trained network as a pruned, refitted :class:`RuleSet` in raw units, and facts
-    about the extraction (candidates, pruned counts, network agreement)."""
+    about the extraction (candidates, pruned counts, network agreement, and network
+    fidelity: share of training rows on which the rule set decides as the network did)."""
     inputs = (torch.from_numpy(enc.numeric), torch.from_numpy(enc.missing), torch.from_numpy(enc.codes))
-    with torch.no_grad():
-        hard = module.features(*inputs, soft=False)[1].numpy() > 0.5
+    with torch.no_grad():  # the hard network (its eval-mode forward), as the rules are read from it
+        feats = module.features(*inputs, soft=False)[1]
+        net_score = module.head(feats).reshape(-1).double().numpy()
+        hard = feats.numpy() > 0.5
         mask = module.conj.mask().numpy()
         head = module.head.weight.detach().numpy().reshape(-1)
     p = len(literals)
@@ -606,14 +604,15 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
     rules.sort(key=lambda r: -abs(r.weight))
     rules = [Rule(r.conditions, r.weight, r.support, r.precision, name=f"rule_{k + 1}")
              for k, r in enumerate(rules)]
+    rs = RuleSet(rules, intercept=intercept, link="logit", classes=classes, feature_names=schema.names)
+    network_fidelity = float(np.mean((net_score > 0) == (rs.decision_function(df) > 0)))
+    rs.metadata.update(source="RuleNetClassifier", network_agreement=agreement, network_fidelity=network_fidelity)
     info = {
         "n_literals": p,
         "n_candidates": len(cands),
         "n_pruned_dead_or_constant": int(len(cands) - live.sum()),
         "n_pruned_duplicate": int(live.sum() - len(keep)),
         "network_agreement": agreement,
+        "network_fidelity": network_fidelity,
     }
-    meta = {"source": "RuleNetClassifier", "network_agreement": agreement}
-    rs = RuleSet(rules, intercept=intercept, link="logit", classes=classes,
-                 feature_names=schema.names, metadata=meta)
     return rs, info
