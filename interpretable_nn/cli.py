@@ -32,6 +32,16 @@ def _parse_params(items: list[str] | None) -> dict:
     return out
 
 
+def _emit(text: str, output: str | None, message: str) -> None:
+    """Write ``text`` to the file ``output`` (UTF-8) and print ``message``, or, without an
+    output file, write ``text`` to standard output."""
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        print(message)
+    else:
+        sys.stdout.write(text)
+
+
 def _load_table(args) -> tuple:
     """(X, y, name) from --dataset NAME or --csv FILE --target COLUMN."""
     import pandas as pd
@@ -115,11 +125,7 @@ def _cmd_predict(args) -> int:
             for k, c in enumerate(model.classes_):
                 out[f"probability_{c}"] = proba[:, k]
     out["prediction"] = model.predict(X)
-    if args.output:
-        out.to_csv(args.output, index=False)
-        print(f"wrote {len(out)} predictions to {args.output}")
-    else:
-        print(out.to_csv(index=False), end="")
+    _emit(out.to_csv(index=False), args.output, f"wrote {len(out)} predictions to {args.output}")
     return 0
 
 
@@ -171,11 +177,7 @@ def _cmd_reasons(args) -> int:
     out = reason_codes(model, X, k=args.k, reference=args.reference, background=bg)
     if ids is not None:
         out.insert(0, args.id_column, ids.to_numpy()[out["row"].to_numpy(dtype=int)])
-    if args.output:
-        out.to_csv(args.output, index=False)
-        print(f"wrote {len(out)} reasons for {len(X)} rows to {args.output}")
-    else:
-        print(out.to_csv(index=False), end="")
+    _emit(out.to_csv(index=False), args.output, f"wrote {len(out)} reasons for {len(X)} rows to {args.output}")
     return 0
 
 
@@ -203,11 +205,7 @@ def _cmd_export_rules(args) -> int:
         text = str(rs.to_sympy()) + "\n"
     else:
         text = rs.to_graphviz().source
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {rs.n_rules} rules ({args.format}) to {args.output}")
-    else:
-        sys.stdout.write(text)
+    _emit(text, args.output, f"wrote {rs.n_rules} rules ({args.format}) to {args.output}")
     return 0
 
 
