@@ -8,8 +8,8 @@ Usage::
 ``rules_vs_peers.py`` runs each model once (``random_state=0``). Both RuleNet
 (initialisation, batches, stability-selection halves) and imodels RuleFit (its boosted
 trees) depend on their seed, so a gap of a few thousandths in one run may be either. This
-script refits ``RuleNetClassifier(max_rules=30, random_state=s)`` and
-``RuleFitClassifier(max_rules=30, random_state=s)`` for ``s = 0..seeds-1`` on the same
+script refits ``rules_vs_peers.py``'s ``rulenet`` and ``rulefit`` with ``random_state=s``
+for ``s = 0..seeds-1`` on the same
 5-fold stratified split (shuffle, seed 0) and reports, per data set, the mean AUC of each
 model over folds and seeds, the mean paired difference (same fold, same seed) and its
 standard error over folds (the seed-averaged difference per fold, sd / sqrt(folds)).
@@ -26,34 +26,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _peers import peer_preprocessor  # benchmarks/_peers.py (the scripts run from this folder)
+from rules_vs_peers import _models  # the same model factories (the scripts run from this folder)
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
 
 from interpretable_nn.datasets import load_dataset
-from interpretable_nn.models.rulenet import RuleNetClassifier
 
 warnings.filterwarnings("ignore")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def run(datasets: list[str], seeds: int) -> pd.DataFrame:
-    import imodels
-
     rows = []
     for key in datasets:
         ds = load_dataset(key)
         X, y = ds.X, ds.y
-        makers = {
-            "rulenet": lambda s: RuleNetClassifier(max_rules=30, verbose=0, random_state=s),
-            "rulefit": lambda s, X=X: make_pipeline(peer_preprocessor(X),
-                                               imodels.RuleFitClassifier(max_rules=30, random_state=s)),
-        }
         for fold, (tr, te) in enumerate(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y)):
             for seed in range(seeds):
-                for name, make in makers.items():
-                    m = make(seed).fit(X.iloc[tr], y[tr])
+                makers = _models(X, "cpu", seed)
+                for name in ("rulenet", "rulefit"):
+                    m = makers[name]().fit(X.iloc[tr], y[tr])
                     auc = roc_auc_score(y[te], m.predict_proba(X.iloc[te])[:, 1])
                     rows.append({"dataset": key, "fold": fold, "seed": seed, "model": name, "auc": auc})
             print(f"{key} fold {fold} done", flush=True)

@@ -84,16 +84,19 @@ def _complexity(name: str, model) -> tuple[float, float]:
     return float("nan"), float("nan")
 
 
-def _models(X: pd.DataFrame, device: str) -> dict:
+def _models(X: pd.DataFrame, device: str, seed: int = 0) -> dict:
+    """Factories of the compared models; ``seed`` is the models' random_state
+    (``rulenet_seeds.py`` varies it)."""
     import imodels
     from interpret.glassbox import ExplainableBoostingClassifier
 
     return {
-        "rulenet": lambda: RuleNetClassifier(max_rules=30, device=device, verbose=0, random_state=0),
-        "rulenet20": lambda: RuleNetClassifier(max_rules=20, device=device, verbose=0, random_state=0),
-        "rulefit": lambda: make_pipeline(peer_preprocessor(X), imodels.RuleFitClassifier(max_rules=30, random_state=0)),
+        "rulenet": lambda: RuleNetClassifier(max_rules=30, device=device, verbose=0, random_state=seed),
+        "rulenet20": lambda: RuleNetClassifier(max_rules=20, device=device, verbose=0, random_state=seed),
+        "rulefit": lambda: make_pipeline(peer_preprocessor(X),
+                                         imodels.RuleFitClassifier(max_rules=30, random_state=seed)),
         "figs": lambda: make_pipeline(peer_preprocessor(X), imodels.FIGSClassifier(max_rules=20)),
-        "tree_d4": lambda: make_pipeline(peer_preprocessor(X), DecisionTreeClassifier(max_depth=4, random_state=0)),
+        "tree_d4": lambda: make_pipeline(peer_preprocessor(X), DecisionTreeClassifier(max_depth=4, random_state=seed)),
         "ebm": lambda: ExplainableBoostingClassifier(n_jobs=2),
     }
 
