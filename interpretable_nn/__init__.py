@@ -8,9 +8,9 @@ Public API (see DESIGN.md)::
 """
 
 from ._version import __version__
+from .attribution import Explanation, Fidelity
 from .data import FeatureSchema, TabularEncoder
 from .distill import SurrogateTree
-from .explain import Explanation
 from .models import (
     MLPClassifier,
     MLPRegressor,
@@ -28,6 +28,7 @@ __all__ = [
     "Condition",
     "Explanation",
     "FeatureSchema",
+    "Fidelity",
     "MLPClassifier",
     "MLPRegressor",
     "NAMClassifier",

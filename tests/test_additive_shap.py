@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from interpretable_nn.attribution.additive import mixed_frame
 from interpretable_nn.datasets import make_additive
 from interpretable_nn.explain import additive_shap_explanation, is_additive, shap_values
-from interpretable_nn.explain.additive import mixed_frame
 
 
 class TinyAdditive:
@@ -196,7 +196,7 @@ def test_three_way_term_and_many_pairs_match_brute_force():
 
 
 def test_frame_plan_uses_binary_cuts_for_many_pairs():
-    from interpretable_nn.explain.additive import _plan_frames
+    from interpretable_nn.attribution.additive import _plan_frames
 
     names = [f"f{i}" for i in range(16)]
     terms = [(a, b) for a, b in combinations(names, 2)]

@@ -1,11 +1,11 @@
 """Explanations and their checks: exact additive SHAP, the SHAP cross-check of every
 built-in explanation, adverse-action reason codes, faithfulness and fairness measures."""
 
-from .additive import additive_shap_explanation, as_additive, is_additive, shap_values
+from ..attribution.additive import additive_shap_explanation, as_additive, is_additive, shap_values
+from ..attribution.explanation import Explanation
+from ..attribution.gradients import integrated_gradients
 from .crosscheck import CrosscheckReport, builtin_explanation, crosscheck, library_shap
-from .explanation import Explanation
 from .fairness import FairnessAudit, fairness_audit
-from .gradients import integrated_gradients
 from .metrics import (
     comprehensiveness,
     deletion_curve,

@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .additive import additive_shap_explanation, as_additive, is_additive
-from .explanation import Explanation
+from ..attribution.additive import additive_shap_explanation, as_additive, is_additive
+from ..attribution.explanation import Explanation
 
 __all__ = ["CrosscheckReport", "builtin_explanation", "crosscheck", "library_shap"]
 
@@ -296,7 +296,7 @@ def builtin_explanation(model: Any, X: Any, background: Any = None) -> Explanati
       interpret and XGBoost estimators (coefficients, tree paths, TreeSHAP, EBM terms; see
       :mod:`interpretable_nn.models.baselines`);
     * a model that follows the additive protocol without ``explain``: its terms, split
-      exactly (:func:`~interpretable_nn.explain.additive.additive_shap_explanation`).
+      exactly (:func:`~interpretable_nn.attribution.additive.additive_shap_explanation`).
 
     Examples
     --------

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .additive import as_additive, shap_values
+from ..attribution.additive import as_additive, shap_values
 from .crosscheck import _feature_names, _frame, library_shap
 
 __all__ = ["FairnessAudit", "fairness_audit"]

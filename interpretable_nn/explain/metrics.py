@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .additive import mixed_frame
+from ..attribution.additive import mixed_frame
 from .crosscheck import _feature_names, _frame, builtin_explanation
 
 __all__ = [

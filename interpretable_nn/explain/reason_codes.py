@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .additive import as_additive
+from ..attribution.additive import as_additive
 from .crosscheck import _feature_names, _frame, builtin_explanation
 
 __all__ = ["reason_codes"]

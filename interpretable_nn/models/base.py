@@ -30,10 +30,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..attribution.explanation import Explanation
 from ..data.encoding import EncodedData, TabularEncoder
 from ..data.schema import to_json_value
 from ..data.validation import check_frame, check_predict_frame, check_sample_weight, check_target
-from ..explain.explanation import Explanation
 from ..training.engine import TrainConfig, predict_batched, resolve_device, seed_everything, train
 from .chunking import chunk_rows, chunked, get_chunk_rows
 

@@ -38,10 +38,10 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ..attribution.explanation import Explanation
+from ..attribution.gradients import integrated_gradients
 from ..data.encoding import EncodedData, TabularEncoder
 from ..data.validation import check_predict_frame, check_sample_weight
-from ..explain.explanation import Explanation
-from ..explain.gradients import integrated_gradients
 from .base import TRAINING_CONSTRAINTS, BaseModel, TorchModel, positive_ints
 
 __all__ = [
@@ -682,7 +682,7 @@ class FrameSklearnClassifier(_SklearnClassifierBase):
     def explain(self, X, background=None) -> Explanation:
         """Exact interventional SHAP values of a binary EBM's log-odds, from its own terms:
         a main term gives ``f_i(x_i) - mean_b f_i``, a pair term is split by the exact Shapley
-        formula (:func:`~interpretable_nn.explain.additive_shap_explanation`).
+        formula (:func:`~interpretable_nn.attribution.additive_shap_explanation`).
 
         Parameters
         ----------
@@ -695,7 +695,7 @@ class FrameSklearnClassifier(_SklearnClassifierBase):
         Explanation
             ``check["additivity_gap"]`` against :meth:`decision_function`.
         """
-        from ..explain.additive import additive_shap_explanation, as_additive
+        from ..attribution.additive import additive_shap_explanation, as_additive
 
         check_is_fitted(self, "estimator_")
         view = as_additive(self)

@@ -6,7 +6,7 @@ library (:class:`~interpretable_nn.models.base.BaseModel` wraps them in each sub
 :func:`chunk_rows` changes it for a block of code). Each chunk is validated, encoded and
 scored on its own; the results are written row-wise into one output (numeric arrays are
 preallocated and filled as the chunks come;
-:class:`~interpretable_nn.explain.explanation.Explanation` pieces are stacked with their
+:class:`~interpretable_nn.attribution.explanation.Explanation` pieces are stacked with their
 check figures combined), so the memory beyond the input and the result does not grow with
 the number of rows.
 """
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..explain.explanation import Explanation
+from ..attribution.explanation import Explanation
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "chunk_rows", "chunked", "get_chunk_rows"]
 

@@ -35,9 +35,9 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..attribution.explanation import Explanation
 from ..data.encoding import EncodedData
 from ..data.schema import to_json_value
-from ..explain.explanation import Explanation
 from ..nn.feature_nets import AdditiveTables
 from ..training.engine import predict_batched
 from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
@@ -204,7 +204,7 @@ class _NAMBase(TorchModel):
             :attr:`intercept_` (the mean training prediction). ``True``: one column per
             original feature; each interaction is split onto its two features by the exact
             two-player Shapley formula against :attr:`background_` (interventional SHAP,
-            :func:`interpretable_nn.explain.additive.shap_values`); the base value is the
+            :func:`interpretable_nn.attribution.additive.shap_values`); the base value is the
             mean prediction on the background.
 
         Returns
@@ -216,7 +216,7 @@ class _NAMBase(TorchModel):
         df, enc = self._encode(X)
         decision = self._decision_encoded(enc)
         if split_interactions:
-            from ..explain.additive import shap_values
+            from ..attribution.additive import shap_values
 
             values = np.asarray(shap_values(self, df, self.background_), dtype=float)
             base = float(np.mean(self.decision_function(self.background_))) if len(self.background_) else 0.0

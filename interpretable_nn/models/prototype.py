@@ -39,10 +39,10 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..attribution.explanation import Explanation
+from ..attribution.gradients import integrated_gradients
 from ..data.schema import to_json_value
 from ..data.validation import check_target
-from ..explain.explanation import Explanation
-from ..explain.gradients import integrated_gradients
 from ..nn.prototype import ConvPatchEncoder, MLPPatchEncoder, PrototypeNet, nearest_training_patches
 from ..training.engine import predict_batched, seed_everything, train
 from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints, sample_weight_tensor

@@ -33,9 +33,9 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ..attribution.explanation import Explanation
 from ..data.encoding import MISSING_CODE, N_RESERVED, EncodedData, TabularEncoder
 from ..data.validation import check_predict_frame, check_sample_weight
-from ..explain.explanation import Explanation
 from ..nn.logic import Binarizer, RuleNetwork
 from ..rules import Condition, Rule, RuleSet
 from .base import TRAINING_CONSTRAINTS, TorchModel

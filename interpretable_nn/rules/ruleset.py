@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import graphviz
     import sympy
 
-    from interpretable_nn.explain.explanation import Explanation
+    from interpretable_nn.attribution.explanation import Explanation
 
 __all__ = ["OPS", "LINKS", "Condition", "Rule", "RuleSet"]
 
@@ -505,7 +505,7 @@ class RuleSet:
     def explain_features(self, X: pd.DataFrame) -> Explanation:
         """Per-feature points: each fired rule's weight split equally over its distinct
         features; rules without conditions go to ``base_values`` (with the intercept)."""
-        from interpretable_nn.explain.explanation import Explanation
+        from interpretable_nn.attribution.explanation import Explanation
 
         fired = self.fire_matrix(X)
         names = self.feature_names or self.features_used
