@@ -18,7 +18,6 @@ from interpretable_nn.models import (
     FrameSklearnClassifier,
     XGBoostClassifier,
 )
-from interpretable_nn.models.baselines import design_matrix
 
 
 def _with_holes(X: pd.DataFrame) -> pd.DataFrame:
@@ -34,7 +33,7 @@ def test_logreg_decision_is_exact_log_odds(small_credit):
     X, y, Xte, _ = small_credit
     m = EncodedSklearnClassifier(LogisticRegression(max_iter=2000)).fit(X, y)
     assert m.decision_is_log_odds_
-    Z = design_matrix(m.encoder_, Xte, m.encoder_.transform(Xte))
+    Z = m.encoder_.design_matrix(Xte, m.encoder_.transform(Xte))
     np.testing.assert_array_equal(m.decision_function(Xte), m.estimator_.decision_function(Z))
     p = m.predict_proba(Xte)
     np.testing.assert_allclose(p, m.estimator_.predict_proba(Z), rtol=0, atol=1e-12)
@@ -54,7 +53,7 @@ def test_proba_based_decision_for_trees(small_credit):
 def test_raw_numeric_matrix_keeps_exact_raw_values(small_credit):
     X, y, _, _ = small_credit
     m = EncodedSklearnClassifier(DecisionTreeClassifier(max_depth=2), raw_numeric=True).fit(X, y)
-    Z = design_matrix(m.encoder_, X, m.encoder_.transform(X), raw_numeric=True)
+    Z = m.encoder_.design_matrix(X, m.encoder_.transform(X), raw_numeric=True)
     names = m.encoder_.numeric_names_
     np.testing.assert_array_equal(Z[:, : len(names)], X[names].to_numpy(dtype=float))
     # thresholds of numeric splits lie in the raw range of their column

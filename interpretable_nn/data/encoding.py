@@ -169,6 +169,22 @@ class TabularEncoder:
         dtype = np.float64 if raw_numeric else np.float32
         return np.concatenate([p.astype(dtype) for p in parts], axis=1)
 
+    def design_matrix(self, df: pd.DataFrame, enc: EncodedData | None = None, raw_numeric: bool = False) -> np.ndarray:
+        """The dense matrix (float64) of validated rows ``df`` (encoded as ``enc``; encoded
+        here when None). Columns as :meth:`dense_columns` describes them.
+
+        With ``raw_numeric=True`` the numeric columns hold the raw values of ``df`` itself
+        (float64, NaN for missing) rather than the float32 round trip of the standardized
+        encoding, so a threshold learned on them compares exactly with the raw column (this is
+        what makes tree-to-rule exports reproduce the tree bit for bit).
+        """
+        if enc is None:
+            enc = self.transform(df, validate=False)
+        Z = self.dense(enc, raw_numeric=raw_numeric).astype(np.float64)
+        if raw_numeric and self.numeric_names_:
+            Z[:, : len(self.numeric_names_)] = df[self.numeric_names_].to_numpy(dtype=np.float64, na_value=np.nan)
+        return Z
+
     @property
     def n_dense_(self) -> int:
         return len(self.dense_columns())

@@ -48,7 +48,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..data.encoding import TabularEncoder
 from ..data.validation import check_frame, check_predict_frame
-from ..models.baselines import design_matrix
 from ..rules import Condition, RuleSet
 from ..rules.ruleset import format_number
 
@@ -357,7 +356,7 @@ class SurrogateTree(BaseEstimator):
 
     def _matrix(self, X) -> np.ndarray:
         df = check_predict_frame(X, self.encoder_.schema_)
-        return design_matrix(self.encoder_, df, self.encoder_.transform(df, validate=False), raw_numeric=True)
+        return self.encoder_.design_matrix(df, raw_numeric=True)
 
     # ------------------------------------------------------------------ predict
     def predict(self, X) -> np.ndarray:

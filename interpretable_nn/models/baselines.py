@@ -51,7 +51,6 @@ __all__ = [
     "EncodedSklearnRegressor",
     "FrameSklearnClassifier",
     "XGBoostClassifier",
-    "design_matrix",
 ]
 
 
@@ -309,20 +308,6 @@ class MLPRegressor(RegressorMixin, _MLPBase):
 
 
 # ---------------------------------------------------------------------- scikit-learn and co.
-def design_matrix(encoder: TabularEncoder, df: pd.DataFrame, enc: EncodedData, raw_numeric: bool = False) -> np.ndarray:
-    """The encoder's dense matrix (float64) of validated rows ``df`` (encoded as ``enc``).
-
-    With ``raw_numeric=True`` the numeric columns hold the raw values of ``df`` itself
-    (float64, NaN for missing) rather than the float32 round trip of the standardized
-    encoding, so a threshold learned on them compares exactly with the raw column (this is
-    what makes tree-to-rule exports reproduce the tree bit for bit).
-    """
-    Z = encoder.dense(enc, raw_numeric=raw_numeric).astype(np.float64)
-    if raw_numeric and encoder.numeric_names_:
-        Z[:, : len(encoder.numeric_names_)] = df[encoder.numeric_names_].to_numpy(dtype=np.float64, na_value=np.nan)
-    return Z
-
-
 def _count_fitted_numbers(est: Any) -> int | None:
     """Fitted numbers of a scikit-learn-style estimator: coefficients, tree nodes (a split or
     a leaf value each), boosted-tree nodes or EBM bin scores; ``None`` when unknown."""
@@ -425,7 +410,7 @@ class _SklearnModel(BaseModel):
         raise NotImplementedError
 
     def _design(self, df: pd.DataFrame, enc: EncodedData):
-        return design_matrix(self.encoder_, df, enc, raw_numeric=self.raw_numeric)
+        return self.encoder_.design_matrix(df, enc, raw_numeric=self.raw_numeric)
 
     def _fit(self, X, y, sample_weight) -> None:
         """Fit the inner estimator on a raw DataFrame (categoricals and NaN allowed)."""
@@ -780,7 +765,7 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
 
         df, yy = self._validate_fit_input(X, y)
         df = check_predict_frame(df, self.encoder_.schema_)
-        Z = design_matrix(self.encoder_, df, self.encoder_.transform(df, validate=False), raw_numeric=True)
+        Z = self.encoder_.design_matrix(df, raw_numeric=True)
         kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
               "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
         kw.update(self.params or {})
@@ -790,7 +775,7 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
     def decision_function(self, X) -> np.ndarray:
         """Log-odds (binary) or class margins (multiclass; their softmax is the probability)."""
         df, enc = self._encode(X)
-        Z = design_matrix(self.encoder_, df, enc, raw_numeric=True)
+        Z = self.encoder_.design_matrix(df, enc, raw_numeric=True)
         k = len(self.classes_)
         if len(Z) == 0:
             return np.zeros(0) if k == 2 else np.zeros((0, k))
@@ -815,7 +800,7 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
         df, enc = self._encode(X)
         if len(self.classes_) != 2:
             raise ValueError(f"explain() covers binary models; this one has {len(self.classes_)} classes.")
-        Z = design_matrix(self.encoder_, df, enc, raw_numeric=True)
+        Z = self.encoder_.design_matrix(df, enc, raw_numeric=True)
         n_dense = len(self.encoder_.dense_feature_index())
         if len(Z):
             contribs = np.asarray(self.booster_.predict(xgb.DMatrix(Z), pred_contribs=True), dtype=np.float64)
