@@ -13,7 +13,8 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interpretable_nn.rules import Condition, Rule, RuleSet, export
+from interpretable_nn.attribution.fidelity import Fidelity
+from interpretable_nn.rules import Condition, Rule, RuleSet, export, export_text
 
 EVIL = 'a"; DROP TABLE x; --'
 
@@ -82,7 +83,7 @@ def test_to_markdown_is_a_table_with_every_rule():
     assert all(row.count(" | ") == 4 for row in rows)  # no unescaped pipe breaks a row
     assert "| 7 | always | +0.0625 |  |  |" in md
     assert "**-0.25**" in md and "agreement = 1.0" in md
-    cell = export._md_cell("a`b|c")
+    cell = export_text._md_cell("a`b|c")
     assert cell == "``a`b\\|c``"
 
 
@@ -103,6 +104,39 @@ def test_json_round_trip_is_exact():
     np.testing.assert_array_equal(back.decision_function(X), rs.decision_function(X))
     assert RuleSet.from_json(s.encode()) == rs
     assert RuleSet.from_json(back.to_json(indent=None)) == rs
+
+
+def test_json_carries_the_fidelity_as_one_check_type():
+    rs = _ruleset()
+    old_style = RuleSet.from_json(rs.to_json())  # a file written with a plain figures dict
+    assert isinstance(old_style.metadata["fidelity"], Fidelity)
+    assert old_style.metadata["fidelity"]["agreement"] == 1.0
+    X = _frame()
+    fid = rs.fidelity(X, rs, rows="training")
+    doc = json.loads(rs.to_json())
+    assert doc["metadata"]["fidelity"] == fid.to_dict()
+    assert doc["metadata"]["fidelity"]["rows"] == "training"
+    back = RuleSet.from_json(rs.to_json())
+    got = back.metadata["fidelity"]
+    assert isinstance(got, Fidelity) and got == fid and got.n_rows == len(X)
+    assert got.compared == "rule set vs model decisions"
+    assert "rule set vs model decisions, 60 training rows" in rs.to_markdown()
+
+
+def test_rule_modules_import_one_way():
+    import ast
+    import pathlib
+
+    import interpretable_nn.rules as pkg
+
+    below_ruleset = {"values", "conditions", "export_text", "export_json", "export_sql",
+                     "export_sympy", "from_tree"}
+    for path in pathlib.Path(pkg.__file__).parent.glob("*.py"):
+        if path.stem not in below_ruleset:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                assert node.module in below_ruleset, (path.name, node.module)
 
 
 def _doc(**changes) -> dict:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from interpretable_nn.attribution.fidelity import Fidelity
 from interpretable_nn.rules import Condition, Rule, RuleSet
 from interpretable_nn.rules import ruleset as ruleset_module
 
@@ -245,6 +246,8 @@ def test_explain_features_is_additive_and_splits_equally():
     assert e.feature_names == ["Income", "Home", "Age"] and e.method == "rules"
     np.testing.assert_allclose(e.output_values(), rs.decision_function(X), atol=1e-12)
     assert e.check["additivity_gap"] < 1e-12
+    assert isinstance(e.check, Fidelity) and e.check.rows == "explained"
+    assert e.check.n_rows == len(X)
     np.testing.assert_allclose(e.base_values, -0.25 + 0.0625)  # + the unconditional rule
     # row 0 fires rule 0 (Income & Home: 0.415 each) and nothing else with features
     np.testing.assert_allclose(e.values[0], [0.415, 0.415, 0.0])
@@ -261,8 +264,11 @@ def test_fidelity_is_returned_and_stored():
             return rs.decision_function(X) + 0.5
 
     fid = rs.fidelity(X, Model())
-    assert fid == {"n_rows": 5, "agreement": 1.0, "max_abs_score_diff": pytest.approx(0.5)}
-    assert rs.metadata["fidelity"] == fid
+    assert isinstance(fid, Fidelity) and fid.n_rows == 5
+    assert fid.compared == "rule set vs model decisions" and fid.rows == "given"
+    assert fid == {"agreement": 1.0, "max_abs_score_diff": pytest.approx(0.5)}
+    assert rs.metadata["fidelity"] is fid
+    assert rs.fidelity(X, Model(), rows="training").rows == "training"
     with pytest.raises(ValueError, match="at least one row"):
         rs.fidelity(X.iloc[:0], Model())
 

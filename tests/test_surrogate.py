@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import r2_score
 
 import interpretable_nn as inn
+from interpretable_nn.attribution.fidelity import Fidelity
 from interpretable_nn.data.encoding import UnseenCategoryWarning
 from interpretable_nn.models import EncodedSklearnClassifier, EncodedSklearnRegressor, make_model
 from interpretable_nn.rules import RuleSet
@@ -76,20 +77,23 @@ def logreg_teacher(small_credit):
     return EncodedSklearnClassifier(LogisticRegression(max_iter=2000)).fit(X, y)
 
 
-def test_fidelity_dict_on_held_out_rows(small_credit, logreg_teacher):
+def test_fidelity_on_held_out_rows(small_credit, logreg_teacher):
     X, _, Xte, _ = small_credit
     s = inn.SurrogateTree(max_depth=3, holdout=0.25, random_state=1).fit(logreg_teacher, X)
     f = s.fidelity_
-    assert set(f) == {"agreement", "r2", "n_rows", "per_leaf", "on"}
-    assert f["on"] == "held-out" and f["n_rows"] == round(0.25 * len(X))
-    assert s.estimator_.tree_.n_node_samples[0] == len(X) - f["n_rows"]
+    assert isinstance(f, Fidelity) and set(f) == {"agreement", "r2"}
+    assert f.compared == "surrogate tree vs teacher decisions"
+    assert f.rows == "held-out" and f.n_rows == round(0.25 * len(X))
+    assert set(f.details) == {"per_leaf"} and "per_leaf" not in f.to_dict()
+    assert s.estimator_.tree_.n_node_samples[0] == len(X) - f.n_rows
     g = s.fidelity(Xte)
+    assert g.rows == "given" and g.n_rows == len(Xte)
     teacher_pred = logreg_teacher.predict(Xte)
     assert g["agreement"] == pytest.approx(np.mean(s.predict(Xte) == teacher_pred))
     leaves = s.estimator_.apply(s._matrix(Xte))
     p = logreg_teacher.predict_proba(Xte)[:, 1]
     assert g["r2"] == pytest.approx(r2_score(p, s.leaf_scores_[leaves]))
-    per_leaf = g["per_leaf"]
+    per_leaf = g.details["per_leaf"]
     assert len(per_leaf) == s.estimator_.get_n_leaves()
     assert per_leaf["n"].sum() == len(Xte)
     weighted = (per_leaf["agreement"].fillna(0) * per_leaf["n"]).sum() / len(Xte)
@@ -101,7 +105,7 @@ def test_fidelity_dict_on_held_out_rows(small_credit, logreg_teacher):
 def test_ruleset_reproduces_tree_exactly(toy):
     teacher = MissingnessTeacher()
     s = inn.SurrogateTree(max_depth=4, holdout=0.0).fit(teacher, toy)
-    assert s.fidelity_["on"] == "training" and s.fidelity_["agreement"] == 1.0
+    assert s.fidelity_.rows == "training" and s.fidelity_["agreement"] == 1.0
     rs = s.to_ruleset()
     assert isinstance(rs, RuleSet) and rs.n_rules == s.estimator_.get_n_leaves()
     ops = {c.op for r in rs for c in r.conditions}
@@ -116,6 +120,8 @@ def test_ruleset_reproduces_tree_exactly(toy):
         again = RuleSet.from_json(rs.to_json())
         np.testing.assert_array_equal(again.decision_function(Xh), s.decision_function(Xh))
     assert rs.metadata["fidelity"]["agreement"] == 1.0
+    assert rs.metadata["fidelity"] == s.fidelity_ and not rs.metadata["fidelity"].details
+    assert again.metadata["fidelity"] == s.fidelity_  # the Fidelity travels through JSON
     assert rs.feature_names == ["income", "age", "home"]
 
 
@@ -185,6 +191,31 @@ def test_augmented_rows_respect_the_schema(toy, mode):
     assert s.fidelity_["agreement"] > 0.9
 
 
+def test_augment_module_draws_rows_reproducibly(toy):
+    from interpretable_nn.data.encoding import TabularEncoder
+    from interpretable_nn.distill.augment import augment_rows
+
+    enc = TabularEncoder().fit(toy)
+    for mode in ("jitter", "schema", "munge"):
+        a = augment_rows(mode, toy, enc, 50, np.random.default_rng(5))
+        b = augment_rows(mode, toy, enc, 50, np.random.default_rng(5))
+        pd.testing.assert_frame_equal(a, b)
+        assert list(a.columns) == list(toy.columns) and len(a) == 50
+    with pytest.raises(ValueError, match="Unknown augmentation"):
+        augment_rows("mixup", toy, enc, 5, np.random.default_rng(0))
+
+
+def test_surrogate_reads_splits_through_rules_from_tree(toy):
+    from interpretable_nn.rules.from_tree import leaf_paths
+
+    s = inn.SurrogateTree(max_depth=3).fit(MissingnessTeacher(), toy)
+    paths = dict(leaf_paths(s.estimator_.tree_, s.column_map_))
+    rules = {r.name: r for r in s.to_ruleset()}
+    assert [f"leaf_{leaf}" for leaf in paths] == list(rules)
+    for leaf, path in paths.items():  # the rule's merged path keeps every split's rows
+        assert {c.feature for c in path} >= set(rules[f"leaf_{leaf}"].features)
+
+
 def test_jitter_without_augmentation_is_plain_distillation(toy):
     a = inn.SurrogateTree(max_depth=3).fit(MissingnessTeacher(), toy)
     b = inn.SurrogateTree(max_depth=3).fit(MissingnessTeacher(), toy)
@@ -200,6 +231,7 @@ def test_regression_and_multiclass_teachers():
     teacher = EncodedSklearnRegressor().fit(d.X, d.y)
     s = inn.SurrogateTree(max_depth=4, augment="jitter", n_augment=500).fit(teacher, d.X)
     assert s.task_ == "regression" and s.fidelity_["agreement"] is None
+    assert s.fidelity_.compared == "surrogate tree vs teacher predictions"
     assert 0 < s.fidelity_["r2"] <= 1
     rs = s.to_ruleset()
     assert rs.link == "identity"
@@ -256,7 +288,8 @@ def test_cli_distill(tmp_path, small_credit):
     assert r.returncode == 0, r.stderr
     assert "Surrogate tree of MLPClassifier" in r.stdout
     fid = json.loads((out / "fidelity.json").read_text())
-    assert fid["dataset"] == "credit_data" and fid["on"] == "held-out" and 0.5 < fid["agreement"] <= 1
+    assert fid["dataset"] == "credit_data" and fid["rows"] == "held-out"
+    assert 0.5 < fid["figures"]["agreement"] <= 1
     rs = RuleSet.from_json((out / "ruleset.json").read_text())
     s = inn.SurrogateTree(max_depth=3).fit(m, ds.X)
     np.testing.assert_array_equal(rs.predict(ds.X), s.predict(ds.X))

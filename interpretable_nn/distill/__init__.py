@@ -1,5 +1,6 @@
 """Distillation: any fitted model summarised as a small surrogate tree, with its measured
-fidelity (see :mod:`interpretable_nn.distill.surrogate`)."""
+fidelity (:mod:`interpretable_nn.distill.surrogate`; the teacher-labelled extra rows are
+drawn by :mod:`interpretable_nn.distill.augment`)."""
 
 from .surrogate import SurrogateTree
 

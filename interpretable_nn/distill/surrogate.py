@@ -9,33 +9,18 @@ categories from the library's encoder, so every threshold is a raw value and the
 converts exactly into a :class:`~interpretable_nn.rules.RuleSet`
 (:meth:`SurrogateTree.to_ruleset`) whose decisions and scores equal the tree's, bit for bit.
 
-Augmentation (Born-again trees, Breiman & Shang 1996; TREPAN, Craven & Shavlik 1996) adds
-rows drawn from the training distribution and labelled by the teacher, so splits deep in
-the tree, where few real rows remain, are still chosen on many points:
+Augmentation (``augment=``: ``"jitter"``, ``"schema"``, ``"munge"``; see
+:mod:`interpretable_nn.distill.augment`) adds teacher-labelled rows drawn from the
+training distribution, so splits deep in the tree are still chosen on many points.
 
-``"jitter"``
-    real rows moved a little: numeric values by Gaussian noise in quantile (rank) units,
-    binary and categorical values redrawn from their training frequencies with probability
-    ``jitter``; missing values stay missing.
-``"schema"``
-    every feature drawn independently from its training marginal (numeric values through
-    the empirical quantile function, levels and missing values at their observed rates).
-``"munge"``
-    MUNGE (Bucila, Caruana & Niculescu-Mizil, *Model compression*, KDD 2006): a real row and
-    its nearest real neighbour (in the encoder's standardized space) are mixed: each
-    feature takes the neighbour's value with probability 1/2, and a numeric value moves by
-    Gaussian noise of scale ``|a - b| / 2`` (kept in the training range, rounded for
-    integer columns). The new rows fill the space *between* neighbouring rows, where
-    held-out rows fall, rather than the tiny balls of ``"jitter"`` or the off-manifold
-    product of marginals of ``"schema"``.
-
-Fidelity is always measured on **real** rows: after ``fit``, ``fidelity_`` holds the figures
-on a held-out share of the rows (``holdout``) that neither the tree nor augmentation saw.
+Fidelity is always measured on **real** rows: after ``fit``, ``fidelity_`` is a
+:class:`~interpretable_nn.attribution.fidelity.Fidelity` on a held-out share of the rows
+(``holdout``) that neither the tree nor augmentation saw. Tree splits are read as rule
+conditions by :mod:`interpretable_nn.rules.from_tree`, the one place that does so.
 """
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -46,10 +31,14 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..attribution.fidelity import Fidelity
 from ..data.encoding import TabularEncoder
 from ..data.validation import check_frame, check_predict_frame
-from ..rules import Condition, RuleSet
-from ..rules.ruleset import format_number
+from ..rules.conditions import Condition
+from ..rules.from_tree import dense_column_map, leaf_log_odds, leaf_paths, split_conditions
+from ..rules.ruleset import RuleSet
+from ..rules.values import format_number
+from .augment import AUGMENTATIONS, augment_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -57,21 +46,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SurrogateTree"]
 
 _PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C")
-_CLIP = 1e-12  # the probability clip of RuleSet.from_sklearn_tree's leaf log-odds
-
-
-def _column_meaning(encoder: TabularEncoder) -> list[dict[str, Any]]:
-    """``column_map`` entries for ``RuleSet.from_sklearn_tree``, one per dense column. The
-    one-hot column of a categorical's *missing* level is a missing indicator."""
-    out: list[dict[str, Any]] = []
-    for c in encoder.dense_columns():
-        if c["kind"] == "onehot" and c["level"] is None:
-            out.append({"feature": c["feature"], "kind": "missing_indicator"})
-        elif c["kind"] == "onehot":
-            out.append({"feature": c["feature"], "kind": "onehot", "level": c["level"]})
-        else:
-            out.append({"feature": c["feature"], "kind": c["kind"]})
-    return out
 
 
 def _column_label(m: dict[str, Any]) -> str:
@@ -81,52 +55,10 @@ def _column_label(m: dict[str, Any]) -> str:
 
 
 def _branches(tree: Any, meaning: list[dict[str, Any]]) -> dict[int, tuple[Condition, Condition]]:
-    """(left, right) condition of every split node, in raw terms; the same semantics as
-    ``RuleSet.from_sklearn_tree`` (a leaf's rule is the conjunction of its path)."""
+    """(left, right) condition of every split node, in raw terms (``rules.from_tree``)."""
     t = tree.tree_
-    out = {}
-    for node in np.flatnonzero(t.children_left != -1):
-        spec, thr = meaning[t.feature[node]], float(t.threshold[node])
-        f = spec["feature"]
-        if spec["kind"] == "numeric":
-            miss_left = bool(t.missing_go_to_left[node])
-            if math.isinf(thr) and not miss_left:
-                pair = (Condition(f, "is_missing", False), Condition(f, "is_missing", True))
-            else:
-                pair = (Condition(f, "<=", thr, if_missing=miss_left), Condition(f, ">", thr, if_missing=not miss_left))
-        elif spec["kind"] == "onehot":
-            pair = (Condition(f, "!=", spec["level"], if_missing=True), Condition(f, "==", spec["level"]))
-        else:
-            pair = (Condition(f, "is_missing", False), Condition(f, "is_missing", True))
-        out[int(node)] = pair
-    return out
-
-
-class _Marginal:
-    """The empirical distribution of one numeric column: ranks and values through its order
-    statistics (linear between neighbours; rounded when every training value is an integer)."""
-
-    def __init__(self, col: pd.Series):
-        self.values = np.sort(col.dropna().to_numpy(dtype=float))
-        self.integer = bool(np.all(np.mod(self.values, 1.0) == 0.0))
-
-    def rank(self, x: np.ndarray) -> np.ndarray:
-        """Mid-rank of ``x`` in [0, 1] (ties share the middle of their run)."""
-        v = self.values
-        mid = (np.searchsorted(v, x, "left") + np.searchsorted(v, x, "right")) / 2.0
-        return np.clip((mid - 0.5) / max(len(v) - 1, 1), 0.0, 1.0)
-
-    def value(self, u: np.ndarray) -> np.ndarray:
-        """Values at ranks ``u`` in [0, 1]."""
-        v = self.values
-        x = np.interp(u * (len(v) - 1), np.arange(len(v)), v)
-        return np.round(x) if self.integer else x
-
-
-def _redraw(col: pd.Series, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` draws from a column's empirical distribution (missing values included)."""
-    values = col.to_numpy(dtype=object)
-    return values[rng.integers(0, len(values), n)]
+    return {int(node): split_conditions(t, int(node), meaning)
+            for node in np.flatnonzero(t.children_left != -1)}
 
 
 class SurrogateTree(BaseEstimator):
@@ -145,7 +77,7 @@ class SurrogateTree(BaseEstimator):
         leaf's probability is the teacher's mean probability there and the split criterion
         is the squared error of the probabilities) - a better ranking when decisions are rare.
     augment : {"none", "jitter", "schema", "munge"}, default "none"
-        Extra teacher-labelled rows (see the module docstring).
+        Extra teacher-labelled rows (see :mod:`interpretable_nn.distill.augment`).
     n_augment : int, optional
         Number of extra rows (default: 10 x the rows the tree is fitted on, at most 100,000).
     jitter : float, default 0.02
@@ -153,7 +85,7 @@ class SurrogateTree(BaseEstimator):
         redrawing a binary or categorical value.
     holdout : float, default 0.2
         Share of the rows kept out of the fit to measure ``fidelity_`` (0: measured on the
-        training rows, marked ``on="training"``).
+        training rows, marked ``rows="training"``).
     random_state : int, RandomState or None, default 0
 
     Attributes
@@ -168,8 +100,10 @@ class SurrogateTree(BaseEstimator):
         Fitted on the tree's real training rows (schema, one-hot levels).
     column_map_ : list of dict
         Raw meaning of every tree input column (``numeric``/``onehot``/``missing_indicator``).
-    fidelity_ : dict
-        :meth:`fidelity` on the held-out rows, plus ``on`` ("held-out" or "training").
+    fidelity_ : Fidelity
+        :meth:`fidelity` on the held-out rows (``rows="held-out"``; ``"training"`` when
+        ``holdout=0``): figures ``agreement`` and ``r2``, the per-leaf table in
+        ``details["per_leaf"]``.
     n_augmented_ : int
         Extra rows used in the fit.
     leaf_scores_ : ndarray
@@ -183,19 +117,32 @@ class SurrogateTree(BaseEstimator):
     >>> ds = load_dataset("credit_data")
     >>> teacher = make_model("logreg").fit(ds.X, ds.y)
     >>> s = SurrogateTree(max_depth=3).fit(teacher, ds.X)
-    >>> sorted(s.fidelity_)
-    ['agreement', 'n_rows', 'on', 'per_leaf', 'r2']
+    >>> sorted(s.fidelity_), s.fidelity_.rows
+    (['agreement', 'r2'], 'held-out')
     >>> rs = s.to_ruleset()
     >>> bool((rs.predict(ds.X) == s.predict(ds.X)).all())
     True
     """
+
+    # fitted attributes (set by fit)
+    estimator_: Any
+    teacher_: Any
+    task_: str
+    classes_: np.ndarray | None
+    encoder_: TabularEncoder
+    column_map_: list[dict[str, Any]]
+    fidelity_: Fidelity
+    n_augmented_: int
+    leaf_scores_: np.ndarray
+    n_features_in_: int
+    feature_names_in_: np.ndarray
 
     _parameter_constraints: ClassVar[dict] = {
         "max_depth": [Interval(Integral, 1, None, closed="left"), None],
         "max_leaf_nodes": [Interval(Integral, 2, None, closed="left"), None],
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left"), Interval(Real, 0, 1, closed="neither")],
         "target": [StrOptions({"decision", "proba"})],
-        "augment": [StrOptions({"none", "jitter", "schema", "munge"})],
+        "augment": [StrOptions(set(AUGMENTATIONS))],
         "n_augment": [Interval(Integral, 0, None, closed="left"), None],
         "jitter": [Interval(Real, 0, None, closed="neither")],
         "holdout": [Interval(Real, 0, 1, closed="left")],
@@ -257,11 +204,11 @@ class SurrogateTree(BaseEstimator):
         hold_df = df.iloc[np.sort(perm[:n_hold])].reset_index(drop=True)
         categorical = getattr(getattr(teacher, "encoder_", None), "categorical", None)
         self.encoder_ = TabularEncoder(categorical=categorical).fit(fit_df)
-        self.column_map_ = _column_meaning(self.encoder_)
+        self.column_map_ = dense_column_map(self.encoder_.dense_columns())
 
         n_aug = self.n_augment if self.n_augment is not None else min(10 * len(fit_df), 100_000)
         n_aug = 0 if self.augment == "none" else n_aug
-        rows = fit_df if n_aug == 0 else pd.concat([fit_df, self._augment_rows(fit_df, n_aug, rng)], ignore_index=True)
+        rows = fit_df if n_aug == 0 else pd.concat([fit_df, augment_rows(self.augment, fit_df, self.encoder_, n_aug, rng, self.jitter)], ignore_index=True)
         self.n_augmented_ = int(n_aug)
         labels, scores = self._teacher_outputs(teacher, rows)
         Z = self._matrix(rows)
@@ -292,8 +239,7 @@ class SurrogateTree(BaseEstimator):
         np.add.at(total, leaves, scores)
         self.leaf_scores_ = total / np.maximum(count, 1.0)[:, None] if width else total / np.maximum(count, 1.0)
 
-        self.fidelity_ = self.fidelity(hold_df if n_hold else fit_df)
-        self.fidelity_["on"] = "held-out" if n_hold else "training"
+        self.fidelity_ = self.fidelity(hold_df if n_hold else fit_df, rows="held-out" if n_hold else "training")
         return self
 
     def _seed(self) -> int | None:
@@ -301,58 +247,6 @@ class SurrogateTree(BaseEstimator):
         if rs is None or isinstance(rs, Integral):
             return rs
         return int(rs.randint(0, 2**31 - 1))  # a RandomState
-
-    def _augment_rows(self, df: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-        """``n`` extra rows drawn around (``jitter``), between (``munge``) or like (``schema``)
-        the rows of ``df``."""
-        if self.augment == "munge":
-            return self._munge_rows(df, n, rng)
-        base = df.iloc[rng.integers(0, len(df), n)].reset_index(drop=True)
-        out = {}
-        for spec in self.encoder_.schema_:
-            col = df[spec.name]
-            if spec.kind == "numeric" and self.augment == "jitter":
-                marginal = _Marginal(col)
-                x = base[spec.name].to_numpy(dtype=float, na_value=np.nan)
-                u = np.clip(marginal.rank(x) + rng.normal(0.0, self.jitter, n), 0.0, 1.0)
-                out[spec.name] = np.where(np.isnan(x), np.nan, marginal.value(u))
-            elif spec.kind == "numeric":
-                x = _Marginal(col).value(rng.uniform(0.0, 1.0, n))
-                out[spec.name] = np.where(rng.uniform(size=n) < col.isna().mean(), np.nan, x)
-            else:  # binary and categorical: observed values at their observed rates
-                draw = _redraw(col, rng, n)
-                if self.augment == "jitter":
-                    draw = np.where(rng.uniform(size=n) < self.jitter, draw, base[spec.name].to_numpy(dtype=object))
-                out[spec.name] = pd.Series(draw, dtype=object if spec.kind == "categorical" else float)
-        return pd.DataFrame(out)[self.encoder_.schema_.names]
-
-    def _munge_rows(self, df: pd.DataFrame, n: int, rng: np.random.Generator,
-                    swap: float = 0.5, spread: float = 2.0) -> pd.DataFrame:
-        """MUNGE: ``n`` rows, each mixing a real row with its nearest real neighbour."""
-        from sklearn.neighbors import NearestNeighbors
-
-        Z = self.encoder_.dense(self.encoder_.transform(df, validate=False))
-        k = min(2, len(df))
-        nb = NearestNeighbors(n_neighbors=k).fit(Z).kneighbors(Z, return_distance=False)[:, k - 1]
-        i = rng.integers(0, len(df), n)
-        a_rows, b_rows = df.iloc[i].reset_index(drop=True), df.iloc[nb[i]].reset_index(drop=True)
-        out = {}
-        for spec in self.encoder_.schema_:
-            take_b = rng.uniform(size=n) < swap
-            if spec.kind == "numeric":
-                a = a_rows[spec.name].to_numpy(dtype=float, na_value=np.nan)
-                b = b_rows[spec.name].to_numpy(dtype=float, na_value=np.nan)
-                centre = np.where(take_b, b, a)
-                moved = centre + rng.normal(size=n) * np.abs(a - b) / spread
-                col = df[spec.name]
-                moved = np.clip(moved, col.min(), col.max())
-                if _Marginal(col).integer:
-                    moved = np.round(moved)
-                out[spec.name] = np.where(np.isnan(moved), centre, moved)  # a missing side: no noise
-            else:
-                draw = np.where(take_b, b_rows[spec.name].to_numpy(dtype=object), a_rows[spec.name].to_numpy(dtype=object))
-                out[spec.name] = pd.Series(draw, dtype=object if spec.kind == "categorical" else float)
-        return pd.DataFrame(out)[self.encoder_.schema_.names]
 
     def _matrix(self, X) -> np.ndarray:
         df = check_predict_frame(X, self.encoder_.schema_)
@@ -384,26 +278,25 @@ class SurrogateTree(BaseEstimator):
             raise AttributeError("decision_function is defined for binary and regression teachers.")
         t = self.estimator_.tree_
         logit = np.zeros(t.node_count)
-        for leaf in np.flatnonzero(t.children_left == -1):  # per leaf, with math.log as the rule set
-            v = np.asarray(t.value[leaf][0], dtype=float)
-            norm = v.sum()
-            p = min(max(v[1] / (norm if norm != 0.0 else 1.0), _CLIP), 1.0 - _CLIP)
-            logit[leaf] = math.log(p) - math.log1p(-p)
+        for leaf in np.flatnonzero(t.children_left == -1):  # per leaf, exactly as the rule set
+            logit[leaf] = leaf_log_odds(np.asarray(t.value[leaf][0], dtype=float))[0]
         return logit[self.estimator_.apply(self._matrix(X))]
 
     # ------------------------------------------------------------------ fidelity
-    def fidelity(self, X, teacher: Any = None) -> dict[str, Any]:
-        """How closely the tree follows the teacher on the rows of ``X``.
+    def fidelity(self, X, teacher: Any = None, *, rows: str = "given") -> Fidelity:
+        """How closely the tree follows the teacher on the rows of ``X`` (named ``rows``).
 
         Returns
         -------
-        dict
-            ``agreement``: share of rows where tree and teacher decide the same (classifiers;
-            ``None`` for regression); ``r2``: share of the variance of the teacher's score
-            (positive-class probability, class probabilities, or prediction) explained by the
-            tree's leaf means; ``n_rows``; ``per_leaf``: DataFrame with one row per leaf
-            (``leaf``, ``rule``, ``n``, ``share``, ``prediction``, ``agreement``,
-            ``teacher_score``, ``tree_score``), leaves in rule order.
+        Fidelity
+            ``compared`` "surrogate tree vs teacher decisions" (classifiers) or "...
+            predictions" (regression); ``n_rows``; figures ``agreement``: share of rows where
+            tree and teacher decide the same (classifiers; ``None`` for regression) and
+            ``r2``: share of the variance of the teacher's score (positive-class
+            probability, class probabilities, or prediction) explained by the tree's leaf
+            means; ``details["per_leaf"]``: DataFrame with one row per leaf (``leaf``,
+            ``rule``, ``n``, ``share``, ``prediction``, ``agreement``, ``teacher_score``,
+            ``tree_score``), leaves in rule order.
         """
         check_is_fitted(self, "estimator_")
         teacher = self.teacher_ if teacher is None else teacher
@@ -424,8 +317,9 @@ class SurrogateTree(BaseEstimator):
             agree = float(hit.mean())
             r2 = float(r2_score(scores, fitted)) if self.task_ == "binary" else float(
                 r2_score(scores, fitted, multioutput="variance_weighted"))
-        return {"agreement": agree, "r2": r2, "n_rows": len(df),
-                "per_leaf": self._per_leaf(leaves, hit, scores)}
+        what = "predictions" if self.task_ == "regression" else "decisions"
+        return Fidelity(f"surrogate tree vs teacher {what}", rows, len(df), {"agreement": agree, "r2": r2},
+                        details={"per_leaf": self._per_leaf(leaves, hit, scores)})
 
     def _per_leaf(self, leaves: np.ndarray, hit: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
         t = self.estimator_.tree_
@@ -449,35 +343,27 @@ class SurrogateTree(BaseEstimator):
     def _leaf_paths(self) -> dict[int, str]:
         """Leaf node -> the conditions of its path (``AND``), in the rule order of
         :meth:`to_ruleset` (depth first, left branch first)."""
-        t = self.estimator_.tree_
-        br = _branches(self.estimator_, self.column_map_)
-        out, stack = {}, [(0, [])]
-        while stack:
-            node, path = stack.pop()
-            if t.children_left[node] == -1:
-                out[node] = " AND ".join(c.to_text() for c in path) or "TRUE"
-                continue
-            left, right = br[node]
-            stack.append((int(t.children_right[node]), [*path, right]))
-            stack.append((int(t.children_left[node]), [*path, left]))
-        return out
+        paths = leaf_paths(self.estimator_.tree_, self.column_map_)
+        return {leaf: " AND ".join(c.to_text() for c in path) or "TRUE" for leaf, path in paths}
 
     # ------------------------------------------------------------------ exports
     def to_ruleset(self) -> RuleSet:
         """The tree as a :class:`~interpretable_nn.rules.RuleSet` (one rule per leaf, in raw
         names and units) whose ``decision_function``/``predict`` equal the tree's exactly;
-        ``metadata["fidelity"]`` holds the held-out fidelity."""
+        ``metadata["fidelity"]`` holds the held-out :class:`Fidelity` (without its per-leaf
+        table)."""
         check_is_fitted(self, "estimator_")
         if self.task_ == "multiclass":
             raise ValueError("to_ruleset needs a binary or regression teacher; rule sets score two classes.")
         labels = [_column_label(m) for m in self.column_map_]
+        f = self.fidelity_
         rs = RuleSet.from_sklearn_tree(
             self.estimator_, feature_names=labels,
             classes=None if self.task_ == "regression" else tuple(self.classes_),
             column_map=dict(enumerate(self.column_map_)),
         )
         meta = {**rs.metadata, "source": "SurrogateTree", "teacher": type(self.teacher_).__name__,
-                "fidelity": {k: v for k, v in self.fidelity_.items() if k != "per_leaf"}}
+                "fidelity": Fidelity(f.compared, f.rows, f.n_rows, dict(f.figures))}
         return RuleSet(rs.rules, intercept=rs.intercept, link=rs.link, classes=rs.classes,
                        feature_names=list(self.encoder_.schema_.names), metadata=meta)
 
@@ -486,7 +372,7 @@ class SurrogateTree(BaseEstimator):
         figs = [f"agreement {f['agreement']:.4f}"] if f["agreement"] is not None else []
         figs.append(f"R2 {f['r2']:.4f}")
         return (f"Surrogate tree of {type(self.teacher_).__name__} (depth {self.estimator_.get_depth()}, "
-                f"{self.estimator_.get_n_leaves()} leaves); fidelity on {f['n_rows']} {f['on']} rows: "
+                f"{self.estimator_.get_n_leaves()} leaves); fidelity on {f.n_rows} {f.rows} rows: "
                 + ", ".join(figs))
 
     def _leaf_text(self, leaf: int, per_leaf: pd.DataFrame) -> list[str]:
@@ -498,7 +384,7 @@ class SurrogateTree(BaseEstimator):
         else:
             k = int(np.argmax(value))
             head = f"{row['prediction']} (p={value[k]:.3f})"
-        on = self.fidelity_.get("on", "")
+        on = self.fidelity_.rows
         fid = "" if np.isnan(row["agreement"]) else f"fidelity {row['agreement']:.3f} ({int(row['n'])} {on} rows)"
         return [head, f"n={n_fit} fit rows", fid]
 
@@ -508,7 +394,7 @@ class SurrogateTree(BaseEstimator):
         check_is_fitted(self, "estimator_")
         t = self.estimator_.tree_
         br = _branches(self.estimator_, self.column_map_)
-        per_leaf = self.fidelity_["per_leaf"]
+        per_leaf = self.fidelity_.details["per_leaf"]
         lines = [self._header()]
         stack = [(0, 0, None)]
         while stack:
@@ -534,7 +420,7 @@ class SurrogateTree(BaseEstimator):
 
         check_is_fitted(self, "estimator_")
         t = self.estimator_.tree_
-        per_leaf = self.fidelity_["per_leaf"]
+        per_leaf = self.fidelity_.details["per_leaf"]
         br = _branches(self.estimator_, self.column_map_)
 
         def esc(text: str) -> str:

@@ -1,9 +1,13 @@
 """Torch-free rule sets and their exports (text, Markdown, JSON, SQL, SymPy, Graphviz).
 
-See :mod:`interpretable_nn.rules.ruleset` for the evaluation semantics and
-:mod:`interpretable_nn.rules.export` for the export formats.
+Modules, lowest first (imports point down only): :mod:`.values` (shared value helpers),
+:mod:`.conditions` (:class:`Condition`, :class:`Rule`), the exporters ``export_text``,
+``export_json``, ``export_sql``, ``export_sympy`` and :mod:`.from_tree` (sklearn trees),
+:mod:`.ruleset` (:class:`RuleSet` and its evaluation semantics), and :mod:`.export` (all
+exports in one namespace).
 """
 
-from .ruleset import Condition, Rule, RuleSet
+from .conditions import Condition, Rule
+from .ruleset import RuleSet
 
 __all__ = ["Condition", "Rule", "RuleSet"]

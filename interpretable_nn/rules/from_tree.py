@@ -1,22 +1,119 @@
-"""Convert fitted scikit-learn decision trees into the library's :class:`RuleSet`.
+"""Fitted scikit-learn decision trees read as rules: the one place where a tree split
+becomes a :class:`~interpretable_nn.rules.Condition`.
 
 One rule per leaf, conditions in raw units and names (via an optional column map from the
 encoder's dense columns), so every rule export applies to trees too (surrogate trees,
-``tree`` baselines).
+``tree`` baselines). :func:`sklearn_tree_parts` returns the parts of ``RuleSet(**parts)``;
+:meth:`RuleSet.from_sklearn_tree <interpretable_nn.rules.RuleSet.from_sklearn_tree>` builds
+the rule set. :func:`split_conditions`, :func:`leaf_paths` and :func:`leaf_log_odds` are
+shared with :class:`~interpretable_nn.distill.SurrogateTree`, which draws and scores the
+same tree.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from .ruleset import Condition, Rule, RuleSet
+from .conditions import Condition, Rule, RuleSetParts
 
-__all__ = ["from_sklearn_tree"]
+__all__ = [
+    "LEAF_CLIP",
+    "column_meanings",
+    "dense_column_map",
+    "split_conditions",
+    "leaf_paths",
+    "leaf_log_odds",
+    "sklearn_tree_parts",
+]
 
+LEAF_CLIP = 1e-12  # a leaf's probability is clipped to [LEAF_CLIP, 1 - LEAF_CLIP] for log-odds
+_KINDS = ("numeric", "onehot", "missing_indicator")
+
+
+def dense_column_map(dense_columns: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A ``column_map`` entry per column of an encoder's dense matrix
+    (``TabularEncoder.dense_columns()``): the one-hot column of a categorical's *missing*
+    level is a missing indicator."""
+    out: list[dict[str, Any]] = []
+    for c in dense_columns:
+        if c["kind"] == "onehot" and c["level"] is None:
+            out.append({"feature": c["feature"], "kind": "missing_indicator"})
+        elif c["kind"] == "onehot":
+            out.append({"feature": c["feature"], "kind": "onehot", "level": c["level"]})
+        else:
+            out.append({"feature": c["feature"], "kind": c["kind"]})
+    return out
+
+
+def column_meanings(
+    feature_names: Sequence[str], column_map: Mapping[int | str, Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """The raw meaning of every tree input column (unmapped columns are numeric); a
+    ValueError for a bad ``column_map`` entry."""
+    names = list(feature_names)
+    meaning: list[dict[str, Any]] = [{"feature": f, "kind": "numeric"} for f in names]
+    for key, spec in (column_map or {}).items():
+        idx = names.index(key) if isinstance(key, str) else int(key)
+        if not 0 <= idx < len(names) or spec.get("kind") not in _KINDS or not isinstance(
+            spec.get("feature"), str
+        ):
+            raise ValueError(f"Bad column_map entry {key!r}: {spec!r}.")
+        if spec["kind"] == "onehot" and "level" not in spec:
+            raise ValueError(f"column_map entry {key!r} (onehot) needs a 'level'.")
+        meaning[idx] = dict(spec)
+    return meaning
+
+
+def split_conditions(t: Any, node: int, meaning: Sequence[Mapping[str, Any]]) -> tuple[Condition, Condition]:
+    """The (left, right) conditions of split ``node`` of a fitted ``tree_``, in raw terms.
+
+    Numeric: ``x <= thr`` / ``x > thr`` with the learned missing-value direction as
+    ``if_missing`` (sklearn's "missing vs the rest" split, threshold ``inf``, becomes an
+    ``is_missing`` test); one-hot: ``f != level`` or missing / ``f == level``; missing
+    indicator: ``f`` is not missing / is missing.
+    """
+    spec, thr = meaning[t.feature[node]], float(t.threshold[node])
+    f, kind = spec["feature"], spec["kind"]
+    if kind == "numeric":
+        go_left = getattr(t, "missing_go_to_left", None)
+        miss_left = bool(go_left[node]) if go_left is not None else False
+        if math.isinf(thr) and not miss_left:
+            return Condition(f, "is_missing", False), Condition(f, "is_missing", True)
+        return (Condition(f, "<=", thr, if_missing=miss_left),
+                Condition(f, ">", thr, if_missing=not miss_left))
+    if not 0.0 <= thr < 1.0:
+        raise ValueError(f"Split on {kind} column for {f!r} has threshold {thr}.")
+    if kind == "onehot":
+        return Condition(f, "!=", spec["level"], if_missing=True), Condition(f, "==", spec["level"])
+    return Condition(f, "is_missing", False), Condition(f, "is_missing", True)
+
+
+def leaf_paths(t: Any, meaning: Sequence[Mapping[str, Any]]) -> Iterator[tuple[int, list[Condition]]]:
+    """``(leaf, conditions on its path)`` for every leaf of a fitted ``tree_``, depth first,
+    left branch first: the rule order of :func:`sklearn_tree_parts`."""
+    stack: list[tuple[int, list[Condition]]] = [(0, [])]
+    while stack:
+        node, path = stack.pop()
+        left, right = int(t.children_left[node]), int(t.children_right[node])
+        if left == -1:
+            yield node, path
+            continue
+        go_left, go_right = split_conditions(t, node, meaning)
+        stack.append((right, [*path, go_right]))
+        stack.append((left, [*path, go_left]))
+
+
+def leaf_log_odds(value: np.ndarray) -> tuple[float, float]:
+    """``(log-odds, probability)`` of the second class in a leaf of class weights
+    ``value``: ``logit(p)`` with ``p`` clipped to ``[1e-12, 1 - 1e-12]``, and ``p`` itself."""
+    norm = value.sum()
+    p = value[1] / (norm if norm != 0.0 else 1.0)
+    pc = min(max(p, LEAF_CLIP), 1.0 - LEAF_CLIP)
+    return math.log(pc) - math.log1p(-pc), min(max(p, 0.0), 1.0)
 
 
 def _merge_path(conditions: list[Condition]) -> tuple[Condition, ...]:
@@ -45,44 +142,8 @@ def _merge_path(conditions: list[Condition]) -> tuple[Condition, ...]:
     return tuple(c for c in merged.values() if not (c.op == "!=" and c.feature in equal))
 
 
-def from_sklearn_tree(
-    tree: Any,
-    feature_names: Sequence[str] | None = None,
-    classes: Sequence[Any] | None = None,
-    column_map: Mapping[int | str, Mapping[str, Any]] | None = None,
-) -> RuleSet:
-    """Convert a fitted ``DecisionTreeClassifier`` (binary) or ``DecisionTreeRegressor``.
-
-    Each leaf becomes a rule whose conditions are its path and whose weight is the leaf's
-    log-odds ``logit(p)``, ``p`` clipped to ``[1e-12, 1 - 1e-12]`` (classifier, link
-    ``logit``) or the leaf value (regressor, link ``identity``); the intercept is 0.
-
-    Parameters
-    ----------
-    tree : fitted DecisionTreeClassifier or DecisionTreeRegressor
-    feature_names : list of str, optional
-        Name of every tree input column (default: ``tree.feature_names_in_``).
-    classes : pair of labels, optional
-        Default ``tree.classes_``.
-    column_map : dict, optional
-        Input column (index or name) -> raw meaning: ``{"feature": f, "kind": "numeric"}``
-        (threshold used as is; the learned missing-value direction sets ``if_missing``),
-        ``{"feature": f, "kind": "onehot", "level": v}`` (``x <= 0.5`` -> ``f != v`` or
-        missing, ``x > 0.5`` -> ``f == v``) or ``{"feature": f, "kind":
-        "missing_indicator"}`` (-> ``f`` is (not) missing). Unmapped columns are numeric.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from sklearn.tree import DecisionTreeClassifier
-    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = [0, 0, 1, 1]
-    >>> t = DecisionTreeClassifier(random_state=0).fit(X, y)
-    >>> rs = from_sklearn_tree(t, ["x"])
-    >>> [r.condition_text() for r in rs]  # sklearn sends NaN to the larger child
-    ['x <= 1.5', '(x > 1.5 OR x IS MISSING)']
-    >>> rs.predict(pd.DataFrame({"x": [0.5, 2.5]})).tolist()
-    [0, 1]
-    """
+def _checked_tree(tree: Any, feature_names: Sequence[str] | None) -> tuple[Any, bool, list[str]]:
+    """(``tree_``, is it a classifier, input names) of a convertible fitted tree."""
     t = getattr(tree, "tree_", None)
     if t is None:
         raise ValueError("from_sklearn_tree needs a fitted sklearn decision tree.")
@@ -95,66 +156,51 @@ def from_sklearn_tree(
         feature_names = getattr(tree, "feature_names_in_", None)
     if feature_names is None:
         raise ValueError("Pass feature_names: the tree was fitted without column names.")
-    feature_names = [str(f) for f in feature_names]
-    if len(feature_names) != t.n_features:
-        raise ValueError(f"The tree has {t.n_features} inputs but {len(feature_names)} names.")
-    meaning: list[dict[str, Any]] = [{"feature": f, "kind": "numeric"} for f in feature_names]
-    for key, spec in (column_map or {}).items():
-        idx = feature_names.index(key) if isinstance(key, str) else int(key)
-        if not 0 <= idx < t.n_features or spec.get("kind") not in (
-            "numeric", "onehot", "missing_indicator"
-        ) or not isinstance(spec.get("feature"), str):
-            raise ValueError(f"Bad column_map entry {key!r}: {spec!r}.")
-        if spec["kind"] == "onehot" and "level" not in spec:
-            raise ValueError(f"column_map entry {key!r} (onehot) needs a 'level'.")
-        meaning[idx] = dict(spec)
-    go_left = getattr(t, "missing_go_to_left", None)
+    names = [str(f) for f in feature_names]
+    if len(names) != t.n_features:
+        raise ValueError(f"The tree has {t.n_features} inputs but {len(names)} names.")
+    return t, is_classifier, names
 
-    def split(node: int, left: bool) -> Condition:
-        spec, thr = meaning[t.feature[node]], float(t.threshold[node])
-        f, kind = spec["feature"], spec["kind"]
-        if kind == "numeric":
-            miss_left = bool(go_left[node]) if go_left is not None else False
-            if math.isinf(thr) and not miss_left:  # sklearn's "missing vs the rest" split
-                return Condition(f, "is_missing", not left)
-            return Condition(f, "<=" if left else ">", thr,
-                             if_missing=miss_left if left else not miss_left)
-        if not 0.0 <= thr < 1.0:
-            raise ValueError(f"Split on {kind} column for {f!r} has threshold {thr}.")
-        if kind == "onehot":
-            if left:
-                return Condition(f, "!=", spec["level"], if_missing=True)
-            return Condition(f, "==", spec["level"])
-        return Condition(f, "is_missing", not left)
 
-    rules: list[Rule] = []
-    total = float(t.weighted_n_node_samples[0])
-    stack: list[tuple[int, list[Condition]]] = [(0, [])]
-    while stack:
-        node, path = stack.pop()
-        left, right = int(t.children_left[node]), int(t.children_right[node])
-        if left != -1:
-            stack.append((right, [*path, split(node, False)]))
-            stack.append((left, [*path, split(node, True)]))
-            continue
-        value = np.asarray(t.value[node][0], dtype=float)
-        support = min(1.0, float(t.weighted_n_node_samples[node]) / total)
-        if is_classifier:
-            norm = value.sum()
-            p = value[1] / (norm if norm != 0.0 else 1.0)
-            pc = min(max(p, 1e-12), 1.0 - 1e-12)
-            weight, precision = math.log(pc) - math.log1p(-pc), min(max(p, 0.0), 1.0)
-        else:
-            weight, precision = float(value[0]), None
-        rules.append(Rule(_merge_path(path), weight, support=support, precision=precision,
-                          name=f"leaf_{node}"))
-    raw_names = list(dict.fromkeys(m["feature"] for m in meaning))
-    return RuleSet(
-        rules,
+def _leaf_rule(t: Any, leaf: int, path: list[Condition], is_classifier: bool) -> Rule:
+    value = np.asarray(t.value[leaf][0], dtype=float)
+    support = min(1.0, float(t.weighted_n_node_samples[leaf]) / float(t.weighted_n_node_samples[0]))
+    if is_classifier:
+        weight, precision = leaf_log_odds(value)
+    else:
+        weight, precision = float(value[0]), None
+    return Rule(_merge_path(path), weight, support=support, precision=precision, name=f"leaf_{leaf}")
+
+
+def sklearn_tree_parts(
+    tree: Any,
+    feature_names: Sequence[str] | None = None,
+    classes: Sequence[Any] | None = None,
+    column_map: Mapping[int | str, Mapping[str, Any]] | None = None,
+) -> RuleSetParts:
+    """The parts of the rule set of a fitted ``DecisionTreeClassifier`` (binary) or
+    ``DecisionTreeRegressor``: one rule per leaf (see
+    :meth:`RuleSet.from_sklearn_tree <interpretable_nn.rules.RuleSet.from_sklearn_tree>`
+    for the parameters and the semantics).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> t = DecisionTreeRegressor(max_depth=1).fit(np.array([[0.0], [1.0]]), [0.0, 2.0])
+    >>> parts = sklearn_tree_parts(t, ["x"])
+    >>> [str(r) for r in parts["rules"]], parts["link"]
+    (['IF x <= 0.5 THEN +0 points', 'IF (x > 0.5 OR x IS MISSING) THEN +2 points'], 'identity')
+    """
+    t, is_classifier, names = _checked_tree(tree, feature_names)
+    meaning = column_meanings(names, column_map)
+    rules = [_leaf_rule(t, leaf, path, is_classifier) for leaf, path in leaf_paths(t, meaning)]
+    return RuleSetParts(
+        rules=rules,
         intercept=0.0,
         link="logit" if is_classifier else "identity",
         classes=tuple(classes if classes is not None else
                       (tree.classes_ if is_classifier else (0, 1))),
-        feature_names=raw_names,
+        feature_names=list(dict.fromkeys(m["feature"] for m in meaning)),
         metadata={"source": type(tree).__name__},
     )

@@ -1,6 +1,10 @@
-"""Torch-free rule sets: :class:`Condition`, :class:`Rule` and :class:`RuleSet`.
+"""Torch-free rule sets: :class:`RuleSet`, an additive score over :class:`Condition` /
+:class:`Rule` objects (defined in :mod:`.conditions`).
 
-A rule set is a plain object a reviewer or a database can evaluate on raw data.
+A rule set is a plain object a reviewer or a database can evaluate on raw data. Its exports
+live in ``export_*.py`` (text, Markdown, Graphviz, JSON, SQL, SymPy) and its import from
+scikit-learn trees in :mod:`.from_tree`; they read rule sets duck-typed, and this module
+imports them (one direction: values < conditions < exports, from_tree < ruleset).
 
 Semantics (the contract every export reproduces)
 -------------------------------------------------
@@ -25,294 +29,50 @@ Semantics (the contract every export reproduces)
   is a ``ValueError``. Evaluation is vectorised per condition.
 * Equality (``==``) is structural and type-aware (level ``1`` differs from ``True``);
   ``metadata`` is not compared.
+* :meth:`RuleSet.fidelity` and :meth:`RuleSet.explain_features` return their check as a
+  :class:`~interpretable_nn.attribution.fidelity.Fidelity`; ``metadata["fidelity"]`` holds
+  the last fidelity (written to JSON as ``Fidelity.to_dict()``).
 * :meth:`RuleSet.from_sklearn_tree` (in :mod:`.from_tree`) compares raw float64 values
   with the tree's thresholds as they are; sklearn compares float32-cast inputs, so a raw
   value within one float32 rounding step of a threshold may fall on the other side.
-
-Why this file passes ~500 lines: the three classes share the private value helpers and
-the evaluation contract above; splitting them would scatter one contract over files.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ..attribution.explanation import Explanation
+from ..attribution.fidelity import Fidelity
+from .conditions import Condition, Rule
+from .export_json import read_json, to_json
+from .export_sql import to_sql
+from .export_sympy import sympy_inputs, sympy_symbols, to_sympy
+from .export_text import to_graphviz, to_markdown, to_text
+from .from_tree import sklearn_tree_parts
+from .values import (
+    LINKS,
+    OPS,
+    check_rule_frame,
+    finite,
+    format_feature,
+    format_number,
+    format_points,
+    py_scalar,
+    sigmoid,
+    typed_key,
+)
+
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
     import sympy
 
-    from interpretable_nn.attribution.explanation import Explanation
-
-__all__ = ["OPS", "LINKS", "Condition", "Rule", "RuleSet"]
-
-OPS: tuple[str, ...] = ("<=", ">", "==", "!=", "in", "is_missing")
-LINKS: tuple[str, ...] = ("logit", "identity")
-_NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "boolean", "decimal", "empty"}
-_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-
-
-# ---------------------------------------------------------------------- helpers
-def _py(value: Any) -> Any:
-    """Numpy scalars -> the Python scalar they hold."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _finite(value: Any, what: str) -> float:
-    value = _py(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{what} must be a real number; got {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{what} must be finite; got {value!r}.")
-    return value
-
-
-def _level(value: Any, feature: str) -> str | int | float | bool:
-    value = _py(value)
-    if isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float) and math.isfinite(value):
-        return value
-    raise ValueError(
-        f"Condition on {feature!r}: a category level must be a str, int, finite float or "
-        f"bool; got {value!r}. Use op='is_missing' to test for missing values."
-    )
-
-
-def _typed(value: Any) -> Any:
-    """A key that keeps 1, 1.0, True and '1' apart."""
-    if isinstance(value, tuple):
-        return tuple(_typed(v) for v in value)
-    return (type(value).__name__, value)
-
-
-def format_number(x: float) -> str:
-    """Shortest text that parses back to exactly ``x`` (``1200.0`` -> ``'1200'``)."""
-    text = repr(float(x))
-    return text[:-2] if text.endswith(".0") else text
-
-
-def format_points(x: float) -> str:
-    """A weight with its sign: ``+0.83`` / ``-1.2``."""
-    return ("+" if x >= 0 else "") + format_number(x)
-
-
-def format_feature(name: str) -> str:
-    """A feature name as written in rule text (backticks when it is not a plain name)."""
-    return name if _PLAIN_NAME.match(name) else "`" + name.replace("`", "``") + "`"
-
-
-def _numeric_values(column: pd.Series, feature: str, missing: np.ndarray) -> np.ndarray:
-    """The column as float64 with NaN where missing; a ValueError when it holds strings."""
-    dtype = column.dtype
-    if not isinstance(dtype, pd.CategoricalDtype) and (
-        pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
-    ):
-        return column.to_numpy(dtype=float, na_value=np.nan)
-    kind = pd.api.types.infer_dtype(column, skipna=True)
-    if kind not in _NUMERIC_KINDS:
-        raise ValueError(
-            f"Column {feature!r} holds non-numeric values (inferred {kind!r}) but a rule "
-            f"compares it with a number; pass the raw numeric column."
-        )
-    values = column.to_numpy(dtype=object, copy=True)
-    values[missing] = np.nan
-    return values.astype(float)
-
-
-# ---------------------------------------------------------------------- Condition
-@dataclass(frozen=True, eq=False)
-class Condition:
-    """One test on one raw feature.
-
-    Parameters
-    ----------
-    feature : str
-        Raw column name.
-    op : {"<=", ">", "==", "!=", "in", "is_missing"}
-        The comparison.
-    value : float, level, tuple of levels or bool
-        Threshold (``<=``, ``>``), level (``==``, ``!=``), tuple of levels (``in``) or, for
-        ``is_missing``, ``True`` ("is missing") / ``False`` ("is not missing").
-    if_missing : bool, default False
-        The condition's value on a missing entry (ignored by ``is_missing``).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> c = Condition("Home", "!=", "rent", if_missing=True)
-    >>> str(c)
-    "(Home != 'rent' OR Home IS MISSING)"
-    >>> c.evaluate(pd.Series(["rent", "own", None])).tolist()
-    [False, True, True]
-    """
-
-    feature: str
-    op: str
-    value: Any
-    if_missing: bool = False
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.feature, str) or not self.feature:
-            raise ValueError(f"Condition feature must be a non-empty str; got {self.feature!r}.")
-        if self.op not in OPS:
-            raise ValueError(f"Unknown op {self.op!r}; valid ops are {', '.join(OPS)}.")
-        if_missing = _py(self.if_missing)
-        if not isinstance(if_missing, bool):
-            raise ValueError(f"if_missing must be a bool; got {self.if_missing!r}.")
-        value = _py(self.value)
-        where = f"Condition on {self.feature!r} ({self.op})"
-        if self.op in ("<=", ">"):
-            value = _finite(value, f"{where}: the threshold")
-        elif self.op in ("==", "!="):
-            value = _level(value, self.feature)
-        elif self.op == "in":
-            if isinstance(value, (str, bytes)) or not isinstance(
-                value, (tuple, list, set, frozenset)
-            ):
-                raise ValueError(f"{where}: value must be a tuple of levels; got {value!r}.")
-            levels = {_typed(v): v for v in (_level(v, self.feature) for v in value)}
-            if not levels:
-                raise ValueError(f"{where}: the tuple of levels is empty.")
-            value = tuple(levels.values())
-        else:
-            if not isinstance(value, bool):
-                raise ValueError(f"{where}: value must be True or False; got {value!r}.")
-            if_missing = False
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "if_missing", if_missing)
-
-    def _key(self) -> tuple:
-        return (self.feature, self.op, _typed(self.value), self.if_missing)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Condition) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def evaluate(self, column: pd.Series) -> np.ndarray:
-        """Boolean array: where the condition holds on ``column`` (vectorised)."""
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            column = column.astype(object)
-        missing = column.isna().to_numpy(dtype=bool)
-        if self.op == "is_missing":
-            return missing.copy() if self.value else ~missing
-        if self.op in ("<=", ">"):
-            x = _numeric_values(column, self.feature, missing)
-            with np.errstate(invalid="ignore"):
-                hit = x <= self.value if self.op == "<=" else x > self.value
-        else:
-            levels = list(self.value) if self.op == "in" else [self.value]
-            hit = column.isin(levels).to_numpy(dtype=bool)
-            if self.op == "!=":
-                hit = ~hit
-        return np.where(missing, self.if_missing, hit)
-
-    def to_text(self) -> str:
-        """Human-readable form, e.g. ``Income <= 1200``."""
-        name = format_feature(self.feature)
-        if self.op == "is_missing":
-            return f"{name} IS {'' if self.value else 'NOT '}MISSING"
-        if self.op in ("<=", ">"):
-            text = f"{name} {self.op} {format_number(self.value)}"
-        elif self.op == "in":
-            text = f"{name} IN ({', '.join(repr(v) for v in self.value)})"
-        else:
-            text = f"{name} {self.op} {self.value!r}"
-        return f"({text} OR {name} IS MISSING)" if self.if_missing else text
-
-    __str__ = to_text
-
-
-# ---------------------------------------------------------------------- Rule
-@dataclass(frozen=True, eq=False)
-class Rule:
-    """A conjunction of conditions worth ``weight`` points when it fires.
-
-    Parameters
-    ----------
-    conditions : tuple of Condition
-        All must hold for the rule to fire; an empty tuple always fires.
-    weight : float
-        Points added to the score (log-odds for ``link="logit"``).
-    support : float, optional
-        Share of the training rows on which the rule fires, in [0, 1].
-    precision : float, optional
-        Share of those rows whose label is the positive class, in [0, 1].
-    name : str, optional
-        A label (e.g. ``"leaf_7"``).
-
-    Examples
-    --------
-    >>> r = Rule((Condition("Income", "<=", 1200.0),), weight=0.83)
-    >>> str(r)
-    'IF Income <= 1200 THEN +0.83 points'
-    """
-
-    conditions: tuple[Condition, ...]
-    weight: float
-    support: float | None = None
-    precision: float | None = None
-    name: str | None = None
-
-    def __post_init__(self) -> None:
-        if isinstance(self.conditions, Condition) or not isinstance(
-            self.conditions, (tuple, list)
-        ):
-            raise ValueError("Rule conditions must be a tuple of Condition objects.")
-        conditions = tuple(self.conditions)
-        for c in conditions:
-            if not isinstance(c, Condition):
-                raise ValueError(f"Rule conditions must be Condition objects; got {c!r}.")
-        object.__setattr__(self, "conditions", conditions)
-        object.__setattr__(self, "weight", _finite(self.weight, "Rule weight"))
-        for attr in ("support", "precision"):
-            v = getattr(self, attr)
-            if v is not None:
-                v = _finite(v, f"Rule {attr}")
-                if not 0.0 <= v <= 1.0:
-                    raise ValueError(f"Rule {attr} must lie in [0, 1]; got {v!r}.")
-                object.__setattr__(self, attr, v)
-        if self.name is not None and not isinstance(self.name, str):
-            raise ValueError(f"Rule name must be a str or None; got {self.name!r}.")
-
-    @property
-    def features(self) -> tuple[str, ...]:
-        """Distinct features in the conditions, in order of first use."""
-        return tuple(dict.fromkeys(c.feature for c in self.conditions))
-
-    def condition_text(self) -> str:
-        """The conditions joined by ``AND`` (``TRUE`` when there are none)."""
-        return " AND ".join(c.to_text() for c in self.conditions) or "TRUE"
-
-    def to_text(self) -> str:
-        """``IF <conditions> THEN <points> points``."""
-        return f"IF {self.condition_text()} THEN {format_points(self.weight)} points"
-
-    __str__ = to_text
-
-    def _key(self) -> tuple:
-        return (
-            tuple(c._key() for c in self.conditions),
-            self.weight,
-            self.support,
-            self.precision,
-            self.name,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Rule) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
+__all__ = ["OPS", "LINKS", "Condition", "Rule", "RuleSet", "format_number", "format_points",
+           "format_feature"]
 
 
 # ---------------------------------------------------------------------- RuleSet
@@ -330,7 +90,8 @@ class RuleSet:
     feature_names : list of str, optional
         The model's input features (must include every feature the rules use).
     metadata : dict, optional
-        Free JSON-able information (``fidelity`` is stored here); not compared by ``==``.
+        Free JSON-able information (``fidelity`` holds a :class:`Fidelity`); not compared by
+        ``==``.
 
     Examples
     --------
@@ -358,12 +119,12 @@ class RuleSet:
             if not isinstance(r, Rule):
                 raise ValueError(f"RuleSet rules must be Rule objects; got {type(r).__name__}.")
         self.rules: tuple[Rule, ...] = rules
-        self.intercept: float = _finite(intercept, "RuleSet intercept")
+        self.intercept: float = finite(intercept, "RuleSet intercept")
         if link not in LINKS:
             raise ValueError(f"Unknown link {link!r}; valid links are {', '.join(LINKS)}.")
         self.link: str = link
-        classes = tuple(_py(c) for c in classes)
-        if len(classes) != 2 or _typed(classes[0]) == _typed(classes[1]):
+        classes = tuple(py_scalar(c) for c in classes)
+        if len(classes) != 2 or typed_key(classes[0]) == typed_key(classes[1]):
             raise ValueError(f"classes must be two distinct labels; got {classes!r}.")
         for c in classes:
             if isinstance(c, float) and not math.isfinite(c) or not isinstance(
@@ -416,7 +177,7 @@ class RuleSet:
             tuple(r._key() for r in self.rules),
             self.intercept,
             self.link,
-            _typed(self.classes),
+            typed_key(self.classes),
             None if self.feature_names is None else tuple(self.feature_names),
         )
 
@@ -427,16 +188,7 @@ class RuleSet:
 
     # ------------------------------------------------------------ evaluation
     def _check_frame(self, X: Any) -> pd.DataFrame:
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"X must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
-        used = self.features_used
-        absent = [f for f in used if f not in X.columns]
-        if absent:
-            raise ValueError(f"X lacks column(s) used by the rule set: {absent}.")
-        dup = [f for f in used if (X.columns == f).sum() > 1]
-        if dup:
-            raise ValueError(f"X has duplicated column(s) used by the rule set: {dup}.")
-        return X
+        return check_rule_frame(X, self.features_used)
 
     def fire_matrix(self, X: pd.DataFrame) -> np.ndarray:
         """Boolean array (n_rows, n_rules): which rules fire on which rows."""
@@ -472,7 +224,7 @@ class RuleSet:
         """Array (n, 2): ``[1 - p, p]`` with ``p = 1 / (1 + exp(-score))`` (link logit)."""
         if self.link != "logit":
             raise ValueError("predict_proba needs link='logit'; this rule set is a regressor.")
-        p = _sigmoid(self.decision_function(X))
+        p = sigmoid(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -504,9 +256,11 @@ class RuleSet:
 
     def explain_features(self, X: pd.DataFrame) -> Explanation:
         """Per-feature points: each fired rule's weight split equally over its distinct
-        features; rules without conditions go to ``base_values`` (with the intercept)."""
-        from interpretable_nn.attribution.explanation import Explanation
+        features; rules without conditions go to ``base_values`` (with the intercept).
 
+        The explanation's ``check`` is a :class:`Fidelity` of ``base_values +
+        values.sum(1)`` against :meth:`decision_function` on the explained rows, with the
+        figure ``additivity_gap`` (largest absolute difference; 0 up to rounding)."""
         fired = self.fire_matrix(X)
         names = self.feature_names or self.features_used
         col = {f: i for i, f in enumerate(names)}
@@ -528,17 +282,33 @@ class RuleSet:
             data=X,
             output="log-odds" if self.link == "logit" else "raw",
             method="rules",
-            check={"additivity_gap": float(gap.max()) if len(gap) else 0.0},
+            check=Fidelity(
+                "base_values + values.sum(1) vs decision_function", "explained", len(X),
+                {"additivity_gap": float(gap.max()) if len(gap) else 0.0},
+            ),
         )
 
-    def fidelity(self, X: pd.DataFrame, model: Any, X_model: Any = None) -> dict[str, Any]:
-        """Agreement with ``model`` on ``X`` (stored in ``metadata["fidelity"]`` too).
+    def fidelity(self, X: pd.DataFrame, model: Any, X_model: Any = None, *,
+                 rows: str = "given") -> Fidelity:
+        """How closely the rule set follows ``model`` on ``X``, as a :class:`Fidelity`
+        (stored in ``metadata["fidelity"]`` too).
 
-        ``agreement``: share of rows with the same predicted class (link logit) or, for link
-        identity, the same prediction to ``rtol=1e-7``. ``max_abs_score_diff``: against
-        ``model.decision_function`` (logit) or ``model.predict`` (identity) when available;
-        ``max_abs_proba_diff`` against ``model.predict_proba`` when available. ``X_model``
-        is what the model is fed when it needs another input than ``X`` (e.g. a matrix).
+        Figures: ``agreement``: share of rows with the same predicted class (link logit)
+        or, for link identity, the same prediction to ``rtol=1e-7``;
+        ``max_abs_score_diff``: against ``model.decision_function`` (logit) or
+        ``model.predict`` (identity) when available; ``max_abs_proba_diff`` against
+        ``model.predict_proba`` when available. ``n_rows`` is ``len(X)``; ``rows`` names
+        them (``"training"``, ``"held-out"``, ...). ``X_model`` is what the model is fed
+        when it needs another input than ``X`` (e.g. a matrix).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rs = RuleSet([Rule((Condition("x", ">", 0.0),), 1.0)], intercept=-0.5)
+        >>> X = pd.DataFrame({"x": [-1.0, 1.0]})
+        >>> f = rs.fidelity(X, rs, rows="training")
+        >>> f.summary()
+        'rule set vs model decisions on 2 training rows: agreement 1, max_abs_score_diff 0, max_abs_proba_diff 0'
         """
         X_in = X if X_model is None else X_model
         if len(X) == 0:
@@ -548,79 +318,74 @@ class RuleSet:
         theirs = np.asarray(model.predict(X_in)).reshape(-1)
         if len(theirs) != len(X):
             raise ValueError("The model returned a different number of predictions than rows.")
-        result: dict[str, Any] = {"n_rows": len(X)}
+        figures: dict[str, Any] = {}
         if self.link == "identity":
             theirs = theirs.astype(float)
-            result["agreement"] = float(np.mean(np.isclose(mine, theirs, rtol=1e-7, atol=1e-12)))
-            result["max_abs_score_diff"] = float(np.max(np.abs(score - theirs)))
+            figures["agreement"] = float(np.mean(np.isclose(mine, theirs, rtol=1e-7, atol=1e-12)))
+            figures["max_abs_score_diff"] = float(np.max(np.abs(score - theirs)))
         else:
-            result["agreement"] = float(np.mean(mine == theirs))
+            figures["agreement"] = float(np.mean(mine == theirs))
             if hasattr(model, "decision_function"):
                 other = np.asarray(model.decision_function(X_in), dtype=float).reshape(-1)
-                result["max_abs_score_diff"] = float(np.max(np.abs(score - other)))
+                figures["max_abs_score_diff"] = float(np.max(np.abs(score - other)))
             if hasattr(model, "predict_proba"):
                 proba = np.asarray(model.predict_proba(X_in), dtype=float)
-                result["max_abs_proba_diff"] = float(np.max(np.abs(_sigmoid(score) - proba[:, -1])))
-        self.metadata["fidelity"] = dict(result)
+                figures["max_abs_proba_diff"] = float(np.max(np.abs(sigmoid(score) - proba[:, -1])))
+        what = "predictions" if self.link == "identity" else "decisions"
+        result = Fidelity(f"rule set vs model {what}", rows, len(X), figures)
+        self.metadata["fidelity"] = result
         return result
 
     # ------------------------------------------------------------ exports
     def to_text(self, digits: int | None = None) -> str:
-        """Plain text, one ``IF ... THEN ... points`` line per rule; see :func:`export.to_text`."""
-        from . import export
-
-        return export.to_text(self, digits=digits)
+        """Plain text, one ``IF ... THEN ... points`` line per rule; see
+        :func:`~interpretable_nn.rules.export_text.to_text`."""
+        return to_text(self, digits=digits)
 
     def to_markdown(self, digits: int | None = None) -> str:
-        """A reviewer's Markdown table; see :func:`export.to_markdown`."""
-        from . import export
-
-        return export.to_markdown(self, digits=digits)
+        """A reviewer's Markdown table; see :func:`~interpretable_nn.rules.export_text.to_markdown`."""
+        return to_markdown(self, digits=digits)
 
     def to_json(self, indent: int | None = 2) -> str:
-        """Lossless versioned JSON; see :func:`export.to_json`."""
-        from . import export
-
-        return export.to_json(self, indent=indent)
+        """Lossless versioned JSON; see :func:`~interpretable_nn.rules.export_json.to_json`."""
+        return to_json(self, indent=indent)
 
     @classmethod
     def from_json(cls, s: str | bytes) -> RuleSet:
-        """Strictly validated inverse of :meth:`to_json`; see :func:`export.from_json`."""
-        from . import export
+        """Strictly validated inverse of :meth:`to_json`; see
+        :func:`~interpretable_nn.rules.export_json.read_json`.
 
-        return export.from_json(s)
+        Examples
+        --------
+        >>> RuleSet.from_json('{"format": "interpretable_nn.ruleset", "version": 1,'
+        ...                   ' "link": "logit", "intercept": 0.5, "rules": []}')
+        RuleSet(n_rules=0, n_conditions=0, intercept=0.5, link='logit', classes=(0, 1))
+        """
+        return cls(**read_json(s))
 
     def to_sql(self, table: str | Sequence[str] = "applicants", id_column: str | None = "id",
                dialect: str = "sqlite") -> str:
-        """One SELECT that scores a table; see :func:`export.to_sql`."""
-        from . import export
-
-        return export.to_sql(self, table=table, id_column=id_column, dialect=dialect)
+        """One SELECT that scores a table; see :func:`~interpretable_nn.rules.export_sql.to_sql`."""
+        return to_sql(self, table=table, id_column=id_column, dialect=dialect)
 
     def to_sympy(self, return_codes: bool = False) -> Any:
-        """The score as a SymPy expression; see :func:`export.to_sympy`."""
-        from . import export
-
-        return export.to_sympy(self, return_codes=return_codes)
+        """The score as a SymPy expression; see
+        :func:`~interpretable_nn.rules.export_sympy.to_sympy`."""
+        return to_sympy(self, return_codes=return_codes)
 
     def sympy_symbols(self) -> list[sympy.Symbol]:
-        """Arguments of the SymPy expression, in order; see :func:`export.sympy_symbols`."""
-        from . import export
-
-        return export.sympy_symbols(self)
+        """Arguments of the SymPy expression, in order; see
+        :func:`~interpretable_nn.rules.export_sympy.sympy_symbols`."""
+        return sympy_symbols(self)
 
     def sympy_inputs(self, X: pd.DataFrame) -> list[np.ndarray]:
-        """``X`` as lambdify arguments; see :func:`export.sympy_inputs`."""
-        from . import export
-
-        return export.sympy_inputs(self, X)
+        """``X`` as lambdify arguments; see :func:`~interpretable_nn.rules.export_sympy.sympy_inputs`."""
+        return sympy_inputs(self, X)
 
     def to_graphviz(self) -> graphviz.Digraph:
         """A ``graphviz.Digraph``: one node per rule feeding the score; see
-        :func:`export.to_graphviz`."""
-        from . import export
-
-        return export.to_graphviz(self)
+        :func:`~interpretable_nn.rules.export_text.to_graphviz`."""
+        return to_graphviz(self)
 
     # ------------------------------------------------------------ import
     @classmethod
@@ -631,17 +396,38 @@ class RuleSet:
         classes: Sequence[Any] | None = None,
         column_map: Mapping[int | str, Mapping[str, Any]] | None = None,
     ) -> RuleSet:
-        """One rule per leaf of a fitted sklearn decision tree; see :func:`from_sklearn_tree`."""
-        from .from_tree import from_sklearn_tree
+        """One rule per leaf of a fitted ``DecisionTreeClassifier`` (binary) or
+        ``DecisionTreeRegressor``; the splits are read by :mod:`.from_tree`.
 
-        return from_sklearn_tree(tree, feature_names, classes=classes, column_map=column_map)
+        Each leaf becomes a rule whose conditions are its path and whose weight is the
+        leaf's log-odds ``logit(p)``, ``p`` clipped to ``[1e-12, 1 - 1e-12]`` (classifier,
+        link ``logit``) or the leaf value (regressor, link ``identity``); the intercept is 0.
 
+        Parameters
+        ----------
+        tree : fitted DecisionTreeClassifier or DecisionTreeRegressor
+        feature_names : list of str, optional
+            Name of every tree input column (default: ``tree.feature_names_in_``).
+        classes : pair of labels, optional
+            Default ``tree.classes_``.
+        column_map : dict, optional
+            Input column (index or name) -> raw meaning: ``{"feature": f, "kind":
+            "numeric"}`` (threshold used as is; the learned missing-value direction sets
+            ``if_missing``), ``{"feature": f, "kind": "onehot", "level": v}`` (``x <= 0.5``
+            -> ``f != v`` or missing, ``x > 0.5`` -> ``f == v``) or ``{"feature": f,
+            "kind": "missing_indicator"}`` (-> ``f`` is (not) missing). Unmapped columns
+            are numeric.
 
-def _sigmoid(score: np.ndarray) -> np.ndarray:
-    """Numerically stable logistic function."""
-    out = np.empty_like(score, dtype=np.float64)
-    pos = score >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-score[pos]))
-    e = np.exp(score[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = [0, 0, 1, 1]
+        >>> t = DecisionTreeClassifier(random_state=0).fit(X, y)
+        >>> rs = RuleSet.from_sklearn_tree(t, ["x"])
+        >>> [r.condition_text() for r in rs]  # sklearn sends NaN to the larger child
+        ['x <= 1.5', '(x > 1.5 OR x IS MISSING)']
+        >>> rs.predict(pd.DataFrame({"x": [0.5, 2.5]})).tolist()
+        [0, 1]
+        """
+        return cls(**sklearn_tree_parts(tree, feature_names, classes=classes, column_map=column_map))

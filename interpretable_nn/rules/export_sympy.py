@@ -1,0 +1,144 @@
+"""The SymPy export of a rule set: :func:`to_sympy`, :func:`sympy_symbols` and
+:func:`sympy_inputs`.
+
+The score is ``intercept + sum(Piecewise((w, conditions), (0, True)))``. Every used
+feature ``f`` has a value symbol ``f`` and a 0/1 symbol ``f_missing`` (underscores appended
+if the name is taken). A feature tested only with numbers keeps raw values; a feature with
+str/bool levels is coded: each level an integer ``>= 1`` (returned by
+``to_sympy(return_codes=True)``), anything else 0. :func:`sympy_inputs` turns a DataFrame
+into the arguments, in :func:`sympy_symbols` order, of
+``sympy.lambdify(sympy_symbols(rs), to_sympy(rs))``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .conditions import Condition, RuleSetLike
+from .values import check_rule_frame, numeric_values, typed_key
+
+__all__ = ["to_sympy", "sympy_symbols", "sympy_inputs"]
+
+
+def _symbol_names(rs: RuleSetLike) -> list[tuple[str, str, str]]:
+    """(feature, value symbol name, missing symbol name) per used feature."""
+    taken = set(rs.features_used) | set(rs.feature_names or [])
+    out = []
+    for f in rs.features_used:
+        m = f + "_missing"
+        while m in taken:
+            m += "_"
+        taken.add(m)
+        out.append((f, f, m))
+    return out
+
+
+def _codes(rs: RuleSetLike) -> dict[str, dict[Any, int]]:
+    """Integer codes of the levels of features compared with str/bool levels."""
+    levels: dict[str, dict[Any, Any]] = {}
+    thresholds = set()
+    for c in (c for r in rs for c in r.conditions):
+        if c.op in ("<=", ">"):
+            thresholds.add(c.feature)
+        elif c.op in ("==", "!=", "in"):
+            vals = c.value if c.op == "in" else (c.value,)
+            bucket = levels.setdefault(c.feature, {})
+            for v in vals:
+                bucket.setdefault(typed_key(v), v)
+    codes: dict[str, dict[Any, int]] = {}
+    for f, bucket in levels.items():
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bucket.values()):
+            continue
+        if f in thresholds:
+            raise ValueError(f"Feature {f!r} is compared both with thresholds and with "
+                             "non-numeric levels; SymPy export cannot code it.")
+        codes[f] = {}
+        for v in bucket.values():
+            codes[f].setdefault(v, len(codes[f]) + 1)
+    return codes
+
+
+def sympy_symbols(rs: RuleSetLike) -> list:
+    """The arguments of :func:`to_sympy`'s expression: ``f, f_missing`` per used feature."""
+    import sympy
+
+    return [sympy.Symbol(n) for _, v, m in _symbol_names(rs) for n in (v, m)]
+
+
+def to_sympy(rs: RuleSetLike, return_codes: bool = False) -> Any:
+    """The score as a SymPy expression of :func:`sympy_symbols`.
+
+    Returns the expression, or ``(expression, codes)`` with ``codes[feature][level] = int``
+    for the coded (categorical) features when ``return_codes=True``.
+
+    Examples
+    --------
+    >>> import pandas as pd, sympy
+    >>> from interpretable_nn.rules import Condition, Rule, RuleSet
+    >>> rs = RuleSet([Rule((Condition("Home", "==", "rent"),), 0.5)], intercept=-1.0)
+    >>> f = sympy.lambdify(sympy_symbols(rs), to_sympy(rs))
+    >>> X = pd.DataFrame({"Home": ["rent", "own", None]})
+    >>> f(*sympy_inputs(rs, X)).tolist()
+    [-0.5, -1.0, -1.0]
+    """
+    import sympy
+
+    codes = _codes(rs)
+    sym = {f: (sympy.Symbol(v), sympy.Symbol(m)) for f, v, m in _symbol_names(rs)}
+
+    def num(v: Any) -> Any:
+        return sympy.Integer(v) if isinstance(v, int) else sympy.Float(v, 17)
+
+    def cond(c: Condition) -> Any:
+        x, m = sym[c.feature]
+        if c.op == "is_missing":
+            return sympy.Eq(m, 1 if c.value else 0)
+        enc = (lambda v: sympy.Integer(codes[c.feature][v])) if c.feature in codes else num
+        if c.op == "<=":
+            test = sympy.Le(x, num(c.value))
+        elif c.op == ">":
+            test = sympy.Gt(x, num(c.value))
+        elif c.op == "==":
+            test = sympy.Eq(x, enc(c.value))
+        elif c.op == "!=":
+            test = sympy.Ne(x, enc(c.value))
+        else:
+            test = sympy.Or(*(sympy.Eq(x, enc(v)) for v in c.value))
+        if c.if_missing:
+            return sympy.Or(sympy.Eq(m, 1), test)
+        return sympy.And(sympy.Eq(m, 0), test)
+
+    terms = [sympy.Float(rs.intercept, 17)]
+    for r in rs:
+        when = sympy.And(*(cond(c) for c in r.conditions))
+        terms.append(sympy.Piecewise((sympy.Float(r.weight, 17), when), (0, True)))
+    expr = sympy.Add(*terms)
+    return (expr, codes) if return_codes else expr
+
+
+def sympy_inputs(rs: RuleSetLike, X: pd.DataFrame) -> list[np.ndarray]:
+    """Arrays for ``lambdify(sympy_symbols(rs), to_sympy(rs))``: per used feature its raw
+    value (0 where missing or never compared) or level code (0 for levels no rule names),
+    then its 0/1 missing flag."""
+    X = check_rule_frame(X, rs.features_used)
+    codes = _codes(rs)
+    valued = {c.feature for r in rs for c in r.conditions if c.op != "is_missing"}
+    out: list[np.ndarray] = []
+    for f, _, _ in _symbol_names(rs):
+        col = X[f]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(object)
+        missing = col.isna().to_numpy(dtype=bool)
+        if f in codes:
+            value = np.zeros(len(X), dtype=float)
+            for level, code in codes[f].items():
+                value[col.isin([level]).to_numpy(dtype=bool) & ~missing] = code
+        elif f in valued:
+            value = np.where(missing, 0.0, numeric_values(col, f, missing))
+        else:  # only tested for missingness: the value is never read
+            value = np.zeros(len(X), dtype=float)
+        out += [value, missing.astype(float)]
+    return out

@@ -1,0 +1,140 @@
+"""Exports of a rule set for a reader: :func:`to_text`, :func:`to_markdown` and
+:func:`to_graphviz`.
+
+Numbers are written as the shortest decimal that parses back to the same float
+(``digits=`` rounds weights for display only); every export ends with how to score. The
+functions take any :class:`~interpretable_nn.rules.conditions.RuleSetLike` (a
+:class:`~interpretable_nn.rules.RuleSet`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..attribution.fidelity import Fidelity
+from .conditions import RuleSetLike
+from .values import format_number, format_points
+
+__all__ = ["to_text", "to_markdown", "to_graphviz"]
+
+
+def _points(x: float, digits: int | None) -> str:
+    return format_points(x if digits is None else round(x, digits))
+
+
+def _how_to_score(rs: RuleSetLike) -> list[str]:
+    lines = ["score = intercept + the points of every rule whose conditions all hold"]
+    if rs.link == "logit":
+        c0, c1 = rs.classes
+        lines += [f"probability of {c1!r} = 1 / (1 + exp(-score))",
+                  f"decision = {c1!r} if score > 0 else {c0!r}"]
+    else:
+        lines.append("prediction = score")
+    lines.append("a missing value makes a condition false unless it says OR ... IS MISSING")
+    return lines
+
+
+# ---------------------------------------------------------------------- text, markdown
+def to_text(rs: RuleSetLike, digits: int | None = None) -> str:
+    """One ``IF ... THEN ... points`` line per rule, with the intercept and the link.
+
+    Examples
+    --------
+    >>> from interpretable_nn.rules import Condition, Rule, RuleSet
+    >>> rs = RuleSet([Rule((Condition("Income", "<=", 1200.0),
+    ...                     Condition("Home", "==", "rent")), 0.83)], intercept=-0.4)
+    >>> print(to_text(rs).splitlines()[2])
+    IF Income <= 1200 AND Home == 'rent' THEN +0.83 points
+    """
+    head = f"# rule set: {rs.n_rules} rules, {rs.n_conditions} conditions, link {rs.link}"
+    lines = [head, f"INTERCEPT {_points(rs.intercept, digits)} points"]
+    lines += [f"IF {r.condition_text()} THEN {_points(r.weight, digits)} points" for r in rs]
+    lines += ["# " + line for line in _how_to_score(rs)]
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    """``text`` as one Markdown table cell: in a code span long enough for its backticks,
+    pipes escaped, line breaks made spaces."""
+    run = longest = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    cell = f"{fence}{pad}{text}{pad}{fence}"
+    return cell.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def to_markdown(rs: RuleSetLike, digits: int | None = None) -> str:
+    """A reviewer's table (rule #, conditions, points, support, precision) and how to score.
+
+    Examples
+    --------
+    >>> from interpretable_nn.rules import Condition, Rule, RuleSet
+    >>> rs = RuleSet([Rule((Condition("Income", "<=", 1200.0),), 0.83, support=0.2)])
+    >>> "| 1 | `Income <= 1200` | +0.83 | 0.2 |  |" in to_markdown(rs)
+    True
+    """
+
+    def fmt(v: float | None) -> str:
+        return "" if v is None else format_number(v)
+
+    lines = [
+        f"**Rule set**: {rs.n_rules} rules, {rs.n_conditions} conditions, link `{rs.link}`"
+        + (f", classes {rs.classes[0]!r} / {rs.classes[1]!r}." if rs.link == "logit" else "."),
+        "",
+        "| # | conditions (all must hold) | points | support | precision |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for i, r in enumerate(rs, start=1):
+        conds = " AND ".join(_md_cell(c.to_text()) for c in r.conditions) or "always"
+        lines.append(f"| {i} | {conds} | {_points(r.weight, digits)} | {fmt(r.support)} "
+                     f"| {fmt(r.precision)} |")
+    lines += ["", f"Intercept: **{_points(rs.intercept, digits)}** points.", "", "How to score:"]
+    lines += [f"- {line}" for line in _how_to_score(rs)]
+    fid = rs.metadata.get("fidelity")
+    if isinstance(fid, Mapping):
+        where = (f" ({fid.compared}, {fid.n_rows} {fid.rows} rows)"
+                 if isinstance(fid, Fidelity) and fid.compared else "")
+        lines += ["", f"Fidelity to the source model{where}: "
+                  + ", ".join(f"{k} = {v}" for k, v in fid.items()) + "."]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- Graphviz
+def _dot(text: str) -> str:
+    """User text made literal in a DOT label (backslashes doubled; quotes are escaped by
+    graphviz's own quoting)."""
+    return text.replace("\\", "\\\\").replace("\n", " ").replace("\r", " ")
+
+
+def to_graphviz(rs: RuleSetLike) -> Any:
+    """A ``graphviz.Digraph``: one box per rule (conditions and points) feeding the score.
+
+    ``.source`` gives the DOT text without the ``dot`` binary; ``.render`` needs it.
+
+    Examples
+    --------
+    >>> from interpretable_nn.rules import Condition, Rule, RuleSet
+    >>> rs = RuleSet([Rule((Condition("Income", "<=", 1200.0),), 0.5)])
+    >>> "Income <= 1200" in to_graphviz(rs).source
+    True
+    """
+    import graphviz
+
+    g = graphviz.Digraph("ruleset", graph_attr={"rankdir": "LR"},
+                         node_attr={"shape": "box", "fontname": "Helvetica"})
+    how = "\\l".join(_dot(line) for line in _how_to_score(rs)) + "\\l"
+    g.node("score", graphviz.nohtml(
+        f"score (link {rs.link})\\lintercept {_dot(_points(rs.intercept, None))}\\l{how}"),
+        shape="ellipse")
+    for i, r in enumerate(rs, start=1):
+        lines = [f"Rule {i}" + (f" ({_dot(r.name)})" if r.name else "")]
+        conds = [_dot(c.to_text()) for c in r.conditions] or ["TRUE"]
+        lines += [("AND " if k else "IF ") + text for k, text in enumerate(conds)]
+        lines += [f"THEN {_dot(format_points(r.weight))} points"]
+        g.node(f"rule_{i}", graphviz.nohtml("\\l".join(lines) + "\\l"))
+        g.edge(f"rule_{i}", "score", label=_dot(format_points(r.weight)))
+    return g

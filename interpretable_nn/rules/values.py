@@ -1,0 +1,130 @@
+"""Value helpers every rule module shares: the ops and links, scalar checks, the typed key
+that keeps ``1``, ``1.0``, ``True`` and ``'1'`` apart, number and name formatting, and the
+numeric view of a raw column.
+
+The bottom of :mod:`interpretable_nn.rules`: it imports nothing from the package, so
+conditions, rule sets and every export can share it without import cycles.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "OPS",
+    "LINKS",
+    "py_scalar",
+    "finite",
+    "level",
+    "typed_key",
+    "format_number",
+    "format_points",
+    "format_feature",
+    "numeric_values",
+    "check_rule_frame",
+    "sigmoid",
+]
+
+OPS: tuple[str, ...] = ("<=", ">", "==", "!=", "in", "is_missing")
+LINKS: tuple[str, ...] = ("logit", "identity")
+_NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "boolean", "decimal", "empty"}
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+def py_scalar(value: Any) -> Any:
+    """Numpy scalars -> the Python scalar they hold."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def finite(value: Any, what: str) -> float:
+    """``value`` as a finite float; a ValueError naming ``what`` otherwise."""
+    value = py_scalar(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{what} must be a real number; got {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be finite; got {value!r}.")
+    return value
+
+
+def level(value: Any, feature: str) -> str | int | float | bool:
+    """``value`` as a category level (str, int, finite float or bool)."""
+    value = py_scalar(value)
+    if isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise ValueError(
+        f"Condition on {feature!r}: a category level must be a str, int, finite float or "
+        f"bool; got {value!r}. Use op='is_missing' to test for missing values."
+    )
+
+
+def typed_key(value: Any) -> Any:
+    """A key that keeps 1, 1.0, True and '1' apart."""
+    if isinstance(value, tuple):
+        return tuple(typed_key(v) for v in value)
+    return (type(value).__name__, value)
+
+
+def format_number(x: float) -> str:
+    """Shortest text that parses back to exactly ``x`` (``1200.0`` -> ``'1200'``)."""
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_points(x: float) -> str:
+    """A weight with its sign: ``+0.83`` / ``-1.2``."""
+    return ("+" if x >= 0 else "") + format_number(x)
+
+
+def format_feature(name: str) -> str:
+    """A feature name as written in rule text (backticks when it is not a plain name)."""
+    return name if _PLAIN_NAME.match(name) else "`" + name.replace("`", "``") + "`"
+
+
+def numeric_values(column: pd.Series, feature: str, missing: np.ndarray) -> np.ndarray:
+    """The column as float64 with NaN where missing; a ValueError when it holds strings."""
+    dtype = column.dtype
+    if not isinstance(dtype, pd.CategoricalDtype) and (
+        pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
+    ):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind not in _NUMERIC_KINDS:
+        raise ValueError(
+            f"Column {feature!r} holds non-numeric values (inferred {kind!r}) but a rule "
+            f"compares it with a number; pass the raw numeric column."
+        )
+    values = column.to_numpy(dtype=object, copy=True)
+    values[missing] = np.nan
+    return values.astype(float)
+
+
+def check_rule_frame(X: Any, used: Sequence[str]) -> pd.DataFrame:
+    """``X`` when it is a DataFrame holding every used column exactly once."""
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"X must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
+    absent = [f for f in used if f not in X.columns]
+    if absent:
+        raise ValueError(f"X lacks column(s) used by the rule set: {absent}.")
+    dup = [f for f in used if (X.columns == f).sum() > 1]
+    if dup:
+        raise ValueError(f"X has duplicated column(s) used by the rule set: {dup}.")
+    return X
+
+
+def sigmoid(score: np.ndarray) -> np.ndarray:
+    """Numerically stable logistic function."""
+    out = np.empty_like(score, dtype=np.float64)
+    pos = score >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-score[pos]))
+    e = np.exp(score[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
