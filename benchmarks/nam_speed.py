@@ -28,7 +28,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from interpretable_nn.models.nam_layout import TermLayout, knot_levels
+from interpretable_nn.models.nam.layout import TermLayout, knot_levels
 from interpretable_nn.nn.feature_nets import FeatureNets, MainEffectNet
 from interpretable_nn.training.engine import TrainConfig, resolve_device, train
 

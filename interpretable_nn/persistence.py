@@ -9,8 +9,9 @@ A saved model is a directory::
 
 :func:`load_model` reads the manifest, refuses a newer format with a clear message,
 refuses any file whose checksum differs (a flipped byte, an edited JSON), refuses file
-names that leave the directory, and only instantiates estimator classes defined by this
-library. Nothing is ever unpickled.
+names that leave the directory, and only instantiates registered estimator classes
+(:func:`register_model_class`; every public estimator of this library registers itself
+when its class is defined, so this module imports no model). Nothing is ever unpickled.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import torch
 
 from ._version import __version__
 
-__all__ = ["save_model", "load_model", "FORMAT_VERSION", "ModelFileError"]
+__all__ = ["save_model", "load_model", "register_model_class", "FORMAT_VERSION", "ModelFileError"]
 
 FORMAT = "interpretable_nn.model"
 FORMAT_VERSION = 1
@@ -106,20 +107,22 @@ def save_model(model, path) -> Path:
     return path
 
 
-def _model_classes() -> dict[str, type]:
-    """Estimator classes of this library, by name (the only ones load_model instantiates)."""
-    from . import models  # noqa: F401  (imports every model module)
-    from .models.base import BaseModel
+#: estimator classes load_model may instantiate, by class name (filled by
+#: ``BaseModel.__init_subclass__`` for every public estimator class of this library)
+_MODEL_CLASSES: dict[str, type] = {}
 
-    found: dict[str, type] = {}
-    stack = [BaseModel]
-    while stack:
-        cls = stack.pop()
-        for sub in cls.__subclasses__():
-            stack.append(sub)
-            if sub.__module__.startswith("interpretable_nn.") and not sub.__name__.startswith("_"):
-                found[sub.__name__] = sub
-    return found
+
+def register_model_class(cls: type) -> type:
+    """Let :func:`load_model` instantiate ``cls`` (looked up by its class name). Every public
+    estimator class of this library registers itself when it is defined; returns ``cls`` so
+    it can decorate a class of your own."""
+    _MODEL_CLASSES[cls.__name__] = cls
+    return cls
+
+
+def _model_classes() -> dict[str, type]:
+    """The registered estimator classes, by name (the only ones load_model instantiates)."""
+    return dict(_MODEL_CLASSES)
 
 
 def _read_json(path: Path, what: str) -> dict:

@@ -23,8 +23,8 @@ from interpretable_nn.data.validation import ExtraColumnsWarning
 from interpretable_nn.datasets import make_additive
 from interpretable_nn.models import base, chunking
 from interpretable_nn.models.chunking import chunk_rows, chunked, get_chunk_rows
-from interpretable_nn.training import engine
-from interpretable_nn.training.engine import _on_device
+from interpretable_nn.training import devices
+from interpretable_nn.training.devices import on_device as _on_device
 
 CHUNK = 37  # rows per chunk in the fast tests: several chunks, one of them short
 # float32 matrix products differ in the last bits with the batch shape (BLAS blocking), and
@@ -211,9 +211,9 @@ def test_device_copy_is_made_once():
     x.add_(1.0)  # modified in place: a fresh copy
     assert _on_device(x, dev) is not a
     key = id(x)
-    assert key in engine._DEVICE_COPIES
+    assert key in devices._DEVICE_COPIES
     del x
-    assert key not in engine._DEVICE_COPIES  # freed with the CPU tensor
+    assert key not in devices._DEVICE_COPIES  # freed with the CPU tensor
     y = torch.randn(4)
     assert _on_device(y, torch.device("cpu")) is y  # CPU training never copies
 

@@ -67,7 +67,7 @@ def test_baking_keeps_every_training_prediction(additive, monkeypatch, purify):
     prediction: the baked model is the trained one."""
     import torch
 
-    from interpretable_nn.models import nam_fit
+    from interpretable_nn.models.nam import fit as nam_fit
     from interpretable_nn.nn.feature_nets import AdditiveTables
 
     raw = {}

@@ -19,8 +19,8 @@ from sklearn.base import clone
 import interpretable_nn as inn
 from interpretable_nn.cli import main as cli_main
 from interpretable_nn.data.encoding import UnseenCategoryWarning
-from interpretable_nn.models.rulenet import (
-    RuleNetClassifier,
+from interpretable_nn.models.rulenet import RuleNetClassifier
+from interpretable_nn.models.rulenet_extract import (
     balanced_cuts,
     nice_between,
     select_rules,
@@ -177,7 +177,7 @@ def test_json_round_trip_is_exact(model, data):
     assert back == rs
     score = _held_out(model, X_te)[0]
     assert np.max(np.abs(back.decision_function(X_te) - score)) <= 1e-12
-    assert json.loads(rs.to_json())["metadata"]["fidelity"]["agreement"] == 1.0
+    assert json.loads(rs.to_json())["metadata"]["fidelity"]["figures"]["agreement"] == 1.0
 
 
 def _sqlite_scores(rs, X, table="applicants"):

@@ -7,9 +7,16 @@ torch plumbing shared by every model.
     underscore attributes; predictions start with ``check_is_fitted``; ``save``/``load``.
 :class:`TorchModel`
     A model whose scoring function is an ``nn.Module`` trained by
-    :func:`interpretable_nn.training.engine.train`. Subclasses implement
+    :func:`interpretable_nn.training.engine.train`, through the one fit template
+    :meth:`TorchModel._fit` (hooks ``_fit_data``, ``_prepare``, ``_init_module``, ``_train``,
+    ``_after_fit``, each given the fit's :class:`~interpretable_nn.training.engine.FitData`;
+    ``_record_fit`` sets ``history_`` and ``fit_info_``). Subclasses implement
     ``_build_module()`` and ``_module_inputs(encoded)``; everything else (device, seeds,
     chunked prediction, state for persistence) lives here.
+
+Every public estimator class registers itself for :func:`~interpretable_nn.load_model`
+(``BaseModel.__init_subclass__`` -> :func:`interpretable_nn.persistence.register_model_class`),
+so persistence imports no model.
 
 ``decision_function``, ``predict_proba``, ``predict`` and ``explain`` of every model (and any
 method a subclass lists in ``_chunked_methods``) run on chunks of rows with bounded memory:
@@ -34,7 +41,17 @@ from ..attribution.explanation import Explanation
 from ..data.encoding import EncodedData, TabularEncoder
 from ..data.schema import to_json_value
 from ..data.validation import check_frame, check_predict_frame, check_sample_weight, check_target
-from ..training.engine import TrainConfig, predict_batched, resolve_device, seed_everything, train
+from ..persistence import load_model, register_model_class, save_model
+from ..training.engine import (
+    ENGINE_EXTRA,
+    FitData,
+    TrainConfig,
+    TrainResult,
+    predict_batched,
+    resolve_device,
+    seed_everything,
+    train,
+)
 from .chunking import chunk_rows, chunked, get_chunk_rows
 
 __all__ = ["BaseModel", "TorchModel", "TRAINING_CONSTRAINTS", "chunk_rows", "get_chunk_rows", "chunked"]
@@ -78,7 +95,8 @@ class BaseModel(BaseEstimator):
     """Validation, encoding and persistence shared by every estimator of the library.
 
     Subclasses set ``_task`` to ``"classification"`` or ``"regression"`` and implement
-    ``_fit_encoded(enc, y)`` and ``_decision_encoded(enc) -> ndarray`` (log-odds of the
+    ``_fit(X, y, sample_weight)`` (torch models inherit :meth:`TorchModel._fit`) and
+    ``_decision_encoded(enc) -> ndarray`` (log-odds of the
     positive class (n,) for binary, (n, k) logits for multiclass, predictions for
     regression).
     """
@@ -90,6 +108,8 @@ class BaseModel(BaseEstimator):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("interpretable_nn.") and not cls.__name__.startswith("_"):
+            register_model_class(cls)  # load_model finds the class by name
         for name in cls._chunked_methods:
             fn = cls.__dict__.get(name)
             if callable(fn) and not isinstance(fn, (staticmethod, classmethod, property)):
@@ -217,15 +237,11 @@ class BaseModel(BaseEstimator):
     def save(self, path) -> None:
         """Save to directory ``path``: tensors in safetensors, the rest in JSON, with a
         SHA-256 manifest (never pickle). Load with :func:`interpretable_nn.load_model`."""
-        from ..persistence import save_model
-
         save_model(self, path)
 
     @classmethod
     def load(cls, path):
         """Load a model saved with :meth:`save` (checksums verified)."""
-        from ..persistence import load_model
-
         model = load_model(path)
         if not isinstance(model, cls):
             raise TypeError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}.")
@@ -259,11 +275,6 @@ class BaseModel(BaseEstimator):
     def _set_state(self, state: dict, tensors: dict[str, torch.Tensor]) -> None:
         raise NotImplementedError(f"{type(self).__name__} cannot be loaded.")
 
-    def __getstate__(self):
-        # Pickling is allowed for in-process use (clone, joblib workers); files on disk use
-        # save()/load_model(), which never unpickle.
-        return super().__getstate__()
-
 
 class TorchModel(BaseModel):
     """A model whose score is an ``nn.Module`` trained by the shared engine.
@@ -275,8 +286,23 @@ class TorchModel(BaseModel):
     ``_module_inputs(enc: EncodedData) -> tuple[Tensor, ...]``
         the module's CPU input tensors;
 
-    and may override ``_train_config()``, ``_extra_state()``/``_load_extra_state()``,
-    ``_after_fit(enc, y)`` (e.g. pruning, projection).
+    and may override ``_train_config()``, ``_extra_state()``/``_load_extra_state()`` and the
+    hooks of the one fit template :meth:`_fit` (no model overrides ``_fit`` itself):
+
+    ``_fit_data(X, y, sample_weight) -> FitData``
+        validate, fit the encoder, encode, seed (image models read arrays here);
+    ``_prepare(data)``
+        fitted attributes the module needs before it is built (knots, baselines, literals);
+    ``_init_module(data)``
+        data-dependent initialisation of the freshly built ``module_`` (an output bias at
+        the prior log-odds, a rule net's initial conjunctions);
+    ``_train(data) -> TrainResult``
+        build, initialise and train the module (multi-phase models return
+        :meth:`TrainResult.combine` of their phases);
+    ``_after_fit(data, result) -> dict | None``
+        pruning, projection, rule extraction; returns extra figures for ``fit_info_``.
+
+    :meth:`_record_fit` is the one place that sets ``history_`` and ``fit_info_``.
     """
 
     module_: torch.nn.Module
@@ -307,29 +333,54 @@ class TorchModel(BaseModel):
             return torch.as_tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
         return torch.as_tensor(y, dtype=torch.int64)
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit on a raw DataFrame (categoricals and NaN allowed) or a 2-D array."""
-        try:
-            return super().fit(X, y, sample_weight)
-        finally:
-            self.__dict__.pop("_generator", None)
+    # the fit template ------------------------------------------------------
+    def _fit(self, X, y, sample_weight) -> None:
+        """Validate and encode, prepare, train, finish, record: the one fit of every torch model."""
+        data = self._fit_data(X, y, sample_weight)
+        self._prepare(data)
+        result = self._train(data)
+        figures = self._after_fit(data, result)
+        self._record_fit(result, figures)
+        self.module_.to("cpu")
 
-    def _fit(self, X, y, sample_weight):
+    def _fit_data(self, X, y, sample_weight) -> FitData:
+        """Validated frame and target, the fitted encoder's encoding, validated weights and
+        the fit's seeded generator (:func:`~interpretable_nn.training.engine.seed_everything`,
+        which also seeds torch's global RNG that module construction draws from)."""
         df, yy = self._validate_fit_input(X, y)
-        self._generator = seed_everything(self.random_state)
         enc = self.encoder_.transform(df, validate=False)
-        self._prepare(enc, yy)
+        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(yy))
+        return FitData(frame=df, encoded=enc, y=yy, sample_weight=sw, generator=seed_everything(self.random_state))
+
+    def _prepare(self, data: FitData) -> None:
+        """Fitted attributes the module needs before it is built (knots, baselines...)."""
+
+    def _init_module(self, data: FitData) -> None:
+        """Data-dependent initialisation of the freshly built :attr:`module_`."""
+
+    def _train(self, data: FitData) -> TrainResult:
+        """Build the module, initialise it from the data and train it once with the engine."""
         self.module_ = self._build_module()
-        sw = sample_weight_tensor(sample_weight, len(yy))
-        result = train(
+        self._init_module(data)
+        sw = None if data.sample_weight is None else torch.as_tensor(data.sample_weight, dtype=torch.float32)
+        return train(
             self.module_,
-            self._module_inputs(enc),
-            self._target_tensor(yy),
+            self._module_inputs(data.encoded),
+            self._target_tensor(data.y),
             self.task_,
             self._train_config(),
             sample_weight=sw,
-            generator=self._generator,
+            generator=data.generator,
         )
+
+    def _after_fit(self, data: FitData, result: TrainResult) -> dict | None:
+        """Work after training (pruning, projection, extraction); may return figures for
+        ``fit_info_``."""
+        return None
+
+    def _record_fit(self, result: TrainResult, figures: dict | None = None) -> None:
+        """Set ``history_`` and ``fit_info_`` (the only place that does): the engine's
+        figures, then the model's own from ``result.extra`` and ``figures``."""
         self.history_ = result.history
         self.fit_info_ = {
             "device": result.device,
@@ -338,17 +389,9 @@ class TorchModel(BaseModel):
             "best_epoch": result.best_epoch,
             "stopped_early": result.stopped_early,
             "best_val_loss": result.best_val_loss,
+            **{k: v for k, v in result.extra.items() if k not in ENGINE_EXTRA},
+            **(figures or {}),
         }
-        self._after_fit(enc, yy)
-        self.module_.to("cpu")
-        return self
-
-    # hooks ---------------------------------------------------------------
-    def _prepare(self, enc: EncodedData, y: np.ndarray) -> None:
-        """Fitted attributes the module needs before it is built (knots, baselines...)."""
-
-    def _after_fit(self, enc: EncodedData, y: np.ndarray) -> None:
-        """Work after training (pruning, projection, fine-tuning)."""
 
     def _build_module(self) -> torch.nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -6,8 +6,8 @@ through a skip connection, a linear layer whose weights are points on the log-od
 network is trained by the shared engine with gradient grafting and L1 pressure toward
 ``max_rules`` rules of at most ``max_conditions`` conditions.
 
-Extraction (the second half of this module): every literal becomes a
-:class:`~interpretable_nn.rules.Condition` in raw units (thresholds snapped between
+Extraction (:mod:`interpretable_nn.models.rulenet_extract`, after training): every literal
+becomes a :class:`~interpretable_nn.rules.Condition` in raw units (thresholds snapped between
 adjacent distinct training values, so each condition selects exactly the training rows its
 literal selected); conjunctions are simplified; dead, constant and duplicate rules are
 pruned (of rules selecting the same training rows the most general is kept); stability
@@ -16,9 +16,6 @@ rules chosen most often); conditions the others subsume on the training rows are
 dropped; a logistic regression on the discrete rule activations refits the points. The
 resulting :class:`~interpretable_nn.rules.RuleSet` is what ``predict_proba`` and
 ``decision_function`` evaluate, so every export of ``ruleset_`` reproduces the model.
-
-(About 600 lines: the extraction functions define what the fitted model *is*, so they stay
-beside the estimator rather than in a module of their own.)
 """
 
 from __future__ import annotations
@@ -34,11 +31,13 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.explanation import Explanation
-from ..data.encoding import MISSING_CODE, N_RESERVED, EncodedData, TabularEncoder
-from ..data.validation import check_predict_frame, check_sample_weight
+from ..data.encoding import EncodedData
+from ..data.validation import check_predict_frame
 from ..nn.logic import Binarizer, RuleNetwork
-from ..rules import Condition, Rule, RuleSet
+from ..rules import RuleSet
+from ..training.engine import FitData, TrainResult
 from .base import TRAINING_CONSTRAINTS, TorchModel
+from .rulenet_extract import build_literals, extract_ruleset
 
 __all__ = ["RuleNetClassifier"]
 
@@ -186,12 +185,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
             Binary labels.
         sample_weight : array-like of shape (n,), optional
         """
-        self._fit_weight = sample_weight
-        try:
-            return super().fit(X, y, sample_weight)
-        finally:
-            for scratch in ("_fit_weight", "_fit_frame", "_theta_init"):
-                self.__dict__.pop(scratch, None)
+        return super().fit(X, y, sample_weight)
 
     def _train_config(self, **overrides):
         # The network's matrices are small (a batch x a few hundred literals): extra CPU
@@ -207,27 +201,26 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
                 f"y has {len(self.classes_)} classes {self.classes_.tolist()[:10]}. "
                 "Fit one model per class (one-vs-rest) instead."
             )
-        if self._fit_weight is not None:  # checked before the thresholds use it (_prepare)
-            self._fit_weight = check_sample_weight(self._fit_weight, len(yy))
-        self._fit_frame = df
         return df, yy
 
     def _n_conj(self) -> int:
         return 2 * int(self.max_rules) if self.n_conjunctions is None else int(self.n_conjunctions)
 
-    def _prepare(self, enc: EncodedData, y: np.ndarray) -> None:
-        sw = getattr(self, "_fit_weight", None)
-        sw = None if sw is None else np.asarray(sw, dtype=float).reshape(-1)
-        self.literals_ = build_literals(self.encoder_, enc, int(self.n_thresholds), y, sw)
+    def _prepare(self, data: FitData) -> None:
+        self.literals_ = build_literals(self.encoder_, data.encoded, int(self.n_thresholds), data.y,
+                                        data.sample_weight)
         if not self.literals_:
             raise ValueError("No feature of X varies in the training data; a rule set needs at least one.")
-        self._theta_init = self._initial_theta()
 
-    def _initial_theta(self) -> torch.Tensor:
-        """Each conjunction node starts as a random 2-literal conjunction on two features."""
+    def _init_module(self, data: FitData) -> None:
+        """Each conjunction node starts as a random 2-literal conjunction on two features
+        (drawn from the fit's generator)."""
+        with torch.no_grad():
+            self.module_.conj.theta.copy_(self._initial_theta(data.generator))
+
+    def _initial_theta(self, g: torch.Generator) -> torch.Tensor:
         p, r = len(self.literals_), self._n_conj()
         theta = torch.full((r, 2 * p), -6.0)
-        g = self._generator if hasattr(self, "_generator") else torch.Generator().manual_seed(0)
         names = self.feature_names_
         feats = torch.tensor([names.index(lit["feature"]) for lit in self.literals_])
         for k in range(r):
@@ -242,6 +235,8 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         return theta
 
     def _build_module(self) -> torch.nn.Module:
+        """The network with every conjunction node off (fit: :meth:`_init_module` sets the
+        initial conjunctions; load: the saved weights replace them)."""
         lits = self.literals_
         thr = [lit for lit in lits if lit["kind"] == "gt"]
         miss = [lit for lit in lits if lit["kind"] == "missing"]
@@ -254,11 +249,9 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
             cat_code=[int(lit["value"]) for lit in cat],
             learn_thresholds=bool(self.learn_thresholds),
         )
-        theta = getattr(self, "_theta_init", None)
-        if theta is None:
-            theta = torch.full((self._n_conj(), 2 * len(lits)), -6.0)
         return RuleNetwork(
-            binarizer, self._n_conj(), int(self.max_conditions), theta_init=theta,
+            binarizer, self._n_conj(), int(self.max_conditions),
+            theta_init=torch.full((self._n_conj(), 2 * len(lits)), -6.0),
             rule_penalty=float(self.rule_penalty), condition_penalty=float(self.condition_penalty),
             target_rules=int(self.max_rules),
         )
@@ -266,25 +259,23 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
     def _module_inputs(self, enc: EncodedData) -> tuple[torch.Tensor, ...]:
         return (torch.from_numpy(enc.numeric), torch.from_numpy(enc.missing), torch.from_numpy(enc.codes))
 
-    def _after_fit(self, enc: EncodedData, y: np.ndarray) -> None:
+    def _after_fit(self, data: FitData, result: TrainResult) -> dict:
+        """Extract the rule set (the fitted model); its figures go to ``fit_info_``."""
         self.module_.to("cpu").eval()
-        df = self._fit_frame
-        sw = None if self._fit_weight is None else np.asarray(self._fit_weight, dtype=float).reshape(-1)
+        df, y, sw = data.frame, data.y, data.sample_weight
         if self.class_weight is not None:
             from sklearn.utils.class_weight import compute_sample_weight
 
             cw = compute_sample_weight(self.class_weight, y)
             sw = cw if sw is None else sw * cw
         self.ruleset_, info = extract_ruleset(
-            self.module_, self.literals_, self.encoder_, enc, df, y, sw,
+            self.module_, self.literals_, self.encoder_, data.encoded, df, y, sw,
             classes=tuple(self.classes_), max_rules=int(self.max_rules), refit_c=float(self.refit_c),
             subsamples=int(self.selection_subsamples),
             seed=self.random_state if isinstance(self.random_state, Integral) else 0,
         )
-        self.fit_info_.update(info)
-        self.ruleset_.metadata["fidelity"] = self.ruleset_.fidelity(df, self)
-        self.fit_info_["n_rules"] = self.ruleset_.n_rules
-        self.fit_info_["n_conditions"] = self.ruleset_.n_conditions
+        self.ruleset_.metadata["fidelity"] = self.ruleset_.fidelity(df, self, rows="training")
+        return {**info, "n_rules": self.ruleset_.n_rules, "n_conditions": self.ruleset_.n_conditions}
 
     # ------------------------------------------------------------------ predict
     def _frame(self, X) -> pd.DataFrame:
@@ -327,292 +318,3 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
     def _load_extra_state(self, state: dict) -> None:
         self.literals_ = [dict(lit) for lit in state["literals_"]]
         self.ruleset_ = RuleSet.from_json(state["ruleset_"])
-
-
-# ---------------------------------------------------------------------- literals
-def balanced_cuts(z: np.ndarray, y: np.ndarray, w: np.ndarray, n_thresholds: int) -> np.ndarray:
-    """At most ``n_thresholds`` cut points of the values ``z``, each midway between two
-    adjacent distinct values, at evenly spaced quantiles of the class-balanced distribution
-    (each class carries half the weight ``w``): where the rarer class lives gets as many
-    candidate thresholds as where the common one does."""
-    u = np.unique(z)
-    if len(u) < 2:
-        return np.zeros(0)
-    if len(u) <= n_thresholds + 1:
-        return (u[:-1] + u[1:]) / 2
-    cw = np.zeros(len(z))
-    for c in np.unique(y):  # each class carries half the mass (all of it if y is constant)
-        cw[y == c] = w[y == c] / max(w[y == c].sum(), 1e-300)
-    o = np.argsort(z, kind="stable")
-    cum = np.cumsum(cw[o])
-    levels = np.linspace(0, cum[-1], n_thresholds + 2)[1:-1]
-    pick = z[o][np.minimum(np.searchsorted(cum, levels), len(z) - 1)]
-    lo = np.unique(np.clip(np.searchsorted(u, pick), 0, len(u) - 2))
-    return (u[lo] + u[lo + 1]) / 2
-
-
-def build_literals(encoder: TabularEncoder, enc: EncodedData, n_thresholds: int,
-                   y: np.ndarray, sample_weight: np.ndarray | None = None) -> list[dict]:
-    """The network's literals: ``gt`` (``z > value`` on numeric column ``column``, value in
-    standardized units), ``missing`` (numeric column is missing) and ``eq`` (categorical
-    column has code ``value``; code 0 is the missing level). Thresholds sit midway between
-    adjacent distinct training values at class-balanced quantiles (:func:`balanced_cuts`),
-    so they never coincide with a training value. The order (all ``gt``, then ``missing``,
-    then ``eq``) is the :class:`Binarizer`'s column order."""
-    lits: list[dict] = []
-    flags: list[dict] = []
-    y = np.asarray(y)
-    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    for j, spec in enumerate(encoder.schema_.numeric):
-        present = enc.missing[:, j] == 0
-        z = enc.numeric[present, j].astype(np.float64)
-        cuts = np.unique(balanced_cuts(z, y[present], w[present], n_thresholds).astype(np.float32))
-        lits += [{"kind": "gt", "feature": spec.name, "column": j, "value": float(t)} for t in cuts]
-        if spec.has_missing:
-            flags.append({"kind": "missing", "feature": spec.name, "column": j, "value": 0.0})
-    for j, spec in enumerate(encoder.schema_.categorical):
-        levels = list(spec.categories)
-        if len(levels) == 2 and not spec.has_missing:
-            levels = levels[:1]  # the other level is this literal's negation
-        flags += [{"kind": "eq", "feature": spec.name, "column": j, "value": N_RESERVED + k, "level": lv}
-                 for k, lv in enumerate(levels)]
-        if spec.has_missing:
-            flags.append({"kind": "eq", "feature": spec.name, "column": j, "value": MISSING_CODE, "level": None})
-    return lits + flags
-
-
-def nice_between(lo: float | None, hi: float | None) -> float:
-    """A short decimal ``t`` with ``lo < t < hi`` (preferably in the middle half), so that
-    ``x > t`` splits the training values exactly where ``x >= hi`` does."""
-    if lo is None and hi is None:
-        return 0.0
-    if lo is None:
-        lo = hi - max(abs(hi), 1.0)
-    elif hi is None:
-        hi = lo + max(abs(lo), 1.0)
-    mid = lo + (hi - lo) / 2
-    for strict in (True, False):
-        a, b = (lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo)) if strict else (lo, hi)
-        for digits in range(1, 18):
-            t = float(f"{mid:.{digits}g}")
-            if a <= t <= b and lo < t < hi:
-                return t
-    return mid if lo < mid < hi else float(lo)
-
-
-def literal_conditions(literals: list[dict], schema, df: pd.DataFrame,
-                       hard: np.ndarray) -> tuple[list[Condition], list[Condition]]:
-    """Each literal and its negation as raw-unit conditions that select exactly the training
-    rows the network's literal (column ``k`` of ``hard``) selects. A negation holds on
-    missing values when the feature had missing values in training (as in the network);
-    otherwise the condition is written without the ``OR missing`` clause."""
-    pos, neg = [], []
-    for k, lit in enumerate(literals):
-        f = lit["feature"]
-        missing_seen = schema[f].has_missing
-        if lit["kind"] == "gt":
-            raw = df[f].to_numpy(dtype=float)
-            present = ~np.isnan(raw)
-            below, above = raw[present & ~hard[:, k]], raw[present & hard[:, k]]
-            t = nice_between(below.max() if len(below) else None, above.min() if len(above) else None)
-            pos.append(Condition(f, ">", t))
-            neg.append(Condition(f, "<=", t, if_missing=missing_seen))
-        elif lit["kind"] == "missing" or lit["value"] == MISSING_CODE:
-            pos.append(Condition(f, "is_missing", True))
-            neg.append(Condition(f, "is_missing", False))
-        else:
-            pos.append(Condition(f, "==", lit["level"]))
-            neg.append(Condition(f, "!=", lit["level"], if_missing=missing_seen))
-    return pos, neg
-
-
-def _missing_value(c: Condition) -> bool:
-    return bool(c.value) if c.op == "is_missing" else c.if_missing
-
-
-def simplify(conditions: list[Condition], order: dict[str, int]) -> tuple[Condition, ...] | None:
-    """An equivalent, shorter conjunction (``None`` when it can never fire on a non-missing
-    row nor on a missing one): per feature the tightest bounds ``lo < x <= hi``, one ``==``
-    or the ``!=`` levels, and one shared ``if_missing`` flag (a missing value passes the
-    conjunction only when it passes every condition on that feature)."""
-    out: list[Condition] = []
-    by_feature: dict[str, list[Condition]] = {}
-    for c in conditions:
-        by_feature.setdefault(c.feature, []).append(c)
-    for f in sorted(by_feature, key=order.__getitem__):
-        cs = by_feature[f]
-        allow = all(_missing_value(c) for c in cs)
-        lows = [c.value for c in cs if c.op == ">"]
-        highs = [c.value for c in cs if c.op == "<="]
-        eqs = list(dict.fromkeys(c.value for c in cs if c.op == "=="))
-        neqs = list(dict.fromkeys(c.value for c in cs if c.op == "!="))
-        lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
-        never = (any(c.op == "is_missing" and c.value for c in cs) or len(eqs) > 1
-                 or (eqs and eqs[0] in neqs) or (lo is not None and hi is not None and lo >= hi))
-        if never:
-            if not allow:
-                return None
-            out.append(Condition(f, "is_missing", True))
-            continue
-        kept: list[Condition] = []
-        if eqs:
-            kept.append(Condition(f, "==", eqs[0], if_missing=allow))
-        kept += [Condition(f, "!=", v, if_missing=allow) for v in ([] if eqs else neqs)]
-        if lo is not None:
-            kept.append(Condition(f, ">", lo, if_missing=allow))
-        if hi is not None:
-            kept.append(Condition(f, "<=", hi, if_missing=allow))
-        if not kept and not allow:
-            kept.append(Condition(f, "is_missing", False))
-        out += kept
-    return tuple(out)
-
-
-def drop_redundant(conds: tuple[Condition, ...], fires: np.ndarray, df: pd.DataFrame) -> tuple[Condition, ...]:
-    """Remove, last first, each condition without which the rule still fires on exactly the
-    same training rows (a condition subsumed by the others there)."""
-    hits = {c: c.evaluate(df[c.feature]) for c in conds}
-    kept = list(conds)
-    for c in reversed(conds):
-        rest = [d for d in kept if d is not c]
-        if rest and np.array_equal(np.logical_and.reduce([hits[d] for d in rest]), fires):
-            kept = rest
-    return tuple(kept)
-
-
-# ---------------------------------------------------------------------- extraction
-def _l1_logistic(C: float):
-    import sklearn
-    from sklearn.linear_model import LogisticRegression
-
-    major, minor = (int(v) for v in sklearn.__version__.split(".")[:2])
-    if (major, minor) >= (1, 8):
-        return LogisticRegression(l1_ratio=1.0, C=C, solver="liblinear", random_state=0)
-    return LogisticRegression(penalty="l1", C=C, solver="liblinear", random_state=0)  # pragma: no cover
-
-
-def select_rules(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules: int) -> np.ndarray:
-    """Columns of the 0/1 activation matrix ``A`` kept by the L1 logistic path: the densest
-    model with at most ``max_rules`` non-zero points on a log grid of C, refined by
-    bisection between the last C within the budget and the first beyond it."""
-    if A.shape[1] <= max_rules:
-        return np.arange(A.shape[1])
-
-    def support(C: float) -> np.ndarray:
-        return np.flatnonzero(_l1_logistic(C).fit(A, y, sample_weight=sw).coef_.reshape(-1))
-
-    chosen, good, bad = np.arange(0), None, None
-    for C in np.geomspace(1e-3, 10.0, 16):
-        nz = support(C)
-        if len(nz) > max_rules:
-            bad = C
-            break
-        chosen, good = nz, C
-    if good is not None and bad is not None:
-        for _ in range(5):
-            mid = float(np.sqrt(good * bad))
-            nz = support(mid)
-            if len(nz) > max_rules:
-                bad = mid
-            else:
-                good = mid
-                if len(nz) >= len(chosen):
-                    chosen = nz
-    return chosen
-
-
-def stable_select(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules: int,
-                  subsamples: int, seed: int = 0) -> np.ndarray:
-    """Stability selection: :func:`select_rules` on ``subsamples`` random halves of the rows;
-    the at most ``max_rules`` columns picked most often (a pick on all rows counts half, so
-    it breaks ties) and picked at least once. ``subsamples=0`` is :func:`select_rules`."""
-    full = select_rules(A, y, sw, max_rules)
-    if subsamples == 0 or A.shape[1] <= max_rules:
-        return full
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    score = np.zeros(A.shape[1])
-    score[full] = 0.5
-    for _ in range(subsamples):
-        rows = rng.choice(n, n // 2, replace=False)
-        sub = A[rows]
-        varies = np.flatnonzero(sub.min(axis=0) != sub.max(axis=0))
-        if len(np.unique(y[rows])) < 2 or len(varies) == 0:
-            continue
-        picked = select_rules(sub[:, varies], y[rows], None if sw is None else sw[rows], max_rules)
-        score[varies[picked]] += 1.0
-    top = np.lexsort((np.arange(A.shape[1]), -score))[:max_rules]
-    return np.sort(top[score[top] > 0])
-
-
-def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) -> tuple[np.ndarray, float]:
-    """Rule points and intercept: an L2 logistic regression on the rule activations."""
-    from sklearn.linear_model import LogisticRegression
-
-    w = np.ones(len(y)) if sw is None else sw
-    if A.shape[1] == 0:
-        p = float(np.clip(np.sum(w * y) / np.sum(w), 1e-12, 1 - 1e-12))
-        return np.zeros(0), float(np.log(p) - np.log1p(-p))
-    m = LogisticRegression(C=C, max_iter=2000, tol=1e-8).fit(A, y, sample_weight=sw)
-    return m.coef_.reshape(-1).astype(float), float(m.intercept_[0])
-
-
-def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularEncoder, enc: EncodedData,
-                    df: pd.DataFrame, y: np.ndarray, sw: np.ndarray | None, classes: tuple,
-                    max_rules: int, refit_c: float, subsamples: int = 0, seed: int = 0,
-                    tol: float = 1e-3) -> tuple[RuleSet, dict]:
-    """The trained network as a pruned, refitted :class:`RuleSet` in raw units, and facts
-    about the extraction (candidates, pruned counts, network agreement, and network
-    fidelity: share of training rows on which the rule set decides as the network did)."""
-    inputs = (torch.from_numpy(enc.numeric), torch.from_numpy(enc.missing), torch.from_numpy(enc.codes))
-    with torch.no_grad():  # the hard network (its eval-mode forward), as the rules are read from it
-        feats = module.features(*inputs, soft=False)[1]
-        net_score = module.head(feats).reshape(-1).double().numpy()
-        hard = feats.numpy() > 0.5
-        mask = module.conj.mask().numpy()
-        head = module.head.weight.detach().numpy().reshape(-1)
-    p = len(literals)
-    schema = encoder.schema_
-    order = {name: i for i, name in enumerate(schema.names)}
-    pos, neg = literal_conditions(literals, schema, df, hard[:, :p])
-    cands: list[tuple[Condition, ...]] = [(c,) for c in pos]
-    source = list(range(p))
-    for r in range(mask.shape[0]):
-        conds = simplify([pos[i] if i < p else neg[i - p] for i in np.flatnonzero(mask[r])], order)
-        if conds is not None:
-            cands.append(conds)
-            source.append(p + r)
-    fired = RuleSet([Rule(c, 0.0) for c in cands]).fire_matrix(df)
-    agreement = float((fired == hard[:, source]).mean()) if len(source) else 1.0
-    support = fired.mean(axis=0)
-    live = (support > 0) & (support < 1) & (np.abs(head[source]) > tol)
-    seen: dict[bytes, int] = {}
-    for i in sorted(np.flatnonzero(live), key=lambda i: (len(cands[i]), i)):
-        seen.setdefault(np.packbits(fired[:, i]).tobytes(), i)
-    keep = np.array(sorted(seen.values()), dtype=np.int64)
-    A = fired[:, keep].astype(np.float64)
-    chosen = keep[stable_select(A, y, sw, max_rules, subsamples, seed)]
-    for i in chosen:  # drop conditions the other conditions subsume on the training rows
-        cands[i] = drop_redundant(cands[i], fired[:, i], df)
-    points, intercept = refit_points(fired[:, chosen].astype(np.float64), y, sw, refit_c)
-    rules = []
-    for i, w in zip(chosen, points):
-        if w == 0.0:
-            continue
-        hit = fired[:, i]
-        rules.append(Rule(cands[i], float(w), support=float(hit.mean()), precision=float(y[hit].mean())))
-    rules.sort(key=lambda r: -abs(r.weight))
-    rules = [Rule(r.conditions, r.weight, r.support, r.precision, name=f"rule_{k + 1}")
-             for k, r in enumerate(rules)]
-    rs = RuleSet(rules, intercept=intercept, link="logit", classes=classes, feature_names=schema.names)
-    network_fidelity = float(np.mean((net_score > 0) == (rs.decision_function(df) > 0)))
-    rs.metadata.update(source="RuleNetClassifier", network_agreement=agreement, network_fidelity=network_fidelity)
-    info = {
-        "n_literals": p,
-        "n_candidates": len(cands),
-        "n_pruned_dead_or_constant": int(len(cands) - live.sum()),
-        "n_pruned_duplicate": int(live.sum() - len(keep)),
-        "network_agreement": agreement,
-        "network_fidelity": network_fidelity,
-    }
-    return rs, info

@@ -24,20 +24,28 @@ How it works (every rank runs the same script on the same data):
 Set ``INTERPRETABLE_NN_DISTRIBUTED=0`` (or ``TrainConfig(distributed=False)``) to train
 independent models per rank inside a torchrun job (e.g. a study that gives each rank its
 own cells).
+
+The engine never branches on the mode: :func:`parallel_context` gives it either a
+:class:`SingleProcess` (the ordinary fit) or a :class:`DistributedContext`, two strategies
+with the same methods (shard a batch, weigh its loss, check and clip a step, all-reduce the
+epoch's sums).
 """
 
 from __future__ import annotations
 
 import atexit
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
-__all__ = ["DistributedContext", "distributed_requested", "setup_distributed"]
+from .losses import weighted_loss
+
+__all__ = ["DistributedContext", "SingleProcess", "distributed_requested", "parallel_context", "setup_distributed"]
 
 ENV_SWITCH = "INTERPRETABLE_NN_DISTRIBUTED"
 
@@ -72,6 +80,11 @@ class DistributedContext:
     world_size: int
     device: torch.device
     group: object = None
+
+    @property
+    def shows_progress(self) -> bool:
+        """Only rank 0 draws a progress bar."""
+        return self.rank == 0
 
     # ------------------------------------------------------------------ collectives
     def _comm(self, t: torch.Tensor) -> torch.Tensor:
@@ -124,6 +137,88 @@ class DistributedContext:
 
         ids = [self.device.index] if self.device.type == "cuda" else None
         return DistributedDataParallel(module, device_ids=ids, process_group=self.group)
+
+    # ------------------------------------------------------------------ the engine's strategy
+    def check_data(self, n_train: int, tensors: Sequence[torch.Tensor]) -> None:
+        """Enough training rows for every rank, and the same data on every rank."""
+        if n_train < self.world_size:
+            raise ValueError(
+                f"{n_train} training rows cannot be shared by {self.world_size} processes; use fewer processes."
+            )
+        self.check_same_data(tensors)
+
+    def batch_loss(self, per_row: torch.Tensor, w: torch.Tensor, idx: torch.Tensor, mine: torch.Tensor) -> torch.Tensor:
+        """This rank's share of the global batch loss (DDP averages the ranks' gradients)."""
+        return self.world_size * weighted_loss(per_row, w[mine], total_weight=w[idx].sum(0))
+
+    def check_loss(self, loss: torch.Tensor, error: Callable[[torch.Tensor], Exception]) -> None:
+        """Nothing here: a non-finite loss shows in the all-reduced gradient norm on every
+        rank (see :meth:`clip`), so all ranks stop together."""
+
+    def clip(self, params, grad_clip: float | None, error: Callable[[torch.Tensor], Exception]) -> None:
+        """Clip the gradients (when ``grad_clip``) and raise ``error(norm)`` on every rank
+        when the all-reduced gradient norm is not finite."""
+        norm = torch.nn.utils.clip_grad_norm_(params, grad_clip or math.inf)
+        if not torch.isfinite(norm):
+            raise error(norm)
+
+    def reduce_epoch(self, total: float, count: float) -> tuple[float, float]:
+        """The epoch's (loss sum, rows) over the ranks."""
+        total, count = self.all_reduce_sum(torch.tensor([total, count])).tolist()
+        return total, count
+
+    def reduce_validation(self, t_sum: torch.Tensor, w_sum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The validation (loss sums, weight sums) over the ranks' shards."""
+        both = self.all_reduce_sum(torch.stack([t_sum, w_sum]))
+        return both[0], both[1]
+
+
+@dataclass
+class SingleProcess:
+    """The ordinary fit: one process, the whole batch, the same methods as
+    :class:`DistributedContext` (each one the identity or the plain computation)."""
+
+    device: torch.device
+    rank: int = 0
+    world_size: int = 1
+    shows_progress: bool = True
+
+    def sync_generator(self, g: torch.Generator) -> None:
+        """Nothing to synchronise."""
+
+    def check_data(self, n_train: int, tensors: Sequence[torch.Tensor]) -> None:
+        """Nothing to compare."""
+
+    def wrap(self, module: nn.Module) -> nn.Module:
+        return module
+
+    def shard(self, idx: torch.Tensor) -> torch.Tensor:
+        return idx
+
+    def batch_loss(self, per_row: torch.Tensor, w: torch.Tensor, idx: torch.Tensor, mine: torch.Tensor) -> torch.Tensor:
+        return weighted_loss(per_row, w[idx])
+
+    def check_loss(self, loss: torch.Tensor, error: Callable[[torch.Tensor], Exception]) -> None:
+        """Raise ``error(loss)`` before the step when the loss is not finite."""
+        if not torch.isfinite(loss):
+            raise error(loss)
+
+    def clip(self, params, grad_clip: float | None, error: Callable[[torch.Tensor], Exception]) -> None:
+        if grad_clip:
+            torch.nn.utils.clip_grad_norm_(params, grad_clip)
+
+    def reduce_epoch(self, total: float, count: float) -> tuple[float, float]:
+        return total, count
+
+    def reduce_validation(self, t_sum: torch.Tensor, w_sum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return t_sum, w_sum
+
+
+def parallel_context(setting: object, device: torch.device) -> SingleProcess | DistributedContext:
+    """The engine's strategy for one fit: :func:`setup_distributed`'s context when training
+    data-parallel, else a :class:`SingleProcess` on ``device``."""
+    ddp = setup_distributed(setting, device)
+    return SingleProcess(device) if ddp is None else ddp
 
 
 def _init_process_group(device: torch.device) -> None:

@@ -7,6 +7,15 @@ autocast), mini-batch or full-batch AdamW with a learning-rate schedule, a strat
 validation split with early stopping and best-weights restore, class weights, seeding that
 makes CPU runs bit-for-bit repeatable, a tqdm progress bar and a history DataFrame.
 
+What an estimator hands over and gets back: :class:`FitData` (the validated frame, its
+encoding, targets, weights and the seeded generator of one fit, built by
+``TorchModel._fit_data``) and :class:`TrainResult` (history, best epoch, device, time;
+:meth:`TrainResult.combine` joins the phases of a multi-phase fit into one result).
+Neighbours: :mod:`~interpretable_nn.training.losses` (row losses and their weighting),
+:mod:`~interpretable_nn.training.devices` (devices, chunked prediction) and
+:mod:`~interpretable_nn.training.distributed` (the single-process and data-parallel
+strategies the loop calls without branching).
+
 The module contract
 -------------------
 ``module(*inputs)`` returns logits of shape (n,) for binary tasks and regression, (n, k)
@@ -16,9 +25,7 @@ for multiclass. A module may define
     an extra loss term added to the data loss of every training step (output penalties,
     sparsity, cluster/separation losses);
 ``on_epoch_end(epoch) -> None``
-    a hook called after each epoch (temperature annealing, pruning schedules);
-``training_targets(y) -> Tensor``
-    not used by the engine; models transform targets before calling :func:`train`.
+    a hook called after each epoch (temperature annealing, pruning schedules).
 
 Side-by-side ensembles (bagging)
 --------------------------------
@@ -35,18 +42,21 @@ from __future__ import annotations
 import copy
 import math
 import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from .distributed import setup_distributed
+from .devices import autocast, module_device, on_device, predict_batched, resolve_device
+from .distributed import parallel_context
+from .losses import class_weights, loss_per_row, weighted_sums
 
 __all__ = [
+    "FitData",
     "TrainConfig",
     "TrainResult",
     "train",
@@ -122,8 +132,17 @@ class TrainConfig:
         return asdict(self)
 
 
+#: what the engine itself reports in ``TrainResult.extra`` (not a figure of the fitted model)
+ENGINE_EXTRA = ("world_size",)
+
+
 @dataclass
 class TrainResult:
+    """What one training run (or the phases of a fit, :meth:`combine`) reports.
+
+    ``extra`` holds the engine's ``world_size`` (see :data:`ENGINE_EXTRA`) and any figures
+    a model adds for its ``fit_info_`` (e.g. a NAM's ``pair_epochs``)."""
+
     history: pd.DataFrame
     best_epoch: int
     n_epochs: int
@@ -133,17 +152,47 @@ class TrainResult:
     best_val_loss: float | None = None
     extra: dict = field(default_factory=dict)
 
+    @classmethod
+    def combine(cls, results: Sequence[TrainResult], phases: Sequence[str], column: str = "phase") -> TrainResult:
+        """The phases of one fit as one result: the histories stacked with a ``column``
+        naming each row's phase; device, epochs, best epoch, early stop and best validation
+        loss of the first phase; the fit times summed; the extras merged (later phases win)."""
+        if not results or len(results) != len(phases):
+            raise ValueError(f"combine needs one phase name per result; got {len(results)} results, {len(phases)} names.")
+        first = results[0]
+        history = pd.concat([r.history.assign(**{column: p}) for r, p in zip(results, phases)], ignore_index=True)
+        extra: dict = {}
+        for r in results:
+            extra.update(r.extra)
+        return cls(history=history, best_epoch=first.best_epoch, n_epochs=first.n_epochs, device=first.device,
+                   fit_time=sum(r.fit_time for r in results), stopped_early=first.stopped_early,
+                   best_val_loss=first.best_val_loss, extra=extra)
 
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> ``cuda`` when available, else ``cpu``; explicit names are checked."""
-    if isinstance(device, torch.device):
-        return device
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='auto' or 'cpu'.")
-    return dev
+
+@dataclass
+class FitData:
+    """Everything a fit hook may need; built once per fit, never stored on the estimator.
+
+    Attributes
+    ----------
+    frame : DataFrame (or the image array of an image model)
+        The validated raw training input.
+    encoded : EncodedData (or a tensor for images)
+        The encoder's output for ``frame``.
+    y : ndarray
+        Validated targets (class indices for classifiers, floats for regressors).
+    sample_weight : ndarray or None
+        Validated float64 weights, one per row.
+    generator : torch.Generator
+        The seeded generator of this fit (:func:`seed_everything`): splits, shuffles and
+        any other draw of the fit come from it, in a fixed order.
+    """
+
+    frame: Any
+    encoded: Any
+    y: np.ndarray
+    sample_weight: np.ndarray | None
+    generator: torch.Generator
 
 
 def seed_everything(random_state: int | None) -> torch.Generator:
@@ -177,59 +226,6 @@ def _split(y: torch.Tensor, task: str, fraction: float, g: torch.Generator) -> t
     return torch.sort(tr).values, torch.sort(va).values
 
 
-def _class_weights(y: torch.Tensor, task: str, class_weight, n_classes: int) -> torch.Tensor | None:
-    if class_weight is None or task == "regression":
-        return None
-    counts = torch.bincount(y.long(), minlength=n_classes).double()
-    if class_weight == "balanced":
-        w = counts.sum() / (n_classes * counts.clamp(min=1))
-    elif isinstance(class_weight, dict):
-        w = torch.ones(n_classes, dtype=torch.float64)
-        for k, v in class_weight.items():
-            k = int(k)
-            if not 0 <= k < n_classes:
-                raise ValueError(f"class_weight key {k} is not a class index in [0, {n_classes}).")
-            w[k] = float(v)
-    else:
-        raise ValueError(f"class_weight must be None, 'balanced' or a dict; got {class_weight!r}.")
-    return w.float()
-
-
-def _loss_per_row(out: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
-    """Row losses: (n,), or (n, m) for an (n, m) ensemble output (binary / regression)."""
-    out = out.float()
-    if task == "multiclass":
-        return nn.functional.cross_entropy(out, y.long(), reduction="none")
-    if out.ndim == 2 and out.shape[1] > 1:
-        target = y.float()[:, None].expand_as(out)
-    else:
-        out, target = out.reshape(-1), y.float()
-    if task == "binary":
-        return nn.functional.binary_cross_entropy_with_logits(out, target, reduction="none")
-    return (out - target) ** 2
-
-
-def _weighted_sums(per_row: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-member (weighted loss sum, weight sum); members are columns of 2-D losses."""
-    if per_row.ndim == 2 and w.ndim == 1:
-        w = w[:, None]
-    elif per_row.ndim == 1 and w.ndim == 2:
-        per_row = per_row[:, None]
-    w = w.expand_as(per_row)
-    return (per_row * w).sum(0), w.sum(0)
-
-
-def _weighted_loss(
-    per_row: torch.Tensor, w: torch.Tensor, total_weight: torch.Tensor | None = None
-) -> torch.Tensor:
-    """Mean over members of each member's weighted mean row loss (one member: the usual).
-    ``total_weight`` replaces the rows' own weight sums (a rank's share of a global batch)."""
-    total, wsum = _weighted_sums(per_row, w)
-    if total_weight is not None:
-        wsum = total_weight
-    return (total / wsum.clamp(min=1e-12)).mean()
-
-
 def _make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
     total = max(1, cfg.max_epochs * steps_per_epoch)
     if cfg.schedule == "constant":
@@ -247,12 +243,6 @@ def _make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
 
         return torch.optim.lr_scheduler.LambdaLR(opt, f)
     raise ValueError(f"schedule must be 'cosine', 'onecycle' or 'constant'; got {cfg.schedule!r}.")
-
-
-def _autocast(device: torch.device, amp: bool):
-    if amp and device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return torch.autocast(device_type="cpu", enabled=False)
 
 
 def train(
@@ -316,38 +306,48 @@ def train(
 
 
 def _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight) -> TrainResult:
+    _check_settings(task, config)
+    par = parallel_context(config.distributed, resolve_device(config.device))
+    g = generator if generator is not None else seed_everything(config.random_state)
+    par.sync_generator(g)
+    tr_idx, va_idx = _train_val_rows(y, task, config.validation_fraction, g, validation_weight)
+    w, w_val = _row_weights(y, task, config.class_weight, sample_weight, validation_weight)
+    run = _Run(module, inputs, y, task, config, par, g, tr_idx, va_idx, w, w_val, parameters)
+    return run.fit()
+
+
+def _check_settings(task: str, cfg: TrainConfig) -> None:
     if task not in ("binary", "multiclass", "regression"):
         raise ValueError(f"task must be 'binary', 'multiclass' or 'regression'; got {task!r}.")
-    cfg = config
     if cfg.max_epochs < 1:
         raise ValueError(f"max_epochs must be >= 1; got {cfg.max_epochs}.")
     if not 0 <= cfg.validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in [0, 1); got {cfg.validation_fraction}.")
-    device = resolve_device(cfg.device)
-    ddp = setup_distributed(cfg.distributed, device)
-    if ddp is not None:
-        device = ddp.device
-    world = ddp.world_size if ddp is not None else 1
-    g = generator if generator is not None else seed_everything(cfg.random_state)
-    if ddp is not None:
-        ddp.sync_generator(g)
+
+
+def _train_val_rows(y, task, fraction, g, validation_weight) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training rows, validation rows): a split of its own, or every row for both when
+    each member validates under ``validation_weight``."""
     n = y.shape[0]
-    n_classes = int(y.max().item()) + 1 if task != "regression" and n else 1
     if validation_weight is not None:
         if validation_weight.shape[0] != n:
             raise ValueError(f"validation_weight has {validation_weight.shape[0]} rows; expected {n}.")
         tr_idx, va_idx = torch.arange(n), torch.arange(n)
     else:
-        tr_idx, va_idx = _split(y, task, cfg.validation_fraction, g)
+        tr_idx, va_idx = _split(y, task, fraction, g)
     if len(va_idx) == 0:
         tr_idx = torch.arange(n)
+    return tr_idx, va_idx
 
-    inputs = [_on_device(t, device) for t in inputs]
-    y_dev = y.to(device)
+
+def _row_weights(y, task, class_weight, sample_weight, validation_weight) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training, validation) row weights on the CPU, class weights applied."""
+    n = y.shape[0]
+    n_classes = int(y.max().item()) + 1 if task != "regression" and n else 1
     w = torch.ones(n, dtype=torch.float32) if sample_weight is None else sample_weight.float().cpu()
     if w.ndim == 2 and task == "multiclass":
         raise ValueError("2-D sample_weight (one column per ensemble member) needs a binary or regression task.")
-    cw = _class_weights(y.cpu(), task, cfg.class_weight, n_classes)
+    cw = class_weights(y.cpu(), task, class_weight, n_classes)
     if cw is not None:
         cw_rows = cw[y.cpu().long()]
         w = w * (cw_rows[:, None] if w.ndim == 2 else cw_rows)
@@ -356,112 +356,113 @@ def _train(module, inputs, y, task, config, sample_weight, generator, parameters
         w_val = validation_weight.float().cpu()
         if cw is not None:
             w_val = w_val * (cw_rows[:, None] if w_val.ndim == 2 else cw_rows)
-    w, w_val = w.to(device), w_val.to(device)
-    n_tr = len(tr_idx)
-    if ddp is not None:
-        if n_tr < world:
-            raise ValueError(f"{n_tr} training rows cannot be shared by {world} processes; use fewer processes.")
-        ddp.check_same_data([*inputs, y_dev, w, w_val, tr_idx, va_idx])
-    core = module.to(device)  # weights, hooks and regularization live on the plain module
-    net = ddp.wrap(core) if ddp is not None else core
-    params = [p for p in (parameters if parameters is not None else core.parameters()) if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    bs = n_tr if (cfg.batch_size is None or cfg.batch_size >= n_tr) else int(cfg.batch_size)
-    bounds = _batch_bounds(n_tr, bs, world)
-    steps = len(bounds)
-    sched = _make_scheduler(opt, cfg, steps)
-    tr_idx_dev, va_idx_dev = tr_idx.to(device), va_idx.to(device)
-    va_mine = ddp.shard(va_idx_dev) if ddp is not None else va_idx_dev
-    has_reg = hasattr(core, "regularization")
-    has_hook = hasattr(core, "on_epoch_end")
+    return w, w_val
 
-    from tqdm.auto import tqdm
 
-    bar = tqdm(
-        range(cfg.max_epochs),
-        desc=cfg.description,
-        disable=cfg.verbose <= 0 or (ddp is not None and ddp.rank != 0),
-        delay=0 if cfg.verbose >= 2 else 2.0,
-        leave=cfg.verbose >= 2,
-        unit="epoch",
-    )
-    history = []
-    best, best_epoch, best_state, wait = math.inf, 0, None, 0
-    stopped = False
-    t0 = time.perf_counter()
-    for epoch in bar:
-        te = time.perf_counter()
+class _Run:
+    """One engine fit: the module and its data on the device, the optimiser and schedule,
+    and the strategy ``par`` (single process or data-parallel) that shards and reduces."""
+
+    def __init__(self, module, inputs, y, task, cfg, par, g, tr_idx, va_idx, w, w_val, parameters):
+        self.cfg, self.task, self.par, self.g = cfg, task, par, g
+        self.device = device = par.device
+        self.inputs = [on_device(t, device) for t in inputs]
+        self.y = y.to(device)
+        self.w, self.w_val = w.to(device), w_val.to(device)
+        self.n_tr, self.n_val = len(tr_idx), len(va_idx)
+        par.check_data(self.n_tr, [*self.inputs, self.y, self.w, self.w_val, tr_idx, va_idx])
+        self.core = module.to(device)  # weights, hooks and regularization live on the plain module
+        self.net = par.wrap(self.core)
+        chosen = parameters if parameters is not None else self.core.parameters()
+        self.params = [p for p in chosen if p.requires_grad]
+        self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        n_tr = self.n_tr
+        bs = n_tr if (cfg.batch_size is None or cfg.batch_size >= n_tr) else int(cfg.batch_size)
+        self.bounds = _batch_bounds(n_tr, bs, par.world_size)
+        self.sched = _make_scheduler(self.opt, cfg, len(self.bounds))
+        self.has_reg, self.has_hook = hasattr(module, "regularization"), hasattr(module, "on_epoch_end")
+        self.tr_idx = tr_idx.to(device)
+        self.va_mine = par.shard(va_idx.to(device))
+
+    def _error(self, epoch: int):
+        return lambda value: _nonfinite(self.cfg, value, epoch)
+
+    def epoch(self, epoch: int) -> float:
+        """One pass over the training rows; the mean training loss."""
+        core, par, cfg, world = self.core, self.par, self.cfg, self.par.world_size
         core.train()
-        perm = tr_idx_dev[torch.randperm(n_tr, generator=g).to(device)] if steps > 1 else tr_idx_dev
+        steps = len(self.bounds)
+        perm = self.tr_idx[torch.randperm(self.n_tr, generator=self.g).to(self.device)] if steps > 1 else self.tr_idx
         total, count = 0.0, 0.0
-        for lo, hi in bounds:
+        for lo, hi in self.bounds:
             idx = perm[lo:hi]
-            mine = ddp.shard(idx) if ddp is not None else idx
-            batch = [t[mine] for t in inputs]
-            with _autocast(device, cfg.amp):
-                out = net(*batch)
-                per_row = _loss_per_row(out, y_dev[mine], task)
-                if ddp is None:
-                    loss = _weighted_loss(per_row, w[idx])
-                else:  # this rank's share of the global batch loss; DDP averages over ranks
-                    loss = world * _weighted_loss(per_row, w[mine], total_weight=w[idx].sum(0))
-                if has_reg:
+            mine = par.shard(idx)
+            batch = [t[mine] for t in self.inputs]
+            with autocast(self.device, cfg.amp):
+                out = self.net(*batch)
+                loss = par.batch_loss(loss_per_row(out, self.y[mine], self.task), self.w, idx, mine)
+                if self.has_reg:
                     loss = loss + core.regularization(out, batch)
-            if ddp is None and not torch.isfinite(loss):
-                raise _nonfinite(cfg, loss, epoch)
-            opt.zero_grad(set_to_none=True)
+            par.check_loss(loss, self._error(epoch))
+            self.opt.zero_grad(set_to_none=True)
             loss.backward()
-            if ddp is not None:
-                # gradients are all-reduced: a non-finite loss on any rank shows on every rank
-                norm = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip or math.inf)
-                if not torch.isfinite(norm):
-                    raise _nonfinite(cfg, norm, epoch)
-            elif cfg.grad_clip:
-                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            opt.step()
-            if sched is not None:
-                sched.step()
+            par.clip(self.params, cfg.grad_clip, self._error(epoch))
+            self.opt.step()
+            if self.sched is not None:
+                self.sched.step()
             total += float(loss.detach()) * (hi - lo) / world
             count += (hi - lo) / world
-        if ddp is not None:
-            total, count = ddp.all_reduce_sum(torch.tensor([total, count])).tolist()
-        if has_hook:
+        total, count = par.reduce_epoch(total, count)
+        if self.has_hook:
             core.on_epoch_end(epoch)
-        row = {"epoch": epoch, "train_loss": total / max(count, 1), "lr": opt.param_groups[0]["lr"]}
-        if len(va_idx):
-            t_sum, w_sum = _eval_sums(core, inputs, y_dev, w_val, va_mine, task, device, cfg.amp)
-            if ddp is not None:
-                both = ddp.all_reduce_sum(torch.stack([t_sum, w_sum]))
-                t_sum, w_sum = both[0], both[1]
-            val = float((t_sum / w_sum.clamp(min=1e-12)).mean())
-            row["val_loss"] = val
-            if val < best - cfg.min_delta:
-                best, best_epoch, wait = val, epoch, 0
-                best_state = copy.deepcopy(core.state_dict())
-            else:
-                wait += 1
-        row["seconds"] = time.perf_counter() - te
-        history.append(row)
-        bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k.endswith("loss")}, refresh=False)
-        if len(va_idx) and wait >= cfg.patience:
-            stopped = True
-            break
-    bar.close()
-    if best_state is not None:
-        core.load_state_dict(best_state)
-    else:
-        best_epoch = len(history) - 1
-    core.eval()
-    return TrainResult(
-        history=pd.DataFrame(history),
-        best_epoch=best_epoch,
-        n_epochs=len(history),
-        device=str(device),
-        fit_time=time.perf_counter() - t0,
-        stopped_early=stopped,
-        best_val_loss=None if math.isinf(best) else best,
-        extra={"world_size": world},
-    )
+        return total / max(count, 1)
+
+    def validation_loss(self) -> float:
+        t_sum, w_sum = _eval_sums(self.core, self.inputs, self.y, self.w_val, self.va_mine, self.task,
+                                  self.device, self.cfg.amp)
+        t_sum, w_sum = self.par.reduce_validation(t_sum, w_sum)
+        return float((t_sum / w_sum.clamp(min=1e-12)).mean())
+
+    def fit(self) -> TrainResult:
+        """Epochs until ``max_epochs`` or early stopping; the best epoch's weights restored."""
+        from tqdm.auto import tqdm
+
+        cfg = self.cfg
+        bar = tqdm(range(cfg.max_epochs), desc=cfg.description, unit="epoch",
+                   disable=cfg.verbose <= 0 or not self.par.shows_progress,
+                   delay=0 if cfg.verbose >= 2 else 2.0, leave=cfg.verbose >= 2)
+        history = []
+        best, best_epoch, best_state, wait = math.inf, 0, None, 0
+        stopped = False
+        t0 = time.perf_counter()
+        for epoch in bar:
+            te = time.perf_counter()
+            row = {"epoch": epoch, "train_loss": self.epoch(epoch)}
+            row["lr"] = self.opt.param_groups[0]["lr"]
+            if self.n_val:
+                row["val_loss"] = val = self.validation_loss()
+                if val < best - cfg.min_delta:
+                    best, best_epoch, wait = val, epoch, 0
+                    best_state = copy.deepcopy(self.core.state_dict())
+                else:
+                    wait += 1
+            row["seconds"] = time.perf_counter() - te
+            history.append(row)
+            bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k.endswith("loss")}, refresh=False)
+            if self.n_val and wait >= cfg.patience:
+                stopped = True
+                break
+        bar.close()
+        if best_state is not None:
+            self.core.load_state_dict(best_state)
+        else:
+            best_epoch = len(history) - 1
+        self.core.eval()
+        return TrainResult(
+            history=pd.DataFrame(history), best_epoch=best_epoch, n_epochs=len(history), device=str(self.device),
+            fit_time=time.perf_counter() - t0, stopped_early=stopped,
+            best_val_loss=None if math.isinf(best) else best, extra={"world_size": self.par.world_size},
+        )
 
 
 def _nonfinite(cfg: TrainConfig, value: torch.Tensor, epoch: int) -> FloatingPointError:
@@ -480,27 +481,6 @@ def _batch_bounds(n_tr: int, bs: int, world: int = 1) -> list[tuple[int, int]]:
     return bounds
 
 
-_DEVICE_COPIES: dict[int, tuple] = {}
-
-
-def _on_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """``t`` on ``device``, copied at most once while ``t`` lives unmodified: the stages of
-    one fit that pass the same CPU tensor (e.g. a prototype net's joint, tied and
-    last-layer phases) share one device copy, which is freed with ``t``."""
-    if device.type == "cpu" or t.device == device:
-        return t.to(device)
-    key = id(t)
-    hit = _DEVICE_COPIES.get(key)
-    if hit is not None:
-        ref, version, dev, copied = hit
-        if ref() is t and version == t._version and dev == device:
-            return copied
-    copied = t.to(device)
-    _DEVICE_COPIES[key] = (weakref.ref(t), t._version, device, copied)
-    weakref.finalize(t, _DEVICE_COPIES.pop, key, None)
-    return copied
-
-
 @torch.no_grad()
 def _eval_sums(module, inputs, y, w, idx, task, device, amp, chunk: int = 65536):
     """Per-member (weighted validation-loss sum, weight sum) over rows ``idx`` (float64).
@@ -510,40 +490,9 @@ def _eval_sums(module, inputs, y, w, idx, task, device, amp, chunk: int = 65536)
     total, wsum = 0.0, 0.0
     for s in range(0, max(len(idx), 1), chunk):
         i = idx[s : s + chunk]
-        with _autocast(device, amp):
+        with autocast(device, amp):
             out = module(*[t[i] for t in inputs])
-        t_sum, w_sum = _weighted_sums(_loss_per_row(out, y[i], task), w[i])
+        t_sum, w_sum = weighted_sums(loss_per_row(out, y[i], task), w[i])
         total, wsum = total + t_sum.double(), wsum + w_sum.double()
     module.train()
     return torch.as_tensor(total), torch.as_tensor(wsum)
-
-
-@torch.no_grad()
-def predict_batched(
-    module: nn.Module,
-    inputs: Sequence[torch.Tensor],
-    device: str | torch.device | None = None,
-    chunk: int = 65536,
-) -> torch.Tensor:
-    """Evaluate ``module(*inputs)`` in chunks of rows (bounded memory); returns a CPU
-    float64 tensor. Inputs stay where they are and each chunk is moved to ``device``
-    (default: the device of the module's first parameter or buffer, else the CPU)."""
-    device = module_device(module) if device is None else resolve_device(device)
-    module.eval()
-    n = inputs[0].shape[0]
-    outs = []
-    for s in range(0, n, chunk):
-        outs.append(module(*[t[s : s + chunk].to(device) for t in inputs]).double().cpu())
-    if not outs:
-        probe = module(*[t[:0].to(device) for t in inputs])
-        return probe.double().cpu()
-    return torch.cat(outs, dim=0)
-
-
-def module_device(module: nn.Module) -> torch.device:
-    """Where ``module``'s first parameter (or buffer) lives; the CPU for a stateless module."""
-    for t in module.parameters():
-        return t.device
-    for t in module.buffers():
-        return t.device
-    return torch.device("cpu")

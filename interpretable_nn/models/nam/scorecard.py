@@ -1,4 +1,5 @@
-"""Points scorecards from a fitted :class:`~interpretable_nn.models.nam.NAMClassifier`.
+"""Points scorecards from a fitted :class:`~interpretable_nn.models.nam.NAMClassifier`
+(torch-free: it reads the model's shape functions and decision function).
 
 The classic credit scorecard: ``score = base points + sum of the points of each feature's
 bin`` with ``score = offset - factor * log-odds(adverse)``, ``factor = pdo / ln 2`` and
@@ -10,9 +11,12 @@ Bins come from the learned shapes: each numeric feature's knots are cut into at 
 error of the contribution, so a monotone shape gives monotone points), missing values get
 their own bin, categorical levels are one bin each. An interaction becomes a table of
 points over the two features' bins. The scorecard is a plain DataFrame that
-:func:`score_with_scorecard` evaluates on raw rows without the model; the check
-(``DataFrame.attrs["check"]``) compares it with the model: the largest score error in
-points, the rank correlation and both AUCs.
+:func:`score_with_scorecard` evaluates on raw rows without the model; its check, a
+:class:`~interpretable_nn.attribution.fidelity.Fidelity` ("scorecard points vs model
+decision_function"), compares it with the model: the largest score error in points, the
+rank correlation and both AUCs. The check rides in ``DataFrame.attrs["check"]`` (which
+pandas drops in many operations); ``NAMClassifier.to_scorecard`` also keeps it as
+``model.scorecard_check_``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import math
 
 import numpy as np
 import pandas as pd
+
+from ...attribution.fidelity import Fidelity
 
 __all__ = ["to_scorecard", "score_with_scorecard"]
 
@@ -165,9 +171,9 @@ def to_scorecard(
         machine-readable: ``kind`` (base / numeric / categorical / pair), ``bin_id`` (and ``bin_id_b`` for an interaction ``"A x B"``, whose
         rows give points per pair of the two features' bins), ``lower``, ``upper``
         (numeric interval ``(lower, upper]``), ``level`` and ``missing``. The first row is
-        the base points. ``attrs["check"]``: ``max_score_error`` and
-        ``mean_score_error`` (points, scorecard vs model), ``spearman``, ``auc_model``,
-        ``auc_scorecard``, ``rows``; also stored as ``model.scorecard_check_``.
+        the base points. ``attrs["check"]``: a :class:`Fidelity` with figures ``rows``,
+        ``max_score_error`` and ``mean_score_error`` (points, scorecard vs model),
+        ``spearman``, ``auc_model``, ``auc_scorecard``.
     """
     if pdo <= 0 or base_odds <= 0:
         raise ValueError(f"pdo and base_odds must be positive; got pdo={pdo}, base_odds={base_odds}.")
@@ -201,7 +207,6 @@ def to_scorecard(
                          "level": None, "missing": False})
     card = pd.DataFrame(rows)
     card.attrs["check"] = _check(model, card, X, y, factor, offset)
-    model.scorecard_check_ = card.attrs["check"]
     return card
 
 
@@ -247,12 +252,13 @@ def score_with_scorecard(card: pd.DataFrame, X) -> np.ndarray:
     return total
 
 
-def _check(model, card, X, y, factor, offset) -> dict:
+def _check(model, card, X, y, factor, offset) -> Fidelity:
     from scipy.stats import spearmanr
     from sklearn.metrics import roc_auc_score
 
+    rows = "given"
     if X is None:
-        X, y = model.background_, getattr(model, "background_y_", None)
+        X, y, rows = model.background_, getattr(model, "background_y_", None), "background (training sample)"
     model_score = offset - factor * model.decision_function(X)
     card_score = score_with_scorecard(card, X)
     err = np.abs(card_score - model_score)
@@ -270,4 +276,4 @@ def _check(model, card, X, y, factor, offset) -> dict:
             # a high score is a low risk: rank by -score
             out["auc_model"] = float(roc_auc_score(positive, -model_score))
             out["auc_scorecard"] = float(roc_auc_score(positive, -card_score))
-    return out
+    return Fidelity("scorecard points vs model decision_function", rows, int(len(err)), out)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from ..data.encoding import EncodedData, TabularEncoder
+from ...data.encoding import EncodedData, TabularEncoder
 
 __all__ = ["TermLayout", "knot_levels", "rank_pairs", "bake", "main_mass", "pair_mass"]
 

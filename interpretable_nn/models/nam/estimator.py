@@ -12,15 +12,18 @@ How it is fitted (all through the shared engine :func:`~interpretable_nn.trainin
    learned value per level, with a missing level (an unseen level scores 0); a numeric
    feature's missing value is its own learned value. Monotone features integrate a
    non-negative slope (monotone by construction). ``n_bags`` models train side by side, each
-   early-stopped on its own held-out rows (:mod:`interpretable_nn.models.nam_fit`).
+   early-stopped on its own held-out rows (:mod:`interpretable_nn.models.nam.fit`).
 2. **Interactions.** ``interactions=k`` ranks all pairs on the residuals of the main effects
-   (:func:`~interpretable_nn.models.nam_layout.rank_pairs`: Newton-step interaction gain on a
+   (:func:`~interpretable_nn.models.nam.layout.rank_pairs`: Newton-step interaction gain on a
    coarse grid, minus its degrees of freedom) and keeps the top ``k`` with positive score;
    ``interactions=[("Income", "Debt")]`` forces pairs. Each pair is a smoothed 2-D grid on at
    most ``pair_knots`` x ``pair_knots`` knots (bilinear), fitted on top of the frozen mains.
 3. **Bake.** The trained tables are purified (a pair's one-feature parts move into the mains,
    exactly), centred on the training rows and averaged over bags. The fitted model *is* these
    tables, so :meth:`explain` and :meth:`shape_function` read the very function that predicts.
+
+The fitted attributes are set in one place, :meth:`_set_fitted` (after a fit from
+:func:`~interpretable_nn.models.nam.fit.fit_nam`'s result, and at load time).
 """
 
 from __future__ import annotations
@@ -35,16 +38,16 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..attribution.explanation import Explanation
-from ..data.encoding import EncodedData
-from ..data.schema import to_json_value
-from ..nn.feature_nets import AdditiveTables
-from ..training.engine import predict_batched
-from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
-from .nam_fit import fit_nam
-from .nam_layout import TermLayout
+from ...attribution.explanation import Explanation
+from ...data.encoding import EncodedData
+from ...nn.feature_nets import AdditiveTables
+from ...training.engine import FitData, TrainResult, predict_batched
+from ..base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
+from .fit import NAMState, fit_nam
+from .layout import TermLayout
 
 __all__ = ["NAMClassifier", "NAMRegressor"]
+
 
 class _NAMBase(TorchModel):
     _parameter_constraints: ClassVar[dict] = {
@@ -138,18 +141,38 @@ class _NAMBase(TorchModel):
         return positive_ints(self.hidden_sizes, "hidden_sizes", "(64, 32)", allow_empty=False)
 
     # ------------------------------------------------------------------ fit
-    def _fit(self, X, y, sample_weight):
-        df, yy = self._validate_fit_input(X, y)
+    def _validate_fit_input(self, X, y):
+        df, yy = super()._validate_fit_input(X, y)
         if self._task == "classification" and len(self.classes_) != 2:
             raise ValueError(
                 f"Only binary classification is supported by {type(self).__name__}; y has {len(self.classes_)} "
                 "classes. Wrap it for multiclass: sklearn.multiclass.OneVsRestClassifier(NAMClassifier())."
             )
-        fit_nam(self, df, yy, sample_weight)
-        self._set_terms()
-        return self
+        return df, yy
+
+    def _prepare(self, data: FitData) -> None:
+        self._check_hidden()
+
+    def _train(self, data: FitData) -> TrainResult:
+        """Mains then pairs, baked into tables (:func:`~interpretable_nn.models.nam.fit.fit_nam`)."""
+        fitted = fit_nam(self, data, self._target_tensor(data.y))
+        self._set_fitted(fitted.state, fitted.tables)
+        return fitted.result
+
+    def _set_fitted(self, state: NAMState, tables: AdditiveTables | None = None) -> None:
+        """The one place that sets a NAM's fitted attributes: from a fit (with its baked
+        ``tables``) or at load time (the saved tables then fill a module of these shapes)."""
+        self.layout_ = state.layout
+        self._n_bags_fitted = int(state.n_bags)
+        self.main_mass_, self.pair_mass_ = state.main_mass, state.pair_mass
+        self.pair_scores_ = state.pair_scores
+        self.background_, self.background_y_ = state.background, state.background_y
+        if tables is not None:
+            self.module_ = tables
+            self._set_terms()
 
     def _set_terms(self) -> None:
+        """Term names and the intercept, read from the layout and the tables."""
         lay = self.layout_
         self.terms_ = [*lay.names, *lay.pair_names]
         self.term_features_ = [(n,) for n in lay.names] + [(lay.names[a], lay.names[b]) for a, b in lay.pairs]
@@ -216,7 +239,7 @@ class _NAMBase(TorchModel):
         df, enc = self._encode(X)
         decision = self._decision_encoded(enc)
         if split_interactions:
-            from ..attribution.additive import shap_values
+            from ...attribution.additive import shap_values
 
             values = np.asarray(shap_values(self, df, self.background_), dtype=float)
             base = float(np.mean(self.decision_function(self.background_))) if len(self.background_) else 0.0
@@ -244,7 +267,7 @@ class _NAMBase(TorchModel):
             (share of training rows) and ``missing`` (True on the missing-value row).
             Interactions: one row per grid cell with the two features' values.
         """
-        from .nam_plots import shape_frame
+        from .plots import shape_frame
 
         check_is_fitted(self, "module_")
         return shape_frame(self, name)
@@ -253,49 +276,22 @@ class _NAMBase(TorchModel):
         """A matplotlib grid of the learned terms: curves with their uncertainty band when
         ``n_bags > 1``, a training-density rug, the missing value as a marker, bars for
         categorical levels, heat maps for interactions. Returns the Figure."""
-        from .nam_plots import plot_shapes
+        from .plots import plot_shapes
 
         check_is_fitted(self, "module_")
         return plot_shapes(self, features=features, ncols=ncols, max_terms=max_terms)
 
     # ------------------------------------------------------------------ persistence
     def _extra_state(self) -> dict:
-        bg = self.background_
-        return {
-            "n_bags": int(self.module_.main_bags.shape[0]),
-            "layout": self.layout_.to_dict(),
-            "main_mass": self.main_mass_.tolist(),
-            "pair_mass": self.pair_mass_.tolist(),
-            "pair_scores": {
-                "pair": self.pair_scores_["pair"].tolist(),
-                "score": [float(s) for s in self.pair_scores_["score"]],
-                "selected": [bool(s) for s in self.pair_scores_["selected"]],
-            },
-            "background": {
-                c: [None if pd.isna(v) else to_json_value(v) for v in bg[c].tolist()] for c in bg.columns
-            },
-            "background_y": [to_json_value(v) for v in self.background_y_.tolist()],
-        }
+        state = NAMState(self.layout_, int(self.module_.main_bags.shape[0]), self.main_mass_, self.pair_mass_,
+                         self.pair_scores_, self.background_, self.background_y_)
+        return state.to_dict()
 
     def _load_extra_state(self, state: dict) -> None:
-        self.layout_ = TermLayout.from_dict(state["layout"])
-        self._n_bags_fitted = int(state["n_bags"])
-        self.main_mass_ = np.asarray(state["main_mass"], dtype=float)
-        self.pair_mass_ = np.asarray(state["pair_mass"], dtype=float)
-        self.pair_scores_ = pd.DataFrame(state["pair_scores"])
-        bg = {}
-        for f in self.encoder_.schema_:
-            vals = state["background"][f.name]
-            if f.is_numeric:
-                bg[f.name] = np.array([np.nan if v is None else v for v in vals], dtype=float)
-            else:
-                bg[f.name] = pd.Series([np.nan if v is None else v for v in vals], dtype=object)
-        self.background_ = pd.DataFrame(bg)[self.encoder_.schema_.names]
-        yb = state["background_y"]
-        self.background_y_ = np.array(yb, dtype=float) if self._task == "regression" else np.array(yb)
+        self._set_fitted(NAMState.from_dict(state, self.encoder_.schema_, self._task == "regression"))
 
     def _set_state(self, state, tensors):
-        super()._set_state(state, tensors)
+        super()._set_state(state, tensors)  # _load_extra_state, then the tables
         self._set_terms()
 
     def _raw_output(self, enc: EncodedData) -> np.ndarray:
@@ -377,6 +373,9 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
     background_ : DataFrame
         Up to 500 training rows (a seeded sample) for interventional Shapley splits and the
         default scorecard check; ``background_y_`` holds their labels.
+    scorecard_check_ : Fidelity
+        The check of the last :meth:`to_scorecard` (scorecard points vs the decision
+        function), set by :meth:`to_scorecard`.
     history_ : DataFrame
         Training curves of both stages (column ``stage``: mains / pairs).
 
@@ -441,15 +440,20 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         return tags
 
     def to_scorecard(self, pdo: float = 20, base_score: float = 600, base_odds: float = 50, **kwargs):
-        """A points scorecard; see :func:`interpretable_nn.models.nam_scorecard.to_scorecard`."""
-        from .nam_scorecard import to_scorecard
+        """A points scorecard; see :func:`interpretable_nn.models.nam.scorecard.to_scorecard`.
+        Its check (a :class:`~interpretable_nn.attribution.fidelity.Fidelity`) is in
+        ``card.attrs["check"]`` and, since pandas drops ``attrs`` in many operations, also in
+        :attr:`scorecard_check_` (the check of the last scorecard made)."""
+        from .scorecard import to_scorecard
 
         check_is_fitted(self, "module_")
-        return to_scorecard(self, pdo=pdo, base_score=base_score, base_odds=base_odds, **kwargs)
+        card = to_scorecard(self, pdo=pdo, base_score=base_score, base_odds=base_odds, **kwargs)
+        self.scorecard_check_ = card.attrs["check"]
+        return card
 
     def score_with_scorecard(self, X, scorecard: pd.DataFrame) -> np.ndarray:
         """Total points of each row of ``X`` under ``scorecard`` (higher = lower risk)."""
-        from .nam_scorecard import score_with_scorecard
+        from .scorecard import score_with_scorecard
 
         return score_with_scorecard(scorecard, X)
 

@@ -1,0 +1,323 @@
+"""Fitting a neural additive model (the work behind ``NAMClassifier.fit``).
+
+1. **Bags.** ``n_bags`` models train side by side in one engine run: each holds out its own
+   ``validation_fraction`` of the rows (stratified) for early stopping and trains on the rest
+   (:func:`bag_weights`), so the ensemble learns from every row.
+2. **Main effects** (:class:`~interpretable_nn.nn.feature_nets.MainEffectNet`): the feature
+   networks run once per step on the knot grids; rows read them by interpolation.
+3. **Interactions.** Pairs are ranked on the residuals of the mains
+   (:func:`~interpretable_nn.models.nam.layout.rank_pairs`) or forced, then fitted as grids on
+   top of the frozen mains (:class:`~interpretable_nn.nn.feature_nets.PairGridNet`) with the
+   same bags and validation rows.
+4. **Bake** (:func:`~interpretable_nn.models.nam.layout.bake`): purified, centred tables,
+   averaged over bags, become the fitted model.
+
+Every training loop is the shared engine's :func:`~interpretable_nn.training.engine.train`.
+:func:`fit_nam` sets nothing on the estimator: it returns a :class:`NAMFit`, which the
+estimator's ``_set_fitted`` turns into its fitted attributes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from numbers import Integral
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ...data.encoding import EncodedData, TabularEncoder
+from ...data.schema import FeatureSchema, to_json_value
+from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
+from ...training.engine import FitData, TrainResult, train
+from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
+
+__all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
+
+BACKGROUND_ROWS = 500
+#: Adam moves every parameter about ``lr`` per step; a feature network's output moves about
+#: ``lr`` times its width. Lookup values (category levels, missing values) are stored divided
+#: by this much so that they learn at a comparable pace (measured: unscaled, they lagged and
+#: the shape functions overfitted to compensate).
+LEVEL_SCALE = 10.0
+
+
+@dataclass
+class NAMState:
+    """A fitted NAM's state besides its tables (what is saved as JSON)."""
+
+    layout: TermLayout
+    n_bags: int
+    main_mass: np.ndarray
+    pair_mass: np.ndarray
+    pair_scores: pd.DataFrame
+    background: pd.DataFrame
+    background_y: np.ndarray
+
+    def to_dict(self) -> dict:
+        """JSON-safe (the ``extra`` state of a saved model)."""
+        bg = self.background
+        return {
+            "n_bags": int(self.n_bags),
+            "layout": self.layout.to_dict(),
+            "main_mass": self.main_mass.tolist(),
+            "pair_mass": self.pair_mass.tolist(),
+            "pair_scores": {
+                "pair": self.pair_scores["pair"].tolist(),
+                "score": [float(s) for s in self.pair_scores["score"]],
+                "selected": [bool(s) for s in self.pair_scores["selected"]],
+            },
+            "background": {
+                c: [None if pd.isna(v) else to_json_value(v) for v in bg[c].tolist()] for c in bg.columns
+            },
+            "background_y": [to_json_value(v) for v in self.background_y.tolist()],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict, schema: FeatureSchema, regression: bool) -> NAMState:
+        """Inverse of :meth:`to_dict`; the background's columns typed by ``schema``."""
+        bg = {}
+        for f in schema:
+            vals = d["background"][f.name]
+            if f.is_numeric:
+                bg[f.name] = np.array([np.nan if v is None else v for v in vals], dtype=float)
+            else:
+                bg[f.name] = pd.Series([np.nan if v is None else v for v in vals], dtype=object)
+        yb = d["background_y"]
+        return cls(
+            layout=TermLayout.from_dict(d["layout"]),
+            n_bags=int(d["n_bags"]),
+            main_mass=np.asarray(d["main_mass"], dtype=float),
+            pair_mass=np.asarray(d["pair_mass"], dtype=float),
+            pair_scores=pd.DataFrame(d["pair_scores"]),
+            background=pd.DataFrame(bg)[schema.names],
+            background_y=np.array(yb, dtype=float) if regression else np.array(yb),
+        )
+
+
+@dataclass
+class NAMFit:
+    """What :func:`fit_nam` learned: the state, the baked tables and the training result
+    (both stages combined, history column ``stage``)."""
+
+    state: NAMState
+    tables: AdditiveTables
+    result: TrainResult
+
+
+class _Bags(NamedTuple):
+    """The bags' training and validation weights (n, n_bags), training weight per bag and
+    the fit's generator: shared by both stages."""
+
+    fit_w: torch.Tensor
+    val_w: torch.Tensor | None
+    n_fit: float
+    generator: torch.Generator
+
+
+def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
+    """Fit a NAM estimator (``model``: parameters validated, encoder fitted) on ``data``;
+    ``target`` is the engine's target tensor (standardised for regression)."""
+    df, y, enc = data.frame, data.y, data.encoded
+    lay = TermLayout.from_encoder(model.encoder_, enc, int(model.max_knots), int(model.pair_knots))
+    forced = forced_pairs(model.interactions, lay, _monotone_names(model.encoder_))
+    rng = np.random.default_rng(None if model.random_state is None else int(model.random_state))
+    n, b = len(df), int(model.n_bags)
+    sw = np.ones(n) if data.sample_weight is None else data.sample_weight
+    fit_w, val_w = bag_weights(y, sw, b, float(model.validation_fraction), model._task == "classification", rng)
+    bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator)
+    lo, w = lay.encode_main(enc)
+    mass = main_mass(lay, lo, w, sw)
+    main_tab, bias, main_logit, res1 = _fit_mains(model, lay, lo, w, mass, target, bags)
+
+    k = int(model.interactions) if isinstance(model.interactions, Integral) else len(forced)
+    pair_scores = pd.DataFrame({"pair": [], "score": [], "selected": []})
+    if k or forced:
+        pair_scores = _choose_pairs(model, lay, enc, main_logit.mean(1), target.numpy(), sw, forced, k)
+    pb, pwa, pwb = lay.encode_pairs(enc)
+    p_mass = pair_mass(lay, pb, pwa, pwb, sw)
+    pair_tab, res2 = _fit_pairs(model, lay, main_logit, (pb, pwa, pwb), p_mass, target, bags)
+
+    m, p, bb = bake(lay, main_tab, pair_tab, bias, mass, p_mass, model.purify)
+    tables = AdditiveTables(
+        torch.from_numpy(m), torch.from_numpy(p), torch.from_numpy(bb), torch.from_numpy(lay.pair_strides())
+    )
+    idx = np.sort(rng.permutation(n)[:BACKGROUND_ROWS])
+    background_y = np.asarray(model.classes_[y[idx]] if model._task == "classification" else y[idx])
+    state = NAMState(lay, b, mass, p_mass, pair_scores, df.iloc[idx].reset_index(drop=True), background_y)
+    return NAMFit(state, tables, _stages(res1, res2))
+
+
+def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
+               bags: _Bags):
+    """Train the main effects; (tables (B, size), biases (B,), row logits (n, B), result)."""
+    mains = MainEffectNet(
+        torch.from_numpy(lay.padded_knots()),
+        torch.as_tensor(lay.monotone, dtype=torch.float32),
+        int(sum(lay.cat_sizes)),
+        n_bags=bags.fit_w.shape[1],
+        hidden_sizes=model._check_hidden(),
+        activation=model.activation,
+        dropout=model.dropout,
+        feature_dropout=model.feature_dropout,
+        output_penalty=model.output_penalty,
+        init_bias=_init_bias(model._task, target),
+        mass=torch.as_tensor(mass),
+        n_real=torch.as_tensor([len(k) for k in lay.knots]),
+        smoothness=model.smoothness / bags.n_fit,
+        level_scale=LEVEL_SCALE,
+        missing_scale=LEVEL_SCALE,
+        level_prior=1.0 / (2.0 * bags.n_fit),
+    )
+    lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
+    cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads)
+    res = train(mains, (lo_t, w_t), target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
+                validation_weight=bags.val_w)
+    mains.to("cpu").eval()
+    with torch.no_grad():
+        main_tab = mains.tables().double().numpy()
+        bias = mains.bias.detach().double().numpy()[:, 0]
+        main_logit = mains(lo_t, w_t).double().numpy()  # (n, B)
+    return main_tab, bias, main_logit, res
+
+
+def _choose_pairs(model, lay: TermLayout, enc: EncodedData, logit, target, sw, forced, k: int) -> pd.DataFrame:
+    """Rank the pairs, keep the forced ones and the best ``k`` with a positive score (sets
+    ``lay.pairs``); the ranking as a table (pair, score, selected)."""
+    scores = _rank(lay, model.encoder_, model._task, enc, logit, target, sw, forced)
+    chosen = list(forced) + [p for p, s in scores if s > 0 and p not in forced][: max(0, k - len(forced))]
+    lay.pairs = [list(p) for p in chosen]
+    return pd.DataFrame(
+        {
+            "pair": [f"{lay.names[a]} x {lay.names[c]}" for (a, c), _ in scores],
+            "score": [float(s) for _, s in scores],
+            "selected": [p in chosen for p, _ in scores],
+        }
+    )
+
+
+def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, bags: _Bags):
+    """Train the interaction grids on top of the frozen mains; (tables (B, size), result or
+    None when there is no pair)."""
+    if not lay.pairs:
+        return np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1])), None
+    pairs = PairGridNet(
+        lay.pair_offsets()[1],
+        torch.from_numpy(lay.pair_strides()),
+        torch.from_numpy(lay.pair_neighbours()),
+        n_bags=bags.fit_w.shape[1],
+        smoothness=model.pair_smoothness / bags.n_fit,
+        scale=torch.from_numpy(pair_scales(lay, p_mass)),
+    )
+    cfg = model._train_config(description=f"{type(model).__name__} pairs", lr=model.pair_lr,
+                              num_threads=model.n_threads)
+    inputs = (torch.as_tensor(main_logit, dtype=torch.float32), *(torch.from_numpy(a) for a in pair_inputs))
+    res = train(pairs, inputs, target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
+                validation_weight=bags.val_w)
+    return pairs.values().detach().cpu().double().numpy(), res
+
+
+def _stages(res1: TrainResult, res2: TrainResult | None) -> TrainResult:
+    """Both stages as one result: the mains' epochs, device and early stop; the last
+    stage's best validation loss; the pair stage's epochs as ``pair_epochs`` and
+    ``pair_best_epoch``."""
+    if res2 is None:
+        both = TrainResult.combine([res1], ["mains"], column="stage")
+    else:
+        both = TrainResult.combine([res1, res2], ["mains", "pairs"], column="stage")
+    return replace(
+        both,
+        best_val_loss=res1.best_val_loss if res2 is None else res2.best_val_loss,
+        extra={**both.extra, "pair_epochs": res2.n_epochs if res2 else 0,
+               "pair_best_epoch": res2.best_epoch if res2 else None},
+    )
+
+
+def bag_weights(y: np.ndarray, sw: np.ndarray, n_bags: int, fraction: float, stratify: bool,
+                rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(training weights, validation weights), each (n, n_bags) float32.
+
+    Every bag holds out its own ``fraction`` of the rows (stratified by class when
+    ``stratify``) for early stopping and trains on the rest, as EBM's outer bags do. With
+    ``fraction=0`` the bags are Poisson bootstrap weights and there is no validation.
+    """
+    n = len(y)
+    if fraction <= 0:
+        fit = rng.poisson(1.0, (n, n_bags)).astype(float) if n_bags > 1 else np.ones((n, 1))
+        return torch.as_tensor(sw[:, None] * fit, dtype=torch.float32), None
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(n)]
+    held = np.zeros((n, n_bags), dtype=bool)
+    for j in range(n_bags):
+        for idx in groups:
+            k = min(max(int(round(len(idx) * fraction)), 1 if len(idx) >= 4 else 0), max(len(idx) - 1, 0))
+            held[rng.permutation(idx)[:k], j] = True
+    return (torch.as_tensor(sw[:, None] * ~held, dtype=torch.float32),
+            torch.as_tensor(sw[:, None] * held, dtype=torch.float32))
+
+
+def pair_scales(lay: TermLayout, p_mass: np.ndarray) -> np.ndarray:
+    """Per-cell scales of the interaction grids, ``sqrt(share / largest share)`` within each
+    pair. Adam moves every parameter about ``lr`` per step whatever its gradient; scaled, a
+    cell seen in a handful of rows moves slower than one seen in hundreds, so early stopping
+    shrinks sparse cells, much as boosting's small steps do."""
+    out = np.zeros(len(p_mass), dtype=np.float32)
+    off, _ = lay.pair_offsets()
+    for p, (a, b) in enumerate(lay.pairs):
+        sl = slice(off[p], off[p] + lay.axis_size(a) * lay.axis_size(b))
+        out[sl] = np.sqrt(p_mass[sl] / max(p_mass[sl].max(), 1e-12))
+    return out
+
+
+def forced_pairs(interactions, lay: TermLayout, monotone: set[str]) -> list[tuple[int, int]]:
+    """``interactions`` given as column pairs -> schema index pairs, checked."""
+    if isinstance(interactions, Integral):
+        return []
+    names = lay.names
+    out: list[tuple[int, int]] = []
+    for p in interactions:
+        if isinstance(p, str) or not hasattr(p, "__len__") or len(p) != 2:
+            raise ValueError(f"interactions must be an int or a list of column pairs like [('Income', 'Debt')]; got {p!r}.")
+        a, b = (str(c) for c in p)
+        unknown = [c for c in (a, b) if c not in names]
+        if unknown:
+            raise ValueError(f"interactions names {unknown}, which are not columns of X; available: {names}.")
+        if a == b:
+            raise ValueError(f"interactions pair ({a!r}, {b!r}) repeats one column; a pair needs two columns.")
+        mono = [c for c in (a, b) if c in monotone]
+        if mono:
+            raise ValueError(
+                f"interactions pair ({a!r}, {b!r}) uses monotone feature(s) {mono}: an interaction would break "
+                "the guarantee that the prediction is monotone in them. Drop the pair or the constraint."
+            )
+        pair = tuple(sorted((names.index(a), names.index(b))))
+        if pair not in out:
+            out.append(pair)
+    return out
+
+
+def _monotone_names(encoder: TabularEncoder) -> set[str]:
+    return {f.name for f in encoder.schema_ if f.monotone}
+
+
+def _init_bias(task: str, target: torch.Tensor) -> float:
+    if task == "regression":
+        return 0.0
+    p = float(target.float().mean().clamp(1e-4, 1 - 1e-4))
+    return float(np.log(p / (1 - p)))
+
+
+def _rank(layout: TermLayout, encoder: TabularEncoder, task: str, enc, logit, target, weight, forced):
+    """Score the candidate pairs on the residuals of the main effects; monotone features
+    are no candidates (a pair would break their guarantee)."""
+    names = layout.names
+    mono = _monotone_names(encoder)
+    free = [i for i, n in enumerate(names) if n not in mono]
+    candidates = [(a, b) for k, a in enumerate(free) for b in free[k + 1 :]]
+    candidates += [p for p in forced if p not in candidates]
+    if task == "regression":
+        grad, hess = (logit - target) * weight, weight.astype(float)
+    else:
+        prob = 1 / (1 + np.exp(-logit))
+        grad, hess = (prob - target) * weight, prob * (1 - prob) * weight
+    return rank_pairs(layout, enc, grad, hess, candidates=candidates)
