@@ -93,13 +93,13 @@ def _peer(name: str):
     if name == "hgb":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        from interpretable_nn.models.baselines import EncodedSklearnClassifier
+        from interpretable_nn.models.wrappers import EncodedSklearnClassifier
 
         return EncodedSklearnClassifier(HistGradientBoostingClassifier(random_state=0), raw_numeric=True)
     if name == "ebm":
         from interpret.glassbox import ExplainableBoostingClassifier
 
-        from interpretable_nn.models.baselines import FrameSklearnClassifier
+        from interpretable_nn.models.wrappers import FrameSklearnClassifier
 
         return FrameSklearnClassifier(ExplainableBoostingClassifier(random_state=0))
     raise ValueError(name)

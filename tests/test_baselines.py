@@ -237,3 +237,49 @@ def test_every_registry_model_explains_its_decision_function(name, small_credit)
     # one column per raw feature, or per term whose features are raw features
     feats = set(model.feature_names_)
     assert all(set(c.split(" x ")) <= feats for c in e.feature_names)
+
+
+def test_wrapper_design_is_the_public_view_of_the_inner_input(small_credit):
+    """``design(X)`` (validated X as the inner estimator sees it) is what the attribution
+    layer reads; it matches the encoder's design matrix."""
+    X, y, Xte, _ = small_credit
+    m = EncodedSklearnClassifier(DecisionTreeClassifier(max_depth=2, random_state=0), raw_numeric=True).fit(X, y)
+    Z = m.encoder_.design_matrix(Xte, m.encoder_.transform(Xte), raw_numeric=True)
+    np.testing.assert_array_equal(m.design(Xte), Z)
+    with pytest.raises(ValueError):
+        m.design(Xte.drop(columns=Xte.columns[0]))
+
+
+def test_linear_and_tree_attributions_live_below_the_models(small_credit):
+    from interpretable_nn.attribution.linear import background_rows, linear_shap, onto_features
+    from interpretable_nn.attribution.trees import tree_path_values
+
+    X, y, Xte, _ = small_credit
+    m = EncodedSklearnClassifier().fit(X, y)
+    Z, Zb = m.design(Xte), m.design(m.background_)
+    values, base, method = linear_shap(m.estimator_, Z, Zb, m.encoder_)
+    assert method == "linear-coefficients" and values.shape == (len(Xte), len(m.feature_names_))
+    np.testing.assert_allclose(base + values.sum(1), m.decision_function(Xte), atol=1e-9)
+    np.testing.assert_array_equal(onto_features(m.encoder_, np.ones((1, Z.shape[1])))[0],
+                                  np.bincount(m.encoder_.dense_feature_index(), minlength=len(m.feature_names_)))
+    assert len(background_rows(X, n=7)) == 7 and background_rows(X.head(3)).index.tolist() == [0, 1, 2]
+    t = EncodedSklearnClassifier(DecisionTreeClassifier(max_depth=3, random_state=0), raw_numeric=True).fit(X, y)
+    values, base, method = tree_path_values(t.estimator_, t.design(Xte), t.encoder_, classifier=True)
+    assert method == "tree-path"
+    np.testing.assert_allclose(base + values.sum(1), t.decision_function(Xte), atol=1e-9)
+
+
+def test_ebm_additive_view_uses_the_public_interface(small_credit):
+    pytest.importorskip("interpret")
+    from interpret.glassbox import ExplainableBoostingClassifier
+
+    from interpretable_nn.attribution.additive import as_additive
+
+    X, y, Xte, _ = small_credit
+    ebm = ExplainableBoostingClassifier(outer_bags=1, interactions=0, max_rounds=50, random_state=0)
+    m = FrameSklearnClassifier(ebm).fit(X, y)
+    view = as_additive(m)
+    assert view is not None and view.task_ == "binary"
+    terms = view.predict_terms(Xte)
+    np.testing.assert_allclose(view.intercept_ + terms.sum(1), m.decision_function(Xte), atol=1e-9)
+    assert m.explain(Xte.head(5)).output == "log-odds"

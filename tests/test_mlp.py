@@ -80,3 +80,24 @@ def test_string_labels(toy_frame):
     m = inn.MLPClassifier(max_epochs=5, verbose=0).fit(X, labels)
     assert list(m.classes_) == ["bad", "good"]
     assert set(m.predict(X)) <= {"bad", "good"}
+
+
+def test_output_bias_starts_at_the_prior_log_odds_without_scratch_attributes(small_credit):
+    import torch
+
+    from interpretable_nn.models.mlp import MLPNet
+
+    X, y, _, _ = small_credit
+    m = inn.MLPClassifier(max_epochs=1, verbose=0)
+    data = m._fit_data(X, y, None)
+    m._prepare(data)
+    m.module_ = m._build_module()
+    assert isinstance(m.module_, MLPNet)
+    m._init_module(data)
+    counts = np.bincount(y, minlength=2) + 1.0
+    expected = np.log(counts[1] / counts[0])
+    np.testing.assert_allclose(m.module_.net[-1].bias.detach().numpy(), [expected], rtol=1e-6)
+    fitted = inn.MLPClassifier(max_epochs=1, verbose=0).fit(X, y)
+    assert not [k for k in vars(fitted) if k.startswith("_") and not k.startswith("__")]
+    with torch.no_grad():
+        assert fitted.module_(torch.zeros(1, fitted.encoder_.n_dense_)).shape == (1,)

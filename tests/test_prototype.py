@@ -305,3 +305,34 @@ def test_goals_on_digits_and_credit():
     assert p.n_prototypes_ <= 20
     auc_p = roc_auc_score(ds.y[te], p.decision_function(Xte))
     assert auc_p >= roc_auc_score(ds.y[te], b.decision_function(Xte)) - 0.01
+
+
+def test_image_encoder_round_trip_and_checks():
+    from interpretable_nn.data.images import ImageEncoder, as_image_array, is_image_batch
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 255, size=(10, 4, 5, 3))
+    enc = ImageEncoder().fit(X)
+    assert enc.image_shape_ == (4, 5, 3) and enc.n_features_ == 60 and len(enc.feature_names()) == 20
+    Z = enc.transform(X)
+    assert Z.shape == (10, 3, 4, 5) and Z.dtype == np.float32 and Z.flags["C_CONTIGUOUS"]
+    np.testing.assert_allclose(Z.mean(axis=(0, 2, 3)), 0.0, atol=1e-5)
+    again = ImageEncoder.from_dict(enc.to_dict())
+    np.testing.assert_array_equal(again.transform(X), Z)
+    with pytest.raises(ValueError, match=r"pass an array of shape \(n_images, 4, 5, 3\)"):
+        enc.transform(X[:, :3])
+    with pytest.raises(ValueError, match=r"add the batch axis"):
+        enc.check(X[0])
+    with pytest.raises(TypeError, match="numeric pixel values"):
+        as_image_array(np.array([[["a"]]]))
+    assert is_image_batch(X) and not is_image_batch(pd.DataFrame({"a": [1]}))
+
+
+def test_fit_info_and_phases_come_from_the_one_template(small_credit):
+    X, y, _, _ = small_credit
+    m = PrototypeClassifier(prototypes_per_class=2, **FAST).fit(X, y)
+    assert {"device", "fit_time", "n_epochs", "best_epoch", "stopped_early", "best_val_loss",
+            "n_prototypes"} <= set(m.fit_info_)
+    assert m.fit_info_["n_prototypes"] == 4
+    assert list(pd.unique(m.history_["phase"])) == ["joint", "last_layer"]
+    assert not [k for k in vars(m) if k.startswith("_") and not k.startswith("__")]

@@ -1,5 +1,7 @@
 """What models need to explain themselves: the one :class:`Explanation` type, the one check
-type :class:`Fidelity`, and the exact additive-SHAP protocol.
+type :class:`Fidelity`, the exact additive-SHAP protocol, and the linear
+(:mod:`~interpretable_nn.attribution.linear`) and tree
+(:mod:`~interpretable_nn.attribution.trees`) explanations the scikit-learn wrappers use.
 
 This layer sits below ``models/`` (models import it) and above nothing but ``data/``.
 Its ``__init__`` stays torch-free so torch-free artefacts (rule sets, scorecards) can use

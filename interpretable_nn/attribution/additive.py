@@ -14,8 +14,9 @@ A model is *additive* when it exposes
     the centred contribution of every term for a raw DataFrame ``X``, with
     ``decision_function(X) == intercept_ + predict_terms(X).sum(1)``;
 
-and ``feature_names_`` (the original features, in order). The NAM follows it, and any
-scorecard or GAM can.
+and ``feature_names_`` (the original features, in order); optionally ``task_``
+(``"regression"``: the decision is in raw units, otherwise log-odds). The NAM follows it,
+and any scorecard or GAM can.
 
 Why exact values are cheap
 --------------------------
@@ -79,7 +80,10 @@ def is_additive(model: Any) -> bool:
 
 class _EBMTerms:
     """The additive protocol over an interpret EBM behind the library's
-    ``FrameSklearnClassifier`` (its ``eval_terms`` are the centred terms in log-odds)."""
+    ``FrameSklearnClassifier`` (its ``eval_terms`` are the centred terms in log-odds).
+
+    It reads the wrapper through public attributes only: ``estimator_``, ``encoder_``,
+    ``classes_``, ``task_`` and ``design(X)`` (``X`` validated and typed as the EBM sees it)."""
 
     def __init__(self, model: Any):
         ebm = model.estimator_
@@ -89,11 +93,11 @@ class _EBMTerms:
         self.terms_ = [str(t) for t in ebm.term_names_]
         self.term_features_ = [tuple(names[i] for i in F) for F in ebm.term_features_]
         self.intercept_ = float(np.ravel(ebm.intercept_)[0])
-        self.encoder_, self.classes_, self._task = model.encoder_, model.classes_, model._task
+        self.encoder_, self.classes_, self.task_ = model.encoder_, model.classes_, model.task_
+        self._task = "regression" if self.task_ == "regression" else "classification"
 
     def predict_terms(self, X: Any) -> np.ndarray:
-        df, enc = self._model._encode(X)
-        return np.asarray(self._ebm.eval_terms(self._model._design(df, enc)), dtype=np.float64)
+        return np.asarray(self._ebm.eval_terms(self._model.design(X)), dtype=np.float64)
 
     def decision_function(self, X: Any) -> np.ndarray:
         return self._model.decision_function(X)
@@ -117,7 +121,7 @@ def as_additive(model: Any) -> Any:
         and hasattr(est, "term_features_")
         and np.size(getattr(est, "intercept_", [])) == 1
         and hasattr(model, "encoder_")
-        and callable(getattr(model, "_design", None))
+        and callable(getattr(model, "design", None))
     ):
         return _EBMTerms(model)
     return None
@@ -376,7 +380,7 @@ def additive_shap_explanation(model: Any, X: Any, background: Any, **kwargs: Any
         base_values=np.full(len(Xf), base),
         feature_names=names,
         data=Xf,
-        output="raw" if getattr(model, "_task", "classification") == "regression" else "log-odds",
+        output="raw" if getattr(model, "task_", None) == "regression" else "log-odds",
         method="exact-additive-shap",
     )
     if callable(getattr(model, "decision_function", None)) and len(Xf):

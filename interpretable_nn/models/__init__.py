@@ -1,18 +1,18 @@
-"""Estimators: interpretable models and the black-box baselines."""
+"""Estimators: interpretable models (NAM, RuleNet, prototypes) and the black-box baselines
+(the torch MLP in :mod:`.mlp`; scikit-learn, EBM and XGBoost wrappers in :mod:`.wrappers`)."""
 
 from .base import BaseModel, TorchModel
-from .baselines import (
-    EncodedSklearnClassifier,
-    EncodedSklearnRegressor,
-    FrameSklearnClassifier,
-    MLPClassifier,
-    MLPRegressor,
-    XGBoostClassifier,
-)
+from .mlp import MLPClassifier, MLPRegressor
 from .nam import NAMClassifier, NAMRegressor
 from .prototype import PrototypeClassifier
 from .registry import available_models, list_models, make_model, register_model
 from .rulenet import RuleNetClassifier
+from .wrappers import (
+    EncodedSklearnClassifier,
+    EncodedSklearnRegressor,
+    FrameSklearnClassifier,
+    XGBoostClassifier,
+)
 
 __all__ = [
     "BaseModel",

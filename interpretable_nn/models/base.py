@@ -26,6 +26,7 @@ define one of these methods.
 
 from __future__ import annotations
 
+import time
 import warnings
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -40,7 +41,13 @@ from sklearn.utils.validation import check_is_fitted
 from ..attribution.explanation import Explanation
 from ..data.encoding import EncodedData, TabularEncoder
 from ..data.schema import to_json_value
-from ..data.validation import check_frame, check_predict_frame, check_sample_weight, check_target
+from ..data.validation import (
+    check_frame,
+    check_predict_frame,
+    check_sample_weight,
+    check_target,
+    user_stacklevel,
+)
 from ..persistence import load_model, register_model_class, save_model
 from ..training.engine import (
     ENGINE_EXTRA,
@@ -142,7 +149,7 @@ class BaseModel(BaseEstimator):
                 f"Column(s) {constant} are constant in the training data; they carry no signal "
                 "and get a zero contribution.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         return df, yy
 
@@ -336,11 +343,12 @@ class TorchModel(BaseModel):
     # the fit template ------------------------------------------------------
     def _fit(self, X, y, sample_weight) -> None:
         """Validate and encode, prepare, train, finish, record: the one fit of every torch model."""
+        t0 = time.perf_counter()
         data = self._fit_data(X, y, sample_weight)
         self._prepare(data)
         result = self._train(data)
         figures = self._after_fit(data, result)
-        self._record_fit(result, figures)
+        self._record_fit(result, figures, fit_time=time.perf_counter() - t0)
         self.module_.to("cpu")
 
     def _fit_data(self, X, y, sample_weight) -> FitData:
@@ -378,13 +386,15 @@ class TorchModel(BaseModel):
         ``fit_info_``."""
         return None
 
-    def _record_fit(self, result: TrainResult, figures: dict | None = None) -> None:
+    def _record_fit(self, result: TrainResult, figures: dict | None = None, fit_time: float | None = None) -> None:
         """Set ``history_`` and ``fit_info_`` (the only place that does): the engine's
-        figures, then the model's own from ``result.extra`` and ``figures``."""
+        figures, then the model's own from ``result.extra`` and ``figures``. ``fit_time``
+        is the wall time of the whole fit (validation, encoding, every training phase,
+        pruning, projection or extraction); without it, the engine's training time."""
         self.history_ = result.history
         self.fit_info_ = {
             "device": result.device,
-            "fit_time": result.fit_time,
+            "fit_time": result.fit_time if fit_time is None else fit_time,
             "n_epochs": result.n_epochs,
             "best_epoch": result.best_epoch,
             "stopped_early": result.stopped_early,

@@ -2,7 +2,9 @@
 images, whose prototypes are real training cases.
 
 Training has three phases, each run by the shared engine
-(:func:`interpretable_nn.training.engine.train`):
+(:func:`interpretable_nn.training.engine.train`) inside the fit template's ``_train`` hook,
+which returns them as one :class:`~interpretable_nn.training.engine.TrainResult`
+(``history_`` has a ``phase`` column):
 
 1. **joint**: encoder, prototypes and last layer together, with the cluster and separation
    costs and an L1 penalty on the last layer's off-class weights (the module's
@@ -18,17 +20,20 @@ Training has three phases, each run by the shared engine
 
 Input: a DataFrame or a 2-D array goes through the library's
 :class:`~interpretable_nn.data.encoding.TabularEncoder` (dense matrix -> MLP encoder);
-a numeric array (n, H, W) or (n, H, W, C) is an image batch (per-channel standardised
-pixels -> a small CNN, or an MLP on the flattened pixels with ``encoder="mlp"``).
+a numeric array (n, H, W) or (n, H, W, C) is an image batch, encoded by the
+:class:`~interpretable_nn.data.images.ImageEncoder` (per-channel standardised pixels -> a
+small CNN, or an MLP on the flattened pixels with ``encoder="mlp"``).
 
-This file passes ~500 lines on purpose: it is one estimator with two input paths (rows,
-images) whose explanations (prototype and feature level), plots and persistence all read
-the same fitted state; the network itself lives in :mod:`interpretable_nn.nn.prototype`.
+The network lives in :mod:`interpretable_nn.nn.prototype`, the schedule in
+:mod:`~interpretable_nn.models.prototype_fit`, the explanations and the
+projection figures in :mod:`~interpretable_nn.models.prototype_explain`, the plots in
+:mod:`~interpretable_nn.models.prototype_plots`, saving and loading in
+:mod:`~interpretable_nn.models.prototype_state`.
 """
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -40,36 +45,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.explanation import Explanation
-from ..attribution.gradients import integrated_gradients
+from ..data.images import ImageEncoder, as_image_array, is_image_batch
 from ..data.schema import to_json_value
-from ..data.validation import check_target
-from ..nn.prototype import ConvPatchEncoder, MLPPatchEncoder, PrototypeNet, nearest_training_patches
-from ..training.engine import predict_batched, seed_everything, train
-from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints, sample_weight_tensor
+from ..data.validation import check_sample_weight, check_target
+from ..nn.prototype import ConvPatchEncoder, MLPPatchEncoder, PrototypeNet
+from ..training.engine import FitData, TrainResult, predict_batched, seed_everything
+from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
+from .prototype_explain import explain_features, explain_prototypes, projection_figures
+from .prototype_fit import train_schedule
+from .prototype_plots import plot_prototypes
+from .prototype_state import load_prototype_state, prototype_state, prototype_table
 
 __all__ = ["PrototypeClassifier"]
-
-
-def _is_image_batch(X) -> bool:
-    if isinstance(X, (pd.DataFrame, pd.Series)) or X is None:
-        return False
-    return np.ndim(X) in (3, 4) if not isinstance(X, (str, bytes, dict)) else False
-
-
-def _as_image_array(X, what: str = "X") -> np.ndarray:
-    try:
-        arr = np.asarray(X)
-    except Exception as exc:  # ragged nested lists
-        raise TypeError(f"{what} could not be read as an image array: {exc}") from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what} must hold numeric pixel values; got dtype {arr.dtype}.")
-    bad = ~np.isfinite(arr) if arr.dtype.kind == "f" else np.zeros(arr.shape, bool)
-    if bad.any():
-        raise ValueError(
-            f"{what} holds {int(bad.sum())} NaN/inf pixel values in {int(bad.reshape(len(arr), -1).any(1).sum())} "
-            "image(s); images must be finite: fill or drop them."
-        )
-    return arr
 
 
 class PrototypeClassifier(ClassifierMixin, TorchModel):
@@ -265,52 +252,31 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         self.ig_steps = ig_steps
 
     # ------------------------------------------------------------------ input
-    def _validate_image_fit_input(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+    def _image_fit_input(self, X, y) -> tuple[np.ndarray, np.ndarray]:
         self._validate_params()
-        arr = _as_image_array(X)
+        arr = as_image_array(X)
         if len(arr) < 2:
             raise ValueError(f"X has {len(arr)} images; at least 2 are needed to fit a model.")
         yy, classes = check_target(y, len(arr), self._task)
         self._reset_fitted()
         self.input_kind_ = "image"
-        self.image_ndim_ = arr.ndim
-        h, w = arr.shape[1:3]
-        self.image_shape_ = (int(h), int(w), int(arr.shape[3]) if arr.ndim == 4 else 1)
-        self.n_features_in_ = int(np.prod(self.image_shape_))
+        self.image_encoder_ = ImageEncoder().fit(arr, validate=False)
+        self.n_features_in_ = self.image_encoder_.n_features_
         self.classes_ = classes
-        pix = arr.reshape(len(arr), -1, self.image_shape_[2]).astype(np.float64)
-        self.pixel_mean_ = pix.mean(axis=(0, 1))
-        sd = pix.std(axis=(0, 1))
-        self.pixel_scale_ = np.where(sd > 1e-12, sd, 1.0)
         return arr, yy
 
-    def _image_tensor(self, arr: np.ndarray) -> torch.Tensor:
-        h, w, c = self.image_shape_
-        x = (arr.reshape(len(arr), h, w, c).astype(np.float64) - self.pixel_mean_) / self.pixel_scale_
-        return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32))
-
-    def _check_images(self, X, what: str = "X") -> np.ndarray:
-        expected = (self.image_shape_[:2] if self.image_ndim_ == 3 else self.image_shape_)
-        shape_txt = f"(n_images, {', '.join(map(str, expected))})"
-        if isinstance(X, (pd.DataFrame, pd.Series)) or X is None or np.ndim(X) != self.image_ndim_:
-            got = f"shape {np.shape(X)}" if X is not None and not isinstance(X, (str, bytes)) else type(X).__name__
-            hint = " (one image? add the batch axis: X[None])" if np.ndim(X) == self.image_ndim_ - 1 else ""
-            raise ValueError(f"{what} must be an image array of shape {shape_txt}; got {got}{hint}.")
-        arr = _as_image_array(X, what)
-        if tuple(arr.shape[1:]) != tuple(expected):
-            raise ValueError(
-                f"{what} has images of shape {tuple(arr.shape[1:])}, but the model was fitted on images "
-                f"of shape {tuple(expected)}; pass an array of shape {shape_txt}."
-            )
-        return arr
+    @property
+    def image_shape_(self) -> tuple[int, int, int]:
+        """(H, W, C) of the fitted images (image input only)."""
+        return self.image_encoder_.image_shape_
 
     def _inputs(self, X) -> tuple[torch.Tensor, pd.DataFrame | np.ndarray]:
         """(model input tensor, validated raw input) for predict-time ``X``."""
         check_is_fitted(self, "module_")
         if self.input_kind_ == "image":
-            arr = self._check_images(X)
-            return self._image_tensor(arr), arr
-        if _is_image_batch(X):
+            arr = self.image_encoder_.check(X)
+            return torch.from_numpy(self.image_encoder_.transform(arr, validate=False)), arr
+        if is_image_batch(X):
             raise ValueError(
                 f"X has shape {np.shape(X)}, but the model was fitted on tabular rows with "
                 f"{self.n_features_in_} features {self.feature_names_}; pass a DataFrame or a 2-D array."
@@ -321,8 +287,7 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
     @property
     def feature_names_(self) -> list[str]:
         if getattr(self, "input_kind_", "tabular") == "image":
-            h, w, _ = self.image_shape_
-            return [f"px_{r}_{c}" for r in range(h) for c in range(w)]
+            return self.image_encoder_.feature_names()
         return self.encoder_.schema_.names
 
     # ------------------------------------------------------------------ fit
@@ -376,87 +341,44 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
             self.cluster_coef, self.settings_["separation_coef"], self.l1_coef,
         )
 
-    def _fit(self, X, y, sample_weight):
-        t0 = time.perf_counter()
-        if _is_image_batch(X):
-            raw, yy = self._validate_image_fit_input(X, y)
-            x = self._image_tensor(raw)
-        else:
-            if self.encoder == "cnn":
-                raise ValueError(
-                    f"encoder='cnn' needs an image array of shape (n, H, W) or (n, H, W, C); got "
-                    f"{type(X).__name__} of shape {np.shape(X)}. Use encoder='mlp' for tabular rows."
-                )
-            raw, yy = self._validate_fit_input(X, y)
-            self.input_kind_ = "tabular"
-            x = torch.from_numpy(self.encoder_.dense(self.encoder_.transform(raw, validate=False)))
+    def _fit_data(self, X, y, sample_weight) -> FitData:
+        """Image arrays go through the :class:`ImageEncoder`, rows through the tabular
+        template; ``encoded`` is the module's input tensor in both cases (the dense matrix
+        for rows, the standardised (n, C, H, W) pixels for images)."""
+        if is_image_batch(X):
+            arr, yy = self._image_fit_input(X, y)
+            x = torch.from_numpy(self.image_encoder_.transform(arr, validate=False))
+            sw = None if sample_weight is None else check_sample_weight(sample_weight, len(yy))
+            return FitData(frame=arr, encoded=x, y=yy, sample_weight=sw, generator=seed_everything(self.random_state))
+        if self.encoder == "cnn":
+            raise ValueError(
+                f"encoder='cnn' needs an image array of shape (n, H, W) or (n, H, W, C); got "
+                f"{type(X).__name__} of shape {np.shape(X)}. Use encoder='mlp' for tabular rows."
+            )
+        data = super()._fit_data(X, y, sample_weight)
+        self.input_kind_ = "tabular"
+        return replace(data, encoded=torch.from_numpy(self.encoder_.dense(data.encoded)))
+
+    def _prepare(self, data: FitData) -> None:
+        x = data.encoded
         self.baseline_ = x.reshape(len(x), -1).mean(dim=0).numpy().astype(np.float32)
-        self._generator = seed_everything(self.random_state)
-        self.prototype_class_ = self._allocate_prototypes(yy)
-        self.module_ = net = self._build_module()
-        sw = sample_weight_tensor(sample_weight, len(yy))
-        labels = torch.as_tensor(yy, dtype=torch.int64)
-        inputs = (x, labels)  # the labels feed the cluster/separation costs only
-        joint = train(net, inputs, labels, self.task_, self._train_config(lr=self.settings_["lr"],
-                                                                          description="PrototypeClassifier"),
-                      sample_weight=sw, generator=self._generator)
-        net.to("cpu")
-        out_before = self._forward(x)
-        net.save_unprojected()
-        rows, patches, latent = nearest_training_patches(net, x, labels)
-        with torch.no_grad():
-            net.prototypes.copy_(latent)
-        out_pushed = self._forward(x)
-        histories = [joint.history.assign(phase="joint")]
-        if self.tied_epochs > 0:
-            net.tie(x[rows], patches)
-            cfg = self._train_config(max_epochs=self.tied_epochs, lr=self.settings_["lr"],
-                                     description="PrototypeClassifier tied")
-            tied = train(net, inputs, labels, self.task_, cfg, sample_weight=sw, generator=self._generator)
-            net.to("cpu")
-            net.untie()
-            histories.append(tied.history.assign(phase="tied"))
-        if self.last_layer_epochs > 0:
-            net.freeze_encoder(True)
-            cfg = self._train_config(max_epochs=self.last_layer_epochs, lr=self.last_layer_lr,
-                                     description="PrototypeClassifier last layer")
-            last = train(net, inputs, labels, self.task_, cfg, sample_weight=sw,
-                         generator=self._generator, parameters=list(net.last_layer.parameters()))
-            net.freeze_encoder(False)
-            net.to("cpu")
-            histories.append(last.history.assign(phase="last_layer"))
-        net.eval()
-        self.history_ = pd.concat(histories, ignore_index=True)
-        self.projection_report_ = self._report(yy, out_before, out_pushed, self._forward(x), "training rows")
-        self._set_prototypes(raw, rows.numpy(), patches.numpy())
-        self.fit_info_ = {
-            "device": joint.device, "fit_time": time.perf_counter() - t0, "n_epochs": joint.n_epochs,
-            "best_epoch": joint.best_epoch, "stopped_early": joint.stopped_early,
-            "best_val_loss": joint.best_val_loss, "n_prototypes": int(len(self.prototype_class_)),
-        }
-        return self
+        self.prototype_class_ = self._allocate_prototypes(data.y)
+
+    def _train(self, data: FitData) -> TrainResult:
+        """Joint phase, projection, optional tied phase, last-layer phase (see the module
+        docstring), as one result carrying what the projection found."""
+        return train_schedule(self, data)
+
+    def _after_fit(self, data: FitData, result: TrainResult) -> dict:
+        """The projection report, the prototypes as real training cases, ``n_prototypes``."""
+        p = result.projection
+        self.projection_report_ = projection_figures(data.y, p["before"], p["pushed"], p["after"], "training rows")
+        self._set_prototypes(data.frame, p["rows"], p["patches"])
+        return {"n_prototypes": int(len(self.prototype_class_))}
 
     def _forward(self, x: torch.Tensor, unprojected: bool = False) -> np.ndarray:
         net = _Unprojected(self.module_) if unprojected else self.module_
         return predict_batched(net, (x,), device="cpu").numpy()
-
-    def _report(self, y, before, pushed, after, on: str) -> dict:
-        from sklearn.metrics import roc_auc_score
-
-        def acc(d):
-            pred = (d > 0).astype(int) if d.ndim == 1 else d.argmax(axis=1)
-            return float(np.mean(pred == y))
-
-        rep = {"on": on, "n_rows": int(len(y)), "accuracy_before": acc(before)}
-        if pushed is not None:
-            rep["accuracy_projected"] = acc(pushed)
-        rep["accuracy_after"] = acc(after)
-        rep["accuracy_drop"] = rep["accuracy_before"] - rep["accuracy_after"]
-        if before.ndim == 1 and len(np.unique(y)) == 2:
-            rep["auc_before"] = float(roc_auc_score(y, before))
-            rep["auc_after"] = float(roc_auc_score(y, after))
-            rep["auc_drop"] = rep["auc_before"] - rep["auc_after"]
-        return rep
 
     def projection_report(self, X, y) -> dict:
         """Accuracy (and AUC for two classes) of the model before projection (the learned
@@ -467,7 +389,7 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         idx = np.searchsorted(self.classes_, yy)
         if not np.all((idx < len(self.classes_)) & (self.classes_[np.minimum(idx, len(self.classes_) - 1)] == yy)):
             raise ValueError(f"y holds labels that are not among the fitted classes {self.classes_.tolist()}.")
-        return self._report(idx, self._forward(x, unprojected=True), None, self._forward(x), "given rows")
+        return projection_figures(idx, self._forward(x, unprojected=True), None, self._forward(x), "given rows")
 
     def _set_prototypes(self, raw, rows: np.ndarray, patches: np.ndarray) -> None:
         info = pd.DataFrame({"prototype_class": self.classes_[self.prototype_class_]})
@@ -481,17 +403,9 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
             info["train_index"] = [to_json_value(v) for v in raw.index[rows]]
             info["train_position"] = rows
             values = raw.iloc[rows].reset_index(drop=True)
-            self.prototypes_ = self._prototype_frame(info, values)
+            self.prototypes_ = prototype_table(self.encoder_, info, values)
         info.index.name = "prototype"
         self.prototype_info_ = info
-
-    def _prototype_frame(self, info: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-        values = values[self.feature_names_].copy()
-        for spec in self.encoder_.schema_:
-            values[spec.name] = values[spec.name].astype(float if spec.is_numeric else object)
-        out = pd.concat([info, values], axis=1)
-        out.index.name = "prototype"
-        return out
 
     @property
     def n_prototypes_(self) -> int:
@@ -529,10 +443,6 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         return up.double().numpy()
 
     # ------------------------------------------------------------------ explain
-    def _contribution_weights(self, pred: np.ndarray) -> np.ndarray:
-        w = self.module_.last_layer.weight.detach().double().numpy()  # (k, P)
-        return np.broadcast_to(w[1] - w[0], (len(pred), w.shape[1])) if len(self.classes_) == 2 else w[pred]
-
     def explain_prototypes(self, X, k: int = 3) -> pd.DataFrame:
         """The ``k`` most similar prototypes of each row.
 
@@ -543,33 +453,7 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         otherwise). Over *all* prototypes the contributions plus ``intercept`` sum to that
         output; ``explained_class`` names the class whose output is explained.
         """
-        if not isinstance(k, Integral) or k < 1:
-            raise ValueError(f"k must be a positive integer; got {k!r}.")
-        x, _ = self._inputs(X)
-        with torch.no_grad():
-            sim = self.module_.eval().similarities(x).double().numpy()
-        out = self._forward(x)
-        pred = out.argmax(axis=1) if out.ndim == 2 else (out > 0).astype(int)
-        contrib = sim * self._contribution_weights(pred)
-        b = self.module_.last_layer.bias.detach().double().numpy()
-        intercept = np.full(len(x), b[1] - b[0]) if len(self.classes_) == 2 else b[pred]
-        k = min(int(k), sim.shape[1])
-        top = np.argsort(-sim, axis=1, kind="stable")[:, :k]
-        rows = np.repeat(np.arange(len(x)), k)
-        protos = top.ravel()
-        explained = self.classes_[1] if len(self.classes_) == 2 else None
-        info = self.prototype_info_
-        return pd.DataFrame({
-            "row": rows,
-            "rank": np.tile(np.arange(1, k + 1), len(x)),
-            "prototype": protos,
-            "prototype_class": info["prototype_class"].to_numpy()[protos],
-            "train_index": info["train_index"].to_numpy()[protos],
-            "similarity": sim[rows, protos],
-            "contribution": contrib[rows, protos],
-            "intercept": intercept[rows],
-            "explained_class": np.repeat(self.classes_[pred], k) if explained is None else explained,
-        })
+        return explain_prototypes(self, X, k)
 
     def explain(self, X, class_index: int | None = None) -> Explanation:
         """Feature attributions of the decision by integrated gradients on the encoded
@@ -582,111 +466,21 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         ``|base + sum(values) - output|``. For the nearest prototypes see
         :meth:`explain_prototypes`.
         """
-        x, raw = self._inputs(X)
-        net = self.module_.eval()
-        shape = (-1, *x.shape[1:])
-        base = torch.from_numpy(self.baseline_)
-        if self.input_kind_ == "image":
-            h, w, c = self.image_shape_
-            group, n_groups = np.tile(np.arange(h * w), c), h * w
-        else:
-            group, n_groups = self.encoder_.dense_feature_index(), self.n_features_in_
-        flat = x.flatten(1)  # (n, inputs), also for n = 0
-        if len(self.classes_) == 2:
-            targets = np.zeros(len(x), dtype=int)
-        elif class_index is not None:
-            if not (isinstance(class_index, Integral) and 0 <= class_index < len(self.classes_)):
-                raise ValueError(f"class_index must be in [0, {len(self.classes_)}); got {class_index!r}.")
-            targets = np.full(len(x), int(class_index))
-        else:
-            targets = self._forward(x).argmax(axis=1) if len(x) else np.zeros(0, dtype=int)
-        values = np.zeros((len(x), n_groups))
-        bases = np.zeros(len(x))
-        gap = 0.0
-        for t in np.unique(targets):  # one pass per explained class, vectorised over rows
-            rows = np.flatnonzero(targets == t)
-
-            def forward(v, t=int(t)):
-                out = net(v.reshape(shape))
-                return out if out.ndim == 1 else out[:, t]
-
-            vals, b, g = integrated_gradients(forward, flat[rows], base, group=group, n_groups=n_groups,
-                                              steps=self.ig_steps)
-            values[rows], bases[rows], gap = vals, b, max(gap, g)
-        if self.input_kind_ == "image":
-            data = pd.DataFrame(raw.reshape(len(raw), h * w, c).mean(axis=2), columns=self.feature_names_)
-        else:
-            data = raw.reset_index(drop=True)
-        return Explanation(
-            values=values, base_values=bases, feature_names=self.feature_names_, data=data,
-            output="log-odds" if len(self.classes_) == 2 else "logit", method="integrated-gradients",
-            check={"completeness_gap": gap},
-        )
+        return explain_features(self, X, class_index)
 
     def plot_prototypes(self, X=None, max_prototypes: int = 40):
         """Images: a grid of the prototype images with class and training index, each with
         its similarity heat-map (CNN encoder); with ``X`` (one image) a second row shows
         where ``X`` resembles each prototype. Rows: a table of the prototype rows.
         Returns the matplotlib Figure."""
-        return _plot_prototypes(self, X, max_prototypes)
+        return plot_prototypes(self, X, max_prototypes)
 
     # ------------------------------------------------------------------ persistence
-
     def _get_state(self):
-        if self.input_kind_ == "tabular":
-            state = self._base_state()
-        else:
-            state = {
-                "n_features_in_": int(self.n_features_in_), "fit_info_": self.fit_info_,
-                "classes_": [to_json_value(c) for c in self.classes_],
-                "image_shape_": list(self.image_shape_), "image_ndim_": int(self.image_ndim_),
-                "pixel_mean_": self.pixel_mean_.tolist(), "pixel_scale_": self.pixel_scale_.tolist(),
-            }
-        state["input_kind_"] = self.input_kind_
-        state["history_"] = self.history_.to_dict(orient="list")
-        state["prototype_class_"] = self.prototype_class_.tolist()
-        state["projection_report_"] = self.projection_report_
-        info = self.prototype_info_
-        state["prototype_info_"] = {c: [to_json_value(v) for v in info[c]] for c in info.columns}
-        tensors = {f"module.{k}": v.detach().cpu().contiguous() for k, v in self.module_.state_dict().items()}
-        tensors["baseline"] = torch.from_numpy(self.baseline_)
-        if self.input_kind_ == "image":
-            tensors["prototype_images"] = torch.from_numpy(np.ascontiguousarray(self.prototypes_))
-        else:
-            feats = self.prototypes_[self.feature_names_]
-            state["prototype_values"] = {
-                c: [None if pd.isna(v) else to_json_value(v) for v in feats[c]] for c in feats.columns
-            }
-        return state, tensors
+        return prototype_state(self)
 
     def _set_state(self, state, tensors):
-        self.input_kind_ = state["input_kind_"]
-        if self.input_kind_ == "tabular":
-            self._set_base_state(state)
-        else:
-            self.n_features_in_ = int(state["n_features_in_"])
-            self.fit_info_ = dict(state["fit_info_"])
-            self.classes_ = np.array(state["classes_"])
-            self.image_shape_ = tuple(int(v) for v in state["image_shape_"])
-            self.image_ndim_ = int(state["image_ndim_"])
-            self.pixel_mean_ = np.asarray(state["pixel_mean_"], dtype=float)
-            self.pixel_scale_ = np.asarray(state["pixel_scale_"], dtype=float)
-        self.baseline_ = tensors["baseline"].numpy().copy()
-        self.history_ = pd.DataFrame(state["history_"])
-        self.prototype_class_ = np.asarray(state["prototype_class_"], dtype=np.int64)
-        self.projection_report_ = dict(state["projection_report_"])
-        info = pd.DataFrame(state["prototype_info_"])
-        info.index.name = "prototype"
-        info["prototype_class"] = self.classes_[self.prototype_class_]
-        self.module_ = self._build_module()
-        sd = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
-        self.module_.load_state_dict(sd, strict=True)
-        self.module_.eval()
-        if self.input_kind_ == "image":
-            self.prototypes_ = tensors["prototype_images"].numpy().copy()
-        else:
-            self.prototypes_ = self._prototype_frame(info, pd.DataFrame(state["prototype_values"]))
-        self.prototype_info_ = info
+        load_prototype_state(self, state, tensors)
 
 
 class _Unprojected(torch.nn.Module):
@@ -698,70 +492,3 @@ class _Unprojected(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net.unprojected_forward(x)
-
-
-def _displayable(img: np.ndarray) -> np.ndarray:
-    """An image (H, W[, C]) as something ``imshow`` draws: grey for 1 channel, RGB scaled
-    to [0, 1] for 3, the channel mean otherwise."""
-    img = np.asarray(img, dtype=float)
-    if img.ndim == 3:
-        if img.shape[2] == 3:
-            lo, hi = img.min(), img.max()
-            return (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
-        img = img.mean(axis=2)
-    return img
-
-
-def _plot_prototypes(model: PrototypeClassifier, X, max_prototypes: int):
-    import matplotlib.pyplot as plt
-
-    check_is_fitted(model, "module_")
-    info = model.prototype_info_
-    n_p = min(len(info), int(max_prototypes))
-    if model.input_kind_ == "tabular":
-        table = model.prototypes_.head(n_p).copy()
-        if X is not None:
-            sims = model.similarities(X)
-            if len(sims) != 1:
-                raise ValueError(f"plot_prototypes shows one case beside the prototypes; X has {len(sims)} rows.")
-            table.insert(0, "similarity", np.round(sims[0, :n_p], 3))
-        cells = table.map(lambda v: f"{v:.4g}" if isinstance(v, float) else str(v))
-        fig, ax = plt.subplots(figsize=(min(2 + 1.1 * cells.shape[1], 24), 0.8 + 0.3 * n_p))
-        ax.axis("off")
-        tab = ax.table(cellText=cells.to_numpy(), colLabels=list(cells.columns), loc="center")
-        tab.auto_set_font_size(False)
-        tab.set_fontsize(7)
-        ax.set_title("Prototypes (real training rows)")
-        return fig
-    heat = model._encoder_kind() == "cnn"
-    protos = model.prototypes_[:n_p]
-    query = None
-    if X is not None:
-        query = model._check_images(X)
-        if len(query) != 1:
-            raise ValueError(f"plot_prototypes shows one image against the prototypes; X has {len(query)}.")
-    ncols = min(n_p, 10)
-    block = -(-n_p // ncols)
-    nrows = block * (2 if query is not None else 1)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.3 * ncols, 1.5 * nrows), squeeze=False)
-    for ax in axes.ravel():
-        ax.axis("off")
-    own = model.similarity_maps(protos)[np.arange(n_p), np.arange(n_p)] if heat else None
-    for j in range(n_p):
-        ax = axes[j // ncols, j % ncols]
-        ax.imshow(_displayable(protos[j]), cmap="gray")
-        if heat:
-            ax.imshow(own[j], cmap="jet", alpha=0.35)
-        ax.set_title(f"{info['prototype_class'].iloc[j]} (#{info['train_index'].iloc[j]})", fontsize=7)
-    if query is not None:
-        sims = model.similarities(query)[0]
-        maps = model.similarity_maps(query)[0] if heat else None
-        for j in range(n_p):
-            ax = axes[block + j // ncols, j % ncols]
-            ax.imshow(_displayable(query[0]), cmap="gray")
-            if heat:
-                ax.imshow(maps[j], cmap="jet", alpha=0.35)
-            ax.set_title(f"sim {sims[j]:.2f}", fontsize=7)
-    fig.suptitle("Prototypes (real training images): class (#training index)", fontsize=9)
-    fig.tight_layout()
-    return fig

@@ -52,7 +52,7 @@ def make_model(name: str, **params):
 
 
 def _mlp(**p):
-    from .baselines import MLPClassifier
+    from .mlp import MLPClassifier
 
     return MLPClassifier(**p)
 
@@ -61,7 +61,7 @@ def _sklearn(make, defaults: dict, raw_numeric: bool):
     """A factory wrapping ``make(**{**defaults, **params})`` in the library's encoder."""
 
     def factory(**p):
-        from .baselines import EncodedSklearnClassifier
+        from .wrappers import EncodedSklearnClassifier
 
         return EncodedSklearnClassifier(make()(**{**defaults, **p}), raw_numeric=raw_numeric)
 
@@ -89,13 +89,13 @@ def _hgb():
 def _ebm(**p):
     from interpret.glassbox import ExplainableBoostingClassifier
 
-    from .baselines import FrameSklearnClassifier
+    from .wrappers import FrameSklearnClassifier
 
     return FrameSklearnClassifier(ExplainableBoostingClassifier(**p))
 
 
 def _xgb(**p):
-    from .baselines import XGBoostClassifier
+    from .wrappers import XGBoostClassifier
 
     return XGBoostClassifier(**p)
 
