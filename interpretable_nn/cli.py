@@ -2,8 +2,8 @@
 
 Subcommands: ``datasets``, ``models``, ``fit``, ``predict``, ``reasons``, ``export-rules``,
 ``distill``, ``study``, ``report``, ``demo``. Each has ``--help``.
-A new subcommand is one ``sub.add_parser(...)`` block in :func:`build_parser` and one
-``_cmd_*`` function that calls the library (no logic of its own here).
+A new subcommand is one ``_add_*`` function (its ``sub.add_parser(...)`` block, listed in
+``_SUBCOMMANDS``) and one ``_cmd_*`` function that calls the library (no logic of its own here).
 """
 
 from __future__ import annotations
@@ -232,9 +232,9 @@ def _cmd_distill(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
         (out / "surrogate.txt").write_text(text, encoding="utf-8")
         (out / "surrogate.dot").write_text(s.to_graphviz().source, encoding="utf-8")
-        fidelity = {k: v for k, v in s.fidelity_.items() if k != "per_leaf"}
-        (out / "fidelity.json").write_text(json.dumps({"dataset": name, **fidelity}, indent=1) + "\n")
-        s.fidelity_["per_leaf"].to_csv(out / "per_leaf.csv", index=False)
+        fidelity = {"dataset": name, **s.fidelity_.to_dict()}
+        (out / "fidelity.json").write_text(json.dumps(fidelity, indent=1) + "\n")
+        s.fidelity_.details["per_leaf"].to_csv(out / "per_leaf.csv", index=False)
         written = ["surrogate.txt", "surrogate.dot", "fidelity.json", "per_leaf.csv"]
         if s.task_ != "multiclass":
             (out / "ruleset.json").write_text(s.to_ruleset().to_json() + "\n", encoding="utf-8")
@@ -243,22 +243,17 @@ def _cmd_distill(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from ._version import __version__
-
-    p = argparse.ArgumentParser(
-        prog="interpretable-nn",
-        description="Interpretable neural models for tabular decisions, with checked explanations.",
-    )
-    p.add_argument("--version", action="version", version=f"interpretable-nn {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
+def _add_datasets(sub) -> None:
     s = sub.add_parser("datasets", help="list the built-in data sets with their sizes")
     s.set_defaults(func=_cmd_datasets)
 
+
+def _add_models(sub) -> None:
     s = sub.add_parser("models", help="list the registered model names")
     s.set_defaults(func=_cmd_models)
 
+
+def _add_fit(sub) -> None:
     s = sub.add_parser("fit", help="fit a model on a data set and save it")
     s.add_argument("model", help="registry name (see `interpretable-nn models`)")
     src = s.add_mutually_exclusive_group(required=True)
@@ -271,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--test-size", type=float, default=0.2, help="held-out share for a quick AUC (0 = fit on all)")
     s.set_defaults(func=_cmd_fit)
 
+
+def _add_predict(sub) -> None:
     s = sub.add_parser("predict", help="score a CSV file with a saved model")
     s.add_argument("model_dir", help="directory written by `fit --out` or model.save()")
     s.add_argument("--input", required=True, help="CSV with the model's feature columns")
@@ -278,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--id-column", default="id", help="column copied to the output if present (default 'id')")
     s.set_defaults(func=_cmd_predict)
 
+
+def _add_reasons(sub) -> None:
     s = sub.add_parser("reasons", help="adverse-action reason codes for a CSV of applicants")
     s.add_argument("model_dir", help="directory written by `fit --out` or model.save()")
     s.add_argument("--input", required=True, help="CSV with the model's feature columns")
@@ -290,12 +289,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--id-column", default="id", help="column copied to the output if present (default 'id')")
     s.set_defaults(func=_cmd_reasons)
 
+
+def _add_demo(sub) -> None:
     s = sub.add_parser("demo", help="the main job: a credit study on credit_data with a report")
     s.add_argument("--out", default="demo_results", help="output directory (default demo_results/)")
     s.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     s.add_argument("--quick", action="store_true", help="fewer epochs, for smoke tests")
     s.set_defaults(func=_cmd_demo)
 
+
+def _add_study(sub) -> None:
     s = sub.add_parser("study", help="accuracy-vs-interpretability study: data sets x models x seeds x folds")
     s.add_argument("--datasets", nargs="+", required=True, help="built-in data set names")
     s.add_argument("--models", nargs="+", required=True, help="registry names (see `interpretable-nn models`)")
@@ -316,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--report", metavar="HTML", help="also write the report to this file")
     s.set_defaults(func=_cmd_study)
 
+
+def _add_export_rules(sub) -> None:
     s = sub.add_parser("export-rules", help="export a saved rule model's rule set (text, md, json, sql, sympy, dot)")
     s.add_argument("model_dir", help="directory written by `fit --out` or model.save()")
     s.add_argument("--format", choices=["text", "md", "json", "sql", "sympy", "dot"], default="text",
@@ -324,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--table", default="applicants", help="table scored by --format sql (default applicants)")
     s.set_defaults(func=_cmd_export_rules)
 
+
+def _add_report(sub) -> None:
     s = sub.add_parser("report", help="write the self-contained HTML report of a study")
     s.add_argument("results", help="the study's output directory (or its results.sqlite)")
     s.add_argument("-o", "--output", default="report.html", help="HTML file to write (default report.html)")
@@ -331,6 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="x axis of the Pareto plots: n_parameters (default), n_terms, n_rules, n_conditions, ...")
     s.set_defaults(func=_cmd_report)
 
+
+def _add_distill(sub) -> None:
     s = sub.add_parser("distill", help="distil a saved model into a surrogate tree with measured fidelity")
     s.add_argument("model_dir", help="directory written by `fit --out` or model.save()")
     src = s.add_mutually_exclusive_group(required=True)
@@ -344,6 +353,33 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="directory for surrogate.txt/.dot, ruleset.json, fidelity.json, per_leaf.csv")
     s.set_defaults(func=_cmd_distill)
 
+
+#: the subcommands in the order ``--help`` lists them
+_SUBCOMMANDS = (
+    _add_datasets,
+    _add_models,
+    _add_fit,
+    _add_predict,
+    _add_reasons,
+    _add_demo,
+    _add_study,
+    _add_export_rules,
+    _add_report,
+    _add_distill,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
+    p = argparse.ArgumentParser(
+        prog="interpretable-nn",
+        description="Interpretable neural models for tabular decisions, with checked explanations.",
+    )
+    p.add_argument("--version", action="version", version=f"interpretable-nn {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for add in _SUBCOMMANDS:
+        add(sub)
     return p
 
 

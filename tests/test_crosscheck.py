@@ -8,7 +8,7 @@ import pytest
 from test_additive_shap import TinyAdditive, tiny_model
 
 from interpretable_nn.explain import CrosscheckReport, builtin_explanation, crosscheck, library_shap
-from interpretable_nn.explain.crosscheck import _Codec
+from interpretable_nn.explain.shap_library import _Codec
 from interpretable_nn.rules import Condition, Rule, RuleSet
 
 
@@ -211,3 +211,36 @@ def test_wrapper_without_explanation_is_refused(small_credit):
     rf = EncodedSklearnClassifier(RandomForestClassifier(n_estimators=3, random_state=0), raw_numeric=True)
     with pytest.raises(TypeError, match="no built-in explanation"):
         builtin_explanation(rf.fit(X, y), Xte.iloc[:3])
+
+
+def test_report_check_is_a_fidelity_with_the_headline_figures():
+    from interpretable_nn.attribution.fidelity import Fidelity
+
+    rs = RuleSet([Rule((Condition("a", ">", 0.0),), 1.0)], feature_names=["a", "b"])
+    X = pd.DataFrame({"a": [1.0, -1.0, 2.0], "b": [0.0, 2.0, 1.0]})
+    rep = crosscheck(rs, X, background=X)
+    check = rep.check
+    assert isinstance(check, Fidelity) and check.rows == "explained" and check.n_rows == 3
+    s = rep.summary()
+    assert check["spearman_mean"] == s["spearman_mean"] and check["max_abs_diff"] == s["max_abs_diff"]
+    assert "n_rows" not in check and "builtin_check" not in check  # n_rows is a field; tables stay out
+    assert "rules" in check.compared and "shap-exact" in check.compared
+    assert Fidelity.from_dict(check.to_dict()) == check
+    assert isinstance(rep.shap.check, Fidelity) and rep.shap.check["additivity_gap"] <= 1e-9
+
+
+def test_model_view_validates_once_and_names_the_problem():
+    from interpretable_nn.explain.view import ModelView
+
+    rs = RuleSet([Rule((Condition("a", ">", 0.0),), 1.0)], feature_names=["a", "b"])
+    view = ModelView(rs)
+    assert view.names == ["a", "b"] and view.output == "log-odds" and not view.is_regression
+    Xf = view.frame(pd.DataFrame({"b": [1.0], "extra": [0], "a": [2.0]}, index=[7]))
+    assert list(Xf.columns) == ["a", "b"] and list(Xf.index) == [0]
+    assert view.decision_function()(Xf).tolist() == rs.decision_function(Xf).tolist()
+    with pytest.raises(ValueError, match=r"background is missing column\(s\) \['b'\]"):
+        view.frame(pd.DataFrame({"a": [1.0]}), "background")
+    with pytest.raises(TypeError, match="must be a pandas DataFrame"):
+        view.frame(np.zeros((1, 2)))
+    with pytest.raises(TypeError, match="Cannot tell the features of object"):
+        ModelView(object())

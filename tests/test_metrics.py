@@ -86,7 +86,7 @@ def test_perturbations_respect_the_schema():
     class M:
         encoder_ = TabularEncoder().fit(X)
 
-    P = _perturb(M(), X, 4, 0.5, rng)
+    P = _perturb(M.encoder_.schema_, X, 4, 0.5, rng)
     src = X.iloc[np.repeat(np.arange(len(X)), 4)].reset_index(drop=True)
     assert (P["home"] == src["home"]).all() and (P["flag"] == src["flag"]).all()
     assert (P["income"].isna() == src["income"].isna()).all()

@@ -157,7 +157,7 @@ def test_cli_reasons(small_credit, tmp_path, capsys):
 
 def test_nam_terms_and_its_scorecard(small_credit):
     from interpretable_nn.models.nam import NAMClassifier
-    from interpretable_nn.models.nam_scorecard import score_with_scorecard
+    from interpretable_nn.models.nam.scorecard import score_with_scorecard
 
     X, y, Xte, _ = small_credit
     nam = NAMClassifier(n_bags=1, max_epochs=5, interactions=2, verbose=0).fit(X, y)

@@ -115,6 +115,22 @@ def test_sections_appear_only_with_their_data(tmp_path):
         build_report(ResultStore(tmp_path / "empty").path)
 
 
+def test_rule_set_section_shows_the_check_it_carries(tmp_path):
+    from interpretable_nn.attribution.fidelity import Fidelity
+
+    check = Fidelity("rule set vs network decisions", "training", 200, {"agreement": 0.97})
+    rs = RuleSet([Rule((Condition("a", ">", 0.0),), 1.0)], feature_names=["a"], metadata={"fidelity": check})
+    old = RuleSet([Rule((Condition("a", ">", 0.0),), 1.0)], feature_names=["a"], metadata={"fidelity": {"agreement": 0.9}})
+    store = ResultStore(tmp_path)
+    for k, (dataset, r) in enumerate((("d", rs), ("e", old))):
+        store.record({"cell_key": f"k{k}", "status": "ok", "dataset": dataset, "model": "rulenet", "label": "rulenet",
+                      "seed": 0, "fold": 0, "auc": 0.8, "n_parameters": 3, "cell_time": 1.0,
+                      "details": {"artefacts": {"ruleset": r.to_json(indent=None)}}})
+    text = build_report(tmp_path)
+    assert "Check: rule set vs network decisions on 200 training rows: agreement 0.97." in text
+    assert "Check: agreement 0.9." in text  # a plain dict of figures (an older file) reads too
+
+
 def test_pareto_figure_for_a_readme(tmp_path):
     fig = pareto_figure(_store(tmp_path), "hmda", complexity="n_parameters")
     ax = fig.axes[0]

@@ -25,8 +25,7 @@ SCRIPT = textwrap.dedent(
     import os, sys, time
     from sklearn.linear_model import LogisticRegression
     from interpretable_nn.datasets import make_additive
-    from interpretable_nn.models import register_model
-    from interpretable_nn.models.baselines import EncodedSklearnClassifier
+    from interpretable_nn.models import EncodedSklearnClassifier, register_model
     from interpretable_nn.studies import run_study
 
     class SlowLogReg(LogisticRegression):

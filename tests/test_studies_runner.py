@@ -205,3 +205,34 @@ def test_run_cell_scores_a_regressor_and_never_raises():
     assert row["rmse"] > 0 and row["mae"] > 0 and np.isfinite(row["r2"]) and "auc" not in row
     broken = run_cell(cell, object(), ds, checks=())
     assert broken["status"] == "failed" and "AttributeError" in broken["error"]
+
+
+def test_checks_are_read_by_type_and_stored_by_name():
+    from interpretable_nn.attribution.fidelity import Fidelity
+    from interpretable_nn.studies.cell import _headline, _stored, as_check
+
+    fid = Fidelity("surrogate tree vs teacher decisions", "held-out", 40, {"agreement": 0.9, "r2": None})
+    assert as_check(fid) is fid and _headline(fid, ("agreement", "r2")) == 0.9
+    stored = _stored(fid, max_depth=4)
+    assert stored["agreement"] == 0.9 and stored["n_rows"] == 40 and stored["max_depth"] == 4 and "r2" not in stored
+    assert Fidelity.from_dict(stored["fidelity"]) == fid
+    # an artefact still on the old shape: a plain dict with its row count and a table
+    old = as_check({"agreement": None, "r2": 0.5, "n_rows": 12, "on": "training", "per_leaf": pd.DataFrame()})
+    assert (old.rows, old.n_rows, dict(old)) == ("training", 12, {"agreement": None, "r2": 0.5})
+    assert "per_leaf" in old.details and _headline(old, ("agreement", "r2")) == 0.5
+    assert math.isnan(_headline(Fidelity(figures={"passed": True}), ("passed",)))
+    with pytest.raises(TypeError, match="A check is a Fidelity"):
+        as_check(0.5)
+
+
+def test_stored_checks_carry_their_fidelity(small_fair, tmp_path):
+    from interpretable_nn.attribution.fidelity import Fidelity
+
+    rows = run_study([small_fair], ["logreg"], seeds=[0], folds=2, out=tmp_path, checks=("surrogate", "crosscheck"),
+                     verbose=0)
+    checks = rows[rows["fold"] == 0].iloc[0]["details"]["checks"]
+    cross = Fidelity.from_dict(checks["crosscheck"]["fidelity"])
+    assert cross["spearman_mean"] == pytest.approx(rows[rows["fold"] == 0].iloc[0]["crosscheck_agreement"])
+    assert cross.n_rows == checks["crosscheck"]["n_rows"] == checks["crosscheck"]["rows"]
+    surrogate = Fidelity.from_dict(checks["surrogate"]["fidelity"])
+    assert surrogate["agreement"] == pytest.approx(rows[rows["fold"] == 0].iloc[0]["surrogate_fidelity"])

@@ -1,5 +1,11 @@
-"""Explanations and their checks: exact additive SHAP, the SHAP cross-check of every
-built-in explanation, adverse-action reason codes, faithfulness and fairness measures."""
+"""Checks on any fitted model: the SHAP cross-check of every built-in explanation
+(``crosscheck``; the SHAP side in ``shap_library``), adverse-action reason codes
+(``reason_codes``), faithfulness measures (``metrics``) and the fairness audit
+(``fairness``). Each reads the model through one :class:`~.view.ModelView` (``view``),
+which validates ``X`` once.
+
+The explanation types and exact additive SHAP live one layer down, in
+:mod:`interpretable_nn.attribution`; they are re-exported here for convenience."""
 
 from ..attribution.additive import additive_shap_explanation, as_additive, is_additive, shap_values
 from ..attribution.explanation import Explanation

@@ -3,22 +3,18 @@ library on the model's decision function.
 
 What is compared
 ----------------
-* **SHAP side** (:func:`library_shap`): interventional SHAP values of the decision function
-  (log-odds for classifiers) with the given background rows (``shap.maskers.Independent``
-  over all of them), by ``shap.explainers.Exact`` when ``2^d`` coalitions fit the budget,
-  else ``shap.explainers.Permutation`` (antithetic permutations: exact for models whose
-  interactions are at most pairwise) or, on request, ``shap.KernelExplainer``. Raw frames
-  go through a numeric codec: categorical levels become float codes and missing values a
-  finite sentinel (shap's masker multiplies by the mask, so NaN cannot travel as is).
+* **SHAP side** (:func:`~interpretable_nn.explain.shap_library.library_shap`, re-exported
+  here): interventional SHAP values of the decision function (log-odds for classifiers)
+  against the given background rows, exact, by antithetic permutations or by Kernel SHAP.
 * **Built-in side** (:func:`builtin_explanation`): ``model.explain(X)`` with interaction
   columns split onto their features (``split_interactions=True`` where the model offers
   it, else an equal split); ``RuleSet.explain_features`` for rule sets. The explanations
   themselves live with the models (integrated gradients for the MLP and prototypes,
-  coefficients / tree paths / TreeSHAP / EBM terms in the baseline wrappers).
-
-Why one file of ~600 lines: the check has three parts that only make sense together and
-share the frame handling: the SHAP side (codec + :func:`library_shap`), the built-in side
-(:func:`builtin_explanation`) and the comparison (:class:`CrosscheckReport`).
+  coefficients / tree paths / TreeSHAP / EBM terms in the wrappers); the model is read
+  through :class:`~interpretable_nn.explain.view.ModelView`, which validates ``X`` once.
+* **Comparison** (:class:`CrosscheckReport`): agreement figures, and its
+  :attr:`~CrosscheckReport.check`, the headline figures as a
+  :class:`~interpretable_nn.attribution.fidelity.Fidelity`.
 
 Thresholds
 ----------
@@ -32,7 +28,6 @@ top-k) and ``passed`` is ``None``.
 
 from __future__ import annotations
 
-import inspect
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,250 +35,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..attribution.additive import additive_shap_explanation, as_additive, is_additive
+from ..attribution.additive import as_additive, is_additive
 from ..attribution.explanation import Explanation
+from ..attribution.fidelity import Fidelity
+from .shap_library import library_shap, shap_of_view
+from .view import ModelView
 
 __all__ = ["CrosscheckReport", "builtin_explanation", "crosscheck", "library_shap"]
 
-_METHODS = ("auto", "exact", "permutation", "kernel")
-_SENTINEL = -1e300  # a missing numeric value inside shap's numeric matrices
-
-
-# ---------------------------------------------------------------------- model access
-def _feature_names(model: Any, X: pd.DataFrame | None = None) -> list[str]:
-    names = getattr(model, "feature_names_", None)
-    if names is None:
-        names = getattr(model, "feature_names", None) or getattr(
-            getattr(model, "ruleset_", None), "feature_names", None
-        )
-    if names is None and X is not None:
-        names = list(X.columns)
-    if names is None:
-        raise TypeError(f"Cannot tell the features of {type(model).__name__}; fit it first.")
-    return [str(f) for f in names]
-
-
-def _schema(model: Any):
-    return getattr(getattr(model, "encoder_", None), "schema_", None)
-
-
-def _frame(model: Any, X: Any, names: list[str], what: str) -> pd.DataFrame:
-    schema = _schema(model)
-    if schema is not None:
-        from ..data.validation import check_predict_frame
-
-        return check_predict_frame(X, schema, what=what).reset_index(drop=True)
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
-    missing = [c for c in names if c not in X.columns]
-    if missing:
-        raise ValueError(f"{what} is missing column(s) {missing}; pass all of {names}.")
-    return X[names].reset_index(drop=True)
-
-
-def decision_function(model: Any):
-    """The model's decision function as ``frame -> float64 (n,)``; multiclass models are
-    refused (explain one logit with a wrapper)."""
-    fn = getattr(model, "decision_function", None)
-    if not callable(fn):
-        raise TypeError(f"{type(model).__name__} has no decision_function; SHAP needs the model's score.")
-
-    def f(df: pd.DataFrame) -> np.ndarray:
-        out = np.asarray(fn(df), dtype=np.float64)
-        if out.ndim != 1:
-            raise ValueError(
-                f"{type(model).__name__}.decision_function returns {out.shape[1]} columns; the "
-                "cross-check explains one output (binary classifiers and regressors)."
-            )
-        return out
-
-    return f
-
-
-# ---------------------------------------------------------------------- numeric codec
-class _Codec:
-    """Raw frames <-> float matrices for shap: categorical levels as codes, NaN as a
-    finite sentinel."""
-
-    def __init__(self, names: list[str], numeric: list[bool], frames: list[pd.DataFrame]):
-        self.names = names
-        self.numeric = numeric
-        self.levels: dict[str, np.ndarray] = {}
-        for c, num in zip(names, numeric):
-            if not num:
-                vals = pd.concat([f[c] for f in frames], ignore_index=True).dropna()
-                self.levels[c] = np.asarray(pd.unique(vals.astype(object)), dtype=object)
-
-    def encode(self, df: pd.DataFrame) -> np.ndarray:
-        out = np.empty((len(df), len(self.names)))
-        for j, c in enumerate(self.names):
-            if c in self.levels:
-                cat = pd.Categorical(df[c].astype(object), categories=pd.Index(self.levels[c], dtype=object))
-                out[:, j] = np.asarray(cat.codes, dtype=float)  # -1 = missing
-            else:
-                v = df[c].to_numpy(dtype=np.float64)
-                out[:, j] = np.where(np.isnan(v), _SENTINEL, v)
-        return out
-
-    def decode(self, M: np.ndarray) -> pd.DataFrame:
-        M = np.asarray(M, dtype=np.float64)
-        cols = {}
-        for j, c in enumerate(self.names):
-            if c in self.levels:
-                lv = np.append(self.levels[c], np.nan).astype(object)
-                cols[c] = lv[np.rint(M[:, j]).astype(np.int64)]  # code -1 -> the NaN slot
-            else:
-                cols[c] = np.where(M[:, j] < _SENTINEL / 2, np.nan, M[:, j])
-        return pd.DataFrame(cols)
-
-
-def _numeric_flags(model: Any, names: list[str], X: pd.DataFrame) -> list[bool]:
-    schema = _schema(model)
-    if schema is not None:
-        return [schema[c].is_numeric for c in names]
-    return [
-        pd.api.types.is_numeric_dtype(X[c].dtype) and not pd.api.types.is_bool_dtype(X[c].dtype)
-        for c in names
-    ]
-
-
-# ---------------------------------------------------------------------- SHAP side
-def library_shap(
-    model: Any,
-    X: Any,
-    background: Any,
-    method: str = "auto",
-    nsamples: int | None = None,
-    random_state: int | None = 0,
-    max_exact_evals: float = 2e6,
-) -> Explanation:
-    """SHAP values of ``model``'s decision function computed by the ``shap`` library.
-
-    Parameters
-    ----------
-    model : fitted estimator or RuleSet
-        Anything with ``decision_function(DataFrame) -> (n,)``.
-    X, background : DataFrame
-        Rows to explain and the reference rows (all of them are used by the masker).
-    method : {"auto", "exact", "permutation", "kernel"}
-        ``"auto"``: exact when ``2^d * len(background) * len(X) <= max_exact_evals``,
-        else permutation.
-    nsamples : int, optional
-        Permutation: model evaluations per row (default 10 antithetic permutations,
-        ``10 * (2 d + 1)``); Kernel: coalition samples (default shap's ``2 d + 2048``).
-    random_state : int or None
-        Seed of the permutation / kernel sampling.
-
-    Returns
-    -------
-    Explanation
-        ``method="shap-<method>"``, ``check["additivity_gap"]`` against the model output.
-
-    Examples
-    --------
-    >>> from interpretable_nn.rules import Condition, Rule, RuleSet
-    >>> rs = RuleSet([Rule((Condition("a", ">", 0.0),), 1.0)], feature_names=["a", "b"])
-    >>> X = pd.DataFrame({"a": [1.0], "b": [0.0]}); B = pd.DataFrame({"a": [-1.0], "b": [0.0]})
-    >>> library_shap(rs, X, B).values.tolist()
-    [[1.0, 0.0]]
-    """
-    import shap
-
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
-    names = _feature_names(model, X if isinstance(X, pd.DataFrame) else None)
-    Xf = _frame(model, X, names, "X")
-    Bf = _frame(model, background, names, "background")
-    if len(Bf) == 0:
-        raise ValueError("background has no rows; pass reference rows (e.g. 100 training rows).")
-    f_df = decision_function(model)
-    codec = _Codec(names, _numeric_flags(model, names, Xf), [Xf, Bf])
-
-    def f(M: np.ndarray) -> np.ndarray:
-        return f_df(codec.decode(M))
-
-    d, n, m = len(names), len(Xf), len(Bf)
-    if method == "auto":
-        method = "exact" if (2.0**d) * m * max(n, 1) <= max_exact_evals else "permutation"
-    if method == "exact" and d > 20:
-        raise ValueError(f"method='exact' needs 2^{d} model calls per row and background row; use 'permutation'.")
-    Mx, Mb = codec.encode(Xf), codec.encode(Bf)
-    if n == 0:
-        values, base = np.zeros((0, d)), np.zeros(0)
-    elif method == "kernel":
-        state = np.random.get_state()
-        np.random.seed(0 if random_state is None else int(random_state))
-        try:
-            ex = shap.KernelExplainer(f, Mb)
-            values = np.asarray(ex.shap_values(Mx, nsamples=nsamples or "auto", silent=True))
-            base = np.full(n, float(np.ravel(ex.expected_value)[0]))
-        finally:
-            np.random.set_state(state)
-    else:
-        masker = shap.maskers.Independent(Mb, max_samples=m)
-        if method == "exact":
-            res = shap.explainers.Exact(f, masker)(Mx, max_evals=max(100_000, 2**d + 1), silent=True)
-        else:
-            evals = int(nsamples) if nsamples is not None else 10 * (2 * d + 1)
-            if evals < 2 * d + 1:
-                raise ValueError(f"nsamples must be at least 2 * n_features + 1 = {2 * d + 1}; got {nsamples}.")
-            state = np.random.get_state()
-            try:
-                res = shap.explainers.Permutation(f, masker, seed=random_state)(Mx, max_evals=evals, silent=True)
-            finally:
-                np.random.set_state(state)
-        values, base = np.asarray(res.values, dtype=float), np.asarray(res.base_values, dtype=float)
-    e = Explanation(
-        values=values.reshape(n, d),
-        base_values=base,
-        feature_names=names,
-        data=Xf,
-        output="raw" if getattr(model, "_task", "") == "regression" else "log-odds",
-        method=f"shap-{method}",
-    )
-    e.check["additivity_gap"] = e.check_additivity(f_df(Xf)) if n else 0.0
-    return e
-
 
 # ---------------------------------------------------------------------- built-in side
-def _per_feature(e: Explanation, names: list[str]) -> Explanation:
-    """Columns onto the original features: interaction columns ``"A x B"`` split equally."""
-    if e.feature_names == names:
-        return e
-    col = {f: i for i, f in enumerate(names)}
-    values = np.zeros((len(e), len(names)))
-    split = False
-    for j, c in enumerate(e.feature_names):
-        if c in col:
-            values[:, col[c]] += e.values[:, j]
-            continue
-        parts = [p.strip() for p in c.split(" x ")]
-        if len(parts) < 2 or any(p not in col for p in parts):
-            raise ValueError(f"Explanation column {c!r} is neither a feature of the model nor an interaction 'A x B'.")
-        for p in parts:
-            values[:, col[p]] += e.values[:, j] / len(parts)
-        split = True
-    return Explanation(
-        values=values,
-        base_values=e.base_values,
-        feature_names=names,
-        data=e.data,
-        output=e.output,
-        method=e.method + ("+equal-split" if split else ""),
-        check=dict(e.check),
-    )
-
-
-def _has_explain(model: Any) -> bool:
-    """A working ``explain`` (not the base class's NotImplementedError stub)."""
-    fn = getattr(type(model), "explain", None)
-    if fn is None:
-        return callable(getattr(model, "explain", None))
-    from ..models.base import BaseModel
-
-    return fn is not BaseModel.explain
-
-
 def builtin_explanation(model: Any, X: Any, background: Any = None) -> Explanation:
     """The model's own explanation of ``X``, one column per original feature.
 
@@ -293,8 +54,7 @@ def builtin_explanation(model: Any, X: Any, background: Any = None) -> Explanati
       (``split_interactions=True``) and for the given ``background`` when it takes them;
       remaining interaction columns ``"A x B"`` are split equally. Every model of the
       registry has one: the library's own models, and the wrappers of scikit-learn,
-      interpret and XGBoost estimators (coefficients, tree paths, TreeSHAP, EBM terms; see
-      :mod:`interpretable_nn.models.baselines`);
+      interpret and XGBoost estimators (coefficients, tree paths, TreeSHAP, EBM terms);
     * a model that follows the additive protocol without ``explain``: its terms, split
       exactly (:func:`~interpretable_nn.attribution.additive.additive_shap_explanation`).
 
@@ -305,32 +65,10 @@ def builtin_explanation(model: Any, X: Any, background: Any = None) -> Explanati
     >>> builtin_explanation(rs, pd.DataFrame({"a": [1.0], "b": [1.0]})).values.tolist()
     [[1.0, 1.0]]
     """
-    from ..rules import RuleSet
-
-    names = _feature_names(model, X if isinstance(X, pd.DataFrame) else None)
-    Xf = _frame(model, X, names, "X")
-    Bf = None if background is None else _frame(model, background, names, "background")
-    if isinstance(model, RuleSet):
-        e = model.explain_features(Xf)
-    elif isinstance(getattr(model, "ruleset_", None), RuleSet) and not is_additive(model):
-        e = model.ruleset_.explain_features(Xf)
-    elif _has_explain(model):
-        kw: dict[str, Any] = {}
-        if _takes(model, "split_interactions"):
-            kw["split_interactions"] = True
-        if Bf is not None and _takes(model, "background"):
-            kw["background"] = Bf
-        e = model.explain(Xf, **kw)
-    elif is_additive(model):
-        e = additive_shap_explanation(model, Xf, Xf if Bf is None else Bf)
-    else:
-        raise TypeError(
-            f"{type(model).__name__} has no built-in explanation (no explain(), ruleset_ or additive "
-            "terms); compute SHAP values with library_shap() instead."
-        )
-    if not isinstance(e, Explanation):
-        raise TypeError(f"{type(model).__name__}.explain returned {type(e).__name__}, not an Explanation.")
-    return _per_feature(e, names)
+    view = ModelView(model, X)
+    Xf = view.frame(X, "X")
+    Bf = None if background is None else view.frame(background, "background")
+    return view.explain(Xf, Bf)
 
 
 # ---------------------------------------------------------------------- comparison
@@ -457,6 +195,21 @@ class CrosscheckReport:
             "passed": self.passed,
             **{f"time_{k}_s": v for k, v in self.timings.items()},
         }
+
+    @property
+    def check(self) -> Fidelity:
+        """The report as the one check type: built-in explanation vs SHAP on the explained
+        rows, with the scalar figures of :meth:`summary` (``spearman_mean`` is the headline
+        agreement; ``passed`` the verdict for additive models)."""
+        s = self.summary()
+        figures = {k: v for k, v in s.items() if k != "n_rows" and not isinstance(v, dict)}
+        return Fidelity(
+            compared=f"built-in explanation ({s['builtin_method']}) vs SHAP ({s['shap_method']})",
+            rows="explained",
+            n_rows=int(s["n_rows"]),
+            figures=figures,
+            details={"builtin_check": s["builtin_check"]},
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per feature: mean |value| of each side, their rank, the differences,
@@ -589,28 +342,23 @@ def crosscheck(
         raise ValueError(f"top_k must be a positive integer; got {top_k!r}.")
     if not tolerance >= 0:
         raise ValueError(f"tolerance must be >= 0; got {tolerance!r}.")
-    names = _feature_names(model, X if isinstance(X, pd.DataFrame) else None)
-    Xf = _frame(model, X, names, "X")
-    Bf = _frame(model, background, names, "background")
+    view = ModelView(model, X)
+    Xf = view.frame(X, "X")
+    Bf = view.frame(background, "background")
     shap_bg, source = Bf, "given"
     own = getattr(model, "background_", None)
-    if is_additive(model) and isinstance(own, pd.DataFrame) and not _takes(model, "background"):
+    if is_additive(model) and isinstance(own, pd.DataFrame) and not view.takes("background"):
         # the model's exact split is defined against its own background: compare like for like
-        shap_bg, source = _frame(model, own, names, "model.background_"), "model.background_"
+        shap_bg, source = view.frame(own, "model.background_"), "model.background_"
     t0 = time.perf_counter()
-    b = builtin_explanation(model, Xf, Bf)
+    b = view.explain(Xf, Bf)
     t1 = time.perf_counter()
-    s = library_shap(model, Xf, shap_bg, method=method, nsamples=nsamples, random_state=random_state,
+    s = shap_of_view(view, Xf, shap_bg, method=method, nsamples=nsamples, random_state=random_state,
                      max_exact_evals=max_exact_evals)
     t2 = time.perf_counter()
     additive = as_additive(model) is not None or b.method.startswith(("exact-additive", "linear-coefficients"))
     return CrosscheckReport(
         builtin=b, shap=s, additive=bool(additive), tolerance=float(tolerance), top_k=int(top_k),
-        timings={"builtin": t1 - t0, "shap": t2 - t1}, model_name=type(model).__name__,
+        timings={"builtin": t1 - t0, "shap": t2 - t1}, model_name=view.name,
         background=f"{source} ({len(shap_bg)} rows)",
     )
-
-
-def _takes(model: Any, param: str) -> bool:
-    fn = getattr(model, "explain", None)
-    return callable(fn) and param in inspect.signature(fn).parameters

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.additive import as_additive, shap_values
-from .crosscheck import _feature_names, _frame, library_shap
+from .shap_library import shap_of_view
+from .view import ModelView
 
 __all__ = ["FairnessAudit", "fairness_audit"]
 
@@ -126,40 +127,77 @@ def fairness_audit(
     >>> 0 <= audit.summary()["sensitive_share"] <= 1
     True
     """
-    from sklearn.metrics import roc_auc_score
-
-    names = _feature_names(model, X if isinstance(X, pd.DataFrame) else None)
+    view = ModelView(model, X)
+    names = view.names
     if sensitive not in names:
         raise ValueError(f"sensitive={sensitive!r} is not a feature of the model; features: {names}.")
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
-    Xf = _frame(model, X, names, "X")
-    y = np.asarray(y).reshape(-1)
-    if len(y) != len(Xf):
-        raise ValueError(f"X has {len(Xf)} rows but y has {len(y)}; they must match.")
-    classes = getattr(model, "classes_", None)
-    if classes is not None:
-        if len(classes) != 2:
-            raise ValueError("fairness_audit handles binary classifiers only.")
-        unknown = set(pd.unique(y)) - set(np.asarray(classes).tolist())
-        if unknown:
-            raise ValueError(f"y holds labels {sorted(map(str, unknown))} that are not the model's classes {list(classes)}.")
-        adverse_true = y == classes[1]
-    else:
-        adverse_true = y.astype(bool)
+    Xf = view.frame(X, "X")
+    adverse_true = _adverse_labels(view, y, len(Xf))
     p = np.asarray(model.predict_proba(Xf), dtype=float)[:, 1]
     adverse = p > threshold
     group = Xf[sensitive].astype(object).where(Xf[sensitive].notna(), "missing").astype(str).to_numpy()
 
-    # ---- the sensitive feature's share of the score
-    j = names.index(sensitive)
     rng = np.random.default_rng(random_state)
     if background is None:
         Bf = Xf.iloc[rng.permutation(len(Xf))[:100]].reset_index(drop=True)
     else:
-        Bf = _frame(model, background, names, "background")
+        Bf = view.frame(background, "background")
+    share = _sensitive_share(view, Xf, Bf, sensitive, group, rng, max_shap_rows, shap_method, random_state)
+    groups = _group_table(group, adverse, adverse_true, p, share.contribution)
+    fav_rates = groups["favourable_rate"]
+    figures = {
+        "sensitive": sensitive,
+        "n_groups": len(groups),
+        "demographic_parity_difference": _gap(groups["adverse_rate"]),
+        "demographic_parity_ratio": float(fav_rates.min() / fav_rates.max()) if fav_rates.max() > 0 else float("nan"),
+        "equal_opportunity_difference": _gap(groups["equal_opportunity_rate"]),
+        "auc_by_group": dict(zip(groups["group"], groups["auc"])),
+        "auc_gap": _gap(groups["auc"]),
+        "sensitive_share": share.share,
+        "sensitive_term_share": share.term_share,
+        "contribution_gap": _gap(groups["mean_contribution"]),
+        "share_method": share.method,
+        "threshold": float(threshold),
+    }
+    return FairnessAudit(sensitive=sensitive, groups=groups, figures=figures)
+
+
+def _adverse_labels(view: ModelView, y: Any, n_rows: int) -> np.ndarray:
+    """Whether each row's true label is the adverse one (``classes_[1]``)."""
+    y = np.asarray(y).reshape(-1)
+    if len(y) != n_rows:
+        raise ValueError(f"X has {n_rows} rows but y has {len(y)}; they must match.")
+    classes = getattr(view.model, "classes_", None)
+    if classes is None:
+        return y.astype(bool)
+    if len(classes) != 2:
+        raise ValueError("fairness_audit handles binary classifiers only.")
+    unknown = set(pd.unique(y)) - set(np.asarray(classes).tolist())
+    if unknown:
+        raise ValueError(f"y holds labels {sorted(map(str, unknown))} that are not the model's classes {list(classes)}.")
+    return y == classes[1]
+
+
+@dataclass
+class _Share:
+    """The sensitive feature's share of the score and its mean contribution per group."""
+
+    share: float
+    term_share: float | None
+    method: str
+    contribution: pd.Series
+
+
+def _sensitive_share(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame, sensitive: str, group: np.ndarray,
+                     rng: np.random.Generator, max_shap_rows: int, shap_method: str,
+                     random_state: int | None) -> _Share:
+    """Exact additive SHAP (and the own term's share) for additive models, else SHAP from the
+    ``shap`` library on a sample of at most ``max_shap_rows`` rows."""
+    j = view.names.index(sensitive)
     term_share = None
-    additive = as_additive(model)
+    additive = as_additive(view.model)
     if additive is not None:
         rows = np.arange(len(Xf))
         phi = shap_values(additive, Xf, Bf)
@@ -169,11 +207,19 @@ def fairness_audit(
         method = "exact-additive-shap"
     else:
         rows = np.sort(rng.permutation(len(Xf))[: int(max_shap_rows)])
-        e = library_shap(model, Xf.iloc[rows], Bf, method=shap_method, random_state=random_state)
+        e = shap_of_view(view, Xf.iloc[rows].reset_index(drop=True), Bf, method=shap_method,
+                         random_state=random_state)
         phi, method = e.values, e.method
     absphi = np.abs(phi)
     share = float(absphi[:, j].mean() / max(absphi.sum(1).mean(), 1e-12))
     contrib = pd.Series(phi[:, j]).groupby(group[rows]).mean()
+    return _Share(share, term_share, method, contrib)
+
+
+def _group_table(group: np.ndarray, adverse: np.ndarray, adverse_true: np.ndarray, p: np.ndarray,
+                 contribution: pd.Series) -> pd.DataFrame:
+    """One row per group: decision rates, equal-opportunity rate, AUC, mean contribution."""
+    from sklearn.metrics import roc_auc_score
 
     records = []
     for g in sorted(pd.unique(group)):
@@ -187,23 +233,7 @@ def fairness_audit(
             "favourable_rate": float(1 - adverse[m].mean()),
             "equal_opportunity_rate": float((~adverse[fav]).mean()) if fav.any() else np.nan,
             "auc": float(roc_auc_score(adverse_true[m], p[m])) if both else np.nan,
-            "mean_contribution": float(contrib.get(g, np.nan)),
+            "mean_contribution": float(contribution.get(g, np.nan)),
             "observed_adverse_rate": float(adverse_true[m].mean()),
         })
-    groups = pd.DataFrame(records)
-    fav_rates = groups["favourable_rate"]
-    figures = {
-        "sensitive": sensitive,
-        "n_groups": len(groups),
-        "demographic_parity_difference": _gap(groups["adverse_rate"]),
-        "demographic_parity_ratio": float(fav_rates.min() / fav_rates.max()) if fav_rates.max() > 0 else float("nan"),
-        "equal_opportunity_difference": _gap(groups["equal_opportunity_rate"]),
-        "auc_by_group": dict(zip(groups["group"], groups["auc"])),
-        "auc_gap": _gap(groups["auc"]),
-        "sensitive_share": share,
-        "sensitive_term_share": term_share,
-        "contribution_gap": _gap(groups["mean_contribution"]),
-        "share_method": method,
-        "threshold": float(threshold),
-    }
-    return FairnessAudit(sensitive=sensitive, groups=groups, figures=figures)
+    return pd.DataFrame(records)

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.additive import mixed_frame
-from .crosscheck import _feature_names, _frame, builtin_explanation
+from .view import ModelView
 
 __all__ = [
     "comprehensiveness",
@@ -57,9 +57,9 @@ _MAX_ROWS = 1 << 17
 class _Target:
     """The tracked output: probability of each row's predicted class, or the prediction."""
 
-    def __init__(self, model: Any, X: pd.DataFrame):
-        self.model = model
-        self.proba = callable(getattr(model, "predict_proba", None)) and getattr(model, "_task", "") != "regression"
+    def __init__(self, view: ModelView, X: pd.DataFrame):
+        self.model = model = view.model
+        self.proba = callable(getattr(model, "predict_proba", None)) and not view.is_regression
         if self.proba:
             p = np.asarray(model.predict_proba(X), dtype=float)
             if p.shape[1] != 2:
@@ -106,24 +106,35 @@ def _ranks(attributions: np.ndarray, sign: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _prepare(model, X, attributions, background):
-    names = _feature_names(model, X if isinstance(X, pd.DataFrame) else None)
-    Xf = _frame(model, X, names, "X")
-    Bf = _frame(model, background, names, "background")
+def _inputs(model: Any, X: Any, background: Any) -> tuple[ModelView, pd.DataFrame, pd.DataFrame]:
+    """The model's view and ``X`` and ``background`` validated once."""
+    view = ModelView(model, X)
+    Xf = view.frame(X, "X")
+    Bf = view.frame(background, "background")
     if len(Bf) == 0:
         raise ValueError("background has no rows; pass reference rows (e.g. 100 training rows).")
+    return view, Xf, Bf
+
+
+def _matrix(attributions: Any, n_rows: int, n_features: int) -> np.ndarray:
+    """Attributions (an ndarray or an Explanation) as a float (rows, features) matrix."""
     A = attributions.values if hasattr(attributions, "values") and not isinstance(attributions, np.ndarray) else attributions
     A = np.asarray(A, dtype=float)
-    if A.shape != (len(Xf), len(names)):
+    if A.shape != (n_rows, n_features):
         raise ValueError(
-            f"attributions have shape {A.shape}; expected (rows of X, features) = {(len(Xf), len(names))}."
+            f"attributions have shape {A.shape}; expected (rows of X, features) = {(n_rows, n_features)}."
         )
-    return Xf, Bf, A
+    return A
 
 
-def _curves(model, X, attributions, background, max_rows=_MAX_ROWS) -> dict[str, Any]:
-    Xf, Bf, A = _prepare(model, X, attributions, background)
-    target = _Target(model, Xf)
+def _curves_of(model: Any, X: Any, attributions: Any, background: Any) -> dict[str, Any]:
+    view, Xf, Bf = _inputs(model, X, background)
+    return _curves(view, Xf, Bf, _matrix(attributions, len(Xf), len(view.names)))
+
+
+def _curves(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame, A: np.ndarray,
+            max_rows: int = _MAX_ROWS) -> dict[str, Any]:
+    target = _Target(view, Xf)
     d = A.shape[1]
     ranks = _ranks(A, target.sign)
     steps = np.arange(d + 1)
@@ -164,7 +175,7 @@ def deletion_curve(model: Any, X: Any, attributions: Any, background: Any) -> di
     >>> round(deletion_curve(rs, X, np.array([[1.0, 0.0]]), B)["auc"], 3)  # a removed first
     0.422
     """
-    c = _curves(model, X, attributions, background)
+    c = _curves_of(model, X, attributions, background)
     per_row = _auc(c["deletion"])
     return {"fraction": np.linspace(0, 1, c["d"] + 1), "curve": c["deletion"].mean(0),
             "auc": float(per_row.mean()), "per_row_auc": per_row}
@@ -174,7 +185,7 @@ def insertion_curve(model: Any, X: Any, attributions: Any, background: Any) -> d
     """Output as the most relevant features are revealed one by one, starting from all of
     them replaced by the background; ``auc`` higher is more faithful. Same parameters and
     result as :func:`deletion_curve`."""
-    c = _curves(model, X, attributions, background)
+    c = _curves_of(model, X, attributions, background)
     per_row = _auc(c["insertion"])
     return {"fraction": np.linspace(0, 1, c["d"] + 1), "curve": c["insertion"].mean(0),
             "auc": float(per_row.mean()), "per_row_auc": per_row}
@@ -199,7 +210,7 @@ def comprehensiveness(model: Any, X: Any, attributions: Any, background: Any, k=
     >>> round(comprehensiveness(rs, X, np.array([[1.0, 0.0]]), B, k=1), 3)
     0.612
     """
-    c = _curves(model, X, attributions, background)
+    c = _curves_of(model, X, attributions, background)
     ks = _ks(k, c["d"])
     return float(np.mean([(c["full"] - c["deletion"][:, j]).mean() for j in ks]))
 
@@ -207,15 +218,16 @@ def comprehensiveness(model: Any, X: Any, attributions: Any, background: Any, k=
 def sufficiency(model: Any, X: Any, attributions: Any, background: Any, k=(1, 3, 5)) -> float:
     """ERASER sufficiency (OpenXAI PGU): mean over ``k`` and rows of
     ``p(x) - p(x with only its top-k features)``; lower is more faithful."""
-    c = _curves(model, X, attributions, background)
+    c = _curves_of(model, X, attributions, background)
     ks = _ks(k, c["d"])
     return float(np.mean([(c["full"] - c["insertion"][:, j]).mean() for j in ks]))
 
 
 # ---------------------------------------------------------------------- stability
-def _perturb(model: Any, X: pd.DataFrame, n: int, noise: float, rng: np.random.Generator) -> pd.DataFrame:
-    """``n`` schema-respecting perturbations of every row, stacked row by row."""
-    schema = getattr(getattr(model, "encoder_", None), "schema_", None)
+def _perturb(schema: Any, X: pd.DataFrame, n: int, noise: float, rng: np.random.Generator) -> pd.DataFrame:
+    """``n`` perturbations of every row that respect ``schema`` (the model's fitted
+    :class:`~interpretable_nn.data.schema.FeatureSchema`; None: inferred from ``X``),
+    stacked row by row."""
     if schema is None:
         from ..data.schema import infer_schema
 
@@ -265,13 +277,21 @@ def stability(
     """
     if int(n_perturbations) < 1 or not noise > 0:
         raise ValueError("n_perturbations must be >= 1 and noise > 0.")
-    names = _feature_names(model, X if isinstance(X, pd.DataFrame) else None)
-    Xf = _frame(model, X, names, "X")
+    view = ModelView(model, X)
+    return _stability(view, view.frame(X, "X"), explain_fn, int(n_perturbations), float(noise), random_state)
+
+
+def _stability(view: ModelView, Xf: pd.DataFrame, explain_fn, n_perturbations: int, noise: float,
+               random_state: int | None) -> dict[str, float]:
+    """:func:`stability` on rows the view has validated."""
+    if int(n_perturbations) < 1 or not noise > 0:
+        raise ValueError("n_perturbations must be >= 1 and noise > 0.")
+    model = view.model
     rng = np.random.default_rng(random_state)
-    P = _perturb(model, Xf, int(n_perturbations), float(noise), rng)
+    P = _perturb(view.schema, Xf, int(n_perturbations), float(noise), rng)
     if explain_fn is None:
         def explain_fn(F):
-            return builtin_explanation(model, F).values
+            return view.explain(F).values
     e = np.asarray(explain_fn(Xf), dtype=float)
     ep = np.asarray(explain_fn(P), dtype=float).reshape(len(Xf), int(n_perturbations), -1)
     if callable(getattr(model, "predict", None)):
@@ -327,14 +347,13 @@ def faithfulness_report(
         One line per metric: ``metric``, ``explanation``, ``random`` (baseline),
         ``better`` ("lower" / "higher").
     """
-    names = _feature_names(model, X if isinstance(X, pd.DataFrame) else None)
-    Xf = _frame(model, X, names, "X")
+    view, Xf, Bf = _inputs(model, X, background)
     if attributions is None:
-        attributions = explain_fn(Xf) if explain_fn is not None else builtin_explanation(model, Xf, background).values
-    c = _curves(model, Xf, attributions, background)
+        attributions = explain_fn(Xf) if explain_fn is not None else view.explain(Xf, Bf).values
+    c = _curves(view, Xf, Bf, _matrix(attributions, len(Xf), len(view.names)))
     ks = _ks(k, c["d"])
     rng = np.random.default_rng(random_state)
-    rand = [_curves(model, Xf, rng.normal(size=(len(Xf), c["d"])), background) for _ in range(int(n_random))]
+    rand = [_curves(view, Xf, Bf, rng.normal(size=(len(Xf), c["d"]))) for _ in range(int(n_random))]
 
     def figs(cc):
         return {
@@ -350,7 +369,7 @@ def faithfulness_report(
               "sufficiency": "lower", "stability": "lower"}
     rows = [{"metric": key, "explanation": float(v), "random": base[key], "better": better[key]} for key, v in ours.items()]
     if int(n_perturbations) > 0:
-        st = stability(model, Xf, explain_fn, n_perturbations=n_perturbations, noise=noise, random_state=random_state)
+        st = _stability(view, Xf, explain_fn, int(n_perturbations), float(noise), random_state)
         rows.append({"metric": "stability", "explanation": st["max_relative_change"],
                      "random": st["random_max_relative_change"], "better": "lower"})
     return pd.DataFrame(rows)

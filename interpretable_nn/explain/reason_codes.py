@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.additive import as_additive
-from .crosscheck import _feature_names, _frame, builtin_explanation
+from .view import ModelView
 
 __all__ = ["reason_codes"]
 
@@ -71,10 +71,10 @@ def _is_missing(v: Any) -> bool:
 class _Typical:
     """Typical value of each feature in the reference population, and who that is."""
 
-    def __init__(self, model: Any, names: list[str], background: pd.DataFrame | None, sign: float):
+    def __init__(self, view: ModelView, background: pd.DataFrame | None, sign: float):
+        model, names, schema = view.model, view.names, view.schema
         self.values: dict[str, Any] = {}
         self.word = "typical"
-        schema = getattr(getattr(model, "encoder_", None), "schema_", None)
         self.numeric = {
             c: (schema[c].is_numeric if schema is not None else pd.api.types.is_numeric_dtype(
                 background[c].dtype if background is not None else float))
@@ -155,7 +155,7 @@ class _ScorecardTerms:
     adverse class*: ``-points`` of the row's bin per term."""
 
     def __init__(self, card: pd.DataFrame):
-        from ..models.nam_scorecard import score_with_scorecard
+        from ..models.nam.scorecard import score_with_scorecard
 
         self._score = score_with_scorecard
         self.card = card
@@ -224,18 +224,19 @@ def _rule_units(rs, X, background, reference, sign):
     return units, feats, points, fired
 
 
-def _explanation_units(model, X, background, reference, sign, names):
-    values = builtin_explanation(model, X, background).values * sign
+def _explanation_units(view: ModelView, X, background, reference, sign):
+    names = view.names
+    values = view.explain(X, background).values * sign
     if background is None:
         if reference == "best":
             raise ValueError(
-                f"reference='best' for a {type(model).__name__} (neither additive nor rules) needs "
+                f"reference='best' for a {view.name} (neither additive nor rules) needs "
                 "background= rows (e.g. training rows) to find each feature's most favourable "
                 "contribution; pass them, or use reference='mean'."
             )
         ref = np.zeros(values.shape[1])
     else:
-        ref_vals = builtin_explanation(model, background, background).values * sign
+        ref_vals = view.explain(background, background).values * sign
         ref = ref_vals.min(axis=0) if reference == "best" else ref_vals.mean(axis=0)
     return list(names), [(f,) for f in names], values - ref, None
 
@@ -288,8 +289,6 @@ def reason_codes(
     ['Income 1,200 meets the rule Income <= 1500 (+0.80 points)',
      'Assets 100 does not meet the rule Assets > 5000 (misses 0.50 points of credit)']
     """
-    from ..rules import RuleSet
-
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be a positive integer; got {k!r}.")
     if reference not in ("best", "mean"):
@@ -301,62 +300,79 @@ def reason_codes(
         if reference == "mean" and background is None:
             raise ValueError("reference='mean' for a scorecard needs background= rows (its points are not centred).")
         card, model = model, _ScorecardTerms(model)
-    names = _feature_names(model, X if isinstance(X, pd.DataFrame) else None)
+    view = ModelView(model, X)
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(X))
-    Xf = _frame(model, X, names, "X")
-    Bf = None if background is None else _frame(model, background, names, "background")
-    sign = _adverse_sign(model, adverse_class)
-
-    rs = model if isinstance(model, RuleSet) else getattr(model, "ruleset_", None)
-    additive = as_additive(model)
-    if additive is not None:
-        units, feats, points, fired = _additive_units(additive, Xf, Bf, reference, sign, names)
-    elif isinstance(rs, RuleSet):
-        units, feats, points, fired = _rule_units(rs, Xf, Bf, reference, sign)
-    else:
-        units, feats, points, fired = _explanation_units(model, Xf, Bf, reference, sign, names)
-
-    typical = _Typical(model, names, Bf, sign)
-    terms_now = model.predict_terms(Xf) if card is not None else None
+    Xf = view.frame(X, "X")
+    Bf = None if background is None else view.frame(background, "background")
+    sign = _adverse_sign(view, adverse_class)
+    units, feats, points, fired = _units(view, Xf, Bf, reference, sign)
     k = min(int(k), points.shape[1])
     order = np.argsort(-points, axis=1, kind="stable")[:, :k]
     top = np.take_along_axis(points, order, axis=1)
-    rows, ranks = np.nonzero(top > 1e-9)
+    words = _Words(_Typical(view, Bf, sign), units, fired, reference,
+                   model.predict_terms(Xf) if card is not None else None)
     records = []
-    for r, j in zip(rows, ranks):
+    for r, j in zip(*np.nonzero(top > 1e-9)):
         u = int(order[r, j])
         F = feats[u]
         raw = [Xf.iloc[r][f] for f in F]
-        value = "; ".join(f"{f} {format_value(v)}" for f, v in zip(F, raw))
         pts = float(top[r, j])
-        if fired is not None:  # a rule
-            one = len(F) == 1
-            if fired[r, u]:
-                text = f"{value} {'meets' if one else 'meet'} the rule {units[u]} (+{pts:.2f} points)"
-            else:
-                verb = "does not" if one else "do not"
-                text = f"{value} {verb} meet the rule {units[u]} (misses {pts:.2f} points of credit)"
-        elif card is not None:
-            own = -float(terms_now[r, u])
-            text = (f"{value} scores {format_value(own)} points, {format_value(round(pts, 2))} "
-                    f"below {'the best' if reference == 'best' else 'the average'}")
-        elif len(F) == 1:
-            text = typical.sentence(F[0], raw[0])
-        else:
-            text = "the combination of " + " and ".join(
-                f"{f} {format_value(v)}" for f, v in zip(F, raw)) + f" (interaction {units[u]})"
         records.append({
             "row": index[r], "rank": j + 1, "reason": units[u], "features": ", ".join(F),
-            "value": value, "points": pts, "text": text,
+            "value": _describe(F, raw), "points": pts, "text": words.text(r, u, F, raw, pts),
         })
     cols = ["row", "rank", "reason", "features", "value", "points", "text"]
     return pd.DataFrame(records, columns=cols)
 
 
-def _adverse_sign(model: Any, adverse_class: Any) -> float:
-    classes = getattr(model, "classes_", None)
-    if classes is None:
-        classes = getattr(model, "classes", None)
+def _units(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame | None, reference: str, sign: float):
+    """(unit names, their features, reason points (rows, units), fired rules or None): by
+    term for additive models and scorecards, by rule for rule models, else by feature."""
+    from ..rules.ruleset import RuleSet
+
+    model = view.model
+    rs = model if isinstance(model, RuleSet) else getattr(model, "ruleset_", None)
+    additive = as_additive(model)
+    if additive is not None:
+        return _additive_units(additive, Xf, Bf, reference, sign, view.names)
+    if isinstance(rs, RuleSet):
+        return _rule_units(rs, Xf, Bf, reference, sign)
+    return _explanation_units(view, Xf, Bf, reference, sign)
+
+
+def _describe(features: tuple[str, ...], raw: list) -> str:
+    return "; ".join(f"{f} {format_value(v)}" for f, v in zip(features, raw))
+
+
+class _Words:
+    """The sentence of one reason: a rule met or missed, a scorecard's points, a feature
+    against its typical value, or an interaction."""
+
+    def __init__(self, typical: _Typical, units: list[str], fired: np.ndarray | None, reference: str,
+                 terms_now: np.ndarray | None):
+        self.typical, self.units, self.fired = typical, units, fired
+        self.reference, self.terms_now = reference, terms_now
+
+    def text(self, r: int, u: int, F: tuple[str, ...], raw: list, pts: float) -> str:
+        value = _describe(F, raw)
+        if self.fired is not None:  # a rule
+            one = len(F) == 1
+            if self.fired[r, u]:
+                return f"{value} {'meets' if one else 'meet'} the rule {self.units[u]} (+{pts:.2f} points)"
+            verb = "does not" if one else "do not"
+            return f"{value} {verb} meet the rule {self.units[u]} (misses {pts:.2f} points of credit)"
+        if self.terms_now is not None:  # a scorecard
+            own = -float(self.terms_now[r, u])
+            return (f"{value} scores {format_value(own)} points, {format_value(round(pts, 2))} "
+                    f"below {'the best' if self.reference == 'best' else 'the average'}")
+        if len(F) == 1:
+            return self.typical.sentence(F[0], raw[0])
+        return "the combination of " + " and ".join(
+            f"{f} {format_value(v)}" for f, v in zip(F, raw)) + f" (interaction {self.units[u]})"
+
+
+def _adverse_sign(view: ModelView, adverse_class: Any) -> float:
+    classes = view.classes
     if adverse_class is None or classes is None:
         return 1.0
     classes = list(np.asarray(classes).tolist())

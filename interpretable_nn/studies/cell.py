@@ -5,15 +5,17 @@ worker). It never raises: a failure becomes a row with ``status="failed"`` and t
 traceback, so the study goes on. It holds no model-specific code: scores come from
 ``predict_proba``/``predict``, complexity from :func:`~.complexity.complexity_measures`,
 artefacts for the report from duck-typed attributes (``shape_function``, ``ruleset_``),
-and the checks from the library's distillation and explanation modules when they are
-installed (otherwise the check is recorded as "not available" with the reason).
+and the checks from :mod:`interpretable_nn.distill` and :mod:`interpretable_nn.explain`.
+A check is read by type: a :class:`~interpretable_nn.attribution.fidelity.Fidelity`
+(:func:`as_check`), whose headline figure goes to the row's column
+(``surrogate_fidelity``, ``crosscheck_agreement``) and whose figures, by name, and
+``to_dict()`` go to ``details["checks"]``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import importlib
 import math
 import os
 import platform
@@ -21,6 +23,7 @@ import socket
 import time
 import traceback
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -28,6 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..attribution.fidelity import Fidelity
+from ..distill.surrogate import SurrogateTree
+from ..explain.crosscheck import crosscheck
+from ..explain.fairness import fairness_audit
 from .complexity import complexity_measures
 
 __all__ = ["Cell", "run_cell", "split_indices", "data_hash", "CHECKS"]
@@ -159,73 +166,70 @@ def _scores(model, X_test, y_test: np.ndarray) -> dict:
 
 
 # ---------------------------------------------------------------------- checks
-def _optional(module: str, name: str):
-    """``module.name`` or None when that part of the library is not installed/landed."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
+def _figure(v: Any) -> bool:
+    """A figure the store keeps beside the check: a number, a bool or a short text."""
+    return isinstance(v, int | float | str | bool | np.floating | np.integer)
 
 
-def _scalar(result: Any, keys: tuple[str, ...]) -> tuple[float, dict]:
-    """A headline number and a JSON-friendly dict from a check's result (a number, a dict,
-    a dataclass, an object with ``to_dict``/``summary``)."""
-    if isinstance(result, int | float | np.floating | np.integer):
-        return float(result), {"value": float(result)}
-    d: Any = result
-    for attr in ("to_dict", "summary", "as_dict"):
-        f = getattr(result, attr, None)
-        if callable(f):
-            try:
-                d = f()
-                break
-            except TypeError:
-                continue
-    if not isinstance(d, dict):
-        try:
-            from dataclasses import asdict, is_dataclass
+def as_check(result: Any, compared: str = "", rows: str = "") -> Fidelity:
+    """A check's result as the one check type. A :class:`Fidelity` is taken as it is; a
+    plain dict of figures (an artefact still on the old shape) becomes one: its ``n_rows``
+    (and ``on``) go to the fields, its scalar figures to ``figures``, the rest (tables) to
+    ``details``."""
+    if isinstance(result, Fidelity):
+        return result
+    if not isinstance(result, Mapping):
+        raise TypeError(f"A check is a Fidelity (or a dict of figures); got {type(result).__name__}.")
+    d = dict(result)
+    n_rows = int(d.pop("n_rows", 0) or 0)
+    rows = str(d.pop("on", rows))
+    figures = {k: v for k, v in d.items() if v is None or _figure(v)}
+    details = {k: v for k, v in d.items() if k not in figures}
+    return Fidelity(compared, rows, n_rows, figures, details)
 
-            d = asdict(result) if is_dataclass(result) else dict(vars(result))
-        except TypeError:
-            d = {"value": str(result)}
-    flat = {str(k): v for k, v in d.items() if isinstance(v, int | float | str | bool | np.floating | np.integer)}
-    for k in keys:
-        for name, v in flat.items():
-            if k in name and isinstance(v, int | float | np.floating | np.integer) and not isinstance(v, bool):
-                return float(v), flat
-    return math.nan, flat
+
+def _headline(check: Fidelity, names: tuple[str, ...]) -> float:
+    """The first of ``names`` that the check holds as a number (NaN when none)."""
+    for name in names:
+        v = check.get(name)
+        if _figure(v) and not isinstance(v, bool | str):
+            return float(v)
+    return math.nan
+
+
+def _stored(check: Fidelity, **extra: Any) -> dict:
+    """What the store keeps of a check: its scalar figures by name (the keys the report and
+    older results read), ``n_rows``, and the whole check as ``Fidelity.to_dict()`` under
+    ``"fidelity"`` (read back with ``Fidelity.from_dict``)."""
+    figures = {str(k): v for k, v in check.items() if _figure(v)}
+    return {"status": "ok", **extra, **figures, "n_rows": int(check.n_rows), "fidelity": check.to_dict()}
 
 
 def _surrogate(model, X_train, X_test) -> tuple[float, dict]:
-    cls = _optional("interpretable_nn.distill", "SurrogateTree")
-    if cls is None:
-        return math.nan, {"status": "not available", "reason": "interpretable_nn.distill.SurrogateTree is not installed"}
-    s = cls(max_depth=4).fit(model, X_train)
-    value, d = _scalar(s.fidelity(X_test), ("auc", "agreement", "accuracy", "r2", "fidelity"))
-    return value, {"status": "ok", "max_depth": 4, **d}
+    """Fidelity of a depth-4 surrogate tree to ``model`` on the test fold; headline: the
+    share of agreeing decisions (classifiers) or the R² of the score (regressors)."""
+    s = SurrogateTree(max_depth=4).fit(model, X_train)
+    check = as_check(s.fidelity(X_test), "surrogate tree vs model decisions", "held-out")
+    return _headline(check, ("agreement", "r2")), _stored(check, max_depth=4)
 
 
 def _crosscheck(model, X_train, X_test, seed: int) -> tuple[float, dict]:
-    fn = _optional("interpretable_nn.explain", "crosscheck")
-    if fn is None:
-        return math.nan, {"status": "not available", "reason": "interpretable_nn.explain.crosscheck is not installed"}
+    """The built-in explanation against SHAP on a sample of the test fold; headline: the
+    mean per-row rank correlation (``spearman_mean``)."""
     rng = np.random.default_rng(seed)
     te = rng.permutation(len(X_test))[:CROSSCHECK_ROWS]
     bg = rng.permutation(len(X_train))[:CROSSCHECK_BACKGROUND]
     try:
-        rep = fn(model, _rows(X_test, te), background=_rows(X_train, bg))
+        rep = crosscheck(model, _rows(X_test, te), background=_rows(X_train, bg))
     except (NotImplementedError, AttributeError) as exc:  # a model without a built-in explanation
         return math.nan, {"status": "not available", "reason": f"{type(exc).__name__}: {exc}"}
-    value, d = _scalar(rep, ("spearman_mean", "agreement", "spearman", "rank"))
-    return value, {"status": "ok", "rows": len(te), **d}
+    check = rep.check
+    return _headline(check, ("spearman_mean",)), _stored(check, rows=len(te))
 
 
 def _fairness(model, ds, X_train, X_test, y_test, seed: int) -> dict:
     """:func:`~interpretable_nn.explain.fairness_audit` of every protected attribute of the
     data set on the test fold (gaps on all its rows, the SHAP share on a sample)."""
-    fn = _optional("interpretable_nn.explain", "fairness_audit")
-    if fn is None:
-        return {"status": "not available", "reason": "interpretable_nn.explain.fairness_audit is not installed"}
     if not ds.sensitive:
         return {"status": "not available", "reason": f"{ds.name} names no protected attribute"}
     if len(getattr(model, "classes_", ())) != 2:
@@ -233,7 +237,8 @@ def _fairness(model, ds, X_train, X_test, y_test, seed: int) -> dict:
     bg = _rows(X_train, np.random.default_rng(seed).permutation(len(X_train))[:CROSSCHECK_BACKGROUND])
     attributes = {}
     for attr in ds.sensitive:
-        audit = fn(model, X_test, y_test, attr, background=bg, max_shap_rows=CROSSCHECK_ROWS, random_state=seed)
+        audit = fairness_audit(model, X_test, y_test, attr, background=bg, max_shap_rows=CROSSCHECK_ROWS,
+                               random_state=seed)
         attributes[attr] = audit.summary()
     return {"status": "ok", "attributes": attributes}
 

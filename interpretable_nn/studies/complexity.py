@@ -6,9 +6,9 @@ the attributes a model family exposes and returns NaN where one does not apply.
 =================  ===========================================================================
 measure            read from (first found)
 =================  ===========================================================================
-``n_terms``        ``terms_`` / ``term_features_`` (EBM) / ``shape_functions_``: number of terms
-``n_interactions`` ``interactions_`` or the terms that involve more than one feature
-``n_rules``        ``ruleset_.n_rules`` / ``rules_``
+``n_terms``        ``terms_`` / ``term_features_`` (EBM): number of terms
+``n_interactions`` the terms that involve more than one feature
+``n_rules``        ``ruleset_.n_rules``
 ``n_conditions``   ``ruleset_.n_conditions`` (total conditions over all rules)
 ``n_prototypes``   ``prototypes_`` (rows) / ``n_prototypes_``
 ``n_parameters``   ``n_parameters_``; else, for a model carrying a ``ruleset_`` (a rule model
@@ -50,8 +50,6 @@ def _term_arity(term: Any) -> int:
         for sep in (" x ", " & ", " * ", ":"):
             if sep in term:
                 return len(term.split(sep))
-    if isinstance(term, dict) and "features" in term:
-        return len(term["features"])
     return 1
 
 
@@ -132,27 +130,16 @@ def complexity_measures(model: Any) -> dict[str, float]:
     out = dict.fromkeys(COMPLEXITY_MEASURES, math.nan)
     out["n_parameters"] = _n_parameters(model)
 
-    terms = _first(model, ("terms_", "term_features_", "shape_functions_"))
+    terms = _first(model, ("terms_", "term_features_"))
     if terms is not None:
         terms = list(terms)
         out["n_terms"] = float(len(terms))
         out["n_interactions"] = float(sum(_term_arity(t) > 1 for t in terms))
-    inter = _first(model, ("interactions_",))
-    if inter is not None:
-        out["n_interactions"] = float(inter if isinstance(inter, int | float) else len(list(inter)))
 
     rs = _first(model, ("ruleset_",))
     if rs is not None and hasattr(rs, "n_rules"):
         out["n_rules"] = float(rs.n_rules)
         out["n_conditions"] = float(rs.n_conditions)
-    else:
-        rules = _first(model, ("rules_",))
-        if rules is not None:
-            rules = list(rules)
-            out["n_rules"] = float(len(rules))
-            conds = [getattr(r, "conditions", None) for r in rules]
-            if all(c is not None for c in conds):
-                out["n_conditions"] = float(sum(len(c) for c in conds))
 
     protos = _first(model, ("n_prototypes_", "prototypes_"))
     if protos is not None:

@@ -3,7 +3,8 @@ script, no network) built from a study's store.
 
 Sections (each appears when the store holds the data for it): overview and provenance;
 per data set an accuracy-vs-complexity Pareto plot and the mean ± std table per model;
-shape functions of the best additive model; the best rule set as a table; surrogate
+shape functions of the best additive model; the best rule set as a table (with the check it
+carries, read as a :class:`~interpretable_nn.attribution.fidelity.Fidelity`); surrogate
 fidelity; explanation cross-check; fairness gaps; failed cells.
 """
 
@@ -13,11 +14,13 @@ import html
 import io
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..attribution.fidelity import Fidelity
 from .complexity import COMPLEXITY_MEASURES
 from .store import load_results
 
@@ -262,8 +265,16 @@ def _frame_table(df: pd.DataFrame, left: int = 1) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _fidelity_note(check) -> str:
+    """The check a rule set carries (a :class:`Fidelity`, or its dict from an older file),
+    as one sentence; empty when it carries none."""
+    if not isinstance(check, Mapping) or not check:
+        return ""
+    return " Check: " + _esc(Fidelity.from_dict(check).summary()) + "."
+
+
 def _ruleset_section(df: pd.DataFrame, metric: str) -> str:
-    from ..rules import RuleSet
+    from ..rules.ruleset import RuleSet
 
     has = df[[isinstance(d, dict) and "ruleset" in d.get("artefacts", {}) for d in df["details"]]]
     if has.empty:
@@ -282,7 +293,7 @@ def _ruleset_section(df: pd.DataFrame, metric: str) -> str:
             f"{_LABELS.get(metric, metric)} {r[metric]:.4f})</h3>"
             f"<p>score = {rs.intercept:+.3f} + the points of every rule that fires"
             f"{' (log-odds of ' + _esc(rs.classes[1]) + ')' if rs.link == 'logit' else ''}; "
-            f"{rs.n_rules} rules, {rs.n_conditions} conditions.</p>"
+            f"{rs.n_rules} rules, {rs.n_conditions} conditions.{_fidelity_note(rs.metadata.get('fidelity'))}</p>"
         )
         out.append(_frame_table(pd.DataFrame(rows), left=2) if rows else "<p>(no rules: intercept only)</p>")
     return "".join(out)

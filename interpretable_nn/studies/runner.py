@@ -381,69 +381,94 @@ def run_study(
     if not pending:
         bar.close()
         return _rows_of(store, keys)
-
     runner = _Backend(backend, n_jobs, scheduler_address, data, by_name)
-    max_in_flight = 2 * runner.slots if runner.slots > 1 else 1
-    queue = deque(pending)
-    in_flight: dict[cf.Future, tuple[Cell, float]] = {}
-    claimed: set[str] = set()  # claimed by this runner, not yet recorded
-    waiting: list[Cell] = []  # claimed by another live runner when we reached them
-    n_failed = 0
-    beat = _Heartbeat(store)
-    try:
-        while queue or in_flight or waiting:
-            while queue and len(in_flight) < max_in_flight:
-                cell = queue.popleft()
-                t0 = time.perf_counter()
-                if not store.claim(cell.key):
-                    if cell.key not in store.finished_keys():
-                        waiting.append(cell)
-                    continue
-                claimed.add(cell.key)
-                try:
-                    model = _build(cell.model, cell.params, cell.seed, runner.threads)
-                    fut = runner.executor.submit(run_cell, cell, model, runner.refs[cell.dataset],
-                                                 tuple(checks), runner.threads, check_folds)
-                except Exception as exc:  # noqa: BLE001 - e.g. a constructor that rejects a param
-                    fut = cf.Future()
-                    fut.set_result(_failed_row(cell, exc))
-                in_flight[fut] = (cell, time.perf_counter() - t0)
-            if in_flight:
-                done, _ = cf.wait(list(in_flight), timeout=_HEARTBEAT_S, return_when=cf.FIRST_COMPLETED)
-            else:  # only cells other runners hold: wait for them to finish or go stale
-                done = set()
-                time.sleep(2.0)
-                finished = store.finished_keys()
-                bar.n = len(finished & keys)
-                bar.refresh()
-                queue.extend(c for c in waiting if c.key not in finished)
-                waiting = []
-            for fut in done:
-                cell, t_submit = in_flight.pop(fut)
-                t0 = time.perf_counter()
-                try:
-                    row = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker that died, a pickling error
-                    row = _failed_row(cell, exc)
-                if runner.in_process:  # submit ran the cell: keep only the driver's share
-                    t_submit = max(0.0, t_submit - float(row.get("cell_time") or 0.0))
-                row["owner"] = store.owner
-                row["driver_time"] = t_submit + (time.perf_counter() - t0)
-                if store.record(row):
-                    n_failed += row["status"] == "failed"
-                    bar.update(1)
-                    bar.set_postfix_str(f"{cell.dataset}/{cell.label} failed={n_failed}", refresh=False)
-                claimed.discard(cell.key)
-    except BaseException:  # Ctrl-C, a store error: give the unfinished cells back at once
-        beat.stop()
-        store.release(claimed)
-        runner.close(cancel=True)
-        bar.close()
-        raise
-    beat.stop()
-    runner.close()
-    bar.close()
+    _Drive(store, runner, bar, keys, tuple(checks), check_folds).run(pending)
     return _rows_of(store, keys)
+
+
+class _Drive:
+    """Feeds the pending cells to the backend (claiming each one in the store first), keeps
+    at most ``2 x slots`` in flight, records every row as it arrives and, on any exception
+    (Ctrl-C included), gives the unfinished claims back before re-raising."""
+
+    def __init__(self, store: ResultStore, runner: _Backend, bar, keys: set[str], checks: tuple[str, ...],
+                 check_folds: tuple[int, ...] | None):
+        self.store, self.runner, self.bar, self.keys = store, runner, bar, keys
+        self.checks, self.check_folds = checks, check_folds
+        self.max_in_flight = 2 * runner.slots if runner.slots > 1 else 1
+        self.queue: deque[Cell] = deque()
+        self.in_flight: dict[cf.Future, tuple[Cell, float]] = {}
+        self.claimed: set[str] = set()  # claimed by this runner, not yet recorded
+        self.waiting: list[Cell] = []  # claimed by another live runner when we reached them
+        self.n_failed = 0
+
+    def run(self, pending: list[Cell]) -> None:
+        self.queue.extend(pending)
+        beat = _Heartbeat(self.store)
+        finished = False
+        try:
+            while self.queue or self.in_flight or self.waiting:
+                self._submit()
+                if self.in_flight:
+                    done, _ = cf.wait(list(self.in_flight), timeout=_HEARTBEAT_S, return_when=cf.FIRST_COMPLETED)
+                else:  # only cells other runners hold: wait for them to finish or go stale
+                    done = set()
+                    self._wait_for_others()
+                for fut in done:
+                    self._record(fut)
+            finished = True
+        finally:  # on Ctrl-C or a store error, give the unfinished cells back at once
+            beat.stop()
+            if not finished:
+                self.store.release(self.claimed)
+            self.runner.close(cancel=not finished)
+            self.bar.close()
+
+    def _submit(self) -> None:
+        """Claim and submit queued cells until ``max_in_flight`` are running."""
+        runner = self.runner
+        while self.queue and len(self.in_flight) < self.max_in_flight:
+            cell = self.queue.popleft()
+            t0 = time.perf_counter()
+            if not self.store.claim(cell.key):
+                if cell.key not in self.store.finished_keys():
+                    self.waiting.append(cell)
+                continue
+            self.claimed.add(cell.key)
+            try:
+                model = _build(cell.model, cell.params, cell.seed, runner.threads)
+                fut = runner.executor.submit(run_cell, cell, model, runner.refs[cell.dataset],
+                                             self.checks, runner.threads, self.check_folds)
+            except Exception as exc:  # noqa: BLE001 - e.g. a constructor that rejects a param
+                fut = cf.Future()
+                fut.set_result(_failed_row(cell, exc))
+            self.in_flight[fut] = (cell, time.perf_counter() - t0)
+
+    def _wait_for_others(self) -> None:
+        time.sleep(2.0)
+        finished = self.store.finished_keys()
+        self.bar.n = len(finished & self.keys)
+        self.bar.refresh()
+        self.queue.extend(c for c in self.waiting if c.key not in finished)
+        self.waiting = []
+
+    def _record(self, fut: cf.Future) -> None:
+        """Store the row of one finished cell (a failed row when the worker raised)."""
+        cell, t_submit = self.in_flight.pop(fut)
+        t0 = time.perf_counter()
+        try:
+            row = fut.result()
+        except Exception as exc:  # noqa: BLE001 - a worker that died, a pickling error
+            row = _failed_row(cell, exc)
+        if self.runner.in_process:  # submit ran the cell: keep only the driver's share
+            t_submit = max(0.0, t_submit - float(row.get("cell_time") or 0.0))
+        row["owner"] = self.store.owner
+        row["driver_time"] = t_submit + (time.perf_counter() - t0)
+        if self.store.record(row):
+            self.n_failed += row["status"] == "failed"
+            self.bar.update(1)
+            self.bar.set_postfix_str(f"{cell.dataset}/{cell.label} failed={self.n_failed}", refresh=False)
+        self.claimed.discard(cell.key)
 
 
 class _Heartbeat:
