@@ -93,3 +93,21 @@ def test_bad_parameters_name_the_parameter(param, value, match):
 def test_zero_rows_at_predict_returns_empty(fitted):
     p = fitted.predict_proba(_X().iloc[:0])
     assert p.shape == (0, 2)
+
+
+def test_warnings_point_at_the_callers_line(toy_frame):
+    """Constant-column, extra-column and unseen-category warnings name the user's line, not
+    a line inside the library, however deep the warning is raised."""
+    import warnings
+
+    from interpretable_nn.models import make_model
+
+    X, y = toy_frame
+    model = make_model("mlp", max_epochs=2, verbose=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X.assign(const=1.0), y)
+        model.predict(X.assign(const=1.0, zzz=1).assign(home="castle"))
+    assert len(caught) >= 3, [str(w.message) for w in caught]
+    for w in caught:
+        assert w.filename == __file__, (w.filename, str(w.message))

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .schema import FeatureSchema, infer_schema
-from .validation import check_frame, check_predict_frame
+from .validation import check_frame, check_predict_frame, user_stacklevel
 
 __all__ = ["TabularEncoder", "EncodedData", "UnseenCategoryWarning", "MISSING_CODE", "UNSEEN_CODE"]
 
@@ -131,7 +131,7 @@ class TabularEncoder:
                 f"training {vals[:5]} ({int(unseen.sum())} rows) scored as the 'unseen' level; "
                 "refit with these levels to learn them.",
                 UnseenCategoryWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         return np.where(isna, MISSING_CODE, np.where(unseen, UNSEEN_CODE, pos + N_RESERVED))
 

@@ -7,12 +7,28 @@ stack trace or a silent NaN.
 
 from __future__ import annotations
 
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .schema import FeatureSchema
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for :func:`warnings.warn` that points at the first frame outside
+    this package (the user's call), however deep inside the library the warning is raised.
+    Call it in the function that calls ``warnings.warn``."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
 
 __all__ = [
     "check_frame",
@@ -160,7 +176,7 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X") -> pd.DataFra
         warnings.warn(
             f"{what} has column(s) {extra} that the model was not fitted on; they are ignored.",
             ExtraColumnsWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     df = df[names]
     out = {}
