@@ -384,5 +384,5 @@ def additive_shap_explanation(model: Any, X: Any, background: Any, **kwargs: Any
         method="exact-additive-shap",
     )
     if callable(getattr(model, "decision_function", None)) and len(Xf):
-        e.check["additivity_gap"] = e.check_additivity(np.asarray(model.decision_function(Xf), dtype=float))
+        e.add_check(additivity_gap=e.check_additivity(np.asarray(model.decision_function(Xf), dtype=float)))
     return e

@@ -8,13 +8,31 @@ captum returning its convergence delta beside the attribution.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .fidelity import Fidelity
+
 __all__ = ["Explanation"]
+
+#: what each known figure of an explanation's check compares (its ``Fidelity.compared``)
+_COMPARED = {
+    "additivity_gap": "base_values + values.sum(1) vs the model output",
+    "completeness_gap": "values.sum(1) vs the model output minus the baseline's (completeness)",
+}
+
+
+def _as_check(check: Fidelity | Mapping | None, n_rows: int) -> Fidelity:
+    """A check given as a plain dict of figures becomes the one check type."""
+    if isinstance(check, Fidelity):
+        return check
+    figures = dict(check or {})
+    compared = "; ".join(_COMPARED[k] for k in figures if k in _COMPARED)
+    return Fidelity(compared, "explained", n_rows, figures)
 
 
 @dataclass
@@ -39,9 +57,11 @@ class Explanation:
     method : str
         How the values were computed (``"exact-additive"``, ``"integrated-gradients"``,
         ``"rules"``, ``"shap"``, ...).
-    check : dict
+    check : Fidelity (a plain dict of figures is turned into one)
         The figure that says how far to trust the values, e.g. ``{"additivity_gap": 3e-7}``:
-        the largest ``|base_values + values.sum(1) - model output|`` over the rows.
+        the largest ``|base_values + values.sum(1) - model output|`` over the rows; what was
+        compared and on how many rows travel with it (:class:`~.fidelity.Fidelity`). Add a
+        figure with :meth:`add_check`.
 
     Examples
     --------
@@ -60,7 +80,7 @@ class Explanation:
     data: pd.DataFrame | None = None
     output: str = "log-odds"
     method: str = ""
-    check: dict[str, Any] = field(default_factory=dict)
+    check: Fidelity | Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=float)
@@ -75,6 +95,7 @@ class Explanation:
                 f"Explanation has {self.values.shape[1]} value columns but "
                 f"{len(self.feature_names)} feature names."
             )
+        self.check = _as_check(self.check, self.values.shape[0])
 
     # ------------------------------------------------------------------ access
     def __len__(self) -> int:
@@ -91,8 +112,15 @@ class Explanation:
             data=None if self.data is None else self.data.iloc[idx],
             output=self.output,
             method=self.method,
-            check=dict(self.check),
+            check=self.check,
         )
+
+    def add_check(self, **figures: Any) -> Explanation:
+        """Add figures to :attr:`check` (e.g. ``additivity_gap=...``); returns ``self``."""
+        self.check = _as_check(self.check, len(self)).with_figures(**figures)
+        if not self.check.compared:
+            self.check = _as_check(dict(self.check), len(self))
+        return self
 
     def output_values(self) -> np.ndarray:
         """``base_values + values.sum(1)``: the model output the explanation accounts for."""

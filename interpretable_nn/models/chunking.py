@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.explanation import Explanation
+from ..attribution.fidelity import Fidelity
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "chunk_rows", "chunked", "get_chunk_rows"]
 
@@ -114,7 +115,7 @@ class _ExplanationRows:
     def __init__(self, n: int):
         self.values, self.base = _ArrayRows(n), _ArrayRows(n)
         self.frames: list = []
-        self.checks: list[dict] = []
+        self.checks: list[Fidelity] = []
         self.first: Explanation | None = None
 
     def add(self, e: Explanation) -> None:
@@ -141,14 +142,15 @@ class _ExplanationRows:
                 check[key] = vals[0]
             else:
                 check[key] = vals
+        values = self.values.result()
         return Explanation(
-            values=self.values.result(),
+            values=values,
             base_values=self.base.result(),
             feature_names=list(first.feature_names),
             data=data,
             output=first.output,
             method=first.method,
-            check=check,
+            check=Fidelity(first.check.compared, first.check.rows, len(values), check),
         )
 
 

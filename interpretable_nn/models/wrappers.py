@@ -175,7 +175,7 @@ class _SklearnModel(BaseModel):
             )
         e = Explanation(values=values, base_values=base, feature_names=self.feature_names_,
                         data=df.reset_index(drop=True), output=self._output_name(), method=method)
-        e.check["additivity_gap"] = e.check_additivity(self._decision(Z)) if len(Z) else 0.0
+        e.add_check(additivity_gap=e.check_additivity(self._decision(Z)) if len(Z) else 0.0)
         return e
 
     @property
@@ -472,7 +472,7 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
         values, base, method = xgboost_treeshap_values(self.booster_, Z, self.encoder_)
         e = Explanation(values=values, base_values=base, feature_names=self.feature_names_,
                         data=df.reset_index(drop=True), output="log-odds", method=method)
-        e.check["additivity_gap"] = e.check_additivity(self.decision_function(df)) if len(Z) else 0.0
+        e.add_check(additivity_gap=e.check_additivity(self.decision_function(df)) if len(Z) else 0.0)
         return e
 
     @property
