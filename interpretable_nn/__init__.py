@@ -22,7 +22,7 @@ from .models import (
     make_model,
 )
 from .persistence import load_model, save_model
-from .rules import Condition, Rule, RuleSet
+from .rules import Condition, Rule, RuleSet, Scorecard
 
 __all__ = [
     "Condition",
@@ -37,6 +37,7 @@ __all__ = [
     "Rule",
     "RuleNetClassifier",
     "RuleSet",
+    "Scorecard",
     "SurrogateTree",
     "TabularEncoder",
     "__version__",

@@ -13,6 +13,8 @@ from interpretable_nn import load_model
 from interpretable_nn.data.encoding import UnseenCategoryWarning
 from interpretable_nn.datasets import make_additive
 from interpretable_nn.models.nam import NAMClassifier, NAMRegressor
+from interpretable_nn.models.nam.scorecard import score_with_scorecard
+from interpretable_nn.rules import Scorecard
 
 FAST = dict(n_bags=2, max_epochs=40, patience=10, hidden_sizes=(16, 8), verbose=0)
 
@@ -240,8 +242,8 @@ def test_scorecard_reproduces_the_ranking(fitted_credit, small_credit):
 
     _, _, Xte, yte = small_credit
     card = fitted_credit.to_scorecard(X=Xte, y=yte)
-    assert {"feature", "bin", "points"} <= set(card.columns)
-    check = card.attrs["check"]
+    assert isinstance(card, Scorecard) and {"feature", "bin", "points"} <= set(card.table.columns)
+    check = card.check
     assert check is fitted_credit.scorecard_check_
     score = fitted_credit.score_with_scorecard(Xte, card)
     assert spearmanr(score, -fitted_credit.decision_function(Xte))[0] > 0.97
@@ -254,16 +256,18 @@ def test_scorecard_reproduces_the_ranking(fitted_credit, small_credit):
     err = np.abs(score - model_score)
     assert check["max_score_error"] == pytest.approx(err.max()) and check["mean_score_error"] == pytest.approx(err.mean())
     # binning is the only approximation: bins as fine as the knots leave a smaller worst case
-    fine = fitted_credit.to_scorecard(max_bins=64, decimals=None, X=Xte, y=yte).attrs["check"]
-    coarse = fitted_credit.to_scorecard(max_bins=2, decimals=None, X=Xte, y=yte).attrs["check"]
+    fine = fitted_credit.to_scorecard(max_bins=64, decimals=None, X=Xte, y=yte).check
+    coarse = fitted_credit.to_scorecard(max_bins=2, decimals=None, X=Xte, y=yte).check
     assert fine["max_score_error"] < coarse["max_score_error"] and fine["spearman"] > coarse["spearman"]
     # pdo scales the points; base_odds shifts only the base
-    card2 = fitted_credit.to_scorecard(pdo=40, decimals=None, X=Xte, y=yte)
-    card1 = fitted_credit.to_scorecard(pdo=20, decimals=None, X=Xte, y=yte)
+    card2 = fitted_credit.to_scorecard(pdo=40, decimals=None, X=Xte, y=yte).table
+    card1 = fitted_credit.to_scorecard(pdo=20, decimals=None, X=Xte, y=yte).table
     body = card1["feature"] != "(base)"
     np.testing.assert_allclose(card2.loc[body, "points"], 2 * card1.loc[body, "points"])
     # default check on the stored training sample
-    assert fitted_credit.to_scorecard().attrs["check"]["rows"] == len(fitted_credit.background_)
+    assert fitted_credit.to_scorecard().check["rows"] == len(fitted_credit.background_)
+    # the table scores as the Scorecard does (the model-free function takes either)
+    np.testing.assert_array_equal(score_with_scorecard(card.table, Xte), score)
 
 
 # ---------------------------------------------------------------------- persistence, determinism

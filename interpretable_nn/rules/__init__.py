@@ -4,10 +4,12 @@ Modules, lowest first (imports point down only): :mod:`.values` (shared value he
 :mod:`.conditions` (:class:`Condition`, :class:`Rule`), the exporters ``export_text``,
 ``export_json``, ``export_sql``, ``export_sympy`` and :mod:`.from_tree` (sklearn trees),
 :mod:`.ruleset` (:class:`RuleSet` and its evaluation semantics), and :mod:`.export` (all
-exports in one namespace).
+exports in one namespace). Beside them, the points scorecard: :mod:`.scorecard_sql` (its
+SQL) and :mod:`.scorecard` (:class:`Scorecard`).
 """
 
 from .conditions import Condition, Rule
 from .ruleset import RuleSet
+from .scorecard import Scorecard
 
-__all__ = ["Condition", "Rule", "RuleSet"]
+__all__ = ["Condition", "Rule", "RuleSet", "Scorecard"]

@@ -440,19 +440,33 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         return tags
 
     def to_scorecard(self, pdo: float = 20, base_score: float = 600, base_odds: float = 50, **kwargs):
-        """A points scorecard; see :func:`interpretable_nn.models.nam.scorecard.to_scorecard`.
-        Its check (a :class:`~interpretable_nn.attribution.fidelity.Fidelity`) is in
-        ``card.attrs["check"]`` and, since pandas drops ``attrs`` in many operations, also in
-        :attr:`scorecard_check_` (the check of the last scorecard made)."""
+        """A points scorecard: a torch-free :class:`~interpretable_nn.rules.Scorecard`
+        (``table``, ``score``, ``reason_codes``, ``to_markdown``, ``to_json``, ``to_sql``);
+        see :func:`interpretable_nn.models.nam.scorecard.to_scorecard` for the binning and
+        ``kwargs`` (``max_bins``, ``decimals``, ``X``, ``y``). Its check (a
+        :class:`~interpretable_nn.attribution.fidelity.Fidelity`) is ``card.check`` and
+        also :attr:`scorecard_check_` (the check of the last scorecard made).
+
+        Examples
+        --------
+        >>> from interpretable_nn.datasets import make_additive
+        >>> ds = make_additive(n_samples=400)
+        >>> m = NAMClassifier(n_bags=1, max_epochs=5, interactions=0, verbose=0).fit(ds.X, ds.y)
+        >>> card = m.to_scorecard(pdo=20, base_score=600, base_odds=50)
+        >>> card.check is m.scorecard_check_, len(card.score(ds.X.head(3)))
+        (True, 3)
+        """
         from .scorecard import to_scorecard
 
         check_is_fitted(self, "module_")
         card = to_scorecard(self, pdo=pdo, base_score=base_score, base_odds=base_odds, **kwargs)
-        self.scorecard_check_ = card.attrs["check"]
+        self.scorecard_check_ = card.check
         return card
 
-    def score_with_scorecard(self, X, scorecard: pd.DataFrame) -> np.ndarray:
-        """Total points of each row of ``X`` under ``scorecard`` (higher = lower risk)."""
+    def score_with_scorecard(self, X, scorecard) -> np.ndarray:
+        """Total points of each row of ``X`` under ``scorecard`` (a
+        :class:`~interpretable_nn.rules.Scorecard` or its ``table``; higher = lower risk);
+        the same as ``scorecard.score(X)``."""
         from .scorecard import score_with_scorecard
 
         return score_with_scorecard(scorecard, X)

@@ -10,13 +10,13 @@ Bins come from the learned shapes: each numeric feature's knots are cut into at 
 ``max_bins`` contiguous bins by dynamic programming (least training-mass-weighted squared
 error of the contribution, so a monotone shape gives monotone points), missing values get
 their own bin, categorical levels are one bin each. An interaction becomes a table of
-points over the two features' bins. The scorecard is a plain DataFrame that
-:func:`score_with_scorecard` evaluates on raw rows without the model; its check, a
+points over the two features' bins. The result is a torch-free
+:class:`~interpretable_nn.rules.scorecard.Scorecard` (scoring, reasons, Markdown, JSON and
+SQL without the model); its check, a
 :class:`~interpretable_nn.attribution.fidelity.Fidelity` ("scorecard points vs model
 decision_function"), compares it with the model: the largest score error in points, the
-rank correlation and both AUCs. The check rides in ``DataFrame.attrs["check"]`` (which
-pandas drops in many operations); ``NAMClassifier.to_scorecard`` also keeps it as
-``model.scorecard_check_``.
+rank correlation and both AUCs. It travels with the scorecard (``card.check``, also
+through JSON); ``NAMClassifier.to_scorecard`` also keeps it as ``model.scorecard_check_``.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from ...attribution.fidelity import Fidelity
+from ...rules.scorecard import BASE as _BASE
+from ...rules.scorecard import Scorecard, assign_bins
 
 __all__ = ["to_scorecard", "score_with_scorecard"]
-
-_BASE = "(base)"
 
 
 def _segments(c: np.ndarray, q: np.ndarray, max_bins: int) -> list[tuple[int, int]]:
@@ -116,27 +116,6 @@ def _feature_bins(model, i: int, max_bins: int) -> list[dict]:
     return bins
 
 
-def _assign(bins: list[dict], values: pd.Series, numeric: bool) -> np.ndarray:
-    """Bin index of every value (-1: no bin, e.g. an unseen level: 0 points)."""
-    out = np.full(len(values), -1, dtype=np.int64)
-    isna = values.isna().to_numpy()
-    if numeric:
-        v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-        for k, b in enumerate(bins):
-            if b["missing"]:
-                out[isna] = k
-            else:
-                out[~isna & (v > b["lower"]) & (v <= b["upper"])] = k
-        return out
-    vals = values.to_numpy(dtype=object)
-    for k, b in enumerate(bins):
-        if b["missing"]:
-            out[isna] = k
-        else:
-            out[~isna & (vals == b["level"])] = k
-    return out
-
-
 def to_scorecard(
     model,
     pdo: float = 20,
@@ -146,7 +125,7 @@ def to_scorecard(
     decimals: int | None = 0,
     X=None,
     y=None,
-) -> pd.DataFrame:
+) -> Scorecard:
     """A points scorecard reproducing the model's ranking.
 
     Parameters
@@ -166,14 +145,16 @@ def to_scorecard(
 
     Returns
     -------
-    DataFrame
-        Columns ``feature, bin, points`` (the scorecard) and the columns that make it
-        machine-readable: ``kind`` (base / numeric / categorical / pair), ``bin_id`` (and ``bin_id_b`` for an interaction ``"A x B"``, whose
-        rows give points per pair of the two features' bins), ``lower``, ``upper``
-        (numeric interval ``(lower, upper]``), ``level`` and ``missing``. The first row is
-        the base points. ``attrs["check"]``: a :class:`Fidelity` with figures ``rows``,
-        ``max_score_error`` and ``mean_score_error`` (points, scorecard vs model),
-        ``spearman``, ``auc_model``, ``auc_scorecard``.
+    Scorecard
+        ``card.table`` has columns ``feature, bin, points`` (the scorecard) and the columns
+        that make it machine-readable: ``kind`` (base / numeric / categorical / pair),
+        ``bin_id`` (and ``bin_id_b`` for an interaction ``"A x B"``, whose rows give points
+        per pair of the two features' bins), ``lower``, ``upper`` (numeric interval
+        ``(lower, upper]``), ``level`` and ``missing``. The first row is the base points.
+        ``card.check``: a :class:`Fidelity` with figures ``rows``, ``max_score_error`` and
+        ``mean_score_error`` (points, scorecard vs model), ``spearman``, ``auc_model``,
+        ``auc_scorecard``. ``card.metadata["adverse_class"]``: the class whose odds the
+        points count against (the model's positive class).
     """
     if pdo <= 0 or base_odds <= 0:
         raise ValueError(f"pdo and base_odds must be positive; got pdo={pdo}, base_odds={base_odds}.")
@@ -205,9 +186,14 @@ def to_scorecard(
                          "bin": f"{lay.names[a]}: {all_bins[a][ka]['bin']} & {lay.names[b]}: {all_bins[b][kb]['bin']}",
                          "points": pts(v), "bin_id": ka, "bin_id_b": kb, "lower": np.nan, "upper": np.nan,
                          "level": None, "missing": False})
-    card = pd.DataFrame(rows)
-    card.attrs["check"] = _check(model, card, X, y, factor, offset)
-    return card
+    scale = {"pdo": float(pdo), "base_score": float(base_score), "base_odds": float(base_odds)}
+    adverse = model.classes_[1]
+    adverse = adverse.item() if isinstance(adverse, np.generic) else adverse
+    meta = {"adverse_class": adverse if isinstance(adverse, (str, int, bool)) else str(adverse),
+            "max_bins": int(max_bins), "decimals": None if decimals is None else int(decimals)}
+    table = pd.DataFrame(rows)
+    check = _check(model, Scorecard(table), X, y, factor, offset)
+    return Scorecard(table, **scale, check=check, metadata=meta)
 
 
 def _pair_cells(model, p: int, bins_a: list[dict], bins_b: list[dict]) -> dict:
@@ -216,8 +202,8 @@ def _pair_cells(model, p: int, bins_a: list[dict], bins_b: list[dict]) -> dict:
     lay = model.layout_
     a, b = lay.pairs[p]
     sf = model.shape_function(lay.pair_names[p])
-    ia = _assign(bins_a, sf[lay.names[a]], lay.is_numeric[a])
-    ib = _assign(bins_b, sf[lay.names[b]], lay.is_numeric[b])
+    ia = assign_bins(bins_a, sf[lay.names[a]], lay.is_numeric[a])
+    ib = assign_bins(bins_b, sf[lay.names[b]], lay.is_numeric[b])
     c = sf["contribution"].to_numpy(dtype=float)
     q = sf["density"].to_numpy(dtype=float)
     out = {}
@@ -228,28 +214,11 @@ def _pair_cells(model, p: int, bins_a: list[dict], bins_b: list[dict]) -> dict:
     return out
 
 
-def score_with_scorecard(card: pd.DataFrame, X) -> np.ndarray:
-    """Total points of every row of the raw frame ``X`` under a scorecard made by
-    :func:`to_scorecard` (no model needed). A value in no bin (an unseen level) scores 0."""
-    X = pd.DataFrame(X)
-    total = np.full(len(X), float(card.loc[card["feature"] == _BASE, "points"].sum()))
-    mains = card[card["kind"].isin(["numeric", "categorical"])]
-    assigned = {}
-    for name, g in mains.groupby("feature", sort=False):
-        if name not in X.columns:
-            raise ValueError(f"The scorecard needs column {name!r}, which X lacks.")
-        g = g.sort_values("bin_id")
-        bins = g.to_dict("records")
-        idx = _assign(bins, X[name], g["kind"].iloc[0] == "numeric")
-        assigned[name] = idx
-        pts = g["points"].to_numpy(dtype=float)
-        total += np.where(idx >= 0, pts[np.maximum(idx, 0)], 0.0)
-    pairs = card[card["kind"] == "pair"]
-    for term, g in pairs.groupby("feature", sort=False):
-        a, b = term.split(" x ", 1)
-        table = {(int(r.bin_id), int(r.bin_id_b)): float(r.points) for r in g.itertuples()}
-        total += np.array([table.get((int(i), int(j)), 0.0) for i, j in zip(assigned[a], assigned[b])])
-    return total
+def score_with_scorecard(card: Scorecard | pd.DataFrame, X) -> np.ndarray:
+    """Total points of every row of the raw frame ``X`` under a scorecard (a
+    :class:`Scorecard`, or its ``table``); no model needed. A value in no bin (an unseen
+    level) scores 0. The same as ``card.score(X)``."""
+    return (card if isinstance(card, Scorecard) else Scorecard(card)).score(X)
 
 
 def _check(model, card, X, y, factor, offset) -> Fidelity:
@@ -260,7 +229,7 @@ def _check(model, card, X, y, factor, offset) -> Fidelity:
     if X is None:
         X, y, rows = model.background_, getattr(model, "background_y_", None), "background (training sample)"
     model_score = offset - factor * model.decision_function(X)
-    card_score = score_with_scorecard(card, X)
+    card_score = card.score(X)
     err = np.abs(card_score - model_score)
     out = {
         "rows": int(len(err)),

@@ -1,0 +1,222 @@
+"""The SQL export of a points scorecard: :func:`to_sql`, one SELECT that returns each row's
+``id, score, reason_1 .. reason_k`` exactly as :meth:`Scorecard.score
+<interpretable_nn.rules.scorecard.Scorecard.score>` and :meth:`Scorecard.reason_codes
+<interpretable_nn.rules.scorecard.Scorecard.reason_codes>` give them.
+
+The query is one statement, ``WITH "binned", "points", "ranked" SELECT ...``; each step is
+``MATERIALIZED`` (SQLite >= 3.35, PostgreSQL >= 12, DuckDB), so it is computed once per row
+rather than inlined into the next (inlined, the ranks re-evaluate every term's ``CASE``
+tables, cubic in the number of terms):
+
+1. ``binned``: the bin id of every feature (``-1``: in no bin), from the raw columns.
+   Missing is NULL (and NaN, in DuckDB and PostgreSQL, where a float column can hold it);
+   a numeric bin is ``col > lower AND col <= upper``; a level is ``col = 'level'``. The
+   bins of a feature are disjoint (the scorecard checks), so the first match is the bin.
+2. ``points``: the score, ``base + points of term 1 + ...`` added left to right as in
+   Python, and each term's points lost (best minus the row's points), both from ``CASE``
+   tables of literals computed in Python, so SQL rounds nothing Python does not.
+3. ``ranked``: the rank of each term that lost more than ``1e-9`` points (and, with a
+   threshold, of a row scoring below it; else NULL), by points lost, largest first, ties
+   to the earlier term: ``1 + #{u before t: lost_u >= lost_t} + #{u after t: lost_u >
+   lost_t}``, the order of a stable sort.
+4. the result: ``reason_j`` is the name of the term of rank ``j``, or NULL.
+
+Numbers are written so each database reads back exactly the float64 Python holds, with
+the conventions of :mod:`.export_sql` (quoted identifiers and strings). SQLite's decimal
+parser is not correctly rounded (about 1 literal in 10,000 comes back one unit in the last
+place off), so in the ``sqlite`` dialect a number that is not a small integer is written
+as an exact binary fraction, ``(3602879701896397 / 4503599627370496.0 / 8.0 /* 0.1 */)``;
+DuckDB reads a literal with an exponent (``0.1e0``) as DOUBLE, correctly rounded;
+PostgreSQL gets ``0.1::float8``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .export_sql import _ident, _literal
+
+__all__ = ["to_sql", "sql_number", "DIALECTS"]
+
+DIALECTS = ("sqlite", "duckdb", "postgres")
+TOL = 1e-9  # as Scorecard.reason_codes
+#: the query's own line breaks while it is built (NUL: no identifier or literal holds one),
+#: so indenting never touches a newline inside a quoted level or name
+NL = "\x00"
+
+
+def sql_number(v: float, dialect: str) -> str:
+    """``v`` as a literal the database reads back as exactly the same float64.
+
+    Examples
+    --------
+    >>> sql_number(12.0, "sqlite"), sql_number(0.5, "sqlite"), sql_number(0.1, "duckdb")
+    ('12.0', '(1 / 2.0 /* 0.5 */)', '0.1e0')
+    """
+    v = float(v)
+    if not math.isfinite(v):
+        raise ValueError(f"Only finite numbers can be written to SQL; got {v!r}.")
+    text = repr(v)
+    if dialect == "postgres":
+        return f"{text}::float8"
+    if dialect == "duckdb":
+        return text if "e" in text else text + "e0"
+    if v.is_integer() and abs(v) < 2**53:
+        return text
+    m, e = math.frexp(v)  # v = m * 2**e, 0.5 <= |m| < 1: m * 2**53 is an integer
+    num, k = int(m * 2**53), 53 - e
+    while num % 2 == 0 and k > 0:
+        num, k = num // 2, k - 1
+    parts, op = [str(num)], (" / " if k > 0 else " * ")
+    k = abs(k)
+    while k > 0:  # powers of two up to 2**52 are read exactly; dividing by them is exact
+        step = min(k, 52)
+        parts.append(repr(float(2**step)))
+        k -= step
+    return "(" + op.join(parts) + f" /* {text} */)"
+
+
+def _level(v: Any, dialect: str) -> str:
+    if isinstance(v, float):
+        return sql_number(v, dialect)
+    return _literal(v)
+
+
+def _comment(text: str) -> str:
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def _missing(col: str, numeric: bool, dialect: str) -> str:
+    if numeric and dialect != "sqlite":  # SQLite stores NaN as NULL; the others keep NaN
+        return f"({col} IS NULL OR {col} = CAST('NaN' AS DOUBLE PRECISION))"
+    return f"{col} IS NULL"
+
+
+def _bin_case(term, dialect: str) -> str:
+    """``CASE`` giving the bin id of one main feature (-1: in no bin)."""
+    col = f'"src".{_ident(term.name)}'
+    numeric = term.kind == "numeric"
+    miss = next((k for k, b in enumerate(term.bins) if b["missing"]), -1)
+    whens = [f"WHEN {_missing(col, numeric, dialect)} THEN {miss}"]
+    for k, b in enumerate(term.bins):
+        if b["missing"]:
+            continue
+        if numeric:
+            tests = ([f"{col} > {sql_number(b['lower'], dialect)}"] if b["lower"] > -math.inf else []) + (
+                [f"{col} <= {sql_number(b['upper'], dialect)}"] if b["upper"] < math.inf else [])
+            whens.append(f"WHEN {' AND '.join(tests) or '1 = 1'} THEN {k}")
+        else:
+            whens.append(f"WHEN {col} = {_level(b['level'], dialect)} THEN {k}")
+    return "CASE " + " ".join(whens) + " ELSE -1 END"
+
+
+def _value_case(term, bin_col: dict[str, str], value, dialect: str) -> str:
+    """``CASE`` over the row's bin (or cell) giving ``value(points)``; unlisted: ``value(0.0)``."""
+    other = sql_number(value(0.0), dialect)
+    if term.kind != "pair":
+        whens = " ".join(f"WHEN {k} THEN {sql_number(value(b['points']), dialect)}" for k, b in enumerate(term.bins))
+        return f"CASE {bin_col[term.name]} {whens} ELSE {other} END"
+    a, b = term.features
+    rows: dict[int, list[tuple[int, float]]] = {}
+    for (ka, kb), (_, p) in sorted(term.cells.items()):
+        rows.setdefault(ka, []).append((kb, p))
+    outer = []
+    for ka, cells in rows.items():
+        inner = " ".join(f"WHEN {kb} THEN {sql_number(value(p), dialect)}" for kb, p in cells)
+        outer.append(f"WHEN {ka} THEN CASE {bin_col[b]} {inner} ELSE {other} END")
+    return f"CASE {bin_col[a]} {' '.join(outer)} ELSE {other} END"
+
+
+def _indent(text: str) -> str:
+    return "  " + text.replace(NL, NL + "  ")
+
+
+def _select(columns: list[str], source: str) -> str:
+    return f"SELECT{NL}" + _indent(f",{NL}".join(columns)) + f"{NL}FROM " + source
+
+
+def _check(card, table, id_column, reasons, dialect, threshold) -> tuple[str, float | None]:
+    if dialect not in DIALECTS:
+        raise ValueError(f"Unknown SQL dialect {dialect!r} for a scorecard; use one of {list(DIALECTS)}.")
+    if not isinstance(reasons, int) or isinstance(reasons, bool) or reasons < 0:
+        raise ValueError(f"reasons must be a non-negative integer (the reason columns to return); got {reasons!r}.")
+    parts = [table] if isinstance(table, str) else list(table) if isinstance(table, Sequence) else []
+    if not parts or not all(isinstance(p, str) and p for p in parts):
+        raise ValueError(f"table must be a non-empty str or a sequence of str; got {table!r}.")
+    if id_column is not None:
+        if not isinstance(id_column, str) or not id_column:
+            raise ValueError(f"id_column must be a non-empty str or None; got {id_column!r}.")
+        taken = {"score", *(f"reason_{j}" for j in range(1, reasons + 1))}
+        if id_column in taken or id_column.startswith("__"):
+            raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name; "
+                             "rename it in a view.")
+    if threshold is not None:
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+            raise ValueError(f"threshold must be a finite number or None; got {threshold!r}.")
+        threshold = float(threshold)
+    return ".".join(_ident(p) for p in parts), threshold
+
+
+def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | None = "id", reasons: int = 4,
+           dialect: str = "sqlite", threshold: float | None = None) -> str:
+    """One SELECT scoring every row of ``table`` as ``card.score`` and giving its reasons
+    as ``card.reason_codes``.
+
+    Parameters
+    ----------
+    card : Scorecard
+    table : str or sequence of str
+        Table name, or its parts (``("schema", "table")``); each part is quoted.
+    id_column : str or None
+        Column returned first, beside the scores (None: no id column).
+    reasons : int, default 4
+        Reason columns ``reason_1 .. reason_<reasons>`` (0: score only). ``reason_j`` is the
+        name of the term with the j-th most points lost, NULL when fewer terms lost points.
+    dialect : {"sqlite", "duckdb", "postgres"}
+    threshold : float, optional
+        Rows scoring at or above it are approved: their reasons are NULL.
+
+    Returns
+    -------
+    str
+        The query: columns ``id_column, score, reason_1 ..``. Store the raw features as
+        the scorecard reads them: numbers as numbers, levels as text, missing as NULL.
+    """
+    source, threshold = _check(card, table, id_column, reasons, dialect, threshold)
+    terms = card.terms_
+    ident = [] if id_column is None else [_ident(id_column)]
+    mains = [t for t in terms if t.kind != "pair"]
+    bin_col = {t.name: f'"__b{i}"' for i, t in enumerate(mains, start=1)}
+    binned = [f'"src".{c} AS {c}' for c in ident] + [
+        f"-- {_comment(t.name)}{NL}{_bin_case(t, dialect)} AS {bin_col[t.name]}" for t in mains]
+    score = [sql_number(card.base_points, dialect) + "  -- base points"] + [
+        f"+ ({_value_case(t, bin_col, lambda p: p, dialect)})  -- {_comment(t.name)}" for t in terms]
+    points = [*ident, NL.join(score) + f'{NL}AS "score"']
+    lost = [f'"__l{t}"' for t in range(1, len(terms) + 1)]
+    if reasons:
+        points += [f"{_value_case(term, bin_col, lambda p, b=term.best: b - p, dialect)} AS {lost[t]}"
+                   for t, term in enumerate(terms)]
+    steps = [("binned", _select(binned, f'{source} AS "src"')), ("points", _select(points, '"binned"'))]
+    outputs = [*ident, '"score"']
+    if reasons:
+        gate = "" if threshold is None else f'"score" < {sql_number(threshold, dialect)} AND '
+        tol = sql_number(TOL, dialect)
+        ranks = []
+        for t in range(len(terms)):
+            ahead = [f"CASE WHEN {lost[u]} {'>=' if u < t else '>'} {lost[t]} THEN 1 ELSE 0 END"
+                     for u in range(len(terms)) if u != t]
+            ranks.append(f"CASE WHEN {gate}{lost[t]} > {tol} THEN " + " + ".join(["1", *ahead])
+                         + f' END AS "__r{t + 1}"')
+        steps.append(("ranked", _select([*outputs, *ranks], '"points"')))
+        for j in range(1, reasons + 1):
+            whens = " ".join(f'WHEN "__r{t + 1}" THEN {_literal(term.name)}' for t, term in enumerate(terms))
+            outputs.append(f'CASE {j} {whens} ELSE NULL END AS "reason_{j}"' if whens else f'NULL AS "reason_{j}"')
+    # each step materialised once: inlined, the rank of every term would re-evaluate every
+    # term's CASE tables (cubic in the terms per row)
+    sql = f"WITH{NL}" + f",{NL}".join(f'"{name}" AS MATERIALIZED ({NL}{_indent(body)}{NL})' for name, body in steps)
+    sql += NL + _select(outputs, f'"{steps[-1][0]}"')
+    head = (f"-- interpretable_nn scorecard: {len(mains)} features, {len(terms) - len(mains)} interactions; "
+            f"higher score = lower risk; NULL = missing; dialect {dialect}{NL}")
+    return (head + sql).replace(NL, "\n")

@@ -1,0 +1,210 @@
+"""The table behind a :class:`~interpretable_nn.rules.scorecard.Scorecard`: its columns,
+the validation that makes a table a scorecard (:func:`read_table`: disjoint bins, bin ids
+0..n-1, interactions over the scorecard's own features), the :class:`Term` view that
+scoring and the SQL export read, and :func:`assign_bins`, the one place a raw value meets
+its bin.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .values import format_number, py_scalar
+
+__all__ = ["COLUMNS", "BASE", "KINDS", "Term", "assign_bins", "read_table", "number", "is_na"]
+
+
+#: the columns of :attr:`Scorecard.table`
+COLUMNS = ["feature", "kind", "bin", "points", "bin_id", "bin_id_b", "lower", "upper", "level", "missing"]
+#: the feature name of the base row
+BASE = "(base)"
+KINDS = ("base", "numeric", "categorical", "pair")
+
+
+def assign_bins(bins: Sequence[Mapping[str, Any]], values: pd.Series, numeric: bool) -> np.ndarray:
+    """Bin index of every value of ``values`` (-1: no bin, which scores 0 points).
+
+    ``bins`` are mappings with ``lower``, ``upper`` (numeric: the interval ``(lower,
+    upper]``), ``level`` (categorical) and ``missing`` (the bin of missing values).
+    """
+    out = np.full(len(values), -1, dtype=np.int64)
+    isna = values.isna().to_numpy()
+    if numeric:
+        v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        for k, b in enumerate(bins):
+            if b["missing"]:
+                out[isna] = k
+            else:
+                out[~isna & (v > b["lower"]) & (v <= b["upper"])] = k
+        return out
+    vals = values.to_numpy(dtype=object)
+    for k, b in enumerate(bins):
+        if b["missing"]:
+            out[isna] = k
+        else:
+            out[~isna & (vals == b["level"])] = k
+    return out
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a scorecard, as scoring and the SQL export read it.
+
+    ``bins`` (main terms): one dict per bin id ``0..n-1`` with ``bin`` (label), ``lower``,
+    ``upper``, ``level``, ``missing`` and ``points``. ``cells`` (interactions): ``(bin id of
+    A, bin id of B) -> (label, points)``. ``best``: the highest points of the term."""
+
+    name: str
+    kind: str
+    features: tuple[str, ...]
+    bins: tuple[dict, ...] = ()
+    cells: dict = field(default_factory=dict)
+    best: float = 0.0
+
+
+def number(v: Any, where: str, allow_inf: bool = False) -> float:
+    v = py_scalar(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"{where} must be a number; got {v!r}.")
+    v = float(v)
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        raise ValueError(f"{where} must be finite; got {v!r}.")
+    return v
+
+
+def _level(v: Any, where: str) -> Any:
+    v = py_scalar(v)
+    if isinstance(v, (str, bool, int)) or (isinstance(v, float) and math.isfinite(v)):
+        return v
+    raise ValueError(f"{where}: a level must be a str, int, finite float or bool; got {v!r}.")
+
+
+def is_na(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    """The table's rows as validated records with every column of :data:`COLUMNS`."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"A scorecard table must be a pandas DataFrame; got {type(table).__name__}.")
+    absent = [c for c in ("feature", "kind", "points") if c not in table.columns]
+    if absent:
+        raise ValueError(f"The scorecard table lacks column(s) {absent}; it needs {COLUMNS}.")
+    rows = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(table.to_dict("records")):
+        where = f"scorecard row {i}"
+        kind, feature = r["kind"], r["feature"]
+        if kind not in KINDS:
+            raise ValueError(f"{where}: kind must be one of {list(KINDS)}; got {kind!r}.")
+        if not isinstance(feature, str):
+            raise ValueError(f"{where}: feature must be a str; got {feature!r}.")
+        missing = bool(py_scalar(r.get("missing", False))) if not is_na(r.get("missing", False)) else False
+        bin_id = r.get("bin_id", None)
+        if kind in ("numeric", "categorical") and is_na(bin_id):
+            bin_id = seen.get(feature, 0)
+        seen[feature] = seen.get(feature, 0) + 1
+        rec = {
+            "feature": feature, "kind": kind,
+            "bin": "" if is_na(r.get("bin", "")) else str(r.get("bin", "")),
+            "points": number(r["points"], f"{where} ({feature!r}) points"),
+            "bin_id": -1 if kind == "base" or is_na(bin_id) else int(number(bin_id, f"{where} bin_id")),
+            "bin_id_b": -1, "lower": math.nan, "upper": math.nan, "level": None, "missing": False,
+        }
+        if kind == "pair":
+            rec["bin_id_b"] = int(number(r.get("bin_id_b"), f"{where} bin_id_b"))
+        elif kind == "numeric":
+            rec["missing"] = missing
+            if not missing:
+                rec["lower"] = number(r.get("lower"), f"{where} ({feature!r}) lower", allow_inf=True)
+                rec["upper"] = number(r.get("upper"), f"{where} ({feature!r}) upper", allow_inf=True)
+                if not rec["lower"] <= rec["upper"] or rec["lower"] == math.inf or rec["upper"] == -math.inf:
+                    raise ValueError(f"{where} ({feature!r}): the bin (lower, upper] = "
+                                     f"({rec['lower']}, {rec['upper']}] is not an interval.")
+        elif kind == "categorical":
+            rec["missing"] = missing
+            if not missing:
+                rec["level"] = _level(r.get("level"), f"{where} ({feature!r})")
+        if not rec["bin"] and kind != "base":
+            rec["bin"] = ("missing" if rec["missing"] else str(rec["level"]) if kind == "categorical" else
+                          f"({format_number(rec['lower'])}, {format_number(rec['upper'])}]" if kind == "numeric" else "")
+        rows.append(rec)
+    labels = {(r["feature"], r["bin_id"]): r["bin"] for r in rows if r["kind"] in ("numeric", "categorical")}
+    for r in rows:  # a pair cell without a label: "A: bin & B: bin"
+        if r["kind"] == "pair" and not r["bin"]:
+            a, _, b = r["feature"].partition(" x ")
+            r["bin"] = f"{a}: {labels.get((a, r['bin_id']), r['bin_id'])} & {b}: {labels.get((b, r['bin_id_b']), r['bin_id_b'])}"
+    return rows
+
+
+def _terms(rows: list[dict]) -> tuple[float, list[Term]]:
+    """(base points, the terms in order: main features, then interactions)."""
+    base = float(sum(r["points"] for r in rows if r["kind"] == "base")) if any(
+        r["kind"] == "base" for r in rows) else 0.0
+    by: dict[str, list[dict]] = {}
+    kinds: dict[str, str] = {}
+    for r in rows:
+        if r["kind"] == "base":
+            continue
+        if kinds.setdefault(r["feature"], r["kind"]) != r["kind"]:
+            raise ValueError(f"Scorecard term {r['feature']!r} has rows of kinds {kinds[r['feature']]!r} and {r['kind']!r}.")
+        by.setdefault(r["feature"], []).append(r)
+    mains, pairs = [], []
+    for name, rs in by.items():
+        if kinds[name] == "pair":
+            continue
+        rs = sorted(rs, key=lambda r: r["bin_id"])
+        if [r["bin_id"] for r in rs] != list(range(len(rs))):
+            raise ValueError(f"Scorecard feature {name!r}: bin_id must be 0..{len(rs) - 1}, once each.")
+        _check_disjoint(name, rs, kinds[name] == "numeric")
+        bins = tuple({k: r[k] for k in ("bin", "lower", "upper", "level", "missing", "points")} for r in rs)
+        mains.append(Term(name, kinds[name], (name,), bins=bins, best=max(b["points"] for b in bins)))
+    index = {t.name: t for t in mains}
+    for name, rs in by.items():
+        if kinds[name] != "pair":
+            continue
+        a, sep, b = name.partition(" x ")
+        if not sep or a not in index or b not in index:
+            raise ValueError(f"Scorecard interaction {name!r} must be named 'A x B' with A and B "
+                             "features of the scorecard.")
+        cells = {}
+        for r in rs:
+            key = (r["bin_id"], r["bin_id_b"])
+            if key in cells:
+                raise ValueError(f"Scorecard interaction {name!r} lists cell {key} twice.")
+            if not (0 <= key[0] < len(index[a].bins) and 0 <= key[1] < len(index[b].bins)):
+                raise ValueError(f"Scorecard interaction {name!r}: cell {key} names a bin that {a!r} or {b!r} lacks.")
+            cells[key] = (r["bin"], r["points"])
+        pairs.append(Term(name, "pair", (a, b), cells=cells, best=max(p for _, p in cells.values())))
+    return base, mains + pairs
+
+
+def _check_disjoint(name: str, rs: list[dict], numeric: bool) -> None:
+    """At most one missing bin, no level twice, no two intervals overlapping: then the
+    first bin a value falls in (SQL's CASE) is the only one (Python's assignment)."""
+    if sum(r["missing"] for r in rs) > 1:
+        raise ValueError(f"Scorecard feature {name!r} has more than one missing bin.")
+    if numeric:
+        iv = sorted((r["lower"], r["upper"]) for r in rs if not r["missing"])
+        for (_, up), (lo, _) in zip(iv, iv[1:]):
+            if lo < up:
+                raise ValueError(f"Scorecard feature {name!r}: bins overlap at ({lo}, {up}].")
+    else:
+        levels = [(type(r["level"]).__name__, r["level"]) for r in rs if not r["missing"]]
+        if len(set(levels)) < len(levels):
+            raise ValueError(f"Scorecard feature {name!r} lists a level twice.")
+
+
+
+
+def read_table(table: pd.DataFrame) -> tuple[list[dict], float, list[Term]]:
+    """(validated rows with every column of :data:`COLUMNS`, base points, terms in order)."""
+    rows = _records(table)
+    base, terms = _terms(rows)
+    return rows, base, terms
