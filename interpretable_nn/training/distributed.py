@@ -162,9 +162,11 @@ class DistributedContext:
         if not torch.isfinite(norm):
             raise error(norm)
 
-    def reduce_epoch(self, total: float, count: float) -> tuple[float, float]:
-        """The epoch's (loss sum, rows) over the ranks."""
-        total, count = self.all_reduce_sum(torch.tensor([total, count])).tolist()
+    def reduce_epoch(self, total: torch.Tensor, count: float) -> tuple[float, float]:
+        """The epoch's (loss sum, rows) over the ranks; ``total`` is this rank's loss sum
+        (a float64 scalar tensor on the device)."""
+        both = torch.stack([total.double(), torch.tensor(float(count), dtype=torch.float64, device=total.device)])
+        total, count = self.all_reduce_sum(both).tolist()
         return total, count
 
     def reduce_validation(self, t_sum: torch.Tensor, w_sum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -199,7 +201,8 @@ class SingleProcess:
         return weighted_loss(per_row, w[idx])
 
     def check_loss(self, loss: torch.Tensor, error: Callable[[torch.Tensor], Exception]) -> None:
-        """Raise ``error(loss)`` before the step when the loss is not finite."""
+        """Raise ``error(loss)`` when the epoch's loss is not finite (checked once per
+        epoch, so no training step waits for the device)."""
         if not torch.isfinite(loss):
             raise error(loss)
 
@@ -207,8 +210,9 @@ class SingleProcess:
         if grad_clip:
             torch.nn.utils.clip_grad_norm_(params, grad_clip)
 
-    def reduce_epoch(self, total: float, count: float) -> tuple[float, float]:
-        return total, count
+    def reduce_epoch(self, total: torch.Tensor, count: float) -> tuple[float, float]:
+        """The epoch's (loss sum, rows): reading ``total`` is the epoch's one device sync."""
+        return float(total), count
 
     def reduce_validation(self, t_sum: torch.Tensor, w_sum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return t_sum, w_sum

@@ -3,9 +3,11 @@
 Every torch model (MLP, NAM, rule net, prototype net) hands its ``nn.Module``, its input
 tensors and its targets to :func:`train` and never writes a loop of its own. The engine
 does the device choice (``"auto"``: CUDA when present), mixed precision on CUDA (bf16
-autocast), mini-batch or full-batch AdamW with a learning-rate schedule, a stratified
-validation split with early stopping and best-weights restore, class weights, seeding that
-makes CPU runs bit-for-bit repeatable, a tqdm progress bar and a history DataFrame.
+autocast for modules that opt in; float32 and deterministic kernels in the deterministic
+mode, :func:`~interpretable_nn.training.devices.deterministic_training`), mini-batch or
+full-batch AdamW with a learning-rate schedule, a stratified validation split with early
+stopping and best-weights restore, class weights, seeding that makes CPU runs bit-for-bit
+repeatable, a tqdm progress bar and a history DataFrame.
 
 What an estimator hands over and gets back: :class:`FitData` (the validated frame, its
 encoding, targets, weights and the seeded generator of one fit, built by
@@ -35,6 +37,19 @@ weights (e.g. bootstrap counts). The loss is the mean over members of each membe
 weighted mean row loss; the validation loss (early stopping) likewise. With
 ``validation_weight`` (n, m) each member validates on its own rows (out-of-bag early
 stopping): the engine then makes no split of its own.
+
+The hot loop
+------------
+A training step never waits for the device: the epoch's loss is summed on the device and
+read (with its finiteness check) once per epoch, so a CUDA step queues its kernels and
+returns. The inputs are copied to the device once when they fit (``data_on_device``) and
+each batch is an index into them; otherwise they stay in host memory and each batch
+travels through pinned memory. Neither choice changes a CPU fit's bits.
+
+Why this file passes 500 lines: it is the one training loop and the types around it
+(settings, what goes in, what comes out); the loss arithmetic, devices and data-parallel
+strategies already live in the neighbouring modules, and splitting the loop from its
+settings would spread one contract over two files.
 """
 
 from __future__ import annotations
@@ -51,7 +66,17 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .devices import autocast, module_device, on_device, predict_batched, resolve_device
+from .devices import (
+    amp_enabled,
+    autocast,
+    deterministic_flags,
+    deterministic_requested,
+    module_device,
+    on_device,
+    predict_batched,
+    resolve_device,
+    to_device,
+)
 from .distributed import parallel_context
 from .losses import class_weights, loss_per_row, weighted_sums
 
@@ -93,7 +118,17 @@ class TrainConfig:
     device : str
         ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
     amp : bool
-        bf16 autocast on CUDA (ignored on CPU).
+        bf16 autocast on CUDA for a module that opts in with ``supports_amp = True``
+        (ignored on CPU, in the deterministic mode and for every other module; see
+        :func:`~interpretable_nn.training.devices.amp_enabled`).
+    deterministic : bool or None
+        float32, TF32 off and deterministic kernels on CUDA (the CPU is deterministic
+        already); ``None`` follows
+        :func:`~interpretable_nn.training.devices.deterministic_training`.
+    data_on_device : bool or "auto"
+        Copy the inputs to the device once and index batches there ("auto": when they take
+        at most half the free device memory; always on the CPU); ``False`` keeps them in
+        host memory and sends each batch through pinned memory.
     random_state : int or None
     verbose : int
         0 silent; 1 a progress bar that appears only for fits longer than 2 s; 2 always.
@@ -127,6 +162,8 @@ class TrainConfig:
     description: str = "training"
     distributed: bool | str = "auto"
     num_threads: int | None = None
+    deterministic: bool | None = None
+    data_on_device: bool | str = "auto"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -312,8 +349,22 @@ def _train(module, inputs, y, task, config, sample_weight, generator, parameters
     par.sync_generator(g)
     tr_idx, va_idx = _train_val_rows(y, task, config.validation_fraction, g, validation_weight)
     w, w_val = _row_weights(y, task, config.class_weight, sample_weight, validation_weight)
-    run = _Run(module, inputs, y, task, config, par, g, tr_idx, va_idx, w, w_val, parameters)
-    return run.fit()
+    det = deterministic_requested() if config.deterministic is None else bool(config.deterministic)
+    with deterministic_flags(det and par.device.type == "cuda"):
+        run = _Run(module, inputs, y, task, config, par, g, tr_idx, va_idx, w, w_val, parameters, det)
+        return run.fit()
+
+
+def data_fits_on_device(inputs: Sequence[torch.Tensor], device: torch.device, setting: bool | str = "auto") -> bool:
+    """Whether the engine copies ``inputs`` to ``device`` once (batches are then indexed on
+    the device) rather than sending each batch from host memory: always on the CPU;
+    ``setting`` True/False decides on CUDA; "auto" when the inputs take at most half of
+    the device's free memory."""
+    if device.type != "cuda" or setting is True or setting is False:
+        return device.type != "cuda" or bool(setting)
+    need = sum(t.numel() * t.element_size() for t in inputs if t.device != device)
+    free, _ = torch.cuda.mem_get_info(device)
+    return need <= 0.5 * free
 
 
 def _check_settings(task: str, cfg: TrainConfig) -> None:
@@ -323,6 +374,10 @@ def _check_settings(task: str, cfg: TrainConfig) -> None:
         raise ValueError(f"max_epochs must be >= 1; got {cfg.max_epochs}.")
     if not 0 <= cfg.validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in [0, 1); got {cfg.validation_fraction}.")
+    if cfg.data_on_device not in (True, False, "auto"):
+        raise ValueError(f"data_on_device must be True, False or 'auto'; got {cfg.data_on_device!r}.")
+    if cfg.deterministic not in (True, False, None):
+        raise ValueError(f"deterministic must be True, False or None; got {cfg.deterministic!r}.")
 
 
 def _train_val_rows(y, task, fraction, g, validation_weight) -> tuple[torch.Tensor, torch.Tensor]:
@@ -363,10 +418,14 @@ class _Run:
     """One engine fit: the module and its data on the device, the optimiser and schedule,
     and the strategy ``par`` (single process or data-parallel) that shards and reduces."""
 
-    def __init__(self, module, inputs, y, task, cfg, par, g, tr_idx, va_idx, w, w_val, parameters):
+    def __init__(self, module, inputs, y, task, cfg, par, g, tr_idx, va_idx, w, w_val, parameters, det=False):
         self.cfg, self.task, self.par, self.g = cfg, task, par, g
         self.device = device = par.device
-        self.inputs = [on_device(t, device) for t in inputs]
+        self.amp = amp_enabled(device, cfg.amp, det, module)
+        on_dev = data_fits_on_device(inputs, device, cfg.data_on_device)
+        # host batches: inputs stay in (CPU) memory, rows are picked there and travel pinned
+        self.host = None if on_dev else torch.device("cpu")
+        self.inputs = [on_device(t, device) for t in inputs] if on_dev else [t.cpu() for t in inputs]
         self.y = y.to(device)
         self.w, self.w_val = w.to(device), w_val.to(device)
         self.n_tr, self.n_val = len(tr_idx), len(va_idx)
@@ -381,8 +440,16 @@ class _Run:
         self.bounds = _batch_bounds(n_tr, bs, par.world_size)
         self.sched = _make_scheduler(self.opt, cfg, len(self.bounds))
         self.has_reg, self.has_hook = hasattr(module, "regularization"), hasattr(module, "on_epoch_end")
-        self.tr_idx = tr_idx.to(device)
-        self.va_mine = par.shard(va_idx.to(device))
+        self.tr_idx = tr_idx.to(self.host or device)
+        self.va_mine = par.shard(va_idx.to(self.host or device))
+
+    def batch(self, rows: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The inputs' ``rows`` on the device and ``rows`` itself on the device (for the
+        targets and weights, which always live there)."""
+        if self.host is None:
+            return [t[rows] for t in self.inputs], rows
+        pin = self.device.type == "cuda"
+        return [to_device(t[rows], self.device, pin) for t in self.inputs], to_device(rows, self.device, pin)
 
     def _error(self, epoch: int):
         return lambda value: _nonfinite(self.cfg, value, epoch)
@@ -392,34 +459,36 @@ class _Run:
         core, par, cfg, world = self.core, self.par, self.cfg, self.par.world_size
         core.train()
         steps = len(self.bounds)
-        perm = self.tr_idx[torch.randperm(self.n_tr, generator=self.g).to(self.device)] if steps > 1 else self.tr_idx
-        total, count = 0.0, 0.0
+        perm = self.tr_idx[torch.randperm(self.n_tr, generator=self.g).to(self.tr_idx.device)] if steps > 1 else self.tr_idx
+        # the epoch's loss sum stays on the device (float64: the same sums as Python floats)
+        total, count = torch.zeros((), dtype=torch.float64, device=self.device), 0.0
         for lo, hi in self.bounds:
             idx = perm[lo:hi]
-            mine = par.shard(idx)
-            batch = [t[mine] for t in self.inputs]
-            with autocast(self.device, cfg.amp):
+            batch, mine = self.batch(par.shard(idx))
+            if self.host is not None:
+                idx = to_device(idx, self.device, self.device.type == "cuda")
+            with autocast(self.device, self.amp):
                 out = self.net(*batch)
                 loss = par.batch_loss(loss_per_row(out, self.y[mine], self.task), self.w, idx, mine)
                 if self.has_reg:
                     loss = loss + core.regularization(out, batch)
-            par.check_loss(loss, self._error(epoch))
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             par.clip(self.params, cfg.grad_clip, self._error(epoch))
             self.opt.step()
             if self.sched is not None:
                 self.sched.step()
-            total += float(loss.detach()) * (hi - lo) / world
+            total += loss.detach().double() * (hi - lo) / world
             count += (hi - lo) / world
-        total, count = par.reduce_epoch(total, count)
+        total, count = par.reduce_epoch(total, count)  # the one wait for the device per epoch
+        par.check_loss(torch.tensor(total), self._error(epoch))
         if self.has_hook:
             core.on_epoch_end(epoch)
         return total / max(count, 1)
 
     def validation_loss(self) -> float:
-        t_sum, w_sum = _eval_sums(self.core, self.inputs, self.y, self.w_val, self.va_mine, self.task,
-                                  self.device, self.cfg.amp)
+        t_sum, w_sum = _eval_sums(self.core, self.batch, self.y, self.w_val, self.va_mine, self.task,
+                                  self.device, self.amp)
         t_sum, w_sum = self.par.reduce_validation(t_sum, w_sum)
         return float((t_sum / w_sum.clamp(min=1e-12)).mean())
 
@@ -482,16 +551,17 @@ def _batch_bounds(n_tr: int, bs: int, world: int = 1) -> list[tuple[int, int]]:
 
 
 @torch.no_grad()
-def _eval_sums(module, inputs, y, w, idx, task, device, amp, chunk: int = 65536):
-    """Per-member (weighted validation-loss sum, weight sum) over rows ``idx`` (float64).
-    Evaluates at least one (possibly empty) chunk, so an empty shard of a distributed fit
-    returns zeros of the right shape."""
+def _eval_sums(module, fetch, y, w, idx, task, device, amp, chunk: int = 65536):
+    """Per-member (weighted validation-loss sum, weight sum) over rows ``idx`` (float64);
+    ``fetch(rows)`` gives the inputs' rows and ``rows`` on the device. Evaluates at least
+    one (possibly empty) chunk, so an empty shard of a distributed fit returns zeros of the
+    right shape."""
     module.eval()
     total, wsum = 0.0, 0.0
     for s in range(0, max(len(idx), 1), chunk):
-        i = idx[s : s + chunk]
+        batch, i = fetch(idx[s : s + chunk])
         with autocast(device, amp):
-            out = module(*[t[i] for t in inputs])
+            out = module(*batch)
         t_sum, w_sum = weighted_sums(loss_per_row(out, y[i], task), w[i])
         total, wsum = total + t_sum.double(), wsum + w_sum.double()
     module.train()
