@@ -68,7 +68,7 @@ def test_every_artefact_carries_a_fidelity(small_credit):
 
     nam = inn.NAMClassifier(n_bags=1, max_epochs=5, interactions=0, verbose=0, random_state=0).fit(X, y)
     card = nam.to_scorecard()
-    assert isinstance(nam.scorecard_check_, Fidelity) and card.attrs["check"] == nam.scorecard_check_
+    assert isinstance(nam.scorecard_check_, Fidelity) and card.check == nam.scorecard_check_
 
     rep = crosscheck(nam, Xte.head(20), background=X.head(50))
     assert isinstance(rep.check, Fidelity) and rep.check.n_rows == 20

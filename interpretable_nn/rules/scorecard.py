@@ -149,12 +149,6 @@ class Scorecard:
         return self._table.copy()
 
     @property
-    def attrs(self) -> dict[str, Any]:
-        """``{"check": self.check}``: what the DataFrame scorecard of earlier versions kept
-        in ``DataFrame.attrs``."""
-        return {"check": self.check}
-
-    @property
     def terms(self) -> list[str]:
         """Term names in scoring order (features, then interactions ``"A x B"``)."""
         return [t.name for t in self.terms_]
