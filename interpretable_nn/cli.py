@@ -4,6 +4,11 @@ Subcommands: ``datasets``, ``models``, ``fit``, ``predict``, ``reasons``, ``expo
 ``distill``, ``study``, ``report``, ``demo``. Each has ``--help``.
 A new subcommand is one ``_add_*`` function (its ``sub.add_parser(...)`` block, listed in
 ``_SUBCOMMANDS``) and one ``_cmd_*`` function that calls the library (no logic of its own here).
+
+Why this file passes 500 lines: it is one flat list of small, independent pairs (a parser
+block and a command) plus the few helpers they share (reading a table, which label a saved
+model's score is the log-odds of, loading a model or a distilled rule set); splitting it
+would scatter the one place a reader looks up what a command does.
 """
 
 from __future__ import annotations
@@ -59,6 +64,67 @@ def _load_table(args) -> tuple:
     return ds.X, ds.y, ds.name
 
 
+_TARGET_FILE = "target.json"  # beside a saved model: which label its score is the log-odds of
+
+
+def _positive_target(args, y, name: str) -> tuple:
+    """(y, target info): with ``--positive-class`` the labels become 1 for that class and 0
+    for the others; the info names the target column and the positive class."""
+    import numpy as np
+
+    from .datasets import load_dataset
+
+    target = args.target if getattr(args, "csv", None) else None
+    positive = None
+    if not getattr(args, "csv", None):
+        ds = load_dataset(args.dataset)
+        target, positive = ds.target, ds.positive_label
+    labels = [str(v) for v in np.unique(np.asarray(y).astype(str))]
+    if args.positive_class is not None:
+        if not getattr(args, "csv", None):
+            if args.positive_class not in (str(positive), "1"):
+                raise ValueError(f"--positive-class {args.positive_class!r}: data set {name}'s positive class "
+                                 f"is {positive!r} (its y is 1 for it); drop the option or use --csv.")
+        else:
+            if args.positive_class not in labels:
+                raise ValueError(f"--positive-class {args.positive_class!r} is not a label of {target!r}; "
+                                 f"labels: {labels}.")
+            positive = args.positive_class
+            y = (np.asarray(y).astype(str) == positive).astype(int)
+    elif positive is None and len(labels) == 2:
+        positive = labels[1]
+    info = {"target": target, "positive_class": None if positive is None else str(positive), "labels": labels}
+    return y, info
+
+
+def _target_label(model_dir) -> str | None:
+    """"Status = bad" for a model saved by ``fit --out`` (its target.json), else None."""
+    path = Path(model_dir) / _TARGET_FILE
+    if not path.is_file():
+        return None
+    info = json.loads(path.read_text(encoding="utf-8"))
+    if info.get("positive_class") is None:
+        return None
+    return f"{info.get('target') or 'y'} = {info['positive_class']}"
+
+
+def _load_scorer(model_dir):
+    """A saved model (``fit --out``), or the rule set of a ``distill --out`` directory."""
+    from .persistence import load_model
+
+    path = Path(model_dir)
+    if not (path / "manifest.json").is_file() and (path / "ruleset.json").is_file():
+        from .rules import RuleSet
+
+        return RuleSet.from_json((path / "ruleset.json").read_text(encoding="utf-8"))
+    return load_model(model_dir)
+
+
+def _feature_names(model) -> list[str]:
+    enc = getattr(model, "encoder_", None)
+    return list(enc.schema_.names) if enc is not None else list(model.feature_names)
+
+
 def _cmd_datasets(args) -> int:
     from .datasets import list_datasets
 
@@ -81,6 +147,7 @@ def _cmd_fit(args) -> int:
     from .models import make_model
 
     X, y, name = _load_table(args)
+    y, target = _positive_target(args, y, name)
     params = _parse_params(args.param)
     if args.seed is not None:
         params.setdefault("random_state", args.seed)
@@ -93,11 +160,14 @@ def _cmd_fit(args) -> int:
     t = time.perf_counter()
     model.fit(Xtr, ytr)
     print(f"fitted {args.model} on {name}: {len(ytr)} rows in {time.perf_counter() - t:.2f}s")
+    if target["positive_class"] is not None:
+        print(f"score = log-odds of {target['target'] or 'y'} = {target['positive_class']}")
     if Xte is not None and hasattr(model, "predict_proba") and len(np.unique(y)) == 2:
         auc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
         print(f"held-out AUC ({len(yte)} rows): {auc:.4f}")
     if args.out:
         model.save(args.out)
+        (Path(args.out) / _TARGET_FILE).write_text(json.dumps(target, indent=1) + "\n", encoding="utf-8")
         print(f"saved to {args.out}")
     return 0
 
@@ -105,24 +175,25 @@ def _cmd_fit(args) -> int:
 def _cmd_predict(args) -> int:
     import pandas as pd
 
-    from .persistence import load_model
-
-    model = load_model(args.model_dir)
+    model = _load_scorer(args.model_dir)
     X = pd.read_csv(args.input)
     out = pd.DataFrame(index=X.index)
     if args.id_column and args.id_column in X.columns:
         out[args.id_column] = X[args.id_column]
         X = X.drop(columns=[args.id_column])
-    cols = model.encoder_.schema_.names
+    cols = _feature_names(model)
     extra = [c for c in X.columns if c not in cols]
     X = X.drop(columns=extra)
-    if hasattr(model, "classes_"):
+    label = _target_label(args.model_dir)
+    if label is not None:
+        print(f"score = log-odds of {label}; probability = P({label})", file=sys.stderr)
+    if hasattr(model, "classes_") or hasattr(model, "classes"):
         proba = model.predict_proba(X)
         if proba.shape[1] == 2:
             out["score"] = model.decision_function(X)
             out["probability"] = proba[:, 1]
         else:
-            for k, c in enumerate(model.classes_):
+            for k, c in enumerate(getattr(model, "classes_", getattr(model, "classes", None))):
                 out[f"probability_{c}"] = proba[:, k]
     out["prediction"] = model.predict(X)
     _emit(out.to_csv(index=False), args.output, f"wrote {len(out)} predictions to {args.output}")
@@ -163,44 +234,74 @@ def _cmd_reasons(args) -> int:
     import pandas as pd
 
     from .explain import reason_codes
-    from .persistence import load_model
 
-    model = load_model(args.model_dir)
+    model = _load_scorer(args.model_dir)
     X = pd.read_csv(args.input)
     ids = X.pop(args.id_column) if args.id_column and args.id_column in X.columns else None
-    names = model.encoder_.schema_.names
+    names = _feature_names(model)
     X = X.drop(columns=[c for c in X.columns if c not in names])
     bg = None
     if args.background:
         bg = pd.read_csv(args.background)
         bg = bg.drop(columns=[c for c in bg.columns if c not in names])
-    out = reason_codes(model, X, k=args.k, reference=args.reference, background=bg)
+    rmap = pd.read_csv(args.reason_map, dtype=str) if args.reason_map else None
+    adverse = _adverse_class(model, args.model_dir, args.adverse_class)
+    out = reason_codes(model, X, k=args.k, reference=args.reference, background=bg, threshold=args.threshold,
+                       adverse_class=adverse, reason_map=rmap)
+    label = _target_label(args.model_dir)
+    if label is not None:
+        target, pos = label.split(" = ", 1)
+        print(f"reasons for the log-odds of {label if adverse in (None, 1) else f'{target} != {pos}'}",
+              file=sys.stderr)
     if ids is not None:
         out.insert(0, args.id_column, ids.to_numpy()[out["row"].to_numpy(dtype=int)])
     _emit(out.to_csv(index=False), args.output, f"wrote {len(out)} reasons for {len(X)} rows to {args.output}")
     return 0
 
 
-def _cmd_export_rules(args) -> int:
-    from .persistence import load_model
+def _adverse_class(model, model_dir, given: str | None):
+    """``--adverse-class`` as one of the model's classes: a label of the fitted target
+    (target.json: the positive class is 1, the other label 0) or a class as written."""
+    if given is None:
+        return None
+    import numpy as np
 
-    model = load_model(args.model_dir)
-    rs = getattr(model, "ruleset_", None)
+    classes = getattr(model, "classes_", getattr(model, "classes", None))
+    classes = [] if classes is None else list(np.asarray(classes).tolist())
+    path = Path(model_dir) / _TARGET_FILE
+    if path.is_file():
+        info = json.loads(path.read_text(encoding="utf-8"))
+        labels, pos = info.get("labels") or [], info.get("positive_class")
+        if pos is not None and classes == [0, 1] and given in labels and given not in ("0", "1"):
+            return 1 if given == pos else 0
+    for c in classes:
+        if str(c) == given:
+            return c
+    raise ValueError(f"--adverse-class {given!r} is not a class of the model; classes: {classes}.")
+
+
+def _cmd_export_rules(args) -> int:
+    from .rules import RuleSet
+
+    model = _load_scorer(args.model_dir)
+    rs = model if isinstance(model, RuleSet) else getattr(model, "ruleset_", None)
     if rs is None and hasattr(model, "to_ruleset"):
         rs = model.to_ruleset()
     if rs is None:
         raise ValueError(
             f"{args.model_dir} holds a {type(model).__name__}, which has no rule set; "
-            "export-rules needs a rule model (e.g. `interpretable-nn fit rulenet ...`)."
+            "export-rules needs a rule model (e.g. `interpretable-nn fit rulenet ...`) or a "
+            "`distill --out` directory."
         )
+    kw = {} if args.digits is None else {"digits": None if args.digits < 0 else args.digits}
     if args.format == "text":
-        text = rs.to_text()
+        text = rs.to_text(**kw)
     elif args.format == "md":
-        text = rs.to_markdown()
+        text = rs.to_markdown(**kw)
     elif args.format == "json":
         text = rs.to_json() + "\n"
     elif args.format == "sql":
-        text = rs.to_sql(table=args.table) + ";\n"
+        text = rs.to_sql(table=args.table, id_column=args.id_column or None, dialect=args.dialect) + ";\n"
     elif args.format == "sympy":
         text = str(rs.to_sympy()) + "\n"
     else:
@@ -224,7 +325,8 @@ def _cmd_distill(args) -> int:
     X, _, name = _load_table(args)
     cols = model.encoder_.schema_.names
     X = X.drop(columns=[c for c in X.columns if c not in cols])
-    s = SurrogateTree(max_depth=args.max_depth, augment=args.augment, random_state=args.seed).fit(model, X)
+    s = SurrogateTree(max_depth=args.max_depth, augment=args.augment, search=args.search,
+                      target_fidelity=args.target_fidelity, random_state=args.seed).fit(model, X)
     text = s.to_text()
     print(text, end="")
     if args.out:
@@ -264,6 +366,9 @@ def _add_fit(sub) -> None:
     s.add_argument("--param", action="append", metavar="KEY=VALUE", help="model parameter (repeatable; JSON values)")
     s.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     s.add_argument("--test-size", type=float, default=0.2, help="held-out share for a quick AUC (0 = fit on all)")
+    s.add_argument("--positive-class", metavar="LABEL",
+                   help="the label the score is the log-odds of (e.g. bad); default: the data set's "
+                   "positive class, or for --csv the last label in sort order (with a warning)")
     s.set_defaults(func=_cmd_fit)
 
 
@@ -285,6 +390,11 @@ def _add_reasons(sub) -> None:
                    help="points counted against the best (default) or the average value")
     s.add_argument("--background", help="CSV of reference rows (e.g. training data); needed with "
                    "--reference best for models that are neither additive nor rule sets")
+    s.add_argument("--adverse-class", metavar="LABEL",
+                   help="the class the reasons explain (default: the positive class the model was fitted for)")
+    s.add_argument("--threshold", type=float,
+                   help="declined only: rows whose adverse probability is below this get no reasons")
+    s.add_argument("--reason-map", metavar="CSV", help="the lender's statements: CSV with reason,code,statement")
     s.add_argument("--output", help="CSV to write (default: stdout)")
     s.add_argument("--id-column", default="id", help="column copied to the output if present (default 'id')")
     s.set_defaults(func=_cmd_reasons)
@@ -327,6 +437,11 @@ def _add_export_rules(sub) -> None:
                    help="export format (default text)")
     s.add_argument("--output", help="file to write (default: stdout)")
     s.add_argument("--table", default="applicants", help="table scored by --format sql (default applicants)")
+    s.add_argument("--dialect", default="sqlite",
+                   help="SQL dialect of --format sql (default sqlite; see RuleSet.to_sql)")
+    s.add_argument("--id-column", default="id", help="id column the SQL returns beside the score ('' for none)")
+    s.add_argument("--digits", type=int, help="significant digits of the points in text/md (default 3; "
+                   "-1 for exact)")
     s.set_defaults(func=_cmd_export_rules)
 
 
@@ -349,6 +464,10 @@ def _add_distill(sub) -> None:
     s.add_argument("--max-depth", type=int, default=4, help="depth of the surrogate tree (default 4)")
     s.add_argument("--augment", choices=["none", "jitter", "schema", "munge"], default="none",
                    help="extra teacher-labelled rows (default none)")
+    s.add_argument("--search", choices=["greedy", "lookahead"], default="greedy",
+                   help="tree search: greedy CART or exact depth-2 lookahead (default greedy)")
+    s.add_argument("--target-fidelity", type=float, default=None,
+                   help="the smallest tree up to --max-depth whose held-out agreement reaches this")
     s.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     s.add_argument("--out", help="directory for surrogate.txt/.dot, ruleset.json, fidelity.json, per_leaf.csv")
     s.set_defaults(func=_cmd_distill)

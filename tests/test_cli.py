@@ -71,3 +71,47 @@ def test_errors_are_one_line_messages(tmp_path, capsys):
     assert r.returncode == 1 and "Unknown model 'nosuchmodel'" in r.stderr and "Traceback" not in r.stderr
     r = run_inprocess(capsys, "predict", str(tmp_path), "--input", "x.csv")
     assert r.returncode == 1 and "manifest.json is missing" in r.stderr
+
+
+def test_positive_class_reasons_and_distilled_rules(tmp_path, credit, capsys):
+    """A "good"/"bad" target: fit warns without --positive-class and says which label the
+    score is of; reasons take --adverse-class, --threshold and a reason map; a distill
+    directory is scored and exported like a model."""
+    df = credit.X.head(300).assign(Status=pd.Series(credit.y[:300]).map({0: "good", 1: "bad"}).to_numpy())
+    df.to_csv(tmp_path / "train.csv", index=False)
+    fit = ["fit", "nam", "--csv", str(tmp_path / "train.csv"), "--target", "Status", "--test-size", "0",
+           "--param", "max_epochs=3", "--param", "n_bags=1", "--param", "interactions=0", "--param", "verbose=0"]
+    with pytest.warns(UserWarning, match="positive class .* is 'good'"):
+        r = run_inprocess(capsys, *fit)
+    assert r.returncode == 0 and "log-odds of Status = good" in r.stdout
+    r = run_inprocess(capsys, *fit, "--positive-class", "bad", "--out", str(tmp_path / "m"))
+    assert r.returncode == 0 and "log-odds of Status = bad" in r.stdout, r.stderr
+    r = run_inprocess(capsys, *fit, "--positive-class", "ugly")
+    assert r.returncode == 1 and "'ugly' is not a label of 'Status'" in r.stderr
+    apps = credit.X.iloc[300:340].assign(id=[f"A{i}" for i in range(40)])
+    apps.to_csv(tmp_path / "apps.csv", index=False)
+    pd.DataFrame({"reason": list(credit.X.columns), "code": [f"C{i}" for i in range(credit.X.shape[1])],
+                  "statement": [f"about {c}" for c in credit.X.columns]}).to_csv(tmp_path / "map.csv", index=False)
+    base = ["reasons", str(tmp_path / "m"), "--input", str(tmp_path / "apps.csv"), "--reference", "mean"]
+    r = run_inprocess(capsys, *base, "--threshold", "0.5", "--reason-map", str(tmp_path / "map.csv"))
+    assert r.returncode == 0 and "log-odds of Status = bad" in r.stderr, r.stderr
+    bad = pd.read_csv(pd.io.common.StringIO(r.stdout))
+    assert {"code", "statement"} <= set(bad.columns) and bad["code"].str.startswith("C").all()
+    from interpretable_nn import load_model
+
+    p_bad = load_model(tmp_path / "m").predict_proba(credit.X.iloc[300:340])[:, 1]
+    assert set(bad["id"]) == {f"A{i}" for i in range(40) if p_bad[i] >= 0.5}
+    r = run_inprocess(capsys, *base, "--threshold", "0.5", "--adverse-class", "good")
+    good = pd.read_csv(pd.io.common.StringIO(r.stdout))
+    assert "Status != bad" in r.stderr and set(good["id"]) == {f"A{i}" for i in range(40) if p_bad[i] < 0.5}
+    # a distill directory: scored and exported like a model
+    r = run_inprocess(capsys, "distill", str(tmp_path / "m"), "--csv", str(tmp_path / "train.csv"),
+                      "--target", "Status", "--max-depth", "2", "--out", str(tmp_path / "d"))
+    assert r.returncode == 0, r.stderr
+    r = run_inprocess(capsys, "predict", str(tmp_path / "d"), "--input", str(tmp_path / "apps.csv"))
+    assert r.returncode == 0 and r.stdout.startswith("id,score,probability,prediction"), r.stderr
+    r = run_inprocess(capsys, "export-rules", str(tmp_path / "d"), "--format", "sql", "--dialect", "ansi",
+                      "--id-column", "app_id", "--table", "apps")
+    assert r.returncode == 0 and "app_id" in r.stdout and "apps" in r.stdout, r.stderr
+    r = run_inprocess(capsys, "export-rules", str(tmp_path / "d"), "--format", "text", "--digits", "1")
+    assert r.returncode == 0 and "points" in r.stdout

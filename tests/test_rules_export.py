@@ -65,10 +65,13 @@ def test_to_text_lists_every_rule_exactly():
     text = rs.to_text()
     lines = text.splitlines()
     assert "INTERCEPT -0.25 points" in lines
+    exact = rs.to_text(digits=None).splitlines()
     for rule in rs:
-        assert rule.to_text() in lines
+        assert rule.to_text() in exact
+    assert len(lines) == len(exact)
     assert "IF Income <= 1200 AND Home == 'rent' THEN +0.83 points" in lines
-    assert "+0.30000000000000004" not in text and "-0.30000000000000004 points" in text
+    assert "+0.30000000000000004" not in text and "-0.3 points" in text  # readable by default
+    assert "-0.30000000000000004 points" in rs.to_text(digits=None)  # exact on request
     assert f"`{EVIL}` <= -2.5" in text and "link logit" in text
     assert "1 / (1 + exp(-score))" in text
     assert "THEN +0.333 points" in rs.to_text(digits=3)
@@ -259,6 +262,8 @@ def test_sympy_reproduces_scores_on_held_out_rows():
     assert codes["Home"] == {"rent": 1, "own": 2, "O'Neil": 3} and "Income" not in codes
     names = [s.name for s in rs.sympy_symbols()]
     assert names[:2] == ["Income", "Income_missing"] and EVIL in names
+    assert ["Home_rent", "Home_own", "Home_O'Neil", "Home_missing"] == [n for n in names if n.startswith("Home")]
+    assert "Home_rent" in str(expr)  # the expression reads as the rules do
 
 
 def test_sympy_missing_symbol_names_do_not_collide():

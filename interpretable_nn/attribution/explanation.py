@@ -122,6 +122,22 @@ class Explanation:
             self.check = _as_check(dict(self.check), len(self))
         return self
 
+    def with_index(self, index: pd.Index) -> Explanation:
+        """The rows labelled by ``index`` (one label per row), so that ``to_frame()`` joins
+        back onto the caller's frame; returns ``self``.
+
+        Examples
+        --------
+        >>> e = Explanation(np.zeros((2, 1)), np.zeros(2), ["a"], data=pd.DataFrame({"a": [1, 2]}))
+        >>> e.with_index(pd.Index(["x", "y"])).to_frame().index.tolist()
+        ['x', 'y']
+        """
+        if len(index) != len(self):
+            raise ValueError(f"index has {len(index)} labels for {len(self)} explained rows.")
+        data = self.data if self.data is not None else pd.DataFrame(index=pd.RangeIndex(len(self)))
+        self.data = data.set_axis(index, axis=0)
+        return self
+
     def output_values(self) -> np.ndarray:
         """``base_values + values.sum(1)``: the model output the explanation accounts for."""
         return self.base_values + self.values.sum(axis=1)
@@ -153,6 +169,53 @@ class Explanation:
         """Largest ``|base + sum(values) - model_output|`` over the rows."""
         model_output = np.asarray(model_output, dtype=float).reshape(-1)
         return float(np.max(np.abs(self.output_values() - model_output))) if len(self) else 0.0
+
+    def to_shap(self) -> Any:
+        """A ``shap.Explanation`` of the same values for shap's plots (``waterfall``,
+        ``beeswarm``, ``bar``, ...).
+
+        Interaction columns ``"A x B"`` are split equally onto their features, so that
+        ``values`` and ``data`` have the same columns (the original features, in the order
+        of :attr:`data`). ``data`` is numeric, as shap's colouring needs (categorical
+        levels as their codes in order of appearance, missing as NaN); the raw values go
+        to ``display_data`` for the labels.
+
+        Examples
+        --------
+        >>> e = Explanation(np.array([[1.0, -0.5, 0.2]]), np.array([0.1]), ["a", "b", "a x b"],
+        ...                 data=pd.DataFrame({"a": [3.0], "b": ["rent"]}))
+        >>> s = e.to_shap()
+        >>> s.values.tolist(), s.feature_names, s.data.tolist()
+        ([[1.1, -0.4]], ['a', 'b'], [[3.0, 0.0]])
+        """
+        import shap
+
+        names = [str(c) for c in self.data.columns] if self.data is not None else []
+        for c in self.feature_names:
+            for p in (c.split(" x ") if " x " in c else [c]):
+                if p.strip() not in names:
+                    names.append(p.strip())
+        col = {f: i for i, f in enumerate(names)}
+        values = np.zeros((len(self), len(names)))
+        for j, c in enumerate(self.feature_names):
+            parts = [p.strip() for p in c.split(" x ")] if c not in col else [c]
+            for p in parts:
+                values[:, col[p]] += self.values[:, j] / len(parts)
+        if self.data is not None:
+            raw = self.data.reset_index(drop=True).reindex(columns=names)
+        else:
+            raw = pd.DataFrame(np.nan, index=range(len(self)), columns=names)
+        data = np.empty((len(self), len(names)))
+        for j, c in enumerate(names):
+            s = raw[c]
+            num = pd.to_numeric(s, errors="coerce")
+            if s.isna().equals(num.isna()) and not pd.api.types.is_bool_dtype(s.dtype):
+                data[:, j] = num.to_numpy(dtype=float)
+            else:
+                codes, _ = pd.factorize(s.astype(object))
+                data[:, j] = np.where(codes < 0, np.nan, codes)
+        return shap.Explanation(values=values, base_values=self.base_values.copy(), data=data,
+                                display_data=raw.to_numpy(dtype=object), feature_names=names)
 
     # ------------------------------------------------------------------ plots
     def plot(self, row: int | None = None, max_features: int = 15, ax=None):

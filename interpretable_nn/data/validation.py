@@ -35,11 +35,17 @@ __all__ = [
     "check_predict_frame",
     "check_target",
     "ExtraColumnsWarning",
+    "PositiveClassWarning",
 ]
 
 
 class ExtraColumnsWarning(UserWarning):
     """Columns present at predict time that the model was not fitted on (they are ignored)."""
+
+
+class PositiveClassWarning(UserWarning):
+    """Two string labels: the positive class (the one ``decision_function`` and
+    ``predict_proba[:, 1]`` score) was chosen by sort order, not by the caller."""
 
 
 def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.DataFrame:
@@ -236,6 +242,16 @@ def check_target(y, n_rows: int, task: str) -> tuple[np.ndarray, np.ndarray | No
     if len(classes) < 2:
         raise ValueError(
             f"y has a single class {classes.tolist()}; a classifier needs at least two classes in the training data."
+        )
+    if len(classes) == 2 and all(isinstance(c, str) for c in classes.tolist()):
+        a, b = classes.tolist()
+        warnings.warn(
+            f"y's labels {a!r} and {b!r} are strings: the positive class (scored by "
+            f"decision_function and predict_proba[:, 1], explained by reason codes) is {b!r}, "
+            f"the last in sort order. To choose it, pass y as 0/1 (e.g. (y == {a!r}).astype(int) "
+            f"makes {a!r} the positive class) or use the CLI's --positive-class.",
+            PositiveClassWarning,
+            stacklevel=user_stacklevel(),
         )
     return y_idx.astype(np.int64), classes
 

@@ -38,6 +38,7 @@ import pandas as pd
 from ..attribution.additive import as_additive, is_additive
 from ..attribution.explanation import Explanation
 from ..attribution.fidelity import Fidelity
+from .lime_check import lime_of_view
 from .shap_library import library_shap, shap_of_view
 from .view import ModelView
 
@@ -124,6 +125,10 @@ class CrosscheckReport:
     background : str
         Which reference rows SHAP used (``"given (100 rows)"`` or the additive model's own
         ``"model.background_ (500 rows)"``).
+    versus : dict of CrosscheckReport
+        Further comparisons made with it: for ``method="lime"`` (where :attr:`shap` holds
+        the LIME explanation) ``"builtin_vs_shap"`` and ``"lime_vs_shap"``; their figures
+        join :meth:`summary` with the name as prefix.
     """
 
     builtin: Explanation
@@ -134,6 +139,7 @@ class CrosscheckReport:
     timings: dict[str, float] = field(default_factory=dict)
     model_name: str = ""
     background: str = ""
+    versus: dict[str, CrosscheckReport] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.builtin.values.shape != self.shap.values.shape:
@@ -194,6 +200,9 @@ class CrosscheckReport:
             "tolerance": self.tolerance,
             "passed": self.passed,
             **{f"time_{k}_s": v for k, v in self.timings.items()},
+            **{f"{name}_{key}": rep.summary()[key] for name, rep in self.versus.items()
+               for key in ("spearman_mean", f"top{self.top_k}_jaccard", "sign_agreement", "mean_abs_diff",
+                           "max_abs_diff")},
         }
 
     @property
@@ -314,10 +323,13 @@ def crosscheck(
         when it takes a ``background``. An additive model whose exact split is tied to its
         own ``background_`` (e.g. the NAM) is checked against SHAP on *those* rows, since
         Shapley values depend on the reference; ``summary()["background"]`` says which.
-    method : {"auto", "exact", "permutation", "kernel"}
-        SHAP algorithm (see :func:`library_shap`).
+    method : {"auto", "exact", "permutation", "kernel", "lime"}
+        SHAP algorithm (see :func:`library_shap`), or ``"lime"``: the built-in explanation
+        against LIME (:func:`~interpretable_nn.explain.lime_check.lime_of_view`, with the
+        same figures as for SHAP), and in :attr:`CrosscheckReport.versus` the built-in
+        explanation and LIME each against SHAP (``method="auto"``) on the same rows.
     nsamples : int, optional
-        Sampling budget of the permutation / kernel methods.
+        Sampling budget of the permutation / kernel methods, or LIME's samples per row.
     top_k : int, default 3
         Size of the top-|value| feature sets compared by Jaccard.
     tolerance : float, default 1e-5
@@ -353,10 +365,22 @@ def crosscheck(
     t0 = time.perf_counter()
     b = view.explain(Xf, Bf)
     t1 = time.perf_counter()
+    additive = as_additive(model) is not None or b.method.startswith(("exact-additive", "linear-coefficients"))
+    if method == "lime":
+        lime = lime_of_view(view, Xf, shap_bg, nsamples=nsamples, random_state=random_state)
+        t2 = time.perf_counter()
+        s = shap_of_view(view, Xf, shap_bg, method="auto", random_state=random_state,
+                         max_exact_evals=max_exact_evals)
+        t3 = time.perf_counter()
+        common = {"top_k": int(top_k), "tolerance": float(tolerance), "model_name": view.name,
+                  "background": f"{source} ({len(shap_bg)} rows)"}
+        versus = {"builtin_vs_shap": CrosscheckReport(builtin=b, shap=s, additive=bool(additive), **common),
+                  "lime_vs_shap": CrosscheckReport(builtin=lime, shap=s, **common)}
+        return CrosscheckReport(builtin=b, shap=lime, timings={"builtin": t1 - t0, "lime": t2 - t1, "shap": t3 - t2},
+                                versus=versus, **common)
     s = shap_of_view(view, Xf, shap_bg, method=method, nsamples=nsamples, random_state=random_state,
                      max_exact_evals=max_exact_evals)
     t2 = time.perf_counter()
-    additive = as_additive(model) is not None or b.method.startswith(("exact-additive", "linear-coefficients"))
     return CrosscheckReport(
         builtin=b, shap=s, additive=bool(additive), tolerance=float(tolerance), top_k=int(top_k),
         timings={"builtin": t1 - t0, "shap": t2 - t1}, model_name=view.name,

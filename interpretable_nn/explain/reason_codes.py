@@ -1,14 +1,16 @@
 """Adverse-action reason codes: for each applicant the few factors that pushed the score
-most toward the adverse outcome, in the feature's own words and units.
+most toward the adverse outcome, in words that agree with their points.
 
 How the points are measured
 ---------------------------
 Every model is read through *units* that carry points toward the adverse class
-(the positive class of the decision function unless ``adverse_class`` says otherwise):
+(``adverse_class``; by default the positive class of the decision function,
+``classes_[1]``):
 
 * additive models (NAM, GAM: the additive protocol; interpret's EBM) and points
   scorecards (the DataFrame of ``NAMClassifier.to_scorecard()``): one unit per **term** (a
   feature, or an interaction ``"A x B"``); a scorecard's reasons are in its own points;
+  an :class:`~interpretable_nn.Scorecard` object answers with its own ``reason_codes``;
 * rule models (``RuleSet`` or a model with ``ruleset_``): one unit per **rule**;
 * any other model: one unit per **feature**, through its built-in :class:`Explanation`.
 
@@ -16,111 +18,51 @@ A unit's reason points are its adverse points minus those of a reference:
 
 ``reference="best"``
     the most favourable points the unit takes over the reference population (the
-    background rows, or for additive models without background the whole training range
-    from the schema). This is the "points lost against the best attainable value"
-    method of US adverse-action practice (Regulation B, 12 CFR 1002.9); for a rule, the
-    best state is "not fired" for a penalising rule and "fired" for a rewarding one.
+    background rows, or for additive models without background the schema's grid of
+    training quantiles and levels). This is the "points lost against the best attainable
+    value" method of US adverse-action practice (Regulation B, 12 CFR 1002.9); for a rule,
+    the best state is "not fired" for a penalising rule and "fired" for a rewarding one.
 ``reference="mean"``
-    the unit's average over the reference population (for centred additive terms, 0).
+    the unit's average over the reference population (for centred additive terms, 0):
+    the reasons are then the top-k positive terms of ``explain()``.
 
-The text compares the applicant's raw value with the typical value (median or most
-frequent level) among the background rows the model approves ("approved applicants"),
-or the training average / most frequent level from the schema when no background is
-given. A scorecard's text gives the row's points and how far they fall below the best.
+The sentences (:mod:`~interpretable_nn.explain.reason_words`) state the applicant's value,
+the reference and the direction: "Seniority 9; 40 or more would lower the risk score by
+1.29 points". The favourable values are read off the model's own points, so they always
+lie on the side the points say.
+
+Ranking and ties
+----------------
+Units are ranked by their points, largest first; points equal to 12 decimals are tied and
+go to the unit listed first (the model's term order, rule order or feature order), so the
+same rows give the same reasons on every machine. Units with points <= 1e-9 are never
+reasons.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..attribution.additive import as_additive
+from .reason_words import (
+    _favourable,
+    _fmt_raw,
+    feature_sentence,
+    format_value,
+    rule_sentence,
+    term_sentence,
+)
 from .view import ModelView
 
-__all__ = ["reason_codes"]
+__all__ = ["reason_codes", "format_value"]
 
 _GRID = 32  # points per feature on the grid of a pair term (best reference, no background)
-
-
-# ---------------------------------------------------------------------- formatting
-def format_value(v: Any) -> str:
-    """A raw value for a sentence: ``1200.0 -> '1,200'``, ``0.347 -> '0.347'``,
-    missing -> ``'missing'``, strings as they are.
-
-    Examples
-    --------
-    >>> format_value(1200.0), format_value(0.3468), format_value(float("nan")), format_value("rent")
-    ('1,200', '0.347', 'missing', 'rent')
-    """
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return "missing"
-    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        v = float(v)
-        if abs(v) >= 1000 or v.is_integer():
-            return f"{v:,.0f}"
-        return f"{v:.3g}"
-    return str(v)
-
-
-def _is_missing(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-
-
-class _Typical:
-    """Typical value of each feature in the reference population, and who that is."""
-
-    def __init__(self, view: ModelView, background: pd.DataFrame | None, sign: float):
-        model, names, schema = view.model, view.names, view.schema
-        self.values: dict[str, Any] = {}
-        self.word = "typical"
-        self.numeric = {
-            c: (schema[c].is_numeric if schema is not None else pd.api.types.is_numeric_dtype(
-                background[c].dtype if background is not None else float))
-            for c in names
-        }
-        if background is not None and len(background):
-            ref = background
-            self.who = "applicants"
-            try:
-                approved = sign * np.asarray(model.decision_function(background), dtype=float) <= 0
-                if approved.sum() >= 5:
-                    ref, self.who = background[approved], "approved applicants"
-            except Exception:  # noqa: BLE001 - the phrase falls back to all applicants
-                pass
-            for c in names:
-                s = ref[c]
-                if self.numeric[c]:
-                    v = pd.to_numeric(s, errors="coerce").dropna()
-                    self.values[c] = float(v.median()) if len(v) else np.nan
-                else:
-                    m = s.dropna().mode()
-                    self.values[c] = m.iloc[0] if len(m) else None
-        elif schema is not None:
-            self.who, self.word = "training applicants", "average"
-            for c in names:
-                spec = schema[c]
-                self.values[c] = spec.mean if spec.is_numeric else (spec.categories[0] if spec.categories else None)
-        else:
-            self.who = "applicants"
-            self.values = dict.fromkeys(names)
-
-    def sentence(self, feature: str, v: Any) -> str:
-        t = self.values.get(feature)
-        if _is_missing(v):
-            return f"{feature} is missing" + ("" if _is_missing(t) else f" ({self.word} of {self.who}: {format_value(t)})")
-        if _is_missing(t):
-            return f"{feature} is {format_value(v)}"
-        if self.numeric.get(feature, False):
-            fv, ft = float(v), float(t)
-            if format_value(fv) == format_value(ft):
-                return f"{feature} {format_value(fv)} (the {self.word} value of {self.who})"
-            side = "below" if fv < ft else "above"
-            return f"{feature} {format_value(fv)} is {side} the {self.word} {format_value(ft)} of {self.who}"
-        if str(v) == str(t):
-            return f"{feature} is '{v}', as for most {self.who}"
-        return f"{feature} is '{v}' (most {self.who}: '{t}')"
+_MIN_POINTS = 1e-9
 
 
 # ---------------------------------------------------------------------- units
@@ -187,24 +129,56 @@ def _is_scorecard(model: Any) -> bool:
     return isinstance(model, pd.DataFrame) and {"feature", "kind", "points"} <= set(model.columns)
 
 
-def _additive_units(model, X, background, reference, sign, names):
+class _Units:
+    """What the reasons are chosen from: unit names, their features, reason points
+    ``(rows, units)``, and how to word each one (``word(r, u, raw, pts)``)."""
+
+    def __init__(self, names, feats, points, word):
+        self.names, self.feats, self.points, self.word = names, feats, points, word
+
+
+def _additive_units(model, X, background, reference, sign, view, numeric):
+    names = view.names
     terms = np.asarray(model.predict_terms(X), dtype=float) * sign
     feats = [tuple(F) for F in model.term_features_]
+    grids: dict[int, tuple[pd.DataFrame, np.ndarray]] = {}  # term -> (rows, its points there)
+    has_schema = getattr(getattr(model, "encoder_", None), "schema_", None) is not None
+
+    def grid(t: int) -> tuple[pd.DataFrame, np.ndarray]:
+        if t not in grids:
+            F = feats[t]
+            g = _schema_grid(model, names, F, None if len(F) == 1 else _GRID)
+            grids[t] = (g, np.asarray(model.predict_terms(g), dtype=float)[:, t] * sign)
+        return grids[t]
+
     if background is not None:
         ref_terms = np.asarray(model.predict_terms(background), dtype=float) * sign
         ref = ref_terms.min(axis=0) if reference == "best" else ref_terms.mean(axis=0)
+        for t in range(len(feats)):
+            grids[t] = (background, ref_terms[:, t])
     elif reference == "mean":
         ref = np.zeros(terms.shape[1])  # terms are centred on the training data
     elif getattr(model, "term_minimum_", None) is not None and sign > 0:
         ref = np.asarray(model.term_minimum_, dtype=float)  # a scorecard: its best bins
     else:
-        if getattr(getattr(model, "encoder_", None), "schema_", None) is None:
+        if not has_schema:
             raise ValueError("reference='best' without background needs a fitted schema (model.encoder_); pass background=.")
-        ref = np.empty(terms.shape[1])
-        for t, F in enumerate(feats):  # one small grid per term
-            grid = _schema_grid(model, names, F, None if len(F) == 1 else _GRID)
-            ref[t] = (np.asarray(model.predict_terms(grid), dtype=float)[:, t] * sign).min()
-    return [str(t) for t in model.terms_], feats, terms - ref, None
+        ref = np.array([grid(t)[1].min() for t in range(len(feats))])
+    can_word = background is not None or has_schema
+
+    def word(r, u, raw, pts):
+        F = feats[u]
+        fav = None
+        if can_word:
+            g, gp = grid(u)
+            if len(F) == 1:
+                fav = _favourable(g[F[0]].to_numpy(dtype=object), gp, ref[u], numeric[F[0]])
+            else:
+                best = g.iloc[int(np.argmin(gp))]
+                fav = ", ".join(f"{f} {_fmt_raw(best[f], numeric[f])}" for f in F)
+        return term_sentence(F, raw, [numeric[f] for f in F], pts, reference, fav)
+
+    return _Units([str(t) for t in model.terms_], feats, terms - ref, word)
 
 
 def _rule_units(rs, X, background, reference, sign):
@@ -224,9 +198,10 @@ def _rule_units(rs, X, background, reference, sign):
     return units, feats, points, fired
 
 
-def _explanation_units(view: ModelView, X, background, reference, sign):
+def _explanation_units(view: ModelView, X, background, reference, sign, numeric):
     names = view.names
     values = view.explain(X, background).values * sign
+    best_at = None
     if background is None:
         if reference == "best":
             raise ValueError(
@@ -238,7 +213,33 @@ def _explanation_units(view: ModelView, X, background, reference, sign):
     else:
         ref_vals = view.explain(background, background).values * sign
         ref = ref_vals.min(axis=0) if reference == "best" else ref_vals.mean(axis=0)
-    return list(names), [(f,) for f in names], values - ref, None
+        best_at = ref_vals.argmin(axis=0)
+
+    def word(r, u, raw, pts):
+        f = names[u]
+        fav = None if best_at is None else background[f].iloc[int(best_at[u])]
+        return feature_sentence(f, raw[0], numeric[f], pts, reference, fav)
+
+    return _Units(list(names), [(f,) for f in names], values - ref, word)
+
+
+def _rule_words(rs, X, background, reference, sign):
+    units, feats, points, fired = _rule_units(rs, X, background, reference, sign)
+
+    def word(r, u, raw, pts):
+        value = _describe(feats[u], raw)
+        return rule_sentence(value, len(feats[u]), units[u], bool(fired[r, u]), pts, reference)
+
+    return _Units(units, feats, points, word)
+
+
+def _scorecard_words(units: _Units, card_terms: np.ndarray, reference: str) -> _Units:
+    def word(r, u, raw, pts):
+        own = -float(card_terms[r, u])
+        return (f"{_describe(units.feats[u], raw)} scores {format_value(own)} points, "
+                f"{format_value(round(pts, 2))} below {'the best' if reference == 'best' else 'the average'}")
+
+    return _Units(units.names, units.feats, units.points, word)
 
 
 # ---------------------------------------------------------------------- public
@@ -247,37 +248,50 @@ def reason_codes(
     X: Any,
     k: int = 4,
     reference: str = "best",
-    *,
+    threshold: float | None = None,
     background: Any = None,
     adverse_class: Any = None,
+    reason_map: Any = None,
 ) -> pd.DataFrame:
     """The ``k`` principal reasons for each row's adverse score.
 
     Parameters
     ----------
-    model : fitted estimator, RuleSet or scorecard DataFrame
+    model : fitted estimator, RuleSet, Scorecard or scorecard DataFrame
         Additive models and scorecards are read term by term, rule models rule by rule,
-        any other model feature by feature through its built-in explanation.
+        any other model feature by feature through its built-in explanation. An object
+        with its own ``reason_codes`` and a ``table`` (:class:`~interpretable_nn.Scorecard`)
+        answers itself.
     X : DataFrame
-        The applicants (raw columns).
+        The applicants (raw columns). The output's ``row`` is ``X``'s index label.
     k : int, default 4
         Reasons per row (fewer when fewer units push toward the adverse class).
     reference : {"best", "mean"}
         Points are counted against the most favourable (``"best"``) or the average
         (``"mean"``) value of each unit in the reference population.
+    threshold : float in [0, 1], optional
+        Declined rows only: rows whose probability of the adverse class is below
+        ``threshold`` get no reasons (classifiers).
     background : DataFrame, optional
         The reference population (e.g. training rows). Needed for ``reference="best"`` with
         models that are neither additive nor rule sets.
     adverse_class : label, optional
         The class whose score the reasons explain; default the positive class
         (``classes_[1]``; the data sets encode the adverse label as 1).
+    reason_map : mapping or DataFrame, optional
+        The lender's reason statements: ``{reason: (code, statement)}`` (or
+        ``{reason: {"code": ..., "statement": ...}}``, or a DataFrame with columns
+        ``reason, code, statement``), keyed by the unit (term, rule text or feature) or by
+        a feature name. Adds the columns ``code`` and ``statement``; a reason the map does
+        not cover is a ``ValueError`` naming it (a notice cannot carry an unmapped reason).
 
     Returns
     -------
     DataFrame
-        One line per (row, reason), ranked: ``row`` (X's index label), ``rank``,
-        ``reason`` (term, feature or rule), ``features``, ``value`` (raw), ``points``
-        (toward the adverse class, > 0) and ``text``.
+        One line per (row, reason), ranked (ties: see the module docstring): ``row``,
+        ``rank``, ``reason`` (term, feature or rule), ``features``, ``value`` (raw),
+        ``points`` (toward the adverse class, > 0) and ``text`` (+ ``code``,
+        ``statement``). ``attrs["explains"]`` says which score the points are of.
 
     Examples
     --------
@@ -286,89 +300,160 @@ def reason_codes(
     ...               Rule((Condition("Assets", ">", 5000.0),), -0.5)])
     >>> X = pd.DataFrame({"Income": [1200.0], "Assets": [100.0]})
     >>> reason_codes(rs, X, k=2)["text"].tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ['Income 1,200 meets the rule Income <= 1500 (+0.80 points)',
-     'Assets 100 does not meet the rule Assets > 5000 (misses 0.50 points of credit)']
+    ['Income 1,200 meets the rule Income <= 1500, which raises the risk score by 0.8 points',
+     'Assets 100 does not meet the rule Assets > 5000; meeting it would lower the risk score by 0.5 points']
+    >>> reason_codes(rs, X, k=1, reason_map={"Income": ("R01", "Income insufficient")})[
+    ...     ["code", "statement"]].values.tolist()
+    [['R01', 'Income insufficient']]
     """
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"k must be a positive integer; got {k!r}.")
-    if reference not in ("best", "mean"):
-        raise ValueError(f"reference must be 'best' or 'mean'; got {reference!r}.")
+    _check_args(k, reference)
+    mapping = _reason_map(reason_map)
+    if _is_scorecard_object(model):
+        out = _delegate(model, X, k=k, reference=reference, threshold=threshold, background=background,
+                        adverse_class=adverse_class)
+        return _apply_map(out, mapping)
+    if threshold is not None and not (isinstance(threshold, (int, float, np.number)) and 0 <= threshold <= 1):
+        raise ValueError(f"threshold must be a probability in [0, 1] (or None); got {threshold!r}.")
     card = None
     if _is_scorecard(model):
-        if adverse_class is not None:
-            raise ValueError("A scorecard's points already point away from the adverse class; drop adverse_class.")
-        if reference == "mean" and background is None:
-            raise ValueError("reference='mean' for a scorecard needs background= rows (its points are not centred).")
-        card, model = model, _ScorecardTerms(model)
+        card, model = model, _scorecard_model(model, reference, background, adverse_class, threshold)
     view = ModelView(model, X)
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(X))
     Xf = view.frame(X, "X")
     Bf = None if background is None else view.frame(background, "background")
     sign = _adverse_sign(view, adverse_class)
-    units, feats, points, fired = _units(view, Xf, Bf, reference, sign)
+    units = _units(view, Xf, Bf, reference, sign)
+    if card is not None:
+        units = _scorecard_words(units, model.predict_terms(Xf), reference)
+    points = units.points
+    declined = _declined(view, Xf, sign, threshold)
     k = min(int(k), points.shape[1])
-    order = np.argsort(-points, axis=1, kind="stable")[:, :k]
+    order = np.argsort(-np.round(points, 12), axis=1, kind="stable")[:, :k]
     top = np.take_along_axis(points, order, axis=1)
-    words = _Words(_Typical(view, Bf, sign), units, fired, reference,
-                   model.predict_terms(Xf) if card is not None else None)
     records = []
-    for r, j in zip(*np.nonzero(top > 1e-9)):
+    for r, j in zip(*np.nonzero((top > _MIN_POINTS) & declined[:, None])):
         u = int(order[r, j])
-        F = feats[u]
+        F = units.feats[u]
         raw = [Xf.iloc[r][f] for f in F]
         pts = float(top[r, j])
         records.append({
-            "row": index[r], "rank": j + 1, "reason": units[u], "features": ", ".join(F),
-            "value": _describe(F, raw), "points": pts, "text": words.text(r, u, F, raw, pts),
+            "row": index[r], "rank": j + 1, "reason": units.names[u], "features": ", ".join(F),
+            "value": _describe(F, raw), "points": pts, "text": units.word(r, u, raw, pts),
         })
-    cols = ["row", "rank", "reason", "features", "value", "points", "text"]
-    return pd.DataFrame(records, columns=cols)
+    out = pd.DataFrame(records, columns=["row", "rank", "reason", "features", "value", "points", "text"])
+    out.attrs["explains"] = _explains(view, sign) if card is None else "scorecard points"
+    return _apply_map(out, mapping)
 
 
-def _units(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame | None, reference: str, sign: float):
-    """(unit names, their features, reason points (rows, units), fired rules or None): by
-    term for additive models and scorecards, by rule for rule models, else by feature."""
+def _scorecard_model(card: pd.DataFrame, reference: str, background: Any, adverse_class: Any,
+                     threshold: Any) -> _ScorecardTerms:
+    """A scorecard DataFrame read as additive terms, after the checks that apply to it."""
+    if adverse_class is not None:
+        raise ValueError("A scorecard's points already point away from the adverse class; drop adverse_class.")
+    if reference == "mean" and background is None:
+        raise ValueError("reference='mean' for a scorecard needs background= rows (its points are not centred).")
+    if threshold is not None:
+        raise ValueError("threshold needs probabilities; a scorecard DataFrame has points only. Use "
+                         "nam.to_scorecard() (an inn.Scorecard) or the model itself.")
+    return _ScorecardTerms(card)
+
+
+def _check_args(k: Any, reference: Any) -> None:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}.")
+    if reference not in ("best", "mean"):
+        raise ValueError(f"reference must be 'best' or 'mean'; got {reference!r}.")
+
+
+def _explains(view: ModelView, sign: float) -> str:
+    classes = view.classes
+    if classes is None or len(classes) != 2:
+        return "the model's score"
+    return f"log-odds of {np.asarray(classes)[1 if sign > 0 else 0]}"
+
+
+def _declined(view: ModelView, Xf: pd.DataFrame, sign: float, threshold: float | None) -> np.ndarray:
+    """Rows that get reasons: all, or those whose adverse probability reaches ``threshold``."""
+    if threshold is None:
+        return np.ones(len(Xf), dtype=bool)
+    if view.is_regression:
+        raise ValueError("threshold is a probability of the adverse class; a regressor has none. Drop threshold.")
+    z = sign * view.decision_function()(Xf)
+    return 1.0 / (1.0 + np.exp(-z)) >= threshold
+
+
+def _is_scorecard_object(model: Any) -> bool:
+    return (not isinstance(model, pd.DataFrame) and callable(getattr(model, "reason_codes", None))
+            and hasattr(model, "table"))
+
+
+def _delegate(card: Any, X: Any, **given: Any) -> pd.DataFrame:
+    """A Scorecard's own reason codes; arguments it does not take must be left at default."""
+    params = inspect.signature(card.reason_codes).parameters
+    kw = {"k": given.pop("k")}
+    for name, value in given.items():
+        if name in params:
+            kw[name] = value
+        elif (value != "best") if name == "reference" else (value is not None):
+            raise ValueError(f"{type(card).__name__}.reason_codes does not take {name}; its points are "
+                             "counted against its best bins toward its adverse class. Drop "
+                             f"{name}={value!r}.")
+    return card.reason_codes(X, **kw)
+
+
+def _reason_map(reason_map: Any) -> dict[str, tuple[Any, str]] | None:
+    if reason_map is None:
+        return None
+    if isinstance(reason_map, pd.DataFrame):
+        need = {"reason", "code", "statement"}
+        if not need <= set(reason_map.columns):
+            raise ValueError(f"reason_map DataFrame needs the columns {sorted(need)}; got {list(reason_map.columns)}.")
+        return {str(r): (c, str(s)) for r, c, s in reason_map[["reason", "code", "statement"]].itertuples(index=False)}
+    if not isinstance(reason_map, Mapping):
+        raise TypeError(f"reason_map must be a mapping or a DataFrame; got {type(reason_map).__name__}.")
+    out = {}
+    for key, v in reason_map.items():
+        if isinstance(v, Mapping) and "code" in v:
+            out[str(key)] = (v["code"], str(v.get("statement", v.get("text", ""))))
+        elif isinstance(v, (tuple, list)) and len(v) == 2:
+            out[str(key)] = (v[0], str(v[1]))
+        else:
+            raise ValueError(f"reason_map[{key!r}] must be (code, statement) or "
+                             f"{{'code': ..., 'statement': ...}}; got {v!r}.")
+    return out
+
+
+def _apply_map(out: pd.DataFrame, mapping: dict | None) -> pd.DataFrame:
+    if mapping is None:
+        return out
+    found = [mapping.get(str(r)) or mapping.get(str(f)) for r, f in zip(out["reason"], out["features"])]
+    missing = sorted({str(r) for r, m in zip(out["reason"], found) if m is None})
+    if missing:
+        raise ValueError(f"reason_map has no statement for {missing}; add them (keyed by reason or feature).")
+    out = out.copy()
+    out["code"] = [m[0] for m in found]
+    out["statement"] = [m[1] for m in found]
+    return out
+
+
+def _units(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame | None, reference: str, sign: float) -> _Units:
+    """By term for additive models and scorecards, by rule for rule models, else by
+    feature through the built-in explanation."""
     from ..rules.ruleset import RuleSet
 
     model = view.model
+    numeric = dict(zip(view.names, view.numeric_flags(Xf)))
     rs = model if isinstance(model, RuleSet) else getattr(model, "ruleset_", None)
     additive = as_additive(model)
     if additive is not None:
-        return _additive_units(additive, Xf, Bf, reference, sign, view.names)
+        return _additive_units(additive, Xf, Bf, reference, sign, view, numeric)
     if isinstance(rs, RuleSet):
-        return _rule_units(rs, Xf, Bf, reference, sign)
-    return _explanation_units(view, Xf, Bf, reference, sign)
+        return _rule_words(rs, Xf, Bf, reference, sign)
+    return _explanation_units(view, Xf, Bf, reference, sign, numeric)
 
 
 def _describe(features: tuple[str, ...], raw: list) -> str:
     return "; ".join(f"{f} {format_value(v)}" for f, v in zip(features, raw))
-
-
-class _Words:
-    """The sentence of one reason: a rule met or missed, a scorecard's points, a feature
-    against its typical value, or an interaction."""
-
-    def __init__(self, typical: _Typical, units: list[str], fired: np.ndarray | None, reference: str,
-                 terms_now: np.ndarray | None):
-        self.typical, self.units, self.fired = typical, units, fired
-        self.reference, self.terms_now = reference, terms_now
-
-    def text(self, r: int, u: int, F: tuple[str, ...], raw: list, pts: float) -> str:
-        value = _describe(F, raw)
-        if self.fired is not None:  # a rule
-            one = len(F) == 1
-            if self.fired[r, u]:
-                return f"{value} {'meets' if one else 'meet'} the rule {self.units[u]} (+{pts:.2f} points)"
-            verb = "does not" if one else "do not"
-            return f"{value} {verb} meet the rule {self.units[u]} (misses {pts:.2f} points of credit)"
-        if self.terms_now is not None:  # a scorecard
-            own = -float(self.terms_now[r, u])
-            return (f"{value} scores {format_value(own)} points, {format_value(round(pts, 2))} "
-                    f"below {'the best' if self.reference == 'best' else 'the average'}")
-        if len(F) == 1:
-            return self.typical.sentence(F[0], raw[0])
-        return "the combination of " + " and ".join(
-            f"{f} {format_value(v)}" for f, v in zip(F, raw)) + f" (interaction {self.units[u]})"
 
 
 def _adverse_sign(view: ModelView, adverse_class: Any) -> float:

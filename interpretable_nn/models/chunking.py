@@ -193,6 +193,14 @@ def _reemit(caught: list[warnings.WarningMessage]) -> None:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
 
 
+def _caller_index(result: Any, X: Any) -> Any:
+    """An explanation of a DataFrame keeps the caller's row labels (``to_frame().index ==
+    X.index``), whatever index the model's own code gave its data."""
+    if isinstance(result, Explanation) and isinstance(X, pd.DataFrame):
+        return result.with_index(X.index)
+    return result
+
+
 def chunked(method: Callable) -> Callable:
     """Decorator: run ``method(self, X, ...)`` on chunks of at most :func:`get_chunk_rows`
     rows of ``X`` (a DataFrame or an array) and concatenate the results row-wise.
@@ -208,7 +216,7 @@ def chunked(method: Callable) -> Callable:
     def wrapper(self, X, *args, **kwargs):
         n, size = _n_rows(X), get_chunk_rows()
         if n is None or n <= size:
-            return method(self, X, *args, **kwargs)
+            return _caller_index(method(self, X, *args, **kwargs), X)
         acc = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -219,7 +227,7 @@ def chunked(method: Callable) -> Callable:
                 acc.add(piece)
                 del piece
         _reemit(caught)
-        return acc.result()
+        return _caller_index(acc.result(), X)
 
     wrapper.__chunked__ = True
     return wrapper

@@ -2,12 +2,14 @@
 :func:`sympy_inputs`.
 
 The score is ``intercept + sum(Piecewise((w, conditions), (0, True)))``. Every used
-feature ``f`` has a value symbol ``f`` and a 0/1 symbol ``f_missing`` (underscores appended
-if the name is taken). A feature tested only with numbers keeps raw values; a feature with
-str/bool levels is coded: each level an integer ``>= 1`` (returned by
-``to_sympy(return_codes=True)``), anything else 0. :func:`sympy_inputs` turns a DataFrame
-into the arguments, in :func:`sympy_symbols` order, of
-``sympy.lambdify(sympy_symbols(rs), to_sympy(rs))``.
+feature ``f`` has a 0/1 symbol ``f_missing``. A feature tested only with numbers has a
+value symbol ``f`` (its raw value); a feature with str/bool levels has one 0/1 symbol per
+level a rule names, carrying the level in its name (``Records_no``: 1 when Records is
+"no"), so the expression reads as the rules do. Names that are not identifiers are kept
+as they are; underscores are appended when a name is taken. ``to_sympy(return_codes=True)``
+also returns ``codes[feature][level]``: the level's position (1, 2, ...) among the
+feature's indicator symbols. :func:`sympy_inputs` turns a DataFrame into the arguments, in
+:func:`sympy_symbols` order, of ``sympy.lambdify(sympy_symbols(rs), to_sympy(rs))``.
 """
 
 from __future__ import annotations
@@ -23,16 +25,23 @@ from .values import check_rule_frame, numeric_values, typed_key
 __all__ = ["to_sympy", "sympy_symbols", "sympy_inputs"]
 
 
-def _symbol_names(rs: RuleSetLike) -> list[tuple[str, str, str]]:
-    """(feature, value symbol name, missing symbol name) per used feature."""
+def _symbol_names(rs: RuleSetLike) -> list[tuple[str, list[str], str]]:
+    """(feature, value symbol names, missing symbol name) per used feature: ``[f]`` for a
+    numeric feature, one ``f_<level>`` per coded level (in code order) for a categorical."""
+    codes = _codes(rs)
     taken = set(rs.features_used) | set(rs.feature_names or [])
+
+    def fresh(name: str) -> str:
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        return name
+
     out = []
     for f in rs.features_used:
-        m = f + "_missing"
-        while m in taken:
-            m += "_"
-        taken.add(m)
-        out.append((f, f, m))
+        m = fresh(f + "_missing")
+        values = [f] if f not in codes else [fresh(f"{f}_{level}") for level in codes[f]]
+        out.append((f, values, m))
     return out
 
 
@@ -62,10 +71,11 @@ def _codes(rs: RuleSetLike) -> dict[str, dict[Any, int]]:
 
 
 def sympy_symbols(rs: RuleSetLike) -> list:
-    """The arguments of :func:`to_sympy`'s expression: ``f, f_missing`` per used feature."""
+    """The arguments of :func:`to_sympy`'s expression: per used feature ``f`` (numeric) or
+    its level indicators ``f_<level>`` (categorical), then ``f_missing``."""
     import sympy
 
-    return [sympy.Symbol(n) for _, v, m in _symbol_names(rs) for n in (v, m)]
+    return [sympy.Symbol(n) for _, vs, m in _symbol_names(rs) for n in (*vs, m)]
 
 
 def to_sympy(rs: RuleSetLike, return_codes: bool = False) -> Any:
@@ -83,30 +93,37 @@ def to_sympy(rs: RuleSetLike, return_codes: bool = False) -> Any:
     >>> X = pd.DataFrame({"Home": ["rent", "own", None]})
     >>> f(*sympy_inputs(rs, X)).tolist()
     [-0.5, -1.0, -1.0]
+    >>> [s.name for s in sympy_symbols(rs)]
+    ['Home_rent', 'Home_missing']
     """
     import sympy
 
     codes = _codes(rs)
-    sym = {f: (sympy.Symbol(v), sympy.Symbol(m)) for f, v, m in _symbol_names(rs)}
+    sym = {f: ([sympy.Symbol(v) for v in vs], sympy.Symbol(m)) for f, vs, m in _symbol_names(rs)}
 
     def num(v: Any) -> Any:
         return sympy.Integer(v) if isinstance(v, int) else sympy.Float(v, 17)
 
     def cond(c: Condition) -> Any:
-        x, m = sym[c.feature]
+        xs, m = sym[c.feature]
         if c.op == "is_missing":
             return sympy.Eq(m, 1 if c.value else 0)
-        enc = (lambda v: sympy.Integer(codes[c.feature][v])) if c.feature in codes else num
-        if c.op == "<=":
-            test = sympy.Le(x, num(c.value))
-        elif c.op == ">":
-            test = sympy.Gt(x, num(c.value))
-        elif c.op == "==":
-            test = sympy.Eq(x, enc(c.value))
-        elif c.op == "!=":
-            test = sympy.Ne(x, enc(c.value))
+        if c.feature in codes:  # level indicators: "Records == 'no'" is Records_no = 1
+            def eq(v: Any) -> Any:
+                return sympy.Eq(xs[codes[c.feature][v] - 1], 1)
         else:
-            test = sympy.Or(*(sympy.Eq(x, enc(v)) for v in c.value))
+            def eq(v: Any) -> Any:
+                return sympy.Eq(xs[0], num(v))
+        if c.op == "<=":
+            test = sympy.Le(xs[0], num(c.value))
+        elif c.op == ">":
+            test = sympy.Gt(xs[0], num(c.value))
+        elif c.op == "==":
+            test = eq(c.value)
+        elif c.op == "!=":
+            test = sympy.Not(eq(c.value))
+        else:
+            test = sympy.Or(*(eq(v) for v in c.value))
         if c.if_missing:
             return sympy.Or(sympy.Eq(m, 1), test)
         return sympy.And(sympy.Eq(m, 0), test)
@@ -121,8 +138,8 @@ def to_sympy(rs: RuleSetLike, return_codes: bool = False) -> Any:
 
 def sympy_inputs(rs: RuleSetLike, X: pd.DataFrame) -> list[np.ndarray]:
     """Arrays for ``lambdify(sympy_symbols(rs), to_sympy(rs))``: per used feature its raw
-    value (0 where missing or never compared) or level code (0 for levels no rule names),
-    then its 0/1 missing flag."""
+    value (0 where missing or never compared) or one 0/1 array per level indicator, then
+    its 0/1 missing flag."""
     X = check_rule_frame(X, rs.features_used)
     codes = _codes(rs)
     valued = {c.feature for r in rs for c in r.conditions if c.op != "is_missing"}
@@ -133,12 +150,10 @@ def sympy_inputs(rs: RuleSetLike, X: pd.DataFrame) -> list[np.ndarray]:
             col = col.astype(object)
         missing = col.isna().to_numpy(dtype=bool)
         if f in codes:
-            value = np.zeros(len(X), dtype=float)
-            for level, code in codes[f].items():
-                value[col.isin([level]).to_numpy(dtype=bool) & ~missing] = code
+            values = [(col.isin([level]).to_numpy(dtype=bool) & ~missing).astype(float) for level in codes[f]]
         elif f in valued:
-            value = np.where(missing, 0.0, numeric_values(col, f, missing))
+            values = [np.where(missing, 0.0, numeric_values(col, f, missing))]
         else:  # only tested for missingness: the value is never read
-            value = np.zeros(len(X), dtype=float)
-        out += [value, missing.astype(float)]
+            values = [np.zeros(len(X), dtype=float)]
+        out += [*values, missing.astype(float)]
     return out

@@ -1,14 +1,16 @@
 """Exports of a rule set for a reader: :func:`to_text`, :func:`to_markdown` and
 :func:`to_graphviz`.
 
-Numbers are written as the shortest decimal that parses back to the same float
-(``digits=`` rounds weights for display only); every export ends with how to score. The
+Weights are rounded for a reader to ``digits=3`` significant digits by default (display
+only: the JSON and SQL exports stay exact); ``digits=None`` writes every number as the
+shortest decimal that parses back to the same float. Every export ends with how to score. The
 functions take any :class:`~interpretable_nn.rules.conditions.RuleSetLike` (a
 :class:`~interpretable_nn.rules.RuleSet`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +22,16 @@ __all__ = ["to_text", "to_markdown", "to_graphviz"]
 
 
 def _points(x: float, digits: int | None) -> str:
-    return format_points(x if digits is None else round(x, digits))
+    """``x`` with its sign, to ``digits`` significant digits (``None``: exact).
+
+    >>> _points(0.30000000000000004, 3), _points(-1234.5678, 3), _points(0.0625, 3), _points(1/3, None)
+    ('+0.3', '-1230', '+0.0625', '+0.3333333333333333')
+    """
+    if digits is None or x == 0 or not math.isfinite(x):
+        return format_points(x)
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise ValueError(f"digits must be a positive number of significant digits or None (exact); got {digits!r}.")
+    return format_points(round(x, digits - 1 - math.floor(math.log10(abs(x)))))
 
 
 def _how_to_score(rs: RuleSetLike) -> list[str]:
@@ -36,7 +47,7 @@ def _how_to_score(rs: RuleSetLike) -> list[str]:
 
 
 # ---------------------------------------------------------------------- text, markdown
-def to_text(rs: RuleSetLike, digits: int | None = None) -> str:
+def to_text(rs: RuleSetLike, digits: int | None = 3) -> str:
     """One ``IF ... THEN ... points`` line per rule, with the intercept and the link.
 
     Examples
@@ -67,7 +78,7 @@ def _md_cell(text: str) -> str:
     return cell.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
-def to_markdown(rs: RuleSetLike, digits: int | None = None) -> str:
+def to_markdown(rs: RuleSetLike, digits: int | None = 3) -> str:
     """A reviewer's table (rule #, conditions, points, support, precision) and how to score.
 
     Examples

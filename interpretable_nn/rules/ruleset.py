@@ -337,13 +337,15 @@ class RuleSet:
         return result
 
     # ------------------------------------------------------------ exports
-    def to_text(self, digits: int | None = None) -> str:
-        """Plain text, one ``IF ... THEN ... points`` line per rule; see
+    def to_text(self, digits: int | None = 3) -> str:
+        """Plain text, one ``IF ... THEN ... points`` line per rule (weights to ``digits``
+        significant digits; ``None``: exact); see
         :func:`~interpretable_nn.rules.export_text.to_text`."""
         return to_text(self, digits=digits)
 
-    def to_markdown(self, digits: int | None = None) -> str:
-        """A reviewer's Markdown table; see :func:`~interpretable_nn.rules.export_text.to_markdown`."""
+    def to_markdown(self, digits: int | None = 3) -> str:
+        """A reviewer's Markdown table (weights to ``digits`` significant digits; ``None``:
+        exact); see :func:`~interpretable_nn.rules.export_text.to_markdown`."""
         return to_markdown(self, digits=digits)
 
     def to_json(self, indent: int | None = 2) -> str:

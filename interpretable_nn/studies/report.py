@@ -273,6 +273,22 @@ def _fidelity_note(check) -> str:
     return " Check: " + _esc(Fidelity.from_dict(check).summary()) + "."
 
 
+def _positive_words(dataset: str, classes) -> str:
+    """What a score is the log-odds of, in the data's words: ``"Status = bad"`` for a built-in
+    data set whose positive class is coded 1, else the class label itself."""
+    pos = classes[1]
+    if pos in (1, True, "1"):
+        try:
+            from ..datasets import load_dataset
+
+            ds = load_dataset(str(dataset))
+            if ds.positive_label is not None:
+                return f"{ds.target} = {ds.positive_label}"
+        except Exception:  # noqa: BLE001 - an unknown data set keeps the class label
+            pass
+    return f"class {pos}"
+
+
 def _ruleset_section(df: pd.DataFrame, metric: str) -> str:
     from ..rules.ruleset import RuleSet
 
@@ -292,7 +308,7 @@ def _ruleset_section(df: pd.DataFrame, metric: str) -> str:
             f"<h3>{_esc(dataset)} — {_esc(r['label'])} (seed {r['seed']}, fold {r['fold']}: "
             f"{_LABELS.get(metric, metric)} {r[metric]:.4f})</h3>"
             f"<p>score = {rs.intercept:+.3f} + the points of every rule that fires"
-            f"{' (log-odds of ' + _esc(rs.classes[1]) + ')' if rs.link == 'logit' else ''}; "
+            f"{' (log-odds of ' + _esc(_positive_words(dataset, rs.classes)) + ')' if rs.link == 'logit' else ''}; "
             f"{rs.n_rules} rules, {rs.n_conditions} conditions.{_fidelity_note(rs.metadata.get('fidelity'))}</p>"
         )
         out.append(_frame_table(pd.DataFrame(rows), left=2) if rows else "<p>(no rules: intercept only)</p>")

@@ -1,0 +1,145 @@
+"""Reason sentences agree with their points: every feature of a NAM with monotone
+constraints on credit_data, categorical levels included, over many held-out rows, for both
+references; plus the declined-only threshold, the reason map, tie-breaking and the
+``reference="mean"`` = top-k positive terms of ``explain()`` identity."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from reason_audit import contradictions, parse_reference
+from sklearn.model_selection import train_test_split
+
+from interpretable_nn import NAMClassifier
+from interpretable_nn.datasets import load_dataset
+from interpretable_nn.explain import reason_codes
+from interpretable_nn.explain.reason_words import _favourable, _fmt_num
+
+MONOTONE = {"Income": -1, "Seniority": -1}
+
+
+@pytest.fixture(scope="module")
+def credit_nam():
+    ds = load_dataset("credit_data")
+    Xtr, Xte, ytr, _ = train_test_split(ds.X, ds.y, test_size=0.2, random_state=0, stratify=ds.y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nam = NAMClassifier(n_bags=1, max_epochs=6, hidden_sizes=(16,), interactions=1, monotone=MONOTONE,
+                            verbose=0, random_state=0).fit(Xtr, ytr)
+    return nam, Xtr, Xte.iloc[:150]
+
+
+@pytest.mark.parametrize("reference", ["best", "mean"])
+def test_no_sentence_contradicts_its_points(credit_nam, reference):
+    nam, _, X = credit_nam
+    out = reason_codes(nam, X, k=len(nam.terms_), reference=reference)
+    numeric = {s.name: s.is_numeric for s in nam.encoder_.schema_}
+    assert set(out["reason"]) >= set(X.columns)  # every feature is a reason somewhere
+    assert out["features"].str.contains("Records|Job|Home").any()  # categorical levels too
+    assert contradictions(nam, X, out, reference, MONOTONE, numeric) == []
+    for f in MONOTONE:  # more seniority / income never raises the risk: "X or more"
+        texts = out.loc[out["reason"] == f, "text"]
+        assert len(texts) and texts.str.contains(" or more ").all(), texts.iloc[0]
+
+
+def test_audit_catches_a_contradicting_sentence(credit_nam):
+    nam, _, X = credit_nam
+    out = reason_codes(nam, X.iloc[:20], k=3)
+    numeric = {s.name: s.is_numeric for s in nam.encoder_.schema_}
+    row = out.index[out["reason"] == "Seniority"][0]
+    wrong = out.copy()
+    wrong.loc[row, "text"] = wrong.loc[row, "text"].replace(" or more", " or less")
+    assert contradictions(nam, X, wrong, "best", MONOTONE, numeric)
+    wrong.loc[row, "text"] = "Seniority 12 is above the average 7.93 of training applicants"
+    assert contradictions(nam, X, wrong, "best", MONOTONE, numeric)
+
+
+def test_mean_reasons_are_the_top_positive_explain_terms(credit_nam):
+    nam, _, X = credit_nam
+    k = 4
+    out = reason_codes(nam, X, k=k, reference="mean")
+    e = nam.explain(X)
+    vals = pd.DataFrame(e.values, columns=e.feature_names, index=X.index)
+    worst = 0.0
+    for lab, grp in out.groupby("row", sort=False):
+        v = vals.loc[lab]
+        top = v[v > 1e-9].sort_values(ascending=False, kind="stable").iloc[:k]
+        assert grp["reason"].tolist() == top.index.tolist()
+        worst = max(worst, float(np.abs(grp["points"].to_numpy() - top.to_numpy()).max()))
+    assert worst <= 1e-6
+    assert set(out["row"]) == {lab for lab in X.index if (vals.loc[lab] > 1e-9).any()}
+
+
+def test_threshold_declined_rows_only(credit_nam):
+    nam, _, X = credit_nam
+    p = nam.predict_proba(X)[:, 1]
+    out = reason_codes(nam, X, k=2, threshold=0.5)
+    assert set(out["row"]) == set(X.index[p >= 0.5]) and len(out)
+    assert reason_codes(nam, X, k=2, threshold=1.0).empty
+    good = reason_codes(nam, X, k=2, threshold=0.5, adverse_class=0)
+    assert set(good["row"]) == set(X.index[1 - p >= 0.5])
+    assert out.attrs["explains"] == "log-odds of 1" and good.attrs["explains"] == "log-odds of 0"
+    with pytest.raises(ValueError, match="threshold must be a probability"):
+        reason_codes(nam, X, threshold=2)
+
+
+def test_reason_map_and_ties(credit_nam):
+    nam, _, X = credit_nam
+    rmap = {t: (f"R{i:02d}", f"statement {t}") for i, t in enumerate(nam.terms_)}
+    out = reason_codes(nam, X.iloc[:10], k=3, reason_map=rmap)
+    assert (out["code"] == [rmap[r][0] for r in out["reason"]]).all()
+    assert (out["statement"] == [rmap[r][1] for r in out["reason"]]).all()
+    frame = pd.DataFrame([(t, c, s) for t, (c, s) in rmap.items()], columns=["reason", "code", "statement"])
+    assert reason_codes(nam, X.iloc[:10], k=3, reason_map=frame)["code"].tolist() == out["code"].tolist()
+    with pytest.raises(ValueError, match="reason_map has no statement for"):
+        reason_codes(nam, X.iloc[:10], k=3, reason_map={"Income": ("R1", "income")})
+    with pytest.raises(TypeError, match="reason_map must be"):
+        reason_codes(nam, X.iloc[:10], reason_map=["Income"])
+    # ties go to the unit listed first (rules in order), whatever the row order
+    from interpretable_nn.rules import Condition, Rule, RuleSet
+
+    rs = RuleSet([Rule((Condition("b", ">", 0.0),), 0.5), Rule((Condition("a", ">", 0.0),), 0.5)])
+    Xt = pd.DataFrame({"a": [1.0, 1.0], "b": [1.0, 1.0]})
+    assert reason_codes(rs, Xt, k=2)["reason"].tolist() == ["b > 0", "a > 0"] * 2
+
+
+def test_scorecard_object_delegates():
+    class Card:
+        table = pd.DataFrame()
+
+        def reason_codes(self, X, k=4, threshold=None):
+            return pd.DataFrame({"row": X.index, "rank": 1, "reason": "x", "features": "x",
+                                 "value": "", "points": float(k), "text": str(threshold)})
+
+    X = pd.DataFrame({"x": [1.0, 2.0]})
+    out = reason_codes(Card(), X, k=3, threshold=0.2, reason_map={"x": ("C1", "because")})
+    assert out["points"].tolist() == [3.0, 3.0] and out["text"].tolist() == ["0.2", "0.2"]
+    assert out["code"].tolist() == ["C1", "C1"]
+    with pytest.raises(ValueError, match="does not take background"):
+        reason_codes(Card(), X, background=X)
+
+
+def test_favourable_blocks_and_bounds():
+    v = np.array([1.0, 2.0, 3.0, 4.0, np.nan], dtype=object)
+    assert _favourable(v, np.array([3, 2, 1, 1, 5.0]), 1.0, True) == "3 or more"
+    assert _favourable(v, np.array([0, 0, 1, 2, 5.0]), 0.0, True) == "2 or less"
+    assert _favourable(v, np.array([2, 0, 0, 2, 5.0]), 0.0, True) == "between 2 and 3"
+    assert _favourable(v, np.array([2, 2, 2, 2, 0.0]), 0.0, True) == "missing"
+    lv = np.array(["a", "b", "c"], dtype=object)
+    assert _favourable(lv, np.array([1.0, 0.0, 0.0]), 0.0, False) == "'b' or 'c'"
+    assert float(_fmt_num(531.27, "up")) >= 531.27 and float(_fmt_num(531.27, "down")) <= 531.27
+    assert parse_reference("1,500 or less", True) == (1500.0, "down")
+
+
+def test_string_labels_warn_which_is_positive():
+    from interpretable_nn.data.validation import PositiveClassWarning, check_target
+
+    with pytest.warns(PositiveClassWarning, match=r"'bad' and 'good'.* is 'good'.*--positive-class"):
+        check_target(np.array(["good", "bad", "good"]), 3, "classification")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_target(np.array([0, 1, 1]), 3, "classification")  # 0/1: the caller chose
+        check_target(np.array(["a", "b", "c"]), 3, "classification")  # multiclass: no positive class
