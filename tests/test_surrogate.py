@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import r2_score
 
 import interpretable_nn as inn
-from interpretable_nn.attribution.fidelity import Fidelity
+from interpretable_nn.attribution.fidelity import Fidelity, wilson_interval
 from interpretable_nn.data.encoding import UnseenCategoryWarning
 from interpretable_nn.models import EncodedSklearnClassifier, EncodedSklearnRegressor, make_model
 from interpretable_nn.rules import RuleSet
@@ -81,7 +81,10 @@ def test_fidelity_on_held_out_rows(small_credit, logreg_teacher):
     X, _, Xte, _ = small_credit
     s = inn.SurrogateTree(max_depth=3, holdout=0.25, random_state=1).fit(logreg_teacher, X)
     f = s.fidelity_
-    assert isinstance(f, Fidelity) and set(f) == {"agreement", "r2"}
+    assert isinstance(f, Fidelity) and set(f) == {"agreement", "agreement_low", "agreement_high", "r2"}
+    k = round(f["agreement"] * f.n_rows)
+    assert (f["agreement_low"], f["agreement_high"]) == pytest.approx(wilson_interval(k, f.n_rows))
+    assert f["agreement_low"] < f["agreement"] < f["agreement_high"]
     assert f.compared == "surrogate tree vs teacher decisions"
     assert f.rows == "held-out" and f.n_rows == round(0.25 * len(X))
     assert set(f.details) == {"per_leaf"} and "per_leaf" not in f.to_dict()
