@@ -107,9 +107,10 @@ assert e.check["additivity_gap"] < 1e-6
 # ranks exactly as the model does within the binning.
 
 # %%
-card = nam.to_scorecard()
-print(card[["feature", "bin", "points"]].head(12).to_string(index=False))
-points = nam.score_with_scorecard(X_test, card)
+card = nam.to_scorecard()  # an inn.Scorecard: torch-free, exports to JSON, Markdown and SQL
+print(card.table[["feature", "bin", "points"]].head(12).to_string(index=False))
+print(card.check.summary())  # how far the points reproduce the model
+points = card.score(X_test)
 d = nam.decision_function(X_test)
 rank_corr = np.corrcoef(np.argsort(np.argsort(points)), np.argsort(np.argsort(-d)))[0, 1]
 print(f"rank correlation of scorecard points with the model's risk ordering: {rank_corr:.4f}")

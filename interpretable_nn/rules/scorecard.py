@@ -1,4 +1,5 @@
-"""The points scorecard: :class:`Scorecard`, a torch-free artefact beside the rule set.
+"""The points scorecard: :class:`Scorecard`, a plain pandas/numpy artefact beside the rule
+set (no deep-learning import).
 
 A scorecard is a table of points: ``score = base points + one bin's points per feature +
 one cell's points per interaction``; a **higher score is a lower risk** (the points are
