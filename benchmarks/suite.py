@@ -53,7 +53,8 @@ from _suite_data import SUITE_TOML, describe, load, read_suite  # noqa: E402
 RESULTS = HERE / "results"
 MODELS = ["nam", "rulenet", "prototype", "mlp", "ebm", "xgb", "logreg", "rulefit", "figs"]
 OURS = ["nam", "rulenet", "prototype", "mlp"]
-QUICK = {"datasets": ["swiss_labor", "psid1976", "breast_cancer"], "folds": 2, "seeds": [0]}
+# development subset: dev-group sets only (the confirm group is run to report, never to develop on)
+QUICK = {"datasets": ["swiss_labor", "wells", "credit_card_approval"], "folds": 2, "seeds": [0]}
 COLUMNS = ["dataset", "group", "model", "seed", "fold", "auc", "fit_seconds", "commit", "dirty"]
 KEY = ["dataset", "model", "seed", "fold"]
 

@@ -142,3 +142,9 @@ def test_one_real_cell_same_folds():
 def test_every_model_fits_one_cell(model):
     r = suite.run_cell("psid1976", "confirm", model, 0, 0, 5, "cpu", str(sd.SUITE_TOML))
     assert 0.5 < r["auc"] <= 1.0
+
+
+def test_the_quick_subset_never_touches_the_confirm_group():
+    """--quick is for development; the confirm group is run to report, not to develop on."""
+    _, specs = sd.read_suite()
+    assert all(specs[name].group == "dev" for name in suite.QUICK["datasets"]), suite.QUICK
