@@ -167,12 +167,12 @@ def check_estimator_on(name: str, X: pd.DataFrame, y: np.ndarray, Xp: pd.DataFra
                 check_rule_exports(m.ruleset_, rows, d)
 
 
-def check_surrogate_on(X: pd.DataFrame, y: np.ndarray, Xp: pd.DataFrame, depth: int) -> None:
+def check_surrogate_on(X: pd.DataFrame, y: np.ndarray, Xp: pd.DataFrame, depth: int, **params) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         teacher = make_model("logreg").fit(X, y)
         try:
-            s = SurrogateTree(max_depth=depth, holdout=0.0).fit(teacher, X)
+            s = SurrogateTree(max_depth=depth, holdout=0.0, **params).fit(teacher, X)
         except ValueError as exc:  # documented refusal: nothing to distil
             if "predicts a single class" in str(exc):
                 reject()

@@ -129,24 +129,15 @@ def credit_cards(small_credit):
 
 
 def _hard_rows(card: Scorecard, X: pd.DataFrame) -> pd.DataFrame:
-    """Held-out rows, plus: an unseen level of each categorical, all-missing rows, and
-    each numeric bin edge exactly and one float64 step either side (numerics as floats)."""
-    X = X.reset_index(drop=True)
-    extra = []
-    t = card.table
-    for f in t.loc[t["kind"] == "categorical", "feature"].unique():
-        extra.append(X.iloc[0].to_dict() | {f: "never seen"})
-    extra.append(dict.fromkeys(X.columns, None))
-    for r in t[(t["kind"] == "numeric") & ~t["missing"]].itertuples():
-        for edge in (r.lower, r.upper):
-            if math.isfinite(edge):
-                for v in (np.nextafter(edge, -np.inf), edge, np.nextafter(edge, np.inf)):
-                    extra.append(X.iloc[len(extra) % len(X)].to_dict() | {r.feature: float(v)})
-    out = pd.concat([X, pd.DataFrame(extra, columns=X.columns)], ignore_index=True)
-    for c in out.columns:
-        if pd.api.types.is_numeric_dtype(X[c].dtype):
-            out[c] = pd.to_numeric(out[c]).astype(float)
-    return out
+    """The benchmark's hard rows (held-out rows, unseen levels, all-missing, every numeric
+    bin edge and one float64 step either side): the test checks what the benchmark reports."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from scorecard_sql import hard_rows
+
+    return hard_rows(card, X)
 
 
 @pytest.mark.parametrize("decimals", [None, 0])

@@ -232,27 +232,9 @@ def test_cli_distill_lookahead_to_a_target(tmp_path, capsys):
 
 
 def _check_lookahead_exports(X: pd.DataFrame, y: np.ndarray, Xp: pd.DataFrame, depth: int) -> None:
-    from hypothesis import reject
-    from test_fuzz import check_rule_exports
+    from test_fuzz import check_surrogate_on
 
-    from interpretable_nn.models import make_model
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        teacher = make_model("logreg").fit(X, y)
-        try:
-            s = inn.SurrogateTree(max_depth=depth, holdout=0.0, search="lookahead").fit(teacher, X)
-        except ValueError as exc:  # documented refusal: nothing to distil
-            if "predicts a single class" in str(exc):
-                reject()
-            raise
-        rs = s.to_ruleset()
-        for rows in (X, Xp):
-            score = s.decision_function(rows)
-            assert np.isfinite(score).all()
-            np.testing.assert_array_equal(rs.decision_function(rows), score)
-            np.testing.assert_array_equal(rs.predict(rows), s.predict(rows))
-            check_rule_exports(rs, rows, score)
+    check_surrogate_on(X, y, Xp, depth, search="lookahead")
 
 
 def _fuzz(examples: int):
