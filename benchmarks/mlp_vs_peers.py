@@ -120,4 +120,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    import _provenance  # benchmarks/_provenance.py: record the commit of every results file written
+
+    _provenance.watch()
     sys.exit(main())

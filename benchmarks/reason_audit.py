@@ -148,6 +148,9 @@ def write_markdown(results: dict) -> None:
 
 
 if __name__ == "__main__":
+    import _provenance  # benchmarks/_provenance.py: record the commit of every results file written
+
+    _provenance.watch()
     if sys.argv[1:] == ["--markdown"]:  # rewrite the .md from the stored .json
         write_markdown(json.loads((OUT / "reason_audit.json").read_text()))
     else:

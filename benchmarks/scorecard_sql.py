@@ -130,4 +130,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import _provenance  # benchmarks/_provenance.py: record the commit of every results file written
+
+    _provenance.watch()
     main()

@@ -382,4 +382,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import _provenance  # benchmarks/_provenance.py: record the commit of every results file written
+
+    _provenance.watch()
     raise SystemExit(main())
