@@ -162,7 +162,7 @@ def test_symlink_leaving_the_directory_is_refused(model_and_data, tmp_path):
     outside.write_text((tmp_path / "m" / "model.json").read_text())
     (tmp_path / "m" / "model.json").unlink()
     (tmp_path / "m" / "model.json").symlink_to(outside)
-    with pytest.raises(ModelFileError, match="'model.json', which lies outside the model directory"):
+    with pytest.raises(ModelFileError, match="'model.json' in .* is a symbolic link, which may lead outside the model directory"):
         inn.load_model(tmp_path / "m")
 
 
