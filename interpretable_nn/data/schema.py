@@ -16,19 +16,40 @@ binary
 categorical
     Strings, pandas ``category``, booleans, or any column the user names in
     ``categorical=``. Encoded as integer codes with a reserved *missing* and *unseen* level.
+    Strings stay strings even when they read as numbers (codes like ``"01"`` keep their
+    leading zero); a text column of more than 20 distinct levels that all read as numbers
+    gets a :class:`NumericTextWarning` (an amount stored as text?).
+
+Dates and durations are numeric features in days (``converted_from`` says which); the
+conversion of every column type is in :mod:`interpretable_nn.data.dtypes`.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FeatureSpec", "FeatureSchema", "infer_schema", "to_json_value"]
+from .dtypes import CONVERSIONS, datetime_days, timedelta_days
+from .stacklevel import user_stacklevel
+
+__all__ = ["FeatureSpec", "FeatureSchema", "NumericTextWarning", "infer_schema", "to_json_value"]
 
 KINDS = ("numeric", "binary", "categorical")
+
+#: ``DataFrame.attrs`` key under which :func:`~interpretable_nn.data.validation.check_frame`
+#: lists the columns it converted (``{column: "datetime" | "timedelta"}``)
+CONVERTED_ATTR = "interpretable_nn.converted_from"
+
+#: a text column with more distinct levels than this, all reading as numbers, is warned about
+NUMERIC_TEXT_LEVELS = 20
+
+
+class NumericTextWarning(UserWarning):
+    """A text column whose many levels all read as numbers is treated as categorical."""
 
 
 def to_json_value(v: Any) -> Any:
@@ -62,6 +83,9 @@ class FeatureSpec:
         Levels of a categorical feature, most frequent first (raw values, JSON-safe).
     monotone : int
         +1 (increasing), -1 (decreasing) or 0 (free): the user's policy for the feature.
+    converted_from : {"", "datetime", "timedelta"}
+        ``"datetime"``: the column held dates, read as float days since 1970-01-01 UTC;
+        ``"timedelta"``: durations, read as float days; ``""``: no conversion.
     """
 
     name: str
@@ -75,6 +99,7 @@ class FeatureSpec:
     quantiles: list[float] = field(default_factory=list)
     categories: list[Any] = field(default_factory=list)
     monotone: int = 0
+    converted_from: str = ""
 
     @property
     def is_numeric(self) -> bool:
@@ -87,6 +112,11 @@ class FeatureSpec:
     def from_dict(cls, d: dict) -> FeatureSpec:
         if d.get("kind") not in KINDS:
             raise ValueError(f"Feature {d.get('name')!r}: unknown kind {d.get('kind')!r}; expected one of {KINDS}.")
+        if d.get("converted_from", "") not in ("", *CONVERSIONS):
+            raise ValueError(
+                f"Feature {d.get('name')!r}: unknown conversion {d.get('converted_from')!r}; "
+                f"expected one of {['', *CONVERSIONS]}."
+            )
         return cls(**d)
 
 
@@ -97,7 +127,7 @@ class FeatureSchema:
     Examples
     --------
     >>> import pandas as pd
-    >>> s = infer_schema(pd.DataFrame({"age": [30, 40, None], "home": ["rent", "own", "rent"]}))
+    >>> s = infer_schema(pd.DataFrame({"age": [30, 40, None, 52], "home": ["rent", "own", "rent", "own"]}))
     >>> [(f.name, f.kind, f.has_missing) for f in s]
     [('age', 'numeric', True), ('home', 'categorical', False)]
     """
@@ -190,9 +220,14 @@ def infer_schema(
             f"Columns {sorted(map(str, unknown))} are named in categorical=/monotone= but are not in X; "
             f"available columns: {list(X.columns)}."
         )
+    converted = dict(X.attrs.get(CONVERTED_ATTR, {}))
     specs = []
     for name in X.columns:
         s = X[name]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):  # a raw frame (not from check_frame)
+            s, converted[name] = datetime_days(name, s), "datetime"
+        elif pd.api.types.is_timedelta64_dtype(s.dtype):
+            s, converted[name] = timedelta_days(name, s), "timedelta"
         missing = s.isna()
         direction = monotone.get(name, 0)
         if direction not in (-1, 0, 1):
@@ -205,6 +240,8 @@ def infer_schema(
                 )
             counts = s[~missing].value_counts(sort=True)
             levels = [to_json_value(v) for v in counts.index]
+            if name not in categorical:
+                _warn_numeric_text(str(name), s, levels)
             if pd.api.types.is_bool_dtype(s.dtype):
                 levels = [bool(v) for v in levels]
             specs.append(
@@ -231,6 +268,25 @@ def infer_schema(
                 std=float(v.std()) if len(v) else None,
                 quantiles=[float(q) for q in qs],
                 monotone=int(direction),
+                converted_from=converted.get(name, ""),
             )
         )
     return FeatureSchema(specs)
+
+
+def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> None:
+    """Warn when a text column of many levels all reads as numbers (an amount as text?)."""
+    if len(levels) <= NUMERIC_TEXT_LEVELS or isinstance(s.dtype, pd.CategoricalDtype):
+        return
+    if not all(isinstance(v, str) for v in levels):
+        return
+    if pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").notna().all():
+        warnings.warn(
+            f"Column {name!r} holds text whose {len(levels)} distinct values all read as numbers "
+            f"(e.g. {levels[:3]}); it is treated as categorical, one level per distinct string "
+            f"(codes like '01' keep their leading zero). If it is an amount, pass "
+            f"pd.to_numeric(X[{name!r}]); to keep it categorical without this warning, pass "
+            f"X[{name!r}].astype('category').",
+            NumericTextWarning,
+            stacklevel=user_stacklevel(),
+        )

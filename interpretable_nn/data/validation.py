@@ -7,33 +7,30 @@ stack trace or a silent NaN.
 
 from __future__ import annotations
 
-import sys
 import warnings
-from pathlib import Path
+from collections.abc import Mapping
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 
-from .schema import FeatureSchema
-
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
-
-
-def user_stacklevel() -> int:
-    """The ``stacklevel`` for :func:`warnings.warn` that points at the first frame outside
-    this package (the user's call), however deep inside the library the warning is raised.
-    Call it in the function that calls ``warnings.warn``."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-        level += 1
-    return level
+from .dtypes import (
+    check_category_cells,
+    column_type,
+    datetime_days,
+    refuse_structured,
+    timedelta_days,
+)
+from .schema import CONVERTED_ATTR, FeatureSchema
+from .stacklevel import user_stacklevel
 
 __all__ = [
     "check_frame",
     "check_predict_frame",
     "check_target",
+    "check_class_weight",
+    "index_class_weight",
+    "check_sample_weight",
     "ExtraColumnsWarning",
     "PositiveClassWarning",
 ]
@@ -70,6 +67,7 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
             arr = np.asarray(X)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{what} could not be read as a 2-D array: {exc}") from None
+        refuse_structured(arr, what)
         if arr.ndim == 1:
             raise ValueError(
                 f"{what} is 1-D with shape {arr.shape}; tabular models expect 2-D input "
@@ -130,36 +128,70 @@ def _check_numeric_column(name: str, s: pd.Series, what: str) -> pd.Series:
 def check_frame(X, what: str = "X", min_rows: int = 1) -> pd.DataFrame:
     """Validate a training frame and return it as a DataFrame with string column names.
 
-    Refuses: ``None`` and non-tabular types, 1-D and 3-D arrays, duplicated column names,
-    empty frames, infinite values, columns that mix numbers and strings, and columns with no
-    observed value.
+    Refuses: ``None`` and non-tabular types, 1-D and 3-D arrays, numpy structured arrays,
+    duplicated column names, empty frames, infinite values, columns with no observed value,
+    and column types without a conversion (see :mod:`interpretable_nn.data.dtypes`: Period,
+    Interval, bytes, containers in cells, numbers mixed with strings, complex numbers).
+
+    Converts, once and the same way at predict: dates (``datetime64`` of any unit or zone,
+    date/time cells) to float days since 1970-01-01 UTC, durations to float days, and
+    ``object`` columns of numbers (``Decimal`` included) to float. The converted columns are
+    listed in ``df.attrs["interpretable_nn.converted_from"]`` for
+    :func:`~interpretable_nn.data.schema.infer_schema`. Other columns are returned untouched.
     """
     df = _as_frame(X, what=what)
     if df.shape[1] == 0:
         raise ValueError(f"{what} has no columns; pass at least one feature.")
     if df.shape[0] < min_rows:
         raise ValueError(f"{what} has {df.shape[0]} rows; at least {min_rows} are needed to fit a model.")
+    converted = dict(df.attrs.get(CONVERTED_ATTR, {}))
+    changed: dict[str, pd.Series] = {}
     for name in df.columns:
         s = df[name]
         if s.isna().all():
             raise ValueError(
                 f"Column {name!r} of {what} is entirely missing (NaN); drop it or fill it before fitting."
             )
-        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-            _check_numeric_column(name, s, what)
-        elif pd.api.types.is_object_dtype(s.dtype):
-            vals = s.dropna()
-            is_num = vals.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
-            if is_num.any() and not is_num.all():
-                examples = list(pd.unique(vals[~is_num].astype(str)))[:3]
-                raise ValueError(
-                    f"Column {name!r} of {what} mixes numbers and strings (e.g. {examples}); "
-                    "convert the strings to numbers/NaN for a numeric feature, or cast the column "
-                    "with .astype(str) for a categorical one."
-                )
-            if is_num.all():
-                _check_numeric_column(name, s, what)
+        kind = column_type(name, s, what)
+        if kind == "datetime":
+            changed[name] = datetime_days(name, s, what)
+            converted[name] = "datetime"
+        elif kind == "timedelta":
+            changed[name] = timedelta_days(name, s, what)
+            converted[name] = "timedelta"
+        elif kind == "number":
+            v = _check_numeric_column(name, s, what)
+            if not pd.api.types.is_numeric_dtype(s.dtype):
+                changed[name] = v  # numbers (e.g. Decimal) in an object column
+    if changed or converted:
+        df = df.copy(deep=False)  # never touch the caller's frame
+        for name, v in changed.items():
+            df[name] = v.to_numpy(dtype=np.float64)
+        df.attrs = {**df.attrs, CONVERTED_ATTR: converted}
     return df
+
+
+def _predict_numeric(spec, s: pd.Series, what: str) -> pd.Series:
+    """A numeric feature at predict, read as at fit (dates and durations in days)."""
+    name, source = spec.name, getattr(spec, "converted_from", "")
+    is_date = pd.api.types.is_datetime64_any_dtype(s.dtype)
+    is_duration = pd.api.types.is_timedelta64_dtype(s.dtype)
+    if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+        vals = s[s.notna()]
+        kind = pd.api.types.infer_dtype(vals, skipna=True)
+        is_date = kind in ("datetime", "datetime64", "date") or (source == "datetime" and kind == "string")
+        is_duration = kind in ("timedelta", "timedelta64") or (source == "timedelta" and kind == "string")
+    if is_date or is_duration:
+        got = "datetime" if is_date else "timedelta"
+        if source != got:
+            fitted = {"datetime": "dates", "timedelta": "durations"}.get(source, "numbers")
+            raise ValueError(
+                f"Column {name!r} of {what} holds {'dates' if is_date else 'durations'}, but the model "
+                f"was fitted on {fitted} in this column; pass the same kind of values as in training "
+                f"(or refit: dates are read as days since 1970-01-01 UTC, durations as days)."
+            )
+        return datetime_days(name, s, what) if is_date else timedelta_days(name, s, what)
+    return _check_numeric_column(name, s, what)
 
 
 def check_predict_frame(X, schema: FeatureSchema, what: str = "X") -> pd.DataFrame:
@@ -167,7 +199,10 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X") -> pd.DataFra
 
     Columns are matched **by name** (any order); an ndarray is read by position. A missing
     column is an error, an extra column is ignored with an :class:`ExtraColumnsWarning`.
-    Numeric features are returned as float columns (NaN = missing).
+    Numeric features are returned as float columns (NaN = missing): a feature fitted on
+    dates or durations accepts them in any unit or time zone (or numbers already in days)
+    and is converted exactly as at fit; a feature fitted on numbers refuses dates.
+    Categorical features must hold one value per cell.
     """
     names = schema.names
     df = _as_frame(X, feature_names=names, what=what)
@@ -188,7 +223,11 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X") -> pd.DataFra
     out = {}
     for spec in schema:
         s = df[spec.name]
-        out[spec.name] = _check_numeric_column(spec.name, s, what) if spec.is_numeric else s
+        if spec.is_numeric:
+            out[spec.name] = _predict_numeric(spec, s, what)
+        else:
+            check_category_cells(spec.name, s, what)
+            out[spec.name] = s
     return pd.DataFrame(out, index=df.index)
 
 
@@ -254,6 +293,67 @@ def check_target(y, n_rows: int, task: str) -> tuple[np.ndarray, np.ndarray | No
             stacklevel=user_stacklevel(),
         )
     return y_idx.astype(np.int64), classes
+
+
+def check_class_weight(class_weight, classes) -> dict[int, float] | str | None:
+    """``class_weight`` checked against the fitted labels and returned keyed by **class
+    index** (the position in ``classes``), which is how the training loss reads it.
+
+    Keys of a dict are *labels* as they appear in ``y`` (``{1: 50}`` with labels ``{1, 2}``
+    up-weights label 1), values finite non-negative numbers; classes not named keep weight 1.
+    ``"balanced"`` and ``None`` are returned unchanged. Anything else is a ``ValueError``
+    naming ``class_weight``, raised before training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_class_weight({2: 3.0}, np.array([1, 2]))
+    {1: 3.0}
+    """
+    if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
+        return class_weight
+    if not isinstance(class_weight, Mapping):
+        raise ValueError(
+            f"class_weight must be None, 'balanced' or a dict {{label: weight}}; got {class_weight!r}."
+        )
+    labels = [] if classes is None else list(np.asarray(classes).tolist())
+    out: dict[int, float] = {}
+    for key, value in class_weight.items():
+        k = key.item() if isinstance(key, np.generic) else key
+        pos = [i for i, c in enumerate(labels) if c == k and _same_kind(c, k)]
+        if not pos:
+            raise ValueError(
+                f"class_weight key {key!r} is not a label of y; the labels are {labels}. "
+                "Keys are labels as they appear in y (not positions)."
+            )
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
+            raise ValueError(
+                f"class_weight[{key!r}] must be a number; got {value!r} ({type(value).__name__})."
+            )
+        w = float(value)
+        if not np.isfinite(w) or w < 0:
+            raise ValueError(f"class_weight[{key!r}] must be a finite number >= 0; got {value!r}.")
+        out[pos[0]] = w
+    if labels and all(out.get(i, 1.0) == 0 for i in range(len(labels))):
+        raise ValueError("class_weight gives every class weight 0; give at least one class a positive weight.")
+    return out
+
+
+def index_class_weight(estimator, model):
+    """``estimator`` (a scikit-learn estimator that ``model`` fits on class *indices*) with a
+    dict ``class_weight`` re-keyed from labels to indices by :func:`check_class_weight`
+    against ``model.classes_``; other estimators are returned unchanged."""
+    params = estimator.get_params() if hasattr(estimator, "get_params") else {}
+    if isinstance(params.get("class_weight"), Mapping):
+        classes = getattr(model, "classes_", None)
+        estimator.set_params(class_weight=check_class_weight(params["class_weight"], classes))
+    return estimator
+
+
+def _same_kind(label, key) -> bool:
+    """A label and a class_weight key match only as the same kind of value (1, "1" and True
+    differ)."""
+    return all(isinstance(label, t) == isinstance(key, t) for t in (str, bool))
 
 
 def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:

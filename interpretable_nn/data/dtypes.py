@@ -1,0 +1,293 @@
+"""Column types nobody declared: the one conversion of each, or its refusal.
+
+Every raw column is read as exactly one *value type*, decided from its dtype (and, for
+``object`` columns, from the Python types of its non-missing cells). Each type either has
+one documented conversion, which gives the same numbers whatever the column's unit or time
+zone, or is refused at fit, before any training, with an error that names the column and
+the fix:
+
+================================  ===========  =============================================
+column holds                      read as      conversion / fix
+================================  ===========  =============================================
+int, float, bool-free numbers     numeric      as is (``float64``)
+``decimal.Decimal`` (object)      numeric      ``float(value)``; ``Decimal('NaN')`` is missing
+numbers in an ``object`` column   numeric      ``float(value)`` (as :func:`pandas.to_numeric`)
+strings (even "01", "1.5")        categorical  kept as text: codes like "01" stay "01"; use
+                                               ``pd.to_numeric(X[col])`` for amounts
+booleans, ``category`` dtype      categorical  levels must be strings, numbers or booleans
+``datetime64`` (any unit, tz),    numeric      days since 1970-01-01T00:00 UTC (float64);
+``Timestamp``/``datetime``/                    naive times are read as UTC; identical for
+``date`` cells                                 ``[s]``, ``[ms]``, ``[us]``, ``[ns]`` and any tz
+``timedelta64`` (any unit),       numeric      days (float64), identical for every unit
+``Timedelta``/``timedelta`` cells
+``Period``                        refused      ``X[col].dt.to_timestamp()`` or ``.astype(str)``
+``Interval`` (e.g. ``pd.cut``)    refused      ``.astype(str)`` or the midpoint
+bytes                             refused      ``X[col].str.decode("utf-8")``
+tuples, lists, dicts, sets,       refused      one value per cell: split into columns
+arrays in cells
+numbers mixed with strings        refused      ``pd.to_numeric`` or ``.astype(str)``
+complex numbers                   refused      real part, or two columns
+numpy structured arrays (as X)    refused      ``pd.DataFrame(arr)``
+================================  ===========  =============================================
+
+Dates and durations are converted exactly: the integer count in the column's own unit is
+split into whole days and the remainder (``divmod``), so the same instants give bit-identical
+floats in every unit. At predict a feature fitted on dates accepts dates in any unit or zone,
+ISO 8601 strings, or numbers already in days; a feature fitted on plain numbers refuses
+dates (it would otherwise read them in an arbitrary unit).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+from numbers import Number
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import infer_dtype
+
+__all__ = [
+    "DATE_ORIGIN",
+    "CONVERSIONS",
+    "column_type",
+    "datetime_days",
+    "timedelta_days",
+    "check_category_cells",
+    "refuse_structured",
+]
+
+#: the origin of the date conversion
+DATE_ORIGIN = "1970-01-01T00:00:00 UTC"
+
+#: the value of ``FeatureSpec.converted_from`` for each converted type, and its unit
+CONVERSIONS = {"datetime": "days since 1970-01-01T00:00 UTC", "timedelta": "days"}
+
+_UNITS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+_NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "decimal"}
+_DATE_KINDS = {"datetime", "datetime64", "date"}
+_DURATION_KINDS = {"timedelta", "timedelta64"}
+_TEXT_KINDS = {"string"}
+
+
+def _cell_kind(v) -> str:
+    """The value type of one non-missing cell (for messages and mixed object columns)."""
+    if isinstance(v, (bool, np.bool_)):
+        return "bool"
+    if isinstance(v, (str, np.str_)):
+        return "str"
+    if isinstance(v, (bytes, bytearray, np.bytes_)):
+        return "bytes"
+    if isinstance(v, (_dt.timedelta, np.timedelta64)):
+        return "timedelta"
+    if isinstance(v, (_dt.date, np.datetime64)):
+        return "datetime"
+    if isinstance(v, complex) or np.iscomplexobj(v) and np.isscalar(v):
+        return "complex"
+    if isinstance(v, (decimal.Decimal, Number, np.number)):
+        return "number"
+    if isinstance(v, pd.Period):
+        return "period"
+    if isinstance(v, pd.Interval):
+        return "interval"
+    if isinstance(v, (tuple, list, dict, set, frozenset, np.ndarray)):
+        return "container"
+    return type(v).__name__
+
+
+def _fix(name: str, kind: str, example) -> str:
+    col = f"X[{name!r}]"
+    if kind == "period":
+        return (f"holds pandas Periods (e.g. {example}); convert them with {col}.dt.to_timestamp() "
+                f"(dates, read as days since 1970-01-01 UTC) or {col}.astype(str) (a categorical)")
+    if kind == "interval":
+        return (f"holds intervals (e.g. {example}, as pd.cut makes); use {col}.astype(str) for a "
+                f"categorical of bins, or one number per row such as the midpoint "
+                f"{col}.map(lambda v: v.mid, na_action='ignore').astype(float)")
+    if kind == "bytes":
+        return f"holds bytes (e.g. {example}); decode them to text with {col}.str.decode('utf-8')"
+    if kind == "container":
+        return (f"holds {type(example).__name__} values in its cells (e.g. {example!r}); a cell must "
+                f"hold one value: split it into one column per element "
+                f"(pd.DataFrame({col}.tolist(), index=X.index)) or join it into a string")
+    if kind == "complex":
+        return ("holds complex numbers (Complex data not supported); pass real numbers, e.g. its "
+                "real part, or split real and imaginary parts into two columns")
+    return (f"holds values of type {kind} (e.g. {example!r}); pass numbers, strings, booleans, "
+            f"dates or durations")
+
+
+def _object_type(name: str, s: pd.Series, what: str) -> str:
+    """The value type of an object (or pandas string) column, or a refusal."""
+    vals = s[s.notna()]
+    kind = infer_dtype(vals, skipna=True)
+    if kind in _TEXT_KINDS:
+        return "categorical"
+    if kind == "boolean":
+        return "categorical"
+    if kind in _NUMERIC_KINDS:
+        return "number"
+    if kind in _DATE_KINDS:
+        return "datetime"
+    if kind in _DURATION_KINDS:
+        return "timedelta"
+    # mixed, bytes, period, interval, complex...: look at the cells themselves
+    kinds: dict[str, object] = {}
+    for v in vals:
+        k = _cell_kind(v)
+        kinds.setdefault(k, v)
+    found = set(kinds)
+    if found <= {"number"}:
+        return "number"
+    if found <= {"str", "bool"}:
+        return "categorical"
+    for k in ("container", "bytes", "period", "interval", "complex"):
+        if k in found:
+            raise ValueError(f"Column {name!r} of {what} {_fix(name, k, kinds[k])}.")
+    other = found - {"number", "str", "bool", "datetime", "timedelta"}
+    if other:
+        k = sorted(other)[0]
+        raise TypeError(f"Column {name!r} of {what} {_fix(name, k, kinds[k])}.")
+    if found == {"number", "str"} or found == {"number", "str", "bool"}:
+        examples = list(pd.unique(pd.Series([v for v in vals if _cell_kind(v) == "str"]).astype(str)))[:3]
+        raise ValueError(
+            f"Column {name!r} of {what} mixes numbers and strings (e.g. {examples}); "
+            "convert the strings to numbers/NaN for a numeric feature, or cast the column "
+            "with .astype(str) for a categorical one."
+        )
+    raise ValueError(
+        f"Column {name!r} of {what} mixes value types {sorted(found)}; use one type per column "
+        f"(e.g. pd.to_numeric(X[{name!r}]) for numbers, pd.to_datetime(X[{name!r}], utc=True) for "
+        f"dates, or X[{name!r}].astype(str) for a categorical)."
+    )
+
+
+def column_type(name: str, s: pd.Series, what: str = "X") -> str:
+    """How column ``name`` is read: ``"number"``, ``"categorical"``, ``"datetime"`` or
+    ``"timedelta"``; a ``ValueError``/``TypeError`` naming the column and the fix for a
+    type that has no conversion (see the module docstring).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> column_type("d", pd.Series(pd.to_datetime(["2024-01-01"]).as_unit("s")))
+    'datetime'
+    >>> column_type("code", pd.Series(["01", "02"], dtype=object))
+    'categorical'
+    """
+    dtype = s.dtype
+    if isinstance(dtype, pd.PeriodDtype):
+        raise ValueError(f"Column {name!r} of {what} {_fix(name, 'period', s.dropna().iloc[0])}.")
+    if isinstance(dtype, pd.IntervalDtype):
+        raise ValueError(f"Column {name!r} of {what} {_fix(name, 'interval', s.dropna().iloc[0])}.")
+    if isinstance(dtype, pd.CategoricalDtype):
+        check_levels(name, s.cat.categories, what)
+        return "categorical"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "categorical"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return "timedelta"
+    if pd.api.types.is_complex_dtype(dtype):
+        raise ValueError(f"Column {name!r} of {what} {_fix(name, 'complex', None)}.")
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        return _object_type(name, s, what)
+    raise TypeError(
+        f"Column {name!r} of {what} has dtype {dtype}, which is not read as numbers, categories, "
+        "dates or durations; convert it to one of these."
+    )
+
+
+def check_levels(name: str, levels, what: str = "X") -> None:
+    """Category levels must be strings, numbers or booleans (they are saved as JSON)."""
+    for v in levels:
+        k = _cell_kind(v)
+        if k not in ("str", "number", "bool") or isinstance(v, decimal.Decimal):
+            raise ValueError(
+                f"Column {name!r} of {what} is a pandas category whose levels are {k} values "
+                f"(e.g. {v!r}); levels must be strings, numbers or booleans: use "
+                f"X[{name!r}].astype(str) for a categorical"
+                + (", or pass the column uncategorised as dates/numbers." if k in ("datetime", "timedelta") else ".")
+            )
+
+
+def _days(ints: np.ndarray, unit: str, missing: np.ndarray) -> np.ndarray:
+    per_day = _UNITS_PER_DAY[unit]
+    q, r = np.divmod(np.where(missing, 0, ints), per_day)
+    days = q.astype(np.float64) + r.astype(np.float64) / float(per_day)
+    days[missing] = np.nan
+    return days
+
+
+def datetime_days(name: str, s: pd.Series, what: str = "X") -> pd.Series:
+    """Dates as float days since 1970-01-01T00:00 UTC (naive times read as UTC); the same
+    floats for the same instants whatever the unit or time zone. ISO 8601 strings are parsed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.Series(pd.to_datetime(["1970-01-02 12:00"]))
+    >>> datetime_days("d", d.astype("datetime64[s]")).tolist() == datetime_days("d", d.astype("datetime64[ns]")).tolist() == [1.5]
+    True
+    """
+    try:
+        if pd.api.types.is_string_dtype(s.dtype) or infer_dtype(s, skipna=True) == "string":
+            dt = pd.to_datetime(s, utc=True, format="ISO8601")
+        else:
+            dt = pd.to_datetime(s, utc=True)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(
+            f"Column {name!r} of {what} holds dates that could not be read ({exc}); pass datetime64 "
+            f"values or ISO 8601 strings (e.g. '2024-01-31' or '2024-01-31T12:00:00+01:00')."
+        ) from None
+    missing = dt.isna().to_numpy()
+    naive = dt.dt.tz_localize(None)
+    ints = naive.to_numpy().view(np.int64)
+    return pd.Series(_days(ints, naive.dt.unit, missing), index=s.index, name=s.name)
+
+
+def timedelta_days(name: str, s: pd.Series, what: str = "X") -> pd.Series:
+    """Durations as float days, the same floats whatever the unit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> timedelta_days("t", pd.Series(pd.to_timedelta(["36h"]))).tolist()
+    [1.5]
+    """
+    try:
+        td = pd.to_timedelta(s)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(
+            f"Column {name!r} of {what} holds durations that could not be read ({exc}); pass "
+            "timedelta64 values."
+        ) from None
+    missing = td.isna().to_numpy()
+    ints = td.to_numpy().view(np.int64)
+    return pd.Series(_days(ints, td.dt.unit, missing), index=s.index, name=s.name)
+
+
+def check_category_cells(name: str, s: pd.Series, what: str = "X") -> None:
+    """At predict: a categorical feature's cells must be single values (bytes, tuples, lists
+    and other containers are refused naming the column)."""
+    if not pd.api.types.is_object_dtype(s.dtype):
+        return
+    vals = s[s.notna()]
+    if infer_dtype(vals, skipna=True) in _TEXT_KINDS | _NUMERIC_KINDS | {"boolean", "empty"}:
+        return
+    for v in vals:
+        k = _cell_kind(v)
+        if k in ("container", "bytes"):
+            raise ValueError(f"Column {name!r} of {what} {_fix(name, k, v)}.")
+
+
+def refuse_structured(arr: np.ndarray, what: str = "X") -> None:
+    """A numpy structured (record) array is refused with its fix."""
+    if arr.dtype.names:
+        raise TypeError(
+            f"{what} is a numpy structured array with fields {list(arr.dtype.names)}; pass a "
+            f"DataFrame instead: pd.DataFrame({what}) keeps the field names as columns."
+        )
