@@ -3,9 +3,12 @@
 
 Cross-validates the library's models that are installed (interpretable ones and the
 black-box references) on the real credit data through :func:`~interpretable_nn.studies.run_study`
-with two worker processes, then writes ``report.html`` (Pareto plot, table, shape
-functions, rule set, checks) next to ``results.sqlite``, a ``summary.csv`` and the Pareto
-plot as ``pareto_credit_data.png``. A second run
+with two worker processes, then writes ``report.html`` (ROC AUC, Gini, KS and Brier per
+model; Pareto plots against what a reviewer reads and against parameters; the best additive
+model's scorecard with reason codes for declined applicants and one applicant's points;
+shape functions by importance and interaction heat maps; the rule set; every check with its
+threshold) next to ``results.sqlite``, a ``summary.csv`` and the Pareto plot as
+``pareto_credit_data.png``. A second run
 resumes: finished cells are not refitted, failed ones are retried. ``quick=True`` is a smoke test (two folds, a few
 epochs, fast models only).
 """

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 from interpretable_nn.rules import Condition, Rule, RuleSet
 from interpretable_nn.studies import ResultStore
@@ -34,37 +35,87 @@ CHROMIUM = next((p for p in (os.environ.get("CHROMIUM"), shutil.which("chromium"
                 None)
 
 
+def _card():
+    """A small hand-made scorecard (the Scorecard doctest's), checked on 900 rows."""
+    from interpretable_nn.attribution.fidelity import Fidelity
+    from interpretable_nn.rules.scorecard import Scorecard
+
+    table = pd.DataFrame({
+        "feature": ["(base)", "Income", "Income", "Income", "Home", "Home", "Income x Home", "Income x Home"],
+        "kind": ["base", "numeric", "numeric", "numeric", "categorical", "categorical", "pair", "pair"],
+        "points": [600.0, -20.0, 15.0, -5.0, 10.0, 0.0, 3.0, -4.0],
+        "lower": [None, -np.inf, 1000.0, None, None, None, None, None],
+        "upper": [None, 1000.0, np.inf, None, None, None, None, None],
+        "missing": [False, False, False, True, False, False, False, False],
+        "level": [None, None, None, None, "owner", "rent", None, None],
+        "bin_id": [-1, 0, 1, 2, 0, 1, 0, 1], "bin_id_b": [-1, -1, -1, -1, -1, -1, 1, 0]})
+    check = Fidelity("scorecard points vs model decision_function", "given", 900,
+                     {"rows": 900, "max_score_error": 2.5, "mean_score_error": 0.4, "spearman": 0.995,
+                      "auc_model": 0.80, "auc_scorecard": 0.797})
+    return Scorecard(table, pdo=20, base_score=600, base_odds=50, check=check, metadata={"adverse_class": 1})
+
+
+APPLICANTS = {"rows": [{"Income": 800.0, "Home": "rent", "Age": 30.0}, {"Income": None, "Home": "rent", "Age": 50.0}],
+              "p_adverse": [0.71, 0.64], "declined_at": 0.5, "n_declined": 120, "n_rows": 900}
+
+
 def _store(tmp_path) -> Path:
-    """A store with every kind of content: three models on two data sets, shape functions,
-    a rule set, all three checks and a failed cell."""
+    """A store with every kind of content: three models on two data sets, shape functions
+    with bands, density and a missing level, interactions (one negligible), a scorecard with
+    declined applicants, a rule set, all three checks and a failed cell."""
     rng = np.random.default_rng(0)
     rs = RuleSet([Rule((Condition("Income", "<=", 1200.0), Condition("Home", "==", "rent")), 0.83, 0.2, 0.6),
                   Rule((Condition("Age", ">", 60.0),), -0.5, 0.1, 0.1)], intercept=-1.2,
                  feature_names=["Income", "Home", "Age"])
     store = ResultStore(tmp_path)
     v = np.linspace(0, 10, 50)
+    card = _card().to_json(indent=None)
     for dataset in ("credit_data", "hmda"):
         for label, n_par, base in (("logreg", 30, 0.82), ("nam", 3000, 0.84), ("rulenet", 40, 0.80)):
             for seed in (0, 1):
                 for fold in (0, 1):
                     art = {}
                     if label == "nam":
+                        c = np.sin(v) + seed
                         art["shape_functions"] = {
-                            "Income": {"kind": "numeric", "value": v.tolist(), "contribution": (np.sin(v) + seed).tolist()},
-                            "Home": {"kind": "categorical", "value": ["rent", "own"], "contribution": [0.3, -0.3]},
+                            "Home": {"kind": "categorical", "value": ["rent", "own"], "contribution": [0.3, -0.3],
+                                     "importance": 0.3},
+                            "Income": {"kind": "numeric", "value": v.tolist(), "contribution": c.tolist(),
+                                       "lower": (c - 0.2).tolist(), "upper": (c + 0.2).tolist(),
+                                       "density": np.exp(-v / 3).tolist(), "importance": 0.6,
+                                       "missing": {"contribution": 0.5, "lower": 0.3, "upper": 0.7, "density": 0.1}},
                         }
+                        grid = np.outer(np.linspace(-1, 1, 4), np.linspace(-1, 1, 3))
+                        art["interactions"] = {
+                            "Income x Home": {"a": "Income", "b": "Home", "a_values": [1.0, 2.0, 3.0, 4.0],
+                                              "b_values": ["own", "rent", "other"], "contribution": grid.tolist(),
+                                              "importance": 0.2},
+                            "Income x Age": {"a": "Income", "b": "Age", "a_values": [1.0, 2.0],
+                                             "b_values": [20.0, 60.0], "contribution": [[0.001, 0], [0, -0.001]],
+                                             "importance": 0.0005},
+                        }
+                        art["output"] = "log-odds"
+                        art["scorecard"] = card
+                        if fold == 0:
+                            art["applicants"] = APPLICANTS
                     if label == "rulenet":
                         art["ruleset"] = rs.to_json(indent=None)
-                    checks = {"crosscheck": {"status": "ok", "spearman_mean": 0.9}}
+                    checks = {"crosscheck": {"status": "ok", "spearman_mean": 0.9, "n_rows": 25, "spearman_sd": 0.1},
+                              "surrogate": {"status": "ok", "agreement": 0.95 if label == "logreg" else 0.85,
+                                            "n_rows": 500}}
+                    if label == "nam":
+                        checks["crosscheck"].update(additive=True, max_abs_diff=2e-7)
                     if dataset == "hmda":
                         checks["fairness"] = {"status": "ok", "attributes": {"afam": {
                             "demographic_parity_difference": 0.1 + 0.01 * fold, "demographic_parity_ratio": 0.9,
                             "equal_opportunity_difference": 0.05, "auc_gap": 0.02, "sensitive_share": 0.04}}}
+                    auc = base + rng.normal(0, 0.01)
                     store.record({
                         "cell_key": f"{dataset}-{label}-{seed}-{fold}", "status": "ok", "dataset": dataset,
                         "data_hash": "abc", "model": label, "label": label, "seed": seed, "fold": fold, "n_folds": 2,
-                        "auc": base + rng.normal(0, 0.01), "log_loss": 0.45, "accuracy": 0.78, "fit_time": 1.0,
-                        "cell_time": 1.1, "n_parameters": n_par, "n_rules": 2 if label == "rulenet" else None,
+                        "auc": auc, "log_loss": 0.45, "accuracy": 0.78, "brier": 0.17, "ks": 0.4 + 0.1 * (label == "nam"),
+                        "fit_time": 1.0, "cell_time": 1.1, "n_parameters": n_par,
+                        "n_rules": 2 if label == "rulenet" else None, "n_terms": 3 if label != "rulenet" else None,
                         "surrogate_fidelity": 0.9, "crosscheck_agreement": 0.95 if label != "nam" else 1.0,
                         "library_version": "0.1.0", "details": {"artefacts": art, "checks": checks},
                     })
@@ -89,15 +140,90 @@ def test_report_is_one_self_contained_file_with_every_section(tmp_path):
     text = path.read_text(encoding="utf-8")
     p = _Tags()
     p.feed(text)
-    assert p.tags.count("svg") == 4  # a Pareto plot and shape functions per data set
-    assert not p.refs and "<script" not in text and "<link" not in text  # nothing to fetch
+    # per data set two Pareto plots and shape functions (+ interactions); one waterfall
+    assert p.tags.count("svg") == 2 * 4 + 1
+    assert not [r for r in p.refs if not r.startswith("#")] and "<script" not in text and "<link" not in text
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", text)
-    for heading in ("credit_data", "hmda", "Shape functions", "Best rule set", "Surrogate fidelity",
-                    "Explanation cross-check", "Fairness", "Failed cells (1)"):
-        assert f">{heading}<" in text or f">{heading} " in text, heading
-    assert "Income &lt;= 1200 AND Home == &#x27;rent&#x27;" in text  # the rule, escaped
+    for heading in ("credit_data", "hmda", "Scorecard", "Shape functions", "Best rule set", "Checks", "Fairness",
+                    "Failed cells (1)"):
+        assert f">{heading}<" in text, heading
+    assert "Income &lt;= 1200 AND Home == &#39;rent&#39;" in text  # the rule, escaped
     assert "&lt;bad&gt; &amp; broken" in text and "<bad>" not in text
     assert '<tr class="best"><td class="l">nam</td>' in text  # best AUC highlighted
+    assert '"created_with"' not in text and "{&#34;" not in text  # no raw JSON at the bottom
+
+
+def test_table_of_contents_links_every_section(tmp_path):
+    text = build_report(_store(tmp_path))
+    p = _Tags()
+    p.feed(text)
+    links = [r[1:] for r in p.refs if r.startswith("#")]
+    ids = re.findall(r'<section id="([^"]+)">', text)
+    assert links == ids and len(ids) == 2 + 6  # two data sets, then the six other sections
+    assert text.index('<nav class="toc"') < text.index("<section")
+
+
+def test_risk_figures_gini_and_ks_beside_auc(tmp_path):
+    rows = summarize(_store(tmp_path))
+    text = build_report(tmp_path)
+    head = re.search(r"<thead><tr>(.*?)</tr></thead>", text).group(1)
+    cols = re.findall(r"<th[^>]*>([^<]*)</th>", head)
+    assert cols[:7] == ["model", "cells", "ROC AUC", "Gini", "KS", "Brier", "log-loss"]
+    nam = rows[(rows["dataset"] == "credit_data") & (rows["label"] == "nam")].iloc[0]
+    assert nam["gini_mean"] == pytest.approx(2 * nam["auc_mean"] - 1) and nam["ks_mean"] == pytest.approx(0.5)
+    # an older store without KS still reads; Gini comes from the AUC
+    store = ResultStore(tmp_path / "old")
+    store.record({"cell_key": "k", "status": "ok", "dataset": "d", "model": "m", "label": "m", "seed": 0, "fold": 0,
+                  "auc": 0.75, "brier": 0.2, "n_parameters": 3, "cell_time": 1.0})
+    s = summarize(tmp_path / "old")
+    assert s["gini_mean"].iloc[0] == pytest.approx(0.5) and "ks_mean" not in s
+    assert ">KS<" not in build_report(tmp_path / "old")
+
+
+def test_scorecard_reason_codes_and_waterfall(tmp_path):
+    text = build_report(_store(tmp_path))
+    card = _card()
+    X = pd.DataFrame(APPLICANTS["rows"])
+    reasons = card.reason_codes(X, k=4)
+    for t in reasons["text"]:  # every reason the card gives, in the report
+        assert str(escape(t)) in text, t
+    scores = card.score(X)
+    assert f"<td>{scores[0]:.0f}</td>" in text and f"<td>{scores[1]:.0f}</td>" in text
+    assert "Reason codes of declined applicants" in text and "120 held-out applicants" in text
+    assert "P(Status = bad) = 0.5 at 487 points" in text  # 600 - 20/ln2 * ln 50
+    assert 'aria-label="waterfall"' in text and "cut-off 487" in text
+    sc = text[text.index('<section id="scorecard">'):]
+    sc = sc[:sc.index("</section>")]
+    # features ranked by their range of points: Income (35) before Home (10)
+    assert sc.index(">1. Income</th>") < sc.index(">2. Home</th>")
+    assert "1 interactions (2 cells)" in sc
+
+
+def test_shapes_by_importance_and_negligible_pairs_hidden(tmp_path):
+    text = build_report(_store(tmp_path))
+    sh = text[text.index('<section id="shapes">'):]
+    assert sh.index("1. Income") < sh.index("2. Home")  # importance 0.6 before 0.3, not column order
+    assert ">missing</text>" in sh  # the missing level, drawn beside the curve
+    assert "1 negligible pairs hidden" in sh and "Income x Age." in sh
+    assert sh.count("one scale for all panels") == 2  # one colour bar per data set's heat maps
+
+
+def test_checks_are_named_explained_and_judged(tmp_path):
+    text = build_report(_store(tmp_path))
+    ck = text[text.index('<section id="checks">'):]
+    ck = ck[:ck.index("</section>")]
+    for name in ("surrogate agreement on held-out rows", "SHAP rank correlation", "additive explanation = SHAP",
+                 "scorecard AUC lost", "scorecard rank correlation"):
+        assert f"<dt>{name}</dt>" in ck, name
+    assert "Threshold ≥ 0.90" in ck
+    # logreg's tree agrees on 95% of 2,000 pooled rows (meets), the nam's on 85% (below)
+    row = re.search(r'<td class="l">credit_data</td><td class="l">logreg</td><td class="l">surrogate agreement'
+                    r'[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>', ck)
+    assert row.groups() == ("0.950 [0.940, 0.959]", "2,000 held-out (4 folds)", "≥ 0.90", "meets")
+    assert re.search(r"<td class=\"l\">nam</td><td class=\"l\">surrogate agreement[^<]*</td><td>0.850[^<]*</td>"
+                     r"<td>[^<]*</td><td>[^<]*</td><td>below threshold</td>", ck)
+    assert "<td>0.900 ± 0.020</td>" in ck  # 0.9 ± 1.96 * 0.1 / sqrt(100)
+    assert "<td>-0.0030 (0.8000 → 0.7970)</td>" not in ck and "+0.0030 (0.8000 → 0.7970)" in ck
 
 
 def test_sections_appear_only_with_their_data(tmp_path):
@@ -106,9 +232,9 @@ def test_sections_appear_only_with_their_data(tmp_path):
         store.record({"cell_key": f"k{fold}", "status": "ok", "dataset": "d", "model": "logreg", "label": "logreg",
                       "seed": 0, "fold": fold, "auc": 0.8, "n_parameters": 10, "cell_time": 1.0})
     text = build_report(tmp_path)
-    assert text.count("<svg") == 1
-    for absent in ("Shape functions", "Best rule set", "Fairness", "Failed cells", "Surrogate fidelity"):
-        assert absent not in text
+    assert text.count("<svg") == 1  # no readable size: the parameters view only
+    for absent in ("Shape functions", "Best rule set", "Fairness", "Failed cells", "Checks", "Scorecard"):
+        assert f">{absent}<" not in text
     with pytest.raises(ValueError, match="complexity must be one of"):
         build_report(tmp_path, complexity="beauty")
     with pytest.raises(ValueError, match="no cells"):
@@ -134,8 +260,11 @@ def test_rule_set_section_shows_the_check_it_carries(tmp_path):
 def test_pareto_figure_for_a_readme(tmp_path):
     fig = pareto_figure(_store(tmp_path), "hmda", complexity="n_parameters")
     ax = fig.axes[0]
-    assert ax.get_title() == "hmda: accuracy vs complexity" and ax.get_xscale() == "log"
+    assert ax.get_title() == "hmda: accuracy vs complexity (parameters)" and ax.get_xscale() == "log"
     assert {t.get_text() for t in ax.texts} == {"logreg", "nam", "rulenet"}
+    ax = pareto_figure(tmp_path, "hmda", complexity="readable").axes[0]  # what a reviewer reads
+    assert {t.get_text() for t in ax.texts} == {"logreg (3 terms)", "nam (3 terms)", "rulenet (2 rules)"}
+    assert "rules, prototypes or terms" in ax.get_xlabel()
     fig.savefig(tmp_path / "p.png")
     assert (tmp_path / "p.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="No cells for data set 'nope'"):
@@ -257,6 +386,9 @@ def render(path: Path) -> dict:
 @pytest.fixture(scope="module")
 def chromium():
     if CHROMIUM is None:
+        if os.environ.get("INN_REQUIRE_CHROMIUM") == "1" or os.environ.get("CI", "").lower() in ("1", "true"):
+            pytest.fail("Chromium not found, and INN_REQUIRE_CHROMIUM=1 / CI=1 (set by .ci/run) forbid "
+                        "skipping the report's browser check: install chromium or set CHROMIUM=/path/to/chrome")
         pytest.skip("Chromium not found (apt-get install chromium, or set CHROMIUM=/path/to/chrome): "
                     "the report's browser rendering check cannot run here")
     return CHROMIUM
@@ -268,8 +400,8 @@ def test_chromium_renders_the_report_without_errors(chromium, tmp_path):
     assert out["errors"] == []
     assert out["requests"] == [path.resolve().as_uri()]  # the file itself and nothing else
     svgs = out["page"]["svgs"]
-    assert len(svgs) == 4 and all(w > 100 and h > 100 and n > 5 for w, h, n in svgs)
-    assert "Best rule set" in out["page"]["h2"] and out["page"]["tables"] >= 6
+    assert len(svgs) == 9 and all(w > 100 and h > 100 and n > 5 for w, h, n in svgs)
+    assert "Best rule set" in out["page"]["h2"] and out["page"]["tables"] >= 10
 
 
 def test_the_browser_check_sees_errors(chromium, tmp_path):
@@ -279,3 +411,40 @@ def test_the_browser_check_sees_errors(chromium, tmp_path):
                    "</script></body></html>")
     out = render(bad)
     assert len(out["errors"]) >= 2 and any("192.0.2.1" in u for u in out["requests"])
+
+
+# ---------------------------------------------------------------------- what a cell stores
+def test_cell_stores_ks_and_the_artefacts_the_report_draws(small_credit):
+    """KS from the cell equals scipy's two-sample KS of the scores; a NAM's artefacts hold
+    ranked shapes with band, density and missing level, interactions, a scorecard checked on
+    the held-out rows and declined held-out applicants."""
+    from scipy.stats import ks_2samp
+
+    from interpretable_nn import NAMClassifier
+    from interpretable_nn.studies.artefacts import model_artefacts
+    from interpretable_nn.studies.cell import _scores
+
+    X, y, Xt, yt = small_credit
+    m = NAMClassifier(max_epochs=3, interactions=2, n_bags=2, random_state=0, verbose=0).fit(X, y)
+    s = _scores(m, Xt, yt)
+    p = m.predict_proba(Xt)[:, 1]
+    assert s["ks"] == pytest.approx(ks_2samp(p[yt == 1], p[yt == 0]).statistic)
+    art = model_artefacts(m, Xt, yt, seed=0)
+    assert set(art) >= {"shape_functions", "interactions", "output", "scorecard", "applicants"}
+    terms = m.predict_terms(Xt)
+    imp = np.abs(terms - terms.mean(0)).mean(0)
+    for name, d in art["shape_functions"].items():
+        assert d["importance"] == pytest.approx(imp[m.terms_.index(name)])
+        assert len(d["lower"]) == len(d["upper"]) == len(d["density"]) == len(d["value"])
+    assert any(d["missing"] is not None for d in art["shape_functions"].values())  # credit_data has NaN
+    assert len(art["interactions"]) == 2 and all(len(g["contribution"]) == len(g["a_values"])
+                                                  for g in art["interactions"].values())
+    from interpretable_nn.rules.scorecard import Scorecard
+
+    card = Scorecard.from_json(art["scorecard"])
+    assert card.check.n_rows == len(Xt) and card.check.rows == "given"
+    app = art["applicants"]
+    assert app["n_rows"] == len(Xt) and app["n_declined"] == int((p > 0.5).sum())
+    assert all(q > 0.5 for q in app["p_adverse"]) and 1 <= len(app["rows"]) <= 4
+    rows = pd.DataFrame(app["rows"])
+    assert np.allclose(m.predict_proba(rows.astype(Xt.dtypes.to_dict()))[:, 1], app["p_adverse"])

@@ -35,6 +35,7 @@ from ..attribution.fidelity import Fidelity
 from ..distill.surrogate import SurrogateTree
 from ..explain.crosscheck import crosscheck
 from ..explain.fairness import fairness_audit
+from .artefacts import model_artefacts
 from .complexity import complexity_measures
 
 __all__ = ["Cell", "run_cell", "split_indices", "data_hash", "CHECKS"]
@@ -44,8 +45,6 @@ CHECKS = ("surrogate", "crosscheck", "fairness")
 #: rows of the test fold explained by the SHAP cross-check (and the fairness audit's SHAP
 #: share) and the training rows they use as background: a spot check, SHAP is costly
 CROSSCHECK_ROWS, CROSSCHECK_BACKGROUND = 25, 25
-#: points kept per shape function in the stored artefacts
-SHAPE_POINTS = 100
 
 
 @dataclass(frozen=True)
@@ -152,6 +151,8 @@ def _scores(model, X_test, y_test: np.ndarray) -> dict:
             pos = (y_test == classes[1]).astype(float)
             out["auc"] = float(metrics.roc_auc_score(pos, proba[:, 1]))
             out["brier"] = float(np.mean((proba[:, 1] - pos) ** 2))
+            fpr, tpr, _ = metrics.roc_curve(pos, proba[:, 1])
+            out["ks"] = float(np.max(tpr - fpr))  # Kolmogorov-Smirnov: the largest gap of the two CDFs
         elif len(classes) > 2 and present.all():
             out["auc"] = float(metrics.roc_auc_score(y_test, proba, multi_class="ovr", labels=classes))
         return out
@@ -224,7 +225,9 @@ def _crosscheck(model, X_train, X_test, seed: int) -> tuple[float, dict]:
     except (NotImplementedError, AttributeError) as exc:  # a model without a built-in explanation
         return math.nan, {"status": "not available", "reason": f"{type(exc).__name__}: {exc}"}
     check = rep.check
-    return _headline(check, ("spearman_mean",)), _stored(check, rows=len(te))
+    sd = rep.row_spearman_[np.isfinite(rep.row_spearman_)]
+    spread = float(np.std(sd, ddof=1)) if len(sd) > 1 else math.nan  # for the figure's interval in the report
+    return _headline(check, ("spearman_mean",)), _stored(check, rows=len(te), spearman_sd=spread)
 
 
 def _fairness(model, ds, X_train, X_test, y_test, seed: int) -> dict:
@@ -244,36 +247,10 @@ def _fairness(model, ds, X_train, X_test, y_test, seed: int) -> dict:
 
 
 # ---------------------------------------------------------------------- artefacts
-def _artefacts(model) -> dict:
-    """What the report draws: shape functions and a rule set, when the model has them."""
-    out: dict = {}
-    shape = getattr(model, "shape_function", None)
-    if callable(shape):
-        names = list(getattr(model, "feature_names_", None) or getattr(model, "feature_names_in_", []))
-        curves = {}
-        for name in names:
-            try:
-                df = pd.DataFrame(shape(name))
-            except Exception:  # noqa: BLE001 - e.g. a feature the model dropped
-                continue
-            if "missing" in df and df["missing"].dtype == bool:  # the curve only; NaN has no x
-                df = df[~df["missing"]]
-            if df.empty or not {"value", "contribution"} <= set(df.columns):
-                continue
-            if len(df) > SHAPE_POINTS and pd.api.types.is_numeric_dtype(df["value"]):
-                df = df.iloc[np.unique(np.linspace(0, len(df) - 1, SHAPE_POINTS).round().astype(int))]
-            numeric = pd.api.types.is_numeric_dtype(df["value"])
-            curves[str(name)] = {
-                "kind": "numeric" if numeric else "categorical",
-                "value": [float(v) if numeric else str(v) for v in df["value"]],
-                "contribution": [float(v) for v in df["contribution"]],
-            }
-        if curves:
-            out["shape_functions"] = curves
-    rs = getattr(model, "ruleset_", None)
-    if rs is not None and callable(getattr(rs, "to_json", None)):
-        out["ruleset"] = rs.to_json(indent=None)
-    return out
+def _artefacts(model, X_test=None, y_test=None, seed: int = 0) -> dict:
+    """What the report draws (shape functions, interactions, scorecard, declined applicants,
+    rule set): :func:`~.artefacts.model_artefacts`, figures on the held-out fold."""
+    return model_artefacts(model, X_test, y_test, seed)
 
 
 # ---------------------------------------------------------------------- the cell
@@ -338,7 +315,7 @@ def _run(cell: Cell, model, data, checks, threads, check_folds, row: dict, detai
         if "fairness" in checks and costly:
             checks_out["fairness"] = _guard(lambda: (None, _fairness(model, ds, X_train, X_test, y_test, cell.seed)))[1]
         details["checks"] = checks_out
-        details["artefacts"] = _guard(lambda: (None, _artefacts(model)))[1]
+        details["artefacts"] = _guard(lambda: (None, _artefacts(model, X_test, y_test, cell.seed)))[1]
         row["check_time"] = time.perf_counter() - t
         row["status"] = "ok"
     except Exception as exc:  # noqa: BLE001 - a failing cell is a result, not a crash

@@ -6,10 +6,12 @@ the attributes a model family exposes and returns NaN where one does not apply.
 =================  ===========================================================================
 measure            read from (first found)
 =================  ===========================================================================
-``n_terms``        ``terms_`` / ``term_features_`` (EBM): number of terms
+``n_terms``        ``terms_`` / ``term_features_`` (EBM): number of terms; a linear model
+                   (``coef_``): one term per input feature
 ``n_interactions`` the terms that involve more than one feature
-``n_rules``        ``ruleset_.n_rules``
-``n_conditions``   ``ruleset_.n_conditions`` (total conditions over all rules)
+``n_rules``        ``ruleset_.n_rules``; a decision tree (``tree_``): its leaves
+``n_conditions``   ``ruleset_.n_conditions`` (total conditions over all rules); a tree: the
+                   splits on the paths to its leaves
 ``n_prototypes``   ``prototypes_`` (rows) / ``n_prototypes_``
 ``n_parameters``   ``n_parameters_``; else, for a model carrying a ``ruleset_`` (a rule model
                    predicts with it), one weight per rule, one threshold per condition and
@@ -100,6 +102,23 @@ def _n_parameters(model: Any, depth: int = 0) -> float:
     return math.nan
 
 
+def _tree_rules(tree: Any) -> tuple[float, float]:
+    """(leaves, conditions) of a fitted scikit-learn tree: each leaf is a rule whose
+    conditions are the splits on its path."""
+    left, right = np.asarray(tree.children_left), np.asarray(tree.children_right)
+    depth, stack, leaves, conditions = np.zeros(len(left), int), [0], 0, 0
+    while stack:
+        i = stack.pop()
+        if left[i] == right[i]:  # a leaf
+            leaves += 1
+            conditions += int(depth[i])
+            continue
+        for c in (left[i], right[i]):
+            depth[c] = depth[i] + 1
+            stack.append(int(c))
+    return float(leaves), float(conditions)
+
+
 def _first(model: Any, names: tuple[str, ...]) -> Any:
     for obj in (model, getattr(model, "estimator_", None)):
         if obj is None:
@@ -140,6 +159,15 @@ def complexity_measures(model: Any) -> dict[str, float]:
     if rs is not None and hasattr(rs, "n_rules"):
         out["n_rules"] = float(rs.n_rules)
         out["n_conditions"] = float(rs.n_conditions)
+
+    if math.isnan(out["n_terms"]) and _first(model, ("coef_",)) is not None:  # linear: a term per feature
+        n_in = _first(model, ("n_features_in_",))
+        if n_in is not None:
+            out["n_terms"], out["n_interactions"] = float(n_in), 0.0
+
+    tree = _first(model, ("tree_",))
+    if math.isnan(out["n_rules"]) and tree is not None and hasattr(tree, "children_left"):
+        out["n_rules"], out["n_conditions"] = _tree_rules(tree)  # a decision tree: one rule per leaf
 
     protos = _first(model, ("n_prototypes_", "prototypes_"))
     if protos is not None:
