@@ -133,7 +133,7 @@ def test_rule_modules_import_one_way():
     import interpretable_nn.rules as pkg
 
     below_ruleset = {"values", "conditions", "export_text", "export_json", "export_sql",
-                     "export_sympy", "from_tree"}
+                     "export_sympy", "from_tree", "sql_dialects"}
     for path in pathlib.Path(pkg.__file__).parent.glob("*.py"):
         if path.stem not in below_ruleset:
             continue
@@ -431,3 +431,47 @@ def test_from_json_rejects_hostile_documents(edit, match):
     edit(doc)
     with pytest.raises(ValueError, match=match):
         RuleSet.from_json(json.dumps(doc))
+
+
+# ---------------------------------------------------------------- hostile text
+FORGE = "Age\nINTERCEPT +100 points"
+BIDI = "x\u202eevil\u2066\u200e"
+
+
+def test_text_exports_escape_control_and_bidi_characters():
+    rs = RuleSet([Rule((Condition(FORGE, "<=", 1.0), Condition(BIDI, "==", "a\nb\u202e")), 0.5,
+                       name="n\u2067ame\r")], intercept=-0.25)
+    text = rs.to_text()
+    assert [line for line in text.splitlines() if line.startswith("INTERCEPT")] == ["INTERCEPT -0.25 points"]
+    assert len(text.splitlines()) == len(RuleSet([Rule((), 0.5)]).to_text().splitlines())
+    assert "`Age\\nINTERCEPT +100 points` <= 1" in text and "`x\\u202eevil\\u2066\\u200e`" in text
+    md = rs.to_markdown()
+    rows = [line for line in md.splitlines() if line.startswith("| 1 ")]
+    assert len(rows) == 1 and "INTERCEPT +100" in rows[0]
+    dot = rs.to_graphviz().source
+    for out in (text, md, dot):
+        assert not any(ch in out for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\r")
+    assert "\nINTERCEPT +100" not in md and "\nINTERCEPT +100" not in dot
+
+
+def test_scorecard_text_escapes_names_and_values():
+    from interpretable_nn import Scorecard
+
+    table = pd.DataFrame({
+        "feature": ["(base)", FORGE, FORGE, BIDI, BIDI],
+        "kind": ["base", "numeric", "numeric", "categorical", "categorical"],
+        "bin": ["", "(-inf, 1]", "(1, inf)", "r\nent", "own"],
+        "points": [500.0, -10.0, 5.0, -3.0, 4.0],
+        "bin_id": [0, 0, 1, 0, 1],
+        "lower": [np.nan, -np.inf, 1.0, np.nan, np.nan],
+        "upper": [np.nan, 1.0, np.inf, np.nan, np.nan],
+        "level": [None, None, None, "r\nent", "own"],
+        "missing": [False] * 5,
+    })
+    card = Scorecard(table)
+    md = card.to_markdown()
+    assert not any(line.startswith("INTERCEPT") for line in md.splitlines())
+    assert "\u202e" not in md and "Age\\\\nINTERCEPT" in md
+    X = pd.DataFrame({FORGE: [0.0], BIDI: ["r\nent"]})
+    texts = card.reason_codes(X, k=2)["text"].tolist()
+    assert texts and all("\n" not in t and "\u202e" not in t for t in texts)

@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..attribution.fidelity import Fidelity
 from ..data.encoding import MISSING_CODE, N_RESERVED, EncodedData, TabularEncoder
 from ..nn.logic import RuleNetwork
 from ..rules import Condition, Rule, RuleSet
+from ..rules.export_json import MAX_ABS_NUMBER
 
 __all__ = [
     "balanced_cuts",
@@ -92,6 +94,21 @@ def build_literals(encoder: TabularEncoder, enc: EncodedData, n_thresholds: int,
     return lits + flags
 
 
+def check_threshold_range(encoder: TabularEncoder) -> None:
+    """Refuse, before training, a numeric column with values beyond ``±MAX_ABS_NUMBER / 2``
+    (``5e299``): a threshold between or beyond them could not be written in a rule set's JSON
+    (numbers up to ``±1e300``), so the fitted model could be saved but not loaded."""
+    limit = MAX_ABS_NUMBER / 2
+    for f in encoder.schema_.numeric:
+        big = max(abs(f.min or 0.0), abs(f.max or 0.0))
+        if big > limit:
+            raise ValueError(
+                f"Column {f.name!r} holds values up to {big:.3g} in magnitude; a rule set's thresholds "
+                f"are limited to ±{MAX_ABS_NUMBER:g} (RuleSet JSON), so RuleNetClassifier needs values "
+                f"within ±{limit:g}: rescale the column (e.g. divide it by 1e10) or drop it."
+            )
+
+
 def nice_between(lo: float | None, hi: float | None) -> float:
     """A short decimal ``t`` with ``lo < t < hi`` (preferably in the middle half), so that
     ``x > t`` splits the training values exactly where ``x >= hi`` does."""
@@ -102,6 +119,8 @@ def nice_between(lo: float | None, hi: float | None) -> float:
     elif hi is None:
         hi = lo + max(abs(lo), 1.0)
     mid = lo + (hi - lo) / 2
+    if not np.isfinite(mid):  # hi - lo beyond float64
+        mid = lo / 2 + hi / 2
     for strict in (True, False):
         a, b = (lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo)) if strict else (lo, hi)
         for digits in range(1, 18):
@@ -318,6 +337,10 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
     rs = RuleSet(rules, intercept=intercept, link="logit", classes=classes, feature_names=schema.names)
     network_fidelity = float(np.mean((net_score > 0) == (rs.decision_function(df) > 0)))
     rs.metadata.update(source="RuleNetClassifier", network_agreement=agreement, network_fidelity=network_fidelity)
+    # the rule set's check is against the trained network (the model predicts through the
+    # rule set, so comparing the two would always give 1.0)
+    rs.metadata["fidelity"] = Fidelity("rule set vs trained network decisions", "training", len(df),
+                                       {"agreement": network_fidelity})
     info = {
         "n_literals": p,
         "n_candidates": len(cands),

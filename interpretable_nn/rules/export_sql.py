@@ -1,58 +1,128 @@
-"""The SQL export of a rule set: :func:`to_sql`, one SELECT that scores a table exactly as
-``RuleSet.decision_function`` does.
+"""The SQL export of a rule set: :func:`to_sql`, one query that scores a table exactly as
+``RuleSet.decision_function`` does, in any dialect of :mod:`.sql_dialects`.
 
 It returns the id, ``score``, ``decision`` and (link logit) ``probability``. NULL is
-"missing": every condition is written NULL-safe with its ``if_missing`` value; the rule
-points are added left to right in rule order as in Python. Identifiers are double-quoted
-(``"`` doubled), strings single-quoted (``'`` doubled), numbers written with
-``repr(float)``; columns are qualified (``"src"."x"``) so a missing column is an error,
-never a string. Level comparisons follow the database's typing: store categories as text
-and thresholded columns as numbers.
+"missing": every condition is written NULL-safe with its ``if_missing`` value (store NaN
+as NULL). Identifiers and strings are quoted by the dialect's rules, numbers are exact
+(:func:`~.sql_dialects.number`); columns are qualified (``"src"."x"``) so a missing
+column is an error, never a string. Level comparisons follow the database's typing: store
+categories as text and thresholded columns as numbers.
+
+Any number of rules. The points are added left to right in rule order, as in Python, but
+in steps of at most :data:`CHUNK` (100) rules: step 1 computes ``intercept + rule 1 + ... +
+rule 100`` per row, step 2 adds rules 101..200 to it, and so on (``WITH`` steps, each carrying
+the id, the partial sum and the columns later steps read). The order of the additions, and
+so every rounding, is Python's, while no expression is deeper than about 500 terms (SQLite
+refuses an expression tree deeper than 1,000: a single sum of 996 rules; DuckDB plans long
+chains slowly). The steps are
+``MATERIALIZED`` where the database supports it (SQLite, DuckDB, PostgreSQL), so none is
+inlined back into one deep sum.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+
+from sqlglot import exp
 
 from .conditions import Condition, RuleSetLike
+from .sql_dialects import (
+    MATERIALIZE,
+    Writer,
+    check_dialect,
+    column,
+    ident,
+    level,
+    number,
+    render,
+    string,
+)
+from .sql_dialects import table as table_expr
 
-__all__ = ["to_sql"]
+__all__ = ["to_sql", "CHUNK"]
+
+#: rules added per WITH step (SQLite: expression trees at most 1,000 deep)
+CHUNK = 100
+#: the running sum's column name in the WITH steps
+SUM = "__inn_score"
 
 
-def _ident(name: str) -> str:
-    if "\x00" in name:
-        raise ValueError(f"SQL identifiers may not contain NUL characters: {name!r}.")
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(v: Any) -> str:
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v)
-    if "\x00" in v:
-        raise ValueError(f"SQL string literals may not contain NUL characters: {v!r}.")
-    return "'" + v.replace("'", "''") + "'"
-
-
-def _sql_condition(c: Condition) -> str:
-    col = f'"src".{_ident(c.feature)}'  # qualified: sqlite never reads it as a string
+def _condition(c: Condition, w: Writer, cols: dict[str, str]) -> str:
+    """One condition as SQL text, NULL-safe: with ``if_missing=False`` the bare test (NULL
+    on a missing value, so the rule's ``CASE WHEN`` does not fire), else ``(col IS NULL OR
+    test)``. The column, the levels and the numbers are written by ``sqlglot``."""
+    if c.feature not in cols:
+        cols[c.feature] = w.sql(column(c.feature))
+    col = cols[c.feature]
     if c.op == "is_missing":
         return f"{col} IS {'' if c.value else 'NOT '}NULL"
     if c.op == "in":
-        test = f"{col} IN ({', '.join(_literal(v) for v in c.value)})"
+        test = f"{col} IN ({', '.join(w.level(v) for v in c.value)})"
     else:
         op = {"==": "=", "!=": "<>"}.get(c.op, c.op)
-        test = f"{col} {op} {_literal(c.value)}"
-    return f"({col} IS NULL OR {test})" if c.if_missing else f"({col} IS NOT NULL AND {test})"
+        test = f"{col} {op} {w.level(c.value)}"
+    return f"({col} IS NULL OR {test})" if c.if_missing else test
+
+
+def _terms(rules, w: Writer) -> list[str]:
+    """Each rule's points as SQL text: ``CASE WHEN <conditions> THEN <weight> ELSE 0 END``
+    (standard SQL in every dialect; the dialect's tokens come from ``sqlglot``)."""
+    seen: dict[tuple, str] = {}
+    cols: dict[str, str] = {}
+    zero = w.number(0.0)
+    out = []
+    for rule in rules:
+        weight = w.number(rule.weight)
+        if not rule.conditions:
+            out.append(weight)
+            continue
+        conds = []
+        for c in rule.conditions:
+            key = c._key()
+            if key not in seen:
+                seen[key] = _condition(c, w, cols)
+            conds.append(seen[key])
+        out.append(f"CASE WHEN {' AND '.join(conds)} THEN {weight} ELSE {zero} END")
+    return out
+
+
+def _outputs(rs: RuleSetLike, dialect: str) -> list[exp.Expression]:
+    s = column(SUM, None)
+    out: list[exp.Expression] = [exp.alias_(s, ident("score"))]
+    if rs.link != "logit":
+        return out + [exp.alias_(s.copy(), ident("decision"))]
+    c0, c1 = (level(c, dialect) for c in rs.classes)
+    one, zero = number(1.0, dialect), number(0.0, dialect)
+
+    def sig(sign: int) -> exp.Expression:
+        e = exp.Exp(this=exp.Neg(this=s.copy()) if sign > 0 else s.copy())
+        top = one.copy() if sign > 0 else e.copy()
+        return exp.Div(this=top, expression=exp.Paren(this=exp.Add(this=one.copy(), expression=e)))
+
+    decision = exp.Case(ifs=[exp.If(this=exp.GT(this=s.copy(), expression=exp.Literal.number("0")), true=c1)],
+                        default=c0)
+    prob = exp.Case(ifs=[
+        exp.If(this=exp.GT(this=s.copy(), expression=exp.Literal.number("700")), true=one.copy()),
+        exp.If(this=exp.LT(this=s.copy(), expression=exp.Literal.number("-700")), true=zero.copy()),
+        exp.If(this=exp.GTE(this=s.copy(), expression=exp.Literal.number("0")), true=sig(+1)),
+    ], default=sig(-1))
+    return out + [exp.alias_(decision, ident("decision")), exp.alias_(prob, ident("probability"))]
+
+
+def _check_names(rs: RuleSetLike, id_column: str | None) -> None:
+    if id_column is not None and (not isinstance(id_column, str) or not id_column):
+        raise ValueError(f"id_column must be a non-empty str or None; got {id_column!r}.")
+    taken = {SUM, "score", "decision", "probability"}
+    if id_column in taken:
+        raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name; "
+                         "rename it in a view.")
+    if SUM in rs.features_used:
+        raise ValueError(f"A feature named {SUM!r} clashes with the export's internal column; rename it.")
 
 
 def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
            id_column: str | None = "id", dialect: str = "sqlite") -> str:
-    """One SELECT scoring every row of ``table`` exactly as ``rs.decision_function``.
+    """One query scoring every row of ``table`` exactly as ``rs.decision_function``.
 
     Parameters
     ----------
@@ -61,8 +131,11 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
         Table name, or its parts (``("schema", "table")``); each part is quoted.
     id_column : str or None
         Column returned beside the scores (None: no id column).
-    dialect : {"sqlite", "ansi"}
-        Both use ``EXP`` (SQLite >= 3.35 built with math functions; Python's is).
+    dialect : str, default "sqlite"
+        ``sqlite``, ``duckdb``, ``postgres``, ``spark`` (run and tested exactly) or
+        ``bigquery``, ``snowflake``, ``tsql``, ``ansi`` (written by the same transpiler,
+        parse-checked); see :mod:`.sql_dialects`. SQLite needs ``EXP`` (>= 3.35 built with
+        math functions; Python's is).
 
     Examples
     --------
@@ -74,40 +147,48 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
     >>> _ = con.executemany("INSERT INTO applicants VALUES (?, ?)", [(1, 1000.0), (2, None)])
     >>> [(i, s, d, round(p, 4)) for i, s, d, p in con.execute(to_sql(rs))]
     [(1, 0.25, 1, 0.5622), (2, -0.25, 0, 0.4378)]
+    >>> print(to_sql(rs, dialect="spark").splitlines()[1])
+    WITH `__inn_step1` AS (
     """
-    if dialect not in ("sqlite", "ansi"):
-        raise ValueError(f"Unknown SQL dialect {dialect!r}; use 'sqlite' or 'ansi'.")
-    parts = [table] if isinstance(table, str) else list(table)
-    if not parts or not all(isinstance(p, str) for p in parts):
-        raise ValueError(f"table must be a str or a sequence of str; got {table!r}.")
-    source = ".".join(_ident(p) for p in parts)
-    ident = [] if id_column is None else [_ident(id_column)]
-    inner_id = [f'"src".{c} AS {c}' for c in ident]
-    terms = [f"CAST({_literal(rs.intercept)} AS DOUBLE PRECISION)  -- intercept"]
-    for i, r in enumerate(rs, start=1):
-        name = "".join(ch if ch.isprintable() else " " for ch in r.name or "")
-        label = f"  -- rule {i}" + (f" ({name})" if name else "")
-        if r.conditions:
-            when = " AND ".join(_sql_condition(c) for c in r.conditions)
-            terms.append(f"+ CASE WHEN {when} THEN {_literal(r.weight)} ELSE 0.0 END{label}")
-        else:
-            terms.append(f"+ {_literal(r.weight)}{label}")
-    score = '"score"'
-    if rs.link == "logit":
-        c0, c1 = (_literal(c) for c in rs.classes)
-        outputs = [
-            score,
-            f"CASE WHEN {score} > 0 THEN {c1} ELSE {c0} END AS \"decision\"",
-            f"CASE WHEN {score} > 700 THEN 1.0 WHEN {score} < -700 THEN 0.0\n"
-            f"       WHEN {score} >= 0 THEN 1.0 / (1.0 + EXP(-{score}))\n"
-            f"       ELSE EXP({score}) / (1.0 + EXP({score})) END AS \"probability\"",
-        ]
-    else:
-        outputs = [score, f'{score} AS "decision"']
-    inner = "\n    ".join(terms)
-    return (
-        f"-- interpretable_nn rule set: {rs.n_rules} rules, link {rs.link}, NULL = missing\n"
-        "SELECT\n  " + ",\n  ".join(ident + outputs) + "\nFROM (\n  SELECT\n    "
-        + "".join(f"{c},\n    " for c in inner_id) + inner + '\n    AS "score"\n'
-        f'  FROM {source} AS "src"\n) AS "scored"'
-    )
+    dialect = check_dialect(dialect, "rule set SQL export")
+    _check_names(rs, id_column)
+    w = Writer(dialect)
+    rules = list(rs)
+    chunks = [rules[i:i + CHUNK] for i in range(0, len(rules), CHUNK)] or [[]]
+    keep = [] if id_column is None else [id_column]
+    steps: list[tuple[str, exp.Select]] = []
+    sums: dict[str, str] = {}
+    for k, chunk in enumerate(chunks):
+        later = [f for rest in chunks[k + 1:] for r in rest for f in r.features]
+        carried = list(dict.fromkeys(keep + later))
+        first = w.number(rs.intercept) if k == 0 else w.sql(column(SUM))
+        # the sum is written as text into the tree's place (a NUL-marked name: no user
+        # text holds a NUL): a left-to-right chain, one rule a line
+        mark = f"\x00{k}\x00"
+        sums[mark] = "\n    + ".join([first, *_terms(chunk, w)])
+        frm = table_expr(table) if k == 0 else exp.Table(this=ident(steps[-1][0]),
+                                                          alias=exp.TableAlias(this=ident("src")))
+        select = exp.select(*[exp.alias_(column(c), ident(c), copy=False) for c in carried],
+                            exp.alias_(exp.Var(this=mark), ident(SUM), copy=False), copy=False).from_(frm, copy=False)
+        steps.append((f"__inn_step{k + 1}", select))
+    outputs = ([column(id_column, None)] if id_column is not None else []) + _outputs(rs, dialect)
+    query = exp.select(*outputs).from_(exp.Table(this=ident(steps[-1][0])))
+    for name, select in steps:
+        query = query.with_(ident(name), as_=select, materialized=True if dialect in MATERIALIZE else None,
+                            append=True, copy=False)
+    head = (f"interpretable_nn rule set: {rs.n_rules} rules, link {rs.link}, NULL = missing, "
+            f"dialect {dialect}")
+    sql = render(query, dialect, head)
+    for mark, text in sums.items():
+        sql = sql.replace(mark, text, 1)
+    return sql
+
+
+def _ident(name: str) -> str:
+    """``name`` as a double-quoted identifier (``"`` doubled)."""
+    return ident(name).sql(dialect="postgres")
+
+
+def _literal(v) -> str:
+    """A level or string as SQL text (strings single-quoted, ``'`` doubled)."""
+    return (string(v) if isinstance(v, str) else level(v, "postgres")).sql(dialect="postgres")

@@ -3,7 +3,10 @@
 
 Weights are rounded for a reader to ``digits=3`` significant digits by default (display
 only: the JSON and SQL exports stay exact); ``digits=None`` writes every number as the
-shortest decimal that parses back to the same float. Every export ends with how to score. The
+shortest decimal that parses back to the same float. Every export ends with how to score.
+User text (feature names, levels, rule names) is written on one line: control and
+bidirectional-override characters are escaped as ``repr`` writes them (``\\n``,
+``\\u202e``; :func:`~.values.escape_text`), so a name cannot forge a line. The
 functions take any :class:`~interpretable_nn.rules.conditions.RuleSetLike` (a
 :class:`~interpretable_nn.rules.RuleSet`).
 """
@@ -16,7 +19,7 @@ from typing import Any
 
 from ..attribution.fidelity import Fidelity
 from .conditions import RuleSetLike
-from .values import format_number, format_points
+from .values import escape_text, format_number, format_points
 
 __all__ = ["to_text", "to_markdown", "to_graphviz"]
 
@@ -75,7 +78,7 @@ def _md_cell(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     cell = f"{fence}{pad}{text}{pad}{fence}"
-    return cell.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+    return escape_text(cell).replace("|", "\\|")
 
 
 def to_markdown(rs: RuleSetLike, digits: int | None = 3) -> str:
@@ -107,18 +110,18 @@ def to_markdown(rs: RuleSetLike, digits: int | None = 3) -> str:
     lines += [f"- {line}" for line in _how_to_score(rs)]
     fid = rs.metadata.get("fidelity")
     if isinstance(fid, Mapping):
-        where = (f" ({fid.compared}, {fid.n_rows} {fid.rows} rows)"
+        where = (f" ({escape_text(fid.compared)}, {fid.n_rows} {escape_text(fid.rows)} rows)"
                  if isinstance(fid, Fidelity) and fid.compared else "")
         lines += ["", f"Fidelity to the source model{where}: "
-                  + ", ".join(f"{k} = {v}" for k, v in fid.items()) + "."]
+                  + ", ".join(f"{escape_text(k)} = {escape_text(v)}" for k, v in fid.items()) + "."]
     return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------- Graphviz
 def _dot(text: str) -> str:
-    """User text made literal in a DOT label (backslashes doubled; quotes are escaped by
-    graphviz's own quoting)."""
-    return text.replace("\\", "\\\\").replace("\n", " ").replace("\r", " ")
+    """User text made literal in a DOT label (non-printable characters escaped, backslashes
+    doubled; quotes are escaped by graphviz's own quoting)."""
+    return escape_text(text).replace("\\", "\\\\")
 
 
 def to_graphviz(rs: RuleSetLike) -> Any:

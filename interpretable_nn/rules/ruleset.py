@@ -31,7 +31,10 @@ Semantics (the contract every export reproduces)
   ``metadata`` is not compared.
 * :meth:`RuleSet.fidelity` and :meth:`RuleSet.explain_features` return their check as a
   :class:`~interpretable_nn.attribution.fidelity.Fidelity`; ``metadata["fidelity"]`` holds
-  the last fidelity (written to JSON as ``Fidelity.to_dict()``).
+  the last fidelity (written to JSON as ``Fidelity.to_dict()``). A RuleNet's rule set holds
+  its agreement with the trained network there (the model predicts through its rule set, so
+  a comparison with the model would always give 1.0); older files holding that
+  self-comparison still load.
 * :meth:`RuleSet.from_sklearn_tree` (in :mod:`.from_tree`) compares raw float64 values
   with the tree's thresholds as they are; sklearn compares float32-cast inputs, so a raw
   value within one float32 rounding step of a threshold may fall on the other side.
@@ -374,6 +377,15 @@ class RuleSet:
         """The score as a SymPy expression; see
         :func:`~interpretable_nn.rules.export_sympy.to_sympy`."""
         return to_sympy(self, return_codes=return_codes)
+
+    def to_pmml(self) -> str:
+        """A PMML 4.4 document (a ``Scorecard`` of the rules) whose ``score`` output equals
+        :meth:`decision_function` and, with the logit link, whose ``probability`` output
+        equals ``predict_proba[:, 1]``; see
+        :func:`~interpretable_nn.rules.export_pmml.ruleset_to_pmml`."""
+        from .export_pmml import ruleset_to_pmml
+
+        return ruleset_to_pmml(self)
 
     def sympy_symbols(self) -> list[sympy.Symbol]:
         """Arguments of the SymPy expression, in order; see

@@ -46,7 +46,7 @@ import pandas as pd
 from ..attribution.fidelity import Fidelity
 from .scorecard_sql import to_sql as scorecard_to_sql
 from .scorecard_table import BASE, COLUMNS, Term, assign_bins, is_na, number, read_table
-from .values import format_number, py_scalar
+from .values import escape_text, format_number, py_scalar
 
 __all__ = ["Scorecard", "assign_bins", "COLUMNS", "BASE"]
 
@@ -64,7 +64,7 @@ def _show(v: Any) -> str:
         return "missing"
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return format_number(float(v))
-    return f"'{v}'"
+    return f"'{escape_text(v)}'"
 
 
 def _pts(x: float) -> str:
@@ -72,7 +72,7 @@ def _pts(x: float) -> str:
 
 
 def _md(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return escape_text(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
 class Scorecard:
@@ -290,14 +290,14 @@ class Scorecard:
         lower risk, so the sentence never reads as favourable)."""
         if term.kind == "pair":
             best = next(label for label, p in term.cells.values() if p == term.best)
-            value = " and ".join(f"{f} {_show(v)}" for f, v in zip(term.features, raw))
-            return (f"{value} together score {_pts(points)} points; the best combination, {best}, "
+            value = " and ".join(f"{escape_text(f)} {_show(v)}" for f, v in zip(term.features, raw))
+            return (f"{value} together score {_pts(points)} points; the best combination, {escape_text(best)}, "
                     f"scores {_pts(lost)} more")
         best = next(b["bin"] for b in term.bins if b["points"] == term.best)
-        where = (f"bin {term.bins[k]['bin']}" if k >= 0 else "missing, which has no bin" if is_na(raw[0])
+        where = (f"bin {escape_text(term.bins[k]['bin'])}" if k >= 0 else "missing, which has no bin" if is_na(raw[0])
                  else "a value the scorecard has no bin for")
-        return (f"{term.name} {_show(raw[0])} scores {_pts(points)} points ({where}); "
-                f"the best bin, {best}, scores {_pts(lost)} more")
+        return (f"{escape_text(term.name)} {_show(raw[0])} scores {_pts(points)} points ({where}); "
+                f"the best bin, {escape_text(best)}, scores {_pts(lost)} more")
 
     # ------------------------------------------------------------------ exports
     def to_markdown(self, digits: int | None = 2) -> str:
@@ -314,7 +314,7 @@ class Scorecard:
             lines.append(f"Scaling: {fmt(self.base_score)} points at odds {format_number(self.base_odds)}:1 "
                          f"(good:bad); the odds double every {format_number(self.pdo)} points.")
         if self.metadata.get("adverse_class") is not None:
-            lines.append(f"Adverse class: {self.metadata['adverse_class']!s}.")
+            lines.append(f"Adverse class: {escape_text(self.metadata['adverse_class'])}.")
         lines += ["", "| feature | bin | points |", "|---|---|---:|", f"| {_md(BASE)} |  | {fmt(self.base_points)} |"]
         for term in self.terms_:
             items = ([("missing" if b["missing"] else b["bin"], b["points"]) for b in term.bins]
@@ -406,3 +406,21 @@ class Scorecard:
         [(1, 590.0, 'Age'), (2, 605.0, None)]
         """
         return scorecard_to_sql(self, table=table, id_column=id_column, reasons=reasons, dialect=dialect, threshold=threshold)
+
+    def to_pmml(self, reasons: int = 4) -> str:
+        """A PMML 4.4 ``Scorecard`` document (output fields ``score``, ``reason_1`` ..
+        ``reason_<reasons>``) whose score and ranked reason codes equal :meth:`score` and
+        :meth:`reason_codes` (``k=reasons``) in a PMML evaluator. See
+        :mod:`interpretable_nn.rules.export_pmml` for the mapping.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"feature": ["(base)", "Age", "Age"], "kind": ["base", "numeric", "numeric"],
+        ...                       "points": [600.0, -10.0, 5.0], "lower": [None, -np.inf, 30.0],
+        ...                       "upper": [None, 30.0, np.inf]})
+        >>> '<Characteristic name="Age" reasonCode="Age" baselineScore="5.0">' in Scorecard(table).to_pmml()
+        True
+        """
+        from .export_pmml import scorecard_to_pmml
+
+        return scorecard_to_pmml(self, reasons=reasons)

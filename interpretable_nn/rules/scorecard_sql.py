@@ -21,102 +21,67 @@ tables, cubic in the number of terms):
    lost_t}``, the order of a stable sort.
 4. the result: ``reason_j`` is the name of the term of rank ``j``, or NULL.
 
-Numbers are written so each database reads back exactly the float64 Python holds, with
-the conventions of :mod:`.export_sql` (quoted identifiers and strings). SQLite's decimal
-parser is not correctly rounded (about 1 literal in 10,000 comes back one unit in the last
-place off), so in the ``sqlite`` dialect a number that is not a small integer is written
-as an exact binary fraction, ``(3602879701896397 / 4503599627370496.0 / 8.0 /* 0.1 */)``;
-DuckDB reads a literal with an exponent (``0.1e0``) as DOUBLE, correctly rounded;
-PostgreSQL gets ``0.1::float8``.
+Every dialect-dependent token (identifiers, strings, numbers, the float type) is written by
+``sqlglot`` for the chosen dialect (:mod:`.sql_dialects`: ``sqlite``, ``duckdb``,
+``postgres``, ``spark`` run and tested; ``bigquery``, ``snowflake``, ``tsql``, ``ansi``
+parse-checked); the query's shape (``WITH``, ``CASE``, comparisons) is standard SQL and the
+same in all. Numbers are exact (:func:`~.sql_dialects.number`: an exact binary fraction in
+SQLite, ``CAST(0.1e0 AS DOUBLE)`` elsewhere). ``MATERIALIZED`` is written where the
+database knows it (SQLite, DuckDB, PostgreSQL); Spark keeps each step's ``CASE`` tables
+as separate projections on its own.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
-from .export_sql import _ident, _literal
+from sqlglot import exp
+
+from .sql_dialects import DIALECTS, MATERIALIZE, Writer, check_dialect, double, sql_number, string
 
 __all__ = ["to_sql", "sql_number", "DIALECTS"]
 
-DIALECTS = ("sqlite", "duckdb", "postgres")
 TOL = 1e-9  # as Scorecard.reason_codes
 #: the query's own line breaks while it is built (NUL: no identifier or literal holds one),
 #: so indenting never touches a newline inside a quoted level or name
 NL = "\x00"
 
 
-def sql_number(v: float, dialect: str) -> str:
-    """``v`` as a literal the database reads back as exactly the same float64.
-
-    Examples
-    --------
-    >>> sql_number(12.0, "sqlite"), sql_number(0.5, "sqlite"), sql_number(0.1, "duckdb")
-    ('12.0', '(1 / 2.0 /* 0.5 */)', '0.1e0')
-    """
-    v = float(v)
-    if not math.isfinite(v):
-        raise ValueError(f"Only finite numbers can be written to SQL; got {v!r}.")
-    text = repr(v)
-    if dialect == "postgres":
-        return f"{text}::float8"
-    if dialect == "duckdb":
-        return text if "e" in text else text + "e0"
-    if v.is_integer() and abs(v) < 2**53:
-        return text
-    m, e = math.frexp(v)  # v = m * 2**e, 0.5 <= |m| < 1: m * 2**53 is an integer
-    num, k = int(m * 2**53), 53 - e
-    while num % 2 == 0 and k > 0:
-        num, k = num // 2, k - 1
-    parts, op = [str(num)], (" / " if k > 0 else " * ")
-    k = abs(k)
-    while k > 0:  # powers of two up to 2**52 are read exactly; dividing by them is exact
-        step = min(k, 52)
-        parts.append(repr(float(2**step)))
-        k -= step
-    return "(" + op.join(parts) + f" /* {text} */)"
-
-
-def _level(v: Any, dialect: str) -> str:
-    if isinstance(v, float):
-        return sql_number(v, dialect)
-    return _literal(v)
-
-
 def _comment(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
-def _missing(col: str, numeric: bool, dialect: str) -> str:
-    if numeric and dialect != "sqlite":  # SQLite stores NaN as NULL; the others keep NaN
-        return f"({col} IS NULL OR {col} = CAST('NaN' AS DOUBLE PRECISION))"
+def _missing(col: str, numeric: bool, w: Writer) -> str:
+    if numeric and w.dialect != "sqlite":  # SQLite stores NaN as NULL; the others keep NaN
+        nan = w.sql(exp.Cast(this=string("NaN"), to=double(w.dialect)))
+        return f"({col} IS NULL OR {col} = {nan})"
     return f"{col} IS NULL"
 
 
-def _bin_case(term, dialect: str) -> str:
+def _bin_case(term, w: Writer) -> str:
     """``CASE`` giving the bin id of one main feature (-1: in no bin)."""
-    col = f'"src".{_ident(term.name)}'
+    col = f'{w.q("src")}.{w.q(term.name)}'
     numeric = term.kind == "numeric"
     miss = next((k for k, b in enumerate(term.bins) if b["missing"]), -1)
-    whens = [f"WHEN {_missing(col, numeric, dialect)} THEN {miss}"]
+    whens = [f"WHEN {_missing(col, numeric, w)} THEN {miss}"]
     for k, b in enumerate(term.bins):
         if b["missing"]:
             continue
         if numeric:
-            tests = ([f"{col} > {sql_number(b['lower'], dialect)}"] if b["lower"] > -math.inf else []) + (
-                [f"{col} <= {sql_number(b['upper'], dialect)}"] if b["upper"] < math.inf else [])
+            tests = ([f"{col} > {w.number(b['lower'])}"] if b["lower"] > -math.inf else []) + (
+                [f"{col} <= {w.number(b['upper'])}"] if b["upper"] < math.inf else [])
             whens.append(f"WHEN {' AND '.join(tests) or '1 = 1'} THEN {k}")
         else:
-            whens.append(f"WHEN {col} = {_level(b['level'], dialect)} THEN {k}")
+            whens.append(f"WHEN {col} = {w.level(b['level'])} THEN {k}")
     return "CASE " + " ".join(whens) + " ELSE -1 END"
 
 
-def _value_case(term, bin_col: dict[str, str], value, dialect: str) -> str:
+def _value_case(term, bin_col: dict[str, str], value, w: Writer) -> str:
     """``CASE`` over the row's bin (or cell) giving ``value(points)``; unlisted: ``value(0.0)``."""
-    other = sql_number(value(0.0), dialect)
+    other = w.number(value(0.0))
     if term.kind != "pair":
-        whens = " ".join(f"WHEN {k} THEN {sql_number(value(b['points']), dialect)}" for k, b in enumerate(term.bins))
+        whens = " ".join(f"WHEN {k} THEN {w.number(value(b['points']))}" for k, b in enumerate(term.bins))
         return f"CASE {bin_col[term.name]} {whens} ELSE {other} END"
     a, b = term.features
     rows: dict[int, list[tuple[int, float]]] = {}
@@ -124,7 +89,7 @@ def _value_case(term, bin_col: dict[str, str], value, dialect: str) -> str:
         rows.setdefault(ka, []).append((kb, p))
     outer = []
     for ka, cells in rows.items():
-        inner = " ".join(f"WHEN {kb} THEN {sql_number(value(p), dialect)}" for kb, p in cells)
+        inner = " ".join(f"WHEN {kb} THEN {w.number(value(p))}" for kb, p in cells)
         outer.append(f"WHEN {ka} THEN CASE {bin_col[b]} {inner} ELSE {other} END")
     return f"CASE {bin_col[a]} {' '.join(outer)} ELSE {other} END"
 
@@ -137,9 +102,8 @@ def _select(columns: list[str], source: str) -> str:
     return f"SELECT{NL}" + _indent(f",{NL}".join(columns)) + f"{NL}FROM " + source
 
 
-def _check(card, table, id_column, reasons, dialect, threshold) -> tuple[str, float | None]:
-    if dialect not in DIALECTS:
-        raise ValueError(f"Unknown SQL dialect {dialect!r} for a scorecard; use one of {list(DIALECTS)}.")
+def _check(card, table, id_column, reasons, dialect, threshold) -> tuple[Writer, str, float | None]:
+    w = Writer(check_dialect(dialect, "scorecard SQL export"))
     if not isinstance(reasons, int) or isinstance(reasons, bool) or reasons < 0:
         raise ValueError(f"reasons must be a non-negative integer (the reason columns to return); got {reasons!r}.")
     parts = [table] if isinstance(table, str) else list(table) if isinstance(table, Sequence) else []
@@ -156,7 +120,7 @@ def _check(card, table, id_column, reasons, dialect, threshold) -> tuple[str, fl
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number or None; got {threshold!r}.")
         threshold = float(threshold)
-    return ".".join(_ident(p) for p in parts), threshold
+    return w, ".".join(w.q(p) for p in parts), threshold
 
 
 def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | None = "id", reasons: int = 4,
@@ -174,7 +138,9 @@ def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | Non
     reasons : int, default 4
         Reason columns ``reason_1 .. reason_<reasons>`` (0: score only). ``reason_j`` is the
         name of the term with the j-th most points lost, NULL when fewer terms lost points.
-    dialect : {"sqlite", "duckdb", "postgres"}
+    dialect : str, default "sqlite"
+        ``sqlite``, ``duckdb``, ``postgres``, ``spark`` (run and tested) or ``bigquery``,
+        ``snowflake``, ``tsql``, ``ansi`` (parse-checked); see :mod:`.sql_dialects`.
     threshold : float, optional
         Rows scoring at or above it are approved: their reasons are NULL.
 
@@ -184,39 +150,42 @@ def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | Non
         The query: columns ``id_column, score, reason_1 ..``. Store the raw features as
         the scorecard reads them: numbers as numbers, levels as text, missing as NULL.
     """
-    source, threshold = _check(card, table, id_column, reasons, dialect, threshold)
+    w, source, threshold = _check(card, table, id_column, reasons, dialect, threshold)
+    q = w.q
     terms = card.terms_
-    ident = [] if id_column is None else [_ident(id_column)]
+    ident = [] if id_column is None else [q(id_column)]
     mains = [t for t in terms if t.kind != "pair"]
-    bin_col = {t.name: f'"__b{i}"' for i, t in enumerate(mains, start=1)}
-    binned = [f'"src".{c} AS {c}' for c in ident] + [
-        f"-- {_comment(t.name)}{NL}{_bin_case(t, dialect)} AS {bin_col[t.name]}" for t in mains]
-    score = [sql_number(card.base_points, dialect) + "  -- base points"] + [
-        f"+ ({_value_case(t, bin_col, lambda p: p, dialect)})  -- {_comment(t.name)}" for t in terms]
-    points = [*ident, NL.join(score) + f'{NL}AS "score"']
-    lost = [f'"__l{t}"' for t in range(1, len(terms) + 1)]
+    bin_col = {t.name: q(f"__b{i}") for i, t in enumerate(mains, start=1)}
+    binned = [f'{q("src")}.{c} AS {c}' for c in ident] + [
+        f"-- {_comment(t.name)}{NL}{_bin_case(t, w)} AS {bin_col[t.name]}" for t in mains]
+    score = [w.number(card.base_points) + "  -- base points"] + [
+        f"+ ({_value_case(t, bin_col, lambda p: p, w)})  -- {_comment(t.name)}" for t in terms]
+    points = [*ident, NL.join(score) + f"{NL}AS {q('score')}"]
+    lost = [q(f"__l{t}") for t in range(1, len(terms) + 1)]
     if reasons:
-        points += [f"{_value_case(term, bin_col, lambda p, b=term.best: b - p, dialect)} AS {lost[t]}"
+        points += [f"{_value_case(term, bin_col, lambda p, b=term.best: b - p, w)} AS {lost[t]}"
                    for t, term in enumerate(terms)]
-    steps = [("binned", _select(binned, f'{source} AS "src"')), ("points", _select(points, '"binned"'))]
-    outputs = [*ident, '"score"']
+    steps = [("binned", _select(binned, f"{source} AS {q('src')}")), ("points", _select(points, q("binned")))]
+    outputs = [*ident, q("score")]
     if reasons:
-        gate = "" if threshold is None else f'"score" < {sql_number(threshold, dialect)} AND '
-        tol = sql_number(TOL, dialect)
+        gate = "" if threshold is None else f"{q('score')} < {w.number(threshold)} AND "
+        tol = w.number(TOL)
         ranks = []
         for t in range(len(terms)):
             ahead = [f"CASE WHEN {lost[u]} {'>=' if u < t else '>'} {lost[t]} THEN 1 ELSE 0 END"
                      for u in range(len(terms)) if u != t]
             ranks.append(f"CASE WHEN {gate}{lost[t]} > {tol} THEN " + " + ".join(["1", *ahead])
-                         + f' END AS "__r{t + 1}"')
-        steps.append(("ranked", _select([*outputs, *ranks], '"points"')))
+                         + f" END AS {q(f'__r{t + 1}')}")
+        steps.append(("ranked", _select([*outputs, *ranks], q("points"))))
         for j in range(1, reasons + 1):
-            whens = " ".join(f'WHEN "__r{t + 1}" THEN {_literal(term.name)}' for t, term in enumerate(terms))
-            outputs.append(f'CASE {j} {whens} ELSE NULL END AS "reason_{j}"' if whens else f'NULL AS "reason_{j}"')
-    # each step materialised once: inlined, the rank of every term would re-evaluate every
-    # term's CASE tables (cubic in the terms per row)
-    sql = f"WITH{NL}" + f",{NL}".join(f'"{name}" AS MATERIALIZED ({NL}{_indent(body)}{NL})' for name, body in steps)
-    sql += NL + _select(outputs, f'"{steps[-1][0]}"')
+            whens = " ".join(f"WHEN {q(f'__r{t + 1}')} THEN {w.sql(string(term.name))}" for t, term in enumerate(terms))
+            outputs.append(f"CASE {j} {whens} ELSE NULL END AS {q(f'reason_{j}')}" if whens
+                           else f"NULL AS {q(f'reason_{j}')}")
+    # each step materialised once where the database supports it: inlined, the rank of
+    # every term would re-evaluate every term's CASE tables (cubic in the terms per row)
+    mat = " MATERIALIZED" if w.dialect in MATERIALIZE else ""
+    sql = f"WITH{NL}" + f",{NL}".join(f"{q(name)} AS{mat} ({NL}{_indent(body)}{NL})" for name, body in steps)
+    sql += NL + _select(outputs, q(steps[-1][0]))
     head = (f"-- interpretable_nn scorecard: {len(mains)} features, {len(terms) - len(mains)} interactions; "
-            f"higher score = lower risk; NULL = missing; dialect {dialect}{NL}")
+            f"higher score = lower risk; NULL = missing; dialect {w.dialect}{NL}")
     return (head + sql).replace(NL, "\n")

@@ -26,6 +26,7 @@ __all__ = [
     "format_number",
     "format_points",
     "format_feature",
+    "escape_text",
     "numeric_values",
     "check_rule_frame",
     "sigmoid",
@@ -84,9 +85,25 @@ def format_points(x: float) -> str:
     return ("+" if x >= 0 else "") + format_number(x)
 
 
+def escape_text(text: str) -> str:
+    r"""``text`` safe to print on one line: every character that is not printable (control
+    characters such as a newline, bidirectional overrides and marks U+202A-U+202E,
+    U+2066-U+2069, U+200E/F, line separators) is written as ``repr`` writes it (``\n``,
+    ``\u202e``), so user text can neither start a line nor reorder what follows it.
+
+    >>> print(escape_text("Age\nINTERCEPT +100 points"), escape_text("x\u202ey"))
+    Age\nINTERCEPT +100 points x\u202ey
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def format_feature(name: str) -> str:
-    """A feature name as written in rule text (backticks when it is not a plain name)."""
-    return name if _PLAIN_NAME.match(name) else "`" + name.replace("`", "``") + "`"
+    """A feature name as written in rule text (backticks when it is not a plain name;
+    non-printable characters escaped by :func:`escape_text`)."""
+    return name if _PLAIN_NAME.match(name) else "`" + escape_text(name).replace("`", "``") + "`"
 
 
 def numeric_values(column: pd.Series, feature: str, missing: np.ndarray) -> np.ndarray:

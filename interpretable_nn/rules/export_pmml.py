@@ -1,0 +1,357 @@
+"""PMML 4.4 documents for decision engines: the points :class:`~.scorecard.Scorecard` as a
+PMML ``Scorecard`` (points, baselines, ranked reason codes), a :class:`~.ruleset.RuleSet`
+as a PMML ``Scorecard`` of its rules and a fitted decision tree as a PMML ``TreeModel``. Torch-free; checked against the reference evaluator (JPMML) in
+``tests/test_pmml.py``.
+
+Scorecard mapping
+-----------------
+* ``initialScore`` is the base points; one ``Characteristic`` per term (features, then
+  interactions, the scorecard's term order), named after the term, ``reasonCode`` = the
+  term name, ``baselineScore`` = the term's best points.
+* Each bin is an ``Attribute`` with its ``partialScore``: a numeric bin ``(lower, upper]``
+  is ``greaterThan lower AND lessOrEqual upper`` (infinite ends left out), a level is
+  ``equal``, the missing bin is ``isMissing``; an interaction cell is the AND of its two
+  bins. A last ``<True/>`` Attribute scores **0**: an unseen level, a missing value without
+  a missing bin, an unlisted cell (the Python scorecard's rule).
+* ``reasonCodeAlgorithm="pointsBelow"``: a term's points are ``baselineScore -
+  partialScore``, the Python *points lost*; ranked largest first, ties to the earlier term
+  (PMML's evaluator keeps characteristic order among equals).
+
+One thing PMML cannot say directly: the Python scorecard gives **no** reason for a term that
+lost at most ``1e-9`` points (its best bin), while PMML ranks every reason code whose summed
+points are ``>= 0``, zero included. The exact mapping used: an Attribute whose points lost
+are ``<= 1e-9`` carries the reason code :data:`NO_REASON` instead of the term's, and a last
+characteristic ``NO_REASON`` (one ``<True/>`` Attribute, ``partialScore 0``,
+``baselineScore -1``) makes that code's summed points negative, so PMML never ranks it. The
+score is unchanged (``+ 0``) and every other term's points are ``baselineScore -
+partialScore`` computed exactly as Python computes them, so scores and ranked reasons are
+identical, not just close.
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from typing import Any
+
+from .values import py_scalar
+
+__all__ = ["scorecard_to_pmml", "ruleset_to_pmml", "tree_to_pmml", "NO_REASON", "PMML_NS"]
+
+PMML_NS = "http://www.dmg.org/PMML-4_4"
+#: the reason code of bins that are no reason (never ranked; see the module docstring)
+NO_REASON = "(no reason)"
+TOL = 1e-9
+
+
+def _num(x: float) -> str:
+    """A float literal that parses back to exactly ``x`` (Python's repr)."""
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"PMML needs finite numbers; got {x!r}.")
+    return repr(x)
+
+
+def _level_type(levels: Sequence[Any]) -> str:
+    """The PMML dataType of a categorical field from its levels."""
+    kinds = {type(py_scalar(v)) for v in levels}
+    if kinds <= {str} or not kinds:
+        return "string"
+    if kinds <= {bool}:
+        return "boolean"
+    if kinds <= {int}:
+        return "integer"
+    if kinds <= {int, float}:
+        return "double"
+    raise ValueError(f"A PMML field needs levels of one type; got {sorted(k.__name__ for k in kinds)}: "
+                     "cast the column's levels to str before building the scorecard.")
+
+
+def _literal(v: Any, data_type: str) -> str:
+    v = py_scalar(v)
+    if data_type == "double":
+        return _num(v)
+    if data_type == "boolean":
+        return "true" if v else "false"
+    return str(v)
+
+
+def _sub(parent: ET.Element, tag: str, **attrs: Any) -> ET.Element:
+    return ET.SubElement(parent, tag, {k: str(v) for k, v in attrs.items() if v is not None})
+
+
+def _document(description: str) -> tuple[ET.Element, ET.Element]:
+    root = ET.Element("PMML", {"xmlns": PMML_NS, "version": "4.4"})
+    header = _sub(root, "Header", description=description)
+    _sub(header, "Application", name="interpretable_nn")
+    return root, _sub(root, "DataDictionary")
+
+
+def _text(root: ET.Element) -> str:
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    out = name
+    while out in taken:
+        out = "_" + out
+    return out
+
+
+# ---------------------------------------------------------------------- scorecard
+def _bin_predicate(parent: ET.Element, field: str, b: dict, numeric: bool, data_type: str) -> None:
+    """The predicate of one scorecard bin under ``parent``."""
+    if b["missing"]:
+        _sub(parent, "SimplePredicate", field=field, operator="isMissing")
+    elif not numeric:
+        _sub(parent, "SimplePredicate", field=field, operator="equal", value=_literal(b["level"], data_type))
+    else:
+        parts = [("greaterThan", b["lower"])] if b["lower"] != -math.inf else []
+        parts += [("lessOrEqual", b["upper"])] if b["upper"] != math.inf else []
+        if not parts:  # (-inf, inf]: any present value
+            _sub(parent, "SimplePredicate", field=field, operator="isNotMissing")
+        elif len(parts) == 1:
+            _sub(parent, "SimplePredicate", field=field, operator=parts[0][0], value=_num(parts[0][1]))
+        else:
+            both = _sub(parent, "CompoundPredicate", booleanOperator="and")
+            for op, v in parts:
+                _sub(both, "SimplePredicate", field=field, operator=op, value=_num(v))
+
+
+def _attribute(char: ET.Element, points: float, best: float, code: str) -> ET.Element:
+    lost = best - points
+    return _sub(char, "Attribute", partialScore=_num(points), reasonCode=code if lost > TOL else NO_REASON)
+
+
+def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard") -> str:
+    """A PMML 4.4 ``Scorecard`` document reproducing ``card.score`` and
+    ``card.reason_codes(k=reasons)`` (see the module docstring for the mapping).
+
+    Parameters
+    ----------
+    card : Scorecard
+        The torch-free scorecard.
+    reasons : int, default 4
+        How many ranked reason codes the document outputs (``reason_1`` ..).
+    model_name : str, default "scorecard"
+
+    Returns
+    -------
+    str
+        The XML text. Output fields: ``score`` (the total points) and ``reason_1`` ..
+        ``reason_<reasons>`` (term names; missing where a row has fewer reasons).
+    """
+    if not isinstance(reasons, int) or isinstance(reasons, bool) or reasons < 0:
+        raise ValueError(f"reasons must be a non-negative integer; got {reasons!r}.")
+    terms = card.terms_
+    names = {t.name for t in terms}
+    if NO_REASON in names:
+        raise ValueError(f"A scorecard term is named {NO_REASON!r}, the PMML export's reserved reason code; rename it.")
+    fields = card.feature_names
+    root, dd = _document("Points scorecard exported by interpretable_nn"
+                         + ("" if card.check is None else f"; check: {card.check.summary()}"))
+    types: dict[str, str] = {}
+    for t in terms:
+        if t.kind == "pair":
+            continue
+        if t.kind == "numeric":
+            types[t.name] = "double"
+            _sub(dd, "DataField", name=t.name, optype="continuous", dataType="double")
+        else:
+            types[t.name] = _level_type([b["level"] for b in t.bins if not b["missing"]])
+            _sub(dd, "DataField", name=t.name, optype="categorical", dataType=types[t.name])
+    target = _unique("points", set(fields))
+    _sub(dd, "DataField", name=target, optype="continuous", dataType="double")
+    dd.set("numberOfFields", str(len(fields) + 1))
+    model = _sub(root, "Scorecard", modelName=model_name, functionName="regression",
+                 initialScore=_num(card.base_points), useReasonCodes="true",
+                 reasonCodeAlgorithm="pointsBelow", baselineMethod="max")
+    schema = _sub(model, "MiningSchema")
+    for f in fields:
+        _sub(schema, "MiningField", name=f)
+    _sub(schema, "MiningField", name=target, usageType="target")
+    out = _sub(model, "Output")
+    taken = set(fields) | {target}
+    _sub(out, "OutputField", name=_unique("score", taken - {target}), optype="continuous", dataType="double",
+         feature="predictedValue")
+    for k in range(1, reasons + 1):
+        _sub(out, "OutputField", name=_unique(f"reason_{k}", taken), optype="categorical", dataType="string",
+             feature="reasonCode", rank=k)
+    chars = _sub(model, "Characteristics")
+    by_name = {t.name: t for t in terms}
+    for t in terms:
+        char = _sub(chars, "Characteristic", name=t.name, reasonCode=t.name, baselineScore=_num(t.best))
+        if t.kind == "pair":
+            a, b = (by_name[f] for f in t.features)
+            for (ka, kb), (_, points) in t.cells.items():
+                both = _sub(_attribute(char, points, t.best, t.name), "CompoundPredicate", booleanOperator="and")
+                _bin_predicate(both, a.name, a.bins[ka], a.kind == "numeric", types[a.name])
+                _bin_predicate(both, b.name, b.bins[kb], b.kind == "numeric", types[b.name])
+        else:
+            for b in t.bins:
+                _bin_predicate(_attribute(char, b["points"], t.best, t.name), t.name, b,
+                               t.kind == "numeric", types[t.name])
+        _sub(_attribute(char, 0.0, t.best, t.name), "True")
+    sink = _sub(chars, "Characteristic", name=NO_REASON, reasonCode=NO_REASON, baselineScore=_num(-1.0))
+    _sub(_sub(sink, "Attribute", partialScore=_num(0.0)), "True")
+    return _text(root)
+
+
+# ---------------------------------------------------------------------- conditions
+_OPS = {"<=": "lessOrEqual", ">": "greaterThan", "==": "equal", "!=": "notEqual"}
+
+
+def _field_types(conditions: Sequence[Any], given: dict[str, str] | None = None) -> dict[str, str]:
+    """The PMML dataType of every feature the conditions read: ``double`` when a threshold
+    reads it, else from its levels (``string`` for a feature only tested for missing)."""
+    out = dict(given or {})
+    levels: dict[str, list] = {}
+    for c in conditions:
+        if c.feature in out and c.feature not in levels:
+            continue
+        if c.op in ("<=", ">"):
+            out[c.feature] = "double"
+            levels.pop(c.feature, None)
+            continue
+        if out.get(c.feature) == "double" and c.feature not in levels:
+            continue
+        bucket = levels.setdefault(c.feature, [])
+        if c.op == "in":
+            bucket.extend(c.value)
+        elif c.op in ("==", "!="):
+            bucket.append(c.value)
+    for f, lv in levels.items():
+        if out.get(f) != "double":
+            out[f] = _level_type(lv)
+    for c in conditions:
+        out.setdefault(c.feature, "string")
+    return out
+
+
+def _array(values: Sequence[Any], data_type: str) -> tuple[str, str]:
+    """(PMML Array type, content) of a set of levels."""
+    if data_type in ("double", "integer"):
+        return ("real" if data_type == "double" else "int"), " ".join(_literal(v, data_type) for v in values)
+    quoted = ['"' + _literal(v, data_type).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]
+    return "string", " ".join(quoted)
+
+
+def _condition(parent: ET.Element, c: Any, data_type: str) -> None:
+    """One rule condition as a predicate that is TRUE or FALSE, never UNKNOWN: the test
+    ``AND is not missing`` (``OR is missing`` when ``if_missing``), as the rule set reads it."""
+    if c.op == "is_missing":
+        _sub(parent, "SimplePredicate", field=c.feature, operator="isMissing" if c.value else "isNotMissing")
+        return
+    wrap = _sub(parent, "CompoundPredicate", booleanOperator="or" if c.if_missing else "and")
+    _sub(wrap, "SimplePredicate", field=c.feature, operator="isMissing" if c.if_missing else "isNotMissing")
+    if c.op == "in":
+        kind, content = _array(c.value, data_type)
+        pred = _sub(wrap, "SimpleSetPredicate", field=c.feature, booleanOperator="isIn")
+        _sub(pred, "Array", n=len(c.value), type=kind).text = content
+    else:
+        value = _num(c.value) if c.op in ("<=", ">") else _literal(c.value, data_type)
+        _sub(wrap, "SimplePredicate", field=c.feature, operator=_OPS[c.op], value=value)
+
+
+def _all(parent: ET.Element, conditions: Sequence[Any], types: dict[str, str]) -> None:
+    if not conditions:
+        _sub(parent, "True")
+    elif len(conditions) == 1:
+        _condition(parent, conditions[0], types[conditions[0].feature])
+    else:
+        both = _sub(parent, "CompoundPredicate", booleanOperator="and")
+        for c in conditions:
+            _condition(both, c, types[c.feature])
+
+
+def _fields(dd: ET.Element, schema: ET.Element, types: dict[str, str], target: str) -> None:
+    for f, t in types.items():
+        _sub(dd, "DataField", name=f, optype="continuous" if t == "double" else "categorical", dataType=t)
+        _sub(schema, "MiningField", name=f)
+    _sub(dd, "DataField", name=target, optype="continuous", dataType="double")
+    _sub(schema, "MiningField", name=target, usageType="target")
+    dd.set("numberOfFields", str(len(types) + 1))
+
+
+def _score_outputs(model: ET.Element, link: str, taken: set[str]) -> None:
+    """``score`` (the additive score / log-odds) and, for the logit link,
+    ``probability = 1 / (1 + exp(-score))``."""
+    out = _sub(model, "Output")
+    score = _unique("score", taken)
+    _sub(out, "OutputField", name=score, optype="continuous", dataType="double", feature="predictedValue")
+    if link == "logit":
+        prob = _sub(out, "OutputField", name=_unique("probability", taken | {score}), optype="continuous",
+                    dataType="double", feature="transformedValue")
+        div = _sub(prob, "Apply", function="/")
+        _sub(div, "Constant", dataType="double").text = "1.0"
+        plus = _sub(div, "Apply", function="+")
+        _sub(plus, "Constant", dataType="double").text = "1.0"
+        exp = _sub(plus, "Apply", function="exp")
+        neg = _sub(exp, "Apply", function="*")
+        _sub(neg, "Constant", dataType="double").text = "-1.0"
+        _sub(neg, "FieldRef", field=score)
+
+
+# ---------------------------------------------------------------------- rule set
+def ruleset_to_pmml(rs: Any, model_name: str = "ruleset") -> str:
+    """A PMML 4.4 ``Scorecard`` reproducing ``rs.decision_function`` (output ``score``)
+    and, with the logit link, ``predict_proba[:, 1]`` (output ``probability``): the
+    intercept is the ``initialScore``; each rule is one ``Characteristic`` whose first
+    ``Attribute`` (all its conditions) scores its weight and whose ``<True/>`` Attribute
+    scores 0, added in rule order. A PMML ``RuleSetModel`` cannot add rule weights (its
+    rules vote or the first one wins), so the scorecard is the exact form."""
+    conditions = [c for r in rs.rules for c in r.conditions]
+    types = _field_types(conditions)
+    root, dd = _document(f"Rule set exported by interpretable_nn ({rs.n_rules} rules, link {rs.link})")
+    target = _unique("target", set(types))
+    model = _sub(root, "Scorecard", modelName=model_name, functionName="regression",
+                 initialScore=_num(rs.intercept), useReasonCodes="false")
+    _fields(dd, _sub(model, "MiningSchema"), types, target)
+    _score_outputs(model, rs.link, set(types) | {target})
+    chars = _sub(model, "Characteristics")
+    for j, rule in enumerate(rs.rules):
+        char = _sub(chars, "Characteristic", name=rule.name or f"rule_{j + 1}")
+        _all(_sub(char, "Attribute", partialScore=_num(rule.weight)), rule.conditions, types)
+        _sub(_sub(char, "Attribute", partialScore=_num(0.0)), "True")
+    return _text(root)
+
+
+# ---------------------------------------------------------------------- tree
+def tree_to_pmml(children_left: Sequence[int], children_right: Sequence[int],
+                 branches: dict[int, tuple[Any, Any]], leaf_score: Sequence[float], link: str,
+                 field_types: dict[str, str] | None = None, model_name: str = "tree") -> str:
+    """A PMML 4.4 ``TreeModel`` (``functionName="regression"``): every split node's two
+    children carry the (left, right) conditions of ``branches`` (raw terms, as
+    :func:`~interpretable_nn.rules.from_tree.split_conditions` reads them: TRUE or FALSE on
+    every row, missing values included), every leaf its ``leaf_score`` (log-odds with
+    ``link="logit"``, the prediction with ``"identity"``). Outputs ``score`` and, for the
+    logit link, ``probability``."""
+    conditions = [c for pair in branches.values() for c in pair]
+    types = _field_types(conditions, {f: t for f, t in (field_types or {}).items()
+                                      if f in {c.feature for c in conditions}})
+    root, dd = _document("Decision tree exported by interpretable_nn")
+    target = _unique("target", set(types))
+    model = _sub(root, "TreeModel", modelName=model_name, functionName="regression",
+                 splitCharacteristic="binarySplit", missingValueStrategy="none",
+                 noTrueChildStrategy="returnNullPrediction")
+    _fields(dd, _sub(model, "MiningSchema"), types, target)
+    _score_outputs(model, link, set(types) | {target})
+
+    def node(parent: ET.Element, k: int, condition: Any) -> None:
+        el = _sub(parent, "Node", id=k)
+        if condition is None:
+            _sub(el, "True")
+        else:
+            _condition(el, condition, types[condition.feature])
+        left, right = int(children_left[k]), int(children_right[k])
+        if left == -1:
+            el.set("score", _num(leaf_score[k]))
+            return
+        go_left, go_right = branches[k]
+        node(el, left, go_left)
+        node(el, right, go_right)
+
+    node(model, 0, None)
+    return _text(root)
