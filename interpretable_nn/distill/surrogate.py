@@ -536,6 +536,26 @@ class SurrogateTree(BaseEstimator):
             stack.append((int(t.children_left[node]), depth + 1, left))
         return "\n".join(lines) + "\n"
 
+    def to_pmml(self) -> str:
+        """The tree as a PMML 4.4 ``TreeModel`` in raw names and units: output ``score``
+        equals :meth:`decision_function` (leaf log-odds; regression: the prediction) and,
+        binary, ``probability`` its logistic; see
+        :func:`~interpretable_nn.rules.export_pmml.tree_to_pmml`."""
+        from ..rules.export_pmml import tree_to_pmml
+
+        check_is_fitted(self, "estimator_")
+        if self.task_ == "multiclass":
+            raise ValueError("to_pmml needs a binary or regression teacher; the PMML tree scores one number.")
+        t = self.estimator_.tree_
+        leaves = np.flatnonzero(t.children_left == -1)
+        score = np.zeros(t.node_count)
+        for leaf in leaves:
+            v = np.asarray(t.value[leaf][0], dtype=float)
+            score[leaf] = v[0] if self.task_ == "regression" else leaf_log_odds(v)[0]
+        types = {f.name: "double" for f in self.encoder_.schema_.numeric}
+        return tree_to_pmml(t.children_left, t.children_right, _branches(self.estimator_, self.column_map_),
+                            score, "identity" if self.task_ == "regression" else "logit", field_types=types)
+
     def to_graphviz(self) -> graphviz.Digraph:
         """A ``graphviz.Digraph`` of the tree: split boxes in raw names and units (with the
         branch missing values take), leaves coloured by class (shade = purity; regression:

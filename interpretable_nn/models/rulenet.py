@@ -32,12 +32,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.explanation import Explanation
 from ..data.encoding import EncodedData
-from ..data.validation import check_predict_frame
+from ..data.validation import check_class_weight, check_predict_frame
 from ..nn.logic import Binarizer, RuleNetwork
 from ..rules import RuleSet
 from ..training.engine import FitData, TrainResult
 from .base import TRAINING_CONSTRAINTS, TorchModel
-from .rulenet_extract import build_literals, extract_ruleset
+from .rulenet_extract import build_literals, check_threshold_range, extract_ruleset
 
 __all__ = ["RuleNetClassifier"]
 
@@ -84,8 +84,9 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
     ----------
     ruleset_ : RuleSet
         The model: ``predict_proba(X) == ruleset_.predict_proba(X)`` exactly. Its metadata
-        holds ``fidelity`` (agreement with this model on the training rows: a check that
-        predictions go through the rule set), ``network_fidelity`` (share of training rows
+        holds ``fidelity`` (a ``Fidelity``: ``agreement`` with the trained network's
+        decisions on the training rows, the same figure as ``network_fidelity``; files
+        written before kept a self-comparison there, always 1.0), ``network_fidelity`` (share of training rows
         on which the rule set decides as the trained network did before pruning and
         refitting: how far extraction moved the model) and
         ``network_agreement`` (share of training rows on which each extracted rule fires
@@ -207,6 +208,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         return 2 * int(self.max_rules) if self.n_conjunctions is None else int(self.n_conjunctions)
 
     def _prepare(self, data: FitData) -> None:
+        check_threshold_range(self.encoder_)  # before training: thresholds must fit RuleSet JSON
         self.literals_ = build_literals(self.encoder_, data.encoded, int(self.n_thresholds), data.y,
                                         data.sample_weight)
         if not self.literals_:
@@ -266,7 +268,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         if self.class_weight is not None:
             from sklearn.utils.class_weight import compute_sample_weight
 
-            cw = compute_sample_weight(self.class_weight, y)
+            cw = compute_sample_weight(check_class_weight(self.class_weight, self.classes_), y)  # y: class indices
             sw = cw if sw is None else sw * cw
         self.ruleset_, info = extract_ruleset(
             self.module_, self.literals_, self.encoder_, data.encoded, df, y, sw,
@@ -274,7 +276,6 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
             subsamples=int(self.selection_subsamples),
             seed=self.random_state if isinstance(self.random_state, Integral) else 0,
         )
-        self.ruleset_.metadata["fidelity"] = self.ruleset_.fidelity(df, self, rows="training")
         return {**info, "n_rules": self.ruleset_.n_rules, "n_conditions": self.ruleset_.n_conditions}
 
     # ------------------------------------------------------------------ predict
@@ -310,6 +311,15 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         """Which rules fired on each row and their points (``RuleSet.explain``)."""
         df = self._frame(X)
         return self.ruleset_.explain(df)
+
+    def to_onnx(self, path=None):
+        """The ONNX graph of the model, which is its rule set (one input per raw column);
+        written to ``path`` when given and returned as an ``onnx.ModelProto``. See
+        :func:`interpretable_nn.models.export_onnx.ruleset_to_onnx`."""
+        from .export_onnx import ruleset_to_onnx
+
+        check_is_fitted(self, "ruleset_")
+        return ruleset_to_onnx(self.ruleset_, self.encoder_, path)
 
     # ------------------------------------------------------------------ persistence
     def _extra_state(self) -> dict:

@@ -471,6 +471,15 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
 
         return score_with_scorecard(scorecard, X)
 
+    def to_onnx(self, path=None):
+        """The ONNX graph of the same function (knot tables read by ``Gather`` and
+        interpolation), with one input per raw column; written to ``path`` when given and
+        returned as an ``onnx.ModelProto``. See :mod:`interpretable_nn.models.export_onnx`."""
+        from ..export_onnx import nam_to_onnx
+
+        check_is_fitted(self, "module_")
+        return nam_to_onnx(self, path)
+
 
 class NAMRegressor(RegressorMixin, _NAMBase):
     """Neural additive model for regression: predictions are a sum of per-feature shape

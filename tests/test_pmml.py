@@ -1,0 +1,231 @@
+"""PMML export, checked with the reference evaluator (JPMML, ``jpmml-evaluator`` on Java):
+the points scorecard (score to 1e-9, ranked reason codes identical on every row, NaN and
+unseen levels included), the rule set and the surrogate tree (score and probability).
+
+Without Java or ``jpmml-evaluator`` the tests skip, except in CI (``CI`` set), where they
+fail: ``.ci/run`` installs Java and the dev extra brings the evaluator.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from interpretable_nn import Scorecard
+from interpretable_nn.rules import Condition, Rule, RuleSet
+from interpretable_nn.rules.export_pmml import NO_REASON
+
+CI = bool(os.environ.get("CI"))
+
+
+def _evaluator():
+    try:
+        from jpmml_evaluator import make_evaluator
+    except ImportError:
+        if CI:
+            raise
+        pytest.skip("jpmml-evaluator is not installed (dev extra)")
+    if shutil.which("java") is None:
+        if CI:
+            raise RuntimeError("Java is missing: .ci/run installs it for the PMML tests")
+        pytest.skip("Java is not installed")
+    return make_evaluator
+
+
+def _jpmml(doc: str, X: pd.DataFrame) -> pd.DataFrame:
+    got = _evaluator()(doc).evaluateAll(X.reset_index(drop=True))
+    if "errors" in got:
+        assert got["errors"].isna().all(), got["errors"].dropna().head(3).tolist()
+    return got
+
+
+def _card_agreement(card: Scorecard, X: pd.DataFrame, k: int) -> tuple[float, float]:
+    """(max |JPMML score - Python score|, share of rows whose ranked reasons are identical)."""
+    X = X.reset_index(drop=True)
+    got = _jpmml(card.to_pmml(reasons=k), X)
+    want = [[None] * k for _ in range(len(X))]
+    for r in card.reason_codes(X, k=k).itertuples(index=False):
+        want[r.row][r.rank - 1] = r.reason
+    cols = [f"reason_{j}" for j in range(1, k + 1)]
+    reasons = [[None if (v is None or (isinstance(v, float) and math.isnan(v))) else v for v in row]
+               for row in got[cols].astype(object).values.tolist()]
+    err = float(np.max(np.abs(got["score"].to_numpy(float) - card.score(X))))
+    return err, float(np.mean([a == b for a, b in zip(reasons, want)]))
+
+
+def _hard_rows(card: Scorecard, X: pd.DataFrame) -> pd.DataFrame:
+    """Held-out rows, an unseen level per categorical, an all-missing row, every bin edge
+    and its float64 neighbours (the scorecard SQL benchmark's rows)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from scorecard_sql import hard_rows
+
+    return hard_rows(card, X)
+
+
+def _with_gaps(X: pd.DataFrame) -> pd.DataFrame:
+    """Held-out rows plus an unseen level per categorical column and an all-missing row."""
+    X = X.reset_index(drop=True)
+    cats = [c for c in X.columns if X[c].dtype == object]
+    extra = [X.iloc[i % len(X)].to_dict() | {c: "never seen"} for i, c in enumerate(cats)]
+    extra.append(dict.fromkeys(X.columns, None))
+    out = pd.concat([X, pd.DataFrame(extra, columns=X.columns)], ignore_index=True)
+    for c in X.columns:
+        if c not in cats:
+            out[c] = pd.to_numeric(out[c]).astype(float)
+    return out
+
+
+# ---------------------------------------------------------------------- scorecard
+@pytest.fixture(scope="module")
+def credit_nam(small_credit):
+    from interpretable_nn.models.nam import NAMClassifier
+
+    X, y, _, _ = small_credit
+    return NAMClassifier(n_bags=1, max_epochs=5, interactions=2, verbose=0, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("decimals", [None, 0])
+def test_scorecard_pmml_equals_python_on_credit_data(credit_nam, small_credit, decimals):
+    card = credit_nam.to_scorecard(decimals=decimals)
+    X = _hard_rows(card, small_credit[2])
+    assert len(X) > len(small_credit[2]) + 20 and X.isna().any().any()
+    for k in (4, len(card.terms) + 1):
+        err, same = _card_agreement(card, X, k)
+        assert err <= 1e-9 and same == 1.0, (decimals, k, err, same)
+
+
+def _toy() -> Scorecard:
+    """Ties, a feature whose bins are all negative (an unseen level then scores above the
+    best bin: no reason), two bins tied for best, and an interaction."""
+    table = pd.DataFrame({
+        "feature": ["(base)", "A", "A", "A", "B", "B", "C", "C", "C", "A x C", "A x C"],
+        "kind": ["base", "numeric", "numeric", "numeric", "numeric", "numeric", "categorical",
+                 "categorical", "categorical", "pair", "pair"],
+        "points": [600.0, 10.0, 5.0, 0.0, -1.0, -6.0, 3.0, 3.0, -2.0, 5.0, 0.0],
+        "bin_id": [None, 0, 1, 2, 0, 1, 0, 1, 2, 0, 1],
+        "bin_id_b": [None] * 9 + [0, 2],
+        "lower": [None, -np.inf, 0.0, None, -np.inf, 0.0, None, None, None, None, None],
+        "upper": [None, 0.0, np.inf, None, 0.0, np.inf, None, None, None, None, None],
+        "missing": [False, False, False, True, False, False, False, False, True, False, False],
+        "level": [None] * 6 + ["x", "y", None, None, None]})
+    return Scorecard(table)
+
+
+def test_scorecard_pmml_ties_zero_and_negative_points_lost():
+    card = _toy()
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame({"A": rng.choice([-1.0, 0.0, 1.0, np.nan], n), "B": rng.choice([-1.0, 0.0, 1.0, np.nan], n),
+                      "C": rng.choice(np.array(["x", "y", "z", None], dtype=object), n)})
+    lost = card.best_points[None, :] - card.points(X)
+    assert (lost == 0).any() and (lost < 0).any()  # best bins and an unseen level above the best
+    for k in (1, 2, 4):
+        err, same = _card_agreement(card, X, k)
+        assert err <= 1e-9 and same == 1.0, (k, err, same)
+
+
+def test_scorecard_pmml_document():
+    doc = _toy().to_pmml(reasons=2)
+    assert 'useReasonCodes="true"' in doc and 'reasonCodeAlgorithm="pointsBelow"' in doc
+    assert '<Characteristic name="A" reasonCode="A" baselineScore="10.0">' in doc
+    assert doc.count("<Characteristic ") == 5  # A, B, C, A x C and the no-reason sink
+    assert 'initialScore="600.0"' in doc and 'value="0.0"' in doc  # literals by repr
+
+
+def test_scorecard_pmml_bad_arguments():
+    with pytest.raises(ValueError, match="reasons"):
+        _toy().to_pmml(reasons=-1)
+    table = pd.DataFrame({"feature": ["(base)", NO_REASON], "kind": ["base", "categorical"],
+                          "points": [1.0, 2.0], "level": [None, "a"]})
+    with pytest.raises(ValueError, match="reserved"):
+        Scorecard(table).to_pmml()
+
+
+@pytest.mark.slow
+def test_scorecard_pmml_equals_python_on_hmda():
+    from interpretable_nn.datasets import load_dataset
+    from interpretable_nn.models.nam import NAMClassifier
+
+    ds = load_dataset("hmda")
+    idx = np.random.default_rng(0).permutation(len(ds.y))
+    train, test = idx[:1600], idx[1600:]
+    nam = NAMClassifier(n_bags=1, max_epochs=10, interactions=3, verbose=0, random_state=0)
+    nam.fit(ds.X.iloc[train], ds.y[train])
+    for decimals in (None, 0):
+        card = nam.to_scorecard(decimals=decimals)
+        X = _hard_rows(card, ds.X.iloc[test])
+        for k in (4, len(card.terms) + 1):
+            err, same = _card_agreement(card, X, k)
+            assert err <= 1e-9 and same == 1.0, (decimals, k, err, same)
+
+
+# ---------------------------------------------------------------------- rule set and tree
+def _score_agreement(doc: str, model, X: pd.DataFrame) -> tuple[float, float]:
+    got = _jpmml(doc, X)
+    score = float(np.max(np.abs(got["score"].to_numpy(float) - model.decision_function(X))))
+    prob = float(np.max(np.abs(got["probability"].to_numpy(float) - model.predict_proba(X)[:, 1])))
+    return score, prob
+
+
+def test_ruleset_pmml_every_operator():
+    rs = RuleSet([
+        Rule((Condition("Income", "<=", 1200.5, if_missing=True), Condition("Home", "!=", "rent")), 0.5),
+        Rule((Condition("Home", "in", ("own", 'odd "name"', "a b")),), -0.25),
+        Rule((Condition("Income", ">", -3.0), Condition("Age", "is_missing", True)), 1.5),
+        Rule((Condition("Home", "==", "own", if_missing=True), Condition("Age", "is_missing", False)), -2.0),
+        Rule((), 0.125),
+    ], intercept=-1.0)
+    X = pd.DataFrame({"Income": [1000.0, None, 2000.0, -5.0, 1200.5, 7.0],
+                      "Home": ["rent", "own", None, 'odd "name"', "a b", "never seen"],
+                      "Age": [30.0, None, None, 20.0, None, 41.0]})
+    score, prob = _score_agreement(rs.to_pmml(), rs, X)
+    assert score <= 1e-9 and prob <= 1e-9
+
+
+def test_rulenet_and_surrogate_pmml_on_credit_data(credit_nam, small_credit):
+    from interpretable_nn.distill.surrogate import SurrogateTree
+    from interpretable_nn.models.rulenet import RuleNetClassifier
+
+    X, y, Xte, _ = small_credit
+    rows = _with_gaps(Xte)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rn = RuleNetClassifier(max_rules=15, max_epochs=5, verbose=0, random_state=0).fit(X, y)
+        tree = SurrogateTree(max_depth=5).fit(credit_nam, X)
+    assert rn.ruleset_.n_rules > 3 and tree.estimator_.tree_.node_count > 15
+    for name, doc, model in [("rulenet rule set", rn.ruleset_.to_pmml(), rn.ruleset_),
+                             ("surrogate rule set", tree.to_ruleset().to_pmml(), tree.to_ruleset()),
+                             ("surrogate tree", tree.to_pmml(), tree)]:
+        score, prob = _score_agreement(doc, model, rows)
+        assert score <= 1e-9 and prob <= 1e-9, (name, score, prob)
+    assert "<TreeModel " in tree.to_pmml() and "<Scorecard " in rn.ruleset_.to_pmml()
+
+
+@pytest.mark.slow
+def test_ruleset_and_tree_pmml_on_hmda():
+    from interpretable_nn.datasets import load_dataset
+    from interpretable_nn.distill.surrogate import SurrogateTree
+    from interpretable_nn.models.nam import NAMClassifier
+    from interpretable_nn.models.rulenet import RuleNetClassifier
+
+    ds = load_dataset("hmda")
+    idx = np.random.default_rng(0).permutation(len(ds.y))
+    train, test = idx[:1600], idx[1600:]
+    Xtr, ytr, rows = ds.X.iloc[train], ds.y[train], _with_gaps(ds.X.iloc[test])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nam = NAMClassifier(n_bags=1, max_epochs=10, interactions=3, verbose=0, random_state=0).fit(Xtr, ytr)
+        tree = SurrogateTree(max_depth=6).fit(nam, Xtr)
+        rn = RuleNetClassifier(max_rules=20, max_epochs=10, verbose=0, random_state=0).fit(Xtr, ytr)
+    for name, doc, model in [("rulenet rule set", rn.ruleset_.to_pmml(), rn.ruleset_),
+                             ("surrogate tree", tree.to_pmml(), tree)]:
+        score, prob = _score_agreement(doc, model, rows)
+        assert score <= 1e-9 and prob <= 1e-9, (name, score, prob)
