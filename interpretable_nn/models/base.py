@@ -42,6 +42,7 @@ from ..attribution.explanation import Explanation
 from ..data.encoding import EncodedData, TabularEncoder
 from ..data.schema import to_json_value
 from ..data.validation import (
+    check_class_weight,
     check_frame,
     check_predict_frame,
     check_sample_weight,
@@ -60,6 +61,14 @@ from ..training.engine import (
     train,
 )
 from .chunking import chunk_rows, chunked, get_chunk_rows
+from .magnitudes import (
+    clip_encoded,
+    encode_finite,
+    finite_predictions,
+    input_band,
+    stabilise_encoder,
+    stable_moments,
+)
 
 __all__ = ["BaseModel", "TorchModel", "TRAINING_CONSTRAINTS", "chunk_rows", "get_chunk_rows", "chunked"]
 
@@ -133,11 +142,14 @@ class BaseModel(BaseEstimator):
         self._validate_params()
         df = check_frame(X)
         yy, classes = check_target(y, len(df), self._task)
+        check_class_weight(getattr(self, "class_weight", None), classes)  # keys are labels
         self._reset_fitted()
-        self.encoder_ = TabularEncoder(
-            categorical=list(getattr(self, "categorical", None) or []) or None,
-            monotone=getattr(self, "monotone", None),
-        ).fit(df)
+        with np.errstate(over="ignore", invalid="ignore"):  # moments that overflow float64 ...
+            self.encoder_ = TabularEncoder(
+                categorical=list(getattr(self, "categorical", None) or []) or None,
+                monotone=getattr(self, "monotone", None),
+            ).fit(df)
+        stabilise_encoder(self.encoder_, df)  # ... (values beyond ~1e154) are recomputed here
         self.n_features_in_ = df.shape[1]
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.array(df.columns, dtype=object)
@@ -198,7 +210,8 @@ class BaseModel(BaseEstimator):
     def _encode(self, X) -> tuple[pd.DataFrame, EncodedData]:
         check_is_fitted(self, "encoder_")
         df = check_predict_frame(X, self.encoder_.schema_)
-        return df, self.encoder_.transform(df, validate=False)
+        enc = encode_finite(self.encoder_, df)  # a float32 overflow is +-inf, clipped to the band next
+        return df, clip_encoded(enc, input_band(self.encoder_))
 
     # ------------------------------------------------------------------ predict
     @chunked
@@ -241,15 +254,17 @@ class BaseModel(BaseEstimator):
         return "raw" if self._task == "regression" else "log-odds"
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path) -> None:
+    def save(self, path, *, key: bytes | str | None = None) -> None:
         """Save to directory ``path``: tensors in safetensors, the rest in JSON, with a
-        SHA-256 manifest (never pickle). Load with :func:`interpretable_nn.load_model`."""
-        save_model(self, path)
+        SHA-256 manifest (never pickle), atomically; ``key`` signs it (HMAC-SHA256). Load
+        with :func:`interpretable_nn.load_model`."""
+        save_model(self, path, key=key)
 
     @classmethod
-    def load(cls, path):
-        """Load a model saved with :meth:`save` (checksums verified)."""
-        model = load_model(path)
+    def load(cls, path, *, key: bytes | str | None = None):
+        """Load a model saved with :meth:`save` (checksums, meaning and, with ``key``, the
+        signature verified)."""
+        model = load_model(path, key=key)
         if not isinstance(model, cls):
             raise TypeError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}.")
         return model
@@ -323,7 +338,7 @@ class TorchModel(BaseModel):
             weight_decay=self.weight_decay,
             validation_fraction=self.validation_fraction,
             patience=self.patience,
-            class_weight=getattr(self, "class_weight", None),
+            class_weight=check_class_weight(getattr(self, "class_weight", None), getattr(self, "classes_", None)),
             device=self.device,
             random_state=self.random_state,
             verbose=self.verbose,
@@ -335,8 +350,8 @@ class TorchModel(BaseModel):
 
     def _target_tensor(self, y: np.ndarray) -> torch.Tensor:
         if self._task == "regression":
-            self.y_mean_ = float(np.mean(y))
-            self.y_scale_ = float(np.std(y)) or 1.0
+            self.y_mean_, std = stable_moments(y)  # finite for any finite y (no squares of 1e155)
+            self.y_scale_ = std or 1.0
             return torch.as_tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
         return torch.as_tensor(y, dtype=torch.int64)
 
@@ -356,7 +371,7 @@ class TorchModel(BaseModel):
         the fit's seeded generator (:func:`~interpretable_nn.training.engine.seed_everything`,
         which also seeds torch's global RNG that module construction draws from)."""
         df, yy = self._validate_fit_input(X, y)
-        enc = self.encoder_.transform(df, validate=False)
+        enc = encode_finite(self.encoder_, df)
         sw = None if sample_weight is None else check_sample_weight(sample_weight, len(yy))
         return FitData(frame=df, encoded=enc, y=yy, sample_weight=sw, generator=seed_everything(self.random_state))
 
@@ -426,7 +441,7 @@ class TorchModel(BaseModel):
     def _decision_encoded(self, enc: EncodedData) -> np.ndarray:
         out = self._raw_output(enc)
         if self._task == "regression":
-            return out * self.y_scale_ + self.y_mean_
+            return finite_predictions(out * self.y_scale_ + self.y_mean_)
         return out
 
     def to(self, device: str) -> TorchModel:

@@ -164,22 +164,25 @@ class _MLPBase(TorchModel):
         else:
             ks = np.zeros(n, dtype=int)
         scale = getattr(self, "y_scale_", 1.0)
+        # the path runs in float32: a target scale such as 1e155 is applied afterwards, in float64
+        inner = scale if abs(scale) < 1e30 else 1.0
+        outer = scale / inner
         vals, base, gap = np.zeros((n, self.n_features_in_)), np.zeros(n), 0.0
         for k in np.unique(ks) if n else [0]:
             rows = ks == k
 
             def forward(t, k=int(k)):
                 out = module(t)
-                return out[:, k] if self.task_ == "multiclass" else out * scale
+                return out[:, k] if self.task_ == "multiclass" else out * inner
 
             v, b, g = integrated_gradients(
                 forward, x[torch.from_numpy(rows)] if n else x, torch.from_numpy(self.baseline_),
                 group=self.encoder_.dense_feature_index(), n_groups=self.n_features_in_,
                 steps=self.ig_steps,
             )
-            if n:
-                vals[rows], base[rows] = v, b
-            gap = max(gap, g)
+            if n:  # back to the output's units in float64 (outer is 1.0 unless the scale is huge)
+                vals[rows], base[rows] = np.asarray(v, dtype=np.float64) * outer, np.asarray(b, dtype=np.float64) * outer
+            gap = max(gap, float(g) * outer)
         return Explanation(
             values=vals,
             base_values=base + (getattr(self, "y_mean_", 0.0) if self._task == "regression" else 0.0),
@@ -264,6 +267,17 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
             device=device, random_state=random_state, verbose=verbose, ig_steps=ig_steps,
         )
         self.class_weight = class_weight
+
+    def to_onnx(self, path=None):
+        """The ONNX graph of the network with its encoding (standardisation, missing flags,
+        one-hot levels), one input per raw column; written to ``path`` when given and
+        returned as an ``onnx.ModelProto``. See :mod:`interpretable_nn.models.export_onnx`."""
+        from sklearn.utils.validation import check_is_fitted
+
+        from .export_onnx import mlp_to_onnx
+
+        check_is_fitted(self, "module_")
+        return mlp_to_onnx(self, path)
 
 
 class MLPRegressor(RegressorMixin, _MLPBase):

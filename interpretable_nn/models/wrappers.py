@@ -34,8 +34,9 @@ from ..attribution.explanation import Explanation
 from ..attribution.linear import background_rows, linear_shap
 from ..attribution.trees import tree_path_values, treeshap_values, xgboost_treeshap_values
 from ..data.encoding import EncodedData
-from ..data.validation import check_predict_frame, check_sample_weight
+from ..data.validation import check_predict_frame, check_sample_weight, index_class_weight
 from .base import BaseModel
+from .magnitudes import encode_finite, raw_design
 
 __all__ = ["EncodedSklearnClassifier", "EncodedSklearnRegressor", "FrameSklearnClassifier", "XGBoostClassifier"]
 
@@ -75,7 +76,8 @@ class _SklearnModel(BaseModel):
         raise NotImplementedError
 
     def _design(self, df: pd.DataFrame, enc: EncodedData):
-        return self.encoder_.design_matrix(df, enc, raw_numeric=self.raw_numeric)
+        # raw units: clipped to float32's range (trees', boosting's)
+        return raw_design(self.encoder_, df, enc) if self.raw_numeric else self.encoder_.design_matrix(df, enc)
 
     def design(self, X):
         """``X`` validated against the fitted schema, as the inner estimator sees it (the
@@ -88,10 +90,10 @@ class _SklearnModel(BaseModel):
         """Fit the inner estimator on a raw DataFrame (categoricals and NaN allowed)."""
         df, yy = self._validate_fit_input(X, y)
         df = check_predict_frame(df, self.encoder_.schema_)
-        Z = self._design(df, self.encoder_.transform(df, validate=False))
-        est = clone(self.estimator) if self.estimator is not None else self._default_estimator()
+        Z = self._design(df, encode_finite(self.encoder_, df))
+        est = index_class_weight(clone(self.estimator or self._default_estimator()), self)
         kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):  # trees sum X in float32
             warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)
             self.estimator_ = est.fit(Z, yy, **kw)
         self.background_ = background_rows(df)
@@ -161,7 +163,7 @@ class _SklearnModel(BaseModel):
                 background, self.encoder_.schema_, what="background")
             if len(ref) == 0:
                 raise ValueError("background has no rows; pass reference rows (e.g. 100 training rows).")
-            Zb = self._design(ref, self.encoder_.transform(ref, validate=False))
+            Zb = self._design(ref, encode_finite(self.encoder_, ref))
             values, base, method = linear_shap(est, Z, Zb, self.encoder_)
         elif hasattr(est, "tree_") and callable(getattr(est, "decision_path", None)):
             values, base, method = tree_path_values(est, Z, self.encoder_, classifier)
@@ -429,13 +431,16 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    def _raw_design(self, df: pd.DataFrame, enc: EncodedData | None = None) -> np.ndarray:  # float32 range
+        return raw_design(self.encoder_, df, enc)
+
     def _fit(self, X, y, sample_weight) -> None:
         """Fit on a raw DataFrame (categoricals and NaN allowed)."""
         import xgboost as xgb
 
         df, yy = self._validate_fit_input(X, y)
         df = check_predict_frame(df, self.encoder_.schema_)
-        Z = self.encoder_.design_matrix(df, raw_numeric=True)
+        Z = self._raw_design(df)
         kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
               "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
         kw.update(self.params or {})
@@ -445,7 +450,7 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
     def decision_function(self, X) -> np.ndarray:
         """Log-odds (binary) or class margins (multiclass; their softmax is the probability)."""
         df, enc = self._encode(X)
-        Z = self.encoder_.design_matrix(df, enc, raw_numeric=True)
+        Z = self._raw_design(df, enc)
         k = len(self.classes_)
         if len(Z) == 0:
             return np.zeros(0) if k == 2 else np.zeros((0, k))
@@ -468,7 +473,7 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
         df, enc = self._encode(X)
         if len(self.classes_) != 2:
             raise ValueError(f"explain() covers binary models; this one has {len(self.classes_)} classes.")
-        Z = self.encoder_.design_matrix(df, enc, raw_numeric=True)
+        Z = self._raw_design(df, enc)
         values, base, method = xgboost_treeshap_values(self.booster_, Z, self.encoder_)
         e = Explanation(values=values, base_values=base, feature_names=self.feature_names_,
                         data=df.reset_index(drop=True), output="log-odds", method=method)

@@ -452,7 +452,7 @@ class _Run:
         return [to_device(t[rows], self.device, pin) for t in self.inputs], to_device(rows, self.device, pin)
 
     def _error(self, epoch: int):
-        return lambda value: _nonfinite(self.cfg, value, epoch)
+        return lambda value: _nonfinite(self.cfg, value, epoch, [*self.inputs, self.y])
 
     def epoch(self, epoch: int) -> float:
         """One pass over the training rows; the mean training loss."""
@@ -534,11 +534,17 @@ class _Run:
         )
 
 
-def _nonfinite(cfg: TrainConfig, value: torch.Tensor, epoch: int) -> FloatingPointError:
-    return FloatingPointError(
-        f"{cfg.description}: the training loss became {value.item()} at epoch {epoch}; "
-        "lower lr or check the inputs for extreme values."
-    )
+def _nonfinite(cfg: TrainConfig, value: torch.Tensor, epoch: int, data=()) -> FloatingPointError:
+    """The error of a NaN/inf loss, with the cause it can see: NaN or inf in the inputs or
+    targets (counted only now, on failure), else a diverging optimisation (lower ``lr``)."""
+    bad = [(i, int((~torch.isfinite(t)).sum())) for i, t in enumerate(data) if t.is_floating_point()]
+    bad = [(i, k) for i, k in bad if k]
+    if bad:
+        where = ", ".join(f"{k} in {'the targets' if i == len(data) - 1 else f'input tensor {i}'}" for i, k in bad)
+        cause = f"the training data hold NaN or inf values ({where}); replace them before training."
+    else:
+        cause = f"the inputs and targets are finite, so the optimisation diverged: lower lr (now {cfg.lr})."
+    return FloatingPointError(f"{cfg.description}: the training loss became {value.item()} at epoch {epoch}; {cause}")
 
 
 def _batch_bounds(n_tr: int, bs: int, world: int = 1) -> list[tuple[int, int]]:

@@ -1,0 +1,216 @@
+"""Extreme but finite numbers: every model's inputs and outputs stay finite.
+
+A column may hold any finite float64, up to ``±1.8e308``; torch models compute in float32,
+whose largest value is ``3.4e38``. Four rules keep every estimator of the library finite
+on finite input, each applied in one place of the model input path:
+
+1. **Standardisation that cannot overflow (fit).** A numeric column's mean and standard
+   deviation come from the schema. Computed plainly they overflow once values pass about
+   ``1e154`` (the squares exceed float64) or the sum passes ``1.8e308``; the column would then
+   be standardised by ``inf`` and silently read as all zeros, or give NaN inputs. Such a
+   column's moments are recomputed as ``m * mean(v / m)`` and ``m * std(v / m)`` with
+   ``m = max |v|`` (:func:`stable_moments`), which are finite for every finite column, and
+   written back into the fitted schema so the saved model carries them
+   (:func:`stabilise_encoder`). A difference ``x - center`` that passes float64 (values of
+   opposite signs near its limit) is computed as ``x / scale - center / scale``
+   (:func:`standardise`, :func:`encode_finite`).
+2. **A clipping band at predict.** Standardised numeric inputs are clipped to
+   ``±max(Z_BAND, 2 * largest |z| seen in training)`` per column, ``Z_BAND = 1e4`` standard
+   deviations (:func:`input_band`, :func:`clip_encoded`). Every training value lies strictly
+   inside the band, so predictions on data like the training data are bit for bit those
+   without the band; a value beyond it (``1e308``, or ``1e300`` for a column of ages) is
+   scored as the band's edge: the NAM's shape functions were flat there already, the MLP and
+   prototype networks extrapolate to the edge and stop, rule sets compare it as any large
+   value. The clip also catches the float32 overflow of the encoder's cast (``inf`` becomes
+   the edge with its sign).
+3. **Raw-unit inputs of tree baselines** (scikit-learn trees, histogram boosting,
+   XGBoost) are clipped to ``±3.4e38`` (float32's largest value; those libraries compute in
+   float32 and refuse anything larger): thresholds are float32 too, so no decision changes
+   for values they can represent (:func:`raw_design`).
+4. **Regression targets** are standardised with :func:`stable_moments` too, and predictions
+   are clipped to the finite float64 range (:func:`finite_predictions`), so a target near
+   ``1e155`` predicts finite values of its own size instead of ``±inf``.
+
+Examples
+--------
+>>> import numpy as np
+>>> mean, std = stable_moments(np.array([1e308, -1e308, 1e308]))
+>>> bool(np.isfinite(mean) and np.isfinite(std))
+True
+>>> float(np.std(np.array([1e200, -1e200])))   # the plain formula overflows
+inf
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from ..data.encoding import EncodedData, TabularEncoder
+
+__all__ = ["Z_BAND", "stable_moments", "stabilise_encoder", "standardise", "encode_finite", "input_band",
+           "clip_encoded", "raw_design", "finite_predictions"]
+
+#: half-width of the clipping band in standard deviations (widened to twice the training range)
+Z_BAND = 1e4
+_F32_MAX = float(np.finfo(np.float32).max)
+_F64_MAX = float(np.finfo(np.float64).max)
+
+
+def stable_moments(values: np.ndarray) -> tuple[float, float]:
+    """Mean and (population) standard deviation of finite ``values`` without overflow.
+
+    Parameters
+    ----------
+    values : array of float
+        Finite values (missing values already dropped).
+
+    Returns
+    -------
+    (float, float)
+        ``(mean, std)``, both finite; equal to ``(v.mean(), v.std())`` whenever those are
+        finite, else computed on ``v / max|v|`` and scaled back.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        return 0.0, 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = float(v.mean()), float(v.std())
+    if np.isfinite(mean) and np.isfinite(std):
+        return mean, std
+    m = float(np.max(np.abs(v)))
+    u = v / m
+    return float(m * u.mean()), float(m * u.std())
+
+
+def stabilise_encoder(encoder: TabularEncoder, df: pd.DataFrame) -> TabularEncoder:
+    """Rule 1: recompute the moments of numeric columns whose plain mean or standard
+    deviation overflowed (values beyond about ``1e154``) and re-initialise ``encoder``.
+
+    Parameters
+    ----------
+    encoder : TabularEncoder
+        Fitted on ``df``; its schema's specs are replaced in place where needed.
+    df : DataFrame
+        The validated training frame.
+
+    Returns
+    -------
+    TabularEncoder
+        ``encoder`` itself.
+
+    Raises
+    ------
+    ValueError
+        If a column's moments cannot be made finite (it holds values that are not finite
+        numbers), naming the column.
+    """
+    schema = encoder.schema_
+    changed = False
+    for i, spec in enumerate(schema.features):
+        if not spec.is_numeric or spec.mean is None:
+            continue
+        if np.isfinite(spec.mean) and spec.std is not None and np.isfinite(spec.std):
+            continue
+        v = pd.to_numeric(df[spec.name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        v = v[~np.isnan(v)]
+        mean, std = stable_moments(v)
+        if not (np.isfinite(mean) and np.isfinite(std)):
+            raise ValueError(
+                f"Column {spec.name!r}: its values (up to {np.max(np.abs(v)):.3g}) cannot be "
+                "standardised in float64; rescale the column (e.g. divide it by 1e300) before fitting."
+            )
+        schema.features[i] = replace(spec, mean=mean, std=std)
+        changed = True
+    if changed:
+        encoder._init_from_schema()
+    return encoder
+
+
+def standardise(values: np.ndarray, center, scale) -> np.ndarray:
+    """``(values - center) / scale`` in float64 without an overflow of the difference: where
+    ``values - center`` passes ``1.8e308`` (values of opposite signs near float64's limit) it
+    is computed as ``values / scale - center / scale``; ``inf`` is left only where the
+    standardised value itself is beyond float64."""
+    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = (v - center) / scale
+        bad = ~np.isfinite(z) & np.isfinite(v)
+        if bad.any():
+            z = np.where(bad, v / scale - np.asarray(center) / scale, z)
+    return z
+
+
+def encode_finite(encoder: TabularEncoder, df: pd.DataFrame) -> EncodedData:
+    """``encoder.transform(df)`` of validated rows with the standardised values that
+    overflowed there (``x - center`` beyond float64) recomputed by :func:`standardise`;
+    no overflow warning reaches the user. Values beyond float32 stay ``±inf`` here
+    (:func:`clip_encoded` maps them to the band)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        enc = encoder.transform(df, validate=False)
+    num = enc.numeric
+    if num.size == 0 or np.isfinite(num).all():
+        return enc
+    num = num.copy()
+    for j in np.flatnonzero(~np.isfinite(num).all(axis=0)):
+        name = encoder.numeric_names_[j]
+        try:
+            raw = pd.to_numeric(df[name]).to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):  # a converted type (dates...) never reaches 1e308
+            continue
+        bad = ~np.isfinite(num[:, j]) & ~np.isnan(raw)
+        with np.errstate(over="ignore"):
+            num[bad, j] = standardise(raw[bad], encoder.center_[j], encoder.scale_[j]).astype(np.float32)
+    return EncodedData(num, enc.missing, enc.codes)
+
+
+def input_band(encoder: TabularEncoder) -> np.ndarray:
+    """Rule 2: the half-width of each numeric column's clipping band, in standardised units.
+
+    ``max(Z_BAND, 2 * max(|z_min|, |z_max|))`` with ``z`` the training minimum and maximum
+    standardised by the encoder (float32, shape ``(n_numeric,)``).
+    """
+    specs = encoder.schema_.numeric
+    out = np.full(len(specs), Z_BAND, dtype=np.float64)
+    for j, f in enumerate(specs):
+        if f.min is None or f.max is None:
+            continue
+        z = np.abs(standardise(np.array([f.min, f.max]), encoder.center_[j], encoder.scale_[j]))
+        if np.isfinite(z).all():
+            out[j] = max(Z_BAND, 2.0 * float(z.max()))
+    return np.minimum(out, _F32_MAX).astype(np.float32)
+
+
+def clip_encoded(enc: EncodedData, band: np.ndarray) -> EncodedData:
+    """``enc`` with its standardised numeric block clipped to ``±band`` (float32 kept).
+
+    Values inside the band are returned unchanged (bit for bit); ``±inf`` from the
+    encoder's float32 cast become ``±band``.
+    """
+    if enc.numeric.size == 0:
+        return enc
+    num = np.asarray(enc.numeric)
+    if np.all(np.abs(num) <= band):
+        return enc
+    return EncodedData(np.clip(num, -band, band).astype(num.dtype, copy=False), enc.missing, enc.codes)
+
+
+def raw_design(encoder: TabularEncoder, df: pd.DataFrame, enc: EncodedData | None = None) -> np.ndarray:
+    """Rule 3: ``encoder.design_matrix(df, enc, raw_numeric=True)`` with its raw-unit numeric
+    columns clipped to ``±3.4e38`` (float32's largest value); NaN (missing) stays NaN."""
+    with np.errstate(over="ignore", invalid="ignore"):  # the encoder's unused float32 round trip
+        Z = encoder.design_matrix(df, enc, raw_numeric=True)
+    n_numeric = len(encoder.numeric_names_)
+    if n_numeric and Z.size:
+        block = Z[:, :n_numeric]
+        if np.nanmax(np.abs(block), initial=0.0) > _F32_MAX:
+            Z = Z.copy()
+            Z[:, :n_numeric] = np.clip(block, -_F32_MAX, _F32_MAX)
+    return Z
+
+
+def finite_predictions(values: np.ndarray) -> np.ndarray:
+    """Rule 4: regression predictions clipped to the finite float64 range."""
+    return np.clip(values, -_F64_MAX, _F64_MAX)
