@@ -1,0 +1,93 @@
+"""The ``monitor`` subcommand: ``interpretable-nn monitor MODEL_DIR --reference ref.csv
+--current cur.csv [--store monitor.sqlite] -o monitor.html``.
+
+Exit status: 0 when no alert fires, 3 when one does (``--fail-on act``: only "act" alerts
+count), so a scheduler can act on it; bad input exits 1 (one line on stderr, through the
+main CLI) and a usage error 2 (argparse).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_parser", "run", "EXIT_ALERT"]
+
+#: exit status when an alert fires
+EXIT_ALERT = 3
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``monitor`` on the CLI's subparsers."""
+    s = sub.add_parser("monitor", help="drift of the score, the inputs and the explanations against a reference; "
+                                       "exit 3 when an alert fires")
+    s.add_argument("model_dir", help="directory written by `fit --out` or model.save()")
+    s.add_argument("--reference", required=True, help="CSV of reference rows (e.g. the validation sample)")
+    s.add_argument("--current", required=True, help="CSV of the batch to check")
+    s.add_argument("--target", help="label column, when present in both files: adds performance figures")
+    s.add_argument("--protected", help="protected column for the fairness figures (with --target)")
+    s.add_argument("--store", help="SQLite file: log each applicant's score, reasons and review flags, "
+                                   "and the batch's figures (trends in the page)")
+    s.add_argument("--batch", help="name of the batch in --store (default: the UTC time)")
+    s.add_argument("--id-column", help="column of --current logged as the applicant id")
+    s.add_argument("-o", "--output", default="monitor.html", help="HTML page to write (default monitor.html)")
+    s.add_argument("--json", help="also write the figures and alerts as JSON here")
+    s.add_argument("--fail-on", choices=["watch", "act"], default="watch",
+                   help="lowest alert level that makes the exit status 3 (default watch)")
+    s.set_defaults(func=run)
+
+
+def _read(path: str, what: str, model: Any) -> Any:
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{what} {p}: no such file; give a CSV with the model's columns.")
+    schema = getattr(getattr(model, "encoder_", None), "schema_", None)
+    dtype = None
+    if schema is not None:
+        dtype = {f.name: str for f in schema.features
+                 if not f.is_numeric and f.categories and all(isinstance(c, str) for c in f.categories)}
+    try:
+        return pd.read_csv(p, dtype=dtype)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{what} {p} is not a readable CSV table: {str(exc).splitlines()[0]}") from None
+
+
+def _split(df: Any, target: str | None, what: str) -> tuple[Any, Any]:
+    if target is None:
+        return df, None
+    if target not in df.columns:
+        raise ValueError(f"{what} has no column {target!r} (--target); its columns are {list(df.columns)}.")
+    return df.drop(columns=[target]), df[target].to_numpy()
+
+
+def run(args: Any) -> int:
+    """Run the check; write the page (and JSON); return 0 or :data:`EXIT_ALERT`."""
+    from ..persistence import load_model
+    from .monitor import Monitor
+
+    if not Path(args.model_dir).is_dir():
+        raise FileNotFoundError(f"model directory {args.model_dir}: no such directory; give the directory "
+                                "written by `interpretable-nn fit --out` or model.save().")
+    if args.protected and not args.target:
+        raise ValueError("--protected needs --target (the fairness figures need labels).")
+    model = load_model(args.model_dir)
+    ref, y_ref = _split(_read(args.reference, "--reference", model), args.target, "--reference")
+    cur, y_cur = _split(_read(args.current, "--current", model), args.target, "--current")
+    mon = Monitor(model, reference=ref, y_reference=y_ref, protected=args.protected)
+    if args.store:
+        report, _ = mon.log(cur, args.store, batch=args.batch, y=y_cur, id_column=args.id_column)
+    else:
+        report = mon.check(cur, y_cur)
+    report.to_html(args.output)
+    if args.json:
+        Path(args.json).write_text(report.to_json(), encoding="utf-8")
+    levels = [a.level for a in report.alerts]
+    firing = [a for a in report.alerts if args.fail_on == "watch" or a.level == "act"]
+    print(f"{len(report.alerts)} alert(s) ({levels.count('act')} act, {levels.count('watch')} watch); "
+          f"score PSI {report.psi:.4f}; page {args.output}", file=sys.stdout)
+    for a in firing:
+        print(f"  {a.level}: {a.message}", file=sys.stdout)
+    return EXIT_ALERT if firing else 0

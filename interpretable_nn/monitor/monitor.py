@@ -1,0 +1,410 @@
+"""The monitor: a fitted model and its reference rows, checked against new batches.
+
+:class:`Monitor` reads the model once through :class:`~interpretable_nn.explain.view.ModelView`
+(the model's own ``explain``, so the attributions are those a reviewer would see) and
+summarises the reference: the score's bins, every feature's bins, the mean ``|contribution|``
+per feature, how often each feature is a principal reason and, with labels, the
+performance. :meth:`Monitor.check` summarises a new batch the same way and compares;
+:meth:`Monitor.log` also writes each applicant's score, decision, top reasons and review
+flags to a SQLite store; :meth:`Monitor.history` reads the batches back.
+
+Rows are processed in chunks of ``chunk_rows`` rows: bin counts, sums of ``|contribution|``
+and reason counts accumulate, so the memory beyond the input does not grow with its size
+(with labels, the probabilities and labels are kept: 9 bytes per row, for AUC and KS).
+
+Principal reasons are read off the explanation: per row, the ``k`` features with the largest
+positive contribution toward the adverse class (the ``reference="mean"`` reading of
+:func:`~interpretable_nn.explain.reason_codes`, per original feature).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..attribution.fidelity import Fidelity
+from ..explain.view import ModelView
+from .drift import Bins, ndcg, psi_terms
+from .flags import FlagRules
+from .performance import performance
+from .report import MonitorReport, build_alerts
+
+__all__ = ["Monitor", "DEFAULT_THRESHOLDS"]
+
+#: thresholds of the alerts; pass a dict to ``Monitor(thresholds=...)`` to change some
+DEFAULT_THRESHOLDS: dict[str, Any] = {
+    "psi": (0.10, 0.25),             # score PSI: watch, act
+    "csi": (0.10, 0.25),             # per-feature CSI: watch, act
+    "ndcg": 0.90,                    # attribution ranking: act below
+    "attribution_drift": 0.10,       # |change of mean |contribution|| / total reference: watch
+    "out_of_range": 0.05,            # share of rows outside the training range / unseen level: watch
+    "auc_drop": 0.05,                # AUC below the reference by this much (and by 2 standard errors): act
+    "ae_ratio": (0.80, 1.25),        # observed / expected adverse rate outside: act (and |z| > calibration_z)
+    "calibration_z": 3.0,
+    "fairness_dp_change": 0.10,      # demographic parity difference up by this much: act
+    "reason_mix": None,              # change of a feature's share as principal reason: watch (None: report only)
+}
+
+
+def _chunks(n: int, size: int):
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
+
+
+@dataclass
+class _Pass:
+    """What one pass over rows accumulates."""
+
+    n: int = 0
+    score_counts: np.ndarray | None = None
+    feature_counts: list[np.ndarray] = field(default_factory=list)
+    abs_sum: np.ndarray | None = None
+    reason_counts: np.ndarray | None = None
+    flag_counts: dict[str, int] = field(default_factory=dict)
+    gap: float = 0.0
+    scores: list[np.ndarray] = field(default_factory=list)
+    similarity: list[np.ndarray] = field(default_factory=list)
+
+
+class Monitor:
+    """Watch a fitted model, its inputs and its explanations against a reference.
+
+    Parameters
+    ----------
+    model : fitted estimator of the library (any registry model), RuleSet or wrapper
+        Read through :class:`~interpretable_nn.explain.view.ModelView`; its own ``explain``
+        gives the attributions.
+    reference : DataFrame
+        The reference rows (e.g. the validation sample at deployment).
+    y_reference : array-like, optional
+        Their labels; enables the AUC-drop alert.
+    protected : str, optional
+        A protected column (e.g. hmda's ``"afam"``): with labels, the fairness audit's
+        figures are reported for the reference and each batch.
+    thresholds : dict, optional
+        Overrides of :data:`DEFAULT_THRESHOLDS`.
+    threshold : float, default 0.5
+        Decision threshold on the probability of the adverse class (``classes_[1]``).
+    k : int, default 4
+        Principal reasons per row.
+    margin : float, default 0.05
+        Review band around ``threshold``.
+    chunk_rows : int, default 65536
+        Rows scored and explained at once.
+    fairness_shap_rows : int, default 50
+        Rows on which the fairness audit measures the protected feature's share of the
+        attributions (exact for additive models; a permutation-SHAP estimate otherwise).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from interpretable_nn.datasets import load_dataset
+    >>> from interpretable_nn.models import EncodedSklearnClassifier
+    >>> ds = load_dataset("hmda")
+    >>> m = EncodedSklearnClassifier(LogisticRegression(max_iter=2000)).fit(ds.X, ds.y)
+    >>> mon = Monitor(m, reference=ds.X.iloc[::2])
+    >>> rep = mon.check(ds.X.iloc[1::2])
+    >>> rep.psi < 0.1, len(rep.alerts)
+    (True, 0)
+    """
+
+    def __init__(self, model: Any, reference: Any, y_reference: Any = None, protected: str | None = None,
+                 thresholds: dict[str, Any] | None = None, threshold: float = 0.5, k: int = 4,
+                 margin: float = 0.05, chunk_rows: int = 65536, fairness_shap_rows: int = 50):
+        unknown = set(thresholds or {}) - set(DEFAULT_THRESHOLDS)
+        if unknown:
+            raise ValueError(f"Unknown threshold(s) {sorted(unknown)}; known: {sorted(DEFAULT_THRESHOLDS)}.")
+        if not 0 < threshold < 1:
+            raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k (reasons per row) must be a positive integer; got {k!r}.")
+        if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
+            raise ValueError(f"chunk_rows must be a positive integer; got {chunk_rows!r}.")
+        if not isinstance(reference, pd.DataFrame) or len(reference) < 10:
+            raise ValueError("reference must be a DataFrame of at least 10 rows (the model's raw columns).")
+        self.model = model
+        self.thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+        self.threshold, self.k, self.margin, self.chunk_rows = float(threshold), int(k), float(margin), int(chunk_rows)
+        # rows of the fairness audit's SHAP share: exact and cheap for additive models; a
+        # permutation-SHAP estimate otherwise, whose cost grows with rows x features
+        self.fairness_shap_rows = int(fairness_shap_rows)
+        self.view = ModelView(model, reference)
+        self.names = self.view.names
+        if protected is not None and protected not in self.names:
+            raise ValueError(f"protected={protected!r} is not a feature of the model; features: {self.names}.")
+        self.protected = protected
+        Rf = self.view.frame(reference, "reference")
+        self.numeric = self.view.numeric_flags(Rf)
+        schema = self.view.schema
+        self.feature_bins = [
+            Bins.from_reference(f, Rf[f], numeric=num,
+                                levels=None if num or schema is None else list(schema[f].categories))
+            for f, num in zip(self.names, self.numeric)
+        ]
+        self.is_classifier = not self.view.is_regression
+        self.flag_rules = FlagRules.from_model(model, self.names, self.numeric, Rf, self.threshold, self.margin)
+        ref = self._scan(Rf, keep_scores=True)
+        scores = np.concatenate(ref.scores)
+        self.score_bins = Bins.from_reference("score", scores)
+        ref.score_counts = self.score_bins.counts(scores)
+        ref.feature_counts = [b.counts(Rf[f].to_numpy()) for b, f in zip(self.feature_bins, self.names)]
+        if ref.similarity:
+            self.flag_rules.min_similarity = float(np.quantile(np.concatenate(ref.similarity), 0.01))
+        self.reference_ = ref
+        self.y_reference = None if y_reference is None else self._adverse(y_reference, len(Rf))
+        self.reference_performance_ = None
+        if self.y_reference is not None and self.is_classifier:
+            self.reference_performance_ = performance(self.y_reference, self._proba(scores))
+        self.reference_fairness_ = self._fairness(Rf, y_reference)
+
+    # ------------------------------------------------------------------ reading the model
+    def _proba(self, score: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-score))
+
+    def _adverse(self, y: Any, n: int) -> np.ndarray:
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != n:
+            raise ValueError(f"y must hold one label per row ({n}); got shape {y.shape}.")
+        if pd.isna(pd.Series(y)).any():
+            raise ValueError("y has missing labels; drop those rows or fill the labels.")
+        classes = self.view.classes
+        if classes is None or len(classes) != 2:
+            raise ValueError("Labels need a binary classifier (classes_ of two labels).")
+        unknown = set(pd.unique(y)) - set(classes)
+        if unknown:
+            raise ValueError(f"y holds label(s) {sorted(map(str, unknown))} the model does not know; "
+                             f"its classes are {list(classes)}.")
+        return y == classes[1]
+
+    def _explain_chunk(self, Xf: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, float]:
+        """(contributions (n, d), score (n,), gap) of one chunk.
+
+        The model's own ``explain``; a model that can split its interaction terms (a NAM)
+        explains term by term and each ``"A x B"`` column is split equally onto A and B
+        (the exact Shapley split against a background costs a pass over the background per
+        row). The score is ``base + sum`` when the explanation's own ``additivity_gap`` is
+        below 1e-6, else the model's decision function; ``gap`` is the largest
+        ``|base + sum - decision|``."""
+        if self.view.takes("split_interactions"):
+            e = self.view.per_feature(self.model.explain(Xf))
+        else:
+            e = self.view.explain(Xf)
+        values = np.asarray(e.values, dtype=float)
+        total = e.base_values + values.sum(1)
+        own = dict(e.check).get("additivity_gap") if e.check is not None else None
+        if own is not None and np.isfinite(own) and own <= 1e-6:
+            return values, np.asarray(total, dtype=float), float(own)
+        score = self.view.decision_function()(Xf)
+        gap = float(np.max(np.abs(total - score))) if len(Xf) else 0.0
+        return values, score, gap
+
+    def _scan(self, X: pd.DataFrame, keep_scores: bool = False, count_bins: bool = False,
+              on_chunk: Any = None, validated: bool = True) -> _Pass:
+        """One pass over ``X`` in chunks (see the module docstring)."""
+        d = len(self.names)
+        acc = _Pass(abs_sum=np.zeros(d), reason_counts=np.zeros(d, dtype=np.int64))
+        if count_bins:
+            acc.score_counts = np.zeros(self.score_bins.n_bins, dtype=np.int64)
+            acc.feature_counts = [np.zeros(b.n_bins, dtype=np.int64) for b in self.feature_bins]
+        sim = getattr(self.model, "similarities", None)
+        for sl in _chunks(len(X), self.chunk_rows):
+            Xf = X.iloc[sl].reset_index(drop=True)
+            if not validated:
+                Xf = self.view.frame(Xf, "X")
+            values, score, gap = self._explain_chunk(Xf)
+            acc.n += len(Xf)
+            acc.gap = max(acc.gap, gap)
+            acc.abs_sum += np.abs(values).sum(0)
+            kk = min(self.k, d)
+            top = np.argsort(-values, axis=1, kind="stable")[:, :kk]
+            positive = np.take_along_axis(values, top, axis=1) > 1e-9
+            acc.reason_counts += np.bincount(top[positive], minlength=d)
+            smax = np.asarray(sim(Xf)).max(1) if callable(sim) else None
+            if keep_scores:
+                acc.scores.append(score)
+                if smax is not None:
+                    acc.similarity.append(smax)
+            if count_bins:
+                acc.score_counts += self.score_bins.counts(score)
+                for j, (b, f) in enumerate(zip(self.feature_bins, self.names)):
+                    acc.feature_counts[j] += b.counts(Xf[f].to_numpy())
+            p = self._proba(score) if self.is_classifier else None
+            marks, text = self.flag_rules.row_flags(Xf, p, smax, text=on_chunk is not None)
+            for key, m in marks.items():
+                acc.flag_counts[key] = acc.flag_counts.get(key, 0) + int(m.sum())
+            if on_chunk is not None:
+                on_chunk(sl, Xf, values, score, p, text)
+        if acc.n == 0:
+            raise ValueError("X has no rows to check.")
+        return acc
+
+    def _fairness(self, Xf: pd.DataFrame, y: Any, max_rows: int = 20000) -> dict[str, Any] | None:
+        if self.protected is None or y is None or not self.is_classifier:
+            return None
+        from ..explain.fairness import fairness_audit
+
+        y = np.asarray(y)
+        idx = np.arange(len(Xf))
+        if len(idx) > max_rows:
+            idx = np.random.default_rng(0).choice(idx, max_rows, replace=False)
+        background = Xf.iloc[idx[: self.fairness_shap_rows]]  # a small background keeps SHAP's cost bounded
+        audit = fairness_audit(self.model, Xf.iloc[idx], y[idx], self.protected, threshold=self.threshold,
+                               background=background, max_shap_rows=self.fairness_shap_rows)
+        f = audit.summary()
+        return {k: f[k] for k in ("demographic_parity_difference", "demographic_parity_ratio",
+                                  "equal_opportunity_difference", "auc_gap", "sensitive_share")}
+
+    # ------------------------------------------------------------------ the check
+    def check(self, X: Any, y: Any = None) -> MonitorReport:
+        """Compare a batch with the reference.
+
+        Parameters
+        ----------
+        X : DataFrame
+            The batch (raw columns).
+        y : array-like, optional
+            Its labels, when they have come back: adds AUC, Gini, KS, calibration and the
+            fairness audit's figures.
+
+        Returns
+        -------
+        MonitorReport
+        """
+        return self._check(X, y)
+
+    def _check(self, X: Any, y: Any = None, on_chunk: Any = None) -> MonitorReport:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(f"X must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
+        y_adv = None if y is None else self._adverse(y, len(X))
+        keep = y_adv is not None and self.is_classifier
+        cur = self._scan(X, keep_scores=keep, count_bins=True, on_chunk=on_chunk, validated=False)
+        return self._report(cur, X, y, y_adv)
+
+    def _report(self, cur: _Pass, X: pd.DataFrame, y: Any, y_adv: np.ndarray | None) -> MonitorReport:
+        ref = self.reference_
+        terms = psi_terms(ref.score_counts, cur.score_counts)
+        psi_table = pd.DataFrame({"bin": self.score_bins.labels(), "reference": ref.score_counts,
+                                  "current": cur.score_counts, "term": terms})
+        csi, tables = {}, {}
+        for b, rc, cc in zip(self.feature_bins, ref.feature_counts, cur.feature_counts):
+            t = psi_terms(rc, cc)
+            csi[b.name] = float(t.sum())
+            tables[b.name] = pd.DataFrame({"bin": b.labels(), "reference": rc, "current": cc, "term": t})
+        ref_mean, cur_mean = ref.abs_sum / ref.n, cur.abs_sum / cur.n
+        total = max(float(ref_mean.sum()), 1e-12)
+        drift = pd.DataFrame({
+            "reference_mean_abs": ref_mean, "current_mean_abs": cur_mean,
+            "relative_change": np.where(ref_mean > 1e-12, cur_mean / np.maximum(ref_mean, 1e-12) - 1, np.nan),
+            "drift": np.abs(cur_mean - ref_mean) / total,
+            "reference_rank": pd.Series(-ref_mean).rank(method="first").astype(int).to_numpy(),
+            "current_rank": pd.Series(-cur_mean).rank(method="first").astype(int).to_numpy(),
+        }, index=pd.Index(self.names, name="feature"))
+        mix = pd.DataFrame({"reference_share": ref.reason_counts / ref.n, "current_share": cur.reason_counts / cur.n},
+                           index=pd.Index(self.names, name="feature"))
+        mix["change"] = mix["current_share"] - mix["reference_share"]
+        perf = None
+        if y_adv is not None and self.is_classifier:
+            perf = performance(y_adv, self._proba(np.concatenate(cur.scores)))
+        fair = None
+        if y is not None and self.protected is not None:
+            fair = self._fairness(self.view.frame(X, "X"), y)
+        review = self._review_table(cur)
+        report = MonitorReport(
+            model=self.view.name, n_reference=ref.n, n_rows=cur.n, psi=float(terms.sum()), psi_table=psi_table,
+            csi=pd.Series(csi, name="csi").rename_axis("feature"), csi_tables=tables,
+            attribution_drift=drift, ndcg=ndcg(ref_mean, cur_mean), reason_mix=mix,
+            performance=perf, reference_performance=self.reference_performance_,
+            fairness=fair, reference_fairness=self.reference_fairness_, review=review,
+            review_shares={k: v / cur.n for k, v in cur.flag_counts.items() if ":" not in k},
+            thresholds=dict(self.thresholds),
+            check=Fidelity("base_values + attributions.sum(1) vs the model's decision_function", "current",
+                           cur.n, {"attribution_gap": cur.gap, "reference_attribution_gap": ref.gap}),
+        )
+        report.alerts = build_alerts(report)
+        return report
+
+    def _review_table(self, cur: _Pass) -> pd.DataFrame:
+        rows = []
+        for f in self.names:
+            n_out = cur.flag_counts.get(f"out_of_range:{f}", 0) + cur.flag_counts.get(f"unseen_level:{f}", 0)
+            kind = "outside training range" if f in self.flag_rules.ranges else "unseen level"
+            rows.append({"feature": f, "kind": kind, "rows": n_out, "share": n_out / cur.n})
+        return pd.DataFrame(rows).set_index("feature")
+
+    # ------------------------------------------------------------------ logging
+    def log(self, X: Any, store: Any, batch: str | None = None, y: Any = None,
+            id_column: str | None = None) -> tuple[MonitorReport, pd.DataFrame]:
+        """Check ``X`` and append each applicant's score, decision, top-``k`` reasons and
+        review flags to the SQLite ``store`` (one transaction per batch), with the batch's
+        summary figures.
+
+        Parameters
+        ----------
+        X : DataFrame
+        store : str or Path
+            SQLite file (created when missing).
+        batch : str, optional
+            The batch's name (default: the UTC time it was logged). Names are unique.
+        y : array-like, optional
+            Labels, as in :meth:`check`.
+        id_column : str, optional
+            A column of ``X`` copied as the applicant id (default: the row's index label).
+
+        Returns
+        -------
+        (MonitorReport, DataFrame)
+            The report (with ``history`` read back from the store) and the rows as logged:
+            ``id``, ``score``, ``probability``, ``decision``, ``reason_1..k``,
+            ``points_1..k``, ``review`` (bool) and ``flags`` (why).
+        """
+        from .store import MonitorStore
+
+        if id_column is not None and (not isinstance(X, pd.DataFrame) or id_column not in X.columns):
+            raise ValueError(f"id_column={id_column!r} is not a column of X.")
+        db = MonitorStore(store)
+        name = db.new_batch_name(batch)
+        ids = (X[id_column] if id_column is not None else pd.Series(X.index)).astype(str).to_numpy()
+        pieces: list[pd.DataFrame] = []
+        with db.transaction() as tx:
+            def write(sl, Xf, values, score, p, text):
+                rows = self._log_rows(ids[sl], values, score, p, text)
+                tx.write_rows(name, rows)
+                pieces.append(rows)
+
+            report = self._check(X, y, on_chunk=write)
+            tx.write_batch(name, report)
+        report.history = db.history()
+        report.batch = name
+        for a in report.alerts:
+            a.since = db.since(a.metric, a.feature)
+        return report, pd.concat(pieces, ignore_index=True)
+
+    def _log_rows(self, ids, values, score, p, text) -> pd.DataFrame:
+        kk = min(self.k, len(self.names))
+        top = np.argsort(-values, axis=1, kind="stable")[:, :kk]
+        pts = np.take_along_axis(values, top, axis=1)
+        names = np.asarray(self.names, dtype=object)
+        out = {"id": ids, "score": score}
+        if p is not None:
+            out["probability"] = p
+            out["decision"] = np.where(p > self.threshold, "adverse", "favourable")
+        for j in range(kk):
+            ok = pts[:, j] > 1e-9
+            out[f"reason_{j + 1}"] = np.where(ok, names[top[:, j]], None)
+            out[f"points_{j + 1}"] = np.where(ok, pts[:, j], np.nan)
+        out["review"] = np.array([bool(t) for t in text])
+        out["flags"] = text
+        return pd.DataFrame(out)
+
+    @staticmethod
+    def history(store: Any) -> pd.DataFrame:
+        """The logged batches' figures, one line per (batch, metric, feature): ``batch``,
+        ``logged_at``, ``n_rows``, ``metric``, ``feature`` ("" for model-level figures),
+        ``value``, ``level`` (the alert level, "" when quiet)."""
+        from .store import MonitorStore
+
+        return MonitorStore(store, create=False).history()
+

@@ -1,0 +1,249 @@
+"""What :meth:`Monitor.check` returns: the figures, the alerts, and their readable forms.
+
+An alert is one breached threshold: ``metric``, ``feature`` ("" for model-level figures),
+``value``, ``threshold``, ``level`` ("watch" or "act"), what moved (``message``) and what to
+do (``action``); ``since`` names the first logged batch of the unbroken run of batches in
+which the same alert fired (``None`` without a store).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..attribution.fidelity import Fidelity
+
+__all__ = ["Alert", "MonitorReport", "build_alerts"]
+
+_ACTIONS = {
+    "psi": "The score distribution has moved: compare the approval rate with plan, check the input "
+           "feeds, and schedule a recalibration review if it persists.",
+    "csi": "This input's distribution has moved: check the data feed and its definition (units, "
+           "coding), then whether the population changed; its contribution to the score moves with it.",
+    "ndcg": "The order of what drives the decisions has changed: review the reason-code mix and the "
+            "shape functions before relying on the model's explanations.",
+    "attribution_drift": "This feature now carries a different weight in the decisions: confirm the "
+                         "input is correct, then review the reason codes it produces.",
+    "out_of_range": "Rows lie outside what the model was trained on (it extrapolates flat): review "
+                    "these decisions by hand and consider retraining on the new range.",
+    "auc_drop": "The model ranks good and bad applicants worse than at reference: escalate to model "
+                "validation; consider a refit.",
+    "ae_ratio": "Predicted and observed adverse rates disagree: recalibrate (intercept) and review the "
+                "cut-off.",
+    "fairness_dp_change": "The gap in adverse-decision rates between protected groups has widened: "
+                          "escalate to fair-lending review.",
+    "reason_mix": "This feature is a principal reason much more or less often than at reference: "
+                  "check adverse-action notices and the input.",
+}
+
+
+@dataclass
+class Alert:
+    """One breached threshold (see the module docstring)."""
+
+    metric: str
+    feature: str
+    value: float
+    threshold: float
+    level: str
+    message: str = ""
+    action: str = ""
+    since: str | None = None
+
+
+def _level(value: float, bands: tuple[float, float]) -> tuple[str, float] | None:
+    watch, act = bands
+    if value >= act:
+        return "act", act
+    if value >= watch:
+        return "watch", watch
+    return None
+
+
+@dataclass
+class MonitorReport:
+    """Figures of one batch against the reference.
+
+    Attributes
+    ----------
+    psi : float
+        Score PSI (formula: :mod:`interpretable_nn.monitor.drift`); ``psi_table`` its bins.
+    csi : Series
+        CSI per feature; ``csi_tables`` the bins of each.
+    attribution_drift : DataFrame
+        Per feature: ``reference_mean_abs``, ``current_mean_abs`` (mean |contribution|),
+        ``relative_change``, ``drift`` (|change| as a share of the reference's total mean
+        |contribution|), ``reference_rank``, ``current_rank``.
+    ndcg : float
+        nDCG of the current global ranking against the reference.
+    reason_mix : DataFrame
+        Per feature: share of rows where it is a principal reason, reference and current.
+    performance, reference_performance : dict or None
+        AUC, Gini, KS, calibration (with labels).
+    fairness, reference_fairness : dict or None
+        The fairness audit's figures for the protected column (with labels).
+    review : DataFrame
+        Per feature: rows outside the training range or with an unseen level.
+    review_shares : dict
+        Share of rows near the threshold / far from every prototype.
+    alerts : list of Alert
+    check : Fidelity
+        How far the attributions explain the score (``attribution_gap``).
+    history : DataFrame or None
+        Logged batches (from :meth:`Monitor.log`).
+    """
+
+    model: str
+    n_reference: int
+    n_rows: int
+    psi: float
+    psi_table: pd.DataFrame
+    csi: pd.Series
+    csi_tables: dict[str, pd.DataFrame]
+    attribution_drift: pd.DataFrame
+    ndcg: float
+    reason_mix: pd.DataFrame
+    performance: dict[str, float] | None
+    reference_performance: dict[str, float] | None
+    fairness: dict[str, Any] | None
+    reference_fairness: dict[str, Any] | None
+    review: pd.DataFrame
+    review_shares: dict[str, float]
+    thresholds: dict[str, Any]
+    check: Fidelity
+    alerts: list[Alert] = field(default_factory=list)
+    history: pd.DataFrame | None = None
+    batch: str | None = None
+
+    @property
+    def quiet(self) -> bool:
+        """No alert fired."""
+        return not self.alerts
+
+    def to_frame(self) -> pd.DataFrame:
+        """The alerts, one line each: metric, feature, value, threshold, level, message,
+        action, since."""
+        cols = ["metric", "feature", "value", "threshold", "level", "message", "action", "since"]
+        return pd.DataFrame([asdict(a) for a in self.alerts], columns=cols)
+
+    def figures(self) -> list[tuple[str, str, float]]:
+        """Every figure as (metric, feature, value): what a store logs per batch."""
+        out = [("psi", "", self.psi), ("ndcg", "", self.ndcg), ("n_rows", "", float(self.n_rows))]
+        out += [("csi", f, float(v)) for f, v in self.csi.items()]
+        out += [("attribution_drift", f, float(v)) for f, v in self.attribution_drift["drift"].items()]
+        out += [("mean_abs_contribution", f, float(v))
+                for f, v in self.attribution_drift["current_mean_abs"].items()]
+        out += [("reason_share", f, float(v)) for f, v in self.reason_mix["current_share"].items()]
+        out += [("out_of_range", f, float(v)) for f, v in self.review["share"].items()]
+        out += [(k, "", float(v)) for k, v in self.review_shares.items()]
+        for k, v in (self.performance or {}).items():
+            out.append((k, "", float(v)))
+        for k, v in (self.fairness or {}).items():
+            out.append((f"fairness_{k}", "", float(v)))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (figures, alerts, check)."""
+        def num(v):
+            v = float(v)
+            return v if math.isfinite(v) else None
+
+        return {
+            "model": self.model, "n_reference": self.n_reference, "n_rows": self.n_rows, "batch": self.batch,
+            "psi": num(self.psi), "ndcg": num(self.ndcg),
+            "csi": {f: num(v) for f, v in self.csi.items()},
+            "attribution_drift": {f: {c: num(v) for c, v in r.items()}
+                                  for f, r in self.attribution_drift.to_dict("index").items()},
+            "reason_mix": {f: {c: num(v) for c, v in r.items()} for f, r in self.reason_mix.to_dict("index").items()},
+            "performance": None if self.performance is None else {k: num(v) for k, v in self.performance.items()},
+            "fairness": None if self.fairness is None else {k: num(v) for k, v in self.fairness.items()},
+            "review_shares": {k: num(v) for k, v in self.review_shares.items()},
+            "alerts": [{**asdict(a), "value": num(a.value), "threshold": num(a.threshold)} for a in self.alerts],
+            "check": self.check.to_dict(),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_html(self, path: str | Path | None = None) -> str:
+        """A self-contained HTML page (inline CSS and PNG charts) for a risk manager: what
+        moved, how much, since when, what to do, and the trends across logged batches.
+        Written to ``path`` when given; the HTML is returned."""
+        from .html import render
+
+        html = render(self)
+        if path is not None:
+            Path(path).write_text(html, encoding="utf-8")
+        return html
+
+    def __repr__(self) -> str:
+        return (f"MonitorReport(model={self.model}, n_rows={self.n_rows}, psi={self.psi:.4f}, "
+                f"ndcg={self.ndcg:.3f}, alerts={len(self.alerts)})")
+
+
+def build_alerts(r: MonitorReport) -> list[Alert]:
+    """The alerts of a report under its thresholds."""
+    t = r.thresholds
+    out: list[Alert] = []
+
+    def add(metric, feature, value, threshold, level, message):
+        out.append(Alert(metric, feature, float(value), float(threshold), level, message, _ACTIONS[metric]))
+
+    hit = _level(r.psi, t["psi"])
+    if hit:
+        add("psi", "", r.psi, hit[1], hit[0], f"Score PSI {r.psi:.3f} (bands {t['psi'][0]:g} / {t['psi'][1]:g}).")
+    for f, v in r.csi.items():
+        hit = _level(v, t["csi"])
+        if hit:
+            worst = r.csi_tables[f].sort_values("term", ascending=False).iloc[0]
+            add("csi", f, v, hit[1], hit[0], f"CSI of {f} is {v:.3f}; most moved bin {worst['bin']} "
+                f"({worst['reference'] / r.n_reference:.1%} -> {worst['current'] / r.n_rows:.1%} of rows).")
+    if r.ndcg < t["ndcg"]:
+        add("ndcg", "", r.ndcg, t["ndcg"], "act", f"nDCG of the attribution ranking {r.ndcg:.3f} < {t['ndcg']:g}.")
+    for f, row in r.attribution_drift.iterrows():
+        if row["drift"] >= t["attribution_drift"]:
+            add("attribution_drift", f, row["drift"], t["attribution_drift"], "watch",
+                f"Mean |contribution| of {f} {row['reference_mean_abs']:.3g} -> {row['current_mean_abs']:.3g} "
+                f"({row['relative_change']:+.0%}).")
+    for f, row in r.review.iterrows():
+        if row["share"] >= t["out_of_range"]:
+            add("out_of_range", f, row["share"], t["out_of_range"], "watch",
+                f"{row['share']:.1%} of rows have {f} {row['kind']}.")
+    _performance_alerts(r, t, add)
+    if t["reason_mix"] is not None:
+        for f, row in r.reason_mix.iterrows():
+            if abs(row["change"]) >= t["reason_mix"]:
+                add("reason_mix", f, row["change"], t["reason_mix"], "watch",
+                    f"{f} is a principal reason for {row['current_share']:.1%} of rows "
+                    f"(reference {row['reference_share']:.1%}).")
+    return out
+
+
+def _performance_alerts(r: MonitorReport, t: dict[str, Any], add) -> None:
+    p, p0 = r.performance, r.reference_performance
+    if p is not None and p0 is not None and np.isfinite(p["auc"]) and np.isfinite(p0["auc"]):
+        drop = p0["auc"] - p["auc"]
+        se = math.sqrt(p["auc_se"] ** 2 + p0["auc_se"] ** 2)
+        if drop >= t["auc_drop"] and drop > 2 * se:
+            add("auc_drop", "", drop, t["auc_drop"], "act",
+                f"AUC {p0['auc']:.3f} -> {p['auc']:.3f} (Gini {p0['gini']:.3f} -> {p['gini']:.3f}; "
+                f"drop {drop:.3f} > 2 standard errors {2 * se:.3f}).")
+    if p is not None and np.isfinite(p["ae_ratio"]):
+        lo, hi = t["ae_ratio"]
+        if not lo <= p["ae_ratio"] <= hi and abs(p["calibration_z"]) > t["calibration_z"]:
+            add("ae_ratio", "", p["ae_ratio"], lo if p["ae_ratio"] < lo else hi, "act",
+                f"Observed adverse rate {p['observed_rate']:.1%} vs predicted {p['expected_rate']:.1%} "
+                f"(A/E {p['ae_ratio']:.2f}, z = {p['calibration_z']:.1f}).")
+    f, f0 = r.fairness, r.reference_fairness
+    if f is not None and f0 is not None:
+        change = f["demographic_parity_difference"] - f0["demographic_parity_difference"]
+        if change >= t["fairness_dp_change"]:
+            add("fairness_dp_change", "", change, t["fairness_dp_change"], "act",
+                f"Demographic parity difference {f0['demographic_parity_difference']:.3f} -> "
+                f"{f['demographic_parity_difference']:.3f}.")

@@ -1,0 +1,214 @@
+"""interpretable_nn.monitor: the PSI formula (and optbinning's on the same bins), the
+scenarios on credit_data (random split quiet, one feature x1.6 found, label shift in
+performance only), chunking, the SQLite log, review flags, the HTML page and the CLI."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from interpretable_nn.datasets import load_dataset
+from interpretable_nn.models import EncodedSklearnClassifier
+from interpretable_nn.monitor import Bins, Monitor, MonitorStore, ndcg, psi, psi_terms
+
+
+@pytest.fixture(scope="module")
+def credit():
+    ds = load_dataset("credit_data")
+    idx = np.random.default_rng(0).permutation(len(ds.X))
+    tr, ref, cur = np.array_split(idx, 3)
+    X, y = ds.X, np.asarray(ds.y)
+    m = EncodedSklearnClassifier(LogisticRegression(max_iter=2000)).fit(X.iloc[tr], y[tr])
+    mon = Monitor(m, reference=X.iloc[ref], y_reference=y[ref])
+    return {"X": X, "y": y, "ref": ref, "cur": cur, "model": m, "mon": mon}
+
+
+# ---------------------------------------------------------------------- the formula
+def test_psi_by_hand():
+    e, a = np.array([0.25, 0.25, 0.25, 0.25]), np.array([0.1, 0.2, 0.3, 0.4])
+    assert psi([25, 25, 25, 25], [10, 20, 30, 40]) == pytest.approx(float(((a - e) * np.log(a / e)).sum()), abs=1e-15)
+    # an empty bin counts as 1e-4, not renormalised
+    t = psi_terms([50, 50, 0], [50, 40, 10])
+    assert t[2] == pytest.approx((0.1 - 1e-4) * np.log(0.1 / 1e-4))
+    assert psi([1, 2, 3], [1, 2, 3]) == 0.0
+
+
+def test_bins_right_closed_open_ends_missing_unseen():
+    b = Bins.from_reference("x", np.arange(1.0, 101.0))
+    assert len(b.edges) == 9 and b.edges[0] == pytest.approx(np.quantile(np.arange(1.0, 101.0), 0.1))
+    e0 = b.edges[0]
+    idx = b.index(np.array([-1e9, e0, np.nextafter(e0, np.inf), 1e9, np.nan]))
+    assert idx.tolist() == [0, 0, 1, 9, 10]
+    c = Bins.from_reference("k", ["a", "b", None], numeric=False, levels=["z"])
+    assert c.labels() == ["z", "a", "b", "unseen", "missing"]
+    assert c.index(["a", "q", None, "z"]).tolist() == [1, 3, 4, 0]
+    assert Bins.from_dict(b.to_dict()).edges.tolist() == b.edges.tolist()
+
+
+def test_ndcg():
+    assert ndcg([3, 2, 1], [30, 20, 10]) == 1.0
+    assert ndcg([3, 2, 1], [1, 2, 3]) < 0.9
+    with pytest.raises(ValueError, match="one figure per feature"):
+        ndcg([1, 2], [1, 2, 3])
+
+
+def test_score_psi_equals_optbinning_on_the_same_bins(credit):
+    from optbinning.binning.metrics import jeffrey
+
+    X, ref, cur, m = credit["X"], credit["ref"], credit["cur"], credit["model"]
+    X2 = X.iloc[cur].copy()
+    X2["Amount"] = X2["Amount"] * 1.3  # a shifted score, so the figure is not ~0
+    rep = credit["mon"].check(X2)
+    # independent: raw scores, edges from numpy quantiles, optbinning's digitize convention
+    s_ref = m.decision_function(X.iloc[ref])
+    s_cur = m.decision_function(X2)
+    edges = np.unique(np.quantile(s_ref, np.linspace(0.1, 0.9, 9)))
+    n = len(edges) + 1
+    e = np.bincount(np.digitize(s_ref, edges, right=True), minlength=n) / len(s_ref)
+    a = np.bincount(np.digitize(s_cur, edges, right=True), minlength=n) / len(s_cur)
+    theirs = jeffrey(np.maximum(a, 1e-4), np.maximum(e, 1e-4), return_sum=True)
+    assert rep.psi > 0.02
+    assert rep.psi == pytest.approx(theirs, abs=1e-9)
+
+
+# ---------------------------------------------------------------------- scenarios
+def test_random_split_is_quiet(credit):
+    X, y, cur = credit["X"], credit["y"], credit["cur"]
+    rep = credit["mon"].check(X.iloc[cur], y[cur])
+    assert rep.alerts == [], rep.to_frame()
+    assert rep.psi < 0.1 and rep.csi.max() < 0.1 and rep.ndcg > 0.95
+    assert rep.performance["auc"] > 0.75
+    assert rep.check["attribution_gap"] < 1e-6
+
+
+@pytest.mark.parametrize("feature", ["Income", "Amount", "Seniority"])
+def test_scaled_feature_is_found_and_nothing_else(credit, feature):
+    X2 = credit["X"].iloc[credit["cur"]].copy()
+    X2[feature] = X2[feature] * 1.6
+    rep = credit["mon"].check(X2)
+    assert rep.csi[feature] >= 0.25
+    assert rep.attribution_drift["drift"].idxmax() == feature
+    flagged = {a.feature for a in rep.alerts if a.feature}
+    assert flagged == {feature}, rep.to_frame()
+    assert any(a.metric == "csi" and a.level == "act" for a in rep.alerts)
+
+
+def test_label_shift_shows_in_performance_not_csi(credit):
+    X, y, cur = credit["X"], credit["y"], credit["cur"]
+    y3 = y[cur].copy()
+    y3[(y3 == 0) & (np.random.default_rng(1).random(len(y3)) < 0.3)] = 1
+    rep = credit["mon"].check(X.iloc[cur], y3)
+    metrics = {a.metric for a in rep.alerts}
+    assert {"auc_drop", "ae_ratio"} <= metrics
+    assert not metrics & {"csi", "psi", "ndcg", "attribution_drift"}
+    assert rep.performance["ae_ratio"] > 1.25
+
+
+def test_chunks_give_the_same_report(credit):
+    X, cur, m = credit["X"], credit["cur"], credit["model"]
+    ref = X.iloc[credit["ref"]]
+    big = Monitor(m, reference=ref).check(X.iloc[cur])
+    small = Monitor(m, reference=ref, chunk_rows=97).check(X.iloc[cur])
+    assert small.psi == pytest.approx(big.psi, abs=1e-12)
+    pd.testing.assert_series_equal(small.csi, big.csi)
+    pd.testing.assert_frame_equal(small.attribution_drift, big.attribution_drift, atol=1e-12)
+    pd.testing.assert_frame_equal(small.reason_mix, big.reason_mix)
+
+
+def test_reason_mix_matches_the_explanation(credit):
+    X, cur, m = credit["X"], credit["cur"], credit["model"]
+    rep = credit["mon"].check(X.iloc[cur])
+    v = m.explain(X.iloc[cur]).values
+    top = np.argsort(-v, axis=1, kind="stable")[:, :4]
+    pos = np.take_along_axis(v, top, axis=1) > 1e-9
+    share = np.bincount(top[pos], minlength=v.shape[1]) / len(v)
+    np.testing.assert_allclose(rep.reason_mix["current_share"].to_numpy(), share)
+
+
+# ---------------------------------------------------------------------- log, flags, html
+def test_log_history_since_and_flags(credit, tmp_path):
+    X, cur, mon = credit["X"], credit["cur"], credit["mon"]
+    store = tmp_path / "m.sqlite"
+    b1 = X.iloc[cur[:400]]
+    drifted = X.iloc[cur[400:800]].copy()
+    drifted["Income"] = drifted["Income"] * 1.6
+    drifted.iloc[0, drifted.columns.get_loc("Home")] = "castle"  # an unseen level
+    r1, rows1 = mon.log(b1, store, batch="2026-01")
+    r2, rows2 = mon.log(drifted, store, batch="2026-02")
+    r3, _ = mon.log(drifted, store, batch="2026-03")
+    assert r1.quiet and not r2.quiet
+    assert len(rows1) == 400 and {"id", "score", "probability", "decision", "reason_1", "points_1", "review",
+                                  "flags"} <= set(rows1.columns)
+    income = [a for a in r3.alerts if a.metric == "csi" and a.feature == "Income"]
+    assert income and income[0].since == "2026-02"
+    hist = Monitor.history(store)
+    assert list(dict.fromkeys(hist["batch"])) == ["2026-01", "2026-02", "2026-03"]
+    assert (hist.query("metric == 'csi' and feature == 'Income'")["level"].tolist() == ["", "act", "act"])
+    with sqlite3.connect(store) as con:
+        assert con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 1200
+    # review flags: the unseen level, values above the training range, near the threshold
+    assert "castle" in rows2.loc[0, "flags"] and rows2.loc[0, "review"]
+    hi = rows2["flags"].str.contains("Income=.*outside training range")
+    assert hi.any() and rows2.loc[hi, "review"].all()
+    near = (rows1["probability"] - 0.5).abs() <= 0.05
+    assert (rows1.loc[near, "flags"].str.contains("threshold")).all()
+    with pytest.raises(ValueError, match="already in"):
+        mon.log(b1, store, batch="2026-01")
+
+
+def test_log_is_one_transaction(credit, tmp_path):
+    X, cur = credit["X"], credit["cur"]
+    mon = Monitor(credit["model"], reference=X.iloc[credit["ref"]], chunk_rows=100)
+    bad = X.iloc[cur[:300]].copy()
+    bad["Income"] = bad["Income"].astype(object)
+    bad.iloc[250, bad.columns.get_loc("Income")] = "lots"  # fails in the third chunk
+    store = tmp_path / "m.sqlite"
+    with pytest.raises((ValueError, TypeError)):
+        mon.log(bad, store, batch="b")
+    db = MonitorStore(store)
+    assert len(db.decisions()) == 0 and len(db.history()) == 0
+
+
+def test_to_html_self_contained(credit, tmp_path):
+    X, cur, mon = credit["X"], credit["cur"], credit["mon"]
+    store = tmp_path / "m.sqlite"
+    mon.log(X.iloc[cur[:300]], store, batch="jan")
+    d = X.iloc[cur[300:700]].copy()
+    d["Amount"] = d["Amount"] * 1.6
+    rep, _ = mon.log(d, store, batch="feb")
+    html = rep.to_html(tmp_path / "m.html")
+    assert (tmp_path / "m.html").read_text() == html
+    assert "data:image/png;base64," in html and "<style>" in html
+    assert "src=\"http" not in html and "<link" not in html and "<script" not in html
+    assert "ACT" in html and "CSI of Amount" in html and "Trends across batches" in html
+    assert "What to do" in html and "feb" in html
+    d2 = json.loads(rep.to_json())
+    assert d2["alerts"] and d2["check"]["figures"]["attribution_gap"] < 1e-6
+
+
+# ---------------------------------------------------------------------- bad input
+def test_bad_input(credit):
+    X, ref, m = credit["X"], credit["ref"], credit["model"]
+    R = X.iloc[ref]
+    with pytest.raises(ValueError, match="Unknown threshold"):
+        Monitor(m, reference=R, thresholds={"pis": 0.2})
+    with pytest.raises(ValueError, match="protected='race' is not a feature"):
+        Monitor(m, reference=R, protected="race")
+    with pytest.raises(ValueError, match="reference must be a DataFrame"):
+        Monitor(m, reference=R.to_numpy())
+    with pytest.raises(ValueError, match="one label per row"):
+        Monitor(m, reference=R, y_reference=[0, 1])
+    mon = credit["mon"]
+    with pytest.raises(TypeError, match="DataFrame"):
+        mon.check(X.to_numpy())
+    with pytest.raises(ValueError, match="Income"):
+        mon.check(X.drop(columns=["Income"]))
+    with pytest.raises(ValueError, match="label"):
+        mon.check(X.iloc[:50], np.full(50, 7))
+    with pytest.raises(ValueError, match="id_column"):
+        mon.log(X.iloc[:50], "unused.sqlite", id_column="nope")
