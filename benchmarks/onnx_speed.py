@@ -5,7 +5,8 @@ own ``predict_proba`` on the same rows, same run, both on 2 threads.
 
 Figures per model: max |probability difference|, share of identical decisions, seconds
 of ``predict_proba``, seconds of onnxruntime (``sess.run`` alone, and with building its
-input dict from the DataFrame: ``onnx_feed``), and the speed-up.
+input dict from the DataFrame: ``onnx_feed``), and the speed-up. The machine is shared, so
+each row records the 1-minute load average (``os.getloadavg``) before and after its timings.
 
 Run: ``python benchmarks/onnx_speed.py [--rows N]``. Writes
 ``benchmarks/results/onnx_speed.{csv,md}`` with the commit.
@@ -80,12 +81,14 @@ def main() -> None:
     opts = ort.SessionOptions()
     opts.intra_op_num_threads, opts.inter_op_num_threads = THREADS, 1
     opts.log_severity_level = 3
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     results = []
     for name, model in models.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(Xtr, ytr)
             sess = ort.InferenceSession(model.to_onnx().SerializeToString(), opts)
+            load_before = os.getloadavg()[0]
             ours, t_lib = timed(model.predict_proba, X)
             labels = model.predict(X)
         feed, t_feed = timed(onnx_feed, model, X)
@@ -94,7 +97,8 @@ def main() -> None:
                "identical_decisions_pct": 100.0 * float(np.mean(model.classes_[(decision > 0).astype(int)] == labels)),
                "predict_proba_s": round(t_lib, 3), "onnxruntime_run_s": round(t_run, 3),
                "onnxruntime_with_feed_s": round(t_run + t_feed, 3),
-               "speedup_run": round(t_lib / t_run, 2), "speedup_with_feed": round(t_lib / (t_run + t_feed), 2)}
+               "speedup_run": round(t_lib / t_run, 2), "speedup_with_feed": round(t_lib / (t_run + t_feed), 2),
+               "load_avg_1min": f"{load_before:.2f} -> {os.getloadavg()[0]:.2f}"}
         results.append(row)
         print(row, flush=True)
     OUT.mkdir(exist_ok=True)
@@ -104,12 +108,12 @@ def main() -> None:
     lines = [f"ONNX (onnxruntime {ort.__version__}) vs the library's predict_proba, {len(X):,} raw credit_data rows "
              f"(commit {commit[:10]}; {THREADS} threads each; {os.cpu_count()} CPUs, {platform.machine()}, no GPU)", "",
              "| model | max abs proba diff | identical decisions | predict_proba s | onnxruntime s (run) "
-             "| onnxruntime s (feed + run) | speed-up (run) | speed-up (feed + run) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| onnxruntime s (feed + run) | speed-up (run) | speed-up (feed + run) | load avg (1 min) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         lines.append(f"| {r['model']} | {r['max_abs_proba_diff']:.3g} | {r['identical_decisions_pct']:.4f}% | "
                      f"{r['predict_proba_s']} | {r['onnxruntime_run_s']} | {r['onnxruntime_with_feed_s']} | "
-                     f"{r['speedup_run']}x | {r['speedup_with_feed']}x |")
+                     f"{r['speedup_run']}x | {r['speedup_with_feed']}x | {r['load_avg_1min']} |")
     (OUT / "onnx_speed.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

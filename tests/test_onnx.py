@@ -117,6 +117,36 @@ def test_ruleset_onnx_every_operator():
     assert np.max(np.abs(proba - rs.predict_proba(X))) <= 1e-12
 
 
+def test_onnx_feed_dtypes():
+    """The vectorised feed gives what a per-row reading gives, for every column dtype a
+    frame may hold: float/int/bool/nullable numbers, numbers as objects, text as object,
+    string and category dtype, with None / NaN / pd.NA as missing."""
+    from types import SimpleNamespace
+
+    X = pd.DataFrame({
+        "f": [1.5, np.nan, -2.0, 3.0], "i": np.array([1, 2, 3, 4], dtype=np.int64),
+        "b": [True, False, True, False], "ni": pd.array([1, None, 3, 4], dtype="Int64"),
+        "o": pd.Series(["1.5", None, 7, "x"], dtype=object),
+        "t": pd.Series(["rent", None, "own", np.nan], dtype=object),
+        "s": pd.array(["a", pd.NA, "b", "a"], dtype="string"),
+        "c": pd.Categorical(["lo", "hi", None, "lo"]), "n": pd.Series([1, None, 2.5, 1], dtype=object),
+    })
+    kinds = {"f": True, "i": True, "b": True, "ni": True, "o": True, "t": False, "s": False, "c": False, "n": False}
+    feed = onnx_feed(SimpleNamespace(encoder_=_Schema(kinds)), X)
+    for name, numeric in kinds.items():
+        col = X[name].astype(object)
+        if numeric:
+            want = np.array([np.nan if pd.isna(v) else float(pd.to_numeric(v, errors="coerce")) for v in col])
+            assert feed[name].dtype == np.float64 and feed[name].flags.c_contiguous
+            np.testing.assert_array_equal(feed[name], want, err_msg=name)
+        else:
+            want = ["" if pd.isna(v) else str(v) for v in col]
+            assert feed[name].dtype == object and list(feed[name]) == want, (name, list(feed[name]))
+    assert np.shares_memory(feed["f"], X["f"].to_numpy())  # a float64 column is passed without a copy
+    with pytest.raises(TypeError, match="DataFrame"):
+        onnx_feed(SimpleNamespace(encoder_=_Schema(kinds)), X.to_numpy())
+
+
 def test_onnx_bad_input(small_credit):
     from interpretable_nn.models.nam import NAMClassifier
 
