@@ -1,14 +1,24 @@
 """``interpretable-nn``: the command-line front end over the library's functions.
 
 Subcommands: ``datasets``, ``models``, ``fit``, ``predict``, ``reasons``, ``export-rules``,
-``distill``, ``study``, ``report``, ``demo``. Each has ``--help``.
+``scorecard``, ``plot``, ``distill``, ``study``, ``report``, ``demo``. Each has ``--help``.
 A new subcommand is one ``_add_*`` function (its ``sub.add_parser(...)`` block, listed in
 ``_SUBCOMMANDS``) and one ``_cmd_*`` function that calls the library (no logic of its own here).
+
+Errors: every failure is one line on stderr and a non-zero exit status, never a traceback:
+``1`` for a problem with the input, the files or the options (the library's ``ValueError``,
+``TypeError``, ``ImportError`` and the file system's ``OSError``), ``2`` for a command line
+argparse cannot read, ``70`` for an unexpected error (a bug: ``--traceback`` shows where;
+``70`` is sysexits' EX_SOFTWARE, so it never collides with a command's own status, such as
+``monitor``'s ``3`` for an alert), ``130`` when interrupted. Files are read as the saved
+model's schema says and destinations are checked before the work starts
+(:mod:`interpretable_nn.cli_io`).
 
 Why this file passes 500 lines: it is one flat list of small, independent pairs (a parser
 block and a command) plus the few helpers they share (reading a table, which label a saved
 model's score is the log-odds of, loading a model or a distilled rule set); splitting it
-would scatter the one place a reader looks up what a command does.
+would scatter the one place a reader looks up what a command does. Reading and checking
+files lives in ``cli_io``.
 """
 
 from __future__ import annotations
@@ -17,54 +27,68 @@ import argparse
 import json
 import sys
 import time
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
+
+from .cli_io import (
+    TARGET_FILE,
+    Parser,
+    check_model_out,
+    check_output,
+    check_params,
+    check_savable,
+    emit,
+    one_line,
+    parse_params,
+    plot_rules,
+    read_csv,
+    read_features,
+    scorecard_text,
+)
 
 __all__ = ["main", "build_parser"]
 
-
-def _parse_params(items: list[str] | None) -> dict:
-    """``["hidden_sizes=[64,32]", "lr=0.01", "batch_norm=true"]`` -> dict (values as JSON,
-    falling back to plain strings)."""
-    out = {}
-    for item in items or []:
-        if "=" not in item:
-            raise SystemExit(f"--param expects KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        try:
-            out[k] = json.loads(v)
-        except json.JSONDecodeError:
-            out[k] = v
-    return out
-
-
-def _emit(text: str, output: str | None, message: str) -> None:
-    """Write ``text`` to the file ``output`` (UTF-8) and print ``message``, or, without an
-    output file, write ``text`` to standard output."""
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-        print(message)
-    else:
-        sys.stdout.write(text)
+_parse_params = parse_params
+_emit = emit
 
 
 def _load_table(args) -> tuple:
-    """(X, y, name) from --dataset NAME or --csv FILE --target COLUMN."""
-    import pandas as pd
+    """(X, y, name) from --dataset NAME or --csv FILE --target COLUMN. A --csv file's
+    --categorical columns are read as text (codes such as "01" stay "01") and its
+    --id-column is left out of the features, as ``predict`` leaves it out."""
+    import numpy as np
 
     from .datasets import load_dataset
 
     if getattr(args, "csv", None):
         if not args.target:
-            raise SystemExit("--csv needs --target COLUMN (the column to predict).")
-        df = pd.read_csv(args.csv)
-        if args.target not in df.columns:
-            raise SystemExit(f"--target {args.target!r} is not a column of {args.csv}; columns: {list(df.columns)}")
-        return df.drop(columns=[args.target]), df[args.target].to_numpy(), Path(args.csv).stem
+            raise ValueError("--csv needs --target COLUMN (the column to predict).")
+        cats = list(getattr(args, "categorical", None) or [])
+        df = read_csv(args.csv, what="--csv", encoding=getattr(args, "encoding", "utf-8"),
+                      dtype={c: str for c in cats} or None)
+        absent = [c for c in [args.target, *cats] if c not in df.columns]
+        if absent:
+            raise ValueError(f"{absent} {'is not a column' if len(absent) == 1 else 'are not columns'} of "
+                             f"{args.csv}; its columns are {list(df.columns)}.")
+        for c in cats:
+            df[c] = df[c].astype(object).where(df[c].notna(), np.nan)
+        y = df[args.target]
+        if y.isna().any():
+            rows = (np.flatnonzero(y.isna().to_numpy()) + 1)[:5].tolist()
+            raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} rows "
+                             f"(data rows {rows}...); drop those rows or fill them in.")
+        X = df.drop(columns=[args.target])
+        idc = getattr(args, "id_column", None)
+        if idc and idc in X.columns:
+            X = X.drop(columns=[idc])
+            print(f"column {idc!r} is the id column: left out of the features (--id-column '' keeps it)")
+        return X, y.to_numpy(), Path(args.csv).stem
     ds = load_dataset(args.dataset)
     return ds.X, ds.y, ds.name
 
 
-_TARGET_FILE = "target.json"  # beside a saved model: which label its score is the log-odds of
+_TARGET_FILE = TARGET_FILE  # beside a saved model: which label its score is the log-odds of
 
 
 def _positive_target(args, y, name: str) -> tuple:
@@ -113,11 +137,26 @@ def _load_scorer(model_dir):
     from .persistence import load_model
 
     path = Path(model_dir)
+    if not path.exists():
+        raise ValueError(f"model directory {path}: no such directory; give the directory written by "
+                         "`interpretable-nn fit --out` or model.save().")
     if not (path / "manifest.json").is_file() and (path / "ruleset.json").is_file():
         from .rules import RuleSet
 
         return RuleSet.from_json((path / "ruleset.json").read_text(encoding="utf-8"))
     return load_model(model_dir)
+
+
+def _id_column(args) -> str | None:
+    """``--id-column`` as given, else the one ``fit`` recorded beside the model, else "id"."""
+    if args.id_column is not None:
+        return args.id_column or None
+    path = Path(args.model_dir) / _TARGET_FILE
+    if path.is_file():
+        info = json.loads(path.read_text(encoding="utf-8"))
+        if "id_column" in info:
+            return info["id_column"]
+    return "id"
 
 
 def _feature_names(model) -> list[str]:
@@ -146,12 +185,20 @@ def _cmd_fit(args) -> int:
 
     from .models import make_model
 
-    X, y, name = _load_table(args)
-    y, target = _positive_target(args, y, name)
+    if not 0 <= args.test_size < 1:
+        raise ValueError(f"--test-size must be in [0, 1) (a share of the rows); got {args.test_size}.")
+    out = None if args.out is None else check_model_out(args.out, force=args.force)  # before any training
     params = _parse_params(args.param)
+    check_params(args.model, params)
     if args.seed is not None:
         params.setdefault("random_state", args.seed)
     model = make_model(args.model, **params)
+    if out is not None:
+        check_savable(model, args.model)
+    X, y, name = _load_table(args)
+    y, target = _positive_target(args, y, name)
+    if getattr(args, "csv", None):
+        target["id_column"] = args.id_column or None
     if args.test_size > 0:
         strat = y if len(np.unique(y)) <= 20 else None
         Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=args.test_size, random_state=args.seed or 0, stratify=strat)
@@ -165,10 +212,14 @@ def _cmd_fit(args) -> int:
     if Xte is not None and hasattr(model, "predict_proba") and len(np.unique(y)) == 2:
         auc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
         print(f"held-out AUC ({len(yte)} rows): {auc:.4f}")
-    if args.out:
-        model.save(args.out)
-        (Path(args.out) / _TARGET_FILE).write_text(json.dumps(target, indent=1) + "\n", encoding="utf-8")
-        print(f"saved to {args.out}")
+    if out is not None:
+        from .persistence import write_file_atomic
+
+        model.save(out)
+        write_file_atomic(out / _TARGET_FILE, json.dumps(target, indent=1) + "\n")
+        print(f"saved to {out.resolve()} (score new rows: interpretable-nn predict {out} --input FILE.csv)")
+    else:
+        print("the model was not saved (no --out DIR given)")
     return 0
 
 
@@ -176,14 +227,13 @@ def _cmd_predict(args) -> int:
     import pandas as pd
 
     model = _load_scorer(args.model_dir)
-    X = pd.read_csv(args.input)
+    if args.output:
+        check_output(args.output, inputs=[args.input])
+    id_column = _id_column(args)
+    X, ids = read_features(args.input, model, encoding=args.encoding, id_column=id_column)
     out = pd.DataFrame(index=X.index)
-    if args.id_column and args.id_column in X.columns:
-        out[args.id_column] = X[args.id_column]
-        X = X.drop(columns=[args.id_column])
-    cols = _feature_names(model)
-    extra = [c for c in X.columns if c not in cols]
-    X = X.drop(columns=extra)
+    if ids is not None:
+        out[id_column] = ids.to_numpy()
     label = _target_label(args.model_dir)
     if label is not None:
         print(f"score = log-odds of {label}; probability = P({label})", file=sys.stderr)
@@ -207,11 +257,20 @@ def _cmd_study(args) -> int:
     params: dict = {}
     for key, value in _parse_params(args.param).items():
         if "." not in key:
-            raise SystemExit(f"--param expects MODEL.KEY=VALUE (e.g. mlp.max_epochs=50), got {key!r}")
+            raise ValueError(f"--param expects MODEL.KEY=VALUE (e.g. mlp.max_epochs=50), got {key!r}.")
         model, name = key.split(".", 1)
+        if model not in args.models:
+            raise ValueError(f"--param {key!r}: {model!r} is not one of --models {args.models}.")
         params.setdefault(model, {})[name] = value
+    for model, fixed in params.items():
+        check_params(model, fixed, prefix=f"{model}.")
+    datasets = list(args.datasets or [])
+    if args.csv:
+        datasets.append(_csv_dataset(args))
+    if not datasets:
+        raise ValueError("study needs --datasets NAME ... or --csv FILE --target COLUMN (or both).")
     rows = run_study(
-        args.datasets, args.models, seeds=args.seeds, folds=args.folds, out=args.out, backend=args.backend,
+        datasets, args.models, seeds=args.seeds, folds=args.folds, out=args.out, backend=args.backend,
         n_jobs=args.n_jobs, scheduler_address=args.scheduler, params=params or None,
         checks=() if args.no_checks else tuple(args.checks), check_folds=None if args.check_all_folds else (0,),
         retry_failed=args.retry_failed, verbose=1,
@@ -223,28 +282,52 @@ def _cmd_study(args) -> int:
     return 0
 
 
+def _csv_dataset(args):
+    """``study --csv FILE --target COL`` as a Dataset: a two-label target becomes 1 for
+    --positive-class (default: the last label in sort order, said on stdout) and 0 else."""
+    import numpy as np
+
+    from .datasets import Dataset
+
+    X, y, name = _load_table(args)
+    y, info = _positive_target(args, y, name)
+    y = np.asarray(y)
+    positive = info["positive_class"]
+    if len(info["labels"]) == 2 and set(np.unique(y).tolist()) != {0, 1}:
+        if args.positive_class is None:
+            print(f"positive class of {args.target!r}: {positive!r} (the last label in sort order; "
+                  "--positive-class LABEL to choose)")
+        y = (y.astype(str) == positive).astype(np.int64)
+    regression = y.dtype.kind == "f" and not np.all(np.isnan(y) | (y == np.round(y)))
+    if not regression and y.dtype.kind not in "iub":
+        raise ValueError(f"--target {args.target!r} has {len(info['labels'])} labels; a study of a --csv "
+                         "file needs two labels (give --positive-class) or numeric classes.")
+    return Dataset(X=X, y=y, name=name, task="regression" if regression else "classification",
+                   target=args.target, positive_label=positive if not regression else None)
+
+
 def _cmd_report(args) -> int:
     from .studies.report import write_report
 
+    check_output(args.output, what="-o/--output")
     print(f"report written to {write_report(args.results, args.output, complexity=args.complexity)}")
     return 0
 
 
 def _cmd_reasons(args) -> int:
-    import pandas as pd
-
     from .explain import reason_codes
 
     model = _load_scorer(args.model_dir)
-    X = pd.read_csv(args.input)
-    ids = X.pop(args.id_column) if args.id_column and args.id_column in X.columns else None
-    names = _feature_names(model)
-    X = X.drop(columns=[c for c in X.columns if c not in names])
+    if args.output:
+        check_output(args.output, inputs=[args.input, args.background, args.reason_map])
+    id_column = _id_column(args)
+    X, ids = read_features(args.input, model, encoding=args.encoding, id_column=id_column)
     bg = None
     if args.background:
-        bg = pd.read_csv(args.background)
-        bg = bg.drop(columns=[c for c in bg.columns if c not in names])
-    rmap = pd.read_csv(args.reason_map, dtype=str) if args.reason_map else None
+        bg, _ = read_features(args.background, model, encoding=args.encoding, what="--background")
+    rmap = None
+    if args.reason_map:
+        rmap = read_csv(args.reason_map, what="--reason-map", encoding=args.encoding, dtype=str)
     adverse = _adverse_class(model, args.model_dir, args.adverse_class)
     out = reason_codes(model, X, k=args.k, reference=args.reference, background=bg, threshold=args.threshold,
                        adverse_class=adverse, reason_map=rmap)
@@ -254,7 +337,7 @@ def _cmd_reasons(args) -> int:
         print(f"reasons for the log-odds of {label if adverse in (None, 1) else f'{target} != {pos}'}",
               file=sys.stderr)
     if ids is not None:
-        out.insert(0, args.id_column, ids.to_numpy()[out["row"].to_numpy(dtype=int)])
+        out.insert(0, id_column, ids.to_numpy()[out["row"].to_numpy(dtype=int)])
     _emit(out.to_csv(index=False), args.output, f"wrote {len(out)} reasons for {len(X)} rows to {args.output}")
     return 0
 
@@ -284,6 +367,8 @@ def _cmd_export_rules(args) -> int:
     from .rules import RuleSet
 
     model = _load_scorer(args.model_dir)
+    if args.output:
+        check_output(args.output)
     rs = model if isinstance(model, RuleSet) else getattr(model, "ruleset_", None)
     if rs is None and hasattr(model, "to_ruleset"):
         rs = model.to_ruleset()
@@ -322,9 +407,13 @@ def _cmd_distill(args) -> int:
     from .persistence import load_model
 
     model = load_model(args.model_dir)
-    X, _, name = _load_table(args)
-    cols = model.encoder_.schema_.names
-    X = X.drop(columns=[c for c in X.columns if c not in cols])
+    if args.csv:
+        X, _ = read_features(args.csv, model, encoding=args.encoding, what="--csv")
+        name = Path(args.csv).stem
+    else:
+        X, _, name = _load_table(args)
+        cols = model.encoder_.schema_.names
+        X = X.drop(columns=[c for c in X.columns if c not in cols])
     s = SurrogateTree(max_depth=args.max_depth, augment=args.augment, search=args.search,
                       target_fidelity=args.target_fidelity, random_state=args.seed).fit(model, X)
     text = s.to_text()
@@ -339,9 +428,68 @@ def _cmd_distill(args) -> int:
         s.fidelity_.details["per_leaf"].to_csv(out / "per_leaf.csv", index=False)
         written = ["surrogate.txt", "surrogate.dot", "fidelity.json", "per_leaf.csv"]
         if s.task_ != "multiclass":
-            (out / "ruleset.json").write_text(s.to_ruleset().to_json() + "\n", encoding="utf-8")
+            from .persistence import write_file_atomic
+
+            write_file_atomic(out / "ruleset.json", s.to_ruleset().to_json() + "\n")
             written.append("ruleset.json")
         print(f"wrote {', '.join(written)} to {out}")
+    return 0
+
+
+def _cmd_scorecard(args) -> int:
+    model = _load_scorer(args.model_dir)
+    if not hasattr(model, "to_scorecard"):
+        raise ValueError(f"{args.model_dir} holds a {type(model).__name__}, which has no scorecard; a scorecard "
+                         "comes from an additive classifier (e.g. `interpretable-nn fit nam ... --out DIR`).")
+    if args.output:
+        check_output(args.output)
+    card = model.to_scorecard(pdo=args.pdo, base_score=args.base_score, base_odds=args.base_odds,
+                              max_bins=args.max_bins)
+    if args.format == "text":
+        text = scorecard_text(card)
+    elif args.format == "md":
+        text = card.to_markdown()
+    elif args.format == "csv":
+        text = card.table.to_csv(index=False)
+    elif args.format == "json":
+        text = card.to_json() + "\n"
+    elif args.format == "pmml":
+        text = card.to_pmml(reasons=args.reasons)
+    else:
+        text = card.to_sql(table=args.table, id_column=args.id_column or None, reasons=args.reasons,
+                           dialect=args.dialect) + ";\n"
+    _emit(text, args.output, f"wrote the scorecard ({len(card.table)} rows, {args.format}) to {args.output}")
+    return 0
+
+
+def _cmd_plot(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .rules import RuleSet
+
+    out = check_output(args.output, what="-o/--output")
+    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ValueError(f"-o/--output {out}: give a .png, .svg or .pdf file name.")
+    model = _load_scorer(args.model_dir)
+    rs = model if isinstance(model, RuleSet) else getattr(model, "ruleset_", None)
+    if hasattr(model, "plot_shape_functions"):
+        fig, what = model.plot_shape_functions(max_terms=args.max_terms), "shape functions"
+    elif hasattr(model, "plot_prototypes"):
+        fig, what = model.plot_prototypes(max_prototypes=args.max_terms), "prototypes"
+    elif rs is not None:
+        fig, what = plot_rules(rs, args.max_terms), "rules"
+    elif args.input:
+        X, _ = read_features(args.input, model, encoding=args.encoding)
+        fig, what = model.explain(X).plot(max_features=args.max_terms).figure, f"importance over {len(X)} rows"
+    else:
+        raise ValueError(f"{args.model_dir} holds a {type(model).__name__}, which has no plot of its own; pass "
+                         "--input FILE.csv for its feature importance over those rows.")
+    fig.savefig(out, dpi=args.dpi, bbox_inches="tight")
+    plt.close(fig)
+    print(f"wrote the {what} of {type(model).__name__} to {out}")
     return 0
 
 
@@ -362,14 +510,28 @@ def _add_fit(sub) -> None:
     src.add_argument("--dataset", help="built-in data set name (see `interpretable-nn datasets`)")
     src.add_argument("--csv", help="a CSV file with the features and the target column")
     s.add_argument("--target", help="target column of --csv")
-    s.add_argument("--out", help="directory to save the fitted model to")
+    _add_csv_options(s)
+    s.add_argument("--out", help="directory to save the fitted model to (checked before training; "
+                   "without it the model is not saved)")
+    s.add_argument("--force", action="store_true",
+                   help="replace a model already in --out, or save into a non-empty directory")
     s.add_argument("--param", action="append", metavar="KEY=VALUE", help="model parameter (repeatable; JSON values)")
     s.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
-    s.add_argument("--test-size", type=float, default=0.2, help="held-out share for a quick AUC (0 = fit on all)")
+    s.add_argument("--test-size", type=float, default=0.2,
+                   help="held-out share for a quick AUC (default %(default)s; 0 = fit on all rows)")
     s.add_argument("--positive-class", metavar="LABEL",
                    help="the label the score is the log-odds of (e.g. bad); default: the data set's "
                    "positive class, or for --csv the last label in sort order (with a warning)")
     s.set_defaults(func=_cmd_fit)
+
+
+def _add_csv_options(s) -> None:
+    """--categorical, --id-column and --encoding of a command reading a training CSV."""
+    s.add_argument("--categorical", nargs="+", metavar="COL", default=[],
+                   help="--csv columns read as text categories (codes like 01 stay '01')")
+    s.add_argument("--id-column", default="id", help="--csv identifier column, left out of the features as "
+                   "predict leaves it out (default 'id'; '' for none)")
+    s.add_argument("--encoding", default="utf-8", help="text encoding of the CSV file (default utf-8)")
 
 
 def _add_predict(sub) -> None:
@@ -377,7 +539,9 @@ def _add_predict(sub) -> None:
     s.add_argument("model_dir", help="directory written by `fit --out` or model.save()")
     s.add_argument("--input", required=True, help="CSV with the model's feature columns")
     s.add_argument("--output", help="CSV to write (default: stdout)")
-    s.add_argument("--id-column", default="id", help="column copied to the output if present (default 'id')")
+    s.add_argument("--id-column", help="column copied to the output if present (default: the one `fit` "
+                   "left out, else 'id'; '' for none)")
+    s.add_argument("--encoding", default="utf-8", help="text encoding of the CSV files (default utf-8)")
     s.set_defaults(func=_cmd_predict)
 
 
@@ -396,7 +560,9 @@ def _add_reasons(sub) -> None:
                    help="declined only: rows whose adverse probability is below this get no reasons")
     s.add_argument("--reason-map", metavar="CSV", help="the lender's statements: CSV with reason,code,statement")
     s.add_argument("--output", help="CSV to write (default: stdout)")
-    s.add_argument("--id-column", default="id", help="column copied to the output if present (default 'id')")
+    s.add_argument("--id-column", help="column copied to the output if present (default: the one `fit` "
+                   "left out, else 'id'; '' for none)")
+    s.add_argument("--encoding", default="utf-8", help="text encoding of the CSV files (default utf-8)")
     s.set_defaults(func=_cmd_reasons)
 
 
@@ -410,7 +576,12 @@ def _add_demo(sub) -> None:
 
 def _add_study(sub) -> None:
     s = sub.add_parser("study", help="accuracy-vs-interpretability study: data sets x models x seeds x folds")
-    s.add_argument("--datasets", nargs="+", required=True, help="built-in data set names")
+    s.add_argument("--datasets", nargs="+", default=[], help="built-in data set names")
+    s.add_argument("--csv", help="a CSV file with the features and the target column (with or instead of --datasets)")
+    s.add_argument("--target", help="target column of --csv")
+    s.add_argument("--positive-class", metavar="LABEL",
+                   help="--csv: the label counted as positive (default: the last label in sort order)")
+    _add_csv_options(s)
     s.add_argument("--models", nargs="+", required=True, help="registry names (see `interpretable-nn models`)")
     s.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds (default 0)")
     s.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
@@ -437,12 +608,48 @@ def _add_export_rules(sub) -> None:
                    help="export format (default text)")
     s.add_argument("--output", help="file to write (default: stdout)")
     s.add_argument("--table", default="applicants", help="table scored by --format sql (default applicants)")
-    s.add_argument("--dialect", default="sqlite",
-                   help="SQL dialect of --format sql (default sqlite; see RuleSet.to_sql)")
+    from .rules.sql_dialects import DIALECTS
+
+    s.add_argument("--dialect", default="sqlite", choices=DIALECTS,
+                   help="SQL dialect of --format sql (default sqlite; sqlite, duckdb, postgres, spark run "
+                   "and tested; bigquery, snowflake, tsql, ansi parse-checked; see RuleSet.to_sql)")
     s.add_argument("--id-column", default="id", help="id column the SQL returns beside the score ('' for none)")
     s.add_argument("--digits", type=int, help="significant digits of the points in text/md (default 3; "
                    "-1 for exact)")
     s.set_defaults(func=_cmd_export_rules)
+
+
+def _add_scorecard(sub) -> None:
+    s = sub.add_parser("scorecard", help="the points scorecard of a saved additive model (text, md, csv, json, sql, pmml)")
+    s.add_argument("model_dir", help="directory written by `fit --out` (an additive classifier, e.g. nam)")
+    s.add_argument("--format", choices=["text", "md", "csv", "json", "sql", "pmml"], default="text",
+                   help="export format (default text)")
+    s.add_argument("-o", "--output", help="file to write (default: stdout)")
+    s.add_argument("--pdo", type=float, default=20, help="points to double the odds (default 20)")
+    s.add_argument("--base-score", type=float, default=600, help="score at the base odds (default 600)")
+    s.add_argument("--base-odds", type=float, default=50, help="good:bad odds at the base score (default 50)")
+    s.add_argument("--max-bins", type=int, default=10, help="bins per numeric feature (default 10)")
+    s.add_argument("--reasons", type=int, default=4, help="reason codes returned by sql/pmml (default 4)")
+    s.add_argument("--table", default="applicants", help="table scored by --format sql (default applicants)")
+    from .rules.sql_dialects import DIALECTS
+
+    s.add_argument("--dialect", help="SQL dialect of --format sql (default sqlite; as export-rules)", default="sqlite",
+                   choices=DIALECTS)
+    s.add_argument("--id-column", default="id", help="id column the SQL returns beside the score ('' for none)")
+    s.set_defaults(func=_cmd_scorecard)
+
+
+def _add_plot(sub) -> None:
+    s = sub.add_parser("plot", help="draw a saved model's own picture: shape functions, prototypes or rules")
+    s.add_argument("model_dir", help="directory written by `fit --out`, model.save() or `distill --out`")
+    s.add_argument("-o", "--output", required=True, help="image file to write (.png, .svg or .pdf)")
+    s.add_argument("--max-terms", type=int, default=12,
+                   help="most terms, prototypes or rules drawn (default 12)")
+    s.add_argument("--input", help="CSV of rows: a model without a picture of its own draws its feature "
+                   "importance over them")
+    s.add_argument("--encoding", default="utf-8", help="text encoding of --input (default utf-8)")
+    s.add_argument("--dpi", type=int, default=120, help="resolution of a .png (default 120)")
+    s.set_defaults(func=_cmd_plot)
 
 
 def _add_report(sub) -> None:
@@ -461,6 +668,7 @@ def _add_distill(sub) -> None:
     src.add_argument("--dataset", help="built-in data set whose rows the tree learns the model on")
     src.add_argument("--csv", help="a CSV file with the model's feature columns (and --target, dropped)")
     s.add_argument("--target", help="target column of --csv")
+    s.add_argument("--encoding", default="utf-8", help="text encoding of --csv (default utf-8)")
     s.add_argument("--max-depth", type=int, default=4, help="depth of the surrogate tree (default 4)")
     s.add_argument("--augment", choices=["none", "jitter", "schema", "munge"], default="none",
                    help="extra teacher-labelled rows (default none)")
@@ -473,6 +681,12 @@ def _add_distill(sub) -> None:
     s.set_defaults(func=_cmd_distill)
 
 
+def _add_export(sub) -> None:
+    from .models.export_cli import add_parser
+
+    add_parser(sub)
+
+
 #: the subcommands in the order ``--help`` lists them
 _SUBCOMMANDS = (
     _add_datasets,
@@ -483,36 +697,66 @@ _SUBCOMMANDS = (
     _add_demo,
     _add_study,
     _add_export_rules,
+    _add_scorecard,
+    _add_plot,
     _add_report,
     _add_distill,
+    _add_export,
+    __import__("interpretable_nn.monitor.cli", fromlist=["add_parser"]).add_parser,  # monitor (issue 19)
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     from ._version import __version__
 
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="interpretable-nn",
         description="Interpretable neural models for tabular decisions, with checked explanations.",
     )
     p.add_argument("--version", action="version", version=f"interpretable-nn {__version__}")
+    p.add_argument("--traceback", action="store_true", help="on an error, show the full traceback")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for add in _SUBCOMMANDS:
         add(sub)
+    for s in sub.choices.values():
+        s.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                       help="on an error, show the full traceback")
     return p
 
 
+@contextmanager
+def _one_line_warnings():
+    """Warnings as ``warning: ...`` lines (not Python's two-line file:line format)."""
+    before = warnings.formatwarning
+    warnings.formatwarning = lambda message, category, *a, **k: f"warning: {one_line(message)}\n"
+    try:
+        yield
+    finally:
+        warnings.formatwarning = before
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv``; returns the exit status (see the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    try:
+    if args.traceback:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, ImportError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    try:
+        with _one_line_warnings():
+            return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, ImportError, OSError) as exc:  # the library's and the file system's errors
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: still one line, and the way to see where
+        print(f"error: unexpected {type(exc).__name__}: {one_line(exc)} (run with --traceback for details)",
+              file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":  # pragma: no cover

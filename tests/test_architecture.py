@@ -18,7 +18,7 @@ LAYERS: list[set[str]] = [
     {"models"},
     {"explain", "monitor", "distill"},
     {"studies"},
-    {"demo", "cli", "__init__"},
+    {"demo", "cli", "cli_io", "__init__"},
 ]
 #: torch-free artefacts: rules/ never reaches torch-side packages
 TORCH_SIDE = {"nn", "training", "models"}

@@ -20,14 +20,14 @@ def test_study_then_report(tmp_path, capsys):
     assert rows.loc[rows["model"] == "tree", "params"].tolist() == [{"max_depth": 3}] * 4
     assert "<svg" in html.read_text() and "8 cells" in capsys.readouterr().out
     assert main(["report", str(out), "-o", str(tmp_path / "r2.html"), "--complexity", "n_parameters"]) == 0
-    assert (tmp_path / "r2.html").read_text().count("<svg") == 1
+    assert (tmp_path / "r2.html").read_text().count("<svg") >= 1
 
 
 def test_study_errors_are_one_line(tmp_path, capsys):
     assert main(["study", "--datasets", "default", "--models", "nope", "--out", str(tmp_path)]) == 1
     assert "Unknown model 'nope'" in capsys.readouterr().err
-    with pytest.raises(SystemExit, match="MODEL.KEY=VALUE"):
-        main(["study", "--datasets", "default", "--models", "logreg", "--param", "C=1", "--out", str(tmp_path)])
+    assert main(["study", "--datasets", "default", "--models", "logreg", "--param", "C=1", "--out", str(tmp_path)]) == 1
+    assert "MODEL.KEY=VALUE" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "missing")]) == 1
     assert "run a study first" in capsys.readouterr().err
 

@@ -1,0 +1,396 @@
+r"""What the command line reads and writes, checked before any work starts.
+
+The CLI's promise is "the same answer as Python, or one clear line saying why not". This
+module holds the pieces that keep it:
+
+- :func:`read_csv` opens a user's CSV file and turns every way it can fail (no such file, a
+  directory, not UTF-8, not a table) into a ``ValueError`` that names the file and the fix.
+- :func:`read_features` reads rows to score **as the saved model's schema says**: a
+  categorical column is read as text and mapped back to the levels the model was fitted on
+  (``"01"`` stays ``"01"``, ``"NA"`` stays a level when it is one), a numeric column is parsed
+  with Python's correctly rounded float parser (the floats ``DataFrame.to_csv`` wrote come
+  back bit for bit); missing columns are named before the model runs.
+- :func:`check_model_out` and :func:`check_output` refuse an unusable destination before a
+  model trains or a result is computed.
+- :func:`check_savable` refuses ``fit --out`` for a model that cannot be saved, before it trains.
+- :func:`check_params` refuses a misspelt ``--param`` with the valid names and the closest one.
+- What the CLI prints: :func:`plain` (control and bidirectional-override characters escaped),
+  :func:`scorecard_text`, :func:`plot_rules`, and :class:`Parser` (argparse with one-line
+  usage errors and every option's default in ``--help``).
+
+Examples
+--------
+>>> check_params("nam", {"max_epoch": 3})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+ValueError: --param 'max_epoch' is not a parameter of nam; did you mean 'max_epochs'? ...
+>>> print(plain("Income\nINTERCEPT +100"))
+Income\u000aINTERCEPT +100
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+__all__ = ["read_csv", "read_features", "column_plan", "check_model_out", "check_output", "check_params", "check_savable",
+           "parse_params", "emit", "one_line", "TARGET_FILE", "Parser", "plain",
+           "scorecard_text", "plot_rules"]
+
+#: beside a saved model: the target column, which label the score is the log-odds of, the id column
+TARGET_FILE = "target.json"
+
+#: the cell texts pandas reads as missing by default (``pd.read_csv``'s ``na_values``)
+try:  # pragma: no cover - the import path is private to pandas
+    from pandas._libs.parsers import STR_NA_VALUES as _NA
+except ImportError:  # pragma: no cover
+    _NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+           "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+NA_TEXTS = frozenset(_NA)
+
+
+def one_line(text: Any) -> str:
+    """``text`` on one line (an error message must not span lines or forge new ones)."""
+    return " ".join(str(text).split())
+
+
+def _input_file(path: str | os.PathLike, what: str) -> Path:
+    p = Path(path)
+    if str(path) == "":
+        raise ValueError(f"{what} is empty; give the path of a CSV file.")
+    if p.is_dir():
+        raise ValueError(f"{what} {p} is a directory; give the path of a CSV file.")
+    if not p.exists():
+        raise ValueError(f"{what} {p}: no such file.")
+    if not os.access(p, os.R_OK):
+        raise ValueError(f"{what} {p} is not readable (permission denied).")
+    return p
+
+
+def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = "utf-8", **kwargs):
+    """``pd.read_csv(path, **kwargs)`` with every failure turned into one ValueError naming
+    ``path`` and what to do (``--encoding`` for a file that is not in ``encoding``)."""
+    import codecs
+
+    import pandas as pd
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"--encoding {encoding!r} is not a known text encoding (e.g. utf-8, latin-1, cp1252).") from None
+    p = _input_file(path, what)
+    try:
+        return pd.read_csv(p, encoding=encoding, **kwargs)
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{what} {p} is not {encoding} text (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
+            f"{exc.start}); pass --encoding with the file's encoding, e.g. --encoding latin-1 or cp1252."
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{what} {p} is empty; it needs a header line with the column names.") from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{what} {p} is not a readable CSV table: {one_line(exc)}") from None
+
+
+def column_plan(model) -> dict[str, tuple[str, list]]:
+    """``{column: ("categorical", levels) | ("numeric", []) | ("any", [])}`` for the columns
+    ``model`` reads: a saved model's schema, or for a rule set the kinds its conditions test
+    (``"any"``: a column no rule tests, read as a number when every cell is one)."""
+    enc = getattr(model, "encoder_", None)
+    schema = getattr(enc, "schema_", None)
+    if schema is not None:
+        return {f.name: ("categorical", list(f.categories)) if f.kind == "categorical" else ("numeric", [])
+                for f in schema}
+    plan: dict[str, tuple[str, list]] = {}
+    for rule in getattr(model, "rules", ()):
+        for c in rule.conditions:
+            if c.op in ("<=", ">"):
+                plan.setdefault(c.feature, ("numeric", []))
+            elif c.op in ("==", "!=", "in"):
+                kind, levels = plan.setdefault(c.feature, ("categorical", []))
+                if kind == "categorical":
+                    levels.extend(v for v in (c.value if c.op == "in" else [c.value]) if v not in levels)
+    for name in getattr(model, "feature_names", None) or []:
+        plan.setdefault(name, ("any", []))
+    return plan
+
+
+def _levels_lookup(levels: list) -> dict[str, Any]:
+    """Cell text -> level: ``str(level)``, and for whole floats also ``"1"`` for ``1.0``."""
+    out: dict[str, Any] = {}
+    for v in levels:
+        out.setdefault(str(v), v)
+    for v in levels:
+        if isinstance(v, float) and v.is_integer():
+            out.setdefault(str(int(v)), v)
+    return out
+
+
+def _categorical(raw, levels: list):
+    import numpy as np
+
+    lookup = _levels_lookup(levels)
+    numbers = {float(v): v for v in levels if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    vals = raw.astype(object).to_numpy()
+    out = np.empty(len(vals), dtype=object)
+    for i, v in enumerate(vals):
+        if not isinstance(v, str):
+            out[i] = np.nan
+        elif v in lookup:
+            out[i] = lookup[v]
+        elif v in NA_TEXTS:
+            out[i] = np.nan
+        else:
+            out[i] = numbers.get(_as_float(v), v) if numbers else v  # an unseen level stays itself
+    return out
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _any(raw):
+    """A column the model does not test: numbers when every cell is one, else text."""
+    import numpy as np
+
+    vals = [np.nan if not isinstance(v, str) or v.strip() in NA_TEXTS else v for v in raw.astype(object)]
+    nums = [v if isinstance(v, float) else _as_float(v) for v in vals]
+    if all(n is not None for n in nums):
+        return np.array(nums, dtype=float)
+    return np.array(vals, dtype=object)
+
+
+def _numeric(raw, column: str, path: Path):
+    import numpy as np
+
+    vals = raw.astype(object).to_numpy()
+    out = np.empty(len(vals), dtype=float)
+    for i, v in enumerate(vals):
+        if not isinstance(v, str) or v.strip() in NA_TEXTS:
+            out[i] = np.nan
+            continue
+        try:
+            out[i] = float(v)
+        except ValueError:
+            raise ValueError(
+                f"column {column!r} of {path} (data row {i + 1}) holds {v!r}, but the model reads {column!r} "
+                "as a number; fix or blank that cell (a blank cell is a missing value)."
+            ) from None
+    return out
+
+
+def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None = None, what: str = "--input"):
+    """(X, ids) from a CSV file of rows to score, each column read as ``model``'s schema says.
+
+    Columns the model does not read are dropped; ``id_column`` (if present) is returned as
+    ``ids`` (text, as written) and left out of ``X`` unless the model reads it as a feature.
+    A column the model needs and the file lacks is a ValueError naming it.
+    """
+    import pandas as pd
+
+    plan = column_plan(model)
+    raw = read_csv(path, what=what, encoding=encoding, dtype=str, keep_default_na=False, na_filter=False)
+    p = Path(path)
+    missing = [c for c in plan if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{what} {p} lacks the model's columns {missing}; its columns are {list(raw.columns)}.")
+    ids = None
+    if id_column and id_column in raw.columns:
+        ids = raw[id_column].astype(object)
+    X = pd.DataFrame(index=raw.index)
+    for name, (kind, levels) in plan.items():
+        X[name] = (_categorical(raw[name], levels) if kind == "categorical" else _any(raw[name]) if kind == "any"
+                   else _numeric(raw[name], name, p))
+    return X, ids
+
+
+def check_output(path, *, what: str = "--output", inputs=()) -> Path:
+    """An output file that can be written: not a directory, its folder exists, not one of the
+    ``inputs`` it is computed from."""
+    p = Path(path)
+    if str(path) == "":
+        raise ValueError(f"{what} is empty; give a file name.")
+    if p.is_dir():
+        raise ValueError(f"{what} {p} is a directory; give a file name (e.g. {p / 'out.csv'}).")
+    if not p.parent.is_dir():
+        raise ValueError(f"{what} {p}: the folder {p.parent} does not exist; create it first.")
+    for src in inputs:
+        if src and Path(src).exists() and p.exists() and p.resolve() == Path(src).resolve():
+            raise ValueError(f"{what} {p} is also an input; writing it would destroy the input. "
+                             "Choose another file name.")
+    if p.exists() and not os.access(p, os.W_OK) or not os.access(p.parent, os.W_OK):
+        raise ValueError(f"{what} {p} cannot be written (permission denied).")
+    return p
+
+
+def _is_model_dir(p: Path) -> bool:
+    return any((p / f).is_file() for f in ("manifest.json", "model.json", "tensors.safetensors"))
+
+
+def check_model_out(path, force: bool = False) -> Path:
+    """Where ``fit --out`` will save, checked before training: a new or empty directory, or
+    (with ``force``) a saved model to replace or a directory to add the model's files to;
+    never a file; its nearest existing folder writable (probed with a temporary file)."""
+    if str(path) == "":
+        raise ValueError("--out is empty; give the directory to save the model in (created if missing).")
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise ValueError(f"--out {p} is an existing file, not a directory; give a directory to save the "
+                         "model in (it is created if missing).")
+    if p.is_dir() and any(p.iterdir()) and not force:
+        if _is_model_dir(p):
+            raise ValueError(f"--out {p} already holds a saved model; pass --force to replace it, or "
+                             "choose another directory.")
+        raise ValueError(f"--out {p} is a non-empty directory that holds no saved model; choose a new or "
+                         "empty directory, or pass --force to save the model's files into it.")
+    probe = p
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ValueError(f"--out {p}: {probe} is a file, so the directory cannot be created.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".inn-probe-", dir=probe)
+    except OSError as exc:
+        raise ValueError(f"--out {p} cannot be written: {probe} is not writable ({exc.strerror}).") from None
+    os.close(fd)
+    os.unlink(tmp)
+    return p
+
+
+def check_savable(model, name: str) -> None:
+    """Refuse ``fit --out`` for a model that cannot be saved (before it trains): a
+    scikit-learn wrapper whose estimator could only be pickled."""
+    try:
+        model._get_state()
+    except TypeError as exc:  # the refusal of a wrapper that would need pickle
+        raise ValueError(f"--out: the model {name!r} cannot be saved: {one_line(exc)} Drop --out to fit it "
+                         "for its held-out figures only.") from None
+    except (AttributeError, ValueError):  # not fitted yet: it has no state now and can be saved once fitted
+        pass
+
+
+def parse_params(items: list[str] | None) -> dict:
+    """``["hidden_sizes=[64,32]", "lr=0.01", "batch_norm=true"]`` -> dict (values read as
+    JSON, falling back to plain strings)."""
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ValueError(f"--param expects KEY=VALUE, got {item!r}.")
+        k, v = item.split("=", 1)
+        try:
+            out[k.strip()] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k.strip()] = v
+    return out
+
+
+def valid_params(model_name: str) -> list[str]:
+    """The constructor parameters ``--param`` may set for a registry name (for scikit-learn
+    wrappers, those of the wrapped estimator)."""
+    from .models import make_model
+
+    m = make_model(model_name)
+    params = m.get_params(deep=False)
+    inner = params.get("estimator")
+    if inner is not None and hasattr(inner, "get_params") and set(params) <= {"estimator", "raw_numeric"}:
+        params = inner.get_params(deep=False)
+    return sorted(params)
+
+
+def check_params(model_name: str, params: dict, prefix: str = "") -> None:
+    """Refuse a parameter ``model_name`` does not take, naming the closest valid one."""
+    if not params:
+        return
+    valid = valid_params(model_name)
+    for key in params:
+        if key not in valid:
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f"did you mean {prefix + close[0]!r}? " if close else ""
+            raise ValueError(f"--param {prefix + key!r} is not a parameter of {model_name}; {hint}"
+                             f"valid names: {', '.join(valid)}.")
+
+
+def emit(text: str, output: str | None, message: str) -> None:
+    """Write ``text`` to the file ``output`` (UTF-8) and print ``message``, or without an
+    output file write ``text`` to standard output."""
+    import sys
+
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        print(message)
+    else:
+        sys.stdout.write(text)
+
+
+def plain(text) -> str:
+    """``text`` safe for a terminal or a text file: control and bidirectional-override
+    characters shown as ``\\uXXXX`` (a name cannot forge a line or reorder one)."""
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+                   for ch in str(text))
+
+
+def scorecard_text(card) -> str:
+    """The scorecard as a plain-text table (feature, bin, points) with its scaling and check."""
+    import pandas as pd
+
+    t = card.table
+    rows = pd.DataFrame({"feature": t["feature"].map(plain), "bin": t["bin"].map(plain),
+                         "points": t["points"].map(lambda p: f"{p:g}")})
+    lines = ["Scorecard: score = base points + the points of each feature's bin; a higher score is a lower risk."]
+    if card.pdo is not None:
+        lines.append(f"Scaling: {card.base_score:g} points at odds {card.base_odds:g}:1 (good:bad); "
+                     f"the odds double every {card.pdo:g} points.")
+    lines += ["", rows.to_string(index=False), ""]
+    if card.check is not None:
+        lines.append(f"Check: {plain(card.check.summary())}.")
+    return "\n".join(lines) + "\n"
+
+
+def plot_rules(rs, max_rules: int):
+    """Bar chart of a rule set's rules by their points (largest magnitude first)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rules = sorted(rs.rules, key=lambda r: -abs(r.weight))[:max_rules]
+    labels = [plain(" AND ".join(c.to_text() for c in r.conditions) or "(always)")[:70] for r in rules][::-1]
+    weights = np.array([r.weight for r in rules])[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(rules), 1) + 1.4))
+    ax.barh(range(len(rules)), weights, color=["#C44E52" if w > 0 else "#4C72B0" for w in weights])
+    ax.set_yticks(range(len(rules)), labels, fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(f"points added to the score when the rule fires (intercept {rs.intercept:g})")
+    ax.set_title(f"{len(rules)} of {rs.n_rules} rules, by |points|")
+    return fig
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Help that shows each option's default, unless its text already names it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if ("default" in text or not action.option_strings
+                or action.default in (None, False, [], argparse.SUPPRESS)):
+            return text
+        return text + " (default: %(default)s)"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error: ``PROG: error: ... (see PROG --help)``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
