@@ -87,8 +87,10 @@ def record(*paths, script: str | None = None, commit: str | None = None) -> None
     _save_manifest(manifest)
 
 
-def watch(script: str | None = None) -> None:
-    """Record, when the process exits, every results file written since this call.
+def watch(script: str | None = None, prefix: str | None = None) -> None:
+    """Record, when the process exits, the results files this run wrote: those whose name
+    starts with ``prefix`` (default: the script's stem, e.g. ``nam_vs_peers``) and that
+    changed since this call, so two benchmarks running at once never claim each other's files.
 
     One line at the top of a benchmark's ``__main__`` block; the commit is taken now, at the
     start of the run, so an edit made while a long benchmark runs cannot be credited to it.
@@ -98,9 +100,10 @@ def watch(script: str | None = None) -> None:
 
     commit, start = current_commit(), time.time() - 1.0
     script = script or Path(sys.argv[0]).name
+    prefix = prefix if prefix is not None else Path(script).stem
 
     def _record_written() -> None:
-        written = [p for p in _result_files() if p.stat().st_mtime >= start]
+        written = [p for p in _result_files() if p.name.startswith(prefix) and p.stat().st_mtime >= start]
         if written:
             record(*written, script=script, commit=commit)
 

@@ -271,5 +271,5 @@ def main(argv=None) -> int:
 if __name__ == "__main__":
     import _provenance  # benchmarks/_provenance.py: record the commit of every results file written
 
-    _provenance.watch()
+    _provenance.watch(prefix="shap_")  # writes shap_crosscheck, shap_speed, shap_fairness, ...
     sys.exit(main())

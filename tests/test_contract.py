@@ -2,7 +2,7 @@
 
 One parametrised file (see STYLE.md): scikit-learn's common checks (with a commented list of
 the checks that cannot apply), save/load round trip, determinism, ``clone``, pickling, a single
-row and zero rows, column order, and the bad-input table of the README (section "Bad input") (one test
+row and zero rows, column order, and the bad-input table of docs/bad_input.md (one test
 per row, named in that table). Models whose optional dependency is missing are skipped with
 the reason. Every model is fitted with small settings so the file stays fast.
 """

@@ -72,15 +72,33 @@ def test_readme_study_use_case_runs(tmp_path, monkeypatch):
     assert (tmp_path / "report.html").stat().st_size > 10_000
 
 
+BAD_INPUT = ROOT / "docs" / "bad_input.md"
+
+
 def _bad_input_rows() -> list[tuple[str, str]]:
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Bad input"):text.index("## Data sets")]
+    section = BAD_INPUT.read_text()
     rows = [line for line in section.splitlines() if line.startswith("| ") and "`test_" in line]
     return [(line.split("|")[1].strip(), line.split("|")[-2]) for line in rows]
 
 
+def test_readme_points_to_the_bad_input_contract():
+    text = (ROOT / "README.md").read_text()
+    assert "(docs/bad_input.md)" in text[text.index("## Bad input"):text.index("## Data sets")]
+
+
+def test_bad_input_rows_naming_other_test_files_name_tests_that_exist():
+    """Rows of docs/bad_input.md that cite ``tests/test_x.py::name`` cite a real test."""
+    text = BAD_INPUT.read_text()
+    files = set(re.findall(r"`(tests/test_\w+\.py)`", text))
+    refs = re.findall(r"`::(test_\w+)`", text)
+    assert files and refs, "docs/bad_input.md cites no tests outside the contract tests"
+    sources = "\n".join((ROOT / f).read_text() for f in files)
+    for func in refs:
+        assert re.search(rf"def {func}\(", sources), f"docs/bad_input.md cites ::{func}, which none of {sorted(files)} defines"
+
+
 def test_readme_bad_input_table_matches_the_contract_tests():
-    """Every row of the README's bad-input table names tests that exist (function and case id),
+    """Every row of the bad-input table (docs/bad_input.md) names tests that exist (function and case id),
     and every bad-input case the contract tests parametrise appears in the table."""
     source = (ROOT / "tests" / "test_contract.py").read_text()
     rows = _bad_input_rows()
@@ -102,4 +120,4 @@ def test_readme_bad_input_table_matches_the_contract_tests():
     spec.loader.exec_module(contract)
     case_ids = {c[0] for c in contract.FIT_CASES + contract.PREDICT_CASES}
     missing = case_ids - named_cases
-    assert not missing, f"bad-input cases of tests/test_contract.py missing from the README table: {sorted(missing)}"
+    assert not missing, f"bad-input cases of tests/test_contract.py missing from the table in docs/bad_input.md: {sorted(missing)}"
