@@ -91,7 +91,7 @@ class _SklearnModel(BaseModel):
         df, yy = self._validate_fit_input(X, y)
         df = check_predict_frame(df, self.encoder_.schema_)
         Z = self._design(df, encode_finite(self.encoder_, df))
-        est = index_class_weight(clone(self.estimator or self._default_estimator()), self)
+        est = index_class_weight(clone(self.estimator if self.estimator is not None else self._default_estimator()), self)
         kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
         with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):  # trees sum X in float32
             warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)

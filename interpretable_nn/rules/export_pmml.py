@@ -132,7 +132,7 @@ def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard"
     Parameters
     ----------
     card : Scorecard
-        The torch-free scorecard.
+        The scorecard (:class:`~interpretable_nn.rules.scorecard.Scorecard`).
     reasons : int, default 4
         How many ranked reason codes the document outputs (``reason_1`` ..).
     model_name : str, default "scorecard"
