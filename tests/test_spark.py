@@ -1,7 +1,7 @@
 """Spark SQL (slow): the SQL exports run on a default local Spark session (``pyspark``,
 ``master("local[2]")``, Java 17) and re-score held-out credit_data rows exactly as Python:
-a RuleNet rule set, a surrogate tree's rule set, a scorecard with its reasons (a
-10,000-rule set does not run yet on a default session: see its xfail). Rows include missing values (stored as NULL) and unseen levels."""
+a RuleNet rule set, a surrogate tree's rule set, a scorecard with its reasons, a 1,000-rule
+set (a 10,000-rule set does not run yet on a default session: see its xfail). Rows include missing values (stored as NULL) and unseen levels."""
 
 from __future__ import annotations
 
@@ -69,8 +69,15 @@ def test_scorecard_with_reasons_rescore_exactly_in_spark(spark, small_credit):
         assert err <= 1e-9 and [list(r[2:]) for r in rows] == want
 
 
-@pytest.mark.xfail(strict=True, reason="a 10,000-rule export is 100 WITH steps of 100 rules; Spark's analyzer stops "
-                   "at spark.sql.analyzer.maxIterations=100 on a default session (not reached yet)")
+def test_a_thousand_rules_rescore_exactly_in_spark(spark):
+    # the chained WITH steps overflowed Spark's stack here (measured); the fold runs it
+    rs = big_ruleset(1_000)
+    assert _ruleset_error(spark, rs, frame(200)) <= 1e-9
+
+
+@pytest.mark.xfail(run=False, strict=True, reason="not reached: the 10,000-rule fold exhausts a default session's "
+                   "1 GiB driver heap in Spark's planner (OutOfMemoryError; 3,000 rules too, 1,000 run), and an "
+                   "OOM leaves the shared session unusable, so it is not run")
 def test_ten_thousand_rules_rescore_exactly_in_spark(spark):
     rs = big_ruleset(10_000)
     assert _ruleset_error(spark, rs, frame(200)) <= 1e-9
