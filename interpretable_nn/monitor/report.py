@@ -80,6 +80,12 @@ class MonitorReport:
         Per feature: ``reference_mean_abs``, ``current_mean_abs`` (mean |contribution|),
         ``relative_change``, ``drift`` (|change| as a share of the reference's total mean
         |contribution|), ``reference_rank``, ``current_rank``.
+    term_drift : DataFrame or None
+        For a model read term by term (a NAM): the same figures per term, main effects and
+        pairs apart (``features``: the features a term reads; ``drift`` as a share of the
+        reference's total mean |term|). A main term moves only with its own feature, so a
+        drifted input shows here even when a pair it shares moves its partner's attribution
+        in ``attribution_drift``.
     ndcg : float
         nDCG of the current global ranking against the reference.
     reason_mix : DataFrame
@@ -120,6 +126,7 @@ class MonitorReport:
     alerts: list[Alert] = field(default_factory=list)
     history: pd.DataFrame | None = None
     batch: str | None = None
+    term_drift: pd.DataFrame | None = None
 
     @property
     def quiet(self) -> bool:
@@ -161,6 +168,9 @@ class MonitorReport:
             "attribution_drift": {f: {c: num(v) for c, v in r.items()}
                                   for f, r in self.attribution_drift.to_dict("index").items()},
             "reason_mix": {f: {c: num(v) for c, v in r.items()} for f, r in self.reason_mix.to_dict("index").items()},
+            "term_drift": None if self.term_drift is None else {
+                t: {c: (v if c == "features" else num(v)) for c, v in r.items()}
+                for t, r in self.term_drift.to_dict("index").items()},
             "performance": None if self.performance is None else {k: num(v) for k, v in self.performance.items()},
             "fairness": None if self.fairness is None else {k: num(v) for k, v in self.fairness.items()},
             "review_shares": {k: num(v) for k, v in self.review_shares.items()},
