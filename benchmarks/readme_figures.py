@@ -37,12 +37,30 @@ def main(argv=None) -> None:
     fig.savefig(out / "nam_shape_functions.png", dpi=80, bbox_inches="tight")
     print("wrote", out / "nam_shape_functions.png")
 
+    written = {"nam_shape_functions.png": "NAMClassifier(monotone={Income: -1, Seniority: -1}) on credit_data"}
     if args.study:
         from interpretable_nn.studies.report import pareto_figure
 
         fig = pareto_figure(Path(args.study), "credit_data")
         fig.savefig(out / "pareto_credit_data.png", dpi=80, bbox_inches="tight")
         print("wrote", out / "pareto_credit_data.png")
+        written["pareto_credit_data.png"] = f"the demo study in {Path(args.study).name}/ (interpretable-nn demo)"
+    _record(out, written)
+
+
+def _record(out: Path, written: dict) -> None:
+    """``figures.json`` beside the pictures: the commit that drew each one, from what."""
+    import hashlib
+    import json
+
+    from _provenance import current_commit
+
+    path = out / "figures.json"
+    doc = json.loads(path.read_text()) if path.exists() else {}
+    for name, source in written.items():
+        doc[name] = {"commit": current_commit(), "source": source, "script": "benchmarks/readme_figures.py",
+                     "sha256": hashlib.sha256((out / name).read_bytes()).hexdigest()}
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":
