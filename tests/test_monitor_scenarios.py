@@ -109,7 +109,7 @@ def test_every_registry_model(model_name, tmp_path):
     X, y, (tr, ref, cur) = _split("hmda", 0)
     ref, cur = ref[:300], cur[:300]  # every model's own explain on every row: keep the slow suite short
     m = make_model(model_name, **FAST.get(model_name, {})).fit(X.iloc[tr], y[tr])
-    mon = Monitor(m, reference=X.iloc[ref], y_reference=y[ref], protected="afam")
+    mon = Monitor(m, reference=X.iloc[ref], y_reference=y[ref], protected="afam", fairness_shap_rows=20)
     rep = mon.check(X.iloc[cur], y[cur])
     assert np.isfinite(rep.psi) and np.isfinite(rep.ndcg) and rep.performance["auc"] > 0.55
     assert rep.fairness is not None and "demographic_parity_difference" in rep.fairness
