@@ -50,7 +50,7 @@ def _imports(name: str, path: Path) -> list[tuple[str, int]]:
             base = pkg[: len(pkg) - node.level + 1] if node.level else []
             stem = ".".join(base + ([node.module] if node.module else []))
             targets = [f"{stem}.{a.name}" for a in node.names] if stem else []
-            if node.module:
+            if node.module or node.level:  # `from . import x` runs the package's __init__ too
                 targets.append(stem)
         else:
             continue

@@ -20,15 +20,55 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import report_figures as rf
-from . import report_sections as rsec
 from .complexity import COMPLEXITY_MEASURES
+from .report_figures import (
+    LABELS as rf_LABELS,
+)
+from .report_figures import (
+    pareto_fig as rf_pareto_fig,
+)
 from .report_figures import pareto_front
+from .report_figures import (
+    readable_size as rf_readable_size,
+)
+from .report_figures import (
+    svg as rf_svg,
+)
+from .report_sections import (
+    _figure as rsec_figure,
+)
+from .report_sections import (
+    _text as rsec_text,
+)
+from .report_sections import (
+    checks_section as rsec_checks_section,
+)
+from .report_sections import (
+    failures_section as rsec_failures_section,
+)
+from .report_sections import (
+    fairness_section as rsec_fairness_section,
+)
+from .report_sections import (
+    fmt as rsec_fmt,
+)
+from .report_sections import (
+    ruleset_section as rsec_ruleset_section,
+)
+from .report_sections import (
+    scorecard_section as rsec_scorecard_section,
+)
+from .report_sections import (
+    shapes_section as rsec_shapes_section,
+)
+from .report_sections import (
+    table_block as rsec_table_block,
+)
 from .store import load_results
 
 __all__ = ["write_report", "build_report", "summarize", "pareto_front", "pareto_figure"]
 
-_LABELS = rf.LABELS
+_LABELS = rf_LABELS
 _HIGHER_IS_BETTER = {"auc": True, "gini": True, "ks": True, "accuracy": True, "r2": True, "log_loss": False, "rmse": False, "brier": False}
 
 
@@ -125,7 +165,7 @@ def pareto_figure(results, dataset: str | None = None, complexity: str = "n_para
     if dataset not in set(df["dataset"]):
         raise ValueError(f"No cells for data set {dataset!r}; the study has {sorted(set(df['dataset']))}.")
     s = summary[summary["dataset"] == dataset]
-    return rf.pareto_fig(s, dataset, metric, complexity, _HIGHER_IS_BETTER.get(metric, True))
+    return rf_pareto_fig(s, dataset, metric, complexity, _HIGHER_IS_BETTER.get(metric, True))
 
 
 def _positive_words(dataset: str, classes) -> str:
@@ -168,14 +208,14 @@ def _models_table(s: pd.DataFrame, metrics: list[str], best: str | None) -> dict
     cols = [m for m in metrics if f"{m}_mean" in s and s[f"{m}_mean"].notna().any()]
     rows = []
     for r in s.to_dict("records"):
-        size, unit = rf.readable_size(r)
+        size, unit = rf_readable_size(r)
         row = {"model": r["label"], "cells": f"{r['cells']}" + (f" ({r['failed']} failed)" if r["failed"] else "")}
         for m in cols:
             std = math.nan if m in COMPLEXITY_MEASURES or m == "fit_time" else r[f"{m}_std"]
-            row[_LABELS.get(m, m)] = rsec.fmt(r[f"{m}_mean"], std, _DIGITS.get(m, 2 if m.endswith("_time") else 0))
+            row[_LABELS.get(m, m)] = rsec_fmt(r[f"{m}_mean"], std, _DIGITS.get(m, 2 if m.endswith("_time") else 0))
         row["reviewer reads"] = f"{size:.0f} {unit}" if np.isfinite(size) else "black box"
         rows.append(row)
-    return rsec.table_block(pd.DataFrame(rows), left=1, best=best, key="model")
+    return rsec_table_block(pd.DataFrame(rows), left=1, best=best, key="model")
 
 
 def _dataset_section(df: pd.DataFrame, summary: pd.DataFrame, dataset: str, metric: str, complexity: str,
@@ -192,22 +232,22 @@ def _dataset_section(df: pd.DataFrame, summary: pd.DataFrame, dataset: str, metr
                                               f"cells; best: {best}. Data hash {', '.join(hashes) or '?'}.")
     blocks = []
     if metric == "auc":
-        blocks.append(rsec._text(
+        blocks.append(rsec_text(
             "Gini = 2·AUC − 1 (the accuracy ratio); KS = the largest gap between the score distributions of the "
             "two classes (Kolmogorov–Smirnov); Brier = mean squared error of the probability (lower is better). "
             "'Reviewer reads': the rules, prototypes or terms a person reads to follow the model."))
     measures = ["fit_time", *COMPLEXITY_MEASURES]
     blocks.append(_models_table(s, [*[m for m in _RISK if m in df], *measures], best))
-    sizes = [rf.readable_size(r)[0] for r in s.to_dict("records")]
+    sizes = [rf_readable_size(r)[0] for r in s.to_dict("records")]
     if s[f"{metric}_mean"].notna().any() and np.isfinite(sizes).any():
-        fig = rf.pareto_fig(s, dataset, metric, "readable", higher)
-        blocks.append(rsec._figure(rf.svg(fig, f"pareto-{dataset}"), (
+        fig = rf_pareto_fig(s, dataset, metric, "readable", higher)
+        blocks.append(rsec_figure(rf_svg(fig, f"pareto-{dataset}"), (
             "Accuracy against what a reviewer has to read: the number of rules (rule models, trees), prototypes or "
             "terms (additive and linear models). Black boxes have no such size and are drawn as dotted reference "
             "lines. The dashed line joins the models no other beats on both accuracy and simplicity.")))
     if complexity != "readable" and s[f"{complexity}_mean"].notna().any() and s[f"{metric}_mean"].notna().any():
-        fig = rf.pareto_fig(s, dataset, metric, complexity, higher)
-        blocks.append(rsec._figure(rf.svg(fig, f"pareto-{complexity}-{dataset}"), (
+        fig = rf_pareto_fig(s, dataset, metric, complexity, higher)
+        blocks.append(rsec_figure(rf_svg(fig, f"pareto-{complexity}-{dataset}"), (
             f"The same models against their {_LABELS.get(complexity, complexity)} (a second view: the numbers a "
             "computer stores; each point a model, mean over seeds and folds, bar = std).")))
     return {"id": f"data-{k}", "title": str(dataset), "intro": intro, "blocks": blocks}
@@ -242,12 +282,12 @@ def build_report(results, complexity: str = "n_parameters", title: str = "Accura
     words = _study_words(df)
     sections = [_dataset_section(df, summary, d, metric, complexity, k) for k, d in enumerate(df["dataset"].unique())]
     sections += [
-        rsec.scorecard_section(df, summary, metric, higher, words),
-        rsec.shapes_section(df, summary, metric, higher, words),
-        rsec.ruleset_section(ok, metric, higher, _positive_words),
-        rsec.checks_section(df, summary),
-        rsec.fairness_section(df),
-        rsec.failures_section(df),
+        rsec_scorecard_section(df, summary, metric, higher, words),
+        rsec_shapes_section(df, summary, metric, higher, words),
+        rsec_ruleset_section(ok, metric, higher, _positive_words),
+        rsec_checks_section(df, summary),
+        rsec_fairness_section(df),
+        rsec_failures_section(df),
     ]
     return _template().render(title=title, overview=overview, sections=[s for s in sections if s])
 

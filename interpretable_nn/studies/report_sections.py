@@ -19,7 +19,21 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.fidelity import Fidelity, wilson_interval
-from . import report_figures as rf
+from .report_figures import (
+    LABELS as rf_LABELS,
+)
+from .report_figures import (
+    interactions_fig as rf_interactions_fig,
+)
+from .report_figures import (
+    shapes_fig as rf_shapes_fig,
+)
+from .report_figures import (
+    svg as rf_svg,
+)
+from .report_figures import (
+    waterfall_fig as rf_waterfall_fig,
+)
 
 __all__ = ["CHECKS", "checks_section", "scorecard_section", "shapes_section", "ruleset_section",
            "fairness_section", "failures_section", "table_block", "fmt"]
@@ -312,10 +326,10 @@ def _applicant_blocks(card, app: dict, cut: float | None, words: str) -> list[di
     pts = card.points(X.iloc[[0]])[0]
     terms = [(n, float(p)) for n, p in zip(card.terms, pts)]
     values = "; ".join(f"{f} = {'missing' if pd.isna(X[f].iloc[0]) else X[f].iloc[0]}" for f in card.feature_names[:6])
-    fig = rf.waterfall_fig(card.base_points, terms, cut,
+    fig = rf_waterfall_fig(card.base_points, terms, cut,
                            f"Applicant #1: {scores[0]:.0f} points (P({words}) = {app['p_adverse'][0]:.2f})")
     out += [{"kind": "subtitle", "text": "One applicant's points"},
-            _figure(rf.svg(fig, "waterfall"),
+            _figure(rf_svg(fig, "waterfall"),
                     f"Applicant #1 from base points to score, one bar per term (largest first; red bars lower the "
                     f"score). The dashed line is the cut-off at P({words}) = 0.5. Values: {values}, …")]
     return out
@@ -355,9 +369,9 @@ def shapes_section(df: pd.DataFrame, summary: pd.DataFrame, metric: str, higher:
         curves = [a["shape_functions"] for a in arts]
         output = f"{arts[0].get('output', 'contribution')} ({words})"
         order = _order(curves)
-        fig = rf.shapes_fig(curves, order, output, f"{dataset} — {label}: shape functions, by importance")
+        fig = rf_shapes_fig(curves, order, output, f"{dataset} — {label}: shape functions, by importance")
         blocks.append({"kind": "subtitle", "text": f"{dataset} — {label}"})
-        blocks.append(_figure(rf.svg(fig, f"shapes-{dataset}"), (
+        blocks.append(_figure(rf_svg(fig, f"shapes-{dataset}"), (
             f"Each panel is one feature's contribution to the {output}, most important first (mean |effect| on "
             f"held-out applicants). Thick line: the first cell (seed {cells['seed'].iloc[0]}, fold "
             f"{cells['fold'].iloc[0]}) with its band over bags (95%); thin lines: the other {len(curves) - 1} "
@@ -379,8 +393,8 @@ def _interaction_blocks(arts: list[dict], curves: list[dict], output: str, datas
             f"scorecard point: mean |effect| below {floor:.3f} log-odds): {', '.join(hidden)}." if hidden else "")
     if not shown:
         return [_text(f"Interactions: all {len(grids)} pairs are negligible.{note}")]
-    fig = rf.interactions_fig(shown, output, f"{dataset} — {label}: interactions")
-    return [_figure(rf.svg(fig, f"interactions-{dataset}"),
+    fig = rf_interactions_fig(shown, output, f"{dataset} — {label}: interactions")
+    return [_figure(rf_svg(fig, f"interactions-{dataset}"),
                     f"Interaction terms on one colour scale (red raises, blue lowers the {output}), strongest "
                     f"first.{note}")]
 
@@ -404,7 +418,7 @@ def ruleset_section(df: pd.DataFrame, metric: str, higher: bool, words_of) -> di
         note = (" Check: " + Fidelity.from_dict(check).summary() + ".") if isinstance(check, Mapping) and check else ""
         of = f" (log-odds of {words_of(dataset, rs.classes)})" if rs.link == "logit" else ""
         blocks.append({"kind": "subtitle", "text": f"{dataset} — {r['label']} (seed {r['seed']}, fold {r['fold']}: "
-                                                   f"{rf.LABELS.get(metric, metric)} {r[metric]:.4f})"})
+                                                   f"{rf_LABELS.get(metric, metric)} {r[metric]:.4f})"})
         blocks.append(_text(f"score = {rs.intercept:+.3f} + the points of every rule that fires{of}; "
                             f"{rs.n_rules} rules, {rs.n_conditions} conditions.{note}"))
         blocks.append(table_block(pd.DataFrame(rows), left=2) if rows else _text("(no rules: intercept only)"))
