@@ -9,10 +9,8 @@ where they fail: CI must check all three databases.
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
-import os
 import sqlite3
 
 import numpy as np
@@ -20,77 +18,15 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sql_engines import Engine as Database  # one loader for SQLite, DuckDB, PostgreSQL (and Spark)
 
 from interpretable_nn import Fidelity, Scorecard
 from interpretable_nn.rules.scorecard_sql import sql_number
 
-CI = bool(os.environ.get("CI"))
 DIALECTS = ["sqlite", "duckdb", "postgres"]
 
 
 # ---------------------------------------------------------------------- databases
-def _need(module: str):
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        if CI:
-            pytest.fail(f"{module} is missing; CI installs it with the dev extra.")
-        pytest.skip(f"{module} is not installed (pip install -e '.[dev]').")
-
-
-def _sql_type(dtype, dialect: str) -> str:
-    if pd.api.types.is_integer_dtype(dtype):
-        return "INTEGER" if dialect == "sqlite" else "BIGINT"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "REAL" if dialect == "sqlite" else "DOUBLE PRECISION"
-    return "TEXT"
-
-
-def _cell(v):
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v.item() if isinstance(v, np.generic) else v
-
-
-class Database:
-    """One connection; ``load`` writes X (id = row position) as table ``applicants``."""
-
-    def __init__(self, dialect: str):
-        self.dialect = dialect
-        if dialect == "sqlite":
-            self.con = sqlite3.connect(":memory:")
-        elif dialect == "duckdb":
-            self.con = _need("duckdb").connect()
-        else:
-            dsn = os.environ.get("INN_TEST_POSTGRES")
-            if not dsn:
-                if CI:
-                    pytest.fail("INN_TEST_POSTGRES is not set: .ci/run must start PostgreSQL (.ci/postgres.sh).")
-                pytest.skip("PostgreSQL: set INN_TEST_POSTGRES=postgresql://... (or source .ci/postgres.sh).")
-            self.con = _need("psycopg").connect(dsn, autocommit=True)
-
-    def load(self, X: pd.DataFrame, table: str = "applicants") -> None:
-        q = '"' + table + '"'
-        cols = ", ".join(f'"{c}" {_sql_type(X[c].dtype, self.dialect)}' for c in X.columns)
-        temp = "TEMP " if self.dialect == "postgres" else ""
-        self.con.execute(f"DROP TABLE IF EXISTS {q}")
-        self.con.execute(f"CREATE {temp}TABLE {q} (id INTEGER, {cols})")
-        mark = "%s" if self.dialect == "postgres" else "?"
-        rows = [(i, *map(_cell, r)) for i, r in enumerate(X.astype(object).itertuples(index=False))]
-        sql = f"INSERT INTO {q} VALUES ({', '.join([mark] * (len(X.columns) + 1))})"
-        if self.dialect == "postgres":
-            with self.con.cursor() as cur:
-                cur.executemany(sql, rows)
-        else:
-            self.con.executemany(sql, rows)
-
-    def run(self, sql: str) -> list[tuple]:
-        return sorted(self.con.execute(sql).fetchall(), key=lambda r: r[0])
-
-    def close(self) -> None:
-        self.con.close()
-
-
 @pytest.fixture(params=DIALECTS)
 def db(request):
     d = Database(request.param)
@@ -110,7 +46,7 @@ def _python(card: Scorecard, X: pd.DataFrame, k: int, threshold=None):
 def _compare(db: Database, card: Scorecard, X: pd.DataFrame, k: int, threshold=None) -> tuple[float, float]:
     """(max |score difference|, share of rows with identical reasons): SQL vs Python."""
     db.load(X)
-    got = db.run(card.to_sql(reasons=k, dialect=db.dialect, threshold=threshold))
+    got = db.run(card.to_sql(reasons=k, dialect=db.name, threshold=threshold))
     assert [r[0] for r in got] == list(range(len(X)))
     score, reasons = _python(card, X, k, threshold)
     sql_score = np.array([float(r[1]) for r in got])
@@ -155,7 +91,7 @@ def test_sql_equals_python_on_credit_data(db, credit_cards, small_credit, decima
     for X, k, threshold in [(real, 4, None), (hard, 4, None), (hard, n_terms + 1, None),
                             (real, 3, float(np.median(card.score(real))))]:
         err, same = _compare(db, card, X, k, threshold)
-        assert err <= 1e-9 and same == 1.0, (db.dialect, decimals, k, threshold, err, same)
+        assert err <= 1e-9 and same == 1.0, (db.name, decimals, k, threshold, err, same)
 
 
 def test_sql_shape_and_arguments(credit_cards):
@@ -413,4 +349,4 @@ def test_sql_equals_python_on_hmda(db):
         card = nam.to_scorecard(decimals=decimals)
         X = _hard_rows(card, ds.X.iloc[test])
         err, same = _compare(db, card, X, k=4)
-        assert err <= 1e-9 and same == 1.0, (db.dialect, decimals, err, same)
+        assert err <= 1e-9 and same == 1.0, (db.name, decimals, err, same)
