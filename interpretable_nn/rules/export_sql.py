@@ -21,11 +21,25 @@ inlined back into one deep sum.
 Spark SQL has one step whatever the number of rules: its analyzer stops after
 ``spark.sql.analyzer.maxIterations`` (100) passes over 100 nested steps, and its optimizer
 inlines the steps back into one deep sum, which overflows the JVM's stack (measured: 1,000
-rules in 10 steps). There the points are a left fold,
-``AGGREGATE(ARRAY(rule 1, ..., rule n), intercept, (s, p) -> s + p)``: the same additions
-in the same order as Python, every rule a flat element of one array, so no expression is
-deeper than one rule, on a default session (no settings): 1,000 rules run exactly; 3,000
-exhaust the default 1 GiB driver heap in Spark's planner (not solved yet).
+rules in 10 steps). There the points are a left fold over two arrays, rule ``i`` at place
+``i`` of each::
+
+    AGGREGATE(ZIP_WITH(ARRAY(<rule 1 fires>, ..., <rule n fires>), ARRAY(<weight 1>, ..., <weight n>),
+                       (f, w) -> CASE WHEN f THEN w ELSE 0 END),
+              intercept, (s, p) -> s + p)
+
+the same additions in the same order as Python (a rule whose conditions are NULL does not
+fire), no expression deeper than one rule. Why ``ZIP_WITH``: Spark 4.3 compiles an
+``AGGREGATE`` over a plain ``ARRAY`` of ``CASE WHEN`` terms into one Java method of whole-stage
+generated code, and its compiler (Janino, copying the method's map of local variables at each
+declaration) ran out of a default session's 1 GiB driver heap at 3,000 rules
+(OutOfMemoryError), while 1,000 took 19 s to run. ``ZIP_WITH`` is evaluated by Spark's
+interpreter (``CodegenFallback``: its projection leaves whole-stage code generation), and so
+is the array under it: the rules are never compiled, whatever their number. Measured on a
+default ``local[2]`` session, 200 rows, 2 shared cores (``benchmarks/spark_rules.py``):
+10,000 rules (1.45 MB of SQL) parse and analyse in 16-22 s, plan in 4-6 s, run in 12-19 s,
+exactly, with a heap peak under 720 MiB (they also run with half the heap, 512 MiB); 30,000
+rules run exactly too (40 + 19 + 38 s). About half the time is Spark parsing the SQL text.
 """
 
 from __future__ import annotations
@@ -73,40 +87,56 @@ def _condition(c: Condition, w: Writer, cols: dict[str, str]) -> str:
     return f"({col} IS NULL OR {test})" if c.if_missing else test
 
 
-def _terms(rules, w: Writer) -> list[str]:
-    """Each rule's points as SQL text: ``CASE WHEN <conditions> THEN <weight> ELSE 0 END``
-    (standard SQL in every dialect; the dialect's tokens come from ``sqlglot``)."""
+def _parts(rules, w: Writer) -> list[tuple[str | None, str]]:
+    """Each rule as SQL text: its conditions joined by ``AND`` (None for a rule without
+    conditions, which always fires) and its weight. The dialect's tokens come from
+    ``sqlglot``; a condition shared by several rules is written once."""
     seen: dict[tuple, str] = {}
     cols: dict[str, str] = {}
-    zero = w.number(0.0)
-    out = []
+    out: list[tuple[str | None, str]] = []
     for rule in rules:
-        weight = w.number(rule.weight)
-        if not rule.conditions:
-            out.append(weight)
-            continue
         conds = []
         for c in rule.conditions:
             key = c._key()
             if key not in seen:
                 seen[key] = _condition(c, w, cols)
             conds.append(seen[key])
-        out.append(f"CASE WHEN {' AND '.join(conds)} THEN {weight} ELSE {zero} END")
+        out.append((" AND ".join(conds) if conds else None, w.number(rule.weight)))
     return out
 
 
-def _fold(first: str, terms: list[str], w: Writer) -> str:
-    """``first + terms[0] + terms[1] + ...`` left to right as a Spark ``AGGREGATE`` over an
-    array (a left fold: the additions and their order are the chain's; see the module)."""
-    if not terms:
+def _terms(parts: list[tuple[str | None, str]], w: Writer) -> list[str]:
+    """Each rule's points: ``CASE WHEN <conditions> THEN <weight> ELSE 0 END`` (standard SQL;
+    a NULL condition does not fire)."""
+    zero = w.number(0.0)
+    return [weight if cond is None else f"CASE WHEN {cond} THEN {weight} ELSE {zero} END"
+            for cond, weight in parts]
+
+
+def _fold(first: str, parts: list[tuple[str | None, str]], w: Writer) -> str:
+    """``first`` plus every rule's points, left to right in rule order, as Spark SQL:
+    ``AGGREGATE(ZIP_WITH(ARRAY(<fires>...), ARRAY(<weight>...), (f, w) -> CASE WHEN f THEN w
+    ELSE 0 END), first, (s, p) -> s + p)`` (a left fold: the additions and their order are
+    the chain's; why ``ZIP_WITH``: see the module)."""
+    if not parts:
         return first
-    acc, pts = ident(SUM), ident("__inn_points")
-    tree = exp.Reduce(this=exp.Array(expressions=[exp.Var(this="\x00terms\x00")]),
-                      initial=exp.Var(this="\x00first\x00"),
+    acc, pts, fire, wt = ident(SUM), ident("__inn_points"), ident("__inn_fires"), ident("__inn_weight")
+    case = exp.Case(ifs=[exp.If(this=exp.Column(this=fire.copy()), true=exp.Column(this=wt.copy()))],
+                    default=number(0.0, w.dialect))
+    zipped = exp.Anonymous(this="ZIP_WITH", expressions=[
+        exp.Array(expressions=[exp.Var(this="\x00fires\x00")]),
+        exp.Array(expressions=[exp.Var(this="\x00weights\x00")]),
+        exp.Lambda(this=case, expressions=[fire, wt])])
+    tree = exp.Reduce(this=zipped, initial=exp.Var(this="\x00first\x00"),
                       merge=exp.Lambda(this=exp.Add(this=exp.Column(this=acc.copy()), expression=exp.Column(this=pts.copy())),
                                        expressions=[acc, pts]))
-    head, tail = w.sql(tree).split("\x00terms\x00")
-    return head + "\n      " + ",\n      ".join(terms) + "\n    " + tail.replace("\x00first\x00", first)
+    text = w.sql(tree)
+    true = w.sql(exp.true())
+    for mark, items in (("\x00fires\x00", [true if c is None else c for c, _ in parts]),
+                        ("\x00weights\x00", [weight for _, weight in parts])):
+        head, tail = text.split(mark)
+        text = head + "\n      " + ",\n      ".join(items) + "\n    " + tail
+    return text.replace("\x00first\x00", first)
 
 
 def _outputs(rs: RuleSetLike, dialect: str) -> list[exp.Expression]:
@@ -189,8 +219,8 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
         # the sum is written as text into the tree's place (a NUL-marked name: no user
         # text holds a NUL): a left-to-right chain, one rule a line
         mark = f"\x00{k}\x00"
-        terms = _terms(chunk, w)
-        sums[mark] = _fold(first, terms, w) if dialect == "spark" else "\n    + ".join([first, *terms])
+        parts = _parts(chunk, w)
+        sums[mark] = _fold(first, parts, w) if dialect == "spark" else "\n    + ".join([first, *_terms(parts, w)])
         frm = table_expr(table) if k == 0 else exp.Table(this=ident(steps[-1][0]),
                                                           alias=exp.TableAlias(this=ident("src")))
         select = exp.select(*[exp.alias_(column(c), ident(c), copy=False) for c in carried],
