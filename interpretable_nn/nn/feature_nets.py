@@ -295,7 +295,7 @@ class MainEffectNet(nn.Module):
         smoothness: float = 0.0,
         level_scale: float | torch.Tensor = 10.0,
         missing_scale: float | torch.Tensor = 10.0,
-        level_prior: float = 0.0,
+        level_prior: float | torch.Tensor = 0.0,
     ):
         super().__init__()
         n_num, k = knots.shape
@@ -305,7 +305,9 @@ class MainEffectNet(nn.Module):
         self.feature_dropout = float(feature_dropout)
         self.output_penalty = float(output_penalty)
         self.smoothness = float(smoothness)
-        self.level_prior = float(level_prior)
+        # one weight per free value (numeric missing slots, then category codes) or one for all
+        prior = torch.as_tensor(level_prior, dtype=torch.float32)
+        self.register_buffer("level_prior", prior.expand(n_num + int(cat_size)).clone())
         real = torch.full((self.n_num,), self.k) if n_real is None else n_real.long()
         # second differences exist at interior real knots 1..n_real-2
         pos = torch.arange(1, max(self.k - 1, 1))
@@ -372,9 +374,9 @@ class MainEffectNet(nn.Module):
         if self.output_penalty:
             n_terms = self.mass.sum().clamp(min=1.0)
             loss = loss + self.output_penalty * (self._table.pow(2) @ self.mass).mean() / n_terms
-        if self.level_prior:
+        if bool((self.level_prior > 0).any()):
             free = torch.cat([(self.missing[..., 0] * self.missing_scale), self.levels * self.level_scale], dim=1)
-            loss = loss + self.level_prior * free.pow(2).sum(1).mean()
+            loss = loss + (free.pow(2) * self.level_prior).sum(1).mean()
         if self.smoothness and self.n_num and self.k > 2:
             v = self._table[:, : self.n_num * (self.k + 1)].reshape(self.n_bags, self.n_num, self.k + 1)[..., : self.k]
             u = self.knots

@@ -1,0 +1,180 @@
+"""Tuning log of the NAM defaults on the suite's **dev** group (issue 16).
+
+Each variant is one change to today's NAM defaults, fitted on the suite's folds (seed 0,
+``StratifiedKFold(5, shuffle=True, random_state=0)``, the folds of ``benchmarks/suite.py``)
+of the dev data sets only; the confirm group is never read here. The summary pairs every
+variant with ``before`` (the defaults before the change) and, where ``results/suite.csv``
+holds EBM's cells for the same folds, with EBM. A difference inside 2 paired standard errors
+is "on par".
+
+Variants:
+
+``before``
+    The empirical-Bayes level prior switched off: every category level and missing slot has
+    the fixed prior of standard deviation one logit (the defaults before this change).
+``eb``
+    Today's defaults: each categorical feature's levels get an empirical-Bayes prior
+    (``interpretable_nn.models.nam.fit.free_value_prior``).
+``eb_inter20``
+    ``eb`` with 20 interaction pairs instead of 10.
+
+A data set without categorical columns fits identically under ``before`` and ``eb`` (the
+prior only touches category levels): it is skipped for those two and written as such.
+
+Usage::
+
+    python benchmarks/suite_tune.py [--datasets a,b] [--variants before,eb] [--folds 0,1,2,3,4]
+
+Writes ``results/suite_tuning.csv`` (resumable: finished cells are kept) and
+``results/suite_tuning.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+OUT = RESULTS / "suite_tuning.csv"
+VARIANTS = {"before": ({}, False), "eb": ({}, True), "eb_inter20": ({"interactions": 20}, True)}
+COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
+
+
+def _has_categorical(X: pd.DataFrame) -> bool:
+    return any(not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in X.dtypes)
+
+
+def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
+    import _provenance
+    import _suite_data as sd
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+    from tqdm.auto import tqdm
+
+    from interpretable_nn.models import make_model
+    from interpretable_nn.models.nam import fit as namfit
+
+    done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
+    have = {(r.dataset, r.variant, int(r.fold)) for r in done.itertuples()}
+    commit = _provenance.current_commit()
+    rows = done.to_dict("records")
+    plan = [(d, v, f) for d in datasets for v in variants for f in folds if (d, v, f) not in have]
+    loaded: dict[str, tuple] = {}
+    bar = tqdm(plan, desc="suite_tune", unit="fit")
+    try:
+        for d, v, f in bar:
+            bar.set_postfix_str(f"{d} {v} {f}")
+            if d not in loaded:
+                loaded[d] = sd.load(d, str(sd.SUITE_TOML))
+            X, y = loaded[d]
+            kw, eb = VARIANTS[v]
+            if v in ("before", "eb") and not _has_categorical(X):
+                rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=np.nan, fit_seconds=np.nan,
+                                 commit="same as eb: no categorical column"))
+                continue
+            tr, te = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[f]
+            namfit.EMPIRICAL_LEVEL_PRIOR = eb
+            try:
+                m = make_model("nam", random_state=0, verbose=0, device="cpu", **kw)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    t0 = time.perf_counter()
+                    m.fit(X.iloc[tr], y[tr])
+                    secs = time.perf_counter() - t0
+                    auc = roc_auc_score(y[te], m.predict_proba(X.iloc[te])[:, 1])
+            finally:
+                namfit.EMPIRICAL_LEVEL_PRIOR = True
+            rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, commit=commit))
+            pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
+    finally:
+        pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _pair(a: pd.Series, b: pd.Series) -> tuple[int, float, float]:
+    x = (a - b).dropna()
+    if len(x) < 2:
+        return len(x), float("nan"), float("nan")
+    return len(x), float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))
+
+
+def _verdict(n: int, diff: float, se: float) -> str:
+    if n < 2 or np.isnan(diff):
+        return "–"
+    if abs(diff) <= 2 * se:
+        return f"{diff:+.4f} ± {se:.4f} on par"
+    return f"{diff:+.4f} ± {se:.4f} {'win' if diff > 0 else 'loss'}"
+
+
+def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
+    ebm = pd.DataFrame(columns=["dataset", "fold", "auc"])
+    if suite_csv.exists():
+        s = pd.read_csv(suite_csv)
+        ebm = s[(s.model == "ebm") & (s.seed == 0) & (s.group == "dev")][["dataset", "fold", "auc"]]
+    commits = sorted({c for c in df.commit if isinstance(c, str) and not c.startswith("same as")})
+    lines = ["# NAM defaults: tuning log on the dev group", "",
+             f"Seed 0, folds {sorted(df.fold.unique().tolist())}; commits measured: "
+             + ", ".join(f"`{c[:10]}{'+dirty' if c.endswith('+dirty') else ''}`" for c in commits) + ".",
+             "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
+             "`before` = the empirical-Bayes level prior off (the previous defaults). Written by "
+             "`benchmarks/suite_tune.py`; the confirm group is never read by it.", ""]
+    variants = [v for v in VARIANTS if v in set(df.variant)]
+    others = [v for v in variants if v != "before"]
+    head = ["data set", "before AUC"] + [f"{v} − before" for v in others] + [f"{v} − EBM" for v in variants]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for d, g in df.groupby("dataset", sort=False):
+        piv = g.pivot_table(index="fold", columns="variant", values="auc")
+        if "eb" in piv and "before" not in piv:
+            piv["before"] = piv["eb"]
+        e = ebm[ebm.dataset == d].set_index("fold")["auc"]
+        cells = [d, f"{piv['before'].mean():.4f}" if "before" in piv else "–"]
+        same = g[g.variant == "before"].commit.astype(str).str.startswith("same as").all() and (g.variant == "before").any()
+        for v in others:
+            if v not in piv:
+                cells.append("–")
+            elif same and v == "eb":
+                cells.append("identical (no categorical column)")
+            else:
+                cells.append(_verdict(*_pair(piv[v], piv["before"])))
+        for v in variants:
+            cells.append(_verdict(*_pair(piv[v], e)) if v in piv and len(e) else "–")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    import _suite_data as sd
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", default=None, help="comma-separated dev data sets (default: all of dev)")
+    ap.add_argument("--variants", default="before,eb", help=f"comma-separated subset of {list(VARIANTS)}")
+    ap.add_argument("--folds", default="0,1,2,3,4")
+    ap.add_argument("--summary-only", action="store_true")
+    args = ap.parse_args(argv)
+    _, specs = sd.read_suite()
+    dev = [n for n, s in specs.items() if s.group == "dev"]
+    datasets = args.datasets.split(",") if args.datasets else dev
+    bad = sorted(set(datasets) - set(dev))
+    if bad:
+        raise SystemExit(f"{bad} are not dev data sets: tuning reads the dev group only")
+    if args.summary_only:
+        df = pd.read_csv(OUT)
+    else:
+        df = run(datasets, args.variants.split(","), [int(f) for f in args.folds.split(",")])
+    text = summary(df)
+    OUT.with_suffix(".md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    import _provenance
+
+    _provenance.watch()
+    raise SystemExit(main())
