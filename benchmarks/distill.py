@@ -23,6 +23,7 @@ Usage::
     flock /tmp/cpu.lock python benchmarks/distill.py --full     # 5 folds, + schema augmentation
     python benchmarks/distill.py --quick                          # smoke run
     pip install -e ".[bench]"; python benchmarks/distill.py --search   # vs STreeD and GOSDT
+    python benchmarks/distill.py --confirm     # vs STreeD on the suite's confirm group
 
 Writes ``benchmarks/results/distill.csv`` and ``distill.md`` (means over folds),
 ``distill_folds.csv`` (one row per fold), ``distill.json`` (settings, machine, goals, summary)
@@ -234,171 +235,21 @@ def plot(summary: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def _search_teacher(name: str, device: str):
-    if name == "xgb":
-        return make_model("xgb", random_state=0)
-    if name == "nam":
-        cls = _nam_class()
-        return cls(**{k: v for k, v in {"verbose": 0, "device": device, "random_state": 0}.items()
-                      if k in cls().get_params()})
-    return inn.MLPClassifier(verbose=0, device=device, random_state=0)
-
-
-def _peer_fit(kind: str, depth: int, L: np.ndarray, labels: np.ndarray, time_limit: int, gosdt_limit: int):
-    """STreeD or GOSDT on the surrogate's own binary features (same rows, same thresholds)."""
-    Lf = pd.DataFrame(L.astype(int), columns=[f"b{j}" for j in range(L.shape[1])])
-    if kind == "streed":
-        from pystreed import STreeDClassifier
-        model = STreeDClassifier(max_depth=depth, time_limit=time_limit, random_seed=0)
-    else:
-        import gosdt._classifier as gosdt_module
-        from gosdt import GOSDTClassifier
-
-        if not getattr(gosdt_module, "_patched", False):  # gosdt 1.0.4 passes a keyword sklearn 1.8 removed
-            check = gosdt_module.check_array
-            gosdt_module.check_array = lambda X, force_all_finite=True, **kw: check(X, ensure_all_finite=force_all_finite, **kw)
-            gosdt_module._patched = True
-        time_limit = gosdt_limit
-        model = GOSDTClassifier(regularization=1.0 / len(L), allow_small_reg=True, depth_budget=depth + 1,
-                                time_limit=time_limit)
-    t = time.perf_counter()
-    model.fit(Lf, labels)
-    return model, time.perf_counter() - t
-
-
-def _target_run(teacher, Xtr, Xte, dec_te, rows, key, tname, t_fit, beam, target=0.95, max_depth=10):
-    """``target_fidelity``: the smallest lookahead tree (depth <= ``max_depth``) whose agreement on
-    the surrogate's own held-out share (20% of the training rows) reaches ``target``; its
-    agreement on the benchmark's held-out rows is recorded too."""
-    from interpretable_nn.attribution.fidelity import wilson_interval
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        s, sec = _timed(inn.SurrogateTree(max_depth=max_depth, target_fidelity=target, search="lookahead", beam=beam,
-                                          augment="munge", random_state=0).fit, teacher, Xtr)
-    f = s.fidelity_
-    hits = s.predict(Xte) == dec_te
-    lo, hi = wilson_interval(int(hits.sum()), len(hits))
-    note = (f"target {target}: {'reached' if f['target_reached'] else 'NOT reached'} on the surrogate's held-out "
-            f"rows ({f['agreement']:.4f} [{f['agreement_low']:.4f}, {f['agreement_high']:.4f}], n={f.n_rows}); "
-            f"depth {s.depth_}, {s.n_leaves_} leaves" + ("; warned" if caught else ""))
-    rows.append({"dataset": key, "teacher": tname, "depth": s.depth_, "method": f"target_fidelity={target}",
-                 "agreement": float(hits.mean()), "agreement_low": lo, "agreement_high": hi, "fit_s": sec,
-                 "n_leaves": s.n_leaves_, "teacher_fit_s": t_fit, "note": note})
-    print(note, flush=True)
-
-
-def run_search(datasets, teachers, depths, peers, beam, time_limit, gosdt_limit, device, gosdt_max_depth=3,
-               partial: Path | None = None) -> pd.DataFrame:
-    """Ours (greedy and lookahead, munge augmentation) vs STreeD and GOSDT: one stratified
-    70/30 split, the teacher's decisions on the training rows, agreement on the held-out rows."""
-    from sklearn.model_selection import train_test_split
-
-    from interpretable_nn.attribution.fidelity import wilson_interval
-
-    rows = []
-    for key in datasets:
-        ds = load_dataset(key)
-        Xtr, Xte, ytr, _ = train_test_split(ds.X, ds.y, test_size=0.3, stratify=ds.y, random_state=0)
-        for tname in teachers:
-            teacher, t_fit = _timed(_search_teacher(tname, device).fit, Xtr, ytr)
-            dec_te = np.asarray(teacher.predict(Xte))
-            for depth in depths:
-                def record(method, agree_hits, seconds, leaves, note="", key=key, tname=tname, depth=depth,
-                           t_fit=t_fit):
-                    k = int(agree_hits.sum())
-                    lo, hi = wilson_interval(k, len(agree_hits))
-                    rows.append({"dataset": key, "teacher": tname, "depth": depth, "method": method,
-                                 "agreement": k / len(agree_hits), "agreement_low": lo, "agreement_high": hi,
-                                 "fit_s": seconds, "n_leaves": leaves, "teacher_fit_s": t_fit, "note": note})
-                for method, kw in (("greedy+munge", {}), ("lookahead+munge", {"search": "lookahead", "beam": beam})):
-                    s, sec = _timed(inn.SurrogateTree(max_depth=depth, augment="munge", holdout=0.0, random_state=0,
-                                                      **kw).fit, teacher, Xtr)
-                    record(method, s.predict(Xte) == dec_te, sec, s.n_leaves_)
-                # peers read the binary features our lookahead tree searched (same thresholds), real rows only
-                b = s.binarizer_
-                L_tr, L_te = b.transform(s._matrix(Xtr)), b.transform(s._matrix(Xte))
-                idx = pd.Index(s.classes_).get_indexer(np.asarray(teacher.predict(Xtr)))
-                for peer in peers:
-                    if peer == "gosdt" and depth > gosdt_max_depth:  # its search queue ran out of memory
-                        continue
-                    try:
-                        model, sec = _peer_fit(peer, depth, L_tr, idx, time_limit, gosdt_limit)
-                        limit = gosdt_limit if peer == "gosdt" else time_limit
-                        pred = np.asarray(model.predict(pd.DataFrame(L_te.astype(int), columns=[
-                            f"b{j}" for j in range(L_te.shape[1])]))).astype(int)
-                        note = "time limit" if sec >= limit * 0.98 else ""
-                        record(peer, s.classes_[pred] == dec_te, sec, np.nan, note)
-                    except Exception as exc:  # a peer failing is recorded, not fatal
-                        print(f"{key} {tname} depth {depth} {peer}: {exc!r}", file=sys.stderr)
-                if depth == max(depths) and (key, tname) == ("credit_data", "mlp"):
-                    _target_run(teacher, Xtr, Xte, dec_te, rows, key, tname, t_fit, beam)
-                print(" | ".join(f"{r['method']} {r['agreement']:.4f} {r['fit_s']:.1f}s" for r in rows
-                                 if (r["dataset"], r["teacher"], r["depth"]) == (key, tname, depth)),
-                      f"<- {key} {tname} depth {depth}", flush=True)
-                if partial is not None:  # kept if a later peer run is killed
-                    pd.DataFrame(rows).to_csv(partial, index=False)
-    return pd.DataFrame(rows)
-
-
-def main_search(args) -> int:
-    import subprocess
-
-    t0 = time.perf_counter()
-    peers = [p for p in args.peers.split(",") if p]
-    df = run_search(args.datasets.split(","), args.teachers.split(","), [int(d) for d in args.depths.split(",")],
-                    peers, args.beam, args.time_limit, args.gosdt_limit, args.device, args.gosdt_max_depth,
-                    Path(args.out) / "distill_search_partial.csv")
-    (Path(args.out) / "distill_search_partial.csv").unlink(missing_ok=True)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                            cwd=Path(__file__).parent).stdout.strip()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out / "distill_search.csv", index=False)
-    notes = [f"- {r.dataset} {r.teacher} `{r.method}`: held-out agreement {r.agreement:.4f} "
-             f"[{r.agreement_low:.4f}, {r.agreement_high:.4f}] in {r.fit_s:.1f} s; {r.note}"
-             for r in df.itertuples() if r.method.startswith("target")]
-    df = df[~df["method"].str.startswith("target")]
-    wide = df.pivot_table(index=["dataset", "teacher", "depth"], columns="method",
-                          values=["agreement", "fit_s"], sort=False)
-    wide.columns = [f"{m} {v}" for v, m in wide.columns]
-    wide = wide.reset_index()
-    lines = [f"# Surrogate search vs optimal trees (commit {commit}, {time.strftime('%Y-%m-%d')})", "",
-             "One stratified 70/30 split (seed 0); the teacher's decisions on the training rows; held-out "
-             "agreement with the teacher (95% Wilson intervals in distill_search.csv). Ours: munge augmentation; "
-             f"lookahead beam {args.beam}, 8 quantile thresholds per numeric column. STreeD/GOSDT: the same binary "
-             f"features (our thresholds), real training rows, time limits {args.time_limit} s (STreeD) and "
-             f"{args.gosdt_limit} s (GOSDT, regularization 1/n, depth_budget = depth + 1, depths <= "
-             f"{args.gosdt_max_depth}: deeper, its queue took > 23 GB on hmda and was OOM-killed). "
-             f"Machine: {platform.machine()}, 2 shared CPU cores, no GPU. Wall {time.perf_counter() - t0:.0f} s.", "",
-             _markdown(wide)]
-    goal = []
-    for (key, tname), p in df[df["depth"] == 5].groupby(["dataset", "teacher"], sort=False):
-        p = p.set_index("method")
-        if "streed" in p.index:
-            ours, peer = p.loc["lookahead+munge"], p.loc["streed"]
-            ok = ours["agreement"] >= peer["agreement"] and ours["fit_s"] <= peer["fit_s"] / 10
-            goal.append(f"| {key} | {tname} | {ours['agreement']:.4f} | {peer['agreement']:.4f} | "
-                        f"{ours['fit_s']:.2f} | {peer['fit_s']:.2f} | {ours['fit_s'] / peer['fit_s']:.3f} | "
-                        f"{'reached' if ok else 'not reached'} |")
-    if notes:
-        lines += ["", "## target_fidelity", "", *notes]
-    if goal:
-        lines += ["", "## Goal: depth 5, fidelity >= STreeD at <= 1/10 of its time", "",
-                  "| dataset | teacher | ours | STreeD | ours s | STreeD s | time ratio | goal |", "|---|---|---|---|---|---|---|---|",
-                  *goal]
-    (out / "distill_search.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    return 0
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--search", action="store_true",
-                    help="ours (greedy, lookahead) vs STreeD and GOSDT: writes distill_search.csv/.md")
+                    help="ours (greedy, lookahead, auto) vs STreeD and GOSDT: writes distill_search.csv/.md "
+                         "(benchmarks/distill_search.py)")
+    ap.add_argument("--confirm", action="store_true",
+                    help="ours vs STreeD on the suite's confirm group: writes distill_search_confirm.csv/.md")
+    ap.add_argument("--max-rows", type=int, default=6000, help="--confirm: subsample larger data sets to this")
     ap.add_argument("--peers", default="streed,gosdt", help="--search: peers to run")
-    ap.add_argument("--beam", type=int, default=1, help="--search: lookahead beam")
-    ap.add_argument("--time-limit", type=int, default=300, help="--search: STreeD time limit per fit (s)")
+    ap.add_argument("--time-limit", type=int, default=None,
+                    help="--search/--confirm: STreeD time limit per fit (s; default 300, --confirm 30)")
+    ap.add_argument("--target-augment", type=int, default=200_000,
+                    help="--search: n_augment of the target_fidelity run (credit_data, MLP)")
+    ap.add_argument("--target-max-depth", type=int, default=12, help="--search: max_depth of the target_fidelity run")
+    ap.add_argument("--target-search", default="greedy", help="--search: search of the target_fidelity run")
     ap.add_argument("--gosdt-limit", type=int, default=30, help="--search: GOSDT time limit per fit (s)")
     ap.add_argument("--gosdt-max-depth", type=int, default=3,
                     help="--search: deepest GOSDT tree (depth 4 on hmda took > 23 GB and was OOM-killed)")
@@ -412,12 +263,17 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore", category=UserWarning)
-    if args.search:
+    if args.search or args.confirm:
+        import distill_search
+
+        args.time_limit = args.time_limit or (30 if args.confirm else 300)
+        if args.confirm:
+            return distill_search.main_confirm(args)
         if args.depths == "2,3,4,5,6,7,8":
             args.depths = "2,3,4,5"
         if args.teachers == "mlp,hgb,nam":
             args.teachers = "nam,mlp,xgb"
-        return main_search(args)
+        return distill_search.main_search(args)
     folds = args.folds or (5 if args.full else 3)
     variants = [("decision", "none"), ("decision", "jitter"), ("decision", "munge"), ("proba", "none"),
                 ("proba", "jitter")]

@@ -20,6 +20,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,92 @@ def scale_ddp() -> str:
     return "\n".join(lines) + "\n"
 
 
-GENERATORS = {"scale_ddp": scale_ddp}
+def _distill_goal(file: str, depth: int) -> list[str]:
+    """Ours (the default search, ``auto+munge``) vs STreeD at ``depth``, from a
+    ``benchmarks/distill_search.py`` results file."""
+    df = pd.read_csv(RESULTS / file)
+    d = df[df["depth"] == depth].set_index(["dataset", "teacher", "method"])
+    lines = ["| data set | teacher | ours: agreement [95% CI] | picked | STreeD: agreement [95% CI] | ours (s) | "
+             "STreeD (s) | time ratio |", "|---|---|---|---|---|---|---|---|"]
+    for (key, teacher), _ in df[df["depth"] == depth].groupby(["dataset", "teacher"], sort=False):
+        if (key, teacher, "streed") not in d.index:
+            continue
+        o, p = d.loc[(key, teacher, "auto+munge")], d.loc[(key, teacher, "streed")]
+        limit = " (time limit)" if "time limit" in str(p["note"]) else ""
+        lines.append(f"| {key} | {teacher} | {o.agreement:.4f} [{o.agreement_low:.3f}, {o.agreement_high:.3f}] | "
+                     f"{str(o['note']).split()[1]} | {p.agreement:.4f} [{p.agreement_low:.3f}, {p.agreement_high:.3f}] | "
+                     f"{o.fit_s:.2f} | {p.fit_s:.2f}{limit} | {o.fit_s / p.fit_s:.3f} |")
+    return lines
+
+
+def distill_search() -> str:
+    """Depth-5 surrogate trees (default search) vs STreeD on credit_data, hmda, default, and
+    the ``target_fidelity`` run."""
+    df = pd.read_csv(RESULTS / "distill_search.csv")
+    lines = _distill_goal("distill_search.csv", 5)
+    for r in df[df["method"].str.startswith("target")].itertuples():
+        lines += ["", f"`{r.method}`, {r.dataset} {r.teacher}: {r.note}; on the benchmark's held-out rows "
+                      f"{r.agreement:.4f} [{r.agreement_low:.3f}, {r.agreement_high:.3f}], fit {r.fit_s:.1f} s."]
+    lines += ["", f"Source: {_commit('distill_search.csv')}."]
+    return "\n".join(lines) + "\n"
+
+
+def distill_search_confirm() -> str:
+    """The same at depth 5 on the suite's confirm group (MLP teacher)."""
+    lines = _distill_goal("distill_search_confirm.csv", 5)
+    lines += ["", f"Source: {_commit('distill_search_confirm.csv')}."]
+    return "\n".join(lines) + "\n"
+
+
+
+def suite_tuning() -> str:
+    """The NAM tuning log on the dev group: the table of ``suite_tuning.md``."""
+    text = (RESULTS / "suite_tuning.md").read_text()
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    return "\n".join(table + ["", f"Source: {_commit('suite_tuning.csv')}."]) + "\n"
+
+
+def suite_confirm() -> str:
+    """Confirm group, seed 0: each model's paired AUC difference to EBM per data set."""
+    df = pd.read_csv(RESULTS / "suite.csv")
+    df = df[df.group == "confirm"]
+    piv = df.pivot_table(index=["dataset", "seed", "fold"], columns="model", values="auc")
+    secs = df.pivot_table(index=["dataset", "seed", "fold"], columns="model", values="fit_seconds")
+    models = [m for m in ("nam", "rulenet", "prototype", "mlp", "logreg", "rulefit", "figs", "xgb") if m in piv]
+    lines = ["| data set | cells | EBM AUC | " + " | ".join(f"{m} − EBM" for m in models) + " |",
+             "|---|---|---|" + "---|" * len(models)]
+    means = {m: [] for m in models + ["ebm"]}
+    for d, g in piv.groupby(level=0, sort=False):
+        g = g.dropna(subset=["ebm"])
+        if len(g) < 2:
+            continue
+        cells = [d, str(len(g)), f"{g['ebm'].mean():.4f}"]
+        for m in models:
+            x = (g[m] - g["ebm"]).dropna()
+            if len(x) < 2:
+                cells.append("–")
+                continue
+            se = float(x.std(ddof=1) / np.sqrt(len(x)))
+            verdict = "on par" if abs(x.mean()) <= 2 * se else ("win" if x.mean() > 0 else "loss")
+            cells.append(f"{x.mean():+.4f} ± {se:.4f} {verdict}")
+            if len(x) == len(g):
+                means[m].append((d, g[m].mean()))
+        means["ebm"].append((d, g["ebm"].mean()))
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for m in models:
+        sets = {d for d, _ in means[m]}
+        if not sets:
+            continue
+        ours = np.mean([v for _, v in means[m]])
+        ebm = np.mean([v for d, v in means["ebm"] if d in sets])
+        ratio = (secs[m] / secs["ebm"]).dropna().median()
+        lines.append(f"- {m}: mean AUC {ours:.4f} vs EBM {ebm:.4f} over the same {len(sets)} data sets "
+                     f"(difference {ours - ebm:+.4f}); median fit-time ratio to EBM {ratio:.3f}.")
+    lines += ["", f"Source: {_commit('suite.csv')}."]
+    return "\n".join(lines) + "\n"
+
+GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 

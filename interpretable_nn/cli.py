@@ -672,8 +672,9 @@ def _add_distill(sub) -> None:
     s.add_argument("--max-depth", type=int, default=4, help="depth of the surrogate tree (default 4)")
     s.add_argument("--augment", choices=["none", "jitter", "schema", "munge"], default="none",
                    help="extra teacher-labelled rows (default none)")
-    s.add_argument("--search", choices=["greedy", "lookahead"], default="greedy",
-                   help="tree search: greedy CART or exact depth-2 lookahead (default greedy)")
+    s.add_argument("--search", choices=["auto", "greedy", "lookahead"], default="auto",
+                   help="tree search: greedy CART, exact depth-2 lookahead, or auto: the one that "
+                        "follows the model better on an inner validation share (default auto)")
     s.add_argument("--target-fidelity", type=float, default=None,
                    help="the smallest tree up to --max-depth whose held-out agreement reaches this")
     s.add_argument("--seed", type=int, default=0, help="random_state (default 0)")

@@ -266,11 +266,39 @@ def test_fidelity_is_returned_and_stored():
     fid = rs.fidelity(X, Model())
     assert isinstance(fid, Fidelity) and fid.n_rows == 5
     assert fid.compared == "rule set vs model decisions" and fid.rows == "given"
-    assert fid == {"agreement": 1.0, "max_abs_score_diff": pytest.approx(0.5)}
+    assert fid == {"agreement": 1.0, "agreement_low": pytest.approx(0.5655, abs=1e-4), "agreement_high": 1.0,
+                   "max_abs_score_diff": pytest.approx(0.5)}
     assert rs.metadata["fidelity"] is fid
     assert rs.fidelity(X, Model(), rows="training").rows == "training"
     with pytest.raises(ValueError, match="at least one row"):
         rs.fidelity(X.iloc[:0], Model())
+
+
+def test_fidelity_agreement_has_a_wilson_interval():
+    """The agreement is a proportion of n_rows: its 95% Wilson interval narrows with the rows
+    and holds the agreement; link identity counts equal predictions the same way."""
+    rs = RuleSet([Rule((Condition("x", ">", 0.0),), 1.0)], intercept=-0.5)
+
+    class Flip:  # disagrees with the rule set on every 4th row
+        def __init__(self, rules):
+            self.rules = rules
+
+        def predict(self, X):
+            logit = self.rules.link == "logit"
+            out = np.asarray(self.rules.predict(X) if logit else self.rules.decision_function(X), dtype=float)
+            out[::4] = 1.0 - out[::4] if logit else out[::4] + 1.0
+            return out
+
+    for n in (40, 4000):
+        X = pd.DataFrame({"x": np.linspace(-1.0, 1.0, n)})
+        fid = rs.fidelity(X, Flip(rs), rows="held-out")
+        assert fid["agreement"] == pytest.approx(0.75)
+        assert fid["agreement_low"] < 0.75 < fid["agreement_high"]
+        width = fid["agreement_high"] - fid["agreement_low"]
+        assert width == pytest.approx(0.27 if n == 40 else 0.027, rel=0.1)  # ~ 2 x 1.96 sqrt(p(1-p)/n)
+    reg = RuleSet(rs.rules, intercept=-0.5, link="identity")
+    fid = reg.fidelity(X, Flip(reg))
+    assert fid["agreement"] == pytest.approx(0.75) and fid["agreement_low"] < 0.75 < fid["agreement_high"]
 
 
 def test_evaluation_is_vectorised():

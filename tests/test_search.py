@@ -125,6 +125,70 @@ def test_prune_sequence_shrinks_to_the_root():
     assert errs == sorted(errs)  # fewer leaves never fit the training rows better
 
 
+def test_search_never_fits_worse_than_cart_on_the_same_features():
+    """CART's split is expanded beside the lookahead's at every node above depth 2, so the
+    searched tree's training error is at most a greedy tree's on the same binary features,
+    also where one class dominates and every single split's misclassification is flat."""
+    rng = np.random.default_rng(1)
+    for seed in range(3):
+        L, S, _ = _problem(seed, n=600, f=12)
+        rare = rng.random(600) < 0.06  # a rare class held by a conjunction of three features
+        y = (L[:, 4] & L[:, 5] & ~L[:, 6]) | (rare & L[:, 7])
+        for depth in (3, 4, 5):
+            cart = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(L, y)
+            r = search_tree(L, np.eye(2)[y.astype(int)], depth)
+            assert r.cost <= (cart.predict(L) != y).sum()
+
+
+class _TailTeacher:
+    """Says 1 only where x > its 98th percentile (2% of rows, beyond the top quantile)."""
+
+    classes_ = np.array([0, 1])
+
+    def __init__(self, cut):
+        self.cut = cut
+
+    def predict(self, X):
+        return (X["x"].to_numpy() > self.cut).astype(int)
+
+    def predict_proba(self, X):
+        p = self.predict(X).astype(float)
+        return np.column_stack([1.0 - p, p])
+
+
+def test_decisions_in_a_tail_are_split_off():
+    """Quantile thresholds alone (1/9..8/9) cannot separate a decision held by the top 2% of a
+    column: every split leaves "0" on both sides and the search stopped at one leaf. The
+    binariser adds thresholds at the teacher's decision boundary, so the tree finds it."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.gamma(2.0, 1.0, 3000), "z": rng.normal(size=3000)})
+    teacher = _TailTeacher(float(np.quantile(X["x"], 0.98)))
+    dec = teacher.predict(X)
+    quantile_only = Binarizer(8).fit(X.to_numpy(), [False, False])
+    L = quantile_only.transform(X.to_numpy())
+    assert search_tree(L, np.eye(2)[dec], 3).cost == dec.sum()  # the old failure: one leaf
+    with_labels = Binarizer(8).fit(X.to_numpy(), [False, False], labels=dec)
+    assert np.any(np.abs(with_labels.thr - teacher.cut) < 0.05)
+    s = inn.SurrogateTree(max_depth=2, search="lookahead", holdout=0.25).fit(teacher, X)
+    assert s.n_leaves_ >= 2 and s.fidelity_["agreement"] >= 0.995
+
+
+def test_auto_search_picks_by_an_inner_split_and_refits():
+    rng = np.random.default_rng(0)
+    teacher = _TailTeacher(0.0)
+    Xt = pd.DataFrame({"x": rng.normal(size=800), "z": rng.normal(size=800)})
+    s = inn.SurrogateTree(max_depth=3).fit(teacher, Xt)  # the default is search="auto"
+    assert s.get_params()["search"] == "auto" and s.search_ in ("greedy", "lookahead")
+    scores = s.search_scores_
+    assert set(scores) == {"greedy", "lookahead"} and all(0.9 <= v <= 1.0 for v in scores.values())
+    assert s.search_ == ("lookahead" if scores["lookahead"] > scores["greedy"] else "greedy")
+    assert hasattr(s, "binarizer_") == (s.search_ == "lookahead")
+    # the same choice whatever the held-out rows say: the choice reads the fit rows only
+    again = inn.SurrogateTree(max_depth=3, search=s.search_).fit(teacher, Xt)
+    np.testing.assert_array_equal(again.predict(Xt), s.predict(Xt))
+    assert again.fidelity_ == s.fidelity_
+
+
 @pytest.fixture(scope="module")
 def logreg_teacher(small_credit):
     X, y, _, _ = small_credit

@@ -10,9 +10,18 @@ thresholds and search the binary features exhaustively. Here the same binarisati
   and ``g``), so the best depth-2 subtree under every root split costs one matrix product
   per statistic (``O(n F²)``) instead of ``F²`` passes over the rows;
 * a **lookahead beam** above depth 2: the ``beam`` root splits with the best depth-2
-  lookahead cost are each expanded to the full remaining depth (recursively, the same
-  way), and the split whose subtree costs least is kept. ``beam=1`` is depth-2 lookahead
-  greedy; depth <= 2 is exactly optimal for any ``beam``.
+  lookahead cost, and CART's split (the best by weighted Gini), are each expanded to the
+  full remaining depth (recursively, the same way), and the split whose subtree costs
+  least is kept. ``beam=1`` is depth-2 lookahead greedy; depth <= 2 is exactly optimal
+  for any ``beam``. Because CART's choice is always among those expanded, the tree's
+  training cost is never above a greedy tree's on the same binary features; without it,
+  where one class dominates (every single split's misclassification is flat), the
+  lookahead stopped at a leaf that CART would have split on towards pure nodes.
+
+The roots scored by the exact depth-2 lookahead (``candidates``) are the best single
+splits by weighted Gini, ties in lookahead cost are broken by it too. The binarisation
+(:class:`Binarizer`) adds, to the quantiles, thresholds at quantiles of the teacher's
+decision boundaries, so a decision held by a tail beyond the top quantile can be split off.
 
 Rows with the same binary pattern are merged first (their statistics summed), so the work
 depends on the number of distinct patterns, which stays small with augmentation. The
@@ -57,7 +66,13 @@ class Binarizer:
     thr: np.ndarray = field(default_factory=lambda: np.zeros(0))
     miss_left: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
-    def fit(self, Z: np.ndarray, binary: list[bool]) -> Binarizer:
+    def fit(self, Z: np.ndarray, binary: list[bool], labels: np.ndarray | None = None) -> Binarizer:
+        """Thresholds from the rows of ``Z``. ``labels`` (class index per row): besides the
+        quantiles of the values, up to ``n_thresholds`` more at quantiles of the *label
+        boundaries* (midpoints between neighbouring distinct values whose labels differ or
+        mix), so a decision held by a few rows in a tail (beyond the top quantile) can
+        still be split off; without them, a teacher deciding "yes" on the top 2% of one
+        column gives only splits whose both sides say "no"."""
         cols, thrs, miss = [], [], []
         Z32 = np.asarray(Z, dtype=np.float32)
         for j in range(Z32.shape[1]):
@@ -72,6 +87,9 @@ class Binarizer:
                     q = np.unique(np.quantile(x[~nan].astype(np.float64), levels, method="inverted_cdf"))
                     pos = np.searchsorted(values, q)
                     pos = np.unique(pos[pos < len(values) - 1])
+                    if labels is not None:
+                        pos = np.union1d(pos, _boundary_positions(x[~nan], np.asarray(labels)[~nan], values,
+                                                                  self.n_thresholds))
                     cut = (values[pos] + values[pos + 1]) / 2.0
                 else:
                     cut = np.zeros(0)
@@ -93,6 +111,22 @@ class Binarizer:
         """``(n, n_features)`` bool: which rows each binary feature sends left."""
         X = np.asarray(Z, dtype=np.float32)[:, self.col]
         return np.where(np.isnan(X), self.miss_left[None, :], X <= self.thr[None, :])
+
+
+def _boundary_positions(x: np.ndarray, labels: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Indices ``i`` into the sorted distinct ``values`` (cut between ``values[i]`` and
+    ``values[i + 1]``) at ``n`` quantiles of the label boundaries: the neighbouring distinct
+    values whose label differs or is mixed."""
+    inv = np.searchsorted(values, x.astype(np.float64))
+    lo = np.full(len(values), np.iinfo(np.int64).max)
+    hi = np.full(len(values), np.iinfo(np.int64).min)
+    np.minimum.at(lo, inv, labels.astype(np.int64))
+    np.maximum.at(hi, inv, labels.astype(np.int64))
+    pure = lo == hi
+    edge = np.flatnonzero(~(pure[:-1] & pure[1:] & (lo[:-1] == lo[1:])))
+    if len(edge) <= n:
+        return edge
+    return np.unique(edge[np.round(np.linspace(0, len(edge) - 1, n + 2)[1:-1]).astype(int)])
 
 
 @dataclass
@@ -118,8 +152,8 @@ def _loss(stats: np.ndarray, regression: bool) -> np.ndarray:
 
 class _Searcher:
     def __init__(self, L: np.ndarray, M: np.ndarray, min_leaf: float, beam: int, regression: bool,
-                 candidates: int):
-        self.candidates = candidates
+                 candidates: int, greedy: bool = True):
+        self.candidates, self.greedy = candidates, greedy
         # float32 products (exact for counts below 2**24); regression needs float64: s2 - s1²/n cancels
         dtype = np.float64 if regression else np.float32
         self.Lb, self.Lf = L, L.astype(dtype)
@@ -129,19 +163,32 @@ class _Searcher:
     def loss(self, stats: np.ndarray) -> np.ndarray:
         return _loss(stats, self.regression)
 
-    def scores(self, idx: np.ndarray, depth: int) -> np.ndarray:
-        """Cost of the best subtree of depth <= ``min(depth, 2)`` under each root split
-        (inf where a child would hold fewer than ``min_leaf`` rows)."""
+    def impurity(self, stats: np.ndarray) -> np.ndarray:
+        """CART's split criterion of a node: weighted Gini (``n - sum(c²) / n``; classifiers)
+        or the squared error (regressors), from its summed statistics."""
+        if self.regression:
+            return self.loss(stats)
+        cls = stats[..., :-1]
+        n = cls.sum(-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n > 0, n - (cls * cls).sum(-1) / np.where(n > 0, n, 1.0), 0.0)
+
+    def scores(self, idx: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """(cost, impurity) per root split: the cost of the best subtree of depth <=
+        ``min(depth, 2)`` under it and the split's own CART criterion (inf where a child
+        would hold fewer than ``min_leaf`` rows)."""
         Ln, Mn = self.Lf[idx], self.Mf[idx]
         tot = self.M[idx].sum(0)
         left = (Mn.T @ Ln).T.astype(np.float64)  # (F, k+1): statistics left of each split
         right = tot[None, :] - left
         ok = (left[:, -1] >= self.min_leaf) & (right[:, -1] >= self.min_leaf)
         one_split = np.where(ok, self.loss(left) + self.loss(right), np.inf)
+        imp = np.where(ok, self.impurity(left) + self.impurity(right), np.inf)
         if depth == 1:
-            return one_split
-        # roots for the exact depth-2 lookahead: the ``candidates`` best single splits
-        cand = np.argsort(one_split, kind="stable")[:self.candidates]
+            return one_split, imp
+        # roots for the exact depth-2 lookahead: the ``candidates`` best single splits by the
+        # CART criterion (the misclassification of one split is flat where one class dominates)
+        cand = np.lexsort((one_split, imp))[:self.candidates]
         cand = cand[np.isfinite(one_split[cand])]
         k = Mn.shape[1]
         skip = 0 if self.regression else 1  # classifiers: the first class is the count minus the others
@@ -161,7 +208,7 @@ class _Searcher:
             cost += np.minimum(self.loss(base), pair.min(axis=1))
         out = np.full(len(left), np.inf)
         out[cand] = cost
-        return out
+        return out, imp
 
     def solve(self, idx: np.ndarray, depth: int) -> tuple[float, Any]:
         """Best (by this search) subtree on rows ``idx`` of depth <= ``depth``: (cost, node),
@@ -170,13 +217,15 @@ class _Searcher:
         leaf = float(self.loss(tot))
         if depth == 0 or len(idx) < 2 or leaf <= 0.0:
             return leaf, (tot,)
-        cost = self.scores(idx, depth)
+        cost, imp = self.scores(idx, depth)
         tol = 1e-7 * max(float(tot[-1]), 1.0)
-        order = np.argsort(cost, kind="stable")
+        order = np.lexsort((imp, cost))  # lookahead cost, ties broken by the CART criterion
+        picks = [int(f) for f in order[:self.beam if depth > 2 else 1] if cost[f] < leaf - tol]
+        greedy = int(np.argmin(imp))
+        if self.greedy and depth > 2 and np.isfinite(imp[greedy]) and greedy not in picks:
+            picks.append(greedy)  # CART's split too: never worse than the greedy tree (see search_tree)
         best_cost, best_node = leaf, (tot,)
-        for f in order[:self.beam if depth > 2 else 1]:
-            if not cost[f] < leaf - tol:
-                break
+        for f in picks:
             go = self.Lb[idx, f]
             lc, ln = self.solve(idx[go], depth - 1)
             rc, rn = self.solve(idx[~go], depth - 1)

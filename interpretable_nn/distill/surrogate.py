@@ -19,7 +19,9 @@ Fidelity is always measured on **real** rows: after ``fit``, ``fidelity_`` is a
 conditions by :mod:`interpretable_nn.rules.from_tree`, the one place that does so.
 
 ``search="lookahead"`` replaces scikit-learn's greedy CART by the non-greedy search of
-:mod:`interpretable_nn.distill.search` (exact depth-2 subtrees over quantile thresholds);
+:mod:`interpretable_nn.distill.search` (exact depth-2 subtrees over quantile and
+decision-boundary thresholds); the default ``search="auto"`` keeps whichever of the two
+agrees more with the teacher on an inner validation share of the fit rows;
 ``target_fidelity`` fits depths in turn until the held-out agreement reaches the target.
 Held-out agreement comes with its 95% Wilson interval (``agreement_low``/``agreement_high``).
 
@@ -98,14 +100,21 @@ class SurrogateTree(BaseEstimator):
     holdout : float, default 0.2
         Share of the rows kept out of the fit to measure ``fidelity_`` (0: measured on the
         training rows, marked ``rows="training"``).
-    search : {"greedy", "lookahead"}, default "greedy"
+    search : {"auto", "greedy", "lookahead"}, default "auto"
         ``"greedy"``: scikit-learn's CART. ``"lookahead"``: the non-greedy search of
         :mod:`interpretable_nn.distill.search` over ``n_thresholds`` quantile thresholds per
-        numeric column (exact for depth <= 2; above, the ``beam`` best roots by exact depth-2
-        lookahead are expanded in full). Minimises the training misclassification
-        (squared error for regressors); ``max_leaf_nodes`` applies to ``"greedy"`` only.
+        numeric column plus as many at the teacher's decision boundaries (exact for depth
+        <= 2; above, the ``beam`` best roots by exact depth-2 lookahead and CART's split
+        are expanded in full, so its training fit is never below a greedy tree's on the
+        same thresholds). Minimises the training misclassification (squared error for
+        regressors); ``max_leaf_nodes`` applies to ``"greedy"`` only. ``"auto"``: both are
+        fitted on 80% of the fit rows (real and augmented) and the one that agrees more
+        with the teacher on the other 20% (``r2`` for regressors; ties: greedy) is refitted
+        on all of them (``search_``, ``search_scores_``); the held-out rows of
+        ``fidelity_`` are never read for the choice.
     n_thresholds : int, default 8
-        ``search="lookahead"``: thresholds per numeric column (quantiles of the fit rows).
+        ``search="lookahead"``: thresholds per numeric column (quantiles of the fit rows),
+        and as many again at quantiles of the teacher's decision boundaries (classifiers).
     beam : int, default 1
         ``search="lookahead"``: root splits expanded in full at every node above depth 2
         (1: depth-2 lookahead at every node; each step up multiplies the time by ~2 per level).
@@ -140,7 +149,13 @@ class SurrogateTree(BaseEstimator):
     depth_, n_leaves_ : int
         Depth and leaf count of the fitted tree.
     binarizer_ : Binarizer
-        ``search="lookahead"``: the thresholds searched (``col``, ``thr``, ``miss_left``).
+        When the kept tree is a lookahead one: the thresholds searched (``col``, ``thr``,
+        ``miss_left``).
+    search_ : str
+        The search that fitted the kept tree (``"greedy"`` or ``"lookahead"``).
+    search_scores_ : dict
+        ``search="auto"``: the inner-validation agreement (``r2``) of each search, for the
+        last depth fitted (empty when the rows were too few to split).
     n_augmented_ : int
         Extra rows used in the fit.
     leaf_scores_ : ndarray
@@ -185,7 +200,7 @@ class SurrogateTree(BaseEstimator):
         "n_augment": [Interval(Integral, 0, None, closed="left"), None],
         "jitter": [Interval(Real, 0, None, closed="neither")],
         "holdout": [Interval(Real, 0, 1, closed="left")],
-        "search": [StrOptions({"greedy", "lookahead"})],
+        "search": [StrOptions({"greedy", "lookahead", "auto"})],
         "n_thresholds": [Interval(Integral, 1, None, closed="left")],
         "beam": [Interval(Integral, 1, None, closed="left")],
         "target_fidelity": [Interval(Real, 0, 1, closed="right"), None],
@@ -194,7 +209,7 @@ class SurrogateTree(BaseEstimator):
 
     def __init__(self, *, max_depth: int | None = 4, max_leaf_nodes: int | None = None,
                  min_samples_leaf: int | float = 1, target: str = "decision", augment: str = "none", n_augment: int | None = None,
-                 jitter: float = 0.02, holdout: float = 0.2, search: str = "greedy", n_thresholds: int = 8,
+                 jitter: float = 0.02, holdout: float = 0.2, search: str = "auto", n_thresholds: int = 8,
                  beam: int = 1, target_fidelity: float | None = None, random_state=0):
         self.max_depth = max_depth
         self.max_leaf_nodes = max_leaf_nodes
@@ -282,11 +297,46 @@ class SurrogateTree(BaseEstimator):
         return self
 
     def _fit_tree(self, Z: np.ndarray, labels: np.ndarray | None, scores: np.ndarray, depth: int | None) -> None:
-        """Fit ``estimator_`` (greedy or lookahead) of depth <= ``depth`` and ``leaf_scores_``."""
+        """Fit ``estimator_`` of depth <= ``depth`` and ``leaf_scores_``: greedy, lookahead,
+        or (``search="auto"``) the one of the two that follows the teacher better on an
+        inner validation share of the fit rows, refitted on all of them."""
+        search = self.search
+        if search == "auto":
+            search, self.search_scores_ = self._pick_search(Z, labels, scores, depth)
+            if search == "greedy" and hasattr(self, "binarizer_"):
+                del self.binarizer_  # the inner fit's; the kept tree is CART's
+        self.search_ = search
+        self._fit_one(Z, labels, scores, depth, search)
+        self._set_leaf_scores(Z, scores)
+
+    def _pick_search(self, Z: np.ndarray, labels: np.ndarray | None, scores: np.ndarray,
+                     depth: int | None) -> tuple[str, dict[str, float]]:
+        """Greedy and lookahead fitted on 80% of the fit rows (real and augmented), scored on
+        the other 20% (agreement with the teacher's decisions; r2 for regressors); ties go to
+        greedy. The surrogate's held-out rows are never read here."""
+        n_val = len(Z) // 5
+        if n_val < 5:
+            return "greedy", {}
+        perm = np.random.default_rng(self._seed()).permutation(len(Z))
+        val, fit = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+        sub = None if labels is None else labels[fit]
+        if sub is not None and len(np.unique(sub)) < 2:
+            return "greedy", {}
+        out = {}
+        for search in ("greedy", "lookahead"):
+            self._fit_one(Z[fit], sub, scores[fit], depth, search)
+            pred = self.estimator_.predict(Z[val])
+            out[search] = float(r2_score(scores[val], pred)) if labels is None else float(
+                np.mean(pred.astype(int) == labels[val]))
+        self._binarized = None
+        return ("lookahead" if out["lookahead"] > out["greedy"] else "greedy"), out
+
+    def _fit_one(self, Z: np.ndarray, labels: np.ndarray | None, scores: np.ndarray, depth: int | None,
+                 search: str) -> None:
         from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
         regression = self.task_ == "regression"
-        if self.search == "lookahead":
+        if search == "lookahead":
             P = None if regression or self.target == "decision" else (
                 np.column_stack([1.0 - scores, scores]) if scores.ndim == 1 else scores)
             if regression:
@@ -295,7 +345,8 @@ class SurrogateTree(BaseEstimator):
                 stats = np.eye(len(self.classes_))[labels] if P is None else P
             if getattr(self, "_binarized", None) is None or self._binarized[0] is not Z:
                 binary = [m["kind"] != "numeric" for m in self.column_map_]
-                b = Binarizer(self.n_thresholds).fit(Z, binary)
+                by = None if regression else (labels if P is None else P.argmax(1))
+                b = Binarizer(self.n_thresholds).fit(Z, binary, labels=by)
                 self._binarized = (Z, b, b.transform(Z))
             _, b, L = self._binarized
             self.binarizer_ = b
@@ -316,7 +367,6 @@ class SurrogateTree(BaseEstimator):
                 k = P.shape[1]
                 self.estimator_ = DecisionTreeClassifier(**kw).fit(
                     np.tile(Z, (k, 1)), np.repeat(np.arange(k), len(Z)), sample_weight=P.T.reshape(-1))
-        self._set_leaf_scores(Z, scores)
 
     def _set_leaf_scores(self, Z: np.ndarray, scores: np.ndarray) -> None:
         leaves = self.estimator_.apply(Z)

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.explanation import Explanation
-from ..attribution.fidelity import Fidelity
+from ..attribution.fidelity import Fidelity, wilson_interval
 from .conditions import Condition, Rule
 from .export_json import read_json, to_json
 from .export_sql import to_sql
@@ -302,7 +302,9 @@ class RuleSet:
         ``model.predict`` (identity) when available; ``max_abs_proba_diff`` against
         ``model.predict_proba`` when available. ``n_rows`` is ``len(X)``; ``rows`` names
         them (``"training"``, ``"held-out"``, ...). ``X_model`` is what the model is fed
-        when it needs another input than ``X`` (e.g. a matrix).
+        when it needs another input than ``X`` (e.g. a matrix). ``agreement_low`` and
+        ``agreement_high``: the 95% Wilson interval of ``agreement`` (a proportion of
+        ``n_rows``; :func:`~interpretable_nn.attribution.fidelity.wilson_interval`).
 
         Examples
         --------
@@ -310,8 +312,8 @@ class RuleSet:
         >>> rs = RuleSet([Rule((Condition("x", ">", 0.0),), 1.0)], intercept=-0.5)
         >>> X = pd.DataFrame({"x": [-1.0, 1.0]})
         >>> f = rs.fidelity(X, rs, rows="training")
-        >>> f.summary()
-        'rule set vs model decisions on 2 training rows: agreement 1, max_abs_score_diff 0, max_abs_proba_diff 0'
+        >>> f["agreement"], round(f["agreement_low"], 4), f["agreement_high"], f["max_abs_score_diff"]
+        (1.0, 0.3424, 1.0, 0.0)
         """
         X_in = X if X_model is None else X_model
         if len(X) == 0:
@@ -324,10 +326,14 @@ class RuleSet:
         figures: dict[str, Any] = {}
         if self.link == "identity":
             theirs = theirs.astype(float)
-            figures["agreement"] = float(np.mean(np.isclose(mine, theirs, rtol=1e-7, atol=1e-12)))
+            same = np.isclose(mine, theirs, rtol=1e-7, atol=1e-12)
+        else:
+            same = mine == theirs
+        figures["agreement"] = float(np.mean(same))
+        figures["agreement_low"], figures["agreement_high"] = wilson_interval(float(np.sum(same)), len(X))
+        if self.link == "identity":
             figures["max_abs_score_diff"] = float(np.max(np.abs(score - theirs)))
         else:
-            figures["agreement"] = float(np.mean(mine == theirs))
             if hasattr(model, "decision_function"):
                 other = np.asarray(model.decision_function(X_in), dtype=float).reshape(-1)
                 figures["max_abs_score_diff"] = float(np.max(np.abs(score - other)))
