@@ -12,10 +12,11 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 
 def peer_preprocessor(X: pd.DataFrame) -> ColumnTransformer:
-    """The column transformer every peer of the benchmarks is fitted behind."""
+    """The column transformer every peer of the benchmarks is fitted behind. Its output is
+    always dense: FIGS refuses sparse input, which a many-level one-hot would otherwise give."""
     cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c].dtype)]
     num = [c for c in X.columns if c not in cat]
     return ColumnTransformer([
         ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
         ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), cat),
-    ])
+    ], sparse_threshold=0.0)

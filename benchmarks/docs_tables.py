@@ -96,10 +96,10 @@ def distill_search_confirm() -> str:
 
 
 def suite_tuning() -> str:
-    """The NAM tuning log on the dev group: the table of ``suite_tuning.md``."""
-    text = (RESULTS / "suite_tuning.md").read_text()
+    """The NAM tuning log on the dev group: the table of ``tuning_dev.md``."""
+    text = (RESULTS / "tuning_dev.md").read_text()
     table = [line for line in text.splitlines() if line.startswith("|")]
-    return "\n".join(table + ["", f"Source: {_commit('suite_tuning.csv')}."]) + "\n"
+    return "\n".join(table + ["", f"Source: {_commit('tuning_dev.csv')}."]) + "\n"
 
 
 def suite_confirm() -> str:
@@ -139,7 +139,8 @@ def suite_confirm() -> str:
         ratio = (secs[m] / secs["ebm"]).dropna().median()
         lines.append(f"- {m}: mean AUC {ours:.4f} vs EBM {ebm:.4f} over the same {len(sets)} data sets "
                      f"(difference {ours - ebm:+.4f}); median fit-time ratio to EBM {ratio:.3f}.")
-    lines += ["", f"Source: {_commit('suite.csv')}."]
+    rows = ", ".join(f"`{c[:10]}` ({', '.join(sorted(set(g.model)))})" for c, g in df.groupby("commit"))
+    lines += ["", f"Source: {_commit('suite.csv')} (merged); each row keeps the commit that measured it: {rows}."]
     return "\n".join(lines) + "\n"
 
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm}

@@ -339,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cpu", help="device of our torch models (cpu, cuda, auto)")
     ap.add_argument("--out", default=None, help="results CSV (default results/suite.csv or suite_quick.csv)")
     ap.add_argument("--summary-only", action="store_true", help="only rewrite the .md from the CSV")
+    ap.add_argument("--merge", nargs="+", default=None, metavar="CSV",
+                    help="write the finished cells of these results files (each row keeps the commit that "
+                         "measured it; the first file wins a repeated cell) to --out, then the summary")
     ap.add_argument("--describe", action="store_true", help="write the data-set table into the docs and exit")
     args = ap.parse_args(argv)
     cfg, specs = read_suite()
@@ -368,7 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else (QUICK["seeds"] if args.quick else cfg["seeds"])
     out = Path(args.out) if args.out else RESULTS / ("suite_quick.csv" if args.quick else "suite.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not args.summary_only:
+    if args.merge:
+        parts = [read_results(Path(p)) for p in args.merge]
+        merged = pd.concat([p for p in parts if len(p)], ignore_index=True).drop_duplicates(KEY, keep="first")
+        merged[COLUMNS].to_csv(out, index=False)
+    elif not args.summary_only:
         cells = plan(specs, datasets, models, seeds, cfg["folds"], QUICK["folds"] if args.quick else None)
         run(cells, out, cfg["folds"], args.device, args.jobs)
     df = read_results(out)

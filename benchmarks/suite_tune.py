@@ -25,8 +25,8 @@ Usage::
 
     python benchmarks/suite_tune.py [--datasets a,b] [--variants before,eb] [--folds 0,1,2,3,4]
 
-Writes ``results/suite_tuning.csv`` (resumable: finished cells are kept) and
-``results/suite_tuning.md``.
+Writes ``results/tuning_dev.csv`` (resumable: finished cells are kept) and
+``results/tuning_dev.md`` (not ``suite_*``: ``suite.py`` claims that prefix in the manifest).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-OUT = RESULTS / "suite_tuning.csv"
+OUT = RESULTS / "tuning_dev.csv"
 VARIANTS = {"before": ({}, False), "eb": ({}, True), "eb_inter20": ({"interactions": 20}, True)}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 
@@ -136,10 +136,10 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
         cells = [d, f"{piv['before'].mean():.4f}" if "before" in piv else "–"]
         same = g[g.variant == "before"].commit.astype(str).str.startswith("same as").all() and (g.variant == "before").any()
         for v in others:
-            if v not in piv:
-                cells.append("–")
-            elif same and v == "eb":
+            if same and v == "eb":
                 cells.append("identical (no categorical column)")
+            elif v not in piv:
+                cells.append("–")
             else:
                 cells.append(_verdict(*_pair(piv[v], piv["before"])))
         for v in variants:
@@ -176,5 +176,5 @@ def main(argv=None) -> int:
 if __name__ == "__main__":
     import _provenance
 
-    _provenance.watch()
+    _provenance.watch(prefix="tuning_dev")
     raise SystemExit(main())

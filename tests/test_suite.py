@@ -148,3 +148,29 @@ def test_the_quick_subset_never_touches_the_confirm_group():
     """--quick is for development; the confirm group is run to report, not to develop on."""
     _, specs = sd.read_suite()
     assert all(specs[name].group == "dev" for name in suite.QUICK["datasets"]), suite.QUICK
+
+
+def test_tuning_reads_the_dev_group_only():
+    import suite_tune
+
+    confirm = [n for n, s in sd.read_suite()[1].items() if s.group == "confirm"]
+    with pytest.raises(SystemExit, match="not dev data sets"):
+        suite_tune.main(["--datasets", confirm[0], "--variants", "eb", "--folds", "0"])
+
+
+def test_tuning_summary_pairs_variants_with_before_and_marks_identical_fits():
+    import suite_tune
+
+    rows = []
+    for f in range(5):
+        rows += [dict(dataset="a", variant="before", seed=0, fold=f, auc=0.70 + 0.01 * f, fit_seconds=1.0, commit="c"),
+                 dict(dataset="a", variant="eb", seed=0, fold=f, auc=0.72 + 0.01 * f + 0.001 * (f % 2), fit_seconds=1.0,
+                      commit="c"),
+                 dict(dataset="b", variant="before", seed=0, fold=f, auc=np.nan, fit_seconds=np.nan,
+                      commit="same as eb: no categorical column"),
+                 dict(dataset="b", variant="eb", seed=0, fold=f, auc=np.nan, fit_seconds=np.nan,
+                      commit="same as eb: no categorical column")]
+    text = suite_tune.summary(pd.DataFrame(rows), suite_csv=Path("/nonexistent"))
+    line_a = next(line for line in text.splitlines() if line.startswith("| a |"))
+    assert "+0.0204" in line_a and "win" in line_a
+    assert "identical (no categorical column)" in next(line for line in text.splitlines() if line.startswith("| b |"))
