@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from distill_search import _markdown
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier
@@ -183,16 +184,6 @@ def _goals(summary: pd.DataFrame) -> dict:
                      + ", ".join(f"d{d} {g:+.4f}" for d, g in gains.items()))
     out["lines"] = lines
     return out
-
-
-def _markdown(df: pd.DataFrame) -> str:
-    """A Markdown table (numbers to 4 decimals) without the optional tabulate package."""
-    def cell(v) -> str:
-        return f"{v:.4f}" if isinstance(v, float) else str(v)
-
-    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
 
 
 def plot(summary: pd.DataFrame, path: Path) -> None:
