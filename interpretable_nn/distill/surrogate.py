@@ -281,7 +281,9 @@ class SurrogateTree(BaseEstimator):
                 "there is no decision to distil. Pass rows on which its decisions differ, or use "
                 "target='proba' to distil its probabilities."
             )
-        self._binarized = None
+        # binarised fit rows and the auto search's inner split, kept across the depths of
+        # target_fidelity (both are the same for every depth)
+        self._binarized, self._inner = {}, None
         if self.target_fidelity is None:
             self._fit_tree(Z, labels, scores, self.max_depth)
             self.fidelity_ = self.fidelity(hold_df if n_hold else fit_df, rows="held-out" if n_hold else "training")
@@ -292,7 +294,7 @@ class SurrogateTree(BaseEstimator):
             if self.max_depth is None:
                 raise ValueError("target_fidelity needs an integer max_depth (the deepest tree to try).")
             self._fit_to_target(Z, labels, scores, hold_df)
-        self._binarized = None
+        self._binarized, self._inner = {}, None
         self.depth_, self.n_leaves_ = int(self.estimator_.get_depth()), int(self.estimator_.get_n_leaves())
         return self
 
@@ -317,18 +319,20 @@ class SurrogateTree(BaseEstimator):
         n_val = len(Z) // 5
         if n_val < 5:
             return "greedy", {}
-        perm = np.random.default_rng(self._seed()).permutation(len(Z))
-        val, fit = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+        if self._inner is None or self._inner[0] is not Z:
+            perm = np.random.default_rng(self._seed()).permutation(len(Z))
+            val, fit = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+            self._inner = (Z, fit, val, Z[fit], Z[val])
+        _, fit, val, Z_fit, Z_val = self._inner
         sub = None if labels is None else labels[fit]
         if sub is not None and len(np.unique(sub)) < 2:
             return "greedy", {}
         out = {}
         for search in ("greedy", "lookahead"):
-            self._fit_one(Z[fit], sub, scores[fit], depth, search)
-            pred = self.estimator_.predict(Z[val])
+            self._fit_one(Z_fit, sub, scores[fit], depth, search)
+            pred = self.estimator_.predict(Z_val)
             out[search] = float(r2_score(scores[val], pred)) if labels is None else float(
                 np.mean(pred.astype(int) == labels[val]))
-        self._binarized = None
         return ("lookahead" if out["lookahead"] > out["greedy"] else "greedy"), out
 
     def _fit_one(self, Z: np.ndarray, labels: np.ndarray | None, scores: np.ndarray, depth: int | None,
@@ -343,12 +347,13 @@ class SurrogateTree(BaseEstimator):
                 stats = np.column_stack([np.ones(len(Z)), scores, scores**2])
             else:
                 stats = np.eye(len(self.classes_))[labels] if P is None else P
-            if getattr(self, "_binarized", None) is None or self._binarized[0] is not Z:
+            cached = self._binarized.get(id(Z))  # the entry holds Z, so its id is not reused
+            if cached is None:
                 binary = [m["kind"] != "numeric" for m in self.column_map_]
                 by = None if regression else (labels if P is None else P.argmax(1))
                 b = Binarizer(self.n_thresholds).fit(Z, binary, labels=by)
-                self._binarized = (Z, b, b.transform(Z))
-            _, b, L = self._binarized
+                cached = self._binarized[id(Z)] = (Z, b, b.transform(Z))
+            _, b, L = cached
             self.binarizer_ = b
             leaf = self.min_samples_leaf
             leaf = leaf if isinstance(leaf, Integral) else int(np.ceil(leaf * len(Z)))
