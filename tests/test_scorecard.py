@@ -274,7 +274,9 @@ def test_json_round_trip_of_a_model_card(credit_cards, small_credit):
 # ---------------------------------------------------------------------- random cards (hypothesis)
 edge = st.one_of(st.integers(-1000, 1000).map(float), st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False))
 points = st.one_of(st.integers(-50, 50).map(float), st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False))
-levels = st.lists(st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=6), min_size=1, max_size=4,
+# no lone surrogates (category Cs): pandas' string columns cannot hold them (UTF-8), so no
+# frame a user passes has them, and a failing draw with one crashed xdist's report transfer
+levels = st.lists(st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1, max_size=6), min_size=1, max_size=4,
                   unique=True)
 
 
