@@ -17,9 +17,14 @@ Variants:
     (``interpretable_nn.models.nam.fit.free_value_prior``).
 ``eb_inter20``
     ``eb`` with 20 interaction pairs instead of 10.
+``rank``
+    Today's defaults: ``eb`` plus main-effect networks that read each knot's normal score
+    on the training rows instead of its standardized value
+    (``interpretable_nn.models.nam.layout.TermLayout.rank_coordinates``). ``before``, ``eb``
+    and ``eb_inter20`` switch it off.
 
 A data set without categorical columns fits identically under ``before`` and ``eb`` (the
-prior only touches category levels): it is skipped for those two and written as such.
+prior only touches category levels): ``before`` is skipped there and written as such.
 
 Usage::
 
@@ -42,7 +47,11 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 OUT = RESULTS / "tuning_dev.csv"
-VARIANTS = {"before": ({}, False), "eb": ({}, True), "eb_inter20": ({"interactions": 20}, True)}
+#: name -> (NAM parameters, module flags of interpretable_nn.models.nam.fit that differ from today's)
+VARIANTS = {"before": ({}, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES": False}),
+            "eb": ({}, {"RANK_COORDINATES": False}),
+            "eb_inter20": ({"interactions": 20}, {"RANK_COORDINATES": False}),
+            "rank": ({}, {})}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 
 
@@ -61,6 +70,8 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
     from interpretable_nn.models.nam import fit as namfit
 
     done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
+    # ``eb`` was once skipped with ``before`` where no column is categorical: measure it now
+    done = done[~((done.variant == "eb") & done.commit.astype(str).str.startswith("same as"))]
     have = {(r.dataset, r.variant, int(r.fold)) for r in done.itertuples()}
     commit = _provenance.current_commit()
     rows = done.to_dict("records")
@@ -73,13 +84,15 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
             if d not in loaded:
                 loaded[d] = sd.load(d, str(sd.SUITE_TOML))
             X, y = loaded[d]
-            kw, eb = VARIANTS[v]
-            if v in ("before", "eb") and not _has_categorical(X):
+            kw, flags = VARIANTS[v]
+            if v == "before" and not _has_categorical(X):
                 rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=np.nan, fit_seconds=np.nan,
                                  commit="same as eb: no categorical column"))
                 continue
             tr, te = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[f]
-            namfit.EMPIRICAL_LEVEL_PRIOR = eb
+            saved = {k: getattr(namfit, k) for k in flags}
+            for k, val in flags.items():
+                setattr(namfit, k, val)
             try:
                 m = make_model("nam", random_state=0, verbose=0, device="cpu", **kw)
                 with warnings.catch_warnings():
@@ -89,7 +102,8 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
                     secs = time.perf_counter() - t0
                     auc = roc_auc_score(y[te], m.predict_proba(X.iloc[te])[:, 1])
             finally:
-                namfit.EMPIRICAL_LEVEL_PRIOR = True
+                for k, val in saved.items():
+                    setattr(namfit, k, val)
             rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, commit=commit))
             pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
     finally:
@@ -122,11 +136,14 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
              f"Seed 0, folds {sorted(df.fold.unique().tolist())}; commits measured: "
              + ", ".join(f"`{c[:10]}{'+dirty' if c.endswith('+dirty') else ''}`" for c in commits) + ".",
              "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
-             "`before` = the empirical-Bayes level prior off (the previous defaults). Written by "
+             "`before` = the empirical-Bayes level prior off; `eb` = the prior on, rank coordinates off; "
+             "`rank` = today's defaults (both on). Written by "
              "`benchmarks/suite_tune.py`; the confirm group is never read by it.", ""]
     variants = [v for v in VARIANTS if v in set(df.variant)]
     others = [v for v in variants if v != "before"]
-    head = ["data set", "before AUC"] + [f"{v} − before" for v in others] + [f"{v} − EBM" for v in variants]
+    vs_eb = "rank" in variants and "eb" in variants
+    head = (["data set", "before AUC"] + [f"{v} − before" for v in others] + (["rank − eb"] if vs_eb else [])
+            + [f"{v} − EBM" for v in variants])
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for d, g in df.groupby("dataset", sort=False):
         piv = g.pivot_table(index="fold", columns="variant", values="auc")
@@ -142,6 +159,8 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
                 cells.append("–")
             else:
                 cells.append(_verdict(*_pair(piv[v], piv["before"])))
+        if vs_eb:
+            cells.append(_verdict(*_pair(piv["rank"], piv["eb"])) if "rank" in piv and "eb" in piv else "–")
         for v in variants:
             cells.append(_verdict(*_pair(piv[v], e)) if v in piv and len(e) else "–")
         lines.append("| " + " | ".join(cells) + " |")

@@ -153,6 +153,9 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
 #: whose levels show no spread beyond noise
 MAX_LEVEL_PRECISION = 100.0
 EMPIRICAL_LEVEL_PRIOR = True
+#: the main-effect networks read each knot's normal score on the training rows, not its
+#: standardized value (:meth:`TermLayout.rank_coordinates`); off = the previous defaults
+RANK_COORDINATES = True
 
 
 def free_value_prior(lay: TermLayout, enc: EncodedData, target: torch.Tensor, sw: np.ndarray,
@@ -194,8 +197,9 @@ def free_value_prior(lay: TermLayout, enc: EncodedData, target: torch.Tensor, sw
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
                bags: _Bags, enc: EncodedData, sw: np.ndarray):
     """Train the main effects; (tables (B, size), biases (B,), row logits (n, B), result)."""
+    coords = lay.rank_coordinates(enc) if RANK_COORDINATES else None
     mains = MainEffectNet(
-        torch.from_numpy(lay.padded_knots()),
+        torch.from_numpy(lay.padded_knots(coords)),
         torch.as_tensor(lay.monotone, dtype=torch.float32),
         int(sum(lay.cat_sizes)),
         n_bags=bags.fit_w.shape[1],

@@ -160,13 +160,39 @@ class TermLayout:
     def main_size(self) -> int:
         return self.n_numeric * (self.n_knots + 1) + int(sum(self.cat_sizes)) + 1
 
-    def padded_knots(self) -> np.ndarray:
-        """(n_numeric, K) knots; padding repeats the last knot (zero-width steps)."""
+    def padded_knots(self, knots: list[list[float]] | None = None) -> np.ndarray:
+        """(n_numeric, K) knots (or other per-knot values of the same shape, such as
+        :meth:`rank_coordinates`); padding repeats the last one (zero-width steps)."""
         k = self.n_knots
         out = np.zeros((self.n_numeric, k), dtype=np.float32)
-        for j, t in enumerate(self.knots):
+        for j, t in enumerate(self.knots if knots is None else knots):
             out[j, : len(t)] = t
             out[j, len(t) :] = t[-1]
+        return out
+
+    def rank_coordinates(self, enc: EncodedData) -> list[list[float]]:
+        """Each numeric knot's normal score on the training rows ``enc``: the standard
+        normal quantile of its mid-rank, ``ndtri((#{x < t} + #{x == t} / 2) / n)`` (interpolated
+        between training values), clipped to the ranks ``1/2`` and ``n - 1/2``. The main-effect networks read their knots in
+        these coordinates (and the roughness penalty measures curvature in them), so a
+        shape depends on the order of a feature's values and not on its scale, as a binned
+        booster's does: a skewed feature's bulk is no longer squeezed next to its tail.
+        Rows still read the fitted values by interpolation between the knots' own values;
+        the fitted tables, and so every prediction and explanation, do not refer to them."""
+        from scipy.special import ndtri
+
+        out = []
+        for j, t in enumerate(self.knots):
+            v = np.sort(enc.numeric[enc.missing[:, j] < 0.5, j].astype(np.float64))
+            n = len(v)
+            if n == 0:
+                out.append([0.0] * len(t))
+                continue
+            u, first, count = np.unique(v, return_index=True, return_counts=True)
+            # a knot between two training values (a quantile) reads its rank by linear
+            # interpolation, so distinct knots keep distinct, increasing coordinates
+            mid = np.interp(np.asarray(t, dtype=np.float64), u, first + count / 2.0)
+            out.append([float(x) for x in ndtri(np.clip(mid, 0.5, n - 0.5) / n)])
         return out
 
     def axis_size(self, i: int) -> int:
