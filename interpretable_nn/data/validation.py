@@ -356,6 +356,11 @@ def _same_kind(label, key) -> bool:
     return all(isinstance(label, t) == isinstance(key, t) for t in (str, bool))
 
 
+#: weights whose largest value lies outside [1/FLOAT32_SAFE, FLOAT32_SAFE] are rescaled (float32
+#: reaches 3.4e38; sums over many rows and squared terms need headroom)
+FLOAT32_SAFE = 1e15
+
+
 def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
     """``sample_weight`` as a float array of one finite, non-negative weight per row, not all
     zero; a ``ValueError``/``TypeError`` that says which of these fails otherwise."""
@@ -373,4 +378,19 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
         raise ValueError("sample_weight must be non-negative: it has negative values; use weights >= 0.")
     if not sw.sum() > 0:
         raise ValueError("sample_weight is zero for every row; give at least one row a positive weight.")
+    pos = sw[sw > 0]
+    if not 1.0 / FLOAT32_SAFE <= pos.max() <= FLOAT32_SAFE:
+        # float32 training would turn these into inf, or every one into 0 (a NaN loss, or no
+        # row left): keep their ratios, which are all the loss reads, at a mean of one
+        # (divided by the max first so that the mean cannot overflow)
+        sw = sw / pos.max()
+        sw = sw / sw[sw > 0].mean()
+        warnings.warn(
+            f"sample_weight ranges over [{pos.min():.3g}, {pos.max():.3g}], beyond what float32 training "
+            "holds; it was divided by its mean positive weight (the ratios between rows are kept, but a "
+            "model whose regularisation counts weight, such as the NAM's priors, now counts rows). Pass "
+            "weights near 1 to silence this.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     return sw
