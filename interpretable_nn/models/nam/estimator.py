@@ -8,9 +8,7 @@ How it is fitted (all through the shared engine :func:`~interpretable_nn.trainin
 1. **Main effects.** Every numeric feature's network is evaluated once per step on the
    feature's knot grid (unique values or equal-mass bin centres, see ``max_knots``); rows
    read their value by linear interpolation (:mod:`interpretable_nn.nn.feature_nets`). The
-   networks read each knot by its rank on the training rows (its normal score,
-   :meth:`~interpretable_nn.models.nam.layout.TermLayout.rank_coordinates`), so a shape
-   depends on the order of a feature's values, not on its scale or skew. All
+   networks see each knot's rank (``TermLayout.rank_coordinates``), not its scale. All
    bags x features networks run as one batched tensor program. Categorical features are one
    learned value per level, with a missing level (an unseen level scores 0); a numeric
    feature's missing value is its own learned value. Monotone features integrate a
