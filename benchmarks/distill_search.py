@@ -237,9 +237,10 @@ SETTING = ("One stratified 70/30 split (seed 0); the teacher's decisions on the 
            "with the teacher (95% Wilson intervals in the csv). Ours: munge augmentation (10x the training rows, "
            "at most 100,000), search greedy (CART), lookahead (beam 1; 8 quantile thresholds per numeric column "
            "plus 8 at the teacher's decision boundaries) and auto (the default: the better of the two on an inner "
-           "80/20 split of the fit rows, refitted on all). STreeD/GOSDT: the same binary features (our lookahead "
-           "tree's thresholds), real training rows only. Times: wall seconds of the whole fit (ours: augmentation, "
-           "teacher labelling and search; peers: the solver only).")
+           "80/20 split of the fit rows, refitted on all). STreeD/GOSDT: "
+           "the same binary features (our lookahead tree's thresholds), real training rows only. Times: wall seconds "
+           "of the whole fit (ours: augmentation, teacher labelling - one pass of the teacher over the real and "
+           "augmented rows - and search; peers: the solver only, on labels given to them).")
 
 
 def main_search(args) -> int:

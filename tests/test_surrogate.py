@@ -301,3 +301,51 @@ def test_cli_distill(tmp_path, small_credit):
     bad = subprocess.run([sys.executable, "-m", "interpretable_nn.cli", "distill", str(tmp_path / "nothing"),
                           "--dataset", "credit_data"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "error:" in bad.stderr
+
+
+def test_library_teacher_is_read_in_one_pass(small_credit, logreg_teacher):
+    """A library classifier's decisions and probabilities both come from decision_function:
+    fit reads it once over the fit rows (real and augmented), and the training-row fidelity
+    (holdout=0) reuses those outputs; the figures equal a fresh fidelity() call."""
+    from interpretable_nn.distill.surrogate import _decides_from_scores
+
+    X, _, _, _ = small_credit
+    assert _decides_from_scores(logreg_teacher) and not _decides_from_scores(MissingnessTeacher())
+    s = inn.SurrogateTree(max_depth=3, augment="munge", n_augment=400, holdout=0.0)
+    s._validate_params()
+    s.task_, s.classes_ = "binary", np.asarray(logreg_teacher.classes_)
+    idx, p1 = s._teacher_outputs(logreg_teacher, X)
+    np.testing.assert_array_equal(s.classes_[idx], logreg_teacher.predict(X))
+    np.testing.assert_array_equal(p1, logreg_teacher.predict_proba(X)[:, 1])
+
+    calls = []
+
+    class Counted(type(logreg_teacher)):
+        def decision_function(self, X):
+            calls.append(len(X))
+            return super().decision_function(X)
+
+    counted = Counted(LogisticRegression(max_iter=2000))
+    counted.__dict__.update({k: v for k, v in vars(logreg_teacher).items() if k.endswith("_")})
+    assert _decides_from_scores(counted)
+    s.fit(counted, X)
+    assert calls == [len(X) + 400]  # one pass: no predict + predict_proba, no second pass for fidelity_
+    again = s.fidelity(X, rows="training")
+    assert s.fidelity_.rows == "training" and s.fidelity_.n_rows == len(X)
+    for name in ("agreement", "agreement_low", "agreement_high", "r2"):
+        assert s.fidelity_[name] == pytest.approx(again[name], abs=1e-12)
+
+
+def test_auto_refits_the_winner_on_every_fit_row(small_credit, logreg_teacher):
+    """search="auto" picks on an inner 80/20 split, then refits the winner on all the fit rows
+    (real and augmented): keeping the inner fit was measured to lose agreement."""
+    X, _, _, _ = small_credit
+    for n_aug in (0, 1200):
+        s = inn.SurrogateTree(max_depth=4, augment="munge" if n_aug else "none", n_augment=n_aug,
+                              holdout=0.2).fit(logreg_teacher, X)
+        n_fit = len(X) - int(round(0.2 * len(X))) + n_aug
+        assert set(s.search_scores_) == {"greedy", "lookahead"}
+        assert s.search_ == ("lookahead" if s.search_scores_["lookahead"] > s.search_scores_["greedy"] else "greedy")
+        assert hasattr(s, "binarizer_") == (s.search_ == "lookahead")
+        assert int(s.estimator_.tree_.n_node_samples[0]) == n_fit
+        assert np.isfinite(s.leaf_scores_).all() and s.fidelity_.rows == "held-out"
