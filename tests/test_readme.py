@@ -68,8 +68,16 @@ def test_readme_use_cases_run_and_their_comments_hold(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_readme_study_use_case_runs(tmp_path, monkeypatch):
+    """The study of the README finishes every cell (a report over failed cells is not the
+    use case working: a run whose workers were killed once still wrote a report)."""
+    from interpretable_nn.studies.store import load_results
+
     _run_blocks(_use_case_blocks(), tmp_path, monkeypatch)
     assert (tmp_path / "report.html").stat().st_size > 10_000
+    res = load_results(tmp_path / "results")
+    failed = res[res.status != "ok"]
+    assert failed.empty, failed[["cell_key", "error"]].head().to_string()
+    assert len(res) == 2 * 6 * 3 * 5, f"{len(res)} cells, expected 2 data sets x 6 models x 3 seeds x 5 folds"
 
 
 BAD_INPUT = ROOT / "docs" / "bad_input.md"
