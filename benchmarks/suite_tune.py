@@ -48,10 +48,15 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 OUT = RESULTS / "tuning_dev.csv"
 #: name -> (NAM parameters, module flags of interpretable_nn.models.nam.fit that differ from today's)
-VARIANTS = {"before": ({}, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES": False}),
-            "eb": ({}, {"RANK_COORDINATES": False}),
-            "eb_inter20": ({"interactions": 20}, {"RANK_COORDINATES": False}),
-            "rank": ({}, {})}
+#: (every variant before ``auto`` pins ``max_knots=16, smoothness=3``, the defaults it was measured with)
+K16 = {"max_knots": 16, "smoothness": 3.0}
+VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES": False}),
+            "eb": (K16, {"RANK_COORDINATES": False}),
+            "eb_inter20": ({**K16, "interactions": 20}, {"RANK_COORDINATES": False}),
+            "rank": (K16, {}),
+            "knots64": ({**K16, "max_knots": 64}, {}),
+            "inter30": ({**K16, "interactions": 30}, {}),
+            "auto": ({}, {})}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 
 

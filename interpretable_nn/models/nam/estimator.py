@@ -58,13 +58,13 @@ class _NAMBase(TorchModel):
         "n_bags": [Interval(Integral, 1, None, closed="left")],
         "interactions": [Interval(Integral, 0, None, closed="left"), list, tuple],
         "monotone": [dict, None],
-        "max_knots": [Interval(Integral, 2, 4096, closed="both")],
+        "max_knots": [Interval(Integral, 2, 4096, closed="both"), StrOptions({"auto"})],
         "pair_knots": [Interval(Integral, 2, 256, closed="both")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "feature_dropout": [Interval(Real, 0, 1, closed="left")],
         "output_penalty": [Interval(Real, 0, None, closed="left")],
         "pair_smoothness": [Interval(Real, 0, None, closed="left")],
-        "smoothness": [Interval(Real, 0, None, closed="left")],
+        "smoothness": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "pair_lr": [Interval(Real, 0, None, closed="neither")],
         "purify": ["boolean"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
@@ -91,12 +91,12 @@ class _NAMBase(TorchModel):
         interactions=10,
         monotone: dict | None = None,
         categorical=None,
-        max_knots: int = 16,
+        max_knots: int | str = "auto",
         pair_knots: int = 32,
         dropout: float = 0.0,
         feature_dropout: float = 0.0,
         output_penalty: float = 0.0,
-        smoothness: float = 3.0,
+        smoothness: float | str = "auto",
         pair_smoothness: float = 1.0,
         pair_lr: float = 0.05,
         purify: bool = True,
@@ -323,22 +323,22 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         non-decreasing in these numeric features (by construction, not by a penalty).
     categorical : list of str, optional
         Numeric columns to treat as categorical.
-    max_knots : int, default 16
+    max_knots : int or "auto", default "auto"
         Resolution of the numeric shape functions: a feature with at most this many distinct
-        values gets a knot at each; otherwise knots sit at the centres of ``max_knots``
-        equal-mass bins, plus tail knots (1/4, 1/8, ... of a bin) while about 10 rows lie
-        beyond them. Rows between knots are interpolated linearly, rows beyond the end knots
-        read the end value.
+        values gets a knot at each, else knots at the centres of ``max_knots`` equal-mass bins
+        plus tail knots; rows between knots interpolate, rows beyond the ends read the end.
+        ``"auto"``: chosen with ``smoothness`` (below); 64/256 need 50 rows per knot and bag.
     pair_knots : int, default 32
         Knots per numeric axis of an interaction grid (a subset of the main knots).
     dropout, feature_dropout : float, default 0
         Dropout on hidden units / on whole feature contributions (NAM paper).
     output_penalty : float, default 0
         Weight of the mean squared feature contribution (NAM paper's output penalty).
-    smoothness : float, default 3
+    smoothness : float or "auto", default "auto"
         Roughness penalty ``(smoothness / n) sum_i integral f_i''(z)^2 dz`` on the numeric
-        shape functions (z: standardized units; n: training rows per bag). Divided by n like
-        a prior, so it smooths small samples and lets large ones resolve finer shapes.
+        shapes (z: rank coordinates; n: training rows per bag). ``"auto"`` (with ``max_knots``)
+        fits the mains at (16 knots, 3), (64, .3), (256, .03) in turn while the bags' validation
+        loss falls and keeps the last that lowered it (``fit_info_["flexibility_search"]``).
     pair_smoothness : float, default 1
         Squared-difference penalty ``(pair_smoothness / n) sum (g_c - g_c')^2`` between
         neighbouring cells c, c' of the interaction grids: a Gaussian random-walk prior of
@@ -403,12 +403,12 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         interactions=10,
         monotone: dict | None = None,
         categorical=None,
-        max_knots: int = 16,
+        max_knots: int | str = "auto",
         pair_knots: int = 32,
         dropout: float = 0.0,
         feature_dropout: float = 0.0,
         output_penalty: float = 0.0,
-        smoothness: float = 3.0,
+        smoothness: float | str = "auto",
         pair_smoothness: float = 1.0,
         pair_lr: float = 0.05,
         purify: bool = True,

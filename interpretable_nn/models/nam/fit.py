@@ -120,16 +120,17 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     """Fit a NAM estimator (``model``: parameters validated, encoder fitted) on ``data``;
     ``target`` is the engine's target tensor (standardised for regression)."""
     df, y, enc = data.frame, data.y, data.encoded
-    lay = TermLayout.from_encoder(model.encoder_, enc, int(model.max_knots), int(model.pair_knots))
-    forced = forced_pairs(model.interactions, lay, _monotone_names(model.encoder_))
+    names_only = TermLayout.from_encoder(model.encoder_, enc, 2, 2)  # checks the pairs before any training
+    forced = forced_pairs(model.interactions, names_only, _monotone_names(model.encoder_))
     rng = np.random.default_rng(None if model.random_state is None else int(model.random_state))
     n, b = len(df), int(model.n_bags)
     sw = np.ones(n) if data.sample_weight is None else data.sample_weight
     fit_w, val_w = bag_weights(y, sw, b, float(model.validation_fraction), model._task == "classification", rng)
     bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator)
-    lo, w = lay.encode_main(enc)
-    mass = main_mass(lay, lo, w, sw)
-    main_tab, bias, main_logit, res1 = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw)
+    n_rows = float((fit_w > 0).sum(0).float().mean())  # training rows per bag
+    (knots, smooth), (lay, lo, w, mass, mains), searched = _mains_by_flexibility(model, enc, target, bags, sw, n_rows)
+    main_tab, bias, main_logit, res1 = mains
+    res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched})
 
     k = int(model.interactions) if isinstance(model.interactions, Integral) else len(forced)
     pair_scores = pd.DataFrame({"pair": [], "score": [], "selected": []})
@@ -194,9 +195,57 @@ def free_value_prior(lay: TermLayout, enc: EncodedData, target: torch.Tensor, sw
     return np.concatenate(out).astype(np.float32)
 
 
+#: ``max_knots="auto"`` / ``smoothness="auto"``: the flexibility ladder, stiff to flexible:
+#: (knots, smoothness) per step. A step's finer grid is used only when each bag trains on at
+#: least :data:`ROWS_PER_KNOT` rows per knot (64 knots: 3,200 rows; 256: 12,800), else the
+#: previous step's grid; a step is kept only when it lowers the bags' validation loss, and the
+#: search stops at the first step that does not.
+AUTO_LADDER = ((16, 3.0), (64, 0.3), (256, 0.03))
+ROWS_PER_KNOT = 50
+
+
+def flexibility_ladder(max_knots, smoothness, n_rows: float, validated: bool) -> list[tuple[int, float]]:
+    """The (knots, smoothness) steps :func:`fit_nam` tries, in order. A parameter given as a
+    number is used at every step; ``"auto"`` follows :data:`AUTO_LADDER`, its knots capped by
+    ``n_rows`` (training rows per bag). Repeated steps are dropped; without validation rows
+    only the first step is tried (there is nothing to choose by)."""
+    steps: list[tuple[int, float]] = []
+    for k, s in AUTO_LADDER:
+        if max_knots != "auto":
+            k = int(max_knots)
+        elif steps and n_rows < ROWS_PER_KNOT * k:
+            k = steps[-1][0]
+        step = (k, float(s) if smoothness == "auto" else float(smoothness))
+        if step not in steps:
+            steps.append(step)
+    return steps if validated else steps[:1]
+
+
+def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _Bags, sw: np.ndarray,
+                          n_rows: float):
+    """Fit the main effects at each step of :func:`flexibility_ladder` until one does not
+    lower the bags' mean validation loss (same bags, same validation rows: a paired
+    comparison); (step kept, (layout, lo, w, mass, mains fit) of it, {"knots/smoothness":
+    validation loss} of every step tried)."""
+    kept, best, best_loss, searched = None, None, float("inf"), {}
+    steps = flexibility_ladder(model.max_knots, model.smoothness, n_rows, bags.val_w is not None)
+    for k, smooth in steps:
+        lay = TermLayout.from_encoder(model.encoder_, enc, k, int(model.pair_knots))
+        lo, w = lay.encode_main(enc)
+        mass = main_mass(lay, lo, w, sw)
+        mains = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth)
+        loss = mains[3].best_val_loss
+        searched[f"{k}/{smooth:g}"] = None if loss is None else float(loss)
+        if best is not None and not (loss is not None and loss < best_loss):
+            break
+        kept, best, best_loss = (k, smooth), (lay, lo, w, mass, mains), (float("inf") if loss is None else loss)
+    return kept, best, searched
+
+
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
-               bags: _Bags, enc: EncodedData, sw: np.ndarray):
-    """Train the main effects; (tables (B, size), biases (B,), row logits (n, B), result)."""
+               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float):
+    """Train the main effects with roughness penalty ``smoothness``; (tables (B, size),
+    biases (B,), row logits (n, B), result)."""
     coords = lay.rank_coordinates(enc) if RANK_COORDINATES else None
     mains = MainEffectNet(
         torch.from_numpy(lay.padded_knots(coords)),
@@ -211,7 +260,7 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         init_bias=_init_bias(model._task, target),
         mass=torch.as_tensor(mass),
         n_real=torch.as_tensor([len(k) for k in lay.knots]),
-        smoothness=model.smoothness / bags.n_fit,
+        smoothness=smoothness / bags.n_fit,
         level_scale=LEVEL_SCALE,
         missing_scale=LEVEL_SCALE,
         level_prior=torch.as_tensor(free_value_prior(lay, enc, target, sw, model._task) / (2.0 * bags.n_fit)),
