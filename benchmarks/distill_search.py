@@ -93,7 +93,10 @@ def _target_run(teacher, Xtr, Xte, dec_te, rows, key, tname, t_fit, *, target, m
     note = (f"target {target} (search={search}, n_augment={n_augment}, max_depth={max_depth}): "
             f"{'reached' if f['target_reached'] else 'NOT reached'} on the surrogate's held-out rows "
             f"({f['agreement']:.4f} [{f['agreement_low']:.4f}, {f['agreement_high']:.4f}], n={f.n_rows}); "
-            f"depth {s.depth_}, {s.n_leaves_} leaves" + ("; warned" if caught else ""))
+            f"depth {s.depth_}, {s.n_leaves_} leaves" + ("; warned" if caught else "")
+            + "; by max_depth (held-out / fit rows, leaves): " + ", ".join(
+                f"{r.max_depth}: {r.agreement:.4f} / {r.fit_agreement:.4f}, {r.n_leaves}"
+                for r in f.details["by_depth"].itertuples()))
     rows.append({"dataset": key, "teacher": tname, "depth": s.depth_, "method": f"target_fidelity={target}",
                  "agreement": float(hits.mean()), "agreement_low": lo, "agreement_high": hi, "fit_s": sec,
                  "n_leaves": s.n_leaves_, "teacher_fit_s": t_fit, "note": note})
