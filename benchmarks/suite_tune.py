@@ -18,10 +18,17 @@ Variants:
 ``eb_inter20``
     ``eb`` with 20 interaction pairs instead of 10.
 ``rank``
-    Today's defaults: ``eb`` plus main-effect networks that read each knot's normal score
-    on the training rows instead of its standardized value
+    ``eb`` plus main-effect networks that read each knot's normal score on the training rows
+    instead of its standardized value
     (``interpretable_nn.models.nam.layout.TermLayout.rank_coordinates``). ``before``, ``eb``
-    and ``eb_inter20`` switch it off.
+    and ``eb_inter20`` switch it off. Like every variant before ``auto``, at the fixed
+    ``max_knots=16, smoothness=3`` of its time.
+``knots64``, ``inter30``
+    ``rank`` with 64 knots, or with 30 interaction pairs (explored; not adopted).
+``auto``
+    Today's defaults: ``rank`` with ``max_knots="auto", smoothness="auto"``, the main effects
+    fitted from stiff to flexible while the bags' validation loss falls
+    (``interpretable_nn.models.nam.fit.flexibility_ladder``).
 
 A data set without categorical columns fits identically under ``before`` and ``eb`` (the
 prior only touches category levels): ``before`` is skipped there and written as such.
@@ -142,12 +149,13 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
              + ", ".join(f"`{c[:10]}{'+dirty' if c.endswith('+dirty') else ''}`" for c in commits) + ".",
              "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
              "`before` = the empirical-Bayes level prior off; `eb` = the prior on, rank coordinates off; "
-             "`rank` = today's defaults (both on). Written by "
+             "`rank` = both on, at 16 knots and smoothness 3; `auto` = today's defaults (`rank` with "
+             "`max_knots` and `smoothness` chosen by validation inside the fit). Written by "
              "`benchmarks/suite_tune.py`; the confirm group is never read by it.", ""]
     variants = [v for v in VARIANTS if v in set(df.variant)]
     others = [v for v in variants if v != "before"]
-    vs_eb = "rank" in variants and "eb" in variants
-    head = (["data set", "before AUC"] + [f"{v} − before" for v in others] + (["rank − eb"] if vs_eb else [])
+    steps = [(a, b) for a, b in (("rank", "eb"), ("auto", "rank")) if a in variants and b in variants]
+    head = (["data set", "before AUC"] + [f"{v} − before" for v in others] + [f"{a} − {b}" for a, b in steps]
             + [f"{v} − EBM" for v in variants])
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for d, g in df.groupby("dataset", sort=False):
@@ -164,8 +172,8 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
                 cells.append("–")
             else:
                 cells.append(_verdict(*_pair(piv[v], piv["before"])))
-        if vs_eb:
-            cells.append(_verdict(*_pair(piv["rank"], piv["eb"])) if "rank" in piv and "eb" in piv else "–")
+        for a, b in steps:
+            cells.append(_verdict(*_pair(piv[a], piv[b])) if a in piv and b in piv else "–")
         for v in variants:
             cells.append(_verdict(*_pair(piv[v], e)) if v in piv and len(e) else "–")
         lines.append("| " + " | ".join(cells) + " |")
