@@ -94,3 +94,12 @@ def test_forced_pair_errors_come_before_any_training(monkeypatch):
     X, y, _ = _steps(200)
     with pytest.raises(ValueError, match="not columns of X"):
         NAMClassifier(interactions=[("x", "nope")], verbose=0).fit(X, y)
+
+
+def test_no_refits_when_no_shape_can_bend():
+    """Categorical and binary columns do not depend on knots or smoothness: one fit, not three."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"c": rng.choice(list("abcd"), 2000), "b": rng.integers(0, 2, 2000)})
+    y = ((X.c == "a") ^ (X.b == 1) ^ (rng.uniform(size=2000) < 0.2)).astype(int)
+    m = NAMClassifier(n_bags=2, verbose=0).fit(X, y)
+    assert list(m.fit_info_["flexibility_search"]) == ["16/3"]

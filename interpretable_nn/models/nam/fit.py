@@ -230,6 +230,8 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
     kept, best, best_loss, searched = None, None, float("inf"), {}
     steps = flexibility_ladder(model.max_knots, model.smoothness, n_rows, bags.val_w is not None)
     for k, smooth in steps:
+        if best is not None and not any(len(z) > 2 for z in best[0].knots):
+            break  # no numeric shape with a curve (knots and smoothness change nothing): the same fit
         lay = TermLayout.from_encoder(model.encoder_, enc, k, int(model.pair_knots))
         lo, w = lay.encode_main(enc)
         mass = main_mass(lay, lo, w, sw)
