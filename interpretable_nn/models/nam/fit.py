@@ -120,8 +120,8 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     """Fit a NAM estimator (``model``: parameters validated, encoder fitted) on ``data``;
     ``target`` is the engine's target tensor (standardised for regression)."""
     df, y, enc = data.frame, data.y, data.encoded
-    names_only = TermLayout.from_encoder(model.encoder_, enc, 2, 2)  # checks the pairs before any training
-    forced = forced_pairs(model.interactions, names_only, _monotone_names(model.encoder_))
+    # checked before any training
+    forced = forced_pairs(model.interactions, list(model.encoder_.schema_.names), _monotone_names(model.encoder_))
     rng = np.random.default_rng(None if model.random_state is None else int(model.random_state))
     n, b = len(df), int(model.n_bags)
     sw = np.ones(n) if data.sample_weight is None else data.sample_weight
@@ -366,11 +366,11 @@ def pair_scales(lay: TermLayout, p_mass: np.ndarray) -> np.ndarray:
     return out
 
 
-def forced_pairs(interactions, lay: TermLayout, monotone: set[str]) -> list[tuple[int, int]]:
-    """``interactions`` given as column pairs -> schema index pairs, checked."""
+def forced_pairs(interactions, names: list[str], monotone: set[str]) -> list[tuple[int, int]]:
+    """``interactions`` given as column pairs -> index pairs into ``names`` (the schema's
+    columns, the layout's order), checked."""
     if isinstance(interactions, Integral):
         return []
-    names = lay.names
     out: list[tuple[int, int]] = []
     for p in interactions:
         if isinstance(p, str) or not hasattr(p, "__len__") or len(p) != 2:
