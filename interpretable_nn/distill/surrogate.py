@@ -141,12 +141,9 @@ class SurrogateTree(BaseEstimator):
         optimistic); ``fidelity_["target_reached"]`` records the outcome and
         ``fidelity_.details["by_depth"]`` the curve (per depth tried: ``max_depth``,
         ``depth``, ``n_leaves``, the figure on the fit rows, the held-out figure and, for
-        classifiers, its interval). Measured on credit_data's MLP (the 70/30 split of
-        ``benchmarks/distill_search.py``): greedy trees with munge augmentation plateau at
-        .92-.94 held-out agreement from depth ~11, with 100,000 to 3,000,000 augmented rows
-        and up to 16,658 leaves, while boosting or an MLP fitted on the same 200,000 rows
-        reach .97-.99: one axis-aligned tree cannot follow that teacher to .95, and the
-        warning says when deeper trees stopped helping.
+        classifiers, its interval). A target above what one axis-aligned tree can follow is
+        not reached by more depth or more augmented rows (``benchmarks/distill_search.py``
+        measures it on credit_data's MLP); the warning says when deeper trees stopped helping.
     random_state : int, RandomState or None, default 0
 
     Attributes
