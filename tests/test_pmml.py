@@ -40,8 +40,38 @@ def _evaluator():
     return make_evaluator
 
 
+def _backend():
+    """The evaluator's JVM, in its own process (py4j), started once and stopped with the module.
+
+    The default backend (JPype) runs the JVM inside this process and adds an import hook that
+    answers for any name the JVM calls a package, "pyarrow" among them: where pyarrow is not
+    installed (CI), a later ``import pyarrow`` by pandas or scikit-learn got a Java package, and
+    every scikit-learn call after it in that pytest worker failed.
+    """
+    _evaluator()
+    from jpmml_evaluator import _classpath
+    from jpmml_evaluator.py4j import Py4JBackend
+    from py4j.java_gateway import JavaGateway
+
+    if Py4JBackend.gateway is None:
+        # die_on_exit: the JVM goes when this process does, even if the module's teardown never runs.
+        Py4JBackend.gateway = JavaGateway.launch_gateway(
+            classpath=os.pathsep.join(_classpath([])), die_on_exit=True)
+    return Py4JBackend()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_jvm():
+    yield
+    py4j_backend = sys.modules.get("jpmml_evaluator.py4j")
+    if py4j_backend is not None and py4j_backend.Py4JBackend.gateway is not None:
+        py4j_backend.Py4JBackend.destroyGateway()
+
+
 def _jpmml(doc: str, X: pd.DataFrame) -> pd.DataFrame:
-    got = _evaluator()(doc).evaluateAll(X.reset_index(drop=True))
+    got = _evaluator()(doc, backend=_backend()).evaluateAll(X.reset_index(drop=True))
+    # No Java package may stand in for a Python module in this process (see _backend).
+    assert "jpype.imports" not in sys.modules
     if "errors" in got:
         assert got["errors"].isna().all(), got["errors"].dropna().head(3).tolist()
     return got
