@@ -56,7 +56,7 @@ class _NAMBase(TorchModel):
         "hidden_sizes": [list, tuple],
         "activation": [StrOptions({"relu", "exu"})],
         "n_bags": [Interval(Integral, 1, None, closed="left")],
-        "interactions": [Interval(Integral, 0, None, closed="left"), list, tuple],
+        "interactions": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"}), list, tuple],
         "monotone": [dict, None],
         "max_knots": [Interval(Integral, 2, 4096, closed="both"), StrOptions({"auto"})],
         "pair_knots": [Interval(Integral, 2, 256, closed="both")],

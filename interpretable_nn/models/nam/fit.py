@@ -132,13 +132,15 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     main_tab, bias, main_logit, res1 = mains
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched})
 
-    k = int(model.interactions) if isinstance(model.interactions, Integral) else len(forced)
+    ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None)
     pair_scores = pd.DataFrame({"pair": [], "score": [], "selected": []})
-    if k or forced:
-        pair_scores = _choose_pairs(model, lay, enc, main_logit.mean(1), target.numpy(), sw, forced, k)
-    pb, pwa, pwb = lay.encode_pairs(enc)
-    p_mass = pair_mass(lay, pb, pwa, pwb, sw)
-    pair_tab, res2 = _fit_pairs(model, lay, main_logit, (pb, pwa, pwb), p_mass, target, bags)
+    scores = None
+    if max(ladder) or forced:
+        scores = _rank(lay, model.encoder_, model._task, enc, main_logit.mean(1), target.numpy(), sw, forced)
+    pair_scores, (pair_tab, res2, p_mass), pair_search = _pairs_by_count(
+        model, lay, enc, scores, forced, ladder, main_logit, target, bags, sw)
+    if pair_search:
+        res1 = replace(res1, extra={**res1.extra, "pair_search": pair_search})
 
     m, p, bb = bake(lay, main_tab, pair_tab, bias, mass, p_mass, model.purify)
     tables = AdditiveTables(
@@ -279,10 +281,56 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
     return main_tab, bias, main_logit, res
 
 
-def _choose_pairs(model, lay: TermLayout, enc: EncodedData, logit, target, sw, forced, k: int) -> pd.DataFrame:
-    """Rank the pairs, keep the forced ones and the best ``k`` with a positive score (sets
-    ``lay.pairs``); the ranking as a table (pair, score, selected)."""
-    scores = _rank(lay, model.encoder_, model._task, enc, logit, target, sw, forced)
+#: ``interactions="auto"``: the pair counts tried, fewest first; ``"3x"`` is three per column
+#: (EBM's default). A larger count is kept only when it lowers the bags' validation loss.
+AUTO_PAIRS = (10, "3x")
+
+
+def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool) -> list[int]:
+    """The pair counts :func:`fit_nam` tries, in order: one count for an int or a list of
+    pairs; :data:`AUTO_PAIRS` for ``"auto"`` (repeats dropped; only the first without
+    validation rows)."""
+    if isinstance(interactions, str):
+        steps: list[int] = []
+        for k in AUTO_PAIRS:
+            k = 3 * n_columns if k == "3x" else int(k)
+            if k not in steps and (not steps or k > steps[-1]):
+                steps.append(k)
+        return steps if validated else steps[:1]
+    return [int(interactions) if isinstance(interactions, Integral) else n_forced]
+
+
+def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, ladder: list[int], main_logit,
+                    target: torch.Tensor, bags: _Bags, sw: np.ndarray):
+    """Fit the interactions with each count of ``ladder`` until a count does not lower the
+    bags' mean validation loss (same bags and validation rows; the pairs of a smaller count
+    are the top of a larger one's). Sets ``lay.pairs`` to the count kept; (ranking table,
+    (pair tables, result, pair mass) of the count kept, {count: validation loss} of every
+    count tried when more than one was, else {})."""
+    best, best_loss, searched, table = None, float("inf"), {}, None
+    for k in ladder:
+        step_table = _choose_pairs(lay, scores, forced, k)
+        if best is not None and len(lay.pairs) <= len(best[3]):
+            break  # no more pairs with a positive score: the same fit
+        pb, pwa, pwb = lay.encode_pairs(enc)
+        p_mass = pair_mass(lay, pb, pwa, pwb, sw)
+        pair_tab, res2 = _fit_pairs(model, lay, main_logit, (pb, pwa, pwb), p_mass, target, bags)
+        loss = None if res2 is None else res2.best_val_loss
+        searched[str(len(lay.pairs))] = None if loss is None else float(loss)
+        if best is not None and not (loss is not None and loss < best_loss):
+            break
+        best, table = (pair_tab, res2, p_mass, [list(p) for p in lay.pairs]), step_table
+        best_loss = float("inf") if loss is None else loss
+    lay.pairs = best[3]
+    return table, best[:3], (searched if len(searched) > 1 else {})
+
+
+def _choose_pairs(lay: TermLayout, scores, forced, k: int) -> pd.DataFrame:
+    """Keep the forced pairs and the best ``k`` of ``scores`` (the ranking) with a positive
+    score (sets ``lay.pairs``); the ranking as a table (pair, score, selected)."""
+    if scores is None:
+        lay.pairs = []
+        return pd.DataFrame({"pair": [], "score": [], "selected": []})
     chosen = list(forced) + [p for p, s in scores if s > 0 and p not in forced][: max(0, k - len(forced))]
     lay.pairs = [list(p) for p in chosen]
     return pd.DataFrame(
@@ -369,7 +417,7 @@ def pair_scales(lay: TermLayout, p_mass: np.ndarray) -> np.ndarray:
 def forced_pairs(interactions, names: list[str], monotone: set[str]) -> list[tuple[int, int]]:
     """``interactions`` given as column pairs -> index pairs into ``names`` (the schema's
     columns, the layout's order), checked."""
-    if isinstance(interactions, Integral):
+    if isinstance(interactions, (Integral, str)):
         return []
     out: list[tuple[int, int]] = []
     for p in interactions:
