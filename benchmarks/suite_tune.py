@@ -31,6 +31,10 @@ Variants:
 ``inter_auto``
     ``auto`` with ``interactions="auto"``: 10 pairs, then three per column (EBM's) only where
     that lowers the bags' validation loss.
+``inter_auto_se``, ``auto_se``
+    ``inter_auto``, or ``auto``'s flexibility search, keeping a step only where the bags'
+    validation loss falls by more than 2 paired standard errors over the bags
+    (``PAIR_MARGIN_SE``, ``FLEX_MARGIN_SE`` in ``interpretable_nn.models.nam.fit``).
 ``auto``
     Today's defaults: ``rank`` with ``max_knots="auto", smoothness="auto"``, the main effects
     fitted from stiff to flexible while the bags' validation loss falls
@@ -71,7 +75,9 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
             "inter30": ({**K16, "interactions": 30}, {}),
             "inter3x": (lambda X: {"interactions": 3 * X.shape[1]}, {}),
             "auto": ({}, {}),
-            "inter_auto": ({"interactions": "auto"}, {})}
+            "inter_auto": ({"interactions": "auto"}, {}),
+            "inter_auto_se": ({"interactions": "auto"}, {"PAIR_MARGIN_SE": 2.0}),
+            "auto_se": ({}, {"FLEX_MARGIN_SE": 2.0})}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 
 
@@ -166,7 +172,7 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
     # the defaults it changed one thing of; EBM for the defaults of each stage
     pairs = [(a, b) for a, b in (("eb", "before"), ("rank", "eb"), ("auto", "rank"), ("eb_inter20", "eb"),
                                  ("knots64", "rank"), ("inter30", "rank"), ("inter3x", "auto"),
-                                 ("inter_auto", "auto"))
+                                 ("inter_auto", "auto"), ("inter_auto_se", "auto"), ("auto_se", "auto"))
              if a in variants and b in variants]
     vs_ebm = [v for v in ("before", "eb", "rank", "auto") if v in variants]
     head = ["data set", "before AUC"] + [f"{a} − {b}" for a, b in pairs] + [f"{v} − EBM" for v in vs_ebm]

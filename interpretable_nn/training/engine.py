@@ -188,6 +188,9 @@ class TrainResult:
     stopped_early: bool
     best_val_loss: float | None = None
     extra: dict = field(default_factory=dict)
+    #: each side-by-side member's validation loss at the best epoch (``best_val_loss`` is
+    #: their mean): what a paired comparison of two fits on the same members needs
+    best_val_by_member: list[float] | None = None
 
     @classmethod
     def combine(cls, results: Sequence[TrainResult], phases: Sequence[str], column: str = "phase") -> TrainResult:
@@ -490,7 +493,8 @@ class _Run:
         t_sum, w_sum = _eval_sums(self.core, self.batch, self.y, self.w_val, self.va_mine, self.task,
                                   self.device, self.amp)
         t_sum, w_sum = self.par.reduce_validation(t_sum, w_sum)
-        return float((t_sum / w_sum.clamp(min=1e-12)).mean())
+        self.val_by_member = (t_sum / w_sum.clamp(min=1e-12)).reshape(-1)
+        return float(self.val_by_member.mean())
 
     def fit(self) -> TrainResult:
         """Epochs until ``max_epochs`` or early stopping; the best epoch's weights restored."""
@@ -501,7 +505,7 @@ class _Run:
                    disable=cfg.verbose <= 0 or not self.par.shows_progress,
                    delay=0 if cfg.verbose >= 2 else 2.0, leave=cfg.verbose >= 2)
         history = []
-        best, best_epoch, best_state, wait = math.inf, 0, None, 0
+        best, best_epoch, best_state, wait, best_by_member = math.inf, 0, None, 0, None
         stopped = False
         t0 = time.perf_counter()
         for epoch in bar:
@@ -512,6 +516,7 @@ class _Run:
                 row["val_loss"] = val = self.validation_loss()
                 if val < best - cfg.min_delta:
                     best, best_epoch, wait = val, epoch, 0
+                    best_by_member = self.val_by_member.tolist()
                     best_state = copy.deepcopy(self.core.state_dict())
                 else:
                     wait += 1
@@ -531,6 +536,7 @@ class _Run:
             history=pd.DataFrame(history), best_epoch=best_epoch, n_epochs=len(history), device=str(self.device),
             fit_time=time.perf_counter() - t0, stopped_early=stopped,
             best_val_loss=None if math.isinf(best) else best, extra={"world_size": self.par.world_size},
+            best_val_by_member=best_by_member,
         )
 
 

@@ -229,7 +229,7 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
     lower the bags' mean validation loss (same bags, same validation rows: a paired
     comparison); (step kept, (layout, lo, w, mass, mains fit) of it, {"knots/smoothness":
     validation loss} of every step tried)."""
-    kept, best, best_loss, searched = None, None, float("inf"), {}
+    kept, best, searched = None, None, {}
     steps = flexibility_ladder(model.max_knots, model.smoothness, n_rows, bags.val_w is not None)
     for k, smooth in steps:
         if best is not None and not any(len(z) > 2 for z in best[0].knots):
@@ -240,10 +240,32 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
         mains = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth)
         loss = mains[3].best_val_loss
         searched[f"{k}/{smooth:g}"] = None if loss is None else float(loss)
-        if best is not None and not (loss is not None and loss < best_loss):
+        if best is not None and not improves(mains[3], best[4][3], FLEX_MARGIN_SE):
             break
-        kept, best, best_loss = (k, smooth), (lay, lo, w, mass, mains), (float("inf") if loss is None else loss)
+        kept, best = (k, smooth), (lay, lo, w, mass, mains)
     return kept, best, searched
+
+
+#: A step of a search (flexibility, pair count) is kept only when the bags' validation loss
+#: falls by more than this many paired standard errors over the bags (the same bags and
+#: validation rows; ``None``: any fall). The rule the suite reports by, applied inside the fit.
+FLEX_MARGIN_SE: float | None = None
+PAIR_MARGIN_SE: float | None = None
+
+
+def improves(new: TrainResult | None, old: TrainResult | None, margin_se: float | None) -> bool:
+    """Whether ``new`` has a lower validation loss than ``old`` (both fitted on the same bags):
+    by more than ``margin_se`` paired standard errors of the per-bag differences when given
+    and there are at least two bags, else by anything."""
+    if new is None or new.best_val_loss is None:
+        return False
+    if old is None or old.best_val_loss is None:
+        return True
+    a, b = new.best_val_by_member, old.best_val_by_member
+    if margin_se is None or a is None or b is None or len(a) < 2 or len(a) != len(b):
+        return new.best_val_loss < old.best_val_loss
+    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    return float(d.mean()) > margin_se * float(d.std(ddof=1)) / np.sqrt(len(d))
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
@@ -307,7 +329,7 @@ def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, la
     are the top of a larger one's). Sets ``lay.pairs`` to the count kept; (ranking table,
     (pair tables, result, pair mass) of the count kept, {count: validation loss} of every
     count tried when more than one was, else {})."""
-    best, best_loss, searched, table = None, float("inf"), {}, None
+    best, searched, table = None, {}, None
     for k in ladder:
         step_table = _choose_pairs(lay, scores, forced, k)
         if best is not None and len(lay.pairs) <= len(best[3]):
@@ -317,10 +339,9 @@ def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, la
         pair_tab, res2 = _fit_pairs(model, lay, main_logit, (pb, pwa, pwb), p_mass, target, bags)
         loss = None if res2 is None else res2.best_val_loss
         searched[str(len(lay.pairs))] = None if loss is None else float(loss)
-        if best is not None and not (loss is not None and loss < best_loss):
+        if best is not None and not improves(res2, best[1], PAIR_MARGIN_SE):
             break
         best, table = (pair_tab, res2, p_mass, [list(p) for p in lay.pairs]), step_table
-        best_loss = float("inf") if loss is None else loss
     lay.pairs = best[3]
     return table, best[:3], (searched if len(searched) > 1 else {})
 
