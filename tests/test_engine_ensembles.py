@@ -66,6 +66,10 @@ def test_out_of_bag_validation_drives_early_stopping():
     assert "val_loss" in res.history and res.best_val_loss is not None
     # the validation loss is the mean of the members' losses on their own held-out rows
     assert np.isfinite(res.history["val_loss"]).all()
+    # ... and each member's loss at the best epoch is reported (a paired comparison needs it)
+    assert len(res.best_val_by_member) == 2
+    assert np.mean(res.best_val_by_member) == pytest.approx(res.best_val_loss)
+    assert res.best_val_loss == pytest.approx(res.history["val_loss"].iloc[res.best_epoch])
     with pytest.raises(ValueError, match="validation_weight"):
         train(Members(3, 2), (x,), y, "binary", _cfg(), sample_weight=fit, validation_weight=val[:10])
 

@@ -79,3 +79,25 @@ def test_bad_values_name_the_parameter():
         NAMClassifier(interactions="3x", verbose=0).fit(X, y)
     with pytest.raises(ValueError, match="interactions"):
         NAMClassifier(interactions=-1, verbose=0).fit(X, y)
+
+
+def _result(by_member):
+    from interpretable_nn.training.engine import TrainResult
+
+    return TrainResult(history=pd.DataFrame(), best_epoch=0, n_epochs=1, device="cpu", fit_time=0.0,
+                       stopped_early=False, best_val_loss=None if by_member is None else float(np.mean(by_member)),
+                       best_val_by_member=by_member)
+
+
+def test_improves_is_a_paired_comparison_over_the_bags():
+    from interpretable_nn.models.nam.fit import improves
+
+    old = _result([0.50, 0.52, 0.48, 0.51])
+    steady = _result([0.49, 0.51, 0.47, 0.50])  # every bag .01 lower: no spread, a clear fall
+    noisy = _result([0.45, 0.56, 0.44, 0.55])  # mean .0025 lower, bags disagree
+    assert improves(steady, old, 2.0) and improves(noisy, old, None)
+    assert not improves(noisy, old, 2.0), "a fall inside 2 paired SE is no fall"
+    assert not improves(_result(None), old, None) and improves(old, _result(None), 2.0)
+    one = _result([0.5])
+    assert improves(_result([0.4]), one, 2.0), "one bag: no SE, any fall counts"
+

@@ -16,9 +16,9 @@ How it is fitted (all through the shared engine :func:`~interpretable_nn.trainin
    early-stopped on its own held-out rows (:mod:`interpretable_nn.models.nam.fit`).
 2. **Interactions.** ``interactions=k`` ranks all pairs on the residuals of the main effects
    (:func:`~interpretable_nn.models.nam.layout.rank_pairs`: Newton-step interaction gain on a
-   coarse grid, minus its degrees of freedom) and keeps the top ``k`` with positive score;
-   ``interactions=[("Income", "Debt")]`` forces pairs. Each pair is a smoothed 2-D grid on at
-   most ``pair_knots`` x ``pair_knots`` knots (bilinear), fitted on top of the frozen mains.
+   coarse grid, minus its degrees of freedom) and keeps the top ``k`` with positive score
+   (``"auto"``: ``k`` by validation); ``interactions=[("Income", "Debt")]`` forces pairs. Each
+   pair is a smoothed 2-D grid on ``pair_knots`` x ``pair_knots`` knots, on the frozen mains.
 3. **Bake.** The trained tables are purified (a pair's one-feature parts move into the mains,
    exactly), centred on the training rows and averaged over bags. The fitted model *is* these
    tables, so :meth:`explain` and :meth:`shape_function` read the very function that predicts.
@@ -88,7 +88,7 @@ class _NAMBase(TorchModel):
         hidden_sizes=(32, 16),
         activation: str = "relu",
         n_bags: int = 8,
-        interactions=10,
+        interactions="auto",
         monotone: dict | None = None,
         categorical=None,
         max_knots: int | str = "auto",
@@ -314,10 +314,11 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         Models trained side by side, each holding out its own ``validation_fraction`` of
         the rows for early stopping, and averaged; their spread gives the uncertainty bands
         of :meth:`shape_function`.
-    interactions : int or list of (str, str), default 10
-        How many pairwise interactions to select (at most; only pairs whose interaction
-        gain on the residuals of the main effects beats its degrees of freedom), or the
-        pairs to use. Monotone features take part in no interaction.
+    interactions : int, "auto" or list of (str, str), default "auto"
+        How many pairs to select (at most: only pairs whose gain on the main effects'
+        residuals beats its degrees of freedom), the pairs to use, or ``"auto"``: 10, then
+        three per column where that lowers the bags' validation loss by 2 paired standard
+        errors (``fit_info_["pair_search"]``). Monotone features take part in no interaction.
     monotone : dict, optional
         ``{"Income": -1, "Debt": +1}``: the prediction is guaranteed non-increasing /
         non-decreasing in these numeric features (by construction, not by a penalty).
@@ -343,8 +344,7 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         Squared-difference penalty ``(pair_smoothness / n) sum (g_c - g_c')^2`` between
         neighbouring cells c, c' of the interaction grids: a Gaussian random-walk prior of
         variance ``1 / (2 pair_smoothness)`` per step, whatever the number of rows.
-    pair_lr : float, default 0.05
-        Learning rate of the interaction stage.
+    pair_lr : float, default 0.05 (learning rate of the interaction stage)
     purify : bool, default True
         Move the one-feature parts of each interaction into the main terms (exact), so an
         ``"A x B"`` term holds only what A and B do jointly.
@@ -400,7 +400,7 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         hidden_sizes=(32, 16),
         activation: str = "relu",
         n_bags: int = 8,
-        interactions=10,
+        interactions="auto",
         monotone: dict | None = None,
         categorical=None,
         max_knots: int | str = "auto",

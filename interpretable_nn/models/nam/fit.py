@@ -250,7 +250,7 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
 #: falls by more than this many paired standard errors over the bags (the same bags and
 #: validation rows; ``None``: any fall). The rule the suite reports by, applied inside the fit.
 FLEX_MARGIN_SE: float | None = None
-PAIR_MARGIN_SE: float | None = None
+PAIR_MARGIN_SE: float | None = 2.0
 
 
 def improves(new: TrainResult | None, old: TrainResult | None, margin_se: float | None) -> bool:
@@ -304,7 +304,8 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
 
 
 #: ``interactions="auto"``: the pair counts tried, fewest first; ``"3x"`` is three per column
-#: (EBM's default). A larger count is kept only when it lowers the bags' validation loss.
+#: (EBM's default). A larger count is kept only when it lowers the bags' validation loss by
+#: more than :data:`PAIR_MARGIN_SE` paired standard errors.
 AUTO_PAIRS = (10, "3x")
 
 
