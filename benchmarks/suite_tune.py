@@ -167,8 +167,9 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
              + ", ".join(f"`{c[:10]}{'+dirty' if c.endswith('+dirty') else ''}`" for c in commits) + ".",
              "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
              "`before` = the empirical-Bayes level prior off; `eb` = the prior on, rank coordinates off; "
-             "`rank` = both on, at 16 knots and smoothness 3; `auto` = today's defaults (`rank` with "
-             "`max_knots` and `smoothness` chosen by validation inside the fit). Written by "
+             "`rank` = both on, at 16 knots and smoothness 3; `auto` = `rank` with `max_knots` and "
+             "`smoothness` chosen by validation inside the fit; `inter_auto_se` = today's defaults "
+             "(`auto` with the number of pairs chosen by validation, by a 2-SE margin). Written by "
              "`benchmarks/suite_tune.py`; the confirm group is never read by it.", ""]
     variants = [v for v in VARIANTS if v in set(df.variant)]
     # each adopted change against the defaults before it, then each explored variant against
@@ -177,7 +178,7 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
                                  ("knots64", "rank"), ("inter30", "rank"), ("inter3x", "auto"),
                                  ("inter_auto", "auto"), ("inter_auto_se", "auto"), ("auto_se", "auto"))
              if a in variants and b in variants]
-    vs_ebm = [v for v in ("before", "eb", "rank", "auto") if v in variants]
+    vs_ebm = [v for v in ("before", "eb", "rank", "auto", "inter_auto_se") if v in variants]
     head = ["data set", "before AUC"] + [f"{a} − {b}" for a, b in pairs] + [f"{v} − EBM" for v in vs_ebm]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for d, g in df.groupby("dataset", sort=False):
