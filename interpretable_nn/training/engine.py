@@ -489,12 +489,12 @@ class _Run:
             core.on_epoch_end(epoch)
         return total / max(count, 1)
 
-    def validation_loss(self) -> float:
+    def validation_losses(self) -> torch.Tensor:
+        """Each member's validation loss (the early-stopping figure is their mean)."""
         t_sum, w_sum = _eval_sums(self.core, self.batch, self.y, self.w_val, self.va_mine, self.task,
                                   self.device, self.amp)
         t_sum, w_sum = self.par.reduce_validation(t_sum, w_sum)
-        self.val_by_member = (t_sum / w_sum.clamp(min=1e-12)).reshape(-1)
-        return float(self.val_by_member.mean())
+        return (t_sum / w_sum.clamp(min=1e-12)).reshape(-1)
 
     def fit(self) -> TrainResult:
         """Epochs until ``max_epochs`` or early stopping; the best epoch's weights restored."""
@@ -513,10 +513,11 @@ class _Run:
             row = {"epoch": epoch, "train_loss": self.epoch(epoch)}
             row["lr"] = self.opt.param_groups[0]["lr"]
             if self.n_val:
-                row["val_loss"] = val = self.validation_loss()
+                by_member = self.validation_losses()
+                row["val_loss"] = val = float(by_member.mean())
                 if val < best - cfg.min_delta:
                     best, best_epoch, wait = val, epoch, 0
-                    best_by_member = self.val_by_member.tolist()
+                    best_by_member = by_member.tolist()
                     best_state = copy.deepcopy(self.core.state_dict())
                 else:
                     wait += 1

@@ -133,7 +133,6 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched})
 
     ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None)
-    pair_scores = pd.DataFrame({"pair": [], "score": [], "selected": []})
     scores = None
     if max(ladder) or forced:
         scores = _rank(lay, model.encoder_, model._task, enc, main_logit.mean(1), target.numpy(), sw, forced)
@@ -311,13 +310,13 @@ AUTO_PAIRS = (10, "3x")
 
 def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool) -> list[int]:
     """The pair counts :func:`fit_nam` tries, in order: one count for an int or a list of
-    pairs; :data:`AUTO_PAIRS` for ``"auto"`` (repeats dropped; only the first without
-    validation rows)."""
+    pairs; :data:`AUTO_PAIRS` for ``"auto"`` (a count no larger than the one before is
+    dropped; only the first without validation rows)."""
     if isinstance(interactions, str):
         steps: list[int] = []
         for k in AUTO_PAIRS:
             k = 3 * n_columns if k == "3x" else int(k)
-            if k not in steps and (not steps or k > steps[-1]):
+            if not steps or k > steps[-1]:
                 steps.append(k)
         return steps if validated else steps[:1]
     return [int(interactions) if isinstance(interactions, Integral) else n_forced]
