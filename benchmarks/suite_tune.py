@@ -36,12 +36,25 @@ Variants:
     ``auto`` with ``interactions="auto"``: 10 pairs, then three per column (EBM's) wherever
     that lowers the bags' validation loss at all (explored; not adopted: nhefs).
 ``inter_auto_se``
-    Today's defaults: ``inter_auto``, keeping three pairs per column only where the bags'
+    ``inter_auto``, keeping three pairs per column only where the bags'
     validation loss falls by more than 2 paired standard errors over the bags
     (``interpretable_nn.models.nam.fit.PAIR_MARGIN_SE``).
 ``auto_se``
     ``auto`` with the same 2-SE rule for its flexibility search (``FLEX_MARGIN_SE``;
     explored, not adopted).
+``select``
+    Today's defaults: ``inter_auto_se`` with term selection
+    (``interpretable_nn.models.nam.select``): the main terms whose removal does not raise the
+    bags' validation loss are left out when the refit without them lowers that loss by more
+    than 2 paired standard errors (``SELECT_MARGIN_SE``). Every variant above keeps it off.
+``select_nogate``
+    ``select`` refitting whenever there are candidates, not only where leaving them out
+    without a refit clears the margin (explored).
+``select_any``
+    ``select`` keeping the refit on any fall of the validation loss (explored).
+
+A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
+noise appended (seeded): the many-weak-columns regime, built from dev data alone.
 
 A data set without categorical columns fits identically under ``before`` and ``eb`` (the
 prior only touches category levels): ``before`` is skipped there and written as such.
@@ -70,22 +83,43 @@ OUT = RESULTS / "tuning_dev.csv"
 #: name -> (NAM parameters, module flags of interpretable_nn.models.nam.fit that differ from today's)
 #: (every variant before ``auto`` pins ``max_knots=16, smoothness=3``, the defaults it was measured with)
 K16 = {"max_knots": 16, "smoothness": 3.0}
-VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES": False}),
-            "eb": (K16, {"RANK_COORDINATES": False}),
-            "eb_inter20": ({**K16, "interactions": 20}, {"RANK_COORDINATES": False}),
-            "rank": (K16, {}),
-            "knots64": ({**K16, "max_knots": 64}, {}),
-            "inter30": ({**K16, "interactions": 30}, {}),
-            "inter3x": (lambda X: {"interactions": 3 * X.shape[1]}, {}),
-            "auto": ({"interactions": 10}, {}),
-            "inter_auto": ({"interactions": "auto"}, {"PAIR_MARGIN_SE": None}),
-            "inter_auto_se": ({}, {}),
-            "auto_se": ({"interactions": 10}, {"FLEX_MARGIN_SE": 2.0})}
+#: variants measured before term selection existed keep it off (their rows predate it)
+_OFF = {"SELECT_TERMS": False}
+VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES": False, **_OFF}),
+            "eb": (K16, {"RANK_COORDINATES": False, **_OFF}),
+            "eb_inter20": ({**K16, "interactions": 20}, {"RANK_COORDINATES": False, **_OFF}),
+            "rank": (K16, _OFF),
+            "knots64": ({**K16, "max_knots": 64}, _OFF),
+            "inter30": ({**K16, "interactions": 30}, _OFF),
+            "inter3x": (lambda X: {"interactions": 3 * X.shape[1]}, _OFF),
+            "auto": ({"interactions": 10}, _OFF),
+            "inter_auto": ({"interactions": "auto"}, {"PAIR_MARGIN_SE": None, **_OFF}),
+            "inter_auto_se": ({}, _OFF),
+            "auto_se": ({"interactions": 10}, {"FLEX_MARGIN_SE": 2.0, **_OFF}),
+            "select": ({}, {}),
+            "select_nogate": ({}, {"SELECT_GATE": False}),
+            "select_any": ({}, {"SELECT_MARGIN_SE": None})}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 
 
 def _has_categorical(X: pd.DataFrame) -> bool:
     return any(not pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in X.dtypes)
+
+
+#: ``name+noiseN``: the dev set ``name`` with N columns of standard normal noise appended
+#: (seeded): the many-weak-columns regime (caravan's 85 columns) built from dev data only
+NOISE = "+noise"
+
+
+def _load(sd, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+    base, _, n = name.partition(NOISE)
+    X, y = sd.load(base, str(sd.SUITE_TOML))
+    if n:
+        rng = np.random.default_rng(0)
+        noise = pd.DataFrame(rng.normal(size=(len(X), int(n))), index=X.index,
+                             columns=[f"noise_{i}" for i in range(int(n))])
+        X = pd.concat([X, noise], axis=1)
+    return X, y
 
 
 def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
@@ -111,7 +145,7 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
         for d, v, f in bar:
             bar.set_postfix_str(f"{d} {v} {f}")
             if d not in loaded:
-                loaded[d] = sd.load(d, str(sd.SUITE_TOML))
+                loaded[d] = _load(sd, d)
             X, y = loaded[d]
             kw, flags = VARIANTS[v]
             kw = kw(X) if callable(kw) else kw
@@ -168,17 +202,20 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
              "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
              "`before` = the empirical-Bayes level prior off; `eb` = the prior on, rank coordinates off; "
              "`rank` = both on, at 16 knots and smoothness 3; `auto` = `rank` with `max_knots` and "
-             "`smoothness` chosen by validation inside the fit; `inter_auto_se` = today's defaults "
-             "(`auto` with the number of pairs chosen by validation, by a 2-SE margin). Written by "
+             "`smoothness` chosen by validation inside the fit; `inter_auto_se` = `auto` with the number "
+             "of pairs chosen by validation, by a 2-SE margin; `select` = today's defaults (`inter_auto_se` "
+             "with term selection); `+noiseN` = a dev set with N noise columns appended. Written by "
              "`benchmarks/suite_tune.py`; the confirm group is never read by it.", ""]
     variants = [v for v in VARIANTS if v in set(df.variant)]
     # each adopted change against the defaults before it, then each explored variant against
     # the defaults it changed one thing of; EBM for the defaults of each stage
     pairs = [(a, b) for a, b in (("eb", "before"), ("rank", "eb"), ("auto", "rank"), ("eb_inter20", "eb"),
                                  ("knots64", "rank"), ("inter30", "rank"), ("inter3x", "auto"),
-                                 ("inter_auto", "auto"), ("inter_auto_se", "auto"), ("auto_se", "auto"))
+                                 ("inter_auto", "auto"), ("inter_auto_se", "auto"), ("auto_se", "auto"),
+                                 ("select", "inter_auto_se"), ("select_nogate", "inter_auto_se"),
+                                 ("select_any", "inter_auto_se"))
              if a in variants and b in variants]
-    vs_ebm = [v for v in ("before", "eb", "rank", "auto", "inter_auto_se") if v in variants]
+    vs_ebm = [v for v in ("before", "eb", "rank", "auto", "inter_auto_se", "select") if v in variants]
     head = ["data set", "before AUC"] + [f"{a} − {b}" for a, b in pairs] + [f"{v} − EBM" for v in vs_ebm]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for d, g in df.groupby("dataset", sort=False):
@@ -211,7 +248,7 @@ def main(argv=None) -> int:
     _, specs = sd.read_suite()
     dev = [n for n, s in specs.items() if s.group == "dev"]
     datasets = args.datasets.split(",") if args.datasets else dev
-    bad = sorted(set(datasets) - set(dev))
+    bad = sorted({d.partition(NOISE)[0] for d in datasets} - set(dev))
     if bad:
         raise SystemExit(f"{bad} are not dev data sets: tuning reads the dev group only")
     if args.summary_only:

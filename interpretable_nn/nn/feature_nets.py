@@ -296,6 +296,7 @@ class MainEffectNet(nn.Module):
         level_scale: float | torch.Tensor = 10.0,
         missing_scale: float | torch.Tensor = 10.0,
         level_prior: float | torch.Tensor = 0.0,
+        keep: torch.Tensor | None = None,
     ):
         super().__init__()
         n_num, k = knots.shape
@@ -333,6 +334,8 @@ class MainEffectNet(nn.Module):
         self.bias_offset = nn.Parameter(torch.zeros(self.n_bags, 1))
         size = self.n_num * (self.k + 1) + int(cat_size) + 1
         self.register_buffer("mass", torch.zeros(size) if mass is None else mass.float())
+        # 1 per flat entry, 0 for the entries of a term left out (its contribution is 0)
+        self.register_buffer("keep", torch.ones(size) if keep is None else keep.float())
         self._table: torch.Tensor | None = None
 
     def tables(self) -> torch.Tensor:
@@ -345,7 +348,7 @@ class MainEffectNet(nn.Module):
             parts.append(torch.cat([vals, self.missing * self.missing_scale[:, None]], dim=-1).reshape(b, -1))
         parts.append(self.levels * self.level_scale)
         parts.append(torch.zeros(b, 1, dtype=self.levels.dtype, device=self.levels.device))
-        return torch.cat(parts, dim=1)
+        return torch.cat(parts, dim=1) * self.keep
 
     def forward(self, lo: torch.Tensor, w: torch.Tensor, *_ignored) -> torch.Tensor:
         table = self.tables()

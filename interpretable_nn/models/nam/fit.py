@@ -4,7 +4,9 @@
    ``validation_fraction`` of the rows (stratified) for early stopping and trains on the rest
    (:func:`bag_weights`), so the ensemble learns from every row.
 2. **Main effects** (:class:`~interpretable_nn.nn.feature_nets.MainEffectNet`): the feature
-   networks run once per step on the knot grids; rows read them by interpolation.
+   networks run once per step on the knot grids; rows read them by interpolation. Terms whose
+   removal does not raise the bags' validation loss are then left out when a refit without
+   them is better by a paired margin (:func:`~interpretable_nn.models.nam.select.select_terms`).
 3. **Interactions.** Pairs are ranked on the residuals of the mains
    (:func:`~interpretable_nn.models.nam.layout.rank_pairs`) or forced, then fitted as grids on
    top of the frozen mains (:class:`~interpretable_nn.nn.feature_nets.PairGridNet`) with the
@@ -32,6 +34,7 @@ from ...data.schema import FeatureSchema, to_json_value
 from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ...training.engine import FitData, TrainResult, train
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
+from .select import improves, select_terms
 
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
 
@@ -129,8 +132,15 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator)
     n_rows = float((fit_w > 0).sum(0).float().mean())  # training rows per bag
     (knots, smooth), (lay, lo, w, mass, mains), searched = _mains_by_flexibility(model, enc, target, bags, sw, n_rows)
+    selection = None
+    if SELECT_TERMS and bags.val_w is not None:
+        mains, selection = select_terms(
+            lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
+            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep), SELECT_GATE)
     main_tab, bias, main_logit, res1 = mains
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched})
+    if selection:
+        res1 = replace(res1, extra={**res1.extra, "term_selection": selection})
 
     ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None)
     scores = None
@@ -252,25 +262,19 @@ FLEX_MARGIN_SE: float | None = None
 PAIR_MARGIN_SE: float | None = 2.0
 
 
-def improves(new: TrainResult | None, old: TrainResult | None, margin_se: float | None) -> bool:
-    """Whether ``new`` has a lower validation loss than ``old`` (both fitted on the same bags):
-    by more than ``margin_se`` paired standard errors of the per-bag differences when given
-    and there are at least two bags, else by anything."""
-    if new is None or new.best_val_loss is None:
-        return False
-    if old is None or old.best_val_loss is None:
-        return True
-    a, b = new.best_val_by_member, old.best_val_by_member
-    if margin_se is None or a is None or b is None or len(a) < 2 or len(a) != len(b):
-        return new.best_val_loss < old.best_val_loss
-    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
-    return float(d.mean()) > margin_se * float(d.std(ddof=1)) / np.sqrt(len(d))
+#: Leave out the main terms whose removal does not raise the bags' validation loss
+#: (:mod:`~interpretable_nn.models.nam.select`), when the refit without them lowers it by more
+#: than :data:`SELECT_MARGIN_SE` paired standard errors; off = the previous defaults.
+SELECT_TERMS = True
+SELECT_MARGIN_SE: float | None = 2.0
+#: refit only where leaving the candidates out without a refit clears the same margin
+SELECT_GATE = True
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
-               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float):
-    """Train the main effects with roughness penalty ``smoothness``; (tables (B, size),
-    biases (B,), row logits (n, B), result)."""
+               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None):
+    """Train the main effects with roughness penalty ``smoothness`` (the terms at 0 in
+    ``keep``, (T,), left out); (tables (B, size), biases (B,), row logits (n, B), result)."""
     coords = lay.rank_coordinates(enc) if RANK_COORDINATES else None
     mains = MainEffectNet(
         torch.from_numpy(lay.padded_knots(coords)),
@@ -289,6 +293,7 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         level_scale=LEVEL_SCALE,
         missing_scale=LEVEL_SCALE,
         level_prior=torch.as_tensor(free_value_prior(lay, enc, target, sw, model._task) / (2.0 * bags.n_fit)),
+        keep=None if keep is None else torch.from_numpy(keep),
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads)

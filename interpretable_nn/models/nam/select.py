@@ -1,0 +1,140 @@
+"""The NAM's searches judged on the bags' validation rows: the paired test every search
+step uses (:func:`improves`), and term selection for the main effects (:func:`select_terms`):
+which terms the bags' validation rows say carry nothing.
+
+A term is judged by what leaving it out does to each bag's validation loss: its
+contribution on that bag's validation rows is replaced by its mean over the training rows
+(so the intercept stays), with no refit. A term whose removal does not raise the mean of
+the bags' validation losses is a candidate to leave out; :func:`fit_nam` then refits the
+main effects without the candidates and keeps the refit only when its validation loss is
+lower by a paired margin (many weak columns, few rows: EBM and L1 models gain there by
+leaving such columns near zero; a NAM trained jointly fits every column's noise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from ...training.engine import TrainResult
+from .layout import TermLayout
+
+__all__ = ["improves", "select_terms", "removal_deltas", "terms_to_drop", "keep_mask"]
+
+
+def removal_deltas(lay: TermLayout, table: np.ndarray, lo: np.ndarray, w: np.ndarray, mass: np.ndarray,
+                   logit: np.ndarray, target: torch.Tensor, val_w: torch.Tensor, task: str,
+                   groups: list[np.ndarray] | None = None) -> np.ndarray:
+    """(B, G): each bag's weighted validation loss with the terms of group g left out minus
+    its loss with every term (``groups``: lists of term indices; default each term alone);
+    ``table`` (B, T) the bags' flat main tables, ``lo``/``w`` (n, F) the rows' encoding,
+    ``mass`` (T,) the training rows' share of each entry, ``logit`` (n, B) the bags'
+    main-effect logits, ``val_w`` (n, B) the validation weights."""
+    seg = lay.main_segments()
+    n_terms = len(lay.names)
+    member = np.eye(n_terms)
+    if groups is not None:
+        member = np.zeros((n_terms, len(groups)))
+        for g, idx in enumerate(groups):
+            member[np.asarray(idx, dtype=np.int64), g] = 1.0
+    vw = val_w.double().numpy()
+    y = target.reshape(-1).double().numpy()
+    out = np.zeros((table.shape[0], member.shape[1]))
+    for b in range(table.shape[0]):
+        rows = np.flatnonzero(vw[:, b] > 0)
+        if not len(rows):
+            continue
+        t = table[b]
+        contrib = t[lo[rows]] * (1.0 - w[rows]) + t[lo[rows] + 1] * w[rows]  # (m, F)
+        means = np.bincount(seg[seg >= 0], (t * mass)[seg >= 0], minlength=n_terms)
+        z = logit[rows, b][:, None] - (contrib - means[None, :]) @ member  # (m, G): each group left out
+        yr = y[rows]
+        wt = vw[rows, b]
+        loss_out = wt @ _row_loss(z, yr[:, None], task)
+        loss_all = wt @ _row_loss(logit[rows, b], yr, task)
+        out[b] = (loss_out - loss_all) / wt.sum()
+    return out
+
+
+def _row_loss(z: np.ndarray, y: np.ndarray, task: str) -> np.ndarray:
+    """The engine's row loss in float64 (differences of losses near 0 stay meaningful):
+    log loss on logits for ``"binary"``, squared error otherwise."""
+    if task == "binary":
+        return np.logaddexp(0.0, z) - y * z
+    return (z - y) ** 2
+
+
+def terms_to_drop(deltas: np.ndarray, protected: np.ndarray) -> np.ndarray:
+    """Indices of the terms whose removal does not raise the bags' mean validation loss,
+    never a ``protected`` one (bool per term), and never every term."""
+    drop = (deltas.mean(0) <= 0.0) & ~protected
+    if drop.all():
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(drop)
+
+
+def keep_mask(lay: TermLayout, drop: np.ndarray) -> np.ndarray:
+    """(T,) float32: 0 at the flat entries of the terms in ``drop``, 1 elsewhere."""
+    seg = lay.main_segments()
+    keep = np.ones(len(seg), dtype=np.float32)
+    if len(drop):
+        keep[np.isin(seg, drop)] = 0.0
+    return keep
+
+
+def improves(new: TrainResult | None, old: TrainResult | None, margin_se: float | None) -> bool:
+    """Whether ``new`` has a lower validation loss than ``old`` (both fitted on the same bags):
+    by more than ``margin_se`` paired standard errors of the per-bag differences when given
+    and there are at least two bags, else by anything."""
+    if new is None or new.best_val_loss is None:
+        return False
+    if old is None or old.best_val_loss is None:
+        return True
+    a, b = new.best_val_by_member, old.best_val_by_member
+    if a is None or b is None or len(a) != len(b):
+        return new.best_val_loss < old.best_val_loss
+    return _clears(np.asarray(b, dtype=float) - np.asarray(a, dtype=float), margin_se)
+
+
+def select_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, mains: tuple,
+                 target: torch.Tensor, val_w: torch.Tensor, task: str, margin_se: float | None,
+                 refit: Callable[[np.ndarray], tuple], gate: bool = True):
+    """(mains fit to use, record of the selection or None when no term was a candidate).
+    ``mains`` is (tables (B, T), biases, row logits (n, B), result); ``refit(keep)`` fits the
+    mains again with the entries at 0 in ``keep`` left out; ``gate=False`` refits whenever
+    there are candidates. Terms with a monotone constraint
+    are never left out: the user named them. The record (``fit_info_["term_selection"]``)
+    names the candidates, whether they were refitted without (only where leaving them out
+    without a refit clears the margin) and kept, and both validation losses."""
+    if len(lay.names) < 2:
+        return mains, None
+    table, _, logit, res = mains
+    deltas = removal_deltas(lay, table, lo, w, mass, logit, target, val_w, task)
+    protected = np.array([bool(num and lay.monotone[c]) for num, c in zip(lay.is_numeric, lay.col)])
+    drop = terms_to_drop(deltas, protected)
+    if not len(drop):
+        return mains, None
+    record = {"candidates": [lay.names[i] for i in drop], "refit": False, "kept": False,
+              "val_loss": {"all": None if res.best_val_loss is None else float(res.best_val_loss),
+                           "selected": None}}
+    # the refit costs a fit: tried only where leaving the candidates out together, without
+    # refitting, lowers the bags' validation loss by the margin (a paired test over bags)
+    gain = -removal_deltas(lay, table, lo, w, mass, logit, target, val_w, task, [drop])[:, 0]
+    if gate and not _clears(gain, margin_se):
+        return mains, record
+    new = refit(keep_mask(lay, drop))
+    kept = improves(new[3], res, margin_se)
+    sel = new[3].best_val_loss
+    record.update(refit=True, kept=bool(kept))
+    record["val_loss"]["selected"] = None if sel is None else float(sel)
+    return (new if kept else mains), record
+
+
+def _clears(gain: np.ndarray, margin_se: float | None) -> bool:
+    """Whether per-bag gains are above 0 by more than ``margin_se`` paired standard errors
+    (by anything with no margin or fewer than two bags)."""
+    if margin_se is None or len(gain) < 2:
+        return float(gain.mean()) > 0
+    return float(gain.mean()) > margin_se * float(gain.std(ddof=1)) / np.sqrt(len(gain))
