@@ -5,15 +5,14 @@ interactions, monotone constraints, bagging, exact explanations, shape plots and
 
 How it is fitted (all through the shared engine :func:`~interpretable_nn.training.engine.train`):
 
-1. **Main effects.** Every numeric feature's network is evaluated once per step on the
-   feature's knot grid (unique values or equal-mass bin centres, see ``max_knots``); rows
-   read their value by linear interpolation (:mod:`interpretable_nn.nn.feature_nets`). The
-   networks see each knot's rank (``TermLayout.rank_coordinates``), not its scale. All
-   bags x features networks run as one batched tensor program. Categorical features are one
-   learned value per level, with a missing level (an unseen level scores 0); a numeric
-   feature's missing value is its own learned value. Monotone features integrate a
-   non-negative slope (monotone by construction). ``n_bags`` models train side by side, each
-   early-stopped on its own held-out rows (:mod:`interpretable_nn.models.nam.fit`).
+1. **Main effects.** Every numeric feature's network is evaluated once per step on the feature's
+   knot grid (unique values or equal-mass bin centres, see ``max_knots``); rows read their value by
+   linear interpolation (:mod:`interpretable_nn.nn.feature_nets`). The networks see each knot's rank
+   (``TermLayout.rank_coordinates``), not its scale. All bags x features networks run as one batched
+   tensor program. Categorical features are one learned value per level, with a missing level (an
+   unseen level scores 0); a numeric feature's missing value is its own learned value. Monotone
+   features integrate a non-negative slope (monotone by construction). ``n_bags`` models train side
+   by side, each early-stopped on its own held-out rows (:mod:`interpretable_nn.models.nam.fit`).
 2. **Interactions.** ``interactions=k`` ranks all pairs on the residuals of the main effects
    (:func:`~interpretable_nn.models.nam.layout.rank_pairs`: Newton-step interaction gain on a
    coarse grid, minus its degrees of freedom) and keeps the top ``k`` with positive score
@@ -313,7 +312,8 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
     n_bags : int, default 8
         Models trained side by side, each holding out its own ``validation_fraction`` of
         the rows for early stopping, and averaged; their spread gives the uncertainty bands
-        of :meth:`shape_function`.
+        of :meth:`shape_function`. Main terms that do not lower their validation loss are
+        left out where that is better by 2 paired SE (``fit_info_["term_selection"]``).
     interactions : int, "auto" or list of (str, str), default "auto"
         How many pairs to select (at most: only pairs whose gain on the main effects'
         residuals beats its degrees of freedom), the pairs to use, or ``"auto"``: 10, then
