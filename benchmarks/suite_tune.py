@@ -52,6 +52,10 @@ Variants:
     without a refit clears the margin (explored).
 ``select_any``
     ``select`` keeping the refit on any fall of the validation loss (explored).
+``stiff``
+    ``select`` with a stiffer first step in the flexibility ladder (16 knots, smoothness 30:
+    nearly linear shapes) before today's (16, 3): weak signal may want stiffer shapes than
+    the ladder used to start from (explored).
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
@@ -98,7 +102,8 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
             "auto_se": ({"interactions": 10}, {"FLEX_MARGIN_SE": 2.0, **_OFF}),
             "select": ({}, {}),
             "select_nogate": ({}, {"SELECT_GATE": False}),
-            "select_any": ({}, {"SELECT_MARGIN_SE": None})}
+            "select_any": ({}, {"SELECT_MARGIN_SE": None}),
+            "stiff": ({}, {"AUTO_LADDER": ((16, 30.0), (16, 3.0), (64, 0.3), (256, 0.03))})}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 
 
@@ -213,7 +218,7 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
                                  ("knots64", "rank"), ("inter30", "rank"), ("inter3x", "auto"),
                                  ("inter_auto", "auto"), ("inter_auto_se", "auto"), ("auto_se", "auto"),
                                  ("select", "inter_auto_se"), ("select_nogate", "inter_auto_se"),
-                                 ("select_any", "inter_auto_se"))
+                                 ("select_any", "inter_auto_se"), ("stiff", "select"))
              if a in variants and b in variants]
     vs_ebm = [v for v in ("before", "eb", "rank", "auto", "inter_auto_se", "select") if v in variants]
     head = ["data set", "before AUC"] + [f"{a} − {b}" for a, b in pairs] + [f"{v} − EBM" for v in vs_ebm]

@@ -86,10 +86,12 @@ def test_monotone_columns_are_never_left_out():
     assert not {"z0", "z1"} & set(rec["candidates"]), rec
 
 
-def test_no_validation_rows_no_selection_and_round_trip(tmp_path, noisy_pair):
+def test_no_validation_rows_or_one_bag_no_selection_and_round_trip(tmp_path, noisy_pair):
     X, y, on, _ = noisy_pair
     m = NAMClassifier(**{**KW, "validation_fraction": 0.0, "max_epochs": 5}).fit(X.iloc[:500], y[:500])
     assert "term_selection" not in m.fit_info_
+    one = NAMClassifier(**{**KW, "n_bags": 1}).fit(X, y)
+    assert "term_selection" not in one.fit_info_, "one bag: no paired test, no selection"
     on.save(tmp_path / "m")
     back = NAMClassifier.load(tmp_path / "m")
     np.testing.assert_array_equal(back.predict_proba(X), on.predict_proba(X))

@@ -313,7 +313,7 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         Models trained side by side, each holding out its own ``validation_fraction`` of
         the rows for early stopping, and averaged; their spread gives the uncertainty bands
         of :meth:`shape_function`. Main terms that do not lower their validation loss are
-        left out where that is better by 2 paired SE (``fit_info_["term_selection"]``).
+        left out where that is better by 2 paired SE over bags (``fit_info_["term_selection"]``).
     interactions : int, "auto" or list of (str, str), default "auto"
         How many pairs to select (at most: only pairs whose gain on the main effects'
         residuals beats its degrees of freedom), the pairs to use, or ``"auto"``: 10, then

@@ -133,7 +133,7 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     n_rows = float((fit_w > 0).sum(0).float().mean())  # training rows per bag
     (knots, smooth), (lay, lo, w, mass, mains), searched = _mains_by_flexibility(model, enc, target, bags, sw, n_rows)
     selection = None
-    if SELECT_TERMS and bags.val_w is not None:
+    if SELECT_TERMS and bags.val_w is not None and bags.val_w.shape[1] >= 2:  # a paired test needs 2 bags
         mains, selection = select_terms(
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
             lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep), SELECT_GATE)
@@ -264,7 +264,8 @@ PAIR_MARGIN_SE: float | None = 2.0
 
 #: Leave out the main terms whose removal does not raise the bags' validation loss
 #: (:mod:`~interpretable_nn.models.nam.select`), when the refit without them lowers it by more
-#: than :data:`SELECT_MARGIN_SE` paired standard errors; off = the previous defaults.
+#: than :data:`SELECT_MARGIN_SE` paired standard errors (so never with one bag: the same rows
+#: would choose the terms and judge the choice with no margin); off = the previous defaults.
 SELECT_TERMS = True
 SELECT_MARGIN_SE: float | None = 2.0
 #: refit only where leaving the candidates out without a refit clears the same margin
