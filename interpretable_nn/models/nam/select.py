@@ -104,10 +104,10 @@ def select_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
     """(mains fit to use, record of the selection or None when no term was a candidate).
     ``mains`` is (tables (B, T), biases, row logits (n, B), result); ``refit(keep)`` fits the
     mains again with the entries at 0 in ``keep`` left out; ``gate=False`` refits whenever
-    there are candidates. Terms with a monotone constraint
-    are never left out: the user named them. The record (``fit_info_["term_selection"]``)
-    names the candidates, whether they were refitted without (only where leaving them out
-    without a refit clears the margin) and kept, and both validation losses."""
+    there are candidates. Terms with a monotone constraint are never left out: the user
+    named them. The record (``fit_info_["term_selection"]``) names the candidates, whether
+    they were refitted without (only where leaving them out without a refit clears the
+    margin) and kept, and both validation losses."""
     if len(lay.names) < 2:
         return mains, None
     table, _, logit, res = mains
