@@ -569,7 +569,7 @@ def _add_reasons(sub) -> None:
 def _add_demo(sub) -> None:
     s = sub.add_parser("demo", help="the main job: a credit study on credit_data with a report")
     s.add_argument("--out", default="demo_results", help="output directory (default demo_results/)")
-    s.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    s.add_argument("--folds", type=int, default=3, help="cross-validation folds (default 3)")
     s.add_argument("--quick", action="store_true", help="fewer epochs, for smoke tests")
     s.set_defaults(func=_cmd_demo)
 

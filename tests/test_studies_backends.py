@@ -45,6 +45,24 @@ def test_local_process_pool(data, reference, tmp_path):
     assert (rows["worker"] != f"pid {os.getpid()}").all()  # the cells ran in worker processes
 
 
+def _leak_limit() -> int:
+    from joblib.externals.loky import process_executor
+
+    return process_executor._MAX_MEMORY_LEAK_SIZE
+
+
+def test_loky_workers_are_not_restarted_as_leaking_when_a_study_imports_torch_and_shap():
+    """loky restarts a worker that grows 300 MB past its first task (a study's later cells
+    import torch and shap); the runner's workers allow 4 GB, the parent keeps loky's default."""
+    from joblib.externals.loky import process_executor
+
+    from interpretable_nn.studies.backends import _WORKER_GROWTH_BYTES, _Backend
+
+    backend = _Backend("local", 2, None, {}, set())
+    assert backend.executor.submit(_leak_limit).result() == _WORKER_GROWTH_BYTES
+    assert process_executor._MAX_MEMORY_LEAK_SIZE == int(3e8)  # this process is untouched
+
+
 def test_dask_local_cluster_with_two_worker_processes(data, reference, tmp_path):
     pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'interpretable-nn[distributed]')")
     rows = run_study(data, MODELS, seeds=[0], folds=2, out=tmp_path, params=PARAMS, checks=(),

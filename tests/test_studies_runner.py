@@ -67,6 +67,23 @@ def test_study_stores_one_scored_row_per_cell_and_resumes(additive, tmp_path):
     assert len(more) == 6 and more["owner"].nunique() == 2  # only seed 2 is new
 
 
+def test_costly_models_run_first(additive, tmp_path):
+    """Cells start in descending ``cost`` hint (the MLP before logistic regression), so two
+    workers never end with one fitting the last slow cell alone; rows come back in plan order."""
+    import sqlite3
+
+    from interpretable_nn.models import model_cost
+
+    assert model_cost("ebm") > model_cost("nam") > model_cost("mlp") > model_cost("logreg")
+    assert model_cost("no such model") == 1.0
+    rows = run_study([additive], ["logreg", "mlp"], seeds=[0], folds=2, out=tmp_path,
+                     params={"mlp": FAST_MLP}, checks=(), verbose=0)
+    assert rows["model"].tolist() == ["logreg", "logreg", "mlp", "mlp"]
+    with sqlite3.connect(tmp_path / "results.sqlite") as con:
+        ran = [m for (m,) in con.execute("SELECT model FROM cells ORDER BY rowid")]
+    assert ran == ["mlp", "mlp", "logreg", "logreg"]
+
+
 def test_a_failing_cell_is_recorded_and_the_study_goes_on(additive, tmp_path):
     models = [("mlp", {"hidden_sizes": [(4,), (-1,)]})]
     kw = dict(seeds=[0], folds=2, out=tmp_path, params={"mlp": {"max_epochs": 1}}, checks=(), verbose=0)

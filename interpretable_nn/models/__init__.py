@@ -5,7 +5,7 @@ from .base import BaseModel, TorchModel
 from .mlp import MLPClassifier, MLPRegressor
 from .nam import NAMClassifier, NAMRegressor
 from .prototype import PrototypeClassifier
-from .registry import available_models, list_models, make_model, register_model
+from .registry import available_models, list_models, make_model, model_cost, register_model
 from .rulenet import RuleNetClassifier
 from .wrappers import (
     EncodedSklearnClassifier,
@@ -30,5 +30,6 @@ __all__ = [
     "available_models",
     "list_models",
     "make_model",
+    "model_cost",
     "register_model",
 ]

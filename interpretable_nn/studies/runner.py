@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .backends import _Backend, _build, _failed_row, _resolve_jobs  # noqa: F401 - _build: benchmarks
 from .cell import CHECKS, Cell, data_hash, run_cell
 from .store import ResultStore
 
@@ -132,8 +133,8 @@ def _cell_key(dataset: str, dhash: str, model: str, params: dict, seed: int, fol
 
 
 def plan_study(datasets, models, seeds: Iterable[int] = (0,), folds: int = 5, params=None) -> tuple[list[Cell], dict]:
-    """The cells of a study (in run order: data set, model, seed, fold) and the data sets
-    by name. Validates everything before any cell runs.
+    """The cells of a study (in plan order: data set, model, seed, fold; ``run_study``
+    starts the models with the largest ``cost`` hint first) and the data sets by name. Validates everything before any cell runs.
 
     Examples
     --------
@@ -173,118 +174,6 @@ def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set
                     key = _cell_key(name, dh, model, p, int(seed), fold, int(folds))
                     cells.append(Cell(key, name, dh, model, label, p, int(seed), fold, int(folds)))
     return cells, data, by_name
-
-
-# ---------------------------------------------------------------------- backends
-class _InProcess(cf.Executor):
-    """Runs each call at submit time (``backend="local", n_jobs=1``)."""
-
-    def submit(self, fn, /, *args, **kwargs):
-        f: cf.Future = cf.Future()
-        try:
-            f.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # noqa: BLE001 - Ctrl-C propagates and stops the study
-            f.set_exception(exc)
-        return f
-
-
-def _resolve_jobs(n_jobs: int | None) -> int:
-    cpus = os.cpu_count() or 1
-    if n_jobs is None or n_jobs == 0:
-        return 1
-    return max(1, cpus + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)
-
-
-class _Backend:
-    """An executor, the worker thread budget and how a data set travels to the workers."""
-
-    def __init__(self, backend: str, n_jobs: int, scheduler_address: str | None, data: dict, by_name: set[str]):
-        self.kind, self.client, self.cluster = backend, None, None
-        self.in_process = backend == "local" and n_jobs == 1
-        cpus = os.cpu_count() or 1
-        if backend == "local":
-            self.slots = n_jobs
-            if n_jobs == 1:
-                self.executor, self.threads = _InProcess(), None
-            else:
-                from joblib.externals.loky import get_reusable_executor
-
-                self.threads = max(1, cpus // n_jobs)
-                limit = {k: str(self.threads) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-                self.executor = get_reusable_executor(max_workers=n_jobs, timeout=60, env=limit)
-            self.refs = {k: (k if k in by_name and not self.in_process else ds) for k, ds in data.items()}
-        elif backend == "dask":
-            try:
-                from distributed import Client, LocalCluster
-            except ImportError as exc:
-                raise ImportError("backend='dask' needs dask.distributed: pip install 'interpretable-nn[distributed]'") from exc
-            if scheduler_address:
-                self.client = Client(scheduler_address)
-            else:
-                import dask
-
-                # dask's default MALLOC_TRIM_THRESHOLD_=65536 for worker processes makes torch
-                # training allocate from the OS over and over (a NAM fit ran 2.5x slower)
-                environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
-                           if k != "MALLOC_TRIM_THRESHOLD_"}
-                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-                    self.cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
-                                                dashboard_address=None)
-                self.client = Client(self.cluster)
-            nthreads = [w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()]
-            self.slots = max(1, sum(nthreads))  # cells the cluster runs at once
-            self.threads = 1 if nthreads and max(nthreads) == 1 else None  # else leave the workers' settings
-            self.executor = self.client.get_executor(pure=False)
-            self.refs = {k: (k if k in by_name else self.client.scatter(_shippable(ds), broadcast=True))
-                         for k, ds in data.items()}
-        else:
-            raise ValueError(f"backend must be 'local' or 'dask'; got {backend!r}.")
-
-    def close(self, cancel: bool = False) -> None:
-        if self.kind == "dask":
-            self.client.close()
-            if self.cluster is not None:
-                self.cluster.close()
-        elif cancel and not isinstance(self.executor, _InProcess):
-            self.executor.shutdown(wait=False)
-
-
-def _shippable(ds):
-    from dataclasses import replace
-
-    return replace(ds, shape_functions={})  # callables stay on the driver
-
-
-def _build(name: str, params: dict, seed: int, threads: int | None):
-    """``make_model(name, **params)`` with the runner's scikit-learn-convention defaults:
-    every ``random_state`` (also of a wrapped estimator, ``estimator__random_state``) = the
-    seed, ``verbose`` = 0, and an ``n_jobs`` asking for more than the worker's threads
-    (``-1``, ``-2``, ...) = those threads; unless ``params`` sets them."""
-    from ..models import make_model
-
-    model = make_model(name, **params)
-    if not hasattr(model, "get_params"):
-        return model
-    wanted = {"random_state": seed, "verbose": 0}
-    extra = {}
-    for key, value in model.get_params(deep=True).items():
-        leaf = key.rsplit("__", 1)[-1]
-        if leaf in params or key in params or isinstance(value, bool):
-            continue
-        if leaf in wanted and (leaf != "verbose" or isinstance(value, int | type(None))):
-            extra[key] = wanted[leaf]
-        elif leaf == "n_jobs" and threads and isinstance(value, int) and (value < 0 or value > threads):
-            extra[key] = threads  # a model asking for every core gets the worker's share
-    return model.set_params(**extra) if extra else model
-
-
-def _failed_row(cell: Cell, exc: BaseException) -> dict:
-    import traceback
-
-    from .cell import _environment, _now
-
-    return {**cell.row(), **_environment(), "status": "failed", "finished_at": _now(),
-            "error": f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc, limit=8))}
 
 
 # ---------------------------------------------------------------------- run
@@ -360,6 +249,8 @@ def run_study(
     """
     from tqdm.auto import tqdm
 
+    from ..models.registry import model_cost
+
     unknown = set(checks) - set(CHECKS)
     if unknown:
         raise ValueError(f"Unknown checks {sorted(unknown)}; choose from {list(CHECKS)}.")
@@ -378,12 +269,13 @@ def run_study(
     bar = tqdm(total=len(cells), desc="study", unit="cell", disable=verbose <= 0, dynamic_ncols=True)
     bar.update(len(store.finished_keys() & keys))
     pending = [c for c in cells if c.key not in store.finished_keys()]
+    pending.sort(key=lambda c: -model_cost(c.model))  # longest first: no slow cell left for last
     if not pending:
         bar.close()
-        return _rows_of(store, keys)
+        return _rows_of(store, cells)
     runner = _Backend(backend, n_jobs, scheduler_address, data, by_name)
     _Drive(store, runner, bar, keys, tuple(checks), check_folds).run(pending)
-    return _rows_of(store, keys)
+    return _rows_of(store, cells)
 
 
 class _Drive:
@@ -495,6 +387,9 @@ class _Heartbeat:
         self._stop.set()
 
 
-def _rows_of(store: ResultStore, keys: set[str]) -> pd.DataFrame:
+def _rows_of(store: ResultStore, cells: list[Cell]) -> pd.DataFrame:
+    """The stored rows of ``cells``, in plan order (cells run costliest first)."""
+    order = {c.key: i for i, c in enumerate(cells)}
     df = store.results()
-    return df[df["cell_key"].isin(keys)].reset_index(drop=True)
+    df = df[df["cell_key"].isin(order)]
+    return df.sort_values("cell_key", key=lambda k: k.map(order), kind="stable").reset_index(drop=True)
