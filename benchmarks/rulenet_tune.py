@@ -1,0 +1,147 @@
+"""Tuning log of the RuleNet defaults on the suite's **dev** group (issue 16).
+
+RuleNet's largest confirm-group gap to RuleFit is caravan (85 weak columns, 6% positives). No
+dev set has that shape, so, as for the NAM (``suite_tune.py``), the regime is built from dev
+data alone: ``name+noiseN`` is the dev set ``name`` with N seeded standard-normal columns.
+Each variant changes one RuleNet parameter from today's defaults (``max_rules=30``, the
+suite's setting); ``rulefit`` is imodels' RuleFit (30 rules) on the same folds, the peer the
+goal names. Seed 0, ``StratifiedKFold(5, shuffle=True, random_state=0)``: the folds of
+``benchmarks/suite.py``. The confirm group is never read here. A difference inside 2 paired
+standard errors is "on par".
+
+Usage::
+
+    python benchmarks/rulenet_tune.py [--datasets a,b+noise40] [--variants default,rulefit]
+
+Writes ``results/tuning_rulenet_dev.csv`` (resumable) and ``results/tuning_rulenet_dev.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from suite_tune import NOISE, _load, _pair, _verdict
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "results" / "tuning_rulenet_dev.csv"
+#: name -> RuleNet parameters that differ from today's defaults (``None``: the RuleFit peer)
+VARIANTS: dict[str, dict | None] = {
+    "default": {},
+    "rulefit": None,
+    "thresholds8": {"n_thresholds": 8},
+    "subsamples32": {"selection_subsamples": 32},
+    "refit_c01": {"refit_c": 0.1},
+    "conditions2": {"max_conditions": 2},
+}
+COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "n_rules", "commit"]
+
+
+def _model(variant: str, X: pd.DataFrame):
+    if VARIANTS[variant] is None:
+        import suite
+
+        return suite.make("rulefit", X, 0)
+    from interpretable_nn.models import make_model
+
+    return make_model("rulenet", random_state=0, verbose=0, device="cpu", max_rules=30, **VARIANTS[variant])
+
+
+def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
+    import _provenance
+    import _suite_data as sd
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+    from tqdm.auto import tqdm
+
+    done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
+    have = {(r.dataset, r.variant, int(r.fold)) for r in done.itertuples()}
+    commit = _provenance.current_commit()
+    rows = done.to_dict("records")
+    plan = [(d, v, f) for d in datasets for v in variants for f in folds if (d, v, f) not in have]
+    loaded: dict[str, tuple] = {}
+    bar = tqdm(plan, desc="rulenet_tune", unit="fit")
+    try:
+        for d, v, f in bar:
+            bar.set_postfix_str(f"{d} {v} {f}")
+            if d not in loaded:
+                loaded[d] = _load(sd, d)
+            X, y = loaded[d]
+            tr, te = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[f]
+            m = _model(v, X)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
+                m.fit(X.iloc[tr], y[tr])
+                secs = time.perf_counter() - t0
+                auc = roc_auc_score(y[te], m.predict_proba(X.iloc[te])[:, 1])
+            n_rules = m.ruleset_.n_rules if hasattr(m, "ruleset_") else np.nan
+            rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, n_rules=n_rules,
+                             commit=commit))
+            pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
+    finally:
+        pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def summary(df: pd.DataFrame) -> str:
+    commits = sorted({str(c) for c in df.commit})
+    variants = [v for v in VARIANTS if v in set(df.variant)]
+    others = [v for v in variants if v not in ("default", "rulefit")]
+    lines = ["# RuleNet defaults: tuning log on the dev group", "",
+             f"Seed 0, folds {sorted(df.fold.unique().tolist())}; commits measured: "
+             + ", ".join(f"`{c[:10]}{'+dirty' if c.endswith('+dirty') else ''}`" for c in commits) + ".",
+             "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
+             "`default` = today's RuleNet (30 rules); `rulefit` = imodels' RuleFit (30 rules) on the "
+             "same folds; each other variant changes one parameter: "
+             + "; ".join(f"`{v}` = `{VARIANTS[v]}`" for v in others)
+             + ". `+noiseN` = a dev set with N noise columns appended. Written by "
+             "`benchmarks/rulenet_tune.py`; the confirm group is never read by it.", ""]
+    head = ["data set", "default AUC", "default − rulefit"] + [f"{v} − default" for v in others]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for d, g in df.groupby("dataset", sort=False):
+        piv = g.pivot_table(index="fold", columns="variant", values="auc")
+        if "default" not in piv:
+            continue
+        cells = [d, f"{piv['default'].mean():.4f}"]
+        cells.append(_verdict(*_pair(piv["default"], piv["rulefit"])) if "rulefit" in piv else "–")
+        cells += [_verdict(*_pair(piv[v], piv["default"])) if v in piv else "–" for v in others]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    import _suite_data as sd
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", default=None, help="comma-separated dev data sets (default: all of dev)")
+    ap.add_argument("--variants", default="default,rulefit", help=f"comma-separated subset of {list(VARIANTS)}")
+    ap.add_argument("--folds", default="0,1,2,3,4")
+    ap.add_argument("--summary-only", action="store_true")
+    args = ap.parse_args(argv)
+    _, specs = sd.read_suite()
+    dev = [n for n, s in specs.items() if s.group == "dev"]
+    datasets = args.datasets.split(",") if args.datasets else dev
+    bad = sorted({d.partition(NOISE)[0] for d in datasets} - set(dev))
+    if bad:
+        raise SystemExit(f"{bad} are not dev data sets: tuning reads the dev group only")
+    unknown = sorted(set(args.variants.split(",")) - set(VARIANTS))
+    if unknown:
+        raise SystemExit(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
+    df = pd.read_csv(OUT) if args.summary_only else run(datasets, args.variants.split(","),
+                                                         [int(f) for f in args.folds.split(",")])
+    text = summary(df)
+    OUT.with_suffix(".md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    import _provenance
+
+    _provenance.watch(prefix="tuning_rulenet_dev")
+    raise SystemExit(main())
