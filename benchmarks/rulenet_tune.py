@@ -37,7 +37,11 @@ VARIANTS: dict[str, dict | None] = {
     "subsamples32": {"selection_subsamples": 32},
     "refit_c01": {"refit_c": 0.1},
     "conditions2": {"max_conditions": 2},
+    "stable50": {},
+    "stable75": {},
 }
+#: name -> module flags of ``interpretable_nn.models.rulenet_extract`` that differ from today's
+FLAGS: dict[str, dict] = {"stable50": {"STABLE_MIN_SHARE": 0.5}, "stable75": {"STABLE_MIN_SHARE": 0.75}}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "n_rules", "commit"]
 
 
@@ -58,6 +62,8 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
     from sklearn.model_selection import StratifiedKFold
     from tqdm.auto import tqdm
 
+    from interpretable_nn.models import rulenet_extract as rx
+
     done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
     have = {(r.dataset, r.variant, int(r.fold)) for r in done.itertuples()}
     commit = _provenance.current_commit()
@@ -73,12 +79,20 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
             X, y = loaded[d]
             tr, te = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[f]
             m = _model(v, X)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                t0 = time.perf_counter()
-                m.fit(X.iloc[tr], y[tr])
-                secs = time.perf_counter() - t0
-                auc = roc_auc_score(y[te], m.predict_proba(X.iloc[te])[:, 1])
+            flags = FLAGS.get(v, {})
+            saved = {k: getattr(rx, k) for k in flags}
+            for k, val in flags.items():
+                setattr(rx, k, val)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    t0 = time.perf_counter()
+                    m.fit(X.iloc[tr], y[tr])
+                    secs = time.perf_counter() - t0
+                    auc = roc_auc_score(y[te], m.predict_proba(X.iloc[te])[:, 1])
+            finally:
+                for k, val in saved.items():
+                    setattr(rx, k, val)
             n_rules = m.ruleset_.n_rules if hasattr(m, "ruleset_") else np.nan
             rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, n_rules=n_rules,
                              commit=commit))
@@ -98,7 +112,7 @@ def summary(df: pd.DataFrame) -> str:
              "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
              "`default` = today's RuleNet (30 rules); `rulefit` = imodels' RuleFit (30 rules) on the "
              "same folds; each other variant changes one parameter: "
-             + "; ".join(f"`{v}` = `{VARIANTS[v]}`" for v in others)
+             + "; ".join(f"`{v}` = `{VARIANTS[v] or FLAGS.get(v)}`" for v in others)
              + ". `+noiseN` = a dev set with N noise columns appended. Written by "
              "`benchmarks/rulenet_tune.py`; the confirm group is never read by it.", ""]
     head = ["data set", "default AUC", "default − rulefit"] + [f"{v} − default" for v in others]

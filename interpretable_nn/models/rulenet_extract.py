@@ -251,11 +251,17 @@ def select_rules(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules:
     return chosen
 
 
+#: share of the half-samples that must pick a rule for stability selection to keep it
+#: (0: any rule picked at least once, filling ``max_rules``)
+STABLE_MIN_SHARE = 0.0
+
+
 def stable_select(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules: int,
                   subsamples: int, seed: int = 0) -> np.ndarray:
     """Stability selection: :func:`select_rules` on ``subsamples`` random halves of the rows;
     the at most ``max_rules`` columns picked most often (a pick on all rows counts half, so
-    it breaks ties) and picked at least once. ``subsamples=0`` is :func:`select_rules`."""
+    it breaks ties) and picked at least once, and by at least ``STABLE_MIN_SHARE`` of the
+    half-samples. ``subsamples=0`` is :func:`select_rules`."""
     full = select_rules(A, y, sw, max_rules)
     if subsamples == 0 or A.shape[1] <= max_rules:
         return full
@@ -272,7 +278,7 @@ def stable_select(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules
         picked = select_rules(sub[:, varies], y[rows], None if sw is None else sw[rows], max_rules)
         score[varies[picked]] += 1.0
     top = np.lexsort((np.arange(A.shape[1]), -score))[:max_rules]
-    return np.sort(top[score[top] > 0])
+    return np.sort(top[(score[top] > 0) & (score[top] >= STABLE_MIN_SHARE * subsamples)])
 
 
 def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) -> tuple[np.ndarray, float]:
