@@ -77,7 +77,7 @@ def test_readme_study_use_case_runs(tmp_path, monkeypatch):
     res = load_results(tmp_path / "results")
     failed = res[res.status != "ok"]
     assert failed.empty, failed[["cell_key", "error"]].head().to_string()
-    assert len(res) == 2 * 6 * 3 * 5, f"{len(res)} cells, expected 2 data sets x 6 models x 3 seeds x 5 folds"
+    assert len(res) == 2 * 6 * 1 * 5, f"{len(res)} cells, expected 2 data sets x 6 models x 1 seed x 5 folds"
 
 
 BAD_INPUT = ROOT / "docs" / "bad_input.md"
