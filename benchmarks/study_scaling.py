@@ -52,7 +52,7 @@ def bare_loop(datasets, models, seeds, folds, params) -> tuple[float, pd.DataFra
 
     from interpretable_nn.datasets import load_dataset
     from interpretable_nn.studies import split_indices
-    from interpretable_nn.studies.runner import _build
+    from interpretable_nn.studies.backends import _build
 
     t0 = time.perf_counter()
     rows = []

@@ -31,7 +31,7 @@ def register_model(name: str, factory: Callable, description: str, needs: tuple[
 
 def model_cost(name) -> float:
     """The ``cost`` hint of a registry name (1.0 for names registered without one)."""
-    return _COST.get(name, 1.0) if isinstance(name, str) else 1.0
+    return _COST.get(name, 1.0)
 
 
 def _installed(needs: tuple[str, ...]) -> bool:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backends import _Backend, _build, _failed_row, _resolve_jobs  # noqa: F401 - _build: benchmarks
+from .backends import _Backend, _build, _failed_row, _resolve_jobs
 from .cell import CHECKS, Cell, data_hash, run_cell
 from .store import ResultStore
 
@@ -134,7 +134,8 @@ def _cell_key(dataset: str, dhash: str, model: str, params: dict, seed: int, fol
 
 def plan_study(datasets, models, seeds: Iterable[int] = (0,), folds: int = 5, params=None) -> tuple[list[Cell], dict]:
     """The cells of a study (in plan order: data set, model, seed, fold; ``run_study``
-    starts the models with the largest ``cost`` hint first) and the data sets by name. Validates everything before any cell runs.
+    starts the models with the largest ``cost`` hint first) and the data sets by name.
+    Validates everything before any cell runs.
 
     Examples
     --------
