@@ -19,13 +19,11 @@ Writes ``results/tuning_rulenet_dev.csv`` (resumable) and ``results/tuning_rulen
 from __future__ import annotations
 
 import argparse
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from suite_tune import NOISE, _load, _pair, _verdict
+from suite_tune import _load, _pair, _verdict, dev_datasets, fit_fold, module_flags
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "tuning_rulenet_dev.csv"
@@ -58,8 +56,6 @@ def _model(variant: str, X: pd.DataFrame):
 def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
     import _provenance
     import _suite_data as sd
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
     from tqdm.auto import tqdm
 
     from interpretable_nn.models import rulenet_extract as rx
@@ -77,22 +73,9 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
             if d not in loaded:
                 loaded[d] = _load(sd, d)
             X, y = loaded[d]
-            tr, te = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[f]
             m = _model(v, X)
-            flags = FLAGS.get(v, {})
-            saved = {k: getattr(rx, k) for k in flags}
-            for k, val in flags.items():
-                setattr(rx, k, val)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    t0 = time.perf_counter()
-                    m.fit(X.iloc[tr], y[tr])
-                    secs = time.perf_counter() - t0
-                    auc = roc_auc_score(y[te], m.predict_proba(X.iloc[te])[:, 1])
-            finally:
-                for k, val in saved.items():
-                    setattr(rx, k, val)
+            with module_flags(rx, FLAGS.get(v, {})):
+                auc, secs = fit_fold(m, X, y, f)
             n_rules = m.ruleset_.n_rules if hasattr(m, "ruleset_") else np.nan
             rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, n_rules=n_rules,
                              commit=commit))
@@ -129,20 +112,13 @@ def summary(df: pd.DataFrame) -> str:
 
 
 def main(argv=None) -> int:
-    import _suite_data as sd
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--datasets", default=None, help="comma-separated dev data sets (default: all of dev)")
     ap.add_argument("--variants", default="default,rulefit", help=f"comma-separated subset of {list(VARIANTS)}")
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--summary-only", action="store_true")
     args = ap.parse_args(argv)
-    _, specs = sd.read_suite()
-    dev = [n for n, s in specs.items() if s.group == "dev"]
-    datasets = args.datasets.split(",") if args.datasets else dev
-    bad = sorted({d.partition(NOISE)[0] for d in datasets} - set(dev))
-    if bad:
-        raise SystemExit(f"{bad} are not dev data sets: tuning reads the dev group only")
+    datasets = dev_datasets(args.datasets)
     unknown = sorted(set(args.variants.split(",")) - set(VARIANTS))
     if unknown:
         raise SystemExit(f"unknown variants {unknown}; choose from {list(VARIANTS)}")

@@ -76,6 +76,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -127,11 +128,50 @@ def _load(sd, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     return X, y
 
 
+@contextmanager
+def module_flags(module, flags: dict):
+    """``module``'s attributes set to ``flags`` inside the block, restored after it."""
+    saved = {k: getattr(module, k) for k in flags}
+    for k, val in flags.items():
+        setattr(module, k, val)
+    try:
+        yield
+    finally:
+        for k, val in saved.items():
+            setattr(module, k, val)
+
+
+def fit_fold(model, X: pd.DataFrame, y: np.ndarray, fold: int) -> tuple[float, float]:
+    """(test AUC, fit seconds) of ``model`` on the suite's seed-0 fold ``fold``."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    tr, te = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[fold]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        model.fit(X.iloc[tr], y[tr])
+        secs = time.perf_counter() - t0
+        return float(roc_auc_score(y[te], model.predict_proba(X.iloc[te])[:, 1])), secs
+
+
+def dev_datasets(arg: str | None) -> list[str]:
+    """The data sets of ``--datasets`` (default: the whole dev group); exits on any that is
+    not a dev set or a dev set with noise columns: tuning reads the dev group only."""
+    import _suite_data as sd
+
+    _, specs = sd.read_suite()
+    dev = [n for n, s in specs.items() if s.group == "dev"]
+    datasets = arg.split(",") if arg else dev
+    bad = sorted({d.partition(NOISE)[0] for d in datasets} - set(dev))
+    if bad:
+        raise SystemExit(f"{bad} are not dev data sets: tuning reads the dev group only")
+    return datasets
+
+
 def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
     import _provenance
     import _suite_data as sd
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
     from tqdm.auto import tqdm
 
     from interpretable_nn.models import make_model
@@ -158,21 +198,8 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
                 rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=np.nan, fit_seconds=np.nan,
                                  commit="same as eb: no categorical column"))
                 continue
-            tr, te = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[f]
-            saved = {k: getattr(namfit, k) for k in flags}
-            for k, val in flags.items():
-                setattr(namfit, k, val)
-            try:
-                m = make_model("nam", random_state=0, verbose=0, device="cpu", **kw)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    t0 = time.perf_counter()
-                    m.fit(X.iloc[tr], y[tr])
-                    secs = time.perf_counter() - t0
-                    auc = roc_auc_score(y[te], m.predict_proba(X.iloc[te])[:, 1])
-            finally:
-                for k, val in saved.items():
-                    setattr(namfit, k, val)
+            with module_flags(namfit, flags):
+                auc, secs = fit_fold(make_model("nam", random_state=0, verbose=0, device="cpu", **kw), X, y, f)
             rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, commit=commit))
             pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
     finally:
@@ -242,20 +269,13 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
 
 
 def main(argv=None) -> int:
-    import _suite_data as sd
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--datasets", default=None, help="comma-separated dev data sets (default: all of dev)")
     ap.add_argument("--variants", default="before,eb", help=f"comma-separated subset of {list(VARIANTS)}")
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--summary-only", action="store_true")
     args = ap.parse_args(argv)
-    _, specs = sd.read_suite()
-    dev = [n for n, s in specs.items() if s.group == "dev"]
-    datasets = args.datasets.split(",") if args.datasets else dev
-    bad = sorted({d.partition(NOISE)[0] for d in datasets} - set(dev))
-    if bad:
-        raise SystemExit(f"{bad} are not dev data sets: tuning reads the dev group only")
+    datasets = dev_datasets(args.datasets)
     if args.summary_only:
         df = pd.read_csv(OUT)
     else:
