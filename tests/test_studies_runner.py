@@ -84,6 +84,16 @@ def test_costly_models_run_first(additive, tmp_path):
     assert ran == ["mlp", "mlp", "logreg", "logreg"]
 
 
+@pytest.mark.parametrize("cost", ["fast", float("nan"), float("inf"), -1.0, None, True])
+def test_a_bad_cost_hint_is_refused_before_it_reaches_the_registry(cost):
+    """A NaN cost would scramble the run order silently; each bad hint names the model."""
+    from interpretable_nn.models import list_models, register_model
+
+    with pytest.raises(ValueError, match="'tmp_model'.*cost must be a finite number"):
+        register_model("tmp_model", lambda **p: None, "nothing", cost=cost)
+    assert "tmp_model" not in set(list_models()["name"])
+
+
 def test_a_failing_cell_is_recorded_and_the_study_goes_on(additive, tmp_path):
     models = [("mlp", {"hidden_sizes": [(4,), (-1,)]})]
     kw = dict(seeds=[0], folds=2, out=tmp_path, params={"mlp": {"max_epochs": 1}}, checks=(), verbose=0)

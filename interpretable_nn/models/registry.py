@@ -10,6 +10,7 @@ study starts its longest cells first.
 from __future__ import annotations
 
 import importlib.util
+import math
 from collections.abc import Callable
 
 import pandas as pd
@@ -25,6 +26,8 @@ def register_model(name: str, factory: Callable, description: str, needs: tuple[
     """Add a model under ``name``; ``needs`` lists import names of optional packages and
     ``cost`` its rough fit time in seconds on ``credit_data`` (a study starts the costly cells
     first, so that its workers do not end with one of them fitting the last slow cell alone)."""
+    if isinstance(cost, bool) or not isinstance(cost, int | float) or not math.isfinite(cost) or cost < 0:
+        raise ValueError(f"register_model({name!r}): cost must be a finite number of seconds >= 0; got {cost!r}.")
     _REGISTRY[name] = (factory, description, tuple(needs))
     _COST[name] = float(cost)
 
