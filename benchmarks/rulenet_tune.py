@@ -37,6 +37,8 @@ VARIANTS: dict[str, dict | None] = {
     "conditions2": {"max_conditions": 2},
     "stable50": {},
     "stable75": {},
+    "boost30": {"boosted_trees": 30},
+    "boost100": {"boosted_trees": 100},
 }
 #: name -> module flags of ``interpretable_nn.models.rulenet_extract`` that differ from today's
 FLAGS: dict[str, dict] = {"stable50": {"STABLE_MIN_SHARE": 0.5}, "stable75": {"STABLE_MIN_SHARE": 0.75}}

@@ -38,6 +38,7 @@ from ..rules import RuleSet
 from ..training.engine import FitData, TrainResult
 from .base import TRAINING_CONSTRAINTS, TorchModel
 from .rulenet_extract import build_literals, check_threshold_range, extract_ruleset
+from .rulenet_trees import boosted_candidates
 
 __all__ = ["RuleNetClassifier"]
 
@@ -71,6 +72,10 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
     refit_c : float, default 1.0
         Inverse L2 strength of the logistic regression that refits the points of the
         selected discrete rules.
+    boosted_trees : int, default 0
+        Small gradient-boosting trees (depth ``min(3, max_conditions)``) whose node paths
+        join the network's rules as candidates for the selection (RuleFit's pool;
+        :mod:`~interpretable_nn.models.rulenet_trees`). ``0``: the network's rules only.
     max_epochs, batch_size, lr, weight_decay, validation_fraction, patience
         Training settings (see :class:`~interpretable_nn.training.engine.TrainConfig`).
     class_weight : None, "balanced" or dict
@@ -119,6 +124,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         "condition_penalty": [Interval(Real, 0, None, closed="left")],
         "selection_subsamples": [Interval(Integral, 0, None, closed="left")],
         "refit_c": [Interval(Real, 0, None, closed="neither")],
+        "boosted_trees": [Interval(Integral, 0, None, closed="left")],
     }
 
     ruleset_: RuleSet
@@ -136,6 +142,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         condition_penalty: float = 1e-3,
         selection_subsamples: int = 8,
         refit_c: float = 1.0,
+        boosted_trees: int = 0,
         max_epochs: int = 60,
         batch_size: int | None = 256,
         lr: float = 1e-2,
@@ -157,6 +164,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         self.condition_penalty = condition_penalty
         self.selection_subsamples = selection_subsamples
         self.refit_c = refit_c
+        self.boosted_trees = boosted_trees
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -270,11 +278,13 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
 
             cw = compute_sample_weight(check_class_weight(self.class_weight, self.classes_), y)  # y: class indices
             sw = cw if sw is None else sw * cw
+        seed = self.random_state if isinstance(self.random_state, Integral) else 0
+        extra = boosted_candidates(self.encoder_, df, y, sw, int(self.boosted_trees),
+                                   min(3, int(self.max_conditions)), seed=seed)
         self.ruleset_, info = extract_ruleset(
             self.module_, self.literals_, self.encoder_, data.encoded, df, y, sw,
             classes=tuple(self.classes_), max_rules=int(self.max_rules), refit_c=float(self.refit_c),
-            subsamples=int(self.selection_subsamples),
-            seed=self.random_state if isinstance(self.random_state, Integral) else 0,
+            subsamples=int(self.selection_subsamples), seed=seed, extra=extra,
         )
         return {**info, "n_rules": self.ruleset_.n_rules, "n_conditions": self.ruleset_.n_conditions}
 

@@ -296,10 +296,13 @@ def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) 
 def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularEncoder, enc: EncodedData,
                     df: pd.DataFrame, y: np.ndarray, sw: np.ndarray | None, classes: tuple,
                     max_rules: int, refit_c: float, subsamples: int = 0, seed: int = 0,
-                    tol: float = 1e-3) -> tuple[RuleSet, dict]:
+                    tol: float = 1e-3, extra: list[list[Condition]] | None = None) -> tuple[RuleSet, dict]:
     """The trained network as a pruned, refitted :class:`RuleSet` in raw units, and facts
     about the extraction (candidates, pruned counts, network agreement, and network
-    fidelity: share of training rows on which the rule set decides as the network did)."""
+    fidelity: share of training rows on which the rule set decides as the network did).
+    ``extra``: more candidate conjunctions (raw-unit conditions, e.g. from
+    :func:`~interpretable_nn.models.rulenet_trees.boosted_candidates`) that compete with the
+    network's in the selection."""
     inputs = (torch.from_numpy(enc.numeric), torch.from_numpy(enc.missing), torch.from_numpy(enc.codes))
     with torch.no_grad():  # the hard network (its eval-mode forward), as the rules are read from it
         feats = module.features(*inputs, soft=False)[1]
@@ -318,10 +321,13 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         if conds is not None:
             cands.append(conds)
             source.append(p + r)
+    n_net = len(cands)
+    cands += [c for c in (simplify(list(e), order) for e in extra or []) if c]
     fired = RuleSet([Rule(c, 0.0) for c in cands]).fire_matrix(df)
-    agreement = float((fired == hard[:, source]).mean()) if len(source) else 1.0
+    agreement = float((fired[:, :n_net] == hard[:, source]).mean()) if len(source) else 1.0
     support = fired.mean(axis=0)
-    live = (support > 0) & (support < 1) & (np.abs(head[source]) > tol)
+    strength = np.concatenate([np.abs(head[source]), np.full(len(cands) - n_net, np.inf)])
+    live = (support > 0) & (support < 1) & (strength > tol)
     seen: dict[bytes, int] = {}
     for i in sorted(np.flatnonzero(live), key=lambda i: (len(cands[i]), i)):
         seen.setdefault(np.packbits(fired[:, i]).tobytes(), i)
@@ -350,6 +356,7 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
     info = {
         "n_literals": p,
         "n_candidates": len(cands),
+        "n_boosted_candidates": len(cands) - n_net,
         "n_pruned_dead_or_constant": int(len(cands) - live.sum()),
         "n_pruned_duplicate": int(live.sum() - len(keep)),
         "network_agreement": agreement,

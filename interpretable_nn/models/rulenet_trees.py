@@ -1,0 +1,89 @@
+"""Rule candidates read from small boosted trees (RuleFit, Friedman & Popescu 2008): the
+second source of :class:`~interpretable_nn.models.rulenet.RuleNetClassifier`'s candidate
+pool, next to the trained network's literals and conjunctions.
+
+The network proposes few multi-condition rules (``n_conjunctions``) and, among its
+one-condition literals, many thresholds per column; on many weak columns the L1 selection
+then fills its budget from a pool that misses the conjunctions a stagewise fit finds.
+:func:`boosted_candidates` fits ``n_trees`` depth-limited regression trees to the logistic
+gradient on half-samples of the rows and returns the path to every node (root excluded) as
+a conjunction in raw units, so the selection, refit and every export treat them as they
+treat the network's rules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data.encoding import TabularEncoder
+from ..rules import Condition
+from ..rules.from_tree import dense_column_map, split_conditions
+from .rulenet_extract import nice_between
+
+__all__ = ["boosted_candidates"]
+
+
+def _node_paths(tree, meaning: list[dict]) -> list[list[Condition]]:
+    """The conditions on the path to every node of a fitted ``tree_`` but the root."""
+    t = tree.tree_
+    out: list[list[Condition]] = []
+    stack: list[tuple[int, list[Condition]]] = [(0, [])]
+    while stack:
+        node, path = stack.pop()
+        if path:
+            out.append(path)
+        left, right = int(t.children_left[node]), int(t.children_right[node])
+        if left == -1:
+            continue
+        go_left, go_right = split_conditions(t, node, meaning)
+        stack.append((right, [*path, go_right]))
+        stack.append((left, [*path, go_left]))
+    return out
+
+
+def _as_written(c: Condition, values: dict[str, np.ndarray], seen_missing: dict[str, bool]) -> Condition:
+    """``c`` as the network's conditions are written: a numeric threshold moved to the
+    short decimal between the same two adjacent training values (:func:`nice_between`, so
+    it selects the same training rows), and no ``OR missing`` clause on a column that had
+    no missing value in training."""
+    if c.op not in ("<=", ">"):
+        return c
+    v = values[c.feature]
+    k = int(np.searchsorted(v, c.value, side="right"))  # v[:k] <= threshold < v[k:]
+    t = nice_between(float(v[k - 1]) if k else None, float(v[k]) if k < len(v) else None)
+    return Condition(c.feature, c.op, t, if_missing=c.if_missing and seen_missing[c.feature])
+
+
+def boosted_candidates(encoder: TabularEncoder, df: pd.DataFrame, y: np.ndarray, sw: np.ndarray | None,
+                       n_trees: int, max_depth: int, seed: int = 0,
+                       learning_rate: float = 0.1) -> list[list[Condition]]:
+    """Conjunctions (unsimplified condition lists, at most ``max_depth`` long) on the paths
+    of ``n_trees`` gradient-boosting trees for the log-loss: each tree is a scikit-learn
+    regression tree (missing values handled natively, thresholds in raw units) fitted to
+    the gradient ``y - p`` on a random half of the rows (weighted by ``sw``)."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    if n_trees <= 0 or max_depth <= 0:
+        return []
+    Z = encoder.design_matrix(df, raw_numeric=True)
+    meaning = dense_column_map(encoder.dense_columns())
+    values = {f: np.unique(df[f].to_numpy(dtype=np.float64, na_value=np.nan)) for f in encoder.numeric_names_}
+    values = {f: v[~np.isnan(v)] for f, v in values.items()}
+    seen_missing = {f.name: bool(f.has_missing) for f in encoder.schema_}
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
+    rate = float(np.clip(np.sum(w * y) / np.sum(w), 1e-6, 1 - 1e-6))
+    F = np.full(len(y), np.log(rate) - np.log1p(-rate))
+    rng = np.random.default_rng(seed)
+    half = max(len(y) // 2, 2)
+    paths: list[list[Condition]] = []
+    for _ in range(int(n_trees)):
+        rows = np.sort(rng.choice(len(y), half, replace=False))
+        residual = y - 1.0 / (1.0 + np.exp(-F))
+        tree = DecisionTreeRegressor(max_depth=int(max_depth), min_samples_leaf=max(10, len(y) // 100),
+                                     random_state=int(rng.integers(2**31 - 1)))
+        tree.fit(Z[rows], residual[rows], sample_weight=w[rows])
+        F += learning_rate * 4.0 * tree.predict(Z)  # 4 = 1 / p(1-p) at p = 1/2: a Newton-sized step
+        paths += [[_as_written(c, values, seen_missing) for c in path] for path in _node_paths(tree, meaning)]
+    return paths
