@@ -46,10 +46,12 @@ def data(small_credit):
     return X, y, X_te, y_te
 
 
-@pytest.fixture(scope="module")
-def model(data):
+@pytest.fixture(scope="module", params=[0, 20], ids=["network", "boosted"])
+def model(data, request):
+    """Every rule-set contract below holds with the network's candidates alone and with the
+    node paths of boosted trees beside them (``boosted_trees``)."""
     X, y, _, _ = data
-    return RuleNetClassifier(max_rules=12, max_conditions=3, **FAST).fit(X, y)
+    return RuleNetClassifier(max_rules=12, max_conditions=3, boosted_trees=request.param, **FAST).fit(X, y)
 
 
 def _held_out(model, X_te):
@@ -263,6 +265,8 @@ def test_save_load_round_trip(model, data, tmp_path):
         ({"n_thresholds": 0}, "n_thresholds"),
         ({"refit_c": 0.0}, "refit_c"),
         ({"selection_subsamples": -1}, "selection_subsamples"),
+        ({"boosted_trees": -1}, "boosted_trees"),
+        ({"boosted_trees": 2.5}, "boosted_trees"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_clear_error(data, params, name):

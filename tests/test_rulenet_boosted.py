@@ -1,0 +1,79 @@
+"""RuleNet's second candidate source: node paths of small boosted trees
+(``boosted_trees``, :mod:`interpretable_nn.models.rulenet_trees`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interpretable_nn.data.encoding import TabularEncoder
+from interpretable_nn.models.rulenet import RuleNetClassifier
+from interpretable_nn.models.rulenet_trees import _as_written, boosted_candidates
+from interpretable_nn.rules import Condition, Rule, RuleSet
+
+FAST = {"max_epochs": 4, "verbose": 0, "random_state": 0}
+finite = st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(st.one_of(finite, st.just(float("nan"))), min_size=2, max_size=40),
+       pick=st.integers(0, 10_000), op=st.sampled_from(["<=", ">"]), missing_side=st.booleans())
+def test_a_written_threshold_selects_the_same_training_rows(values, pick, op, missing_side):
+    """The tree's threshold moved to a short decimal still splits the training values where
+    the tree did; ``OR missing`` survives only on a column that had missing values."""
+    x = np.asarray(values, dtype=float)
+    u = np.unique(x[~np.isnan(x)])
+    if len(u) == 0:
+        return
+    k = pick % len(u)
+    t = u[k] if k == len(u) - 1 else u[k] + (u[k + 1] - u[k]) / 2  # between or at a training value
+    seen = bool(np.isnan(x).any())
+    raw = Condition("x", op, float(t), if_missing=missing_side)
+    written = _as_written(raw, {"x": u}, {"x": seen})
+    col = pd.Series(x)
+    present = ~np.isnan(x)
+    assert np.array_equal(written.evaluate(col)[present], raw.evaluate(col)[present])
+    assert written.if_missing == (missing_side and seen)
+    if seen:
+        assert np.array_equal(written.evaluate(col), raw.evaluate(col))
+
+
+def _frame(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.integers(0, 5, n).astype(float),
+                      "c": rng.choice(["u", "v", "w"], n), "noise": rng.normal(size=n)})
+    X.loc[rng.random(n) < 0.1, "a"] = np.nan
+    X.loc[rng.random(n) < 0.05, "c"] = np.nan
+    logit = 1.5 * (X["a"].fillna(1.0) > 0) * (X["c"] == "u") - 1.0 * (X["b"] >= 3) + 0.3
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int).to_numpy()
+    return X, y
+
+
+def test_boosted_candidates_are_raw_conjunctions_of_bounded_length():
+    X, y = _frame()
+    enc = TabularEncoder().fit(X)
+    paths = boosted_candidates(enc, X, y, None, n_trees=5, max_depth=2, seed=0)
+    assert 5 <= len(paths) <= 5 * 6  # every node of five depth-2 trees but the roots
+    assert all(1 <= len(p) <= 2 for p in paths)
+    fired = RuleSet([Rule(tuple(p), 0.0) for p in paths]).fire_matrix(X)
+    assert fired.shape == (len(X), len(paths)) and fired.any(axis=0).all()
+    feats = {c.feature for p in paths for c in p}
+    assert feats <= set(X.columns) and "c" in feats  # categorical levels become == / != tests
+    for c in (c for p in paths for c in p if c.feature == "b"):
+        assert not c.if_missing  # b had no missing value in training
+    assert boosted_candidates(enc, X, y, None, n_trees=0, max_depth=2) == []
+    again = boosted_candidates(enc, X, y, None, n_trees=5, max_depth=2, seed=0)
+    assert again == paths  # seeded
+
+
+def test_boosted_trees_enter_the_selection_and_the_model_stays_its_rule_set():
+    X, y = _frame()
+    off = RuleNetClassifier(max_rules=8, max_conditions=2, **FAST).fit(X, y)
+    on = RuleNetClassifier(max_rules=8, max_conditions=2, boosted_trees=10, **FAST).fit(X, y)
+    assert off.fit_info_["n_boosted_candidates"] == 0
+    assert on.fit_info_["n_boosted_candidates"] > 0
+    assert on.ruleset_.n_rules <= 8 and all(len(r.conditions) <= 2 for r in on.ruleset_)
+    assert np.array_equal(on.predict_proba(X), on.ruleset_.predict_proba(X))
+    assert on.ruleset_ != off.ruleset_
