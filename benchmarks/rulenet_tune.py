@@ -39,6 +39,7 @@ VARIANTS: dict[str, dict | None] = {
     "stable75": {},
     "boost30": {"boosted_trees": 30},
     "boost100": {"boosted_trees": 100},
+    "refit_auto": {"refit_c": "auto"},
 }
 #: name -> module flags of ``interpretable_nn.models.rulenet_extract`` that differ from today's
 FLAGS: dict[str, dict] = {"stable50": {"STABLE_MIN_SHARE": 0.5}, "stable75": {"STABLE_MIN_SHARE": 0.75}}
@@ -119,15 +120,17 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", default="default,rulefit", help=f"comma-separated subset of {list(VARIANTS)}")
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--summary-only", action="store_true")
+    ap.add_argument("--out", default=str(OUT), help="results csv (resumable; a second process needs its own)")
     args = ap.parse_args(argv)
     datasets = dev_datasets(args.datasets)
     unknown = sorted(set(args.variants.split(",")) - set(VARIANTS))
     if unknown:
         raise SystemExit(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
-    df = pd.read_csv(OUT) if args.summary_only else run(datasets, args.variants.split(","),
-                                                         [int(f) for f in args.folds.split(",")])
+    out = Path(args.out)
+    df = pd.read_csv(out) if args.summary_only else run(datasets, args.variants.split(","),
+                                                        [int(f) for f in args.folds.split(",")], out)
     text = summary(df)
-    OUT.with_suffix(".md").write_text(text)
+    out.with_suffix(".md").write_text(text)
     print(text)
     return 0
 

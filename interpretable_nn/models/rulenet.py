@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.explanation import Explanation
@@ -69,9 +69,10 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         Half-samples of the training rows on which the L1 logistic path picks at most
         ``max_rules`` rules; the rules picked most often are kept (stability selection,
         ties broken by the pick on all rows). ``0`` uses the single path on all rows.
-    refit_c : float, default 1.0
+    refit_c : float or "auto", default 1.0
         Inverse L2 strength of the logistic regression that refits the points of the
-        selected discrete rules.
+        selected discrete rules; ``"auto"`` chooses it from ``REFIT_CS`` (0.01 to 3) by
+        5-fold cross-validated log-loss on the training rows (``fit_info_["refit_c"]``).
     boosted_trees : int, default 0
         Small gradient-boosting trees (depth ``min(3, max_conditions)``) whose node paths
         join the network's rules as candidates for the selection (RuleFit's pool;
@@ -123,7 +124,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         "rule_penalty": [Interval(Real, 0, None, closed="left")],
         "condition_penalty": [Interval(Real, 0, None, closed="left")],
         "selection_subsamples": [Interval(Integral, 0, None, closed="left")],
-        "refit_c": [Interval(Real, 0, None, closed="neither")],
+        "refit_c": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "boosted_trees": [Interval(Integral, 0, None, closed="left")],
     }
 
@@ -283,7 +284,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
                                    min(3, int(self.max_conditions)), seed=seed)
         self.ruleset_, info = extract_ruleset(
             self.module_, self.literals_, self.encoder_, data.encoded, df, y, sw,
-            classes=tuple(self.classes_), max_rules=int(self.max_rules), refit_c=float(self.refit_c),
+            classes=tuple(self.classes_), max_rules=int(self.max_rules), refit_c=self.refit_c,
             subsamples=int(self.selection_subsamples), seed=seed, extra=extra,
         )
         return {**info, "n_rules": self.ruleset_.n_rules, "n_conditions": self.ruleset_.n_conditions}

@@ -38,6 +38,7 @@ __all__ = [
     "select_rules",
     "stable_select",
     "refit_points",
+    "choose_refit_c",
     "extract_ruleset",
 ]
 
@@ -281,6 +282,26 @@ def stable_select(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules
     return np.sort(top[(score[top] > 0) & (score[top] >= STABLE_MIN_SHARE * subsamples)])
 
 
+#: the inverse L2 strengths ``refit_c="auto"`` chooses from (by cross-validated log-loss)
+REFIT_CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+
+
+def choose_refit_c(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, seed: int = 0) -> float:
+    """The inverse L2 strength in :data:`REFIT_CS` with the best 5-fold (stratified, seeded)
+    log-loss of the logistic regression on the rule activations ``A``; 1.0 when a class has
+    fewer than 2 rows or there is no rule. Weak signal gets strong shrinkage, strong signal
+    little, instead of one strength for both."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+
+    k = min(5, int(np.bincount(np.asarray(y, dtype=np.int64)).min())) if len(np.unique(y)) == 2 else 0
+    if A.shape[1] == 0 or k < 2:
+        return 1.0
+    cv = StratifiedKFold(k, shuffle=True, random_state=seed)
+    m = LogisticRegressionCV(Cs=list(REFIT_CS), cv=cv, scoring="neg_log_loss", max_iter=2000, tol=1e-8)
+    return float(m.fit(A, y, sample_weight=sw).C_[0])
+
+
 def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) -> tuple[np.ndarray, float]:
     """Rule points and intercept: an L2 logistic regression on the rule activations."""
     from sklearn.linear_model import LogisticRegression
@@ -295,7 +316,7 @@ def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) 
 
 def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularEncoder, enc: EncodedData,
                     df: pd.DataFrame, y: np.ndarray, sw: np.ndarray | None, classes: tuple,
-                    max_rules: int, refit_c: float, subsamples: int = 0, seed: int = 0,
+                    max_rules: int, refit_c: float | str, subsamples: int = 0, seed: int = 0,
                     tol: float = 1e-3, extra: list[list[Condition]] | None = None) -> tuple[RuleSet, dict]:
     """The trained network as a pruned, refitted :class:`RuleSet` in raw units, and facts
     about the extraction (candidates, pruned counts, network agreement, and network
@@ -336,7 +357,9 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
     chosen = keep[stable_select(A, y, sw, max_rules, subsamples, seed)]
     for i in chosen:  # drop conditions the other conditions subsume on the training rows
         cands[i] = drop_redundant(cands[i], fired[:, i], df)
-    points, intercept = refit_points(fired[:, chosen].astype(np.float64), y, sw, refit_c)
+    A_chosen = fired[:, chosen].astype(np.float64)
+    refit_c = choose_refit_c(A_chosen, y, sw, seed) if refit_c == "auto" else float(refit_c)
+    points, intercept = refit_points(A_chosen, y, sw, refit_c)
     rules = []
     for i, w in zip(chosen, points):
         if w == 0.0:
@@ -357,6 +380,7 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         "n_literals": p,
         "n_candidates": len(cands),
         "n_boosted_candidates": len(cands) - n_net,
+        "refit_c": refit_c,
         "n_pruned_dead_or_constant": int(len(cands) - live.sum()),
         "n_pruned_duplicate": int(live.sum() - len(keep)),
         "network_agreement": agreement,
