@@ -77,3 +77,38 @@ def test_boosted_trees_enter_the_selection_and_the_model_stays_its_rule_set():
     assert on.ruleset_.n_rules <= 8 and all(len(r.conditions) <= 2 for r in on.ruleset_)
     assert np.array_equal(on.predict_proba(X), on.ruleset_.predict_proba(X))
     assert on.ruleset_ != off.ruleset_
+
+
+# ---------------------------------------------------------------- refit_c="auto"
+def test_auto_refit_shrinks_weak_rules_more_than_strong_ones():
+    from interpretable_nn.models.rulenet_extract import REFIT_CS, choose_refit_c
+
+    rng = np.random.default_rng(0)
+    A = (rng.random((600, 20)) < 0.3).astype(float)
+    noise_y = (rng.random(600) < 0.3).astype(int)  # rules unrelated to the label
+    strong_y = ((A[:, 0] + A[:, 1] + 0.1 * rng.normal(size=600)) > 0.5).astype(int)
+    weak, strong = choose_refit_c(A, noise_y, None), choose_refit_c(A, strong_y, None)
+    assert weak in REFIT_CS and strong in REFIT_CS
+    assert weak <= 0.03 and strong >= 1.0
+    assert choose_refit_c(A, np.r_[1, np.zeros(599, int)], None) == 1.0  # one positive: no CV
+    assert choose_refit_c(A[:, :0], noise_y, None) == 1.0  # no rule
+
+
+def test_auto_refit_is_recorded_and_the_model_stays_its_rule_set():
+    from interpretable_nn.models.rulenet_extract import REFIT_CS
+
+    X, y = _frame()
+    m = RuleNetClassifier(max_rules=8, refit_c="auto", **FAST).fit(X, y)
+    assert m.fit_info_["refit_c"] in REFIT_CS
+    assert np.array_equal(m.predict_proba(X), m.ruleset_.predict_proba(X))
+    fixed = RuleNetClassifier(max_rules=8, refit_c=m.fit_info_["refit_c"], **FAST).fit(X, y)
+    assert fixed.ruleset_ == m.ruleset_  # "auto" is the fixed strength it chose, nothing else
+
+
+def test_a_bad_refit_c_is_refused_naming_it():
+    import pytest
+
+    X, y = _frame(100)
+    for bad in ("fast", 0.0, -1.0, None):
+        with pytest.raises((ValueError, TypeError), match="refit_c"):
+            RuleNetClassifier(refit_c=bad, **FAST).fit(X, y)

@@ -18,6 +18,8 @@ discrete rule activations refits the points (:func:`refit_points`).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import torch
@@ -299,7 +301,9 @@ def choose_refit_c(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, seed: in
         return 1.0
     cv = StratifiedKFold(k, shuffle=True, random_state=seed)
     m = LogisticRegressionCV(Cs=list(REFIT_CS), cv=cv, scoring="neg_log_loss", max_iter=2000, tol=1e-8)
-    return float(m.fit(A, y, sample_weight=sw).C_[0])
+    with warnings.catch_warnings():  # scikit-learn 1.9 announces changes to defaults this call does not read
+        warnings.simplefilter("ignore", FutureWarning)
+        return float(m.fit(A, y, sample_weight=sw).C_[0])
 
 
 def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) -> tuple[np.ndarray, float]:
