@@ -3,8 +3,9 @@
 RuleNet's largest confirm-group gap to RuleFit is caravan (85 weak columns, 6% positives). No
 dev set has that shape, so, as for the NAM (``suite_tune.py``), the regime is built from dev
 data alone: ``name+noiseN`` is the dev set ``name`` with N seeded standard-normal columns.
-Each variant changes one RuleNet parameter from today's defaults (``max_rules=30``, the
-suite's setting); ``rulefit`` is imodels' RuleFit (30 rules) on the same folds, the peer the
+Each variant changes one RuleNet parameter from the defaults this log started from
+(``BASE``: ``refit_c=1.0``, ``max_rules=30``, the suite's setting; ``refit_c="auto"``, the
+``refit_auto`` variant, has been the default since it won here); ``rulefit`` is imodels' RuleFit (30 rules) on the same folds, the peer the
 goal names. Seed 0, ``StratifiedKFold(5, shuffle=True, random_state=0)``: the folds of
 ``benchmarks/suite.py``. The confirm group is never read here. A difference inside 2 paired
 standard errors is "on par".
@@ -27,7 +28,9 @@ from suite_tune import _load, _pair, _verdict, dev_datasets, fit_fold, module_fl
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "tuning_rulenet_dev.csv"
-#: name -> RuleNet parameters that differ from today's defaults (``None``: the RuleFit peer)
+#: the defaults this log started from, under every variant (so recorded rows reproduce)
+BASE = {"refit_c": 1.0}
+#: name -> RuleNet parameters that differ from ``BASE`` (``None``: the RuleFit peer)
 VARIANTS: dict[str, dict | None] = {
     "default": {},
     "rulefit": None,
@@ -53,7 +56,8 @@ def _model(variant: str, X: pd.DataFrame):
         return suite.make("rulefit", X, 0)
     from interpretable_nn.models import make_model
 
-    return make_model("rulenet", random_state=0, verbose=0, device="cpu", max_rules=30, **VARIANTS[variant])
+    return make_model("rulenet", random_state=0, verbose=0, device="cpu", max_rules=30,
+                      **{**BASE, **VARIANTS[variant]})
 
 
 def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
@@ -96,7 +100,7 @@ def summary(df: pd.DataFrame) -> str:
              f"Seed 0, folds {sorted(df.fold.unique().tolist())}; commits measured: "
              + ", ".join(f"`{c[:10]}{'+dirty' if c.endswith('+dirty') else ''}`" for c in commits) + ".",
              "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
-             "`default` = today's RuleNet (30 rules); `rulefit` = imodels' RuleFit (30 rules) on the "
+             f"`default` = RuleNet at the defaults this log started from (30 rules, `{BASE}`); `rulefit` = imodels' RuleFit (30 rules) on the "
              "same folds; each other variant changes one parameter: "
              + "; ".join(f"`{v}` = `{VARIANTS[v] or FLAGS.get(v)}`" for v in others)
              + ". `+noiseN` = a dev set with N noise columns appended. Written by "

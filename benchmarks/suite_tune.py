@@ -217,9 +217,10 @@ def _pair(a: pd.Series, b: pd.Series) -> tuple[int, float, float]:
 def _verdict(n: int, diff: float, se: float) -> str:
     if n < 2 or np.isnan(diff):
         return "–"
+    folds = "" if n >= 5 else f" ({n} folds)"  # a run stopped early says so
     if abs(diff) <= 2 * se:
-        return f"{diff:+.4f} ± {se:.4f} on par"
-    return f"{diff:+.4f} ± {se:.4f} {'win' if diff > 0 else 'loss'}"
+        return f"{diff:+.4f} ± {se:.4f} on par{folds}"
+    return f"{diff:+.4f} ± {se:.4f} {'win' if diff > 0 else 'loss'}{folds}"
 
 
 def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:

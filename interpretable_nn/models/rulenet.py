@@ -69,10 +69,13 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         Half-samples of the training rows on which the L1 logistic path picks at most
         ``max_rules`` rules; the rules picked most often are kept (stability selection,
         ties broken by the pick on all rows). ``0`` uses the single path on all rows.
-    refit_c : float or "auto", default 1.0
+    refit_c : float or "auto", default "auto"
         Inverse L2 strength of the logistic regression that refits the points of the
         selected discrete rules; ``"auto"`` chooses it from ``REFIT_CS`` (0.01 to 3) by
-        5-fold cross-validated log-loss on the training rows (``fit_info_["refit_c"]``).
+        5-fold cross-validated log-loss on the training rows (``fit_info_["refit_c"]``):
+        weak rules are shrunk more. On the suite's dev group it was never below the fixed
+        1.0 it replaced and above it by more than 2 SE on four of 15 sets
+        (``benchmarks/results/tuning_rulenet_dev.md``).
     boosted_trees : int, default 0
         Small gradient-boosting trees (depth ``min(3, max_conditions)``) whose node paths
         join the network's rules as candidates for the selection (RuleFit's pool;
@@ -142,7 +145,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         rule_penalty: float = 1e-3,
         condition_penalty: float = 1e-3,
         selection_subsamples: int = 8,
-        refit_c: float = 1.0,
+        refit_c: float | str = "auto",
         boosted_trees: int = 0,
         max_epochs: int = 60,
         batch_size: int | None = 256,
