@@ -72,5 +72,5 @@ def main(argv=None) -> int:
 if __name__ == "__main__":
     import _provenance  # benchmarks/_provenance.py: record the commit of every results file written
 
-    _provenance.watch(__file__, prefix="confirm_")
+    _provenance.watch(prefix="confirm_")
     raise SystemExit(main())
