@@ -19,25 +19,27 @@ finite = st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False)
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=st.lists(st.one_of(finite, st.just(float("nan"))), min_size=2, max_size=40),
-       pick=st.integers(0, 10_000), op=st.sampled_from(["<=", ">"]), missing_side=st.booleans())
-def test_a_written_threshold_selects_the_same_training_rows(values, pick, op, missing_side):
-    """The tree's threshold moved to a short decimal still splits the training values where
-    the tree did; ``OR missing`` survives only on a column that had missing values."""
+       pick=st.integers(0, 10_000), offset=st.floats(0.0, 0.999), op=st.sampled_from(["<=", ">"]),
+       missing_side=st.booleans())
+def test_a_written_threshold_selects_the_same_training_rows(values, pick, offset, op, missing_side):
+    """A tree threshold on a column's ranks, written in raw units, still splits the training
+    values where the tree did; ``OR missing`` survives only on a column that had missing
+    values."""
     x = np.asarray(values, dtype=float)
     u = np.unique(x[~np.isnan(x)])
     if len(u) == 0:
         return
-    k = pick % len(u)
-    t = u[k] if k == len(u) - 1 else u[k] + (u[k + 1] - u[k]) / 2  # between or at a training value
+    t = float(pick % len(u)) + offset - 0.5  # any threshold on the ranks -0.5 .. len(u) - 0.5
+    ranks = np.where(np.isnan(x), np.nan, np.searchsorted(u, x))
     seen = bool(np.isnan(x).any())
-    raw = Condition("x", op, float(t), if_missing=missing_side)
-    written = _as_written(raw, {"x": u}, {"x": seen})
-    col = pd.Series(x)
+    on_ranks = Condition("x", op, t, if_missing=missing_side).evaluate(pd.Series(ranks))
+    written = _as_written(Condition("x", op, t, if_missing=missing_side), {"x": u}, {"x": seen})
+    got = written.evaluate(pd.Series(x))
     present = ~np.isnan(x)
-    assert np.array_equal(written.evaluate(col)[present], raw.evaluate(col)[present])
+    assert np.array_equal(got[present], on_ranks[present])
     assert written.if_missing == (missing_side and seen)
     if seen:
-        assert np.array_equal(written.evaluate(col), raw.evaluate(col))
+        assert np.array_equal(got, on_ranks)
 
 
 def _frame(n=400, seed=0):
@@ -66,6 +68,21 @@ def test_boosted_candidates_are_raw_conjunctions_of_bounded_length():
     assert boosted_candidates(enc, X, y, None, n_trees=0, max_depth=2) == []
     again = boosted_candidates(enc, X, y, None, n_trees=5, max_depth=2, seed=0)
     assert again == paths  # seeded
+
+
+def test_boosted_candidates_take_values_beyond_float32():
+    """Values up to 1e200 (beyond scikit-learn's float32 trees) are read by their ranks; the
+    rules come back in raw units and select the rows the trees did."""
+    X, y = _frame()
+    X["a"] = X["a"] * 1e200
+    on = RuleNetClassifier(max_rules=8, boosted_trees=5, **FAST).fit(X, y)
+    assert on.fit_info_["n_boosted_candidates"] > 0
+    assert np.array_equal(on.predict_proba(X), on.ruleset_.predict_proba(X))
+    big = [c.value for r in on.ruleset_ for c in r.conditions if c.feature == "a" and c.op in ("<=", ">")]
+    assert big and all(abs(v) > 1e150 for v in big)
+    paths = boosted_candidates(on.encoder_, X, y, None, n_trees=5, max_depth=2)
+    on_a = [c.value for p in paths for c in p if c.feature == "a" and c.op in ("<=", ">")]
+    assert on_a and all(abs(v) > 1e150 for v in on_a)
 
 
 def test_boosted_trees_enter_the_selection_and_the_model_stays_its_rule_set():

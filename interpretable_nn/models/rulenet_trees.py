@@ -43,14 +43,15 @@ def _node_paths(tree, meaning: list[dict]) -> list[list[Condition]]:
 
 
 def _as_written(c: Condition, values: dict[str, np.ndarray], seen_missing: dict[str, bool]) -> Condition:
-    """``c`` as the network's conditions are written: a numeric threshold moved to the
-    short decimal between the same two adjacent training values (:func:`nice_between`, so
-    it selects the same training rows), and no ``OR missing`` clause on a column that had
-    no missing value in training."""
+    """A tree condition on a numeric column's rank (its index among the sorted distinct
+    training values ``values``) as the network's conditions are written: in raw units, at
+    the short decimal between the same two adjacent training values (:func:`nice_between`,
+    so it selects the same training rows), and with no ``OR missing`` clause on a column
+    that had no missing value in training."""
     if c.op not in ("<=", ">"):
         return c
     v = values[c.feature]
-    k = int(np.searchsorted(v, c.value, side="right"))  # v[:k] <= threshold < v[k:]
+    k = int(np.clip(np.floor(c.value) + 1, 0, len(v)))  # ranks 0..k-1 are <= the threshold
     t = nice_between(float(v[k - 1]) if k else None, float(v[k]) if k < len(v) else None)
     return Condition(c.feature, c.op, t, if_missing=c.if_missing and seen_missing[c.feature])
 
@@ -60,8 +61,10 @@ def boosted_candidates(encoder: TabularEncoder, df: pd.DataFrame, y: np.ndarray,
                        learning_rate: float = 0.1) -> list[list[Condition]]:
     """Conjunctions (unsimplified condition lists, at most ``max_depth`` long) on the paths
     of ``n_trees`` gradient-boosting trees for the log-loss: each tree is a scikit-learn
-    regression tree (missing values handled natively, thresholds in raw units) fitted to
-    the gradient ``y - p`` on a random half of the rows (weighted by ``sw``)."""
+    regression tree (missing values handled natively) fitted to the gradient ``y - p`` on a
+    random half of the rows (weighted by ``sw``). Numeric columns are read as their ranks
+    among the distinct training values (only the order matters to a tree, and scikit-learn's
+    float32 cannot hold values beyond 3.4e38); the conditions come back in raw units."""
     from sklearn.tree import DecisionTreeRegressor
 
     if n_trees <= 0 or max_depth <= 0:
@@ -70,6 +73,9 @@ def boosted_candidates(encoder: TabularEncoder, df: pd.DataFrame, y: np.ndarray,
     meaning = dense_column_map(encoder.dense_columns())
     values = {f: np.unique(df[f].to_numpy(dtype=np.float64, na_value=np.nan)) for f in encoder.numeric_names_}
     values = {f: v[~np.isnan(v)] for f, v in values.items()}
+    for j, f in enumerate(encoder.numeric_names_):  # ranks: the trees need only the order, and
+        present = ~np.isnan(Z[:, j])  # scikit-learn's float32 cannot hold values beyond 3.4e38
+        Z[present, j] = np.searchsorted(values[f], Z[present, j])
     seen_missing = {f.name: bool(f.has_missing) for f in encoder.schema_}
     y = np.asarray(y, dtype=np.float64)
     w = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
