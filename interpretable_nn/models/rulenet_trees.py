@@ -18,28 +18,10 @@ import pandas as pd
 
 from ..data.encoding import TabularEncoder
 from ..rules import Condition
-from ..rules.from_tree import dense_column_map, split_conditions
+from ..rules.from_tree import dense_column_map, node_paths
 from .rulenet_extract import nice_between
 
 __all__ = ["boosted_candidates"]
-
-
-def _node_paths(tree, meaning: list[dict]) -> list[list[Condition]]:
-    """The conditions on the path to every node of a fitted ``tree_`` but the root."""
-    t = tree.tree_
-    out: list[list[Condition]] = []
-    stack: list[tuple[int, list[Condition]]] = [(0, [])]
-    while stack:
-        node, path = stack.pop()
-        if path:
-            out.append(path)
-        left, right = int(t.children_left[node]), int(t.children_right[node])
-        if left == -1:
-            continue
-        go_left, go_right = split_conditions(t, node, meaning)
-        stack.append((right, [*path, go_right]))
-        stack.append((left, [*path, go_left]))
-    return out
 
 
 def _as_written(c: Condition, values: dict[str, np.ndarray], seen_missing: dict[str, bool]) -> Condition:
@@ -91,5 +73,6 @@ def boosted_candidates(encoder: TabularEncoder, df: pd.DataFrame, y: np.ndarray,
                                      random_state=int(rng.integers(2**31 - 1)))
         tree.fit(Z[rows], residual[rows], sample_weight=w[rows])
         F += learning_rate * 4.0 * tree.predict(Z)  # 4 = 1 / p(1-p) at p = 1/2: a Newton-sized step
-        paths += [[_as_written(c, values, seen_missing) for c in path] for path in _node_paths(tree, meaning)]
+        paths += [[_as_written(c, values, seen_missing) for c in path]
+                  for _, path in node_paths(tree.tree_, meaning) if path]  # the root's path is empty
     return paths

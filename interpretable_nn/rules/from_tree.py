@@ -25,6 +25,7 @@ __all__ = [
     "column_meanings",
     "dense_column_map",
     "split_conditions",
+    "node_paths",
     "leaf_paths",
     "leaf_log_odds",
     "sklearn_tree_parts",
@@ -92,19 +93,24 @@ def split_conditions(t: Any, node: int, meaning: Sequence[Mapping[str, Any]]) ->
     return Condition(f, "is_missing", False), Condition(f, "is_missing", True)
 
 
-def leaf_paths(t: Any, meaning: Sequence[Mapping[str, Any]]) -> Iterator[tuple[int, list[Condition]]]:
-    """``(leaf, conditions on its path)`` for every leaf of a fitted ``tree_``, depth first,
-    left branch first: the rule order of :func:`sklearn_tree_parts`."""
+def node_paths(t: Any, meaning: Sequence[Mapping[str, Any]]) -> Iterator[tuple[int, list[Condition]]]:
+    """``(node, conditions on its path)`` for every node of a fitted ``tree_`` (the root's
+    path is empty), depth first, left branch first."""
     stack: list[tuple[int, list[Condition]]] = [(0, [])]
     while stack:
         node, path = stack.pop()
-        left, right = int(t.children_left[node]), int(t.children_right[node])
-        if left == -1:
-            yield node, path
+        yield node, path
+        if int(t.children_left[node]) == -1:
             continue
         go_left, go_right = split_conditions(t, node, meaning)
-        stack.append((right, [*path, go_right]))
-        stack.append((left, [*path, go_left]))
+        stack.append((int(t.children_right[node]), [*path, go_right]))
+        stack.append((int(t.children_left[node]), [*path, go_left]))
+
+
+def leaf_paths(t: Any, meaning: Sequence[Mapping[str, Any]]) -> Iterator[tuple[int, list[Condition]]]:
+    """``(leaf, conditions on its path)`` for every leaf of a fitted ``tree_``, depth first,
+    left branch first: the rule order of :func:`sklearn_tree_parts`."""
+    return ((node, path) for node, path in node_paths(t, meaning) if t.children_left[node] == -1)
 
 
 def leaf_log_odds(value: np.ndarray) -> tuple[float, float]:
