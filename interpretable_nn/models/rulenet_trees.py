@@ -47,17 +47,18 @@ def boosted_candidates(encoder: TabularEncoder, df: pd.DataFrame, y: np.ndarray,
     random half of the rows (weighted by ``sw``). Numeric columns are read as their ranks
     among the distinct training values (only the order matters to a tree, and scikit-learn's
     float32 cannot hold values beyond 3.4e38); the conditions come back in raw units."""
-    from sklearn.tree import DecisionTreeRegressor
-
     if n_trees <= 0 or max_depth <= 0:
         return []
-    Z = encoder.design_matrix(df, raw_numeric=True)
+    from sklearn.tree import DecisionTreeRegressor
+
+    Z = encoder.design_matrix(df, raw_numeric=True)  # numeric columns first, raw, NaN for missing
     meaning = dense_column_map(encoder.dense_columns())
-    values = {f: np.unique(df[f].to_numpy(dtype=np.float64, na_value=np.nan)) for f in encoder.numeric_names_}
-    values = {f: v[~np.isnan(v)] for f, v in values.items()}
+    values: dict[str, np.ndarray] = {}
     for j, f in enumerate(encoder.numeric_names_):  # ranks: the trees need only the order, and
-        present = ~np.isnan(Z[:, j])  # scikit-learn's float32 cannot hold values beyond 3.4e38
-        Z[present, j] = np.searchsorted(values[f], Z[present, j])
+        col = Z[:, j]  # scikit-learn's float32 cannot hold values beyond 3.4e38
+        present = ~np.isnan(col)
+        values[f] = np.unique(col[present])
+        col[present] = np.searchsorted(values[f], col[present])
     seen_missing = {f.name: bool(f.has_missing) for f in encoder.schema_}
     y = np.asarray(y, dtype=np.float64)
     w = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
