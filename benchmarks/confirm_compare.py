@@ -39,8 +39,8 @@ def compare(new: pd.DataFrame, recorded: pd.DataFrame, model: str, against: list
             b = recorded[(recorded.model == m) & (recorded.dataset == d)].set_index(["seed", "fold"]).auc
             n, diff, se = _pair(a, b.reindex(a.index))
             cells.append(_verdict(n, diff, se))
-            if n == len(a):
-                sums[m].append(float((a - b.reindex(a.index)).mean()))
+            if n == len(a):  # every fold paired: the set's mean difference counts
+                sums[m].append(diff)
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     for m in against:

@@ -5,8 +5,8 @@ dev set has that shape, so, as for the NAM (``suite_tune.py``), the regime is bu
 data alone: ``name+noiseN`` is the dev set ``name`` with N seeded standard-normal columns.
 Each variant changes one RuleNet parameter from the defaults this log started from
 (``BASE``: ``refit_c=1.0``, ``max_rules=30``, the suite's setting; ``refit_c="auto"``, the
-``refit_auto`` variant, has been the default since it won here); ``rulefit`` is imodels' RuleFit (30 rules) on the same folds, the peer the
-goal names. Seed 0, ``StratifiedKFold(5, shuffle=True, random_state=0)``: the folds of
+``refit_auto`` variant, has been the default since it won here); ``rulefit`` is imodels'
+RuleFit (30 rules) on the same folds, the peer the goal names. Seed 0, ``StratifiedKFold(5, shuffle=True, random_state=0)``: the folds of
 ``benchmarks/suite.py``. The confirm group is never read here. A difference inside 2 paired
 standard errors is "on par".
 
@@ -100,8 +100,8 @@ def summary(df: pd.DataFrame) -> str:
              f"Seed 0, folds {sorted(df.fold.unique().tolist())}; commits measured: "
              + ", ".join(f"`{c[:10]}{'+dirty' if c.endswith('+dirty') else ''}`" for c in commits) + ".",
              "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
-             f"`default` = RuleNet at the defaults this log started from (30 rules, `{BASE}`); `rulefit` = imodels' RuleFit (30 rules) on the "
-             "same folds; each other variant changes one parameter: "
+             f"`default` = RuleNet at the defaults this log started from (30 rules, `{BASE}`); "
+             "`rulefit` = imodels' RuleFit (30 rules) on the same folds; each other variant changes one parameter: "
              + "; ".join(f"`{v}` = `{VARIANTS[v] or FLAGS.get(v)}`" for v in others)
              + ". `+noiseN` = a dev set with N noise columns appended. Written by "
              "`benchmarks/rulenet_tune.py`; the confirm group is never read by it.", ""]
