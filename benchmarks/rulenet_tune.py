@@ -43,10 +43,15 @@ VARIANTS: dict[str, dict | None] = {
     "boost30": {"boosted_trees": 30},
     "boost100": {"boosted_trees": 100},
     "refit_auto": {"refit_c": "auto"},
+    "linear": {"refit_c": "auto"},
 }
+#: variants measured against another than ``default`` (``linear``: today's defaults plus linear terms)
+AGAINST = {"linear": "refit_auto"}
+#: variants fitted as :class:`rulenet_linear.RulesPlusLinear` (rules and RuleFit's linear terms)
+LINEAR = {"linear"}
 #: name -> module flags of ``interpretable_nn.models.rulenet_extract`` that differ from today's
 FLAGS: dict[str, dict] = {"stable50": {"STABLE_MIN_SHARE": 0.5}, "stable75": {"STABLE_MIN_SHARE": 0.75}}
-COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "n_rules", "commit"]
+COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "n_rules", "commit", "n_linear"]
 
 
 def _model(variant: str, X: pd.DataFrame):
@@ -54,10 +59,14 @@ def _model(variant: str, X: pd.DataFrame):
         import suite
 
         return suite.make("rulefit", X, 0)
+    params = dict(random_state=0, verbose=0, device="cpu", max_rules=30, **{**BASE, **VARIANTS[variant]})
+    if variant in LINEAR:
+        from rulenet_linear import RulesPlusLinear
+
+        return RulesPlusLinear(**params)
     from interpretable_nn.models import make_model
 
-    return make_model("rulenet", random_state=0, verbose=0, device="cpu", max_rules=30,
-                      **{**BASE, **VARIANTS[variant]})
+    return make_model("rulenet", **params)
 
 
 def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
@@ -83,13 +92,22 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
             m = _model(v, X)
             with module_flags(rx, FLAGS.get(v, {})):
                 auc, secs = fit_fold(m, X, y, f)
-            n_rules = m.ruleset_.n_rules if hasattr(m, "ruleset_") else np.nan
+            n_linear = getattr(m, "n_linear_", 0) if v != "rulefit" else np.nan
+            n_rules = m.ruleset_.n_rules if hasattr(m, "ruleset_") else getattr(m, "n_rules_", np.nan)
             rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, n_rules=n_rules,
-                             commit=commit))
+                             commit=commit, n_linear=n_linear))
             pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
     finally:
         pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _describe(v: str) -> str:
+    if v in LINEAR:
+        return (f"`{v}` = today's defaults (`{VARIANTS[v]}`) with RuleFit's linear terms competing with the "
+                "rules for the same budget (`benchmarks/rulenet_linear.py`: a measurement; a `RuleSet` has no "
+                "linear term yet)")
+    return f"`{v}` = `{VARIANTS[v] or FLAGS.get(v)}`"
 
 
 def summary(df: pd.DataFrame) -> str:
@@ -102,10 +120,11 @@ def summary(df: pd.DataFrame) -> str:
              "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
              f"`default` = RuleNet at the defaults this log started from (30 rules, `{BASE}`); "
              "`rulefit` = imodels' RuleFit (30 rules) on the same folds; each other variant changes one parameter: "
-             + "; ".join(f"`{v}` = `{VARIANTS[v] or FLAGS.get(v)}`" for v in others)
+             + "; ".join(_describe(v) for v in others)
              + ". `+noiseN` = a dev set with N noise columns appended. Written by "
              "`benchmarks/rulenet_tune.py`; the confirm group is never read by it.", ""]
-    head = ["data set", "default AUC", "default − rulefit"] + [f"{v} − default" for v in others]
+    head = (["data set", "default AUC", "default − rulefit"] + [f"{v} − {AGAINST.get(v, 'default')}" for v in others]
+            + [f"{v} − rulefit" for v in others if v in AGAINST])
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for d, g in df.groupby("dataset", sort=False):
         piv = g.pivot_table(index="fold", columns="variant", values="auc")
@@ -113,7 +132,10 @@ def summary(df: pd.DataFrame) -> str:
             continue
         cells = [d, f"{piv['default'].mean():.4f}"]
         cells.append(_verdict(*_pair(piv["default"], piv["rulefit"])) if "rulefit" in piv else "–")
-        cells += [_verdict(*_pair(piv[v], piv["default"])) if v in piv else "–" for v in others]
+        cells += [_verdict(*_pair(piv[v], piv[AGAINST.get(v, "default")]))
+                  if v in piv and AGAINST.get(v, "default") in piv else "–" for v in others]
+        cells += [_verdict(*_pair(piv[v], piv["rulefit"])) if v in piv and "rulefit" in piv else "–"
+                  for v in others if v in AGAINST]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
