@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from suite_tune import _load, _pair, _verdict, dev_datasets, fit_fold, module_flags
+from suite_tune import NOISE, _load, _pair, _verdict, dev_datasets, fit_fold, module_flags
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "tuning_rulenet_dev.csv"
@@ -47,6 +47,8 @@ VARIANTS: dict[str, dict | None] = {
 }
 #: variants measured against another than ``default`` (``linear``: today's defaults plus linear terms)
 AGAINST = {"linear": "refit_auto"}
+#: variants also paired with RuleFit (today's defaults, and what would change them)
+VS_RULEFIT = ("refit_auto", "linear")
 #: variants fitted as :class:`rulenet_linear.RulesPlusLinear` (rules and RuleFit's linear terms)
 LINEAR = {"linear"}
 #: name -> module flags of ``interpretable_nn.models.rulenet_extract`` that differ from today's
@@ -124,7 +126,7 @@ def summary(df: pd.DataFrame) -> str:
              + ". `+noiseN` = a dev set with N noise columns appended. Written by "
              "`benchmarks/rulenet_tune.py`; the confirm group is never read by it.", ""]
     head = (["data set", "default AUC", "default − rulefit"] + [f"{v} − {AGAINST.get(v, 'default')}" for v in others]
-            + [f"{v} − rulefit" for v in others if v in AGAINST])
+            + [f"{v} − rulefit" for v in others if v in VS_RULEFIT])
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for d, g in df.groupby("dataset", sort=False):
         piv = g.pivot_table(index="fold", columns="variant", values="auc")
@@ -135,9 +137,25 @@ def summary(df: pd.DataFrame) -> str:
         cells += [_verdict(*_pair(piv[v], piv[AGAINST.get(v, "default")]))
                   if v in piv and AGAINST.get(v, "default") in piv else "–" for v in others]
         cells += [_verdict(*_pair(piv[v], piv["rulefit"])) if v in piv and "rulefit" in piv else "–"
-                  for v in others if v in AGAINST]
+                  for v in others if v in VS_RULEFIT]
         lines.append("| " + " | ".join(cells) + " |")
+    pairs = [(v, AGAINST[v]) for v in others if v in AGAINST] + [(v, "rulefit") for v in others if v in VS_RULEFIT]
+    real = df[~df.dataset.str.contains(NOISE, regex=False)]
+    means = []
+    for a, b in pairs:
+        per = [d.mean() for _, g in real.groupby("dataset")
+               for d in [_paired_diff(g, a, b)] if len(d) == len(df.fold.unique())]
+        if per:
+            means.append(f"`{a} − {b}` {np.mean(per):+.4f} over {len(per)} data sets")
+    if means:
+        lines += ["", "Mean over the dev sets without noise columns where both ran on every fold: "
+                  + "; ".join(means) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _paired_diff(g: pd.DataFrame, a: str, b: str) -> pd.Series:
+    piv = g.pivot_table(index="fold", columns="variant", values="auc")
+    return (piv[a] - piv[b]).dropna() if a in piv and b in piv else pd.Series(dtype=float)
 
 
 def main(argv=None) -> int:

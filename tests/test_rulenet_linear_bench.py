@@ -76,3 +76,4 @@ def test_the_tuning_log_pairs_linear_with_todays_defaults_and_rulefit():
     cols = [c.strip() for c in head.strip("| ").split(" | ")]
     assert cells[cols.index("linear − refit_auto")].startswith("+0.0204") and "win" in cells[cols.index("linear − refit_auto")]
     assert cells[cols.index("linear − rulefit")].startswith("+0.0104")
+    assert "`linear − refit_auto` +0.0204 over 1 data sets" in text
