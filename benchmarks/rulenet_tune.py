@@ -4,9 +4,10 @@ RuleNet's largest confirm-group gap to RuleFit is caravan (85 weak columns, 6% p
 dev set has that shape, so, as for the NAM (``suite_tune.py``), the regime is built from dev
 data alone: ``name+noiseN`` is the dev set ``name`` with N seeded standard-normal columns.
 Each variant changes one RuleNet parameter from the defaults this log started from
-(``BASE``: ``refit_c=1.0``, ``max_rules=30``, the suite's setting; ``refit_c="auto"``, the
-``refit_auto`` variant, has been the default since it won here); ``rulefit`` is imodels'
-RuleFit (30 rules) on the same folds, the peer the goal names. Seed 0, ``StratifiedKFold(5, shuffle=True, random_state=0)``: the folds of
+(``BASE``: ``refit_c=1.0``, no linear terms, ``max_rules=30``, the suite's setting;
+``refit_c="auto"``, the ``refit_auto`` variant, and then linear terms, the ``linear``
+variant, became the defaults after they won here; ``linear`` is paired with ``refit_auto``);
+``rulefit`` is imodels' RuleFit (30 rules) on the same folds, the peer the goal names. Seed 0, ``StratifiedKFold(5, shuffle=True, random_state=0)``: the folds of
 ``benchmarks/suite.py``. The confirm group is never read here. A difference inside 2 paired
 standard errors is "on par".
 
@@ -29,7 +30,7 @@ from suite_tune import NOISE, _load, _pair, _verdict, dev_datasets, fit_fold, mo
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "tuning_rulenet_dev.csv"
 #: the defaults this log started from, under every variant (so recorded rows reproduce)
-BASE = {"refit_c": 1.0}
+BASE = {"refit_c": 1.0, "linear_terms": False}
 #: name -> RuleNet parameters that differ from ``BASE`` (``None``: the RuleFit peer)
 VARIANTS: dict[str, dict | None] = {
     "default": {},
@@ -43,14 +44,12 @@ VARIANTS: dict[str, dict | None] = {
     "boost30": {"boosted_trees": 30},
     "boost100": {"boosted_trees": 100},
     "refit_auto": {"refit_c": "auto"},
-    "linear": {"refit_c": "auto"},
+    "linear": {"refit_c": "auto", "linear_terms": True},
 }
 #: variants measured against another than ``default`` (``linear``: today's defaults plus linear terms)
 AGAINST = {"linear": "refit_auto"}
 #: variants also paired with RuleFit (today's defaults, and what would change them)
 VS_RULEFIT = ("refit_auto", "linear")
-#: variants fitted as :class:`rulenet_linear.RulesPlusLinear` (rules and RuleFit's linear terms)
-LINEAR = {"linear"}
 #: name -> module flags of ``interpretable_nn.models.rulenet_extract`` that differ from today's
 FLAGS: dict[str, dict] = {"stable50": {"STABLE_MIN_SHARE": 0.5}, "stable75": {"STABLE_MIN_SHARE": 0.75}}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "n_rules", "commit", "n_linear"]
@@ -61,14 +60,10 @@ def _model(variant: str, X: pd.DataFrame):
         import suite
 
         return suite.make("rulefit", X, 0)
-    params = dict(random_state=0, verbose=0, device="cpu", max_rules=30, **{**BASE, **VARIANTS[variant]})
-    if variant in LINEAR:
-        from rulenet_linear import RulesPlusLinear
-
-        return RulesPlusLinear(**params)
     from interpretable_nn.models import make_model
 
-    return make_model("rulenet", **params)
+    return make_model("rulenet", random_state=0, verbose=0, device="cpu", max_rules=30,
+                      **{**BASE, **VARIANTS[variant]})
 
 
 def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
@@ -94,8 +89,8 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
             m = _model(v, X)
             with module_flags(rx, FLAGS.get(v, {})):
                 auc, secs = fit_fold(m, X, y, f)
-            n_linear = getattr(m, "n_linear_", 0) if v != "rulefit" else np.nan
-            n_rules = m.ruleset_.n_rules if hasattr(m, "ruleset_") else getattr(m, "n_rules_", np.nan)
+            n_linear = m.ruleset_.n_linear if hasattr(m, "ruleset_") else np.nan
+            n_rules = m.ruleset_.n_rules if hasattr(m, "ruleset_") else np.nan
             rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, n_rules=n_rules,
                              commit=commit, n_linear=n_linear))
             pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
@@ -105,10 +100,9 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
 
 
 def _describe(v: str) -> str:
-    if v in LINEAR:
-        return (f"`{v}` = today's defaults (`{VARIANTS[v]}`) with RuleFit's linear terms competing with the "
-                "rules for the same budget (`benchmarks/rulenet_linear.py`: a measurement; a `RuleSet` has no "
-                "linear term yet)")
+    if v == "linear":
+        return (f"`{v}` = `{VARIANTS[v]}` (RuleFit's linear terms competing with the rules for the same "
+                "budget; the default since it won here)")
     return f"`{v}` = `{VARIANTS[v] or FLAGS.get(v)}`"
 
 

@@ -299,7 +299,7 @@ def test_explanations_add_up_to_the_score(model, data):
         fired = model.explain_rules(X_te)
     assert e.check["additivity_gap"] <= 1e-9
     assert np.allclose(e.base_values + e.values.sum(axis=1), _held_out(model, X_te)[0])
-    assert set(fired["rule"]) <= set(range(model.ruleset_.n_rules))
+    assert set(fired["rule"]) <= set(range(model.ruleset_.n_rules + model.ruleset_.n_linear))
 
 
 def test_registry_builds_the_model():

@@ -163,7 +163,7 @@ TOO_MANY = ('{"format": "interpretable_nn.ruleset", "version": 1, "link": "logit
     "payload, message",
     [
         (_doc(format="something.else"), "Not a rule set"),
-        (_doc(version=2), "newer"),
+        (_doc(version=3), "newer"),
         (_doc(version="1"), "version"),
         (_doc(extra=1), "unknown keys"),
         (_doc(link="probit"), "link"),

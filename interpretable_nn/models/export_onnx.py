@@ -378,7 +378,8 @@ def _rule_columns(g: _Graph, rs: Any, cols: dict[str, str], numeric: dict[str, b
 def ruleset_to_onnx(rs: Any, encoder: Any, path: str | Path | None = None) -> Any:
     """The ONNX graph of a logit-link :class:`~interpretable_nn.rules.RuleSet` over the raw
     columns of ``encoder``'s schema (numeric inputs double, categorical inputs text); the
-    score is ``intercept + sum of the weights of the fired rules`` in rule order (float64)."""
+    score is ``intercept + sum of the weights of the fired rules`` in rule order, then the
+    points of the linear terms in order (float64)."""
     if rs.link != "logit":
         raise ValueError("ruleset_to_onnx exports a logit rule set (a classifier); this one has link "
                          f"{rs.link!r}.")
@@ -400,11 +401,19 @@ def ruleset_to_onnx(rs: Any, encoder: Any, path: str | Path | None = None) -> An
             fire = hits[c] if fire is None else g.op("And", fire, hits[c])
         w = g.const(float(rule.weight))
         terms.append(w if fire is None else g.op("Where", fire, w, zero))
-    # one Sum node adds its inputs left to right: the intercept, then the rules in order
+    for t in getattr(rs, "linear", ()):  # points * (fill if missing else min(max(x, lo), hi))
+        if not numeric[t.feature]:
+            raise ValueError(f"A linear term reads the categorical column {t.feature!r}.")
+        x, miss, _ = read[t.feature]
+        clipped = g.op("Min", g.op("Max", x, g.const(float(t.lo))), g.const(float(t.hi)))
+        terms.append(g.op("Mul", g.const(float(t.points)), g.op("Where", miss, g.const(float(t.fill)), clipped)))
+    # one Sum node adds its inputs left to right: the intercept, the rules in order, then
+    # the linear terms
     decision = g.op("Sum", *terms) if len(terms) > 1 else terms[0]
     decision = g.op("Expand", decision, g.op("Shape", next(iter(cols.values()))))  # [N] even without rules
     _outputs(g, decision, 2, binary=True)
-    return g.finish(path, f"RuleSet: {rs.n_rules} rules")
+    n_linear = len(getattr(rs, "linear", ()))
+    return g.finish(path, f"RuleSet: {rs.n_rules} rules" + (f", {n_linear} linear terms" if n_linear else ""))
 
 
 # ---------------------------------------------------------------------- feeding

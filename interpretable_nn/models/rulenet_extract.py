@@ -14,6 +14,13 @@ the most general is kept); stability selection over L1 logistic paths on half-sa
 (:func:`stable_select`) keeps at most ``max_rules`` of them; conditions the others subsume
 on the training rows are dropped (:func:`drop_redundant`); a logistic regression on the
 discrete rule activations refits the points (:func:`refit_points`).
+
+Linear terms (``linear=True``, RuleFit's): every numeric column with at least 3 distinct
+training values, winsorized at its :data:`LINEAR_TRIM` and ``1 - LINEAR_TRIM`` training
+quantiles (missing values at the training median) and standardized
+(:func:`linear_candidates`), competes with the rules for the same ``max_rules`` budget in the
+stability selection, and is refitted with them; the chosen ones become
+:class:`~interpretable_nn.rules.conditions.LinearTerm` objects in raw units.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from ..attribution.fidelity import Fidelity
 from ..data.encoding import MISSING_CODE, N_RESERVED, EncodedData, TabularEncoder
 from ..nn.logic import RuleNetwork
 from ..rules import Condition, Rule, RuleSet
+from ..rules.conditions import LinearTerm
 from ..rules.export_json import MAX_ABS_NUMBER
 
 __all__ = [
@@ -41,8 +49,12 @@ __all__ = [
     "stable_select",
     "refit_points",
     "choose_refit_c",
+    "linear_candidates",
     "extract_ruleset",
 ]
+
+#: the share of training values a linear term clips at each end (RuleFit's ``lin_trim_quantile``)
+LINEAR_TRIM = 0.025
 
 
 # ---------------------------------------------------------------------- literals
@@ -321,16 +333,57 @@ def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) 
     return m.coef_.reshape(-1).astype(float), float(m.intercept_[0])
 
 
+def _snap(distinct: np.ndarray, q: float) -> float:
+    """``q`` itself when it is a training value, else a short decimal between the two
+    training values around it (:func:`nice_between`): the same training rows lie on each
+    side, and a reviewer reads 4.5, not 4.46625."""
+    k = int(np.searchsorted(distinct, q))
+    if k < len(distinct) and distinct[k] == q or k == 0 or k == len(distinct):
+        return float(q)
+    return float(nice_between(float(distinct[k - 1]), float(distinct[k])))
+
+
+def linear_candidates(df: pd.DataFrame, names: list[str]) -> tuple[list[dict], np.ndarray]:
+    """The linear-term candidates of the numeric columns ``names`` of the training frame:
+    one per column with at least 3 distinct values, as (facts, matrix). Each column is
+    clipped to its :data:`LINEAR_TRIM` and ``1 - LINEAR_TRIM`` quantiles, its missing
+    values set to its median (each written as a short decimal between the same training
+    values, :func:`_snap`), then standardized (so one L1 penalty treats every candidate
+    alike); ``facts`` holds ``feature, lo, hi, fill, mean, sd`` to write the chosen ones back
+    in raw units. Scaled before squaring, so columns near 1e300 do not overflow."""
+    facts, cols = [], []
+    for name in names:
+        x = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = x[~np.isnan(x)]
+        if len(np.unique(ok)) < 3:
+            continue
+        distinct = np.unique(ok)
+        lo, hi = (_snap(distinct, q) for q in np.quantile(ok, [LINEAR_TRIM, 1 - LINEAR_TRIM]))
+        fill = float(min(max(_snap(distinct, float(np.median(ok))), lo), hi))
+        z = np.minimum(np.maximum(np.where(np.isnan(x), fill, x), lo), hi)
+        scale = float(np.max(np.abs(z)))
+        if not scale > 0:
+            continue
+        mean, sd = float(np.mean(z / scale)) * scale, float(np.std(z / scale)) * scale
+        if not (sd > 0 and np.isfinite(sd)):
+            continue
+        facts.append({"feature": name, "lo": lo, "hi": hi, "fill": fill, "mean": mean, "sd": sd})
+        cols.append((z - mean) / sd)
+    return facts, (np.column_stack(cols) if cols else np.zeros((len(df), 0)))
+
+
 def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularEncoder, enc: EncodedData,
                     df: pd.DataFrame, y: np.ndarray, sw: np.ndarray | None, classes: tuple,
                     max_rules: int, refit_c: float | str, subsamples: int = 0, seed: int = 0,
-                    tol: float = 1e-3, extra: list[list[Condition]] | None = None) -> tuple[RuleSet, dict]:
+                    tol: float = 1e-3, extra: list[list[Condition]] | None = None,
+                    linear: bool = False) -> tuple[RuleSet, dict]:
     """The trained network as a pruned, refitted :class:`RuleSet` in raw units, and facts
     about the extraction (candidates, pruned counts, network agreement, and network
     fidelity: share of training rows on which the rule set decides as the network did).
     ``extra``: more candidate conjunctions (raw-unit conditions, e.g. from
     :func:`~interpretable_nn.models.rulenet_trees.boosted_candidates`) that compete with the
-    network's in the selection."""
+    network's in the selection. ``linear``: the numeric columns' linear terms
+    (:func:`linear_candidates`) compete too, for the same ``max_rules`` budget."""
     inputs = (torch.from_numpy(enc.numeric), torch.from_numpy(enc.missing), torch.from_numpy(enc.codes))
     with torch.no_grad():  # the hard network (its eval-mode forward), as the rules are read from it
         feats = module.features(*inputs, soft=False)[1]
@@ -361,12 +414,26 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         seen.setdefault(np.packbits(fired[:, i]).tobytes(), i)
     keep = np.array(sorted(seen.values()), dtype=np.int64)
     A = fired[:, keep].astype(np.float64)
-    chosen = keep[stable_select(A, y, sw, max_rules, subsamples, seed)]
+    facts, L = linear_candidates(df, list(encoder.numeric_names_)) if linear else ([], np.zeros((len(df), 0)))
+    # the linear columns first: the selection breaks ties by position
+    picked = stable_select(np.hstack([L, A]), y, sw, max_rules, subsamples, seed)
+    lin = picked[picked < L.shape[1]]
+    chosen = keep[picked[picked >= L.shape[1]] - L.shape[1]]
     for i in chosen:  # drop conditions the other conditions subsume on the training rows
         cands[i] = drop_redundant(cands[i], fired[:, i], df)
-    A_chosen = fired[:, chosen].astype(np.float64)
+    A_chosen = np.hstack([fired[:, chosen].astype(np.float64), L[:, lin]])
     refit_c = choose_refit_c(A_chosen, y, sw, seed) if refit_c == "auto" else float(refit_c)
     points, intercept = refit_points(A_chosen, y, sw, refit_c)
+    points, lin_points = points[: len(chosen)], points[len(chosen):]
+    terms = []
+    for j, w in zip(lin, lin_points):  # w * (v - mean) / sd in raw units: w / sd per unit
+        if w == 0.0:
+            continue
+        f = facts[j]
+        terms.append(LinearTerm(f["feature"], float(w) / f["sd"], f["lo"], f["hi"], f["fill"],
+                                name=f"linear_{f['feature']}"))
+        intercept -= float(w) * f["mean"] / f["sd"]
+    terms.sort(key=lambda t: -abs(t.points) * (t.hi - t.lo))
     rules = []
     for i, w in zip(chosen, points):
         if w == 0.0:
@@ -376,7 +443,8 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
     rules.sort(key=lambda r: -abs(r.weight))
     rules = [Rule(r.conditions, r.weight, r.support, r.precision, name=f"rule_{k + 1}")
              for k, r in enumerate(rules)]
-    rs = RuleSet(rules, intercept=intercept, link="logit", classes=classes, feature_names=schema.names)
+    rs = RuleSet(rules, intercept=intercept, link="logit", classes=classes, feature_names=schema.names,
+                 linear=terms)
     network_fidelity = float(np.mean((net_score > 0) == (rs.decision_function(df) > 0)))
     rs.metadata.update(source="RuleNetClassifier", network_agreement=agreement, network_fidelity=network_fidelity)
     # the rule set's check is against the trained network (the model predicts through the
@@ -387,6 +455,8 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         "n_literals": p,
         "n_candidates": len(cands),
         "n_boosted_candidates": len(cands) - n_net,
+        "n_linear_candidates": len(facts),
+        "n_linear": len(terms),
         "refit_c": refit_c,
         "n_pruned_dead_or_constant": int(len(cands) - live.sum()),
         "n_pruned_duplicate": int(live.sum() - len(keep)),

@@ -29,7 +29,7 @@ from .values import (
     typed_key,
 )
 
-__all__ = ["Condition", "Rule", "RuleSetLike", "RuleSetParts"]
+__all__ = ["Condition", "Rule", "LinearTerm", "RuleSetLike", "RuleSetParts"]
 
 
 # ---------------------------------------------------------------------- Condition
@@ -221,6 +221,91 @@ class Rule:
 
 
 
+# ---------------------------------------------------------------------- LinearTerm
+@dataclass(frozen=True, eq=False)
+class LinearTerm:
+    """Points in proportion to one numeric column: ``points × clip(x, lo, hi)``, with
+    ``fill`` in place of a missing value (RuleFit's winsorized linear term).
+
+    Parameters
+    ----------
+    feature : str
+        The raw numeric column.
+    points : float
+        Points per unit of the column (log-odds for ``link="logit"``).
+    lo, hi : float
+        The column is clipped to ``[lo, hi]`` (``lo <= hi``): values beyond count as the
+        bound, so no single value can move the score by more than ``points × (hi - lo)``.
+    fill : float
+        The value a missing entry counts as, in ``[lo, hi]``.
+    name : str, optional
+
+    Examples
+    --------
+    >>> t = LinearTerm("Income", points=-0.002, lo=500.0, hi=3000.0, fill=1200.0)
+    >>> str(t)
+    '-0.002 points × Income (Income clipped to [500, 3000]; missing: 1200)'
+    >>> t.points_on(pd.Series([100.0, 2000.0, None])).tolist()
+    [-1.0, -4.0, -2.4]
+    """
+
+    feature: str
+    points: float
+    lo: float
+    hi: float
+    fill: float
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.feature, str) or not self.feature:
+            raise ValueError(f"LinearTerm feature must be a non-empty str; got {self.feature!r}.")
+        where = f"LinearTerm on {self.feature!r}"
+        for attr in ("points", "lo", "hi", "fill"):
+            object.__setattr__(self, attr, finite(getattr(self, attr), f"{where}: {attr}"))
+        if not self.lo <= self.fill <= self.hi:
+            raise ValueError(f"{where}: need lo <= fill <= hi; got lo={self.lo!r}, fill={self.fill!r}, "
+                             f"hi={self.hi!r}.")
+        if self.name is not None and not isinstance(self.name, str):
+            raise ValueError(f"LinearTerm name must be a str or None; got {self.name!r}.")
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return (self.feature,)
+
+    def values(self, column: pd.Series) -> np.ndarray:
+        """The column as the term reads it: ``fill`` where missing, else clipped to
+        ``[lo, hi]`` (float64); a ValueError when the column holds strings."""
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        missing = column.isna().to_numpy(dtype=bool)
+        x = numeric_values(column, self.feature, missing)
+        return np.where(missing, self.fill, np.minimum(np.maximum(x, self.lo), self.hi))
+
+    def points_on(self, column: pd.Series) -> np.ndarray:
+        """The term's points per row: ``points * values(column)`` (float64)."""
+        return self.points * self.values(column)
+
+    def value_text(self) -> str:
+        """``x (x clipped to [lo, hi]; missing: fill)``."""
+        name = format_feature(self.feature)
+        return (f"{name} ({name} clipped to [{format_number(self.lo)}, {format_number(self.hi)}]; "
+                f"missing: {format_number(self.fill)})")
+
+    def to_text(self) -> str:
+        return f"{format_points(self.points)} points × {self.value_text()}"
+
+    __str__ = to_text
+
+    def _key(self) -> tuple:
+        return (self.feature, self.points, self.lo, self.hi, self.fill, self.name)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LinearTerm) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
 # ---------------------------------------------------------------------- shapes
 class RuleSetParts(TypedDict):
     """The arguments of ``RuleSet(**parts)``, as a reader (JSON, sklearn tree) builds them."""
@@ -231,6 +316,7 @@ class RuleSetParts(TypedDict):
     classes: tuple[Any, Any]
     feature_names: list[str] | None
     metadata: dict[str, Any]
+    linear: list[LinearTerm]
 
 
 class RuleSetLike(Protocol):
@@ -238,6 +324,7 @@ class RuleSetLike(Protocol):
     satisfies it); they take it duck-typed so that they need not import it."""
 
     rules: tuple[Rule, ...]
+    linear: tuple[LinearTerm, ...]
     intercept: float
     link: str
     classes: tuple[Any, Any]

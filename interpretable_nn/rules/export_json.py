@@ -8,7 +8,14 @@ Versioned schema::
      "rules": [{"conditions": [{"feature": str, "op": str, "value": ...,
                                 "if_missing": bool}, ...],
                 "weight": float, "support": float | null, "precision": float | null,
-                "name": str | null}, ...]}
+                "name": str | null}, ...],
+     "linear": [{"feature": str, "points": float, "lo": float, "hi": float,
+                 "fill": float, "name": str | null}, ...]}
+
+``linear`` (:class:`~interpretable_nn.rules.conditions.LinearTerm`) is written only when the
+rule set has linear terms, and then with ``"version": 2``: a reader of version 1 refuses the
+file (asking for an upgrade) instead of scoring without them. A file without linear terms
+is version 1, as before.
 
 ``value`` is a number (``<=``, ``>``), a level (str, int, float or bool: JSON keeps them
 apart), a list of levels (``in``) or a bool (``is_missing``). No NaN or Infinity. A
@@ -30,13 +37,15 @@ from typing import Any
 import numpy as np
 
 from ..attribution.fidelity import Fidelity
-from .conditions import Condition, Rule, RuleSetLike, RuleSetParts
+from .conditions import Condition, LinearTerm, Rule, RuleSetLike, RuleSetParts
 from .values import LINKS, OPS
 
 __all__ = ["FORMAT", "VERSION", "to_json", "read_json"]
 
 FORMAT = "interpretable_nn.ruleset"
-VERSION = 1
+VERSION = 2
+#: the version of a file without linear terms (what readers before version 2 read)
+VERSION_RULES_ONLY = 1
 MAX_RULES = 100_000
 MAX_CONDITIONS = 1_000_000
 MAX_LEVELS = 100_000
@@ -82,9 +91,10 @@ def to_json(rs: RuleSetLike, indent: int | None = 2) -> str:
         value = list(c.value) if c.op == "in" else c.value
         return {"feature": c.feature, "op": c.op, "value": value, "if_missing": c.if_missing}
 
+    linear = getattr(rs, "linear", ())
     doc = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": VERSION if linear else VERSION_RULES_ONLY,
         "link": rs.link,
         "intercept": rs.intercept,
         "classes": list(rs.classes),
@@ -96,6 +106,9 @@ def to_json(rs: RuleSetLike, indent: int | None = 2) -> str:
         ],
         "metadata": _jsonable(rs.metadata, "metadata"),
     }
+    if linear:
+        doc["linear"] = [{"feature": t.feature, "points": t.points, "lo": t.lo, "hi": t.hi, "fill": t.fill,
+                          "name": t.name} for t in linear]
     return json.dumps(doc, indent=indent, allow_nan=False, ensure_ascii=False)
 
 
@@ -182,6 +195,21 @@ def _read_rules(doc: Any) -> list[Rule]:
     return rules
 
 
+def _read_linear(doc: Any) -> list[LinearTerm]:
+    terms = []
+    for i, t in enumerate(_list(doc, "linear", MAX_RULES)):
+        where = f"linear[{i}]"
+        t = _obj(t, where, {"feature", "points", "lo", "hi", "fill"}, {"name"})
+        if not isinstance(t["feature"], str):
+            raise ValueError(f"{where}.feature must be a string; got {t['feature']!r}.")
+        name = t.get("name")
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"{where}.name must be a string or null.")
+        nums = {k: float(_number(t[k], f"{where}.{k}")) for k in ("points", "lo", "hi", "fill")}
+        terms.append(LinearTerm(t["feature"], name=name, **nums))
+    return terms
+
+
 def _read_metadata(doc: Any) -> dict[str, Any]:
     metadata = doc or {}
     if not isinstance(metadata, dict):
@@ -216,7 +244,7 @@ def read_json(s: str | bytes) -> RuleSetParts:
     except RecursionError as err:
         raise ValueError("Rule set JSON is nested far deeper than its schema.") from err
     top = _obj(doc, "rule set", {"format", "version", "link", "intercept", "rules"},
-               {"classes", "feature_names", "metadata"})
+               {"classes", "feature_names", "metadata", "linear"})
     if top["format"] != FORMAT:
         raise ValueError(f"Not a rule set: format is {top['format']!r}, expected {FORMAT!r}.")
     version = top["version"]
@@ -235,6 +263,9 @@ def read_json(s: str | bytes) -> RuleSetParts:
             raise ValueError("feature_names must all be strings.")
     metadata = _read_metadata(top.get("metadata"))
     rules = _read_rules(top["rules"])
+    if "linear" in top and version < VERSION:
+        raise ValueError(f"Linear terms need rule set schema version {VERSION}; this file says {version}.")
+    linear = _read_linear(top.get("linear", []))
     return RuleSetParts(rules=rules, intercept=float(_number(top["intercept"], "intercept")),
                         link=top["link"], classes=tuple(classes), feature_names=names,
-                        metadata=metadata)
+                        metadata=metadata, linear=linear)

@@ -301,10 +301,19 @@ def ruleset_to_pmml(rs: Any, model_name: str = "ruleset") -> str:
     intercept is the ``initialScore``; each rule is one ``Characteristic`` whose first
     ``Attribute`` (all its conditions) scores its weight and whose ``<True/>`` Attribute
     scores 0, added in rule order. A PMML ``RuleSetModel`` cannot add rule weights (its
-    rules vote or the first one wins), so the scorecard is the exact form."""
+    rules vote or the first one wins), so the scorecard is the exact form. Each linear term
+    follows as a ``Characteristic`` of two Attributes: missing scores ``points * fill``
+    (computed here), else a ``ComplexPartialScore`` ``points * min(max(x, lo), hi)``."""
     conditions = [c for r in rs.rules for c in r.conditions]
+    linear = tuple(getattr(rs, "linear", ()))
     types = _field_types(conditions)
-    root, dd = _document(f"Rule set exported by interpretable_nn ({rs.n_rules} rules, link {rs.link})")
+    for t in linear:
+        if types.get(t.feature, "double") not in ("double", "integer"):
+            raise ValueError(f"Feature {t.feature!r} has a linear term and rules comparing it with non-numeric "
+                             "levels; PMML needs one type per field.")
+        types[t.feature] = "double"
+    what = f"{rs.n_rules} rules" + (f", {len(linear)} linear terms" if linear else "")
+    root, dd = _document(f"Rule set exported by interpretable_nn ({what}, link {rs.link})")
     target = _unique("target", set(types))
     model = _sub(root, "Scorecard", modelName=model_name, functionName="regression",
                  initialScore=_num(rs.intercept), useReasonCodes="false")
@@ -315,6 +324,24 @@ def ruleset_to_pmml(rs: Any, model_name: str = "ruleset") -> str:
         char = _sub(chars, "Characteristic", name=rule.name or f"rule_{j + 1}")
         _all(_sub(char, "Attribute", partialScore=_num(rule.weight)), rule.conditions, types)
         _sub(_sub(char, "Attribute", partialScore=_num(0.0)), "True")
+    taken = {el.get("name") for el in chars}
+    for j, t in enumerate(linear):
+        name = _unique(t.name or f"linear_{j + 1}", taken)
+        taken.add(name)
+        char = _sub(chars, "Characteristic", name=name)
+        # a missing value: the points Python forms, points * fill, as one number
+        _sub(_sub(char, "Attribute", partialScore=_num(t.points * t.fill)), "SimplePredicate",
+             field=t.feature, operator="isMissing")
+        # else points * min(max(x, lo), hi), the product Python forms
+        present = _sub(char, "Attribute")
+        _sub(present, "True")
+        product = _sub(_sub(present, "ComplexPartialScore"), "Apply", function="*")
+        _sub(product, "Constant", dataType="double").text = _num(t.points)
+        clip = _sub(product, "Apply", function="min")
+        floor = _sub(clip, "Apply", function="max")
+        _sub(floor, "FieldRef", field=t.feature)
+        _sub(floor, "Constant", dataType="double").text = _num(t.lo)
+        _sub(clip, "Constant", dataType="double").text = _num(t.hi)
     return _text(root)
 
 

@@ -48,7 +48,7 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
-from .conditions import Condition, RuleSetLike
+from .conditions import Condition, LinearTerm, RuleSetLike
 from .sql_dialects import (
     MATERIALIZE,
     Writer,
@@ -87,14 +87,29 @@ def _condition(c: Condition, w: Writer, cols: dict[str, str]) -> str:
     return f"({col} IS NULL OR {test})" if c.if_missing else test
 
 
+def _linear(t: LinearTerm, w: Writer, cols: dict[str, str]) -> str:
+    """A linear term's points: ``<points> * (CASE WHEN col IS NULL THEN <fill> WHEN col <
+    <lo> THEN <lo> WHEN col > <hi> THEN <hi> ELSE col END)``, the product Python forms."""
+    if t.feature not in cols:
+        cols[t.feature] = w.sql(column(t.feature))
+    col, lo, hi = cols[t.feature], w.number(t.lo), w.number(t.hi)
+    value = (f"CASE WHEN {col} IS NULL THEN {w.number(t.fill)} WHEN {col} < {lo} THEN {lo} "
+             f"WHEN {col} > {hi} THEN {hi} ELSE {col} END")
+    return f"{w.number(t.points)} * ({value})"
+
+
 def _parts(rules, w: Writer) -> list[tuple[str | None, str]]:
     """Each rule as SQL text: its conditions joined by ``AND`` (None for a rule without
-    conditions, which always fires) and its weight. The dialect's tokens come from
-    ``sqlglot``; a condition shared by several rules is written once."""
+    conditions, which always fires) and its weight; a linear term as (None, its points).
+    The dialect's tokens come from ``sqlglot``; a condition shared by several rules is
+    written once."""
     seen: dict[tuple, str] = {}
     cols: dict[str, str] = {}
     out: list[tuple[str | None, str]] = []
     for rule in rules:
+        if isinstance(rule, LinearTerm):
+            out.append((None, _linear(rule, w, cols)))
+            continue
         conds = []
         for c in rule.conditions:
             key = c._key()
@@ -206,7 +221,7 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
     dialect = check_dialect(dialect, "rule set SQL export")
     _check_names(rs, id_column)
     w = Writer(dialect)
-    rules = list(rs)
+    rules = [*rs, *getattr(rs, "linear", ())]  # the linear terms add their points after the rules
     size = CHUNK if dialect != "spark" else max(len(rules), 1)  # Spark: one fold (module docstring)
     chunks = [rules[i:i + size] for i in range(0, len(rules), size)] or [[]]
     keep = [] if id_column is None else [id_column]
@@ -231,8 +246,10 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
     for name, select in steps:
         query = query.with_(ident(name), as_=select, materialized=True if dialect in MATERIALIZE else None,
                             append=True, copy=False)
-    head = (f"interpretable_nn rule set: {rs.n_rules} rules, link {rs.link}, NULL = missing, "
-            f"dialect {dialect}")
+    n_linear = len(getattr(rs, "linear", ()))
+    head = (f"interpretable_nn rule set: {rs.n_rules} rules"
+            + (f", {n_linear} linear terms" if n_linear else "")
+            + f", link {rs.link}, NULL = missing, dialect {dialect}")
     sql = render(query, dialect, head)
     for mark, text in sums.items():
         sql = sql.replace(mark, text, 1)

@@ -1,7 +1,8 @@
 """The SymPy export of a rule set: :func:`to_sympy`, :func:`sympy_symbols` and
 :func:`sympy_inputs`.
 
-The score is ``intercept + sum(Piecewise((w, conditions), (0, True)))``. Every used
+The score is ``intercept + sum(Piecewise((w, conditions), (0, True)))``, plus per linear term
+``points * Piecewise((fill, f_missing = 1), (Min(Max(f, lo), hi), True))``. Every used
 feature ``f`` has a 0/1 symbol ``f_missing``. A feature tested only with numbers has a
 value symbol ``f`` (its raw value); a feature with str/bool levels has one 0/1 symbol per
 level a rule names, carrying the level in its name (``Records_no``: 1 when Records is
@@ -48,7 +49,7 @@ def _symbol_names(rs: RuleSetLike) -> list[tuple[str, list[str], str]]:
 def _codes(rs: RuleSetLike) -> dict[str, dict[Any, int]]:
     """Integer codes of the levels of features compared with str/bool levels."""
     levels: dict[str, dict[Any, Any]] = {}
-    thresholds = set()
+    thresholds = {t.feature for t in getattr(rs, "linear", ())}  # read as numbers, as thresholds are
     for c in (c for r in rs for c in r.conditions):
         if c.op in ("<=", ">"):
             thresholds.add(c.feature)
@@ -132,6 +133,10 @@ def to_sympy(rs: RuleSetLike, return_codes: bool = False) -> Any:
     for r in rs:
         when = sympy.And(*(cond(c) for c in r.conditions))
         terms.append(sympy.Piecewise((sympy.Float(r.weight, 17), when), (0, True)))
+    for t in getattr(rs, "linear", ()):
+        (x,), m = sym[t.feature]
+        value = sympy.Piecewise((num(t.fill), sympy.Eq(m, 1)), (sympy.Min(sympy.Max(x, num(t.lo)), num(t.hi)), True))
+        terms.append(sympy.Mul(sympy.Float(t.points, 17), value))
     expr = sympy.Add(*terms)
     return (expr, codes) if return_codes else expr
 
@@ -142,7 +147,8 @@ def sympy_inputs(rs: RuleSetLike, X: pd.DataFrame) -> list[np.ndarray]:
     its 0/1 missing flag."""
     X = check_rule_frame(X, rs.features_used)
     codes = _codes(rs)
-    valued = {c.feature for r in rs for c in r.conditions if c.op != "is_missing"}
+    valued = ({c.feature for r in rs for c in r.conditions if c.op != "is_missing"}
+              | {t.feature for t in getattr(rs, "linear", ())})
     out: list[np.ndarray] = []
     for f, _, _ in _symbol_names(rs):
         col = X[f]

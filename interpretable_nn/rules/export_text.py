@@ -38,7 +38,8 @@ def _points(x: float, digits: int | None) -> str:
 
 
 def _how_to_score(rs: RuleSetLike) -> list[str]:
-    lines = ["score = intercept + the points of every rule whose conditions all hold"]
+    lines = ["score = intercept + the points of every rule whose conditions all hold"
+             + (" + the points of every linear term" if getattr(rs, "linear", ()) else "")]
     if rs.link == "logit":
         c0, c1 = rs.classes
         lines += [f"probability of {c1!r} = 1 / (1 + exp(-score))",
@@ -46,7 +47,15 @@ def _how_to_score(rs: RuleSetLike) -> list[str]:
     else:
         lines.append("prediction = score")
     lines.append("a missing value makes a condition false unless it says OR ... IS MISSING")
+    if getattr(rs, "linear", ()):
+        lines.append("a linear term's points = its points per unit x the column clipped to [lo, hi]"
+                     " (a missing value counts as the term's 'missing' value)")
     return lines
+
+
+def _linear_head(rs: RuleSetLike) -> str:
+    n = len(getattr(rs, "linear", ()))
+    return f", {n} linear terms" if n else ""
 
 
 # ---------------------------------------------------------------------- text, markdown
@@ -61,9 +70,10 @@ def to_text(rs: RuleSetLike, digits: int | None = 3) -> str:
     >>> print(to_text(rs).splitlines()[2])
     IF Income <= 1200 AND Home == 'rent' THEN +0.83 points
     """
-    head = f"# rule set: {rs.n_rules} rules, {rs.n_conditions} conditions, link {rs.link}"
+    head = f"# rule set: {rs.n_rules} rules, {rs.n_conditions} conditions{_linear_head(rs)}, link {rs.link}"
     lines = [head, f"INTERCEPT {_points(rs.intercept, digits)} points"]
     lines += [f"IF {r.condition_text()} THEN {_points(r.weight, digits)} points" for r in rs]
+    lines += [f"LINEAR {_points(t.points, digits)} points × {t.value_text()}" for t in getattr(rs, "linear", ())]
     lines += ["# " + line for line in _how_to_score(rs)]
     return "\n".join(lines) + "\n"
 
@@ -96,7 +106,7 @@ def to_markdown(rs: RuleSetLike, digits: int | None = 3) -> str:
         return "" if v is None else format_number(v)
 
     lines = [
-        f"**Rule set**: {rs.n_rules} rules, {rs.n_conditions} conditions, link `{rs.link}`"
+        f"**Rule set**: {rs.n_rules} rules, {rs.n_conditions} conditions{_linear_head(rs)}, link `{rs.link}`"
         + (f", classes {rs.classes[0]!r} / {rs.classes[1]!r}." if rs.link == "logit" else "."),
         "",
         "| # | conditions (all must hold) | points | support | precision |",
@@ -106,6 +116,12 @@ def to_markdown(rs: RuleSetLike, digits: int | None = 3) -> str:
         conds = " AND ".join(_md_cell(c.to_text()) for c in r.conditions) or "always"
         lines.append(f"| {i} | {conds} | {_points(r.weight, digits)} | {fmt(r.support)} "
                      f"| {fmt(r.precision)} |")
+    linear = getattr(rs, "linear", ())
+    if linear:
+        lines += ["", "| # | linear term: column (clipped to [lo, hi]; missing counts as) | points per unit |",
+                  "|---:|---|---:|"]
+        lines += [f"| L{i} | {_md_cell(t.value_text())} | {_points(t.points, digits)} |"
+                  for i, t in enumerate(linear, start=1)]
     lines += ["", f"Intercept: **{_points(rs.intercept, digits)}** points.", "", "How to score:"]
     lines += [f"- {line}" for line in _how_to_score(rs)]
     fid = rs.metadata.get("fidelity")
@@ -151,4 +167,9 @@ def to_graphviz(rs: RuleSetLike) -> Any:
         lines += [f"THEN {_dot(format_points(r.weight))} points"]
         g.node(f"rule_{i}", graphviz.nohtml("\\l".join(lines) + "\\l"))
         g.edge(f"rule_{i}", "score", label=_dot(format_points(r.weight)))
+    for i, t in enumerate(getattr(rs, "linear", ()), start=1):
+        lines = [f"Linear term {i}" + (f" ({_dot(t.name)})" if t.name else ""), _dot(t.value_text()),
+                 f"x {_dot(format_points(t.points))} points per unit"]
+        g.node(f"linear_{i}", graphviz.nohtml("\\l".join(lines) + "\\l"))
+        g.edge(f"linear_{i}", "score", label=_dot(format_points(t.points)) + " x")
     return g

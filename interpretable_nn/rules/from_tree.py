@@ -209,4 +209,5 @@ def sklearn_tree_parts(
                       (tree.classes_ if is_classifier else (0, 1))),
         feature_names=list(dict.fromkeys(m["feature"] for m in meaning)),
         metadata={"source": type(tree).__name__},
+        linear=[],
     )

@@ -51,7 +51,7 @@ import pandas as pd
 
 from ..attribution.explanation import Explanation
 from ..attribution.fidelity import Fidelity, wilson_interval
-from .conditions import Condition, Rule
+from .conditions import Condition, LinearTerm, Rule
 from .export_json import read_json, to_json
 from .export_sql import to_sql
 from .export_sympy import sympy_inputs, sympy_symbols, to_sympy
@@ -74,8 +74,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import graphviz
     import sympy
 
-__all__ = ["OPS", "LINKS", "Condition", "Rule", "RuleSet", "format_number", "format_points",
-           "format_feature"]
+__all__ = ["OPS", "LINKS", "Condition", "Rule", "LinearTerm", "RuleSet", "format_number",
+           "format_points", "format_feature"]
 
 
 # ---------------------------------------------------------------------- RuleSet
@@ -95,6 +95,9 @@ class RuleSet:
     metadata : dict, optional
         Free JSON-able information (``fidelity`` holds a :class:`Fidelity`); not compared by
         ``==``.
+    linear : sequence of LinearTerm, default ()
+        Terms in proportion to a numeric column (``points × clip(x, lo, hi)``), added after
+        the rules, in order.
 
     Examples
     --------
@@ -116,12 +119,18 @@ class RuleSet:
         classes: Sequence[Any] = (0, 1),
         feature_names: Sequence[str] | None = None,
         metadata: Mapping[str, Any] | None = None,
+        linear: Sequence[LinearTerm] = (),
     ) -> None:
         rules = tuple(rules)
         for r in rules:
             if not isinstance(r, Rule):
                 raise ValueError(f"RuleSet rules must be Rule objects; got {type(r).__name__}.")
         self.rules: tuple[Rule, ...] = rules
+        linear = tuple(linear)
+        for t in linear:
+            if not isinstance(t, LinearTerm):
+                raise ValueError(f"RuleSet linear terms must be LinearTerm objects; got {type(t).__name__}.")
+        self.linear: tuple[LinearTerm, ...] = linear
         self.intercept: float = finite(intercept, "RuleSet intercept")
         if link not in LINKS:
             raise ValueError(f"Unknown link {link!r}; valid links are {', '.join(LINKS)}.")
@@ -156,9 +165,16 @@ class RuleSet:
         return sum(len(r.conditions) for r in self.rules)
 
     @property
+    def n_linear(self) -> int:
+        """Number of linear terms."""
+        return len(self.linear)
+
+    @property
     def features_used(self) -> list[str]:
-        """Distinct features the rules test, in order of first use."""
-        return list(dict.fromkeys(f for r in self.rules for f in r.features))
+        """Distinct features the rules test (then those of the linear terms), in order of
+        first use."""
+        return list(dict.fromkeys([f for r in self.rules for f in r.features]
+                                  + [t.feature for t in self.linear]))
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -170,8 +186,9 @@ class RuleSet:
         return self.rules[i]
 
     def __repr__(self) -> str:
+        lin = f", n_linear={self.n_linear}" if self.linear else ""
         return (
-            f"RuleSet(n_rules={self.n_rules}, n_conditions={self.n_conditions}, "
+            f"RuleSet(n_rules={self.n_rules}, n_conditions={self.n_conditions}{lin}, "
             f"intercept={self.intercept!r}, link={self.link!r}, classes={self.classes!r})"
         )
 
@@ -182,6 +199,7 @@ class RuleSet:
             self.link,
             typed_key(self.classes),
             None if self.feature_names is None else tuple(self.feature_names),
+            tuple(t._key() for t in self.linear),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -213,15 +231,26 @@ class RuleSet:
             self.fire_matrix(X), index=X.index, columns=pd.RangeIndex(self.n_rules, name="rule")
         )
 
-    def _score(self, fired: np.ndarray) -> np.ndarray:
+    def linear_points(self, X: pd.DataFrame) -> np.ndarray:
+        """Array (n_rows, n_linear): each linear term's points on each row."""
+        X = self._check_frame(X)
+        out = np.zeros((len(X), self.n_linear))
+        for j, t in enumerate(self.linear):
+            out[:, j] = t.points_on(X[t.feature])
+        return out
+
+    def _score(self, fired: np.ndarray, linear: np.ndarray | None = None) -> np.ndarray:
         score = np.full(fired.shape[0], self.intercept, dtype=np.float64)
         for j, rule in enumerate(self.rules):
             score = score + np.where(fired[:, j], rule.weight, 0.0)
+        for j in range(0 if linear is None else linear.shape[1]):
+            score = score + linear[:, j]
         return score
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        """Scores: intercept + weights of the fired rules, summed in rule order (float64)."""
-        return self._score(self.fire_matrix(X))
+        """Scores: intercept + weights of the fired rules, summed in rule order, then the
+        points of the linear terms in order (float64)."""
+        return self._score(self.fire_matrix(X), self.linear_points(X) if self.linear else None)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Array (n, 2): ``[1 - p, p]`` with ``p = 1 / (1 + exp(-score))`` (link logit)."""
@@ -240,26 +269,37 @@ class RuleSet:
         return labels[(score > 0).astype(np.intp)]
 
     def explain(self, X: pd.DataFrame) -> pd.DataFrame:
-        """One row per (row, fired rule): ``row`` (X's index label), ``rule`` (position),
-        ``name``, ``text`` and ``weight``. Per row, intercept + sum(weight) = score."""
+        """One row per (row, fired rule), then per (row, linear term): ``row`` (X's index
+        label), ``rule`` (position; linear term ``j`` is ``n_rules + j``), ``name``,
+        ``text`` and ``weight`` (a linear term's points on that row). Per row, intercept +
+        sum(weight) = score."""
         fired = self.fire_matrix(X)
+        if self.linear:
+            fired = np.hstack([fired, np.ones((len(X), self.n_linear), dtype=bool)])
         rows, rules = np.nonzero(fired)
-        text = np.array([r.condition_text() for r in self.rules] or [""], dtype=object)
-        names = np.array([r.name for r in self.rules] or [None], dtype=object)
+        text = np.array([r.condition_text() for r in self.rules] + [t.value_text() for t in self.linear]
+                        or [""], dtype=object)
+        names = np.array([r.name for r in self.rules] + [t.name for t in self.linear] or [None], dtype=object)
         weights = np.array([r.weight for r in self.rules] or [0.0], dtype=float)
+        points = weights[np.minimum(rules, max(self.n_rules - 1, 0))]
+        if self.linear:
+            lin = self.linear_points(X)
+            is_lin = rules >= self.n_rules
+            points = np.where(is_lin, lin[rows, np.maximum(rules - self.n_rules, 0)], points)
         return pd.DataFrame(
             {
                 "row": X.index[rows],
                 "rule": rules.astype(np.int64),
                 "name": names[rules],
                 "text": text[rules],
-                "weight": weights[rules],
+                "weight": points,
             }
         )
 
     def explain_features(self, X: pd.DataFrame) -> Explanation:
         """Per-feature points: each fired rule's weight split equally over its distinct
-        features; rules without conditions go to ``base_values`` (with the intercept).
+        features, a linear term's points to its feature; rules without conditions go to
+        ``base_values`` (with the intercept).
 
         The explanation's ``check`` is a :class:`Fidelity` of ``base_values +
         values.sum(1)`` against :meth:`decision_function` on the explained rows, with the
@@ -276,8 +316,11 @@ class RuleSet:
             for f in feats:
                 share[j, col[f]] = rule.weight / len(feats)
         values = fired.astype(float) @ share
+        linear = self.linear_points(X) if self.linear else None
+        for j, t in enumerate(self.linear):
+            values[:, col[t.feature]] += linear[:, j]
         base = np.full(len(X), self.intercept + always)
-        gap = np.abs(base + values.sum(axis=1) - self._score(fired))
+        gap = np.abs(base + values.sum(axis=1) - self._score(fired, linear))
         return Explanation(
             values=values,
             base_values=base,
