@@ -195,7 +195,31 @@ def _rule_units(rs, X, background, reference, sign):
     points[:, [len(r.conditions) == 0 for r in rs.rules]] = 0.0  # the intercept-like rules
     units = [r.condition_text() for r in rs.rules]
     feats = [r.features for r in rs.rules]
+    linear = getattr(rs, "linear", ())
+    if linear:  # each linear term against its most favourable value or its average value
+        values = np.column_stack([t.values(X[t.feature]) for t in linear])
+        slope = np.array([t.points for t in linear]) * sign
+        if reference == "best":
+            ref = np.array([min(s * t.lo, s * t.hi) for s, t in zip(slope, linear)])
+            lin = slope * values - ref
+        else:
+            if background is not None:
+                avg = np.array([t.values(background[t.feature]).mean() for t in linear])
+            else:
+                avg = np.array([t.fill if t.mean is None else t.mean for t in linear])
+            lin = slope * (values - avg)
+        points = np.hstack([points, lin])
+        units += [t.value_text() for t in linear]
+        feats += [t.features for t in linear]
     return units, feats, points, fired
+
+
+def _linear_favourable(t, slope: float, reference: str, avg: float) -> str:
+    """The values of a linear term's column that would score best (``reference="best"``:
+    its clip bound) or at or below the average (``"mean"``: the average value)."""
+    lower = slope > 0  # points rise with the value: lower values score better
+    v = (t.lo if lower else t.hi) if reference == "best" else avg
+    return f"{format_value(v)} or {'less' if lower else 'more'}"
 
 
 def _explanation_units(view: ModelView, X, background, reference, sign, numeric):
@@ -225,8 +249,16 @@ def _explanation_units(view: ModelView, X, background, reference, sign, numeric)
 
 def _rule_words(rs, X, background, reference, sign):
     units, feats, points, fired = _rule_units(rs, X, background, reference, sign)
+    linear = getattr(rs, "linear", ())
+    n = rs.n_rules
+    avg = [t.values(background[t.feature]).mean() if background is not None
+           else (t.fill if t.mean is None else t.mean) for t in linear]
 
     def word(r, u, raw, pts):
+        if u >= n:  # a linear term: its column's value, and which values would score better
+            t = linear[u - n]
+            fav = _linear_favourable(t, t.points * sign, reference, avg[u - n])
+            return term_sentence(t.features, list(raw), [True], pts, reference, fav)
         value = _describe(feats[u], raw)
         return rule_sentence(value, len(feats[u]), units[u], bool(fired[r, u]), pts, reference)
 

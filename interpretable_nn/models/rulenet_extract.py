@@ -367,7 +367,8 @@ def linear_candidates(df: pd.DataFrame, names: list[str]) -> tuple[list[dict], n
         mean, sd = float(np.mean(z / scale)) * scale, float(np.std(z / scale)) * scale
         if not (sd > 0 and np.isfinite(sd)):
             continue
-        facts.append({"feature": name, "lo": lo, "hi": hi, "fill": fill, "mean": mean, "sd": sd})
+        facts.append({"feature": name, "lo": lo, "hi": hi, "fill": fill, "mean": mean, "sd": sd,
+                      "value_mean": float(min(max(mean, lo), hi))})
         cols.append((z - mean) / sd)
     return facts, (np.column_stack(cols) if cols else np.zeros((len(df), 0)))
 
@@ -431,7 +432,7 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
             continue
         f = facts[j]
         terms.append(LinearTerm(f["feature"], float(w) / f["sd"], f["lo"], f["hi"], f["fill"],
-                                name=f"linear_{f['feature']}"))
+                                name=f"linear_{f['feature']}", mean=f["value_mean"]))
         intercept -= float(w) * f["mean"] / f["sd"]
     terms.sort(key=lambda t: -abs(t.points) * (t.hi - t.lo))
     rules = []

@@ -239,6 +239,9 @@ class LinearTerm:
     fill : float
         The value a missing entry counts as, in ``[lo, hi]``.
     name : str, optional
+    mean : float, optional
+        The mean of the column as the term reads it on the training rows (reason codes
+        against the average applicant use it), in ``[lo, hi]``.
 
     Examples
     --------
@@ -255,6 +258,7 @@ class LinearTerm:
     hi: float
     fill: float
     name: str | None = None
+    mean: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.feature, str) or not self.feature:
@@ -267,6 +271,11 @@ class LinearTerm:
                              f"hi={self.hi!r}.")
         if self.name is not None and not isinstance(self.name, str):
             raise ValueError(f"LinearTerm name must be a str or None; got {self.name!r}.")
+        if self.mean is not None:
+            mean = finite(self.mean, f"{where}: mean")
+            if not self.lo <= mean <= self.hi:
+                raise ValueError(f"{where}: the mean {mean!r} must lie in [lo, hi].")
+            object.__setattr__(self, "mean", mean)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -297,7 +306,7 @@ class LinearTerm:
     __str__ = to_text
 
     def _key(self) -> tuple:
-        return (self.feature, self.points, self.lo, self.hi, self.fill, self.name)
+        return (self.feature, self.points, self.lo, self.hi, self.fill, self.name, self.mean)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LinearTerm) and self._key() == other._key()

@@ -10,7 +10,7 @@ Versioned schema::
                 "weight": float, "support": float | null, "precision": float | null,
                 "name": str | null}, ...],
      "linear": [{"feature": str, "points": float, "lo": float, "hi": float,
-                 "fill": float, "name": str | null}, ...]}
+                 "fill": float, "name": str | null, "mean": float | null}, ...]}
 
 ``linear`` (:class:`~interpretable_nn.rules.conditions.LinearTerm`) is written only when the
 rule set has linear terms, and then with ``"version": 2``: a reader of version 1 refuses the
@@ -108,7 +108,7 @@ def to_json(rs: RuleSetLike, indent: int | None = 2) -> str:
     }
     if linear:
         doc["linear"] = [{"feature": t.feature, "points": t.points, "lo": t.lo, "hi": t.hi, "fill": t.fill,
-                          "name": t.name} for t in linear]
+                          "name": t.name, "mean": t.mean} for t in linear]
     return json.dumps(doc, indent=indent, allow_nan=False, ensure_ascii=False)
 
 
@@ -195,18 +195,23 @@ def _read_rules(doc: Any) -> list[Rule]:
     return rules
 
 
+def _optional_number(v: Any, where: str) -> float | None:
+    return None if v is None else float(_number(v, where))
+
+
 def _read_linear(doc: Any) -> list[LinearTerm]:
     terms = []
     for i, t in enumerate(_list(doc, "linear", MAX_RULES)):
         where = f"linear[{i}]"
-        t = _obj(t, where, {"feature", "points", "lo", "hi", "fill"}, {"name"})
+        t = _obj(t, where, {"feature", "points", "lo", "hi", "fill"}, {"name", "mean"})
         if not isinstance(t["feature"], str):
             raise ValueError(f"{where}.feature must be a string; got {t['feature']!r}.")
         name = t.get("name")
         if name is not None and not isinstance(name, str):
             raise ValueError(f"{where}.name must be a string or null.")
         nums = {k: float(_number(t[k], f"{where}.{k}")) for k in ("points", "lo", "hi", "fill")}
-        terms.append(LinearTerm(t["feature"], name=name, **nums))
+        terms.append(LinearTerm(t["feature"], name=name, mean=_optional_number(t.get("mean"), f"{where}.mean"),
+                                **nums))
     return terms
 
 

@@ -9,13 +9,14 @@ measure            read from (first found)
 ``n_terms``        ``terms_`` / ``term_features_`` (EBM): number of terms; a linear model
                    (``coef_``): one term per input feature
 ``n_interactions`` the terms that involve more than one feature
-``n_rules``        ``ruleset_.n_rules``; a decision tree (``tree_``): its leaves
+``n_rules``        ``ruleset_.n_rules`` plus its linear terms (each counts as a rule, as RuleFit
+                   counts them); a decision tree (``tree_``): its leaves
 ``n_conditions``   ``ruleset_.n_conditions`` (total conditions over all rules); a tree: the
                    splits on the paths to its leaves
 ``n_prototypes``   ``prototypes_`` (rows) / ``n_prototypes_``
 ``n_parameters``   ``n_parameters_``; else, for a model carrying a ``ruleset_`` (a rule model
-                   predicts with it), one weight per rule, one threshold per condition and
-                   the intercept; else the floating-point numbers of a torch ``module_``'s state
+                   predicts with it), one weight per rule, one threshold per condition,
+                   four numbers per linear term (points, bounds, fill) and the intercept; else the floating-point numbers of a torch ``module_``'s state
                    (parameters and buffers, e.g. a NAM's baked tables); else the fitted
                    numbers of a wrapped scikit-learn-style estimator (``coef_``/``intercept_``,
                    tree nodes, boosted-tree nodes, EBM term scores)
@@ -69,7 +70,7 @@ def _n_parameters(model: Any, depth: int = 0) -> float:
         return float(n)
     rs = _get(model, "ruleset_")  # a rule model is what its rule set holds
     if rs is not None and hasattr(rs, "n_rules"):
-        return float(rs.n_rules + rs.n_conditions + 1)
+        return float(rs.n_rules + rs.n_conditions + 1 + 4 * getattr(rs, "n_linear", 0))
     module = _get(model, "module_")
     if module is not None and hasattr(module, "state_dict"):  # parameters and buffers (baked tables)
         n = sum(v.numel() for v in module.state_dict().values() if v.is_floating_point())
@@ -157,7 +158,7 @@ def complexity_measures(model: Any) -> dict[str, float]:
 
     rs = _first(model, ("ruleset_",))
     if rs is not None and hasattr(rs, "n_rules"):
-        out["n_rules"] = float(rs.n_rules)
+        out["n_rules"] = float(rs.n_rules + getattr(rs, "n_linear", 0))
         out["n_conditions"] = float(rs.n_conditions)
 
     if math.isnan(out["n_terms"]) and _first(model, ("coef_",)) is not None:  # linear: a term per feature

@@ -414,13 +414,18 @@ def ruleset_section(df: pd.DataFrame, metric: str, higher: bool, words_of) -> di
                  "support": "—" if rule.support is None else f"{rule.support:.3f}",
                  "precision": "—" if rule.precision is None else f"{rule.precision:.3f}"}
                 for k, rule in enumerate(rs.rules)]
+        rows += [{"#": f"L{k + 1}", "IF": f"always: {t.value_text()}", "THEN points": f"{t.points:+.4g} per unit",
+                  "support": "—", "precision": "—"} for k, t in enumerate(rs.linear)]
         check = rs.metadata.get("fidelity")
         note = (" Check: " + Fidelity.from_dict(check).summary() + ".") if isinstance(check, Mapping) and check else ""
         of = f" (log-odds of {words_of(dataset, rs.classes)})" if rs.link == "logit" else ""
         blocks.append({"kind": "subtitle", "text": f"{dataset} — {r['label']} (seed {r['seed']}, fold {r['fold']}: "
                                                    f"{rf_LABELS.get(metric, metric)} {r[metric]:.4f})"})
-        blocks.append(_text(f"score = {rs.intercept:+.3f} + the points of every rule that fires{of}; "
-                            f"{rs.n_rules} rules, {rs.n_conditions} conditions.{note}"))
+        lin = (" + the points of every linear term (points per unit × the column clipped to its bounds)"
+               if rs.linear else "")
+        blocks.append(_text(f"score = {rs.intercept:+.3f} + the points of every rule that fires{lin}{of}; "
+                            f"{rs.n_rules} rules, {rs.n_conditions} conditions"
+                            + (f", {rs.n_linear} linear terms" if rs.linear else "") + f".{note}"))
         blocks.append(table_block(pd.DataFrame(rows), left=2) if rows else _text("(no rules: intercept only)"))
     return {"id": "rules", "title": "Best rule set", "intro": "", "blocks": blocks}
 
