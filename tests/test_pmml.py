@@ -220,6 +220,23 @@ def test_ruleset_pmml_every_operator():
     assert score <= 1e-9 and prob <= 1e-9
 
 
+def test_ruleset_pmml_with_linear_terms_scores_exactly():
+    from interpretable_nn.rules.conditions import LinearTerm
+
+    rng = np.random.default_rng(0)
+    rs = RuleSet([Rule((Condition("a", ">", 1.0),), 0.5), Rule((Condition("c", "==", "x"),), 0.3)], intercept=-1.1,
+                 linear=[LinearTerm("b", 0.2537, -1.3, 3.7, 0.51, name="lin_b"), LinearTerm("a", -0.1, 0.0, 2.5, 1.0),
+                         LinearTerm("d", 1e-3, 1.0, 7.0, 4.0, name="rule_1")])
+    X = pd.DataFrame({"a": rng.normal(size=60) * 2, "b": rng.normal(size=60) * 3, "c": rng.choice(["x", "y"], 60),
+                      "d": rng.integers(0, 9, 60)})
+    X.loc[::7, "b"] = np.nan
+    X.loc[::5, "a"] = np.nan
+    doc = rs.to_pmml()
+    assert doc.count("<Characteristic ") == 5 and "ComplexPartialScore" in doc
+    score, prob = _score_agreement(doc, rs, X)
+    assert score == 0.0 and prob <= 1e-15
+
+
 def test_rulenet_and_surrogate_pmml_on_credit_data(credit_nam, small_credit):
     from interpretable_nn.distill.surrogate import SurrogateTree
     from interpretable_nn.models.rulenet import RuleNetClassifier
