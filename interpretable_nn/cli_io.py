@@ -362,15 +362,22 @@ def plot_rules(rs, max_rules: int):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    rules = sorted(rs.rules, key=lambda r: -abs(r.weight))[:max_rules]
-    labels = [plain(" AND ".join(c.to_text() for c in r.conditions) or "(always)")[:70] for r in rules][::-1]
-    weights = np.array([r.weight for r in rules])[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(rules), 1) + 1.4))
-    ax.barh(range(len(rules)), weights, color=["#C44E52" if w > 0 else "#4C72B0" for w in weights])
-    ax.set_yticks(range(len(rules)), labels, fontsize=8)
+    # a linear term shows the points it adds from its lower to its upper bound
+    items = [(plain(" AND ".join(c.to_text() for c in r.conditions) or "(always)")[:70], r.weight) for r in rs.rules]
+    items += [(plain(f"{t.feature}: linear, {t.lo:g} to {t.hi:g}")[:70], t.points * (t.hi - t.lo))
+              for t in getattr(rs, "linear", ())]
+    items = sorted(items, key=lambda it: -abs(it[1]))[:max_rules]
+    labels = [label for label, _ in items][::-1]
+    weights = np.array([w for _, w in items])[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(items), 1) + 1.4))
+    ax.barh(range(len(items)), weights, color=["#C44E52" if w > 0 else "#4C72B0" for w in weights])
+    ax.set_yticks(range(len(items)), labels, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel(f"points added to the score when the rule fires (intercept {rs.intercept:g})")
-    ax.set_title(f"{len(rules)} of {rs.n_rules} rules, by |points|")
+    linear = " (a linear term: from its lower to its upper bound)" if getattr(rs, "linear", ()) else ""
+    ax.set_xlabel(f"points added to the score when the rule fires{linear}; intercept {rs.intercept:g}")
+    n_lin = len(getattr(rs, "linear", ()))
+    ax.set_title(f"{len(items)} of {rs.n_rules} rules" + (f" and {n_lin} linear terms" if n_lin else "")
+                 + ", by |points|")
     return fig
 
 

@@ -241,3 +241,17 @@ def test_reason_sentences_agree_with_the_linear_points(fitted, linear_data):
             t = next(t for t in rs.linear if r["reason"] == t.value_text())
             more = (t.points > 0) == (on.classes_[1] == 1)  # higher values raise the score of class 1
             assert ("or less" in r["text"]) == more and ("or more" in r["text"]) != more
+
+
+def test_the_rules_plot_shows_linear_terms_by_their_range():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from interpretable_nn.cli_io import plot_rules
+
+    fig = plot_rules(_ruleset(), 10)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "b: linear, -1.3 to 3.7" in labels and "2 linear terms" in ax.get_title()
+    widths = {lab: p.get_width() for lab, p in zip(labels, ax.patches)}
+    assert widths["b: linear, -1.3 to 3.7"] == pytest.approx(0.2537 * 5.0)
