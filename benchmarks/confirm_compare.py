@@ -9,7 +9,7 @@ standard error, "on par" inside 2 SE (``suite_tune._verdict``).
 Usage::
 
     python benchmarks/confirm_compare.py results/confirm_rulenet_refit_auto.csv --model rulenet \
-        --against rulenet,rulefit,figs,ebm
+        --against rulenet,rulefit,figs,ebm [--before results/an_earlier_look.csv]
 
 Writes the table next to the new rows (``X.md``) and prints it.
 """
@@ -56,12 +56,20 @@ def main(argv=None) -> int:
     ap.add_argument("--model", required=True)
     ap.add_argument("--against", required=True, help="comma-separated models of results/suite.csv")
     ap.add_argument("--recorded", default=str(HERE / "results" / "suite.csv"))
+    ap.add_argument("--before", default=None,
+                    help="results CSV of an earlier look at the same model: its rows are the model 'before' "
+                         "(instead of the recorded file's)")
     args = ap.parse_args(argv)
     path = Path(args.new)
     new, recorded = pd.read_csv(path), pd.read_csv(args.recorded)
+    source = f"`{Path(args.recorded).name}`"
+    if args.before:
+        before = pd.read_csv(args.before)
+        recorded = pd.concat([recorded[recorded.model != args.model], before[before.model == args.model]])
+        source += f" (the {args.model} before: `{Path(args.before).name}`)"
     measured = ", ".join(f"`{c[:10]}`" for c in sorted(set(new.commit.astype(str))))
     text = (f"# {args.model} on the confirm group: new rows against recorded ones\n\n"
-            f"New rows: `{path.name}` (commits {measured}); recorded rows: `{Path(args.recorded).name}`. "
+            f"New rows: `{path.name}` (commits {measured}); recorded rows: {source}. "
             "Paired by (seed, fold); mean difference ± its standard error; **on par** inside 2 SE.\n\n"
             + compare(new, recorded, args.model, args.against.split(",")))
     path.with_suffix(".md").write_text(text)

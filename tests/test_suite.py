@@ -174,3 +174,21 @@ def test_tuning_summary_pairs_variants_with_before_and_marks_identical_fits():
     line_a = next(line for line in text.splitlines() if line.startswith("| a |"))
     assert "+0.0204" in line_a and "win" in line_a
     assert "identical (no categorical column)" in next(line for line in text.splitlines() if line.startswith("| b |"))
+
+
+def test_confirm_compare_pairs_new_rows_with_an_earlier_look(tmp_path):
+    import confirm_compare
+
+    rows = lambda model, base, commit: [dict(dataset="s", group="confirm", model=model, seed=0, fold=f,  # noqa: E731
+                                             auc=base + 0.01 * f, fit_seconds=1.0, commit=commit) for f in range(5)]
+    pd.DataFrame(rows("rulenet", 0.70, "old") + rows("rulefit", 0.71, "old")).to_csv(tmp_path / "suite.csv", index=False)
+    pd.DataFrame(rows("rulenet", 0.72, "mid")).to_csv(tmp_path / "look.csv", index=False)
+    new = pd.DataFrame(rows("rulenet", 0.73, "new"))
+    new.loc[1, "auc"] += 0.001
+    new.to_csv(tmp_path / "new.csv", index=False)
+    confirm_compare.main([str(tmp_path / "new.csv"), "--model", "rulenet", "--against", "rulenet,rulefit",
+                          "--recorded", str(tmp_path / "suite.csv"), "--before", str(tmp_path / "look.csv")])
+    text = (tmp_path / "new.md").read_text()
+    assert "the rulenet before: `look.csv`" in text
+    assert "mean of the per-set differences to rulenet (before): +0.0102" in text  # the look's rows, not suite.csv's
+    assert "mean of the per-set differences to rulefit: +0.0202" in text
