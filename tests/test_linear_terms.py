@@ -255,3 +255,19 @@ def test_the_rules_plot_shows_linear_terms_by_their_range():
     assert "b: linear, -1.3 to 3.7" in labels and "2 linear terms" in ax.get_title()
     widths = {lab: p.get_width() for lab, p in zip(labels, ax.patches)}
     assert widths["b: linear, -1.3 to 3.7"] == pytest.approx(0.2537 * 5.0)
+
+
+def test_columns_too_narrow_or_too_wide_for_finite_points_get_no_linear_term():
+    from interpretable_nn.models.rulenet import RuleNetClassifier
+
+    rng = np.random.default_rng(0)
+    n = 300
+    X = pd.DataFrame({"subnormal": rng.integers(-3, 4, n) * 4.940656e-324, "a": rng.normal(size=n),
+                      "tiny": rng.normal(size=n) * 1e-200, "big": rng.normal(size=n) * 1e299})
+    y = (rng.random(n) < 1 / (1 + np.exp(-2 * X["a"] - X["big"] / 1e299))).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = RuleNetClassifier(max_rules=8, max_epochs=3, verbose=0).fit(X, y)  # the fuzz test's failure
+    assert {t.feature for t in m.ruleset_.linear} <= {"a", "big"}
+    assert all(np.isfinite(t.points) for t in m.ruleset_.linear) and np.isfinite(m.predict_proba(X)).all()
+    assert RuleSet.from_json(m.ruleset_.to_json()) == m.ruleset_

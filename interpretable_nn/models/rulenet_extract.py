@@ -55,6 +55,9 @@ __all__ = [
 
 #: the share of training values a linear term clips at each end (RuleFit's ``lin_trim_quantile``)
 LINEAR_TRIM = 0.025
+#: a column whose clipped values spread less than this gets no linear term: its points per
+#: unit (weight / spread) could overflow (a column of subnormal numbers, found by the fuzz test)
+MIN_LINEAR_SD = 1e-150
 
 
 # ---------------------------------------------------------------------- literals
@@ -365,7 +368,7 @@ def linear_candidates(df: pd.DataFrame, names: list[str]) -> tuple[list[dict], n
         if not scale > 0:
             continue
         mean, sd = float(np.mean(z / scale)) * scale, float(np.std(z / scale)) * scale
-        if not (sd > 0 and np.isfinite(sd)):
+        if not (MIN_LINEAR_SD <= sd < np.inf):  # points per unit = weight / sd must stay finite
             continue
         facts.append({"feature": name, "lo": lo, "hi": hi, "fill": fill, "mean": mean, "sd": sd,
                       "value_mean": float(min(max(mean, lo), hi))})
@@ -431,6 +434,8 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         if w == 0.0:
             continue
         f = facts[j]
+        if not np.isfinite(float(w) / f["sd"]):  # pragma: no cover - excluded by MIN_LINEAR_SD
+            continue
         terms.append(LinearTerm(f["feature"], float(w) / f["sd"], f["lo"], f["hi"], f["fill"],
                                 name=f"linear_{f['feature']}", mean=f["value_mean"]))
         intercept -= float(w) * f["mean"] / f["sd"]
