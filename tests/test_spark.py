@@ -1,7 +1,8 @@
 """Spark SQL (slow): the SQL exports run on a default local Spark session (``pyspark``,
 ``master("local[2]")``, Java 17, default 1 GiB driver heap) and re-score held-out rows
-exactly as Python: a RuleNet rule set and a surrogate tree's rule set (credit_data), a
-scorecard with its reasons (credit_data and hmda), a 1,000-rule and a 10,000-rule set
+exactly as Python: a RuleNet rule set, a rule set with linear terms and a surrogate tree's rule
+set (credit_data), a scorecard with its reasons (credit_data and hmda), a 1,000-rule and a
+10,000-rule set
 (``export_sql``'s ``ZIP_WITH`` fold; timings in ``benchmarks/spark_rules.py``). Rows include
 missing values (stored as NULL) and unseen levels."""
 
@@ -50,6 +51,16 @@ def test_rule_set_and_surrogate_tree_rescore_exactly_in_spark(spark, small_credi
     assert _ruleset_error(spark, model.ruleset_, Xh) <= 1e-9
     tree = SurrogateTree(max_depth=4, random_state=0).fit(model, X)
     assert _ruleset_error(spark, tree.to_ruleset(), Xh) <= 1e-9
+
+
+def test_linear_terms_rescore_exactly_in_spark(spark, small_credit):
+    from interpretable_nn.rules import Condition, Rule, RuleSet
+    from interpretable_nn.rules.conditions import LinearTerm
+
+    Xh = _held_out(small_credit)
+    rs = RuleSet([Rule((Condition("Seniority", "<=", 3.5),), 0.7)], intercept=-1.3,
+                 linear=[LinearTerm("Income", -0.0041, 40.5, 320.0, 125.0), LinearTerm("Age", 0.013, 21.0, 63.0, 36.0)])
+    assert _ruleset_error(spark, rs, Xh) == 0.0  # the same products, added in the same order
 
 
 def _scorecard_check(spark, X, y, Xh) -> None:
