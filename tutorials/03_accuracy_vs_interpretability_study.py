@@ -46,7 +46,7 @@ OUT = Path(os.environ.get("INN_TUTORIAL_OUT", "tutorial_output")) / "03_study"
 # whose true shape functions are known.
 
 # %%
-mine = make_additive(n_samples=1000 if QUICK else 2000, random_state=0)
+mine = make_additive(n_samples=1000 if QUICK else 1500, random_state=0)
 datasets = ["hmda", ("my_additive", mine.X, mine.y)]
 # add "ebm" (the explainable boosting machine, the accuracy anchor) or "xgb" when you have
 # the minutes: an EBM fit takes 10-40 s here on 2 CPU cores
