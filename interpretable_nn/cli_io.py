@@ -362,10 +362,10 @@ def plot_rules(rs, max_rules: int):
     import matplotlib.pyplot as plt
     import numpy as np
 
+    linear = getattr(rs, "linear", ())
     # a linear term shows the points it adds from its lower to its upper bound
     items = [(plain(" AND ".join(c.to_text() for c in r.conditions) or "(always)")[:70], r.weight) for r in rs.rules]
-    items += [(plain(f"{t.feature}: linear, {t.lo:g} to {t.hi:g}")[:70], t.points * (t.hi - t.lo))
-              for t in getattr(rs, "linear", ())]
+    items += [(plain(f"{t.feature}: linear, {t.lo:g} to {t.hi:g}")[:70], t.points * (t.hi - t.lo)) for t in linear]
     items = sorted(items, key=lambda it: -abs(it[1]))[:max_rules]
     labels = [label for label, _ in items][::-1]
     weights = np.array([w for _, w in items])[::-1]
@@ -373,10 +373,9 @@ def plot_rules(rs, max_rules: int):
     ax.barh(range(len(items)), weights, color=["#C44E52" if w > 0 else "#4C72B0" for w in weights])
     ax.set_yticks(range(len(items)), labels, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
-    linear = " (a linear term: from its lower to its upper bound)" if getattr(rs, "linear", ()) else ""
-    ax.set_xlabel(f"points added to the score when the rule fires{linear}; intercept {rs.intercept:g}")
-    n_lin = len(getattr(rs, "linear", ()))
-    ax.set_title(f"{len(items)} of {rs.n_rules} rules" + (f" and {n_lin} linear terms" if n_lin else "")
+    how = " (a linear term: from its lower to its upper bound)" if linear else ""
+    ax.set_xlabel(f"points added to the score when the rule fires{how}; intercept {rs.intercept:g}")
+    ax.set_title(f"{len(items)} of {rs.n_rules} rules" + (f" and {len(linear)} linear terms" if linear else "")
                  + ", by |points|")
     return fig
 

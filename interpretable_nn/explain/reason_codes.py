@@ -181,7 +181,15 @@ def _additive_units(model, X, background, reference, sign, view, numeric):
     return _Units([str(t) for t in model.terms_], feats, terms - ref, word)
 
 
-def _rule_units(rs, X, background, reference, sign):
+def _linear_averages(linear, background) -> list[float]:
+    """Each linear term's average value: over ``background`` when given, else its training
+    mean (its fill where the term has none)."""
+    if background is not None:
+        return [float(t.values(background[t.feature]).mean()) for t in linear]
+    return [t.fill if t.mean is None else t.mean for t in linear]
+
+
+def _rule_units(rs, X, background, reference, sign, averages):
     fired = rs.fire_matrix(X).astype(float)
     w = np.array([r.weight for r in rs.rules], dtype=float) * sign
     if reference == "best":
@@ -203,11 +211,7 @@ def _rule_units(rs, X, background, reference, sign):
             ref = np.array([min(s * t.lo, s * t.hi) for s, t in zip(slope, linear)])
             lin = slope * values - ref
         else:
-            if background is not None:
-                avg = np.array([t.values(background[t.feature]).mean() for t in linear])
-            else:
-                avg = np.array([t.fill if t.mean is None else t.mean for t in linear])
-            lin = slope * (values - avg)
+            lin = slope * (values - np.array(averages))
         points = np.hstack([points, lin])
         units += [t.value_text() for t in linear]
         feats += [t.features for t in linear]
@@ -248,11 +252,10 @@ def _explanation_units(view: ModelView, X, background, reference, sign, numeric)
 
 
 def _rule_words(rs, X, background, reference, sign):
-    units, feats, points, fired = _rule_units(rs, X, background, reference, sign)
     linear = getattr(rs, "linear", ())
+    avg = _linear_averages(linear, background)  # once, for the points and the sentences
+    units, feats, points, fired = _rule_units(rs, X, background, reference, sign, avg)
     n = rs.n_rules
-    avg = [t.values(background[t.feature]).mean() if background is not None
-           else (t.fill if t.mean is None else t.mean) for t in linear]
 
     def word(r, u, raw, pts):
         if u >= n:  # a linear term: its column's value, and which values would score better

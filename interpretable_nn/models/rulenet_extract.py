@@ -358,20 +358,19 @@ def linear_candidates(df: pd.DataFrame, names: list[str]) -> tuple[list[dict], n
     for name in names:
         x = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         ok = x[~np.isnan(x)]
-        if len(np.unique(ok)) < 3:
-            continue
         distinct = np.unique(ok)
+        if len(distinct) < 3:
+            continue
         lo, hi = (_snap(distinct, q) for q in np.quantile(ok, [LINEAR_TRIM, 1 - LINEAR_TRIM]))
         fill = float(min(max(_snap(distinct, float(np.median(ok))), lo), hi))
-        z = np.minimum(np.maximum(np.where(np.isnan(x), fill, x), lo), hi)
+        z = LinearTerm(name, 1.0, lo, hi, fill).values(df[name])  # the column as the term will read it
         scale = float(np.max(np.abs(z)))
         if not scale > 0:
             continue
         mean, sd = float(np.mean(z / scale)) * scale, float(np.std(z / scale)) * scale
         if not (MIN_LINEAR_SD <= sd < np.inf):  # points per unit = weight / sd must stay finite
             continue
-        facts.append({"feature": name, "lo": lo, "hi": hi, "fill": fill, "mean": mean, "sd": sd,
-                      "value_mean": float(min(max(mean, lo), hi))})
+        facts.append({"feature": name, "lo": lo, "hi": hi, "fill": fill, "mean": mean, "sd": sd})
         cols.append((z - mean) / sd)
     return facts, (np.column_stack(cols) if cols else np.zeros((len(df), 0)))
 
@@ -434,10 +433,8 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         if w == 0.0:
             continue
         f = facts[j]
-        if not np.isfinite(float(w) / f["sd"]):  # pragma: no cover - excluded by MIN_LINEAR_SD
-            continue
         terms.append(LinearTerm(f["feature"], float(w) / f["sd"], f["lo"], f["hi"], f["fill"],
-                                name=f"linear_{f['feature']}", mean=f["value_mean"]))
+                                name=f"linear_{f['feature']}", mean=min(max(f["mean"], f["lo"]), f["hi"])))
         intercept -= float(w) * f["mean"] / f["sd"]
     terms.sort(key=lambda t: -abs(t.points) * (t.hi - t.lo))
     rules = []

@@ -280,12 +280,10 @@ class RuleSet:
         text = np.array([r.condition_text() for r in self.rules] + [t.value_text() for t in self.linear]
                         or [""], dtype=object)
         names = np.array([r.name for r in self.rules] + [t.name for t in self.linear] or [None], dtype=object)
-        weights = np.array([r.weight for r in self.rules] or [0.0], dtype=float)
-        points = weights[np.minimum(rules, max(self.n_rules - 1, 0))]
-        if self.linear:
-            lin = self.linear_points(X)
+        points = np.array([r.weight for r in self.rules] + [0.0] * self.n_linear or [0.0], dtype=float)[rules]
+        if self.linear:  # a linear term's points depend on the row
             is_lin = rules >= self.n_rules
-            points = np.where(is_lin, lin[rows, np.maximum(rules - self.n_rules, 0)], points)
+            points[is_lin] = self.linear_points(X)[rows[is_lin], rules[is_lin] - self.n_rules]
         return pd.DataFrame(
             {
                 "row": X.index[rows],
