@@ -182,8 +182,7 @@ def _additive_units(model, X, background, reference, sign, view, numeric):
 
 
 def _linear_averages(linear, background) -> list[float]:
-    """Each linear term's average value: over ``background`` when given, else its training
-    mean (its fill where the term has none)."""
+    """Each linear term's average value: over ``background``, else its training mean (or fill)."""
     if background is not None:
         return [float(t.values(background[t.feature]).mean()) for t in linear]
     return [t.fill if t.mean is None else t.mean for t in linear]
