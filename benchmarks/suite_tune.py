@@ -104,7 +104,9 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
             "select": ({}, {}),
             "select_nogate": ({}, {"SELECT_GATE": False}),
             "select_any": ({}, {"SELECT_MARGIN_SE": None}),
-            "stiff": ({}, {"AUTO_LADDER": ((16, 30.0), (16, 3.0), (64, 0.3), (256, 0.03))})}
+            "stiff": ({}, {"AUTO_LADDER": ((16, 30.0), (16, 3.0), (64, 0.3), (256, 0.03))}),
+            "teacher": ({}, {"TEACHER": "hgb", "TEACHER_WEIGHT": 0.5}),
+            "teacher_full": ({}, {"TEACHER": "hgb", "TEACHER_WEIGHT": 1.0})}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 
 

@@ -295,6 +295,7 @@ def train(
     generator: torch.Generator | None = None,
     parameters=None,
     validation_weight: torch.Tensor | None = None,
+    validation_target: torch.Tensor | None = None,
 ) -> TrainResult:
     """Fit ``module`` on ``inputs`` (a tuple of tensors with the same first dimension).
 
@@ -325,6 +326,10 @@ def train(
         e.g. each bagged member's out-of-bag rows (whose ``sample_weight`` the caller sets
         to 0). When given, every row is a training row, early stopping reads the validation
         loss under these weights and ``config.validation_fraction`` is not used.
+    validation_target : Tensor, optional
+        The targets the validation loss reads, shaped like ``y`` (default: ``y``): e.g. the
+        observed labels where training reads softened ones (a binary task's ``y`` may then
+        hold probabilities in [0, 1]).
 
     Returns
     -------
@@ -336,25 +341,33 @@ def train(
     if config.num_threads is not None and int(config.num_threads) < 1:
         raise ValueError(f"num_threads must be a positive integer or None; got {config.num_threads!r}.")
     if config.num_threads is None:
-        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight)
+        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight,
+                      validation_target)
     before = torch.get_num_threads()
     torch.set_num_threads(int(config.num_threads))
     try:
-        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight)
+        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight,
+                      validation_target)
     finally:
         torch.set_num_threads(before)
 
 
-def _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight) -> TrainResult:
+def _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight,
+           validation_target=None) -> TrainResult:
     _check_settings(task, config)
+    if validation_target is not None and tuple(validation_target.shape) != tuple(y.shape):
+        raise ValueError(f"validation_target has shape {tuple(validation_target.shape)}; expected y's "
+                         f"{tuple(y.shape)}.")
     par = parallel_context(config.distributed, resolve_device(config.device))
     g = generator if generator is not None else seed_everything(config.random_state)
     par.sync_generator(g)
-    tr_idx, va_idx = _train_val_rows(y, task, config.validation_fraction, g, validation_weight)
-    w, w_val = _row_weights(y, task, config.class_weight, sample_weight, validation_weight)
+    labels = y if validation_target is None else validation_target  # class indices even when y is soft
+    tr_idx, va_idx = _train_val_rows(labels, task, config.validation_fraction, g, validation_weight)
+    w, w_val = _row_weights(labels, task, config.class_weight, sample_weight, validation_weight)
     det = deterministic_requested() if config.deterministic is None else bool(config.deterministic)
     with deterministic_flags(det and par.device.type == "cuda"):
-        run = _Run(module, inputs, y, task, config, par, g, tr_idx, va_idx, w, w_val, parameters, det)
+        run = _Run(module, inputs, y, task, config, par, g, tr_idx, va_idx, w, w_val, parameters, det,
+                   validation_target)
         return run.fit()
 
 
@@ -421,7 +434,8 @@ class _Run:
     """One engine fit: the module and its data on the device, the optimiser and schedule,
     and the strategy ``par`` (single process or data-parallel) that shards and reduces."""
 
-    def __init__(self, module, inputs, y, task, cfg, par, g, tr_idx, va_idx, w, w_val, parameters, det=False):
+    def __init__(self, module, inputs, y, task, cfg, par, g, tr_idx, va_idx, w, w_val, parameters, det=False,
+                 y_val=None):
         self.cfg, self.task, self.par, self.g = cfg, task, par, g
         self.device = device = par.device
         self.amp = amp_enabled(device, cfg.amp, det, module)
@@ -430,6 +444,7 @@ class _Run:
         self.host = None if on_dev else torch.device("cpu")
         self.inputs = [on_device(t, device) for t in inputs] if on_dev else [t.cpu() for t in inputs]
         self.y = y.to(device)
+        self.y_val = self.y if y_val is None else y_val.to(device)
         self.w, self.w_val = w.to(device), w_val.to(device)
         self.n_tr, self.n_val = len(tr_idx), len(va_idx)
         par.check_data(self.n_tr, [*self.inputs, self.y, self.w, self.w_val, tr_idx, va_idx])
@@ -491,7 +506,7 @@ class _Run:
 
     def validation_losses(self) -> torch.Tensor:
         """Each member's validation loss (the early-stopping figure is their mean)."""
-        t_sum, w_sum = _eval_sums(self.core, self.batch, self.y, self.w_val, self.va_mine, self.task,
+        t_sum, w_sum = _eval_sums(self.core, self.batch, self.y_val, self.w_val, self.va_mine, self.task,
                                   self.device, self.amp)
         t_sum, w_sum = self.par.reduce_validation(t_sum, w_sum)
         return (t_sum / w_sum.clamp(min=1e-12)).reshape(-1)
