@@ -87,10 +87,22 @@ def record(*paths, script: str | None = None, commit: str | None = None) -> None
     _save_manifest(manifest)
 
 
+#: results files a running script has named as its output (:func:`claim`), whatever their name
+_CLAIMED: list[Path] = []
+
+
+def claim(*paths) -> None:
+    """Name ``paths`` as this run's output, so that :func:`watch` records them at exit when
+    they lie under ``benchmarks/results/`` and changed during the run, whatever their name
+    (e.g. ``suite.py --out results/confirm_x.csv``)."""
+    _CLAIMED.extend(Path(p).resolve() for p in paths)
+
+
 def watch(script: str | None = None, prefix: str | None = None) -> None:
     """Record, when the process exits, the results files this run wrote: those whose name
-    starts with ``prefix`` (default: the script's stem, e.g. ``nam_vs_peers``) and that
-    changed since this call, so two benchmarks running at once never claim each other's files.
+    starts with ``prefix`` (default: the script's stem, e.g. ``nam_vs_peers``) or that it
+    named with :func:`claim`, and that changed since this call, so two benchmarks running at
+    once never claim each other's files.
 
     One line at the top of a benchmark's ``__main__`` block; the commit is taken now, at the
     start of the run, so an edit made while a long benchmark runs cannot be credited to it.
@@ -103,11 +115,19 @@ def watch(script: str | None = None, prefix: str | None = None) -> None:
     prefix = prefix if prefix is not None else Path(script).stem
 
     def _record_written() -> None:
-        written = [p for p in _result_files() if p.name.startswith(prefix) and p.stat().st_mtime >= start]
+        written = written_since(start, prefix)
         if written:
             record(*written, script=script, commit=commit)
 
     atexit.register(_record_written)
+
+
+def written_since(start: float, prefix: str) -> list[Path]:
+    """The results files changed since ``start`` (a ``time.time()``) whose name starts with
+    ``prefix`` or that were named with :func:`claim`."""
+    claimed = set(_CLAIMED)
+    return [p for p in _result_files() if (p.name.startswith(prefix) or p.resolve() in claimed)
+            and p.stat().st_mtime >= start]
 
 
 def _result_files() -> list[Path]:

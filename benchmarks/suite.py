@@ -371,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else (QUICK["seeds"] if args.quick else cfg["seeds"])
     out = Path(args.out) if args.out else RESULTS / ("suite_quick.csv" if args.quick else "suite.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
+    import _provenance
+
+    _provenance.claim(out, out.with_suffix(".md"))  # recorded at exit whatever its name
     if args.merge:
         parts = [read_results(Path(p)) for p in args.merge]
         merged = pd.concat([p for p in parts if len(p)], ignore_index=True).drop_duplicates(KEY, keep="first")

@@ -60,3 +60,23 @@ def test_a_typed_figure_in_a_generated_table_is_caught(monkeypatch):
     if forged == text:
         pytest.fail("the scale_ddp table lost its nam row")
     assert tables.render(forged) != forged
+
+
+def test_a_claimed_output_is_recorded_whatever_its_name(tmp_path, monkeypatch):
+    """suite.py --out results/confirm_x.csv: its output does not start with 'suite', so the
+    prefix alone would leave it unrecorded (a CI run once failed on that)."""
+    import time
+
+    prov = _load("_provenance")
+    results = tmp_path / "results"
+    results.mkdir()
+    monkeypatch.setattr(prov, "RESULTS", results)
+    monkeypatch.setattr(prov, "_CLAIMED", [])
+    start = time.time() - 1.0
+    named, other, own = results / "confirm_x.csv", results / "other.csv", results / "suite_y.csv"
+    for f in (named, other, own):
+        f.write_text("a\n1\n")
+    assert prov.written_since(start, "suite") == [own]
+    prov.claim(named)
+    assert prov.written_since(start, "suite") == [named, own]
+    assert other not in prov.written_since(start, "suite")
