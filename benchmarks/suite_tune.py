@@ -57,6 +57,13 @@ Variants:
     nearly linear shapes) before today's (16, 3): weak signal may want stiffer shapes than
     the ladder used to start from (explored).
 
+``teacher``, ``teacher_full``
+    ``select`` trained on labels softened toward a cross-fitted gradient-boosting teacher
+    (``interpretable_nn.models.nam.fit.TEACHER``; half the label and half the teacher's
+    out-of-fold probability, or the probability alone); validation and term selection read
+    the observed labels (explored, not adopted: below ``select`` on 4 of the 5 sets measured,
+    by more than 2 SE on credit_card_approval and health_insurance; stopped there).
+
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
 
