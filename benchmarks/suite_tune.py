@@ -113,7 +113,11 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
             "select_any": ({}, {"SELECT_MARGIN_SE": None}),
             "stiff": ({}, {"AUTO_LADDER": ((16, 30.0), (16, 3.0), (64, 0.3), (256, 0.03))}),
             "teacher": ({}, {"TEACHER": "hgb", "TEACHER_WEIGHT": 0.5}),
-            "teacher_full": ({}, {"TEACHER": "hgb", "TEACHER_WEIGHT": 1.0})}
+            "teacher_full": ({}, {"TEACHER": "hgb", "TEACHER_WEIGHT": 1.0}),
+            "prank": ({}, {"layout.PAIR_RANK": "pvalue"}),
+            "prank_sgd": ({}, {"layout.PAIR_RANK": "pvalue", "PAIR_OPTIMIZER": "sgd", "PAIR_SGD_LR": 5.0,
+                               "PAIR_SCALES": False}),
+            "pair_sgd": ({}, {"PAIR_OPTIMIZER": "sgd", "PAIR_SGD_LR": 5.0, "PAIR_SCALES": False})}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 
 
@@ -185,6 +189,7 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
 
     from interpretable_nn.models import make_model
     from interpretable_nn.models.nam import fit as namfit
+    from interpretable_nn.models.nam import layout as namlayout
 
     done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
     # ``eb`` was once skipped with ``before`` where no column is categorical: measure it now
@@ -207,7 +212,8 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
                 rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=np.nan, fit_seconds=np.nan,
                                  commit="same as eb: no categorical column"))
                 continue
-            with module_flags(namfit, flags):
+            with module_flags(namfit, {k: v for k, v in flags.items() if "." not in k}), \
+                    module_flags(namlayout, {k.partition(".")[2]: v for k, v in flags.items() if "." in k}):
                 auc, secs = fit_fold(make_model("nam", random_state=0, verbose=0, device="cpu", **kw), X, y, f)
             rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, commit=commit))
             pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)

@@ -129,6 +129,10 @@ class TrainConfig:
         Copy the inputs to the device once and index batches there ("auto": when they take
         at most half the free device memory; always on the CPU); ``False`` keeps them in
         host memory and sends each batch through pinned memory.
+    optimizer : {"adamw", "sgd"}
+        AdamW moves every parameter about ``lr`` per step whatever its gradient's size;
+        ``"sgd"`` (momentum 0.9) moves each in proportion to its gradient, so a parameter
+        that few rows touch (a sparse grid cell) moves little, as in boosting.
     random_state : int or None
     verbose : int
         0 silent; 1 a progress bar that appears only for fits longer than 2 s; 2 always.
@@ -164,6 +168,7 @@ class TrainConfig:
     num_threads: int | None = None
     deterministic: bool | None = None
     data_on_device: bool | str = "auto"
+    optimizer: str = "adamw"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -392,6 +397,8 @@ def _check_settings(task: str, cfg: TrainConfig) -> None:
         raise ValueError(f"validation_fraction must be in [0, 1); got {cfg.validation_fraction}.")
     if cfg.data_on_device not in (True, False, "auto"):
         raise ValueError(f"data_on_device must be True, False or 'auto'; got {cfg.data_on_device!r}.")
+    if cfg.optimizer not in ("adamw", "sgd"):
+        raise ValueError(f"optimizer must be 'adamw' or 'sgd'; got {cfg.optimizer!r}.")
     if cfg.deterministic not in (True, False, None):
         raise ValueError(f"deterministic must be True, False or None; got {cfg.deterministic!r}.")
 
@@ -452,7 +459,10 @@ class _Run:
         self.net = par.wrap(self.core)
         chosen = parameters if parameters is not None else self.core.parameters()
         self.params = [p for p in chosen if p.requires_grad]
-        self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        if cfg.optimizer == "sgd":
+            self.opt = torch.optim.SGD(self.params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
+        else:
+            self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         n_tr = self.n_tr
         bs = n_tr if (cfg.batch_size is None or cfg.batch_size >= n_tr) else int(cfg.batch_size)
         self.bounds = _batch_bounds(n_tr, bs, par.world_size)

@@ -419,14 +419,22 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
         torch.from_numpy(lay.pair_neighbours()),
         n_bags=bags.fit_w.shape[1],
         smoothness=model.pair_smoothness / bags.n_fit,
-        scale=torch.from_numpy(pair_scales(lay, p_mass)),
+        scale=torch.from_numpy(pair_scales(lay, p_mass)) if PAIR_SCALES else None,
     )
     cfg = model._train_config(description=f"{type(model).__name__} pairs", lr=model.pair_lr,
                               num_threads=model.n_threads)
+    if PAIR_OPTIMIZER != "adamw":
+        cfg.optimizer, cfg.lr = PAIR_OPTIMIZER, PAIR_SGD_LR
     inputs = (torch.as_tensor(main_logit, dtype=torch.float32), *(torch.from_numpy(a) for a in pair_inputs))
     res = train(pairs, inputs, target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
                 validation_weight=bags.val_w, validation_target=bags.val_target)
     return pairs.values().detach().cpu().double().numpy(), res
+
+
+#: the pair stage's optimiser; "sgd" at :data:`PAIR_SGD_LR` (experimental)
+PAIR_OPTIMIZER = "adamw"
+PAIR_SGD_LR = 1.0
+PAIR_SCALES = True
 
 
 def _stages(res1: TrainResult, res2: TrainResult | None) -> TrainResult:
