@@ -97,3 +97,45 @@ def test_num_threads_applies_during_training_and_is_restored():
     assert seen == [1, 1] and torch.get_num_threads() == before
     with pytest.raises(ValueError, match="num_threads"):
         train(Members(3, 1), (x,), y, "binary", _cfg(num_threads=0))
+
+
+def test_validation_reads_validation_target_while_training_reads_soft_labels():
+    """Training on probabilities in [0, 1] with early stopping on the observed labels: the
+    recorded validation loss is the log-loss against the labels, not the soft targets."""
+    x, y = _data()
+    fit = torch.ones(400, 1)
+    fit[:80, 0] = 0
+    val = 1 - fit
+    soft = 0.5 * y.float() + 0.25  # 0.25 / 0.75
+    mod = Members(3, 1)
+    res = train(mod, (x,), soft, "binary", _cfg(patience=5), sample_weight=fit, validation_weight=val,
+                validation_target=y)
+    with torch.no_grad():
+        z = mod(x[:80])[:, 0]
+    want = nn.functional.binary_cross_entropy_with_logits(z, y[:80].float()).item()
+    assert res.best_val_loss == pytest.approx(want, rel=1e-5)
+    soft_loss = nn.functional.binary_cross_entropy_with_logits(z, soft[:80]).item()
+    assert abs(soft_loss - want) > 1e-3  # the two readings differ: the test can tell them apart
+    with pytest.raises(ValueError, match="validation_target has shape"):
+        train(Members(3, 1), (x,), soft, "binary", _cfg(), sample_weight=fit, validation_weight=val,
+              validation_target=y[:10])
+
+
+def test_sgd_moves_a_rarely_touched_parameter_less_than_adamw():
+    """One step on two one-hot columns, one seen by 390 rows and one by 10 (as dense and
+    sparse grid cells): AdamW moves both about lr; SGD in proportion to their gradients."""
+    n = 400
+    x = torch.zeros(n, 2)
+    x[:390, 0] = 1.0
+    x[390:, 1] = 1.0
+    y = torch.ones(n, dtype=torch.long)
+    moved = {}
+    for opt in ("adamw", "sgd"):
+        mod = Members(2, 1)
+        train(mod, (x,), y, "binary", _cfg(max_epochs=1, validation_fraction=0.0, schedule="constant",
+                                             weight_decay=0.0, optimizer=opt))
+        moved[opt] = mod.w.detach()[:, 0].abs()
+    assert moved["adamw"][1] / moved["adamw"][0] > 0.9
+    assert moved["sgd"][1] / moved["sgd"][0] == pytest.approx(10 / 390, rel=1e-4)
+    with pytest.raises(ValueError, match="optimizer must be"):
+        train(Members(2, 1), (x,), y, "binary", _cfg(optimizer="lbfgs"))
