@@ -129,10 +129,6 @@ class TrainConfig:
         Copy the inputs to the device once and index batches there ("auto": when they take
         at most half the free device memory; always on the CPU); ``False`` keeps them in
         host memory and sends each batch through pinned memory.
-    optimizer : {"adamw", "sgd"}
-        AdamW moves every parameter about ``lr`` per step whatever its gradient's size;
-        ``"sgd"`` (momentum 0.9) moves each in proportion to its gradient, so a parameter
-        that few rows touch (a sparse grid cell) moves little, as in boosting.
     random_state : int or None
     verbose : int
         0 silent; 1 a progress bar that appears only for fits longer than 2 s; 2 always.
@@ -168,7 +164,6 @@ class TrainConfig:
     num_threads: int | None = None
     deterministic: bool | None = None
     data_on_device: bool | str = "auto"
-    optimizer: str = "adamw"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -300,7 +295,6 @@ def train(
     generator: torch.Generator | None = None,
     parameters=None,
     validation_weight: torch.Tensor | None = None,
-    validation_target: torch.Tensor | None = None,
 ) -> TrainResult:
     """Fit ``module`` on ``inputs`` (a tuple of tensors with the same first dimension).
 
@@ -331,10 +325,6 @@ def train(
         e.g. each bagged member's out-of-bag rows (whose ``sample_weight`` the caller sets
         to 0). When given, every row is a training row, early stopping reads the validation
         loss under these weights and ``config.validation_fraction`` is not used.
-    validation_target : Tensor, optional
-        The targets the validation loss reads, shaped like ``y`` (default: ``y``): e.g. the
-        observed labels where training reads softened ones (a binary task's ``y`` may then
-        hold probabilities in [0, 1]).
 
     Returns
     -------
@@ -346,33 +336,25 @@ def train(
     if config.num_threads is not None and int(config.num_threads) < 1:
         raise ValueError(f"num_threads must be a positive integer or None; got {config.num_threads!r}.")
     if config.num_threads is None:
-        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight,
-                      validation_target)
+        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight)
     before = torch.get_num_threads()
     torch.set_num_threads(int(config.num_threads))
     try:
-        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight,
-                      validation_target)
+        return _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight)
     finally:
         torch.set_num_threads(before)
 
 
-def _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight,
-           validation_target=None) -> TrainResult:
+def _train(module, inputs, y, task, config, sample_weight, generator, parameters, validation_weight) -> TrainResult:
     _check_settings(task, config)
-    if validation_target is not None and tuple(validation_target.shape) != tuple(y.shape):
-        raise ValueError(f"validation_target has shape {tuple(validation_target.shape)}; expected y's "
-                         f"{tuple(y.shape)}.")
     par = parallel_context(config.distributed, resolve_device(config.device))
     g = generator if generator is not None else seed_everything(config.random_state)
     par.sync_generator(g)
-    labels = y if validation_target is None else validation_target  # class indices even when y is soft
-    tr_idx, va_idx = _train_val_rows(labels, task, config.validation_fraction, g, validation_weight)
-    w, w_val = _row_weights(labels, task, config.class_weight, sample_weight, validation_weight)
+    tr_idx, va_idx = _train_val_rows(y, task, config.validation_fraction, g, validation_weight)
+    w, w_val = _row_weights(y, task, config.class_weight, sample_weight, validation_weight)
     det = deterministic_requested() if config.deterministic is None else bool(config.deterministic)
     with deterministic_flags(det and par.device.type == "cuda"):
-        run = _Run(module, inputs, y, task, config, par, g, tr_idx, va_idx, w, w_val, parameters, det,
-                   validation_target)
+        run = _Run(module, inputs, y, task, config, par, g, tr_idx, va_idx, w, w_val, parameters, det)
         return run.fit()
 
 
@@ -397,8 +379,6 @@ def _check_settings(task: str, cfg: TrainConfig) -> None:
         raise ValueError(f"validation_fraction must be in [0, 1); got {cfg.validation_fraction}.")
     if cfg.data_on_device not in (True, False, "auto"):
         raise ValueError(f"data_on_device must be True, False or 'auto'; got {cfg.data_on_device!r}.")
-    if cfg.optimizer not in ("adamw", "sgd"):
-        raise ValueError(f"optimizer must be 'adamw' or 'sgd'; got {cfg.optimizer!r}.")
     if cfg.deterministic not in (True, False, None):
         raise ValueError(f"deterministic must be True, False or None; got {cfg.deterministic!r}.")
 
@@ -441,8 +421,7 @@ class _Run:
     """One engine fit: the module and its data on the device, the optimiser and schedule,
     and the strategy ``par`` (single process or data-parallel) that shards and reduces."""
 
-    def __init__(self, module, inputs, y, task, cfg, par, g, tr_idx, va_idx, w, w_val, parameters, det=False,
-                 y_val=None):
+    def __init__(self, module, inputs, y, task, cfg, par, g, tr_idx, va_idx, w, w_val, parameters, det=False):
         self.cfg, self.task, self.par, self.g = cfg, task, par, g
         self.device = device = par.device
         self.amp = amp_enabled(device, cfg.amp, det, module)
@@ -451,7 +430,6 @@ class _Run:
         self.host = None if on_dev else torch.device("cpu")
         self.inputs = [on_device(t, device) for t in inputs] if on_dev else [t.cpu() for t in inputs]
         self.y = y.to(device)
-        self.y_val = self.y if y_val is None else y_val.to(device)
         self.w, self.w_val = w.to(device), w_val.to(device)
         self.n_tr, self.n_val = len(tr_idx), len(va_idx)
         par.check_data(self.n_tr, [*self.inputs, self.y, self.w, self.w_val, tr_idx, va_idx])
@@ -459,10 +437,7 @@ class _Run:
         self.net = par.wrap(self.core)
         chosen = parameters if parameters is not None else self.core.parameters()
         self.params = [p for p in chosen if p.requires_grad]
-        if cfg.optimizer == "sgd":
-            self.opt = torch.optim.SGD(self.params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
-        else:
-            self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         n_tr = self.n_tr
         bs = n_tr if (cfg.batch_size is None or cfg.batch_size >= n_tr) else int(cfg.batch_size)
         self.bounds = _batch_bounds(n_tr, bs, par.world_size)
@@ -516,7 +491,7 @@ class _Run:
 
     def validation_losses(self) -> torch.Tensor:
         """Each member's validation loss (the early-stopping figure is their mean)."""
-        t_sum, w_sum = _eval_sums(self.core, self.batch, self.y_val, self.w_val, self.va_mine, self.task,
+        t_sum, w_sum = _eval_sums(self.core, self.batch, self.y, self.w_val, self.va_mine, self.task,
                                   self.device, self.amp)
         t_sum, w_sum = self.par.reduce_validation(t_sum, w_sum)
         return (t_sum / w_sum.clamp(min=1e-12)).reshape(-1)

@@ -117,8 +117,6 @@ class _Bags(NamedTuple):
     val_w: torch.Tensor | None
     n_fit: float
     generator: torch.Generator
-    #: the observed labels the validation loss reads where training reads softened ones
-    val_target: torch.Tensor | None = None
 
 
 def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
@@ -131,17 +129,13 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     n, b = len(df), int(model.n_bags)
     sw = np.ones(n) if data.sample_weight is None else data.sample_weight
     fit_w, val_w = bag_weights(y, sw, b, float(model.validation_fraction), model._task == "classification", rng)
-    labels = target
-    if TEACHER and model._task == "classification":
-        soft = teacher_probabilities(enc, y, sw, rng)
-        target = torch.as_tensor((1.0 - TEACHER_WEIGHT) * y + TEACHER_WEIGHT * soft, dtype=torch.float32)
-    bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator, None if target is labels else labels)
+    bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator)
     n_rows = float((fit_w > 0).sum(0).float().mean())  # training rows per bag
     (knots, smooth), (lay, lo, w, mass, mains), searched = _mains_by_flexibility(model, enc, target, bags, sw, n_rows)
     selection = None
     if SELECT_TERMS and bags.val_w is not None and bags.val_w.shape[1] >= 2:  # a paired test needs 2 bags
         mains, selection = select_terms(
-            lay, lo, w, mass, mains, labels, bags.val_w, model.task_, SELECT_MARGIN_SE,
+            lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
             lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep), SELECT_GATE)
     main_tab, bias, main_logit, res1 = mains
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched})
@@ -165,39 +159,6 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     background_y = np.asarray(model.classes_[y[idx]] if model._task == "classification" else y[idx])
     state = NAMState(lay, b, mass, p_mass, pair_scores, df.iloc[idx].reset_index(drop=True), background_y)
     return NAMFit(state, tables, _stages(res1, res2))
-
-
-#: Train on labels softened toward a teacher's cross-fitted probabilities (None: off;
-#: "hgb": scikit-learn's HistGradientBoostingClassifier, 5-fold out-of-fold); validation and
-#: term selection read the observed labels.
-TEACHER: str | None = None
-TEACHER_WEIGHT = 0.5
-TEACHER_FOLDS = 5
-
-
-def teacher_probabilities(enc: EncodedData, y: np.ndarray, sw: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Out-of-fold probabilities of the positive class from a gradient-boosting teacher
-    (each row scored by a teacher that did not see it) on the encoded columns: numeric values
-    with their missing entries as NaN, category codes as categories (codes beyond the
-    teacher's 255 categories as numbers)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import StratifiedKFold
-
-    num = np.where(enc.missing > 0, np.nan, enc.numeric).astype(np.float64)
-    codes = enc.codes.astype(np.float64)
-    X = np.hstack([num, codes])
-    cat = np.r_[np.zeros(num.shape[1], bool), codes.max(0, initial=0) < 250] if codes.shape[1] else None
-    yy = np.asarray(y).astype(int)
-    out = np.full(len(yy), float(np.average(yy, weights=sw)))
-    k = int(min(TEACHER_FOLDS, np.bincount(yy).min()))
-    if k < 2:
-        return out
-    seed = int(rng.integers(2**31 - 1))
-    for tr, te in StratifiedKFold(k, shuffle=True, random_state=seed).split(X, yy):
-        t = HistGradientBoostingClassifier(categorical_features=cat, random_state=seed)
-        t.fit(X[tr], yy[tr], sample_weight=sw[tr])
-        out[te] = t.predict_proba(X[te])[:, 1]
-    return out
 
 
 #: the strongest level prior: precision 100 (standard deviation 0.1 logits) for a category
@@ -338,7 +299,7 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads)
     res = train(mains, (lo_t, w_t), target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
-                validation_weight=bags.val_w, validation_target=bags.val_target)
+                validation_weight=bags.val_w)
     mains.to("cpu").eval()
     with torch.no_grad():
         main_tab = mains.tables().double().numpy()
@@ -419,22 +380,14 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
         torch.from_numpy(lay.pair_neighbours()),
         n_bags=bags.fit_w.shape[1],
         smoothness=model.pair_smoothness / bags.n_fit,
-        scale=torch.from_numpy(pair_scales(lay, p_mass)) if PAIR_SCALES else None,
+        scale=torch.from_numpy(pair_scales(lay, p_mass)),
     )
     cfg = model._train_config(description=f"{type(model).__name__} pairs", lr=model.pair_lr,
                               num_threads=model.n_threads)
-    if PAIR_OPTIMIZER != "adamw":
-        cfg.optimizer, cfg.lr = PAIR_OPTIMIZER, PAIR_SGD_LR
     inputs = (torch.as_tensor(main_logit, dtype=torch.float32), *(torch.from_numpy(a) for a in pair_inputs))
     res = train(pairs, inputs, target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
-                validation_weight=bags.val_w, validation_target=bags.val_target)
+                validation_weight=bags.val_w)
     return pairs.values().detach().cpu().double().numpy(), res
-
-
-#: the pair stage's optimiser; "sgd" at :data:`PAIR_SGD_LR` (experimental)
-PAIR_OPTIMIZER = "adamw"
-PAIR_SGD_LR = 1.0
-PAIR_SCALES = True
 
 
 def _stages(res1: TrainResult, res2: TrainResult | None) -> TrainResult:

@@ -391,11 +391,6 @@ def _rank_bins(layout: TermLayout, enc: EncodedData, n_bins: int) -> list[np.nda
     return out
 
 
-#: how :func:`rank_pairs` scores a pair's interaction statistic (experimental): "excess" = the
-#: statistic minus its degrees of freedom; "pvalue" = -log of its chi-square p-value minus log 2
-PAIR_RANK = "excess"
-
-
 def rank_pairs(
     layout: TermLayout,
     enc: EncodedData,
@@ -445,13 +440,7 @@ def rank_pairs(
         cell = bins[a] * mb + bins[b]
         gc, nc = gain(np.bincount(cell, grad, ma * mb), np.bincount(cell, hess, ma * mb))
         df = nc - na - nb + 1
-        stat = (gc - ga - gb + g_tot) / scale
-        if PAIR_RANK == "pvalue" and df > 0:
-            from scipy.stats import chi2
-
-            scores.append(((a, b), float(-chi2.logsf(stat, df)) - float(np.log(2.0))))
-        else:
-            scores.append(((a, b), stat - df))
+        scores.append(((a, b), (gc - ga - gb + g_tot) / scale - df))
     return sorted(scores, key=lambda t: -t[1])
 
 
