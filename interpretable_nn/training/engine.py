@@ -164,6 +164,7 @@ class TrainConfig:
     num_threads: int | None = None
     deterministic: bool | None = None
     data_on_device: bool | str = "auto"
+    optimizer: str = "adamw"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -437,7 +438,14 @@ class _Run:
         self.net = par.wrap(self.core)
         chosen = parameters if parameters is not None else self.core.parameters()
         self.params = [p for p in chosen if p.requires_grad]
-        self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        if cfg.optimizer == "sgd":
+            self.opt = torch.optim.SGD(self.params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
+        elif cfg.optimizer == "global_adam":
+            from .global_adam import GlobalAdam
+
+            self.opt = GlobalAdam(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        else:
+            self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         n_tr = self.n_tr
         bs = n_tr if (cfg.batch_size is None or cfg.batch_size >= n_tr) else int(cfg.batch_size)
         self.bounds = _batch_bounds(n_tr, bs, par.world_size)

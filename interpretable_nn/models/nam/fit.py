@@ -298,6 +298,8 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads)
+    if MAIN_OPTIMIZER != "adamw":
+        cfg.optimizer, cfg.lr = MAIN_OPTIMIZER, MAIN_LR or cfg.lr
     res = train(mains, (lo_t, w_t), target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
                 validation_weight=bags.val_w)
     mains.to("cpu").eval()
@@ -307,6 +309,9 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         main_logit = mains(lo_t, w_t).double().numpy()  # (n, B)
     return main_tab, bias, main_logit, res
 
+
+MAIN_OPTIMIZER = "adamw"
+MAIN_LR = None
 
 #: ``interactions="auto"``: the pair counts tried, fewest first; ``"3x"`` is three per column
 #: (EBM's default). A larger count is kept only when it lowers the bags' validation loss by
