@@ -1,39 +1,57 @@
-"""Adam with one second-moment estimate shared by every parameter (experimental)."""
+"""Adam with one second-moment estimate shared by every parameter.
+
+Adam divides each parameter's step by the root of *its own* mean squared gradient, so every
+parameter moves about ``lr`` per step whatever the size of its gradient. For an additive
+model that is a problem: the shape of a column that carries little signal moves as fast as
+the shape of the strongest column, fits noise within a few steps, and early stopping has to
+stop the whole model before the strong shapes have converged (measured on lending_club: the
+mains stopped at epoch 9, and the NAM on all 22 columns scored below a NAM on two of them).
+:class:`GlobalAdam` keeps Adam's first moment and bias corrections but divides by the root of
+the mean squared gradient over *all* parameters: a parameter moves in proportion to its
+gradient relative to the others, so weak shapes move slowly, as a boosting round moves a
+column in proportion to its gain, while the whole step stays ``lr``-sized.
+"""
 
 from __future__ import annotations
 
 import torch
 
+__all__ = ["GlobalAdam"]
+
 
 class GlobalAdam(torch.optim.Optimizer):
-    """Adam whose step is each parameter's first moment divided by the root of the mean
-    squared gradient over *all* parameters: a parameter moves in proportion to its gradient
-    relative to the others, so a term whose gradient is small (a weak feature) moves slowly,
-    as in boosting, while the scale of the whole step stays ``lr``-sized."""
+    """Adam with a single, shared second moment (see the module docstring); decoupled
+    weight decay as in AdamW."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0):
+        if lr <= 0:
+            raise ValueError(f"lr must be positive; got {lr}.")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
-        self.v, self.t = 0.0, 0
+        self.state["shared"] = {"step": 0, "v": None}
 
     @torch.no_grad()
     def step(self, closure=None):
         loss = None if closure is None else closure()
-        grads = [p.grad for g in self.param_groups for p in g["params"] if p.grad is not None]
-        if not grads:
+        params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+        if not params:
             return loss
+        shared = self.state["shared"]
         b1, b2 = self.param_groups[0]["betas"]
-        self.t += 1
-        sq = sum(float(g.pow(2).sum()) for g in grads) / max(sum(g.numel() for g in grads), 1)
-        self.v = b2 * self.v + (1 - b2) * sq
-        denom = (self.v / (1 - b2**self.t)) ** 0.5
+        shared["step"] += 1
+        t = shared["step"]
+        # the mean squared gradient over every parameter, on the device (no host sync)
+        sq = torch.stack([p.grad.pow(2).sum(dtype=torch.float64) for p in params]).sum()
+        sq = sq / sum(p.numel() for p in params)
+        shared["v"] = (1 - b2) * sq if shared["v"] is None else b2 * shared["v"] + (1 - b2) * sq
+        denom = (shared["v"] / (1 - b2**t)).sqrt()
         for group in self.param_groups:
+            scale = (group["lr"] / ((1 - b1**t) * (denom + group["eps"]))).float()
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                st = self.state[p]
-                m = st.setdefault("m", torch.zeros_like(p))
+                m = self.state[p].setdefault("m", torch.zeros_like(p))
                 m.mul_(b1).add_(p.grad, alpha=1 - b1)
                 if group["weight_decay"]:
                     p.mul_(1 - group["lr"] * group["weight_decay"])
-                p.add_(m, alpha=-group["lr"] / ((1 - b1**self.t) * (denom + group["eps"])))
+                p.sub_(m * scale.to(p.device))
         return loss
