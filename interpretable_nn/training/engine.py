@@ -78,6 +78,7 @@ from .devices import (
     to_device,
 )
 from .distributed import parallel_context
+from .global_adam import GlobalAdam
 from .losses import class_weights, loss_per_row, weighted_sums
 
 __all__ = [
@@ -129,6 +130,11 @@ class TrainConfig:
         Copy the inputs to the device once and index batches there ("auto": when they take
         at most half the free device memory; always on the CPU); ``False`` keeps them in
         host memory and sends each batch through pinned memory.
+    optimizer : {"adamw", "global_adam"}
+        AdamW moves every parameter about ``lr`` per step whatever the size of its gradient;
+        :class:`~interpretable_nn.training.global_adam.GlobalAdam` divides by one second
+        moment shared by all parameters, so each moves in proportion to its gradient (the
+        NAM's main effects: a weak column's shape moves slowly, as in boosting).
     random_state : int or None
     verbose : int
         0 silent; 1 a progress bar that appears only for fits longer than 2 s; 2 always.
@@ -380,6 +386,8 @@ def _check_settings(task: str, cfg: TrainConfig) -> None:
         raise ValueError(f"validation_fraction must be in [0, 1); got {cfg.validation_fraction}.")
     if cfg.data_on_device not in (True, False, "auto"):
         raise ValueError(f"data_on_device must be True, False or 'auto'; got {cfg.data_on_device!r}.")
+    if cfg.optimizer not in ("adamw", "global_adam"):
+        raise ValueError(f"optimizer must be 'adamw' or 'global_adam'; got {cfg.optimizer!r}.")
     if cfg.deterministic not in (True, False, None):
         raise ValueError(f"deterministic must be True, False or None; got {cfg.deterministic!r}.")
 
@@ -438,11 +446,7 @@ class _Run:
         self.net = par.wrap(self.core)
         chosen = parameters if parameters is not None else self.core.parameters()
         self.params = [p for p in chosen if p.requires_grad]
-        if cfg.optimizer == "sgd":
-            self.opt = torch.optim.SGD(self.params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
-        elif cfg.optimizer == "global_adam":
-            from .global_adam import GlobalAdam
-
+        if cfg.optimizer == "global_adam":
             self.opt = GlobalAdam(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         else:
             self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)

@@ -44,6 +44,9 @@ BACKGROUND_ROWS = 500
 #: by this much so that they learn at a comparable pace (measured: unscaled, they lagged and
 #: the shape functions overfitted to compensate).
 LEVEL_SCALE = 10.0
+#: the mains' optimiser: "global_adam" moves each parameter in proportion to its gradient, so
+#: a weak column's shape moves slowly (explored with LEVEL_SCALE 1: ``tuning_dev.md``, gadam_l1)
+MAIN_OPTIMIZER = "adamw"
 
 
 @dataclass
@@ -297,9 +300,8 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         keep=None if keep is None else torch.from_numpy(keep),
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
-    cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads)
-    if MAIN_OPTIMIZER != "adamw":
-        cfg.optimizer, cfg.lr = MAIN_OPTIMIZER, MAIN_LR or cfg.lr
+    cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads,
+                              optimizer=MAIN_OPTIMIZER)
     res = train(mains, (lo_t, w_t), target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
                 validation_weight=bags.val_w)
     mains.to("cpu").eval()
@@ -309,9 +311,6 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         main_logit = mains(lo_t, w_t).double().numpy()  # (n, B)
     return main_tab, bias, main_logit, res
 
-
-MAIN_OPTIMIZER = "adamw"
-MAIN_LR = None
 
 #: ``interactions="auto"``: the pair counts tried, fewest first; ``"3x"`` is three per column
 #: (EBM's default). A larger count is kept only when it lowers the bags' validation loss by
