@@ -208,7 +208,6 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
 
     from interpretable_nn.models import make_model
     from interpretable_nn.models.nam import fit as namfit
-    from interpretable_nn.models.nam import layout as namlayout
 
     done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
     # ``eb`` was once skipped with ``before`` where no column is categorical: measure it now
@@ -235,8 +234,7 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
                 rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=np.nan, fit_seconds=np.nan,
                                  commit="same as eb: no categorical column"))
                 continue
-            with module_flags(namfit, {k: v for k, v in flags.items() if "." not in k}), \
-                    module_flags(namlayout, {k.partition(".")[2]: v for k, v in flags.items() if "." in k}):
+            with module_flags(namfit, flags):
                 auc, secs = fit_fold(make_model("nam", random_state=0, verbose=0, device="cpu", **kw), X, y, f)
             rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, commit=commit))
             pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)

@@ -95,3 +95,11 @@ def test_a_nam_with_globaladam_mains_explains_its_own_scores(monkeypatch):
     monkeypatch.setattr(namfit, "MAIN_OPTIMIZER", "adamw")
     other = NAMClassifier(n_bags=2, interactions=0, max_epochs=40, verbose=0, random_state=0).fit(X, y)
     assert not np.allclose(other.decision_function(X.iloc[:50]), m.decision_function(X.iloc[:50]))  # the hook acts
+
+
+def test_state_dict_works_after_a_step():
+    p = torch.nn.Parameter(torch.ones(3))
+    opt = GlobalAdam([p], lr=0.1)
+    p.grad = torch.ones(3)
+    opt.step()
+    assert opt.state_dict()["state"][0]["m"].shape == (3,)  # every state key is a parameter

@@ -27,7 +27,9 @@ class GlobalAdam(torch.optim.Optimizer):
         if lr <= 0:
             raise ValueError(f"lr must be positive; got {lr}.")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
-        self.state["shared"] = {"step": 0, "v": None}
+        # shared by every parameter, so kept beside ``state`` (whose keys must be parameters:
+        # ``state_dict()`` maps each key to its parameter's index)
+        self.n_steps, self.v = 0, None
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -35,15 +37,14 @@ class GlobalAdam(torch.optim.Optimizer):
         params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
         if not params:
             return loss
-        shared = self.state["shared"]
         b1, b2 = self.param_groups[0]["betas"]
-        shared["step"] += 1
-        t = shared["step"]
+        self.n_steps += 1
+        t = self.n_steps
         # the mean squared gradient over every parameter, on the device (no host sync)
         sq = torch.stack([p.grad.pow(2).sum(dtype=torch.float64) for p in params]).sum()
         sq = sq / sum(p.numel() for p in params)
-        shared["v"] = (1 - b2) * sq if shared["v"] is None else b2 * shared["v"] + (1 - b2) * sq
-        denom = (shared["v"] / (1 - b2**t)).sqrt()
+        self.v = (1 - b2) * sq if self.v is None else b2 * self.v + (1 - b2) * sq
+        denom = (self.v / (1 - b2**t)).sqrt()
         for group in self.param_groups:
             scale = (group["lr"] / ((1 - b1**t) * (denom + group["eps"]))).float()
             for p in group["params"]:
