@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -65,6 +67,32 @@ def test_black_box_uses_shap(small_credit):
     assert s["share_method"] == "shap-permutation" and s["sensitive_term_share"] is None
     assert 0 < s["sensitive_share"] < 1
     assert "missing" in set(audit.to_frame()["group"]) or X["Marital"].notna().all()
+
+
+def test_black_box_reuses_given_shap_values(small_credit):
+    """The cross-check's SHAP values, passed as ``shap=``, give the audit the figures it computes
+    itself on the same rows and background; the wrong explanation is refused."""
+    from interpretable_nn import MLPClassifier
+    from interpretable_nn.explain import library_shap
+
+    X, y, _, _ = small_credit
+    X, y = X.iloc[:40].reset_index(drop=True), y[:40]
+    m = MLPClassifier(hidden_sizes=(16,), max_epochs=5, verbose=0).fit(X, y)
+    B = X.iloc[:15]
+    own = fairness_audit(m, X, y, "Marital", background=B, max_shap_rows=len(X), random_state=3)
+    e = library_shap(m, X, B, random_state=3)
+    reused = fairness_audit(m, X, y, "Marital", background=B, shap=e)
+    a, b = own.summary(), reused.summary()
+    assert b["sensitive_share"] == pytest.approx(a["sensitive_share"], rel=1e-12)
+    assert b["share_method"] == a["share_method"] == e.method
+    assert np.allclose(own.to_frame()["mean_contribution"], reused.to_frame()["mean_contribution"], equal_nan=True)
+    # a subset of rows: groups come from the explained rows themselves
+    part = library_shap(m, X.iloc[5:12], B)
+    assert 0 <= fairness_audit(m, X, y, "Marital", background=B, shap=part).summary()["sensitive_share"] <= 1
+    wrong = copy.copy(e)
+    wrong.feature_names = list(e.feature_names)[::-1]  # another model's columns
+    with pytest.raises(ValueError, match="Explanation of rows of X"):
+        fairness_audit(m, X, y, "Marital", background=B, shap=wrong)
 
 
 def test_bad_input(additive):

@@ -101,6 +101,8 @@ class TabularEncoder:
         self.scale_ = np.where(scale > 1e-12, scale, 1.0)
         self.cat_sizes_ = [len(f.categories) + N_RESERVED for f in self.schema_.categorical]
         self._levels = {f.name: f.categories for f in self.schema_.categorical}
+        # one lookup index per feature, kept: its hash table is built once, not per transform
+        self._level_index = {n: pd.Index(lv, dtype=object) for n, lv in self._levels.items()}
 
     # ------------------------------------------------------------------ transform
     def transform(self, X, validate: bool = True) -> EncodedData:
@@ -120,9 +122,8 @@ class TabularEncoder:
         return EncodedData(z.astype(np.float32), miss.astype(np.float32), codes)
 
     def _codes(self, name: str, s: pd.Series) -> np.ndarray:
-        levels = self._levels[name]
         isna = s.isna().to_numpy()
-        pos = pd.Index(levels, dtype=object).get_indexer(s.astype(object).where(~isna, None)).astype(np.int64)
+        pos = self._level_index[name].get_indexer(s.astype(object).where(~isna, None)).astype(np.int64)
         unseen = (pos < 0) & ~isna
         if unseen.any():
             vals = list(pd.unique(s[unseen].astype(str)))

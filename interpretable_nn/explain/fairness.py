@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.additive import as_additive, shap_values
+from ..attribution.explanation import Explanation
 from .shap_library import shap_of_view
 from .view import ModelView
 
@@ -91,6 +92,7 @@ def fairness_audit(
     max_shap_rows: int = 500,
     shap_method: str = "auto",
     random_state: int | None = 0,
+    shap: Explanation | None = None,
 ) -> FairnessAudit:
     """Audit a binary classifier's decisions for the groups of ``X[sensitive]``.
 
@@ -109,6 +111,11 @@ def fairness_audit(
         A row gets the adverse decision when ``P(adverse) > threshold``.
     max_shap_rows : int
         Rows (sampled) used for the SHAP share of non-additive models.
+    shap : Explanation, optional
+        SHAP values of some rows of ``X`` already computed for this model (for example
+        :func:`~interpretable_nn.explain.crosscheck`'s ``report.shap``), used for the share of
+        a non-additive model instead of computing them again; its ``data`` holds the rows
+        (their ``sensitive`` values give the groups). Additive models always use exact SHAP.
 
     Returns
     -------
@@ -137,14 +144,18 @@ def fairness_audit(
     adverse_true = _adverse_labels(view, y, len(Xf))
     p = np.asarray(model.predict_proba(Xf), dtype=float)[:, 1]
     adverse = p > threshold
-    group = Xf[sensitive].astype(object).where(Xf[sensitive].notna(), "missing").astype(str).to_numpy()
+    group = _group_labels(Xf[sensitive])
 
     rng = np.random.default_rng(random_state)
     if background is None:
         Bf = Xf.iloc[rng.permutation(len(Xf))[:100]].reset_index(drop=True)
     else:
         Bf = view.frame(background, "background")
-    share = _sensitive_share(view, Xf, Bf, sensitive, group, rng, max_shap_rows, shap_method, random_state)
+    if shap is not None and (list(shap.feature_names) != names or not isinstance(shap.data, pd.DataFrame)
+                             or len(shap.data) != len(shap.values)):
+        raise ValueError("shap must be an Explanation of rows of X by this model (its features, in order, "
+                         "and its rows in .data); pass None to compute it here.")
+    share = _sensitive_share(view, Xf, Bf, sensitive, group, rng, max_shap_rows, shap_method, random_state, shap)
     groups = _group_table(group, adverse, adverse_true, p, share.contribution)
     fav_rates = groups["favourable_rate"]
     figures = {
@@ -180,6 +191,11 @@ def _adverse_labels(view: ModelView, y: Any, n_rows: int) -> np.ndarray:
     return y == classes[1]
 
 
+def _group_labels(col: pd.Series) -> np.ndarray:
+    """Each row's group: the sensitive value as text, ``"missing"`` where it is missing."""
+    return col.astype(object).where(col.notna(), "missing").astype(str).to_numpy()
+
+
 @dataclass
 class _Share:
     """The sensitive feature's share of the score and its mean contribution per group."""
@@ -192,27 +208,31 @@ class _Share:
 
 def _sensitive_share(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame, sensitive: str, group: np.ndarray,
                      rng: np.random.Generator, max_shap_rows: int, shap_method: str,
-                     random_state: int | None) -> _Share:
-    """Exact additive SHAP (and the own term's share) for additive models, else SHAP from the
-    ``shap`` library on a sample of at most ``max_shap_rows`` rows."""
+                     random_state: int | None, given: Explanation | None = None) -> _Share:
+    """Exact additive SHAP (and the own term's share) for additive models, else the ``given``
+    explanation's rows, else SHAP from the ``shap`` library on a sample of at most
+    ``max_shap_rows`` rows."""
     j = view.names.index(sensitive)
     term_share = None
     additive = as_additive(view.model)
     if additive is not None:
-        rows = np.arange(len(Xf))
+        of_rows = group
         phi = shap_values(additive, Xf, Bf)
         T = np.abs(np.asarray(additive.predict_terms(Xf), dtype=float))
         own = [t for t, F in enumerate(additive.term_features_) if tuple(F) == (sensitive,)]
         term_share = float(T[:, own].sum(1).mean() / max(T.sum(1).mean(), 1e-12))
         method = "exact-additive-shap"
+    elif given is not None:
+        phi, method = np.asarray(given.values, dtype=float), given.method
+        of_rows = _group_labels(given.data[sensitive])
     else:
         rows = np.sort(rng.permutation(len(Xf))[: int(max_shap_rows)])
         e = shap_of_view(view, Xf.iloc[rows].reset_index(drop=True), Bf, method=shap_method,
                          random_state=random_state)
-        phi, method = e.values, e.method
+        phi, method, of_rows = e.values, e.method, group[rows]
     absphi = np.abs(phi)
-    share = float(absphi[:, j].mean() / max(absphi.sum(1).mean(), 1e-12))
-    contrib = pd.Series(phi[:, j]).groupby(group[rows]).mean()
+    share = float(absphi[:, j].mean() / max(absphi.sum(1).mean(), 1e-12)) if len(phi) else float("nan")
+    contrib = pd.Series(phi[:, j]).groupby(of_rows).mean()
     return _Share(share, term_share, method, contrib)
 
 

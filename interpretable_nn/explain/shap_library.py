@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..attribution.additive import as_additive
 from ..attribution.explanation import Explanation
 from ..attribution.fidelity import Fidelity
 from .view import ModelView
@@ -83,10 +84,12 @@ def library_shap(
         Rows to explain and the reference rows (all of them are used by the masker).
     method : {"auto", "exact", "permutation", "kernel"}
         ``"auto"``: exact when ``2^d * len(background) * len(X) <= max_exact_evals``,
-        else permutation.
+        else permutation; for a model whose terms read at most two features each (the
+        additive protocol: NAM, EBM, scorecards), one antithetic permutation, which is exact.
     nsamples : int, optional
         Permutation: model evaluations per row (default 10 antithetic permutations,
-        ``10 * (2 d + 1)``); Kernel: coalition samples (default shap's ``2 d + 2048``).
+        ``10 * (2 d + 1)``, or one, ``2 d + 1``, for the additive models above); Kernel:
+        coalition samples (default shap's ``2 d + 2048``).
     random_state : int or None
         Seed of the permutation / kernel sampling.
 
@@ -135,6 +138,11 @@ def shap_of_view(
         return f_df(codec.decode(M))
 
     d, n, m = len(names), len(Xf), len(Bf)
+    if nsamples is None and method in ("auto", "permutation") and _pairwise_additive(view.model):
+        # one antithetic permutation gives the exact Shapley values of a sum of terms of one or
+        # two features (each pair's interaction is split half and half by the two orders):
+        # 2d + 1 evaluations per row instead of 2^d (exact) or ten permutations
+        method, nsamples = "permutation", 2 * d + 1
     if method == "auto":
         method = "exact" if (2.0**d) * m * max(n, 1) <= max_exact_evals else "permutation"
     if method == "exact" and d > 20:
@@ -159,6 +167,12 @@ def shap_of_view(
     return e
 
 
+def _pairwise_additive(model: Any) -> bool:
+    """Whether ``model`` is a sum of terms of at most two features (additive protocol)."""
+    add = as_additive(model)
+    return add is not None and all(len(F) <= 2 for F in add.term_features_)
+
+
 def _kernel(f, Mx: np.ndarray, Mb: np.ndarray, nsamples: int | None, random_state: int | None):
     import shap
 
@@ -173,9 +187,36 @@ def _kernel(f, Mx: np.ndarray, Mb: np.ndarray, nsamples: int | None, random_stat
     return values, base
 
 
+_KERNELS_CACHED = False
+
+
+def _cache_masking_kernels() -> None:
+    """Ask numba to keep shap's tabular masking kernels on disk. shap compiles them on first
+    use in every process without a cache: about half of the 13 s that a process's first
+    explanation took on 2 slow cores, paid again by each study worker. numba's cache is keyed
+    on the source and the argument types; where it cannot write, nothing changes. (shap's
+    output kernel takes its link function as an argument and cannot be cached.)"""
+    global _KERNELS_CACHED
+    if _KERNELS_CACHED:
+        return
+    _KERNELS_CACHED = True
+    try:
+        from shap.maskers import _tabular
+    except ImportError:  # pragma: no cover - another shap layout: compile as shap does
+        return
+    for name in ("_delta_masking", "_single_delta_mask"):
+        enable = getattr(getattr(_tabular, name, None), "enable_caching", None)
+        if callable(enable):
+            try:
+                enable()
+            except Exception:  # noqa: BLE001 - no writable cache location: compile as shap does
+                pass
+
+
 def _masked(f, Mx: np.ndarray, Mb: np.ndarray, method: str, nsamples: int | None, random_state: int | None):
     import shap
 
+    _cache_masking_kernels()
     d = Mx.shape[1]
     masker = shap.maskers.Independent(Mb, max_samples=len(Mb))
     if method == "exact":

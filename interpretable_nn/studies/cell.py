@@ -214,9 +214,10 @@ def _surrogate(model, X_train, X_test) -> tuple[float, dict]:
     return _headline(check, ("agreement", "r2")), _stored(check, max_depth=4)
 
 
-def _crosscheck(model, X_train, X_test, seed: int) -> tuple[float, dict]:
+def _crosscheck(model, X_train, X_test, seed: int, keep: dict | None = None) -> tuple[float, dict]:
     """The built-in explanation against SHAP on a sample of the test fold; headline: the
-    mean per-row rank correlation (``spearman_mean``)."""
+    mean per-row rank correlation (``spearman_mean``). ``keep["shap"]``: the SHAP values (on
+    the given background rows), for the fairness audit to reuse."""
     rng = np.random.default_rng(seed)
     te = rng.permutation(len(X_test))[:CROSSCHECK_ROWS]
     bg = rng.permutation(len(X_train))[:CROSSCHECK_BACKGROUND]
@@ -224,15 +225,18 @@ def _crosscheck(model, X_train, X_test, seed: int) -> tuple[float, dict]:
         rep = crosscheck(model, _rows(X_test, te), background=_rows(X_train, bg))
     except (NotImplementedError, AttributeError) as exc:  # a model without a built-in explanation
         return math.nan, {"status": "not available", "reason": f"{type(exc).__name__}: {exc}"}
+    if keep is not None and rep.background.startswith("given"):
+        keep["shap"] = rep.shap
     check = rep.check
     sd = rep.row_spearman_[np.isfinite(rep.row_spearman_)]
     spread = float(np.std(sd, ddof=1)) if len(sd) > 1 else math.nan  # for the figure's interval in the report
     return _headline(check, ("spearman_mean",)), _stored(check, rows=len(te), spearman_sd=spread)
 
 
-def _fairness(model, ds, X_train, X_test, y_test, seed: int) -> dict:
+def _fairness(model, ds, X_train, X_test, y_test, seed: int, shap=None) -> dict:
     """:func:`~interpretable_nn.explain.fairness_audit` of every protected attribute of the
-    data set on the test fold (gaps on all its rows, the SHAP share on a sample)."""
+    data set on the test fold (gaps on all its rows, the SHAP share on a sample: the
+    cross-check's rows and SHAP values when given, ``shap``)."""
     if not ds.sensitive:
         return {"status": "not available", "reason": f"{ds.name} names no protected attribute"}
     if len(getattr(model, "classes_", ())) != 2:
@@ -241,7 +245,7 @@ def _fairness(model, ds, X_train, X_test, y_test, seed: int) -> dict:
     attributes = {}
     for attr in ds.sensitive:
         audit = fairness_audit(model, X_test, y_test, attr, background=bg, max_shap_rows=CROSSCHECK_ROWS,
-                               random_state=seed)
+                               random_state=seed, shap=shap)
         attributes[attr] = audit.summary()
     return {"status": "ok", "attributes": attributes}
 
@@ -308,12 +312,14 @@ def _run(cell: Cell, model, data, checks, threads, check_folds, row: dict, detai
         if "surrogate" in checks:
             row["surrogate_fidelity"], checks_out["surrogate"] = _guard(_surrogate, model, X_train, X_test)
         costly = check_folds is None or cell.fold in check_folds
+        shared: dict = {}  # the cross-check's SHAP values, reused by the fairness audit
         if "crosscheck" in checks and costly:
             row["crosscheck_agreement"], checks_out["crosscheck"] = _guard(
-                _crosscheck, model, X_train, X_test, cell.seed
+                _crosscheck, model, X_train, X_test, cell.seed, shared
             )
         if "fairness" in checks and costly:
-            checks_out["fairness"] = _guard(lambda: (None, _fairness(model, ds, X_train, X_test, y_test, cell.seed)))[1]
+            checks_out["fairness"] = _guard(lambda: (None, _fairness(model, ds, X_train, X_test, y_test, cell.seed,
+                                                                     shared.get("shap"))))[1]
         details["checks"] = checks_out
         details["artefacts"] = _guard(lambda: (None, _artefacts(model, X_test, y_test, cell.seed)))[1]
         row["check_time"] = time.perf_counter() - t
