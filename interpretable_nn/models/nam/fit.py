@@ -30,11 +30,11 @@ import pandas as pd
 import torch
 
 from ...data.encoding import EncodedData, TabularEncoder
-from ...data.schema import FeatureSchema, to_json_value
 from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ...training.engine import FitData, TrainResult, train
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
 from .select import improves, select_terms
+from .state import NAMState
 
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
 
@@ -47,59 +47,13 @@ LEVEL_SCALE = 10.0
 #: the mains' optimiser: "global_adam" moves each parameter in proportion to its gradient, so
 #: a weak column's shape moves slowly (explored with LEVEL_SCALE 1: ``tuning_dev.md``, gadam_l1)
 MAIN_OPTIMIZER = "adamw"
-
-
-@dataclass
-class NAMState:
-    """A fitted NAM's state besides its tables (what is saved as JSON)."""
-
-    layout: TermLayout
-    n_bags: int
-    main_mass: np.ndarray
-    pair_mass: np.ndarray
-    pair_scores: pd.DataFrame
-    background: pd.DataFrame
-    background_y: np.ndarray
-
-    def to_dict(self) -> dict:
-        """JSON-safe (the ``extra`` state of a saved model)."""
-        bg = self.background
-        return {
-            "n_bags": int(self.n_bags),
-            "layout": self.layout.to_dict(),
-            "main_mass": self.main_mass.tolist(),
-            "pair_mass": self.pair_mass.tolist(),
-            "pair_scores": {
-                "pair": self.pair_scores["pair"].tolist(),
-                "score": [float(s) for s in self.pair_scores["score"]],
-                "selected": [bool(s) for s in self.pair_scores["selected"]],
-            },
-            "background": {
-                c: [None if pd.isna(v) else to_json_value(v) for v in bg[c].tolist()] for c in bg.columns
-            },
-            "background_y": [to_json_value(v) for v in self.background_y.tolist()],
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict, schema: FeatureSchema, regression: bool) -> NAMState:
-        """Inverse of :meth:`to_dict`; the background's columns typed by ``schema``."""
-        bg = {}
-        for f in schema:
-            vals = d["background"][f.name]
-            if f.is_numeric:
-                bg[f.name] = np.array([np.nan if v is None else v for v in vals], dtype=float)
-            else:
-                bg[f.name] = pd.Series([np.nan if v is None else v for v in vals], dtype=object)
-        yb = d["background_y"]
-        return cls(
-            layout=TermLayout.from_dict(d["layout"]),
-            n_bags=int(d["n_bags"]),
-            main_mass=np.asarray(d["main_mass"], dtype=float),
-            pair_mass=np.asarray(d["pair_mass"], dtype=float),
-            pair_scores=pd.DataFrame(d["pair_scores"]),
-            background=pd.DataFrame(bg)[schema.names],
-            background_y=np.array(yb, dtype=float) if regression else np.array(yb),
-        )
+#: Try the mains again with ``ALT_RECIPE`` (optimiser, level scale) on the kept flexibility
+#: step and keep that fit when it lowers the bags' validation loss by more than
+#: :data:`OPTIMIZER_MARGIN_SE` paired standard errors (``fit_info_["optimizer_search"]``).
+#: GlobalAdam won where weak columns crowd strong ones, AdamW elsewhere (``tuning_dev.md``).
+OPTIMIZER_CHOICE = False
+ALT_RECIPE = ("global_adam", 1.0)
+OPTIMIZER_MARGIN_SE: float | None = None
 
 
 @dataclass
@@ -135,13 +89,22 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator)
     n_rows = float((fit_w > 0).sum(0).float().mean())  # training rows per bag
     (knots, smooth), (lay, lo, w, mass, mains), searched = _mains_by_flexibility(model, enc, target, bags, sw, n_rows)
+    recipe, opt_search = (MAIN_OPTIMIZER, LEVEL_SCALE), None
+    if OPTIMIZER_CHOICE and bags.val_w is not None and tuple(ALT_RECIPE) != recipe:
+        alt = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, recipe=tuple(ALT_RECIPE))
+        opt_search = {"/".join(map(str, r)): None if m[3].best_val_loss is None else float(m[3].best_val_loss)
+                      for r, m in ((recipe, mains), (tuple(ALT_RECIPE), alt))}
+        if improves(alt[3], mains[3], OPTIMIZER_MARGIN_SE):
+            recipe, mains = tuple(ALT_RECIPE), alt
     selection = None
     if SELECT_TERMS and bags.val_w is not None and bags.val_w.shape[1] >= 2:  # a paired test needs 2 bags
         mains, selection = select_terms(
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
-            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep), SELECT_GATE)
+            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, recipe), SELECT_GATE)
     main_tab, bias, main_logit, res1 = mains
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched})
+    if opt_search:
+        res1 = replace(res1, extra={**res1.extra, "optimizer_search": opt_search, "optimizer": recipe[0]})
     if selection:
         res1 = replace(res1, extra={**res1.extra, "term_selection": selection})
 
@@ -276,9 +239,13 @@ SELECT_GATE = True
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
-               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None):
+               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None,
+               recipe: tuple[str, float] | None = None):
     """Train the main effects with roughness penalty ``smoothness`` (the terms at 0 in
-    ``keep``, (T,), left out); (tables (B, size), biases (B,), row logits (n, B), result)."""
+    ``keep``, (T,), left out) and ``recipe`` (optimiser, level scale; default
+    :data:`MAIN_OPTIMIZER`, :data:`LEVEL_SCALE`); (tables (B, size), biases (B,), row logits
+    (n, B), result)."""
+    optimizer, level_scale = recipe or (MAIN_OPTIMIZER, LEVEL_SCALE)
     coords = lay.rank_coordinates(enc) if RANK_COORDINATES else None
     mains = MainEffectNet(
         torch.from_numpy(lay.padded_knots(coords)),
@@ -294,14 +261,14 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         mass=torch.as_tensor(mass),
         n_real=torch.as_tensor([len(k) for k in lay.knots]),
         smoothness=smoothness / bags.n_fit,
-        level_scale=LEVEL_SCALE,
-        missing_scale=LEVEL_SCALE,
+        level_scale=level_scale,
+        missing_scale=level_scale,
         level_prior=torch.as_tensor(free_value_prior(lay, enc, target, sw, model._task) / (2.0 * bags.n_fit)),
         keep=None if keep is None else torch.from_numpy(keep),
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads,
-                              optimizer=MAIN_OPTIMIZER)
+                              optimizer=optimizer)
     res = train(mains, (lo_t, w_t), target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
                 validation_weight=bags.val_w)
     mains.to("cpu").eval()
