@@ -104,32 +104,3 @@ def test_state_dict_works_after_a_step():
     opt.step()
     assert opt.state_dict()["state"][0]["m"].shape == (3,)  # every state key is a parameter
 
-
-def test_nam_optimizer_choice_keeps_the_fit_with_lower_validation_loss(monkeypatch):
-    """``OPTIMIZER_CHOICE``: the mains are fitted with both recipes on the same bags; the kept
-    one is recorded and has the lower validation loss (margin: any fall); the explanation still
-    sums to the score; no validation rows: nothing to choose by."""
-    import numpy as np
-    import pandas as pd
-
-    from interpretable_nn.models import NAMClassifier
-    from interpretable_nn.models.nam import fit as namfit
-
-    rng = np.random.default_rng(1)
-    X = pd.DataFrame({"a": rng.normal(size=500), "c": rng.choice(["x", "y", "z"], 500)})
-    for j in range(6):  # weak columns: GlobalAdam's regime
-        X[f"w{j}"] = rng.normal(size=500)
-    y = (X.a + (X.c == "x") + 0.05 * X.w0 + rng.normal(size=500) > 0).astype(int)
-    kw = dict(n_bags=2, interactions=0, max_epochs=30, verbose=0, random_state=0)
-    monkeypatch.setattr(namfit, "OPTIMIZER_CHOICE", True)
-    m = NAMClassifier(**kw).fit(X, y)
-    search = m.fit_info_["optimizer_search"]
-    assert set(search) == {"adamw/10.0", "global_adam/1.0"}
-    kept = m.fit_info_["optimizer"]
-    other = "global_adam" if kept == "adamw" else "adamw"
-    k = {"adamw": "adamw/10.0", "global_adam": "global_adam/1.0"}
-    assert search[k[kept]] <= search[k[other]]
-    e = m.explain(X.iloc[:50])
-    np.testing.assert_allclose(e.values.sum(1) + e.base_values, m.decision_function(X.iloc[:50]), atol=1e-5)
-    none = NAMClassifier(**{**kw, "validation_fraction": 0.0}).fit(X, y)
-    assert "optimizer_search" not in none.fit_info_
