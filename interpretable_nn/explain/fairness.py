@@ -152,7 +152,7 @@ def fairness_audit(
     else:
         Bf = view.frame(background, "background")
     if shap is not None and (list(shap.feature_names) != names or not isinstance(shap.data, pd.DataFrame)
-                             or len(shap.data) != len(shap.values)):
+                             or np.shape(shap.values) != (len(shap.data), len(names))):
         raise ValueError("shap must be an Explanation of rows of X by this model (its features, in order, "
                          "and its rows in .data); pass None to compute it here.")
     share = _sensitive_share(view, Xf, Bf, sensitive, group, rng, max_shap_rows, shap_method, random_state, shap)
