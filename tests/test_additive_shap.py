@@ -336,3 +336,22 @@ def test_one_antithetic_permutation_is_exact_for_any_pairwise_model(seed, d, n_p
     ref = brute_force_shap(model, X, B)
     assert e.method == "shap-permutation"
     assert np.max(np.abs(e.values - ref)) <= 1e-9 * max(1.0, np.abs(ref).max())
+
+
+def test_shap_works_where_numba_cannot_cache(setup, monkeypatch):
+    """Asking numba to cache shap's masking kernels is an optimisation: where it cannot (no
+    writable location, another shap layout), explanations are computed exactly as before."""
+    from shap.maskers import _tabular
+
+    from interpretable_nn.explain import library_shap, shap_library
+
+    def refuse(*_):
+        raise RuntimeError("cannot cache function: no locator available")
+
+    monkeypatch.setattr(shap_library, "_KERNELS_CACHED", False)
+    monkeypatch.setattr(type(_tabular._delta_masking), "enable_caching", refuse)
+    model, X, B = setup
+    X4 = X.iloc[:4]
+    e = library_shap(model, X4, B, method="permutation", nsamples=3 * (2 * X.shape[1] + 1))
+    assert np.max(np.abs(e.values - brute_force_shap(model, X4, B))) <= 1e-9  # pairwise: exact
+    assert shap_library._KERNELS_CACHED
