@@ -28,8 +28,21 @@ class GlobalAdam(torch.optim.Optimizer):
             raise ValueError(f"lr must be positive; got {lr}.")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
         # shared by every parameter, so kept beside ``state`` (whose keys must be parameters:
-        # ``state_dict()`` maps each key to its parameter's index)
+        # ``state_dict()`` maps each key to its parameter's index) and saved under "shared"
         self.n_steps, self.v = 0, None
+
+    def state_dict(self) -> dict:
+        """Torch's optimizer state, plus the shared step count and second moment."""
+        out = super().state_dict()
+        out["shared"] = {"n_steps": self.n_steps, "v": None if self.v is None else self.v.clone()}
+        return out
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Inverse of :meth:`state_dict` (a state without "shared" starts the shared moment afresh)."""
+        state_dict = dict(state_dict)
+        shared = state_dict.pop("shared", {"n_steps": 0, "v": None})
+        super().load_state_dict(state_dict)
+        self.n_steps, self.v = int(shared["n_steps"]), shared["v"]
 
     @torch.no_grad()
     def step(self, closure=None):
