@@ -140,6 +140,10 @@ def fairness_audit(
         raise ValueError(f"sensitive={sensitive!r} is not a feature of the model; features: {names}.")
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
+    if shap is not None and (list(shap.feature_names) != names or not isinstance(shap.data, pd.DataFrame)
+                             or np.shape(shap.values) != (len(shap.data), len(names))):
+        raise ValueError("shap must be an Explanation of rows of X by this model (its features, in order, "
+                         "and its rows in .data); pass None to compute it here.")
     Xf = view.frame(X, "X")
     adverse_true = _adverse_labels(view, y, len(Xf))
     p = np.asarray(model.predict_proba(Xf), dtype=float)[:, 1]
@@ -151,10 +155,6 @@ def fairness_audit(
         Bf = Xf.iloc[rng.permutation(len(Xf))[:100]].reset_index(drop=True)
     else:
         Bf = view.frame(background, "background")
-    if shap is not None and (list(shap.feature_names) != names or not isinstance(shap.data, pd.DataFrame)
-                             or np.shape(shap.values) != (len(shap.data), len(names))):
-        raise ValueError("shap must be an Explanation of rows of X by this model (its features, in order, "
-                         "and its rows in .data); pass None to compute it here.")
     share = _sensitive_share(view, Xf, Bf, sensitive, group, rng, max_shap_rows, shap_method, random_state, shap)
     groups = _group_table(group, adverse, adverse_true, p, share.contribution)
     fav_rates = groups["favourable_rate"]

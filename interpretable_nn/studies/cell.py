@@ -216,8 +216,9 @@ def _surrogate(model, X_train, X_test) -> tuple[float, dict]:
 
 def _crosscheck(model, X_train, X_test, seed: int, keep: dict | None = None) -> tuple[float, dict]:
     """The built-in explanation against SHAP on a sample of the test fold; headline: the
-    mean per-row rank correlation (``spearman_mean``). ``keep["shap"]``: the SHAP values (on
-    the given background rows), for the fairness audit to reuse."""
+    mean per-row rank correlation (``spearman_mean``). ``keep["shap"]``: the SHAP values, for
+    the fairness audit to reuse (it reads them only for non-additive models, whose SHAP side
+    always uses the given background rows)."""
     rng = np.random.default_rng(seed)
     te = rng.permutation(len(X_test))[:CROSSCHECK_ROWS]
     bg = rng.permutation(len(X_train))[:CROSSCHECK_BACKGROUND]
@@ -225,7 +226,7 @@ def _crosscheck(model, X_train, X_test, seed: int, keep: dict | None = None) -> 
         rep = crosscheck(model, _rows(X_test, te), background=_rows(X_train, bg))
     except (NotImplementedError, AttributeError) as exc:  # a model without a built-in explanation
         return math.nan, {"status": "not available", "reason": f"{type(exc).__name__}: {exc}"}
-    if keep is not None and rep.background.startswith("given"):
+    if keep is not None:
         keep["shap"] = rep.shap
     check = rep.check
     sd = rep.row_spearman_[np.isfinite(rep.row_spearman_)]
