@@ -93,6 +93,8 @@ def test_black_box_reuses_given_shap_values(small_credit):
     wrong.feature_names = list(e.feature_names)[::-1]  # another model's columns
     with pytest.raises(ValueError, match="Explanation of rows of X"):
         fairness_audit(m, X, y, "Marital", background=B, shap=wrong)
+    with pytest.raises(TypeError, match="shap must be an Explanation"):
+        fairness_audit(m, X, y, "Marital", background=B, shap=e.values)  # bare numbers: no rows, no names
     cut = copy.copy(e)
     cut.values = e.values[:, :-1]  # a column short
     with pytest.raises(ValueError, match="Explanation of rows of X"):

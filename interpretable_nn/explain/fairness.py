@@ -140,6 +140,8 @@ def fairness_audit(
         raise ValueError(f"sensitive={sensitive!r} is not a feature of the model; features: {names}.")
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
+    if shap is not None and not isinstance(shap, Explanation):
+        raise TypeError(f"shap must be an Explanation (e.g. crosscheck(...).shap) or None; got {type(shap).__name__}.")
     if shap is not None and (list(shap.feature_names) != names or not isinstance(shap.data, pd.DataFrame)
                              or np.shape(shap.values) != (len(shap.data), len(names))):
         raise ValueError("shap must be an Explanation of rows of X by this model (its features, in order, "
