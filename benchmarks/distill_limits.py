@@ -160,10 +160,16 @@ def _table(df: pd.DataFrame, cols: list[str]) -> list[str]:
             *("| " + " | ".join(cell(c, r[c]) for c in cols) + " |" for _, r in df.iterrows())]
 
 
-def write_report(floor: pd.DataFrame | None, plateau: pd.DataFrame | None, wall: float) -> str:
-    commit = _provenance.current_commit()
-    lines = [f"# Surrogate goals: the time floor and the fidelity plateau (commit {commit})", "",
-             f"Machine: {platform.machine()}, 2 shared CPU cores, no GPU. Wall {wall:.0f} s. "
+def write_report(floor: pd.DataFrame | None, plateau: pd.DataFrame | None, wall: float | None) -> str:
+    manifest = _provenance.load_manifest()
+
+    def measured(name: str) -> str:  # the commit that wrote a part's rows (a part may be rerun alone)
+        return f"Rows: `{name}`, measured at commit `{manifest.get(name, {}).get('commit', 'this run')[:12]}`."
+
+    lines = ["# Surrogate goals: the time floor and the fidelity plateau", "",
+             f"Machine: {platform.machine()}, 2 shared CPU cores, no GPU. "
+             + (f"Wall of the last run {wall:.0f} s. " if wall is not None else "")
+             +
              "Written by `benchmarks/distill_limits.py` (its docstring defines every column)."]
     if floor is not None and len(floor):
         fits = floor[floor["floor_s"] <= floor["budget_s"]]
@@ -171,7 +177,7 @@ def write_report(floor: pd.DataFrame | None, plateau: pd.DataFrame | None, wall:
         lines += ["", "## A. Depth 5: the least any surrogate must spend, against 1/10 of STreeD's time", "",
                   "Best of the repeats; seconds. `floor` = one teacher pass over the training rows + one CART "
                   "of depth 5 on them (labels given, no augmentation). STreeD: the solver only, on labels "
-                  "given to it, on our lookahead tree's binary features.", "",
+                  "given to it, on our lookahead tree's binary features. " + measured("distill_limits_floor.csv"), "",
                   *_table(floor, ["dataset", "teacher", "train_rows", "teacher_pass_s", "cart_s", "floor_s",
                                   "budget_s", "floor_over_budget", "streed_s", "streed_agreement", "ours_s",
                                   "ours_agreement", "ours_plain_s", "ours_plain_agreement", "goal_met_by"]), "",
@@ -187,7 +193,7 @@ def write_report(floor: pd.DataFrame | None, plateau: pd.DataFrame | None, wall:
         lines += ["", "## B. credit_data, MLP teacher: held-out agreement by depth", "",
                   "Per estimator seed and munge size: the depth with the highest held-out agreement (95% Wilson "
                   "interval), and the fit rows' agreement (real and augmented) at the deepest tree tried. "
-                  "Every depth: `distill_limits_plateau.csv`.", "",
+                  "Every depth: `distill_limits_plateau.csv`. " + measured("distill_limits_plateau.csv"), "",
                   *_table(best, ["seed", "n_augment", "max_depth", "n_leaves", "held_out_agreement", "held_out_low",
                                  "held_out_high", "held_out_rows", "fit_rows_agreement_deepest",
                                  "seconds_all_depths"]), "",
@@ -198,7 +204,8 @@ def write_report(floor: pd.DataFrame | None, plateau: pd.DataFrame | None, wall:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--part", choices=("floor", "plateau", "both"), default="both")
+    ap.add_argument("--part", choices=("floor", "plateau", "both", "report"), default="both",
+                    help="report: rewrite the markdown from the csv files")
     ap.add_argument("--datasets", default="default,hmda")
     ap.add_argument("--teachers", default="nam,mlp,xgb")
     ap.add_argument("--repeats", type=int, default=3)
@@ -223,7 +230,7 @@ def main(argv=None) -> int:
         plateau.to_csv(out / "distill_limits_plateau.csv", index=False)
     elif (out / "distill_limits_plateau.csv").exists():
         plateau = pd.read_csv(out / "distill_limits_plateau.csv")
-    text = write_report(floor, plateau, time.perf_counter() - t0)
+    text = write_report(floor, plateau, None if args.part == "report" else time.perf_counter() - t0)
     (out / "distill_limits.md").write_text(text)
     print(text)
     return 0
