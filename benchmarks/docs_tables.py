@@ -94,6 +94,30 @@ def distill_search_confirm() -> str:
     return "\n".join(lines) + "\n"
 
 
+def distill_limits() -> str:
+    """Where the depth-5 time goal and ``target_fidelity=0.95`` stop: ``distill_limits.py``."""
+    f = pd.read_csv(RESULTS / "distill_limits_floor.csv")
+    lines = ["| data set | teacher | teacher pass + CART (s) | 1/10 of STreeD (s) | STreeD agreement | ours: agreement, s "
+             "| ours without augmentation: agreement, s | both parts of the goal |", "|---|---|---|---|---|---|---|---|"]
+    for r in f.itertuples():
+        lines.append(f"| {r.dataset} | {r.teacher} | {r.floor_s:.3f} | {r.budget_s:.3f} | {r.streed_agreement:.4f} | "
+                     f"{r.ours_agreement:.4f}, {r.ours_s:.2f} | {r.ours_plain_agreement:.4f}, {r.ours_plain_s:.3f} | "
+                     f"{'met' if r.goal_met_by != 'none' else 'not met'} |")
+    p = pd.read_csv(RESULTS / "distill_limits_plateau.csv")
+    best = p.loc[p.groupby(["seed", "n_augment"])["held_out_agreement"].idxmax()]
+    lines += ["", "credit_data, MLP teacher, `SurrogateTree(search=\"greedy\")` at depths 1-"
+              f"{int(p['max_depth'].max())}: the best held-out agreement of each (estimator seed, munge size) run",
+              "", "| munge rows | " + " | ".join(f"seed {s}" for s in sorted(p["seed"].unique())) + " |",
+              "|---|" + "---|" * p["seed"].nunique()]
+    deepest = p.loc[p.groupby(["seed", "n_augment"])["max_depth"].idxmax()].set_index(["seed", "n_augment"])
+    for n, g in best.groupby("n_augment"):
+        lines.append(f"| {n:,} | " + " | ".join(
+            f"{r.held_out_agreement:.4f} at depth {r.max_depth} (fit rows {r.fit_rows_agreement:.3f} there, "
+            f"{deepest.loc[(r.seed, n), 'fit_rows_agreement']:.3f} at depth {deepest.loc[(r.seed, n), 'max_depth']})"
+            for r in g.sort_values("seed").itertuples()) + " |")
+    lines += ["", f"Source: {_commit('distill_limits_floor.csv')}; {_commit('distill_limits_plateau.csv')}."]
+    return "\n".join(lines) + "\n"
+
 
 def suite_tuning() -> str:
     """The NAM tuning log on the dev group: the table of ``tuning_dev.md``."""
@@ -143,7 +167,7 @@ def suite_confirm() -> str:
     lines += ["", f"Source: {_commit('suite.csv')} (merged); each row keeps the commit that measured it: {rows}."]
     return "\n".join(lines) + "\n"
 
-GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm}
+GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
