@@ -110,7 +110,11 @@ Variants:
     4, wells 0) and rises after, so early stopping chooses among a handful of coarse steps; a
     smaller step lets it stop where the pairs have learnt what generalises. Rule written
     before the run: as ``bags14``'s (mean above +.0010 over the 15 dev sets, no set more than
-    2 SE below ``select``, the fit-time bound); if both pass, the higher mean.
+    2 SE below ``select``, the fit-time bound); if both pass, the higher mean. Not adopted:
+    ``pairlr01`` averages −.0005 (every set on par; lending_club −.0026 ± .0015, hmda −.0023
+    ± .0020 the lowest), ``pairlr02`` −.0003 (one win, health_insurance +.0002 ± .0001, one
+    loss, wells −.0001 ± .0000); fit time 0.97 and 0.94 times. The coarse early stop is not
+    what holds the pairs back.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
