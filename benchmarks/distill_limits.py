@@ -55,13 +55,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import _provenance  # noqa: E402
-from distill_search import _peer_fit, _search_teacher, _split  # noqa: E402
+from distill_search import _markdown, _peer_fit, _search_teacher, _split  # noqa: E402
 
 import interpretable_nn as inn  # noqa: E402
 from interpretable_nn.data import load_dataset  # noqa: E402
 
 RESULTS = HERE / "results"
-INTEGER_COLUMNS = {"seed", "n_augment", "max_depth", "depth", "n_leaves", "held_out_rows", "train_rows"}
 
 
 def _best(fn, repeats: int) -> float:
@@ -150,16 +149,6 @@ def run_plateau(seeds: list[int], sizes: list[int], max_depth: int) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def _table(df: pd.DataFrame, cols: list[str]) -> list[str]:
-    def cell(c: str, v) -> str:
-        if c in INTEGER_COLUMNS:
-            return str(int(v))
-        return f"{v:.4f}" if isinstance(v, float) else str(v)
-
-    return ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols),
-            *("| " + " | ".join(cell(c, r[c]) for c in cols) + " |" for _, r in df.iterrows())]
-
-
 def write_report(floor: pd.DataFrame | None, plateau: pd.DataFrame | None, wall: float | None) -> str:
     manifest = _provenance.load_manifest()
 
@@ -169,8 +158,7 @@ def write_report(floor: pd.DataFrame | None, plateau: pd.DataFrame | None, wall:
     lines = ["# Surrogate goals: the time floor and the fidelity plateau", "",
              f"Machine: {platform.machine()}, 2 shared CPU cores, no GPU. "
              + (f"Wall of the last run {wall:.0f} s. " if wall is not None else "")
-             +
-             "Written by `benchmarks/distill_limits.py` (its docstring defines every column)."]
+             + "Written by `benchmarks/distill_limits.py` (its docstring defines every column)."]
     if floor is not None and len(floor):
         fits = floor[floor["floor_s"] <= floor["budget_s"]]
         met = floor[floor["goal_met_by"] != "none"]
@@ -178,25 +166,24 @@ def write_report(floor: pd.DataFrame | None, plateau: pd.DataFrame | None, wall:
                   "Best of the repeats; seconds. `floor` = one teacher pass over the training rows + one CART "
                   "of depth 5 on them (labels given, no augmentation). STreeD: the solver only, on labels "
                   "given to it, on our lookahead tree's binary features. " + measured("distill_limits_floor.csv"), "",
-                  *_table(floor, ["dataset", "teacher", "train_rows", "teacher_pass_s", "cart_s", "floor_s",
-                                  "budget_s", "floor_over_budget", "streed_s", "streed_agreement", "ours_s",
-                                  "ours_agreement", "ours_plain_s", "ours_plain_agreement", "goal_met_by"]), "",
+                  _markdown(floor[["dataset", "teacher", "train_rows", "teacher_pass_s", "cart_s", "floor_s",
+                                   "budget_s", "floor_over_budget", "streed_s", "streed_agreement", "ours_s",
+                                   "ours_agreement", "ours_plain_s", "ours_plain_agreement", "goal_met_by"]]),
                   f"The floor fits in 1/10 of STreeD's time in {len(fits)} of {len(floor)} cells; agreement >= "
                   f"STreeD's within that time, by either of our settings, in {len(met)} of {len(floor)}."]
     if plateau is not None and len(plateau):
         g = plateau.groupby(["seed", "n_augment"])
-        best = g.apply(lambda p: p.loc[p["held_out_agreement"].idxmax()], include_groups=False).reset_index()
-        deepest = g.tail(1).set_index(["seed", "n_augment"])["fit_rows_agreement"]
-        best["fit_rows_agreement_deepest"] = [deepest[(r.seed, r.n_augment)] for r in best.itertuples()]
-        best["seconds_all_depths"] = best["seconds_all_depths"].astype(float)
+        best = plateau.loc[g["held_out_agreement"].idxmax()]
+        deepest = plateau.loc[g["max_depth"].idxmax()].set_index(["seed", "n_augment"])["fit_rows_agreement"]
+        best = best.assign(fit_rows_agreement_deepest=deepest.loc[list(zip(best["seed"], best["n_augment"]))].to_numpy())
         reached = best[best["held_out_agreement"] >= 0.95]
         lines += ["", "## B. credit_data, MLP teacher: held-out agreement by depth", "",
                   "Per estimator seed and munge size: the depth with the highest held-out agreement (95% Wilson "
                   "interval), and the fit rows' agreement (real and augmented) at the deepest tree tried. "
                   "Every depth: `distill_limits_plateau.csv`. " + measured("distill_limits_plateau.csv"), "",
-                  *_table(best, ["seed", "n_augment", "max_depth", "n_leaves", "held_out_agreement", "held_out_low",
-                                 "held_out_high", "held_out_rows", "fit_rows_agreement_deepest",
-                                 "seconds_all_depths"]), "",
+                  _markdown(best[["seed", "n_augment", "max_depth", "n_leaves", "held_out_agreement", "held_out_low",
+                                  "held_out_high", "held_out_rows", "fit_rows_agreement_deepest",
+                                  "seconds_all_depths"]]),
                   f"Held-out agreement >= .95 at some depth in {len(reached)} of {len(best)} (seed, size) runs; "
                   f"the best of all: {best['held_out_agreement'].max():.4f}."]
     return "\n".join(lines) + "\n"
