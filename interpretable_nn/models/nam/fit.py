@@ -44,6 +44,10 @@ BACKGROUND_ROWS = 500
 #: by this much so that they learn at a comparable pace (measured: unscaled, they lagged and
 #: the shape functions overfitted to compensate).
 LEVEL_SCALE = 10.0
+#: scale each category level by ``sqrt(share / largest share)`` of its feature's levels
+#: (:func:`level_scales`), as :func:`pair_scales` does for the pair cells: a level seen in a
+#: handful of rows moves slower than a common one, so early stopping shrinks it more
+LEVEL_MASS_SCALE = False
 #: the mains' optimiser: "global_adam" moves each parameter in proportion to its gradient, so
 #: a weak column's shape moves slowly (explored with LEVEL_SCALE 1: ``tuning_dev.md``, gadam_l1)
 MAIN_OPTIMIZER = "adamw"
@@ -241,7 +245,7 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         mass=torch.as_tensor(mass),
         n_real=torch.as_tensor([len(k) for k in lay.knots]),
         smoothness=smoothness / bags.n_fit,
-        level_scale=LEVEL_SCALE,
+        level_scale=level_scales(lay, mass) if LEVEL_MASS_SCALE else LEVEL_SCALE,
         missing_scale=LEVEL_SCALE,
         level_prior=torch.as_tensor(free_value_prior(lay, enc, target, sw, model._task) / (2.0 * bags.n_fit)),
         keep=None if keep is None else torch.from_numpy(keep),
@@ -389,6 +393,22 @@ def pair_scales(lay: TermLayout, p_mass: np.ndarray) -> np.ndarray:
     for p, (a, b) in enumerate(lay.pairs):
         sl = slice(off[p], off[p] + lay.axis_size(a) * lay.axis_size(b))
         out[sl] = np.sqrt(p_mass[sl] / max(p_mass[sl].max(), 1e-12))
+    return out
+
+
+def level_scales(lay: TermLayout, mass: np.ndarray) -> np.ndarray:
+    """Per-code scales of the category levels (the categorical block of the main table, in
+    encoder order): :data:`LEVEL_SCALE` times ``sqrt(share / largest share)`` within each
+    feature, the shares read from ``mass`` (:func:`~interpretable_nn.models.nam.layout.main_mass`).
+    A code no training row carries (unseen, or missing without missing values) gets 0: it
+    is set to 0 when the tables are baked anyway."""
+    start = lay.n_numeric * (lay.n_knots + 1)
+    out = np.zeros(int(sum(lay.cat_sizes)), dtype=np.float32)
+    pos = 0
+    for size in lay.cat_sizes:
+        m = np.asarray(mass[start + pos : start + pos + size], dtype=np.float64)
+        out[pos : pos + size] = LEVEL_SCALE * np.sqrt(m / max(m.max(), 1e-12))
+        pos += size
     return out
 
 
