@@ -337,9 +337,32 @@ class MainEffectNet(nn.Module):
         # 1 per flat entry, 0 for the entries of a term left out (its contribution is 0)
         self.register_buffer("keep", torch.ones(size) if keep is None else keep.float())
         self._table: torch.Tensor | None = None
+        # each bag's remembered tables and intercept (engine's member_stopping); plain
+        # attributes, so that restoring the best common epoch's state_dict leaves them be
+        self._kept: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._frozen = False
+
+    def keep_members(self, mask: torch.Tensor) -> None:
+        """Remember the tables and intercepts of the bags where ``mask`` (B,) is true."""
+        mode = self.training
+        self.eval()
+        with torch.no_grad():
+            table, bias = self.tables().detach().clone(), self.bias.detach().clone()
+        self.train(mode)
+        if self._kept is None:
+            self._kept = (table, bias)
+        else:
+            m = mask.to(table.device)
+            self._kept[0][m], self._kept[1][m] = table[m], bias[m]
+
+    def restore_members(self) -> None:
+        """From now on every bag reads the tables and intercept it last remembered."""
+        self._frozen = self._kept is not None
 
     def tables(self) -> torch.Tensor:
         """All bags' flat tables (B, T) from one batched evaluation of the feature nets."""
+        if self._frozen:
+            return self._kept[0].to(self.levels.device)
         b = self.n_bags
         parts = []
         if self.nets is not None:
@@ -361,6 +384,8 @@ class MainEffectNet(nn.Module):
     @property
     def bias(self) -> torch.Tensor:
         """(B, 1) intercepts."""
+        if self._frozen:
+            return self._kept[1].to(self.levels.device)
         return self.init_bias + self.bias_offset
 
     def regularization(self, outputs, batch) -> torch.Tensor:
@@ -418,10 +443,26 @@ class PairGridNet(nn.Module):
         self.register_buffer("stride", stride.long())
         self.register_buffer("neighbours", neighbours.long().reshape(2, -1))
         self.smoothness = float(smoothness)
+        self._kept: torch.Tensor | None = None  # each bag's remembered grid (member_stopping)
 
     def values(self) -> torch.Tensor:
         """The grids' values (B, S): parameters times their per-cell scale."""
         return self.grid * self.scale
+
+    def keep_members(self, mask: torch.Tensor) -> None:
+        """Remember the grids of the bags where ``mask`` (B,) is true."""
+        grid = self.grid.detach().clone()
+        if self._kept is None:
+            self._kept = grid
+        else:
+            m = mask.to(grid.device)
+            self._kept[m] = grid[m]
+
+    def restore_members(self) -> None:
+        """Put every bag's grid back to what it last remembered."""
+        if self._kept is not None:
+            with torch.no_grad():
+                self.grid.copy_(self._kept.to(self.grid.device))
 
     def forward(self, main, base, wa, wb) -> torch.Tensor:
         return main + bilinear_gather(self.values(), base, self.stride, wa, wb).sum(-1).T

@@ -27,7 +27,10 @@ for multiclass. A module may define
     an extra loss term added to the data loss of every training step (output penalties,
     sparsity, cluster/separation losses);
 ``on_epoch_end(epoch) -> None``
-    a hook called after each epoch (temperature annealing, pruning schedules).
+    a hook called after each epoch (temperature annealing, pruning schedules);
+``keep_members(mask) -> None`` and ``restore_members() -> None``
+    for :attr:`TrainConfig.member_stopping`: remember the current state of the side-by-side
+    members where ``mask`` (m,) is true; put each member back to what it last remembered.
 
 Side-by-side ensembles (bagging)
 --------------------------------
@@ -135,6 +138,13 @@ class TrainConfig:
         :class:`~interpretable_nn.training.global_adam.GlobalAdam` divides by one second
         moment shared by all parameters, so each moves in proportion to its gradient (the
         NAM's main effects: a weak column's shape moves slowly, as in boosting).
+    member_stopping : bool
+        Side-by-side members validated on their own rows (``validation_weight``) each keep
+        the epoch of their own lowest validation loss, and training stops when no member has
+        improved for ``patience`` epochs: each stops on its own, as EBM's outer bags do. The
+        module must define ``keep_members`` and ``restore_members`` (see the module
+        contract); ``best_val_by_member`` is then each member's own best, ``best_val_loss``
+        their mean. Off: one epoch for all, the lowest mean validation loss.
     random_state : int or None
     verbose : int
         0 silent; 1 a progress bar that appears only for fits longer than 2 s; 2 always.
@@ -171,6 +181,7 @@ class TrainConfig:
     deterministic: bool | None = None
     data_on_device: bool | str = "auto"
     optimizer: str = "adamw"
+    member_stopping: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -519,6 +530,7 @@ class _Run:
         history = []
         best, best_epoch, best_state, wait, best_by_member = math.inf, 0, None, 0, None
         stopped = False
+        members = _MemberStops(self.core, cfg) if cfg.member_stopping and self.n_val else None
         t0 = time.perf_counter()
         for epoch in bar:
             te = time.perf_counter()
@@ -533,6 +545,8 @@ class _Run:
                     best_state = copy.deepcopy(self.core.state_dict())
                 else:
                     wait += 1
+                if members is not None:
+                    wait = members.update(by_member)
             row["seconds"] = time.perf_counter() - te
             history.append(row)
             bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k.endswith("loss")}, refresh=False)
@@ -544,6 +558,10 @@ class _Run:
             self.core.load_state_dict(best_state)
         else:
             best_epoch = len(history) - 1
+        if members is not None and members.best is not None:
+            self.core.restore_members()
+            best_by_member = members.best.tolist()
+            best = float(members.best.mean())
         self.core.eval()
         return TrainResult(
             history=pd.DataFrame(history), best_epoch=best_epoch, n_epochs=len(history), device=str(self.device),
@@ -551,6 +569,31 @@ class _Run:
             best_val_loss=None if math.isinf(best) else best, extra={"world_size": self.par.world_size},
             best_val_by_member=best_by_member,
         )
+
+
+class _MemberStops:
+    """Each side-by-side member's own best validation loss (:attr:`TrainConfig.member_stopping`):
+    the module remembers a member's state whenever its loss falls by ``min_delta``; the
+    epochs since the last member improved decide when to stop."""
+
+    def __init__(self, core, cfg: TrainConfig):
+        if not (hasattr(core, "keep_members") and hasattr(core, "restore_members")):
+            raise TypeError(f"member_stopping needs a module with keep_members and restore_members; "
+                            f"{type(core).__name__} has not both.")
+        self.core, self.min_delta = core, float(cfg.min_delta)
+        self.best: torch.Tensor | None = None
+        self.wait = 0
+
+    def update(self, by_member: torch.Tensor) -> int:
+        loss = by_member.detach().double().cpu()
+        improved = torch.ones_like(loss, dtype=torch.bool) if self.best is None else loss < self.best - self.min_delta
+        if bool(improved.any()):
+            self.core.keep_members(improved)
+            self.best = loss.clone() if self.best is None else torch.where(improved, loss, self.best)
+            self.wait = 0
+        else:
+            self.wait += 1
+        return self.wait
 
 
 def _nonfinite(cfg: TrainConfig, value: torch.Tensor, epoch: int, data=()) -> FloatingPointError:

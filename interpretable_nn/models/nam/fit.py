@@ -48,6 +48,9 @@ LEVEL_SCALE = 10.0
 #: (:func:`level_scales`), as :func:`pair_scales` does for the pair cells: a level seen in a
 #: handful of rows moves slower than a common one, so early stopping shrinks it more
 LEVEL_MASS_SCALE = False
+#: every bag stops on its own validation rows' lowest loss, as EBM's outer bags do (the
+#: engine's ``member_stopping``), instead of all at the epoch of the lowest mean
+MEMBER_STOPPING = False
 #: the mains' optimiser: "global_adam" moves each parameter in proportion to its gradient, so
 #: a weak column's shape moves slowly (explored with LEVEL_SCALE 1: ``tuning_dev.md``, gadam_l1)
 MAIN_OPTIMIZER = "adamw"
@@ -252,7 +255,7 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads,
-                              optimizer=MAIN_OPTIMIZER)
+                              optimizer=MAIN_OPTIMIZER, member_stopping=MEMBER_STOPPING)
     res = train(mains, (lo_t, w_t), target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
                 validation_weight=bags.val_w)
     mains.to("cpu").eval()
@@ -338,7 +341,7 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
         scale=torch.from_numpy(pair_scales(lay, p_mass)),
     )
     cfg = model._train_config(description=f"{type(model).__name__} pairs", lr=model.pair_lr,
-                              num_threads=model.n_threads)
+                              num_threads=model.n_threads, member_stopping=MEMBER_STOPPING)
     inputs = (torch.as_tensor(main_logit, dtype=torch.float32), *(torch.from_numpy(a) for a in pair_inputs))
     res = train(pairs, inputs, target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
                 validation_weight=bags.val_w)
