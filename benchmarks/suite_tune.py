@@ -144,7 +144,11 @@ Variants:
     +.0093, fit time 1.8 times. Rule written before the run: as ``bags14``'s (mean above
     +.0010 over the 15 dev sets, no set more than 2 SE below ``select``, and today's median
     NAM/EBM fit-time ratio on confirm, .241, times the median ``memberstop``/``select`` fit-time
-    ratio on dev at or below .5).
+    ratio on dev at or below .5). Not adopted: mean −.0005 over the 15 dev sets, one win
+    (arrests +.0034 ± .0008), no loss (swiss_labor −.0038 ± .0021, hmda −.0023 ± .0013 and
+    lending_club −.0019 ± .0029 the lowest; the probe's fold was the exception), fit time 1.34
+    times (median over sets). Each bag's own 15% of the rows chooses its epoch more noisily
+    than all 8 bags' together. The engine option and the hook stay (off), with their tests.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
