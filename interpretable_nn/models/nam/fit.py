@@ -33,7 +33,7 @@ from ...data.encoding import EncodedData, TabularEncoder
 from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ...training.engine import FitData, TrainResult, train
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
-from .select import improves, select_terms
+from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
@@ -94,6 +94,10 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
         mains, selection = select_terms(
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
             lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep), SELECT_GATE)
+    if SHRINK_TERMS and bags.val_w is not None and model.task_ in ("binary", "regression"):
+        mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
+        mains = (*mains[:3], replace(mains[3], extra={**mains[3].extra, "term_shrink": dict(
+            zip(lay.names, np.round(factors.mean(0), 4).tolist()))}))
     main_tab, bias, main_logit, res1 = mains
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched})
     if selection:
@@ -227,6 +231,9 @@ SELECT_TERMS = True
 SELECT_MARGIN_SE: float | None = 2.0
 #: refit only where leaving the candidates out without a refit clears the same margin
 SELECT_GATE = True
+#: after selection, each bag scales every main term by a factor in [0, 1] fitted on its own
+#: validation rows (:func:`~interpretable_nn.models.nam.select.shrink_terms`)
+SHRINK_TERMS = False
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
