@@ -1,0 +1,91 @@
+"""Shrinking each main term by a factor fitted on the bags' validation rows (``shrink_terms``,
+issue 16): factors in [0, 1], each term keeps its training mean and its shape, the logits the
+pair stage reads are the returned tables', no bag's validation loss rises, and a noise column
+shrinks more than a real one."""
+
+import numpy as np
+import pandas as pd
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from interpretable_nn.data.encoding import TabularEncoder
+from interpretable_nn.models import NAMClassifier
+from interpretable_nn.models.nam import fit as namfit
+from interpretable_nn.models.nam.layout import TermLayout, main_mass
+from interpretable_nn.models.nam.select import _row_loss, shrink_terms
+from interpretable_nn.training.engine import TrainResult
+
+
+def _setup(seed: int, n: int = 200, bags: int = 3):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.integers(0, 5, n).astype(float),
+                      "c": rng.choice(["x", "y", "z"], n)})
+    X.loc[rng.random(n) < 0.1, "a"] = np.nan
+    encoder = TabularEncoder().fit(X)
+    enc = encoder.transform(X)
+    lay = TermLayout.from_encoder(encoder, enc, 8, 8)
+    lo, w = lay.encode_main(enc)
+    mass = main_mass(lay, lo, w)
+    table = rng.normal(scale=1.5, size=(bags, lay.main_size()))
+    table[:, lay.main_segments() < 0] = 0.0
+    bias = rng.normal(size=bags)
+    logit = np.stack([bias[b] + (table[b][lo] * (1 - w) + table[b][lo + 1] * w).sum(1) for b in range(bags)], 1)
+    y = torch.as_tensor((rng.random(n) < 0.4).astype(np.float32))
+    val = torch.as_tensor((rng.random((n, bags)) < 0.3).astype(np.float32))
+    res = TrainResult(history=pd.DataFrame(), best_epoch=0, n_epochs=1, device="cpu", fit_time=0.0, stopped_early=False)
+    return lay, lo, w, mass, (table, bias, logit, res), y, val
+
+
+def _val_loss(logit, y, val):
+    v = val.double().numpy()
+    return (v * _row_loss(logit, y.double().numpy()[:, None], "binary")).sum(0) / v.sum(0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_shrinking_keeps_means_and_shapes_and_never_raises_a_bags_loss(seed):
+    lay, lo, w, mass, mains, y, val = _setup(seed)
+    (table, bias, logit, _), factors = shrink_terms(lay, lo, w, mass, mains, y, val, "binary")
+    assert factors.shape == (3, len(lay.names))
+    assert np.all(factors >= 0) and np.all(factors <= 1)
+    seg = lay.main_segments()
+    old = mains[0]
+    for b in range(3):
+        for j in range(len(lay.names)):
+            e = seg == j
+            np.testing.assert_allclose(table[b, e] @ mass[e], old[b, e] @ mass[e], atol=1e-9)  # training mean
+            mean = old[b, e] @ mass[e]
+            np.testing.assert_allclose(table[b, e] - mean, factors[b, j] * (old[b, e] - mean), atol=1e-9)  # shape
+    # the logits handed to the pair stage are the returned tables' own
+    again = np.stack([bias[b] + (table[b][lo] * (1 - w) + table[b][lo + 1] * w).sum(1) for b in range(3)], 1)
+    np.testing.assert_allclose(logit, again, atol=1e-9)
+    assert np.all(_val_loss(logit, y, val) <= _val_loss(mains[2], y, val) + 1e-9)
+
+
+def test_terms_that_fit_the_validation_rows_keep_factor_one():
+    lay, lo, w, mass, mains, _, val = _setup(0, n=6000)
+    # labels drawn from the bags' own logits, validated on many rows: nothing to shrink much
+    rng = np.random.default_rng(1)
+    p = 1 / (1 + np.exp(-mains[2][:, 0]))
+    y = torch.as_tensor((rng.random(len(p)) < p).astype(np.float32))
+    _, factors = shrink_terms(lay, lo, w, mass, mains, y, torch.ones(len(p), 3), "binary")
+    assert factors[0].min() > 0.85
+    assert factors[1:].max() < 0.3  # the other bags' tables are noise to these labels: shrunk away
+
+
+def test_a_noise_column_shrinks_more_than_a_real_one():
+    rng = np.random.default_rng(0)
+    n = 1500
+    X = pd.DataFrame({"real": rng.normal(size=n), **{f"noise{i}": rng.normal(size=n) for i in range(4)}})
+    y = (rng.random(n) < 1 / (1 + np.exp(-1.2 * X["real"]))).astype(int)
+    old = namfit.SHRINK_TERMS
+    namfit.SHRINK_TERMS = True
+    try:
+        m = NAMClassifier(n_bags=4, interactions=0, random_state=0, verbose=0, device="cpu").fit(X, y)
+    finally:
+        namfit.SHRINK_TERMS = old
+    f = m.fit_info_["term_shrink"]
+    assert f["real"] > 0.8
+    assert max(f[c] for c in f if c.startswith("noise")) < f["real"]
+    assert np.mean([f[c] for c in f if c.startswith("noise")]) < 0.7
