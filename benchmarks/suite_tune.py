@@ -161,7 +161,12 @@ Variants:
     is the all-or-nothing version and rarely fires. Probe before the rule: lending_club folds
     1 and 0 +.0118, +.0045; hmda folds 0 and 1 +.0036, −.0051; health_insurance fold 0 +.0008.
     Rule written before the run: as ``bags14``'s (mean above +.0010 over the 15 dev sets, no
-    set more than 2 SE below ``select``, the fit-time bound).
+    set more than 2 SE below ``select``, the fit-time bound). Not adopted: mean +.0006, three
+    wins (nhefs +.0096 ± .0029, lending_club +.0075 ± .0019, where NAM − EBM goes from −.0072
+    to +.0003, arrests +.0018 ± .0006) and two losses (swiss_labor −.0030 ± .0011, benefits
+    −.0018 ± .0006), fit time 1.31 times (median over sets). It wins where the columns are many
+    or the rows are, and loses on the small sets with few columns (swiss_labor: 872 rows, 6
+    columns; 130 validation rows per bag fit the factors).
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
