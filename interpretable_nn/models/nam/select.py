@@ -161,20 +161,14 @@ def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
 
         def loss(p, c=c, wt=wt, yr=yr):
             z = p[-1] + c @ p[:-1]
-            if task == "binary":
-                r = 1.0 / (1.0 + np.exp(-z)) - yr
-                val = wt @ (np.logaddexp(0.0, z) - yr * z)
-            else:
-                r = 2.0 * (z - yr)
-                val = wt @ (z - yr) ** 2
-            g = wt * r
-            return float(val), np.r_[c.T @ g, g.sum()]
+            g = wt * (1.0 / (1.0 + np.exp(-z)) - yr if task == "binary" else 2.0 * (z - yr))
+            return float(wt @ _row_loss(z, yr, task)), np.r_[c.T @ g, g.sum()]
 
         start = np.r_[np.ones(n_terms), bias[b] + means.sum()]
         fit = minimize(loss, start, jac=True, method="L-BFGS-B",
                        bounds=[(0.0, 1.0)] * n_terms + [(None, None)], options={"maxiter": 200})
-        a = fit.x[:-1] if fit.fun <= loss(start)[0] else np.ones(n_terms)
-        b0 = fit.x[-1] if fit.fun <= loss(start)[0] else start[-1]
+        best = fit.x if fit.fun <= loss(start)[0] else start  # never worse than no shrinking
+        a, b0 = best[:-1], best[-1]
         factors[b] = a
         on = seg >= 0
         table[b, on] = means[seg[on]] + a[seg[on]] * (t[on] - means[seg[on]])
