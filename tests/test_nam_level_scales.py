@@ -55,19 +55,15 @@ def _rare_level_frame(n=3000, seed=0):
     return pd.DataFrame({"level": level, "x": x}), y
 
 
-def _rare_contribution(flag: bool) -> float:
+def _rare_contribution(monkeypatch, flag: bool) -> float:
     X, y = _rare_level_frame()
-    old = namfit.LEVEL_MASS_SCALE
-    namfit.LEVEL_MASS_SCALE = flag
-    try:
-        m = NAMClassifier(n_bags=2, interactions=0, random_state=0, verbose=0, device="cpu").fit(X, y)
-    finally:
-        namfit.LEVEL_MASS_SCALE = old
+    monkeypatch.setattr(namfit, "LEVEL_MASS_SCALE", flag)
+    m = NAMClassifier(n_bags=2, interactions=0, random_state=0, verbose=0, device="cpu").fit(X, y)
     return float(np.asarray(m.explain(X.iloc[:1]).values)[0, m.terms_.index("level")])
 
 
-def test_a_rare_level_is_shrunk_more_when_scaled_by_its_rows():
+def test_a_rare_level_is_shrunk_more_when_scaled_by_its_rows(monkeypatch):
     torch.manual_seed(0)
-    unscaled, scaled = _rare_contribution(False), _rare_contribution(True)
+    unscaled, scaled = _rare_contribution(monkeypatch, False), _rare_contribution(monkeypatch, True)
     assert unscaled > 0 and scaled > 0  # both learn that its rows were positive
     assert scaled < 0.8 * unscaled  # the scaled level stops nearer zero

@@ -74,17 +74,13 @@ def test_terms_that_fit_the_validation_rows_keep_factor_one():
     assert factors[1:].max() < 0.3  # the other bags' tables are noise to these labels: shrunk away
 
 
-def test_a_noise_column_shrinks_more_than_a_real_one():
+def test_a_noise_column_shrinks_more_than_a_real_one(monkeypatch):
     rng = np.random.default_rng(0)
     n = 1500
     X = pd.DataFrame({"real": rng.normal(size=n), **{f"noise{i}": rng.normal(size=n) for i in range(4)}})
     y = (rng.random(n) < 1 / (1 + np.exp(-1.2 * X["real"]))).astype(int)
-    old = namfit.SHRINK_TERMS
-    namfit.SHRINK_TERMS = True
-    try:
-        m = NAMClassifier(n_bags=4, interactions=0, random_state=0, verbose=0, device="cpu").fit(X, y)
-    finally:
-        namfit.SHRINK_TERMS = old
+    monkeypatch.setattr(namfit, "SHRINK_TERMS", True)
+    m = NAMClassifier(n_bags=4, interactions=0, random_state=0, verbose=0, device="cpu").fit(X, y)
     f = m.fit_info_["term_shrink"]
     assert f["real"] > 0.8
     assert max(f[c] for c in f if c.startswith("noise")) < f["real"]
