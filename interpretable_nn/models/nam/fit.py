@@ -94,7 +94,8 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
         mains, selection = select_terms(
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
             lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep), SELECT_GATE)
-    if SHRINK_TERMS and bags.val_w is not None and model.task_ in ("binary", "regression"):
+    if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
+            and model.task_ in ("binary", "regression")):
         mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
         mains = (*mains[:3], replace(mains[3], extra={**mains[3].extra, "term_shrink": dict(
             zip(lay.names, np.round(factors.mean(0), 4).tolist()))}))
@@ -234,6 +235,8 @@ SELECT_GATE = True
 #: after selection, each bag scales every main term by a factor in [0, 1] fitted on its own
 #: validation rows (:func:`~interpretable_nn.models.nam.select.shrink_terms`)
 SHRINK_TERMS = False
+#: ... only with at least this many feature columns (many columns, most of them weak)
+SHRINK_MIN_FEATURES = 0
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
