@@ -233,10 +233,11 @@ SELECT_MARGIN_SE: float | None = 2.0
 #: refit only where leaving the candidates out without a refit clears the same margin
 SELECT_GATE = True
 #: after selection, each bag scales every main term by a factor in [0, 1] fitted on its own
-#: validation rows (:func:`~interpretable_nn.models.nam.select.shrink_terms`)
-SHRINK_TERMS = False
-#: ... only with at least this many feature columns (many columns, most of them weak)
-SHRINK_MIN_FEATURES = 0
+#: validation rows (:func:`~interpretable_nn.models.nam.select.shrink_terms`) ...
+SHRINK_TERMS = True
+#: ... with at least this many feature columns: many columns, most of them weak, whose noise
+#: the jointly trained networks fit (measured on dev: ``benchmarks/suite_tune.py``, shrinkwide)
+SHRINK_MIN_FEATURES = 20
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
