@@ -213,6 +213,13 @@ def check_estimator_on(name: str, X: pd.DataFrame, y: np.ndarray, Xp: pd.DataFra
             if name == "rulenet" and ("No feature of X varies" in str(exc) or "rule set's thresholds" in str(exc)):
                 reject()  # and values beyond 5e299: thresholds RuleSet JSON cannot hold (refused)
             raise
+        check_fitted_on(name, m, X, Xp)
+
+
+def check_fitted_on(name: str, m, X: pd.DataFrame, Xp: pd.DataFrame) -> None:
+    """The properties :func:`check_estimator_on` checks, of the fitted model ``m``."""
+    with warnings.catch_warnings(), one_thread():
+        warnings.simplefilter("ignore")
         check_saved_identity(m, Xp, m.decision_function(Xp))
         for rows in (X, Xp):
             d = m.decision_function(rows)

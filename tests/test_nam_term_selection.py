@@ -34,14 +34,14 @@ KW = dict(n_bags=4, interactions=0, max_knots=16, smoothness=3.0, verbose=0, ran
 
 @pytest.fixture(scope="module")
 def noisy_pair():
+    """Selection on and off, term shrinking off in both (it acts on these 33 columns too:
+    ``test_nam_term_shrink``), so the pair measures selection alone."""
     X, y, _ = _noisy(2500)
-    on = NAMClassifier(**KW).fit(X, y)
-    saved = namfit.SELECT_TERMS
-    namfit.SELECT_TERMS = False
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(namfit, "SHRINK_TERMS", False)
+        on = NAMClassifier(**KW).fit(X, y)
+        mp.setattr(namfit, "SELECT_TERMS", False)
         off = NAMClassifier(**KW).fit(X, y)
-    finally:
-        namfit.SELECT_TERMS = saved
     return X, y, on, off
 
 

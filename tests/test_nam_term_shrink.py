@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_fuzz import LEVELS, NAMES, _column, check_fitted_on
 
 from interpretable_nn.data.encoding import TabularEncoder
 from interpretable_nn.models import NAMClassifier
@@ -80,8 +81,60 @@ def test_a_noise_column_shrinks_more_than_a_real_one(monkeypatch):
     X = pd.DataFrame({"real": rng.normal(size=n), **{f"noise{i}": rng.normal(size=n) for i in range(4)}})
     y = (rng.random(n) < 1 / (1 + np.exp(-1.2 * X["real"]))).astype(int)
     monkeypatch.setattr(namfit, "SHRINK_TERMS", True)
+    monkeypatch.setattr(namfit, "SHRINK_MIN_FEATURES", 0)  # 5 columns: below the default's 20
     m = NAMClassifier(n_bags=4, interactions=0, random_state=0, verbose=0, device="cpu").fit(X, y)
     f = m.fit_info_["term_shrink"]
     assert f["real"] > 0.8
     assert max(f[c] for c in f if c.startswith("noise")) < f["real"]
     assert np.mean([f[c] for c in f if c.startswith("noise")]) < 0.7
+
+
+# ------------------------------------------------------------------ on by default, wide data
+@st.composite
+def wide_data(draw):
+    """(X, y, X to predict) with 20 to 24 columns (the default shrinks from 20), each drawn as
+    test_fuzz draws one: numeric with extreme but finite values, binary or categorical, with
+    missing values; some names hostile."""
+    n_cols = draw(st.integers(20, 24))
+    cols = []
+    for i in range(n_cols):
+        kind = draw(st.sampled_from(["numeric", "numeric", "binary", "categorical"]))
+        spec = {"name": NAMES[i] if i < len(NAMES) else f"col {i}", "kind": kind,
+                "dist": draw(st.sampled_from(["normal", "huge", "mixed", "subnormal", "few", "constant"])),
+                "bool": draw(st.booleans()), "n_levels": draw(st.integers(1, len(LEVELS))),
+                "level_skew": draw(st.sampled_from([0.0, 3.0])),
+                "missing": draw(st.sampled_from([0.0, 0.1, 0.6])),
+                "far": draw(st.sampled_from([0.0, 0.3]))}
+        cols.append(spec)
+    n = draw(st.sampled_from([40, 90, 200]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    X = pd.DataFrame({c["name"]: _column(c, n, rng) for c in cols})
+    y = (rng.random(n) < draw(st.sampled_from([0.5, 0.1]))).astype(int)
+    y[0], y[1] = 0, 1
+    Xp = pd.DataFrame({c["name"]: _column(c, 25, rng, predict=True) for c in cols})
+    return X, y, Xp
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(data=wide_data())
+def test_default_nam_shrinks_wide_data_and_keeps_every_promise(data):
+    """On 20+ columns the defaults shrink (``fit_info_["term_shrink"]``, a factor in [0, 1]
+    per column), and the model keeps what test_fuzz checks of every estimator: finite scores
+    and probabilities, explanations that add up to the score, save/load bit for bit."""
+    X, y, Xp = data
+    m = NAMClassifier(max_epochs=2, n_bags=3, interactions=0, random_state=0, verbose=0, device="cpu").fit(X, y)
+    f = m.fit_info_["term_shrink"]
+    assert set(f) == set(X.columns)
+    assert all(0.0 <= v <= 1.0 for v in f.values())
+    check_fitted_on("nam", m, X, Xp)
+
+
+def test_fewer_than_twenty_columns_are_not_shrunk():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({f"c{i}": rng.normal(size=300) for i in range(namfit.SHRINK_MIN_FEATURES - 1)})
+    y = (X["c0"] + rng.normal(size=300) > 0).astype(int)
+    m = NAMClassifier(max_epochs=2, n_bags=3, random_state=0, verbose=0, device="cpu").fit(X, y)
+    assert "term_shrink" not in m.fit_info_
+    X["extra"] = rng.normal(size=300)
+    m = NAMClassifier(max_epochs=2, n_bags=3, random_state=0, verbose=0, device="cpu").fit(X, y)
+    assert set(m.fit_info_["term_shrink"]) == set(X.columns)

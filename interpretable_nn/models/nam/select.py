@@ -141,6 +141,7 @@ def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
     toward its mean, as boosting's few steps leave a weak column small. A term's training
     mean, its shape and the sign of its slope stay; the tables stay additive and exact."""
     from scipy.optimize import minimize
+    from scipy.special import expit
 
     table, bias, logit, res = mains
     seg = lay.main_segments()
@@ -161,7 +162,7 @@ def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
 
         def loss(p, c=c, wt=wt, yr=yr):
             z = p[-1] + c @ p[:-1]
-            g = wt * (1.0 / (1.0 + np.exp(-z)) - yr if task == "binary" else 2.0 * (z - yr))
+            g = wt * (expit(z) - yr if task == "binary" else 2.0 * (z - yr))
             return float(wt @ _row_loss(z, yr, task)), np.r_[c.T @ g, g.sum()]
 
         start = np.r_[np.ones(n_terms), bias[b] + means.sum()]
