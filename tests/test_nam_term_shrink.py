@@ -138,3 +138,20 @@ def test_fewer_than_twenty_columns_are_not_shrunk():
     X["extra"] = rng.normal(size=300)
     m = NAMClassifier(max_epochs=2, n_bags=3, random_state=0, verbose=0, device="cpu").fit(X, y)
     assert set(m.fit_info_["term_shrink"]) == set(X.columns)
+
+
+def test_a_regressor_on_wide_data_keeps_its_signal_terms_and_stays_additive():
+    """Squared error on the regressor's own target scale: the two real terms keep nearly all
+    of their spread (a term left out by selection is 0 whatever its factor)."""
+    from interpretable_nn.models import NAMRegressor
+
+    rng = np.random.default_rng(2)
+    n = 1200
+    X = pd.DataFrame({f"c{i}": rng.normal(size=n) for i in range(22)})
+    y = 3.0 * np.sin(X["c0"]) + 2.0 * X["c1"] + rng.normal(size=n) + 100.0
+    m = NAMRegressor(n_bags=3, interactions=0, random_state=0, verbose=0, device="cpu").fit(X, y)
+    f = m.fit_info_["term_shrink"]
+    assert f["c0"] > 0.8 and f["c1"] > 0.8
+    assert all(0.0 <= f[c] <= 1.0 for c in X.columns)
+    e = m.explain(X.iloc[:50])
+    np.testing.assert_allclose(np.asarray(e.base_values) + e.values.sum(1), m.predict(X.iloc[:50]), atol=1e-6 * 100)

@@ -22,8 +22,7 @@ How it is fitted (all through the shared engine :func:`~interpretable_nn.trainin
    exactly), centred on the training rows and averaged over bags. The fitted model *is* these
    tables, so :meth:`explain` and :meth:`shape_function` read the very function that predicts.
 
-The fitted attributes are set in one place, :meth:`_set_fitted` (after a fit from
-:func:`~interpretable_nn.models.nam.fit.fit_nam`'s result, and at load time).
+The fitted attributes are set in one place, :meth:`_set_fitted` (after :func:`~interpretable_nn.models.nam.fit.fit_nam`, and at load time).
 """
 
 from __future__ import annotations
@@ -310,10 +309,11 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
     activation : {"relu", "exu"}, default "relu"
         First layer of the feature networks (``"exu"``: the NAM paper's exp-centred units).
     n_bags : int, default 8
-        Models trained side by side, each holding out its own ``validation_fraction`` of
-        the rows for early stopping, and averaged; their spread gives the uncertainty bands
-        of :meth:`shape_function`. Main terms that do not lower their validation loss are
-        left out where that is better by 2 paired SE over bags (``fit_info_["term_selection"]``).
+        Models trained side by side, each holding out its own ``validation_fraction`` of the
+        rows for early stopping, and averaged; their spread gives :meth:`shape_function`'s
+        bands. Main terms that do not lower their validation loss are left out where that is
+        better by 2 paired SE (``fit_info_["term_selection"]``); with 20+ columns, each term is
+        then scaled toward its mean by a factor in [0, 1] fitted per bag (``"term_shrink"``).
     interactions : int, "auto" or list of (str, str), default "auto"
         How many pairs to select (at most: only pairs whose gain on the main effects'
         residuals beats its degrees of freedom), the pairs to use, or ``"auto"``: 10, then
