@@ -261,8 +261,9 @@ def _has_categorical(X: pd.DataFrame) -> bool:
 #: variants that differ from ``select`` only on some data sets: name -> (does it change the
 #: fit of ``X``?, why not); elsewhere the set gets ``select``'s row (the same fit), marked
 #: ``same as select: <why not>``
+_WIDE = VARIANTS["shrinkwide"][1]["SHRINK_MIN_FEATURES"]
 SAME_AS_SELECT = {"levelmass": (_has_categorical, "no categorical column"),
-                  "shrinkwide": (lambda X: X.shape[1] >= 20, "fewer than 20 columns")}
+                  "shrinkwide": (lambda X: X.shape[1] >= _WIDE, f"fewer than {_WIDE} columns")}
 
 
 #: ``name+noiseN``: the dev set ``name`` with N columns of standard normal noise appended

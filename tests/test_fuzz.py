@@ -69,11 +69,14 @@ LEVELS = ["a", "b", "", "O'Neil", 'x"; DROP TABLE y; --', "é", "1.5", "None"]
 
 
 @st.composite
-def schemas(draw, extreme: bool = False):
-    """A list of column specs: (name, kind, options). ``extreme``: numeric columns may hold
-    any finite float64 (drawn by hypothesis) or mix scales from 1e-300 to 1e300."""
-    n_cols = draw(st.integers(1, 4))
-    names = draw(st.lists(st.sampled_from(NAMES), min_size=n_cols, max_size=n_cols, unique=True))
+def schemas(draw, extreme: bool = False, n_cols: tuple[int, int] = (1, 4)):
+    """A list of column specs: (name, kind, options), between ``n_cols`` columns (beyond the
+    awkward ``NAMES``, "col <i>"). ``extreme``: numeric columns may hold any finite float64
+    (drawn by hypothesis) or mix scales from 1e-300 to 1e300."""
+    n = draw(st.integers(*n_cols))
+    k = min(n, len(NAMES))
+    names = draw(st.lists(st.sampled_from(NAMES), min_size=k, max_size=k, unique=True))
+    names += [f"col {i}" for i in range(k, n)]
     cols = []
     for name in names:
         kind = draw(st.sampled_from(["numeric", "numeric", "binary", "categorical"]))
@@ -133,11 +136,12 @@ def _column(spec: dict, n: int, rng: np.random.Generator, predict: bool = False)
 
 
 @st.composite
-def datasets(draw, extreme: bool = False):
-    """(X train, y, X predict): tiny to small, balanced to very skewed, both classes present;
-    ``extreme``: with extreme but finite numbers (see :func:`schemas`)."""
-    cols = draw(schemas(extreme))
-    n = draw(st.sampled_from([2, 3, 5, 8, 13, 30, 60]))
+def datasets(draw, extreme: bool = False, n_cols: tuple[int, int] = (1, 4),
+             sizes: tuple[int, ...] = (2, 3, 5, 8, 13, 30, 60)):
+    """(X train, y, X predict): ``sizes`` rows (tiny to small), balanced to very skewed, both
+    classes present; ``extreme``: with extreme but finite numbers (see :func:`schemas`)."""
+    cols = draw(schemas(extreme, n_cols))
+    n = draw(st.sampled_from(sizes))
     seed = draw(st.integers(0, 2**31 - 1))
     minority = draw(st.sampled_from([0.5, 0.2, 0.05]))
     rng = np.random.default_rng(seed)

@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_fuzz import LEVELS, NAMES, _column, check_fitted_on
+from test_fuzz import check_fitted_on, datasets
 
 from interpretable_nn.data.encoding import TabularEncoder
 from interpretable_nn.models import NAMClassifier
@@ -90,33 +90,13 @@ def test_a_noise_column_shrinks_more_than_a_real_one(monkeypatch):
 
 
 # ------------------------------------------------------------------ on by default, wide data
-@st.composite
-def wide_data(draw):
-    """(X, y, X to predict) with 20 to 24 columns (the default shrinks from 20), each drawn as
-    test_fuzz draws one: numeric with extreme but finite values, binary or categorical, with
-    missing values; some names hostile."""
-    n_cols = draw(st.integers(20, 24))
-    cols = []
-    for i in range(n_cols):
-        kind = draw(st.sampled_from(["numeric", "numeric", "binary", "categorical"]))
-        spec = {"name": NAMES[i] if i < len(NAMES) else f"col {i}", "kind": kind,
-                "dist": draw(st.sampled_from(["normal", "huge", "mixed", "subnormal", "few", "constant"])),
-                "bool": draw(st.booleans()), "n_levels": draw(st.integers(1, len(LEVELS))),
-                "level_skew": draw(st.sampled_from([0.0, 3.0])),
-                "missing": draw(st.sampled_from([0.0, 0.1, 0.6])),
-                "far": draw(st.sampled_from([0.0, 0.3]))}
-        cols.append(spec)
-    n = draw(st.sampled_from([40, 90, 200]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
-    X = pd.DataFrame({c["name"]: _column(c, n, rng) for c in cols})
-    y = (rng.random(n) < draw(st.sampled_from([0.5, 0.1]))).astype(int)
-    y[0], y[1] = 0, 1
-    Xp = pd.DataFrame({c["name"]: _column(c, 25, rng, predict=True) for c in cols})
-    return X, y, Xp
+#: test_fuzz's data, 20 to 24 columns (the default shrinks from 20; extreme but finite numbers,
+#: missing values, hostile names, any row index), with enough rows for validation rows
+wide_data = datasets(extreme=True, n_cols=(20, 24), sizes=(40, 90, 200))
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, database=None)
-@given(data=wide_data())
+@given(data=wide_data)
 def test_default_nam_shrinks_wide_data_and_keeps_every_promise(data):
     """On 20+ columns the defaults shrink (``fit_info_["term_shrink"]``, a factor in [0, 1]
     per column), and the model keeps what test_fuzz checks of every estimator: finite scores
