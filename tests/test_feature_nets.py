@@ -12,7 +12,9 @@ from interpretable_nn.nn.feature_nets import (
     FeatureNets,
     MainEffectNet,
     PairGridNet,
+    RowDesign,
     bilinear_gather,
+    corner_weights,
     lerp_gather,
     lerp_sum,
     monotone_values,
@@ -64,6 +66,60 @@ def test_lerp_sum_matches_gather_and_has_correct_gradient():
     torch.testing.assert_close(lerp_sum(table, lo, w), lerp_gather(table, lo, w).sum(-1))
     torch.testing.assert_close(lerp_sum(table, lo, w, mask), (lerp_gather(table, lo, w) * mask).sum(-1))
     assert torch.autograd.gradcheck(lambda t: lerp_sum(t, lo, w, mask), (table,))
+
+
+def test_row_design_reads_what_the_gathers_read_with_the_same_gradient():
+    """The sparse read of fixed rows equals the linear and bilinear gathers at any subset
+    of rows (in any order, repeated), forward and backward."""
+    torch.manual_seed(5)
+    table = torch.randn(3, 60, dtype=torch.float64, requires_grad=True)
+    lo, w = torch.randint(0, 58, (40, 4)), torch.rand(40, 4, dtype=torch.float64)
+    lin = RowDesign(torch.stack([lo, lo + 1]), torch.stack([1 - w, w]), 60)
+    stride = torch.tensor([5, 6, 4])
+    base = torch.stack([torch.randint(0, 14, (40,)), torch.randint(20, 34, (40,)), torch.randint(40, 50, (40,))], 1)
+    wa, wb = torch.rand(40, 3, dtype=torch.float64), torch.rand(40, 3, dtype=torch.float64)
+    bil = RowDesign(*corner_weights(base, stride, wa, wb), 60)
+    rows = torch.tensor([7, 3, 3, 39, 0, 12])
+    # the design stores float32 weights: equal to the float64 gathers to float32 rounding
+    torch.testing.assert_close(lin.read(table, rows), lerp_sum(table, lo[rows], w[rows]), rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(bil.read(table, rows),
+                               bilinear_gather(table, base[rows], stride, wa[rows], wb[rows]).sum(-1),
+                               rtol=1e-6, atol=1e-6)
+    g = torch.randn(3, len(rows), dtype=torch.float64)
+    for design, gather in [(lin, lambda t: lerp_sum(t, lo[rows], w[rows])),
+                           (bil, lambda t: bilinear_gather(t, base[rows], stride, wa[rows], wb[rows]).sum(-1))]:
+        (mine,) = torch.autograd.grad((design.read(table, rows) * g).sum(), table)
+        (ref,) = torch.autograd.grad((gather(table) * g).sum(), table)
+        torch.testing.assert_close(mine, ref, rtol=1e-6, atol=1e-6)
+        assert torch.autograd.gradcheck(lambda t, d=design: d.read(t, rows), (table,))
+
+
+def test_modules_read_fixed_rows_as_they_gather():
+    """``fix_rows`` then ``forward(..., rows)`` gives the gather path's logits and gradients;
+    without ``rows`` (prediction, other devices) the modules gather as before."""
+    torch.manual_seed(6)
+    knots = torch.linspace(-2, 2, 6).repeat(2, 1)
+    mains = MainEffectNet(knots, torch.tensor([1.0, 0.0]), cat_size=5, n_bags=3, hidden_sizes=(8, 4))
+    lo = torch.tensor([[0, 14 + 2], [3, 14 + 4], [6, 14 + 0], [4, 14 + 3]])
+    w = torch.rand(4, 2)
+    with torch.no_grad():
+        mains.levels.normal_()
+    ref = mains(lo, w)
+    mains.fix_rows(lo, w)
+    rows = torch.tensor([2, 0])
+    torch.testing.assert_close(mains(lo[rows], w[rows], rows), ref[rows])
+    pairs = PairGridNet(12, torch.tensor([3]), torch.tensor([[0, 1], [1, 2]]), n_bags=2, smoothness=0.0)
+    with torch.no_grad():
+        pairs.grid.normal_()
+    main = torch.randn(4, 2)
+    base, wa, wb = torch.tensor([[0], [4], [1], [7]]), torch.rand(4, 1), torch.rand(4, 1)
+    ref = pairs(main, base, wa, wb)
+    (g_ref,) = torch.autograd.grad(ref[rows].sum(), pairs.grid)
+    pairs.fix_rows(base, wa, wb)
+    out = pairs(main[rows], base[rows], wa[rows], wb[rows], rows)
+    torch.testing.assert_close(out, ref[rows])
+    (g,) = torch.autograd.grad(out.sum(), pairs.grid)
+    torch.testing.assert_close(g, g_ref)
 
 
 def test_bilinear_gather_is_exact_on_a_bilinear_surface():

@@ -29,12 +29,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .table_reads import RowDesign, bilinear_gather, corner_weights, lerp_gather, lerp_sum
+
 __all__ = [
     "FeatureNets",
     "monotone_values",
     "lerp_gather",
     "lerp_sum",
     "bilinear_gather",
+    "corner_weights",
+    "RowDesign",
     "AdditiveTables",
     "MainEffectNet",
     "PairGridNet",
@@ -147,78 +151,6 @@ def monotone_values(raw: torch.Tensor, knots: torch.Tensor, sign: torch.Tensor) 
     mono = torch.cat([torch.zeros_like(raw[..., :1]), torch.cumsum(steps, dim=-1)], dim=-1)
     s = sign.to(raw.dtype).unsqueeze(-1)
     return torch.where(s != 0, s * mono, raw)
-
-
-def lerp_gather(table: torch.Tensor, lo: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Linear interpolation read of flat tables.
-
-    ``table`` (B, T), ``lo`` (n, F) int64 flat positions, ``w`` (n, F) weights toward
-    ``lo + 1``; returns (B, n, F) = ``(1 - w) table[lo] + w table[lo + 1]``.
-    """
-    n, f = lo.shape
-    flat = lo.reshape(-1)
-    t0 = table[:, flat].reshape(len(table), n, f)  # not -1: n may be 0
-    t1 = table[:, flat + 1].reshape(len(table), n, f)
-    w = w.to(table.dtype)
-    return t0 + w * (t1 - t0)
-
-
-class _LerpSum(torch.autograd.Function):
-    """``sum_f a0[:, f] table[lo[:, f]] + a1[:, f] table[lo[:, f] + 1]`` per bag, with a
-    scatter-add backward (``index_add_``), faster on CPU than autograd's backward of
-    advanced indexing."""
-
-    @staticmethod
-    def forward(ctx, table, lo, a0, a1):
-        n, f = lo.shape
-        flat = lo.reshape(-1)
-        a0, a1 = a0.to(table.dtype), a1.to(table.dtype)
-        t0 = table.index_select(1, flat).reshape(-1, n, f)
-        t1 = table.index_select(1, flat + 1).reshape(-1, n, f)
-        ctx.save_for_backward(lo, a0, a1)
-        ctx.size = table.shape[1]
-        return (a0 * t0 + a1 * t1).sum(-1)
-
-    @staticmethod
-    def backward(ctx, grad):
-        lo, a0, a1 = ctx.saved_tensors
-        b = grad.shape[0]
-        g = grad.unsqueeze(-1)
-        flat = lo.reshape(-1)
-        out = grad.new_zeros(b, ctx.size + 1)
-        out.index_add_(1, flat, (g * a0).reshape(b, -1))
-        out.index_add_(1, flat + 1, (g * a1).reshape(b, -1))
-        return out[:, : ctx.size], None, None, None
-
-
-def lerp_sum(table: torch.Tensor, lo: torch.Tensor, w: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-    """``(lerp_gather(table, lo, w) * mask).sum(-1)``: (B, n) row totals of the
-    interpolated terms (``mask`` (n, F) or (B, n, F), e.g. feature dropout), with a fast
-    backward."""
-    a1 = w.to(table.dtype)
-    a0 = 1.0 - a1
-    if mask is not None:
-        a0, a1 = a0 * mask, a1 * mask
-    return _LerpSum.apply(table, lo, a0, a1)
-
-
-def bilinear_gather(
-    table: torch.Tensor, base: torch.Tensor, stride: torch.Tensor, wa: torch.Tensor, wb: torch.Tensor
-) -> torch.Tensor:
-    """Bilinear read of flat 2-D grids: ``table`` (B, S); ``base`` (n, P) flat position of
-    the lower corner; ``stride`` (P,) the length of the second axis; ``wa``, ``wb`` (n, P)
-    weights toward the next knot on each axis. Returns (B, n, P)."""
-    n, p = base.shape
-    b00 = base.reshape(-1)
-    b10 = (base + stride).reshape(-1)
-    t00 = table[:, b00].reshape(-1, n, p)
-    t01 = table[:, b00 + 1].reshape(-1, n, p)
-    t10 = table[:, b10].reshape(-1, n, p)
-    t11 = table[:, b10 + 1].reshape(-1, n, p)
-    wa, wb = wa.to(table.dtype), wb.to(table.dtype)
-    top = t00 + wb * (t01 - t00)
-    bottom = t10 + wb * (t11 - t10)
-    return top + wa * (bottom - top)
 
 
 class AdditiveTables(nn.Module):
@@ -341,6 +273,7 @@ class MainEffectNet(nn.Module):
         # attributes, so that restoring the best common epoch's state_dict leaves them be
         self._kept: tuple[torch.Tensor, torch.Tensor] | None = None
         self._frozen = False
+        self._design: RowDesign | None = None  # see fix_rows
 
     def keep_members(self, mask: torch.Tensor) -> None:
         """Remember the tables and intercepts of the bags where ``mask`` (B,) is true."""
@@ -373,12 +306,20 @@ class MainEffectNet(nn.Module):
         parts.append(torch.zeros(b, 1, dtype=self.levels.dtype, device=self.levels.device))
         return torch.cat(parts, dim=1) * self.keep
 
-    def forward(self, lo: torch.Tensor, w: torch.Tensor, *_ignored) -> torch.Tensor:
+    def fix_rows(self, lo: torch.Tensor, w: torch.Tensor) -> None:
+        """Build the sparse read of these (all the training) rows once: a call
+        ``forward(lo[rows], w[rows], rows)`` then reads it (on the CPU, without feature
+        dropout) instead of gathering."""
+        self._design = RowDesign(torch.stack([lo, lo + 1]), torch.stack([1.0 - w, w]), self.keep.shape[0])
+
+    def forward(self, lo: torch.Tensor, w: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
         table = self.tables()
         mask = None
         if self.training and self.feature_dropout:
             mask = F.dropout(table.new_ones(self.n_bags, *lo.shape), self.feature_dropout)
         self._table = table
+        if rows is not None and mask is None and self._design is not None and table.device.type == "cpu":
+            return (self.bias + self._design.read(table, rows)).T
         return (self.bias + lerp_sum(table, lo, w, mask)).T
 
     @property
@@ -464,8 +405,17 @@ class PairGridNet(nn.Module):
             with torch.no_grad():
                 self.grid.copy_(self._kept.to(self.grid.device))
 
-    def forward(self, main, base, wa, wb) -> torch.Tensor:
-        return main + bilinear_gather(self.values(), base, self.stride, wa, wb).sum(-1).T
+    def fix_rows(self, base: torch.Tensor, wa: torch.Tensor, wb: torch.Tensor) -> None:
+        """Build the sparse read of these (all the training) rows once: a call
+        ``forward(main, base[rows], wa[rows], wb[rows], rows)`` then reads it (on the CPU)
+        instead of gathering."""
+        self._design = RowDesign(*corner_weights(base, self.stride, wa, wb), self.grid.shape[1])
+
+    def forward(self, main, base, wa, wb, rows: torch.Tensor | None = None) -> torch.Tensor:
+        values = self.values()
+        if rows is not None and self._design is not None and values.device.type == "cpu":
+            return main + self._design.read(values, rows).T
+        return main + bilinear_gather(values, base, self.stride, wa, wb).sum(-1).T
 
     def regularization(self, outputs, batch) -> torch.Tensor:
         if not self.smoothness or self.neighbours.shape[1] == 0:

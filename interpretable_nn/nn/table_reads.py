@@ -1,0 +1,146 @@
+"""Reads of flat lookup tables: linear (a main effect between two knots) and bilinear (a
+pair between four grid corners), per bag; gathered for any rows, or, for the fixed rows of
+a fit, through one sparse matrix (:class:`RowDesign`). Used by :mod:`.feature_nets`."""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+
+__all__ = ["lerp_gather", "lerp_sum", "bilinear_gather", "corner_weights", "RowDesign"]
+
+
+def lerp_gather(table: torch.Tensor, lo: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Linear interpolation read of flat tables.
+
+    ``table`` (B, T), ``lo`` (n, F) int64 flat positions, ``w`` (n, F) weights toward
+    ``lo + 1``; returns (B, n, F) = ``(1 - w) table[lo] + w table[lo + 1]``.
+    """
+    n, f = lo.shape
+    flat = lo.reshape(-1)
+    t0 = table[:, flat].reshape(len(table), n, f)  # not -1: n may be 0
+    t1 = table[:, flat + 1].reshape(len(table), n, f)
+    w = w.to(table.dtype)
+    return t0 + w * (t1 - t0)
+
+
+class _LerpSum(torch.autograd.Function):
+    """``sum_f a0[:, f] table[lo[:, f]] + a1[:, f] table[lo[:, f] + 1]`` per bag, with a
+    scatter-add backward (``index_add_``), faster on CPU than autograd's backward of
+    advanced indexing."""
+
+    @staticmethod
+    def forward(ctx, table, lo, a0, a1):
+        n, f = lo.shape
+        flat = lo.reshape(-1)
+        a0, a1 = a0.to(table.dtype), a1.to(table.dtype)
+        t0 = table.index_select(1, flat).reshape(-1, n, f)
+        t1 = table.index_select(1, flat + 1).reshape(-1, n, f)
+        ctx.save_for_backward(lo, a0, a1)
+        ctx.size = table.shape[1]
+        return (a0 * t0 + a1 * t1).sum(-1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lo, a0, a1 = ctx.saved_tensors
+        b = grad.shape[0]
+        g = grad.unsqueeze(-1)
+        flat = lo.reshape(-1)
+        out = grad.new_zeros(b, ctx.size + 1)
+        out.index_add_(1, flat, (g * a0).reshape(b, -1))
+        out.index_add_(1, flat + 1, (g * a1).reshape(b, -1))
+        return out[:, : ctx.size], None, None, None
+
+
+def lerp_sum(table: torch.Tensor, lo: torch.Tensor, w: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """``(lerp_gather(table, lo, w) * mask).sum(-1)``: (B, n) row totals of the
+    interpolated terms (``mask`` (n, F) or (B, n, F), e.g. feature dropout), with a fast
+    backward."""
+    a1 = w.to(table.dtype)
+    a0 = 1.0 - a1
+    if mask is not None:
+        a0, a1 = a0 * mask, a1 * mask
+    return _LerpSum.apply(table, lo, a0, a1)
+
+
+def bilinear_gather(
+    table: torch.Tensor, base: torch.Tensor, stride: torch.Tensor, wa: torch.Tensor, wb: torch.Tensor
+) -> torch.Tensor:
+    """Bilinear read of flat 2-D grids: ``table`` (B, S); ``base`` (n, P) flat position of
+    the lower corner; ``stride`` (P,) the length of the second axis; ``wa``, ``wb`` (n, P)
+    weights toward the next knot on each axis. Returns (B, n, P)."""
+    n, p = base.shape
+    b00 = base.reshape(-1)
+    b10 = (base + stride).reshape(-1)
+    t00 = table[:, b00].reshape(-1, n, p)
+    t01 = table[:, b00 + 1].reshape(-1, n, p)
+    t10 = table[:, b10].reshape(-1, n, p)
+    t11 = table[:, b10 + 1].reshape(-1, n, p)
+    wa, wb = wa.to(table.dtype), wb.to(table.dtype)
+    top = t00 + wb * (t01 - t00)
+    bottom = t10 + wb * (t11 - t10)
+    return top + wa * (bottom - top)
+
+
+def corner_weights(base: torch.Tensor, stride: torch.Tensor, wa: torch.Tensor, wb: torch.Tensor):
+    """The bilinear read of :func:`bilinear_gather` as four corners: flat positions and
+    weights, each (4, n, P)."""
+    b10 = base + stride
+    ca, cb = 1.0 - wa, 1.0 - wb
+    return torch.stack([base, base + 1, b10, b10 + 1]), torch.stack([ca * cb, ca * wb, wa * cb, wa * wb])
+
+
+class RowDesign:
+    """Every training row's read of a flat table as one sparse matrix.
+
+    A linear read (mains: positions ``lo``, ``lo + 1``) or a bilinear one (pairs: four
+    corners) is a weighted sum of table entries that stays the same for the whole fit; as
+    a sparse (n, S) CSR matrix ``M``, a step's row totals are ``M @ table.T`` and their
+    gradient ``M.T @ grad``: two sparse products instead of a gather of ``k n F``
+    entries per bag and its scatter-add (about 20 times faster on a CPU).
+
+    Parameters
+    ----------
+    idx : Tensor (k, n, F) int64
+        Flat table positions each row reads.
+    weight : Tensor (k, n, F)
+        Their weights.
+    size : int
+        The table's length S.
+    """
+
+    def __init__(self, idx: torch.Tensor, weight: torch.Tensor, size: int):
+        k, n, f = idx.shape
+        keep = weight.reshape(-1) != 0  # e.g. a category's "next" entry, or a knot hit exactly
+        rows = torch.arange(n)[None, :, None].expand(k, n, f).reshape(-1)[keep]
+        at = torch.stack([rows, idx.reshape(-1)[keep]])
+        vals = weight.reshape(-1)[keep].float()
+        self.n, self.size = n, int(size)
+        with warnings.catch_warnings():  # torch's "sparse CSR support is in beta" notice
+            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+            # coalesce sums the entries two terms share (one term's next entry is another's first)
+            coo = torch.sparse_coo_tensor(at, vals, (n, self.size), check_invariants=True).coalesce()
+            self.m = coo.to_sparse_csr()
+            self.mt = coo.t().coalesce().to_sparse_csr()
+
+    def read(self, table: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """Row totals (B, len(rows)) of ``table`` (B, S) at the training rows ``rows``."""
+        return _DesignRead.apply(table, self, rows)
+
+
+class _DesignRead(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, table, design: RowDesign, rows):
+        ctx.design = design
+        ctx.save_for_backward(rows)
+        m = design.m if table.dtype == torch.float32 else design.m.to(table.dtype)
+        return (m @ table.T.contiguous()).index_select(0, rows).T
+
+    @staticmethod
+    def backward(ctx, grad):
+        (rows,) = ctx.saved_tensors
+        d = ctx.design
+        full = grad.new_zeros(d.n, grad.shape[0]).index_add_(0, rows, grad.T.contiguous())
+        mt = d.mt if grad.dtype == torch.float32 else d.mt.to(grad.dtype)
+        return (mt @ full).T, None, None
