@@ -167,7 +167,37 @@ def suite_confirm() -> str:
     lines += ["", f"Source: {_commit('suite.csv')} (merged); each row keeps the commit that measured it: {rows}."]
     return "\n".join(lines) + "\n"
 
-GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm}
+def fit_time_confirm() -> str:
+    """Same-run fit seconds of the NAM and EBM on the confirm group (one cell at a time, one
+    machine): per data set, and the median ratio over the paired cells (the fit-time goal)."""
+    df = pd.read_csv(RESULTS / "confirm_timing.csv")
+    secs = df.pivot_table(index=["dataset", "seed", "fold"], columns="model", values="fit_seconds")
+    auc = df.pivot_table(index=["dataset", "seed", "fold"], columns="model", values="auc")
+    ratio = (secs["nam"] / secs["ebm"]).dropna()
+    lines = ["| data set | folds | NAM fit s (mean) | EBM fit s (mean) | median ratio | NAM − EBM AUC |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for d, r in ratio.groupby(level=0, sort=False):
+        x = (auc["nam"] - auc["ebm"]).loc[d].dropna()
+        se = float(x.std(ddof=1) / np.sqrt(len(x)))
+        verdict = "on par" if abs(x.mean()) <= 2 * se else ("win" if x.mean() > 0 else "loss")
+        lines.append(f"| {d} | {len(r)} | {secs['nam'].loc[d].mean():.1f} | {secs['ebm'].loc[d].mean():.1f} "
+                     f"| {r.median():.3f} | {x.mean():+.4f} ± {se:.4f} {verdict} |")
+    lines += ["", f"Median NAM/EBM fit-time ratio over the {len(ratio)} paired cells: **{ratio.median():.3f}** "
+              f"(total fit seconds: NAM {secs['nam'].sum():.0f}, EBM {secs['ebm'].sum():.0f}).",
+              "", f"Source: {_commit('confirm_timing.csv')}."]
+    return "\n".join(lines) + "\n"
+
+
+def nam_fixed_rows() -> str:
+    """The sparse row read against the gather path it replaced (same process)."""
+    text = (RESULTS / "nam_fixed_rows.md").read_text()
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    total = [line for line in text.splitlines() if line.startswith("Total")]
+    return "\n".join(table + [""] + total + ["", f"Source: {_commit('nam_fixed_rows.csv')}."]) + "\n"
+
+
+GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
+              "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
