@@ -55,11 +55,9 @@ MEMBER_STOPPING = False
 #: the mains' optimiser: "global_adam" moves each parameter in proportion to its gradient, so
 #: a weak column's shape moves slowly (explored with LEVEL_SCALE 1: ``tuning_dev.md``, gadam_l1)
 MAIN_OPTIMIZER = "adamw"
-#: on the CPU, read the training rows' terms through one sparse matrix built once per stage
-#: (:class:`~interpretable_nn.nn.feature_nets.RowDesign`) instead of gathering them every
-#: step: the same sums in another order, 2 to 9 times faster on the suite's slowest fits
-#: (``nam_fixed_rows.md``); the rounding can move a bag's stop epoch or the pair count (AUC
-#: within .0003 there)
+#: on the CPU, read the training rows' terms through one sparse matrix per stage (``RowDesign``)
+#: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
+#: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
 FIXED_ROWS = True
 
 
