@@ -176,12 +176,14 @@ def fit_time_confirm() -> str:
     ratio = (secs["nam"] / secs["ebm"]).dropna()
     lines = ["| data set | folds | NAM fit s (mean) | EBM fit s (mean) | median ratio | NAM − EBM AUC |",
              "|---|---:|---:|---:|---:|---:|"]
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair, _verdict  # the suite's one paired-difference rule
+
     for d, r in ratio.groupby(level=0, sort=False):
-        x = (auc["nam"] - auc["ebm"]).loc[d].dropna()
-        se = float(x.std(ddof=1) / np.sqrt(len(x)))
-        verdict = "on par" if abs(x.mean()) <= 2 * se else ("win" if x.mean() > 0 else "loss")
+        paired = _verdict(*_pair(auc["nam"].loc[d], auc["ebm"].loc[d]))
         lines.append(f"| {d} | {len(r)} | {secs['nam'].loc[d].mean():.1f} | {secs['ebm'].loc[d].mean():.1f} "
-                     f"| {r.median():.3f} | {x.mean():+.4f} ± {se:.4f} {verdict} |")
+                     f"| {r.median():.3f} | {paired} |")
     lines += ["", f"Median NAM/EBM fit-time ratio over the {len(ratio)} paired cells: **{ratio.median():.3f}** "
               f"(total fit seconds: NAM {secs['nam'].sum():.0f}, EBM {secs['ebm'].sum():.0f}).",
               "", f"Source: {_commit('confirm_timing.csv')}."]

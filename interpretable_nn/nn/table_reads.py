@@ -98,7 +98,8 @@ class RowDesign:
     corners) is a weighted sum of table entries that stays the same for the whole fit; as
     a sparse (n, S) CSR matrix ``M``, a step's row totals are ``M @ table.T`` and their
     gradient ``M.T @ grad``: two sparse products instead of a gather of ``k n F``
-    entries per bag and its scatter-add (about 20 times faster on a CPU).
+    entries per bag and its scatter-add (whole fits 2 to 9 times faster on a CPU:
+    ``benchmarks/results/nam_fixed_rows.md``).
 
     Parameters
     ----------
