@@ -198,8 +198,55 @@ def nam_fixed_rows() -> str:
     return "\n".join(table + [""] + total + ["", f"Source: {_commit('nam_fixed_rows.csv')}."]) + "\n"
 
 
+def rules_confirm() -> str:
+    """RuleNet against RuleFit, FIGS and EBM on the confirm group, per seed and over both
+    (``confirm_current.csv``: each row keeps the commit that measured it)."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair, _verdict  # the suite's one paired-difference rule
+
+    df = pd.read_csv(RESULTS / "confirm_current.csv")
+    df = df[df.group == "confirm"]
+    piv = df.pivot_table(index=["dataset", "seed", "fold"], columns="model", values="auc")
+    peers = ("rulefit", "figs", "ebm")
+    seeds = sorted(int(s) for s in df[df.model == "rulenet"].seed.unique())
+    head = ["data set"] + [f"RuleNet − RuleFit, seed {s}" for s in seeds] + [f"RuleNet − {p}, seeds {'+'.join(map(str, seeds))}"
+                                                                              for p in ("RuleFit", "FIGS", "EBM")]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    means = {(p, s): {} for p in peers for s in [*seeds, "all"]}
+    for d, g in piv.groupby(level=0, sort=True):
+        if "rulenet" not in g or g["rulenet"].isna().all():
+            continue
+        cells = [d]
+        for s in seeds:
+            gs = g.xs(s, level=1) if s in g.index.get_level_values(1) else g.iloc[:0]
+            cells.append(_verdict(*_pair(gs["rulenet"], gs["rulefit"])) if len(gs) else "–")
+            for p in peers:
+                n, diff, _ = _pair(gs["rulenet"], gs[p]) if len(gs) and p in gs else (0, np.nan, np.nan)
+                if n == 5:  # a set counts in a seed's mean when all its folds pair
+                    means[(p, s)][d] = diff
+        for p in peers:
+            n, diff, se = _pair(g["rulenet"], g[p]) if p in g else (0, np.nan, np.nan)
+            cells.append(_verdict(n, diff, se))
+            if n == 5 * len(seeds):
+                means[(p, "all")][d] = diff
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for p, name in zip(peers, ("RuleFit", "FIGS", "EBM")):
+        parts = [f"seed {s} {np.mean(list(means[(p, s)].values())):+.4f} over {len(means[(p, s)])} sets"
+                 for s in seeds if means[(p, s)]]
+        allm = means[(p, "all")]
+        both = f"; both seeds {np.mean(list(allm.values())):+.4f} over {len(allm)} sets" if allm else ""
+        lines.append(f"- RuleNet − {name}, mean of the per-set differences: " + ", ".join(parts) + both + ".")
+    rows = ", ".join(f"`{c[:10]}` (seed {int(s)})" for (c, s), _ in
+                     df[df.model == "rulenet"].groupby(["commit", "seed"]))
+    lines += ["", f"Source: {_commit('confirm_current.csv')} (merged); RuleNet's rows: {rows}."]
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
-              "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows}
+              "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
+              "rules_confirm": rules_confirm}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
