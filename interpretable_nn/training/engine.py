@@ -133,13 +133,11 @@ class TrainConfig:
         Copy the inputs to the device once and index batches there ("auto": when they take
         at most half the free device memory; always on the CPU); ``False`` keeps them in
         host memory and sends each batch through pinned memory.
-    optimizer : {"adamw", "global_adam", "sgd"}
+    optimizer : {"adamw", "global_adam"}
         AdamW moves every parameter about ``lr`` per step whatever the size of its gradient;
         :class:`~interpretable_nn.training.global_adam.GlobalAdam` divides by one second
         moment shared by all parameters, so each moves in proportion to its gradient (the
-        NAM's main effects: a weak column's shape moves slowly, as in boosting); ``"sgd"`` is
-        plain gradient descent (no momentum), for a module that preconditions its own
-        parameters (the NAM's Newton pair steps).
+        NAM's main effects: a weak column's shape moves slowly, as in boosting).
     member_stopping : bool
         Side-by-side members validated on their own rows (``validation_weight``) each keep
         the epoch of their own lowest validation loss, and training stops when no member has
@@ -399,8 +397,8 @@ def _check_settings(task: str, cfg: TrainConfig) -> None:
         raise ValueError(f"validation_fraction must be in [0, 1); got {cfg.validation_fraction}.")
     if cfg.data_on_device not in (True, False, "auto"):
         raise ValueError(f"data_on_device must be True, False or 'auto'; got {cfg.data_on_device!r}.")
-    if cfg.optimizer not in ("adamw", "global_adam", "sgd"):
-        raise ValueError(f"optimizer must be 'adamw', 'global_adam' or 'sgd'; got {cfg.optimizer!r}.")
+    if cfg.optimizer not in ("adamw", "global_adam"):
+        raise ValueError(f"optimizer must be 'adamw' or 'global_adam'; got {cfg.optimizer!r}.")
     if cfg.deterministic not in (True, False, None):
         raise ValueError(f"deterministic must be True, False or None; got {cfg.deterministic!r}.")
 
@@ -461,8 +459,6 @@ class _Run:
         self.params = [p for p in chosen if p.requires_grad]
         if cfg.optimizer == "global_adam":
             self.opt = GlobalAdam(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        elif cfg.optimizer == "sgd":
-            self.opt = torch.optim.SGD(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         else:
             self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         n_tr = self.n_tr

@@ -3,17 +3,20 @@
 1. **Bags.** ``n_bags`` models train side by side in one engine run: each holds out its own
    ``validation_fraction`` of the rows (stratified) for early stopping and trains on the rest
    (:func:`bag_weights`), so the ensemble learns from every row.
-2. **Main effects** (:class:`~interpretable_nn.nn.feature_nets.MainEffectNet`): the feature networks
-   run once per step on the knot grids; rows read them by interpolation. Terms whose removal does not
-   raise the bags' validation loss are left out when a refit without them is better by a paired margin.
-3. **Interactions.** Pairs ranked on the mains' residuals (:func:`~interpretable_nn.models.nam.layout.rank_pairs`)
-   or forced are fitted as grids on top of the frozen mains
-   (:class:`~interpretable_nn.nn.feature_nets.PairGridNet`), with the same bags and validation rows.
+2. **Main effects** (:class:`~interpretable_nn.nn.feature_nets.MainEffectNet`): the feature
+   networks run once per step on the knot grids; rows read them by interpolation. Terms whose
+   removal does not raise the bags' validation loss are then left out when a refit without
+   them is better by a paired margin (:func:`~interpretable_nn.models.nam.select.select_terms`).
+3. **Interactions.** Pairs are ranked on the residuals of the mains
+   (:func:`~interpretable_nn.models.nam.layout.rank_pairs`) or forced, then fitted as grids on
+   top of the frozen mains (:class:`~interpretable_nn.nn.feature_nets.PairGridNet`) with the
+   same bags and validation rows.
 4. **Bake** (:func:`~interpretable_nn.models.nam.layout.bake`): purified, centred tables,
    averaged over bags, become the fitted model.
 
-Every training loop is the shared engine's :func:`~interpretable_nn.training.engine.train`. :func:`fit_nam`
-sets nothing on the estimator: its :class:`NAMFit` becomes the fitted attributes (``_set_fitted``).
+Every training loop is the shared engine's :func:`~interpretable_nn.training.engine.train`.
+:func:`fit_nam` sets nothing on the estimator: it returns a :class:`NAMFit`, which the
+estimator's ``_set_fitted`` turns into its fitted attributes.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
-from .pair_steps import newton_pair_scales
 from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
@@ -57,9 +59,6 @@ MAIN_OPTIMIZER = "adamw"
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
 #: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
 FIXED_ROWS = True
-#: the pair stage's steps: "adam" (cells scaled by :func:`pair_scales`) or "newton" (gradient descent,
-#: ``pair_lr`` diagonal Newton steps: :mod:`~interpretable_nn.models.nam.pair_steps`; floor PAIR_MIN_ROWS rows)
-PAIR_STEP, PAIR_MIN_ROWS = "adam", 5.0
 
 
 @dataclass
@@ -350,16 +349,16 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
     None when there is no pair)."""
     if not lay.pairs:
         return np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1])), None
-    newton = PAIR_STEP == "newton" and model.task_ in ("binary", "regression")
-    smooth = model.pair_smoothness / bags.n_fit
-    scale = (newton_pair_scales(lay, pair_inputs, main_logit, bags.fit_w, model.task_, smooth, PAIR_MIN_ROWS)
-             if newton else pair_scales(lay, p_mass))
-    pairs = PairGridNet(lay.pair_offsets()[1], torch.from_numpy(lay.pair_strides()),
-                        torch.from_numpy(lay.pair_neighbours()), n_bags=bags.fit_w.shape[1], smoothness=smooth,
-                        scale=torch.from_numpy(scale))
+    pairs = PairGridNet(
+        lay.pair_offsets()[1],
+        torch.from_numpy(lay.pair_strides()),
+        torch.from_numpy(lay.pair_neighbours()),
+        n_bags=bags.fit_w.shape[1],
+        smoothness=model.pair_smoothness / bags.n_fit,
+        scale=torch.from_numpy(pair_scales(lay, p_mass)),
+    )
     cfg = model._train_config(description=f"{type(model).__name__} pairs", lr=model.pair_lr,
-                              num_threads=model.n_threads, member_stopping=MEMBER_STOPPING,
-                              optimizer="sgd" if newton else "adamw")
+                              num_threads=model.n_threads, member_stopping=MEMBER_STOPPING)
     pair_t = tuple(torch.from_numpy(a) for a in pair_inputs)
     inputs = (torch.as_tensor(main_logit, dtype=torch.float32), *pair_t, *_fixed_rows(model, pairs, pair_t))
     res = train(pairs, inputs, target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
