@@ -128,6 +128,10 @@ def suite_tuning() -> str:
 
 def suite_confirm() -> str:
     """Confirm group, seed 0: each model's paired AUC difference to EBM per data set."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair, _verdict  # the suite's one paired-difference rule
+
     df = pd.read_csv(RESULTS / "suite.csv")
     df = df[df.group == "confirm"]
     piv = df.pivot_table(index=["dataset", "seed", "fold"], columns="model", values="auc")
@@ -142,14 +146,9 @@ def suite_confirm() -> str:
             continue
         cells = [d, str(len(g)), f"{g['ebm'].mean():.4f}"]
         for m in models:
-            x = (g[m] - g["ebm"]).dropna()
-            if len(x) < 2:
-                cells.append("–")
-                continue
-            se = float(x.std(ddof=1) / np.sqrt(len(x)))
-            verdict = "on par" if abs(x.mean()) <= 2 * se else ("win" if x.mean() > 0 else "loss")
-            cells.append(f"{x.mean():+.4f} ± {se:.4f} {verdict}")
-            if len(x) == len(g):
+            n, diff, se = _pair(g[m], g["ebm"])
+            cells.append(_verdict(n, diff, se))
+            if n == len(g):
                 means[m].append((d, g[m].mean()))
         means["ebm"].append((d, g["ebm"].mean()))
         lines.append("| " + " | ".join(cells) + " |")
@@ -198,9 +197,11 @@ def nam_fixed_rows() -> str:
     return "\n".join(table + [""] + total + ["", f"Source: {_commit('nam_fixed_rows.csv')}."]) + "\n"
 
 
-def rules_confirm() -> str:
-    """RuleNet against RuleFit, FIGS and EBM on the confirm group, per seed and over both
-    (``confirm_current.csv``: each row keeps the commit that measured it)."""
+def _versus_by_seed(ours: str, label: str, peers: dict[str, str]) -> str:
+    """``ours`` against each of ``peers`` (model -> name) on the confirm group of
+    ``confirm_current.csv``: per data set, the first peer per seed and every peer over all
+    seeds (the suite's paired rule), then the mean of the per-set differences per seed (a set
+    counts where all 5 folds pair) and over all seeds."""
     if str(ROOT / "benchmarks") not in sys.path:
         sys.path.insert(0, str(ROOT / "benchmarks"))
     from suite_tune import _pair, _verdict  # the suite's one paired-difference rule
@@ -208,45 +209,55 @@ def rules_confirm() -> str:
     df = pd.read_csv(RESULTS / "confirm_current.csv")
     df = df[df.group == "confirm"]
     piv = df.pivot_table(index=["dataset", "seed", "fold"], columns="model", values="auc")
-    peers = ("rulefit", "figs", "ebm")
-    seeds = sorted(int(s) for s in df[df.model == "rulenet"].seed.unique())
-    head = ["data set"] + [f"RuleNet − RuleFit, seed {s}" for s in seeds] + [f"RuleNet − {p}, seeds {'+'.join(map(str, seeds))}"
-                                                                              for p in ("RuleFit", "FIGS", "EBM")]
+    seeds = sorted(int(s) for s in df[df.model == ours].seed.unique())
+    first, first_name = next(iter(peers.items()))
+    both = "+".join(map(str, seeds))
+    head = (["data set"] + [f"{label} − {first_name}, seed {s}" for s in seeds]
+            + [f"{label} − {name}, seeds {both}" for name in peers.values()])
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     means = {(p, s): {} for p in peers for s in [*seeds, "all"]}
     for d, g in piv.groupby(level=0, sort=True):
-        if "rulenet" not in g or g["rulenet"].isna().all():
+        if ours not in g or g[ours].isna().all():
             continue
         cells = [d]
         for s in seeds:
             gs = g.xs(s, level=1) if s in g.index.get_level_values(1) else g.iloc[:0]
-            cells.append(_verdict(*_pair(gs["rulenet"], gs["rulefit"])) if len(gs) else "–")
+            cells.append(_verdict(*_pair(gs[ours], gs[first])) if len(gs) and first in gs else "–")
             for p in peers:
-                n, diff, _ = _pair(gs["rulenet"], gs[p]) if len(gs) and p in gs else (0, np.nan, np.nan)
-                if n == 5:  # a set counts in a seed's mean when all its folds pair
+                n, diff, _ = _pair(gs[ours], gs[p]) if len(gs) and p in gs else (0, np.nan, np.nan)
+                if n == 5:
                     means[(p, s)][d] = diff
         for p in peers:
-            n, diff, se = _pair(g["rulenet"], g[p]) if p in g else (0, np.nan, np.nan)
+            n, diff, se = _pair(g[ours], g[p]) if p in g else (0, np.nan, np.nan)
             cells.append(_verdict(n, diff, se))
             if n == 5 * len(seeds):
                 means[(p, "all")][d] = diff
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    for p, name in zip(peers, ("RuleFit", "FIGS", "EBM")):
+    for p, name in peers.items():
         parts = [f"seed {s} {np.mean(list(means[(p, s)].values())):+.4f} over {len(means[(p, s)])} sets"
                  for s in seeds if means[(p, s)]]
         allm = means[(p, "all")]
-        both = f"; both seeds {np.mean(list(allm.values())):+.4f} over {len(allm)} sets" if allm else ""
-        lines.append(f"- RuleNet − {name}, mean of the per-set differences: " + ", ".join(parts) + both + ".")
-    rows = ", ".join(f"`{c[:10]}` (seed {int(s)})" for (c, s), _ in
-                     df[df.model == "rulenet"].groupby(["commit", "seed"]))
-    lines += ["", f"Source: {_commit('confirm_current.csv')} (merged); RuleNet's rows: {rows}."]
+        tail = f"; seeds {both} {np.mean(list(allm.values())):+.4f} over {len(allm)} sets" if allm else ""
+        lines.append(f"- {label} − {name}, mean of the per-set differences: " + ", ".join(parts) + tail + ".")
+    rows = ", ".join(f"`{c[:10]}` (seed {int(s)})" for (c, s), _ in df[df.model == ours].groupby(["commit", "seed"]))
+    lines += ["", f"Source: {_commit('confirm_current.csv')} (merged); {label}'s rows: {rows}."]
     return "\n".join(lines) + "\n"
+
+
+def rules_confirm() -> str:
+    """RuleNet against RuleFit, FIGS and EBM on the confirm group, per seed and over both."""
+    return _versus_by_seed("rulenet", "RuleNet", {"rulefit": "RuleFit", "figs": "FIGS", "ebm": "EBM"})
+
+
+def prototypes_confirm() -> str:
+    """Prototypes against our MLP (the goal: within .01) and EBM on the confirm group."""
+    return _versus_by_seed("prototype", "Prototypes", {"mlp": "MLP", "ebm": "EBM"})
 
 
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
-              "rules_confirm": rules_confirm}
+              "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
