@@ -1,0 +1,109 @@
+"""What the interaction stage adds, NAM against EBM, on the suite's **dev** group.
+
+For each data set and fold (seed 0, the folds of ``suite_tune.py``): the NAM at its defaults
+and with ``interactions=0``; EBM at its defaults (``interactions="3x"`` in interpret 0.7) and
+with 0, 3 and 10 pairs. The pair stage's gain is each model minus its own no-pair fit, paired
+over folds. Written to find out why EBM wins where it wins (issue 16) without reading the
+confirm group.
+
+Usage::
+
+    python benchmarks/pair_gain.py --datasets health_insurance
+    python benchmarks/pair_gain.py               # every dev set
+
+Writes ``benchmarks/results/pair_gain.csv`` (resumable) and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "results" / "pair_gain.csv"
+#: name -> (model, parameters)
+FITS = {"nam": ("nam", {}), "nam_0": ("nam", {"interactions": 0}), "ebm": ("ebm", {}),
+        "ebm_0": ("ebm", {"interactions": 0}), "ebm_3": ("ebm", {"interactions": 3}),
+        "ebm_10": ("ebm", {"interactions": 10})}
+COLUMNS = ["dataset", "fit", "seed", "fold", "auc", "fit_seconds", "commit"]
+
+
+def run(datasets: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
+    import _provenance
+    import _suite_data as sd
+    from suite_tune import fit_fold
+    from tqdm.auto import tqdm
+
+    from interpretable_nn.models import make_model
+
+    done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
+    have = {(r.dataset, r.fit, int(r.fold)) for r in done.itertuples()}
+    rows, commit = done.to_dict("records"), _provenance.current_commit()
+    plan = [(d, f, name) for d in datasets for f in folds for name in FITS if (d, name, f) not in have]
+    data: dict[str, tuple] = {}
+    for d, f, name in (bar := tqdm(plan, desc="pair_gain", unit="fit")):
+        bar.set_postfix_str(f"{d} {name} {f}")
+        if d not in data:
+            data[d] = sd.load(d, str(sd.SUITE_TOML))
+        model, kw = FITS[name]
+        extra = {"verbose": 0, "device": "cpu"} if model == "nam" else {}
+        auc, secs = fit_fold(make_model(model, random_state=0, **extra, **kw), *data[d], f)
+        rows.append(dict(dataset=d, fit=name, seed=0, fold=f, auc=auc, fit_seconds=secs, commit=commit))
+        pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def summary(df: pd.DataFrame) -> str:
+    from suite_tune import _pair, _verdict
+
+    pairs = [("nam", "nam_0"), ("ebm", "ebm_0"), ("ebm_3", "ebm_0"), ("ebm_10", "ebm_0"), ("nam_0", "ebm_0"),
+             ("nam", "ebm")]
+    head = ["data set"] + [f"{a} − {b}" for a, b in pairs]
+    lines = ["# What the pair stage adds: NAM vs EBM on the dev group", "",
+             f"Seed 0, folds {sorted(df.fold.unique().tolist())}; commits: "
+             + ", ".join(f"`{c[:10]}`" for c in sorted(df.commit.unique())) + ". `x_0`: no pairs; `ebm_3`, "
+             "`ebm_10`: EBM with 3 or 10 pairs; `ebm`: its default (3 per column). Paired over folds; "
+             "**on par** inside 2 SE. Written by `benchmarks/pair_gain.py`.", "",
+             "| " + " | ".join(head) + " |", "|---|" + "---:|" * len(pairs)]
+    means = {p: [] for p in pairs}
+    for d, g in df.groupby("dataset", sort=True):
+        piv = g.pivot_table(index="fold", columns="fit", values="auc")
+        cells = [d]
+        for a, b in pairs:
+            n, diff, se = _pair(piv[a], piv[b]) if a in piv and b in piv else (0, np.nan, np.nan)
+            cells.append(_verdict(n, diff, se))
+            if n == 5:
+                means[(a, b)].append(diff)
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Mean over the data sets with all 5 folds: "
+              + "; ".join(f"{a} − {b} {np.mean(v):+.4f} ({len(v)})" for (a, b), v in means.items() if v) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    import _suite_data as sd
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", default=None, help="comma-separated dev data sets (default: all of dev)")
+    ap.add_argument("--folds", default="0,1,2,3,4")
+    args = ap.parse_args(argv)
+    _, specs = sd.read_suite()
+    dev = [n for n, s in specs.items() if s.group == "dev"]
+    datasets = args.datasets.split(",") if args.datasets else dev
+    if set(datasets) - set(dev):
+        raise SystemExit(f"{sorted(set(datasets) - set(dev))} are not dev data sets")
+    df = run(datasets, [int(f) for f in args.folds.split(",")])
+    text = summary(df)
+    OUT.with_suffix(".md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    import _provenance
+
+    _provenance.watch(prefix="pair_gain")
+    raise SystemExit(main())
