@@ -250,6 +250,18 @@ def rules_confirm() -> str:
     return _versus_by_seed("rulenet", "RuleNet", {"rulefit": "RuleFit", "figs": "FIGS", "ebm": "EBM"})
 
 
+def nam_confirm() -> str:
+    """The NAM against EBM on the confirm group, per seed and over all seeds."""
+    return _versus_by_seed("nam", "NAM", {"ebm": "EBM"})
+
+
+def pair_gain() -> str:
+    """What the pair stage adds, NAM vs EBM, on dev sets (``pair_gain.md``'s table)."""
+    text = (RESULTS / "pair_gain.md").read_text().splitlines()
+    keep = [line for line in text if line.startswith("|") or line.startswith("Mean over")]
+    return "\n".join(keep[:-1] + ["", keep[-1], "", f"Source: {_commit('pair_gain.csv')}."]) + "\n"
+
+
 def prototypes_confirm() -> str:
     """Prototypes against our MLP (the goal: within .01) and EBM on the confirm group."""
     return _versus_by_seed("prototype", "Prototypes", {"mlp": "MLP", "ebm": "EBM"})
@@ -257,7 +269,8 @@ def prototypes_confirm() -> str:
 
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
-              "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm}
+              "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,
+              "nam_confirm": nam_confirm, "pair_gain": pair_gain}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
