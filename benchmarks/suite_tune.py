@@ -514,12 +514,13 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(OUT), help="results CSV (a separate one lets two runs share the machine)")
     args = ap.parse_args(argv)
     datasets = dev_datasets(args.datasets)
+    out = Path(args.out)
     if args.summary_only:
-        df = pd.read_csv(OUT)
+        df = pd.read_csv(out)
     else:
-        df = run(datasets, args.variants.split(","), [int(f) for f in args.folds.split(",")], Path(args.out))
+        df = run(datasets, args.variants.split(","), [int(f) for f in args.folds.split(",")], out)
     text = summary(df)
-    OUT.with_suffix(".md").write_text(text)
+    out.with_suffix(".md").write_text(text)  # beside its CSV: a run with --out leaves tuning_dev.md alone
     print(text)
     return 0
 
