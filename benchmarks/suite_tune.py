@@ -199,8 +199,9 @@ Variants:
     mains). Why (measured on dev and synthetic data only): on health_insurance, the one dev
     set where EBM wins (−.0027 ± .0008), the NAM's mains match EBM's without pairs
     (+.0007 ± .0011) but its pairs add −.0007 ± .0003 where EBM's add +.0027 ± .0011, even
-    when handed EBM's own pairs (−.0021 ± .0009 to EBM); the pair stage stops at epoch 0 on
-    4 of 5 folds. On synthetic data (6,000 rows, one strong numeric pair, one categorical
+    when handed EBM's own pairs (−.0021 ± .0009 to EBM); the pair stage's best epoch is 0 to 5
+    of its 31-36 (a correction: this read "epoch 0 on 4 of 5 folds", a probe's figure, when
+    the rule was written). On synthetic data (6,000 rows, one strong numeric pair, one categorical
     pair, five noise pairs ranked in) the NAM scores .7145 against EBM's .7301 (oracle
     .7425), and .7300 with only the two true pairs: two 32 x 32 noise grids (about 4 rows a
     cell) cost .014. At 16, 8 and 4 knots the same seven pairs score .7194, .7257 and .7326.
