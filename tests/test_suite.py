@@ -40,7 +40,7 @@ def test_data_set_loads_offline_with_documented_positive_class(name):
     assert s.target not in X.columns and not set(s.drop) & set(X.columns)
     raw = sd._raw(s.source).dropna(subset=[s.target])
     expected = (pd.to_numeric(raw[s.target]) >= s.positive_if_at_least) if s.positive_if_at_least is not None \
-        else raw[s.target] == s.positive
+        else raw[s.target].isin(s.positive if isinstance(s.positive, tuple) else [s.positive])
     assert int(y.sum()) == int(expected.sum()) > 0
 
 
@@ -51,6 +51,21 @@ def test_groups_are_fixed_disjoint_and_follow_the_rule():
     assert len(confirm) >= 8
     assert not confirm & TUNED, "the data sets the defaults were tuned on must not be in confirm"
     assert groups == sd.assign_groups(SPECS, CFG["split_seed"]), "suite.toml's groups no longer follow the rule"
+
+
+def test_a_data_set_added_after_the_draw_goes_to_dev_and_leaves_the_draw_as_it_was():
+    from dataclasses import replace
+
+    drawn = {n: s for n, s in SPECS.items() if not s.added}
+    added = {n: s for n, s in SPECS.items() if s.added}
+    assert added, "suite.toml lists the data sets added after the draw"
+    assert all(s.group == "dev" for s in added.values())
+    # the draw over the original sets alone gives the groups it gave before any was added
+    assert sd.assign_groups(drawn, CFG["split_seed"]) == {n: s.group for n, s in drawn.items()}
+    # and one more added set changes nobody's group
+    extra = replace(next(iter(drawn.values())), name="zz_new", added="test")
+    groups = sd.assign_groups({**SPECS, "zz_new": extra}, CFG["split_seed"])
+    assert groups.pop("zz_new") == "dev" and groups == {n: s.group for n, s in SPECS.items()}
 
 
 def _frame() -> pd.DataFrame:
