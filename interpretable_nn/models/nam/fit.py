@@ -2,7 +2,7 @@
 
 1. **Bags.** ``n_bags`` models train side by side in one engine run: each holds out its own
    ``validation_fraction`` of the rows (stratified) for early stopping and trains on the rest
-   (:func:`bag_weights`), so the ensemble learns from every row.
+   (:func:`~interpretable_nn.models.nam.bags.bag_weights`), so the ensemble learns from every row.
 2. **Main effects** (:class:`~interpretable_nn.nn.feature_nets.MainEffectNet`): the feature
    networks run once per step on the knot grids; rows read them by interpolation. Terms whose
    removal does not raise the bags' validation loss are then left out when a refit without
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from numbers import Integral
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,7 +32,9 @@ from ...data.encoding import EncodedData, TabularEncoder
 from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
+from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
+from .pair_boost import boost_pairs
 from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
@@ -59,6 +60,9 @@ MAIN_OPTIMIZER = "adamw"
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
 #: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
 FIXED_ROWS = True
+#: the interaction stage: "grid" trains the pair grids jointly with Adam; "boost" boosts
+#: two-level trees on the same grids (:mod:`.pair_boost`; binary tasks with validation rows)
+PAIR_STAGE, PAIR_BOOST = "grid", {"lr": 0.05, "patience": 50}
 
 
 @dataclass
@@ -69,16 +73,6 @@ class NAMFit:
     state: NAMState
     tables: AdditiveTables
     result: TrainResult
-
-
-class _Bags(NamedTuple):
-    """The bags' training and validation weights (n, n_bags), training weight per bag and
-    the fit's generator: shared by both stages."""
-
-    fit_w: torch.Tensor
-    val_w: torch.Tensor | None
-    n_fit: float
-    generator: torch.Generator
 
 
 def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
@@ -349,6 +343,9 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
     None when there is no pair)."""
     if not lay.pairs:
         return np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1])), None
+    if PAIR_STAGE == "boost" and model.task_ == "binary" and bags.val_w is not None:
+        return boost_pairs(lay, pair_inputs, main_logit, target.numpy(), bags.fit_w, bags.val_w,
+                           num_threads=model.n_threads, **PAIR_BOOST)
     pairs = PairGridNet(
         lay.pair_offsets()[1],
         torch.from_numpy(lay.pair_strides()),
@@ -392,28 +389,6 @@ def _stages(res1: TrainResult, res2: TrainResult | None) -> TrainResult:
         extra={**both.extra, "pair_epochs": res2.n_epochs if res2 else 0,
                "pair_best_epoch": res2.best_epoch if res2 else None},
     )
-
-
-def bag_weights(y: np.ndarray, sw: np.ndarray, n_bags: int, fraction: float, stratify: bool,
-                rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(training weights, validation weights), each (n, n_bags) float32.
-
-    Every bag holds out its own ``fraction`` of the rows (stratified by class when
-    ``stratify``) for early stopping and trains on the rest, as EBM's outer bags do. With
-    ``fraction=0`` the bags are Poisson bootstrap weights and there is no validation.
-    """
-    n = len(y)
-    if fraction <= 0:
-        fit = rng.poisson(1.0, (n, n_bags)).astype(float) if n_bags > 1 else np.ones((n, 1))
-        return torch.as_tensor(sw[:, None] * fit, dtype=torch.float32), None
-    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(n)]
-    held = np.zeros((n, n_bags), dtype=bool)
-    for j in range(n_bags):
-        for idx in groups:
-            k = min(max(int(round(len(idx) * fraction)), 1 if len(idx) >= 4 else 0), max(len(idx) - 1, 0))
-            held[rng.permutation(idx)[:k], j] = True
-    return (torch.as_tensor(sw[:, None] * ~held, dtype=torch.float32),
-            torch.as_tensor(sw[:, None] * held, dtype=torch.float32))
 
 
 def pair_scales(lay: TermLayout, p_mass: np.ndarray) -> np.ndarray:

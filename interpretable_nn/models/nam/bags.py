@@ -1,0 +1,42 @@
+"""The NAM's bags: each holds out its own validation rows and trains on the rest."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+__all__ = ["bag_weights"]
+
+
+class _Bags(NamedTuple):
+    """The bags' training and validation weights (n, n_bags), training weight per bag and
+    the fit's generator: shared by both stages."""
+
+    fit_w: torch.Tensor
+    val_w: torch.Tensor | None
+    n_fit: float
+    generator: torch.Generator
+
+
+def bag_weights(y: np.ndarray, sw: np.ndarray, n_bags: int, fraction: float, stratify: bool,
+                rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(training weights, validation weights), each (n, n_bags) float32.
+
+    Every bag holds out its own ``fraction`` of the rows (stratified by class when
+    ``stratify``) for early stopping and trains on the rest, as EBM's outer bags do. With
+    ``fraction=0`` the bags are Poisson bootstrap weights and there is no validation.
+    """
+    n = len(y)
+    if fraction <= 0:
+        fit = rng.poisson(1.0, (n, n_bags)).astype(float) if n_bags > 1 else np.ones((n, 1))
+        return torch.as_tensor(sw[:, None] * fit, dtype=torch.float32), None
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(n)]
+    held = np.zeros((n, n_bags), dtype=bool)
+    for j in range(n_bags):
+        for idx in groups:
+            k = min(max(int(round(len(idx) * fraction)), 1 if len(idx) >= 4 else 0), max(len(idx) - 1, 0))
+            held[rng.permutation(idx)[:k], j] = True
+    return (torch.as_tensor(sw[:, None] * ~held, dtype=torch.float32),
+            torch.as_tensor(sw[:, None] * held, dtype=torch.float32))
