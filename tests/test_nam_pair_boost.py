@@ -152,3 +152,23 @@ def test_a_regressor_and_a_fit_without_validation_keep_the_grid_stage(boost_stag
     k = NAMClassifier(n_bags=2, verbose=0, random_state=0, interactions=1, validation_fraction=0.0).fit(X, y)
     for m in (r, k):
         assert len(m.terms_) == 4 and m.fit_info_["pair_epochs"] >= 1
+
+
+def test_choose_keeps_the_stage_with_the_lower_validation_loss(monkeypatch):
+    """``PAIR_STAGE = "choose"`` fits the grid stage and the boosted one on the same bags and
+    keeps the lower mean validation loss; the fitted pairs are the kept stage's."""
+    from interpretable_nn import NAMClassifier
+
+    X, y = _xor_data(n=2000, seed=4)
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "choose")
+    m = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    search = m.fit_info_["pair_search"]
+    losses = search["stage_loss"]
+    assert set(losses) == {"grid", "boost"} and search["stage"] == min(losses, key=losses.get)
+    assert m.fit_info_["best_val_loss"] == pytest.approx(losses[search["stage"]])
+    for stage in ("grid", "boost"):  # each stage alone reproduces its own loss and, if kept, the model
+        monkeypatch.setattr(namfit, "PAIR_STAGE", stage)
+        alone = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+        assert alone.fit_info_["best_val_loss"] == pytest.approx(losses[stage])
+        if stage == search["stage"]:
+            np.testing.assert_array_equal(alone.predict_proba(X[:100]), m.predict_proba(X[:100]))
