@@ -30,6 +30,9 @@ from .layout import TermLayout
 
 __all__ = ["boost_pairs"]
 
+#: the least hessian a leaf counts per row it holds (a log-loss row's hessian is p(1 - p))
+MIN_HESSIAN = 1e-3
+
 
 def _padded_cells(lay: TermLayout) -> tuple[torch.Tensor, int, int]:
     """(P, A, C) flat cell index of every pair's grid, padded with ``size`` (a zero cell) to
@@ -67,10 +70,10 @@ def _best_halves(g, h, c, min_rows: float):
     return gain, lo_cut, up_cut
 
 
-def _tree_step(g, h, c, lr: float, min_rows: float, l2: float):
-    """One two-level tree per grid: (..., A, C) sums of gradient, hessian and row weight per
-    cell; returns the (..., A, C) step (``-lr`` times each region's gradient over hessian),
-    zero where no cut is allowed."""
+def _tree_step(g, h, c, lr: float, min_rows: float, l2: float, w=None):
+    """One two-level tree per grid: (..., A, C) sums of gradient, hessian and rows per cell
+    (``w``: their weight, default ``c``); returns the (..., A, C) step (``-lr`` times each
+    region's gradient over hessian), zero where no cut is allowed."""
     a, cdim = g.shape[-2:]
     best = []
     for swap in (False, True):
@@ -99,7 +102,10 @@ def _tree_step(g, h, c, lr: float, min_rows: float, l2: float):
     onehot = torch.nn.functional.one_hot(leaf, 4).to(g.dtype)  # (..., A, C, 4)
     lg = (onehot * g[..., None]).sum((-3, -2))
     lh = (onehot * h[..., None]).sum((-3, -2))
-    value = -lr * lg / (lh + l2).clamp_min(1e-12)  # (..., 4)
+    lw = (onehot * (c if w is None else w)[..., None]).sum((-3, -2))
+    # a floor of MIN_HESSIAN per unit of row weight: rows the mains already fit with near
+    # certainty (p(1-p) near 0) must not turn a small gradient into a huge step
+    value = -lr * lg / torch.maximum(lh + l2, MIN_HESSIAN * lw).clamp_min(1e-12)  # (..., 4)
     step = value.gather(-1, leaf.flatten(-2)).reshape(g.shape)
     return step * ok[..., None, None].to(g.dtype)
 
@@ -135,11 +141,14 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
     size = lay.pair_offsets()[1]
     design = RowDesign(*corner_weights(base, torch.from_numpy(lay.pair_strides()), wa, wb), size)
     cells, _, _ = _padded_cells(lay)
-    y = torch.as_tensor(np.asarray(y), dtype=torch.float32).reshape(-1, 1)
+    y = torch.tensor(np.asarray(y), dtype=torch.float32).reshape(-1, 1)
     fw, vw = fit_w.float(), val_w.float()
     main = torch.as_tensor(np.asarray(main_logit), dtype=torch.float32)
     b = fw.shape[1]
-    rows_per_cell = torch.cat([design.mt @ fw, fw.new_zeros(1, b)])[cells].permute(3, 0, 1, 2)
+    # rows (not weight) per cell, as bilinear shares: a cut needs ``min_rows`` rows on each
+    # side whatever the scale of the sample weights
+    per_cell = torch.cat([design.mt @ torch.cat([(fw > 0).float(), fw], 1), fw.new_zeros(1, 2 * b)])[cells]
+    rows_per_cell, weight_per_cell = per_cell[..., :b].permute(3, 0, 1, 2), per_cell[..., b:].permute(3, 0, 1, 2)
     values = torch.zeros(size, b)
     pairs_part = torch.zeros_like(main)
     vsum = vw.sum(0).clamp_min(1e-12)
@@ -160,7 +169,7 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
         gh = design.mt @ torch.cat([(p - y) * fw, p * (1 - p) * fw], 1)  # (S, 2B)
         gh = torch.cat([gh, gh.new_zeros(1, 2 * b)])[cells]  # (P, A, C, 2B)
         g, h = gh[..., :b].permute(3, 0, 1, 2), gh[..., b:].permute(3, 0, 1, 2)  # (B, P, A, C)
-        step = _tree_step(g, h, rows_per_cell, lr, min_rows, l2)
+        step = _tree_step(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell)
         delta = torch.zeros(b, size + 1).index_add_(1, cells.reshape(-1), step.reshape(b, -1))[:, :size].T
         values += delta
         pairs_part += design.m @ delta
