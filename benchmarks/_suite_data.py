@@ -47,11 +47,15 @@ class Spec:
     added: str = ""
     regimes: tuple[str, ...] = field(default=())
 
+    def positive_labels(self) -> list:
+        """The target labels that become 1 (``positive`` as one label or several)."""
+        return list(self.positive) if isinstance(self.positive, (list, tuple)) else [self.positive]
+
     def positive_text(self) -> str:
         if self.positive_if_at_least is not None:
             return f"{self.target} >= {self.positive_if_at_least:g}"
         if isinstance(self.positive, tuple):
-            return f"{self.target} in {list(self.positive)!r}"
+            return f"{self.target} in {self.positive_labels()!r}"
         return f"{self.target} == {self.positive!r}"
 
 
@@ -131,8 +135,8 @@ def load_spec(spec: Spec) -> tuple[pd.DataFrame, np.ndarray]:
     if spec.positive_if_at_least is not None:
         y = (pd.to_numeric(t) >= spec.positive_if_at_least).to_numpy(dtype=int)
     else:
-        labels = list(spec.positive) if isinstance(spec.positive, (list, tuple)) else [spec.positive]
-        absent = [v for v in labels if v not in set(t.unique())]
+        labels, seen = spec.positive_labels(), set(t.unique())
+        absent = [v for v in labels if v not in seen]
         if absent:
             raise ValueError(f"{spec.name}: positive class {absent!r} not among {sorted(map(str, t.unique()))}")
         y = t.isin(labels).to_numpy(dtype=int)

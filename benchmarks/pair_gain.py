@@ -91,14 +91,15 @@ def main(argv=None) -> int:
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--fits", default=",".join(FITS), help=f"comma-separated subset of {list(FITS)} (the others can follow later: the CSV resumes)")
     args = ap.parse_args(argv)
-    if set(args.fits.split(",")) - set(FITS):
-        raise SystemExit(f"unknown fits: {sorted(set(args.fits.split(',')) - set(FITS))}")
+    fits = args.fits.split(",")
+    if set(fits) - set(FITS):
+        raise SystemExit(f"unknown fits: {sorted(set(fits) - set(FITS))}")
     _, specs = sd.read_suite()
     dev = [n for n, s in specs.items() if s.group == "dev"]
     datasets = args.datasets.split(",") if args.datasets else dev
     if set(datasets) - set(dev):
         raise SystemExit(f"{sorted(set(datasets) - set(dev))} are not dev data sets")
-    df = run(datasets, [int(f) for f in args.folds.split(",")], fits=args.fits.split(","))
+    df = run(datasets, [int(f) for f in args.folds.split(",")], fits=fits)
     text = summary(df)
     OUT.with_suffix(".md").write_text(text)
     print(text)

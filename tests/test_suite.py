@@ -40,7 +40,7 @@ def test_data_set_loads_offline_with_documented_positive_class(name):
     assert s.target not in X.columns and not set(s.drop) & set(X.columns)
     raw = sd._raw(s.source).dropna(subset=[s.target])
     expected = (pd.to_numeric(raw[s.target]) >= s.positive_if_at_least) if s.positive_if_at_least is not None \
-        else raw[s.target].isin(s.positive if isinstance(s.positive, tuple) else [s.positive])
+        else raw[s.target].isin(s.positive_labels())
     assert int(y.sum()) == int(expected.sum()) > 0
 
 
