@@ -55,12 +55,6 @@ MEMBER_STOPPING = False
 #: the mains' optimiser: "global_adam" moves each parameter in proportion to its gradient, so
 #: a weak column's shape moves slowly (explored with LEVEL_SCALE 1: ``tuning_dev.md``, gadam_l1)
 MAIN_OPTIMIZER = "adamw"
-#: fit the mains again with ``ALT_RECIPE`` (optimiser, level scale) on the kept flexibility
-#: step and keep that fit when it lowers the bags' validation loss by more than
-#: :data:`OPTIMIZER_MARGIN_SE` paired standard errors (``fit_info_["optimizer_search"]``)
-OPTIMIZER_CHOICE = False
-ALT_RECIPE = ("global_adam", 1.0)
-OPTIMIZER_MARGIN_SE: float | None = None
 #: on the CPU, read the training rows' terms through one sparse matrix per stage (``RowDesign``)
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
 #: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
@@ -90,18 +84,11 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator)
     n_rows = float((fit_w > 0).sum(0).float().mean())  # training rows per bag
     (knots, smooth), (lay, lo, w, mass, mains), searched = _mains_by_flexibility(model, enc, target, bags, sw, n_rows)
-    recipe, opt_search = (MAIN_OPTIMIZER, LEVEL_SCALE), None
-    if OPTIMIZER_CHOICE and bags.val_w is not None and tuple(ALT_RECIPE) != recipe:
-        alt = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, recipe=tuple(ALT_RECIPE))
-        opt_search = {"/".join(map(str, r)): None if m[3].best_val_loss is None else float(m[3].best_val_loss)
-                      for r, m in ((recipe, mains), (tuple(ALT_RECIPE), alt))}
-        if improves(alt[3], mains[3], OPTIMIZER_MARGIN_SE):
-            recipe, mains = tuple(ALT_RECIPE), alt
     selection = None
     if SELECT_TERMS and bags.val_w is not None and bags.val_w.shape[1] >= 2:  # a paired test needs 2 bags
         mains, selection = select_terms(
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
-            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, recipe), SELECT_GATE)
+            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep), SELECT_GATE)
     if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
             and model.task_ in ("binary", "regression")):
         mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
@@ -111,8 +98,6 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched})
     if selection:
         res1 = replace(res1, extra={**res1.extra, "term_selection": selection})
-    if opt_search:
-        res1 = replace(res1, extra={**res1.extra, "optimizer_search": opt_search, "optimizer": recipe[0]})
 
     ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None)
     scores = None
@@ -251,13 +236,9 @@ SHRINK_MIN_FEATURES = 20
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
-               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None,
-               recipe: tuple[str, float] | None = None):
+               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None):
     """Train the main effects with roughness penalty ``smoothness`` (the terms at 0 in
-    ``keep``, (T,), left out) and ``recipe`` (optimiser, level scale; default
-    :data:`MAIN_OPTIMIZER`, :data:`LEVEL_SCALE`); (tables (B, size), biases (B,), row logits
-    (n, B), result)."""
-    optimizer, level_scale = recipe or (MAIN_OPTIMIZER, LEVEL_SCALE)
+    ``keep``, (T,), left out); (tables (B, size), biases (B,), row logits (n, B), result)."""
     coords = lay.rank_coordinates(enc) if RANK_COORDINATES else None
     mains = MainEffectNet(
         torch.from_numpy(lay.padded_knots(coords)),
@@ -273,14 +254,14 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         mass=torch.as_tensor(mass),
         n_real=torch.as_tensor([len(k) for k in lay.knots]),
         smoothness=smoothness / bags.n_fit,
-        level_scale=level_scales(lay, mass) if LEVEL_MASS_SCALE else level_scale,
-        missing_scale=level_scale,
+        level_scale=level_scales(lay, mass) if LEVEL_MASS_SCALE else LEVEL_SCALE,
+        missing_scale=LEVEL_SCALE,
         level_prior=torch.as_tensor(free_value_prior(lay, enc, target, sw, model._task) / (2.0 * bags.n_fit)),
         keep=None if keep is None else torch.from_numpy(keep),
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads,
-                              optimizer=optimizer, member_stopping=MEMBER_STOPPING)
+                              optimizer=MAIN_OPTIMIZER, member_stopping=MEMBER_STOPPING)
     rows = _fixed_rows(model, mains, (lo_t, w_t))
     res = train(mains, (lo_t, w_t, *rows), target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
                 validation_weight=bags.val_w)
