@@ -229,9 +229,6 @@ class MainEffectNet(nn.Module):
         missing_scale: float | torch.Tensor = 10.0,
         level_prior: float | torch.Tensor = 0.0,
         keep: torch.Tensor | None = None,
-        knot_scale: float = 0.0,
-        knot_prior: float | torch.Tensor = 0.0,
-        knot_rough: bool = True,
     ):
         super().__init__()
         n_num, k = knots.shape
@@ -263,14 +260,6 @@ class MainEffectNet(nn.Module):
         self.register_buffer("level_scale", torch.as_tensor(level_scale, dtype=torch.float32).expand(int(cat_size)).clone())
         self.register_buffer("missing_scale", torch.as_tensor(missing_scale, dtype=torch.float32).expand(self.n_num).clone())
         self.missing = nn.Parameter(torch.zeros(self.n_bags, self.n_num, 1))
-        # ``knot_scale`` > 0: every knot also gets a free value (stored divided by the scale,
-        # as the levels are) added to its network's output: the network gives the smooth
-        # shape, the free values what it cannot bend to (a spike a few knots wide), held
-        # back by the roughness penalty alone
-        self.knot_scale = float(knot_scale)
-        self.knot_free = nn.Parameter(torch.zeros(self.n_bags, self.n_num, self.k)) if self.knot_scale else None
-        self.register_buffer("knot_prior", torch.as_tensor(knot_prior, dtype=torch.float32).expand(self.n_num).clone())
-        self.knot_rough = bool(knot_rough)
         self.levels = nn.Parameter(torch.zeros(self.n_bags, int(cat_size)))
         # intercept = prior log-odds + a learned offset (weight decay pulls toward the prior)
         self.register_buffer("init_bias", torch.tensor(float(init_bias)))
@@ -311,18 +300,11 @@ class MainEffectNet(nn.Module):
         parts = []
         if self.nets is not None:
             raw = self.nets(self.knots.repeat(b, 1)).reshape(b, self.n_num, self.k)
-            if self.knot_free is not None:
-                raw = raw + self._offsets()
             vals = monotone_values(raw, self.knots, self.sign)
             parts.append(torch.cat([vals, self.missing * self.missing_scale[:, None]], dim=-1).reshape(b, -1))
         parts.append(self.levels * self.level_scale)
         parts.append(torch.zeros(b, 1, dtype=self.levels.dtype, device=self.levels.device))
         return torch.cat(parts, dim=1) * self.keep
-
-    def _offsets(self) -> torch.Tensor:
-        """(B, F, K) free knot values, zero on monotone features (whose network outputs are
-        log-slopes: an offset there would not be a value)."""
-        return self.knot_free * self.knot_scale * (self.sign == 0)[:, None].to(self.knot_free.dtype)
 
     def fix_rows(self, lo: torch.Tensor, w: torch.Tensor) -> None:
         """Build the sparse read of these (all the training) rows once: a call
@@ -366,16 +348,12 @@ class MainEffectNet(nn.Module):
             loss = loss + (free.pow(2) * self.level_prior).sum(1).mean()
         if self.smoothness and self.n_num and self.k > 2:
             v = self._table[:, : self.n_num * (self.k + 1)].reshape(self.n_bags, self.n_num, self.k + 1)[..., : self.k]
-            if self.knot_free is not None and not self.knot_rough:
-                v = v - self._offsets()  # the free values answer to their prior alone
             u = self.knots
             du = (u[:, 1:] - u[:, :-1]).clamp(min=1e-6)
             slope = (v[..., 1:] - v[..., :-1]) / du
             span = (du[:, 1:] + du[:, :-1]) / 2
             curv = (slope[..., 1:] - slope[..., :-1]) / span
             loss = loss + self.smoothness * (curv.pow(2) * span * self.curv_mask).sum((1, 2)).mean()
-        if self.knot_free is not None:
-            loss = loss + (self._offsets().pow(2).sum(2) * self.knot_prior).sum(1).mean()
         return loss
 
 

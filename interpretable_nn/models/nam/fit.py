@@ -34,7 +34,6 @@ from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
-from .priors import knot_value_prior
 from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
@@ -60,9 +59,6 @@ MAIN_OPTIMIZER = "adamw"
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
 #: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
 FIXED_ROWS = True
-#: every numeric knot also gets a free value beside its network's output (``MainEffectNet``'s
-#: ``knot_scale``; 0: off), for shapes with spikes the networks smooth over
-KNOT_SCALE = 0.0
 
 
 @dataclass
@@ -87,13 +83,12 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     fit_w, val_w = bag_weights(y, sw, b, float(model.validation_fraction), model._task == "classification", rng)
     bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator)
     n_rows = float((fit_w > 0).sum(0).float().mean())  # training rows per bag
-    (knots, smooth), (lay, lo, w, mass, mains), searched, kprior = _mains_by_flexibility(model, enc, target, bags, sw,
-                                                                                          n_rows)
+    (knots, smooth), (lay, lo, w, mass, mains), searched = _mains_by_flexibility(model, enc, target, bags, sw, n_rows)
     selection = None
     if SELECT_TERMS and bags.val_w is not None and bags.val_w.shape[1] >= 2:  # a paired test needs 2 bags
         mains, selection = select_terms(
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
-            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, kprior), SELECT_GATE)
+            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep), SELECT_GATE)
     if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
             and model.task_ in ("binary", "regression")):
         mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
@@ -200,7 +195,7 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
     lower the bags' mean validation loss (same bags, same validation rows: a paired
     comparison); (step kept, (layout, lo, w, mass, mains fit) of it, {"knots/smoothness":
     validation loss} of every step tried)."""
-    kept, best, searched, prior, smooth_logit = None, None, {}, None, None
+    kept, best, searched = None, None, {}
     steps = flexibility_ladder(model.max_knots, model.smoothness, n_rows, bags.val_w is not None)
     for k, smooth in steps:
         if best is not None and not any(len(z) > 2 for z in best[0].knots):
@@ -208,17 +203,13 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
         lay = TermLayout.from_encoder(model.encoder_, enc, k, int(model.pair_knots))
         lo, w = lay.encode_main(enc)
         mass = main_mass(lay, lo, w, sw)
-        # free knot values from the second step on, their prior from the first (smooth) step's residuals
-        step_prior = (knot_value_prior(lay, lo, w, smooth_logit, target.numpy().reshape(-1), sw)
-                      if KNOT_SCALE and smooth_logit is not None and model.task_ == "binary" else None)
-        mains = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, knot_prior=step_prior)
+        mains = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth)
         loss = mains[3].best_val_loss
         searched[f"{k}/{smooth:g}"] = None if loss is None else float(loss)
         if best is not None and not improves(mains[3], best[4][3], FLEX_MARGIN_SE):
             break
-        kept, best, prior = (k, smooth), (lay, lo, w, mass, mains), step_prior
-        smooth_logit = mains[2].mean(1) if smooth_logit is None else smooth_logit
-    return kept, best, searched, prior
+        kept, best = (k, smooth), (lay, lo, w, mass, mains)
+    return kept, best, searched
 
 
 #: A step of a search (flexibility, pair count) is kept only when the bags' validation loss
@@ -245,8 +236,7 @@ SHRINK_MIN_FEATURES = 20
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
-               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None,
-               knot_prior: np.ndarray | None = None):
+               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None):
     """Train the main effects with roughness penalty ``smoothness`` (the terms at 0 in
     ``keep``, (T,), left out); (tables (B, size), biases (B,), row logits (n, B), result)."""
     coords = lay.rank_coordinates(enc) if RANK_COORDINATES else None
@@ -268,8 +258,6 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         missing_scale=LEVEL_SCALE,
         level_prior=torch.as_tensor(free_value_prior(lay, enc, target, sw, model._task) / (2.0 * bags.n_fit)),
         keep=None if keep is None else torch.from_numpy(keep),
-        knot_scale=KNOT_SCALE if knot_prior is not None else 0.0, knot_rough=False,
-        knot_prior=0.0 if knot_prior is None else torch.as_tensor(knot_prior / (2.0 * bags.n_fit)),
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads,
