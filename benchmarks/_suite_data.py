@@ -54,7 +54,7 @@ class Spec:
     def positive_text(self) -> str:
         if self.positive_if_at_least is not None:
             return f"{self.target} >= {self.positive_if_at_least:g}"
-        if isinstance(self.positive, tuple):
+        if isinstance(self.positive, (list, tuple)):
             return f"{self.target} in {self.positive_labels()!r}"
         return f"{self.target} == {self.positive!r}"
 
