@@ -15,7 +15,7 @@ The groups are fixed once by :func:`assign_groups` from the rule and seed in ``[
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,8 +70,21 @@ def read_suite(path: str | Path = SUITE_TOML) -> tuple[dict, dict[str, Spec]]:
             d[k] = tuple(d.get(k, ()))
         if isinstance(d.get("positive"), list):
             d["positive"] = tuple(d["positive"])
+        _check_keys(name, d, path)
         specs[name] = Spec(name=name, **d)
     return raw["suite"], specs
+
+
+def _check_keys(name: str, d: dict, path) -> None:
+    """A misspelt or missing key of ``[datasets.<name>]`` as a ValueError naming the data set,
+    the key and the keys it may have (not the dataclass's bare TypeError)."""
+    known = {f.name for f in fields(Spec)} - {"name"}
+    required = {f.name for f in fields(Spec) if f.default is MISSING and f.default_factory is MISSING} - {"name"}
+    unknown, missing = sorted(set(d) - known), sorted(required - set(d))
+    if unknown or missing:
+        parts = [f"unknown key(s) {unknown}" if unknown else "", f"missing key(s) {missing}" if missing else ""]
+        raise ValueError(f"{path}: [datasets.{name}] has {' and '.join(p for p in parts if p)}; "
+                         f"the keys are {sorted(known)} (required: {sorted(required)}).")
 
 
 def assign_groups(specs: dict[str, Spec], seed: int, tuned_group: str = "dev") -> dict[str, str]:

@@ -68,6 +68,20 @@ def test_a_data_set_added_after_the_draw_goes_to_dev_and_leaves_the_draw_as_it_w
     assert groups.pop("zz_new") == "dev" and groups == {n: s.group for n, s in SPECS.items()}
 
 
+@pytest.mark.parametrize("edit, words", [
+    (lambda t: t.replace('target = "Class"', 'traget = "Class"', 1), ["lending_club", "'traget'", "'target'"]),
+    (lambda t: t.replace('domain = "credit-like"', "", 1), ["lending_club", "missing key(s) ['domain']"]),
+])
+def test_a_misspelt_or_missing_key_in_suite_toml_names_the_data_set_and_the_key(tmp_path, edit, words):
+    text = sd.SUITE_TOML.read_text()
+    bad = edit(text)
+    assert bad != text, "the edit no longer matches suite.toml; pick another key to misspell"
+    (tmp_path / "suite.toml").write_text(bad)
+    with pytest.raises(ValueError) as err:
+        sd.read_suite(tmp_path / "suite.toml")
+    assert all(w in str(err.value) for w in words), str(err.value)
+
+
 def _frame() -> pd.DataFrame:
     """Two data sets x 3 folds; a beats ebm clearly on d1, b ties, c loses."""
     ebm = {"d1": [0.80, 0.82, 0.81], "d2": [0.70, 0.71, 0.72]}
