@@ -547,6 +547,32 @@ def _verdict(n: int, diff: float, se: float) -> str:
     return f"{diff:+.4f} ± {se:.4f} {'win' if diff > 0 else 'loss'}{folds}"
 
 
+#: the summary's paired columns, in its order: each adopted change against the defaults before
+#: it, then each explored variant against the defaults it changed one thing of (a variant
+#: with no entry has no paired column)
+AGAINST: dict[str, str] = {
+    "eb": "before", "rank": "eb", "auto": "rank", "eb_inter20": "eb",
+    "knots64": "rank", "inter30": "rank", "inter3x": "auto", "inter_auto": "auto",
+    "inter_auto_se": "auto", "auto_se": "auto", "select": "inter_auto_se", "select_nogate": "inter_auto_se",
+    "select_any": "inter_auto_se", "stiff": "select", "teacher": "select", "teacher_full": "select",
+    "prank": "select", "prank_sgd": "select", "gadam": "select", "gadam03": "select",
+    "gadam_l1": "select", "optchoice": "select", "bags14": "select", "pairlr01": "select",
+    "pairlr02": "select", "levelmass": "select", "memberstop": "select", "shrink": "select",
+    "shrinkwide": "select", "pk4": "base38", "pk8": "base38", "pk16": "base38",
+    "pkrows": "base38", "newton": "base38", "newton03": "base38", "boost": "base38",
+    "choose": "base38", "optchoice38": "base38",
+}
+#: the variants the summary also pairs with EBM: the defaults of each stage, and the variants
+#: measured since EBM's dev rows exist
+VS_EBM: tuple[str, ...] = (
+    "before", "eb", "rank", "auto", "inter_auto_se", "select",
+    "gadam_l1", "optchoice", "bags14", "pairlr01", "pairlr02", "levelmass",
+    "memberstop", "shrink", "shrinkwide", "base38", "pk4", "pk8",
+    "pk16", "pkrows", "newton", "newton03", "boost", "choose",
+    "optchoice38",
+)
+
+
 def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
     ebm = pd.DataFrame(columns=["dataset", "fold", "auc"])
     if suite_csv.exists():
@@ -564,27 +590,8 @@ def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
              "selection (today's defaults); `+noiseN` = a dev set with N noise columns appended. Written by "
              "`benchmarks/suite_tune.py`; the confirm group is never read by it.", ""]
     variants = [v for v in [*VARIANTS, *RETIRED] if v in set(df.variant)]
-    # each adopted change against the defaults before it, then each explored variant against
-    # the defaults it changed one thing of; EBM for the defaults of each stage
-    pairs = [(a, b) for a, b in (("eb", "before"), ("rank", "eb"), ("auto", "rank"), ("eb_inter20", "eb"),
-                                 ("knots64", "rank"), ("inter30", "rank"), ("inter3x", "auto"),
-                                 ("inter_auto", "auto"), ("inter_auto_se", "auto"), ("auto_se", "auto"),
-                                 ("select", "inter_auto_se"), ("select_nogate", "inter_auto_se"),
-                                 ("select_any", "inter_auto_se"), ("stiff", "select"), ("teacher", "select"),
-                                 ("teacher_full", "select"), ("prank", "select"), ("prank_sgd", "select"),
-                                 ("gadam", "select"), ("gadam03", "select"),
-                                 ("gadam_l1", "select"), ("optchoice", "select"), ("bags14", "select"),
-                                 ("pairlr01", "select"), ("pairlr02", "select"),
-                                 ("levelmass", "select"), ("memberstop", "select"),
-                                 ("shrink", "select"), ("shrinkwide", "select"), ("pk4", "base38"),
-                                 ("pk8", "base38"), ("pk16", "base38"), ("pkrows", "base38"),
-                                 ("newton", "base38"), ("newton03", "base38"), ("boost", "base38"),
-                                 ("choose", "base38"), ("optchoice38", "base38"))
-             if a in variants and b in variants]
-    vs_ebm = [v for v in ("before", "eb", "rank", "auto", "inter_auto_se", "select", "gadam_l1", "optchoice", "bags14", "pairlr01", "pairlr02", "levelmass",
-                                  "memberstop", "shrink", "shrinkwide", "base38", "pk4", "pk8", "pk16", "pkrows", "newton", "newton03",
-                                  "boost", "choose", "optchoice38")
-              if v in variants]
+    pairs = [(a, b) for a, b in AGAINST.items() if a in variants and b in variants]
+    vs_ebm = [v for v in VS_EBM if v in variants]
     head = ["data set", "before AUC"] + [f"{a} − {b}" for a, b in pairs] + [f"{v} − EBM" for v in vs_ebm]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     means: dict[str, list[float]] = {h: [] for h in head[2:]}

@@ -187,6 +187,18 @@ def test_tuning_reads_the_dev_group_only():
         suite_tune.main(["--datasets", confirm[0], "--variants", "eb", "--folds", "0"])
 
 
+def test_every_tuning_variant_has_a_column_in_the_summary():
+    """A variant is either paired with the defaults it changed (``AGAINST``) or is itself
+    defaults another is paired with, so none is measured and then left out of the log;
+    every name the tables use is a variant that can be (re)run."""
+    import suite_tune
+
+    names = set(suite_tune.VARIANTS) | set(suite_tune.RETIRED)
+    bases = set(suite_tune.AGAINST.values()) | {"before"}
+    assert not {n for n in names if n not in suite_tune.AGAINST and n not in bases}
+    assert set(suite_tune.AGAINST) | bases | set(suite_tune.VS_EBM) <= names
+
+
 def test_tuning_summary_pairs_variants_with_before_and_marks_identical_fits():
     import suite_tune
 
