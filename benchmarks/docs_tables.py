@@ -262,6 +262,17 @@ def pair_gain() -> str:
     return "\n".join(keep[:-1] + ["", keep[-1], "", f"Source: {_commit('pair_gain.csv')}."]) + "\n"
 
 
+def confirm_models() -> str:
+    """Every model of the protocol on the confirm group, all seeds: the confirm section of
+    ``confirm_current.md`` (``suite.py``'s summary of the merged file)."""
+    text = (RESULTS / "confirm_current.md").read_text()
+    section = text.split("## confirm group", 1)[1].split("\n## ", 1)[0]
+    keep = [line.replace("### ", "**", 1) + "**" if line.startswith("### ") else line
+            for line in section.strip().splitlines()]
+    return "\n".join(keep + ["", f"Source: {_commit('confirm_current.md')}; the rows of "
+                                 "`confirm_current.csv` keep the commit that measured each cell."]) + "\n"
+
+
 def prototypes_confirm() -> str:
     """Prototypes against our MLP (the goal: within .01) and EBM on the confirm group."""
     return _versus_by_seed("prototype", "Prototypes", {"mlp": "MLP", "ebm": "EBM"})
@@ -270,7 +281,7 @@ def prototypes_confirm() -> str:
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,
-              "nam_confirm": nam_confirm, "pair_gain": pair_gain}
+              "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
