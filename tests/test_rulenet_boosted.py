@@ -96,29 +96,6 @@ def test_boosted_trees_enter_the_selection_and_the_model_stays_its_rule_set():
     assert on.ruleset_ != off.ruleset_
 
 
-def test_pool_choice_hook_keeps_the_pool_with_the_lower_held_out_loss(monkeypatch):
-    """Hook (dev tuning): the pool is chosen by inner held-out log-loss; choosing the network's
-    own pool gives exactly the model without trees, choosing the trees' pool the model with them."""
-    import interpretable_nn.models.rulenet as rn
-
-    X, y = _frame()
-    kw = {"max_rules": 8, "max_conditions": 2, **FAST}
-    off = RuleNetClassifier(**kw).fit(X, y)
-    on = RuleNetClassifier(boosted_trees=10, **kw).fit(X, y)
-    monkeypatch.setattr(rn, "POOL_CHOICE_FOLDS", 3)
-    chose = RuleNetClassifier(boosted_trees=10, **kw).fit(X, y)
-    info = chose.fit_info_
-    assert info["pool"] == min(info["pool_loss"], key=info["pool_loss"].get)
-    assert all(np.isfinite(v) and v > 0 for v in info["pool_loss"].values())
-    same = off if info["pool"] == "network" else on
-    assert chose.ruleset_ == same.ruleset_
-    for name in ("network+trees", "network"):  # force each choice in turn
-        monkeypatch.setattr(RuleNetClassifier, "_choose_pool",
-                            lambda self, data, sw, seed, n=name: {"pool": n, "pool_loss": {n: 0.0}})
-        forced = RuleNetClassifier(boosted_trees=10, **kw).fit(X, y)
-        assert forced.ruleset_ == (off if name == "network" else on).ruleset_
-
-
 # ---------------------------------------------------------------- refit_c="auto"
 def test_auto_refit_shrinks_weak_rules_more_than_strong_ones():
     from interpretable_nn.models.rulenet_extract import REFIT_CS, choose_refit_c

@@ -42,14 +42,6 @@ from .rulenet_trees import boosted_candidates
 
 __all__ = ["RuleNetClassifier"]
 
-#: hook (dev tuning, ``benchmarks/rulenet_tune.py``): with ``boosted_trees > 0``, choose the
-#: candidate pool by this many inner folds (0: the trees' rules always join)
-POOL_CHOICE_FOLDS = 0
-#: the stability selection's half-samples in the inner fits (0: one L1 path, the cheap choice)
-POOL_CHOICE_SUBSAMPLES = 0
-#: the refit's inverse L2 strength in the inner fits ("auto": cross-validated, 5 times dearer)
-POOL_CHOICE_REFIT_C: float | str = 1.0
-
 
 class RuleNetClassifier(ClassifierMixin, TorchModel):
     """Differentiable rule learner (RRL / DR-Net line) that predicts with its rule set.
@@ -303,43 +295,16 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
             cw = compute_sample_weight(check_class_weight(self.class_weight, self.classes_), y)  # y: class indices
             sw = cw if sw is None else sw * cw
         seed = self.random_state if isinstance(self.random_state, Integral) else 0
-        pool = {}
-        if POOL_CHOICE_FOLDS and int(self.boosted_trees) > 0:
-            pool = self._choose_pool(data, sw, seed)
-        extra = [] if pool.get("pool") == "network" else boosted_candidates(
-            self.encoder_, df, y, sw, int(self.boosted_trees), min(3, int(self.max_conditions)), seed=seed)
+        extra = boosted_candidates(self.encoder_, df, y, sw, int(self.boosted_trees),
+                                   min(3, int(self.max_conditions)), seed=seed)
         self.ruleset_, info = extract_ruleset(
             self.module_, self.literals_, self.encoder_, data.encoded, df, y, sw,
             classes=tuple(self.classes_), max_rules=int(self.max_rules), refit_c=self.refit_c,
             subsamples=int(self.selection_subsamples), seed=seed, extra=extra,
             linear=bool(self.linear_terms),
         )
-        return {**info, **pool, "n_rules": self.ruleset_.n_rules, "n_conditions": self.ruleset_.n_conditions,
+        return {**info, "n_rules": self.ruleset_.n_rules, "n_conditions": self.ruleset_.n_conditions,
                 "n_linear": self.ruleset_.n_linear}
-
-    def _choose_pool(self, data: FitData, sw, seed: int) -> dict:
-        """Hook (dev tuning): the candidate pool, the network's rules alone or with the
-        boosted trees' (fitted on the inner training rows only), whose whole selection and
-        refit gives the lower log-loss summed over ``POOL_CHOICE_FOLDS`` stratified inner folds."""
-        from sklearn.model_selection import StratifiedKFold
-
-        df, y = data.frame, np.asarray(data.y)
-        w = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
-        loss = {"network": 0.0, "network+trees": 0.0}
-        for tr, te in StratifiedKFold(POOL_CHOICE_FOLDS, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
-            dtr = df.iloc[tr].reset_index(drop=True)
-            trees = boosted_candidates(self.encoder_, dtr, y[tr], w[tr], int(self.boosted_trees),
-                                       min(3, int(self.max_conditions)), seed=seed)
-            for name, extra in (("network", []), ("network+trees", trees)):
-                rs, _ = extract_ruleset(
-                    self.module_, self.literals_, self.encoder_, data.encoded.take(tr), dtr, y[tr], w[tr],
-                    classes=tuple(self.classes_), max_rules=int(self.max_rules), refit_c=POOL_CHOICE_REFIT_C,
-                    subsamples=POOL_CHOICE_SUBSAMPLES, seed=seed, extra=extra,
-                    linear=bool(self.linear_terms))
-                z = rs.decision_function(df.iloc[te].reset_index(drop=True))
-                loss[name] += float(np.sum(w[te] * (np.logaddexp(0.0, z) - y[te] * z)))
-        return {"pool": min(loss, key=lambda k: (loss[k], k != "network")),
-                "pool_loss": {k: v / w.sum() for k, v in loss.items()}}
 
     # ------------------------------------------------------------------ predict
     def _frame(self, X) -> pd.DataFrame:
