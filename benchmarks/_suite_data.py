@@ -59,18 +59,31 @@ class Spec:
         return f"{self.target} == {self.positive!r}"
 
 
+#: the two groups of the split (``assign_groups``)
+GROUPS = ("dev", "confirm")
+
+
 def read_suite(path: str | Path = SUITE_TOML) -> tuple[dict, dict[str, Spec]]:
     """``(suite settings, {name: Spec})`` from the TOML file, in file order."""
     with open(path, "rb") as f:
         raw = tomllib.load(f)
     specs = {}
     for name, d in raw["datasets"].items():
+        if not isinstance(d, dict):
+            raise ValueError(f"{path}: datasets.{name} = {d!r} is not a table; write it as a [datasets.{name}] "
+                             "section with source, target, group, domain and description.")
         d = dict(d)
         for k in ("drop", "categorical", "regimes"):
-            d[k] = tuple(d.get(k, ()))
+            v = d.get(k, [])
+            if not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+                raise ValueError(f"{path}: [datasets.{name}] {k} = {v!r} must be a list of strings, "
+                                 f'e.g. {k} = ["{v if isinstance(v, str) else "column"}"].')
+            d[k] = tuple(v)
         if isinstance(d.get("positive"), list):
             d["positive"] = tuple(d["positive"])
         _check_keys(name, d, path)
+        if d["group"] not in GROUPS:
+            raise ValueError(f"{path}: [datasets.{name}] group = {d['group']!r}; it must be one of {list(GROUPS)}.")
         specs[name] = Spec(name=name, **d)
     return raw["suite"], specs
 

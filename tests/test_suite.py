@@ -71,8 +71,14 @@ def test_a_data_set_added_after_the_draw_goes_to_dev_and_leaves_the_draw_as_it_w
 @pytest.mark.parametrize("edit, words", [
     (lambda t: t.replace('target = "Class"', 'traget = "Class"', 1), ["lending_club", "'traget'", "'target'"]),
     (lambda t: t.replace('domain = "credit-like"', "", 1), ["lending_club", "missing key(s) ['domain']"]),
+    # a bare string would be read letter by letter: drop = "expenditure" dropping 'e', 'x', ...
+    (lambda t: t.replace('drop = ["expenditure", "share"]', 'drop = "expenditure"', 1),
+     ["credit_card_approval", "drop", 'drop = ["expenditure"]']),
+    (lambda t: t.replace('group = "dev"', 'group = "deev"', 1), ["lending_club", "'deev'", "['dev', 'confirm']"]),
+    (lambda t: t.replace("[datasets.lending_club]", "[datasets]\nzz_bad = 3\n\n[datasets.lending_club]", 1),
+     ["zz_bad", "not a table"]),
 ])
-def test_a_misspelt_or_missing_key_in_suite_toml_names_the_data_set_and_the_key(tmp_path, edit, words):
+def test_a_misspelt_missing_or_mistyped_entry_in_suite_toml_names_the_data_set_and_the_fix(tmp_path, edit, words):
     text = sd.SUITE_TOML.read_text()
     bad = edit(text)
     assert bad != text, "the edit no longer matches suite.toml; pick another key to misspell"
