@@ -93,7 +93,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from suite_tune import NOISE, _load, _pair, _verdict, dev_datasets, fit_fold, module_flags
+from suite_tune import (
+    NOISE,
+    _load,
+    _pair,
+    _verdict,
+    dev_datasets,
+    fit_fold,
+    module_flags,
+    refuse_retired,
+)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "tuning_rulenet_dev.csv"
@@ -237,9 +246,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(OUT), help="results csv (resumable; a second process needs its own)")
     args = ap.parse_args(argv)
     datasets = dev_datasets(args.datasets)
-    retired = sorted(set(args.variants.split(",")) & set(RETIRED))
-    if retired:
-        raise SystemExit(f"variants {retired} are retired hooks; check out {[RETIRED[v] for v in retired]} to rerun them")
+    refuse_retired(args.variants.split(","), RETIRED)
     unknown = sorted(set(args.variants.split(",")) - set(VARIANTS))
     if unknown:
         raise SystemExit(f"unknown variants {unknown}; choose from {list(VARIANTS)}")

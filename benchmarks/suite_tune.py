@@ -455,6 +455,15 @@ def module_flags(module, flags: dict):
             setattr(module, k, val)
 
 
+def refuse_retired(variants, retired: dict[str, str]) -> None:
+    """Exit naming the commits to check out when ``variants`` asks for one of ``retired``
+    (name -> the commit whose hook reruns it): its hook is no longer in the library."""
+    asked = sorted(set(variants) & set(retired))
+    if asked:
+        raise SystemExit(f"{asked} were measured with hooks since removed; check out "
+                         f"{[retired[v] for v in asked]} to rerun them")
+
+
 def fit_fold(model, X: pd.DataFrame, y: np.ndarray, fold: int) -> tuple[float, float]:
     """(test AUC, fit seconds) of ``model`` on the suite's seed-0 fold ``fold``."""
     from sklearn.metrics import roc_auc_score
@@ -497,10 +506,7 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
     have = {(r.dataset, r.variant, int(r.fold)) for r in done.itertuples()}
     commit = _provenance.current_commit()
     rows = done.to_dict("records")
-    retired = sorted(set(variants) & set(RETIRED))
-    if retired:
-        raise SystemExit(f"{retired} were measured with hooks since removed; check out "
-                         f"{[RETIRED[v] for v in retired]} to rerun them")
+    refuse_retired(variants, RETIRED)
     plan = [(d, v, f) for d in datasets for v in variants for f in folds if (d, v, f) not in have]
     loaded: dict[str, tuple] = {}
     bar = tqdm(plan, desc="suite_tune", unit="fit")
