@@ -20,13 +20,8 @@ import interpretable_nn as inn
 from interpretable_nn.cli import main as cli_main
 from interpretable_nn.data.encoding import UnseenCategoryWarning
 from interpretable_nn.models.rulenet import RuleNetClassifier
-from interpretable_nn.models.rulenet_extract import (
-    balanced_cuts,
-    nice_between,
-    select_rules,
-    simplify,
-    stable_select,
-)
+from interpretable_nn.models.rulenet_extract import balanced_cuts, nice_between, simplify
+from interpretable_nn.models.rulenet_select import select_rules, stable_select
 from interpretable_nn.rules import Condition, Rule, RuleSet
 
 FAST = {"max_epochs": 8, "verbose": 0, "random_state": 0}

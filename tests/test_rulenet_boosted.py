@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,7 +99,7 @@ def test_boosted_trees_enter_the_selection_and_the_model_stays_its_rule_set():
 
 # ---------------------------------------------------------------- refit_c="auto"
 def test_auto_refit_shrinks_weak_rules_more_than_strong_ones():
-    from interpretable_nn.models.rulenet_extract import REFIT_CS, choose_refit_c
+    from interpretable_nn.models.rulenet_select import REFIT_CS, choose_refit_c
 
     rng = np.random.default_rng(0)
     A = (rng.random((600, 20)) < 0.3).astype(float)
@@ -112,7 +113,7 @@ def test_auto_refit_shrinks_weak_rules_more_than_strong_ones():
 
 
 def test_auto_refit_is_recorded_and_the_model_stays_its_rule_set():
-    from interpretable_nn.models.rulenet_extract import REFIT_CS
+    from interpretable_nn.models.rulenet_select import REFIT_CS
 
     X, y = _frame()
     m = RuleNetClassifier(max_rules=8, refit_c="auto", **FAST).fit(X, y)
@@ -129,3 +130,59 @@ def test_a_bad_refit_c_is_refused_naming_it():
     for bad in ("fast", 0.0, -1.0, None):
         with pytest.raises((ValueError, TypeError), match="refit_c"):
             RuleNetClassifier(refit_c=bad, **FAST).fit(X, y)
+
+
+def _pool_choice_data(n=1200, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x1": rng.random(n), "x2": rng.random(n), "z": rng.random(n)})
+    both = (df["x1"] > 0.5) & (df["x2"] > 0.5)
+    y = (rng.random(n) < np.where(both, 0.85, 0.15)).astype(int)
+    return df, y, both.to_numpy()
+
+
+@pytest.mark.parametrize("trees_hold_the_signal", [True, False])
+def test_the_trees_join_the_pool_only_where_they_lower_the_held_out_loss(trees_hold_the_signal):
+    """``choose_trees``: with the signal (a conjunction) only among the trees' rules they
+    join; with it in the network's pool and only noise from the trees they do not. Inverting
+    the choice fails one of the two cases."""
+    from interpretable_nn.models.rulenet_select import choose_trees, stable_select
+
+    df, y, both = _pool_choice_data()
+    rng = np.random.default_rng(1)
+    noise = rng.random((len(y), 3)) < 0.5
+    net = noise if trees_hold_the_signal else np.column_stack([noise, both])
+    M = net.astype(np.float64)
+    halves: list = []
+    stable_select(M, y, None, 4, subsamples=3, seed=0, record=halves)
+    assert len(halves) == 3 and all(len(r) == len(y) // 2 for r, _ in halves)
+    signal = [[Condition("x1", ">", 0.5), Condition("x2", ">", 0.5)]]
+    junk = [[Condition("z", ">", 0.3)], [Condition("z", "<=", 0.7)]]
+    calls = []
+
+    def trees(rows):
+        calls.append(rows)
+        return [tuple(c) for c in (signal if trees_hold_the_signal else junk)]
+
+    patterns = {np.packbits(net[:, i]).tobytes() for i in range(net.shape[1])}
+    join, info = choose_trees(M, halves, patterns, trees, df, y, None, 4)
+    assert join is trees_hold_the_signal
+    assert info["pool"] == ("network+trees" if join else "network") and info["pool_halves"] == 3
+    assert [len(r) for r in calls] == [len(y) // 2] * 3  # the trees saw the half-samples only
+    gap = info["pool_loss"]["network"] - info["pool_loss"]["network+trees"]
+    assert (gap > 0.1) if trees_hold_the_signal else (gap < 0)
+    assert choose_trees(M, [], patterns, trees, df, y, None, 4)[0] is False  # no half: no evidence
+
+
+def test_the_pool_choice_hook_fits_through_its_rule_set(monkeypatch):
+    """With the hook on, RuleNet records the choice and still predicts exactly through its
+    rule set; with it off, boosted trees always join (the library as it was)."""
+    from interpretable_nn.models import rulenet_select
+
+    X, y = _frame(600)
+    monkeypatch.setattr(rulenet_select, "POOL_CHOICE_HALVES", 2)
+    m = RuleNetClassifier(max_rules=8, boosted_trees=10, **FAST).fit(X, y)
+    assert m.fit_info_["pool"] in ("network", "network+trees") and m.fit_info_["pool_halves"] == 2
+    assert np.array_equal(m.decision_function(X), m.ruleset_.decision_function(X))
+    monkeypatch.setattr(rulenet_select, "POOL_CHOICE_HALVES", 0)
+    off = RuleNetClassifier(max_rules=8, boosted_trees=10, **FAST).fit(X, y)
+    assert "pool" not in off.fit_info_ and off.fit_info_["n_boosted_candidates"] > 0

@@ -295,13 +295,17 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
             cw = compute_sample_weight(check_class_weight(self.class_weight, self.classes_), y)  # y: class indices
             sw = cw if sw is None else sw * cw
         seed = self.random_state if isinstance(self.random_state, Integral) else 0
-        extra = boosted_candidates(self.encoder_, df, y, sw, int(self.boosted_trees),
-                                   min(3, int(self.max_conditions)), seed=seed)
+        n_trees, depth = int(self.boosted_trees), min(3, int(self.max_conditions))
+
+        def trees(rows: np.ndarray) -> list:  # the boosted trees' rules, fitted on these training rows
+            return boosted_candidates(self.encoder_, df.iloc[rows].reset_index(drop=True), np.asarray(y)[rows],
+                                      None if sw is None else np.asarray(sw)[rows], n_trees, depth, seed=seed)
+
         self.ruleset_, info = extract_ruleset(
             self.module_, self.literals_, self.encoder_, data.encoded, df, y, sw,
             classes=tuple(self.classes_), max_rules=int(self.max_rules), refit_c=self.refit_c,
-            subsamples=int(self.selection_subsamples), seed=seed, extra=extra,
-            linear=bool(self.linear_terms),
+            subsamples=int(self.selection_subsamples), seed=seed,
+            linear=bool(self.linear_terms), trees=trees if n_trees > 0 else None,
         )
         return {**info, "n_rules": self.ruleset_.n_rules, "n_conditions": self.ruleset_.n_conditions,
                 "n_linear": self.ruleset_.n_linear}

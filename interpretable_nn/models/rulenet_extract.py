@@ -25,7 +25,7 @@ stability selection, and is refitted with them; the chosen ones become
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,13 @@ from ..nn.logic import RuleNetwork
 from ..rules import Condition, Rule, RuleSet
 from ..rules.conditions import LinearTerm
 from ..rules.export_json import MAX_ABS_NUMBER
+from .rulenet_select import (
+    choose_refit_c,
+    choose_trees,
+    pool_choice_halves,
+    refit_points,
+    stable_select,
+)
 
 __all__ = [
     "balanced_cuts",
@@ -45,10 +52,6 @@ __all__ = [
     "literal_conditions",
     "simplify",
     "drop_redundant",
-    "select_rules",
-    "stable_select",
-    "refit_points",
-    "choose_refit_c",
     "linear_candidates",
     "extract_ruleset",
 ]
@@ -229,114 +232,6 @@ def drop_redundant(conds: tuple[Condition, ...], fires: np.ndarray, df: pd.DataF
 
 
 # ---------------------------------------------------------------------- extraction
-def _l1_logistic(C: float):
-    import sklearn
-    from sklearn.linear_model import LogisticRegression
-
-    major, minor = (int(v) for v in sklearn.__version__.split(".")[:2])
-    if (major, minor) >= (1, 8):
-        return LogisticRegression(l1_ratio=1.0, C=C, solver="liblinear", random_state=0)
-    return LogisticRegression(penalty="l1", C=C, solver="liblinear", random_state=0)  # pragma: no cover
-
-
-def select_rules(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules: int) -> np.ndarray:
-    """Columns of the 0/1 activation matrix ``A`` kept by the L1 logistic path: the densest
-    model with at most ``max_rules`` non-zero points on a log grid of C, refined by
-    bisection between the last C within the budget and the first beyond it."""
-    if A.shape[1] <= max_rules:
-        return np.arange(A.shape[1])
-
-    def support(C: float) -> np.ndarray:
-        return np.flatnonzero(_l1_logistic(C).fit(A, y, sample_weight=sw).coef_.reshape(-1))
-
-    chosen, good, bad = np.arange(0), None, None
-    for C in np.geomspace(1e-3, 10.0, 16):
-        nz = support(C)
-        if len(nz) > max_rules:
-            bad = C
-            break
-        chosen, good = nz, C
-    if good is not None and bad is not None:
-        for _ in range(5):
-            mid = float(np.sqrt(good * bad))
-            nz = support(mid)
-            if len(nz) > max_rules:
-                bad = mid
-            else:
-                good = mid
-                if len(nz) >= len(chosen):
-                    chosen = nz
-    return chosen
-
-
-#: share of the half-samples that must pick a rule for stability selection to keep it
-#: (0: any rule picked at least once, filling ``max_rules``)
-STABLE_MIN_SHARE = 0.0
-
-
-def stable_select(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules: int,
-                  subsamples: int, seed: int = 0) -> np.ndarray:
-    """Stability selection: :func:`select_rules` on ``subsamples`` random halves of the rows;
-    the at most ``max_rules`` columns picked most often (a pick on all rows counts half, so
-    it breaks ties) and picked at least once, and by at least ``STABLE_MIN_SHARE`` of the
-    half-samples. ``subsamples=0`` is :func:`select_rules`."""
-    full = select_rules(A, y, sw, max_rules)
-    if subsamples == 0 or A.shape[1] <= max_rules:
-        return full
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    score = np.zeros(A.shape[1])
-    score[full] = 0.5
-    for _ in range(subsamples):
-        rows = rng.choice(n, n // 2, replace=False)
-        sub = A[rows]
-        varies = np.flatnonzero(sub.min(axis=0) != sub.max(axis=0))
-        if len(np.unique(y[rows])) < 2 or len(varies) == 0:
-            continue
-        picked = select_rules(sub[:, varies], y[rows], None if sw is None else sw[rows], max_rules)
-        score[varies[picked]] += 1.0
-    top = np.lexsort((np.arange(A.shape[1]), -score))[:max_rules]
-    return np.sort(top[(score[top] > 0) & (score[top] >= STABLE_MIN_SHARE * subsamples)])
-
-
-#: the inverse L2 strengths ``refit_c="auto"`` chooses from (by cross-validated log-loss)
-REFIT_CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-
-
-def choose_refit_c(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, seed: int = 0) -> float:
-    """The inverse L2 strength in :data:`REFIT_CS` with the best 5-fold (stratified, seeded)
-    log-loss of the logistic regression on the rule activations ``A``; 1.0 when a class has
-    fewer than 2 rows or there is no rule. Weak signal gets strong shrinkage, strong signal
-    little, instead of one strength for both."""
-    from sklearn.linear_model import LogisticRegressionCV
-    from sklearn.model_selection import StratifiedKFold
-
-    k = min(5, int(np.bincount(np.asarray(y, dtype=np.int64)).min())) if len(np.unique(y)) == 2 else 0
-    if A.shape[1] == 0 or k < 2:
-        return 1.0
-    cv = StratifiedKFold(k, shuffle=True, random_state=seed)
-    # Newton steps on <= max_rules binary columns: the lbfgs choice in 40 of 40 random cases
-    # (500-8,000 rows, 3-30 rules, weak to strong signal), in 30% less time
-    m = LogisticRegressionCV(Cs=list(REFIT_CS), cv=cv, scoring="neg_log_loss", max_iter=2000, tol=1e-8,
-                             solver="newton-cholesky")
-    with warnings.catch_warnings():  # scikit-learn 1.9 announces changes to defaults this call does not read
-        warnings.simplefilter("ignore", FutureWarning)
-        return float(m.fit(A, y, sample_weight=sw).C_[0])
-
-
-def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) -> tuple[np.ndarray, float]:
-    """Rule points and intercept: an L2 logistic regression on the rule activations."""
-    from sklearn.linear_model import LogisticRegression
-
-    w = np.ones(len(y)) if sw is None else sw
-    if A.shape[1] == 0:
-        p = float(np.clip(np.sum(w * y) / np.sum(w), 1e-12, 1 - 1e-12))
-        return np.zeros(0), float(np.log(p) - np.log1p(-p))
-    # Newton steps on <= max_rules columns: the lbfgs optimum to 3e-6 in a quarter to a half of its time
-    m = LogisticRegression(C=C, max_iter=2000, tol=1e-8, solver="newton-cholesky").fit(A, y, sample_weight=sw)
-    return m.coef_.reshape(-1).astype(float), float(m.intercept_[0])
-
-
 def _snap(distinct: np.ndarray, q: float) -> float:
     """``q`` itself when it is a training value, else a short decimal between the two
     training values around it (:func:`nice_between`): the same training rows lie on each
@@ -376,18 +271,44 @@ def linear_candidates(df: pd.DataFrame, names: list[str]) -> tuple[list[dict], n
     return facts, (np.column_stack(cols) if cols else np.zeros((len(df), 0)))
 
 
-def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularEncoder, enc: EncodedData,
-                    df: pd.DataFrame, y: np.ndarray, sw: np.ndarray | None, classes: tuple,
-                    max_rules: int, refit_c: float | str, subsamples: int = 0, seed: int = 0,
-                    tol: float = 1e-3, extra: list[list[Condition]] | None = None,
-                    linear: bool = False) -> tuple[RuleSet, dict]:
-    """The trained network as a pruned, refitted :class:`RuleSet` in raw units, and facts
-    about the extraction (candidates, pruned counts, network agreement, and network
-    fidelity: share of training rows on which the rule set decides as the network did).
-    ``extra``: more candidate conjunctions (raw-unit conditions, e.g. from
-    :func:`~interpretable_nn.models.rulenet_trees.boosted_candidates`) that compete with the
-    network's in the selection. ``linear``: the numeric columns' linear terms
-    (:func:`linear_candidates`) compete too, for the same ``max_rules`` budget."""
+def _conjunctions(raw: list[list[Condition]], order: dict[str, int]) -> list[tuple[Condition, ...]]:
+    """The simplified conjunctions of ``raw`` that can fire (:func:`simplify`)."""
+    return [c for c in (simplify(list(e), order) for e in raw) if c]
+
+
+class _Pool:
+    """The candidates that enter the selection: of ``cands`` (fire matrix ``fired`` on the
+    training rows, network strength ``strength``), those that fire on some but not all rows
+    and whose strength exceeds ``tol`` (``live``), and of those firing on the same rows the
+    shortest, then the first (``keep``). ``M``: the linear columns ``L``, then the kept
+    candidates' activations (the selection breaks ties by position)."""
+
+    def __init__(self, cands: list, fired: np.ndarray, strength: np.ndarray, tol: float, L: np.ndarray):
+        self.cands, self.fired, self.strength, self.tol, self.L = cands, fired, strength, tol, L
+        support = fired.mean(axis=0)
+        self.live = (support > 0) & (support < 1) & (strength > tol)
+        seen: dict[bytes, int] = {}
+        for i in sorted(np.flatnonzero(self.live), key=lambda i: (len(cands[i]), i)):
+            seen.setdefault(np.packbits(fired[:, i]).tobytes(), i)
+        self.keep = np.array(sorted(seen.values()), dtype=np.int64)
+        self.M = np.hstack([L, fired[:, self.keep].astype(np.float64)])
+
+    def patterns(self) -> set[bytes]:
+        """The training rows each kept candidate fires on (packed)."""
+        return {np.packbits(self.fired[:, i]).tobytes() for i in self.keep}
+
+    def extended(self, more: list, df: pd.DataFrame) -> _Pool:
+        """This pool with the conjunctions ``more`` (no network strength) appended."""
+        fired = np.hstack([self.fired, RuleSet([Rule(c, 0.0) for c in more]).fire_matrix(df)])
+        return _Pool([*self.cands, *more], fired, np.concatenate([self.strength, np.full(len(more), np.inf)]),
+                     self.tol, self.L)
+
+
+def _network_candidates(module: RuleNetwork, literals: list[dict], schema, enc: EncodedData, df: pd.DataFrame,
+                        order: dict[str, int]) -> tuple[list, list[int], np.ndarray, np.ndarray, np.ndarray]:
+    """The hard network's candidates: each literal, then each conjunction node that can fire
+    (simplified), as raw-unit conditions; with ``source`` (the network feature each came
+    from), the hard features, the network's score and its head weights."""
     inputs = (torch.from_numpy(enc.numeric), torch.from_numpy(enc.missing), torch.from_numpy(enc.codes))
     with torch.no_grad():  # the hard network (its eval-mode forward), as the rules are read from it
         feats = module.features(*inputs, soft=False)[1]
@@ -396,8 +317,6 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         mask = module.conj.mask().numpy()
         head = module.head.weight.detach().numpy().reshape(-1)
     p = len(literals)
-    schema = encoder.schema_
-    order = {name: i for i, name in enumerate(schema.names)}
     pos, neg = literal_conditions(literals, schema, df, hard[:, :p])
     cands: list[tuple[Condition, ...]] = [(c,) for c in pos]
     source = list(range(p))
@@ -406,21 +325,52 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         if conds is not None:
             cands.append(conds)
             source.append(p + r)
+    return cands, source, hard, net_score, head
+
+
+def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularEncoder, enc: EncodedData,
+                    df: pd.DataFrame, y: np.ndarray, sw: np.ndarray | None, classes: tuple,
+                    max_rules: int, refit_c: float | str, subsamples: int = 0, seed: int = 0,
+                    tol: float = 1e-3, extra: list[list[Condition]] | None = None,
+                    linear: bool = False, trees: Callable[[np.ndarray], list[list[Condition]]] | None = None,
+                    choice_halves: int | None = None) -> tuple[RuleSet, dict]:
+    """The trained network as a pruned, refitted :class:`RuleSet` in raw units, and facts
+    about the extraction (candidates, pruned counts, network agreement, and network
+    fidelity: share of training rows on which the rule set decides as the network did).
+    ``extra``: more candidate conjunctions (raw-unit conditions, e.g. from
+    :func:`~interpretable_nn.models.rulenet_trees.boosted_candidates`) that compete with the
+    network's in the selection. ``linear``: the numeric columns' linear terms
+    (:func:`linear_candidates`) compete too, for the same ``max_rules`` budget. ``trees``:
+    candidate conjunctions fitted on given training rows (``rows -> conjunctions``, e.g. the
+    boosted trees'). With ``choice_halves`` (default
+    :data:`~interpretable_nn.models.rulenet_select.POOL_CHOICE_HALVES`) at 0 they join the
+    pool like ``extra``; above 0 they join only where
+    :func:`~interpretable_nn.models.rulenet_select.choose_trees` finds that they lower the
+    held-out log-loss on that many of the stability selection's half-samples."""
+    schema = encoder.schema_
+    order = {name: i for i, name in enumerate(schema.names)}
+    cands, source, hard, net_score, head = _network_candidates(module, literals, schema, enc, df, order)
+    p = len(literals)
     n_net = len(cands)
-    cands += [c for c in (simplify(list(e), order) for e in extra or []) if c]
+    halves = pool_choice_halves() if choice_halves is None else int(choice_halves)
+    if trees is not None and halves <= 0:  # no choice: the trees' rules always join
+        extra, trees = [*(extra or []), *trees(np.arange(len(df)))], None
+    cands += _conjunctions(extra or [], order)
     fired = RuleSet([Rule(c, 0.0) for c in cands]).fire_matrix(df)
     agreement = float((fired[:, :n_net] == hard[:, source]).mean()) if len(source) else 1.0
-    support = fired.mean(axis=0)
     strength = np.concatenate([np.abs(head[source]), np.full(len(cands) - n_net, np.inf)])
-    live = (support > 0) & (support < 1) & (strength > tol)
-    seen: dict[bytes, int] = {}
-    for i in sorted(np.flatnonzero(live), key=lambda i: (len(cands[i]), i)):
-        seen.setdefault(np.packbits(fired[:, i]).tobytes(), i)
-    keep = np.array(sorted(seen.values()), dtype=np.int64)
-    A = fired[:, keep].astype(np.float64)
     facts, L = linear_candidates(df, list(encoder.numeric_names_)) if linear else ([], np.zeros((len(df), 0)))
-    # the linear columns first: the selection breaks ties by position
-    picked = stable_select(np.hstack([L, A]), y, sw, max_rules, subsamples, seed)
+    sel = _Pool(cands, fired, strength, tol, L)
+    record: list | None = [] if trees is not None else None
+    picked = stable_select(sel.M, y, sw, max_rules, subsamples, seed, record=record)
+    pool: dict = {}
+    if trees is not None:
+        join, pool = choose_trees(sel.M, record[:halves], sel.patterns(), lambda rows: _conjunctions(trees(rows), order),
+                                  df, y, sw, max_rules)
+        if join:  # the trees' rules on all training rows join the pool; the selection runs again
+            sel = sel.extended(_conjunctions(trees(np.arange(len(df))), order), df)
+            picked = stable_select(sel.M, y, sw, max_rules, subsamples, seed)
+    cands, fired, live, keep = sel.cands, sel.fired, sel.live, sel.keep
     lin = picked[picked < L.shape[1]]
     chosen = keep[picked[picked >= L.shape[1]] - L.shape[1]]
     for i in chosen:  # drop conditions the other conditions subsume on the training rows
@@ -466,5 +416,6 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
         "n_pruned_duplicate": int(live.sum() - len(keep)),
         "network_agreement": agreement,
         "network_fidelity": network_fidelity,
+        **pool,
     }
     return rs, info
