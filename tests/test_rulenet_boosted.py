@@ -86,9 +86,13 @@ def test_boosted_candidates_take_values_beyond_float32():
     assert on_a and all(abs(v) > 1e150 for v in on_a)
 
 
-def test_boosted_trees_enter_the_selection_and_the_model_stays_its_rule_set():
+def test_boosted_trees_enter_the_selection_and_the_model_stays_its_rule_set(monkeypatch):
+    """With the pool choice off (``POOL_CHOICE_HALVES=0``) the trees' rules always join."""
+    from interpretable_nn.models import rulenet_select
+
+    monkeypatch.setattr(rulenet_select, "POOL_CHOICE_HALVES", 0)
     X, y = _frame()
-    off = RuleNetClassifier(max_rules=8, max_conditions=2, **FAST).fit(X, y)
+    off = RuleNetClassifier(max_rules=8, max_conditions=2, boosted_trees=0, **FAST).fit(X, y)
     on = RuleNetClassifier(max_rules=8, max_conditions=2, boosted_trees=10, **FAST).fit(X, y)
     assert off.fit_info_["n_boosted_candidates"] == 0
     assert on.fit_info_["n_boosted_candidates"] > 0
@@ -173,9 +177,9 @@ def test_the_trees_join_the_pool_only_where_they_lower_the_held_out_loss(trees_h
     assert choose_trees(M, [], patterns, trees, df, y, None, 4)[0] is False  # no half: no evidence
 
 
-def test_the_pool_choice_hook_fits_through_its_rule_set(monkeypatch):
-    """With the hook on, RuleNet records the choice and still predicts exactly through its
-    rule set; with it off, boosted trees always join (the library as it was)."""
+def test_the_pool_choice_fits_through_its_rule_set(monkeypatch):
+    """With the pool choice on (the default), RuleNet records it and still predicts exactly
+    through its rule set; with it off, boosted trees always join (the library before it)."""
     from interpretable_nn.models import rulenet_select
 
     X, y = _frame(600)
@@ -186,3 +190,16 @@ def test_the_pool_choice_hook_fits_through_its_rule_set(monkeypatch):
     monkeypatch.setattr(rulenet_select, "POOL_CHOICE_HALVES", 0)
     off = RuleNetClassifier(max_rules=8, boosted_trees=10, **FAST).fit(X, y)
     assert "pool" not in off.fit_info_ and off.fit_info_["n_boosted_candidates"] > 0
+
+
+def test_zero_weight_half_samples_fit_no_tree():
+    """A half-sample whose rows all weigh zero fits no tree (scikit-learn refuses such a fit
+    with a ValueError, which a class weighted to zero met in the sklearn contract checks);
+    the other half-samples still give their conjunctions."""
+    X, y = _frame(80)
+    enc = TabularEncoder().fit(X)
+    first = np.random.default_rng(0).choice(80, 40, replace=False)  # the first tree's half-sample
+    w = np.ones(len(y))
+    w[first] = 0.0
+    paths = boosted_candidates(enc, X, y, w, n_trees=5, max_depth=2, seed=0)
+    assert paths and all(1 <= len(p) <= 2 and all(c.feature in X.columns for c in p) for p in paths)

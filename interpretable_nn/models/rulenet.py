@@ -77,10 +77,17 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         weak rules are shrunk more. On the suite's dev group it was never below the fixed
         1.0 it replaced and above it by more than 2 SE on four of 15 sets
         (``benchmarks/results/tuning_rulenet_dev.md``).
-    boosted_trees : int, default 0
+    boosted_trees : int, default 100
         Small gradient-boosting trees (depth ``min(3, max_conditions)``) whose node paths
-        join the network's rules as candidates for the selection (RuleFit's pool;
-        :mod:`~interpretable_nn.models.rulenet_trees`). ``0``: the network's rules only.
+        are RuleFit's candidate rules (:mod:`~interpretable_nn.models.rulenet_trees`). They
+        join the network's rules in the selection only where they earn it on held-out rows:
+        on three of the stability selection's half-samples, trees fitted on the half, their
+        rules beside the network's, must lower the log-loss on the other half
+        (:func:`~interpretable_nn.models.rulenet_select.choose_trees`;
+        ``fit_info_["pool"]`` says which pool was used). With ``selection_subsamples=0``
+        there is nothing to judge on and they always join. ``0``: the network's rules
+        only, the default before the suite's dev group chose otherwise
+        (``benchmarks/results/tuning_rulenet_dev.md``, ``linear_half3``).
     linear_terms : bool, default True
         RuleFit's linear terms: each numeric column, clipped to its 2.5% and 97.5% training
         quantiles (missing: its median), competes with the rules for the ``max_rules``
@@ -156,7 +163,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
         condition_penalty: float = 1e-3,
         selection_subsamples: int = 8,
         refit_c: float | str = "auto",
-        boosted_trees: int = 0,
+        boosted_trees: int = 100,
         linear_terms: bool = True,
         max_epochs: int = 60,
         batch_size: int | None = 256,

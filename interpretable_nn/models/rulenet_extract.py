@@ -353,7 +353,7 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
     p = len(literals)
     n_net = len(cands)
     halves = pool_choice_halves() if choice_halves is None else int(choice_halves)
-    if trees is not None and halves <= 0:  # no choice: the trees' rules always join
+    if trees is not None and (halves <= 0 or subsamples <= 0):  # no choice: the trees' rules always join
         extra, trees = [*(extra or []), *trees(np.arange(len(df)))], None
     cands += _conjunctions(extra or [], order)
     fired = RuleSet([Rule(c, 0.0) for c in cands]).fire_matrix(df)

@@ -69,9 +69,12 @@ def boosted_candidates(encoder: TabularEncoder, df: pd.DataFrame, y: np.ndarray,
     paths: list[list[Condition]] = []
     for _ in range(int(n_trees)):
         rows = np.sort(rng.choice(len(y), half, replace=False))
+        tree_seed = int(rng.integers(2**31 - 1))
+        if not np.any(w[rows] > 0):  # a half-sample of zero-weight rows: nothing to fit
+            continue
         residual = y - 1.0 / (1.0 + np.exp(-F))
         tree = DecisionTreeRegressor(max_depth=int(max_depth), min_samples_leaf=max(10, len(y) // 100),
-                                     random_state=int(rng.integers(2**31 - 1)))
+                                     random_state=tree_seed)
         tree.fit(Z[rows], residual[rows], sample_weight=w[rows])
         F += learning_rate * 4.0 * tree.predict(Z)  # 4 = 1 / p(1-p) at p = 1/2: a Newton-sized step
         paths += [[_as_written(c, values, seen_missing) for c in path]
