@@ -203,3 +203,25 @@ def test_zero_weight_half_samples_fit_no_tree():
     w[first] = 0.0
     paths = boosted_candidates(enc, X, y, w, n_trees=5, max_depth=2, seed=0)
     assert paths and all(1 <= len(p) <= 2 and all(c.feature in X.columns for c in p) for p in paths)
+
+
+def test_a_class_weighted_to_zero_is_not_given_to_liblinear(monkeypatch):
+    """A fit whose positives all weigh zero is not given to liblinear (it would drop those
+    rows, print a warning to stdout and fit one class): ``select_rules`` selects nothing
+    and ``stable_select`` skips such half-samples."""
+    from interpretable_nn.models import rulenet_select
+    from interpretable_nn.models.rulenet_select import select_rules, stable_select
+
+    rng = np.random.default_rng(0)
+    A = (rng.random((200, 12)) < 0.5).astype(float)
+    y = (rng.random(200) < 0.4).astype(int)
+    w = np.where(y == 1, 0.0, 1.0)
+    calls = []
+    real = rulenet_select._l1_logistic
+    monkeypatch.setattr(rulenet_select, "_l1_logistic", lambda C: calls.append(C) or real(C))
+    assert len(select_rules(A, y, w, 4)) == 0 and not calls
+    w[np.flatnonzero(y == 1)[:2]] = 1.0  # two weighted positives: about a quarter of the halves have none
+    halves: list = []
+    stable_select(A, y, w, 4, subsamples=16, seed=0, record=halves)
+    assert 0 < len(halves) < 16
+    assert all((w[rows][y[rows] == 1] > 0).any() for rows, _ in halves)

@@ -42,12 +42,24 @@ def _l1_logistic(C: float):
     return LogisticRegression(penalty="l1", C=C, solver="liblinear", random_state=0)  # pragma: no cover
 
 
+def _two_classes(y: np.ndarray, sw: np.ndarray | None) -> bool:
+    """Whether both classes are present with positive weight (liblinear drops zero-weight
+    rows, then prints a warning to stdout and fits one class)."""
+    y = np.asarray(y)
+    if sw is None:
+        return len(np.unique(y)) == 2
+    return len(np.unique(y[np.asarray(sw) > 0])) == 2
+
+
 def select_rules(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules: int) -> np.ndarray:
     """Columns of the 0/1 activation matrix ``A`` kept by the L1 logistic path: the densest
     model with at most ``max_rules`` non-zero points on a log grid of C, refined by
-    bisection between the last C within the budget and the first beyond it."""
+    bisection between the last C within the budget and the first beyond it. None when a
+    class has no weight."""
     if A.shape[1] <= max_rules:
         return np.arange(A.shape[1])
+    if not _two_classes(y, sw):
+        return np.arange(0)
 
     def support(C: float) -> np.ndarray:
         return np.flatnonzero(_l1_logistic(C).fit(A, y, sample_weight=sw).coef_.reshape(-1))
@@ -93,7 +105,7 @@ def stable_select(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules
         for _ in range(subsamples):
             rows = rng.choice(n, n // 2, replace=False)
             sub = A[rows]
-            if len(np.unique(y[rows])) == 2:
+            if _two_classes(y[rows], None if sw is None else sw[rows]):
                 record.append((rows, np.flatnonzero(sub.min(axis=0) != sub.max(axis=0))))
         return full
     score = np.zeros(A.shape[1])
@@ -102,7 +114,7 @@ def stable_select(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules
         rows = rng.choice(n, n // 2, replace=False)
         sub = A[rows]
         varies = np.flatnonzero(sub.min(axis=0) != sub.max(axis=0))
-        if len(np.unique(y[rows])) < 2 or len(varies) == 0:
+        if not _two_classes(y[rows], None if sw is None else sw[rows]) or len(varies) == 0:
             continue
         picked = select_rules(sub[:, varies], y[rows], None if sw is None else sw[rows], max_rules)
         score[varies[picked]] += 1.0
