@@ -11,9 +11,12 @@ adjacent distinct training values, :func:`nice_between`, so each condition selec
 the training rows its literal selected); conjunctions are simplified (:func:`simplify`);
 dead, constant and duplicate rules are pruned (of rules selecting the same training rows
 the most general is kept); stability selection over L1 logistic paths on half-samples
-(:func:`stable_select`) keeps at most ``max_rules`` of them; conditions the others subsume
-on the training rows are dropped (:func:`drop_redundant`); a logistic regression on the
-discrete rule activations refits the points (:func:`refit_points`).
+(:func:`~interpretable_nn.models.rulenet_select.stable_select`) keeps at most ``max_rules``
+of them; conditions the others subsume on the training rows are dropped
+(:func:`drop_redundant`); a logistic regression on the discrete rule activations refits the
+points (:func:`~interpretable_nn.models.rulenet_select.refit_points`). Boosted trees' rules
+join the pool where held-out halves choose them
+(:func:`~interpretable_nn.models.rulenet_select.choose_trees`).
 
 Linear terms (``linear=True``, RuleFit's): every numeric column with at least 3 distinct
 training values, winsorized at its :data:`LINEAR_TRIM` and ``1 - LINEAR_TRIM`` training
