@@ -43,6 +43,7 @@ from ..rules.export_json import MAX_ABS_NUMBER
 from .rulenet_select import (
     choose_refit_c,
     choose_trees,
+    first_per_pattern,
     pool_choice_halves,
     refit_points,
     stable_select,
@@ -290,10 +291,8 @@ class _Pool:
         self.cands, self.fired, self.strength, self.tol, self.L = cands, fired, strength, tol, L
         support = fired.mean(axis=0)
         self.live = (support > 0) & (support < 1) & (strength > tol)
-        seen: dict[bytes, int] = {}
-        for i in sorted(np.flatnonzero(self.live), key=lambda i: (len(cands[i]), i)):
-            seen.setdefault(np.packbits(fired[:, i]).tobytes(), i)
-        self.keep = np.array(sorted(seen.values()), dtype=np.int64)
+        order = sorted(np.flatnonzero(self.live), key=lambda i: (len(cands[i]), i))
+        self.keep = np.array(sorted(first_per_pattern(fired, order)), dtype=np.int64)
         self.M = np.hstack([L, fired[:, self.keep].astype(np.float64)])
 
     def patterns(self) -> set[bytes]:

@@ -25,6 +25,7 @@ __all__ = [
     "choose_refit_c",
     "refit_points",
     "choose_trees",
+    "first_per_pattern",
     "pool_choice_halves",
     "STABLE_MIN_SHARE",
     "REFIT_CS",
@@ -169,6 +170,19 @@ def refit_points(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, C: float) 
     return m.coef_.reshape(-1).astype(float), float(m.intercept_[0])
 
 
+def first_per_pattern(fired: np.ndarray, order, seen: set[bytes] | None = None) -> list[int]:
+    """Of the columns ``order`` of the 0/1 matrix ``fired``, taken in that order, the first
+    to fire on each set of rows not already in ``seen`` (packed row patterns; updated)."""
+    seen = set() if seen is None else seen
+    kept = []
+    for i in order:
+        key = np.packbits(fired[:, i]).tobytes()
+        if key not in seen:
+            seen.add(key)
+            kept.append(i)
+    return kept
+
+
 def _held_out_loss(M: np.ndarray, cols: np.ndarray, rows: np.ndarray, held: np.ndarray, y: np.ndarray,
                    w: np.ndarray) -> float:
     """Summed weighted log-loss on the rows ``held`` of the refit (C = 1) of the columns
@@ -190,27 +204,24 @@ def choose_trees(M: np.ndarray, halves: list, patterns: set, trees: Callable[[np
     n = len(y)
     yf = np.asarray(y, dtype=np.float64)
     w = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
-    loss = {"network": 0.0, "network+trees": 0.0}
+    loss, total = {"network": 0.0, "network+trees": 0.0}, 0.0
     for rows, picked in halves:
         held = np.setdiff1d(np.arange(n), rows)
+        total += w[held].sum()
         loss["network"] += _held_out_loss(M, picked, rows, held, yf, w)
         more = trees(rows)
         T = RuleSet([Rule(c, 0.0) for c in more]).fire_matrix(df) if more else np.zeros((n, 0), dtype=bool)
-        seen, new = set(patterns), []
-        for i in sorted(range(len(more)), key=lambda i: (len(more[i]), i)):
-            key = np.packbits(T[:, i]).tobytes()
-            if 0 < T[:, i].mean() < 1 and key not in seen:
-                seen.add(key)
-                new.append(i)
+        support = T.mean(axis=0)
+        live = sorted(np.flatnonzero((support > 0) & (support < 1)), key=lambda i: (len(more[i]), i))
+        new = first_per_pattern(T, live, set(patterns))
         M2 = np.hstack([M, T[:, sorted(new)].astype(np.float64)])
         sub = M2[rows]
         varies = np.flatnonzero(sub.min(axis=0) != sub.max(axis=0))
         cols = varies[select_rules(sub[:, varies], y[rows], None if sw is None else sw[rows], max_rules)]
         loss["network+trees"] += _held_out_loss(M2, cols, rows, held, yf, w)
     join = bool(halves) and loss["network+trees"] < loss["network"]
-    total = sum(w[np.setdiff1d(np.arange(n), rows)].sum() for rows, _ in halves) or 1.0
     return join, {"pool": "network+trees" if join else "network", "pool_halves": len(halves),
-                  "pool_loss": {k: v / total for k, v in loss.items()}}
+                  "pool_loss": {k: v / (total or 1.0) for k, v in loss.items()}}
 
 
 def pool_choice_halves() -> int:
