@@ -292,12 +292,9 @@ class _Pool:
         support = fired.mean(axis=0)
         self.live = (support > 0) & (support < 1) & (strength > tol)
         order = sorted(np.flatnonzero(self.live), key=lambda i: (len(cands[i]), i))
-        self.keep = np.array(sorted(first_per_pattern(fired, order)), dtype=np.int64)
+        self.patterns: set[bytes] = set()  # the rows each kept candidate fires on (packed)
+        self.keep = np.array(sorted(first_per_pattern(fired, order, self.patterns)), dtype=np.int64)
         self.M = np.hstack([L, fired[:, self.keep].astype(np.float64)])
-
-    def patterns(self) -> set[bytes]:
-        """The training rows each kept candidate fires on (packed)."""
-        return {np.packbits(self.fired[:, i]).tobytes() for i in self.keep}
 
     def extended(self, more: list, df: pd.DataFrame) -> _Pool:
         """This pool with the conjunctions ``more`` (no network strength) appended."""
@@ -367,7 +364,7 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
     picked = stable_select(sel.M, y, sw, max_rules, subsamples, seed, record=record)
     pool: dict = {}
     if trees is not None:
-        join, pool = choose_trees(sel.M, record[:halves], sel.patterns(), lambda rows: _conjunctions(trees(rows), order),
+        join, pool = choose_trees(sel.M, record[:halves], sel.patterns, lambda rows: _conjunctions(trees(rows), order),
                                   df, y, sw, max_rules)
         if join:  # the trees' rules on all training rows join the pool; the selection runs again
             sel = sel.extended(_conjunctions(trees(np.arange(len(df))), order), df)
