@@ -34,7 +34,8 @@ from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
-from .select import improves, select_terms, shrink_terms
+from .pair_rank import rank_pairs_fast
+from .select import _row_loss, improves, select_terms, shrink_terms
 from .state import NAMState
 
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
@@ -103,8 +104,12 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     scores = None
     if max(ladder) or forced:
         scores = _rank(lay, model.encoder_, model._task, enc, main_logit.mean(1), target.numpy(), sw, forced)
-    pair_scores, (pair_tab, res2, p_mass), pair_search = _pairs_by_count(
-        model, lay, enc, scores, forced, ladder, main_logit, target, bags, sw)
+    if PAIR_SEQUENTIAL and bags.val_w is not None and model.task_ in ("binary", "regression"):
+        pair_scores, (pair_tab, res2, p_mass), pair_search = _pairs_one_by_one(
+            model, lay, enc, scores, forced, max(ladder), main_logit, target, bags, sw)
+    else:
+        pair_scores, (pair_tab, res2, p_mass), pair_search = _pairs_by_count(
+            model, lay, enc, scores, forced, ladder, main_logit, target, bags, sw)
     if pair_search:
         res1 = replace(res1, extra={**res1.extra, "pair_search": pair_search})
 
@@ -317,6 +322,55 @@ def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, la
     return table, best[:3], (searched if len(searched) > 1 else {})
 
 
+#: fit the pairs one at a time instead of jointly (probe)
+PAIR_SEQUENTIAL = False
+#: at most this many ranked pairs are tried one at a time
+SEQUENTIAL_PAIRS = 10
+
+
+def _val_losses(logit: np.ndarray, target: torch.Tensor, val_w: torch.Tensor, task: str) -> np.ndarray:
+    """(B,) each bag's weighted validation loss of the row logits ``logit`` (n, B)."""
+    y = target.double().numpy().reshape(len(logit), -1)[:, 0]
+    w = val_w.double().numpy()
+    rows = _row_loss(logit, y[:, None], task)
+    return (w * rows).sum(0) / np.maximum(w.sum(0), 1e-12)
+
+
+def _pairs_one_by_one(model, lay: TermLayout, enc: EncodedData, scores, forced, k: int, main_logit,
+                      target: torch.Tensor, bags: _Bags, sw: np.ndarray):
+    """The interactions fitted one at a time, best ranked first: each pair's grid is trained
+    on top of the mains and the pairs kept before it, and kept when it lowers the bags'
+    mean validation loss (forced pairs are always kept)."""
+    table = _choose_pairs(lay, scores, forced, min(k, SEQUENTIAL_PAIRS + len(forced)))
+    cands = [tuple(p) for p in lay.pairs]
+    offset = np.asarray(main_logit, dtype=np.float64)
+    cur = _val_losses(offset, target, bags.val_w, model.task_)
+    kept, tabs, last = [], [], None
+    tried = {}
+    for p in cands:
+        lay.pairs = [list(p)]
+        pb, pwa, pwb = lay.encode_pairs(enc)
+        pm = pair_mass(lay, pb, pwa, pwb, sw)
+        tab, res, logit = _fit_pairs(model, lay, offset, (pb, pwa, pwb), pm, target, bags, with_logit=True)
+        new = _val_losses(logit, target, bags.val_w, model.task_)
+        tried[f"{lay.names[p[0]]} x {lay.names[p[1]]}"] = float(new.mean() - cur.mean())
+        if p in forced or new.mean() < cur.mean():
+            kept.append(p)
+            tabs.append(tab[:, : lay.axis_size(p[0]) * lay.axis_size(p[1])])  # without the padding
+            offset, cur, last = logit, new, res
+    lay.pairs = [list(p) for p in kept]
+    if table is not None and len(table):
+        table["selected"] = [any(f"{lay.names[a]} x {lay.names[c]}" == t for a, c in kept) for t in table["pair"]]
+    if not kept:
+        return table, (np.zeros((bags.fit_w.shape[1], 0)), None, np.zeros(0)), {"one_by_one": tried}
+    pb, pwa, pwb = lay.encode_pairs(enc)
+    p_mass = pair_mass(lay, pb, pwa, pwb, sw)
+    full = np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1]))
+    body = np.concatenate(tabs, axis=1)
+    full[:, : body.shape[1]] = body
+    return table, (full, last, p_mass), {"one_by_one": tried}
+
+
 def _choose_pairs(lay: TermLayout, scores, forced, k: int) -> pd.DataFrame:
     """Keep the forced pairs and the best ``k`` of ``scores`` (the ranking) with a positive
     score (sets ``lay.pairs``); the ranking as a table (pair, score, selected)."""
@@ -334,9 +388,10 @@ def _choose_pairs(lay: TermLayout, scores, forced, k: int) -> pd.DataFrame:
     )
 
 
-def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, bags: _Bags):
+def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, bags: _Bags,
+               with_logit: bool = False):
     """Train the interaction grids on top of the frozen mains; (tables (B, size), result or
-    None when there is no pair)."""
+    None when there is no pair[, row logits (n, B) of mains and pairs when ``with_logit``])."""
     if not lay.pairs:
         return np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1])), None
     pairs = PairGridNet(
@@ -353,7 +408,13 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
     inputs = (torch.as_tensor(main_logit, dtype=torch.float32), *pair_t, *_fixed_rows(model, pairs, pair_t))
     res = train(pairs, inputs, target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
                 validation_weight=bags.val_w)
-    return pairs.values().detach().cpu().double().numpy(), res
+    tab = pairs.values().detach().cpu().double().numpy()
+    if with_logit:
+        pairs = pairs.cpu()
+        with torch.no_grad():
+            logit = pairs(torch.as_tensor(main_logit, dtype=torch.float32), *pair_t).double().numpy()
+        return tab, res, logit
+    return tab, res
 
 
 def _fixed_rows(model, module, inputs: tuple) -> tuple:
@@ -464,4 +525,11 @@ def _rank(layout: TermLayout, encoder: TabularEncoder, task: str, enc, logit, ta
     else:
         prob = 1 / (1 + np.exp(-logit))
         grad, hess = (prob - target) * weight, prob * (1 - prob) * weight
+    if PAIR_RANKING == "fast":
+        return rank_pairs_fast(layout, enc, grad, hess, candidates=candidates)
     return rank_pairs(layout, enc, grad, hess, candidates=candidates)
+
+
+#: how :func:`_rank` scores the pairs: ``"grid"`` (:func:`rank_pairs`) or ``"fast"``
+#: (:func:`~interpretable_nn.models.nam.pair_rank.rank_pairs_fast`, EBM's FAST)
+PAIR_RANKING = "grid"
