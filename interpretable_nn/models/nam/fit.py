@@ -34,8 +34,8 @@ from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
-from .pair_rank import rank_pairs_fast
-from .select import _row_loss, improves, select_terms, shrink_terms
+from .pair_boost import boost_pairs
+from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
@@ -60,6 +60,11 @@ MAIN_OPTIMIZER = "adamw"
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
 #: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
 FIXED_ROWS = True
+#: the interaction stage: "grid" trains the pair grids jointly with Adam; "boost" boosts
+#: two-level trees on the same grids (:mod:`.pair_boost`; binary tasks with validation rows),
+#: ``interactions="auto"`` then meaning BOOST_PAIRS; "choose" fits both and keeps the one
+#: with the lower mean validation loss over the bags
+PAIR_STAGE, PAIR_BOOST, BOOST_PAIRS = "grid", {"lr": 0.05, "patience": 50}, ("3x",)
 
 
 @dataclass
@@ -104,12 +109,8 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     scores = None
     if max(ladder) or forced:
         scores = _rank(lay, model.encoder_, model._task, enc, main_logit.mean(1), target.numpy(), sw, forced)
-    if PAIR_SEQUENTIAL and bags.val_w is not None and model.task_ in ("binary", "regression"):
-        pair_scores, (pair_tab, res2, p_mass), pair_search = _pairs_one_by_one(
-            model, lay, enc, scores, forced, max(ladder), main_logit, target, bags, sw)
-    else:
-        pair_scores, (pair_tab, res2, p_mass), pair_search = _pairs_by_count(
-            model, lay, enc, scores, forced, ladder, main_logit, target, bags, sw)
+    pair_scores, (pair_tab, res2, p_mass), pair_search = _pair_stage(
+        model, lay, enc, scores, forced, main_logit, target, bags, sw)
     if pair_search:
         res1 = replace(res1, extra={**res1.extra, "pair_search": pair_search})
 
@@ -284,13 +285,13 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
 AUTO_PAIRS = (10, "3x")
 
 
-def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool) -> list[int]:
+def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool, auto=None) -> list[int]:
     """The pair counts :func:`fit_nam` tries, in order: one count for an int or a list of
     pairs; :data:`AUTO_PAIRS` for ``"auto"`` (a count no larger than the one before is
     dropped; only the first without validation rows)."""
     if isinstance(interactions, str):
         steps: list[int] = []
-        for k in AUTO_PAIRS:
+        for k in AUTO_PAIRS if auto is None else auto:
             k = 3 * n_columns if k == "3x" else int(k)
             if not steps or k > steps[-1]:
                 steps.append(k)
@@ -298,8 +299,26 @@ def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool) ->
     return [int(interactions) if isinstance(interactions, Integral) else n_forced]
 
 
+def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_logit, target, bags: _Bags, sw):
+    """The interaction stage of :data:`PAIR_STAGE` (boosting only for binary tasks with
+    validation rows; the grid stage otherwise): what :func:`_pairs_by_count` returns, of the
+    stage kept; under "choose" its search record names the stage and both losses."""
+    boostable = model.task_ == "binary" and bags.val_w is not None
+    stages = {"grid": ["grid"], "boost": ["boost"], "choose": ["grid", "boost"]}[PAIR_STAGE] if boostable else ["grid"]
+    best, losses = None, {}
+    for stage in stages:
+        ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None,
+                             BOOST_PAIRS if stage == "boost" else None)
+        fit = _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit, target, bags, sw, stage)
+        losses[stage] = None if fit[1][1] is None else fit[1][1].best_val_loss
+        if best is None or improves(fit[1][1], best[0][1][1], None):
+            best = fit, [list(p) for p in lay.pairs], stage
+    lay.pairs = best[1]
+    return best[0] if len(stages) == 1 else (*best[0][:2], {**best[0][2], "stage": best[2], "stage_loss": losses})
+
+
 def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, ladder: list[int], main_logit,
-                    target: torch.Tensor, bags: _Bags, sw: np.ndarray):
+                    target: torch.Tensor, bags: _Bags, sw: np.ndarray, stage: str = "grid"):
     """Fit the interactions with each count of ``ladder`` until a count does not lower the
     bags' mean validation loss (same bags and validation rows; the pairs of a smaller count
     are the top of a larger one's). Sets ``lay.pairs`` to the count kept; (ranking table,
@@ -312,7 +331,7 @@ def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, la
             break  # no more pairs with a positive score: the same fit
         pb, pwa, pwb = lay.encode_pairs(enc)
         p_mass = pair_mass(lay, pb, pwa, pwb, sw)
-        pair_tab, res2 = _fit_pairs(model, lay, main_logit, (pb, pwa, pwb), p_mass, target, bags)
+        pair_tab, res2 = _fit_pairs(model, lay, main_logit, (pb, pwa, pwb), p_mass, target, bags, stage)
         loss = None if res2 is None else res2.best_val_loss
         searched[str(len(lay.pairs))] = None if loss is None else float(loss)
         if best is not None and not improves(res2, best[1], PAIR_MARGIN_SE):
@@ -320,55 +339,6 @@ def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, la
         best, table = (pair_tab, res2, p_mass, [list(p) for p in lay.pairs]), step_table
     lay.pairs = best[3]
     return table, best[:3], (searched if len(searched) > 1 else {})
-
-
-#: fit the pairs one at a time instead of jointly (probe)
-PAIR_SEQUENTIAL = False
-#: at most this many ranked pairs are tried one at a time
-SEQUENTIAL_PAIRS = 10
-
-
-def _val_losses(logit: np.ndarray, target: torch.Tensor, val_w: torch.Tensor, task: str) -> np.ndarray:
-    """(B,) each bag's weighted validation loss of the row logits ``logit`` (n, B)."""
-    y = target.double().numpy().reshape(len(logit), -1)[:, 0]
-    w = val_w.double().numpy()
-    rows = _row_loss(logit, y[:, None], task)
-    return (w * rows).sum(0) / np.maximum(w.sum(0), 1e-12)
-
-
-def _pairs_one_by_one(model, lay: TermLayout, enc: EncodedData, scores, forced, k: int, main_logit,
-                      target: torch.Tensor, bags: _Bags, sw: np.ndarray):
-    """The interactions fitted one at a time, best ranked first: each pair's grid is trained
-    on top of the mains and the pairs kept before it, and kept when it lowers the bags'
-    mean validation loss (forced pairs are always kept)."""
-    table = _choose_pairs(lay, scores, forced, min(k, SEQUENTIAL_PAIRS + len(forced)))
-    cands = [tuple(p) for p in lay.pairs]
-    offset = np.asarray(main_logit, dtype=np.float64)
-    cur = _val_losses(offset, target, bags.val_w, model.task_)
-    kept, tabs, last = [], [], None
-    tried = {}
-    for p in cands:
-        lay.pairs = [list(p)]
-        pb, pwa, pwb = lay.encode_pairs(enc)
-        pm = pair_mass(lay, pb, pwa, pwb, sw)
-        tab, res, logit = _fit_pairs(model, lay, offset, (pb, pwa, pwb), pm, target, bags, with_logit=True)
-        new = _val_losses(logit, target, bags.val_w, model.task_)
-        tried[f"{lay.names[p[0]]} x {lay.names[p[1]]}"] = float(new.mean() - cur.mean())
-        if p in forced or new.mean() < cur.mean():
-            kept.append(p)
-            tabs.append(tab[:, : lay.axis_size(p[0]) * lay.axis_size(p[1])])  # without the padding
-            offset, cur, last = logit, new, res
-    lay.pairs = [list(p) for p in kept]
-    if table is not None and len(table):
-        table["selected"] = [any(f"{lay.names[a]} x {lay.names[c]}" == t for a, c in kept) for t in table["pair"]]
-    if not kept:
-        return table, (np.zeros((bags.fit_w.shape[1], 0)), None, np.zeros(0)), {"one_by_one": tried}
-    pb, pwa, pwb = lay.encode_pairs(enc)
-    p_mass = pair_mass(lay, pb, pwa, pwb, sw)
-    full = np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1]))
-    body = np.concatenate(tabs, axis=1)
-    full[:, : body.shape[1]] = body
-    return table, (full, last, p_mass), {"one_by_one": tried}
 
 
 def _choose_pairs(lay: TermLayout, scores, forced, k: int) -> pd.DataFrame:
@@ -388,12 +358,14 @@ def _choose_pairs(lay: TermLayout, scores, forced, k: int) -> pd.DataFrame:
     )
 
 
-def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, bags: _Bags,
-               with_logit: bool = False):
+def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, bags: _Bags, stage: str = "grid"):
     """Train the interaction grids on top of the frozen mains; (tables (B, size), result or
-    None when there is no pair[, row logits (n, B) of mains and pairs when ``with_logit``])."""
+    None when there is no pair)."""
     if not lay.pairs:
         return np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1])), None
+    if stage == "boost":
+        return boost_pairs(lay, pair_inputs, main_logit, target.numpy(), bags.fit_w, bags.val_w,
+                           num_threads=model.n_threads, **PAIR_BOOST)
     pairs = PairGridNet(
         lay.pair_offsets()[1],
         torch.from_numpy(lay.pair_strides()),
@@ -408,13 +380,7 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
     inputs = (torch.as_tensor(main_logit, dtype=torch.float32), *pair_t, *_fixed_rows(model, pairs, pair_t))
     res = train(pairs, inputs, target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,
                 validation_weight=bags.val_w)
-    tab = pairs.values().detach().cpu().double().numpy()
-    if with_logit:
-        pairs = pairs.cpu()
-        with torch.no_grad():
-            logit = pairs(torch.as_tensor(main_logit, dtype=torch.float32), *pair_t).double().numpy()
-        return tab, res, logit
-    return tab, res
+    return pairs.values().detach().cpu().double().numpy(), res
 
 
 def _fixed_rows(model, module, inputs: tuple) -> tuple:
@@ -525,11 +491,4 @@ def _rank(layout: TermLayout, encoder: TabularEncoder, task: str, enc, logit, ta
     else:
         prob = 1 / (1 + np.exp(-logit))
         grad, hess = (prob - target) * weight, prob * (1 - prob) * weight
-    if PAIR_RANKING == "fast":
-        return rank_pairs_fast(layout, enc, grad, hess, candidates=candidates)
     return rank_pairs(layout, enc, grad, hess, candidates=candidates)
-
-
-#: how :func:`_rank` scores the pairs: ``"grid"`` (:func:`rank_pairs`) or ``"fast"``
-#: (:func:`~interpretable_nn.models.nam.pair_rank.rank_pairs_fast`, EBM's FAST)
-PAIR_RANKING = "grid"
