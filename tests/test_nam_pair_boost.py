@@ -212,3 +212,23 @@ def test_boost_pairs_stays_finite_when_the_mains_are_confidently_wrong():
     values, res = boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=200)
     assert np.isfinite(values).all() and np.abs(values).max() < 50
     assert np.isfinite(res.history.val_loss).all()
+
+
+@pytest.mark.parametrize("greedy", [True, False])
+def test_greedy_boosting_steps_one_pair_per_bag_and_round(greedy, monkeypatch):
+    """Under GREEDY each bag's first round moves the cells of one pair only (the one whose
+    tree gains most: the true interaction a x b, not a x noise); stepping every pair at once
+    moves both. Many pairs stepped at once on the same residuals overshoot."""
+    import interpretable_nn.models.nam.pair_boost as pbm
+
+    monkeypatch.setattr(pbm, "GREEDY", greedy)
+    lay, inputs, main, y, fw, vw = _stage_inputs()
+    values, _ = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=1, patience=5)
+    off, _ = lay.pair_offsets()
+    sizes = [lay.axis_size(a) * lay.axis_size(b) for a, b in lay.pairs]
+    moved = np.array([[np.abs(values[bag, o:o + s]).max() > 0 for o, s in zip(off, sizes)]
+                      for bag in range(values.shape[0])])
+    if greedy:
+        assert moved.sum(1).tolist() == [1, 1] and moved[:, 0].all()  # a x b, the true pair
+    else:
+        assert moved.all()

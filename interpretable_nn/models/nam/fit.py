@@ -34,8 +34,8 @@ from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
-from .pair_boost import boost_pairs
-from .select import improves, select_terms, shrink_terms
+from .pair_boost import boost_after_grid, boost_pairs
+from .select import _clears, improves, select_terms, shrink_terms
 from .state import NAMState
 
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
@@ -63,7 +63,8 @@ FIXED_ROWS = True
 #: the interaction stage: "grid" trains the pair grids jointly with Adam; "boost" boosts
 #: two-level trees on the same grids (:mod:`.pair_boost`; binary tasks with validation rows),
 #: ``interactions="auto"`` then meaning BOOST_PAIRS; "choose" fits both and keeps the one
-#: with the lower mean validation loss over the bags
+#: with the lower mean validation loss over the bags; "stack" boosts on top of the grids and
+#: keeps the boosting only when it clears PAIR_MARGIN_SE (:func:`.pair_boost.boost_after_grid`)
 PAIR_STAGE, PAIR_BOOST, BOOST_PAIRS = "grid", {"lr": 0.05, "patience": 50}, ("3x",)
 
 
@@ -304,6 +305,21 @@ def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_l
     validation rows; the grid stage otherwise): what :func:`_pairs_by_count` returns, of the
     stage kept; under "choose" its search record names the stage and both losses."""
     boostable = model.task_ == "binary" and bags.val_w is not None
+    if PAIR_STAGE == "stack" and boostable:
+        ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True)
+        table, (grid_tab, res_g, _), search = _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit,
+                                                              target, bags, sw)
+        grid_pairs = [list(p) for p in lay.pairs]
+        _choose_pairs(lay, scores, forced, max(pair_ladder(model.interactions, len(forced), len(lay.names), True,
+                                                           BOOST_PAIRS)))
+        tab, res, p_mass = boost_after_grid(lay, enc, grid_tab, grid_pairs, list(lay.pairs), main_logit,
+                                            target.numpy(), bags.fit_w, bags.val_w, sw, model.n_threads, **PAIR_BOOST)
+        gain = np.asarray(res.extra["start_val_by_member"]) - np.asarray(res.best_val_by_member)
+        if not _clears(gain, PAIR_MARGIN_SE):  # the boosting must beat the grids by 2 paired SE
+            lay.pairs = grid_pairs
+            pb, pwa, pwb = lay.encode_pairs(enc)
+            return table, (grid_tab, res_g, pair_mass(lay, pb, pwa, pwb, sw)), {**search, "boost_rounds": 0}
+        return table, (tab, res, p_mass), {**search, "boost_rounds": res.best_epoch}
     stages = {"grid": ["grid"], "boost": ["boost"], "choose": ["grid", "boost"]}[PAIR_STAGE] if boostable else ["grid"]
     best, losses = None, {}
     for stage in stages:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...nn.table_reads import RowDesign, corner_weights
+from ...nn.table_reads import RowDesign, bilinear_gather, corner_weights
 from ...training.engine import TrainResult
 from .layout import TermLayout
 
@@ -174,6 +174,8 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
                         "val_loss": val, "lr": lr, "seconds": time.perf_counter() - t_start})
         if val < best:
             best, best_round, best_values, best_member = val, r, values.clone(), member.tolist()
+        if r == 0:
+            start_member = member.tolist()
         elif r - best_round >= patience:
             break
         if r == max_rounds:
@@ -197,5 +199,40 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
     n_rounds = len(history)
     result = TrainResult(history=pd.DataFrame(history), best_epoch=best_round, n_epochs=n_rounds, device="cpu",
                          fit_time=time.perf_counter() - t_start, stopped_early=n_rounds <= max_rounds,
-                         best_val_loss=best, extra={}, best_val_by_member=best_member)
+                         best_val_loss=best, extra={"start_val_by_member": start_member},
+                         best_val_by_member=best_member)
     return best_values.T.double().numpy(), result
+
+
+def boost_after_grid(lay: TermLayout, enc, grid_tab: np.ndarray, grid_pairs: list, more_pairs: list, main_logit,
+                     y, fit_w: torch.Tensor, val_w: torch.Tensor, sw: np.ndarray, num_threads: int | None = None,
+                     **kw) -> tuple[np.ndarray, TrainResult, np.ndarray]:
+    """Boost pairs on top of the mains *and* the jointly trained grids (``grid_tab`` (B, S)
+    on ``grid_pairs``): the boosting starts from the grids' values, on the grid pairs first
+    and then ``more_pairs`` (the ranking's next ones), and stops at its lowest mean validation
+    loss over the bags, so round 0 is the grid stage itself. Sets ``lay.pairs`` to the grid
+    pairs plus the other pairs the boosting moved; returns (tables (B, S'), result, pair mass)."""
+    from .layout import pair_mass
+
+    grid_pairs = [list(p) for p in grid_pairs]
+    lay.pairs = grid_pairs + [list(p) for p in more_pairs if list(p) not in grid_pairs]
+    pb, pwa, pwb = lay.encode_pairs(enc)
+    full = np.zeros((grid_tab.shape[0], lay.pair_offsets()[1]))
+    n_grid = sum(lay.axis_size(a) * lay.axis_size(b) for a, b in grid_pairs)
+    full[:, :n_grid] = grid_tab[:, :n_grid]  # the grid pairs lead both layouts, in the same order
+    base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in (pb, pwa, pwb))
+    grid_part = bilinear_gather(torch.from_numpy(full).float(), base, torch.from_numpy(lay.pair_strides()),
+                                wa, wb).sum(-1).T  # (n, B)
+    values, res = boost_pairs(lay, (pb, pwa, pwb), np.asarray(main_logit) + grid_part.double().numpy(), y,
+                              fit_w, val_w, num_threads=num_threads, **kw)
+    values = values + full
+    off, _ = lay.pair_offsets()
+    cells = [values[:, o:o + lay.axis_size(a) * lay.axis_size(b)] for o, (a, b) in zip(off, lay.pairs)]
+    keep = [i for i, c in enumerate(cells) if i < len(grid_pairs) or np.abs(c).max() > 0]
+    parts = [cells[i] for i in keep]
+    lay.pairs = [lay.pairs[i] for i in keep]
+    out = np.zeros((values.shape[0], lay.pair_offsets()[1]))
+    body = np.concatenate(parts, axis=1) if parts else np.zeros((values.shape[0], 0))
+    out[:, :body.shape[1]] = body
+    pb, pwa, pwb = lay.encode_pairs(enc)
+    return out, res, pair_mass(lay, pb, pwa, pwb, sw)
