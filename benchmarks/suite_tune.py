@@ -632,7 +632,8 @@ AGAINST: dict[str, str] = {
     "pairlr02": "select", "levelmass": "select", "memberstop": "select", "shrink": "select",
     "shrinkwide": "select", "pk4": "base38", "pk8": "base38", "pk16": "base38",
     "pkrows": "base38", "newton": "base38", "newton03": "base38", "boost": "base38",
-    "choose": "base38", "optchoice38": "base38",
+    "choose": "base38", "optchoice38": "base38", "seq": "base38", "seqfast": "base38",
+    "gboost": "base38", "gchoose": "base38", "gstack": "base38",
 }
 #: the variants the summary also pairs with EBM: the defaults of each stage, and the variants
 #: measured since EBM's dev rows exist
@@ -641,7 +642,7 @@ VS_EBM: tuple[str, ...] = (
     "gadam_l1", "optchoice", "bags14", "pairlr01", "pairlr02", "levelmass",
     "memberstop", "shrink", "shrinkwide", "base38", "pk4", "pk8",
     "pk16", "pkrows", "newton", "newton03", "boost", "choose",
-    "optchoice38",
+    "optchoice38", "seq", "seqfast", "gboost", "gchoose", "gstack",
 )
 
 

@@ -232,3 +232,40 @@ def test_greedy_boosting_steps_one_pair_per_bag_and_round(greedy, monkeypatch):
         assert moved.sum(1).tolist() == [1, 1] and moved[:, 0].all()  # a x b, the true pair
     else:
         assert moved.all()
+
+
+def test_stack_keeps_the_grid_fit_unless_the_boosting_clears_the_margin(monkeypatch):
+    """PAIR_STAGE='stack': the grids are fitted as today's stage fits them, then boosted on;
+    where the boosting's best round does not beat the grids by 2 paired SE the model is the
+    grid stage's exactly, and where it does, the model holds the grid pairs and its scores
+    still sum from its terms, and survive save/load."""
+    from interpretable_nn import NAMClassifier
+
+    X, y = _xor_data(n=1500, seed=3)
+    grid = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "stack")
+    monkeypatch.setattr(namfit, "PAIR_MARGIN_SE", 1e9)  # no boosting can clear this margin
+    same = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    assert same.fit_info_["pair_search"]["boost_rounds"] == 0 and same.terms_ == grid.terms_
+    np.testing.assert_array_equal(same.predict_proba(X[:300]), grid.predict_proba(X[:300]))
+    monkeypatch.setattr(namfit, "PAIR_MARGIN_SE", -1e9)  # any round is kept
+    boosted = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    assert boosted.fit_info_["pair_search"]["boost_rounds"] > 0
+    assert set(grid.terms_) <= set(boosted.terms_)
+    assert not np.array_equal(boosted.predict_proba(X[:300]), grid.predict_proba(X[:300]))
+    terms = np.asarray(boosted.predict_terms(X[:300]))
+    np.testing.assert_allclose(terms.sum(1) + boosted.intercept_, boosted.decision_function(X[:300]), atol=1e-6)
+
+
+def test_stack_without_any_pair_to_boost(monkeypatch):
+    """Two columns and pure main effects: the ranking may leave no pair with a positive
+    score; the stacked stage then keeps the grid stage's (empty) fit instead of failing."""
+    from interpretable_nn import NAMClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1500), "b": rng.normal(size=1500)})
+    y = (rng.uniform(size=1500) < 1 / (1 + np.exp(-X.a.to_numpy()))).astype(int)
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "stack")
+    monkeypatch.setattr(namfit, "_choose_pairs", lambda lay, scores, forced, k: setattr(lay, "pairs", []))
+    m = NAMClassifier(n_bags=2, verbose=0, random_state=0).fit(X, y)
+    assert m.terms_ == ["a", "b"] and np.isfinite(m.predict_proba(X)).all()

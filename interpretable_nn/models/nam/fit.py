@@ -312,6 +312,8 @@ def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_l
         grid_pairs = [list(p) for p in lay.pairs]
         _choose_pairs(lay, scores, forced, max(pair_ladder(model.interactions, len(forced), len(lay.names), True,
                                                            BOOST_PAIRS)))
+        if not lay.pairs:  # no pair with a positive score: nothing to boost
+            return table, (grid_tab, res_g, np.zeros(0)), search
         tab, res, p_mass = boost_after_grid(lay, enc, grid_tab, grid_pairs, list(lay.pairs), main_logit,
                                             target.numpy(), bags.fit_w, bags.val_w, sw, model.n_threads, **PAIR_BOOST)
         gain = np.asarray(res.extra["start_val_by_member"]) - np.asarray(res.best_val_by_member)
