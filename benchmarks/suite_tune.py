@@ -386,7 +386,7 @@ Variants:
     there); fit time 1.37 times ``base38``'s on the median set (measured beside a second run:
     rough). Its mean − EBM is +.0027 over the 21 sets (``base38``'s +.0013). ``gchoose`` was
     stopped after 16 sets and 3 folds of a 17th (−.0002 over the 16; swiss_labor −.0044 ±
-    .0028, credit_card_approval −.0025 ± .0020; it would need +.0049 on each of the last five
+    .0028, credit_card_approval −.0025 ± .0020; it would need +.0047 on each of the last five
     to reach the rule) to give its cores to ``gstack``: the bags' validation loss often chose
     the boosting where it lost and the grids where it won (nmes1988 and wa_churn: the grids
     on every fold).
