@@ -355,8 +355,8 @@ Variants:
     .0014, benefits −.0026 ± .0010), ``seqfast`` −.0019 (two wins, very_happy +.0032 ± .0015,
     health_insurance +.0017 ± .0008; two losses, email_spam −.0242 ± .0042, lending_club
     −.0055 ± .0014); fit time 1.54 and 1.47 times ``base38``'s on the median set (measured two
-    runs side by side, ``base38`` not: rough). Keeping a pair on any fall of the validation loss, ten times over the same
-    validation rows, fits their noise; and FAST on loans_subprime ranks every pair with
+    runs side by side, ``base38`` not: rough). Keeping a pair on any fall of the validation
+    loss, ten times over the same validation rows, fits their noise; and FAST on loans_subprime ranks every pair with
     ``loan_amount`` first (EBM's ``measure_interactions`` on the NAM's residuals does the
     same): the residuals hold a step in ``loan_amount`` alone (training rows at 28-35
     thousand: residual +.066, z 5.3; at 35-40 thousand: −.056, z −3.5) that pairs with it
@@ -412,8 +412,8 @@ Variants:
     at ``0e457f0`` and the rest at the fix): mean +.0006 over the 21 dev sets, four wins
     (alcohol_abuse +.0090 ± .0024, loans_subprime +.0036 ± .0014, very_happy +.0025 ± .0006,
     vote_trump +.0007 ± .0001), no loss (swiss_labor −.0015 ± .0015, credit_card_approval
-    −.0021 ± .0021 the lowest), nine sets unchanged on every fold (the boosting never cleared
-    the margin); fit time 1.62 times on the median set (rough, as ``gboost``'s). Mean − EBM
+    −.0021 ± .0021 the lowest), five sets unchanged on every fold (contraception, hmda, nhefs,
+    nmes1988, stackoverflow_remote: the boosting never cleared the margin); fit time 1.62 times on the median set (rough, as ``gboost``'s). Mean − EBM
     +.0020 over the 21 sets. The margin keeps the losses away and most of the gains with
     them (health_insurance +.0005, nhefs +.0000, where ``gboost`` won).
 
