@@ -55,8 +55,8 @@ def _two_classes(y: np.ndarray, sw: np.ndarray | None) -> bool:
 def select_rules(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, max_rules: int) -> np.ndarray:
     """Columns of the 0/1 activation matrix ``A`` kept by the L1 logistic path: the densest
     model with at most ``max_rules`` non-zero points on a log grid of C, refined by
-    bisection between the last C within the budget and the first beyond it. None when a
-    class has no weight."""
+    bisection between the last C within the budget and the first beyond it. No column (an
+    empty index) when a class has no weight."""
     if A.shape[1] <= max_rules:
         return np.arange(A.shape[1])
     if not _two_classes(y, sw):
