@@ -34,7 +34,8 @@ from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
-from .select import improves, select_terms, shrink_terms
+from .pair_boost import blend_tables, boost_after_grid, boost_pairs, pair_logit
+from .select import _clears, improves, select_terms, shrink_terms
 from .state import NAMState
 
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
@@ -59,6 +60,15 @@ MAIN_OPTIMIZER = "adamw"
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
 #: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
 FIXED_ROWS = True
+#: the interaction stage: "grid" trains the pair grids jointly with Adam; "boost" boosts
+#: two-level trees on the same grids (:mod:`.pair_boost`; binary tasks with validation rows),
+#: ``interactions="auto"`` then meaning BOOST_PAIRS; "choose" fits both and keeps the one
+#: with the lower mean validation loss over the bags; "stack" boosts on top of the grids and
+#: keeps the boosting only when it clears PAIR_MARGIN_SE (:func:`.pair_boost.boost_after_grid`);
+#: "boost_grid" boosts first, then fits the grids on its residuals and adds the two
+PAIR_STAGE, PAIR_BOOST, BOOST_PAIRS = "grid", {"lr": 0.05, "patience": 50}, ("3x",)
+#: "stack": paired SE by which the boosting must beat the grids (None: any fall)
+STACK_MARGIN_SE = 2.0
 
 
 @dataclass
@@ -103,8 +113,8 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     scores = None
     if max(ladder) or forced:
         scores = _rank(lay, model.encoder_, model._task, enc, main_logit.mean(1), target.numpy(), sw, forced)
-    pair_scores, (pair_tab, res2, p_mass), pair_search = _pairs_by_count(
-        model, lay, enc, scores, forced, ladder, main_logit, target, bags, sw)
+    pair_scores, (pair_tab, res2, p_mass), pair_search = _pair_stage(
+        model, lay, enc, scores, forced, main_logit, target, bags, sw)
     if pair_search:
         res1 = replace(res1, extra={**res1.extra, "pair_search": pair_search})
 
@@ -279,13 +289,13 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
 AUTO_PAIRS = (10, "3x")
 
 
-def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool) -> list[int]:
+def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool, auto=None) -> list[int]:
     """The pair counts :func:`fit_nam` tries, in order: one count for an int or a list of
     pairs; :data:`AUTO_PAIRS` for ``"auto"`` (a count no larger than the one before is
     dropped; only the first without validation rows)."""
     if isinstance(interactions, str):
         steps: list[int] = []
-        for k in AUTO_PAIRS:
+        for k in AUTO_PAIRS if auto is None else auto:
             k = 3 * n_columns if k == "3x" else int(k)
             if not steps or k > steps[-1]:
                 steps.append(k)
@@ -293,8 +303,54 @@ def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool) ->
     return [int(interactions) if isinstance(interactions, Integral) else n_forced]
 
 
+def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_logit, target, bags: _Bags, sw):
+    """The interaction stage of :data:`PAIR_STAGE` (boosting only for binary tasks with
+    validation rows; the grid stage otherwise): what :func:`_pairs_by_count` returns, of the
+    stage kept; under "choose" its search record names the stage and both losses."""
+    boostable = model.task_ == "binary" and bags.val_w is not None
+    if PAIR_STAGE == "stack" and boostable:
+        ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True)
+        table, (grid_tab, res_g, _), search = _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit,
+                                                              target, bags, sw)
+        grid_pairs = [list(p) for p in lay.pairs]
+        _choose_pairs(lay, scores, forced, max(pair_ladder(model.interactions, len(forced), len(lay.names), True,
+                                                           BOOST_PAIRS)))
+        if not lay.pairs:  # no pair with a positive score: nothing to boost
+            return table, (grid_tab, res_g, np.zeros(0)), search
+        tab, res, p_mass = boost_after_grid(lay, enc, grid_tab, grid_pairs, list(lay.pairs), main_logit,
+                                            target.numpy(), bags.fit_w, bags.val_w, sw, model.n_threads, **PAIR_BOOST)
+        gain = np.asarray(res.extra["start_val_by_member"]) - np.asarray(res.best_val_by_member)
+        if not _clears(gain, STACK_MARGIN_SE):  # the boosting must beat the grids by this margin
+            lay.pairs = grid_pairs
+            pb, pwa, pwb = lay.encode_pairs(enc)
+            return table, (grid_tab, res_g, pair_mass(lay, pb, pwa, pwb, sw)), {**search, "boost_rounds": 0}
+        return table, (tab, res, p_mass), {**search, "boost_rounds": res.best_epoch}
+    if PAIR_STAGE == "boost_grid" and boostable:  # boosting, then the grids on its residuals
+        ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True, BOOST_PAIRS)
+        table, (b_tab, res_b, _), search = _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit,
+                                                           target, bags, sw, "boost")
+        b_pairs = [list(p) for p in lay.pairs]
+        top = main_logit + pair_logit(lay, enc, b_tab)
+        scores2 = _rank(lay, model.encoder_, model._task, enc, top.mean(1), target.numpy(), sw, forced)
+        ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True)
+        _, (g_tab, res_g, _), _ = _pairs_by_count(model, lay, enc, scores2, forced, ladder, top, target, bags, sw)
+        tab, p_mass = blend_tables(lay, enc, [(b_tab, b_pairs, 1.0), (g_tab, [list(p) for p in lay.pairs], 1.0)], sw)
+        return table, (tab, res_g if res_g is not None else res_b, p_mass), search
+    stages = {"grid": ["grid"], "boost": ["boost"], "choose": ["grid", "boost"]}[PAIR_STAGE] if boostable else ["grid"]
+    best, losses = None, {}
+    for stage in stages:
+        ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None,
+                             BOOST_PAIRS if stage == "boost" else None)
+        fit = _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit, target, bags, sw, stage)
+        losses[stage] = None if fit[1][1] is None else fit[1][1].best_val_loss
+        if best is None or improves(fit[1][1], best[0][1][1], None):
+            best = fit, [list(p) for p in lay.pairs], stage
+    lay.pairs = best[1]
+    return best[0] if len(stages) == 1 else (*best[0][:2], {**best[0][2], "stage": best[2], "stage_loss": losses})
+
+
 def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, ladder: list[int], main_logit,
-                    target: torch.Tensor, bags: _Bags, sw: np.ndarray):
+                    target: torch.Tensor, bags: _Bags, sw: np.ndarray, stage: str = "grid"):
     """Fit the interactions with each count of ``ladder`` until a count does not lower the
     bags' mean validation loss (same bags and validation rows; the pairs of a smaller count
     are the top of a larger one's). Sets ``lay.pairs`` to the count kept; (ranking table,
@@ -307,7 +363,7 @@ def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, la
             break  # no more pairs with a positive score: the same fit
         pb, pwa, pwb = lay.encode_pairs(enc)
         p_mass = pair_mass(lay, pb, pwa, pwb, sw)
-        pair_tab, res2 = _fit_pairs(model, lay, main_logit, (pb, pwa, pwb), p_mass, target, bags)
+        pair_tab, res2 = _fit_pairs(model, lay, main_logit, (pb, pwa, pwb), p_mass, target, bags, stage)
         loss = None if res2 is None else res2.best_val_loss
         searched[str(len(lay.pairs))] = None if loss is None else float(loss)
         if best is not None and not improves(res2, best[1], PAIR_MARGIN_SE):
@@ -334,11 +390,14 @@ def _choose_pairs(lay: TermLayout, scores, forced, k: int) -> pd.DataFrame:
     )
 
 
-def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, bags: _Bags):
+def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, bags: _Bags, stage: str = "grid"):
     """Train the interaction grids on top of the frozen mains; (tables (B, size), result or
     None when there is no pair)."""
     if not lay.pairs:
         return np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1])), None
+    if stage == "boost":
+        return boost_pairs(lay, pair_inputs, main_logit, target.numpy(), bags.fit_w, bags.val_w,
+                           num_threads=model.n_threads, **PAIR_BOOST)
     pairs = PairGridNet(
         lay.pair_offsets()[1],
         torch.from_numpy(lay.pair_strides()),

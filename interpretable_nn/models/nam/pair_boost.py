@@ -1,0 +1,273 @@
+"""The interaction stage by boosting: the NAM's pair grids fitted as EBM fits its pairs.
+
+Measured on the suite's dev group (``benchmarks/results/pair_gain.md``): the NAM's main
+effects match or beat EBM's, but EBM's pairs add AUC where the NAM's jointly trained grids
+(every cell moved by Adam at once, stopped early) add none. Boosting adds to each pair, in
+every round, a small step of a two-level tree on its grid: one cut on one axis, then a cut on
+the other axis within each half (four regions), the split that most lowers a second-order
+approximation of the training loss. Coarse structure is learnt first, and a noisy cell only
+moves with the region it falls in.
+
+Here the grids are the NAM's own (the same knots, bilinear reads, missing slots and category
+levels: the fitted model and every export are unchanged); a row's gradient reaches a knot with
+its bilinear weight. All bags and all pairs are searched at once, vectorised: per round, one
+sparse product gives every knot's gradient and hessian sums, prefix sums give every split's
+gain, and each bag steps the one pair whose tree gains most (:data:`GREEDY`; stepping every
+pair at once on the same residuals overshoots with many pairs, which is why this stage, first
+measured that way at ``eb9caa7``, stopped at round 0 on most folds). The bags stop together at
+the round of their lowest mean validation loss, as the NAM's other stages do.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ...nn.table_reads import RowDesign, bilinear_gather, corner_weights
+from ...training.engine import TrainResult
+from .layout import TermLayout
+
+__all__ = ["boost_pairs"]
+
+#: the least hessian a leaf counts per row it holds (a log-loss row's hessian is p(1 - p))
+MIN_HESSIAN = 1e-3
+#: every round, each bag steps only its best pair (boosting's one tree per round) instead of
+#: every pair at once
+GREEDY = True
+
+
+def _padded_cells(lay: TermLayout) -> tuple[torch.Tensor, int, int]:
+    """(P, A, C) flat cell index of every pair's grid, padded with ``size`` (a zero cell) to
+    the largest axes; A and C."""
+    off, size = lay.pair_offsets()
+    dims = [(lay.axis_size(a), lay.axis_size(b)) for a, b in lay.pairs]
+    big_a, big_c = max(d[0] for d in dims), max(d[1] for d in dims)
+    idx = np.full((len(dims), big_a, big_c), size, np.int64)
+    for p, (sa, sb) in enumerate(dims):
+        idx[p, :sa, :sb] = off[p] + np.arange(sa * sb).reshape(sa, sb)
+    return torch.from_numpy(idx), big_a, big_c
+
+
+def _best_halves(g, h, c, min_rows: float):
+    """Cut the first grid axis at every t (cells ``< t`` | ``>= t``), then each half once on
+    the second axis (or not). Inputs (..., A, C); returns (gain (..., A-1), lower cut,
+    upper cut), a cut of 0 meaning no cut; a cut that leaves fewer than ``min_rows`` rows'
+    weight on a side is not allowed."""
+    def half(xg, xh, xc):  # (..., A-1, C): the half's column sums
+        sg, sh, sc = xg.cumsum(-1), xh.cumsum(-1), xc.cumsum(-1)
+        tg, th, tc = sg[..., -1:], sh[..., -1:], sc[..., -1:]
+        lg, lh, lc = sg[..., :-1], sh[..., :-1], sc[..., :-1]
+        split = lg ** 2 / lh.clamp_min(1e-12) + (tg - lg) ** 2 / (th - lh).clamp_min(1e-12)
+        split = split.masked_fill((lc < min_rows) | (tc - lc < min_rows), -1.0)
+        whole = tg ** 2 / th.clamp_min(1e-12)
+        both = torch.cat([whole, split], -1)  # position 0: no cut; s: cut before column s
+        gain, cut = both.amax(-1), both.argmax(-1)  # (Tensor.max(dim) is ~1000x slower on the CPU)
+        return gain, cut, tc[..., 0]
+
+    cg, ch, cc = g.cumsum(-2)[..., :-1, :], h.cumsum(-2)[..., :-1, :], c.cumsum(-2)[..., :-1, :]
+    tg, th, tc = g.sum(-2, keepdim=True), h.sum(-2, keepdim=True), c.sum(-2, keepdim=True)
+    lo_gain, lo_cut, lo_rows = half(cg, ch, cc)
+    up_gain, up_cut, up_rows = half(tg - cg, th - ch, tc - cc)
+    gain = (lo_gain + up_gain).masked_fill((lo_rows < min_rows) | (up_rows < min_rows), -1.0)
+    return gain, lo_cut, up_cut
+
+
+def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None):
+    """One two-level tree per grid: (..., A, C) sums of gradient, hessian and rows per cell
+    (``w``: their weight, default ``c``); returns the (..., A, C) step (``-lr`` times each
+    region's gradient over hessian), zero where no cut is allowed, and the (...,) score of
+    each grid's best tree (the sum over its regions of gradient squared over hessian, the
+    better of the two cut orders; every grid holds every row, so it ranks the pairs' gains)."""
+    a, cdim = g.shape[-2:]
+    best = []
+    for swap in (False, True):
+        x = [t.transpose(-1, -2) for t in (g, h, c)] if swap else [g, h, c]
+        gain, lo_cut, up_cut = _best_halves(*x, min_rows)
+        if gain.shape[-1] == 0:
+            best.append((torch.full(gain.shape[:-1], -1.0), None, None, None))
+            continue
+        val, t = gain.amax(-1), gain.argmax(-1)
+        best.append((val, t + 1, lo_cut.gather(-1, t[..., None])[..., 0], up_cut.gather(-1, t[..., None])[..., 0]))
+    (v0, t0, l0, u0), (v1, t1, l1, u1) = best
+    swap = v1 > v0
+    ok = torch.maximum(v0, v1) > 0
+    ii = torch.arange(a)[:, None].expand(a, cdim)
+    jj = torch.arange(cdim)[None, :].expand(a, cdim)
+
+    def leaf_ids(first, second, t, lo, up):  # cells' region 0..3 for cuts t (first axis), lo/up (second)
+        t, lo, up = (z[..., None, None] for z in (t, lo, up))
+        upper = first >= t
+        cut = torch.where(upper, up, lo)
+        return upper.long() * 2 + ((second >= cut) & (cut > 0)).long()
+
+    leaf = leaf_ids(ii, jj, t0, l0, u0) if t0 is not None else torch.zeros_like(g, dtype=torch.long)
+    if t1 is not None:
+        leaf = torch.where(swap[..., None, None], leaf_ids(jj, ii, t1, l1, u1), leaf)
+    onehot = torch.nn.functional.one_hot(leaf, 4).to(g.dtype)  # (..., A, C, 4)
+    lg = (onehot * g[..., None]).sum((-3, -2))
+    lh = (onehot * h[..., None]).sum((-3, -2))
+    lw = (onehot * (c if w is None else w)[..., None]).sum((-3, -2))
+    # a floor of MIN_HESSIAN per unit of row weight: rows the mains already fit with near
+    # certainty (p(1-p) near 0) must not turn a small gradient into a huge step
+    value = -lr * lg / torch.maximum(lh + l2, MIN_HESSIAN * lw).clamp_min(1e-12)  # (..., 4)
+    step = value.gather(-1, leaf.flatten(-2)).reshape(g.shape)
+    return step * ok[..., None, None].to(g.dtype), torch.maximum(v0, v1)
+
+
+def _tree_step(g, h, c, lr: float, min_rows: float, l2: float, w=None):
+    """The step of :func:`_tree_step_and_gain` alone."""
+    return _tree_step_and_gain(g, h, c, lr, min_rows, l2, w)[0]
+
+
+
+def _bce(logit: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.softplus(logit) - y * logit
+
+
+def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch.Tensor, val_w: torch.Tensor,
+                lr: float = 0.05, max_rounds: int = 5000, patience: int = 50, min_rows: float = 4.0,
+                l2: float = 0.0, num_threads: int | None = None) -> tuple[np.ndarray, TrainResult]:
+    """Boost the pair grids of ``lay.pairs`` (binary log loss) on top of the frozen mains.
+
+    ``pair_inputs``: (base, wa, wb) of :meth:`TermLayout.encode_pairs`; ``main_logit`` (n, B)
+    the bags' main-effect logits; ``y`` (n,) 0/1; ``fit_w``/``val_w`` (n, B) each bag's
+    training and validation weights. Every round steps every pair of every bag once; the
+    bags keep the round of their lowest mean validation loss, and stop after ``patience``
+    rounds without a new one. Returns the grids (B, S) and a result whose history has one
+    row per round. ``num_threads``: torch's CPU threads while boosting (as the engine's
+    ``num_threads``; None leaves torch's setting)."""
+    before = torch.get_num_threads()
+    if num_threads is not None:
+        torch.set_num_threads(int(num_threads))
+    try:
+        return _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2):
+    t_start = time.perf_counter()
+    base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in pair_inputs)
+    size = lay.pair_offsets()[1]
+    design = RowDesign(*corner_weights(base, torch.from_numpy(lay.pair_strides()), wa, wb), size)
+    cells, _, _ = _padded_cells(lay)
+    y = torch.tensor(np.asarray(y), dtype=torch.float32).reshape(-1, 1)
+    fw, vw = fit_w.float(), val_w.float()
+    main = torch.as_tensor(np.asarray(main_logit), dtype=torch.float32)
+    b = fw.shape[1]
+    # rows (not weight) per cell, as bilinear shares: a cut needs ``min_rows`` rows on each
+    # side whatever the scale of the sample weights
+    per_cell = torch.cat([design.mt @ torch.cat([(fw > 0).float(), fw], 1), fw.new_zeros(1, 2 * b)])[cells]
+    rows_per_cell, weight_per_cell = per_cell[..., :b].permute(3, 0, 1, 2), per_cell[..., b:].permute(3, 0, 1, 2)
+    values = torch.zeros(size, b)
+    pairs_part = torch.zeros_like(main)
+    vsum = vw.sum(0).clamp_min(1e-12)
+    best, best_round, best_values, best_member, history = np.inf, 0, values.clone(), None, []
+    for r in range(max_rounds + 1):
+        logit = main + pairs_part
+        member = (_bce(logit, y) * vw).sum(0) / vsum  # (B,) validation loss of each bag
+        val = float(member.mean())
+        history.append({"epoch": r, "train_loss": float(((_bce(logit, y) * fw).sum(0) / fw.sum(0)).mean()),
+                        "val_loss": val, "lr": lr, "seconds": time.perf_counter() - t_start})
+        if val < best:
+            best, best_round, best_values, best_member = val, r, values.clone(), member.tolist()
+        if r == 0:
+            start_member = member.tolist()
+        elif r - best_round >= patience:
+            break
+        if r == max_rounds:
+            break
+        p = torch.sigmoid(logit)
+        gh = design.mt @ torch.cat([(p - y) * fw, p * (1 - p) * fw], 1)  # (S, 2B)
+        gh = torch.cat([gh, gh.new_zeros(1, 2 * b)])[cells]  # (P, A, C, 2B)
+        g, h = gh[..., :b].permute(3, 0, 1, 2), gh[..., b:].permute(3, 0, 1, 2)  # (B, P, A, C)
+        if GREEDY:
+            # each bag steps only the pair whose tree gains most: stepping every pair at once
+            # on the same residuals moves the score by up to one Newton step per pair (123
+            # pairs on loans_subprime), overshoots, and the validation loss rises from round 1
+            step, gain = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell)
+            pick = torch.nn.functional.one_hot(gain.argmax(-1), g.shape[1]).to(step.dtype)
+            step = step * pick[..., None, None]
+        else:
+            step = _tree_step(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell)
+        delta = torch.zeros(b, size + 1).index_add_(1, cells.reshape(-1), step.reshape(b, -1))[:, :size].T
+        values += delta
+        pairs_part += design.m @ delta
+    n_rounds = len(history)
+    result = TrainResult(history=pd.DataFrame(history), best_epoch=best_round, n_epochs=n_rounds, device="cpu",
+                         fit_time=time.perf_counter() - t_start, stopped_early=n_rounds <= max_rounds,
+                         best_val_loss=best, extra={"start_val_by_member": start_member},
+                         best_val_by_member=best_member)
+    return best_values.T.double().numpy(), result
+
+
+def boost_after_grid(lay: TermLayout, enc, grid_tab: np.ndarray, grid_pairs: list, more_pairs: list, main_logit,
+                     y, fit_w: torch.Tensor, val_w: torch.Tensor, sw: np.ndarray, num_threads: int | None = None,
+                     **kw) -> tuple[np.ndarray, TrainResult, np.ndarray]:
+    """Boost pairs on top of the mains *and* the jointly trained grids (``grid_tab`` (B, S)
+    on ``grid_pairs``): the boosting starts from the grids' values, on the grid pairs first
+    and then ``more_pairs`` (the ranking's next ones), and stops at its lowest mean validation
+    loss over the bags, so round 0 is the grid stage itself. Sets ``lay.pairs`` to the grid
+    pairs plus the other pairs the boosting moved; returns (tables (B, S'), result, pair mass)."""
+    from .layout import pair_mass
+
+    grid_pairs = [list(p) for p in grid_pairs]
+    lay.pairs = grid_pairs + [list(p) for p in more_pairs if list(p) not in grid_pairs]
+    pb, pwa, pwb = lay.encode_pairs(enc)
+    full = np.zeros((grid_tab.shape[0], lay.pair_offsets()[1]))
+    n_grid = sum(lay.axis_size(a) * lay.axis_size(b) for a, b in grid_pairs)
+    full[:, :n_grid] = grid_tab[:, :n_grid]  # the grid pairs lead both layouts, in the same order
+    base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in (pb, pwa, pwb))
+    grid_part = bilinear_gather(torch.from_numpy(full).float(), base, torch.from_numpy(lay.pair_strides()),
+                                wa, wb).sum(-1).T  # (n, B)
+    values, res = boost_pairs(lay, (pb, pwa, pwb), np.asarray(main_logit) + grid_part.double().numpy(), y,
+                              fit_w, val_w, num_threads=num_threads, **kw)
+    values = values + full
+    off, _ = lay.pair_offsets()
+    cells = [values[:, o:o + lay.axis_size(a) * lay.axis_size(b)] for o, (a, b) in zip(off, lay.pairs)]
+    keep = [i for i, c in enumerate(cells) if i < len(grid_pairs) or np.abs(c).max() > 0]
+    parts = [cells[i] for i in keep]
+    lay.pairs = [lay.pairs[i] for i in keep]
+    out = np.zeros((values.shape[0], lay.pair_offsets()[1]))
+    body = np.concatenate(parts, axis=1) if parts else np.zeros((values.shape[0], 0))
+    out[:, :body.shape[1]] = body
+    pb, pwa, pwb = lay.encode_pairs(enc)
+    return out, res, pair_mass(lay, pb, pwa, pwb, sw)
+
+
+def pair_logit(lay: TermLayout, enc, tab: np.ndarray) -> np.ndarray:
+    """(n, B) pair part of the score of every row and bag for the tables ``tab`` (B, S) on
+    ``lay.pairs``."""
+    if not lay.pairs:
+        return np.zeros((len(enc), tab.shape[0]))
+    pb, pwa, pwb = lay.encode_pairs(enc)
+    base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in (pb, pwa, pwb))
+    part = bilinear_gather(torch.from_numpy(np.ascontiguousarray(tab)).float(), base,
+                           torch.from_numpy(lay.pair_strides()), wa, wb).sum(-1).T
+    return part.double().numpy()
+
+
+def blend_tables(lay: TermLayout, enc, parts: list, sw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted sum of pair tables fitted on different pair lists: ``parts`` is a list of
+    (tables (B, S), pairs, weight). Sets ``lay.pairs`` to the union (the first part's pairs
+    first) less the pairs whose cells are all zero; returns (tables (B, S'), pair mass)."""
+    from .layout import pair_mass
+
+    cells: dict = {}
+    for tab, pairs, weight in parts:
+        start = 0
+        for a, b in pairs:
+            n = lay.axis_size(a) * lay.axis_size(b)
+            cells[(a, b)] = cells.get((a, b), 0.0) + weight * tab[:, start:start + n]
+            start += n
+    keep = [p for p, c in cells.items() if np.abs(c).max() > 0]
+    lay.pairs = [list(p) for p in keep]
+    off, size = lay.pair_offsets()
+    out = np.zeros((parts[0][0].shape[0], size))
+    for o, p in zip(off, keep):
+        out[:, o:o + cells[p].shape[1]] = cells[p]
+    pb, pwa, pwb = lay.encode_pairs(enc)
+    return out, pair_mass(lay, pb, pwa, pwb, sw)

@@ -1,0 +1,333 @@
+"""The boosted interaction stage (interpretable_nn.models.nam.pair_boost)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import interpretable_nn.models.nam.fit as namfit
+from interpretable_nn.models.nam.pair_boost import _tree_step
+
+
+def _brute_force(g, h, c, lr, min_rows):
+    """The best two-level tree on one (A, C) grid by enumeration: cut the first axis (or,
+    transposed, the second) at t, then each half on the other axis at s (0: no cut)."""
+    best_gain, best_step = -np.inf, np.zeros_like(g)
+    for swap in (False, True):
+        G, H, R = (x.T if swap else x for x in (g, h, c))
+        a, cdim = G.shape
+        for t in range(1, a):
+            halves = []
+            for rows in (slice(0, t), slice(t, a)):
+                options = []
+                for s in range(cdim):
+                    if s == 0:
+                        regions = [np.s_[:]]
+                    else:
+                        regions = [np.s_[:s], np.s_[s:]]
+                        if any(R[rows][:, r].sum() < min_rows for r in regions):
+                            continue
+                    gain = sum(G[rows][:, r].sum() ** 2 / H[rows][:, r].sum() for r in regions)
+                    options.append((gain, regions))
+                halves.append(max(options, key=lambda o: o[0]))
+            if R[:t].sum() < min_rows or R[t:].sum() < min_rows:
+                continue
+            gain = halves[0][0] + halves[1][0]
+            if gain > best_gain:
+                step = np.zeros_like(G)
+                for rows, (_, regions) in zip((slice(0, t), slice(t, a)), halves):
+                    for r in regions:
+                        block = step[rows]
+                        block[:, r] = -lr * G[rows][:, r].sum() / H[rows][:, r].sum()
+                        step[rows] = block
+                best_gain, best_step = gain, (step.T if swap else step)
+    return best_step
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 5), st.integers(2, 5), st.integers(0, 10_000), st.sampled_from([0.0, 3.0, 8.0]))
+def test_tree_step_is_the_best_two_level_tree(a, cdim, seed, min_rows):
+    """The vectorised search finds the same tree as enumeration, for any grid shape, on
+    several grids (bags x pairs) at once."""
+    rng = np.random.default_rng(seed)
+    g = rng.normal(size=(2, 3, a, cdim))
+    c = rng.integers(1, 6, size=(2, 3, a, cdim)).astype(float)
+    h = c * rng.uniform(0.05, 0.25, size=c.shape)
+    step = _tree_step(*(torch.from_numpy(x) for x in (g, h, c)), 0.1, min_rows, 0.0).numpy()
+    for i, j in itertools.product(range(2), range(3)):
+        want = _brute_force(g[i, j], h[i, j], c[i, j], 0.1, min_rows)
+        np.testing.assert_allclose(step[i, j], want, rtol=1e-9, atol=1e-12)
+
+
+def test_tree_step_moves_nothing_where_no_cut_is_allowed():
+    g = torch.ones(1, 1, 3, 3)
+    step = _tree_step(g, g.clone(), torch.ones(1, 1, 3, 3), 0.1, min_rows=100.0, l2=0.0)
+    assert torch.count_nonzero(step) == 0
+
+
+def _xor_data(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "noise": rng.normal(size=n)})
+    logit = 2.0 * np.sign(X.a) * np.sign(X.b) + 0.5 * X.a
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return X, y
+
+
+@pytest.fixture
+def boost_stage(monkeypatch):
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "boost")
+    monkeypatch.setattr(namfit, "AUTO_PAIRS", ("3x",))
+
+
+def test_boosted_pairs_learn_an_interaction_and_explanations_still_sum_to_the_score(boost_stage):
+    from sklearn.metrics import roc_auc_score
+
+    from interpretable_nn import NAMClassifier
+
+    X, y = _xor_data()
+    threads = torch.get_num_threads()
+    m = NAMClassifier(n_bags=4, verbose=0, random_state=0).fit(X[:2000], y[:2000])
+    assert torch.get_num_threads() == threads  # the stage sets torch's threads back
+    assert m.fit_info_["pair_epochs"] > 1 and "a x b" in m.terms_
+    flat = NAMClassifier(n_bags=4, verbose=0, random_state=0, interactions=0).fit(X[:2000], y[:2000])
+    auc = roc_auc_score(y[2000:], m.predict_proba(X[2000:])[:, 1])
+    assert auc > roc_auc_score(y[2000:], flat.predict_proba(X[2000:])[:, 1]) + 0.1
+    terms = np.asarray(m.predict_terms(X[2000:2100]))
+    np.testing.assert_allclose(terms.sum(1) + m.intercept_, m.decision_function(X[2000:2100]), atol=1e-6)
+
+
+def test_boosted_stage_stops_at_its_lowest_validation_loss(boost_stage):
+    from interpretable_nn import NAMClassifier
+
+    X, y = _xor_data(seed=1)
+    m = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    pairs = m.history_[m.history_.stage == "pairs"].reset_index(drop=True)
+    best = m.fit_info_["pair_best_epoch"]
+    assert pairs.val_loss.iloc[best] == pairs.val_loss.min() < pairs.val_loss.iloc[0]
+
+
+def test_boosted_pairs_on_categories_missing_values_and_weights_survive_save_and_load(boost_stage, tmp_path):
+    """A category axis, a numeric axis with missing values and sample weights: the boosted
+    grids are the model's grids, so save/load and the additive property hold as before."""
+    from interpretable_nn import NAMClassifier
+    from interpretable_nn.persistence import load_model
+
+    rng = np.random.default_rng(2)
+    n = 2500
+    X = pd.DataFrame({"grade": rng.choice(list("ABCDE"), n), "income": rng.lognormal(10, 1, n),
+                      "age": rng.integers(18, 80, n).astype(float)})
+    X.loc[rng.uniform(size=n) < 0.1, "income"] = np.nan
+    effect = {"A": -1.0, "B": -0.5, "C": 0.0, "D": 0.5, "E": 1.0}
+    inc = np.nan_to_num(np.log(X.income) - 10)
+    logit = X.grade.map(effect).to_numpy() * np.sign(inc) * 2 + 0.02 * (X.age - 50)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    w = rng.uniform(0.5, 2.0, n)
+    m = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y, sample_weight=w)
+    assert "grade x income" in m.terms_ or "income x grade" in m.terms_
+    terms = m.predict_terms(X[:200])
+    assert np.isfinite(terms).all()
+    np.testing.assert_allclose(terms.sum(1) + m.intercept_, m.decision_function(X[:200]), atol=1e-6)
+    m.save(tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    np.testing.assert_array_equal(again.predict_proba(X[:200]), m.predict_proba(X[:200]))
+
+
+def test_a_regressor_and_a_fit_without_validation_keep_the_grid_stage(boost_stage, monkeypatch):
+    """Boosting is for binary log loss with validation rows to stop on: a regressor, and a
+    classifier with ``validation_fraction=0``, train their grids with Adam as before."""
+    from interpretable_nn import NAMClassifier, NAMRegressor
+
+    def refuse(*a, **k):
+        raise AssertionError("boost_pairs called")
+
+    monkeypatch.setattr(namfit, "boost_pairs", refuse)
+    X, y = _xor_data(n=1200, seed=3)
+    r = NAMRegressor(n_bags=2, verbose=0, random_state=0, interactions=1).fit(X, y + X.a.to_numpy())
+    k = NAMClassifier(n_bags=2, verbose=0, random_state=0, interactions=1, validation_fraction=0.0).fit(X, y)
+    for m in (r, k):
+        assert len(m.terms_) == 4 and m.fit_info_["pair_epochs"] >= 1
+
+
+def test_choose_keeps_the_stage_with_the_lower_validation_loss(monkeypatch):
+    """``PAIR_STAGE = "choose"`` fits the grid stage and the boosted one on the same bags and
+    keeps the lower mean validation loss; the fitted pairs are the kept stage's."""
+    from interpretable_nn import NAMClassifier
+
+    X, y = _xor_data(n=2000, seed=4)
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "choose")
+    m = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    search = m.fit_info_["pair_search"]
+    losses = search["stage_loss"]
+    assert set(losses) == {"grid", "boost"} and search["stage"] == min(losses, key=losses.get)
+    assert m.fit_info_["best_val_loss"] == pytest.approx(losses[search["stage"]])
+    for stage in ("grid", "boost"):  # each stage alone reproduces its own loss and, if kept, the model
+        monkeypatch.setattr(namfit, "PAIR_STAGE", stage)
+        alone = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+        assert alone.fit_info_["best_val_loss"] == pytest.approx(losses[stage])
+        if stage == search["stage"]:
+            np.testing.assert_array_equal(alone.predict_proba(X[:100]), m.predict_proba(X[:100]))
+
+
+def _stage_inputs(n=1500, seed=5):
+    """A layout with pairs and the stage's inputs, built as fit_nam builds them."""
+    from interpretable_nn import NAMClassifier
+
+    X, y = _xor_data(n=n, seed=seed)
+    m = NAMClassifier(n_bags=2, verbose=0, random_state=0, interactions=[("a", "b"), ("a", "noise")]).fit(X, y)
+    lay = m.layout_
+    enc = m.encoder_.transform(X)
+    rng = np.random.default_rng(seed)
+    held = rng.uniform(size=(n, 2)) < 0.2
+    fit_w, val_w = torch.as_tensor(~held, dtype=torch.float32), torch.as_tensor(held, dtype=torch.float32)
+    main = np.stack([0.5 * X.a.to_numpy()] * 2, 1)
+    return lay, lay.encode_pairs(enc), main, np.asarray(y, dtype=np.float32), fit_w, val_w
+
+
+def test_boost_pairs_does_not_depend_on_the_scale_of_the_weights():
+    """Leaf values are gradient over hessian and the cut rule counts rows: weights a million
+    times smaller give the same grids (a user's weights normalised to sum to one)."""
+    from interpretable_nn.models.nam.pair_boost import boost_pairs
+
+    lay, inputs, main, y, fw, vw = _stage_inputs()
+    v1, r1 = boost_pairs(lay, inputs, main, y, fw, vw)
+    v2, r2 = boost_pairs(lay, inputs, main, y, fw * 1e-6, vw * 1e-6)
+    assert r1.best_epoch == r2.best_epoch > 0 and np.abs(v1).max() > 0.1
+    np.testing.assert_allclose(v2, v1, rtol=1e-3, atol=1e-4)
+
+
+def test_boost_pairs_stays_finite_when_the_mains_are_confidently_wrong():
+    """Rows whose main logit is +-40 against their label (hessian ~0, gradient ~1) must not
+    turn into huge steps: every value stays finite and small."""
+    from interpretable_nn.models.nam.pair_boost import boost_pairs
+
+    lay, inputs, main, y, fw, vw = _stage_inputs(seed=6)
+    main = main.copy()
+    main[:50] = np.where(y[:50, None] > 0, -40.0, 40.0)
+    values, res = boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=200)
+    assert np.isfinite(values).all() and np.abs(values).max() < 50
+    assert np.isfinite(res.history.val_loss).all()
+
+
+@pytest.mark.parametrize("greedy", [True, False])
+def test_greedy_boosting_steps_one_pair_per_bag_and_round(greedy, monkeypatch):
+    """Under GREEDY each bag's first round moves the cells of one pair only (the one whose
+    tree gains most: the true interaction a x b, not a x noise); stepping every pair at once
+    moves both. Many pairs stepped at once on the same residuals overshoot."""
+    import interpretable_nn.models.nam.pair_boost as pbm
+
+    monkeypatch.setattr(pbm, "GREEDY", greedy)
+    lay, inputs, main, y, fw, vw = _stage_inputs()
+    values, _ = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=1, patience=5)
+    off, _ = lay.pair_offsets()
+    sizes = [lay.axis_size(a) * lay.axis_size(b) for a, b in lay.pairs]
+    moved = np.array([[np.abs(values[bag, o:o + s]).max() > 0 for o, s in zip(off, sizes)]
+                      for bag in range(values.shape[0])])
+    if greedy:
+        assert moved.sum(1).tolist() == [1, 1] and moved[:, 0].all()  # a x b, the true pair
+    else:
+        assert moved.all()
+
+
+def test_stack_keeps_the_grid_fit_unless_the_boosting_clears_the_margin(monkeypatch):
+    """PAIR_STAGE='stack': the grids are fitted as today's stage fits them, then boosted on;
+    where the boosting's best round does not beat the grids by 2 paired SE the model is the
+    grid stage's exactly, and where it does, the model holds the grid pairs and its scores
+    still sum from its terms, and survive save/load."""
+    from interpretable_nn import NAMClassifier
+
+    X, y = _xor_data(n=1500, seed=3)
+    grid = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "stack")
+    monkeypatch.setattr(namfit, "STACK_MARGIN_SE", 1e9)  # no boosting can clear this margin
+    same = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    assert same.fit_info_["pair_search"]["boost_rounds"] == 0 and same.terms_ == grid.terms_
+    np.testing.assert_array_equal(same.predict_proba(X[:300]), grid.predict_proba(X[:300]))
+    monkeypatch.setattr(namfit, "STACK_MARGIN_SE", -1e9)  # any round is kept
+    boosted = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    assert boosted.fit_info_["pair_search"]["boost_rounds"] > 0
+    assert set(grid.terms_) <= set(boosted.terms_)
+    assert not np.array_equal(boosted.predict_proba(X[:300]), grid.predict_proba(X[:300]))
+    terms = np.asarray(boosted.predict_terms(X[:300]))
+    np.testing.assert_allclose(terms.sum(1) + boosted.intercept_, boosted.decision_function(X[:300]), atol=1e-6)
+
+
+def test_stack_without_any_pair_to_boost(monkeypatch):
+    """Two columns and pure main effects: the ranking may leave no pair with a positive
+    score; the stacked stage then keeps the grid stage's (empty) fit instead of failing."""
+    from interpretable_nn import NAMClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1500), "b": rng.normal(size=1500)})
+    y = (rng.uniform(size=1500) < 1 / (1 + np.exp(-X.a.to_numpy()))).astype(int)
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "stack")
+    monkeypatch.setattr(namfit, "_choose_pairs", lambda lay, scores, forced, k: setattr(lay, "pairs", []))
+    m = NAMClassifier(n_bags=2, verbose=0, random_state=0).fit(X, y)
+    assert m.terms_ == ["a", "b"] and np.isfinite(m.predict_proba(X)).all()
+
+
+def test_blend_tables_adds_tables_on_their_own_pair_lists():
+    """Two pair tables on different pair lists add cell by cell on the union of the pairs;
+    a pair whose cells sum to zero everywhere is dropped."""
+    from interpretable_nn.models.nam.pair_boost import blend_tables
+
+    class Lay:
+        def __init__(self):
+            self.pairs = []
+
+        def axis_size(self, a):
+            return a + 2
+
+        def pair_offsets(self):
+            sizes = [self.axis_size(a) * self.axis_size(b) for a, b in self.pairs]
+            off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            return off[:-1], int(off[-1] + 3)
+
+        def encode_pairs(self, enc):
+            return None, None, None
+
+    import interpretable_nn.models.nam.layout as layout_mod
+
+    lay, rng = Lay(), np.random.default_rng(0)
+    pa, pb, pc = [0, 1], [1, 2], [0, 2]  # cells 2x3, 3x4, 2x4
+    t1 = np.concatenate([rng.normal(size=(2, 6)), rng.normal(size=(2, 12)), np.zeros((2, 3))], 1)
+    t2 = np.concatenate([rng.normal(size=(2, 12)), np.zeros((2, 8))], 1)
+    orig = layout_mod.pair_mass
+    layout_mod.pair_mass = lambda *a: np.zeros(3)
+    try:
+        out, _ = blend_tables(lay, None, [(t1, [pa, pb], 1.0), (t2, [pb, pc], 0.5)], None)
+    finally:
+        layout_mod.pair_mass = orig
+    assert lay.pairs == [pa, pb]  # pc's cells are all zero
+    np.testing.assert_allclose(out[:, :6], t1[:, :6])
+    np.testing.assert_allclose(out[:, 6:18], t1[:, 6:18] + 0.5 * t2[:, :12])
+
+
+def test_boost_grid_adds_the_grids_on_the_boosting_and_explanations_sum(monkeypatch, tmp_path):
+    """PAIR_STAGE='boost_grid': the boosted pairs, then grids fitted on their residuals; the
+    model differs from the boosting alone, its terms sum to its score, and save/load keeps it."""
+    from interpretable_nn import NAMClassifier
+    from interpretable_nn.persistence import load_model, save_model
+
+    X, y = _xor_data(n=1500, seed=3)
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "boost")
+    monkeypatch.setattr(namfit, "PAIR_BOOST", {"lr": 0.1, "max_rounds": 3})  # leaves the grids work
+    boosted = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    calls = []
+    real = namfit._pairs_by_count
+    monkeypatch.setattr(namfit, "_pairs_by_count", lambda *a, **k: calls.append(a[-1] if len(a) > 10 else "grid")
+                        or real(*a, **k))
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "boost_grid")
+    both = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    assert calls == ["boost", "grid"]
+    assert "a x b" in both.terms_
+    assert both.score(X, y) > boosted.score(X, y) + 0.02  # the grids learn what 3 rounds left
+    terms = np.asarray(both.predict_terms(X[:300]))
+    np.testing.assert_allclose(terms.sum(1) + both.intercept_, both.decision_function(X[:300]), atol=1e-6)
+    back = load_model(save_model(both, tmp_path / "m"))
+    np.testing.assert_array_equal(back.predict_proba(X[:300]), both.predict_proba(X[:300]))
