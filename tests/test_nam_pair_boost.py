@@ -331,3 +331,34 @@ def test_boost_grid_adds_the_grids_on_the_boosting_and_explanations_sum(monkeypa
     np.testing.assert_allclose(terms.sum(1) + both.intercept_, both.decision_function(X[:300]), atol=1e-6)
     back = load_model(save_model(both, tmp_path / "m"))
     np.testing.assert_array_equal(back.predict_proba(X[:300]), both.predict_proba(X[:300]))
+
+
+def test_round_within_se_picks_the_earliest_round_near_the_best():
+    from interpretable_nn.models.nam.pair_boost import _round_within_se
+
+    rounds = [[1.0, 1.2, 0.8], [0.70, 0.72, 0.74], [0.69, 0.73, 0.71], [0.60, 0.61, 0.62]]
+    assert _round_within_se(rounds, 3, None) == 3
+    assert _round_within_se(rounds, 3, 1.0) == 3  # rounds 1 and 2 are ~.1 above, SE ~.01
+    assert _round_within_se(rounds, 2, 1.0) == 1  # round 1 vs 2: mean diff .01, SE .012
+    assert _round_within_se(rounds, 2, 0.1) == 2
+    assert _round_within_se(rounds, 0, 1.0) == 0
+
+
+def test_stop_se_keeps_the_values_of_the_round_it_picks(monkeypatch):
+    """Under ``stop_se`` the boosting is replayed to the round the rule keeps: its values are those
+    of a run stopped at that round, its record names the round, and the (rounds, B) record of
+    validation losses is not kept in the result."""
+    import interpretable_nn.models.nam.pair_boost as pbm
+
+    lay, inputs, main, y, fw, vw = _stage_inputs()
+    full, res = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=40, patience=50)
+    assert "val_by_member" not in res.extra and res.best_epoch > 4
+    k = res.best_epoch // 2
+    monkeypatch.setattr(pbm, "_round_within_se", lambda by_round, best, se: k)
+    half, res_half = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=40, patience=50)
+    monkeypatch.undo()
+    ref, res_ref = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=k, patience=k + 1)
+    assert res_ref.best_epoch == k and res_half.best_epoch == k and res_half.extra["stop_se_round"] == k
+    np.testing.assert_allclose(half, ref, atol=1e-6)
+    assert res_half.best_val_loss == pytest.approx(res_ref.best_val_loss, abs=1e-6)
+    assert not np.allclose(half, full)

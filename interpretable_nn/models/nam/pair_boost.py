@@ -21,6 +21,7 @@ the round of their lowest mean validation loss, as the NAM's other stages do.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -129,7 +130,8 @@ def _bce(logit: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch.Tensor, val_w: torch.Tensor,
                 lr: float = 0.05, max_rounds: int = 5000, patience: int = 50, min_rows: float = 4.0,
-                l2: float = 0.0, num_threads: int | None = None) -> tuple[np.ndarray, TrainResult]:
+                l2: float = 0.0, num_threads: int | None = None,
+                stop_se: float | None = None) -> tuple[np.ndarray, TrainResult]:
     """Boost the pair grids of ``lay.pairs`` (binary log loss) on top of the frozen mains.
 
     ``pair_inputs``: (base, wa, wb) of :meth:`TermLayout.encode_pairs`; ``main_logit`` (n, B)
@@ -138,17 +140,45 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     bags keep the round of their lowest mean validation loss, and stop after ``patience``
     rounds without a new one. Returns the grids (B, S) and a result whose history has one
     row per round. ``num_threads``: torch's CPU threads while boosting (as the engine's
-    ``num_threads``; None leaves torch's setting)."""
+    ``num_threads``; None leaves torch's setting). ``stop_se``: keep instead the earliest
+    round whose bags' validation losses are within this many paired standard errors (over
+    the bags) of the lowest mean's (the one-standard-error rule of CART and glmnet: fewer
+    rounds where the bags disagree); None keeps the lowest."""
     before = torch.get_num_threads()
     if num_threads is not None:
         torch.set_num_threads(int(num_threads))
     try:
-        return _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2)
+        values, res = _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2)
+        by_round = res.extra.pop("val_by_member")  # (rounds, B): not kept in the model
+        keep = _round_within_se(by_round, res.best_epoch, stop_se)
+        if keep == res.best_epoch:
+            return values, res
+        # the same rounds again (deterministic), up to the round kept
+        values, again = _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, keep, keep + 1, min_rows, l2,
+                               last=True)
+        member = by_round[keep]
+        return values, replace(res, best_epoch=keep, best_val_loss=float(np.mean(member)),
+                               best_val_by_member=list(member), extra={**res.extra, "stop_se_round": keep})
     finally:
         torch.set_num_threads(before)
 
 
-def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2):
+def _round_within_se(by_round: list, best: int, se: float | None) -> int:
+    """The earliest round whose bags' validation losses are within ``se`` paired standard
+    errors (over the bags) of round ``best``'s mean; ``best`` when ``se`` is None."""
+    if se is None or best == 0:
+        return best
+    ref = np.asarray(by_round[best])
+    for r in range(best):
+        d = np.asarray(by_round[r]) - ref
+        if d.mean() <= se * d.std(ddof=1) / np.sqrt(len(d)):
+            return r
+    return best
+
+
+def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2, last=False):
+    """The boosting loop; ``last``: return the values after ``max_rounds`` rounds instead of
+    the best round's."""
     t_start = time.perf_counter()
     base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in pair_inputs)
     size = lay.pair_offsets()[1]
@@ -165,11 +195,12 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
     values = torch.zeros(size, b)
     pairs_part = torch.zeros_like(main)
     vsum = vw.sum(0).clamp_min(1e-12)
-    best, best_round, best_values, best_member, history = np.inf, 0, values.clone(), None, []
+    best, best_round, best_values, best_member, history, by_member = np.inf, 0, values.clone(), None, [], []
     for r in range(max_rounds + 1):
         logit = main + pairs_part
         member = (_bce(logit, y) * vw).sum(0) / vsum  # (B,) validation loss of each bag
         val = float(member.mean())
+        by_member.append(member.tolist())
         history.append({"epoch": r, "train_loss": float(((_bce(logit, y) * fw).sum(0) / fw.sum(0)).mean()),
                         "val_loss": val, "lr": lr, "seconds": time.perf_counter() - t_start})
         if val < best:
@@ -199,9 +230,9 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
     n_rounds = len(history)
     result = TrainResult(history=pd.DataFrame(history), best_epoch=best_round, n_epochs=n_rounds, device="cpu",
                          fit_time=time.perf_counter() - t_start, stopped_early=n_rounds <= max_rounds,
-                         best_val_loss=best, extra={"start_val_by_member": start_member},
+                         best_val_loss=best, extra={"start_val_by_member": start_member, "val_by_member": by_member},
                          best_val_by_member=best_member)
-    return best_values.T.double().numpy(), result
+    return (values if last else best_values).T.double().numpy(), result
 
 
 def boost_after_grid(lay: TermLayout, enc, grid_tab: np.ndarray, grid_pairs: list, more_pairs: list, main_logit,
