@@ -102,14 +102,20 @@ def test_boosted_pairs_learn_an_interaction_and_explanations_still_sum_to_the_sc
     np.testing.assert_allclose(terms.sum(1) + m.intercept_, m.decision_function(X[2000:2100]), atol=1e-6)
 
 
-def test_boosted_stage_stops_at_its_lowest_validation_loss(boost_stage):
+def test_boosted_stage_stops_at_its_lowest_validation_loss(boost_stage, monkeypatch):
+    """Without ``stop_se`` the boosting keeps its lowest mean validation loss; with today's
+    one-SE stop it keeps no later a round, at a loss no lower."""
     from interpretable_nn import NAMClassifier
 
     X, y = _xor_data(seed=1)
+    one_se = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    monkeypatch.setattr(namfit, "PAIR_BOOST", {**namfit.PAIR_BOOST, "stop_se": None})
     m = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
     pairs = m.history_[m.history_.stage == "pairs"].reset_index(drop=True)
     best = m.fit_info_["pair_best_epoch"]
     assert pairs.val_loss.iloc[best] == pairs.val_loss.min() < pairs.val_loss.iloc[0]
+    assert 0 < one_se.fit_info_["pair_best_epoch"] <= best
+    assert one_se.fit_info_["best_val_loss"] >= m.fit_info_["best_val_loss"]
 
 
 def test_boosted_pairs_on_categories_missing_values_and_weights_survive_save_and_load(boost_stage, tmp_path):
@@ -138,40 +144,41 @@ def test_boosted_pairs_on_categories_missing_values_and_weights_survive_save_and
     np.testing.assert_array_equal(again.predict_proba(X[:200]), m.predict_proba(X[:200]))
 
 
-def test_a_regressor_and_a_fit_without_validation_keep_the_grid_stage(boost_stage, monkeypatch):
-    """Boosting is for binary log loss with validation rows to stop on: a regressor, and a
-    classifier with ``validation_fraction=0``, train their grids with Adam as before."""
+@pytest.mark.parametrize("stage", ["boost", "boost_grid"])
+def test_a_regressor_a_fit_without_validation_and_a_pair_count_keep_the_grid_stage(stage, monkeypatch):
+    """Boosting is for binary log loss with validation rows to stop on, under
+    ``interactions="auto"``: a regressor, a classifier with ``validation_fraction=0`` and a
+    classifier asked for one pair train their grids with Adam as before (one pair: exactly one)."""
     from interpretable_nn import NAMClassifier, NAMRegressor
 
     def refuse(*a, **k):
         raise AssertionError("boost_pairs called")
 
+    monkeypatch.setattr(namfit, "PAIR_STAGE", stage)
     monkeypatch.setattr(namfit, "boost_pairs", refuse)
     X, y = _xor_data(n=1200, seed=3)
-    r = NAMRegressor(n_bags=2, verbose=0, random_state=0, interactions=1).fit(X, y + X.a.to_numpy())
-    k = NAMClassifier(n_bags=2, verbose=0, random_state=0, interactions=1, validation_fraction=0.0).fit(X, y)
-    for m in (r, k):
-        assert len(m.terms_) == 4 and m.fit_info_["pair_epochs"] >= 1
+    r = NAMRegressor(n_bags=2, verbose=0, random_state=0).fit(X, y + X.a.to_numpy())
+    k = NAMClassifier(n_bags=2, verbose=0, random_state=0, validation_fraction=0.0).fit(X, y)
+    one = NAMClassifier(n_bags=2, verbose=0, random_state=0, interactions=1).fit(X, y)
+    for m in (r, k, one):
+        assert len(m.terms_) >= 4 and m.fit_info_["pair_epochs"] >= 1
+    assert len(one.terms_) == 4
 
 
-def test_choose_keeps_the_stage_with_the_lower_validation_loss(monkeypatch):
-    """``PAIR_STAGE = "choose"`` fits the grid stage and the boosted one on the same bags and
-    keeps the lower mean validation loss; the fitted pairs are the kept stage's."""
+def test_the_default_classifier_boosts_its_pairs_then_fits_the_grids(monkeypatch):
+    """Today's default stage is "boost_grid" with the one-SE stop; its search record names
+    the boosting's best round, and both stages ran."""
     from interpretable_nn import NAMClassifier
 
-    X, y = _xor_data(n=2000, seed=4)
-    monkeypatch.setattr(namfit, "PAIR_STAGE", "choose")
+    assert namfit.PAIR_STAGE == "boost_grid" and namfit.PAIR_BOOST["stop_se"] == 1.0
+    calls = []
+    real = namfit._pairs_by_count
+    monkeypatch.setattr(namfit, "_pairs_by_count", lambda *a, **k: calls.append(a[-1] if len(a) > 10 else "grid")
+                        or real(*a, **k))
+    X, y = _xor_data(n=1500, seed=3)
     m = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
-    search = m.fit_info_["pair_search"]
-    losses = search["stage_loss"]
-    assert set(losses) == {"grid", "boost"} and search["stage"] == min(losses, key=losses.get)
-    assert m.fit_info_["best_val_loss"] == pytest.approx(losses[search["stage"]])
-    for stage in ("grid", "boost"):  # each stage alone reproduces its own loss and, if kept, the model
-        monkeypatch.setattr(namfit, "PAIR_STAGE", stage)
-        alone = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
-        assert alone.fit_info_["best_val_loss"] == pytest.approx(losses[stage])
-        if stage == search["stage"]:
-            np.testing.assert_array_equal(alone.predict_proba(X[:100]), m.predict_proba(X[:100]))
+    assert calls == ["boost", "grid"] and m.fit_info_["pair_search"]["boost_rounds"] > 0
+    assert "a x b" in m.terms_
 
 
 def _stage_inputs(n=1500, seed=5):
@@ -232,43 +239,6 @@ def test_greedy_boosting_steps_one_pair_per_bag_and_round(greedy, monkeypatch):
         assert moved.sum(1).tolist() == [1, 1] and moved[:, 0].all()  # a x b, the true pair
     else:
         assert moved.all()
-
-
-def test_stack_keeps_the_grid_fit_unless_the_boosting_clears_the_margin(monkeypatch):
-    """PAIR_STAGE='stack': the grids are fitted as today's stage fits them, then boosted on;
-    where the boosting's best round does not beat the grids by 2 paired SE the model is the
-    grid stage's exactly, and where it does, the model holds the grid pairs and its scores
-    still sum from its terms, and survive save/load."""
-    from interpretable_nn import NAMClassifier
-
-    X, y = _xor_data(n=1500, seed=3)
-    grid = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
-    monkeypatch.setattr(namfit, "PAIR_STAGE", "stack")
-    monkeypatch.setattr(namfit, "STACK_MARGIN_SE", 1e9)  # no boosting can clear this margin
-    same = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
-    assert same.fit_info_["pair_search"]["boost_rounds"] == 0 and same.terms_ == grid.terms_
-    np.testing.assert_array_equal(same.predict_proba(X[:300]), grid.predict_proba(X[:300]))
-    monkeypatch.setattr(namfit, "STACK_MARGIN_SE", -1e9)  # any round is kept
-    boosted = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
-    assert boosted.fit_info_["pair_search"]["boost_rounds"] > 0
-    assert set(grid.terms_) <= set(boosted.terms_)
-    assert not np.array_equal(boosted.predict_proba(X[:300]), grid.predict_proba(X[:300]))
-    terms = np.asarray(boosted.predict_terms(X[:300]))
-    np.testing.assert_allclose(terms.sum(1) + boosted.intercept_, boosted.decision_function(X[:300]), atol=1e-6)
-
-
-def test_stack_without_any_pair_to_boost(monkeypatch):
-    """Two columns and pure main effects: the ranking may leave no pair with a positive
-    score; the stacked stage then keeps the grid stage's (empty) fit instead of failing."""
-    from interpretable_nn import NAMClassifier
-
-    rng = np.random.default_rng(0)
-    X = pd.DataFrame({"a": rng.normal(size=1500), "b": rng.normal(size=1500)})
-    y = (rng.uniform(size=1500) < 1 / (1 + np.exp(-X.a.to_numpy()))).astype(int)
-    monkeypatch.setattr(namfit, "PAIR_STAGE", "stack")
-    monkeypatch.setattr(namfit, "_choose_pairs", lambda lay, scores, forced, k: setattr(lay, "pairs", []))
-    m = NAMClassifier(n_bags=2, verbose=0, random_state=0).fit(X, y)
-    assert m.terms_ == ["a", "b"] and np.isfinite(m.predict_proba(X)).all()
 
 
 def test_blend_tables_adds_tables_on_their_own_pair_lists():

@@ -35,10 +35,16 @@ def _pairs(n: int, seed: int = 0):
     return X, y, logit
 
 
-def test_auto_takes_more_pairs_where_there_are_more():
+def test_auto_takes_more_pairs_where_there_are_more(monkeypatch):
+    """The grid stage's count search (the stage of a regressor, and the grids a binary fit
+    adds on top of its boosted pairs); today's binary default beats ten grid pairs too."""
+    import interpretable_nn.models.nam.fit as namfit
+
     X, y, _ = _pairs(6000)
     Xt, yt, logit_t = _pairs(4000, seed=1)
     kw = dict(n_bags=2, max_knots=16, smoothness=3.0, verbose=0, random_state=0)
+    default = NAMClassifier(**kw).fit(X, y)
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "grid")
     auto = NAMClassifier(interactions="auto", **kw).fit(X, y)
     ten = NAMClassifier(interactions=10, **kw).fit(X, y)
     search = auto.fit_info_["pair_search"]
@@ -51,6 +57,10 @@ def test_auto_takes_more_pairs_where_there_are_more():
     a_ten = roc_auc_score(yt, ten.predict_proba(Xt)[:, 1])
     assert a_auto > a_ten + 0.01, (a_auto, a_ten, roc_auc_score(yt, logit_t))
     assert len([t for t in auto.terms_ if " x " in t]) == kept
+    a_default = roc_auc_score(yt, default.predict_proba(Xt)[:, 1])
+    assert a_default > a_ten + 0.01, (a_default, a_ten)
+    pairs = [t for t in default.terms_ if " x " in t]  # the ranking marks the pairs the model holds
+    assert sorted(default.pair_scores_.pair[default.pair_scores_.selected]) == sorted(pairs)
 
 
 def test_auto_keeps_ten_where_more_pairs_do_not_help():

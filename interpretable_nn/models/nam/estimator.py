@@ -18,6 +18,10 @@ How it is fitted (all through the shared engine :func:`~interpretable_nn.trainin
    coarse grid, minus its degrees of freedom) and keeps the top ``k`` with positive score
    (``"auto"``: ``k`` by validation); ``interactions=[("Income", "Debt")]`` forces pairs. Each
    pair is a smoothed 2-D grid on ``pair_knots`` x ``pair_knots`` knots, on the frozen mains.
+   A binary fit under ``"auto"`` first boosts two-level trees on those grids (three pairs per
+   column ranked, one stepped per bag and round, stopped by the one-standard-error rule over
+   the bags: :mod:`interpretable_nn.models.nam.pair_boost`), then fits the smoothed grids on
+   what the boosting left, re-ranked; the two add into one table per pair.
 3. **Bake.** The trained tables are purified (a pair's one-feature parts move into the mains,
    exactly), centred on the training rows and averaged over bags. The fitted model *is* these
    tables, so :meth:`explain` and :meth:`shape_function` read the very function that predicts.
@@ -318,7 +322,9 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         How many pairs to select (at most: only pairs whose gain on the main effects'
         residuals beats its degrees of freedom), the pairs to use, or ``"auto"``: 10, then
         three per column where that lowers the bags' validation loss by 2 paired standard
-        errors (``fit_info_["pair_search"]``). Monotone features take part in no interaction.
+        errors (``fit_info_["pair_search"]``); a binary ``"auto"`` fit boosts its pairs first
+        (see the module notes; ``pair_search["boost_rounds"]``), so it may hold more pairs.
+        Monotone features take part in no interaction.
     monotone : dict, optional
         ``{"Income": -1, "Debt": +1}``: the prediction is guaranteed non-increasing /
         non-decreasing in these numeric features (by construction, not by a penalty).

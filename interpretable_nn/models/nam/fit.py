@@ -34,8 +34,8 @@ from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
-from .pair_boost import blend_tables, boost_after_grid, boost_pairs, pair_logit
-from .select import _clears, improves, select_terms, shrink_terms
+from .pair_boost import blend_tables, boost_pairs, pair_logit
+from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
@@ -60,15 +60,11 @@ MAIN_OPTIMIZER = "adamw"
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
 #: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
 FIXED_ROWS = True
-#: the interaction stage: "grid" trains the pair grids jointly with Adam; "boost" boosts
-#: two-level trees on the same grids (:mod:`.pair_boost`; binary tasks with validation rows),
-#: ``interactions="auto"`` then meaning BOOST_PAIRS; "choose" fits both and keeps the one
-#: with the lower mean validation loss over the bags; "stack" boosts on top of the grids and
-#: keeps the boosting only when it clears PAIR_MARGIN_SE (:func:`.pair_boost.boost_after_grid`);
-#: "boost_grid" boosts first, then fits the grids on its residuals and adds the two
-PAIR_STAGE, PAIR_BOOST, BOOST_PAIRS = "grid", {"lr": 0.05, "patience": 50}, ("3x",)
-#: "stack": paired SE by which the boosting must beat the grids (None: any fall)
-STACK_MARGIN_SE = 2.0
+#: the interaction stage of a binary fit with validation rows and ``interactions="auto"``:
+#: "boost_grid" boosts two-level trees on the pair grids (:mod:`.pair_boost`, one-SE stop), then
+#: fits the grids on the residuals and adds the two (``tuning_dev.md``: boost_grid_1se); "boost"
+#: boosts only; "grid" (every other fit) trains the grids jointly with Adam
+PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost_grid", ("3x",), {"lr": 0.1, "patience": 50, "stop_se": 1.0}
 
 
 @dataclass
@@ -304,27 +300,10 @@ def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool, au
 
 
 def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_logit, target, bags: _Bags, sw):
-    """The interaction stage of :data:`PAIR_STAGE` (boosting only for binary tasks with
-    validation rows; the grid stage otherwise): what :func:`_pairs_by_count` returns, of the
-    stage kept; under "choose" its search record names the stage and both losses."""
-    boostable = model.task_ == "binary" and bags.val_w is not None
-    if PAIR_STAGE == "stack" and boostable:
-        ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True)
-        table, (grid_tab, res_g, _), search = _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit,
-                                                              target, bags, sw)
-        grid_pairs = [list(p) for p in lay.pairs]
-        _choose_pairs(lay, scores, forced, max(pair_ladder(model.interactions, len(forced), len(lay.names), True,
-                                                           BOOST_PAIRS)))
-        if not lay.pairs:  # no pair with a positive score: nothing to boost
-            return table, (grid_tab, res_g, np.zeros(0)), search
-        tab, res, p_mass = boost_after_grid(lay, enc, grid_tab, grid_pairs, list(lay.pairs), main_logit,
-                                            target.numpy(), bags.fit_w, bags.val_w, sw, model.n_threads, **PAIR_BOOST)
-        gain = np.asarray(res.extra["start_val_by_member"]) - np.asarray(res.best_val_by_member)
-        if not _clears(gain, STACK_MARGIN_SE):  # the boosting must beat the grids by this margin
-            lay.pairs = grid_pairs
-            pb, pwa, pwb = lay.encode_pairs(enc)
-            return table, (grid_tab, res_g, pair_mass(lay, pb, pwa, pwb, sw)), {**search, "boost_rounds": 0}
-        return table, (tab, res, p_mass), {**search, "boost_rounds": res.best_epoch}
+    """The interaction stage of :data:`PAIR_STAGE` (binary fits with validation rows and
+    ``interactions="auto"``; else the grid stage): what :func:`_pairs_by_count` returns (under
+    "boost_grid": the boosting's ranking, and its best round in the search record)."""
+    boostable = model.task_ == "binary" and bags.val_w is not None and isinstance(model.interactions, str)
     if PAIR_STAGE == "boost_grid" and boostable:  # boosting, then the grids on its residuals
         ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True, BOOST_PAIRS)
         table, (b_tab, res_b, _), search = _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit,
@@ -335,18 +314,13 @@ def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_l
         ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True)
         _, (g_tab, res_g, _), _ = _pairs_by_count(model, lay, enc, scores2, forced, ladder, top, target, bags, sw)
         tab, p_mass = blend_tables(lay, enc, [(b_tab, b_pairs, 1.0), (g_tab, [list(p) for p in lay.pairs], 1.0)], sw)
+        table = table.assign(selected=table.pair.isin(lay.pair_names))  # the pairs either stage moved
+        search = {**search, "boost_rounds": 0 if res_b is None else int(res_b.best_epoch)}
         return table, (tab, res_g if res_g is not None else res_b, p_mass), search
-    stages = {"grid": ["grid"], "boost": ["boost"], "choose": ["grid", "boost"]}[PAIR_STAGE] if boostable else ["grid"]
-    best, losses = None, {}
-    for stage in stages:
-        ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None,
-                             BOOST_PAIRS if stage == "boost" else None)
-        fit = _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit, target, bags, sw, stage)
-        losses[stage] = None if fit[1][1] is None else fit[1][1].best_val_loss
-        if best is None or improves(fit[1][1], best[0][1][1], None):
-            best = fit, [list(p) for p in lay.pairs], stage
-    lay.pairs = best[1]
-    return best[0] if len(stages) == 1 else (*best[0][:2], {**best[0][2], "stage": best[2], "stage_loss": losses})
+    stage = PAIR_STAGE if boostable and PAIR_STAGE == "boost" else "grid"
+    ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None,
+                         BOOST_PAIRS if stage == "boost" else None)
+    return _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit, target, bags, sw, stage)
 
 
 def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, ladder: list[int], main_logit,

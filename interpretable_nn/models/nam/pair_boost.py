@@ -235,40 +235,6 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
     return (values if last else best_values).T.double().numpy(), result
 
 
-def boost_after_grid(lay: TermLayout, enc, grid_tab: np.ndarray, grid_pairs: list, more_pairs: list, main_logit,
-                     y, fit_w: torch.Tensor, val_w: torch.Tensor, sw: np.ndarray, num_threads: int | None = None,
-                     **kw) -> tuple[np.ndarray, TrainResult, np.ndarray]:
-    """Boost pairs on top of the mains *and* the jointly trained grids (``grid_tab`` (B, S)
-    on ``grid_pairs``): the boosting starts from the grids' values, on the grid pairs first
-    and then ``more_pairs`` (the ranking's next ones), and stops at its lowest mean validation
-    loss over the bags, so round 0 is the grid stage itself. Sets ``lay.pairs`` to the grid
-    pairs plus the other pairs the boosting moved; returns (tables (B, S'), result, pair mass)."""
-    from .layout import pair_mass
-
-    grid_pairs = [list(p) for p in grid_pairs]
-    lay.pairs = grid_pairs + [list(p) for p in more_pairs if list(p) not in grid_pairs]
-    pb, pwa, pwb = lay.encode_pairs(enc)
-    full = np.zeros((grid_tab.shape[0], lay.pair_offsets()[1]))
-    n_grid = sum(lay.axis_size(a) * lay.axis_size(b) for a, b in grid_pairs)
-    full[:, :n_grid] = grid_tab[:, :n_grid]  # the grid pairs lead both layouts, in the same order
-    base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in (pb, pwa, pwb))
-    grid_part = bilinear_gather(torch.from_numpy(full).float(), base, torch.from_numpy(lay.pair_strides()),
-                                wa, wb).sum(-1).T  # (n, B)
-    values, res = boost_pairs(lay, (pb, pwa, pwb), np.asarray(main_logit) + grid_part.double().numpy(), y,
-                              fit_w, val_w, num_threads=num_threads, **kw)
-    values = values + full
-    off, _ = lay.pair_offsets()
-    cells = [values[:, o:o + lay.axis_size(a) * lay.axis_size(b)] for o, (a, b) in zip(off, lay.pairs)]
-    keep = [i for i, c in enumerate(cells) if i < len(grid_pairs) or np.abs(c).max() > 0]
-    parts = [cells[i] for i in keep]
-    lay.pairs = [lay.pairs[i] for i in keep]
-    out = np.zeros((values.shape[0], lay.pair_offsets()[1]))
-    body = np.concatenate(parts, axis=1) if parts else np.zeros((values.shape[0], 0))
-    out[:, :body.shape[1]] = body
-    pb, pwa, pwb = lay.encode_pairs(enc)
-    return out, res, pair_mass(lay, pb, pwa, pwb, sw)
-
-
 def pair_logit(lay: TermLayout, enc, tab: np.ndarray) -> np.ndarray:
     """(n, B) pair part of the score of every row and bag for the tables ``tab`` (B, S) on
     ``lay.pairs``."""
