@@ -332,3 +332,17 @@ def test_stop_se_keeps_the_values_of_the_round_it_picks(monkeypatch):
     np.testing.assert_allclose(half, ref, atol=1e-6)
     assert res_half.best_val_loss == pytest.approx(res_ref.best_val_loss, abs=1e-6)
     assert not np.allclose(half, full)
+
+
+def test_boost_grid_without_any_pair_to_boost(monkeypatch):
+    """No pair with a positive score: the default stage boosts nothing, fits no grid, and the
+    model is its mains, with finite scores and no pair term."""
+    from interpretable_nn import NAMClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1500), "b": rng.normal(size=1500)})
+    y = (rng.uniform(size=1500) < 1 / (1 + np.exp(-X.a.to_numpy()))).astype(int)
+    monkeypatch.setattr(namfit, "_choose_pairs", lambda lay, scores, forced, k: setattr(lay, "pairs", []))
+    m = NAMClassifier(n_bags=2, verbose=0, random_state=0).fit(X, y)
+    assert namfit.PAIR_STAGE == "boost_grid"
+    assert m.terms_ == ["a", "b"] and np.isfinite(m.predict_proba(X)).all()

@@ -314,7 +314,7 @@ def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_l
         ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True)
         _, (g_tab, res_g, _), _ = _pairs_by_count(model, lay, enc, scores2, forced, ladder, top, target, bags, sw)
         tab, p_mass = blend_tables(lay, enc, [(b_tab, b_pairs, 1.0), (g_tab, [list(p) for p in lay.pairs], 1.0)], sw)
-        table = table.assign(selected=table.pair.isin(lay.pair_names))  # the pairs either stage moved
+        table = table if table is None else table.assign(selected=table.pair.isin(lay.pair_names))  # as fitted
         search = {**search, "boost_rounds": 0 if res_b is None else int(res_b.best_epoch)}
         return table, (tab, res_g if res_g is not None else res_b, p_mass), search
     stage = PAIR_STAGE if boostable and PAIR_STAGE == "boost" else "grid"

@@ -15,7 +15,10 @@ sparse product gives every knot's gradient and hessian sums, prefix sums give ev
 gain, and each bag steps the one pair whose tree gains most (:data:`GREEDY`; stepping every
 pair at once on the same residuals overshoots with many pairs, which is why this stage, first
 measured that way at ``eb9caa7``, stopped at round 0 on most folds). The bags stop together at
-the round of their lowest mean validation loss, as the NAM's other stages do.
+the round of their lowest mean validation loss, as the NAM's other stages do, or (``stop_se``,
+the NAM's default) at the earliest round within one paired standard error of it. The NAM's
+default stage then fits its smoothed grids on what the boosting left and adds the two tables
+(:func:`blend_tables`; ``interpretable_nn.models.nam.fit.PAIR_STAGE``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from ...nn.table_reads import RowDesign, bilinear_gather, corner_weights
 from ...training.engine import TrainResult
 from .layout import TermLayout
 
-__all__ = ["boost_pairs"]
+__all__ = ["blend_tables", "boost_pairs", "pair_logit"]
 
 #: the least hessian a leaf counts per row it holds (a log-loss row's hessian is p(1 - p))
 MIN_HESSIAN = 1e-3
@@ -123,7 +126,6 @@ def _tree_step(g, h, c, lr: float, min_rows: float, l2: float, w=None):
     return _tree_step_and_gain(g, h, c, lr, min_rows, l2, w)[0]
 
 
-
 def _bce(logit: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.softplus(logit) - y * logit
 
@@ -136,8 +138,9 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
 
     ``pair_inputs``: (base, wa, wb) of :meth:`TermLayout.encode_pairs`; ``main_logit`` (n, B)
     the bags' main-effect logits; ``y`` (n,) 0/1; ``fit_w``/``val_w`` (n, B) each bag's
-    training and validation weights. Every round steps every pair of every bag once; the
-    bags keep the round of their lowest mean validation loss, and stop after ``patience``
+    training and validation weights. Every round each bag steps the pair whose tree gains
+    most (every pair without :data:`GREEDY`); the bags keep the round of their lowest mean
+    validation loss, and stop after ``patience``
     rounds without a new one. Returns the grids (B, S) and a result whose history has one
     row per round. ``num_threads``: torch's CPU threads while boosting (as the engine's
     ``num_threads``; None leaves torch's setting). ``stop_se``: keep instead the earliest
