@@ -16,12 +16,8 @@ How it is fitted (all through the shared engine :func:`~interpretable_nn.trainin
 2. **Interactions.** ``interactions=k`` ranks all pairs on the residuals of the main effects
    (:func:`~interpretable_nn.models.nam.layout.rank_pairs`: Newton-step interaction gain on a
    coarse grid, minus its degrees of freedom) and keeps the top ``k`` with positive score
-   (``"auto"``: ``k`` by validation); ``interactions=[("Income", "Debt")]`` forces pairs. Each
-   pair is a smoothed 2-D grid on ``pair_knots`` x ``pair_knots`` knots, on the frozen mains.
-   A binary fit under ``"auto"`` first boosts two-level trees on those grids (three pairs per
-   column ranked, one stepped per bag and round, stopped by the one-standard-error rule over
-   the bags: :mod:`interpretable_nn.models.nam.pair_boost`), then fits the smoothed grids on
-   what the boosting left, re-ranked; the two add into one table per pair.
+   (``"auto"``: ``k`` by validation; binary fits boost trees on the grids first, ``pair_boost``);
+   ``interactions=[("Income", "Debt")]`` forces pairs; each a smoothed 2-D grid on the frozen mains.
 3. **Bake.** The trained tables are purified (a pair's one-feature parts move into the mains,
    exactly), centred on the training rows and averaged over bags. The fitted model *is* these
    tables, so :meth:`explain` and :meth:`shape_function` read the very function that predicts.
@@ -319,12 +315,10 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         better by 2 paired SE (``fit_info_["term_selection"]``); with 20+ columns, each term is
         then scaled toward its mean by a factor in [0, 1] fitted per bag (``"term_shrink"``).
     interactions : int, "auto" or list of (str, str), default "auto"
-        How many pairs to select (at most: only pairs whose gain on the main effects'
-        residuals beats its degrees of freedom), the pairs to use, or ``"auto"``: 10, then
-        three per column where that lowers the bags' validation loss by 2 paired standard
-        errors (``fit_info_["pair_search"]``); a binary ``"auto"`` fit boosts its pairs first
-        (see the module notes; ``pair_search["boost_rounds"]``), so it may hold more pairs.
-        Monotone features take part in no interaction.
+        How many pairs (at most: pairs whose gain on the mains' residuals beats its degrees of
+        freedom), the pairs, or ``"auto"``: 10, then three per column where that lowers the bags'
+        validation loss by 2 paired SE (``fit_info_["pair_search"]``), boosted first in a binary
+        fit. Monotone features take part in no interaction.
     monotone : dict, optional
         ``{"Income": -1, "Debt": +1}``: the prediction is guaranteed non-increasing /
         non-decreasing in these numeric features (by construction, not by a penalty).
