@@ -312,6 +312,7 @@ def test_round_within_se_picks_the_earliest_round_near_the_best():
     assert _round_within_se(rounds, 2, 1.0) == 1  # round 1 vs 2: mean diff .01, SE .012
     assert _round_within_se(rounds, 2, 0.1) == 2
     assert _round_within_se(rounds, 0, 1.0) == 0
+    assert _round_within_se([[1.0], [0.9], [0.8]], 2, 1.0) == 2  # one bag: no spread, no warning
 
 
 def test_stop_se_keeps_the_values_of_the_round_it_picks(monkeypatch):

@@ -159,11 +159,11 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     try:
         values, res = _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2)
         by_round = res.extra.pop("val_by_member")  # (rounds, B): not kept in the model
-        steps, size = res.extra.pop("steps"), res.extra.pop("size")
+        steps, cells, size = (res.extra.pop(k) for k in ("steps", "cells", "size"))
         keep = _round_within_se(by_round, res.best_epoch, stop_se)
         if keep == res.best_epoch:
             return values, res
-        values = _values_at(steps, keep, values.shape[0], size)
+        values = _values_at(steps, cells, keep, values.shape[0], size)
         member = by_round[keep]
         return values, replace(res, best_epoch=keep, best_val_loss=float(np.mean(member)),
                                best_val_by_member=list(member), extra={**res.extra, "stop_se_round": keep})
@@ -174,7 +174,7 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
 def _round_within_se(by_round: list, best: int, se: float | None) -> int:
     """The earliest round whose bags' validation losses are within ``se`` paired standard
     errors (over the bags) of round ``best``'s mean; ``best`` when ``se`` is None."""
-    if se is None or best == 0:
+    if se is None or best == 0 or len(by_round[best]) < 2:  # one bag: no spread to read
         return best
     ref = np.asarray(by_round[best])
     for r in range(best):
@@ -204,7 +204,7 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
     pairs_part = torch.zeros_like(main)
     vsum = vw.sum(0).clamp_min(1e-12)
     best, best_round, best_values, best_member, history, by_member = np.inf, 0, values.clone(), None, [], []
-    steps: list = []  # each round's (flat cell index per bag, step): any round's values, rebuilt
+    steps: list = []  # each round's (picked pair per bag, step): any round's values, rebuilt
     for r in range(max_rounds + 1):
         logit = main + pairs_part
         member = (_bce(logit, y) * vw).sum(0) / vsum  # (B,) validation loss of each bag
@@ -233,34 +233,35 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
             step, gain = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell)
             at, pick = torch.arange(b), gain.argmax(-1)
             step = step[at, pick]  # (B, A, C): the other pairs' steps are zero
-            flat = (at[:, None] * (size + 1) + cells[pick].reshape(b, -1)).reshape(-1)
         else:
-            step = _tree_step(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell)
-            flat = (torch.arange(b)[:, None] * (size + 1) + cells.reshape(1, -1)).reshape(-1)
-        steps.append((flat, step.reshape(-1)))
-        delta = _delta(flat, steps[-1][1], b, size)
+            step, pick = _tree_step(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell), None
+        steps.append((pick, step))
+        delta = _delta(cells, pick, step, b, size)
         values += delta
         pairs_part += design.m @ delta
     n_rounds = len(history)
     result = TrainResult(history=pd.DataFrame(history), best_epoch=best_round, n_epochs=n_rounds, device="cpu",
                          fit_time=time.perf_counter() - t_start, stopped_early=n_rounds <= max_rounds,
                          best_val_loss=best, extra={"start_val_by_member": start_member, "val_by_member": by_member,
-                                                    "steps": steps, "size": size},
+                                                    "steps": steps, "cells": cells, "size": size},
                          best_val_by_member=best_member)
     return best_values.T.double().numpy(), result
 
 
-def _delta(flat: torch.Tensor, step: torch.Tensor, b: int, size: int) -> torch.Tensor:
-    """(size, B) cell values of one round's steps (``flat``: bag * (size + 1) + cell; the
-    padding cell ``size`` is dropped)."""
-    return torch.zeros(b * (size + 1)).index_add_(0, flat, step).view(b, size + 1)[:, :size].T
+def _delta(cells: torch.Tensor, pick, step: torch.Tensor, b: int, size: int) -> torch.Tensor:
+    """(size, B) cell values of one round's steps: ``step`` (B, A, C) on each bag's picked pair
+    ``pick`` (B,), or (B, P, A, C) on every pair when ``pick`` is None; the padding cell
+    ``size`` is dropped."""
+    where = cells.reshape(1, -1) if pick is None else cells[pick].reshape(b, -1)
+    flat = (torch.arange(b)[:, None] * (size + 1) + where).reshape(-1)
+    return torch.zeros(b * (size + 1)).index_add_(0, flat, step.reshape(-1)).view(b, size + 1)[:, :size].T
 
 
-def _values_at(steps: list, k: int, b: int, size: int) -> np.ndarray:
+def _values_at(steps: list, cells: torch.Tensor, k: int, b: int, size: int) -> np.ndarray:
     """(B, size) values after the first ``k`` rounds, summed in the loop's order."""
     values = torch.zeros(size, b)
-    for flat, step in steps[:k]:
-        values += _delta(flat, step, b, size)
+    for pick, step in steps[:k]:
+        values += _delta(cells, pick, step, b, size)
     return values.T.double().numpy()
 
 
