@@ -79,9 +79,13 @@ def _best_halves(g, h, c, min_rows: float):
     return gain, lo_cut, up_cut
 
 
-def _both_orders(g, h, c, min_rows: float) -> list:
-    """For each cut order (first axis first, then second): the best tree's (gain, first cut,
-    lower cut, upper cut) per grid."""
+def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None):
+    """One two-level tree per grid: (..., A, C) sums of gradient, hessian and rows per cell
+    (``w``: their weight, default ``c``); returns the (..., A, C) step (``-lr`` times each
+    region's gradient over hessian), zero where no cut is allowed, and the (...,) score of
+    each grid's best tree (the sum over its regions of gradient squared over hessian, the
+    better of the two cut orders; every grid holds every row, so it ranks the pairs' gains)."""
+    a, cdim = g.shape[-2:]
     best = []
     for swap in (False, True):
         x = [t.transpose(-1, -2) for t in (g, h, c)] if swap else [g, h, c]
@@ -91,17 +95,7 @@ def _both_orders(g, h, c, min_rows: float) -> list:
             continue
         val, t = gain.amax(-1), gain.argmax(-1)
         best.append((val, t + 1, lo_cut.gather(-1, t[..., None])[..., 0], up_cut.gather(-1, t[..., None])[..., 0]))
-    return best
-
-
-def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None):
-    """One two-level tree per grid: (..., A, C) sums of gradient, hessian and rows per cell
-    (``w``: their weight, default ``c``); returns the (..., A, C) step (``-lr`` times each
-    region's gradient over hessian), zero where no cut is allowed, and the (...,) score of
-    each grid's best tree (the sum over its regions of gradient squared over hessian, the
-    better of the two cut orders; every grid holds every row, so it ranks the pairs' gains)."""
-    a, cdim = g.shape[-2:]
-    (v0, t0, l0, u0), (v1, t1, l1, u1) = _both_orders(g, h, c, min_rows)
+    (v0, t0, l0, u0), (v1, t1, l1, u1) = best
     swap = v1 > v0
     ok = torch.maximum(v0, v1) > 0
     ii = torch.arange(a)[:, None].expand(a, cdim)
