@@ -241,7 +241,7 @@ def test_greedy_boosting_steps_one_pair_per_bag_and_round(greedy, monkeypatch):
         assert moved.all()
 
 
-def test_blend_tables_adds_tables_on_their_own_pair_lists():
+def test_blend_tables_adds_tables_on_their_own_pair_lists(monkeypatch):
     """Two pair tables on different pair lists add cell by cell on the union of the pairs;
     a pair whose cells sum to zero everywhere is dropped."""
     from interpretable_nn.models.nam.pair_boost import blend_tables
@@ -267,12 +267,8 @@ def test_blend_tables_adds_tables_on_their_own_pair_lists():
     pa, pb, pc = [0, 1], [1, 2], [0, 2]  # cells 2x3, 3x4, 2x4
     t1 = np.concatenate([rng.normal(size=(2, 6)), rng.normal(size=(2, 12)), np.zeros((2, 3))], 1)
     t2 = np.concatenate([rng.normal(size=(2, 12)), np.zeros((2, 8))], 1)
-    orig = layout_mod.pair_mass
-    layout_mod.pair_mass = lambda *a: np.zeros(3)
-    try:
-        out, _ = blend_tables(lay, None, [(t1, [pa, pb], 1.0), (t2, [pb, pc], 0.5)], None)
-    finally:
-        layout_mod.pair_mass = orig
+    monkeypatch.setattr(layout_mod, "pair_mass", lambda *a: np.zeros(3))
+    out, _ = blend_tables(lay, None, [(t1, [pa, pb], 1.0), (t2, [pb, pc], 0.5)], None)
     assert lay.pairs == [pa, pb]  # pc's cells are all zero
     np.testing.assert_allclose(out[:, :6], t1[:, :6])
     np.testing.assert_allclose(out[:, 6:18], t1[:, 6:18] + 0.5 * t2[:, :12])
