@@ -229,6 +229,9 @@ class MainEffectNet(nn.Module):
         missing_scale: float | torch.Tensor = 10.0,
         level_prior: float | torch.Tensor = 0.0,
         keep: torch.Tensor | None = None,
+        discrete: torch.Tensor | None = None,
+        discrete_prior: float | torch.Tensor = 0.0,
+        discrete_scale: float = 10.0,
     ):
         super().__init__()
         n_num, k = knots.shape
@@ -245,6 +248,14 @@ class MainEffectNet(nn.Module):
         # second differences exist at interior real knots 1..n_real-2
         pos = torch.arange(1, max(self.k - 1, 1))
         self.register_buffer("curv_mask", (pos[None, :] < (real[:, None] - 1)).float()[:, : max(self.k - 2, 0)])
+        # ``discrete`` (n_num,) bool: those features' knot values are free values (stored divided
+        # by ``discrete_scale``, as the levels are) instead of their network's output, with the
+        # Gaussian prior of precision ``discrete_prior`` and no roughness penalty: one value per
+        # distinct value of a coded column, as a category's levels (and EBM's bins) get
+        disc = torch.zeros(self.n_num, dtype=torch.bool) if discrete is None else discrete.bool()
+        self.register_buffer("discrete", disc)
+        self.curv_mask[disc] = 0.0
+        self.register_buffer("discrete_prior", torch.as_tensor(discrete_prior, dtype=torch.float32).expand(self.n_num).clone())
         g = self.n_bags * self.n_num
         self.nets = (
             FeatureNets(g, tuple(hidden_sizes), activation, dropout, centers=self.knots.repeat(self.n_bags, 1))
@@ -260,6 +271,8 @@ class MainEffectNet(nn.Module):
         self.register_buffer("level_scale", torch.as_tensor(level_scale, dtype=torch.float32).expand(int(cat_size)).clone())
         self.register_buffer("missing_scale", torch.as_tensor(missing_scale, dtype=torch.float32).expand(self.n_num).clone())
         self.missing = nn.Parameter(torch.zeros(self.n_bags, self.n_num, 1))
+        self.discrete_scale = float(discrete_scale)
+        self.knot_values = nn.Parameter(torch.zeros(self.n_bags, self.n_num, self.k)) if bool(disc.any()) else None
         self.levels = nn.Parameter(torch.zeros(self.n_bags, int(cat_size)))
         # intercept = prior log-odds + a learned offset (weight decay pulls toward the prior)
         self.register_buffer("init_bias", torch.tensor(float(init_bias)))
@@ -300,11 +313,17 @@ class MainEffectNet(nn.Module):
         parts = []
         if self.nets is not None:
             raw = self.nets(self.knots.repeat(b, 1)).reshape(b, self.n_num, self.k)
+            if self.knot_values is not None:
+                raw = torch.where(self.discrete[:, None], self._free_knots(), raw)
             vals = monotone_values(raw, self.knots, self.sign)
             parts.append(torch.cat([vals, self.missing * self.missing_scale[:, None]], dim=-1).reshape(b, -1))
         parts.append(self.levels * self.level_scale)
         parts.append(torch.zeros(b, 1, dtype=self.levels.dtype, device=self.levels.device))
         return torch.cat(parts, dim=1) * self.keep
+
+    def _free_knots(self) -> torch.Tensor:
+        """(B, n_num, K) the discrete features' knot values."""
+        return self.knot_values * self.discrete_scale
 
     def fix_rows(self, lo: torch.Tensor, w: torch.Tensor) -> None:
         """Build the sparse read of these (all the training) rows once: a call
@@ -354,6 +373,9 @@ class MainEffectNet(nn.Module):
             span = (du[:, 1:] + du[:, :-1]) / 2
             curv = (slope[..., 1:] - slope[..., :-1]) / span
             loss = loss + self.smoothness * (curv.pow(2) * span * self.curv_mask).sum((1, 2)).mean()
+        if self.knot_values is not None:
+            free = self._free_knots().pow(2).sum(2) * self.discrete
+            loss = loss + (free * self.discrete_prior).sum(1).mean()
         return loss
 
 

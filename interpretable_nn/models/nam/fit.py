@@ -35,6 +35,7 @@ from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
 from .pair_boost import blend_tables, boost_pairs, pair_logit
+from .priors import discrete_columns, discrete_prior, level_precision
 from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
@@ -65,6 +66,9 @@ FIXED_ROWS = True
 #: fits the grids on the residuals and adds the two (``tuning_dev.md``: boost_grid_1se); "boost"
 #: boosts only; "grid" (every other fit) trains the grids jointly with Adam
 PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost_grid", ("3x",), {"lr": 0.1, "patience": 50, "stop_se": 1.0}
+#: binary fits: free numeric columns of 3 to this many values get a free value per value, stored
+#: divided by the scale (:func:`~interpretable_nn.models.nam.priors.discrete_columns`); 0: off
+DISCRETE_MAX_VALUES, DISCRETE_SCALE = 0, 10.0
 
 
 @dataclass
@@ -155,16 +159,7 @@ def free_value_prior(lay: TermLayout, enc: EncodedData, target: torch.Tensor, sw
     for j, size in enumerate(lay.cat_sizes):
         prec = np.ones(int(size))
         if EMPIRICAL_LEVEL_PRIOR and task == "classification" and var > 0:
-            codes = enc.codes[:, j]
-            m = np.bincount(codes, weights=sw, minlength=size)
-            k = np.bincount(codes, weights=sw * y, minlength=size)
-            seen = m > 0
-            total = float(m.sum())
-            denom = total - float((m[seen] ** 2).sum()) / total
-            if seen.sum() >= 2 and denom > 0:
-                between = float((m[seen] * (k[seen] / m[seen] - p_bar) ** 2).sum()) - (seen.sum() - 1) * var
-                tau2 = max(between / denom, 0.0) / var ** 2
-                prec[:] = MAX_LEVEL_PRECISION if tau2 <= 0 else float(np.clip(1.0 / tau2, 1.0, MAX_LEVEL_PRECISION))
+            prec[:] = level_precision(enc.codes[:, j], int(size), y, sw, p_bar, var, MAX_LEVEL_PRECISION)
         out.append(prec)
     return np.concatenate(out).astype(np.float32)
 
@@ -201,13 +196,14 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
     lower the bags' mean validation loss (same bags, same validation rows: a paired
     comparison); (step kept, (layout, lo, w, mass, mains fit) of it, {"knots/smoothness":
     validation loss} of every step tried)."""
-    kept, best, searched = None, None, {}
+    kept, best, searched, bends = None, None, {}, True
     steps = flexibility_ladder(model.max_knots, model.smoothness, n_rows, bags.val_w is not None)
     for k, smooth in steps:
-        if best is not None and not any(len(z) > 2 for z in best[0].knots):
-            break  # no numeric shape with a curve (knots and smoothness change nothing): the same fit
+        if not bends:
+            break  # no numeric shape a network bends (knots and smoothness change nothing): the same fit
         lay = TermLayout.from_encoder(model.encoder_, enc, k, int(model.pair_knots))
         lo, w = lay.encode_main(enc)
+        bends = any(len(z) > 2 and not d for z, d in zip(lay.knots, _discrete(model, lay, lo, w)))
         mass = main_mass(lay, lo, w, sw)
         mains = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth)
         loss = mains[3].best_val_loss
@@ -264,6 +260,9 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         missing_scale=LEVEL_SCALE,
         level_prior=torch.as_tensor(free_value_prior(lay, enc, target, sw, model._task) / (2.0 * bags.n_fit)),
         keep=None if keep is None else torch.from_numpy(keep),
+        discrete=torch.from_numpy(disc := _discrete(model, lay, lo, w)),
+        discrete_prior=torch.as_tensor(discrete_prior(lay, lo, w, disc, target.numpy(), sw, MAX_LEVEL_PRECISION)
+                                       / (2.0 * bags.n_fit)), discrete_scale=DISCRETE_SCALE,
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads,
@@ -277,6 +276,10 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         bias = mains.bias.detach().double().numpy()[:, 0]
         main_logit = mains(lo_t, w_t).double().numpy()  # (n, B)
     return main_tab, bias, main_logit, res
+
+
+def _discrete(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray) -> np.ndarray:  # see DISCRETE_MAX_VALUES
+    return discrete_columns(lay, lo, w, DISCRETE_MAX_VALUES * (model.task_ == "binary"))
 
 
 #: ``interactions="auto"``: the pair counts tried, fewest first; ``"3x"`` is three per column
@@ -402,13 +405,10 @@ def _fixed_rows(model, module, inputs: tuple) -> tuple:
 
 
 def _stages(res1: TrainResult, res2: TrainResult | None) -> TrainResult:
-    """Both stages as one result: the mains' epochs, device and early stop; the last
-    stage's best validation loss; the pair stage's epochs as ``pair_epochs`` and
-    ``pair_best_epoch``."""
-    if res2 is None:
-        both = TrainResult.combine([res1], ["mains"], column="stage")
-    else:
-        both = TrainResult.combine([res1, res2], ["mains", "pairs"], column="stage")
+    """Both stages as one result: the mains' epochs, device and early stop; the last stage's best
+    validation loss; the pair stage's epochs as ``pair_epochs`` and ``pair_best_epoch``."""
+    both = TrainResult.combine(*(([res1], ["mains"]) if res2 is None else ([res1, res2], ["mains", "pairs"])),
+                               column="stage")
     return replace(
         both,
         best_val_loss=res1.best_val_loss if res2 is None else res2.best_val_loss,

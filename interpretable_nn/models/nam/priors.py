@@ -1,0 +1,70 @@
+"""Empirical-Bayes priors of the NAM's free values, and the numeric columns fitted as free
+values (one per distinct value, as EBM's bins are) instead of by a network."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["level_precision", "discrete_columns", "discrete_prior"]
+
+
+def level_precision(codes: np.ndarray, size: int, y: np.ndarray, sw: np.ndarray, p_bar: float, var: float,
+                    max_precision: float) -> float:
+    """Prior precision ``1 / tau^2`` of the values of one grouping (``codes`` in [0, size)),
+    clipped to [1, ``max_precision``]. ``tau^2`` is the variance of the groups' true rates
+    from the one-way random-effects ANOVA estimator (between-group sum of squares minus what
+    binomial noise alone gives), turned into log-odds units by the slope of the logit at the
+    mean rate ``p_bar`` (``var = p_bar (1 - p_bar)``). Groups that differ no more than chance
+    would make them get ``max_precision``; fewer than two groups seen, 1."""
+    m = np.bincount(codes, weights=sw, minlength=size)
+    k = np.bincount(codes, weights=sw * y, minlength=size)
+    seen = m > 0
+    total = float(m.sum())
+    denom = total - float((m[seen] ** 2).sum()) / total if total > 0 else 0.0
+    if seen.sum() < 2 or denom <= 0:
+        return 1.0
+    between = float((m[seen] * (k[seen] / m[seen] - p_bar) ** 2).sum()) - (seen.sum() - 1) * var
+    tau2 = max(between / denom, 0.0) / var ** 2
+    return max_precision if tau2 <= 0 else float(np.clip(1.0 / tau2, 1.0, max_precision))
+
+
+def discrete_columns(lay, lo: np.ndarray, w: np.ndarray, max_values: int) -> np.ndarray:
+    """(n_numeric,) bool, encoder order: the free (not monotone) numeric columns with 3 to
+    ``max_values`` knots that every non-missing training row reads exactly (a knot at each
+    distinct value; ``lo``, ``w``: :meth:`TermLayout.encode_main` of the training rows).
+    Their shapes are fitted as one free value per knot: a network's smooth shape cannot
+    follow the jumps between the few values of a coded column (a rating, a band, a count)."""
+    out = np.zeros(len(lay.knots), dtype=bool)
+    if not max_values:
+        return out
+    off = lay.main_offsets()
+    for i, (num, c) in enumerate(zip(lay.is_numeric, lay.col)):
+        n_k = len(lay.knots[c])
+        if not num or lay.monotone[c] != 0 or not 3 <= n_k <= max_values:
+            continue
+        real = (lo[:, i] - off[i]) < n_k  # rows not in the missing slot
+        out[c] = bool(np.all((w[real, i] == 0.0) | (w[real, i] == 1.0)))
+    return out
+
+
+def discrete_prior(lay, lo: np.ndarray, w: np.ndarray, discrete: np.ndarray, y: np.ndarray, sw: np.ndarray,
+                   max_precision: float) -> np.ndarray:
+    """(n_numeric,) prior precision of the free knot values of the ``discrete`` columns (1
+    elsewhere, unused): :func:`level_precision` over the values the rows read, as a
+    categorical column's levels get (binary targets; weights normalised to mean 1)."""
+    out = np.ones(len(lay.knots))
+    sw = np.asarray(sw, dtype=np.float64)
+    sw = sw * (len(sw) / sw.sum())
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    p_bar = float(np.average(y, weights=sw))
+    var = p_bar * (1.0 - p_bar)
+    if var <= 0:
+        return out
+    off = lay.main_offsets()
+    for i, (num, c) in enumerate(zip(lay.is_numeric, lay.col)):
+        if num and discrete[c]:
+            n_k = len(lay.knots[c])
+            code = (lo[:, i] - off[i]) + np.rint(w[:, i]).astype(np.int64)
+            real = code < n_k
+            out[c] = level_precision(code[real], n_k, y[real], sw[real], p_bar, var, max_precision)
+    return out
