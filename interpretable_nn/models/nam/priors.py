@@ -39,8 +39,7 @@ def discrete_columns(lay, lo: np.ndarray, w: np.ndarray, max_values: int) -> np.
         return out
     off = lay.main_offsets()
     for i, (num, c) in enumerate(zip(lay.is_numeric, lay.col)):
-        n_k = len(lay.knots[c])
-        if not num or lay.monotone[c] != 0 or not 3 <= n_k <= max_values:
+        if not num or lay.monotone[c] != 0 or not 3 <= (n_k := len(lay.knots[c])) <= max_values:
             continue
         real = (lo[:, i] - off[i]) < n_k  # rows not in the missing slot
         out[c] = bool(np.all((w[real, i] == 0.0) | (w[real, i] == 1.0)))
