@@ -1,7 +1,8 @@
 """Numeric columns of few values fitted as a free value per value (issue 16,
-``interpretable_nn.models.nam.priors``; ``fit.DISCRETE_MAX_VALUES``): which columns qualify,
-their empirical-Bayes prior, a jagged coded column's shape followed where the networks smooth
-it away, and every promise of the fitted model kept (additivity, save/load, the knot form)."""
+``interpretable_nn.models.nam.priors``; ``fit.DISCRETE_MAX_VALUES``), kept when the bags'
+validation loss says so: which columns qualify, their empirical-Bayes prior, a jagged coded
+column's shape followed where the networks smooth it away, a refused alternative leaving the
+fit as it was, and every promise of the fitted model kept (additivity, save/load, the knot form)."""
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,9 @@ def test_prior_shrinks_a_column_without_signal_and_frees_a_real_one(fits, data):
 
 def test_the_jagged_band_is_followed_where_the_networks_smooth_it(fits):
     (off, auc_off), (on, auc_on) = fits[0][0], fits[0][16]
+    info = on.fit_info_["discrete"]
+    assert info["columns"] == ["band", "count"] and info["kept"] is True
+    assert "discrete" not in off.fit_info_
     shape_on = on.shape_function("band").query("not missing")
     shape_off = off.shape_function("band").query("not missing")
     truth = ZIGZAG - ZIGZAG.mean()
@@ -118,10 +122,19 @@ def test_promises_hold_with_discrete_columns(fits, tmp_path):
     assert t[2] == pytest.approx(t[1], abs=1e-12)
 
 
+def test_a_refused_alternative_leaves_the_fit_as_it_was(fits, data, monkeypatch):
+    X, y = data
+    monkeypatch.setattr(namfit, "DISCRETE_MAX_VALUES", 16)
+    monkeypatch.setattr(namfit, "DISCRETE_MARGIN_SE", 1e9)  # no fall clears it
+    m = NAMClassifier(n_bags=4, interactions=0, max_epochs=150, verbose=0, device="cpu").fit(X, y)
+    assert m.fit_info_["discrete"]["kept"] is False
+    Xte = fits[1]
+    np.testing.assert_array_equal(m.decision_function(Xte), fits[0][0][0].decision_function(Xte))
+
+
 def test_regressors_keep_their_networks(data, monkeypatch):
     X, y = data
     monkeypatch.setattr(namfit, "DISCRETE_MAX_VALUES", 16)
-    m = NAMRegressor(n_bags=1, interactions=0, max_epochs=3, verbose=0, device="cpu").fit(X, y.astype(float))
+    m = NAMRegressor(n_bags=2, interactions=0, max_epochs=3, verbose=0, device="cpu").fit(X, y.astype(float))
     assert np.isfinite(m.predict(X)).all()
-    lay, lo, w = _layout(m, X)
-    assert not namfit._discrete(m, lay, lo, w).any()
+    assert "discrete" not in m.fit_info_

@@ -35,7 +35,7 @@ from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
 from .pair_boost import blend_tables, boost_pairs, pair_logit
-from .priors import discrete_columns, discrete_prior, level_precision
+from .priors import discrete_columns, discrete_prior, level_precision, pair_scales
 from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
@@ -66,9 +66,11 @@ FIXED_ROWS = True
 #: fits the grids on the residuals and adds the two (``tuning_dev.md``: boost_grid_1se); "boost"
 #: boosts only; "grid" (every other fit) trains the grids jointly with Adam
 PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost_grid", ("3x",), {"lr": 0.1, "patience": 50, "stop_se": 1.0}
-#: binary fits: free numeric columns of 3 to this many values get a free value per value, stored
-#: divided by the scale (:func:`~interpretable_nn.models.nam.priors.discrete_columns`); 0: off
-DISCRETE_MAX_VALUES, DISCRETE_SCALE = 0, 10.0
+#: binary fits: the mains are fitted again with the free numeric columns of 3 to this many values
+#: as a free value per value, stored divided by the scale
+#: (:func:`~interpretable_nn.models.nam.priors.discrete_columns`), and kept when the bags'
+#: validation loss falls by more than the margin in paired SE (None: any fall); 0: off
+DISCRETE_MAX_VALUES, DISCRETE_SCALE, DISCRETE_MARGIN_SE = 0, 3.0, 2.0
 
 
 @dataclass
@@ -93,19 +95,21 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     fit_w, val_w = bag_weights(y, sw, b, float(model.validation_fraction), model._task == "classification", rng)
     bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator)
     n_rows = float((fit_w > 0).sum(0).float().mean())  # training rows per bag
-    (knots, smooth), (lay, lo, w, mass, mains), searched = _mains_by_flexibility(model, enc, target, bags, sw, n_rows)
+    (knots, smooth), (lay, lo, w, mass, mains), searched, disc = _mains_by_flexibility(model, enc, target, bags, sw,
+                                                                                         n_rows)
     selection = None
     if SELECT_TERMS and bags.val_w is not None and bags.val_w.shape[1] >= 2:  # a paired test needs 2 bags
         mains, selection = select_terms(
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
-            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep), SELECT_GATE)
+            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, disc[0]), SELECT_GATE)
     if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
             and model.task_ in ("binary", "regression")):
         mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
         mains = (*mains[:3], replace(mains[3], extra={**mains[3].extra, "term_shrink": dict(
             zip(lay.names, np.round(factors.mean(0), 4).tolist()))}))
     main_tab, bias, main_logit, res1 = mains
-    res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched})
+    res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched,
+                                       **({"discrete": disc[1]} if disc[1] else {})})
     if selection:
         res1 = replace(res1, extra={**res1.extra, "term_selection": selection})
 
@@ -196,14 +200,13 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
     lower the bags' mean validation loss (same bags, same validation rows: a paired
     comparison); (step kept, (layout, lo, w, mass, mains fit) of it, {"knots/smoothness":
     validation loss} of every step tried)."""
-    kept, best, searched, bends = None, None, {}, True
+    kept, best, searched = None, None, {}
     steps = flexibility_ladder(model.max_knots, model.smoothness, n_rows, bags.val_w is not None)
     for k, smooth in steps:
-        if not bends:
-            break  # no numeric shape a network bends (knots and smoothness change nothing): the same fit
+        if best is not None and not any(len(z) > 2 for z in best[0].knots):
+            break  # no numeric shape with a curve (knots and smoothness change nothing): the same fit
         lay = TermLayout.from_encoder(model.encoder_, enc, k, int(model.pair_knots))
         lo, w = lay.encode_main(enc)
-        bends = any(len(z) > 2 and not d for z, d in zip(lay.knots, _discrete(model, lay, lo, w)))
         mass = main_mass(lay, lo, w, sw)
         mains = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth)
         loss = mains[3].best_val_loss
@@ -211,7 +214,15 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
         if best is not None and not improves(mains[3], best[4][3], FLEX_MARGIN_SE):
             break
         kept, best = (k, smooth), (lay, lo, w, mass, mains)
-    return kept, best, searched
+    lay, lo, w, mass, mains = best
+    disc = discrete_columns(lay, lo, w, DISCRETE_MAX_VALUES * (model.task_ == "binary"))
+    record = {}
+    if disc.any() and bags.val_w is not None:  # the coded columns as free values, kept by the margin
+        alt = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, kept[1], discrete=disc)
+        record = {"columns": [n for n, num, c in zip(lay.names, lay.is_numeric, lay.col) if num and disc[c]],
+                  "val_loss": float(alt[3].best_val_loss), "kept": bool(improves(alt[3], mains[3], DISCRETE_MARGIN_SE))}
+        best, disc = ((lay, lo, w, mass, alt), disc) if record["kept"] else (best, disc & False)
+    return kept, best, searched, (disc, record)
 
 
 #: A step of a search (flexibility, pair count) is kept only when the bags' validation loss
@@ -238,7 +249,8 @@ SHRINK_MIN_FEATURES = 20
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
-               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None):
+               bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None,
+               discrete: np.ndarray | None = None):
     """Train the main effects with roughness penalty ``smoothness`` (the terms at 0 in
     ``keep``, (T,), left out); (tables (B, size), biases (B,), row logits (n, B), result)."""
     coords = lay.rank_coordinates(enc) if RANK_COORDINATES else None
@@ -260,9 +272,10 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         missing_scale=LEVEL_SCALE,
         level_prior=torch.as_tensor(free_value_prior(lay, enc, target, sw, model._task) / (2.0 * bags.n_fit)),
         keep=None if keep is None else torch.from_numpy(keep),
-        discrete=torch.from_numpy(disc := _discrete(model, lay, lo, w)),
-        discrete_prior=torch.as_tensor(discrete_prior(lay, lo, w, disc, target.numpy(), sw, MAX_LEVEL_PRECISION)
-                                       / (2.0 * bags.n_fit)), discrete_scale=DISCRETE_SCALE,
+        discrete=None if discrete is None else torch.from_numpy(discrete),
+        discrete_prior=0.0 if discrete is None else torch.as_tensor(discrete_prior(
+            lay, lo, w, discrete, target.numpy(), sw, MAX_LEVEL_PRECISION) / (2.0 * bags.n_fit)),
+        discrete_scale=DISCRETE_SCALE,
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads,
@@ -276,10 +289,6 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         bias = mains.bias.detach().double().numpy()[:, 0]
         main_logit = mains(lo_t, w_t).double().numpy()  # (n, B)
     return main_tab, bias, main_logit, res
-
-
-def _discrete(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray) -> np.ndarray:  # see DISCRETE_MAX_VALUES
-    return discrete_columns(lay, lo, w, DISCRETE_MAX_VALUES * (model.task_ == "binary"))
 
 
 #: ``interactions="auto"``: the pair counts tried, fewest first; ``"3x"`` is three per column
@@ -415,19 +424,6 @@ def _stages(res1: TrainResult, res2: TrainResult | None) -> TrainResult:
         extra={**both.extra, "pair_epochs": res2.n_epochs if res2 else 0,
                "pair_best_epoch": res2.best_epoch if res2 else None},
     )
-
-
-def pair_scales(lay: TermLayout, p_mass: np.ndarray) -> np.ndarray:
-    """Per-cell scales of the interaction grids, ``sqrt(share / largest share)`` within each
-    pair. Adam moves every parameter about ``lr`` per step whatever its gradient; scaled, a
-    cell seen in a handful of rows moves slower than one seen in hundreds, so early stopping
-    shrinks sparse cells, much as boosting's small steps do."""
-    out = np.zeros(len(p_mass), dtype=np.float32)
-    off, _ = lay.pair_offsets()
-    for p, (a, b) in enumerate(lay.pairs):
-        sl = slice(off[p], off[p] + lay.axis_size(a) * lay.axis_size(b))
-        out[sl] = np.sqrt(p_mass[sl] / max(p_mass[sl].max(), 1e-12))
-    return out
 
 
 def level_scales(lay: TermLayout, mass: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["level_precision", "discrete_columns", "discrete_prior"]
+__all__ = ["level_precision", "discrete_columns", "discrete_prior", "pair_scales"]
 
 
 def level_precision(codes: np.ndarray, size: int, y: np.ndarray, sw: np.ndarray, p_bar: float, var: float,
@@ -66,4 +66,17 @@ def discrete_prior(lay, lo: np.ndarray, w: np.ndarray, discrete: np.ndarray, y: 
             code = (lo[:, i] - off[i]) + np.rint(w[:, i]).astype(np.int64)
             real = code < n_k
             out[c] = level_precision(code[real], n_k, y[real], sw[real], p_bar, var, max_precision)
+    return out
+
+
+def pair_scales(lay, p_mass: np.ndarray) -> np.ndarray:
+    """Per-cell scales of the interaction grids, ``sqrt(share / largest share)`` within each
+    pair. Adam moves every parameter about ``lr`` per step whatever its gradient; scaled, a
+    cell seen in a handful of rows moves slower than one seen in hundreds, so early stopping
+    shrinks sparse cells, much as boosting's small steps do."""
+    out = np.zeros(len(p_mass), dtype=np.float32)
+    off, _ = lay.pair_offsets()
+    for p, (a, b) in enumerate(lay.pairs):
+        sl = slice(off[p], off[p] + lay.axis_size(a) * lay.axis_size(b))
+        out[sl] = np.sqrt(p_mass[sl] / max(p_mass[sl].max(), 1e-12))
     return out
