@@ -536,7 +536,17 @@ Variants:
     the fit. No probe beyond ``disc16``'s rows. **Rule written before the run**: as
     ``disc16``'s (adopt at a mean above +.0010 over the 21 dev sets against
     ``boost_grid_1se``, no set more than 2 SE below it, .46 times the median fit-time ratio at
-    or below .5); if both pass, the higher mean.
+    or below .5); if both pass, the higher mean. **Not adopted** (the hook stays, off:
+    ``DISCRETE_MAX_VALUES = 0``, with its tests): ``disc_choose`` averages −.0004 over the 21
+    dev sets (two wins, stackoverflow_remote +.0020 ± .0009 and vote_trump +.0002 ± .0001; no
+    loss; swiss_labor −.0062 ± .0033, alcohol_abuse −.0024 ± .0037 the lowest), fit time 1.10
+    times on the median set; ``disc_choose_se`` −.00002 (the same two wins, no loss,
+    alcohol_abuse −.0024 ± .0027 the lowest; the free values kept on some folds of 11 sets),
+    fit time 1.13 times: neither reaches the mean, and .46 × 1.10 = .51 misses the fit-time
+    bound as well. On the 10 sets where neither changes a fold the rows equal
+    ``boost_grid_1se``'s to the last digit. The dev group holds no set whose coded columns
+    jump as caravan's do; what caravan's diagnosis shows is not a property of the dev data,
+    so by the rule it is not a default.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.

@@ -69,7 +69,7 @@ PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost_grid", ("3x",), {"lr": 0.1, "patien
 #: binary fits: the mains are fitted again with the free numeric columns of 3 to this many values
 #: as a free value per value, stored divided by the scale
 #: (:func:`~interpretable_nn.models.nam.priors.discrete_columns`), and kept when the bags'
-#: validation loss falls by more than the margin in paired SE (None: any fall); 0: off
+#: validation loss falls by more than the margin in paired SE (None: any fall); 0: off (on par on dev)
 DISCRETE_MAX_VALUES, DISCRETE_SCALE, DISCRETE_MARGIN_SE = 0, 3.0, 2.0
 
 
