@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import interpretable_nn.models.nam.fit as namfit
-from interpretable_nn.models.nam.pair_boost import _tree_step
+from interpretable_nn.models.nam.pair_boost import _tree_step, _tree_step_and_gain
 
 
 def _brute_force(g, h, c, lr, min_rows):
@@ -343,3 +343,19 @@ def test_boost_grid_without_any_pair_to_boost(monkeypatch):
     m = NAMClassifier(n_bags=2, verbose=0, random_state=0).fit(X, y)
     assert namfit.PAIR_STAGE == "boost_grid"
     assert m.terms_ == ["a", "b"] and np.isfinite(m.predict_proba(X)).all()
+
+
+@pytest.mark.parametrize("shape", [(4, 7, 9, 5), (3, 2, 1, 6), (2, 5, 6, 1)])
+def test_greedy_tree_step_is_the_full_steps_slice_bit_for_bit(shape):
+    """Boosting builds the tree of each bag's best pair only: the same step, to the last bit, as
+    building every pair's tree and keeping the best pair's (so fits did not move)."""
+    gen = torch.Generator().manual_seed(sum(shape))
+    g = torch.randn(shape, generator=gen)
+    h = torch.rand(shape, generator=gen) + 0.05
+    c = torch.randint(0, 30, shape, generator=gen).float()
+    w = c * 1.5
+    full, gain = _tree_step_and_gain(g, h, c, 0.1, 4.0, 0.0, w)
+    step, gain2, pick = _tree_step_and_gain(g, h, c, 0.1, 4.0, 0.0, w, greedy=True)
+    assert torch.equal(gain, gain2)
+    assert torch.equal(pick, gain.argmax(-1))
+    assert torch.equal(step, full[torch.arange(shape[0]), pick])

@@ -55,46 +55,73 @@ def _padded_cells(lay: TermLayout) -> tuple[torch.Tensor, int, int]:
     return torch.from_numpy(idx), big_a, big_c
 
 
-def _best_halves(g, h, c, min_rows: float):
+def _cut_masks(c, min_rows: float):
+    """What :func:`_best_halves` forbids, from the rows per cell ``c`` (..., A, C) alone (so the
+    boosting computes it once, not every round): (the lower half's and the upper half's
+    second cuts that leave fewer than ``min_rows`` rows on a side, (..., A-1, C-1) each; the
+    first cuts that do, (..., A-1))."""
+    def half(xc):
+        sc = xc.cumsum(-1)
+        tc, lc = sc[..., -1:], sc[..., :-1]
+        return (lc < min_rows) | (tc - lc < min_rows), tc[..., 0]
+
+    cc = c.cumsum(-2)[..., :-1, :]
+    (lo_mask, lo_rows), (up_mask, up_rows) = half(cc), half(c.sum(-2, keepdim=True) - cc)
+    return lo_mask, up_mask, (lo_rows < min_rows) | (up_rows < min_rows)
+
+
+def _best_halves(g, h, masks):
     """Cut the first grid axis at every t (cells ``< t`` | ``>= t``), then each half once on
-    the second axis (or not). Inputs (..., A, C); returns (gain (..., A-1), lower cut,
-    upper cut), a cut of 0 meaning no cut; a cut that leaves fewer than ``min_rows`` rows'
-    weight on a side is not allowed."""
-    def half(xg, xh, xc):  # (..., A-1, C): the half's column sums
-        sg, sh, sc = xg.cumsum(-1), xh.cumsum(-1), xc.cumsum(-1)
-        tg, th, tc = sg[..., -1:], sh[..., -1:], sc[..., -1:]
-        lg, lh, lc = sg[..., :-1], sh[..., :-1], sc[..., :-1]
+    the second axis (or not). Inputs (..., A, C) and the :func:`_cut_masks` of their rows;
+    returns (gain (..., A-1), lower cut, upper cut), a cut of 0 meaning no cut; a cut that
+    leaves fewer than ``min_rows`` rows on a side is not allowed."""
+    def half(xg, xh, mask):  # (..., A-1, C): the half's column sums
+        sg, sh = xg.cumsum(-1), xh.cumsum(-1)
+        tg, th = sg[..., -1:], sh[..., -1:]
+        lg, lh = sg[..., :-1], sh[..., :-1]
         split = lg ** 2 / lh.clamp_min(1e-12) + (tg - lg) ** 2 / (th - lh).clamp_min(1e-12)
-        split = split.masked_fill((lc < min_rows) | (tc - lc < min_rows), -1.0)
+        split = split.masked_fill(mask, -1.0)
         whole = tg ** 2 / th.clamp_min(1e-12)
         both = torch.cat([whole, split], -1)  # position 0: no cut; s: cut before column s
-        gain, cut = both.amax(-1), both.argmax(-1)  # (Tensor.max(dim) is ~1000x slower on the CPU)
-        return gain, cut, tc[..., 0]
+        return both.amax(-1), both.argmax(-1)  # (Tensor.max(dim) is ~1000x slower on the CPU)
 
-    cg, ch, cc = g.cumsum(-2)[..., :-1, :], h.cumsum(-2)[..., :-1, :], c.cumsum(-2)[..., :-1, :]
-    tg, th, tc = g.sum(-2, keepdim=True), h.sum(-2, keepdim=True), c.sum(-2, keepdim=True)
-    lo_gain, lo_cut, lo_rows = half(cg, ch, cc)
-    up_gain, up_cut, up_rows = half(tg - cg, th - ch, tc - cc)
-    gain = (lo_gain + up_gain).masked_fill((lo_rows < min_rows) | (up_rows < min_rows), -1.0)
+    cg, ch = g.cumsum(-2)[..., :-1, :], h.cumsum(-2)[..., :-1, :]
+    tg, th = g.sum(-2, keepdim=True), h.sum(-2, keepdim=True)
+    lo_gain, lo_cut = half(cg, ch, masks[0])
+    up_gain, up_cut = half(tg - cg, th - ch, masks[1])
+    gain = (lo_gain + up_gain).masked_fill(masks[2], -1.0)
     return gain, lo_cut, up_cut
 
 
-def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None):
+def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None, greedy: bool = False,
+                        masks=None):
     """One two-level tree per grid: (..., A, C) sums of gradient, hessian and rows per cell
     (``w``: their weight, default ``c``); returns the (..., A, C) step (``-lr`` times each
     region's gradient over hessian), zero where no cut is allowed, and the (...,) score of
     each grid's best tree (the sum over its regions of gradient squared over hessian, the
-    better of the two cut orders; every grid holds every row, so it ranks the pairs' gains)."""
+    better of the two cut orders; every grid holds every row, so it ranks the pairs' gains).
+    ``greedy`` (inputs (B, P, A, C)): the step is built only for each bag's best pair, (B, A, C),
+    and that pair (B,) is returned third (the same sums as slicing the full step: bit for bit).
+    ``masks``: the two cut orders' :func:`_cut_masks` of ``c``, when computed before."""
     a, cdim = g.shape[-2:]
     best = []
+    if masks is None:
+        masks = _order_masks(c, min_rows)
     for swap in (False, True):
-        x = [t.transpose(-1, -2) for t in (g, h, c)] if swap else [g, h, c]
-        gain, lo_cut, up_cut = _best_halves(*x, min_rows)
+        x = [t.transpose(-1, -2) for t in (g, h)] if swap else [g, h]
+        gain, lo_cut, up_cut = _best_halves(*x, masks[swap])
         if gain.shape[-1] == 0:
             best.append((torch.full(gain.shape[:-1], -1.0), None, None, None))
             continue
         val, t = gain.amax(-1), gain.argmax(-1)
         best.append((val, t + 1, lo_cut.gather(-1, t[..., None])[..., 0], up_cut.gather(-1, t[..., None])[..., 0]))
+    score = torch.maximum(best[0][0], best[1][0])
+    pick = None
+    if greedy:  # only each bag's best pair needs its tree
+        pick = score.argmax(-1)
+        at = torch.arange(len(pick))
+        best = [tuple(None if z is None else z[at, pick] for z in b) for b in best]
+        g, h, c, w = (None if z is None else z[at, pick] for z in (g, h, c, w))
     (v0, t0, l0, u0), (v1, t1, l1, u1) = best
     swap = v1 > v0
     ok = torch.maximum(v0, v1) > 0
@@ -118,7 +145,13 @@ def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None):
     # certainty (p(1-p) near 0) must not turn a small gradient into a huge step
     value = -lr * lg / torch.maximum(lh + l2, MIN_HESSIAN * lw).clamp_min(1e-12)  # (..., 4)
     step = value.gather(-1, leaf.flatten(-2)).reshape(g.shape)
-    return step * ok[..., None, None].to(g.dtype), torch.maximum(v0, v1)
+    step = step * ok[..., None, None].to(g.dtype)
+    return (step, score) if pick is None else (step, score, pick)
+
+
+def _order_masks(c, min_rows: float) -> tuple:
+    """:func:`_cut_masks` of both cut orders (the first axis first, then the second)."""
+    return _cut_masks(c, min_rows), _cut_masks(c.transpose(-1, -2), min_rows)
 
 
 def _tree_step(g, h, c, lr: float, min_rows: float, l2: float, w=None):
@@ -194,6 +227,7 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
     # side whatever the scale of the sample weights
     per_cell = torch.cat([design.mt @ torch.cat([(fw > 0).float(), fw], 1), fw.new_zeros(1, 2 * b)])[cells]
     rows_per_cell, weight_per_cell = per_cell[..., :b].permute(3, 0, 1, 2), per_cell[..., b:].permute(3, 0, 1, 2)
+    masks = _order_masks(rows_per_cell, min_rows)  # the rows per cell never change
     values = torch.zeros(size, b)
     pairs_part = torch.zeros_like(main)
     vsum = vw.sum(0).clamp_min(1e-12)
@@ -222,11 +256,9 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
             # each bag steps only the pair whose tree gains most: stepping every pair at once
             # on the same residuals moves the score by up to one Newton step per pair (123
             # pairs on loans_subprime), overshoots, and the validation loss rises from round 1.
-            # (Building only the picked pair's tree is ~1.8 times faster on email_spam but sums
-            # in another order, and over hundreds of rounds the rounding moves the picks.)
-            step, gain = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell)
-            at, pick = torch.arange(b), gain.argmax(-1)
-            step = step[at, pick]  # (B, A, C): the other pairs' steps are zero
+            # Only the picked pairs' trees are built (B, A, C): the other pairs' steps are zero.
+            step, _, pick = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell, greedy=True,
+                                                masks=masks)
         else:
             step, pick = _tree_step(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell), None
         steps.append((pick, step))

@@ -1,5 +1,6 @@
-"""Empirical-Bayes priors of the NAM's free values, and the numeric columns fitted as free
-values (one per distinct value, as EBM's bins are) instead of by a network."""
+"""How the NAM holds back what few rows support: the empirical-Bayes prior of its free values
+(category levels, and the numeric columns fitted as one free value per distinct value, as
+EBM's bins are, instead of by a network), and the pace of the pair grids' sparse cells."""
 
 from __future__ import annotations
 
