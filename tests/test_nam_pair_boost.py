@@ -354,7 +354,8 @@ def test_greedy_tree_step_is_the_full_steps_slice_bit_for_bit(shape):
     h = torch.rand(shape, generator=gen) + 0.05
     c = torch.randint(0, 30, shape, generator=gen).float()
     w = c * 1.5
-    full, gain = _tree_step_and_gain(g, h, c, 0.1, 4.0, 0.0, w)
+    full, gain, no_pick = _tree_step_and_gain(g, h, c, 0.1, 4.0, 0.0, w)
+    assert no_pick is None
     step, gain2, pick = _tree_step_and_gain(g, h, c, 0.1, 4.0, 0.0, w, greedy=True)
     assert torch.equal(gain, gain2)
     assert torch.equal(pick, gain.argmax(-1))

@@ -100,8 +100,8 @@ def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None, 
     region's gradient over hessian), zero where no cut is allowed, and the (...,) score of
     each grid's best tree (the sum over its regions of gradient squared over hessian, the
     better of the two cut orders; every grid holds every row, so it ranks the pairs' gains).
-    ``greedy`` (inputs (B, P, A, C)): the step is built only for each bag's best pair, (B, A, C),
-    and that pair (B,) is returned third (the same sums as slicing the full step: bit for bit).
+    Third, each bag's best pair (B,) under ``greedy`` (inputs (B, P, A, C)), whose step alone is
+    built, (B, A, C) (the same sums as slicing the full step: bit for bit); else None.
     ``masks``: the two cut orders' :func:`_cut_masks` of ``c``, when computed before."""
     a, cdim = g.shape[-2:]
     best = []
@@ -146,7 +146,7 @@ def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None, 
     value = -lr * lg / torch.maximum(lh + l2, MIN_HESSIAN * lw).clamp_min(1e-12)  # (..., 4)
     step = value.gather(-1, leaf.flatten(-2)).reshape(g.shape)
     step = step * ok[..., None, None].to(g.dtype)
-    return (step, score) if pick is None else (step, score, pick)
+    return step, score, pick
 
 
 def _order_masks(c, min_rows: float) -> tuple:
