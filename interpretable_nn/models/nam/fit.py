@@ -69,8 +69,10 @@ PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost_grid", ("3x",), {"lr": 0.1, "patien
 #: binary fits: the mains are fitted again with the free numeric columns of 3 to this many values
 #: as a free value per value, stored divided by the scale
 #: (:func:`~interpretable_nn.models.nam.priors.discrete_columns`), and kept when the bags'
-#: validation loss falls by more than the margin in paired SE (None: any fall); 0: off (on par on dev)
-DISCRETE_MAX_VALUES, DISCRETE_SCALE, DISCRETE_MARGIN_SE = 0, 3.0, 2.0
+#: validation loss falls by more than the margin in paired SE (None: any fall; -inf: always);
+#: with ALPHA > 0 only the columns whose rate is not a smooth trend (``smooth_misfit_pvalue``);
+#: 0: off (on par on dev)
+DISCRETE_MAX_VALUES, DISCRETE_SCALE, DISCRETE_MARGIN_SE, DISCRETE_ALPHA = 0, 3.0, 2.0, 0.0
 
 
 @dataclass
@@ -215,7 +217,8 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
             break
         kept, best = (k, smooth), (lay, lo, w, mass, mains)
     lay, lo, w, mass, mains = best
-    disc = discrete_columns(lay, lo, w, DISCRETE_MAX_VALUES * (model.task_ == "binary"))
+    disc = discrete_columns(lay, lo, w, DISCRETE_MAX_VALUES * (model.task_ == "binary"), target.numpy(), sw,
+                            DISCRETE_ALPHA)
     record = {}
     if disc.any() and bags.val_w is not None:  # the coded columns as free values, kept by the margin
         alt = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, kept[1], discrete=disc)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["level_precision", "discrete_columns", "discrete_prior", "pair_scales"]
+__all__ = ["level_precision", "smooth_misfit_pvalue", "discrete_columns", "discrete_prior", "pair_scales"]
 
 
 def level_precision(codes: np.ndarray, size: int, y: np.ndarray, sw: np.ndarray, p_bar: float, var: float,
@@ -29,21 +29,59 @@ def level_precision(codes: np.ndarray, size: int, y: np.ndarray, sw: np.ndarray,
     return max_precision if tau2 <= 0 else float(np.clip(1.0 / tau2, 1.0, max_precision))
 
 
-def discrete_columns(lay, lo: np.ndarray, w: np.ndarray, max_values: int) -> np.ndarray:
+def smooth_misfit_pvalue(codes: np.ndarray, size: int, y: np.ndarray, sw: np.ndarray) -> float:
+    """p-value of a lack-of-fit test of a smooth trend in the event rate over ordered values
+    (``codes`` in [0, ``size``), binary ``y``, weights ``sw`` as row counts): the empirical
+    logits of the values seen (half an event added to each side) against their weighted
+    least-squares cubic in the value's index (quadratic with four values seen),
+    ``Q = sum (logit - fit)^2 / var`` on ``seen - degree - 1`` degrees of freedom
+    (chi-squared under a smooth trend, which an S-shaped scale is). Small where the rate jumps
+    between neighbouring codes; 1 with fewer than four values seen."""
+    from scipy.stats import chi2
+
+    m = np.bincount(codes, weights=sw, minlength=size)
+    k = np.bincount(codes, weights=sw * y, minlength=size)
+    seen = np.flatnonzero(m > 0)
+    if len(seen) < 4:
+        return 1.0
+    ev, non = k[seen] + 0.5, m[seen] - k[seen] + 0.5
+    logit, var = np.log(ev / non), 1.0 / ev + 1.0 / non
+    x = (seen - seen.mean()) / max(float(np.ptp(seen)), 1.0)
+    degree = min(3, len(seen) - 2)
+    design = np.vander(x, degree + 1, increasing=True) / np.sqrt(var)[:, None]
+    coef, *_ = np.linalg.lstsq(design, logit / np.sqrt(var), rcond=None)
+    q = float(((logit / np.sqrt(var) - design @ coef) ** 2).sum())
+    return float(chi2.sf(q, len(seen) - degree - 1))
+
+
+def discrete_columns(lay, lo: np.ndarray, w: np.ndarray, max_values: int, y: np.ndarray | None = None,
+                     sw: np.ndarray | None = None, alpha: float = 0.0) -> np.ndarray:
     """(n_numeric,) bool, encoder order: the free (not monotone) numeric columns with 3 to
     ``max_values`` knots that every non-missing training row reads exactly (a knot at each
     distinct value; ``lo``, ``w``: :meth:`TermLayout.encode_main` of the training rows).
     Their shapes are fitted as one free value per knot: a network's smooth shape cannot
-    follow the jumps between the few values of a coded column (a rating, a band, a count)."""
+    follow the jumps between the few values of a coded column (a rating, a band, a count).
+    With ``alpha`` > 0 (binary ``y``, weights ``sw``), only the columns whose rate is not a
+    smooth trend (:func:`smooth_misfit_pvalue` below ``alpha`` over the number of columns that
+    qualify otherwise, Bonferroni): a count with a smooth trend keeps its network."""
     out = np.zeros(len(lay.knots), dtype=bool)
     if not max_values:
         return out
     off = lay.main_offsets()
+    codes = {}
     for i, (num, c) in enumerate(zip(lay.is_numeric, lay.col)):
         if not num or lay.monotone[c] != 0 or not 3 <= (n_k := len(lay.knots[c])) <= max_values:
             continue
         real = (lo[:, i] - off[i]) < n_k  # rows not in the missing slot
         out[c] = bool(np.all((w[real, i] == 0.0) | (w[real, i] == 1.0)))
+        if out[c]:
+            codes[c] = (lo[real, i] - off[i] + np.rint(w[real, i]).astype(np.int64), n_k, real)
+    if alpha > 0 and codes:
+        yy = np.asarray(y, dtype=np.float64).reshape(-1)
+        ww = np.asarray(sw, dtype=np.float64)
+        ww = ww * (len(ww) / ww.sum())
+        for c, (code, n_k, real) in codes.items():
+            out[c] = smooth_misfit_pvalue(code, n_k, yy[real], ww[real]) < alpha / len(codes)
     return out
 
 
