@@ -12,7 +12,11 @@ from sklearn.metrics import roc_auc_score
 from interpretable_nn.models import NAMClassifier, NAMRegressor
 from interpretable_nn.models.nam import fit as namfit
 from interpretable_nn.models.nam.layout import TermLayout
-from interpretable_nn.models.nam.priors import discrete_columns, discrete_prior
+from interpretable_nn.models.nam.priors import (
+    discrete_columns,
+    discrete_prior,
+    smooth_misfit_pvalue,
+)
 
 #: the risk of each of 8 codes of a band: it jumps between neighbours (a smooth shape cannot follow)
 ZIGZAG = np.array([0.0, 1.2, -0.8, 1.0, -1.0, 0.9, -0.6, 0.8])
@@ -138,3 +142,58 @@ def test_regressors_keep_their_networks(data, monkeypatch):
     m = NAMRegressor(n_bags=2, interactions=0, max_epochs=3, verbose=0, device="cpu").fit(X, y.astype(float))
     assert np.isfinite(m.predict(X)).all()
     assert "discrete" not in m.fit_info_
+
+
+def _rates(logit, n=200_000, seed=0):
+    """Rows of codes 0..len(logit)-1 drawn evenly, with events at the given log-odds per code."""
+    rng = np.random.default_rng(seed)
+    code = rng.integers(0, len(logit), size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-np.asarray(logit)[code]))).astype(float)
+    return code, y
+
+
+def test_the_misfit_test_flags_jumps_and_passes_smooth_trends():
+    # a zigzag between neighbouring codes: no cubic follows it
+    code, y = _rates(ZIGZAG - 1.0, n=20_000)
+    assert smooth_misfit_pvalue(code, 8, y, np.ones(len(y))) < 1e-6
+    # a linear count passes even on 200,000 rows; a gentle S-shaped 7-point scale on 2,000
+    line = np.linspace(-2, 1, 9)
+    assert smooth_misfit_pvalue(*_rates(line)[:1], 9, _rates(line)[1], np.ones(200_000)) > 0.01
+    s_shape = 1.5 * np.tanh(np.linspace(-2, 2, 7))
+    for seed in range(5):
+        code, y = _rates(s_shape, n=2000, seed=seed)
+        assert smooth_misfit_pvalue(code, 7, y, np.ones(len(y))) > 0.01
+    # a steep S-shape on many rows is flagged: a cubic cannot follow it, and where rows are this
+    # many a free value per code costs little (the bags' validation loss still decides)
+    code, y = _rates(2 * s_shape, n=200_000)
+    assert smooth_misfit_pvalue(code, 7, y, np.ones(len(y))) < 1e-6
+
+
+def test_the_misfit_p_value_is_a_p_value_under_a_smooth_trend():
+    # under the null (a cubic in the code), p is about uniform: about 5% below .05
+    logit = np.polyval([0.3, -0.2, 0.5, -1.0], np.linspace(-1, 1, 10))
+    ps = [smooth_misfit_pvalue(*_rates(logit, n=5000, seed=s)[:1], 10, _rates(logit, n=5000, seed=s)[1], np.ones(5000))
+          for s in range(200)]
+    assert 0.01 <= np.mean(np.array(ps) < 0.05) <= 0.11
+    assert all(0.0 <= p <= 1.0 for p in ps)
+
+
+def test_the_misfit_test_reads_weights_as_row_counts_and_needs_four_values():
+    code, y = _rates(ZIGZAG - 1.0, n=4000)
+    # duplicating every row is weight 2: the same evidence as weight 2 on each row
+    twice = smooth_misfit_pvalue(np.r_[code, code], 8, np.r_[y, y], np.ones(2 * len(y)))
+    assert smooth_misfit_pvalue(code, 8, y, np.full(len(y), 2.0)) == pytest.approx(twice, rel=1e-9)
+    # three values seen: a quadratic fits them exactly, nothing to test
+    assert smooth_misfit_pvalue(code % 3, 8, y, np.ones(len(y))) == 1.0
+
+
+def test_with_the_test_on_only_the_jagged_column_qualifies(data, fits):
+    X, y = data
+    m = fits[0][0][0]
+    lay, lo, w = _layout(m, X)
+    sw = np.ones(len(y))
+    both = _by_name(lay, discrete_columns(lay, lo, w, 16))
+    tested = _by_name(lay, discrete_columns(lay, lo, w, 16, y.astype(float), sw, alpha=0.01))
+    assert both["band"] and both["count"]
+    # the band's rate jumps between codes; the count has no effect, a flat (smooth) trend
+    assert tested["band"] and not tested["count"] and not tested["x"]
