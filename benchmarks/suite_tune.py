@@ -568,7 +568,21 @@ Variants:
     against ``boost_grid_1se``, no set more than 2 SE below it, and today's median NAM/EBM
     fit-time ratio on confirm (.310) times the median variant/``boost_grid_1se`` fit-time ratio
     on dev at or below .5; if both pass, the higher mean. Sets where no column is flagged fit
-    identically (0 in the mean).
+    identically (0 in the mean). **Not adopted** (the hook stays off: ``DISCRETE_ALPHA = 0``,
+    ``DISCRETE_MAX_VALUES = 0``, with its tests): inside the folds the test fires on few sets,
+    and where it fires it moves little. ``disc_lof`` averages +.00002 over the 24 dev sets
+    (changes folds of 3: vote_trump +.0002 ± .0001, a win; email_spam +.0008 ± .0008;
+    pitch_strike −.0006 ± .0012, the lowest); ``disc_lof_always`` +.00003 (changes folds of 6,
+    the same win, pitch_strike −.0004 ± .0012 the lowest); no loss; median fit-time ratio 1.21
+    and 1.20 (three runs side by side on two cores: rough). Neither reaches the mean. On the
+    sets where no fold changes the rows equal ``boost_grid_1se``'s to the last digit. The
+    added sets do not hold caravan's regime either: only pitch_strike's zone jumps, and the
+    zone is also read from the pitch's position at the plate. They do hold a new dev loss to
+    EBM: doctor_visit (every numeric column a count or band of 6 to 15 values), today's NAM
+    −.0043 ± .0021 (``boost_grid_1se − EBM``). Probes on its folds (not a results file, so no
+    figures here): the NAM's mains alone are on par with EBM's mains alone, free values per
+    value or every column read as a category are worse, and on one fold the pair grids lower
+    the bags' validation loss while the held-out loss rises: the next place to look.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
