@@ -35,7 +35,7 @@ from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
 from .pair_boost import blend_tables, boost_pairs, pair_logit
-from .priors import discrete_columns, discrete_prior, level_precision, pair_scales
+from .priors import discrete_columns, discrete_prior, level_precision, mean_one_weights, pair_scales
 from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
@@ -158,8 +158,7 @@ def free_value_prior(lay: TermLayout, enc: EncodedData, target: torch.Tensor, sw
     n_num = len(lay.knots)
     out = [np.ones(n_num)]
     y = target.numpy().reshape(-1).astype(np.float64)
-    sw = np.asarray(sw, dtype=np.float64)
-    sw = sw * (len(sw) / sw.sum())  # a row counts once: scaling every weight changes nothing
+    sw = mean_one_weights(sw)
     p_bar = float(np.average(y, weights=sw)) if task == "classification" else 0.5
     var = p_bar * (1.0 - p_bar)
     for j, size in enumerate(lay.cat_sizes):

@@ -252,15 +252,12 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
         gh = design.mt @ torch.cat([(p - y) * fw, p * (1 - p) * fw], 1)  # (S, 2B)
         gh = torch.cat([gh, gh.new_zeros(1, 2 * b)])[cells]  # (P, A, C, 2B)
         g, h = gh[..., :b].permute(3, 0, 1, 2), gh[..., b:].permute(3, 0, 1, 2)  # (B, P, A, C)
-        if GREEDY:
-            # each bag steps only the pair whose tree gains most: stepping every pair at once
-            # on the same residuals moves the score by up to one Newton step per pair (123
-            # pairs on loans_subprime), overshoots, and the validation loss rises from round 1.
-            # Only the picked pairs' trees are built (B, A, C): the other pairs' steps are zero.
-            step, _, pick = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell, greedy=True,
-                                                masks=masks)
-        else:
-            step, pick = _tree_step(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell), None
+        # under GREEDY each bag steps only the pair whose tree gains most: stepping every pair
+        # at once on the same residuals moves the score by up to one Newton step per pair (123
+        # pairs on loans_subprime), overshoots, and the validation loss rises from round 1.
+        # Only the picked pairs' trees are built (B, A, C): the other pairs' steps are zero.
+        step, _, pick = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell, greedy=GREEDY,
+                                            masks=masks)
         steps.append((pick, step))
         delta = _delta(cells, pick, step, b, size)
         values += delta

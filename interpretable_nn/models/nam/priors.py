@@ -6,7 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["level_precision", "smooth_misfit_pvalue", "discrete_columns", "discrete_prior", "pair_scales"]
+__all__ = ["mean_one_weights", "level_precision", "smooth_misfit_pvalue", "discrete_columns", "discrete_prior", "pair_scales"]
+
+
+def mean_one_weights(sw) -> np.ndarray:
+    """Sample weights as float64 scaled to mean 1: a row counts once, so scaling every weight
+    changes nothing (the weights set the rates, not the number of rows)."""
+    sw = np.asarray(sw, dtype=np.float64)
+    return sw * (len(sw) / sw.sum())
+
+
+def _knot_codes(lo: np.ndarray, w: np.ndarray, i: int, offset: int) -> np.ndarray:
+    """Each row's knot of main term ``i`` when the rows read knots exactly (``w`` 0 or 1):
+    the corner ``lo`` points at, or the next where the weight is 1."""
+    return (lo[:, i] - offset) + np.rint(w[:, i]).astype(np.int64)
 
 
 def level_precision(codes: np.ndarray, size: int, y: np.ndarray, sw: np.ndarray, p_bar: float, var: float,
@@ -74,12 +87,11 @@ def discrete_columns(lay, lo: np.ndarray, w: np.ndarray, max_values: int, y: np.
             continue
         real = (lo[:, i] - off[i]) < n_k  # rows not in the missing slot
         out[c] = bool(np.all((w[real, i] == 0.0) | (w[real, i] == 1.0)))
-        if out[c]:
-            codes[c] = (lo[real, i] - off[i] + np.rint(w[real, i]).astype(np.int64), n_k, real)
-    if alpha > 0 and codes:
+        if out[c] and alpha > 0:
+            codes[c] = (_knot_codes(lo, w, i, off[i])[real], n_k, real)
+    if codes:
         yy = np.asarray(y, dtype=np.float64).reshape(-1)
-        ww = np.asarray(sw, dtype=np.float64)
-        ww = ww * (len(ww) / ww.sum())
+        ww = mean_one_weights(sw)
         for c, (code, n_k, real) in codes.items():
             out[c] = smooth_misfit_pvalue(code, n_k, yy[real], ww[real]) < alpha / len(codes)
     return out
@@ -91,8 +103,7 @@ def discrete_prior(lay, lo: np.ndarray, w: np.ndarray, discrete: np.ndarray, y: 
     elsewhere, unused): :func:`level_precision` over the values the rows read, as a
     categorical column's levels get (binary targets; weights normalised to mean 1)."""
     out = np.ones(len(lay.knots))
-    sw = np.asarray(sw, dtype=np.float64)
-    sw = sw * (len(sw) / sw.sum())
+    sw = mean_one_weights(sw)
     y = np.asarray(y, dtype=np.float64).reshape(-1)
     p_bar = float(np.average(y, weights=sw))
     var = p_bar * (1.0 - p_bar)
@@ -102,7 +113,7 @@ def discrete_prior(lay, lo: np.ndarray, w: np.ndarray, discrete: np.ndarray, y: 
     for i, (num, c) in enumerate(zip(lay.is_numeric, lay.col)):
         if num and discrete[c]:
             n_k = len(lay.knots[c])
-            code = (lo[:, i] - off[i]) + np.rint(w[:, i]).astype(np.int64)
+            code = _knot_codes(lo, w, i, off[i])
             real = code < n_k
             out[c] = level_precision(code[real], n_k, y[real], sw[real], p_bar, var, max_precision)
     return out
