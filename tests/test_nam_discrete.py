@@ -158,7 +158,8 @@ def test_the_misfit_test_flags_jumps_and_passes_smooth_trends():
     assert smooth_misfit_pvalue(code, 8, y, np.ones(len(y))) < 1e-6
     # a linear count passes even on 200,000 rows; a gentle S-shaped 7-point scale on 2,000
     line = np.linspace(-2, 1, 9)
-    assert smooth_misfit_pvalue(*_rates(line)[:1], 9, _rates(line)[1], np.ones(200_000)) > 0.01
+    code, y = _rates(line)
+    assert smooth_misfit_pvalue(code, 9, y, np.ones(len(y))) > 0.01
     s_shape = 1.5 * np.tanh(np.linspace(-2, 2, 7))
     for seed in range(5):
         code, y = _rates(s_shape, n=2000, seed=seed)
@@ -172,8 +173,7 @@ def test_the_misfit_test_flags_jumps_and_passes_smooth_trends():
 def test_the_misfit_p_value_is_a_p_value_under_a_smooth_trend():
     # under the null (a cubic in the code), p is about uniform: about 5% below .05
     logit = np.polyval([0.3, -0.2, 0.5, -1.0], np.linspace(-1, 1, 10))
-    ps = [smooth_misfit_pvalue(*_rates(logit, n=5000, seed=s)[:1], 10, _rates(logit, n=5000, seed=s)[1], np.ones(5000))
-          for s in range(200)]
+    ps = [smooth_misfit_pvalue(code, 10, y, np.ones(len(y))) for code, y in (_rates(logit, n=5000, seed=s) for s in range(200))]
     assert 0.01 <= np.mean(np.array(ps) < 0.05) <= 0.11
     assert all(0.0 <= p <= 1.0 for p in ps)
 
