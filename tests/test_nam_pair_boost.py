@@ -300,7 +300,7 @@ def test_boost_grid_adds_the_grids_on_the_boosting_and_explanations_sum(monkeypa
 
 
 def test_round_within_se_picks_the_earliest_round_near_the_best():
-    from interpretable_nn.models.nam.pair_boost import _round_within_se
+    from interpretable_nn.training.engine import round_within_se as _round_within_se
 
     rounds = [[1.0, 1.2, 0.8], [0.70, 0.72, 0.74], [0.69, 0.73, 0.71], [0.60, 0.61, 0.62]]
     assert _round_within_se(rounds, 3, None) == 3
@@ -321,7 +321,7 @@ def test_stop_se_keeps_the_values_of_the_round_it_picks(monkeypatch):
     full, res = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=40, patience=50)
     assert "val_by_member" not in res.extra and res.best_epoch > 4
     k = res.best_epoch // 2
-    monkeypatch.setattr(pbm, "_round_within_se", lambda by_round, best, se: k)
+    monkeypatch.setattr(pbm, "round_within_se", lambda by_round, best, se: k)
     half, res_half = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=40, patience=50)
     monkeypatch.undo()
     ref, res_ref = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=k, patience=k + 1)

@@ -145,6 +145,14 @@ class TrainConfig:
         module must define ``keep_members`` and ``restore_members`` (see the module
         contract); ``best_val_by_member`` is then each member's own best, ``best_val_loss``
         their mean. Off: one epoch for all, the lowest mean validation loss.
+    stop_se : float or None
+        Side-by-side members validated on their own rows, without ``member_stopping``:
+        restore instead the earliest epoch whose members' validation losses are within this
+        many paired standard errors (over the members) of the best epoch's (the one-standard-
+        error rule of CART and glmnet, :func:`round_within_se`: an earlier stop where the
+        members disagree). The engine remembers at most :data:`STOP_SE_KEEP` epochs' weights
+        (every other one dropped when full), so on a long fit the epoch restored is the
+        earliest remembered one that qualifies. None: the best epoch.
     random_state : int or None
     verbose : int
         0 silent; 1 a progress bar that appears only for fits longer than 2 s; 2 always.
@@ -182,6 +190,7 @@ class TrainConfig:
     data_on_device: bool | str = "auto"
     optimizer: str = "adamw"
     member_stopping: bool = False
+    stop_se: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -531,6 +540,7 @@ class _Run:
         best, best_epoch, best_state, wait, best_by_member = math.inf, 0, None, 0, None
         stopped = False
         members = _MemberStops(self.core, cfg) if cfg.member_stopping and self.n_val else None
+        path = _Path() if cfg.stop_se is not None and members is None and self.n_val else None
         t0 = time.perf_counter()
         for epoch in bar:
             te = time.perf_counter()
@@ -547,6 +557,8 @@ class _Run:
                     wait += 1
                 if members is not None:
                     wait = members.update(by_member)
+                if path is not None:
+                    path.add(epoch, by_member, self.core)
             row["seconds"] = time.perf_counter() - te
             history.append(row)
             bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k.endswith("loss")}, refresh=False)
@@ -554,8 +566,15 @@ class _Run:
                 stopped = True
                 break
         bar.close()
+        extra = {"world_size": self.par.world_size}
         if best_state is not None:
             self.core.load_state_dict(best_state)
+            if path is not None:
+                keep = path.choose(best_epoch, cfg.stop_se)
+                if keep != best_epoch:
+                    self.core.load_state_dict(path.states[keep], strict=False)
+                    best_epoch, best_by_member = keep, path.by_member[keep]
+                    best, extra["stop_se_epoch"] = float(np.mean(best_by_member)), keep
         else:
             best_epoch = len(history) - 1
         if members is not None and members.best is not None:
@@ -566,9 +585,51 @@ class _Run:
         return TrainResult(
             history=pd.DataFrame(history), best_epoch=best_epoch, n_epochs=len(history), device=str(self.device),
             fit_time=time.perf_counter() - t0, stopped_early=stopped,
-            best_val_loss=None if math.isinf(best) else best, extra={"world_size": self.par.world_size},
+            best_val_loss=None if math.isinf(best) else best, extra=extra,
             best_val_by_member=best_by_member,
         )
+
+
+#: the most epochs' weights :attr:`TrainConfig.stop_se` remembers
+STOP_SE_KEEP = 64
+
+
+class _Path:
+    """Every epoch's members' validation losses and some epochs' parameters, for
+    :attr:`TrainConfig.stop_se`: each epoch divisible by the stride is remembered; when more
+    than :data:`STOP_SE_KEEP` are, the stride doubles and the epochs off it are dropped."""
+
+    def __init__(self):
+        self.by_member: list[list[float]] = []
+        self.states: dict[int, dict] = {}
+        self.stride = 1
+
+    def add(self, epoch: int, by_member: torch.Tensor, core) -> None:
+        self.by_member.append(by_member.detach().double().cpu().tolist())
+        if epoch % self.stride:
+            return
+        self.states[epoch] = {k: v.detach().clone() for k, v in core.named_parameters()}  # not the buffers
+        if len(self.states) > STOP_SE_KEEP:
+            self.stride *= 2
+            self.states = {e: s for e, s in self.states.items() if e % self.stride == 0}
+
+    def choose(self, best: int, se: float) -> int:
+        """The earliest remembered epoch within ``se`` paired SE of ``best`` (else ``best``)."""
+        return round_within_se(self.by_member, best, se, candidates=sorted(self.states))
+
+
+def round_within_se(by_round: list, best: int, se: float | None, candidates=None) -> int:
+    """The earliest round (of ``candidates``, default every round) whose members'
+    validation losses ``by_round[r]`` are within ``se`` paired standard errors (over the
+    members) of round ``best``'s mean; ``best`` when ``se`` is None or there is one member."""
+    if se is None or best == 0 or len(by_round[best]) < 2:  # one member: no spread to read
+        return best
+    ref = np.asarray(by_round[best])
+    for r in range(best) if candidates is None else [c for c in candidates if c < best]:
+        d = np.asarray(by_round[r]) - ref
+        if d.mean() <= se * d.std(ddof=1) / np.sqrt(len(d)):
+            return r
+    return best
 
 
 class _MemberStops:

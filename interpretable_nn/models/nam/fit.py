@@ -64,8 +64,9 @@ FIXED_ROWS = True
 #: the interaction stage of a binary fit with validation rows and ``interactions="auto"``:
 #: "boost_grid" boosts two-level trees on the pair grids (:mod:`.pair_boost`, one-SE stop), then
 #: fits the grids on the residuals and adds the two (``tuning_dev.md``: boost_grid_1se); "boost"
-#: boosts only; "grid" (every other fit) trains the grids jointly with Adam
+#: boosts only; "grid" (every other fit) trains the grids jointly with Adam (binary: stop_se=GRID_STOP_SE)
 PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost_grid", ("3x",), {"lr": 0.1, "patience": 50, "stop_se": 1.0}
+GRID_STOP_SE: float | None = None
 #: binary fits: the mains are fitted again with the free numeric columns of 3 to this many values
 #: as a free value per value, stored divided by the scale
 #: (:func:`~interpretable_nn.models.nam.priors.discrete_columns`), and kept when the bags'
@@ -395,7 +396,8 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
         scale=torch.from_numpy(pair_scales(lay, p_mass)),
     )
     cfg = model._train_config(description=f"{type(model).__name__} pairs", lr=model.pair_lr,
-                              num_threads=model.n_threads, member_stopping=MEMBER_STOPPING)
+                              num_threads=model.n_threads, member_stopping=MEMBER_STOPPING,
+                              stop_se=GRID_STOP_SE if model.task_ == "binary" else None)
     pair_t = tuple(torch.from_numpy(a) for a in pair_inputs)
     inputs = (torch.as_tensor(main_logit, dtype=torch.float32), *pair_t, *_fixed_rows(model, pairs, pair_t))
     res = train(pairs, inputs, target, model.task_, cfg, sample_weight=bags.fit_w, generator=bags.generator,

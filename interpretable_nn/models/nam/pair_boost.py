@@ -31,7 +31,7 @@ import pandas as pd
 import torch
 
 from ...nn.table_reads import RowDesign, bilinear_gather, corner_weights
-from ...training.engine import TrainResult
+from ...training.engine import TrainResult, round_within_se
 from .layout import TermLayout
 
 __all__ = ["blend_tables", "boost_pairs", "pair_logit"]
@@ -187,7 +187,7 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
         values, res = _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2)
         by_round = res.extra.pop("val_by_member")  # (rounds, B): not kept in the model
         steps, cells, size = (res.extra.pop(k) for k in ("steps", "cells", "size"))
-        keep = _round_within_se(by_round, res.best_epoch, stop_se)
+        keep = round_within_se(by_round, res.best_epoch, stop_se)
         if keep == res.best_epoch:
             return values, res
         values = _values_at(steps, cells, keep, values.shape[0], size)
@@ -196,19 +196,6 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
                                best_val_by_member=list(member), extra={**res.extra, "stop_se_round": keep})
     finally:
         torch.set_num_threads(before)
-
-
-def _round_within_se(by_round: list, best: int, se: float | None) -> int:
-    """The earliest round whose bags' validation losses are within ``se`` paired standard
-    errors (over the bags) of round ``best``'s mean; ``best`` when ``se`` is None."""
-    if se is None or best == 0 or len(by_round[best]) < 2:  # one bag: no spread to read
-        return best
-    ref = np.asarray(by_round[best])
-    for r in range(best):
-        d = np.asarray(by_round[r]) - ref
-        if d.mean() <= se * d.std(ddof=1) / np.sqrt(len(d)):
-            return r
-    return best
 
 
 def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2):
