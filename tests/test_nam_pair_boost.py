@@ -360,3 +360,25 @@ def test_greedy_tree_step_is_the_full_steps_slice_bit_for_bit(shape):
     assert torch.equal(gain, gain2)
     assert torch.equal(pick, gain.argmax(-1))
     assert torch.equal(step, full[torch.arange(shape[0]), pick])
+
+
+def test_grid_stop_se_stops_binary_grids_earlier_and_leaves_regressors_alone(monkeypatch):
+    """``GRID_STOP_SE`` (the engine's ``stop_se`` for the pair grids) keeps a binary fit's grids
+    at an epoch no later than the best one, at a validation loss no lower, with explanations
+    that still sum to the score; a regressor's grids are those of the best epoch, as before."""
+    from interpretable_nn import NAMClassifier, NAMRegressor
+
+    X, y = _xor_data(n=1500, seed=4)
+    y = np.where(np.random.default_rng(4).uniform(size=len(y)) < 0.3, 1 - y, y)  # noisy: the bags disagree
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "grid")
+    fits = {}
+    for se in (None, 2.0):
+        monkeypatch.setattr(namfit, "GRID_STOP_SE", se)
+        fits[se] = (NAMClassifier(n_bags=4, verbose=0, random_state=0).fit(X, y),
+                    NAMRegressor(n_bags=2, verbose=0, random_state=0).fit(X, y + X.a.to_numpy()))
+    best, early = fits[None][0], fits[2.0][0]
+    assert early.fit_info_["pair_best_epoch"] < best.fit_info_["pair_best_epoch"]
+    assert early.fit_info_["best_val_loss"] >= best.fit_info_["best_val_loss"]
+    terms = np.asarray(early.predict_terms(X[:300]))
+    np.testing.assert_allclose(terms.sum(1) + early.intercept_, early.decision_function(X[:300]), atol=1e-6)
+    np.testing.assert_array_equal(fits[None][1].predict(X[:300]), fits[2.0][1].predict(X[:300]))

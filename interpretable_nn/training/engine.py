@@ -62,6 +62,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -410,6 +411,9 @@ def _check_settings(task: str, cfg: TrainConfig) -> None:
         raise ValueError(f"optimizer must be 'adamw' or 'global_adam'; got {cfg.optimizer!r}.")
     if cfg.deterministic not in (True, False, None):
         raise ValueError(f"deterministic must be True, False or None; got {cfg.deterministic!r}.")
+    se = cfg.stop_se
+    if se is not None and (isinstance(se, bool) or not isinstance(se, Real) or not 0 <= se < math.inf):
+        raise ValueError(f"stop_se must be None or a finite number of standard errors >= 0; got {se!r}.")
 
 
 def _train_val_rows(y, task, fraction, g, validation_weight) -> tuple[torch.Tensor, torch.Tensor]:
