@@ -66,7 +66,7 @@ FIXED_ROWS = True
 #: fits the grids on the residuals and adds the two (``tuning_dev.md``: boost_grid_1se); "boost"
 #: boosts only; "grid" (every other fit) trains the grids jointly with Adam (binary: stop_se=GRID_STOP_SE)
 PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost_grid", ("3x",), {"lr": 0.1, "patience": 50, "stop_se": 1.0}
-GRID_STOP_SE: float | None = None
+GRID_STOP_SE: float | None = None  # the engine's stop_se for the grids (1 and 2 on par on dev: off)
 #: binary fits: the mains are fitted again with the free numeric columns of 3 to this many values
 #: as a free value per value, stored divided by the scale
 #: (:func:`~interpretable_nn.models.nam.priors.discrete_columns`), and kept when the bags'
