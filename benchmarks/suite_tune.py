@@ -597,16 +597,19 @@ Variants:
     ``boost_grid_1se``, no set more than 2 SE below it, and .310 times the median
     variant/``boost_grid_1se`` fit-time ratio on dev at or below .5; if both pass, the higher
     mean. **Not adopted** (the hook stays off: ``GRID_STOP_SE = None``, with its tests; the
-    engine's ``stop_se`` stays, tested): ``grid_se1`` averages +.0001 over the 24 dev sets
-    (one win, arrests +.0007 ± .0003; no loss; email_spam −.0018 ± .0019 the lowest; 4 sets
-    move no fold, 3 under ``grid_se2``), ``grid_se2`` +.0003 (no win, no loss; doctor_visit +.0027 ± .0023, nmes1988
-    +.0026 ± .0019, lending_club +.0020 ± .0025 the largest; swiss_labor −.0024 ± .0018 and
-    email_spam −.0022 ± .0022 the lowest); median fit-time ratio .85 and .87 (two runs side by
-    side; ``boost_grid_1se``'s rows were measured at another time: rough). Neither reaches the
-    mean. Against EBM, ``grid_se2`` is +.0027 over the 24 sets (``boost_grid_1se`` +.0023) and
-    doctor_visit −.0016 ± .0022 (on par; today −.0043 ± .0021): the earlier stop repairs the
-    set it was probed on and costs swiss_labor, where the grids gain most. The shrinking that
-    helps one set's held-out rows is, across dev, inside the noise.
+    engine's ``stop_se`` stays, tested): ``grid_se1`` averages +.0001 over the 24 dev sets (one
+    win, arrests +.0007 ± .0003; no loss; email_spam −.0018 ± .0019 the lowest; 4 sets move no
+    fold), ``grid_se2`` +.0003 (no win, no loss; doctor_visit +.0027 ± .0023, nmes1988 +.0026 ±
+    .0019, lending_club +.0020 ± .0025 the largest; swiss_labor −.0024 ± .0018 and email_spam
+    −.0022 ± .0022 the lowest; 3 sets move no fold); median fit-time ratio .85 and .87 (two runs
+    side by side; ``boost_grid_1se``'s rows were measured at another time: rough). Neither
+    reaches the mean. Against EBM, ``grid_se2`` is +.0027 over the 24 sets (``boost_grid_1se``
+    +.0023) and doctor_visit −.0016 ± .0011 (on par; today −.0043 ± .0021): the earlier stop
+    repairs the set it was probed on and costs swiss_labor, where the grids gain most. Neither
+    variant leaves a dev set more than 2 SE below EBM (today three: arrests, doctor_visit,
+    health_insurance), but arrests (−.0022 ± .0020) and health_insurance (−.0013 ± .0008 under
+    ``grid_se2``) cross the line by little; the rule judges the mean, and across dev the
+    shrinking is inside the noise.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
