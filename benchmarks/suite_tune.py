@@ -627,6 +627,15 @@ Variants:
     above +.0010 over the 24 dev sets against ``boost_grid_1se``, no set more than 2 SE below
     it, and .310 times the median variant/``boost_grid_1se`` fit-time ratio on dev at or below
     .5; if both pass, the higher mean. The confirm group is not rerun unless one passes.
+    **Not adopted** (the hook stays off): both average +.00002 over the 24 dev sets. The test
+    fires on the same few sets as with 16 values: ``disc_lof128`` moves folds of 3 sets
+    (vote_trump +.0002 ± .0001, email_spam +.0008 ± .0008, pitch_strike −.0006 ± .0012) and
+    ``disc_lof128_always`` of 6 (the same three, and doctor_visit, health_insurance and nhefs
+    by .0001 at most); no win, no loss; median fit-time ratio 1.09 and 1.18 (two runs side by
+    side, beside a fresh-clone ``.ci/run``: rough). No dev column of 17 to 128 values sits
+    on its knots with a rate that jumps: the dev group does not hold movies' ``year``, so what
+    the diagnosis shows is, as with caravan, not a property of the dev data, and by the rule
+    it is not a default.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
