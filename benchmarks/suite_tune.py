@@ -610,6 +610,24 @@ Variants:
     health_insurance), but arrests (−.0022 ± .0020) and health_insurance (−.0013 ± .0008 under
     ``grid_se2``) cross the line by little; the rule judges the mean, and across dev the
     shrinking is inside the noise.
+``grid_se2`` again, on seed 1 (``results/tuning_dev_seed1.csv``, ``--seed 1``)
+    A replication, not a new variant: ``grid_se2`` and ``boost_grid_1se`` on the 24 dev sets
+    with the suite's seed-1 folds (``StratifiedKFold(5, shuffle=True, random_state=1)``) and
+    every fit at ``random_state=1``: other rows in every fold, other bags. Why: on seed 0
+    ``grid_se2`` is on par with today's defaults over dev (+.0003) and is the one change
+    measured so far that leaves no dev set more than 2 SE below EBM (today three: arrests,
+    doctor_visit, health_insurance), which is the issue's second NAM goal; its mean did not
+    reach the +.0010 that rule asked for. A question of robustness, not of the mean, is
+    judged on rows that did not suggest it. **Rule written before the run** (seed 1 only; the
+    seed-0 rows are not pooled in): adopt ``grid_se2`` as the default when (a) its mean
+    difference to ``boost_grid_1se`` over the 24 dev sets is at least 0, (b) no dev set is
+    more than 2 paired SE below ``boost_grid_1se``, (c) on the three sets EBM won on seed 0
+    (arrests, doctor_visit, health_insurance; EBM run on their seed-1 folds, merged into
+    ``results/suite.csv``) fewer of them are more than 2 SE below EBM than under
+    ``boost_grid_1se``, or as few and the mean over the three of ``grid_se2`` −
+    ``boost_grid_1se`` is above 0, and (d) .310 times the median ``grid_se2``/``boost_grid_1se``
+    fit-time ratio over the sets is at or below .5. Else it stays off. If adopted, the
+    confirm group is rerun to report it.
 ``disc_lof128``, ``disc_lof128_always``
     ``disc_lof`` and ``disc_lof_always`` with numeric columns of up to 128 values read as
     coded (``DISCRETE_MAX_VALUES = 128``): a column whose every training row sits on a knot
@@ -788,12 +806,12 @@ def refuse_retired(variants, retired: dict[str, str]) -> None:
                          f"{[retired[v] for v in asked]} to rerun them")
 
 
-def fit_fold(model, X: pd.DataFrame, y: np.ndarray, fold: int) -> tuple[float, float]:
-    """(test AUC, fit seconds) of ``model`` on the suite's seed-0 fold ``fold``."""
+def fit_fold(model, X: pd.DataFrame, y: np.ndarray, fold: int, seed: int = 0) -> tuple[float, float]:
+    """(test AUC, fit seconds) of ``model`` on the suite's seed-``seed`` fold ``fold``."""
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    tr, te = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[fold]
+    tr, te = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y))[fold]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()
@@ -816,7 +834,7 @@ def dev_datasets(arg: str | None) -> list[str]:
     return datasets
 
 
-def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT) -> pd.DataFrame:
+def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = OUT, seed: int = 0) -> pd.DataFrame:
     import _provenance
     import _suite_data as sd
     from tqdm.auto import tqdm
@@ -827,7 +845,7 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
     done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
     # ``eb`` was once skipped with ``before`` where no column is categorical: measure it now
     done = done[~((done.variant == "eb") & done.commit.astype(str).str.startswith("same as"))]
-    have = {(r.dataset, r.variant, int(r.fold)) for r in done.itertuples()}
+    have = {(r.dataset, r.variant, int(r.fold)) for r in done.itertuples() if int(r.seed) == seed}
     commit = _provenance.current_commit()
     rows = done.to_dict("records")
     refuse_retired(variants, RETIRED)
@@ -843,18 +861,19 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
             kw, flags = VARIANTS[v]
             kw = kw(X) if callable(kw) else kw
             if v == "before" and not _has_categorical(X):
-                rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=np.nan, fit_seconds=np.nan,
+                rows.append(dict(dataset=d, variant=v, seed=seed, fold=f, auc=np.nan, fit_seconds=np.nan,
                                  commit="same as eb: no categorical column"))
                 continue
             if v in SAME_AS_SELECT and not SAME_AS_SELECT[v][0](X):
                 # the variant does not touch this set's fit: it is ``select``'s
-                ref = [r for r in rows if (r["dataset"], r["variant"], int(r["fold"])) == (d, "select", f)]
+                ref = [r for r in rows if (r["dataset"], r["variant"], int(r["fold"]), int(r["seed"]))
+                       == (d, "select", f, seed)]
                 if ref:
                     rows.append(dict(ref[-1], variant=v, commit=f"same as select: {SAME_AS_SELECT[v][1]}"))
                     continue
             with module_flags(namfit, flags):
-                auc, secs = fit_fold(make_model("nam", random_state=0, verbose=0, device="cpu", **kw), X, y, f)
-            rows.append(dict(dataset=d, variant=v, seed=0, fold=f, auc=auc, fit_seconds=secs, commit=commit))
+                auc, secs = fit_fold(make_model("nam", random_state=seed, verbose=0, device="cpu", **kw), X, y, f, seed)
+            rows.append(dict(dataset=d, variant=v, seed=seed, fold=f, auc=auc, fit_seconds=secs, commit=commit))
             pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
     finally:
         pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
@@ -913,13 +932,17 @@ VS_EBM: tuple[str, ...] = (
 
 
 def summary(df: pd.DataFrame, suite_csv: Path = RESULTS / "suite.csv") -> str:
+    seeds = sorted({int(x) for x in df.seed})
+    if len(seeds) > 1:
+        raise ValueError(f"the rows hold seeds {seeds}: write each seed's run to its own CSV (--out)")
+    seed = seeds[0] if seeds else 0
     ebm = pd.DataFrame(columns=["dataset", "fold", "auc"])
     if suite_csv.exists():
         s = pd.read_csv(suite_csv)
-        ebm = s[(s.model == "ebm") & (s.seed == 0) & (s.group == "dev")][["dataset", "fold", "auc"]]
+        ebm = s[(s.model == "ebm") & (s.seed == seed) & (s.group == "dev")][["dataset", "fold", "auc"]]
     commits = sorted({c for c in df.commit if isinstance(c, str) and not c.startswith("same as")})
     lines = ["# NAM defaults: tuning log on the dev group", "",
-             f"Seed 0, folds {sorted(df.fold.unique().tolist())}; commits measured: "
+             f"Seed {seed}, folds {sorted(df.fold.unique().tolist())}; commits measured: "
              + ", ".join(f"`{c[:10]}{'+dirty' if c.endswith('+dirty') else ''}`" for c in commits) + ".",
              "Paired differences over folds ± their standard error; **on par** when inside 2 SE. "
              "`before` = the empirical-Bayes level prior off; `eb` = the prior on, rank coordinates off; "
@@ -961,6 +984,7 @@ def main(argv=None) -> int:
     ap.add_argument("--datasets", default=None, help="comma-separated dev data sets (default: all of dev)")
     ap.add_argument("--variants", default="before,eb", help=f"comma-separated subset of {list(VARIANTS)}")
     ap.add_argument("--folds", default="0,1,2,3,4")
+    ap.add_argument("--seed", type=int, default=0, help="the suite's folds and every fit's random_state")
     ap.add_argument("--summary-only", action="store_true")
     ap.add_argument("--out", default=str(OUT), help="results CSV (a separate one lets two runs share the machine)")
     args = ap.parse_args(argv)
@@ -969,7 +993,7 @@ def main(argv=None) -> int:
     if args.summary_only:
         df = pd.read_csv(out)
     else:
-        df = run(datasets, args.variants.split(","), [int(f) for f in args.folds.split(",")], out)
+        df = run(datasets, args.variants.split(","), [int(f) for f in args.folds.split(",")], out, args.seed)
     text = summary(df)
     out.with_suffix(".md").write_text(text)  # beside its CSV: a run with --out leaves tuning_dev.md alone
     print(text)

@@ -223,6 +223,24 @@ def test_tuning_summary_pairs_variants_with_before_and_marks_identical_fits():
     assert "identical (no categorical column)" in next(line for line in text.splitlines() if line.startswith("| b |"))
 
 
+def test_tuning_summary_pairs_a_seed_with_ebm_of_the_same_seed(tmp_path):
+    """A replication on seed 1 is judged against EBM's seed-1 cells, never seed 0's; rows of
+    two seeds in one CSV are refused (their folds are different rows)."""
+    import suite_tune
+
+    ebm = [dict(dataset="a", group="dev", model="ebm", seed=s, fold=f, auc=0.70 + 0.01 * f + 0.05 * s,
+                fit_seconds=1.0, commit="c") for s in (0, 1) for f in range(5)]
+    pd.DataFrame(ebm).to_csv(tmp_path / "suite.csv", index=False)
+    nam = [dict(dataset="a", variant="boost_grid_1se", seed=1, fold=f, auc=0.75 + 0.01 * f + 0.001 * (f % 2),
+                fit_seconds=1.0, commit="c") for f in range(5)]
+    text = suite_tune.summary(pd.DataFrame(nam), suite_csv=tmp_path / "suite.csv")
+    assert text.splitlines()[2].startswith("Seed 1,")
+    line_a = next(line for line in text.splitlines() if line.startswith("| a |"))
+    assert "+0.0004 ± 0.0002 on par" in line_a  # against seed 1's .75; seed 0's .70 would read +.0504
+    with pytest.raises(ValueError, match="seeds"):
+        suite_tune.summary(pd.DataFrame(nam + [dict(nam[0], seed=0)]), suite_csv=tmp_path / "suite.csv")
+
+
 def test_confirm_compare_pairs_new_rows_with_an_earlier_look(tmp_path):
     import confirm_compare
 
