@@ -257,3 +257,31 @@ def test_confirm_compare_pairs_new_rows_with_an_earlier_look(tmp_path):
     assert "the rulenet before: `look.csv`" in text
     assert "mean of the per-set differences to rulenet (before): +0.0102" in text  # the look's rows, not suite.csv's
     assert "mean of the per-set differences to rulefit: +0.0202" in text
+
+
+def test_label_encoding_turns_categories_into_sorted_integer_codes_and_keeps_the_rest():
+    import suite_tune
+
+    X = pd.DataFrame({"state": ["b", "a", None, "c", "a"], "yes": ["y", "n", "y", "n", "y"],
+                      "n": [1.5, 2.0, 3.0, 4.0, 5.0], "many": [f"l{i}" for i in range(5)]})
+    out = suite_tune.label_encode(X, max_levels=4)
+    assert out["state"].tolist()[:2] == [1.0, 0.0] and np.isnan(out["state"][2]) and out["state"][3] == 2.0
+    assert out["yes"].tolist() == X["yes"].tolist()  # two levels: a binary column, left alone
+    assert out["n"].tolist() == X["n"].tolist() and out["many"].tolist() == X["many"].tolist()  # 5 > 4 levels
+    assert X["state"][0] == "b"  # the input is not changed
+
+
+def test_tuning_accepts_label_encoded_dev_sets_and_pairs_them_with_its_own_ebm_rows():
+    import suite_tune
+
+    dev = next(n for n, s in sd.read_suite()[1].items() if s.group == "dev")
+    assert suite_tune.dev_datasets(f"{dev}+labelenc") == [f"{dev}+labelenc"]
+    confirm = next(n for n, s in sd.read_suite()[1].items() if s.group == "confirm")
+    with pytest.raises(SystemExit, match="not dev data sets"):
+        suite_tune.dev_datasets(f"{confirm}+labelenc")
+    rows = [dict(dataset="a+labelenc", variant=v, seed=0, fold=f, auc=base + 0.01 * f + 0.001 * (f % 2) * (v == "ebm"),
+                 fit_seconds=1.0, commit="c") for v, base in (("boost_grid_1se", 0.75), ("ebm", 0.70)) for f in range(5)]
+    text = suite_tune.summary(pd.DataFrame(rows), suite_csv=Path("/nonexistent"))
+    line = next(line for line in text.splitlines() if line.startswith("| a+labelenc |"))
+    assert "+0.0496 ± 0.0002 win" in line
+    assert "ebm −" not in text.split("\n\n")[2]  # a peer, not a variant column
