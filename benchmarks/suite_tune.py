@@ -683,6 +683,21 @@ Variants:
     once) is above +.0010, no set is more than 2 SE below ``boost_grid_1se``, and .310 times
     the median variant/``boost_grid_1se`` fit-time ratio over the 38 sets is at or below .5;
     if both pass, the higher mean. If one is adopted, the confirm group is rerun to report it.
+    **Not adopted** (the hook stays off): ``disc_lof128`` averages +.00015 over the 38 sets
+    (+.0004 over the 14 label-encoded ones), ``disc_lof128_always`` +.0002 (+.0005); no set
+    below, four wins each (credit_data+labelenc +.0024 ± .0011, very_happy+labelenc +.0025 ±
+    .0009, vote_trump and vote_trump+labelenc +.0003 ± .0001); median fit-time ratio 1.04 and
+    1.06 (.310 × 1.06 = .33). On 4 of the 14 label-encoded sets (benefits, contraception,
+    lending_club, nmes1988) the fits are today's to the last digit: no column is both read
+    exactly at its codes by the kept step's knots and flagged by the smooth-trend test (a
+    probe of fold 0 of nmes1988 and lending_club: columns on their knots, none flagged).
+    Label-encoding itself costs
+    little: today's NAM on the 14 label-encoded sets is −.0006 below its fits on the text
+    columns (credit_data −.0025 ± .0009 the one loss), EBM −.0004 on the 10 sets it was run on
+    (EBM was left out on email_spam, very_happy, vote_trump and pitch_strike, its slowest, for
+    time), and today's NAM − EBM on those 10 label-encoded sets is +.0003, one loss
+    (health_insurance −.0033 ± .0016, which either variant lifts to +.0003 ± .0008). It is
+    not the gap caravan shows. Rows: ``results/tuning_dev_labelenc.csv``/``.md``.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
