@@ -939,25 +939,24 @@ def run(datasets: list[str], variants: list[str], folds: list[int], out: Path = 
             if v in PEERS:  # a peer on a tuning-only data set (``+labelenc``), with suite.py's settings
                 import suite
 
-                auc, secs = fit_fold(suite.make(v, X, seed), X, y, f, seed)
-                rows.append(dict(dataset=d, variant=v, seed=seed, fold=f, auc=auc, fit_seconds=secs, commit=commit))
-                pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
-                continue
-            kw, flags = VARIANTS[v]
-            kw = kw(X) if callable(kw) else kw
-            if v == "before" and not _has_categorical(X):
-                rows.append(dict(dataset=d, variant=v, seed=seed, fold=f, auc=np.nan, fit_seconds=np.nan,
-                                 commit="same as eb: no categorical column"))
-                continue
-            if v in SAME_AS_SELECT and not SAME_AS_SELECT[v][0](X):
-                # the variant does not touch this set's fit: it is ``select``'s
-                ref = [r for r in rows if (r["dataset"], r["variant"], int(r["fold"]), int(r["seed"]))
-                       == (d, "select", f, seed)]
-                if ref:
-                    rows.append(dict(ref[-1], variant=v, commit=f"same as select: {SAME_AS_SELECT[v][1]}"))
+                model, flags = suite.make(v, X, seed), {}
+            else:
+                kw, flags = VARIANTS[v]
+                kw = kw(X) if callable(kw) else kw
+                if v == "before" and not _has_categorical(X):
+                    rows.append(dict(dataset=d, variant=v, seed=seed, fold=f, auc=np.nan, fit_seconds=np.nan,
+                                     commit="same as eb: no categorical column"))
                     continue
+                if v in SAME_AS_SELECT and not SAME_AS_SELECT[v][0](X):
+                    # the variant does not touch this set's fit: it is ``select``'s
+                    ref = [r for r in rows if (r["dataset"], r["variant"], int(r["fold"]), int(r["seed"]))
+                           == (d, "select", f, seed)]
+                    if ref:
+                        rows.append(dict(ref[-1], variant=v, commit=f"same as select: {SAME_AS_SELECT[v][1]}"))
+                        continue
+                model = make_model("nam", random_state=seed, verbose=0, device="cpu", **kw)
             with module_flags(namfit, flags):
-                auc, secs = fit_fold(make_model("nam", random_state=seed, verbose=0, device="cpu", **kw), X, y, f, seed)
+                auc, secs = fit_fold(model, X, y, f, seed)
             rows.append(dict(dataset=d, variant=v, seed=seed, fold=f, auc=auc, fit_seconds=secs, commit=commit))
             pd.DataFrame(rows, columns=COLUMNS).to_csv(out, index=False)
     finally:
