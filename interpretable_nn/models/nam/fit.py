@@ -33,8 +33,9 @@ from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
+from .checks import _monotone_names, forced_pairs
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
-from .pair_boost import blend_tables, boost_pairs, pair_logit
+from .pair_boost import blend_tables, boost_main_tables, boost_pairs, pair_logit
 from .priors import discrete_columns, discrete_prior, level_precision, mean_one_weights, pair_scales
 from .select import improves, select_terms, shrink_terms
 from .state import NAMState
@@ -74,6 +75,9 @@ GRID_STOP_SE: float | None = None  # the engine's stop_se for the grids (1 and 2
 #: with ALPHA > 0 only the columns whose rate is not a smooth trend (``smooth_misfit_pvalue``);
 #: 0: off (on par on dev)
 DISCRETE_MAX_VALUES, DISCRETE_SCALE, DISCRETE_MARGIN_SE, DISCRETE_ALPHA = 0, 3.0, 2.0, 0.0
+#: binary fits with validation rows: after selection, the mains' tables get a boosting stage on
+#: their own knots (:func:`~.pair_boost.boost_mains`, stumps, EBM's way) with these settings; None: off
+MAIN_BOOST: dict | None = None
 
 
 @dataclass
@@ -111,6 +115,11 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
         mains = (*mains[:3], replace(mains[3], extra={**mains[3].extra, "term_shrink": dict(
             zip(lay.names, np.round(factors.mean(0), 4).tolist()))}))
     main_tab, bias, main_logit, res1 = mains
+    if MAIN_BOOST is not None and model.task_ == "binary" and bags.val_w is not None:
+        skip = set(selection["candidates"]) if selection and selection["kept"] else set()
+        main_tab, main_logit, boosted = boost_main_tables(lay, lo, w, main_tab, main_logit, target.numpy(), bags.fit_w,
+                                                          bags.val_w, skip, num_threads=model.n_threads, **MAIN_BOOST)
+        res1 = replace(res1, extra={**res1.extra, "main_boost": boosted})
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched,
                                        **({"discrete": disc[1]} if disc[1] else {})})
     if selection:
@@ -444,37 +453,6 @@ def level_scales(lay: TermLayout, mass: np.ndarray) -> np.ndarray:
         out[pos : pos + size] = LEVEL_SCALE * np.sqrt(m / max(m.max(), 1e-12))
         pos += size
     return out
-
-
-def forced_pairs(interactions, names: list[str], monotone: set[str]) -> list[tuple[int, int]]:
-    """``interactions`` given as column pairs -> index pairs into ``names`` (the schema's
-    columns, the layout's order), checked."""
-    if isinstance(interactions, (Integral, str)):
-        return []
-    out: list[tuple[int, int]] = []
-    for p in interactions:
-        if isinstance(p, str) or not hasattr(p, "__len__") or len(p) != 2:
-            raise ValueError(f"interactions must be an int or a list of column pairs like [('Income', 'Debt')]; got {p!r}.")
-        a, b = (str(c) for c in p)
-        unknown = [c for c in (a, b) if c not in names]
-        if unknown:
-            raise ValueError(f"interactions names {unknown}, which are not columns of X; available: {names}.")
-        if a == b:
-            raise ValueError(f"interactions pair ({a!r}, {b!r}) repeats one column; a pair needs two columns.")
-        mono = [c for c in (a, b) if c in monotone]
-        if mono:
-            raise ValueError(
-                f"interactions pair ({a!r}, {b!r}) uses monotone feature(s) {mono}: an interaction would break "
-                "the guarantee that the prediction is monotone in them. Drop the pair or the constraint."
-            )
-        pair = tuple(sorted((names.index(a), names.index(b))))
-        if pair not in out:
-            out.append(pair)
-    return out
-
-
-def _monotone_names(encoder: TabularEncoder) -> set[str]:
-    return {f.name for f in encoder.schema_ if f.monotone}
 
 
 def _init_bias(task: str, target: torch.Tensor) -> float:

@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...nn.table_reads import RowDesign, bilinear_gather, corner_weights
+from ...nn.table_reads import RowDesign, bilinear_gather, corner_weights, lerp_sum
 from ...training.engine import TrainResult, round_within_se
 from .layout import TermLayout
 
-__all__ = ["blend_tables", "boost_pairs", "pair_logit"]
+__all__ = ["blend_tables", "boost_main_tables", "boost_mains", "boost_pairs", "pair_logit"]
 
 #: the least hessian a leaf counts per row it holds (a log-loss row's hessian is p(1 - p))
 MIN_HESSIAN = 1e-3
@@ -180,13 +180,69 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     round whose bags' validation losses are within this many paired standard errors (over
     the bags) of the lowest mean's (the one-standard-error rule of CART and glmnet: fewer
     rounds where the bags disagree); None keeps the lowest."""
+    base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in pair_inputs)
+    size = lay.pair_offsets()[1]
+    design = RowDesign(*corner_weights(base, torch.from_numpy(lay.pair_strides()), wa, wb), size)
+    cells = _padded_cells(lay)[0]
+    return _boost_and_stop(design, cells, size, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows,
+                           l2, num_threads, stop_se)
+
+
+def boost_mains(lay: TermLayout, lo: np.ndarray, w: np.ndarray, terms: list[int], logit, y, fit_w: torch.Tensor,
+                val_w: torch.Tensor, lr: float = 0.05, max_rounds: int = 5000, patience: int = 50,
+                min_rows: float = 4.0, l2: float = 0.0, num_threads: int | None = None,
+                stop_se: float | None = None) -> tuple[np.ndarray, TrainResult]:
+    """Boost the main tables of the features ``terms`` (schema indices) on top of ``logit``
+    (n, B), as EBM boosts its mains: every round each bag steps the one feature whose stump
+    (one cut on its ordered entries: the knots, then the missing slot; or the category
+    codes) most lowers a second-order approximation of its training loss. Rows between two
+    knots reach both with their interpolation weights, so the steps land on the NAM's own
+    knots and every export reads them as it reads the networks' tables. ``lo``/``w`` (n, F)
+    of :meth:`TermLayout.encode_main`; the rest as :func:`boost_pairs`. Returns the steps'
+    sum as main tables (B, T) (zero outside ``terms``) and the result."""
+    size = lay.main_size()
+    lo_t = torch.as_tensor(np.asarray(lo)[:, terms])
+    w_t = torch.as_tensor(np.asarray(w)[:, terms]).float()
+    design = RowDesign(torch.stack([lo_t, lo_t + 1]), torch.stack([1.0 - w_t, w_t]), size)
+    slots = [lay.main_slot(i) for i in terms]
+    cells = np.full((len(terms), max(len(s) for s in slots), 1), size, np.int64)
+    for k, s in enumerate(slots):
+        cells[k, :len(s), 0] = s
+    return _boost_and_stop(design, torch.from_numpy(cells), size, logit, y, fit_w, val_w, lr, max_rounds,
+                           patience, min_rows, l2, num_threads, stop_se)
+
+
+def boost_main_tables(lay: TermLayout, lo: np.ndarray, w: np.ndarray, main_tab: np.ndarray, main_logit: np.ndarray,
+                      y, fit_w: torch.Tensor, val_w: torch.Tensor, skip: set[str], **kw) -> tuple:
+    """The NAM's mains with :func:`boost_mains` added: (tables (B, T), row logits (n, B),
+    record). Every feature is boosted except those named in ``skip`` (left out by term
+    selection) and those with a monotone constraint (a stump step could break it); the
+    record gives the rounds kept (0: the tables unchanged) and the features stepped."""
+    terms = [i for i, (name, num, c) in enumerate(zip(lay.names, lay.is_numeric, lay.col))
+             if name not in skip and not (num and lay.monotone[c])]
+    if not terms:
+        return main_tab, main_logit, {"rounds": 0, "features": []}
+    values, res = boost_mains(lay, lo, w, terms, main_logit, y, fit_w, val_w, **kw)
+    moved = [lay.names[i] for i in terms if np.abs(values[:, lay.main_slot(i)]).max() > 0]
+    record = {"rounds": int(res.best_epoch), "features": moved,
+              "val_loss": {"before": float(np.mean(res.extra["start_val_by_member"])),
+                           "after": float(res.best_val_loss)}}
+    if not moved:
+        return main_tab, main_logit, record
+    part = lerp_sum(torch.from_numpy(values), torch.as_tensor(lo), torch.as_tensor(w)).T.numpy()
+    return main_tab + values, main_logit + part, record
+
+
+def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y, fit_w, val_w, lr, max_rounds,
+                    patience, min_rows, l2, num_threads, stop_se) -> tuple[np.ndarray, TrainResult]:
+    """:func:`_boost` under ``num_threads``, then the ``stop_se`` round (see :func:`boost_pairs`)."""
     before = torch.get_num_threads()
     if num_threads is not None:
         torch.set_num_threads(int(num_threads))
     try:
-        values, res = _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2)
+        values, res = _boost(design, cells, size, logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2)
         by_round = res.extra.pop("val_by_member")  # (rounds, B): not kept in the model
-        steps, cells, size = (res.extra.pop(k) for k in ("steps", "cells", "size"))
+        steps = res.extra.pop("steps")
         keep = round_within_se(by_round, res.best_epoch, stop_se)
         if keep == res.best_epoch:
             return values, res
@@ -198,14 +254,13 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
         torch.set_num_threads(before)
 
 
-def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2):
-    """The boosting loop: the best round's values and the result (its ``extra`` holds every
-    round's validation losses per bag and steps, for :func:`boost_pairs` to drop)."""
+def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit_w, val_w, lr, max_rounds, patience,
+           min_rows, l2):
+    """The boosting loop on the table entries ``cells`` (P, A, C) (``size``: the zero padding
+    entry) that the rows read through ``design``: the best round's values and the result
+    (its ``extra`` holds every round's validation losses per bag and steps, for
+    :func:`_boost_and_stop` to drop)."""
     t_start = time.perf_counter()
-    base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in pair_inputs)
-    size = lay.pair_offsets()[1]
-    design = RowDesign(*corner_weights(base, torch.from_numpy(lay.pair_strides()), wa, wb), size)
-    cells, _, _ = _padded_cells(lay)
     y = torch.tensor(np.asarray(y), dtype=torch.float32).reshape(-1, 1)
     fw, vw = fit_w.float(), val_w.float()
     main = torch.as_tensor(np.asarray(main_logit), dtype=torch.float32)
@@ -253,7 +308,7 @@ def _boost(lay, pair_inputs, main_logit, y, fit_w, val_w, lr, max_rounds, patien
     result = TrainResult(history=pd.DataFrame(history), best_epoch=best_round, n_epochs=n_rounds, device="cpu",
                          fit_time=time.perf_counter() - t_start, stopped_early=n_rounds <= max_rounds,
                          best_val_loss=best, extra={"start_val_by_member": start_member, "val_by_member": by_member,
-                                                    "steps": steps, "cells": cells, "size": size},
+                                                    "steps": steps},
                          best_val_by_member=best_member)
     return best_values.T.double().numpy(), result
 
