@@ -285,3 +285,26 @@ def test_tuning_accepts_label_encoded_dev_sets_and_pairs_them_with_its_own_ebm_r
     line = next(line for line in text.splitlines() if line.startswith("| a+labelenc |"))
     assert "+0.0496 ± 0.0002 win" in line
     assert "ebm −" not in text.split("\n\n")[2]  # a peer, not a variant column
+
+
+def test_pair_with_adds_only_the_baseline_and_peer_rows_of_the_same_seed_that_the_run_lacks(tmp_path):
+    """``--pair-with``: a run of one variant is summarised beside its baseline's rows from
+    another tuning file; other variants, other seeds and cells the run already has are not read."""
+    import suite_tune
+
+    def rows(variant, seed, auc, folds=range(5)):
+        return [dict(dataset="a", variant=variant, seed=seed, fold=f, auc=auc + 0.01 * f + 0.001 * (f % 2),
+                     fit_seconds=1.0, commit="c") for f in folds]
+
+    other = rows("boost_grid_1se", 0, 0.70) + rows("boost_grid_1se", 1, 0.60) + rows("select", 0, 0.50) \
+        + rows("ebm", 0, 0.65) + rows("boost_mains", 0, 0.10)
+    pd.DataFrame(other).to_csv(tmp_path / "other.csv", index=False)
+    run = pd.DataFrame(rows("boost_mains", 0, 0.72))
+    both = suite_tune.with_rows(run, [tmp_path / "other.csv"], seed=0)
+    assert sorted(set(both.variant)) == ["boost_grid_1se", "boost_mains", "ebm"]
+    assert (both.seed == 0).all() and len(both) == 15
+    assert both[both.variant == "boost_mains"].auc.min() == pytest.approx(0.72)  # the run's own rows win
+    text = suite_tune.summary(both, suite_csv=Path("/nonexistent"))
+    line = next(line for line in text.splitlines() if line.startswith("| a |"))
+    assert "+0.0200 ± 0.0000 win" in line  # boost_mains − boost_grid_1se, seed 0's .70, not seed 1's .60
+    assert suite_tune.with_rows(run, [], seed=0) is run
