@@ -740,7 +740,13 @@ Variants:
     **Rule written before the run**: ``boost_mains``'s, unchanged (a mean above +.0010 over
     the 38 sets against ``boost_grid_1se``, no set more than 2 SE below it, .310 times the
     median fit-time ratio at or below .5). Run beside a fresh-clone ``.ci/run``: fit times
-    rough.
+    rough. **Not adopted** (``MAIN_BOOST`` stays ``None``): −.00015 over the 38 sets
+    (−.0003 over the 24 dev sets, +.0001 over the 14 label-encoded ones); credit_card_approval
+    is below by more than 2 SE (−.0004 ± .0002), swiss_labor the lowest mean (−.0054 ±
+    .0043: ~130 validation rows per bag, and the boosting follows their noise); wins on
+    doctor_visit (+.0002 ± .0001) and vote_trump+labelenc (+.0003 ± .0001). The stage now
+    moves 110 of the 190 folds, and moves them both ways. Median fit-time ratio 1.33
+    (.310 × 1.33 = .41, rough).
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
