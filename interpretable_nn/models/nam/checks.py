@@ -7,7 +7,7 @@ from numbers import Integral
 
 from ...data.encoding import TabularEncoder
 
-__all__ = ["forced_pairs"]
+__all__ = ["forced_pairs", "monotone_names"]
 
 
 def forced_pairs(interactions, names: list[str], monotone: set[str]) -> list[tuple[int, int]]:
@@ -37,5 +37,6 @@ def forced_pairs(interactions, names: list[str], monotone: set[str]) -> list[tup
     return out
 
 
-def _monotone_names(encoder: TabularEncoder) -> set[str]:
+def monotone_names(encoder: TabularEncoder) -> set[str]:
+    """The names of the columns with a monotone constraint."""
     return {f.name for f in encoder.schema_ if f.monotone}

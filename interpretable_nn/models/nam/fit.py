@@ -33,7 +33,7 @@ from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
-from .checks import _monotone_names, forced_pairs
+from .checks import forced_pairs, monotone_names
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
 from .pair_boost import blend_tables, boost_main_tables, boost_pairs, pair_logit
 from .priors import discrete_columns, discrete_prior, level_precision, mean_one_weights, pair_scales
@@ -95,7 +95,7 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     ``target`` is the engine's target tensor (standardised for regression)."""
     df, y, enc = data.frame, data.y, data.encoded
     # checked before any training
-    forced = forced_pairs(model.interactions, list(model.encoder_.schema_.names), _monotone_names(model.encoder_))
+    forced = forced_pairs(model.interactions, list(model.encoder_.schema_.names), monotone_names(model.encoder_))
     rng = np.random.default_rng(None if model.random_state is None else int(model.random_state))
     n, b = len(df), int(model.n_bags)
     sw = np.ones(n) if data.sample_weight is None else data.sample_weight
@@ -466,7 +466,7 @@ def _rank(layout: TermLayout, encoder: TabularEncoder, task: str, enc, logit, ta
     """Score the candidate pairs on the residuals of the main effects; monotone features
     are no candidates (a pair would break their guarantee)."""
     names = layout.names
-    mono = _monotone_names(encoder)
+    mono = monotone_names(encoder)
     free = [i for i, n in enumerate(names) if n not in mono]
     candidates = [(a, b) for k, a in enumerate(free) for b in free[k + 1 :]]
     candidates += [p for p in forced if p not in candidates]

@@ -213,6 +213,10 @@ class TermLayout:
     def pair_strides(self) -> np.ndarray:
         return np.array([self.axis_size(b) for _, b in self.pairs], dtype=np.int64)
 
+    def monotone_terms(self) -> np.ndarray:
+        """(n_features,) bool, schema order: the features with a monotone constraint."""
+        return np.array([bool(num and self.monotone[c]) for num, c in zip(self.is_numeric, self.col)], dtype=bool)
+
     @property
     def pair_names(self) -> list[str]:
         return [f"{self.names[a]} x {self.names[b]}" for a, b in self.pairs]

@@ -218,8 +218,8 @@ def boost_main_tables(lay: TermLayout, lo: np.ndarray, w: np.ndarray, main_tab: 
     record). Every feature is boosted except those named in ``skip`` (left out by term
     selection) and those with a monotone constraint (a stump step could break it); the
     record gives the rounds kept (0: the tables unchanged) and the features stepped."""
-    terms = [i for i, (name, num, c) in enumerate(zip(lay.names, lay.is_numeric, lay.col))
-             if name not in skip and not (num and lay.monotone[c])]
+    monotone = lay.monotone_terms()
+    terms = [i for i, name in enumerate(lay.names) if name not in skip and not monotone[i]]
     if not terms:
         return main_tab, main_logit, {"rounds": 0, "features": []}
     values, res = boost_mains(lay, lo, w, terms, main_logit, y, fit_w, val_w, **kw)

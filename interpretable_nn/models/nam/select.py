@@ -112,7 +112,7 @@ def select_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
         return mains, None
     table, _, logit, res = mains
     deltas = removal_deltas(lay, table, lo, w, mass, logit, target, val_w, task)
-    protected = np.array([bool(num and lay.monotone[c]) for num, c in zip(lay.is_numeric, lay.col)])
+    protected = lay.monotone_terms()
     drop = terms_to_drop(deltas, protected)
     if not len(drop):
         return mains, None
