@@ -82,8 +82,8 @@ def _commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                               cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    except (OSError, subprocess.CalledProcessError):  # a copy without .git (the GPU machine): the caller's word
+        return os.environ.get("INN_COMMIT", "unknown")
 
 
 def _dirty() -> bool | None:
@@ -372,6 +372,11 @@ def main(argv=None) -> int:
     ap.add_argument("--parts", default="agreement,throughput,efficiency")
     ap.add_argument("--cpu-max-rows", type=int, default=2_000_000,
                     help="skip CPU throughput sizes above this (default 2,000,000: 10M rows skipped on CPU)")
+    ap.add_argument("--rows", default=None,
+                    help="throughput sizes, comma-separated (default 1,000,000,10,000,000; --quick: 5,000,20,000)")
+    ap.add_argument("--cpu-rows", type=int, default=None,
+                    help="the size of the CPU reference fit and of the device/CPU ratio (default 1,000,000); "
+                         "added to --rows when missing")
     ap.add_argument("--agree-epochs", type=int, default=None,
                     help="cap every training phase of the agreement fits (default: the library's; --quick: 10)")
     ap.add_argument("--threads", type=int, default=None,
@@ -384,6 +389,12 @@ def main(argv=None) -> int:
     sizes = dict(SIZES["quick" if args.quick else "full"])
     if args.agree_epochs is not None:
         sizes["agree_epochs"] = args.agree_epochs
+    if args.rows:
+        sizes["rows"] = [int(r.replace("_", "")) for r in args.rows.split(",") if r.strip()]
+    if args.cpu_rows is not None:
+        sizes["cpu_rows"] = args.cpu_rows
+    if sizes["cpu_rows"] not in sizes["rows"]:
+        sizes["rows"] = sorted([*sizes["rows"], sizes["cpu_rows"]])
     threads = args.threads if args.threads is not None else (1 if args.quick else None)
     if threads is not None:
         torch.set_num_threads(threads)
@@ -392,7 +403,8 @@ def main(argv=None) -> int:
     meta = {"commit": _commit(), "dirty": _dirty(), "card": _card(device), "device": str(device), "torch": torch.__version__,
             "cuda": torch.version.cuda, "python": platform.python_version(), "quick": args.quick,
             "features": N_FEATURES, "threads": torch.get_num_threads(),
-            "agree_epochs": sizes["agree_epochs"], "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "agree_epochs": sizes["agree_epochs"], "rows": sizes["rows"], "cpu_rows": sizes["cpu_rows"],
+            "time": time.strftime("%Y-%m-%d %H:%M:%S"),
             "tolerance": {"max_abs_dp": TOL_DP, "same_decisions": TOL_DECISIONS,
                           "cpu_vs_cpu": "exact (0 difference): the harness check",
                           "default_mode": "float32 with torch's TF32 settings (cuDNN TF32 on by default: "

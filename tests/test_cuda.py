@@ -1,0 +1,119 @@
+"""Every model on every device this machine has: the CPU always, and CUDA where a GPU is.
+
+CI has no GPU, so there these tests run on the CPU alone (nothing is skipped); on a GPU
+machine (the device checks beside ``benchmarks/gpu_check.py``) the same assertions run
+on CUDA too. What a user of a GPU relies on: a model fitted there predicts NumPy arrays,
+saves and loads on a CPU-only machine with the same outputs, moves between devices, its
+explanations still sum to its score, its exports still reproduce its decisions, and the
+deterministic mode repeats a fit bit for bit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import interpretable_nn as inn
+from interpretable_nn.data.encoding import UnseenCategoryWarning
+from interpretable_nn.training.devices import deterministic_training
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+MODELS = {
+    "NAMClassifier": {"n_bags": 2, "max_epochs": 6, "interactions": 2},
+    "RuleNetClassifier": {"max_rules": 8, "max_conditions": 2, "max_epochs": 6},
+    "PrototypeClassifier": {"prototypes_per_class": 3, "max_epochs": 6, "last_layer_epochs": 4},
+    "MLPClassifier": {"max_epochs": 6},
+}
+#: a model fitted on CUDA and read back on the CPU: float32 sums in another order
+CROSS_DEVICE_ATOL = 1e-5
+
+
+def _quiet(fn, *a):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnseenCategoryWarning)
+        return fn(*a)
+
+
+@pytest.fixture(scope="module")
+def fitted(small_credit):
+    X, y, _, _ = small_credit
+    return {(name, dev): getattr(inn, name)(**kw, device=dev, verbose=0, random_state=0).fit(X, y)
+            for name, kw in MODELS.items() for dev in DEVICES}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", list(MODELS))
+def test_a_model_fitted_on_the_device_predicts_numpy_and_loads_on_the_cpu(fitted, small_credit, tmp_path, name, device):
+    m = fitted[(name, device)]
+    _, _, X_te, _ = small_credit
+    proba = _quiet(m.predict_proba, X_te)
+    assert isinstance(proba, np.ndarray) and proba.dtype == np.float64 and proba.shape == (len(X_te), 2)
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(1), 1.0)
+    m.save(tmp_path / "m")
+    back = inn.load_model(tmp_path / "m")
+    assert all(p.device.type == "cpu" for p in back.module_.parameters())  # a CPU-only machine can read it
+    again = _quiet(back.predict_proba, X_te)
+    if device == "cpu":
+        np.testing.assert_array_equal(again, proba)  # save/load is the identity
+    else:
+        np.testing.assert_allclose(again, proba, rtol=0, atol=CROSS_DEVICE_ATOL)
+    same = np.mean(_quiet(back.predict, X_te) == _quiet(m.predict, X_te))
+    assert same == 1.0 if device == "cpu" else same >= 0.99
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_moving_a_fitted_model_between_devices_keeps_its_outputs(fitted, small_credit, device):
+    m = fitted[("MLPClassifier", device)]
+    _, _, X_te, _ = small_credit
+    here = _quiet(m.decision_function, X_te)
+    for other in DEVICES:
+        m.to(other)
+        assert all(p.device.type == other for p in m.module_.parameters())
+        np.testing.assert_allclose(_quiet(m.decision_function, X_te), here, rtol=0, atol=CROSS_DEVICE_ATOL)
+    m.to(device)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_nam_explanations_and_scorecard_hold_on_the_device(fitted, small_credit, device):
+    nam = fitted[("NAMClassifier", device)]
+    _, _, X_te, _ = small_credit
+    e = _quiet(nam.explain, X_te)
+    score = _quiet(nam.decision_function, X_te)
+    np.testing.assert_allclose(e.base_values + e.values.sum(1), score, rtol=0, atol=1e-5)
+    card = nam.to_scorecard(decimals=None)
+    np.testing.assert_array_equal(_quiet(card.score, X_te), _quiet(nam.score_with_scorecard, X_te, card))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_rulenet_rule_set_and_its_sql_reproduce_the_device_model(fitted, small_credit, device):
+    m = fitted[("RuleNetClassifier", device)]
+    _, _, X_te, _ = small_credit
+    rs = m.ruleset_
+    score = _quiet(m.decision_function, X_te)
+    np.testing.assert_allclose(rs.decision_function(X_te), score, rtol=0, atol=1e-9)
+    con = sqlite3.connect(":memory:")
+    cols = ['"id" INTEGER'] + [
+        f'"{c}" {"REAL" if pd.api.types.is_numeric_dtype(X_te[c]) else "TEXT"}' for c in X_te.columns]
+    con.execute(f'CREATE TABLE "t" ({", ".join(cols)})')
+    rows = [(i, *[None if pd.isna(v) else (float(v) if isinstance(v, (int, float, np.number)) else v) for v in r])
+            for i, r in enumerate(X_te.itertuples(index=False))]
+    con.executemany(f'INSERT INTO "t" VALUES ({", ".join("?" * (len(X_te.columns) + 1))})', rows)
+    got = sorted(con.execute(rs.to_sql(table="t")).fetchall())
+    assert np.max(np.abs(np.array([r[1] for r in got]) - score)) <= 1e-9
+    assert np.array_equal(np.array([r[2] for r in got]), _quiet(m.predict, X_te))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_deterministic_mode_repeats_a_nam_fit_bit_for_bit(small_credit, device):
+    X, y, X_te, _ = small_credit
+    out = []
+    for _ in range(2):
+        with deterministic_training():
+            m = inn.NAMClassifier(**MODELS["NAMClassifier"], device=device, verbose=0, random_state=0).fit(X, y)
+        out.append(_quiet(m.predict_proba, X_te))
+    np.testing.assert_array_equal(out[0], out[1])
