@@ -18,18 +18,19 @@
 #
 #   INN_COMMIT=$(git rev-parse HEAD) bash benchmarks/device_check.sh     # writes $OUT
 #
-# Limits in seconds (environment): TEST_S (200), AGREE_S (200), THROUGHPUT_S (170), EFFICIENCY_S (60).
+# Limits in seconds (environment): TEST_S (200), AGREE_S (200), THROUGHPUT_S (120), NAM10M_S (150), MLP_S (90), EFFICIENCY_S (60).
 set -u
 OUT=${OUT:-/tmp/device_check}
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD/.devsite:$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 PY=${PY:-python3}
 
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv >"$OUT/env.txt" 2>&1
+LOG="$OUT/device_check.log"  # at most 8 files come back: the env and the parts' logs share one
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv >"$LOG" 2>&1
 $PY -c "import torch, interpretable_nn as inn; print('torch', torch.__version__, 'cuda', torch.version.cuda,
  torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-', 'inn', inn.__version__)" \
-    >>"$OUT/env.txt" 2>&1
-cat "$OUT/env.txt"
+    >>"$LOG" 2>&1
+cat "$LOG"
 
 # the tests whose models take device="auto": on this machine they fit on CUDA
 timeout "${TEST_S:-200}" $PY -m pytest -p no:cacheprovider -n 8 -rfE -v --durations=10 \
@@ -41,14 +42,18 @@ timeout "${TEST_S:-200}" $PY -m pytest -p no:cacheprovider -n 8 -rfE -v --durati
 echo "pytest rc=$?" | tee -a "$OUT/pytest.log"
 grep -E "^(FAILED|ERROR)|passed|failed" "$OUT/pytest.log" | tail -15
 
-run_part() {  # part, limit, extra args
-    local part=$1 limit=$2
-    shift 2
-    timeout "$limit" $PY benchmarks/gpu_check.py --device cuda --parts "$part" --out "$OUT/gpu_$part.json" "$@" \
-        >"$OUT/gpu_$part.log" 2>&1
-    echo "gpu_check $part rc=$?" | tee -a "$OUT/gpu_$part.log"
-    tail -12 "$OUT/gpu_$part.log"
+run_part() {  # part, json name, limit, extra args
+    local part=$1 name=$2 limit=$3
+    shift 3
+    echo "== gpu_check $part $*" >>"$LOG"
+    timeout "$limit" $PY benchmarks/gpu_check.py --device cuda --parts "$part" --out "$OUT/$name.json" "$@" \
+        >>"$LOG" 2>&1
+    echo "gpu_check $part rc=$?" >>"$LOG"
 }
-run_part agreement "${AGREE_S:-200}"
-run_part throughput "${THROUGHPUT_S:-170}" --rows 200000,1000000,10000000 --cpu-rows 200000
-run_part efficiency "${EFFICIENCY_S:-60}"
+run_part agreement gpu_agreement "${AGREE_S:-200}"
+# NAM (full batch) up to 10M rows; MLP (batch 256: ~40k steps an epoch at 10M rows) up to 1M
+run_part throughput gpu_throughput_nam "${THROUGHPUT_S:-120}" --models nam --rows 200000,1000000 --cpu-rows 200000
+run_part throughput gpu_throughput_nam10m "${NAM10M_S:-150}" --models nam --rows 10000000 --cpu-rows 200000
+run_part throughput gpu_throughput_mlp "${MLP_S:-90}" --models mlp --rows 200000,1000000 --cpu-rows 200000
+run_part efficiency gpu_efficiency "${EFFICIENCY_S:-60}"
+sed -n '/== gpu_check/,$p' "$LOG" | grep -v "^  warnings.warn\|UserWarning" | tail -80

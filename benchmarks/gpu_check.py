@@ -79,15 +79,19 @@ MODELS = ("NAMClassifier", "RuleNetClassifier", "PrototypeClassifier", "MLPClass
 
 # ---------------------------------------------------------------------- the machine
 def _commit() -> str:
+    if os.environ.get("INN_COMMIT"):  # the caller's word, on a copy whose .git is not the tree's (the GPU machine)
+        return os.environ["INN_COMMIT"]
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                               cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):  # a copy without .git (the GPU machine): the caller's word
-        return os.environ.get("INN_COMMIT", "unknown")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def _dirty() -> bool | None:
-    """Whether the working tree differs from the recorded commit (None: no git)."""
+    """Whether the working tree differs from the recorded commit (None: no git, or INN_COMMIT given)."""
+    if os.environ.get("INN_COMMIT"):
+        return None
     try:
         return bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
                                    text=True, cwd=Path(__file__).parent, check=True).stdout.strip())
@@ -262,9 +266,10 @@ def _one_throughput(kind: str, device: torch.device, rows: int, sizes: dict, exp
     return row
 
 
-def run_throughput(device: torch.device, sizes: dict, skip_cpu_rows: int) -> tuple[list[dict], list[str]]:
+def run_throughput(device: torch.device, sizes: dict, skip_cpu_rows: int,
+                   kinds=("nam", "mlp")) -> tuple[list[dict], list[str]]:
     rows, notes = [], []
-    for kind in ("nam", "mlp"):
+    for kind in kinds:
         for n in sizes["rows"]:
             if device.type == "cpu" and n > skip_cpu_rows:
                 notes.append(f"{kind} at {n:,} rows skipped on CPU (over --cpu-max-rows {skip_cpu_rows:,}).")
@@ -374,6 +379,7 @@ def main(argv=None) -> int:
                     help="skip CPU throughput sizes above this (default 2,000,000: 10M rows skipped on CPU)")
     ap.add_argument("--rows", default=None,
                     help="throughput sizes, comma-separated (default 1,000,000,10,000,000; --quick: 5,000,20,000)")
+    ap.add_argument("--models", default="nam,mlp", help="throughput: nam, mlp or both (default)")
     ap.add_argument("--cpu-rows", type=int, default=None,
                     help="the size of the CPU reference fit and of the device/CPU ratio (default 1,000,000); "
                          "added to --rows when missing")
@@ -423,7 +429,8 @@ def main(argv=None) -> int:
         report["agreement"] = run_agreement(device, sizes)
     if "throughput" in parts:
         print(f"throughput ({N_FEATURES} features):", flush=True)
-        report["throughput"], notes = run_throughput(device, sizes, args.cpu_max_rows)
+        kinds = [k.strip() for k in args.models.split(",") if k.strip()]
+        report["throughput"], notes = run_throughput(device, sizes, args.cpu_max_rows, kinds)
         report["notes"] += notes
     if "efficiency" in parts:
         print("efficiency (torch.profiler, one epoch of the engine):", flush=True)

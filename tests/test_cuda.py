@@ -3,7 +3,7 @@
 CI has no GPU, so there these tests run on the CPU alone (nothing is skipped); on a GPU
 machine (the device checks beside ``benchmarks/gpu_check.py``) the same assertions run
 on CUDA too. What a user of a GPU relies on: a model fitted there predicts NumPy arrays,
-saves and loads on a CPU-only machine with the same outputs, moves between devices, its
+saves and loads on a CPU-only machine with the same outputs, scores on any device (``to``), its
 explanations still sum to its score, its exports still reproduce its decisions, and the
 deterministic mode repeats a fit bit for bit.
 """
@@ -66,16 +66,30 @@ def test_a_model_fitted_on_the_device_predicts_numpy_and_loads_on_the_cpu(fitted
     assert same == 1.0 if device == "cpu" else same >= 0.99
 
 
-@pytest.mark.parametrize("device", DEVICES)
-def test_moving_a_fitted_model_between_devices_keeps_its_outputs(fitted, small_credit, device):
-    m = fitted[("MLPClassifier", device)]
+@pytest.mark.parametrize("name", list(MODELS))
+def test_scoring_on_each_device_keeps_the_outputs_and_the_module_on_the_cpu(fitted, small_credit, tmp_path, name):
+    m = fitted[(name, "cpu")]
     _, _, X_te, _ = small_credit
     here = _quiet(m.decision_function, X_te)
     for other in DEVICES:
         m.to(other)
-        assert all(p.device.type == other for p in m.module_.parameters())
+        assert m.scoring_device_.type == other
         np.testing.assert_allclose(_quiet(m.decision_function, X_te), here, rtol=0, atol=CROSS_DEVICE_ATOL)
-    m.to(device)
+        assert all(p.device.type == "cpu" for p in m.module_.parameters())  # plots, exports, saves read it
+        if name == "NAMClassifier":  # its explanation reads the terms on the scoring device too
+            e = _quiet(m.explain, X_te)
+            np.testing.assert_allclose(e.base_values + e.values.sum(1), here, rtol=0, atol=CROSS_DEVICE_ATOL)
+            assert len(m.shape_function(m.terms_[0])) > 0
+            with torch.no_grad():  # the scoring copy follows the module's tensors when they change
+                m.module_.bias += 1.0
+            np.testing.assert_allclose(_quiet(m.decision_function, X_te), here + 1.0, rtol=0, atol=CROSS_DEVICE_ATOL)
+            with torch.no_grad():
+                m.module_.bias -= 1.0
+        m.save(tmp_path / other)
+        assert np.array_equal(_quiet(inn.load_model(tmp_path / other).decision_function, X_te),
+                              _quiet(m.to("cpu").decision_function, X_te))
+    m.to("cpu")
+    np.testing.assert_array_equal(_quiet(m.decision_function, X_te), here)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -41,7 +41,7 @@ def test_history_and_learning():
     assert list(h.columns[:3]) == ["epoch", "train_loss", "lr"]
     assert "val_loss" in h and len(h) == res.n_epochs
     assert h["train_loss"].iloc[-1] < h["train_loss"].iloc[0]
-    assert res.device == "cpu"
+    assert res.device == resolve_device("auto").type  # "cuda" on a GPU machine
 
 
 def test_early_stopping_restores_best_weights():

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from repeatable import repeatable
 from sklearn.base import clone
 
 from interpretable_nn import load_model
@@ -285,8 +286,9 @@ def test_save_load_round_trip_is_identical(fitted, additive, tmp_path):
 
 def test_same_seed_same_model_other_seed_other_model(small_credit):
     X, y, Xte, _ = small_credit
-    a = NAMClassifier(interactions=1, **FAST).fit(X, y).decision_function(Xte)
-    b = NAMClassifier(interactions=1, **FAST).fit(X, y).decision_function(Xte)
+    with repeatable():  # CUDA: the deterministic mode
+        a = NAMClassifier(interactions=1, **FAST).fit(X, y).decision_function(Xte)
+        b = NAMClassifier(interactions=1, **FAST).fit(X, y).decision_function(Xte)
     c = NAMClassifier(interactions=1, **{**FAST, "random_state": 1}).fit(X, y).decision_function(Xte)
     np.testing.assert_array_equal(a, b)
     assert np.abs(a - c).max() > 1e-6

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from copy import deepcopy as copy_module
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -433,7 +434,7 @@ class TorchModel(BaseModel):
     # prediction ------------------------------------------------------------
     def _raw_output(self, enc: EncodedData) -> np.ndarray:
         check_is_fitted(self, "module_")
-        out = predict_batched(self.module_, self._module_inputs(enc)).numpy()
+        out = predict_batched(self._scoring_module(), self._module_inputs(enc)).numpy()
         if self.task_ != "multiclass":
             out = out.reshape(-1)
         return out
@@ -445,9 +446,31 @@ class TorchModel(BaseModel):
         return out
 
     def to(self, device: str) -> TorchModel:
-        """Move the fitted module (e.g. ``"cuda"`` for fast batch scoring)."""
-        self.module_.to(resolve_device(device))
+        """Score on ``device`` (e.g. ``"cuda"`` for fast batch scoring of many rows).
+
+        ``predict``, ``predict_proba``, ``decision_function`` (and the NAM's ``explain`` and
+        ``predict_terms``) run their forward passes there, chunk by chunk, on a copy of the
+        fitted module; ``module_`` itself stays on the CPU, where plots, exports, gradient
+        explanations and saving read it. ``to("cpu")`` scores on the CPU again. Outputs are
+        NumPy arrays either way; on CUDA they agree with the CPU's to float32 rounding.
+        """
+        check_is_fitted(self, "module_")
+        self.scoring_device_ = resolve_device(device)
+        self._scoring_copy = None
         return self
+
+    def _scoring_module(self) -> torch.nn.Module:
+        """The fitted module on :attr:`scoring_device_` (the module itself on the CPU): a
+        copy made once and remade when ``module_`` is replaced or its tensors change."""
+        device = getattr(self, "scoring_device_", None)
+        if device is None or device.type == "cpu":
+            return self.module_
+        key = (id(self.module_), tuple((id(t), t._version) for t in self.module_.state_dict().values()))
+        cached = getattr(self, "_scoring_copy", None)
+        if cached is None or cached[0] != key:
+            copy = copy_module(self.module_).to(device).eval()
+            self._scoring_copy = cached = (key, copy)
+        return cached[1]
 
     # persistence ------------------------------------------------------------
     def _get_state(self):

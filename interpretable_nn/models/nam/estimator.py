@@ -48,6 +48,17 @@ from .layout import TermLayout
 __all__ = ["NAMClassifier", "NAMRegressor"]
 
 
+class _Terms(torch.nn.Module):
+    """``module.terms(...)`` as a module's forward, for chunked scoring on a device."""
+
+    def __init__(self, module: torch.nn.Module, bags: bool):
+        super().__init__()
+        self.module, self.bags = module, bags
+
+    def forward(self, *inputs):
+        return self.module.terms(*inputs, bags=self.bags)
+
+
 class _NAMBase(TorchModel):
     _parameter_constraints: ClassVar[dict] = {
         **TRAINING_CONSTRAINTS,
@@ -203,8 +214,12 @@ class _NAMBase(TorchModel):
     # ------------------------------------------------------------------ the additive protocol
     def _terms_encoded(self, enc: EncodedData, bags: bool = False) -> np.ndarray:
         inputs = self._module_inputs(enc)
-        with torch.no_grad():
-            out = self.module_.terms(*inputs, bags=bags).numpy()
+        module = self._scoring_module()
+        if module is self.module_:  # the CPU: one pass, float32 as the decision function's
+            with torch.no_grad():
+                out = module.terms(*inputs, bags=bags).numpy()
+        else:  # the scoring device (to()): chunk by chunk, like the decision function
+            out = predict_batched(_Terms(module, bags), inputs).numpy()
         return out * self._out_scale
 
     def predict_terms(self, X) -> np.ndarray:
@@ -295,7 +310,7 @@ class _NAMBase(TorchModel):
 
     def _raw_output(self, enc: EncodedData) -> np.ndarray:
         check_is_fitted(self, "module_")
-        return predict_batched(self.module_, self._module_inputs(enc), device="cpu").numpy().reshape(-1)
+        return predict_batched(self._scoring_module(), self._module_inputs(enc)).numpy().reshape(-1)
 
 
 class NAMClassifier(ClassifierMixin, _NAMBase):
