@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from interpretable_nn.nn.feature_nets import (
@@ -92,6 +94,30 @@ def test_row_design_reads_what_the_gathers_read_with_the_same_gradient():
         (ref,) = torch.autograd.grad((gather(table) * g).sum(), table)
         torch.testing.assert_close(mine, ref, rtol=1e-6, atol=1e-6)
         assert torch.autograd.gradcheck(lambda t, d=design: d.read(t, rows), (table,))
+
+
+@settings(max_examples=60, deadline=None)
+@given(k=st.integers(1, 4), n=st.integers(0, 30), f=st.integers(1, 5), size=st.integers(2, 12),
+       seed=st.integers(0, 2**31 - 1))
+def test_row_design_is_the_sum_of_each_rows_weighted_entries_as_valid_csr(k, n, f, size, seed):
+    """Any positions (entries shared by terms, repeated within a row) and weights (zeros
+    among them): ``m`` holds each row's weights summed per table entry, no stored zeros and
+    sorted unique columns (a valid CSR matrix), and ``mt`` is its transpose."""
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(0, size, (k, n, f), generator=g)
+    weight = torch.rand(k, n, f, generator=g) * (torch.rand(k, n, f, generator=g) > 0.25)
+    d = RowDesign(idx, weight, size)
+    want = torch.zeros(n, size)
+    for j, r, c in np.ndindex(k, n, f):
+        want[r, idx[j, r, c]] += weight[j, r, c]
+    got = d.m.to_dense()
+    torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(d.mt.to_dense(), got.T, rtol=0, atol=0)
+    for m, rows, cols in [(d.m, n, size), (d.mt, size, n)]:
+        torch._validate_sparse_csr_tensor_args(m.crow_indices(), m.col_indices(), m.values(), (rows, cols))
+        crow, col = m.crow_indices(), m.col_indices()
+        assert all(bool((torch.diff(col[a:b]) > 0).all()) for a, b in zip(crow[:-1].tolist(), crow[1:].tolist()))
+    assert bool((d.m.values() != 0).all() or (weight == 0).all())
 
 
 def test_modules_read_fixed_rows_as_they_gather():

@@ -113,21 +113,36 @@ class RowDesign:
 
     def __init__(self, idx: torch.Tensor, weight: torch.Tensor, size: int):
         k, n, f = idx.shape
-        keep = weight.reshape(-1) != 0  # e.g. a category's "next" entry, or a knot hit exactly
-        rows = torch.arange(n)[None, :, None].expand(k, n, f).reshape(-1)[keep]
-        at = torch.stack([rows, idx.reshape(-1)[keep]])
-        vals = weight.reshape(-1)[keep].float()
         self.n, self.size = n, int(size)
+        # Built as CSR directly (COO's coalesce took 2.6 s a matrix at 200k rows x 50
+        # features, most of a GPU fit): entries row by row, each row's sorted by column,
+        # the entries two terms share (one term's next entry is another's first) summed,
+        # and zero weights dropped (a category's "next" entry, a knot hit exactly).
+        cols, order = torch.sort(idx.permute(1, 0, 2).reshape(n, k * f), dim=1, stable=True)
+        vals = weight.permute(1, 0, 2).reshape(n, k * f).float().gather(1, order).reshape(-1)
+        keep = vals != 0
+        cols, vals = cols.reshape(-1)[keep], vals[keep]
+        rows = torch.arange(n).repeat_interleave(k * f)[keep]
+        key, at = torch.unique_consecutive(rows * self.size + cols, return_inverse=True)
+        vals = torch.zeros(len(key), dtype=vals.dtype).index_add_(0, at, vals)
+        rows, cols = key // self.size, key % self.size
         with warnings.catch_warnings():  # torch's "sparse CSR support is in beta" notice
             warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-            # coalesce sums the entries two terms share (one term's next entry is another's first)
-            coo = torch.sparse_coo_tensor(at, vals, (n, self.size), check_invariants=True).coalesce()
-            self.m = coo.to_sparse_csr()
-            self.mt = coo.t().coalesce().to_sparse_csr()
+            self.m = torch.sparse_csr_tensor(_offsets(rows, n), cols, vals, (n, self.size), check_invariants=False)
+            by_col = torch.sort(cols, stable=True)[1]  # the transpose: rows stay in order within a column
+            self.mt = torch.sparse_csr_tensor(_offsets(cols, self.size), rows[by_col], vals[by_col], (self.size, n),
+                                              check_invariants=False)
 
     def read(self, table: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         """Row totals (B, len(rows)) of ``table`` (B, S) at the training rows ``rows``."""
         return _DesignRead.apply(table, self, rows)
+
+
+def _offsets(sorted_index: torch.Tensor, length: int) -> torch.Tensor:
+    """CSR's compressed index: where each of ``length`` rows starts in ``sorted_index``."""
+    out = torch.zeros(length + 1, dtype=torch.int64)
+    out[1:] = torch.cumsum(torch.bincount(sorted_index, minlength=length), 0)
+    return out
 
 
 class _DesignRead(torch.autograd.Function):
