@@ -40,6 +40,7 @@ __all__ = [
     "corner_weights",
     "RowDesign",
     "AdditiveTables",
+    "TermsOf",
     "MainEffectNet",
     "PairGridNet",
 ]
@@ -195,6 +196,17 @@ class AdditiveTables(nn.Module):
 
     def forward(self, lo, w, pair_base, pair_wa, pair_wb) -> torch.Tensor:
         return self.bias + self.terms(lo, w, pair_base, pair_wa, pair_wb).sum(-1)
+
+
+class TermsOf(nn.Module):
+    """``tables.terms(...)`` (bags averaged) as a forward: chunked reads on any device."""
+
+    def __init__(self, tables: AdditiveTables):
+        super().__init__()
+        self.tables = tables
+
+    def forward(self, *inputs) -> torch.Tensor:
+        return self.tables.terms(*inputs)
 
 
 class MainEffectNet(nn.Module):

@@ -39,24 +39,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ...attribution.explanation import Explanation
 from ...data.encoding import EncodedData
-from ...nn.feature_nets import AdditiveTables
+from ...nn.feature_nets import AdditiveTables, TermsOf
 from ...training.engine import FitData, TrainResult, predict_batched
 from ..base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
 from .fit import NAMState, fit_nam
 from .layout import TermLayout
 
 __all__ = ["NAMClassifier", "NAMRegressor"]
-
-
-class _Terms(torch.nn.Module):
-    """``module.terms(...)`` as a module's forward, for chunked scoring on a device."""
-
-    def __init__(self, module: torch.nn.Module, bags: bool):
-        super().__init__()
-        self.module, self.bags = module, bags
-
-    def forward(self, *inputs):
-        return self.module.terms(*inputs, bags=self.bags)
 
 
 class _NAMBase(TorchModel):
@@ -214,13 +203,10 @@ class _NAMBase(TorchModel):
     # ------------------------------------------------------------------ the additive protocol
     def _terms_encoded(self, enc: EncodedData, bags: bool = False) -> np.ndarray:
         inputs = self._module_inputs(enc)
-        module = self._scoring_module()
-        if module is self.module_:  # the CPU: one pass, float32 as the decision function's
+        if bags:  # (B, n, T): every bag's own tables
             with torch.no_grad():
-                out = module.terms(*inputs, bags=bags).numpy()
-        else:  # the scoring device (to()): chunk by chunk, like the decision function
-            out = predict_batched(_Terms(module, bags), inputs).numpy()
-        return out * self._out_scale
+                return self.module_.terms(*inputs, bags=True).numpy() * self._out_scale
+        return predict_batched(TermsOf(self._scoring_module()), inputs).numpy() * self._out_scale  # to()'s device
 
     def predict_terms(self, X) -> np.ndarray:
         """Each term's centred contribution, shape (n, n_terms), in decision units (log-odds
@@ -307,10 +293,6 @@ class _NAMBase(TorchModel):
     def _set_state(self, state, tensors):
         super()._set_state(state, tensors)  # _load_extra_state, then the tables
         self._set_terms()
-
-    def _raw_output(self, enc: EncodedData) -> np.ndarray:
-        check_is_fitted(self, "module_")
-        return predict_batched(self._scoring_module(), self._module_inputs(enc)).numpy().reshape(-1)
 
 
 class NAMClassifier(ClassifierMixin, _NAMBase):
