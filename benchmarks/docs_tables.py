@@ -278,10 +278,42 @@ def prototypes_confirm() -> str:
     return _versus_by_seed("prototype", "Prototypes", {"mlp": "MLP", "ebm": "EBM"})
 
 
+def _gpu(file: str = "gpu_check_h200.json") -> dict:
+    return json.loads((RESULTS / file).read_text())
+
+
+def gpu_agreement() -> str:
+    """The same defaults fitted on the GPU and on its machine's CPU (credit_data, 70/30)."""
+    rep = _gpu()
+    lines = ["| model | mode | AUC on the GPU | AUC on the CPU | Δ AUC | max \\|Δ probability\\| | same decisions "
+             "| goal (\\|Δp\\| ≤ .001, ≥ 99.9%) |", "|---|---|---|---|---|---|---|---|"]
+    for r in rep["agreement"]:
+        lines.append(f"| {r['model']} | {r['mode']} | {r['auc_device']:.4f} | {r['auc_cpu']:.4f} | {r['auc_diff']:+.4f} "
+                     f"| {r['max_abs_dp']:.2g} | {r['same_decisions']:.2%} | {'met' if r['within_goal'] else 'not met'} |")
+    return "\n".join(lines) + f"\n\nSource: {_commit('gpu_check_h200.json')}, {rep['meta']['card']}, torch {rep['meta']['torch']}.\n"
+
+
+def gpu_throughput() -> str:
+    """Training throughput and where a step's time goes on the GPU."""
+    rep = _gpu()
+    lines = ["| model | device (cpu: the GPU machine's host) | rows | batch | s / epoch | rows / s | fit (s) | peak memory (GiB) | GPU / CPU |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rep["throughput"]:
+        lines.append(f"| {r['model']} | {r['device']} | {r['rows']:,} | {r['batch']} | {r['epoch_s']:.3f} "
+                     f"| {r['rows_per_s']:,.0f} | {r['fit_s']:.1f} | {r['peak_gib']:.2f} | {_fmt(r['speedup_vs_cpu'], '.2f')} |")
+    lines += ["", "| model | rows | steps | s / epoch | host↔device copies | Python outside torch ops | GPU busy |",
+              "|---|---|---|---|---|---|---|"]
+    for r in rep["efficiency"]:
+        lines.append(f"| {r['model']} | {r['rows']:,} | {r['steps']} | {r['epoch_s']:.3f} | {r['copy_share']:.1%} "
+                     f"| {r['python_share']:.1%} | {r['device_busy_share']:.1%} |")
+    return "\n".join(lines) + f"\n\nSource: {_commit('gpu_check_h200.json')}; notes there: " + " ".join(rep["notes"]) + "\n"
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,
-              "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models}
+              "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models,
+              "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 

@@ -38,6 +38,11 @@ Usage::
     python benchmarks/gpu_check.py --device cuda         # on the GPU (<= 8 min on an H200)
     flock /tmp/cpu.lock python benchmarks/gpu_check.py --device cpu    # 2 cores, ~10 min
     python benchmarks/gpu_check.py --device cpu --quick  # small sizes (CI's slow suite)
+    python benchmarks/gpu_check.py --parts throughput --models mlp --rows 200000,1000000 --cpu-rows 200000
+
+On a lent GPU machine, ``benchmarks/device_check.sh`` runs the CUDA tests and each part
+under its own time limit in one call (``results/gpu_check_h200.json`` is such a run;
+``docs/gpu.md`` quotes it).
 
 Writes ``--out`` (default ``benchmarks/results/gpu_check.json``; ``--quick`` runs write
 ``gpu_check_quick.json``) with the commit, the card's name (or ``cpu: <processor>``) and
