@@ -70,6 +70,27 @@ def test_lerp_sum_matches_gather_and_has_correct_gradient():
     assert torch.autograd.gradcheck(lambda t: lerp_sum(t, lo, w, mask), (table,))
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 64, 10_000])
+def test_lerp_sum_reads_the_same_bits_a_chunk_of_rows_at_a_time(monkeypatch, chunk):
+    """The CPU read goes a chunk of rows at a time (a whole pass over 1M rows thrashes the
+    caches): each row's sum is the very same, with and without a mask, and so is the gradient."""
+    import interpretable_nn.nn.table_reads as tr
+
+    torch.manual_seed(3)
+    table = torch.randn(3, 40, requires_grad=True)
+    lo, w = torch.randint(0, 38, (53, 4)), torch.rand(53, 4)
+    mask = (torch.rand(3, 53, 4) > 0.3).float()
+    whole = [tr.lerp_sum(table, lo, w), tr.lerp_sum(table, lo, w, mask)]
+    (g_whole,) = torch.autograd.grad(whole[1].sum(), table)
+    monkeypatch.setattr(tr, "CPU_CHUNK_ENTRIES", chunk)
+    parts = [tr.lerp_sum(table, lo, w), tr.lerp_sum(table, lo, w, mask)]
+    (g_parts,) = torch.autograd.grad(parts[1].sum(), table)
+    for a, b in zip(whole, parts):
+        assert torch.equal(a, b)
+    assert torch.equal(g_whole, g_parts)
+    assert tr.lerp_sum(table, lo[:0], w[:0]).shape == (3, 0)
+
+
 def test_row_design_reads_what_the_gathers_read_with_the_same_gradient():
     """The sparse read of fixed rows equals the linear and bilinear gathers at any subset
     of rows (in any order, repeated), forward and backward."""
