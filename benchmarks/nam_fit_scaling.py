@@ -1,0 +1,86 @@
+"""Whole NAMClassifier fits on many rows: where a big fit's time goes besides its epochs.
+
+The same model as ``gpu_check.py``'s throughput part (``interactions=0``, 3 epochs, early
+stopping off, 50 numeric columns of synthetic data), fitted on the CPU at each size. Per fit:
+the wall time, the engine's epochs (the last flexibility step's: ``history_``), and a
+checksum of the decision function on 2,000 rows, so that two commits can be compared for
+speed *and* for the same model. Rows are appended, one per (commit, rows, repeat), so a run
+at an older commit (``git worktree``) and one at HEAD land in the same file.
+
+Usage::
+
+    python benchmarks/nam_fit_scaling.py                       # 200,000 and 1,000,000 rows
+    python benchmarks/nam_fit_scaling.py --rows 200000 --repeats 3
+    python benchmarks/nam_fit_scaling.py --summary             # the markdown table only
+
+Writes ``benchmarks/results/nam_fit_scaling.csv`` and ``nam_fit_scaling.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+CSV, MD = RESULTS / "nam_fit_scaling.csv", RESULTS / "nam_fit_scaling.md"
+
+
+def fit_once(rows: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    import gpu_check
+
+    X, y = gpu_check.synthetic(rows)
+    model = gpu_check._throughput_model("nam", "cpu", 3)
+    t = time.perf_counter()
+    model.fit(X, y)
+    fit_s = time.perf_counter() - t
+    d = model.decision_function(X.iloc[:2000])
+    return {"rows": rows, "features": gpu_check.N_FEATURES, "fit_s": fit_s,
+            "engine_s": float(model.history_["seconds"].sum()), "checksum": float(np.sum(d)),
+            "threads": torch.get_num_threads()}
+
+
+def summary(df: pd.DataFrame) -> str:
+    g = df.groupby(["commit", "rows"], sort=False).agg(fit_s=("fit_s", "median"), engine_s=("engine_s", "median"),
+                                                        checksum=("checksum", "first"), repeats=("fit_s", "size"))
+    lines = ["| commit | rows | fit (s, median) | epochs of the kept step (s) | repeats | checksum of 2,000 decisions |",
+             "|---|---|---|---|---|---|"]
+    for (commit, rows), r in g.iterrows():
+        lines.append(f"| `{commit[:10]}` | {rows:,} | {r.fit_s:.1f} | {r.engine_s:.1f} | {r.repeats} | {r.checksum:.6f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    import _provenance
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", default="200000,1000000")
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--summary", action="store_true", help="rewrite the markdown from the CSV and stop")
+    args = ap.parse_args(argv)
+    if not args.summary:
+        commit = _provenance.current_commit()
+        new = [{"commit": commit, "repeat": i, **fit_once(int(n))}
+               for n in args.rows.split(",") for i in range(args.repeats)]
+        for r in new:
+            print(f"{r['rows']:>10,d} rows: fit {r['fit_s']:7.1f} s, epochs {r['engine_s']:5.1f} s, "
+                  f"checksum {r['checksum']:.6f}", flush=True)
+        old = pd.read_csv(CSV) if CSV.exists() else pd.DataFrame()
+        pd.concat([old, pd.DataFrame(new)], ignore_index=True).to_csv(CSV, index=False)
+    MD.write_text("# Whole NAM fits on many rows (CPU)\n\n" + summary(pd.read_csv(CSV)))
+    print(MD.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    import _provenance
+
+    _provenance.watch()
+    sys.exit(main())
