@@ -53,7 +53,7 @@ def summary(df: pd.DataFrame) -> str:
     lines = ["| commit | rows | fit (s, median) | epochs of the kept step (s) | repeats | checksum of 2,000 decisions |",
              "|---|---|---|---|---|---|"]
     for (commit, rows), r in g.iterrows():
-        lines.append(f"| `{commit[:10]}` | {rows:,} | {r.fit_s:.1f} | {r.engine_s:.1f} | {r.repeats} | {r.checksum:.6f} |")
+        lines.append(f"| `{commit[:10]}` | {rows:,} | {r.fit_s:.1f} | {r.engine_s:.1f} | {int(r.repeats)} | {r.checksum:.6f} |")
     return "\n".join(lines) + "\n"
 
 

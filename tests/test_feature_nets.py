@@ -141,6 +141,23 @@ def test_row_design_is_the_sum_of_each_rows_weighted_entries_as_valid_csr(k, n, 
     assert bool((d.m.values() != 0).all() or (weight == 0).all())
 
 
+def test_row_design_evaluation_reuses_one_product_per_table_and_follows_changes():
+    """Without gradients (validation, chunk by chunk) a read takes its rows from one product
+    per table: the same bits as the gradient path, and a changed table is read afresh."""
+    torch.manual_seed(8)
+    lo, w = torch.randint(0, 28, (50, 3)), torch.rand(50, 3)
+    d = RowDesign(torch.stack([lo, lo + 1]), torch.stack([1 - w, w]), 30)
+    table = torch.randn(2, 30)
+    want = d.read(table.requires_grad_(), torch.arange(50)).detach()
+    table = table.detach()
+    with torch.no_grad():
+        for rows in (torch.arange(0, 20), torch.arange(20, 50), torch.tensor([49, 0, 0])):
+            assert torch.equal(d.read(table, rows), want[:, rows])
+        table[1, lo[0, 0]] += 1.0  # in place: the same tensor, other values
+        assert torch.equal(d.read(table, torch.tensor([0])), d.product(table).T[:, :1])
+        assert d.read(table, torch.tensor([0]))[1, 0] != want[1, 0]
+
+
 def test_modules_read_fixed_rows_as_they_gather():
     """``fix_rows`` then ``forward(..., rows)`` gives the gather path's logits and gradients;
     without ``rows`` (prediction, other devices) the modules gather as before."""

