@@ -11,6 +11,7 @@ Usage::
 
     python benchmarks/nam_fit_scaling.py                       # 200,000 and 1,000,000 rows
     python benchmarks/nam_fit_scaling.py --rows 200000 --repeats 3
+    python benchmarks/nam_fit_scaling.py --rows 200000 --explain-rows 1000000   # and explain 1M new rows
     python benchmarks/nam_fit_scaling.py --summary             # the markdown table only
 
 Writes ``benchmarks/results/nam_fit_scaling.csv`` and ``nam_fit_scaling.md``.
@@ -32,7 +33,7 @@ RESULTS = HERE / "results"
 CSV, MD = RESULTS / "nam_fit_scaling.csv", RESULTS / "nam_fit_scaling.md"
 
 
-def fit_once(rows: int) -> dict:
+def fit_once(rows: int, explain_rows: int = 0) -> dict:
     sys.path.insert(0, str(HERE))
     import gpu_check
 
@@ -42,9 +43,16 @@ def fit_once(rows: int) -> dict:
     model.fit(X, y)
     fit_s = time.perf_counter() - t
     d = model.decision_function(X.iloc[:2000])
-    return {"rows": rows, "features": gpu_check.N_FEATURES, "fit_s": fit_s,
-            "engine_s": float(model.history_["seconds"].sum()), "checksum": float(np.sum(d)),
-            "threads": torch.get_num_threads()}
+    out = {"rows": rows, "features": gpu_check.N_FEATURES, "fit_s": fit_s,
+           "engine_s": float(model.history_["seconds"].sum()), "checksum": float(np.sum(d)),
+           "threads": torch.get_num_threads()}
+    if explain_rows:  # the fitted model explains new rows: encoding and table reads
+        Xe = gpu_check.synthetic(explain_rows, seed=1)[0]
+        t = time.perf_counter()
+        e = model.explain(Xe)
+        out.update(explain_rows=explain_rows, explain_s=time.perf_counter() - t,
+                   explain_checksum=float(np.sum(e.values[:2000])))
+    return out
 
 
 def summary(df: pd.DataFrame) -> str:
@@ -54,6 +62,11 @@ def summary(df: pd.DataFrame) -> str:
              "|---|---|---|---|---|---|"]
     for (commit, rows), r in g.iterrows():
         lines.append(f"| `{commit[:10]}` | {rows:,} | {r.fit_s:.1f} | {r.engine_s:.1f} | {int(r.repeats)} | {r.checksum:.6f} |")
+    if "explain_s" in df and df["explain_s"].notna().any():
+        lines += ["", "| commit | model fitted on | rows explained | explain (s) | rows / s | checksum |", "|---|---|---|---|---|---|"]
+        for r in df[df["explain_s"].notna()].itertuples():
+            lines.append(f"| `{r.commit[:10]}` | {r.rows:,} | {int(r.explain_rows):,} | {r.explain_s:.1f} "
+                         f"| {r.explain_rows / r.explain_s:,.0f} | {r.explain_checksum:.6f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -63,11 +76,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", default="200000,1000000")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--explain-rows", type=int, default=0, help="explain this many new rows with each fitted model")
     ap.add_argument("--summary", action="store_true", help="rewrite the markdown from the CSV and stop")
     args = ap.parse_args(argv)
     if not args.summary:
         commit = _provenance.current_commit()
-        new = [{"commit": commit, "repeat": i, **fit_once(int(n))}
+        new = [{"commit": commit, "repeat": i, **fit_once(int(n), args.explain_rows)}
                for n in args.rows.split(",") for i in range(args.repeats)]
         for r in new:
             print(f"{r['rows']:>10,d} rows: fit {r['fit_s']:7.1f} s, epochs {r['engine_s']:5.1f} s, "
