@@ -10,13 +10,12 @@ deterministic mode repeats a fit bit for bit.
 
 from __future__ import annotations
 
-import sqlite3
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
+from sql_engines import Engine  # one SQLite loader for the tests
 
 import interpretable_nn as inn
 from interpretable_nn.data.encoding import UnseenCategoryWarning
@@ -110,14 +109,10 @@ def test_rulenet_rule_set_and_its_sql_reproduce_the_device_model(fitted, small_c
     rs = m.ruleset_
     score = _quiet(m.decision_function, X_te)
     np.testing.assert_allclose(rs.decision_function(X_te), score, rtol=0, atol=1e-9)
-    con = sqlite3.connect(":memory:")
-    cols = ['"id" INTEGER'] + [
-        f'"{c}" {"REAL" if pd.api.types.is_numeric_dtype(X_te[c]) else "TEXT"}' for c in X_te.columns]
-    con.execute(f'CREATE TABLE "t" ({", ".join(cols)})')
-    rows = [(i, *[None if pd.isna(v) else (float(v) if isinstance(v, (int, float, np.number)) else v) for v in r])
-            for i, r in enumerate(X_te.itertuples(index=False))]
-    con.executemany(f'INSERT INTO "t" VALUES ({", ".join("?" * (len(X_te.columns) + 1))})', rows)
-    got = sorted(con.execute(rs.to_sql(table="t")).fetchall())
+    db = Engine("sqlite")
+    db.load(X_te)
+    got = db.run(rs.to_sql())
+    db.close()
     assert np.max(np.abs(np.array([r[1] for r in got]) - score)) <= 1e-9
     assert np.array_equal(np.array([r[2] for r in got]), _quiet(m.predict, X_te))
 
