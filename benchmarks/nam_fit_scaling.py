@@ -34,8 +34,7 @@ CSV, MD = RESULTS / "nam_fit_scaling.csv", RESULTS / "nam_fit_scaling.md"
 
 
 def fit_once(rows: int, explain_rows: int = 0) -> dict:
-    sys.path.insert(0, str(HERE))
-    import gpu_check
+    import gpu_check  # beside this script (main puts its folder on the path once)
 
     X, y = gpu_check.synthetic(rows)
     model = gpu_check._throughput_model("nam", "cpu", 3)
@@ -71,6 +70,8 @@ def summary(df: pd.DataFrame) -> str:
 
 
 def main(argv=None) -> int:
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
     import _provenance
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
