@@ -135,3 +135,19 @@ def test_a_regressor_on_wide_data_keeps_its_signal_terms_and_stays_additive():
     assert all(0.0 <= f[c] <= 1.0 for c in X.columns)
     e = m.explain(X.iloc[:50])
     np.testing.assert_allclose(np.asarray(e.base_values) + e.values.sum(1), m.predict(X.iloc[:50]), atol=1e-6 * 100)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 300), f=st.integers(1, 60), chunk=st.integers(1, 64), w32=st.booleans(),
+       seed=st.integers(0, 2**31 - 1))
+def test_row_reads_by_chunks_are_the_whole_reads_bits(n, f, chunk, w32, seed):
+    """The shrunk tables' row logits, read a chunk of rows at a time, are the one-shot read's
+    bits for any rows, chunk size and weight precision (each row is summed on its own)."""
+    from interpretable_nn.models.nam import select
+
+    rng = np.random.default_rng(seed)
+    t = rng.normal(size=40) * 10.0 ** rng.integers(-3, 4)
+    lo = rng.integers(0, 39, (n, f))
+    w = rng.random((n, f)).astype(np.float32 if w32 else np.float64)
+    want = (t[lo] * (1.0 - w) + t[lo + 1] * w).sum(1)
+    assert select._lerp_rows(t, lo, w, chunk).tobytes() == want.tobytes()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+import scipy.sparse as sp
 import torch
 
 __all__ = ["lerp_gather", "lerp_sum", "bilinear_gather", "corner_weights", "RowDesign"]
@@ -139,22 +141,33 @@ class RowDesign:
         if f * k > 1 and not bool((cols[:, 1:] >= cols[:, :-1]).all()):
             cols, order = torch.sort(cols, dim=1, stable=True)
             vals = vals.gather(1, order)
-        vals, cols = vals.reshape(-1), cols.reshape(-1)
-        rows = torch.arange(n).repeat_interleave(f * k)
-        if not bool((vals != 0).all()):
-            keep = (vals != 0).nonzero().squeeze(1)  # once, for the three
-            cols, vals, rows = cols.index_select(0, keep), vals.index_select(0, keep), rows.index_select(0, keep)
-        first = torch.ones(len(cols), dtype=torch.bool)
-        first[1:] = (cols[1:] != cols[:-1]) | (rows[1:] != rows[:-1])
-        if not bool(first.all()):  # shared entries: each row's run of one column, summed in order
-            vals = torch.zeros(int(first.sum()), dtype=vals.dtype).index_add_(0, torch.cumsum(first, 0) - 1, vals)
-            rows, cols = rows[first], cols[first]
+        # NumPy from here: its boolean selection is ~10x torch's index_select/masked_select on
+        # 10^8 entries (1M rows x 50 features x 2: 6.4 s for the three arrays, now ~1 s)
+        cols, vals = cols.contiguous().numpy(), vals.contiguous().numpy()
+        keep = vals != 0
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(keep.sum(1), out=indptr[1:])
+        cols, vals = cols[keep], vals[keep]  # row by row, in order
+        first = np.empty(len(cols), dtype=bool)  # an entry that starts a run of one column in its row
+        first[:1] = True
+        np.not_equal(cols[1:], cols[:-1], out=first[1:])
+        first[indptr[:-1][indptr[:-1] < len(cols)]] = True  # a row's first entry
+        if not first.all():  # shared entries: each run summed in order (torch's index_add_, as before)
+            runs = np.zeros(len(cols) + 1, dtype=np.int64)
+            np.cumsum(first, out=runs[1:])
+            vals = torch.zeros(int(runs[-1]), dtype=torch.float32).index_add_(
+                0, torch.from_numpy(runs[1:] - 1), torch.from_numpy(vals)).numpy()
+            cols, indptr = cols[first], runs[indptr]
+        # the transpose by SciPy's counting pass (rows stay in order within a column), not a
+        # stable sort of every entry's column: 0.7 s against 2-6 s at 10^8 entries
+        t = sp.csr_matrix((vals, cols, indptr), shape=(n, self.size), copy=False).tocsc()
         with warnings.catch_warnings():  # torch's "sparse CSR support is in beta" notice
             warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-            self.m = torch.sparse_csr_tensor(_offsets(rows, n), cols, vals, (n, self.size), check_invariants=False)
-            by_col = torch.sort(cols, stable=True)[1]  # the transpose: rows stay in order within a column
-            self.mt = torch.sparse_csr_tensor(_offsets(cols, self.size), rows[by_col], vals[by_col], (self.size, n),
-                                              check_invariants=False)
+            self.m = torch.sparse_csr_tensor(torch.from_numpy(indptr), torch.from_numpy(cols), torch.from_numpy(vals),
+                                             (n, self.size), check_invariants=False)
+            self.mt = torch.sparse_csr_tensor(*(torch.from_numpy(a.astype(np.int64, copy=False))
+                                                for a in (t.indptr, t.indices)), torch.from_numpy(t.data),
+                                              (self.size, n), check_invariants=False)
 
     def read(self, table: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         """Row totals (B, len(rows)) of ``table`` (B, S) at the training rows ``rows``."""
@@ -171,13 +184,6 @@ class RowDesign:
         """(n, B): every fixed row's total for each of the B tables."""
         m = self.m if table.dtype == torch.float32 else self.m.to(table.dtype)
         return m @ table.T.contiguous()
-
-
-def _offsets(sorted_index: torch.Tensor, length: int) -> torch.Tensor:
-    """CSR's compressed index: where each of ``length`` rows starts in ``sorted_index``."""
-    out = torch.zeros(length + 1, dtype=torch.int64)
-    out[1:] = torch.cumsum(torch.bincount(sorted_index, minlength=length), 0)
-    return out
 
 
 class _DesignRead(torch.autograd.Function):
