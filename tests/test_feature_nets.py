@@ -239,3 +239,22 @@ def test_pair_grid_net_adds_pairs_to_fixed_mains_and_penalises_roughness():
     with torch.no_grad():
         net.grid[:, 0] = 1.0
     assert float(net.regularization(main, None).detach()) > 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 40), f=st.integers(1, 5), k=st.integers(2, 6), w64=st.booleans(),
+       seed=st.integers(0, 2**31 - 1))
+def test_the_linear_design_is_the_stacked_designs_bits(n, f, k, w64, seed):
+    """``RowDesign.linear`` (the mains' read laid out row by row) stores the same matrices,
+    bit for bit, as the general constructor given the stacked ``lo, lo + 1`` and weights, for
+    any rows (none included), weight precision and weights at 0 or 1 (entries dropped or shared)."""
+    g = torch.Generator().manual_seed(seed)
+    lo = torch.randint(0, k - 1, (n, f), generator=g) + torch.arange(f) * k
+    w = torch.rand(n, f, generator=g, dtype=torch.float64 if w64 else torch.float32)
+    w = torch.where(torch.rand(n, f, generator=g) < 0.2, torch.round(w), w)
+    lo = torch.where((w == 1) & (lo % k == k - 2), lo + 1, lo)  # a term's last knot hit exactly: "next" is another's
+    size = f * k + 1
+    a, b = RowDesign.linear(lo, w, size), RowDesign(torch.stack([lo, lo + 1]), torch.stack([1.0 - w, w]), size)
+    for x, y in [(a.m, b.m), (a.mt, b.mt)]:
+        for get in ("crow_indices", "col_indices", "values"):
+            assert torch.equal(getattr(x, get)(), getattr(y, get)())

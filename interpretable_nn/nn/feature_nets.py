@@ -341,7 +341,7 @@ class MainEffectNet(nn.Module):
         """Build the sparse read of these (all the training) rows once: a call
         ``forward(lo[rows], w[rows], rows)`` then reads it (on the CPU, without feature
         dropout) instead of gathering."""
-        self._design = RowDesign(torch.stack([lo, lo + 1]), torch.stack([1.0 - w, w]), self.keep.shape[0])
+        self._design = RowDesign.linear(lo, w, self.keep.shape[0])
 
     def forward(self, lo: torch.Tensor, w: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
         table = self.tables()

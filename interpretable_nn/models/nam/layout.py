@@ -116,7 +116,8 @@ class TermLayout:
                 v = enc.numeric[enc.missing[:, j] < 0.5, j].astype(np.float64)
             else:
                 v = encoder.from_raw(f.name, np.asarray(f.quantiles, dtype=float))
-            uniq = np.unique(v)
+            v = np.sort(v)  # once: the distinct values and the quantiles both read it (np.unique sorted again)
+            uniq = v[np.r_[True, v[1:] != v[:-1]]] if len(v) and not np.isnan(v[-1]) else np.unique(v)
             if len(uniq) == 0:
                 z = np.zeros(1)
             elif len(uniq) <= max_knots:
