@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 MANIFEST = RESULTS / "MANIFEST.json"
 
-__all__ = ["current_commit", "record", "watch", "load_manifest", "stale_entries"]
+__all__ = ["current_commit", "environment", "record", "watch", "load_manifest", "stale_entries"]
 
 
 def _git(*args: str) -> str:
@@ -67,6 +67,28 @@ def _save_manifest(manifest: dict) -> None:
     tmp.replace(MANIFEST)
 
 
+#: the distributions whose versions a result depends on (numerics: BLAS, L-BFGS-B, EBM's
+#: boosting): a results file records them beside the commit, since the same commit gave two
+#: of the 60 seed-0 confirm NAM cells other AUCs under another environment (``confirm_repro_nam``)
+PACKAGES = ("numpy", "scipy", "torch", "scikit-learn", "pandas", "interpret", "xgboost", "lightgbm", "imodels")
+
+
+def environment() -> dict:
+    """Python, the machine and the installed versions of :data:`PACKAGES` (those present)."""
+    import os
+    import platform
+    from importlib import metadata
+
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+            "packages": versions}
+
+
 def record(*paths, script: str | None = None, commit: str | None = None) -> None:
     """Record that ``paths`` (files under ``benchmarks/results/``) were just written by
     ``script`` (default: the running script) at ``commit`` (default: :func:`current_commit`)."""
@@ -74,12 +96,14 @@ def record(*paths, script: str | None = None, commit: str | None = None) -> None
     commit = commit or current_commit()
     script = script or Path(sys.argv[0]).name
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    env = environment()
     for p in paths:
         p = Path(p).resolve()
         rel = p.relative_to(RESULTS).as_posix()
         manifest[rel] = {
             "commit": commit,
             "commit_source": "recorded by the run",
+            "environment": env,
             "script": script,
             "sha256": _sha256(p),
             "written": now,

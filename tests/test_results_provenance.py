@@ -46,7 +46,13 @@ def test_a_hand_edited_figure_is_caught(tmp_path, monkeypatch):
     assert prov.stale_entries() == ["x.csv: no entry in MANIFEST.json (call benchmarks._provenance.record after writing it)"]
     prov.record(f, script="t.py", commit="0" * 40)
     assert prov.stale_entries() == []
-    assert json.loads((results / "MANIFEST.json").read_text())["x.csv"]["script"] == "t.py"
+    entry = json.loads((results / "MANIFEST.json").read_text())["x.csv"]
+    assert entry["script"] == "t.py"
+    from importlib import metadata  # the environment beside the commit: the versions installed here
+
+    assert entry["environment"]["packages"]["numpy"] == metadata.version("numpy")
+    assert entry["environment"]["packages"]["scipy"] == metadata.version("scipy")
+    assert entry["environment"]["python"].count(".") == 2 and entry["environment"]["cpus"] >= 1
     f.write_text("model,auc\nnam,0.91\n")
     assert prov.stale_entries() == ["x.csv: changed since it was recorded (rerun its script, which records it again)"]
 
