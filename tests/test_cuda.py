@@ -65,6 +65,20 @@ def test_a_model_fitted_on_the_device_predicts_numpy_and_loads_on_the_cpu(fitted
     assert same == 1.0 if device == "cpu" else same >= 0.99
 
 
+#: the same seed fitted on another device: float32 kernels sum in another order, nothing else
+#: differs (every random draw, dropout masks included, comes from the CPU's generator)
+SAME_SEED_ATOL = 1e-3
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_the_same_seed_gives_the_same_model_on_every_device(fitted, small_credit, name):
+    _, _, X_te, _ = small_credit
+    here = _quiet(fitted[(name, "cpu")].predict_proba, X_te)
+    for device in DEVICES:
+        there = _quiet(fitted[(name, device)].predict_proba, X_te)
+        np.testing.assert_allclose(there, here, rtol=0, atol=0 if device == "cpu" else SAME_SEED_ATOL)
+
+
 @pytest.mark.parametrize("name", list(MODELS))
 def test_scoring_on_each_device_keeps_the_outputs_and_the_module_on_the_cpu(fitted, small_credit, tmp_path, name):
     m = fitted[(name, "cpu")]

@@ -25,6 +25,7 @@ from torch import nn
 from ..attribution.explanation import Explanation
 from ..attribution.gradients import integrated_gradients
 from ..data.encoding import EncodedData
+from ..nn.dropout import HostDropout
 from ..training.engine import FitData
 from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
 
@@ -42,7 +43,7 @@ class MLPNet(nn.Module):
             layers.append(nn.Linear(d, h))
             if batch_norm:
                 layers.append(nn.BatchNorm1d(h))
-            layers.extend([nn.ReLU(), nn.Dropout(dropout)])
+            layers.extend([nn.ReLU(), HostDropout(dropout)])
             d = h
         layers.append(nn.Linear(d, n_out))
         self.net = nn.Sequential(*layers)

@@ -31,6 +31,8 @@ import math
 import torch
 from torch import nn
 
+from .dropout import HostDropout
+
 __all__ = [
     "MLPPatchEncoder",
     "ConvPatchEncoder",
@@ -68,7 +70,7 @@ class MLPPatchEncoder(nn.Module):
         layers: list[nn.Module] = [nn.Flatten()]
         d = n_in
         for h in hidden:
-            layers.extend([nn.Linear(d, h), nn.ReLU(), nn.Dropout(dropout)])
+            layers.extend([nn.Linear(d, h), nn.ReLU(), HostDropout(dropout)])
             d = h
         layers.extend([nn.Linear(d, latent_dim), nn.Sigmoid()])
         self.net = nn.Sequential(*layers)
