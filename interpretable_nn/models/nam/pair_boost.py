@@ -203,7 +203,7 @@ def boost_mains(lay: TermLayout, lo: np.ndarray, w: np.ndarray, terms: list[int]
     size = lay.main_size()
     lo_t = torch.as_tensor(np.asarray(lo)[:, terms])
     w_t = torch.as_tensor(np.asarray(w)[:, terms]).float()
-    design = RowDesign(torch.stack([lo_t, lo_t + 1]), torch.stack([1.0 - w_t, w_t]), size)
+    design = RowDesign.linear(lo_t, w_t, size)
     slots = [lay.main_slot(i) for i in terms]
     cells = np.full((len(terms), max(len(s) for s in slots), 1), size, np.int64)
     for k, s in enumerate(slots):
