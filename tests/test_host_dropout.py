@@ -24,13 +24,14 @@ def _run(layer, x, seed):
 
 @settings(max_examples=60, deadline=None)
 @given(p=st.sampled_from([0.0, 0.1, 0.5, 0.9, 1.0]), rows=st.integers(0, 40), cols=st.integers(1, 20),
-       f64=st.booleans(), transposed=st.booleans(), inplace=st.booleans(), training=st.booleans(),
+       dtype=st.sampled_from([torch.float32, torch.float64, torch.float16, torch.bfloat16]), transposed=st.booleans(), inplace=st.booleans(), training=st.booleans(),
        seed=st.integers(0, 2**31 - 1))
-def test_host_dropout_is_torch_dropout_bit_for_bit_on_the_cpu(p, rows, cols, f64, transposed, inplace, training, seed):
+def test_host_dropout_is_torch_dropout_bit_for_bit_on_the_cpu(p, rows, cols, dtype, transposed, inplace, training,
+                                                              seed):
     """The same outputs, gradients and generator use as ``nn.Dropout`` for any rate (0 and 1
-    included), shape (no rows included), precision, memory layout, in-place flag and mode."""
+    included), shape (no rows included), precision (half and bfloat16, as under autocast), memory layout, in-place flag and mode."""
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(cols, rows, generator=g, dtype=torch.float64 if f64 else torch.float32)
+    x = torch.randn(cols, rows, generator=g).to(dtype)
     x = x.T if transposed else x.T.contiguous()
     ours, theirs = HostDropout(p, inplace=inplace), nn.Dropout(p, inplace=inplace)
     ours.train(training), theirs.train(training)
