@@ -68,8 +68,9 @@ def _save_manifest(manifest: dict) -> None:
 
 
 #: the distributions whose versions a result depends on (numerics: BLAS, L-BFGS-B, EBM's
-#: boosting): a results file records them beside the commit, since the same commit gave two
-#: of the 60 seed-0 confirm NAM cells other AUCs under another environment (``confirm_repro_nam``)
+#: boosting): a results file records them beside the commit, since the same commits gave 4 of
+#: 180 confirm NAM cells and 3 of 120 dev folds other AUCs under another environment
+#: (``confirm_repro_nam``, ``tuning_dev_repro_a``/``_b``)
 PACKAGES = ("numpy", "scipy", "torch", "scikit-learn", "pandas", "interpret", "xgboost", "lightgbm", "imodels")
 
 
