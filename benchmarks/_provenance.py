@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 MANIFEST = RESULTS / "MANIFEST.json"
 
-__all__ = ["current_commit", "environment", "record", "watch", "load_manifest", "stale_entries"]
+__all__ = ["cpu_identity", "current_commit", "environment", "record", "watch", "load_manifest", "stale_entries"]
 
 
 def _git(*args: str) -> str:
@@ -71,11 +71,32 @@ def _save_manifest(manifest: dict) -> None:
 #: boosting): a results file records them beside the commit, since the same commits gave 4 of
 #: 180 confirm NAM cells and 3 of 120 dev folds other AUCs under another environment
 #: (``confirm_repro_nam``, ``tuning_dev_repro_a``/``_b``)
-PACKAGES = ("numpy", "scipy", "torch", "scikit-learn", "pandas", "interpret", "xgboost", "lightgbm", "imodels")
+PACKAGES = ("numpy", "scipy", "torch", "scikit-learn", "pandas", "interpret", "interpret-core", "xgboost",
+            "xgboost-cpu", "lightgbm", "imodels", "shap")  # each under the names pip installs it by
+
+
+def cpu_identity() -> dict:
+    """The CPU's model name and a hash of its instruction-set flags (Linux's ``/proc/cpuinfo``;
+    elsewhere the processor's name and the hash of nothing): BLAS and torch choose their kernels
+    by these flags, so two machines with other flags may round a fit differently."""
+    import platform
+
+    cpu, flags = platform.processor(), ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and not cpu.strip():
+                cpu = value.strip()
+            if key.strip() == "flags" and not flags:
+                flags = value.strip()
+    except OSError:
+        pass
+    return {"cpu": cpu, "isa_sha256": hashlib.sha256(" ".join(sorted(flags.split())).encode()).hexdigest()[:16]}
 
 
 def environment() -> dict:
-    """Python, the machine and the installed versions of :data:`PACKAGES` (those present)."""
+    """Python, the machine (:func:`cpu_identity` included) and the installed versions of
+    :data:`PACKAGES` (those present)."""
     import os
     import platform
     from importlib import metadata
@@ -86,8 +107,8 @@ def environment() -> dict:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
-    return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
-            "packages": versions}
+    return {"python": platform.python_version(), "machine": platform.machine(), **cpu_identity(),
+            "cpus": os.cpu_count(), "packages": versions}
 
 
 def record(*paths, script: str | None = None, commit: str | None = None) -> None:
