@@ -156,7 +156,8 @@ def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
             continue
         t = table[b]
         means = np.bincount(seg[seg >= 0], (t * mass)[seg >= 0], minlength=n_terms)
-        c = t[lo[rows]] * (1.0 - w[rows]) + t[lo[rows] + 1] * w[rows] - means[None, :]  # (m, F)
+        lo_r, w_r = lo[rows], w[rows]  # the validation rows' positions and weights, gathered once
+        c = t[lo_r] * (1.0 - w_r) + t[lo_r + 1] * w_r - means[None, :]  # (m, F)
         wt = vw[rows, b] / vw[rows, b].sum()
         yr = y[rows]
 
