@@ -150,4 +150,4 @@ def test_row_reads_by_chunks_are_the_whole_reads_bits(n, f, chunk, w32, seed):
     lo = rng.integers(0, 39, (n, f))
     w = rng.random((n, f)).astype(np.float32 if w32 else np.float64)
     want = (t[lo] * (1.0 - w) + t[lo + 1] * w).sum(1)
-    assert select._lerp_rows(t, lo, w, chunk).tobytes() == want.tobytes()
+    assert select._row_totals(t, lo, w, chunk).tobytes() == want.tobytes()

@@ -175,19 +175,20 @@ def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
         on = seg >= 0
         table[b, on] = means[seg[on]] + a[seg[on]] * (t[on] - means[seg[on]])
         bias[b] = b0 - means.sum()
-        logit[:, b] = bias[b] + _lerp_rows(table[b], lo, w)
+        logit[:, b] = bias[b] + _row_totals(table[b], lo, w)
     return (table, bias, logit, res), factors
 
 
-#: rows per chunk of :func:`_lerp_rows`: its (rows, F) temporaries stay in cache (the whole
+#: rows per chunk of :func:`_row_totals`: its (rows, F) temporaries stay in cache (the whole
 #: read at once took ~2 s a bag at 1M rows x 50 features, a sixth of a fit's set-up)
-LERP_CHUNK_ROWS = 1 << 14
+ROW_TOTALS_CHUNK = 1 << 14
 
 
-def _lerp_rows(t: np.ndarray, lo: np.ndarray, w: np.ndarray, chunk: int = LERP_CHUNK_ROWS) -> np.ndarray:
-    """Every row's sum over terms of its interpolated read of table ``t``: the same bits as
-    ``(t[lo] * (1 - w) + t[lo + 1] * w).sum(1)`` (each row is summed alone), ``chunk`` rows
-    at a time."""
+def _row_totals(t: np.ndarray, lo: np.ndarray, w: np.ndarray, chunk: int = ROW_TOTALS_CHUNK) -> np.ndarray:
+    """Every row's sum over terms of its interpolated read of one bag's table ``t`` (NumPy,
+    float64; :func:`~interpretable_nn.nn.table_reads.lerp_sum` is torch's, summed in another
+    order): the same bits as ``(t[lo] * (1 - w) + t[lo + 1] * w).sum(1)`` (each row is summed
+    alone), ``chunk`` rows at a time."""
     out = np.empty(len(lo))
     for s in range(0, len(lo), chunk):
         lo_c, w_c = lo[s:s + chunk], w[s:s + chunk]
