@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ from interpretable_nn.training.engine import _batch_bounds
 
 DECISION_ATOL = 1e-3  # log-odds; see the module docstring
 VAL_LOSS_ATOL = 1e-5
+GLOO_ABORT = "terminate called without an active exception"
 
 
 # ---------------------------------------------------------------------- the worker
@@ -81,6 +83,16 @@ def _launch(out_dir: Path, nproc: int) -> None:
         env.pop("WORLD_SIZE", None)
         cmd = [sys.executable, __file__, str(out_dir)]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    if res.returncode != 0 and nproc > 1 and GLOO_ABORT in res.stderr:
+        # gloo's worker threads can abort a rank as the process group is torn down, after
+        # the work is done (pytorch/pytorch PR 179291; seen once in CI on 2 busy cores,
+        # although the library destroys its group at exit). One rerun, with a warning; a
+        # second abort fails the test.
+        warnings.warn(f"a gloo rank aborted ({GLOO_ABORT!r}); rerunning the two-process fit once",
+                      stacklevel=2)
+        for f in out_dir.glob("rank*.json"):
+            f.unlink()
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
 
 
