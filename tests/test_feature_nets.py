@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given, settings
@@ -258,3 +259,80 @@ def test_the_linear_design_is_the_stacked_designs_bits(n, f, k, w64, seed):
     for x, y in [(a.m, b.m), (a.mt, b.mt)]:
         for get in ("crow_indices", "col_indices", "values"):
             assert torch.equal(getattr(x, get)(), getattr(y, get)())
+
+
+def _same_design(a: RowDesign, b: RowDesign, same_index_type: bool = True) -> None:
+    for x, y in [(a.m, b.m), (a.mt, b.mt)]:
+        for get in ("crow_indices", "col_indices", "values"):
+            u, v = getattr(x, get)(), getattr(y, get)()
+            assert torch.equal(u.to(v.dtype), v) if not same_index_type else torch.equal(u, v)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 40), p=st.integers(1, 4), chunk=st.integers(1, 9), w64=st.booleans(),
+       seed=st.integers(0, 2**31 - 1))
+def test_the_bilinear_design_built_by_chunks_is_the_stacked_designs_bits(n, p, chunk, w64, seed):
+    """``RowDesign.bilinear`` (the pairs' corners made a chunk of rows at a time) stores the
+    same matrices, bit for bit, as the general constructor given ``corner_weights``' stacked
+    corners, for any rows (none included), chunk size, weight precision and weights at 0 or 1
+    (corners dropped); so does the general constructor built by chunks, and with int64
+    indices (tables past int32's reach) it holds the same values."""
+    from interpretable_nn.nn import table_reads
+
+    g = torch.Generator().manual_seed(seed)
+    a_len = torch.randint(2, 5, (p,), generator=g)
+    c_len = torch.randint(2, 5, (p,), generator=g)
+    offsets = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(a_len * c_len, 0)])
+    size = int(offsets[-1]) + 1
+    i = (torch.rand(n, p, generator=g) * (a_len - 1)).long()
+    j = (torch.rand(n, p, generator=g) * (c_len - 1)).long()
+    base = offsets[:-1] + i * c_len + j
+    dtype = torch.float64 if w64 else torch.float32
+    wa, wb = torch.rand(n, p, generator=g, dtype=dtype), torch.rand(n, p, generator=g, dtype=dtype)
+    wa = torch.where(torch.rand(n, p, generator=g) < 0.3, torch.round(wa), wa)
+    wb = torch.where(torch.rand(n, p, generator=g) < 0.3, torch.round(wb), wb)
+    whole = table_reads.BUILD_ROWS
+    try:
+        stacked = RowDesign(*corner_weights(base, c_len, wa, wb), size)
+        table_reads.BUILD_ROWS = chunk
+        _same_design(RowDesign.bilinear(base, c_len, wa, wb, size), stacked)
+        _same_design(RowDesign(*corner_weights(base, c_len, wa, wb), size), stacked)
+        table_reads.INT32_LIMIT = 1  # every index int64
+        wide = RowDesign.bilinear(base, c_len, wa, wb, size)
+        assert wide.m.col_indices().dtype == wide.mt.col_indices().dtype == torch.int64
+        _same_design(wide, stacked, same_index_type=False)
+    finally:
+        table_reads.BUILD_ROWS, table_reads.INT32_LIMIT = whole, 2**31
+    assert stacked.m.col_indices().dtype == torch.int32  # small tables: half the index memory
+    table = torch.randn(3, size, dtype=torch.float64)
+    if n:
+        torch.testing.assert_close(stacked.read(table, torch.arange(n)),
+                                   bilinear_gather(table, base, c_len, wa, wb).sum(-1), rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(0, 50), chunk=st.integers(1, 400), seed=st.integers(0, 2**31 - 1))
+def test_the_pair_logit_read_by_chunks_is_the_one_read_bits(n, chunk, seed):
+    """:func:`pair_logit` reads its rows a chunk at a time (memory): every row's pair part is
+    the same, bit for bit, as one read of every row."""
+    from interpretable_nn.data.encoding import TabularEncoder
+    from interpretable_nn.models.nam import pair_boost
+    from interpretable_nn.models.nam.layout import TermLayout
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.integers(0, 5, 60).astype(float),
+                       "c": rng.choice(list("xyz"), 60)})
+    enc_fit = TabularEncoder().fit(df)
+    lay = TermLayout.from_encoder(enc_fit, enc_fit.transform(df), 8, 4)
+    lay.pairs = [[0, 1], [0, 2], [1, 2]]
+    enc = enc_fit.transform(df.sample(n, replace=True, random_state=seed % 1000))
+    tab = rng.normal(size=(4, lay.pair_offsets()[1]))
+    whole = pair_boost.LOGIT_CHUNK
+    try:
+        pair_boost.LOGIT_CHUNK = 1 << 30
+        one = pair_boost.pair_logit(lay, enc, tab)
+        pair_boost.LOGIT_CHUNK = chunk  # 12 reads a row: chunks of one row and up
+        pieces = pair_boost.pair_logit(lay, enc, tab)
+    finally:
+        pair_boost.LOGIT_CHUNK = whole
+    assert one.shape == (n, 4) and np.array_equal(one, pieces)

@@ -443,7 +443,7 @@ class PairGridNet(nn.Module):
         """Build the sparse read of these (all the training) rows once: a call
         ``forward(main, base[rows], wa[rows], wb[rows], rows)`` then reads it (on the CPU)
         instead of gathering."""
-        self._design = RowDesign(*corner_weights(base, self.stride, wa, wb), self.grid.shape[1])
+        self._design = RowDesign.bilinear(base, self.stride, wa, wb, self.grid.shape[1])
 
     def forward(self, main, base, wa, wb, rows: torch.Tensor | None = None) -> torch.Tensor:
         values = self.values()

@@ -108,6 +108,13 @@ def corner_weights(base: torch.Tensor, stride: torch.Tensor, wa: torch.Tensor, w
     return torch.stack([base, base + 1, b10, b10 + 1]), torch.stack([ca * cb, ca * wb, wa * cb, wa * wb])
 
 
+#: rows per chunk while :class:`RowDesign` is built: their stacked entries are held at once
+BUILD_ROWS = 1 << 15
+#: table positions and entry counts below this are stored as int32 (torch's sparse products
+#: read either index type, to the same bits), half the memory of int64
+INT32_LIMIT = 2**31
+
+
 class RowDesign:
     """Every training row's read of a flat table as one sparse matrix.
 
@@ -130,7 +137,8 @@ class RowDesign:
 
     def __init__(self, idx: torch.Tensor, weight: torch.Tensor, size: int):
         k, n, f = idx.shape
-        self._build(idx.permute(1, 2, 0).reshape(n, f * k), weight.permute(1, 2, 0).reshape(n, f * k), size)
+        self._build(n, lambda a, b: (idx[:, a:b].permute(1, 2, 0).reshape(b - a, f * k),
+                                     weight[:, a:b].permute(1, 2, 0).reshape(b - a, f * k)), size)
 
     @classmethod
     def linear(cls, lo: torch.Tensor, w: torch.Tensor, size: int) -> RowDesign:
@@ -138,28 +146,78 @@ class RowDesign:
         ``RowDesign(stack([lo, lo + 1]), stack([1 - w, w]), size)``, its entries laid out row
         by row at once instead of stacked and then permuted (two copies of 10^8 entries fewer
         at 1M rows x 50 features)."""
-        d, shape = cls.__new__(cls), (lo.shape[0], 2 * lo.shape[1])  # not -1: there may be no rows
-        d._build(torch.stack([lo, lo + 1], 2).reshape(shape), torch.stack([1.0 - w, w], 2).reshape(shape), size)
+        d, e = cls.__new__(cls), 2 * lo.shape[1]
+        d._build(lo.shape[0], lambda a, b: (torch.stack([lo[a:b], lo[a:b] + 1], 2).reshape(b - a, e),
+                                            torch.stack([1.0 - w[a:b], w[a:b]], 2).reshape(b - a, e)), size)
         return d
 
-    def _build(self, cols: torch.Tensor, vals: torch.Tensor, size: int) -> None:
-        """The matrices from each row's entries: ``cols`` and ``vals`` (n, E)."""
-        n = len(cols)
+    @classmethod
+    def bilinear(cls, base: torch.Tensor, stride: torch.Tensor, wa: torch.Tensor, wb: torch.Tensor,
+                 size: int) -> RowDesign:
+        """The pairs' read, :func:`corner_weights`' four corners of each row's cell: the matrix
+        of ``RowDesign(*corner_weights(base, stride, wa, wb), size)``, the corners made a
+        chunk of rows at a time (at 150 pairs the four corners of every row at once were most
+        of a fit's peak memory)."""
+        d, e = cls.__new__(cls), 4 * base.shape[1]
+
+        def entries(a: int, b: int):
+            idx, weight = corner_weights(base[a:b], stride, wa[a:b], wb[a:b])
+            return idx.permute(1, 2, 0).reshape(b - a, e), weight.permute(1, 2, 0).reshape(b - a, e)
+
+        d._build(base.shape[0], entries, size)
+        return d
+
+    def _build(self, n: int, entries, size: int) -> None:
+        """The matrices from each row's entries: ``entries(a, b)`` gives rows a..b-1's
+        ``cols`` and ``vals`` (b - a, E), called a chunk of :data:`BUILD_ROWS` rows at a time,
+        so that only the kept entries of every row are held at once, not all of them."""
         self.n, self.size = n, int(size)
+        itype = np.int32 if self.size < INT32_LIMIT else np.int64
+        cols_parts, vals_parts, counts = [], [], np.zeros(n, dtype=np.int64)
+        for a in range(0, n, BUILD_ROWS):
+            b = min(n, a + BUILD_ROWS)
+            cols, vals, counts[a:b] = self._chunk(*entries(a, b))
+            cols_parts.append(cols.astype(itype))
+            vals_parts.append(vals)
+            del cols, vals
+        cols = np.concatenate(cols_parts) if cols_parts else np.zeros(0, dtype=itype)
+        del cols_parts
+        vals = np.concatenate(vals_parts) if vals_parts else np.zeros(0, dtype=np.float32)
+        del vals_parts
+        if len(cols) >= INT32_LIMIT:
+            cols = cols.astype(np.int64)
+        indptr = np.zeros(n + 1, dtype=cols.dtype)
+        np.cumsum(counts, out=indptr[1:])
+        # the transpose by SciPy's counting pass (rows stay in order within a column), not a
+        # stable sort of every entry's column: 0.7 s against 2-6 s at 10^8 entries
+        t = sp.csr_matrix((vals, cols, indptr), shape=(n, self.size), copy=False).tocsc()
+        t_type = np.int64 if cols.dtype == np.int64 or np.int64 in (t.indptr.dtype, t.indices.dtype) else np.int32
+        with warnings.catch_warnings():  # torch's "sparse CSR support is in beta" notice
+            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+            self.m = torch.sparse_csr_tensor(torch.from_numpy(indptr), torch.from_numpy(cols), torch.from_numpy(vals),
+                                             (n, self.size), check_invariants=False)
+            self.mt = torch.sparse_csr_tensor(*(torch.from_numpy(a.astype(t_type, copy=False))
+                                                for a in (t.indptr, t.indices)), torch.from_numpy(t.data),
+                                              (self.size, n), check_invariants=False)
+
+    @staticmethod
+    def _chunk(cols: torch.Tensor, vals: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One chunk's kept entries, row by row: (columns, values, entries per row)."""
         # Built as CSR directly (COO's coalesce took 2.6 s a matrix at 200k rows x 50
         # features, most of a CPU fit's set-up): entries row by row, term by term (a term's
         # entries ascend, and so do the terms' table segments: sorted already, else sorted
         # here), the entries two terms share (one term's next entry is another's first)
         # summed, and zero weights dropped (a category's "next" entry, a knot hit exactly).
+        m = len(cols)
         vals = vals.float()
         if cols.shape[1] > 1 and not bool((cols[:, 1:] >= cols[:, :-1]).all()):
-            cols, order = torch.sort(cols, dim=1, stable=True)
+            cols, order = torch.sort(cols, dim=1, stable=True)  # a sorted row keeps its order
             vals = vals.gather(1, order)
         # NumPy from here: its boolean selection is ~10x torch's index_select/masked_select on
         # 10^8 entries (1M rows x 50 features x 2: 6.4 s for the three arrays, now ~1 s)
         cols, vals = cols.contiguous().numpy(), vals.contiguous().numpy()
         keep = vals != 0
-        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr = np.zeros(m + 1, dtype=np.int64)
         np.cumsum(keep.sum(1), out=indptr[1:])
         cols, vals = cols[keep], vals[keep]  # row by row, in order
         first = np.empty(len(cols), dtype=bool)  # an entry that starts a run of one column in its row
@@ -172,16 +230,7 @@ class RowDesign:
             vals = torch.zeros(int(runs[-1]), dtype=torch.float32).index_add_(
                 0, torch.from_numpy(runs[1:] - 1), torch.from_numpy(vals)).numpy()
             cols, indptr = cols[first], runs[indptr]
-        # the transpose by SciPy's counting pass (rows stay in order within a column), not a
-        # stable sort of every entry's column: 0.7 s against 2-6 s at 10^8 entries
-        t = sp.csr_matrix((vals, cols, indptr), shape=(n, self.size), copy=False).tocsc()
-        with warnings.catch_warnings():  # torch's "sparse CSR support is in beta" notice
-            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-            self.m = torch.sparse_csr_tensor(torch.from_numpy(indptr), torch.from_numpy(cols), torch.from_numpy(vals),
-                                             (n, self.size), check_invariants=False)
-            self.mt = torch.sparse_csr_tensor(*(torch.from_numpy(a.astype(np.int64, copy=False))
-                                                for a in (t.indptr, t.indices)), torch.from_numpy(t.data),
-                                              (self.size, n), check_invariants=False)
+        return cols, vals, np.diff(indptr)
 
     def read(self, table: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         """Row totals (B, len(rows)) of ``table`` (B, S) at the training rows ``rows``."""

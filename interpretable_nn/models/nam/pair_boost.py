@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...nn.table_reads import RowDesign, bilinear_gather, corner_weights, lerp_sum
+from ...nn.table_reads import RowDesign, bilinear_gather, lerp_sum
 from ...training.engine import TrainResult, round_within_se
 from .layout import TermLayout
 
@@ -182,7 +182,7 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     rounds where the bags disagree); None keeps the lowest."""
     base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in pair_inputs)
     size = lay.pair_offsets()[1]
-    design = RowDesign(*corner_weights(base, torch.from_numpy(lay.pair_strides()), wa, wb), size)
+    design = RowDesign.bilinear(base, torch.from_numpy(lay.pair_strides()), wa, wb, size)
     cells = _padded_cells(lay)[0]
     return _boost_and_stop(design, cells, size, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows,
                            l2, num_threads, stop_se)
@@ -330,6 +330,10 @@ def _values_at(steps: list, cells: torch.Tensor, k: int, b: int, size: int) -> n
     return values.T.double().numpy()
 
 
+#: table reads per chunk of rows in :func:`pair_logit` (bags x rows x pairs)
+LOGIT_CHUNK = 1 << 22
+
+
 def pair_logit(lay: TermLayout, enc, tab: np.ndarray) -> np.ndarray:
     """(n, B) pair part of the score of every row and bag for the tables ``tab`` (B, S) on
     ``lay.pairs``."""
@@ -337,9 +341,15 @@ def pair_logit(lay: TermLayout, enc, tab: np.ndarray) -> np.ndarray:
         return np.zeros((len(enc), tab.shape[0]))
     pb, pwa, pwb = lay.encode_pairs(enc)
     base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in (pb, pwa, pwb))
-    part = bilinear_gather(torch.from_numpy(np.ascontiguousarray(tab)).float(), base,
-                           torch.from_numpy(lay.pair_strides()), wa, wb).sum(-1).T
-    return part.double().numpy()
+    table, stride = torch.from_numpy(np.ascontiguousarray(tab)).float(), torch.from_numpy(lay.pair_strides())
+    # a chunk of rows at a time: the read holds about ten (B, rows, P) arrays (1.1 GiB at 30,000
+    # rows x 150 pairs x 8 bags, a default fit's peak); each row's sum is the same either way
+    step = max(1, LOGIT_CHUNK // max(table.shape[0] * base.shape[1], 1))
+    out = np.empty((len(base), table.shape[0]))
+    for a in range(0, len(base), step):
+        part = bilinear_gather(table, base[a:a + step], stride, wa[a:a + step], wb[a:a + step]).sum(-1).T
+        out[a:a + step] = part.double().numpy()
+    return out
 
 
 def blend_tables(lay: TermLayout, enc, parts: list, sw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
