@@ -44,6 +44,7 @@ from ...training.engine import FitData, TrainResult, predict_batched
 from ..base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
 from .fit import NAMState, fit_nam
 from .layout import TermLayout
+from .memory import check_fit_memory
 
 __all__ = ["NAMClassifier", "NAMRegressor"]
 
@@ -151,6 +152,8 @@ class _NAMBase(TorchModel):
 
     def _prepare(self, data: FitData) -> None:
         self._check_hidden()
+        enc = data.encoded  # refused before training when the full-batch fit cannot fit in memory
+        check_fit_memory(len(enc), enc.numeric.shape[1], enc.codes.shape[1], int(self.n_bags), type(self).__name__)
 
     def _train(self, data: FitData) -> TrainResult:
         """Mains then pairs, baked into tables (:func:`~interpretable_nn.models.nam.fit.fit_nam`)."""

@@ -1,0 +1,98 @@
+"""Will a NAM fit fit in memory? An estimate made before training, from the size of the input.
+
+A NAM trains full-batch on the CPU: every training row's knot reads (and, for the pairs,
+their grid reads) are held at once, with the sparse designs built from them. A frame too big
+for the machine would not fail with an error: the operating system would kill the process
+part-way through the fit, and with it the user's session. So :func:`check_fit_memory` compares
+the fit's expected peak with the memory the machine (or its container) has available and
+refuses, before any training, a fit that cannot finish.
+
+The estimate is ``MEMORY_BASE + BYTES_PER_CELL * rows * columns``, read off default fits
+of 20,000 to 200,000 rows and 10 to 50 columns (``benchmarks/nam_memory.py``, its table in
+``benchmarks/results/nam_memory.md``). It counts what the fit adds to the process, not the
+caller's frame, which is already in memory when the check runs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["BYTES_PER_CELL", "MEMORY_BASE", "MEMORY_CHECK_ENV", "available_bytes", "check_fit_memory",
+           "estimate_fit_bytes"]
+
+#: the fit's peak bytes per (training row x feature column), default settings, 8 bags
+BYTES_PER_CELL = 1200.0
+#: what any fit adds besides (the networks, torch's working memory), bytes
+MEMORY_BASE = 300 * 2**20
+#: set to ``0`` to skip the check (e.g. when swap or memory freed later will carry the fit)
+MEMORY_CHECK_ENV = "INN_MEMORY_CHECK"
+
+
+def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 8) -> float:
+    """The expected peak bytes a default NAM fit adds to the process: linear in the training
+    cells (rows x columns, categorical or numeric alike: each is one knot read per row) and
+    in the bags beyond the default 8 (each bag holds its own weights and logits per row)."""
+    cells = float(rows) * max(int(numeric) + int(categorical), 1)
+    per_bag_rows = 16.0 * float(rows) * max(int(n_bags) - 8, 0)  # fit and validation weights, logits
+    return MEMORY_BASE + BYTES_PER_CELL * cells + per_bag_rows
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        text = Path(path).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+#: where the machine's and the container's memory are read (module constants, so tests can point elsewhere)
+MEMINFO = "/proc/meminfo"
+CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+
+
+def available_bytes() -> int | None:
+    """Bytes this process can still take: ``MemAvailable`` of ``/proc/meminfo``, lowered to the
+    room left under a container's cgroup limit (v2 ``memory.max``, v1 ``memory.limit_in_bytes``)
+    when there is one; ``None`` where neither can be read (the check is then skipped)."""
+    avail = None
+    try:
+        for line in Path(MEMINFO).read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                avail = int(line.split()[1]) * 1024
+                break
+    except (OSError, ValueError, IndexError):
+        avail = None
+    for limit_file, usage_file in CGROUP_FILES:
+        limit, usage = _read_int(limit_file), _read_int(usage_file)
+        if limit is not None and usage is not None and limit < 2**60:  # "max" or a huge v1 value: no limit
+            room = max(limit - usage, 0)
+            avail = room if avail is None else min(avail, room)
+            break
+    return avail
+
+
+def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, name: str = "NAMClassifier") -> None:
+    """Raise :class:`MemoryError`, before training, when the fit's estimated peak exceeds the
+    memory available; the message gives both figures and the ways out. Skipped when
+    ``INN_MEMORY_CHECK=0`` or when the available memory cannot be read."""
+    setting = os.environ.get(MEMORY_CHECK_ENV, "1").strip()
+    if setting not in ("0", "1", ""):
+        raise ValueError(f"{MEMORY_CHECK_ENV} must be 0 (skip the memory check) or 1; got {setting!r}.")
+    if setting == "0":
+        return
+    avail = available_bytes()
+    if avail is None:
+        return
+    need = estimate_fit_bytes(rows, numeric, categorical, n_bags)
+    if need > avail:
+        gib = 2**30
+        fit_rows = max(int((avail - MEMORY_BASE) / max(BYTES_PER_CELL * max(numeric + categorical, 1), 1.0)), 0)
+        raise MemoryError(
+            f"{name} would need about {need / gib:.1f} GiB to fit {rows:,} rows x {numeric + categorical} columns "
+            f"(full-batch: every row's knot reads are held at once), and {avail / gib:.1f} GiB are available. "
+            f"Fit on a sample of at most about {fit_rows:,} rows (X.sample(n, random_state=0)), drop columns, "
+            f"or free memory. Set {MEMORY_CHECK_ENV}=0 to try anyway (the operating system may then stop the "
+            "process part-way through the fit)."
+        )

@@ -1,0 +1,96 @@
+"""The NAM's memory check: a fit that cannot fit in memory is refused before training, with the
+figures and the ways out, instead of being killed by the operating system part-way through."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import interpretable_nn as inn
+from interpretable_nn.models.nam import memory
+
+
+@pytest.fixture
+def small():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "c": rng.choice(list("xyz"), 300)})
+    y = (X["a"] + rng.normal(size=300) > 0).astype(int).to_numpy()
+    return X, y
+
+
+def test_the_estimate_grows_with_rows_columns_and_bags():
+    base = memory.estimate_fit_bytes(10_000, 10, 0)
+    assert memory.estimate_fit_bytes(20_000, 10, 0) > base
+    assert memory.estimate_fit_bytes(10_000, 5, 5) == base  # a categorical column costs as a numeric one
+    assert memory.estimate_fit_bytes(10_000, 20, 0) > base
+    assert memory.estimate_fit_bytes(10_000, 10, 0, n_bags=16) > base
+    assert memory.estimate_fit_bytes(0, 0, 0) == memory.MEMORY_BASE
+    # the measured case the constants were read from is of the right size: 1M x 50 is GiBs, not MiBs or TiBs
+    assert 2 * 2**30 < memory.estimate_fit_bytes(1_000_000, 50, 0) < 200 * 2**30
+
+
+@pytest.mark.parametrize("cls", [inn.NAMClassifier, inn.NAMRegressor])
+def test_a_fit_too_big_for_the_memory_is_refused_before_training(monkeypatch, small, cls):
+    X, y = small
+    monkeypatch.setattr(memory, "available_bytes", lambda: 1000)
+    calls = []
+    monkeypatch.setattr(cls, "_train", lambda self, data: calls.append(1))
+    m = cls(verbose=0)
+    with pytest.raises(MemoryError) as err:
+        m.fit(X, y.astype(float) if cls is inn.NAMRegressor else y)
+    assert not hasattr(m, "encoder_") and not hasattr(m, "module_")  # left as it was: unfitted
+    msg = str(err.value)
+    assert cls.__name__ in msg and "300 rows x 3 columns" in msg and "0.0 GiB are available" in msg
+    assert "X.sample(" in msg and f"{memory.MEMORY_CHECK_ENV}=0" in msg
+    assert not calls  # no training started
+
+
+def test_the_check_passes_when_there_is_room_and_can_be_switched_off(monkeypatch, small):
+    X, y = small
+    monkeypatch.setattr(memory, "available_bytes", lambda: 1000)
+    monkeypatch.setenv(memory.MEMORY_CHECK_ENV, "0")
+    m = inn.NAMClassifier(n_bags=2, max_epochs=3, interactions=0, verbose=0).fit(X, y)
+    assert np.isfinite(m.decision_function(X)).all()
+    monkeypatch.setenv(memory.MEMORY_CHECK_ENV, "yes")
+    with pytest.raises(ValueError, match=memory.MEMORY_CHECK_ENV):
+        inn.NAMClassifier(n_bags=2, max_epochs=3, verbose=0).fit(X, y)
+    monkeypatch.delenv(memory.MEMORY_CHECK_ENV)
+    monkeypatch.setattr(memory, "available_bytes", lambda: None)  # unknown: not checked
+    inn.NAMClassifier(n_bags=2, max_epochs=3, interactions=0, verbose=0).fit(X, y)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**50)
+    inn.NAMClassifier(n_bags=2, max_epochs=3, interactions=0, verbose=0).fit(X, y)
+
+
+def test_available_memory_is_the_smaller_of_the_machine_and_the_container(monkeypatch, tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       32000000 kB\nMemAvailable:   20000000 kB\n")
+    limit, usage = tmp_path / "memory.max", tmp_path / "memory.current"
+    monkeypatch.setattr(memory, "MEMINFO", str(meminfo))
+    monkeypatch.setattr(memory, "CGROUP_FILES", ((str(limit), str(usage)),))
+    assert memory.available_bytes() == 20_000_000 * 1024  # no cgroup files: the machine's
+    limit.write_text("max\n")
+    usage.write_text("123\n")
+    assert memory.available_bytes() == 20_000_000 * 1024  # a cgroup without a limit
+    limit.write_text(str(4 * 2**30))
+    usage.write_text(str(3 * 2**30))
+    assert memory.available_bytes() == 2**30  # the container's room is smaller
+    usage.write_text(str(5 * 2**30))
+    assert memory.available_bytes() == 0  # over its limit already: no room, never negative
+    meminfo.write_text("garbage")
+    assert memory.available_bytes() == 0
+    monkeypatch.setattr(memory, "MEMINFO", str(tmp_path / "missing"))
+    monkeypatch.setattr(memory, "CGROUP_FILES", ())
+    assert memory.available_bytes() is None
+
+
+def test_this_machine_reports_its_memory():
+    """On Linux the figure is read and plausible (between 64 MiB and 64 TiB); elsewhere there is
+    no ``/proc/meminfo`` and the check is skipped."""
+    avail = memory.available_bytes()
+    if sys.platform.startswith("linux"):
+        assert avail is not None and 2**26 < avail < 2**46
+    else:
+        assert avail is None
