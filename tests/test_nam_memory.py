@@ -94,3 +94,19 @@ def test_this_machine_reports_its_memory():
         assert avail is not None and 2**26 < avail < 2**46
     else:
         assert avail is None
+
+
+def test_the_constants_follow_the_measured_fits():
+    """The estimate is read off ``benchmarks/results/nam_memory.csv`` (default fits, each in its
+    own process): on every fit measured it is 0.8 to 1.5 times the measured peak, and within
+    a tenth on the largest, where a wrong refusal or a missed one would matter."""
+    from pathlib import Path
+
+    df = pd.read_csv(Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "nam_memory.csv")
+    df = df.fillna({"categorical": 0})
+    est = np.array([memory.estimate_fit_bytes(r.rows, r.columns - int(r.categorical), int(r.categorical), int(r.bags))
+                    for r in df.itertuples()]) / 2**30
+    ratio = est / df["fit_gib"].to_numpy()
+    assert ratio.min() > 0.8 and ratio.max() < 1.5, ratio
+    big = (df["rows"] * df["columns"]).to_numpy() == (df["rows"] * df["columns"]).max()
+    assert 0.9 < ratio[big].min() and ratio[big].max() < 1.1

@@ -7,10 +7,13 @@ part-way through the fit, and with it the user's session. So :func:`check_fit_me
 the fit's expected peak with the memory the machine (or its container) has available and
 refuses, before any training, a fit that cannot finish.
 
-The estimate is ``MEMORY_BASE + BYTES_PER_CELL * rows * columns``, read off default fits
-of 20,000 to 200,000 rows and 10 to 50 columns (``benchmarks/nam_memory.py``, its table in
-``benchmarks/results/nam_memory.md``). It counts what the fit adds to the process, not the
-caller's frame, which is already in memory when the check runs.
+The estimate is ``MEMORY_BASE + BYTES_PER_CELL * rows * columns`` (and ``BYTES_PER_BAG_ROW``
+per row for each bag beyond the default 8), the least-squares line through default fits of
+20,000 to 200,000 rows and 10 to 50 columns, numeric or half categorical
+(``benchmarks/nam_memory.py``, its table in ``benchmarks/results/nam_memory.md``): 1.01 times
+the measured peak at 200,000 rows x 50 columns, 0.83 to 1.45 times it on the smaller fits.
+It counts what the fit adds to the process, not the caller's frame, which is already in
+memory when the check runs.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["BYTES_PER_CELL", "MEMORY_BASE", "MEMORY_CHECK_ENV", "available_bytes", "check_fit_memory",
+__all__ = ["BYTES_PER_BAG_ROW", "BYTES_PER_CELL", "MEMORY_BASE", "MEMORY_CHECK_ENV", "available_bytes", "check_fit_memory",
            "estimate_fit_bytes"]
 
 #: the fit's peak bytes per (training row x feature column), default settings, 8 bags
-BYTES_PER_CELL = 1200.0
+BYTES_PER_CELL = 340.0
 #: what any fit adds besides (the networks, torch's working memory), bytes
-MEMORY_BASE = 300 * 2**20
+MEMORY_BASE = 256 * 2**20
+#: each bag beyond 8, per row (its weights, logits and the pairs' per-bag reads): 16 bags
+#: at 50,000 rows x 10 columns took 0.05 GiB more than 8
+BYTES_PER_BAG_ROW = 128.0
 #: set to ``0`` to skip the check (e.g. when swap or memory freed later will carry the fit)
 MEMORY_CHECK_ENV = "INN_MEMORY_CHECK"
 
@@ -34,7 +40,7 @@ def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 
     cells (rows x columns, categorical or numeric alike: each is one knot read per row) and
     in the bags beyond the default 8 (each bag holds its own weights and logits per row)."""
     cells = float(rows) * max(int(numeric) + int(categorical), 1)
-    per_bag_rows = 16.0 * float(rows) * max(int(n_bags) - 8, 0)  # fit and validation weights, logits
+    per_bag_rows = BYTES_PER_BAG_ROW * float(rows) * max(int(n_bags) - 8, 0)
     return MEMORY_BASE + BYTES_PER_CELL * cells + per_bag_rows
 
 
