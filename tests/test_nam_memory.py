@@ -35,7 +35,8 @@ def test_the_estimate_grows_with_rows_columns_and_bags():
 @pytest.mark.parametrize("cls", [inn.NAMClassifier, inn.NAMRegressor])
 def test_a_fit_too_big_for_the_memory_is_refused_before_training(monkeypatch, small, cls):
     X, y = small
-    monkeypatch.setattr(memory, "available_bytes", lambda: 1000)
+    room = memory.MEMORY_BASE + memory.BYTES_PER_CELL * 3 * 123  # room for 123 of the 300 rows
+    monkeypatch.setattr(memory, "available_bytes", lambda: room)
     calls = []
     monkeypatch.setattr(cls, "_train", lambda self, data: calls.append(1))
     m = cls(verbose=0)
@@ -43,9 +44,12 @@ def test_a_fit_too_big_for_the_memory_is_refused_before_training(monkeypatch, sm
         m.fit(X, y.astype(float) if cls is inn.NAMRegressor else y)
     assert not hasattr(m, "encoder_") and not hasattr(m, "module_")  # left as it was: unfitted
     msg = str(err.value)
-    assert cls.__name__ in msg and "300 rows x 3 columns" in msg and "0.0 GiB are available" in msg
-    assert "X.sample(" in msg and f"{memory.MEMORY_CHECK_ENV}=0" in msg
+    assert cls.__name__ in msg and "300 rows x 3 columns" in msg and "0.3 GiB are available" in msg
+    assert "a sample of at most about 120 rows (X.sample(" in msg and f"{memory.MEMORY_CHECK_ENV}=0" in msg
     assert not calls  # no training started
+    monkeypatch.setattr(memory, "available_bytes", lambda: 1000)  # not even the base: no sample fits
+    with pytest.raises(MemoryError, match="Free memory first"):
+        m.fit(X, y.astype(float) if cls is inn.NAMRegressor else y)
 
 
 def test_the_check_passes_when_there_is_room_and_can_be_switched_off(monkeypatch, small):

@@ -95,10 +95,12 @@ def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, nam
     if need > avail:
         gib = 2**30
         fit_rows = max(int((avail - MEMORY_BASE) / max(BYTES_PER_CELL * max(numeric + categorical, 1), 1.0)), 0)
+        fit_rows -= fit_rows % 10 ** max(len(str(fit_rows)) - 2, 0)  # two figures, rounded down: about
+        sample = (f"Fit on a sample of at most about {fit_rows:,} rows (X.sample(n, random_state=0)), drop columns, "
+                  "or free memory." if fit_rows else "Free memory first: even a small fit would not fit.")
         raise MemoryError(
             f"{name} would need about {need / gib:.1f} GiB to fit {rows:,} rows x {numeric + categorical} columns "
             f"(full-batch: every row's knot reads are held at once), and {avail / gib:.1f} GiB are available. "
-            f"Fit on a sample of at most about {fit_rows:,} rows (X.sample(n, random_state=0)), drop columns, "
-            f"or free memory. Set {MEMORY_CHECK_ENV}=0 to try anyway (the operating system may then stop the "
+            f"{sample} Set {MEMORY_CHECK_ENV}=0 to try anyway (the operating system may then stop the "
             "process part-way through the fit)."
         )
