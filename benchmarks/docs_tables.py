@@ -197,6 +197,13 @@ def nam_fixed_rows() -> str:
     return "\n".join(table + [""] + total + ["", f"Source: {_commit('nam_fixed_rows.csv')}."]) + "\n"
 
 
+def nam_memory() -> str:
+    """Default NAM fits' peak memory beside the estimate the fit's memory check makes."""
+    text = (RESULTS / "nam_memory.md").read_text()
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    return "\n".join(table + ["", f"Source: {_commit('nam_memory.csv')}."]) + "\n"
+
+
 def _versus_by_seed(ours: str, label: str, peers: dict[str, str]) -> str:
     """``ours`` against each of ``peers`` (model -> name) on the confirm group of
     ``confirm_current.csv``: per data set, the first peer per seed and every peer over all
@@ -311,7 +318,7 @@ def gpu_throughput() -> str:
 
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
-              "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"),
+              "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
               "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,
               "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models,
               "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput}
