@@ -14,6 +14,8 @@ Usage::
     python benchmarks/nam_memory.py                          # the default grid
     python benchmarks/nam_memory.py --sizes 20000x10,50000x50
     python benchmarks/nam_memory.py --summary                # the markdown table only
+    python benchmarks/nam_memory.py --sizes 100000x50 --root /tmp/old --out nam_memory_ab.csv
+                                       # the same fit by another checkout (git worktree), for a before/after
 
 Writes ``benchmarks/results/nam_memory.csv`` and ``nam_memory.md``.
 """
@@ -48,14 +50,18 @@ def _rss_gib(peak: bool) -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**30
 
 
-def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0) -> dict:
+def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0, root: str | None = None) -> dict:
     """One fit in this process (run by :func:`measure` in a fresh interpreter); the last
     ``categorical`` columns are cut into 10 string levels (their deciles)."""
     import time
 
+    if root:  # another checkout's library (a before/after): first on the path
+        sys.path.insert(0, root)
     import gpu_check
 
     import interpretable_nn as inn
+
+    assert not root or Path(inn.__file__).resolve().is_relative_to(Path(root).resolve()), inn.__file__
 
     X, y = gpu_check.synthetic(rows, cols)
     for c in X.columns[cols - categorical:]:
@@ -72,9 +78,9 @@ def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0) -
             "epochs": int(m.fit_info_["n_epochs"])}
 
 
-def measure(rows: int, cols: int, bags: int | None = None, categorical: int = 0) -> dict:
+def measure(rows: int, cols: int, bags: int | None = None, categorical: int = 0, root: str | None = None) -> dict:
     code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import nam_memory; "
-            f"print('RESULT' + json.dumps(nam_memory.child({rows}, {cols}, {bags}, {categorical})))")
+            f"print('RESULT' + json.dumps(nam_memory.child({rows}, {cols}, {bags}, {categorical}, {root!r})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(next(line for line in out.splitlines() if line.startswith("RESULT"))[6:])
 
@@ -107,28 +113,34 @@ def main(argv=None) -> int:
                     "makes half the columns categorical")
     ap.add_argument("--summary", action="store_true", help="rewrite the markdown from the CSV and stop")
     ap.add_argument("--fit", action="store_true", help="print the least-squares bytes per cell and intercept")
+    ap.add_argument("--root", help="fit with the library of this checkout (a git worktree) instead")
+    ap.add_argument("--out", default=CSV.name, help="results CSV under benchmarks/results (its .md beside it)")
     args = ap.parse_args(argv)
+    csv, md = RESULTS / args.out, (RESULTS / args.out).with_suffix(".md")
     if not args.summary and not args.fit:
         commit = _provenance.current_commit()
+        if args.root:
+            commit = subprocess.run(["git", "-C", args.root, "rev-parse", "HEAD"], capture_output=True, text=True,
+                                    check=True).stdout.strip()
         new = []
         for size in args.sizes.split(","):
             half = size.lower().endswith("c")  # "50000x50c": half the columns categorical
             rows, cols, *bags = (int(v) for v in size.lower().rstrip("c").split("x"))
-            r = {"commit": commit, **measure(rows, cols, bags[0] if bags else None, cols // 2 if half else 0)}
+            r = {"commit": commit, **measure(rows, cols, bags[0] if bags else None, cols // 2 if half else 0, args.root)}
             print(f"{size:>14s}: fit {r['fit_s']:6.1f} s, peak {r['peak_gib']:.2f} GiB (the fit's {r['fit_gib']:.2f}), "
                   f"checksum {r['checksum']:.6f}", flush=True)
             new.append(r)
-        old = pd.read_csv(CSV) if CSV.exists() else pd.DataFrame()
-        pd.concat([old, pd.DataFrame(new)], ignore_index=True).to_csv(CSV, index=False)
-    df = pd.read_csv(CSV)
+        old = pd.read_csv(csv) if csv.exists() else pd.DataFrame()
+        pd.concat([old, pd.DataFrame(new)], ignore_index=True).to_csv(csv, index=False)
+    df = pd.read_csv(csv)
     if args.fit:
         cells = (df["rows"] * df["columns"]).to_numpy(float)
         a = np.vstack([cells, np.ones_like(cells)]).T
         (slope, icpt), *_ = np.linalg.lstsq(a, df["fit_gib"].to_numpy() * 2**30, rcond=None)
         print(f"bytes per cell {slope:,.0f}, intercept {icpt / 2**20:,.0f} MiB")
         return 0
-    MD.write_text("# Peak memory of default NAM fits (CPU)\n\n" + summary(df))
-    print(MD.read_text())
+    md.write_text("# Peak memory of default NAM fits (CPU)\n\n" + summary(df))
+    print(md.read_text())
     return 0
 
 
