@@ -24,6 +24,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from interpretable_nn import (
     MLPRegressor,
+    NAMClassifier,
     NAMRegressor,
     PrototypeClassifier,
     RuleNetClassifier,
@@ -394,6 +395,20 @@ def test_rulenet_needs_a_varying_feature():
     m = RuleNetClassifier(max_epochs=2, verbose=0)
     with pytest.raises(ValueError, match="No feature of X varies in the training data; a rule set needs at least one"):
         m.fit(X, np.arange(6) % 2)
+    assert not fitted_attrs(m)
+
+
+def test_nam_fit_too_big_for_the_memory_is_refused(monkeypatch):
+    # a full-batch NAM fit the machine cannot hold is refused before training with both
+    # figures and a sample that fits (the estimate itself: tests/test_nam_memory.py)
+    from interpretable_nn.models.nam import memory
+
+    X = pd.DataFrame({"age": np.arange(60.0), "home": ["own", "rent", "mortgage"] * 20, "flag": [0, 1] * 30})
+    monkeypatch.setattr(memory, "available_bytes", lambda: memory.MEMORY_BASE + memory.BYTES_PER_CELL * 3 * 30)
+    m = NAMClassifier(max_epochs=2, verbose=0)
+    with pytest.raises(MemoryError, match=r"NAMClassifier would need about .* GiB to fit 60 rows x 3 columns .* "
+                                          r"Fit on a sample of at most about 30 rows \(X\.sample\("):
+        m.fit(X, np.arange(60) % 2)
     assert not fitted_attrs(m)
 
 
