@@ -37,13 +37,9 @@ CSV, MD = RESULTS / "nam_memory.csv", RESULTS / "nam_memory.md"
 GRID = "20000x10,20000x50,50000x10,50000x50,100000x10,100000x50,200000x50,50000x50c,50000x10x16"
 
 
-def _rss_gib(peak: bool) -> float:
-    """This process's peak (``ru_maxrss``) or current (``/proc/self/statm``) resident memory, GiB."""
-    if peak:
-        import resource
-
-        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return kib / (2**30 if sys.platform == "darwin" else 2**20)
+def _rss_gib() -> float:
+    """This process's current resident memory (``/proc/self/statm``), GiB; the peak is
+    ``nam_fit_scaling._peak_rss_gib`` (``ru_maxrss``)."""
     import os
 
     pages = int(Path("/proc/self/statm").read_text().split()[1])
@@ -58,6 +54,7 @@ def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0, r
     if root:  # another checkout's library (a before/after): first on the path
         sys.path.insert(0, root)
     import gpu_check
+    from nam_fit_scaling import _peak_rss_gib
 
     import interpretable_nn as inn
 
@@ -67,11 +64,11 @@ def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0, r
     for c in X.columns[cols - categorical:]:
         X[c] = pd.qcut(X[c], 10, labels=[f"L{i}" for i in range(10)]).astype(str)
     m = inn.NAMClassifier(random_state=0, verbose=0, **({} if bags is None else {"n_bags": bags}))
-    before = _rss_gib(peak=False)
+    before = _rss_gib()
     t = time.perf_counter()
     m.fit(X, y)
     fit_s = time.perf_counter() - t
-    peak = _rss_gib(peak=True)
+    peak = _peak_rss_gib()
     checksum = float(np.sum(m.decision_function(X.iloc[:2000])))
     return {"rows": rows, "columns": cols, "categorical": categorical, "bags": int(m.n_bags), "before_gib": before, "peak_gib": peak, "fit_gib": peak - before,
             "fit_s": fit_s, "checksum": checksum, "pairs": len(m.layout_.pairs),
