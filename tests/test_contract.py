@@ -404,7 +404,7 @@ def test_nam_fit_too_big_for_the_memory_is_refused(monkeypatch):
     from interpretable_nn.models.nam import memory
 
     X = pd.DataFrame({"age": np.arange(60.0), "home": ["own", "rent", "mortgage"] * 20, "flag": [0, 1] * 30})
-    monkeypatch.setattr(memory, "available_bytes", lambda: memory.MEMORY_BASE + memory.BYTES_PER_CELL * 3 * 30)
+    monkeypatch.setattr(memory, "available_bytes", lambda: memory.estimate_fit_bytes(30, 2, 1))
     m = NAMClassifier(max_epochs=2, verbose=0)
     with pytest.raises(MemoryError, match=r"NAMClassifier would need about .* GiB to fit 60 rows x 3 columns .* "
                                           r"Fit on a sample of at most about 30 rows \(X\.sample\("):

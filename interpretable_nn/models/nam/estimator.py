@@ -42,7 +42,7 @@ from ...data.encoding import EncodedData
 from ...nn.feature_nets import AdditiveTables, TermsOf
 from ...training.engine import FitData, TrainResult, predict_batched
 from ..base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
-from .fit import NAMState, fit_nam
+from .fit import NAMState, fit_nam, pairs_held
 from .layout import TermLayout
 from .memory import check_fit_memory
 
@@ -153,7 +153,9 @@ class _NAMBase(TorchModel):
     def _prepare(self, data: FitData) -> None:
         self._check_hidden()
         enc = data.encoded  # refused before training when the full-batch fit cannot fit in memory
-        check_fit_memory(len(enc), enc.numeric.shape[1], enc.codes.shape[1], int(self.n_bags), type(self).__name__)
+        cols = enc.numeric.shape[1] + enc.codes.shape[1]
+        pairs = pairs_held(self.interactions, cols, float(self.validation_fraction) > 0)
+        check_fit_memory(len(enc), enc.numeric.shape[1], enc.codes.shape[1], int(self.n_bags), type(self).__name__, pairs)
 
     def _train(self, data: FitData) -> TrainResult:
         """Mains then pairs, baked into tables (:func:`~interpretable_nn.models.nam.fit.fit_nam`)."""

@@ -323,6 +323,16 @@ def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool, au
     return [int(interactions) if isinstance(interactions, Integral) else n_forced]
 
 
+def pairs_held(interactions, n_columns: int, validated: bool) -> int:
+    """The most interaction pairs a fit holds at once (for its memory estimate): the largest
+    count of its :func:`pair_ladder` (a list of pairs: its length), no more than the columns
+    have. The boosting's candidates (:data:`BOOST_PAIRS`, three per column) are the same as
+    the grids' largest ``"auto"`` count."""
+    n_forced = 0 if isinstance(interactions, (Integral, str)) else len(interactions)
+    most = max(pair_ladder(interactions, n_forced, n_columns, validated))
+    return max(0, min(most, n_columns * (n_columns - 1) // 2))
+
+
 def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_logit, target, bags: _Bags, sw):
     """The interaction stage of :data:`PAIR_STAGE` (binary fits with validation rows and
     ``interactions="auto"``; else the grid stage): what :func:`_pairs_by_count` returns (under

@@ -22,13 +22,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["BYTES_PER_BAG_ROW", "BYTES_PER_CELL", "MEMORY_BASE", "MEMORY_CHECK_ENV", "available_bytes", "check_fit_memory",
-           "estimate_fit_bytes"]
+__all__ = ["BYTES_PER_BAG_ROW", "BYTES_PER_CELL", "BYTES_PER_PAIR_ROW", "MEMORY_BASE", "MEMORY_CHECK_ENV",
+           "available_bytes", "check_fit_memory", "default_pairs", "estimate_fit_bytes"]
 
-#: the fit's peak bytes per (training row x feature column), default settings, 8 bags
-BYTES_PER_CELL = 340.0
+#: the fit's peak bytes per (training row x feature column), for the main effects, 8 bags
+BYTES_PER_CELL = 104.0
+#: ... per (training row x interaction pair the fit may hold at once): each pair's grid reads
+BYTES_PER_PAIR_ROW = 70.0
+#: ... and per pair whatever the rows (its grids, their optimiser state and boosting sums)
+BYTES_PER_PAIR = 1.1e6
 #: what any fit adds besides (the networks, torch's working memory), bytes
-MEMORY_BASE = 256 * 2**20
+MEMORY_BASE = 121 * 2**20
 #: each bag beyond 8, per row (its weights, logits and the pairs' per-bag reads): 16 bags
 #: at 50,000 rows x 10 columns took 0.05 GiB more than 8
 BYTES_PER_BAG_ROW = 128.0
@@ -36,13 +40,23 @@ BYTES_PER_BAG_ROW = 128.0
 MEMORY_CHECK_ENV = "INN_MEMORY_CHECK"
 
 
-def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 8) -> float:
-    """The expected peak bytes a default NAM fit adds to the process: linear in the training
-    cells (rows x columns, categorical or numeric alike: each is one knot read per row) and
-    in the bags beyond the default 8 (each bag holds its own weights and logits per row)."""
-    cells = float(rows) * max(int(numeric) + int(categorical), 1)
-    per_bag_rows = BYTES_PER_BAG_ROW * float(rows) * max(int(n_bags) - 8, 0)
-    return MEMORY_BASE + BYTES_PER_CELL * cells + per_bag_rows
+def default_pairs(n_columns: int) -> int:
+    """The most pairs a default fit (``interactions="auto"``) holds at once: three per column
+    (EBM's default, the boosting's candidates), and no more than the columns have."""
+    n = max(int(n_columns), 0)
+    return min(3 * n, n * (n - 1) // 2)
+
+
+def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 8, pairs: int | None = None) -> float:
+    """The expected peak bytes a NAM fit adds to the process: linear in the training cells
+    (rows x columns, categorical or numeric alike: each is one knot read per row), in the
+    rows x ``pairs`` (the most interaction pairs the fit holds at once; ``None``: the
+    default's, :func:`default_pairs`) and in the bags beyond the default 8 (each bag holds its
+    own weights and logits per row)."""
+    cols = max(int(numeric) + int(categorical), 1)
+    pairs = default_pairs(int(numeric) + int(categorical)) if pairs is None else max(int(pairs), 0)
+    per_row = BYTES_PER_CELL * cols + BYTES_PER_PAIR_ROW * pairs + BYTES_PER_BAG_ROW * max(int(n_bags) - 8, 0)
+    return MEMORY_BASE + BYTES_PER_PAIR * pairs + per_row * float(rows)
 
 
 def _read_int(path: str) -> int | None:
@@ -80,9 +94,11 @@ def available_bytes() -> int | None:
     return avail
 
 
-def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, name: str = "NAMClassifier") -> None:
+def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, name: str = "NAMClassifier",
+                     pairs: int | None = None) -> None:
     """Raise :class:`MemoryError`, before training, when the fit's estimated peak exceeds the
-    memory available; the message gives both figures and the ways out. Skipped when
+    memory available (``pairs``: the most interaction pairs the fit holds at once, ``None``:
+    the default's); the message gives both figures and the ways out. Skipped when
     ``INN_MEMORY_CHECK=0`` or when the available memory cannot be read."""
     setting = os.environ.get(MEMORY_CHECK_ENV, "1").strip()
     if setting not in ("0", "1", ""):
@@ -92,13 +108,18 @@ def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, nam
     avail = available_bytes()
     if avail is None:
         return
-    need = estimate_fit_bytes(rows, numeric, categorical, n_bags)
+    need = estimate_fit_bytes(rows, numeric, categorical, n_bags, pairs)
     if need > avail:
         gib = 2**30
-        fit_rows = max(int((avail - MEMORY_BASE) / max(BYTES_PER_CELL * max(numeric + categorical, 1), 1.0)), 0)
+        pairs = default_pairs(numeric + categorical) if pairs is None else int(pairs)
+        fixed = estimate_fit_bytes(0, numeric, categorical, n_bags, pairs)
+        per_row = estimate_fit_bytes(1, numeric, categorical, n_bags, pairs) - fixed
+        fit_rows = max(int((avail - fixed) / max(per_row, 1.0)), 0)
         fit_rows -= fit_rows % 10 ** max(len(str(fit_rows)) - 2, 0)  # two figures, rounded down: about
-        sample = (f"Fit on a sample of at most about {fit_rows:,} rows (X.sample(n, random_state=0)), drop columns, "
-                  "or free memory." if fit_rows else "Free memory first: even a small fit would not fit.")
+        fewer = (f", ask for fewer interaction pairs (interactions=0 holds none; this fit may hold {pairs:,})"
+                 if pairs else "")
+        sample = (f"Fit on a sample of at most about {fit_rows:,} rows (X.sample(n, random_state=0)){fewer}, drop "
+                  "columns, or free memory." if fit_rows else "Free memory first: even a small fit would not fit.")
         raise MemoryError(
             f"{name} would need about {need / gib:.1f} GiB to fit {rows:,} rows x {numeric + categorical} columns "
             f"(full-batch: every row's knot reads are held at once), and {avail / gib:.1f} GiB are available. "
