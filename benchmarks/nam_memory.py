@@ -107,7 +107,7 @@ def summary(df: pd.DataFrame) -> str:
     if "categorical" not in df:
         df = df.assign(categorical=0)
     df = df.fillna({"categorical": 0}).assign(held=_pairs(df))
-    inter = df["interactions"].fillna("auto") if "interactions" in df else pd.Series(["auto"] * len(df))
+    inter = df["interactions"].astype(object).fillna("auto") if "interactions" in df else pd.Series(["auto"] * len(df))
     lines = ["| commit | rows | columns (categorical) | bags | interactions | pairs it may hold | pairs kept | fit (s) "
              "| memory before (GiB) | peak (GiB) | the fit's share (GiB) | estimate (GiB) | estimate / share |",
              "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

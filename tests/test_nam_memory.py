@@ -143,21 +143,21 @@ def test_this_machine_reports_its_memory():
 
 def test_the_constants_follow_the_measured_fits():
     """The estimate is read off ``benchmarks/results/nam_memory.csv`` (default fits and fits
-    asked for 0 to 300 pairs, each in its own process): on every fit measured it is 0.8 to 1.6
-    times the measured peak (1.5 and over only where the columns gave fewer pairs with a
-    positive score than were asked for), and within
+    asked for 0 to 300 pairs, each in its own process): on every fit measured it is 0.8 to 1.5
+    times the measured peak (the most where the columns gave fewer pairs with a positive
+    score than were asked for), and within
     a tenth on the largest, where a wrong refusal or a missed one would matter."""
     from pathlib import Path
 
     from interpretable_nn.models.nam.fit import pairs_held
 
     df = pd.read_csv(Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "nam_memory.csv")
-    df = df.reindex(columns=[*df.columns, *{"interactions"} - set(df.columns)]).fillna({"categorical": 0,
-                                                                                         "interactions": "auto"})
+    df = df.reindex(columns=[*df.columns, *{"interactions"} - set(df.columns)])
+    df = df.assign(interactions=df["interactions"].astype(object)).fillna({"categorical": 0, "interactions": "auto"})
     held = [pairs_held(i if i == "auto" else int(float(i)), int(c), True) for i, c in zip(df["interactions"], df["columns"])]
     est = np.array([memory.estimate_fit_bytes(r.rows, r.columns - int(r.categorical), int(r.categorical), int(r.bags), h)
                     for r, h in zip(df.itertuples(), held)]) / 2**30
     ratio = est / df["fit_gib"].to_numpy()
-    assert ratio.min() > 0.8 and ratio.max() < 1.6, ratio
+    assert ratio.min() > 0.8 and ratio.max() < 1.5, ratio
     big = (df["rows"] * df["columns"]).to_numpy() == (df["rows"] * df["columns"]).max()
     assert 0.9 < ratio[big].min() and ratio[big].max() < 1.1

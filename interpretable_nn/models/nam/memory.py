@@ -26,13 +26,13 @@ __all__ = ["BYTES_PER_BAG_ROW", "BYTES_PER_CELL", "BYTES_PER_PAIR_ROW", "MEMORY_
            "available_bytes", "check_fit_memory", "default_pairs", "estimate_fit_bytes"]
 
 #: the fit's peak bytes per (training row x feature column), for the main effects, 8 bags
-BYTES_PER_CELL = 104.0
+BYTES_PER_CELL = 103.0
 #: ... per (training row x interaction pair the fit may hold at once): each pair's grid reads
-BYTES_PER_PAIR_ROW = 70.0
+BYTES_PER_PAIR_ROW = 71.0
 #: ... and per pair whatever the rows (its grids, their optimiser state and boosting sums)
-BYTES_PER_PAIR = 1.1e6
+BYTES_PER_PAIR = 1.03 * 2**20
 #: what any fit adds besides (the networks, torch's working memory), bytes
-MEMORY_BASE = 121 * 2**20
+MEMORY_BASE = 136 * 2**20
 #: each bag beyond 8, per row (its weights, logits and the pairs' per-bag reads): 16 bags
 #: at 50,000 rows x 10 columns took 0.05 GiB more than 8
 BYTES_PER_BAG_ROW = 128.0
