@@ -161,9 +161,9 @@ def main(argv=None) -> int:
             print(f"{size:>14s}: fit {r['fit_s']:6.1f} s, peak {r['peak_gib']:.2f} GiB (the fit's {r['fit_gib']:.2f}), "
                   f"checksum {r['checksum']:.6f}", flush=True)
             new.append(r)
-        old = pd.read_csv(csv) if csv.exists() else pd.DataFrame()
+        old = pd.read_csv(csv, dtype={"interactions": str}) if csv.exists() else pd.DataFrame()
         pd.concat([old, pd.DataFrame(new)], ignore_index=True).to_csv(csv, index=False)
-    df = pd.read_csv(csv)
+    df = pd.read_csv(csv, dtype={"interactions": str})
     if args.fit:
         icpt, cell, pair_row, pair = fit_constants(df)
         print(f"intercept {icpt / 2**20:,.0f} MiB, bytes per cell {cell:,.0f}, bytes per row x pair {pair_row:,.0f}, "

@@ -153,8 +153,7 @@ class _NAMBase(TorchModel):
     def _prepare(self, data: FitData) -> None:
         self._check_hidden()
         enc = data.encoded  # refused before training when the full-batch fit cannot fit in memory
-        cols = enc.numeric.shape[1] + enc.codes.shape[1]
-        pairs = pairs_held(self.interactions, cols, float(self.validation_fraction) > 0)
+        pairs = pairs_held(self.interactions, enc.numeric.shape[1] + enc.codes.shape[1], self.validation_fraction > 0)
         check_fit_memory(len(enc), enc.numeric.shape[1], enc.codes.shape[1], int(self.n_bags), type(self).__name__, pairs)
 
     def _train(self, data: FitData) -> TrainResult:
@@ -467,9 +466,8 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         return card
 
     def score_with_scorecard(self, X, scorecard) -> np.ndarray:
-        """Total points of each row of ``X`` under ``scorecard`` (a
-        :class:`~interpretable_nn.rules.Scorecard` or its ``table``; higher = lower risk);
-        the same as ``scorecard.score(X)``."""
+        """Total points of each row of ``X`` under ``scorecard`` (a :class:`~interpretable_nn.rules.Scorecard`
+        or its ``table``; higher = lower risk); the same as ``scorecard.score(X)``."""
         from .scorecard import score_with_scorecard
 
         return score_with_scorecard(scorecard, X)

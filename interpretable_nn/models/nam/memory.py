@@ -7,12 +7,15 @@ part-way through the fit, and with it the user's session. So :func:`check_fit_me
 the fit's expected peak with the memory the machine (or its container) has available and
 refuses, before any training, a fit that cannot finish.
 
-The estimate is ``MEMORY_BASE + BYTES_PER_CELL * rows * columns`` (and ``BYTES_PER_BAG_ROW``
-per row for each bag beyond the default 8), the least-squares line through default fits of
-20,000 to 200,000 rows and 10 to 50 columns, numeric or half categorical
-(``benchmarks/nam_memory.py``, its table in ``benchmarks/results/nam_memory.md``): 1.01 times
-the measured peak at 200,000 rows x 50 columns, 0.83 to 1.45 times it on the smaller fits,
-and 1.04 times it on a 400,000-row fit measured after the line was drawn.
+The estimate is ``MEMORY_BASE + BYTES_PER_PAIR * pairs + rows * (BYTES_PER_CELL * columns +
+BYTES_PER_PAIR_ROW * pairs)`` (and ``BYTES_PER_BAG_ROW`` per row for each bag beyond the default
+8), where ``pairs`` is the most interaction pairs the fit may hold at once (the default's three
+per column, ``interactions=K``'s K, none for ``interactions=0``). The constants are the
+least-squares fit, on the relative error, of 22 fits of 20,000 to 400,000 rows and 10 to 50
+columns, default or asked for 0 to 300 pairs (``benchmarks/nam_memory.py``, its table in
+``benchmarks/results/nam_memory.md``): 0.85 to 1.43 times every measured peak (the most where
+fewer pairs had a positive score than were asked for), and 1.08 times it on a 400,000-row fit
+without pairs measured after the constants were set.
 It counts what the fit adds to the process, not the caller's frame, which is already in
 memory when the check runs.
 """
