@@ -82,6 +82,14 @@ def test_the_check_counts_the_pairs_the_fit_asks_for(monkeypatch, small, interac
         m.fit(X, y)
 
 
+def test_where_only_the_pairs_do_not_fit_the_message_says_interactions_0(monkeypatch, small):
+    X, y = small
+    monkeypatch.setattr(memory, "available_bytes", lambda: memory.estimate_fit_bytes(100, 2, 1, pairs=0))
+    with pytest.raises(MemoryError, match=r"Even a small fit with 3 interaction pairs would not fit: fit with "
+                                          r"interactions=0 \(about 100 rows fit without pairs\)"):
+        inn.NAMRegressor(verbose=0).fit(X, y.astype(float))
+
+
 def test_the_pairs_held_follow_the_ladder():
     from interpretable_nn.models.nam.fit import pairs_held
 

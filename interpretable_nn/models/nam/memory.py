@@ -97,6 +97,14 @@ def available_bytes() -> int | None:
     return avail
 
 
+def _rows_that_fit(avail: int, numeric: int, categorical: int, n_bags: int, pairs: int) -> int:
+    """The most rows whose estimate fits in ``avail`` bytes, rounded down to two figures; 0 when none."""
+    fixed = estimate_fit_bytes(0, numeric, categorical, n_bags, pairs)
+    per_row = estimate_fit_bytes(1, numeric, categorical, n_bags, pairs) - fixed
+    rows = max(int((avail - fixed) / max(per_row, 1.0)), 0)
+    return rows - rows % 10 ** max(len(str(rows)) - 2, 0)  # two figures, rounded down: about
+
+
 def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, name: str = "NAMClassifier",
                      pairs: int | None = None) -> None:
     """Raise :class:`MemoryError`, before training, when the fit's estimated peak exceeds the
@@ -115,14 +123,15 @@ def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, nam
     if need > avail:
         gib = 2**30
         pairs = default_pairs(numeric + categorical) if pairs is None else int(pairs)
-        fixed = estimate_fit_bytes(0, numeric, categorical, n_bags, pairs)
-        per_row = estimate_fit_bytes(1, numeric, categorical, n_bags, pairs) - fixed
-        fit_rows = max(int((avail - fixed) / max(per_row, 1.0)), 0)
-        fit_rows -= fit_rows % 10 ** max(len(str(fit_rows)) - 2, 0)  # two figures, rounded down: about
+        fit_rows = _rows_that_fit(avail, numeric, categorical, n_bags, pairs)
         fewer = (f", ask for fewer interaction pairs (interactions=0 holds none; this fit may hold {pairs:,})"
                  if pairs else "")
         sample = (f"Fit on a sample of at most about {fit_rows:,} rows (X.sample(n, random_state=0)){fewer}, drop "
                   "columns, or free memory." if fit_rows else "Free memory first: even a small fit would not fit.")
+        bare = 0 if fit_rows or not pairs else _rows_that_fit(avail, numeric, categorical, n_bags, 0)
+        if bare:  # the pairs' own grids are what does not fit
+            sample = (f"Even a small fit with {pairs:,} interaction pairs would not fit: fit with interactions=0 "
+                      f"(about {bare:,} rows fit without pairs), or free memory.")
         raise MemoryError(
             f"{name} would need about {need / gib:.1f} GiB to fit {rows:,} rows x {numeric + categorical} columns "
             f"(full-batch: every row's knot reads are held at once), and {avail / gib:.1f} GiB are available. "
