@@ -15,6 +15,7 @@ Usage::
     python benchmarks/nam_memory.py                          # the default grid
     python benchmarks/nam_memory.py --sizes 20000x10,50000x50
     python benchmarks/nam_memory.py --sizes 50000x50i0,50000x50i300 # interactions=0 and =300
+    python benchmarks/nam_memory.py --sizes 20000x3p2000         # a named pair of 2000 x 2000 levels
     python benchmarks/nam_memory.py --summary                # the markdown table only
     python benchmarks/nam_memory.py --sizes 100000x50 --root /tmp/old --out nam_memory_ab.csv
                                        # the same fit by another checkout (git worktree), for a before/after
@@ -49,9 +50,11 @@ def _rss_gib() -> float:
 
 
 def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0, root: str | None = None,
-          interactions: int | None = None) -> dict:
+          interactions: int | None = None, levels: int | None = None) -> dict:
     """One fit in this process (run by :func:`measure` in a fresh interpreter); the last
-    ``categorical`` columns are cut into 10 string levels (their deciles)."""
+    ``categorical`` columns are cut into 10 string levels (their deciles). With ``levels``,
+    the last two columns are drawn at random among ``levels`` string levels each and the fit
+    is asked for their pair (``interactions=[(a, b)]``): a grid of levels x levels cells."""
     import time
 
     if root:  # another checkout's library (a before/after): first on the path
@@ -66,6 +69,11 @@ def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0, r
     X, y = gpu_check.synthetic(rows, cols)
     for c in X.columns[cols - categorical:]:
         X[c] = pd.qcut(X[c], 10, labels=[f"L{i}" for i in range(10)]).astype(str)
+    if levels:
+        rng = np.random.default_rng(1)
+        for c in X.columns[-2:]:
+            X[c] = pd.Series(rng.integers(0, levels, rows)).map("L{}".format)
+        interactions = [tuple(X.columns[-2:])]
     m = inn.NAMClassifier(random_state=0, verbose=0, **({} if bags is None else {"n_bags": bags}),
                           **({} if interactions is None else {"interactions": interactions}))
     before = _rss_gib()
@@ -74,29 +82,33 @@ def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0, r
     fit_s = time.perf_counter() - t
     peak = _peak_rss_gib()
     checksum = float(np.sum(m.decision_function(X.iloc[:2000])))
-    return {"rows": rows, "columns": cols, "categorical": categorical, "bags": int(m.n_bags),
-            "interactions": str(m.interactions), "before_gib": before, "peak_gib": peak, "fit_gib": peak - before,
+    return {"rows": rows, "columns": cols, "categorical": categorical + 2 * bool(levels), "bags": int(m.n_bags),
+            "interactions": "named" if levels else str(m.interactions), "levels": levels or 0, "before_gib": before, "peak_gib": peak, "fit_gib": peak - before,
             "fit_s": fit_s, "checksum": checksum, "pairs": len(m.layout_.pairs),
             "epochs": int(m.fit_info_["n_epochs"])}
 
 
 def measure(rows: int, cols: int, bags: int | None = None, categorical: int = 0, root: str | None = None,
-            interactions: int | None = None) -> dict:
+            interactions: int | None = None, levels: int | None = None) -> dict:
     extra = "" if interactions is None else f", interactions={interactions}"  # an older checkout's child lacks it
+    extra += f", levels={levels}" if levels else ""
     code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import nam_memory; "
             f"print('RESULT' + json.dumps(nam_memory.child({rows}, {cols}, {bags}, {categorical}, {root!r}{extra})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(next(line for line in out.splitlines() if line.startswith("RESULT"))[6:])
 
 
-def _pairs(df: pd.DataFrame) -> np.ndarray:
-    """The most pairs each measured fit may hold (what the library's check assumes): rows
-    without an ``interactions`` column (or with none) are default fits, ``"auto"``."""
+def _terms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(the most pairs each measured fit may hold, the cells of its named pair's grid), as the
+    library's check counts them: rows without an ``interactions`` value are default fits."""
+    from interpretable_nn.data.encoding import N_RESERVED
     from interpretable_nn.models.nam.fit import pairs_held
 
     inter = df["interactions"] if "interactions" in df else pd.Series(["auto"] * len(df), index=df.index)
-    return np.array([pairs_held("auto" if pd.isna(i) or str(i) == "auto" else int(float(i)), int(c), True)
-                     for i, c in zip(inter, df["columns"])])
+    levels = df["levels"].fillna(0).to_numpy(int) if "levels" in df else np.zeros(len(df), int)
+    held = [1 if str(i) == "named" else pairs_held("auto" if pd.isna(i) or str(i) == "auto" else int(float(i)), int(c),
+                                                    True) for i, c in zip(inter, df["columns"])]
+    return np.array(held), np.where(levels > 0, (levels + N_RESERVED) ** 2, 0)
 
 
 def summary(df: pd.DataFrame) -> str:
@@ -106,26 +118,30 @@ def summary(df: pd.DataFrame) -> str:
 
     if "categorical" not in df:
         df = df.assign(categorical=0)
-    df = df.fillna({"categorical": 0}).assign(held=_pairs(df))
+    held, cells = _terms(df)
+    df = df.fillna({"categorical": 0}).assign(held=held, cells=cells)
     inter = df["interactions"].astype(object).fillna("auto") if "interactions" in df else pd.Series(["auto"] * len(df))
-    lines = ["| commit | rows | columns (categorical) | bags | interactions | pairs it may hold | pairs kept | fit (s) "
-             "| memory before (GiB) | peak (GiB) | the fit's share (GiB) | estimate (GiB) | estimate / share |",
-             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| commit | rows | columns (categorical) | bags | interactions | pairs it may hold | grid cells named "
+             "| pairs kept | fit (s) | memory before (GiB) | peak (GiB) | the fit's share (GiB) | estimate (GiB) "
+             "| estimate / share |", "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r, i in zip(df.itertuples(), inter):
-        est = estimate_fit_bytes(r.rows, r.columns - int(r.categorical), int(r.categorical), int(r.bags), int(r.held)) / 2**30
-        i = i if str(i) == "auto" else str(int(float(i)))
+        est = estimate_fit_bytes(r.rows, r.columns - int(r.categorical), int(r.categorical), int(r.bags), int(r.held),
+                                 int(r.cells)) / 2**30
+        i = i if str(i) in ("auto", "named") else str(int(float(i)))
         lines.append(f"| `{r.commit[:10]}` | {r.rows:,} | {r.columns} ({int(r.categorical)}) | {r.bags} | {i} | {r.held} "
-                     f"| {r.pairs} | {r.fit_s:.1f} | {r.before_gib:.2f} | {r.peak_gib:.2f} | {r.fit_gib:.2f} | {est:.2f} "
-                     f"| {est / r.fit_gib:.2f} |")
+                     f"| {r.cells:,} | {r.pairs} | {r.fit_s:.1f} | {r.before_gib:.2f} | {r.peak_gib:.2f} | {r.fit_gib:.2f} "
+                     f"| {est:.2f} | {est / r.fit_gib:.2f} |")
     return "\n".join(lines) + "\n"
 
 
-def fit_constants(df: pd.DataFrame) -> tuple[float, float, float, float]:
-    """(intercept bytes, bytes per cell, bytes per row x pair, bytes per pair): least squares
-    on the relative error of the 8-bag fits (a small fit's 20% counts as much as a large one's)."""
+def fit_constants(df: pd.DataFrame) -> tuple[float, ...]:
+    """(intercept bytes, bytes per cell, bytes per row x pair, bytes per pair, bytes per named
+    grid cell x bag): least squares on the relative error of the 8-bag fits (a small fit's 20%
+    counts as much as a large one's)."""
     d = df[df["bags"] == 8]
-    rows, held = d["rows"].to_numpy(float), _pairs(d).astype(float)
-    a = np.vstack([np.ones_like(rows), rows * d["columns"].to_numpy(float), rows * held, held]).T
+    held, cells = (t.astype(float) for t in _terms(d))
+    rows = d["rows"].to_numpy(float)
+    a = np.vstack([np.ones_like(rows), rows * d["columns"].to_numpy(float), rows * held, held, cells * 8]).T
     meas = d["fit_gib"].to_numpy() * 2**30
     coef, *_ = np.linalg.lstsq(a / meas[:, None], np.ones_like(meas), rcond=None)
     return tuple(float(c) for c in coef)
@@ -138,7 +154,8 @@ def main(argv=None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default=GRID, help="comma-separated ROWSxCOLUMNS or ROWSxCOLUMNSxBAGS; a trailing c "
-                    "makes half the columns categorical, a trailing iK fits with interactions=K")
+                    "makes half the columns categorical, a trailing iK fits with interactions=K, a trailing pL names the "
+                    "pair of the last two columns, made categorical with L levels each")
     ap.add_argument("--summary", action="store_true", help="rewrite the markdown from the CSV and stop")
     ap.add_argument("--fit", action="store_true", help="print the least-squares intercept, bytes per cell and bytes "
                     "per row x pair and per pair")
@@ -153,11 +170,12 @@ def main(argv=None) -> int:
                                     check=True).stdout.strip()
         new = []
         for size in args.sizes.split(","):
-            size, _, inter = size.lower().partition("i")  # "50000x50i0": interactions=0
+            size, _, levels = size.lower().partition("p")  # "20000x3p2000": a named pair of 2000 x 2000 levels
+            size, _, inter = size.partition("i")  # "50000x50i0": interactions=0
             half = size.endswith("c")  # "50000x50c": half the columns categorical
             rows, cols, *bags = (int(v) for v in size.rstrip("c").split("x"))
             r = {"commit": commit, **measure(rows, cols, bags[0] if bags else None, cols // 2 if half else 0, args.root,
-                                             int(inter) if inter else None)}
+                                             int(inter) if inter else None, int(levels) if levels else None)}
             print(f"{size:>14s}: fit {r['fit_s']:6.1f} s, peak {r['peak_gib']:.2f} GiB (the fit's {r['fit_gib']:.2f}), "
                   f"checksum {r['checksum']:.6f}", flush=True)
             new.append(r)
@@ -165,9 +183,9 @@ def main(argv=None) -> int:
         pd.concat([old, pd.DataFrame(new)], ignore_index=True).to_csv(csv, index=False)
     df = pd.read_csv(csv, dtype={"interactions": str})
     if args.fit:
-        icpt, cell, pair_row, pair = fit_constants(df)
+        icpt, cell, pair_row, pair, grid = fit_constants(df)
         print(f"intercept {icpt / 2**20:,.0f} MiB, bytes per cell {cell:,.0f}, bytes per row x pair {pair_row:,.0f}, "
-              f"bytes per pair {pair / 2**20:,.2f} MiB")
+              f"bytes per pair {pair / 2**20:,.2f} MiB, bytes per named grid cell x bag {grid:,.1f}")
         return 0
     md.write_text("# Peak memory of default NAM fits (CPU)\n\n" + summary(df))
     print(md.read_text())

@@ -55,8 +55,9 @@ def test_a_fit_too_big_for_the_memory_is_refused_before_training(monkeypatch, sm
         m.fit(X, y.astype(float) if cls is inn.NAMRegressor else y)
 
 
-@pytest.mark.parametrize("interactions, held", [("auto", 3), (0, 0), (2, 2), (50, 3), ([("a", "b")], 1)])
-def test_the_check_counts_the_pairs_the_fit_asks_for(monkeypatch, small, interactions, held):
+@pytest.mark.parametrize("interactions, held, cells", [("auto", 3, 0), (0, 0, 0), (2, 2, 0), (50, 3, 0),
+                                                        ([("a", "b")], 1, 33 * 33), ([("a", "c")], 1, 33 * 5)])
+def test_the_check_counts_the_pairs_the_fit_asks_for(monkeypatch, small, interactions, held, cells):
     """A fit without pairs holds about a third of a default one's memory
     (``benchmarks/results/nam_memory.md``): the check counts the pairs asked for, so that such a
     fit is not refused where it fits, and a fit asked for many pairs is not let through."""
@@ -64,7 +65,7 @@ def test_the_check_counts_the_pairs_the_fit_asks_for(monkeypatch, small, interac
 
     X, y = small
     assert pairs_held(interactions, 3, True) == held
-    room = memory.estimate_fit_bytes(300, 2, 1, pairs=held)
+    room = memory.estimate_fit_bytes(300, 2, 1, n_bags=2, pairs=held, grid_cells=cells)  # "c": 3 levels, 2 more
     monkeypatch.setattr(memory, "available_bytes", lambda: room + 1)
     m = inn.NAMClassifier(n_bags=2, max_epochs=2, interactions=interactions, verbose=0)
 
@@ -86,8 +87,37 @@ def test_where_only_the_pairs_do_not_fit_the_message_says_interactions_0(monkeyp
     X, y = small
     monkeypatch.setattr(memory, "available_bytes", lambda: memory.estimate_fit_bytes(100, 2, 1, pairs=0))
     with pytest.raises(MemoryError, match=r"Even a small fit with 3 interaction pairs would not fit: fit with "
-                                          r"interactions=0 \(about 100 rows fit without pairs\)"):
+                                          r"interactions=0 \(about 100 rows fit without pairs\), name fewer pairs"):
         inn.NAMRegressor(verbose=0).fit(X, y.astype(float))
+
+
+def test_a_named_pair_of_many_levels_is_counted_by_its_grid(monkeypatch):
+    """A pair named in ``interactions`` holds a grid of its columns' levels x levels: two
+    columns of 3,000 levels make 9 million cells per bag, which the check must count
+    (``benchmarks/results/nam_memory.md``, the named rows)."""
+    from interpretable_nn.models.nam.fit import forced_grid_cells
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=6000), "a": [f"A{v}" for v in rng.integers(0, 3000, 6000)],
+                      "b": [f"B{v}" for v in rng.integers(0, 3000, 6000)]})
+    y = (X["x"] > 0).astype(int).to_numpy()
+    m = inn.NAMClassifier(interactions=[("a", "b")], n_bags=2, max_epochs=2, verbose=0)
+    levels = (X["a"].nunique() + 2, X["b"].nunique() + 2)
+    room = memory.estimate_fit_bytes(6000, 1, 2, 2, pairs=1)  # room for the rows, not the grid
+    monkeypatch.setattr(memory, "available_bytes", lambda: room + 1)
+    with pytest.raises(MemoryError, match=r"Even a small fit with 1 interaction pairs would not fit \(the grids of "
+                                          rf"the pairs in interactions hold {levels[0] * levels[1]:,} cells per bag"):
+        m.fit(X, y)
+    grid = memory.estimate_fit_bytes(100, 1, 2, 2, pairs=1, grid_cells=levels[0] * levels[1])
+    monkeypatch.setattr(memory, "available_bytes", lambda: grid)  # room for the grid and 100 rows
+    with pytest.raises(MemoryError, match=r"a sample of at most about 100 rows .*, name fewer pairs or pairs of "
+                                          r"columns with fewer levels \(the grids"):
+        m.fit(X, y)
+    assert forced_grid_cells(10, None, 32) == 0 and forced_grid_cells("auto", None, 32) == 0
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**50)
+    m.set_params(max_epochs=1).fit(X.iloc[:60], y[:60])  # fitted: the encoder tells the axes
+    small = forced_grid_cells([("a", "b"), ("x", "a")], m.encoder_, 32)
+    assert small == m.encoder_.cat_sizes_[0] * m.encoder_.cat_sizes_[1] + 33 * m.encoder_.cat_sizes_[0]
 
 
 def test_the_pairs_held_follow_the_ladder():
@@ -157,14 +187,18 @@ def test_the_constants_follow_the_measured_fits():
     a tenth on the largest, where a wrong refusal or a missed one would matter."""
     from pathlib import Path
 
+    from interpretable_nn.data.encoding import N_RESERVED
     from interpretable_nn.models.nam.fit import pairs_held
 
     df = pd.read_csv(Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "nam_memory.csv")
-    df = df.reindex(columns=[*df.columns, *{"interactions"} - set(df.columns)])
-    df = df.assign(interactions=df["interactions"].astype(object)).fillna({"categorical": 0, "interactions": "auto"})
-    held = [pairs_held(i if i == "auto" else int(float(i)), int(c), True) for i, c in zip(df["interactions"], df["columns"])]
-    est = np.array([memory.estimate_fit_bytes(r.rows, r.columns - int(r.categorical), int(r.categorical), int(r.bags), h)
-                    for r, h in zip(df.itertuples(), held)]) / 2**30
+    df = df.reindex(columns=[*df.columns, *{"interactions", "levels"} - set(df.columns)])
+    df = df.assign(interactions=df["interactions"].astype(object)).fillna({"categorical": 0, "interactions": "auto",
+                                                                           "levels": 0})
+    held = [1 if i == "named" else pairs_held(i if i == "auto" else int(float(i)), int(c), True)
+            for i, c in zip(df["interactions"], df["columns"])]
+    cells = [(int(lv) + N_RESERVED) ** 2 if lv else 0 for lv in df["levels"]]  # a named pair of two such columns
+    est = np.array([memory.estimate_fit_bytes(r.rows, r.columns - int(r.categorical), int(r.categorical), int(r.bags), h,
+                                              g) for r, h, g in zip(df.itertuples(), held, cells)]) / 2**30
     ratio = est / df["fit_gib"].to_numpy()
     assert ratio.min() > 0.8 and ratio.max() < 1.5, ratio
     big = (df["rows"] * df["columns"]).to_numpy() == (df["rows"] * df["columns"]).max()

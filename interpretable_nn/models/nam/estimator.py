@@ -42,7 +42,7 @@ from ...data.encoding import EncodedData
 from ...nn.feature_nets import AdditiveTables, TermsOf
 from ...training.engine import FitData, TrainResult, predict_batched
 from ..base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
-from .fit import NAMState, fit_nam, pairs_held
+from .fit import NAMState, fit_nam, memory_terms
 from .layout import TermLayout
 from .memory import check_fit_memory
 
@@ -153,8 +153,8 @@ class _NAMBase(TorchModel):
     def _prepare(self, data: FitData) -> None:
         self._check_hidden()
         enc = data.encoded  # refused before training when the full-batch fit cannot fit in memory
-        pairs = pairs_held(self.interactions, enc.numeric.shape[1] + enc.codes.shape[1], self.validation_fraction > 0)
-        check_fit_memory(len(enc), enc.numeric.shape[1], enc.codes.shape[1], int(self.n_bags), type(self).__name__, pairs)
+        pairs, cells = memory_terms(self, enc)
+        check_fit_memory(len(enc), enc.numeric.shape[1], enc.codes.shape[1], int(self.n_bags), type(self).__name__, pairs, cells)
 
     def _train(self, data: FitData) -> TrainResult:
         """Mains then pairs, baked into tables (:func:`~interpretable_nn.models.nam.fit.fit_nam`)."""

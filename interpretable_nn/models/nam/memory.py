@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["BYTES_PER_BAG_ROW", "BYTES_PER_CELL", "BYTES_PER_PAIR_ROW", "MEMORY_BASE", "MEMORY_CHECK_ENV",
+__all__ = ["BYTES_PER_BAG_ROW", "BYTES_PER_CELL", "BYTES_PER_GRID_CELL", "BYTES_PER_PAIR_ROW", "MEMORY_BASE", "MEMORY_CHECK_ENV",
            "available_bytes", "check_fit_memory", "default_pairs", "estimate_fit_bytes"]
 
 #: the fit's peak bytes per (training row x feature column), for the main effects, 8 bags
@@ -34,6 +34,9 @@ BYTES_PER_CELL = 103.0
 BYTES_PER_PAIR_ROW = 71.0
 #: ... and per pair whatever the rows (its grids, their optimiser state and boosting sums)
 BYTES_PER_PAIR = 1.03 * 2**20
+#: ... and per cell of the grids of the pairs named in ``interactions`` and per bag (a pair of two
+#: categorical columns of thousands of levels each is millions of cells)
+BYTES_PER_GRID_CELL = 32.0
 #: what any fit adds besides (the networks, torch's working memory), bytes
 MEMORY_BASE = 136 * 2**20
 #: each bag beyond 8, per row (its weights, logits and the pairs' per-bag reads): 16 bags
@@ -50,16 +53,19 @@ def default_pairs(n_columns: int) -> int:
     return min(3 * n, n * (n - 1) // 2)
 
 
-def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 8, pairs: int | None = None) -> float:
+def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 8, pairs: int | None = None,
+                       grid_cells: int = 0) -> float:
     """The expected peak bytes a NAM fit adds to the process: linear in the training cells
     (rows x columns, categorical or numeric alike: each is one knot read per row), in the
     rows x ``pairs`` (the most interaction pairs the fit holds at once; ``None``: the
-    default's, :func:`default_pairs`) and in the bags beyond the default 8 (each bag holds its
-    own weights and logits per row)."""
+    default's, :func:`default_pairs`), in the bags beyond the default 8 (each bag holds its
+    own weights and logits per row) and in the ``grid_cells`` x bags of the pairs named in
+    ``interactions`` (their grids, as large as their columns' levels make them)."""
     cols = max(int(numeric) + int(categorical), 1)
     pairs = default_pairs(int(numeric) + int(categorical)) if pairs is None else max(int(pairs), 0)
     per_row = BYTES_PER_CELL * cols + BYTES_PER_PAIR_ROW * pairs + BYTES_PER_BAG_ROW * max(int(n_bags) - 8, 0)
-    return MEMORY_BASE + BYTES_PER_PAIR * pairs + per_row * float(rows)
+    grids = BYTES_PER_GRID_CELL * max(int(grid_cells), 0) * max(int(n_bags), 1)
+    return MEMORY_BASE + BYTES_PER_PAIR * pairs + grids + per_row * float(rows)
 
 
 def _read_int(path: str) -> int | None:
@@ -97,19 +103,20 @@ def available_bytes() -> int | None:
     return avail
 
 
-def _rows_that_fit(avail: int, numeric: int, categorical: int, n_bags: int, pairs: int) -> int:
+def _rows_that_fit(avail: int, numeric: int, categorical: int, n_bags: int, pairs: int, cells: int = 0) -> int:
     """The most rows whose estimate fits in ``avail`` bytes, rounded down to two figures; 0 when none."""
-    fixed = estimate_fit_bytes(0, numeric, categorical, n_bags, pairs)
-    per_row = estimate_fit_bytes(1, numeric, categorical, n_bags, pairs) - fixed
+    fixed = estimate_fit_bytes(0, numeric, categorical, n_bags, pairs, cells)
+    per_row = estimate_fit_bytes(1, numeric, categorical, n_bags, pairs, cells) - fixed
     rows = max(int((avail - fixed) / max(per_row, 1.0)), 0)
     return rows - rows % 10 ** max(len(str(rows)) - 2, 0)  # two figures, rounded down: about
 
 
 def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, name: str = "NAMClassifier",
-                     pairs: int | None = None) -> None:
+                     pairs: int | None = None, grid_cells: int = 0) -> None:
     """Raise :class:`MemoryError`, before training, when the fit's estimated peak exceeds the
     memory available (``pairs``: the most interaction pairs the fit holds at once, ``None``:
-    the default's); the message gives both figures and the ways out. Skipped when
+    the default's; ``grid_cells``: the cells of the grids of the pairs named in
+    ``interactions``); the message gives both figures and the ways out. Skipped when
     ``INN_MEMORY_CHECK=0`` or when the available memory cannot be read."""
     setting = os.environ.get(MEMORY_CHECK_ENV, "1").strip()
     if setting not in ("0", "1", ""):
@@ -119,19 +126,26 @@ def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, nam
     avail = available_bytes()
     if avail is None:
         return
-    need = estimate_fit_bytes(rows, numeric, categorical, n_bags, pairs)
+    need = estimate_fit_bytes(rows, numeric, categorical, n_bags, pairs, grid_cells)
     if need > avail:
         gib = 2**30
         pairs = default_pairs(numeric + categorical) if pairs is None else int(pairs)
-        fit_rows = _rows_that_fit(avail, numeric, categorical, n_bags, pairs)
-        fewer = (f", ask for fewer interaction pairs (interactions=0 holds none; this fit may hold {pairs:,})"
+        fit_rows = _rows_that_fit(avail, numeric, categorical, n_bags, pairs, grid_cells)
+        grids = BYTES_PER_GRID_CELL * grid_cells * max(int(n_bags), 1)
+        grid_note = (f" (the grids of the pairs in interactions hold {grid_cells:,} cells per bag, about "
+                     f"{grids / gib:.1f} GiB)" if grids > need / 2 else "")
+        fewer = (", name fewer pairs or pairs of columns with fewer levels" + grid_note if grid_note else
+                 f", ask for fewer interaction pairs (interactions=0 holds none; this fit may hold {pairs:,})"
                  if pairs else "")
-        sample = (f"Fit on a sample of at most about {fit_rows:,} rows (X.sample(n, random_state=0)){fewer}, drop "
-                  "columns, or free memory." if fit_rows else "Free memory first: even a small fit would not fit.")
-        bare = 0 if fit_rows or not pairs else _rows_that_fit(avail, numeric, categorical, n_bags, 0)
-        if bare:  # the pairs' own grids are what does not fit
-            sample = (f"Even a small fit with {pairs:,} interaction pairs would not fit: fit with interactions=0 "
-                      f"(about {bare:,} rows fit without pairs), or free memory.")
+        bare = 0 if fit_rows or not pairs else _rows_that_fit(avail, numeric, categorical, n_bags, 0, 0)
+        if fit_rows:
+            sample = (f"Fit on a sample of at most about {fit_rows:,} rows (X.sample(n, random_state=0)){fewer}, drop "
+                      "columns, or free memory.")
+        elif bare:  # the pairs' own grids are what does not fit
+            sample = (f"Even a small fit with {pairs:,} interaction pairs would not fit{grid_note}: fit with "
+                      f"interactions=0 (about {bare:,} rows fit without pairs), name fewer pairs, or free memory.")
+        else:
+            sample = "Free memory first: even a small fit would not fit."
         raise MemoryError(
             f"{name} would need about {need / gib:.1f} GiB to fit {rows:,} rows x {numeric + categorical} columns "
             f"(full-batch: every row's knot reads are held at once), and {avail / gib:.1f} GiB are available. "
