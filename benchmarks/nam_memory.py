@@ -102,7 +102,7 @@ def _terms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(the most pairs each measured fit may hold, the cells of its named pair's grid), as the
     library's check counts them: rows without an ``interactions`` value are default fits."""
     from interpretable_nn.data.encoding import N_RESERVED
-    from interpretable_nn.models.nam.fit import pairs_held
+    from interpretable_nn.models.nam.memory import pairs_held
 
     inter = df["interactions"] if "interactions" in df else pd.Series(["auto"] * len(df), index=df.index)
     levels = df["levels"].fillna(0).to_numpy(int) if "levels" in df else np.zeros(len(df), int)

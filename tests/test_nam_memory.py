@@ -61,7 +61,7 @@ def test_the_check_counts_the_pairs_the_fit_asks_for(monkeypatch, small, interac
     """A fit without pairs holds about a third of a default one's memory
     (``benchmarks/results/nam_memory.md``): the check counts the pairs asked for, so that such a
     fit is not refused where it fits, and a fit asked for many pairs is not let through."""
-    from interpretable_nn.models.nam.fit import pairs_held
+    from interpretable_nn.models.nam.memory import pairs_held
 
     X, y = small
     assert pairs_held(interactions, 3, True) == held
@@ -95,7 +95,7 @@ def test_a_named_pair_of_many_levels_is_counted_by_its_grid(monkeypatch):
     """A pair named in ``interactions`` holds a grid of its columns' levels x levels: two
     columns of 3,000 levels make 9 million cells per bag, which the check must count
     (``benchmarks/results/nam_memory.md``, the named rows)."""
-    from interpretable_nn.models.nam.fit import forced_grid_cells
+    from interpretable_nn.models.nam.memory import forced_grid_cells
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"x": rng.normal(size=6000), "a": [f"A{v}" for v in rng.integers(0, 3000, 6000)],
@@ -121,7 +121,7 @@ def test_a_named_pair_of_many_levels_is_counted_by_its_grid(monkeypatch):
 
 
 def test_the_pairs_held_follow_the_ladder():
-    from interpretable_nn.models.nam.fit import pairs_held
+    from interpretable_nn.models.nam.memory import pairs_held
 
     assert pairs_held("auto", 50, True) == 150  # three per column, the boosting's candidates
     assert pairs_held("auto", 50, False) == 10  # without validation rows only the ladder's first count
@@ -188,7 +188,7 @@ def test_the_constants_follow_the_measured_fits():
     from pathlib import Path
 
     from interpretable_nn.data.encoding import N_RESERVED
-    from interpretable_nn.models.nam.fit import pairs_held
+    from interpretable_nn.models.nam.memory import pairs_held
 
     df = pd.read_csv(Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "nam_memory.csv")
     df = df.reindex(columns=[*df.columns, *{"interactions", "levels"} - set(df.columns)])

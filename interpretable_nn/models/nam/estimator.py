@@ -42,9 +42,9 @@ from ...data.encoding import EncodedData
 from ...nn.feature_nets import AdditiveTables, TermsOf
 from ...training.engine import FitData, TrainResult, predict_batched
 from ..base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
-from .fit import NAMState, fit_nam, memory_terms
+from .fit import NAMState, fit_nam
 from .layout import TermLayout
-from .memory import check_fit_memory
+from .memory import check_fit_memory, memory_terms
 
 __all__ = ["NAMClassifier", "NAMRegressor"]
 

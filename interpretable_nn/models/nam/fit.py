@@ -323,35 +323,6 @@ def pair_ladder(interactions, n_forced: int, n_columns: int, validated: bool, au
     return [int(interactions) if isinstance(interactions, Integral) else n_forced]
 
 
-def pairs_held(interactions, n_columns: int, validated: bool) -> int:
-    """The most interaction pairs a fit holds at once (for its memory estimate): the largest
-    count of its :func:`pair_ladder` (a list of pairs: its length), no more than the columns
-    have. The boosting's candidates (:data:`BOOST_PAIRS`, three per column) are the same as
-    the grids' largest ``"auto"`` count."""
-    n_forced = 0 if isinstance(interactions, (Integral, str)) else len(interactions)
-    most = max(pair_ladder(interactions, n_forced, n_columns, validated))
-    return max(0, min(most, n_columns * (n_columns - 1) // 2))
-
-
-def forced_grid_cells(interactions, encoder: TabularEncoder, pair_knots: int) -> int:
-    """The cells of the grids of the pairs ``interactions`` names (0 for a count or ``"auto"``),
-    for the memory estimate: a categorical axis holds every level (and the missing and unseen
-    ones), a numeric one at most ``pair_knots`` knots and one more."""
-    if isinstance(interactions, (Integral, str)):
-        return 0
-    names, cats = list(encoder.schema_.names), list(encoder.categorical_names_)
-    axis = {n: encoder.cat_sizes_[cats.index(n)] if n in cats else int(pair_knots) + 1 for n in names}
-    pairs = forced_pairs(interactions, names, monotone_names(encoder))
-    return int(sum(axis[names[a]] * axis[names[b]] for a, b in pairs))
-
-
-def memory_terms(model, enc: EncodedData) -> tuple[int, int]:
-    """(the most pairs the fit holds at once, the cells of the named pairs' grids): what the
-    memory check counts beside the rows and columns."""
-    pairs = pairs_held(model.interactions, enc.numeric.shape[1] + enc.codes.shape[1], model.validation_fraction > 0)
-    return pairs, forced_grid_cells(model.interactions, model.encoder_, int(model.pair_knots))
-
-
 def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_logit, target, bags: _Bags, sw):
     """The interaction stage of :data:`PAIR_STAGE` (binary fits with validation rows and
     ``interactions="auto"``; else the grid stage): what :func:`_pairs_by_count` returns (under

@@ -8,14 +8,14 @@ the fit's expected peak with the memory the machine (or its container) has avail
 refuses, before any training, a fit that cannot finish.
 
 The estimate is ``MEMORY_BASE + BYTES_PER_PAIR * pairs + rows * (BYTES_PER_CELL * columns +
-BYTES_PER_PAIR_ROW * pairs)`` (and ``BYTES_PER_BAG_ROW`` per row for each bag beyond the default
-8), where ``pairs`` is the most interaction pairs the fit may hold at once (the default's three
-per column, ``interactions=K``'s K, none for ``interactions=0``). The constants are the
-least-squares fit, on the relative error, of 22 fits of 20,000 to 400,000 rows and 10 to 50
-columns, default or asked for 0 to 300 pairs (``benchmarks/nam_memory.py``, its table in
-``benchmarks/results/nam_memory.md``): 0.85 to 1.43 times every measured peak (the most where
-fewer pairs had a positive score than were asked for), and 1.08 times it on a 400,000-row fit
-without pairs measured after the constants were set.
+BYTES_PER_PAIR_ROW * pairs)``, plus ``BYTES_PER_GRID_CELL`` per cell and bag of the grids of
+the pairs named in ``interactions`` and ``BYTES_PER_BAG_ROW`` per row for each bag beyond the
+default 8; ``pairs`` is the most interaction pairs the fit may hold at once (the default's three
+per column, ``interactions=K``'s K, none for ``interactions=0``). The constants are read off 29
+fits of 20,000 to 400,000 rows and 3 to 50 columns: default ones, ones asked for 0 to 300 pairs
+and ones asked for a pair of two categorical columns of 500 to 2,500 levels
+(``benchmarks/nam_memory.py --fit``, least squares on the relative error; its table in
+``benchmarks/results/nam_memory.md``). The estimate is 0.83 to 1.44 times every measured peak.
 It counts what the fit adds to the process, not the caller's frame, which is already in
 memory when the check runs.
 """
@@ -23,22 +23,29 @@ memory when the check runs.
 from __future__ import annotations
 
 import os
+from numbers import Integral
 from pathlib import Path
 
+from ...data.encoding import EncodedData, TabularEncoder
+from .checks import forced_pairs, monotone_names
+from .fit import pair_ladder
+
 __all__ = ["BYTES_PER_BAG_ROW", "BYTES_PER_CELL", "BYTES_PER_GRID_CELL", "BYTES_PER_PAIR_ROW", "MEMORY_BASE", "MEMORY_CHECK_ENV",
-           "available_bytes", "check_fit_memory", "default_pairs", "estimate_fit_bytes"]
+           "available_bytes", "check_fit_memory", "default_pairs", "estimate_fit_bytes", "forced_grid_cells",
+           "memory_terms", "pairs_held"]
 
 #: the fit's peak bytes per (training row x feature column), for the main effects, 8 bags
-BYTES_PER_CELL = 103.0
+BYTES_PER_CELL = 99.0
 #: ... per (training row x interaction pair the fit may hold at once): each pair's grid reads
-BYTES_PER_PAIR_ROW = 71.0
+BYTES_PER_PAIR_ROW = 72.0
 #: ... and per pair whatever the rows (its grids, their optimiser state and boosting sums)
-BYTES_PER_PAIR = 1.03 * 2**20
+BYTES_PER_PAIR = 0.93 * 2**20
 #: ... and per cell of the grids of the pairs named in ``interactions`` and per bag (a pair of two
-#: categorical columns of thousands of levels each is millions of cells)
-BYTES_PER_GRID_CELL = 32.0
+#: categorical columns of thousands of levels each is millions of cells); set so that every such
+#: fit measured is estimated at 0.85 times its peak or more (least squares gave 41, and 0.69 on one)
+BYTES_PER_GRID_CELL = 55.0
 #: what any fit adds besides (the networks, torch's working memory), bytes
-MEMORY_BASE = 136 * 2**20
+MEMORY_BASE = 143 * 2**20
 #: each bag beyond 8, per row (its weights, logits and the pairs' per-bag reads): 16 bags
 #: at 50,000 rows x 10 columns took 0.05 GiB more than 8
 BYTES_PER_BAG_ROW = 128.0
@@ -66,6 +73,35 @@ def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 
     per_row = BYTES_PER_CELL * cols + BYTES_PER_PAIR_ROW * pairs + BYTES_PER_BAG_ROW * max(int(n_bags) - 8, 0)
     grids = BYTES_PER_GRID_CELL * max(int(grid_cells), 0) * max(int(n_bags), 1)
     return MEMORY_BASE + BYTES_PER_PAIR * pairs + grids + per_row * float(rows)
+
+
+def pairs_held(interactions, n_columns: int, validated: bool) -> int:
+    """The most interaction pairs a fit holds at once (for its memory estimate): the largest
+    count of its :func:`pair_ladder` (a list of pairs: its length), no more than the columns
+    have. The boosting's candidates (:data:`BOOST_PAIRS`, three per column) are the same as
+    the grids' largest ``"auto"`` count."""
+    n_forced = 0 if isinstance(interactions, (Integral, str)) else len(interactions)
+    most = max(pair_ladder(interactions, n_forced, n_columns, validated))
+    return max(0, min(most, n_columns * (n_columns - 1) // 2))
+
+
+def forced_grid_cells(interactions, encoder: TabularEncoder, pair_knots: int) -> int:
+    """The cells of the grids of the pairs ``interactions`` names (0 for a count or ``"auto"``),
+    for the memory estimate: a categorical axis holds every level (and the missing and unseen
+    ones), a numeric one at most ``pair_knots`` knots and one more."""
+    if isinstance(interactions, (Integral, str)):
+        return 0
+    names, cats = list(encoder.schema_.names), list(encoder.categorical_names_)
+    axis = {n: encoder.cat_sizes_[cats.index(n)] if n in cats else int(pair_knots) + 1 for n in names}
+    pairs = forced_pairs(interactions, names, monotone_names(encoder))
+    return int(sum(axis[names[a]] * axis[names[b]] for a, b in pairs))
+
+
+def memory_terms(model, enc: EncodedData) -> tuple[int, int]:
+    """(the most pairs the fit holds at once, the cells of the named pairs' grids): what the
+    memory check counts beside the rows and columns."""
+    pairs = pairs_held(model.interactions, enc.numeric.shape[1] + enc.codes.shape[1], model.validation_fraction > 0)
+    return pairs, forced_grid_cells(model.interactions, model.encoder_, int(model.pair_knots))
 
 
 def _read_int(path: str) -> int | None:
