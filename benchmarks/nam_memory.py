@@ -3,9 +3,8 @@
 Each (rows, columns) fit runs in its own process, so that its peak resident memory
 (``ru_maxrss``) is its own: the process makes the synthetic frame (``gpu_check.synthetic``:
 float32 columns, an additive logit), records its memory, fits ``NAMClassifier(random_state=0)``
-with every default (flexibility search, term selection, pairs) or with ``interactions=K``, and
-records the peak. The
-fit's own share is ``peak - before``; :data:`interpretable_nn.models.nam.memory.BYTES_PER_CELL`
+with every default (flexibility search, term selection, pairs), with ``interactions=K`` or with
+a named pair of two categorical columns of many levels, and records the peak. The fit's own share is ``peak - before``; :data:`interpretable_nn.models.nam.memory.BYTES_PER_CELL`
 and its intercept are read off these rows (``--fit``), and the table sets each row beside the
 estimate the library makes before training, with its constants as they are now. Each row also
 keeps a checksum of 2,000 decisions, so that two commits can be compared for the same model.
@@ -157,8 +156,8 @@ def main(argv=None) -> int:
                     "makes half the columns categorical, a trailing iK fits with interactions=K, a trailing pL names the "
                     "pair of the last two columns, made categorical with L levels each")
     ap.add_argument("--summary", action="store_true", help="rewrite the markdown from the CSV and stop")
-    ap.add_argument("--fit", action="store_true", help="print the least-squares intercept, bytes per cell and bytes "
-                    "per row x pair and per pair")
+    ap.add_argument("--fit", action="store_true", help="print the least-squares constants: intercept, bytes per cell, "
+                    "per row x pair, per pair and per named grid cell x bag")
     ap.add_argument("--root", help="fit with the library of this checkout (a git worktree) instead")
     ap.add_argument("--out", default=CSV.name, help="results CSV under benchmarks/results (its .md beside it)")
     args = ap.parse_args(argv)

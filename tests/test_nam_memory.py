@@ -105,7 +105,7 @@ def test_a_named_pair_of_many_levels_is_counted_by_its_grid(monkeypatch):
     levels = (X["a"].nunique() + 2, X["b"].nunique() + 2)
     room = memory.estimate_fit_bytes(6000, 1, 2, 2, pairs=1)  # room for the rows, not the grid
     monkeypatch.setattr(memory, "available_bytes", lambda: room + 1)
-    with pytest.raises(MemoryError, match=r"Even a small fit with 1 interaction pairs would not fit \(the grids of "
+    with pytest.raises(MemoryError, match=r"Even a small fit with 1 interaction pair would not fit \(the grids of "
                                           rf"the pairs in interactions hold {levels[0] * levels[1]:,} cells per bag"):
         m.fit(X, y)
     grid = memory.estimate_fit_bytes(100, 1, 2, 2, pairs=1, grid_cells=levels[0] * levels[1])

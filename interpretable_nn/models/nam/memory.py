@@ -78,8 +78,8 @@ def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 
 def pairs_held(interactions, n_columns: int, validated: bool) -> int:
     """The most interaction pairs a fit holds at once (for its memory estimate): the largest
     count of its :func:`pair_ladder` (a list of pairs: its length), no more than the columns
-    have. The boosting's candidates (:data:`BOOST_PAIRS`, three per column) are the same as
-    the grids' largest ``"auto"`` count."""
+    have. The boosting's candidates (:data:`~.fit.BOOST_PAIRS`, three per column) are the same
+    as the grids' largest ``"auto"`` count."""
     n_forced = 0 if isinstance(interactions, (Integral, str)) else len(interactions)
     most = max(pair_ladder(interactions, n_forced, n_columns, validated))
     return max(0, min(most, n_columns * (n_columns - 1) // 2))
@@ -178,7 +178,7 @@ def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, nam
             sample = (f"Fit on a sample of at most about {fit_rows:,} rows (X.sample(n, random_state=0)){fewer}, drop "
                       "columns, or free memory.")
         elif bare:  # the pairs' own grids are what does not fit
-            sample = (f"Even a small fit with {pairs:,} interaction pairs would not fit{grid_note}: fit with "
+            sample = (f"Even a small fit with {pairs:,} interaction pair{'s' * (pairs != 1)} would not fit{grid_note}: fit with "
                       f"interactions=0 (about {bare:,} rows fit without pairs), name fewer pairs, or free memory.")
         else:
             sample = "Free memory first: even a small fit would not fit."
