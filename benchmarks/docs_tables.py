@@ -198,7 +198,7 @@ def nam_fixed_rows() -> str:
 
 
 def nam_memory() -> str:
-    """Default NAM fits' peak memory beside the estimate the fit's memory check makes."""
+    """NAM fits' peak memory beside the estimate the fit's memory check makes."""
     text = (RESULTS / "nam_memory.md").read_text()
     table = [line for line in text.splitlines() if line.startswith("|")]
     return "\n".join(table + ["", f"Source: {_commit('nam_memory.csv')}."]) + "\n"

@@ -186,7 +186,7 @@ def main(argv=None) -> int:
         print(f"intercept {icpt / 2**20:,.0f} MiB, bytes per cell {cell:,.0f}, bytes per row x pair {pair_row:,.0f}, "
               f"bytes per pair {pair / 2**20:,.2f} MiB, bytes per named grid cell x bag {grid:,.1f}")
         return 0
-    md.write_text("# Peak memory of default NAM fits (CPU)\n\n" + summary(df))
+    md.write_text("# Peak memory of NAM fits (CPU): default ones, ones asked for K pairs and ones asked for a named pair of many levels\n\n" + summary(df))
     print(md.read_text())
     return 0
 
