@@ -49,11 +49,12 @@ def _rss_gib() -> float:
 
 
 def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0, root: str | None = None,
-          interactions: int | None = None, levels: int | None = None) -> dict:
+          interactions: int | None = None, levels: int | None = None, batch: int | None = None) -> dict:
     """One fit in this process (run by :func:`measure` in a fresh interpreter); the last
     ``categorical`` columns are cut into 10 string levels (their deciles). With ``levels``,
     the last two columns are drawn at random among ``levels`` string levels each and the fit
-    is asked for their pair (``interactions=[(a, b)]``): a grid of levels x levels cells."""
+    is asked for their pair (``interactions=[(a, b)]``): a grid of levels x levels cells. With
+    ``batch``, the fit trains in mini-batches of that many rows (``batch_size``)."""
     import time
 
     if root:  # another checkout's library (a before/after): first on the path
@@ -74,7 +75,8 @@ def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0, r
             X[c] = pd.Series(rng.integers(0, levels, rows)).map("L{}".format)
         interactions = [tuple(X.columns[-2:])]
     m = inn.NAMClassifier(random_state=0, verbose=0, **({} if bags is None else {"n_bags": bags}),
-                          **({} if interactions is None else {"interactions": interactions}))
+                          **({} if interactions is None else {"interactions": interactions}),
+                          **({} if batch is None else {"batch_size": batch}))
     before = _rss_gib()
     t = time.perf_counter()
     m.fit(X, y)
@@ -82,24 +84,26 @@ def child(rows: int, cols: int, bags: int | None = None, categorical: int = 0, r
     peak = _peak_rss_gib()
     checksum = float(np.sum(m.decision_function(X.iloc[:2000])))
     return {"rows": rows, "columns": cols, "categorical": categorical + 2 * bool(levels), "bags": int(m.n_bags),
-            "interactions": "named" if levels else str(m.interactions), "levels": levels or 0, "before_gib": before, "peak_gib": peak, "fit_gib": peak - before,
+            "interactions": "named" if levels else str(m.interactions), "levels": levels or 0,
+            "batch_size": batch or 0, "before_gib": before, "peak_gib": peak, "fit_gib": peak - before,
             "fit_s": fit_s, "checksum": checksum, "pairs": len(m.layout_.pairs),
             "epochs": int(m.fit_info_["n_epochs"])}
 
 
 def measure(rows: int, cols: int, bags: int | None = None, categorical: int = 0, root: str | None = None,
-            interactions: int | None = None, levels: int | None = None) -> dict:
+            interactions: int | None = None, levels: int | None = None, batch: int | None = None) -> dict:
     extra = "" if interactions is None else f", interactions={interactions}"  # an older checkout's child lacks it
-    extra += f", levels={levels}" if levels else ""
+    extra += (f", levels={levels}" if levels else "") + (f", batch={batch}" if batch else "")
     code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import nam_memory; "
             f"print('RESULT' + json.dumps(nam_memory.child({rows}, {cols}, {bags}, {categorical}, {root!r}{extra})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(next(line for line in out.splitlines() if line.startswith("RESULT"))[6:])
 
 
-def _terms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(the most pairs each measured fit may hold, the cells of its named pair's grid), as the
-    library's check counts them: rows without an ``interactions`` value are default fits."""
+def _terms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the most pairs each measured fit may hold, the cells of its named pair's grid, whether
+    it trained in mini-batches of under a quarter of the rows), as the library's check counts
+    them: rows without an ``interactions`` value are default fits."""
     from interpretable_nn.data.encoding import N_RESERVED
     from interpretable_nn.models.nam.memory import pairs_held
 
@@ -107,7 +111,8 @@ def _terms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     levels = df["levels"].fillna(0).to_numpy(int) if "levels" in df else np.zeros(len(df), int)
     held = [1 if str(i) == "named" else pairs_held("auto" if pd.isna(i) or str(i) == "auto" else int(float(i)), int(c),
                                                     True) for i, c in zip(inter, df["columns"])]
-    return np.array(held), np.where(levels > 0, (levels + N_RESERVED) ** 2, 0)
+    batch = df["batch_size"].fillna(0).to_numpy(int) if "batch_size" in df else np.zeros(len(df), int)
+    return np.array(held), np.where(levels > 0, (levels + N_RESERVED) ** 2, 0), (batch > 0) & (4 * batch < df["rows"])
 
 
 def summary(df: pd.DataFrame) -> str:
@@ -117,17 +122,20 @@ def summary(df: pd.DataFrame) -> str:
 
     if "categorical" not in df:
         df = df.assign(categorical=0)
-    held, cells = _terms(df)
-    df = df.fillna({"categorical": 0}).assign(held=held, cells=cells)
+    held, cells, mini = _terms(df)
+    df = df.fillna({"categorical": 0}).assign(held=held, cells=cells, mini=mini)
+    if "batch_size" not in df:
+        df = df.assign(batch_size=0)
     inter = df["interactions"].astype(object).fillna("auto") if "interactions" in df else pd.Series(["auto"] * len(df))
-    lines = ["| commit | rows | columns (categorical) | bags | interactions | pairs it may hold | grid cells named "
-             "| pairs kept | fit (s) | memory before (GiB) | peak (GiB) | the fit's share (GiB) | estimate (GiB) "
-             "| estimate / share |", "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| commit | rows | columns (categorical) | bags | batch | interactions | pairs it may hold "
+             "| grid cells named | pairs kept | fit (s) | memory before (GiB) | peak (GiB) | the fit's share (GiB) "
+             "| estimate (GiB) | estimate / share |", "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r, i in zip(df.itertuples(), inter):
         est = estimate_fit_bytes(r.rows, r.columns - int(r.categorical), int(r.categorical), int(r.bags), int(r.held),
-                                 int(r.cells)) / 2**30
+                                 int(r.cells), bool(r.mini)) / 2**30
         i = i if str(i) in ("auto", "named") else str(int(float(i)))
-        lines.append(f"| `{r.commit[:10]}` | {r.rows:,} | {r.columns} ({int(r.categorical)}) | {r.bags} | {i} | {r.held} "
+        bs = f"{int(r.batch_size):,}" if r.batch_size and not pd.isna(r.batch_size) else "full"
+        lines.append(f"| `{r.commit[:10]}` | {r.rows:,} | {r.columns} ({int(r.categorical)}) | {r.bags} | {bs} | {i} | {r.held} "
                      f"| {r.cells:,} | {r.pairs} | {r.fit_s:.1f} | {r.before_gib:.2f} | {r.peak_gib:.2f} | {r.fit_gib:.2f} "
                      f"| {est:.2f} | {est / r.fit_gib:.2f} |")
     return "\n".join(lines) + "\n"
@@ -135,10 +143,10 @@ def summary(df: pd.DataFrame) -> str:
 
 def fit_constants(df: pd.DataFrame) -> tuple[float, ...]:
     """(intercept bytes, bytes per cell, bytes per row x pair, bytes per pair, bytes per named
-    grid cell x bag): least squares on the relative error of the 8-bag fits (a small fit's 20%
-    counts as much as a large one's)."""
-    d = df[df["bags"] == 8]
-    held, cells = (t.astype(float) for t in _terms(d))
+    grid cell x bag): least squares on the relative error of the 8-bag full-batch fits (a small
+    fit's 20% counts as much as a large one's)."""
+    d = df[(df["bags"] == 8) & ~_terms(df)[2]]
+    held, cells = (t.astype(float) for t in _terms(d)[:2])
     rows = d["rows"].to_numpy(float)
     a = np.vstack([np.ones_like(rows), rows * d["columns"].to_numpy(float), rows * held, held, cells * 8]).T
     meas = d["fit_gib"].to_numpy() * 2**30
@@ -154,7 +162,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default=GRID, help="comma-separated ROWSxCOLUMNS or ROWSxCOLUMNSxBAGS; a trailing c "
                     "makes half the columns categorical, a trailing iK fits with interactions=K, a trailing pL names the "
-                    "pair of the last two columns, made categorical with L levels each")
+                    "pair of the last two columns, made categorical with L levels each, a trailing bN trains in batches of N")
     ap.add_argument("--summary", action="store_true", help="rewrite the markdown from the CSV and stop")
     ap.add_argument("--fit", action="store_true", help="print the least-squares constants: intercept, bytes per cell, "
                     "per row x pair, per pair and per named grid cell x bag")
@@ -169,12 +177,14 @@ def main(argv=None) -> int:
                                     check=True).stdout.strip()
         new = []
         for size in args.sizes.split(","):
-            size, _, levels = size.lower().partition("p")  # "20000x3p2000": a named pair of 2000 x 2000 levels
+            size, _, batch = size.lower().partition("b")  # "50000x50b4096": batch_size=4096
+            size, _, levels = size.partition("p")  # "20000x3p2000": a named pair of 2000 x 2000 levels
             size, _, inter = size.partition("i")  # "50000x50i0": interactions=0
             half = size.endswith("c")  # "50000x50c": half the columns categorical
             rows, cols, *bags = (int(v) for v in size.rstrip("c").split("x"))
             r = {"commit": commit, **measure(rows, cols, bags[0] if bags else None, cols // 2 if half else 0, args.root,
-                                             int(inter) if inter else None, int(levels) if levels else None)}
+                                             int(inter) if inter else None, int(levels) if levels else None,
+                                             int(batch) if batch else None)}
             print(f"{size:>14s}: fit {r['fit_s']:6.1f} s, peak {r['peak_gib']:.2f} GiB (the fit's {r['fit_gib']:.2f}), "
                   f"checksum {r['checksum']:.6f}", flush=True)
             new.append(r)

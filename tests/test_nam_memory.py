@@ -120,6 +120,31 @@ def test_a_named_pair_of_many_levels_is_counted_by_its_grid(monkeypatch):
     assert small == m.encoder_.cat_sizes_[0] * m.encoder_.cat_sizes_[1] + 33 * m.encoder_.cat_sizes_[0]
 
 
+def test_a_fit_in_small_batches_counts_its_pairs_more(monkeypatch, small):
+    """Without the fixed row design (batches of under a quarter of the rows) the pair stages
+    hold about two to three times a full-batch fit's pair memory (``nam_memory.md``)."""
+    X, y = small
+    full = memory.estimate_fit_bytes(10_000, 10, 0)
+    assert memory.estimate_fit_bytes(10_000, 10, 0, minibatch=True) > full
+    no_pairs = memory.estimate_fit_bytes(10_000, 10, 0, pairs=0)
+    assert memory.estimate_fit_bytes(10_000, 10, 0, pairs=0, minibatch=True) == no_pairs
+    room = memory.estimate_fit_bytes(300, 2, 1, n_bags=2)  # a full-batch fit's need, not a mini-batch one's
+    monkeypatch.setattr(memory, "available_bytes", lambda: room + 1)
+
+    class Training(Exception):
+        pass
+
+    def train(self, data):
+        raise Training
+
+    monkeypatch.setattr(inn.NAMClassifier, "_train", train)
+    for bs in (None, 75):  # 300 rows: batches of a quarter of them or more keep the fixed rows
+        with pytest.raises(Training):
+            inn.NAMClassifier(batch_size=bs, n_bags=2, verbose=0).fit(X, y)
+    with pytest.raises(MemoryError, match="300 rows x 3 columns"):
+        inn.NAMClassifier(batch_size=74, n_bags=2, verbose=0).fit(X, y)
+
+
 def test_the_pairs_held_follow_the_ladder():
     from interpretable_nn.models.nam.memory import pairs_held
 
@@ -197,8 +222,10 @@ def test_the_constants_follow_the_measured_fits():
     held = [1 if i == "named" else pairs_held(i if i == "auto" else int(float(i)), int(c), True)
             for i, c in zip(df["interactions"], df["columns"])]
     cells = [(int(lv) + N_RESERVED) ** 2 if lv else 0 for lv in df["levels"]]  # a named pair of two such columns
+    batch = df["batch_size"].fillna(0).to_numpy(int) if "batch_size" in df else np.zeros(len(df), int)
+    mini = (batch > 0) & (4 * batch < df["rows"].to_numpy())  # trained in mini-batches
     est = np.array([memory.estimate_fit_bytes(r.rows, r.columns - int(r.categorical), int(r.categorical), int(r.bags), h,
-                                              g) for r, h, g in zip(df.itertuples(), held, cells)]) / 2**30
+                                              g, b) for r, h, g, b in zip(df.itertuples(), held, cells, mini)]) / 2**30
     ratio = est / df["fit_gib"].to_numpy()
     assert ratio.min() > 0.8 and ratio.max() < 1.5, ratio
     big = (df["rows"] * df["columns"]).to_numpy() == (df["rows"] * df["columns"]).max()

@@ -31,6 +31,7 @@ from .checks import forced_pairs, monotone_names
 from .fit import pair_ladder
 
 __all__ = ["BYTES_PER_BAG_ROW", "BYTES_PER_CELL", "BYTES_PER_GRID_CELL", "BYTES_PER_PAIR_ROW", "MEMORY_BASE", "MEMORY_CHECK_ENV",
+           "MINIBATCH_PAIR_FACTOR",
            "available_bytes", "check_fit_memory", "default_pairs", "estimate_fit_bytes", "forced_grid_cells",
            "memory_terms", "pairs_held"]
 
@@ -44,6 +45,10 @@ BYTES_PER_PAIR = 0.93 * 2**20
 #: categorical columns of thousands of levels each is millions of cells); set so that every such
 #: fit measured is estimated at 0.85 times its peak or more (least squares gave 41, and 0.69 on one)
 BYTES_PER_GRID_CELL = 55.0
+#: the pair terms' factor when the fit trains in mini-batches of under a quarter of the rows
+#: (``batch_size``; no fixed row design: each pair stage holds its reads per row besides the
+#: boosting's): 1.8 to 3.0 times a full-batch fit's pair memory on the three such fits measured
+MINIBATCH_PAIR_FACTOR = 3.0
 #: what any fit adds besides (the networks, torch's working memory), bytes
 MEMORY_BASE = 143 * 2**20
 #: each bag beyond 8, per row (its weights, logits and the pairs' per-bag reads): 16 bags
@@ -61,18 +66,22 @@ def default_pairs(n_columns: int) -> int:
 
 
 def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 8, pairs: int | None = None,
-                       grid_cells: int = 0) -> float:
+                       grid_cells: int = 0, minibatch: bool = False) -> float:
     """The expected peak bytes a NAM fit adds to the process: linear in the training cells
     (rows x columns, categorical or numeric alike: each is one knot read per row), in the
     rows x ``pairs`` (the most interaction pairs the fit holds at once; ``None``: the
     default's, :func:`default_pairs`), in the bags beyond the default 8 (each bag holds its
     own weights and logits per row) and in the ``grid_cells`` x bags of the pairs named in
-    ``interactions`` (their grids, as large as their columns' levels make them)."""
+    ``interactions`` (their grids, as large as their columns' levels make them); ``minibatch``:
+    the fit trains in batches of under a quarter of the rows (the pair terms x
+    :data:`MINIBATCH_PAIR_FACTOR`)."""
     cols = max(int(numeric) + int(categorical), 1)
     pairs = default_pairs(int(numeric) + int(categorical)) if pairs is None else max(int(pairs), 0)
-    per_row = BYTES_PER_CELL * cols + BYTES_PER_PAIR_ROW * pairs + BYTES_PER_BAG_ROW * max(int(n_bags) - 8, 0)
+    factor = MINIBATCH_PAIR_FACTOR if minibatch else 1.0
+    per_row = (BYTES_PER_CELL * cols + factor * BYTES_PER_PAIR_ROW * pairs
+               + BYTES_PER_BAG_ROW * max(int(n_bags) - 8, 0))
     grids = BYTES_PER_GRID_CELL * max(int(grid_cells), 0) * max(int(n_bags), 1)
-    return MEMORY_BASE + BYTES_PER_PAIR * pairs + grids + per_row * float(rows)
+    return MEMORY_BASE + factor * BYTES_PER_PAIR * pairs + grids + per_row * float(rows)
 
 
 def pairs_held(interactions, n_columns: int, validated: bool) -> int:
@@ -97,11 +106,13 @@ def forced_grid_cells(interactions, encoder: TabularEncoder, pair_knots: int) ->
     return int(sum(axis[names[a]] * axis[names[b]] for a, b in pairs))
 
 
-def memory_terms(model, enc: EncodedData) -> tuple[int, int]:
-    """(the most pairs the fit holds at once, the cells of the named pairs' grids): what the
-    memory check counts beside the rows and columns."""
+def memory_terms(model, enc: EncodedData) -> tuple[int, int, bool]:
+    """(the most pairs the fit holds at once, the cells of the named pairs' grids, whether it
+    trains in batches of under a quarter of the rows): what the memory check counts beside the
+    rows and columns."""
     pairs = pairs_held(model.interactions, enc.numeric.shape[1] + enc.codes.shape[1], model.validation_fraction > 0)
-    return pairs, forced_grid_cells(model.interactions, model.encoder_, int(model.pair_knots))
+    minibatch = model.batch_size is not None and 4 * int(model.batch_size) < len(enc)
+    return pairs, forced_grid_cells(model.interactions, model.encoder_, int(model.pair_knots)), minibatch
 
 
 def _read_int(path: str) -> int | None:
@@ -139,20 +150,22 @@ def available_bytes() -> int | None:
     return avail
 
 
-def _rows_that_fit(avail: int, numeric: int, categorical: int, n_bags: int, pairs: int, cells: int = 0) -> int:
+def _rows_that_fit(avail: int, numeric: int, categorical: int, n_bags: int, pairs: int, cells: int = 0,
+                   minibatch: bool = False) -> int:
     """The most rows whose estimate fits in ``avail`` bytes, rounded down to two figures; 0 when none."""
-    fixed = estimate_fit_bytes(0, numeric, categorical, n_bags, pairs, cells)
-    per_row = estimate_fit_bytes(1, numeric, categorical, n_bags, pairs, cells) - fixed
+    fixed = estimate_fit_bytes(0, numeric, categorical, n_bags, pairs, cells, minibatch)
+    per_row = estimate_fit_bytes(1, numeric, categorical, n_bags, pairs, cells, minibatch) - fixed
     rows = max(int((avail - fixed) / max(per_row, 1.0)), 0)
     return rows - rows % 10 ** max(len(str(rows)) - 2, 0)  # two figures, rounded down: about
 
 
 def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, name: str = "NAMClassifier",
-                     pairs: int | None = None, grid_cells: int = 0) -> None:
+                     pairs: int | None = None, grid_cells: int = 0, minibatch: bool = False) -> None:
     """Raise :class:`MemoryError`, before training, when the fit's estimated peak exceeds the
     memory available (``pairs``: the most interaction pairs the fit holds at once, ``None``:
     the default's; ``grid_cells``: the cells of the grids of the pairs named in
-    ``interactions``); the message gives both figures and the ways out. Skipped when
+    ``interactions``; ``minibatch``: see :func:`estimate_fit_bytes`); the message gives both
+    figures and the ways out. Skipped when
     ``INN_MEMORY_CHECK=0`` or when the available memory cannot be read."""
     setting = os.environ.get(MEMORY_CHECK_ENV, "1").strip()
     if setting not in ("0", "1", ""):
@@ -162,11 +175,11 @@ def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, nam
     avail = available_bytes()
     if avail is None:
         return
-    need = estimate_fit_bytes(rows, numeric, categorical, n_bags, pairs, grid_cells)
+    need = estimate_fit_bytes(rows, numeric, categorical, n_bags, pairs, grid_cells, minibatch)
     if need > avail:
         gib = 2**30
         pairs = default_pairs(numeric + categorical) if pairs is None else int(pairs)
-        fit_rows = _rows_that_fit(avail, numeric, categorical, n_bags, pairs, grid_cells)
+        fit_rows = _rows_that_fit(avail, numeric, categorical, n_bags, pairs, grid_cells, minibatch)
         grids = BYTES_PER_GRID_CELL * grid_cells * max(int(n_bags), 1)
         grid_note = (f" (the grids of the pairs in interactions hold {grid_cells:,} cells per bag, about "
                      f"{grids / gib:.1f} GiB)" if grids > need / 2 else "")
