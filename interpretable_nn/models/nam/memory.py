@@ -15,7 +15,9 @@ per column, ``interactions=K``'s K, none for ``interactions=0``). The constants 
 fits of 20,000 to 400,000 rows and 3 to 50 columns: default ones, ones asked for 0 to 300 pairs
 and ones asked for a pair of two categorical columns of 500 to 2,500 levels
 (``benchmarks/nam_memory.py --fit``, least squares on the relative error; its table in
-``benchmarks/results/nam_memory.md``). The estimate is 0.83 to 1.44 times every measured peak.
+``benchmarks/results/nam_memory.md``). A fit in batches of under a quarter of the rows counts
+its pair terms :data:`MINIBATCH_PAIR_FACTOR` times. The estimate is 0.83 to 1.44 times every
+measured peak (34 fits, 4 of them in batches).
 It counts what the fit adds to the process, not the caller's frame, which is already in
 memory when the check runs.
 """
@@ -47,7 +49,8 @@ BYTES_PER_PAIR = 0.93 * 2**20
 BYTES_PER_GRID_CELL = 55.0
 #: the pair terms' factor when the fit trains in mini-batches of under a quarter of the rows
 #: (``batch_size``; no fixed row design: each pair stage holds its reads per row besides the
-#: boosting's): 1.8 to 3.0 times a full-batch fit's pair memory on the three such fits measured
+#: boosting's): 2.0 and 3.1 times a full-batch fit's pair memory on the two such default fits in
+#: ``nam_memory.csv`` (and 2.3 on a 100,000-row probe)
 MINIBATCH_PAIR_FACTOR = 3.0
 #: what any fit adds besides (the networks, torch's working memory), bytes
 MEMORY_BASE = 143 * 2**20
