@@ -152,7 +152,7 @@ class _NAMBase(TorchModel):
 
     def _prepare(self, data: FitData) -> None:
         self._check_hidden()
-        enc = data.encoded  # refused before training when the full-batch fit cannot fit in memory
+        enc = data.encoded  # refused before training when the fit cannot fit in memory
         check_fit_memory(len(enc), enc.numeric.shape[1], enc.codes.shape[1], int(self.n_bags), type(self).__name__, *memory_terms(self, enc))
 
     def _train(self, data: FitData) -> TrainResult:

@@ -414,13 +414,18 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
     return pairs.values().detach().cpu().double().numpy(), res
 
 
+def small_batches(batch_size: int | None, n: int) -> bool:
+    """Whether a fit of ``n`` rows trains in batches of under a quarter of them (no fixed
+    row design then; the memory check counts such a fit's pairs more)."""
+    return batch_size is not None and 4 * int(batch_size) < n
+
+
 def _fixed_rows(model, module, inputs: tuple) -> tuple:
     """``(rows,)`` (0..n-1, an extra input) after ``module.fix_rows(*inputs)`` when the fit
     trains on the CPU with batches of at least a quarter of the rows (each step reads
     every row's sparse product, cheap only when a step sees most rows); else ``()``."""
     n = len(inputs[0])
-    bs = model.batch_size
-    if not FIXED_ROWS or (bs is not None and 4 * bs < n) or resolve_device(model.device).type != "cpu":
+    if not FIXED_ROWS or small_batches(model.batch_size, n) or resolve_device(model.device).type != "cpu":
         return ()
     module.fix_rows(*inputs)
     return (torch.arange(n),)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ...data.encoding import EncodedData, TabularEncoder
 from .checks import forced_pairs, monotone_names
-from .fit import pair_ladder
+from .fit import pair_ladder, small_batches
 
 __all__ = ["BYTES_PER_BAG_ROW", "BYTES_PER_CELL", "BYTES_PER_GRID_CELL", "BYTES_PER_PAIR_ROW", "MEMORY_BASE", "MEMORY_CHECK_ENV",
            "MINIBATCH_PAIR_FACTOR",
@@ -62,10 +62,10 @@ MEMORY_CHECK_ENV = "INN_MEMORY_CHECK"
 
 
 def default_pairs(n_columns: int) -> int:
-    """The most pairs a default fit (``interactions="auto"``) holds at once: three per column
-    (EBM's default, the boosting's candidates), and no more than the columns have."""
-    n = max(int(n_columns), 0)
-    return min(3 * n, n * (n - 1) // 2)
+    """The most pairs a default fit (``interactions="auto"``, validation rows) holds at once:
+    three per column (EBM's default, the boosting's candidates), and no more than the columns
+    have (:func:`pairs_held`)."""
+    return pairs_held("auto", max(int(n_columns), 0), True)
 
 
 def estimate_fit_bytes(rows: int, numeric: int, categorical: int, n_bags: int = 8, pairs: int | None = None,
@@ -114,8 +114,8 @@ def memory_terms(model, enc: EncodedData) -> tuple[int, int, bool]:
     trains in batches of under a quarter of the rows): what the memory check counts beside the
     rows and columns."""
     pairs = pairs_held(model.interactions, enc.numeric.shape[1] + enc.codes.shape[1], model.validation_fraction > 0)
-    minibatch = model.batch_size is not None and 4 * int(model.batch_size) < len(enc)
-    return pairs, forced_grid_cells(model.interactions, model.encoder_, int(model.pair_knots)), minibatch
+    grid_cells = forced_grid_cells(model.interactions, model.encoder_, int(model.pair_knots))
+    return pairs, grid_cells, small_batches(model.batch_size, len(enc))
 
 
 def _read_int(path: str) -> int | None:
@@ -183,7 +183,7 @@ def check_fit_memory(rows: int, numeric: int, categorical: int, n_bags: int, nam
         gib = 2**30
         pairs = default_pairs(numeric + categorical) if pairs is None else int(pairs)
         fit_rows = _rows_that_fit(avail, numeric, categorical, n_bags, pairs, grid_cells, minibatch)
-        grids = BYTES_PER_GRID_CELL * grid_cells * max(int(n_bags), 1)
+        grids = need - estimate_fit_bytes(rows, numeric, categorical, n_bags, pairs, 0, minibatch)  # the named grids' part
         grid_note = (f" (the grids of the pairs in interactions hold {grid_cells:,} cells per bag, about "
                      f"{grids / gib:.1f} GiB)" if grids > need / 2 else "")
         fewer = (", name fewer pairs or pairs of columns with fewer levels" + grid_note if grid_note else
