@@ -115,15 +115,24 @@ def _terms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(held), np.where(levels > 0, (levels + N_RESERVED) ** 2, 0), (batch > 0) & (4 * batch < df["rows"])
 
 
-def summary(df: pd.DataFrame) -> str:
-    """The table; the estimate column is the library's :func:`estimate_fit_bytes` with its
-    constants as they are now (so the table shows how close today's estimate comes)."""
+def estimates(df: pd.DataFrame) -> np.ndarray:
+    """Each measured fit's estimate (GiB) as the library's check makes it now, from its rows,
+    columns, bags and :func:`_terms`."""
     from interpretable_nn.models.nam.memory import estimate_fit_bytes
 
+    held, cells, mini = _terms(df)
+    cat = df["categorical"].fillna(0).to_numpy(int) if "categorical" in df else np.zeros(len(df), int)
+    return np.array([estimate_fit_bytes(r, c - k, k, b, h, g, m) for r, c, k, b, h, g, m in
+                     zip(df["rows"], df["columns"], cat, df["bags"], held, cells, mini)]) / 2**30
+
+
+def summary(df: pd.DataFrame) -> str:
+    """The table; the estimate column is :func:`estimates`, the library's with its constants
+    as they are now (so the table shows how close today's estimate comes)."""
     if "categorical" not in df:
         df = df.assign(categorical=0)
-    held, cells, mini = _terms(df)
-    df = df.fillna({"categorical": 0}).assign(held=held, cells=cells, mini=mini)
+    held, cells, _ = _terms(df)
+    df = df.fillna({"categorical": 0}).assign(held=held, cells=cells, est=estimates(df))
     if "batch_size" not in df:
         df = df.assign(batch_size=0)
     inter = df["interactions"].astype(object).fillna("auto") if "interactions" in df else pd.Series(["auto"] * len(df))
@@ -131,13 +140,11 @@ def summary(df: pd.DataFrame) -> str:
              "| grid cells named | pairs kept | fit (s) | memory before (GiB) | peak (GiB) | the fit's share (GiB) "
              "| estimate (GiB) | estimate / share |", "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r, i in zip(df.itertuples(), inter):
-        est = estimate_fit_bytes(r.rows, r.columns - int(r.categorical), int(r.categorical), int(r.bags), int(r.held),
-                                 int(r.cells), bool(r.mini)) / 2**30
         i = i if str(i) in ("auto", "named") else str(int(float(i)))
         bs = f"{int(r.batch_size):,}" if r.batch_size and not pd.isna(r.batch_size) else "full"
         lines.append(f"| `{r.commit[:10]}` | {r.rows:,} | {r.columns} ({int(r.categorical)}) | {r.bags} | {bs} | {i} | {r.held} "
                      f"| {r.cells:,} | {r.pairs} | {r.fit_s:.1f} | {r.before_gib:.2f} | {r.peak_gib:.2f} | {r.fit_gib:.2f} "
-                     f"| {est:.2f} | {est / r.fit_gib:.2f} |")
+                     f"| {r.est:.2f} | {r.est / r.fit_gib:.2f} |")
     return "\n".join(lines) + "\n"
 
 
