@@ -244,6 +244,7 @@ class MainEffectNet(nn.Module):
         discrete: torch.Tensor | None = None,
         discrete_prior: float | torch.Tensor = 0.0,
         discrete_scale: float = 10.0,
+        feature_penalty: torch.Tensor | None = None,
     ):
         super().__init__()
         n_num, k = knots.shape
@@ -268,6 +269,9 @@ class MainEffectNet(nn.Module):
         self.register_buffer("discrete", disc)
         self.curv_mask[disc] = 0.0
         self.register_buffer("discrete_prior", torch.as_tensor(discrete_prior, dtype=torch.float32).expand(self.n_num).clone())
+        # (n_num,) weight of each numeric feature's penalty on the variance of its contribution
+        # over the training rows (read at the knots with their mass); None: no such penalty
+        self.feature_penalty = None if feature_penalty is None else feature_penalty.float()
         g = self.n_bags * self.n_num
         self.nets = (
             FeatureNets(g, tuple(hidden_sizes), activation, dropout, centers=self.knots.repeat(self.n_bags, 1))
@@ -385,6 +389,13 @@ class MainEffectNet(nn.Module):
             span = (du[:, 1:] + du[:, :-1]) / 2
             curv = (slope[..., 1:] - slope[..., :-1]) / span
             loss = loss + self.smoothness * (curv.pow(2) * span * self.curv_mask).sum((1, 2)).mean()
+        if self.feature_penalty is not None and self.n_num:
+            stride = self.k + 1
+            v = self._table[:, : self.n_num * stride].reshape(self.n_bags, self.n_num, stride)[..., : self.k]
+            m = self.mass[: self.n_num * stride].reshape(self.n_num, stride)[:, : self.k]
+            m = m / m.sum(1, keepdim=True).clamp(min=1e-12)
+            spread = (v.pow(2) * m).sum(2) - (v * m).sum(2).pow(2)  # (B, n_num)
+            loss = loss + (spread * self.feature_penalty.to(spread.device)).sum(1).mean()
         if self.knot_values is not None:
             free = self._free_knots().pow(2).sum(2) * self.discrete
             loss = loss + (free * self.discrete_prior).sum(1).mean()

@@ -36,7 +36,14 @@ from .bags import _Bags, bag_weights
 from .checks import forced_pairs, monotone_names
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
 from .pair_boost import blend_tables, boost_main_tables, boost_pairs, pair_logit
-from .priors import discrete_columns, discrete_prior, level_precision, mean_one_weights, pair_scales
+from .priors import (
+    discrete_columns,
+    discrete_prior,
+    level_precision,
+    mean_one_weights,
+    numeric_prior,
+    pair_scales,
+)
 from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
@@ -75,6 +82,9 @@ GRID_STOP_SE: float | None = None  # the engine's stop_se for the grids (1 and 2
 #: with ALPHA > 0 only the columns whose rate is not a smooth trend (``smooth_misfit_pvalue``);
 #: 0: off (on par on dev)
 DISCRETE_MAX_VALUES, DISCRETE_SCALE, DISCRETE_MARGIN_SE, DISCRETE_ALPHA = 0, 3.0, 2.0, 0.0
+#: > 1: each numeric shape's spread is penalised by an empirical-Bayes weight from this many
+#: quantile groups of its rows (:func:`~.priors.numeric_prior`; binary fits); 0: off
+NUMERIC_PRIOR_GROUPS = 0
 #: binary fits with validation rows: after selection, the mains' tables get a boosting stage on
 #: their own knots (:func:`~.pair_boost.boost_mains`, stumps, EBM's way) with these settings; None: off
 MAIN_BOOST: dict | None = None
@@ -288,6 +298,8 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         discrete_prior=0.0 if discrete is None else torch.as_tensor(discrete_prior(
             lay, lo, w, discrete, target.numpy(), sw, MAX_LEVEL_PRECISION) / (2.0 * bags.n_fit)),
         discrete_scale=DISCRETE_SCALE,
+        feature_penalty=None if not NUMERIC_PRIOR_GROUPS or model.task_ != "binary" else torch.as_tensor(numeric_prior(
+            lay, lo, w, target.numpy(), sw, MAX_LEVEL_PRECISION, NUMERIC_PRIOR_GROUPS) / bags.n_fit, dtype=torch.float32),
     )
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads,
