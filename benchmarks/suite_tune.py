@@ -784,7 +784,11 @@ Variants:
     above +.0010 over the 24 dev sets against ``boost_grid_1se``, no set more than 2 paired SE
     below it, and .339 times the median fit-time ratio to ``boost_grid_1se``'s rows at or
     below .5, those rows rerun at this commit for the ratio where their recorded times ran
-    beside other jobs); if adopted, the confirm group is rerun to report it.
+    beside other jobs); if adopted, the confirm group is rerun to report it. **Not adopted**
+    (``lr`` stays .01): −.0002 over the 24 dev sets, no set more than 2 SE below
+    (contraception the lowest, −.0037 ± .0021), wins on lending_club (+.0026 ± .0007) and
+    health_insurance (+.0006 ± .0001). A finer path moves the stop on every fold, both ways,
+    and on average nowhere. Rows: ``results/tuning_dev_lr005.csv``/``.md``.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
