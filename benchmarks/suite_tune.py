@@ -799,7 +799,11 @@ Variants:
     **Rule written before the run**: the standing one (a mean above +.0010 over the 24 dev
     sets against ``boost_grid_1se``, no set more than 2 paired SE below it, and .339 times
     the median fit-time ratio to ``boost_grid_1se`` at or below .5, the baseline rerun at this
-    commit for the ratio); if adopted, the confirm group is rerun to report it.
+    commit for the ratio); if adopted, the confirm group is rerun to report it. **Not
+    adopted** (``AUTO_LADDER`` unchanged): +.0001 over the 24 dev sets, on par on every set
+    (contraception the lowest, −.0016 ± .0010; lending_club the highest, +.0022 ± .0018). The
+    steps between today's move few folds, and those both ways. Rows:
+    ``results/tuning_dev_ladder5.csv``/``.md``.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
