@@ -308,3 +308,24 @@ def test_pair_with_adds_only_the_baseline_and_peer_rows_of_the_same_seed_that_th
     line = next(line for line in text.splitlines() if line.startswith("| a |"))
     assert "+0.0200 ± 0.0000 win" in line  # boost_mains − boost_grid_1se, seed 0's .70, not seed 1's .60
     assert suite_tune.with_rows(run, [], seed=0) is run
+
+
+def test_pair_gain_refresh_measures_the_fits_asked_for_again_and_keeps_the_rest(tmp_path, monkeypatch):
+    """``pair_gain.py --refresh``: the NAM's rows of the data sets and folds asked for are
+    dropped and measured again at this commit; EBM's rows, and other data sets', stay."""
+    import pair_gain
+    import suite_tune
+
+    old = [dict(dataset=d, fit=f, seed=0, fold=0, auc=0.5, fit_seconds=1.0, commit="old")
+           for d in ("a", "b") for f in ("nam", "ebm")]
+    out = tmp_path / "pair_gain.csv"
+    pd.DataFrame(old, columns=pair_gain.COLUMNS).to_csv(out, index=False)
+    monkeypatch.setattr(sd, "load", lambda name, toml: (name, None))
+    monkeypatch.setattr(suite_tune, "fit_fold", lambda model, X, y, fold: (0.9, 2.0))
+    monkeypatch.setattr("_provenance.current_commit", lambda: "new")
+    df = pair_gain.run(["a"], [0], out=out, fits=["nam"])
+    assert (df.commit == "old").all() and len(df) == 4  # without --refresh: resumed, nothing to do
+    df = pair_gain.run(["a"], [0], out=out, fits=["nam"], refresh=True)
+    got = {(r.dataset, r.fit): (r.auc, r.commit) for r in pd.read_csv(out).itertuples()}
+    assert got == {("a", "nam"): (0.9, "new"), ("a", "ebm"): (0.5, "old"),
+                   ("b", "nam"): (0.5, "old"), ("b", "ebm"): (0.5, "old")}
