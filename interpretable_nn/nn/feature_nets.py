@@ -271,7 +271,7 @@ class MainEffectNet(nn.Module):
         self.register_buffer("discrete_prior", torch.as_tensor(discrete_prior, dtype=torch.float32).expand(self.n_num).clone())
         # (n_num,) weight of each numeric feature's penalty on the variance of its contribution
         # over the training rows (read at the knots with their mass); None: no such penalty
-        self.feature_penalty = None if feature_penalty is None else feature_penalty.float()
+        self.register_buffer("feature_penalty", None if feature_penalty is None else feature_penalty.float())
         g = self.n_bags * self.n_num
         self.nets = (
             FeatureNets(g, tuple(hidden_sizes), activation, dropout, centers=self.knots.repeat(self.n_bags, 1))
@@ -371,7 +371,9 @@ class MainEffectNet(nn.Module):
         coordinates u (second divided differences on the non-uniform grid), and
         ``level_prior * sum v^2`` over the free values v (category levels, missing values):
         with ``level_prior = 1 / (2 n)`` a Gaussian prior of standard deviation 1 on each,
-        which pulls a level seen in few rows toward 0 and leaves common ones alone."""
+        which pulls a level seen in few rows toward 0 and leaves common ones alone; with
+        ``feature_penalty``, each numeric feature's weight times the variance of its
+        contribution over the training rows (off by default)."""
         loss = outputs.new_zeros(())
         if self._table is None:
             return loss
@@ -395,7 +397,7 @@ class MainEffectNet(nn.Module):
             m = self.mass[: self.n_num * stride].reshape(self.n_num, stride)[:, : self.k]
             m = m / m.sum(1, keepdim=True).clamp(min=1e-12)
             spread = (v.pow(2) * m).sum(2) - (v * m).sum(2).pow(2)  # (B, n_num)
-            loss = loss + (spread * self.feature_penalty.to(spread.device)).sum(1).mean()
+            loss = loss + (spread * self.feature_penalty).sum(1).mean()
         if self.knot_values is not None:
             free = self._free_knots().pow(2).sum(2) * self.discrete
             loss = loss + (free * self.discrete_prior).sum(1).mean()

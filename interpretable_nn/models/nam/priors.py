@@ -1,6 +1,7 @@
 """How the NAM holds back what few rows support: the empirical-Bayes prior of its free values
 (category levels, and the numeric columns fitted as one free value per distinct value, as
-EBM's bins are, instead of by a network), and the pace of the pair grids' sparse cells."""
+EBM's bins are, instead of by a network), the weight of each numeric shape's spread penalty
+(off by default), and the pace of the pair grids' sparse cells."""
 
 from __future__ import annotations
 
@@ -138,8 +139,10 @@ def numeric_prior(lay, lo: np.ndarray, w: np.ndarray, y: np.ndarray, sw: np.ndar
         return out
     off = lay.main_offsets()
     for i, (num, c) in enumerate(zip(lay.is_numeric, lay.col)):
+        if not num:
+            continue
         pos = (lo[:, i] - off[i]) + w[:, i]  # each row's place on the knot grid
-        real = pos < len(lay.knots[c]) if num else np.zeros(len(pos), dtype=bool)  # missing slot out
+        real = pos < len(lay.knots[c])  # the missing slot sits past the real knots
         if real.sum() < 2 * groups:
             continue
         ranks = np.argsort(np.argsort(pos[real], kind="stable"), kind="stable")
