@@ -28,14 +28,13 @@ def _frame(n=3000, seed=0):
     return X, y
 
 
-@pytest.fixture(scope="module")
-def data():
-    return _frame()
+#: the frame every test reads (cheap to build: made once at import)
+DATA = _frame()
 
 
 @pytest.fixture(scope="module")
-def fits(data):
-    X, y = data
+def fits():
+    X, y = DATA
     out = {}
     for groups in (0, GROUPS):
         with pytest.MonkeyPatch.context() as mp:
@@ -55,8 +54,8 @@ def _weights(model, X, y, groups=GROUPS, sw=None):
     return dict(zip(names, got))
 
 
-def test_a_trend_keeps_a_light_weight_and_noise_a_heavy_one(fits, data):
-    X, y = data
+def test_a_trend_keeps_a_light_weight_and_noise_a_heavy_one(fits):
+    X, y = DATA
     got = _weights(fits[0], X, y)
     assert set(got) == {"trend", "n1", "n2", "n3", "n4", "n5"}  # categorical columns get none
     assert got["trend"] == pytest.approx(GROUPS / 2)  # precision clipped at 1: a strong trend
@@ -68,8 +67,8 @@ def test_a_trend_keeps_a_light_weight_and_noise_a_heavy_one(fits, data):
     assert again == pytest.approx(got)
 
 
-def test_off_constant_targets_and_few_rows_give_no_weight(fits, data):
-    X, y = data
+def test_off_constant_targets_and_few_rows_give_no_weight(fits):
+    X, y = DATA
     assert not any(_weights(fits[0], X, y, groups=0).values())
     assert not any(_weights(fits[0], X, np.zeros(len(y))).values())
     few = _weights(fits[0], X.iloc[: 2 * GROUPS - 1], y[: 2 * GROUPS - 1])
@@ -88,8 +87,8 @@ def test_the_penalty_is_the_weighted_spread_of_each_shape():
     assert float(net.regularization(torch.zeros(1, 1), None)) == 0.0
 
 
-def test_noise_shapes_flatten_and_the_trend_stays(fits, data):
-    X, _ = data
+def test_noise_shapes_flatten_and_the_trend_stays(fits):
+    X, _ = DATA
 
     def spread(model, col):
         return float(np.std(pd.DataFrame(model.predict_terms(X), columns=model.terms_)[col]))
@@ -100,10 +99,10 @@ def test_noise_shapes_flatten_and_the_trend_stays(fits, data):
     assert spread(on, "trend") == pytest.approx(spread(off, "trend"), rel=0.1)
 
 
-def test_promises_hold_with_the_prior(fits, data, tmp_path):
+def test_promises_hold_with_the_prior(fits, tmp_path):
     from interpretable_nn.persistence import load_model, save_model
 
-    X, _ = data
+    X, _ = DATA
     model = fits[GROUPS]
     ex = model.explain(X.iloc[:200])
     assert ex.check["additivity_gap"] < 1e-9
@@ -111,8 +110,8 @@ def test_promises_hold_with_the_prior(fits, data, tmp_path):
     np.testing.assert_array_equal(back.predict_proba(X), model.predict_proba(X))
 
 
-def test_regressors_are_left_alone(data, monkeypatch):
-    X, _ = data
+def test_regressors_are_left_alone(monkeypatch):
+    X, _ = DATA
     target = X["trend"].fillna(0).to_numpy() + np.random.default_rng(1).normal(size=len(X))
     kw = dict(n_bags=2, interactions=0, max_epochs=30, verbose=0, device="cpu", random_state=0)
     base = NAMRegressor(**kw).fit(X, target).predict(X)
