@@ -21,12 +21,15 @@ class _Bags(NamedTuple):
 
 
 def bag_weights(y: np.ndarray, sw: np.ndarray, n_bags: int, fraction: float, stratify: bool,
-                rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+                rng: np.random.Generator, balanced: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(training weights, validation weights), each (n, n_bags) float32.
 
     Every bag holds out its own ``fraction`` of the rows (stratified by class when
     ``stratify``) for early stopping and trains on the rest, as EBM's outer bags do. With
     ``fraction=0`` the bags are Poisson bootstrap weights and there is no validation.
+    ``balanced``: the bags hold out consecutive stretches of one shuffle of each class (as
+    cross-validation folds do, wrapping around), so that every row is held out by as many bags
+    as any other, give or take one, instead of each bag drawing its own rows.
     """
     n = len(y)
     if fraction <= 0:
@@ -34,9 +37,13 @@ def bag_weights(y: np.ndarray, sw: np.ndarray, n_bags: int, fraction: float, str
         return torch.as_tensor(sw[:, None] * fit, dtype=torch.float32), None
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(n)]
     held = np.zeros((n, n_bags), dtype=bool)
+    perms = [rng.permutation(idx) for idx in groups] if balanced else None
     for j in range(n_bags):
-        for idx in groups:
+        for g, idx in enumerate(groups):
             k = min(max(int(round(len(idx) * fraction)), 1 if len(idx) >= 4 else 0), max(len(idx) - 1, 0))
-            held[rng.permutation(idx)[:k], j] = True
+            if balanced:
+                held[np.roll(perms[g], -((j * k) % max(len(idx), 1)))[:k], j] = True
+            else:
+                held[rng.permutation(idx)[:k], j] = True
     return (torch.as_tensor(sw[:, None] * ~held, dtype=torch.float32),
             torch.as_tensor(sw[:, None] * held, dtype=torch.float32))

@@ -85,6 +85,8 @@ DISCRETE_MAX_VALUES, DISCRETE_SCALE, DISCRETE_MARGIN_SE, DISCRETE_ALPHA = 0, 3.0
 #: > 1: each numeric shape's spread is penalised by an empirical-Bayes weight from this many
 #: quantile groups of its rows (:func:`~.priors.numeric_prior`; binary fits); 0: off
 NUMERIC_PRIOR_GROUPS = 0
+#: the bags hold out stretches of one shuffle, every row by as many bags (:func:`~.bags.bag_weights`)
+BALANCED_BAGS = False
 #: binary fits with validation rows: after selection, the mains' tables get a boosting stage on
 #: their own knots (:func:`~.pair_boost.boost_mains`, stumps, EBM's way) with these settings; None: off
 MAIN_BOOST: dict | None = None
@@ -109,7 +111,8 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     rng = np.random.default_rng(None if model.random_state is None else int(model.random_state))
     n, b = len(df), int(model.n_bags)
     sw = np.ones(n) if data.sample_weight is None else data.sample_weight
-    fit_w, val_w = bag_weights(y, sw, b, float(model.validation_fraction), model._task == "classification", rng)
+    fit_w, val_w = bag_weights(y, sw, b, float(model.validation_fraction), model._task == "classification", rng,
+                               BALANCED_BAGS)
     bags = _Bags(fit_w, val_w, float(fit_w.sum(0).mean()), data.generator)
     n_rows = float((fit_w > 0).sum(0).float().mean())  # training rows per bag
     (knots, smooth), (lay, lo, w, mass, mains), searched, disc = _mains_by_flexibility(model, enc, target, bags, sw,
