@@ -815,7 +815,10 @@ Variants:
     balanced hold-out reads every row and none twice as often as another. The same fraction
     and bags, not tuned. **Rule written before the run**: the standing one (a mean above
     +.0010 over the 24 dev sets against ``boost_grid_1se``, no set more than 2 paired SE below
-    it); if adopted, the confirm group is rerun to report it.
+    it); if adopted, the confirm group is rerun to report it. **Not adopted**
+    (``BALANCED_BAGS`` stays off): +.0003 over the 24 dev sets, no set more than 2 SE below
+    (swiss_labor the lowest, −.0039 ± .0030), one win (vote_trump +.0001 ± .0000). Rows:
+    ``results/tuning_dev_balbags.csv``/``.md``.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
