@@ -351,7 +351,8 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
     max_epochs, batch_size, lr, weight_decay, validation_fraction, patience
         Training settings of :class:`~interpretable_nn.training.engine.TrainConfig`;
         ``batch_size=None`` trains full-batch (one step per epoch: the step's cost is the
-        knot grid's, so full batches are cheap).
+        knot grid's, so full batches are cheap; on the CPU, batches under a quarter of the rows
+        took 4-6 times as long, with pairs twice the memory: ``benchmarks/results/nam_memory.csv``).
     class_weight : None, "balanced" or dict
     device : str, default "auto"
         Where to train (CUDA when present); the fitted model is a set of CPU tables.
