@@ -166,7 +166,7 @@ def _bce(logit: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch.Tensor, val_w: torch.Tensor,
                 lr: float = 0.05, max_rounds: int = 5000, patience: int = 50, min_rows: float = 4.0,
                 l2: float = 0.0, num_threads: int | None = None,
-                stop_se: float | None = None) -> tuple[np.ndarray, TrainResult]:
+                stop_se: float | None = None, greedy: bool | None = None) -> tuple[np.ndarray, TrainResult]:
     """Boost the pair grids of ``lay.pairs`` (binary log loss) on top of the frozen mains.
 
     ``pair_inputs``: (base, wa, wb) of :meth:`TermLayout.encode_pairs`; ``main_logit`` (n, B)
@@ -179,13 +179,13 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     ``num_threads``; None leaves torch's setting). ``stop_se``: keep instead the earliest
     round whose bags' validation losses are within this many paired standard errors (over
     the bags) of the lowest mean's (the one-standard-error rule of CART and glmnet: fewer
-    rounds where the bags disagree); None keeps the lowest."""
+    rounds where the bags disagree); None keeps the lowest. ``greedy``: :data:`GREEDY` when None."""
     base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in pair_inputs)
     size = lay.pair_offsets()[1]
     design = RowDesign.bilinear(base, torch.from_numpy(lay.pair_strides()), wa, wb, size)
     cells = _padded_cells(lay)[0]
     return _boost_and_stop(design, cells, size, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows,
-                           l2, num_threads, stop_se)
+                           l2, num_threads, stop_se, greedy)
 
 
 def boost_mains(lay: TermLayout, lo: np.ndarray, w: np.ndarray, terms: list[int], logit, y, fit_w: torch.Tensor,
@@ -234,13 +234,14 @@ def boost_main_tables(lay: TermLayout, lo: np.ndarray, w: np.ndarray, main_tab: 
 
 
 def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y, fit_w, val_w, lr, max_rounds,
-                    patience, min_rows, l2, num_threads, stop_se) -> tuple[np.ndarray, TrainResult]:
+                    patience, min_rows, l2, num_threads, stop_se, greedy=None) -> tuple[np.ndarray, TrainResult]:
     """:func:`_boost` under ``num_threads``, then the ``stop_se`` round (see :func:`boost_pairs`)."""
     before = torch.get_num_threads()
     if num_threads is not None:
         torch.set_num_threads(int(num_threads))
     try:
-        values, res = _boost(design, cells, size, logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2)
+        values, res = _boost(design, cells, size, logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2,
+                             GREEDY if greedy is None else greedy)
         by_round = res.extra.pop("val_by_member")  # (rounds, B): not kept in the model
         steps = res.extra.pop("steps")
         keep = round_within_se(by_round, res.best_epoch, stop_se)
@@ -255,7 +256,7 @@ def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y,
 
 
 def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit_w, val_w, lr, max_rounds, patience,
-           min_rows, l2):
+           min_rows, l2, greedy: bool = True):
     """The boosting loop on the table entries ``cells`` (P, A, C) (``size``: the zero padding
     entry) that the rows read through ``design``: the best round's values and the result
     (its ``extra`` holds every round's validation losses per bag and steps, for
@@ -298,7 +299,7 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
         # at once on the same residuals moves the score by up to one Newton step per pair (123
         # pairs on loans_subprime), overshoots, and the validation loss rises from round 1.
         # Only the picked pairs' trees are built (B, A, C): the other pairs' steps are zero.
-        step, _, pick = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell, greedy=GREEDY,
+        step, _, pick = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell, greedy=greedy,
                                             masks=masks)
         steps.append((pick, step))
         delta = _delta(cells, pick, step, b, size)
