@@ -240,6 +240,13 @@ def test_greedy_boosting_steps_one_pair_per_bag_and_round(greedy, monkeypatch):
         assert moved.sum(1).tolist() == [1, 1] and moved[:, 0].all()  # a x b, the true pair
     else:
         assert moved.all()
+    # the argument overrides the module's setting either way, and None follows it
+    monkeypatch.setattr(pbm, "GREEDY", not greedy)
+    same, _ = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=1, patience=5, greedy=greedy)
+    np.testing.assert_array_equal(same, values)
+    monkeypatch.setattr(pbm, "GREEDY", greedy)
+    np.testing.assert_array_equal(pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=1, patience=5,
+                                                  greedy=None)[0], values)
 
 
 def test_blend_tables_adds_tables_on_their_own_pair_lists(monkeypatch):
