@@ -834,7 +834,18 @@ Variants:
     the standing one (a mean above +.0010 over the 24 dev sets against ``boost_grid_1se``, no
     set more than 2 paired SE below it, and .339 times the median fit-time ratio to
     ``boost_grid_1se`` at or below .5, the ratio from rows run at this commit); if adopted, the
-    confirm group is rerun to report it before the default changes.
+    confirm group is rerun to report it before the default changes. **Not adopted**
+    (``PAIR_BOOST`` unchanged): −.0012 over the 24 dev sets; alcohol_abuse (−.0066 ± .0021),
+    benefits (−.0020 ± .0008) and wa_churn (−.0016 ± .0008) more than 2 SE below; wins on
+    arrests (+.0019 ± .0003) and health_insurance (+.0015 ± .0006), the two sets the probe
+    pointed at. Stepping every pair at once, in small steps, is not what EBM's stage does
+    where it gains: on benefits EBM's pairs on our mains gained +.0039 and these settings lose
+    .0020. EBM steps its pairs one after another on the updated residuals (cyclic), chooses
+    them by its own ranking on our mains' residual and bins them its own way; which of these
+    carries the gain is for the next run. The probe's rows, over the 11 dev sets it finished
+    (the 8 above, default, doctor_visit, health_insurance): +.0013 over today's whole NAM, two
+    sets more than 2 SE above (arrests, health_insurance), none below. Rows:
+    ``results/tuning_dev_pairs_all01.csv``/``.md``.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
