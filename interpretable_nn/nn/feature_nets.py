@@ -295,6 +295,11 @@ class MainEffectNet(nn.Module):
         self.bias_offset = nn.Parameter(torch.zeros(self.n_bags, 1))
         size = self.n_num * (self.k + 1) + int(cat_size) + 1
         self.register_buffer("mass", torch.zeros(size) if mass is None else mass.float())
+        # (n_num, K) each numeric feature's knots' share of its rows: the spread penalty's
+        # weights, fixed for the fit (computed once, not every step)
+        share = self.mass[: self.n_num * (self.k + 1)].reshape(self.n_num, self.k + 1)[:, : self.k]
+        self.register_buffer("knot_share", None if feature_penalty is None else
+                             share / share.sum(1, keepdim=True).clamp(min=1e-12))
         # 1 per flat entry, 0 for the entries of a term left out (its contribution is 0)
         self.register_buffer("keep", torch.ones(size) if keep is None else keep.float())
         self._table: torch.Tensor | None = None
@@ -341,6 +346,11 @@ class MainEffectNet(nn.Module):
         """(B, n_num, K) the discrete features' knot values."""
         return self.knot_values * self.discrete_scale
 
+    def _knot_table(self) -> torch.Tensor:
+        """(B, n_num, K) the numeric features' values at their knots in the last forward's tables."""
+        stride = self.k + 1
+        return self._table[:, : self.n_num * stride].reshape(self.n_bags, self.n_num, stride)[..., : self.k]
+
     def fix_rows(self, lo: torch.Tensor, w: torch.Tensor) -> None:
         """Build the sparse read of these (all the training) rows once: a call
         ``forward(lo[rows], w[rows], rows)`` then reads it (on the CPU, without feature
@@ -384,7 +394,7 @@ class MainEffectNet(nn.Module):
             free = torch.cat([(self.missing[..., 0] * self.missing_scale), self.levels * self.level_scale], dim=1)
             loss = loss + (free.pow(2) * self.level_prior).sum(1).mean()
         if self.smoothness and self.n_num and self.k > 2:
-            v = self._table[:, : self.n_num * (self.k + 1)].reshape(self.n_bags, self.n_num, self.k + 1)[..., : self.k]
+            v = self._knot_table()
             u = self.knots
             du = (u[:, 1:] - u[:, :-1]).clamp(min=1e-6)
             slope = (v[..., 1:] - v[..., :-1]) / du
@@ -392,10 +402,7 @@ class MainEffectNet(nn.Module):
             curv = (slope[..., 1:] - slope[..., :-1]) / span
             loss = loss + self.smoothness * (curv.pow(2) * span * self.curv_mask).sum((1, 2)).mean()
         if self.feature_penalty is not None and self.n_num:
-            stride = self.k + 1
-            v = self._table[:, : self.n_num * stride].reshape(self.n_bags, self.n_num, stride)[..., : self.k]
-            m = self.mass[: self.n_num * stride].reshape(self.n_num, stride)[:, : self.k]
-            m = m / m.sum(1, keepdim=True).clamp(min=1e-12)
+            v, m = self._knot_table(), self.knot_share
             spread = (v.pow(2) * m).sum(2) - (v * m).sum(2).pow(2)  # (B, n_num)
             loss = loss + (spread * self.feature_penalty).sum(1).mean()
         if self.knot_values is not None:
