@@ -17,6 +17,14 @@ def mean_one_weights(sw) -> np.ndarray:
     return sw * (len(sw) / sw.sum())
 
 
+def _binary_rate(y, sw) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(``y`` as float64, the weights at mean 1, the weighted event rate ``p``, ``p (1 - p)``)."""
+    sw = mean_one_weights(sw)
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    p_bar = float(np.average(y, weights=sw))
+    return y, sw, p_bar, p_bar * (1.0 - p_bar)
+
+
 def _knot_codes(lo: np.ndarray, w: np.ndarray, i: int, offset: int) -> np.ndarray:
     """Each row's knot of main term ``i`` when the rows read knots exactly (``w`` 0 or 1):
     the corner ``lo`` points at, or the next where the weight is 1."""
@@ -104,10 +112,7 @@ def discrete_prior(lay, lo: np.ndarray, w: np.ndarray, discrete: np.ndarray, y: 
     elsewhere, unused): :func:`level_precision` over the values the rows read, as a
     categorical column's levels get (binary targets; weights normalised to mean 1)."""
     out = np.ones(len(lay.knots))
-    sw = mean_one_weights(sw)
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    p_bar = float(np.average(y, weights=sw))
-    var = p_bar * (1.0 - p_bar)
+    y, sw, p_bar, var = _binary_rate(y, sw)
     if var <= 0:
         return out
     off = lay.main_offsets()
@@ -131,10 +136,7 @@ def numeric_prior(lay, lo: np.ndarray, w: np.ndarray, y: np.ndarray, sw: np.ndar
     while it trains; one with a real trend keeps a weight of ``groups / 2``, which a thousand
     rows outweigh. Divide by the training rows for the loss's scale."""
     out = np.zeros(len(lay.knots))
-    sw = mean_one_weights(sw)
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    p_bar = float(np.average(y, weights=sw))
-    var = p_bar * (1.0 - p_bar)
+    y, sw, p_bar, var = _binary_rate(y, sw)
     if groups < 2 or var <= 0:
         return out
     off = lay.main_offsets()
