@@ -391,3 +391,102 @@ def test_grid_stop_se_stops_binary_grids_earlier_and_leaves_regressors_alone(mon
     terms = np.asarray(early.predict_terms(X[:300]))
     np.testing.assert_allclose(terms.sum(1) + early.intercept_, early.decision_function(X[:300]), atol=1e-6)
     np.testing.assert_array_equal(fits[None][1].predict(X[:300]), fits[2.0][1].predict(X[:300]))
+
+
+def _random_regions(step: np.ndarray) -> int:
+    return len(np.unique(np.round(step, 12)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 6), st.integers(2, 6), st.integers(0, 10_000), st.sampled_from([0.0, 3.0, 8.0]))
+def test_random_cut_tree_is_a_two_level_tree_of_newton_leaves(a, cdim, seed, min_rows):
+    """EBM's random splits: with a generator the cuts are drawn, not searched, but the tree
+    is still two levels (at most four regions), every region holds at least ``min_rows``
+    rows, each region's value is -lr times its gradient over hessian, and no grid moves
+    where no cut is allowed; the same generator seed draws the same trees."""
+    rng = np.random.default_rng(seed)
+    g = rng.normal(size=(2, 3, a, cdim))
+    c = rng.integers(1, 6, size=(2, 3, a, cdim)).astype(float)
+    h = c * rng.uniform(0.05, 0.25, size=c.shape)
+    t = [torch.from_numpy(x) for x in (g, h, c)]
+    step = _tree_step_and_gain(*t, 0.1, min_rows, 0.0, rand=torch.Generator().manual_seed(seed))[0].numpy()
+    again = _tree_step_and_gain(*t, 0.1, min_rows, 0.0, rand=torch.Generator().manual_seed(seed))[0].numpy()
+    np.testing.assert_array_equal(step, again)
+    best = _tree_step(*t, 0.1, min_rows, 0.0).numpy()
+    for i, j in itertools.product(range(2), range(3)):
+        s = step[i, j]
+        if not np.any(best[i, j]):  # no tree allowed: no random one either
+            assert not np.any(s)
+            continue
+        values = np.unique(np.round(s, 12))
+        assert 2 <= len(values) <= 4
+        for v in values:
+            region = np.isclose(s, v, rtol=0, atol=1e-12)
+            assert c[i, j][region].sum() >= min_rows
+            np.testing.assert_allclose(v, -0.1 * g[i, j][region].sum() / h[i, j][region].sum(), rtol=1e-9,
+                                       atol=1e-12)
+
+
+def test_random_rounds_move_every_pair_are_seeded_and_keep_the_default_path():
+    """``smooth_rounds``: the first rounds step every pair with random cuts (both pairs move
+    after one round, greedy or not), at most 1 / pairs each; the seed draws the cuts; patience counts
+    only after them; and ``smooth_rounds=0`` is today's boosting bit for bit."""
+    from interpretable_nn.models.nam.pair_boost import boost_pairs
+
+    lay, inputs, main, y, fw, vw = _stage_inputs()
+    one, _ = boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=1, smooth_rounds=5)
+    off, _ = lay.pair_offsets()
+    sizes = [lay.axis_size(a) * lay.axis_size(b) for a, b in lay.pairs]
+    assert all(np.abs(one[:, o:o + s]).max(1).min() > 0 for o, s in zip(off, sizes))
+    same, _ = boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=1, smooth_rounds=5)
+    other, _ = boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=1, smooth_rounds=5, seed=1)
+    np.testing.assert_array_equal(same, one)
+    assert not np.array_equal(other, one)
+    # a random round's step is at most lr (capped at 1 / pairs) times a Newton step
+    half, _ = boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=1, smooth_rounds=5, smooth_lr=1.0)
+    np.testing.assert_allclose(half, boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=1, smooth_rounds=5,
+                                                 smooth_lr=0.5)[0], rtol=1e-6, atol=1e-7)
+    # patience counts after the random rounds: a patience of 1 still runs all of them
+    _, res = boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=30, patience=1, smooth_rounds=20)
+    assert res.n_epochs > 20
+    base, r0 = boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=60, stop_se=1.0)
+    zero, r1 = boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=60, stop_se=1.0, smooth_rounds=0, seed=3)
+    np.testing.assert_array_equal(zero, base)
+    assert r0.best_epoch == r1.best_epoch
+
+
+@pytest.mark.parametrize("keep", ["random", "greedy"])
+def test_stop_se_in_or_after_the_random_rounds_keeps_that_rounds_values(keep, monkeypatch):
+    """The one-SE rule may keep a random round (whose steps are not stored: the boosting runs
+    again to it, drawing the same cuts) or a later one (rebuilt from the random rounds' sum
+    and the stored steps): either way the values are those of a run stopped at that round."""
+    import interpretable_nn.models.nam.pair_boost as pbm
+
+    lay, inputs, main, y, fw, vw = _stage_inputs()
+    kw = {"smooth_rounds": 8, "max_rounds": 30, "patience": 40}
+    full, res = pbm.boost_pairs(lay, inputs, main, y, fw, vw, **kw)
+    k = 4 if keep == "random" else 12
+    assert res.best_epoch > k
+    monkeypatch.setattr(pbm, "round_within_se", lambda by_round, best, se: k)
+    got, res_k = pbm.boost_pairs(lay, inputs, main, y, fw, vw, **kw)
+    monkeypatch.undo()
+    ref, res_ref = pbm.boost_pairs(lay, inputs, main, y, fw, vw, **{**kw, "max_rounds": k, "patience": None})
+    assert res_k.best_epoch == k and res_k.extra["stop_se_round"] == k and res_ref.best_epoch == k
+    np.testing.assert_allclose(got, ref, atol=1e-6)
+    assert not np.allclose(got, full)
+
+
+@pytest.mark.parametrize("margin", [-np.inf, np.inf])
+def test_smooth_margin_keeps_the_random_rounds_only_where_the_bags_validation_loss_says_so(margin):
+    """``smooth_margin_se``: both boostings run on the same bags; a margin of -inf keeps the
+    random rounds, +inf never does, and the values kept are exactly that boosting's."""
+    from interpretable_nn.models.nam.pair_boost import boost_pairs
+
+    lay, inputs, main, y, fw, vw = _stage_inputs()
+    kw = {"max_rounds": 30, "smooth_rounds": 6}
+    values, res = boost_pairs(lay, inputs, main, y, fw, vw, smooth_margin_se=margin, **kw)
+    rough, _ = boost_pairs(lay, inputs, main, y, fw, vw, **kw)
+    plain, _ = boost_pairs(lay, inputs, main, y, fw, vw, **{**kw, "smooth_rounds": 0})
+    assert not np.allclose(rough, plain)
+    np.testing.assert_array_equal(values, rough if margin < 0 else plain)
+    assert res.extra["smooth"] is (margin < 0)
