@@ -863,6 +863,19 @@ Variants:
     the NAM's other stage choices); the cost is a second boosting.
     Rule, written before the run: adopt if the mean over the 24 dev sets is above +.0010
     and no set is more than 2 paired SE below ``boost_grid_1se``.
+    **Not adopted** (``PAIR_BOOST`` unchanged): −.0003 over the 24 dev sets, none more than
+    2 SE below or above but vote_trump (+.0002 ± .0001). The bags chose the random rounds on
+    29 of the 120 folds, in 12 sets. Per changed fold, test AUC fell in 6 sets (swiss_labor's
+    one fold −.0231, nmes1988 −.0037, benefits −.0024 on 4 folds, nhefs, wa_churn,
+    mortgage_denial) and rose in 5 (pitch_strike +.0017, health_insurance +.0015 on all 5
+    folds, doctor_visit, vote_trump, hmda); arrests never chose them. A 2-SE margin
+    on the validation rows that also pick the stop round does not tell a better pair surface
+    from a luckier one. The same probe's full ablation of EBM's pair stage on our mains
+    (7 dev sets, folds 0-4, minus today's NAM): default +.0004, without the random rounds
+    +.0008 (alcohol_abuse .0000, benefits +.0038, arrests +.0023, swiss_labor −.0023), 32 or
+    16 interaction bins +.0005/+.0007, 8 outer bags +.0004, learning rate .05 +.0003. So
+    even EBM's own pair stage, ported whole, would not clear the rule's +.0010 on these sets.
+    Rows: ``results/tuning_dev_smooth_choose.csv``/``.md``.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
