@@ -329,3 +329,21 @@ def test_pair_gain_refresh_measures_the_fits_asked_for_again_and_keeps_the_rest(
     got = {(r.dataset, r.fit): (r.auc, r.commit) for r in pd.read_csv(out).itertuples()}
     assert got == {("a", "nam"): (0.9, "new"), ("a", "ebm"): (0.5, "old"),
                    ("b", "nam"): (0.5, "old"), ("b", "ebm"): (0.5, "old")}
+
+
+def test_pair_gain_hybrid_adds_ebms_pair_stage_to_the_nams_mains():
+    """``nam_0+ebm_pairs``: EBM fits pairs only (no main term), boosted from the NAM's own
+    logits, and the hybrid's probability is the sigmoid of their sum; on data whose signal
+    is an interaction the pairs lift the NAM's mains."""
+    from pair_gain import MainsWithEBMPairs
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=1200), "b": rng.normal(size=1200), "c": rng.normal(size=1200)})
+    y = ((X.a * X.b + 0.5 * X.c + rng.normal(scale=0.5, size=1200)) > 0).astype(int).to_numpy()
+    m = MainsWithEBMPairs(outer_bags=2, interaction_smoothing_rounds=0).fit(X.iloc[:900], y[:900])
+    assert all(len(t) == 2 for t in m.ebm_.term_features_)
+    test = X.iloc[900:]
+    logit = m.nam_.decision_function(test) + m.ebm_.decision_function(test, init_score=np.zeros(len(test)))
+    np.testing.assert_allclose(m.predict_proba(test)[:, 1], 1 / (1 + np.exp(-logit)), atol=1e-6)
+    assert roc_auc_score(y[900:], m.predict_proba(test)[:, 1]) > roc_auc_score(y[900:], m.nam_.decision_function(test)) + 0.05
