@@ -892,6 +892,15 @@ Variants:
     and no set is more than 2 paired SE below ``boost_grid_1se`` (with swiss_labor probed at
     −2.4 SE, adoption is unlikely; a follow-up that scales the stop with the validation rows
     would need its own rule and run).
+    **Not adopted** (``PAIR_STAGE``, ``PAIR_BOOST`` unchanged): +.0006 over the 24 dev sets;
+    swiss_labor −.0045 ± .0018 more than 2 SE below; three sets more than 2 SE above
+    (health_insurance +.0015 ± .0002, nhefs +.0022 ± .0007, loans_subprime +.0009 ± .0002).
+    It leaves no dev set more than 2 SE below EBM (today: health_insurance, arrests,
+    doctor_visit), as ``grid_se2`` and ``pairs_all01`` did. It loses on the three smallest
+    sets (swiss_labor, contraception, credit_card_approval: 690 to 1,473 rows) and
+    email_spam; today's stage kept on those three alone would give +.0009, still under the
+    rule, so no row-scaled follow-up was run. pitch_strike's fits took 1.8 times as long
+    (504 s against 277 s for the five folds). Rows: ``results/tuning_dev_boost015.csv``/``.md``.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
