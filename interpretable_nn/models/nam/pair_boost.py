@@ -196,8 +196,8 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     also runs without the random rounds, and keeps them only where they lower the bags'
     validation loss by more than this many paired standard errors
     (:func:`~.select.improves`; ``extra["smooth"]`` says which was kept). Returns the grids
-    (B, S) and a result whose history has one row per round. ``num_threads``: torch's CPU threads while boosting (as the engine's
-    ``num_threads``; None leaves torch's setting). ``stop_se``: keep instead the earliest
+    (B, S) and a result whose history has one row per round. ``num_threads``: torch's CPU
+    threads while boosting (as the engine's ``num_threads``; None leaves torch's setting). ``stop_se``: keep instead the earliest
     round whose bags' validation losses are within this many paired standard errors (over
     the bags) of the lowest mean's (the one-standard-error rule of CART and glmnet: fewer
     rounds where the bags disagree); None keeps the lowest. ``greedy``: :data:`GREEDY` when None."""
@@ -205,7 +205,7 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     size = lay.pair_offsets()[1]
     design = RowDesign.bilinear(base, torch.from_numpy(lay.pair_strides()), wa, wb, size)
     cells = _padded_cells(lay)[0]
-    smooth = (int(smooth_rounds), min(float(smooth_lr), 1.0 / len(lay.pairs)), int(seed))
+    smooth = (int(smooth_rounds), min(float(smooth_lr), 1.0 / max(len(lay.pairs), 1)), int(seed))
     args = (design, cells, size, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2, num_threads,
             stop_se, greedy)
     if not smooth[0] or smooth_margin_se is None:
