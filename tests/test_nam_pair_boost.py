@@ -393,10 +393,6 @@ def test_grid_stop_se_stops_binary_grids_earlier_and_leaves_regressors_alone(mon
     np.testing.assert_array_equal(fits[None][1].predict(X[:300]), fits[2.0][1].predict(X[:300]))
 
 
-def _random_regions(step: np.ndarray) -> int:
-    return len(np.unique(np.round(step, 12)))
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.integers(2, 6), st.integers(2, 6), st.integers(0, 10_000), st.sampled_from([0.0, 3.0, 8.0]))
 def test_random_cut_tree_is_a_two_level_tree_of_newton_leaves(a, cdim, seed, min_rows):
