@@ -901,6 +901,31 @@ Variants:
     email_spam; today's stage kept on those three alone would give +.0009, still under the
     rule, so no row-scaled follow-up was run. pitch_strike's fits took 1.8 times as long
     (504 s against 277 s for the five folds). Rows: ``results/tuning_dev_boost015.csv``/``.md``.
+``b015_any_tie`` (seed 0: ``results/tuning_dev_b015_any_tie.csv``, the 24 dev sets)
+    ``boost015`` with two more of EBM's habits: the boosted stage takes the ranking's top 3
+    pairs per column whatever their score (``BOOST_ANY_SCORE``; EBM boosts FAST's top "3x"
+    pairs; ours kept only pairs whose coarse-grid gain beats its degrees of freedom), and a
+    value holding at least 1/k of a column's rows (zero in a count column) is a knot of its
+    own, the other knots the quantiles of the remaining rows (``TIE_KNOTS``,
+    ``layout.tie_aware_knots``; with 85% zeros, 16 quantile knots collapse to about 5). Why:
+    ``pair_gain``'s EBM pair stage on our mains is +.0011 above today's NAM where
+    ``boost015`` is +.0006, short on email_spam (−.0017 against +.0041) and loans_subprime.
+    Probes on dev (folds 0-4, seed 0, minus ``boost_grid_1se``; not results files):
+    on email_spam fold 0, ``boost015`` kept 19 of the 57 pairs EBM boosts (.9350; with all
+    57 .9398; EBM's stage .9413), on loans_subprime all 123 already. Over email_spam, spam7,
+    health_insurance, arrests, swiss_labor and contraception, the top pairs whatever their
+    score gave +.0001 where ``boost015`` gives −.0010 (swiss_labor −.0018 ± .0018 against
+    −.0045); the same with today's boost-then-grid stage, +.0001. Adding the tie-aware knots:
+    email_spam −.0003 → +.0025 ± .0014, spam7 .0000 → +.0008 ± .0003 (the tie-aware knots
+    alone, with today's pair stage: email_spam +.0020, spam7 −.0003, nhefs −.0016,
+    credit_data −.0001, loans_subprime +.0002; 64 knots for mains and pairs instead: spam7
+    +.0007, at 2.8 times the time). Also probed on loans_subprime fold 0 and dropped: a
+    patience of 3,000 rounds (the same best round, 1,022), every pair stepping its Newton
+    tree each round scaled by a line search (.8205 against ``boost015``'s .8253) and EBM's
+    cyclic order (each pair in turn on the updated residuals, .8208; 150 rounds .8081).
+    Rule, written before the run: adopt if the mean over the 24 dev sets is above +.0010
+    and no set is more than 2 paired SE below ``boost_grid_1se``; then rerun the confirm
+    NAM column and the timing with it.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
@@ -994,7 +1019,9 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
             "smooth_choose": ({}, {"PAIR_STAGE": "boost_grid",
                                    "PAIR_BOOST": {"lr": 0.1, "patience": 50, "stop_se": 1.0, "smooth_rounds": 75,
                                                   "smooth_margin_se": 2.0}}),
-            "boost015": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None}})}
+            "boost015": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None}}),
+            "b015_any_tie": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None},
+                                  "BOOST_ANY_SCORE": True, "TIE_KNOTS": True})}
 #: every variant measured before ``boost_grid_1se`` became the default fits its pairs with the
 #: grid stage alone (``base38`` and the variants of it included)
 for _name, (_kw, _flags) in list(VARIANTS.items()):
@@ -1222,7 +1249,7 @@ AGAINST: dict[str, str] = {
     "boost_mains": "boost_grid_1se", "boost_mains_best": "boost_grid_1se", "numprior": "boost_grid_1se",
     "lr005": "boost_grid_1se", "ladder5": "boost_grid_1se", "balbags": "boost_grid_1se",
     "pairs_all01": "boost_grid_1se", "smooth_choose": "boost_grid_1se",
-    "boost015": "boost_grid_1se",
+    "boost015": "boost_grid_1se", "b015_any_tie": "boost_grid_1se",
 }
 #: the variants the summary also pairs with EBM: the defaults of each stage, and the variants
 #: measured since EBM's dev rows exist
@@ -1235,6 +1262,7 @@ VS_EBM: tuple[str, ...] = (
     "boost_grid_1se", "disc16", "disc16s1", "disc_choose", "disc_choose_se", "disc_lof", "disc_lof_always",
     "grid_se1", "grid_se2", "disc_lof128", "disc_lof128_always", "boost_mains",
     "boost_mains_best", "numprior", "lr005", "ladder5", "balbags", "pairs_all01", "smooth_choose", "boost015",
+    "b015_any_tie",
 )
 
 

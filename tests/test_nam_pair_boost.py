@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -347,7 +348,7 @@ def test_boost_grid_without_any_pair_to_boost(monkeypatch):
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=1500), "b": rng.normal(size=1500)})
     y = (rng.uniform(size=1500) < 1 / (1 + np.exp(-X.a.to_numpy()))).astype(int)
-    monkeypatch.setattr(namfit, "_choose_pairs", lambda lay, scores, forced, k: setattr(lay, "pairs", []))
+    monkeypatch.setattr(namfit, "_choose_pairs", lambda lay, scores, forced, k, *a: setattr(lay, "pairs", []))
     m = NAMClassifier(n_bags=2, verbose=0, random_state=0).fit(X, y)
     assert namfit.PAIR_STAGE == "boost_grid"
     assert m.terms_ == ["a", "b"] and np.isfinite(m.predict_proba(X)).all()
@@ -486,3 +487,32 @@ def test_smooth_margin_keeps_the_random_rounds_only_where_the_bags_validation_lo
     assert not np.allclose(rough, plain)
     np.testing.assert_array_equal(values, rough if margin < 0 else plain)
     assert res.extra["smooth"] is (margin < 0)
+
+
+def test_boost_any_score_takes_the_rankings_top_pairs_whatever_their_score(monkeypatch):
+    """``BOOST_ANY_SCORE`` (a dev hook, off): the boosted stage takes the ranking's top 3 per
+    column even where the score is not positive (EBM's FAST count), the grid stage and the
+    default still only positive scores."""
+    from interpretable_nn import NAMClassifier
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    X = pd.DataFrame({c: rng.normal(size=n) for c in "abcd"})
+    logit = X.a.to_numpy() + X.b.to_numpy() + 1.5 * X.a.to_numpy() * X.b.to_numpy()
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    assert namfit.BOOST_ANY_SCORE is False
+    lay = SimpleNamespace(names=list("abcd"), pairs=[])
+    scores = [((0, 1), 50.0), ((2, 3), -1.0), ((0, 2), -3.0)]
+    namfit._choose_pairs(lay, scores, [], 3)
+    assert lay.pairs == [[0, 1]]
+    namfit._choose_pairs(lay, scores, [], 2, True)
+    assert lay.pairs == [[0, 1], [2, 3]]
+    kw = dict(n_bags=2, max_epochs=30, verbose=0, random_state=0)
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "boost")
+    some = NAMClassifier(**kw).fit(X, y)
+    monkeypatch.setattr(namfit, "BOOST_ANY_SCORE", True)
+    every = NAMClassifier(**kw).fit(X, y)
+    assert len(every.layout_.pairs) == 6 > len(some.layout_.pairs)  # all six pairs of 4 columns (3 x 4 > 6)
+    assert "a x b" in some.layout_.pair_names
+    ex = every.explain(X.iloc[:100])
+    assert np.abs(ex.base_values + ex.values.sum(1) - every.decision_function(X.iloc[:100])).max() < 1e-6

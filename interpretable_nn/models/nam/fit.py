@@ -199,6 +199,8 @@ def free_value_prior(lay: TermLayout, enc: EncodedData, target: torch.Tensor, sw
 #: search stops at the first step that does not.
 AUTO_LADDER = ((16, 3.0), (64, 0.3), (256, 0.03))
 ROWS_PER_KNOT = 50
+TIE_KNOTS = False  # knots by ``layout.tie_aware_knots`` (mass points apart; a dev variant)
+BOOST_ANY_SCORE = False  # the boosted stage takes the ranking's top pairs whatever their score (EBM's count)
 
 
 def flexibility_ladder(max_knots, smoothness, n_rows: float, validated: bool) -> list[tuple[int, float]]:
@@ -229,7 +231,7 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
     for k, smooth in steps:
         if best is not None and not any(len(z) > 2 for z in best[0].knots):
             break  # no numeric shape with a curve (knots and smoothness change nothing): the same fit
-        lay = TermLayout.from_encoder(model.encoder_, enc, k, int(model.pair_knots))
+        lay = TermLayout.from_encoder(model.encoder_, enc, k, int(model.pair_knots), ties=TIE_KNOTS)
         lo, w = lay.encode_main(enc)
         mass = main_mass(lay, lo, w, sw)
         mains = _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth)
@@ -371,7 +373,7 @@ def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, la
     count tried when more than one was, else {})."""
     best, searched, table = None, {}, None
     for k in ladder:
-        step_table = _choose_pairs(lay, scores, forced, k)
+        step_table = _choose_pairs(lay, scores, forced, k, stage == "boost" and BOOST_ANY_SCORE)
         if best is not None and len(lay.pairs) <= len(best[3]):
             break  # no more pairs with a positive score: the same fit
         pb, pwa, pwb = lay.encode_pairs(enc)
@@ -386,13 +388,13 @@ def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, la
     return table, best[:3], (searched if len(searched) > 1 else {})
 
 
-def _choose_pairs(lay: TermLayout, scores, forced, k: int) -> pd.DataFrame:
-    """Keep the forced pairs and the best ``k`` of ``scores`` (the ranking) with a positive
-    score (sets ``lay.pairs``); the ranking as a table (pair, score, selected)."""
+def _choose_pairs(lay: TermLayout, scores, forced, k: int, any_score: bool = False) -> pd.DataFrame:
+    """Keep the forced pairs and the best ``k`` of ``scores`` (the ranking) with a positive score (any
+    with ``any_score``; sets ``lay.pairs``); the ranking as a table (pair, score, selected)."""
     if scores is None:
         lay.pairs = []
         return pd.DataFrame({"pair": [], "score": [], "selected": []})
-    chosen = list(forced) + [p for p, s in scores if s > 0 and p not in forced][: max(0, k - len(forced))]
+    chosen = list(forced) + [p for p, s in scores if (s > 0 or any_score) and p not in forced][: max(0, k - len(forced))]
     lay.pairs = [list(p) for p in chosen]
     return pd.DataFrame(
         {

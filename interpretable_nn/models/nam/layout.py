@@ -58,6 +58,34 @@ def knot_levels(k: int, n: int) -> np.ndarray:
     return np.sort(levels)
 
 
+def quantile_knots(v: np.ndarray, k: int) -> np.ndarray:
+    """Knots of the sorted values ``v`` (more than ``k`` distinct): the quantiles at
+    :func:`knot_levels`, duplicates dropped."""
+    return np.unique(np.quantile(v, knot_levels(k, len(v))))
+
+
+def tie_aware_knots(v: np.ndarray, k: int, rounds: int = 4) -> np.ndarray:
+    """:func:`quantile_knots`, except that a value holding at least ``1/k`` of the rows (a
+    mass point: zero in a count column) is a knot of its own and the other knots are the
+    quantiles of the remaining rows, so that ties do not eat the grid: with 85% zeros, 16
+    quantile knots collapse to about 4, here about 16. Repeated while the remaining rows
+    have new mass points (at most ``rounds`` times); never fewer knots than the plain rule."""
+    plain = quantile_knots(v, k)
+    u, counts = np.unique(v, return_counts=True)
+    heavy = np.zeros(len(u), dtype=bool)
+    for _ in range(rounds):
+        rest, budget = counts[~heavy].sum(), k - int(heavy.sum())
+        new = ~heavy & (counts * budget >= rest) if budget > 1 else np.zeros_like(heavy)
+        if not new.any():
+            break
+        heavy |= new
+    if not heavy.any() or int(heavy.sum()) >= k or (~heavy).sum() <= k - heavy.sum():
+        return plain
+    r = np.repeat(u[~heavy], counts[~heavy])
+    z = np.unique(np.r_[u[heavy], quantile_knots(r, k - int(heavy.sum()))])
+    return z if len(z) > len(plain) else plain
+
+
 @dataclass
 class TermLayout:
     """Knot grids and flat-table offsets of an additive model (plain data, JSON round-trip).
@@ -93,7 +121,8 @@ class TermLayout:
     # ------------------------------------------------------------------ building
     @classmethod
     def from_encoder(
-        cls, encoder: TabularEncoder, enc: EncodedData | None = None, max_knots: int = 32, pair_knots: int = 32
+        cls, encoder: TabularEncoder, enc: EncodedData | None = None, max_knots: int = 32, pair_knots: int = 32,
+        ties: bool = False,
     ) -> TermLayout:
         """Knot grids of every numeric feature.
 
@@ -105,7 +134,7 @@ class TermLayout:
         extrapolation) instead of pinning the end of the curve by itself. The
         quantiles are taken from the encoded training rows ``enc`` when given, else from
         :attr:`FeatureSpec.quantiles <interpretable_nn.data.schema.FeatureSpec>` (which keep
-        the extremes).
+        the extremes). ``ties=True``: :func:`tie_aware_knots` instead of the plain quantiles.
         """
         schema = encoder.schema_
         num_pos = {n: j for j, n in enumerate(encoder.numeric_names_)}
@@ -123,7 +152,7 @@ class TermLayout:
             elif len(uniq) <= max_knots:
                 z = uniq
             else:
-                z = np.unique(np.quantile(v, knot_levels(max_knots, len(v))))
+                z = (tie_aware_knots if ties else quantile_knots)(v, max_knots)
             knots.append([float(t) for t in z])
             mono.append(int(f.monotone))
             pk.append(_subsample(len(z), pair_knots))
