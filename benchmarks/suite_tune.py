@@ -936,7 +936,8 @@ Variants:
     (today +.0023): the best of the ``boost015`` family, still under the rule. Today's
     stage kept on the three smallest sets would give +.0009, still under it. Fits took
     longer: pitch_strike 3.3 times (911 s against 277 s for five folds), loans_subprime 1.4,
-    vote_trump 1.4 (the two runs shared the 2 cores, as the baseline's did). Rows:
+    vote_trump 1.4 (two runs shared the 2 cores; the baseline was timed in an earlier run, so
+    read these as rough). Rows:
     ``results/tuning_dev_b015_any_tie.csv``/``.md``.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
