@@ -1029,9 +1029,6 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
             "balbags": ({}, {"PAIR_STAGE": "boost_grid", "BALANCED_BAGS": True}),
             "pairs_all01": ({}, {"PAIR_STAGE": "boost_grid",
                                  "PAIR_BOOST": {"lr": 0.01, "patience": 100, "stop_se": None, "greedy": False}}),
-            "smooth_choose": ({}, {"PAIR_STAGE": "boost_grid",
-                                   "PAIR_BOOST": {"lr": 0.1, "patience": 50, "stop_se": 1.0, "smooth_rounds": 75,
-                                                  "smooth_margin_se": 2.0}}),
             "boost015": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None}}),
             "b015_any_tie": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None},
                                   "BOOST_ANY_SCORE": True, "TIE_KNOTS": True})}
@@ -1047,7 +1044,8 @@ RETIRED = {"teacher": "489162e", "teacher_full": "489162e", "prank": "5e3fbb3", 
            "newton": "6aefb2e", "newton03": "6aefb2e", "boost": "eb9caa7", "choose": "eb9caa7",
            "optchoice38": "5c95bce", "seq": "e3c3d95", "seqfast": "e3c3d95",
            "gboost": "54236b7", "gchoose": "54236b7", "gstack": "54236b7", "gstack_any": "8f15f58",
-           "gstack_any05": "26c6e1c", "disc16": "09bcd69", "disc16s1": "09bcd69"}
+           "gstack_any05": "26c6e1c", "disc16": "09bcd69", "disc16s1": "09bcd69",
+           "smooth_choose": "5724601"}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 #: peers a tuning run may fit beside the NAM (``--variants ebm``), for the data sets that
 #: ``suite.py`` cannot load (``+labelenc``); the summary pairs the NAM with their rows where

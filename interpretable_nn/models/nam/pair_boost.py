@@ -33,7 +33,6 @@ import torch
 from ...nn.table_reads import RowDesign, bilinear_gather, lerp_sum
 from ...training.engine import TrainResult, round_within_se
 from .layout import TermLayout
-from .select import improves
 
 __all__ = ["blend_tables", "boost_main_tables", "boost_mains", "boost_pairs", "pair_logit"]
 
@@ -71,24 +70,18 @@ def _cut_masks(c, min_rows: float):
     return lo_mask, up_mask, (lo_rows < min_rows) | (up_rows < min_rows)
 
 
-def _best_halves(g, h, masks, rand=None):
+def _best_halves(g, h, masks):
     """Cut the first grid axis at every t (cells ``< t`` | ``>= t``), then each half once on
     the second axis (or not). Inputs (..., A, C) and the :func:`_cut_masks` of their rows;
     returns (gain (..., A-1), lower cut, upper cut), a cut of 0 meaning no cut; a cut that
-    leaves fewer than ``min_rows`` rows on a side is not allowed. ``rand``: a
-    ``torch.Generator`` to score the allowed cuts at random instead (EBM's random splits: a
-    cut wherever one is allowed, its place drawn uniformly)."""
+    leaves fewer than ``min_rows`` rows on a side is not allowed."""
     def half(xg, xh, mask):  # (..., A-1, C): the half's column sums
         sg, sh = xg.cumsum(-1), xh.cumsum(-1)
         tg, th = sg[..., -1:], sh[..., -1:]
         lg, lh = sg[..., :-1], sh[..., :-1]
-        if rand is None:
-            split = lg ** 2 / lh.clamp_min(1e-12) + (tg - lg) ** 2 / (th - lh).clamp_min(1e-12)
-            whole = tg ** 2 / th.clamp_min(1e-12)
-        else:  # any allowed cut beats none (1e-6); among them a uniform draw
-            split = 0.5 + 0.5 * torch.rand(lg.shape, generator=rand, dtype=lg.dtype)
-            whole = torch.full_like(tg, 1e-6)
+        split = lg ** 2 / lh.clamp_min(1e-12) + (tg - lg) ** 2 / (th - lh).clamp_min(1e-12)
         split = split.masked_fill(mask, -1.0)
+        whole = tg ** 2 / th.clamp_min(1e-12)
         both = torch.cat([whole, split], -1)  # position 0: no cut; s: cut before column s
         return both.amax(-1), both.argmax(-1)  # (Tensor.max(dim) is ~1000x slower on the CPU)
 
@@ -101,7 +94,7 @@ def _best_halves(g, h, masks, rand=None):
 
 
 def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None, greedy: bool = False,
-                        masks=None, rand=None):
+                        masks=None):
     """One two-level tree per grid: (..., A, C) sums of gradient, hessian and rows per cell
     (``w``: their weight, default ``c``); returns the (..., A, C) step (``-lr`` times each
     region's gradient over hessian), zero where no cut is allowed, and the (...,) score of
@@ -109,16 +102,14 @@ def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None, 
     better of the two cut orders; every grid holds every row, so it ranks the pairs' gains).
     Third, each bag's best pair (B,) under ``greedy`` (inputs (B, P, A, C)), whose step alone is
     built, (B, A, C) (the same sums as slicing the full step: bit for bit); else None.
-    ``masks``: the two cut orders' :func:`_cut_masks` of ``c``, when computed before.
-    ``rand``: a generator to draw the cuts at random (:func:`_best_halves`) and the cut order
-    by a fair coin; the leaves' values are the same Newton steps."""
+    ``masks``: the two cut orders' :func:`_cut_masks` of ``c``, when computed before."""
     a, cdim = g.shape[-2:]
     best = []
     if masks is None:
         masks = _order_masks(c, min_rows)
     for swap in (False, True):
         x = [t.transpose(-1, -2) for t in (g, h)] if swap else [g, h]
-        gain, lo_cut, up_cut = _best_halves(*x, masks[swap], rand)
+        gain, lo_cut, up_cut = _best_halves(*x, masks[swap])
         if gain.shape[-1] == 0:
             best.append((torch.full(gain.shape[:-1], -1.0), None, None, None))
             continue
@@ -133,9 +124,6 @@ def _tree_step_and_gain(g, h, c, lr: float, min_rows: float, l2: float, w=None, 
         g, h, c, w = (None if z is None else z[at, pick] for z in (g, h, c, w))
     (v0, t0, l0, u0), (v1, t1, l1, u1) = best
     swap = v1 > v0
-    if rand is not None:  # either order where both are allowed, by a fair coin
-        coin = torch.rand(v0.shape, generator=rand) < 0.5
-        swap = torch.where((v0 > 0) & (v1 > 0), coin, swap)
     ok = torch.maximum(v0, v1) > 0
     ii = torch.arange(a)[:, None].expand(a, cdim)
     jj = torch.arange(cdim)[None, :].expand(a, cdim)
@@ -178,9 +166,7 @@ def _bce(logit: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch.Tensor, val_w: torch.Tensor,
                 lr: float = 0.05, max_rounds: int = 5000, patience: int = 50, min_rows: float = 4.0,
                 l2: float = 0.0, num_threads: int | None = None,
-                stop_se: float | None = None, greedy: bool | None = None, smooth_rounds: int = 0,
-                smooth_lr: float = 0.015, seed: int = 0,
-                smooth_margin_se: float | None = None) -> tuple[np.ndarray, TrainResult]:
+                stop_se: float | None = None, greedy: bool | None = None) -> tuple[np.ndarray, TrainResult]:
     """Boost the pair grids of ``lay.pairs`` (binary log loss) on top of the frozen mains.
 
     ``pair_inputs``: (base, wa, wb) of :meth:`TermLayout.encode_pairs`; ``main_logit`` (n, B)
@@ -188,16 +174,9 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     training and validation weights. Every round each bag steps the pair whose tree gains
     most (every pair without :data:`GREEDY`); the bags keep the round of their lowest mean
     validation loss, and stop after ``patience``
-    rounds without a new one. ``smooth_rounds``: first, this many rounds in which every pair
-    steps a tree with random cuts (EBM's ``interaction_smoothing_rounds``), at ``smooth_lr``
-    (at most one over the number of pairs, as every pair steps on the same residuals; the
-    cuts drawn from ``seed``), before the search for the best cuts starts; patience counts
-    only after them. ``smooth_margin_se``: when given (with ``smooth_rounds``), the boosting
-    also runs without the random rounds, and keeps them only where they lower the bags'
-    validation loss by more than this many paired standard errors
-    (:func:`~.select.improves`; ``extra["smooth"]`` says which was kept). Returns the grids
-    (B, S) and a result whose history has one row per round. ``num_threads``: torch's CPU
-    threads while boosting (as the engine's ``num_threads``; None leaves torch's setting). ``stop_se``: keep instead the earliest
+    rounds without a new one. Returns the grids (B, S) and a result whose history has one
+    row per round. ``num_threads``: torch's CPU threads while boosting (as the engine's
+    ``num_threads``; None leaves torch's setting). ``stop_se``: keep instead the earliest
     round whose bags' validation losses are within this many paired standard errors (over
     the bags) of the lowest mean's (the one-standard-error rule of CART and glmnet: fewer
     rounds where the bags disagree); None keeps the lowest. ``greedy``: :data:`GREEDY` when None."""
@@ -205,14 +184,8 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     size = lay.pair_offsets()[1]
     design = RowDesign.bilinear(base, torch.from_numpy(lay.pair_strides()), wa, wb, size)
     cells = _padded_cells(lay)[0]
-    smooth = (int(smooth_rounds), min(float(smooth_lr), 1.0 / max(len(lay.pairs), 1)), int(seed))
-    args = (design, cells, size, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2, num_threads,
-            stop_se, greedy)
-    if not smooth[0] or smooth_margin_se is None:
-        return _boost_and_stop(*args, smooth)
-    plain, rough = _boost_and_stop(*args), _boost_and_stop(*args, smooth)
-    kept = rough if improves(rough[1], plain[1], smooth_margin_se) else plain
-    return kept[0], replace(kept[1], extra={**kept[1].extra, "smooth": kept is rough})
+    return _boost_and_stop(design, cells, size, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows,
+                           l2, num_threads, stop_se, greedy)
 
 
 def boost_mains(lay: TermLayout, lo: np.ndarray, w: np.ndarray, terms: list[int], logit, y, fit_w: torch.Tensor,
@@ -261,26 +234,20 @@ def boost_main_tables(lay: TermLayout, lo: np.ndarray, w: np.ndarray, main_tab: 
 
 
 def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y, fit_w, val_w, lr, max_rounds,
-                    patience, min_rows, l2, num_threads, stop_se, greedy=None,
-                    smooth=(0, 0.0, 0)) -> tuple[np.ndarray, TrainResult]:
+                    patience, min_rows, l2, num_threads, stop_se, greedy=None) -> tuple[np.ndarray, TrainResult]:
     """:func:`_boost` under ``num_threads``, then the ``stop_se`` round (see :func:`boost_pairs`)."""
     before = torch.get_num_threads()
     if num_threads is not None:
         torch.set_num_threads(int(num_threads))
     try:
-        greedy = GREEDY if greedy is None else greedy
         values, res = _boost(design, cells, size, logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2,
-                             greedy, smooth)
+                             GREEDY if greedy is None else greedy)
         by_round = res.extra.pop("val_by_member")  # (rounds, B): not kept in the model
         steps = res.extra.pop("steps")
         keep = round_within_se(by_round, res.best_epoch, stop_se)
         if keep == res.best_epoch:
             return values, res
-        if keep < smooth[0]:  # the random rounds' steps are not kept: boost again to ``keep``
-            values = _boost(design, cells, size, logit, y, fit_w, val_w, lr, keep, None, min_rows, l2, greedy,
-                            smooth, until=keep)[0]
-        else:
-            values = _values_at(steps, cells, keep, values.shape[0], size)
+        values = _values_at(steps, cells, keep, values.shape[0], size)
         member = by_round[keep]
         return values, replace(res, best_epoch=keep, best_val_loss=float(np.mean(member)),
                                best_val_by_member=list(member), extra={**res.extra, "stop_se_round": keep})
@@ -289,13 +256,11 @@ def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y,
 
 
 def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit_w, val_w, lr, max_rounds, patience,
-           min_rows, l2, greedy: bool = True, smooth=(0, 0.0, 0), until: int | None = None):
+           min_rows, l2, greedy: bool = True):
     """The boosting loop on the table entries ``cells`` (P, A, C) (``size``: the zero padding
     entry) that the rows read through ``design``: the best round's values and the result
     (its ``extra`` holds every round's validation losses per bag and steps, for
-    :func:`_boost_and_stop` to drop). ``smooth``: (rounds, lr, seed) of the random-cut rounds
-    first (their steps are kept as None: they are not rebuilt, but boosted again with
-    ``until``, the round whose values to return instead of the best's)."""
+    :func:`_boost_and_stop` to drop)."""
     t_start = time.perf_counter()
     y = torch.tensor(np.asarray(y), dtype=torch.float32).reshape(-1, 1)
     fw, vw = fit_w.float(), val_w.float()
@@ -311,8 +276,6 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
     vsum = vw.sum(0).clamp_min(1e-12)
     best, best_round, best_values, best_member, history, by_member = np.inf, 0, values.clone(), None, [], []
     steps: list = []  # each round's (picked pair per bag, step): any round's values, rebuilt
-    n_smooth, smooth_lr, seed = smooth
-    rand = torch.Generator().manual_seed(seed) if n_smooth else None
     for r in range(max_rounds + 1):
         logit = main + pairs_part
         member = (_bce(logit, y) * vw).sum(0) / vsum  # (B,) validation loss of each bag
@@ -322,11 +285,9 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
                         "val_loss": val, "lr": lr, "seconds": time.perf_counter() - t_start})
         if val < best:
             best, best_round, best_values, best_member = val, r, values.clone(), member.tolist()
-        if r == n_smooth:
-            smooth_values = values.clone()  # the random rounds' sum, for :func:`_values_at`
         if r == 0:
             start_member = member.tolist()
-        elif patience is not None and r - max(best_round, n_smooth) >= patience:
+        elif r - best_round >= patience:
             break
         if r == max_rounds:
             break
@@ -338,26 +299,17 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
         # at once on the same residuals moves the score by up to one Newton step per pair (123
         # pairs on loans_subprime), overshoots, and the validation loss rises from round 1.
         # Only the picked pairs' trees are built (B, A, C): the other pairs' steps are zero.
-        if r < n_smooth:  # every pair, random cuts
-            step, _, pick = _tree_step_and_gain(g, h, rows_per_cell, smooth_lr, min_rows, l2, weight_per_cell,
-                                                masks=masks, rand=rand)
-            steps.append(None)
-        else:
-            step, _, pick = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell,
-                                                greedy=greedy, masks=masks)
-            steps.append((pick, step))
+        step, _, pick = _tree_step_and_gain(g, h, rows_per_cell, lr, min_rows, l2, weight_per_cell, greedy=greedy,
+                                            masks=masks)
+        steps.append((pick, step))
         delta = _delta(cells, pick, step, b, size)
         values += delta
         pairs_part += design.m @ delta
     n_rounds = len(history)
-    if len(steps) < n_smooth:
-        smooth_values = values  # stopped within the random rounds (max_rounds)
-    if until is not None:
-        best_values = values
     result = TrainResult(history=pd.DataFrame(history), best_epoch=best_round, n_epochs=n_rounds, device="cpu",
                          fit_time=time.perf_counter() - t_start, stopped_early=n_rounds <= max_rounds,
                          best_val_loss=best, extra={"start_val_by_member": start_member, "val_by_member": by_member,
-                                                    "steps": (smooth_values, steps)},
+                                                    "steps": steps},
                          best_val_by_member=best_member)
     return best_values.T.double().numpy(), result
 
@@ -371,14 +323,11 @@ def _delta(cells: torch.Tensor, pick, step: torch.Tensor, b: int, size: int) -> 
     return torch.zeros(b * (size + 1)).index_add_(0, flat, step.reshape(-1)).view(b, size + 1)[:, :size].T
 
 
-def _values_at(steps: tuple, cells: torch.Tensor, k: int, b: int, size: int) -> np.ndarray:
-    """(B, size) values after the first ``k`` rounds, summed in the loop's order: ``steps`` is
-    (the values after the random rounds, every round's (pick, step), None for a random one)."""
-    start, rounds = steps
-    values = start.clone()
-    for item in rounds[:k]:
-        if item is not None:
-            values += _delta(cells, item[0], item[1], b, size)
+def _values_at(steps: list, cells: torch.Tensor, k: int, b: int, size: int) -> np.ndarray:
+    """(B, size) values after the first ``k`` rounds, summed in the loop's order."""
+    values = torch.zeros(size, b)
+    for pick, step in steps[:k]:
+        values += _delta(cells, pick, step, b, size)
     return values.T.double().numpy()
 
 
