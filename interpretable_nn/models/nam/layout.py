@@ -68,7 +68,7 @@ def tie_aware_knots(v: np.ndarray, k: int, rounds: int = 4) -> np.ndarray:
     """:func:`quantile_knots`, except that a value holding at least ``1/k`` of the rows (a
     mass point: zero in a count column) is a knot of its own and the other knots are the
     quantiles of the remaining rows, so that ties do not eat the grid: with 85% zeros, 16
-    quantile knots collapse to about 4, here about 16. Repeated while the remaining rows
+    quantile knots collapse to six or fewer, here about 16. Repeated while the remaining rows
     have new mass points (at most ``rounds`` times); never fewer knots than the plain rule."""
     plain = quantile_knots(v, k)
     u, counts = np.unique(v, return_counts=True)
