@@ -375,7 +375,7 @@ def _pairs_by_count(model, lay: TermLayout, enc: EncodedData, scores, forced, la
     for k in ladder:
         step_table = _choose_pairs(lay, scores, forced, k, stage == "boost" and BOOST_ANY_SCORE)
         if best is not None and len(lay.pairs) <= len(best[3]):
-            break  # no more pairs with a positive score: the same fit
+            break  # the ranking (or its positive scores) ran out: the same fit
         pb, pwa, pwb = lay.encode_pairs(enc)
         p_mass = pair_mass(lay, pb, pwa, pwb, sw)
         pair_tab, res2 = _fit_pairs(model, lay, main_logit, (pb, pwa, pwb), p_mass, target, bags, stage)

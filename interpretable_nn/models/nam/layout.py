@@ -71,7 +71,8 @@ def tie_aware_knots(v: np.ndarray, k: int, rounds: int = 4) -> np.ndarray:
     quantile knots collapse to six or fewer, here about 16. Repeated while the remaining rows
     have new mass points (at most ``rounds`` times); never fewer knots than the plain rule."""
     plain = quantile_knots(v, k)
-    u, counts = np.unique(v, return_counts=True)
+    first = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])  # ``v`` is sorted: runs of equal values
+    u, counts = v[first], np.diff(np.r_[first, len(v)])
     heavy = np.zeros(len(u), dtype=bool)
     for _ in range(rounds):
         rest, budget = counts[~heavy].sum(), k - int(heavy.sum())
@@ -81,8 +82,7 @@ def tie_aware_knots(v: np.ndarray, k: int, rounds: int = 4) -> np.ndarray:
         heavy |= new
     if not heavy.any() or int(heavy.sum()) >= k or (~heavy).sum() <= k - heavy.sum():
         return plain
-    r = np.repeat(u[~heavy], counts[~heavy])
-    z = np.unique(np.r_[u[heavy], quantile_knots(r, k - int(heavy.sum()))])
+    z = np.unique(np.r_[u[heavy], quantile_knots(v[~np.repeat(heavy, counts)], k - int(heavy.sum()))])
     return z if len(z) > len(plain) else plain
 
 
