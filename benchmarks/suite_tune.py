@@ -944,6 +944,22 @@ Variants:
     −.0010 with 8, swiss_labor −.0047 ± .0034; today's defaults with 14 bags −.0023 (swiss_labor
     −.0058, alcohol_abuse −.0073): on the smallest sets the bags' draw alone moves AUC by
     more than the paired SE over folds says, so no follow-up was run.
+Probes of stop 57 (seed 0, folds 0-4 of alcohol_abuse, swiss_labor, arrests, health_insurance,
+stackoverflow_remote, doctor_visit, credit_card_approval and benefits, minus ``boost_grid_1se``'s
+rows; not results files, no run followed)
+    The NAM paper's two regularisers, never measured on the suite (both 0 by default):
+    ``output_penalty=.1`` (the mean over terms of each term's mean squared contribution)
+    −.0011 over the eight, swiss_labor −.0120 ± .0049 and benefits −.0020 ± .0010 below by
+    more than 2 SE, health_insurance +.0014 ± .0005 above (credit_card_approval +.0015,
+    stackoverflow_remote +.0011, doctor_visit +.0008); ``output_penalty=1`` −.0031 (swiss_labor
+    −.0210 ± .0075); ``feature_dropout=.1`` −.0008 (swiss_labor −.0075 ± .0049). A penalty
+    toward zero takes from the set with few strong columns what it gives the weak ones, and the
+    per-term strength it implies (penalty over the number of terms, times the rows) does not
+    line up with where it helped. Averaging the flexibility ladder's fits instead of choosing
+    one (whole models at 16 knots/smoothness 3 and 64/.3, logits averaged): −.0003
+    (swiss_labor −.0033 ± .0019, alcohol_abuse −.0025; health_insurance +.0010 ± .0005); with
+    256/.03 as a third, −.0005 (swiss_labor −.0056 ± .0026 below); the first step alone
+    −.0000. The ladder's choice is not where the defaults lose.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
