@@ -944,6 +944,26 @@ Variants:
     −.0010 with 8, swiss_labor −.0047 ± .0034; today's defaults with 14 bags −.0023 (swiss_labor
     −.0058, alcohol_abuse −.0073): on the smallest sets the bags' draw alone moves AUC by
     more than the paired SE over folds says, so no follow-up was run.
+``b015_any`` (seed 0: ``results/tuning_dev_b015_any.csv``, the 30 dev sets)
+    ``b015_any_tie`` without the tie-aware knots: ``boost015``'s boosted pair stage (lr .015,
+    patience 300, the bags' best round) on the ranking's top 3 pairs per column whatever their
+    score (``BOOST_ANY_SCORE``). Why: the untuned check of stop 57 (six sets drawn at random
+    into dev, ``suite.toml``; ``results/suite_added57.csv``) found today's NAM below EBM on
+    turnout_2000 (−.0376 ± .0035; 1,500 rows, 14 income codes, 4 education codes, age) and
+    turnout_1984 (−.0065 ± .0015). Probes on those two (dev since that run; folds 0-4, seed 0;
+    not results files): with interactions off EBM loses .0285 there and the NAM .0132, so the
+    pairs are where most of the gap is; ``b015_any_tie`` .6969 and .8425 against today's .6752
+    and .8367 (EBM .7128 and .8431); ``boost015`` alone .6755 and .8356; the any-score pairs
+    under today's boost-then-grid stage .6799 and .8374; the tie-aware knots change neither set;
+    ``boost015`` with the any-score pairs and plain knots gives ``b015_any_tie``'s figures to
+    the fourth digit. At stop 56, over six old dev sets, the same change gave +.0001 with
+    swiss_labor −.0018 ± .0018 (``b015_any_tie``'s veto, −.0030 ± .0014, came with the tie
+    knots). In sample for the decision to run: turnout_2000 and turnout_1984 (seen), and the
+    six-set probe of stop 56. **Rule written before the run** (the standing one, on the 30 dev
+    sets): adopt if the mean difference to ``boost_grid_1se`` over the 30 dev sets is above
+    +.0010 and no set is more than 2 paired SE below it; the ``boost_grid_1se`` rows of the six
+    new sets are run beside it (they must equal ``suite_added57.csv``'s NAM rows). If adopted,
+    the confirm group's NAM column and the fit-time ratio are rerun to report it.
 Probes of stop 57 (seed 0, folds 0-4 of alcohol_abuse, swiss_labor, arrests, health_insurance,
 stackoverflow_remote, doctor_visit, credit_card_approval and benefits, minus ``boost_grid_1se``'s
 rows; not results files, no run followed)
@@ -1052,7 +1072,9 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
                                  "PAIR_BOOST": {"lr": 0.01, "patience": 100, "stop_se": None, "greedy": False}}),
             "boost015": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None}}),
             "b015_any_tie": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None},
-                                  "BOOST_ANY_SCORE": True, "TIE_KNOTS": True})}
+                                  "BOOST_ANY_SCORE": True, "TIE_KNOTS": True}),
+            "b015_any": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None},
+                              "BOOST_ANY_SCORE": True})}
 #: every variant measured before ``boost_grid_1se`` became the default fits its pairs with the
 #: grid stage alone (``base38`` and the variants of it included)
 for _name, (_kw, _flags) in list(VARIANTS.items()):
@@ -1282,6 +1304,7 @@ AGAINST: dict[str, str] = {
     "lr005": "boost_grid_1se", "ladder5": "boost_grid_1se", "balbags": "boost_grid_1se",
     "pairs_all01": "boost_grid_1se", "smooth_choose": "boost_grid_1se",
     "boost015": "boost_grid_1se", "b015_any_tie": "boost_grid_1se",
+    "b015_any": "boost_grid_1se",
 }
 #: the variants the summary also pairs with EBM: the defaults of each stage, and the variants
 #: measured since EBM's dev rows exist
@@ -1294,7 +1317,7 @@ VS_EBM: tuple[str, ...] = (
     "boost_grid_1se", "disc16", "disc16s1", "disc_choose", "disc_choose_se", "disc_lof", "disc_lof_always",
     "grid_se1", "grid_se2", "disc_lof128", "disc_lof128_always", "boost_mains",
     "boost_mains_best", "numprior", "lr005", "ladder5", "balbags", "pairs_all01", "smooth_choose", "boost015",
-    "b015_any_tie",
+    "b015_any_tie", "b015_any",
 )
 
 
