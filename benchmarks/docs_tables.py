@@ -316,12 +316,23 @@ def gpu_throughput() -> str:
     return "\n".join(lines) + f"\n\nSource: {_commit('gpu_check_h200.json')}; notes there: " + " ".join(rep["notes"]) + "\n"
 
 
+def untuned_check57() -> str:
+    """The untuned check of stop 57: today's NAM against EBM on the six sets drawn into dev,
+    before any tuning read them (the per-model and per-data-set tables of ``suite_added57.md``)."""
+    text = (RESULTS / "suite_added57.md").read_text()
+    model = text.split("### Per model", 1)[1].split("\n### ", 1)[0]
+    diff = text.split("### Per data set: AUC difference to ebm", 1)[1].split("\n### ", 1)[0]
+    keep = [[line for line in part.splitlines() if line.startswith("|")] for part in (model, diff)]
+    return "\n".join(keep[0] + [""] + keep[1] + ["", f"Source: {_commit('suite_added57.csv')}."]) + "\n"
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
               "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,
               "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models,
-              "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput}
+              "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput,
+              "untuned_check57": untuned_check57}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
