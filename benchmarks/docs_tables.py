@@ -326,13 +326,54 @@ def untuned_check57() -> str:
     return "\n".join(keep[0] + [""] + keep[1] + ["", f"Source: {_commit('suite_added57.csv')}."]) + "\n"
 
 
+def nam_b015any_confirm() -> str:
+    """The NAM at the stop-57 default (``b015_any``) on the confirm group, seeds 0 and 1
+    (``confirm_nam_b015any.csv``; seed 1's cells from the same-run timing ``confirm_timing57.csv``),
+    against EBM and the previous default's cells of ``confirm_current.csv`` on the same folds."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair, _verdict  # the suite's one paired-difference rule
+
+    new = pd.concat([pd.read_csv(RESULTS / "confirm_nam_b015any.csv"), pd.read_csv(RESULTS / "confirm_timing57.csv")])
+    new = new[(new.model == "nam") & (new.group == "confirm")]
+    cur = pd.read_csv(RESULTS / "confirm_current.csv")
+    cur = cur[(cur.group == "confirm") & cur.model.isin(["nam", "ebm"])]
+    key = ["dataset", "seed", "fold"]
+    piv = new.set_index(key)[["auc"]].rename(columns={"auc": "new"}).join(
+        cur.pivot_table(index=key, columns="model", values="auc"), how="inner")
+    seeds = sorted(int(s) for s in piv.index.get_level_values("seed").unique())
+    lines = ["| data set | cells | EBM AUC | new NAM AUC | new − EBM | previous − EBM | new − previous |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    diffs = {"new": {}, "nam": {}}
+    for d, g in piv.groupby(level=0, sort=True):
+        g = g.dropna()
+        cells = [d, str(len(g)), f"{g['ebm'].mean():.4f}", f"{g['new'].mean():.4f}"]
+        for a, b in (("new", "ebm"), ("nam", "ebm"), ("new", "nam")):
+            n, diff, se = _pair(g[a], g[b])
+            cells.append(_verdict(n, diff, se))
+            if b == "ebm" and n == 5 * len(seeds):
+                diffs[a][d] = (diff, se)
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for a, name in (("new", "the new default"), ("nam", "the previous default")):
+        v = diffs[a]
+        below = sorted(d for d, (x, se) in v.items() if x < -2 * se)
+        lines.append(f"- {name} − EBM over the {len(v)} sets with all {5 * len(seeds)} cells: mean "
+                     f"{np.mean([x for x, _ in v.values()]):+.4f}; more than 2 SE below: {', '.join(below) or 'none'}.")
+    lines += ["", f"Seeds {', '.join(map(str, seeds))}. Sources: {_commit('confirm_nam_b015any.csv')}; "
+              f"{_commit('confirm_timing57.csv')}; EBM's and the previous default's cells: "
+              f"{_commit('confirm_current.csv')} (merged)."]
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
               "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,
               "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models,
               "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput,
-              "untuned_check57": untuned_check57}
+              "untuned_check57": untuned_check57, "nam_b015any_confirm": nam_b015any_confirm,
+              "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
