@@ -327,9 +327,9 @@ def untuned_check57() -> str:
 
 
 def nam_b015any_confirm() -> str:
-    """The NAM at the stop-57 default (``b015_any``) on the confirm group, seeds 0 and 1
+    """The NAM with the pair stage adopted and withdrawn at stop 57 (``b015_any``) on the confirm group, seeds 0 and 1
     (``confirm_nam_b015any.csv``; seed 1's cells from the same-run timing ``confirm_timing57.csv``),
-    against EBM and the previous default's cells of ``confirm_current.csv`` on the same folds."""
+    against EBM and the default's (``boost_grid_1se``) cells of ``confirm_current.csv`` on the same folds."""
     if str(ROOT / "benchmarks") not in sys.path:
         sys.path.insert(0, str(ROOT / "benchmarks"))
     from suite_tune import _pair, _verdict  # the suite's one paired-difference rule
@@ -342,7 +342,7 @@ def nam_b015any_confirm() -> str:
     piv = new.set_index(key)[["auc"]].rename(columns={"auc": "new"}).join(
         cur.pivot_table(index=key, columns="model", values="auc"), how="inner")
     seeds = sorted(int(s) for s in piv.index.get_level_values("seed").unique())
-    lines = ["| data set | cells | EBM AUC | new NAM AUC | new − EBM | previous − EBM | new − previous |",
+    lines = ["| data set | cells | EBM AUC | b015_any AUC | b015_any − EBM | default − EBM | b015_any − default |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     diffs = {"new": {}, "nam": {}}
     for d, g in piv.groupby(level=0, sort=True):
@@ -355,13 +355,13 @@ def nam_b015any_confirm() -> str:
                 diffs[a][d] = (diff, se)
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    for a, name in (("new", "the new default"), ("nam", "the previous default")):
+    for a, name in (("new", "b015_any"), ("nam", "the default (boost_grid_1se)")):
         v = diffs[a]
         below = sorted(d for d, (x, se) in v.items() if x < -2 * se)
         lines.append(f"- {name} − EBM over the {len(v)} sets with all {5 * len(seeds)} cells: mean "
                      f"{np.mean([x for x, _ in v.values()]):+.4f}; more than 2 SE below: {', '.join(below) or 'none'}.")
     lines += ["", f"Seeds {', '.join(map(str, seeds))}. Sources: {_commit('confirm_nam_b015any.csv')}; "
-              f"{_commit('confirm_timing57.csv')}; EBM's and the previous default's cells: "
+              f"{_commit('confirm_timing57.csv')}; EBM's and the default's cells: "
               f"{_commit('confirm_current.csv')} (merged)."]
     return "\n".join(lines) + "\n"
 
