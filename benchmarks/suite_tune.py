@@ -1107,11 +1107,6 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
 for _name, (_kw, _flags) in list(VARIANTS.items()):
     if "PAIR_STAGE" not in _flags:
         VARIANTS[_name] = (_kw, {"PAIR_STAGE": "grid", **_flags})
-#: every variant measured before ``b015_any`` became the default (stop 57) boosts with
-#: ``boost_grid_1se``'s settings and only the pairs with a positive score, unless it says otherwise
-for _name, (_kw, _flags) in list(VARIANTS.items()):
-    VARIANTS[_name] = (_kw, {"PAIR_BOOST": {"lr": 0.1, "patience": 50, "stop_se": 1.0}, "BOOST_ANY_SCORE": False,
-                             **_flags})
 #: variants measured with hooks since taken out of the library (not adopted): name -> the
 #: commit whose library holds the hook (check it out to rerun; the rows stay in the log)
 RETIRED = {"teacher": "489162e", "teacher_full": "489162e", "prank": "5e3fbb3", "prank_sgd": "5e3fbb3",
