@@ -7,8 +7,7 @@ file's ``"machine"``: CPU model and instruction sets, torch and numpy versions),
 within :data:`TOLERANCE` elsewhere: another CPU's kernels round differently (seen: an AMD
 EPYC with AVX-512 moved the MLP's scores by 1e-7 and the image prototypes' by 7e-3 relative,
 the same code). Regenerate only when a change is *meant* to alter what a model learns, and
-say so in the commit. An entry rewritten on its own (the others kept) carries the ``"machine"``
-that wrote it, and is compared bit for bit only there.
+say so in the commit.
 """
 
 from __future__ import annotations
