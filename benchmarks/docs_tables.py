@@ -316,14 +316,26 @@ def gpu_throughput() -> str:
     return "\n".join(lines) + f"\n\nSource: {_commit('gpu_check_h200.json')}; notes there: " + " ".join(rep["notes"]) + "\n"
 
 
-def untuned_check57() -> str:
-    """The untuned check of stop 57: today's NAM against EBM on the six sets drawn into dev,
-    before any tuning read them (the per-model and per-data-set tables of ``suite_added57.md``)."""
-    text = (RESULTS / "suite_added57.md").read_text()
+def _untuned_check(stem: str) -> str:
+    """The per-model and per-data-set tables of ``<stem>.md`` (a ``suite.py`` summary of an
+    untuned check), with its source line."""
+    text = (RESULTS / f"{stem}.md").read_text()
     model = text.split("### Per model", 1)[1].split("\n### ", 1)[0]
     diff = text.split("### Per data set: AUC difference to ebm", 1)[1].split("\n### ", 1)[0]
     keep = [[line for line in part.splitlines() if line.startswith("|")] for part in (model, diff)]
-    return "\n".join(keep[0] + [""] + keep[1] + ["", f"Source: {_commit('suite_added57.csv')}."]) + "\n"
+    return "\n".join(keep[0] + [""] + keep[1] + ["", f"Source: {_commit(stem + '.csv')}."]) + "\n"
+
+
+def untuned_check57() -> str:
+    """The untuned check of stop 57: today's NAM against EBM on the six sets drawn into dev,
+    before any tuning read them (``suite_added57.md``)."""
+    return _untuned_check("suite_added57")
+
+
+def untuned_check58() -> str:
+    """The untuned check of stop 58: the draw's next six sets, before any tuning read them
+    (``suite_added58.md``)."""
+    return _untuned_check("suite_added58")
 
 
 def nam_b015any_confirm() -> str:
@@ -372,7 +384,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,
               "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models,
               "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput,
-              "untuned_check57": untuned_check57, "nam_b015any_confirm": nam_b015any_confirm,
+              "untuned_check57": untuned_check57, "untuned_check58": untuned_check58, "nam_b015any_confirm": nam_b015any_confirm,
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
