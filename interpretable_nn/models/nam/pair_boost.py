@@ -79,11 +79,18 @@ def _best_halves(g, h, masks):
         sg, sh = xg.cumsum(-1), xh.cumsum(-1)
         tg, th = sg[..., -1:], sh[..., -1:]
         lg, lh = sg[..., :-1], sh[..., :-1]
-        split = lg ** 2 / lh.clamp_min(1e-12) + (tg - lg) ** 2 / (th - lh).clamp_min(1e-12)
-        split = split.masked_fill(mask, -1.0)
-        whole = tg ** 2 / th.clamp_min(1e-12)
-        both = torch.cat([whole, split], -1)  # position 0: no cut; s: cut before column s
-        return both.amax(-1), both.argmax(-1)  # (Tensor.max(dim) is ~1000x slower on the CPU)
+        whole = (tg ** 2 / th.clamp_min(1e-12))[..., 0]  # no cut
+        if lg.shape[-1] == 0:
+            return whole, torch.zeros(whole.shape, dtype=torch.long)
+        # in place where a temporary is ours (the same operations in the same order: the same
+        # bits, 10-25% less time on the largest dev grids)
+        rg = tg - lg
+        split = (lg ** 2).div_(lh.clamp_min(1e-12))
+        split.add_(rg.mul_(rg).div_((th - lh).clamp_min_(1e-12)))
+        split.masked_fill_(mask, -1.0)
+        best, at = split.amax(-1), split.argmax(-1)  # (Tensor.max(dim) is ~1000x slower on the CPU)
+        take = whole >= best  # no cut wins a tie, as position 0 of one argmax did
+        return torch.where(take, whole, best), torch.where(take, 0, at + 1)  # s: cut before column s
 
     cg, ch = g.cumsum(-2)[..., :-1, :], h.cumsum(-2)[..., :-1, :]
     tg, th = g.sum(-2, keepdim=True), h.sum(-2, keepdim=True)
@@ -278,10 +285,11 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
     steps: list = []  # each round's (picked pair per bag, step): any round's values, rebuilt
     for r in range(max_rounds + 1):
         logit = main + pairs_part
-        member = (_bce(logit, y) * vw).sum(0) / vsum  # (B,) validation loss of each bag
+        loss = _bce(logit, y)  # (n, B), read by both losses
+        member = (loss * vw).sum(0) / vsum  # (B,) validation loss of each bag
         val = float(member.mean())
         by_member.append(member.tolist())
-        history.append({"epoch": r, "train_loss": float(((_bce(logit, y) * fw).sum(0) / fw.sum(0)).mean()),
+        history.append({"epoch": r, "train_loss": float(((loss * fw).sum(0) / fw.sum(0)).mean()),
                         "val_loss": val, "lr": lr, "seconds": time.perf_counter() - t_start})
         if val < best:
             best, best_round, best_values, best_member = val, r, values.clone(), member.tolist()
