@@ -1008,6 +1008,32 @@ rows; not results files, no run followed)
     256/.03 as a third, −.0005 (swiss_labor −.0056 ± .0026 below); the first step alone
     −.0000. The ladder's choice is not where the defaults lose.
 
+``b05_any`` (seed 0: ``results/tuning_dev_b05_any.csv``, the 36 dev sets, ``boost_grid_1se``
+rerun beside it)
+    ``b015_any``'s pair stage at EBM's cost: boosting alone (no grid stage) on the ranking's top
+    3 pairs per column whatever their score, at lr .05 with a patience of 50 rounds and the
+    bags' best round (``PAIR_STAGE`` "boost", ``PAIR_BOOST`` {lr .05, patience 50, stop_se
+    None}, ``BOOST_ANY_SCORE``). Why: the untuned check of stop 58 (``suite_added58.csv``) put
+    the NAM below EBM on all six new means, and ``pair_gain`` on the twelve sets drawn at stops
+    57 and 58 finds the gap in the pairs: EBM's add where the NAM's add nothing (prenatal_care
+    +.0092 against +.0014, turnout_1984 +.0055 against −.0011, math_placement +.0052 against
+    −.0005, turnout_2000 +.0285 against +.0132), while the mains are on par but for taxi_no_tip
+    and turnout_2000. ``b015_any`` closed part of that gap on dev but was withdrawn for its
+    fit time (the 300-round patience at lr .015). Probes at this stop (folds 0-4, seed 0, minus
+    ``boost_grid_1se`` run in the same process; not results files): over turnout_2000,
+    turnout_1984, math_placement, prenatal_care and childless, ``b05_any`` +.0068 at a median
+    fit-time ratio of 1.03 (turnout_2000 +.0220 ± .0065, turnout_1984 +.0060 ± .0013); lr .03
+    with a patience of 100 +.0067 at 1.51 (prenatal_care 5.5 times the time); today's
+    boost-then-grid stage with the any-score pairs +.0005. In sample for the decision to run:
+    those five sets. The confirm figures of ``b015_any``, a close relative, were seen at stop
+    57 (−.0009 against the default there, on par). **Rule written before the run:** adopt if,
+    over the 36 dev sets, (1) the mean difference to ``boost_grid_1se`` is above +.0010, (2) no
+    set is more than 2 paired SE below it, (3) the mean over the 31 sets not probed at this
+    stop is above zero, and (4) .339 times the median over the paired cells of the fit-time
+    ratio to ``boost_grid_1se`` (rerun in the same process, two processes sharing the 2 cores)
+    is at most .5, i.e. a median ratio at most 1.47. If adopted, the confirm group's NAM column
+    and the fit-time ratio are rerun to report it.
+
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
 
@@ -1101,7 +1127,9 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
             "b015_any_tie": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None},
                                   "BOOST_ANY_SCORE": True, "TIE_KNOTS": True}),
             "b015_any": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.015, "patience": 300, "stop_se": None},
-                              "BOOST_ANY_SCORE": True})}
+                              "BOOST_ANY_SCORE": True}),
+            "b05_any": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.05, "patience": 50, "stop_se": None},
+                             "BOOST_ANY_SCORE": True})}
 #: every variant measured before ``boost_grid_1se`` became the default fits its pairs with the
 #: grid stage alone (``base38`` and the variants of it included)
 for _name, (_kw, _flags) in list(VARIANTS.items()):
@@ -1331,7 +1359,7 @@ AGAINST: dict[str, str] = {
     "lr005": "boost_grid_1se", "ladder5": "boost_grid_1se", "balbags": "boost_grid_1se",
     "pairs_all01": "boost_grid_1se", "smooth_choose": "boost_grid_1se",
     "boost015": "boost_grid_1se", "b015_any_tie": "boost_grid_1se",
-    "b015_any": "boost_grid_1se",
+    "b015_any": "boost_grid_1se", "b05_any": "boost_grid_1se",
 }
 #: the variants the summary also pairs with EBM: the defaults of each stage, and the variants
 #: measured since EBM's dev rows exist
@@ -1344,7 +1372,7 @@ VS_EBM: tuple[str, ...] = (
     "boost_grid_1se", "disc16", "disc16s1", "disc_choose", "disc_choose_se", "disc_lof", "disc_lof_always",
     "grid_se1", "grid_se2", "disc_lof128", "disc_lof128_always", "boost_mains",
     "boost_mains_best", "numprior", "lr005", "ladder5", "balbags", "pairs_all01", "smooth_choose", "boost015",
-    "b015_any_tie", "b015_any",
+    "b015_any_tie", "b015_any", "b05_any",
 )
 
 
