@@ -31,6 +31,10 @@ def _coded(n=4000, seed=0):
 @pytest.fixture
 def main_boost(monkeypatch):
     monkeypatch.setattr(namfit, "MAIN_BOOST", dict(SETTINGS))
+    # beside the pair stage it was measured with (``boost_mains``: boost_grid_1se's), not today's
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "boost_grid")
+    monkeypatch.setattr(namfit, "PAIR_BOOST", {"lr": 0.1, "patience": 50, "stop_se": 1.0})
+    monkeypatch.setattr(namfit, "BOOST_ANY_SCORE", False)
 
 
 @pytest.fixture

@@ -167,20 +167,26 @@ def test_a_regressor_a_fit_without_validation_and_a_pair_count_keep_the_grid_sta
     assert len(one.terms_) == 4
 
 
-def test_the_default_classifier_boosts_its_pairs_then_fits_the_grids(monkeypatch):
-    """Today's default stage is "boost_grid" with the one-SE stop; its search record names
-    the boosting's best round, and both stages ran."""
+def test_the_default_classifier_boosts_its_pairs_and_fits_no_grid(monkeypatch):
+    """Today's default stage (stop 58: ``b05_any``) is "boost" alone, at lr .05, kept at the
+    bags' best round within a patience of 50, on the ranking's top pairs whatever their score;
+    the fit records the boosting's best round as the pair stage's, and no grid stage ran."""
     from interpretable_nn import NAMClassifier
 
-    assert namfit.PAIR_STAGE == "boost_grid" and namfit.PAIR_BOOST["stop_se"] == 1.0
+    assert namfit.PAIR_STAGE == "boost" and namfit.BOOST_ANY_SCORE is True
+    assert namfit.PAIR_BOOST == {"lr": 0.05, "patience": 50, "stop_se": None}
     calls = []
     real = namfit._pairs_by_count
     monkeypatch.setattr(namfit, "_pairs_by_count", lambda *a, **k: calls.append(a[-1] if len(a) > 10 else "grid")
                         or real(*a, **k))
     X, y = _xor_data(n=1500, seed=3)
     m = NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
-    assert calls == ["boost", "grid"] and m.fit_info_["pair_search"]["boost_rounds"] > 0
+    assert calls == ["boost"] and m.fit_info_["pair_best_epoch"] > 0  # the boosting's best round
     assert "a x b" in m.terms_
+    monkeypatch.setattr(namfit, "PAIR_STAGE", "boost_grid")  # the previous default still runs both
+    calls.clear()
+    NAMClassifier(n_bags=3, verbose=0, random_state=0).fit(X, y)
+    assert calls == ["boost", "grid"]
 
 
 def _stage_inputs(n=1500, seed=5):
@@ -340,17 +346,19 @@ def test_stop_se_keeps_the_values_of_the_round_it_picks(monkeypatch):
     assert not np.allclose(half, full)
 
 
-def test_boost_grid_without_any_pair_to_boost(monkeypatch):
-    """No pair with a positive score: the default stage boosts nothing, fits no grid, and the
-    model is its mains, with finite scores and no pair term."""
+@pytest.mark.parametrize("stage", ["boost", "boost_grid"])
+def test_boost_grid_without_any_pair_to_boost(monkeypatch, stage):
+    """No pair chosen: the boosted stages (today's "boost", the previous "boost_grid") boost
+    nothing, fit no grid, and the model is its mains, with finite scores and no pair term."""
     from interpretable_nn import NAMClassifier
+
+    monkeypatch.setattr(namfit, "PAIR_STAGE", stage)
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=1500), "b": rng.normal(size=1500)})
     y = (rng.uniform(size=1500) < 1 / (1 + np.exp(-X.a.to_numpy()))).astype(int)
     monkeypatch.setattr(namfit, "_choose_pairs", lambda lay, scores, forced, k, *a: setattr(lay, "pairs", []))
     m = NAMClassifier(n_bags=2, verbose=0, random_state=0).fit(X, y)
-    assert namfit.PAIR_STAGE == "boost_grid"
     assert m.terms_ == ["a", "b"] and np.isfinite(m.predict_proba(X)).all()
 
 
@@ -395,9 +403,9 @@ def test_grid_stop_se_stops_binary_grids_earlier_and_leaves_regressors_alone(mon
 
 
 def test_boost_any_score_takes_the_rankings_top_pairs_whatever_their_score(monkeypatch):
-    """``BOOST_ANY_SCORE`` (a dev hook, off): the boosted stage takes the ranking's top 3 per
-    column even where the score is not positive (EBM's FAST count), the grid stage and the
-    default still only positive scores."""
+    """``BOOST_ANY_SCORE`` (on by default since stop 58): the boosted stage takes the ranking's
+    top 3 per column even where the score is not positive (EBM's FAST count); off, and in the
+    grid stage, only the pairs with a positive score."""
     from interpretable_nn import NAMClassifier
 
     rng = np.random.default_rng(3)
@@ -405,7 +413,7 @@ def test_boost_any_score_takes_the_rankings_top_pairs_whatever_their_score(monke
     X = pd.DataFrame({c: rng.normal(size=n) for c in "abcd"})
     logit = X.a.to_numpy() + X.b.to_numpy() + 1.5 * X.a.to_numpy() * X.b.to_numpy()
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
-    assert namfit.BOOST_ANY_SCORE is False
+    assert namfit.BOOST_ANY_SCORE is True
     lay = SimpleNamespace(names=list("abcd"), pairs=[])
     scores = [((0, 1), 50.0), ((2, 3), -1.0), ((0, 2), -3.0)]
     namfit._choose_pairs(lay, scores, [], 3)
@@ -414,6 +422,7 @@ def test_boost_any_score_takes_the_rankings_top_pairs_whatever_their_score(monke
     assert lay.pairs == [[0, 1], [2, 3]]
     kw = dict(n_bags=2, max_epochs=30, verbose=0, random_state=0)
     monkeypatch.setattr(namfit, "PAIR_STAGE", "boost")
+    monkeypatch.setattr(namfit, "BOOST_ANY_SCORE", False)
     some = NAMClassifier(**kw).fit(X, y)
     monkeypatch.setattr(namfit, "BOOST_ANY_SCORE", True)
     every = NAMClassifier(**kw).fit(X, y)

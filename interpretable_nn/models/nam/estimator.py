@@ -316,9 +316,9 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         then scaled toward its mean by a factor in [0, 1] fitted per bag (``"term_shrink"``).
     interactions : int, "auto" or list of (str, str), default "auto"
         How many pairs (at most: pairs whose gain on the mains' residuals beats its degrees of
-        freedom), the pairs, or ``"auto"``: 10, then three per column where that lowers the bags'
-        validation loss by 2 paired SE (``fit_info_["pair_search"]``), boosted first in a binary
-        fit. Monotone features take part in no interaction.
+        freedom), the pairs, or ``"auto"``: a binary fit boosts the ranking's top 3 pairs per column
+        in small steps, stopped on the bags' validation loss; others fit 10, then 3 per column where
+        that is 2 paired SE better (``fit_info_["pair_search"]``). Monotone features pair with none.
     monotone : dict, optional
         ``{"Income": -1, "Debt": +1}``: the prediction is guaranteed non-increasing /
         non-decreasing in these numeric features (by construction, not by a penalty).

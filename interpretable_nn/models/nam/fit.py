@@ -69,11 +69,12 @@ MAIN_OPTIMIZER = "adamw"
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
 #: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
 FIXED_ROWS = True
-#: the interaction stage of a binary fit with validation rows and ``interactions="auto"``:
-#: "boost_grid" boosts two-level trees on the pair grids (:mod:`.pair_boost`, one-SE stop), then
-#: fits the grids on the residuals and adds the two (``tuning_dev.md``: boost_grid_1se); "boost"
-#: boosts only (b015_any: withdrawn, fit time); "grid" (every other fit) trains the grids with Adam
-PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost_grid", ("3x",), {"lr": 0.1, "patience": 50, "stop_se": 1.0}
+#: the interaction stage of a binary fit with validation rows and ``interactions="auto"``: "boost"
+#: boosts two-level trees on the pair grids (:mod:`.pair_boost`; lr .05, the bags' best round
+#: within 50; ``suite_tune.py``: b05_any); "boost_grid" also fits grids on the boosting's
+#: residuals (at lr .1 with the one-SE stop: boost_grid_1se, the default to stop 58); "grid"
+#: (every other fit) trains the grids jointly with Adam
+PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost", ("3x",), {"lr": 0.05, "patience": 50, "stop_se": None}
 GRID_STOP_SE: float | None = None  # the engine's stop_se for the grids (1 and 2 on par on dev: off)
 #: binary fits: the mains are fitted again with the free numeric columns of 3 to this many values
 #: as a free value per value, stored divided by the scale
@@ -200,7 +201,7 @@ def free_value_prior(lay: TermLayout, enc: EncodedData, target: torch.Tensor, sw
 AUTO_LADDER = ((16, 3.0), (64, 0.3), (256, 0.03))
 ROWS_PER_KNOT = 50
 TIE_KNOTS = False  # knots by ``layout.tie_aware_knots`` (mass points apart; a dev variant)
-BOOST_ANY_SCORE = False  # the boosted stage takes the ranking's top pairs whatever their score (EBM's count)
+BOOST_ANY_SCORE = True  # the boosted stage takes the ranking's top pairs whatever their score (EBM's count)
 
 
 def flexibility_ladder(max_knots, smoothness, n_rows: float, validated: bool) -> list[tuple[int, float]]:
