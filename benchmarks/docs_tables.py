@@ -338,23 +338,29 @@ def untuned_check58() -> str:
     return _untuned_check("suite_added58")
 
 
-def nam_b015any_confirm() -> str:
-    """The NAM with the pair stage adopted and withdrawn at stop 57 (``b015_any``) on the confirm group, seeds 0 and 1
-    (``confirm_nam_b015any.csv``; seed 1's cells from the same-run timing ``confirm_timing57.csv``),
-    against EBM and the default's (``boost_grid_1se``) cells of ``confirm_current.csv`` on the same folds."""
+#: the previous default's (``boost_grid_1se``) NAM cells on the confirm group, seeds 0-2
+BOOST_GRID_1SE_CONFIRM = ("confirm_nam_boostgrid.csv", "confirm_nam_movies45.csv")
+
+
+def _nam_variant_confirm(new_files: tuple[str, ...], label: str, old_files: tuple[str, ...], old_label: str) -> str:
+    """The NAM of ``new_files`` (``label``) on the confirm group against EBM's cells of
+    ``confirm_current.csv`` and the NAM of ``old_files`` (``old_label``), on the same folds."""
     if str(ROOT / "benchmarks") not in sys.path:
         sys.path.insert(0, str(ROOT / "benchmarks"))
     from suite_tune import _pair, _verdict  # the suite's one paired-difference rule
 
-    new = pd.concat([pd.read_csv(RESULTS / "confirm_nam_b015any.csv"), pd.read_csv(RESULTS / "confirm_timing57.csv")])
-    new = new[(new.model == "nam") & (new.group == "confirm")]
+    def nam(files):
+        df = pd.concat([pd.read_csv(RESULTS / f) for f in files])
+        return df[(df.model == "nam") & (df.group == "confirm")]
+
     cur = pd.read_csv(RESULTS / "confirm_current.csv")
-    cur = cur[(cur.group == "confirm") & cur.model.isin(["nam", "ebm"])]
+    cur = cur[(cur.group == "confirm") & (cur.model == "ebm")]
     key = ["dataset", "seed", "fold"]
-    piv = new.set_index(key)[["auc"]].rename(columns={"auc": "new"}).join(
-        cur.pivot_table(index=key, columns="model", values="auc"), how="inner")
+    piv = nam(new_files).set_index(key)[["auc"]].rename(columns={"auc": "new"}).join(
+        nam(old_files).set_index(key)[["auc"]].rename(columns={"auc": "nam"}), how="inner").join(
+        cur.set_index(key)[["auc"]].rename(columns={"auc": "ebm"}), how="inner")
     seeds = sorted(int(s) for s in piv.index.get_level_values("seed").unique())
-    lines = ["| data set | cells | EBM AUC | b015_any AUC | b015_any − EBM | default − EBM | b015_any − default |",
+    lines = [f"| data set | cells | EBM AUC | {label} AUC | {label} − EBM | {old_label} − EBM | {label} − {old_label} |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     diffs = {"new": {}, "nam": {}}
     for d, g in piv.groupby(level=0, sort=True):
@@ -367,15 +373,30 @@ def nam_b015any_confirm() -> str:
                 diffs[a][d] = (diff, se)
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    for a, name in (("new", "b015_any"), ("nam", "the default (boost_grid_1se)")):
+    for a, name in (("new", label), ("nam", old_label)):
         v = diffs[a]
         below = sorted(d for d, (x, se) in v.items() if x < -2 * se)
         lines.append(f"- {name} − EBM over the {len(v)} sets with all {5 * len(seeds)} cells: mean "
                      f"{np.mean([x for x, _ in v.values()]):+.4f}; more than 2 SE below: {', '.join(below) or 'none'}.")
-    lines += ["", f"Seeds {', '.join(map(str, seeds))}. Sources: {_commit('confirm_nam_b015any.csv')}; "
-              f"{_commit('confirm_timing57.csv')}; EBM's and the default's cells: "
-              f"{_commit('confirm_current.csv')} (merged)."]
+    lines += ["", f"Seeds {', '.join(map(str, seeds))}. Sources: {'; '.join(_commit(f) for f in new_files)}; "
+              f"EBM's cells: {_commit('confirm_current.csv')} (merged); {old_label}'s: "
+              f"{'; '.join(_commit(f) for f in old_files)}."]
     return "\n".join(lines) + "\n"
+
+
+def nam_b015any_confirm() -> str:
+    """The NAM with the pair stage adopted and withdrawn at stop 57 (``b015_any``) on the confirm
+    group, seeds 0 and 1 (seed 1's cells from the same-run timing ``confirm_timing57.csv``)."""
+    return _nam_variant_confirm(("confirm_nam_b015any.csv", "confirm_timing57.csv"), "b015_any",
+                                BOOST_GRID_1SE_CONFIRM, "boost_grid_1se")
+
+
+def nam_b05any_confirm() -> str:
+    """The NAM with the pair stage adopted at stop 58 (``b05_any``) on the confirm group, seeds
+    0-2 (seed 1's cells from the same-run timing ``confirm_timing58.csv``), against the previous
+    default's cells."""
+    return _nam_variant_confirm(("confirm_nam_b05any.csv", "confirm_timing58.csv"), "b05_any",
+                                BOOST_GRID_1SE_CONFIRM, "boost_grid_1se")
 
 
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
@@ -385,6 +406,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models,
               "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput,
               "untuned_check57": untuned_check57, "untuned_check58": untuned_check58, "nam_b015any_confirm": nam_b015any_confirm,
+              "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
