@@ -70,10 +70,9 @@ MAIN_OPTIMIZER = "adamw"
 #: on the slowest suite fits (``nam_fixed_rows.md``); rounding can move a bag's stop epoch
 FIXED_ROWS = True
 #: the interaction stage of a binary fit with validation rows and ``interactions="auto"``: "boost"
-#: boosts two-level trees on the pair grids (:mod:`.pair_boost`; lr .05, the bags' best round
-#: within 50; ``suite_tune.py``: b05_any); "boost_grid" also fits grids on the boosting's
-#: residuals (at lr .1 with the one-SE stop: boost_grid_1se, the default to stop 58); "grid"
-#: (every other fit) trains the grids jointly with Adam
+#: boosts two-level trees on the pair grids (:mod:`.pair_boost`; ``suite_tune.py``: b05_any);
+#: "boost_grid" also fits grids on the boosting's residuals (at lr .1 with the one-SE stop:
+#: boost_grid_1se, the default to stop 58); "grid" (every other fit) trains the grids with Adam
 PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost", ("3x",), {"lr": 0.05, "patience": 50, "stop_se": None}
 GRID_STOP_SE: float | None = None  # the engine's stop_se for the grids (1 and 2 on par on dev: off)
 #: binary fits: the mains are fitted again with the free numeric columns of 3 to this many values
