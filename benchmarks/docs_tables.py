@@ -393,9 +393,9 @@ def nam_b015any_confirm() -> str:
 
 def nam_b05any_confirm() -> str:
     """The NAM with the pair stage adopted at stop 58 (``b05_any``) on the confirm group, seeds
-    0-2 (seed 1's cells from the same-run timing ``confirm_timing58.csv``), against the previous
-    default's cells."""
-    return _nam_variant_confirm(("confirm_nam_b05any.csv", "confirm_timing58.csv"), "b05_any",
+    0-2 (seed 1's cells of 11 sets from the same-run timing ``confirm_timing58.csv``, copied in),
+    against the previous default's cells."""
+    return _nam_variant_confirm(("confirm_nam_b05any.csv",), "b05_any",
                                 BOOST_GRID_1SE_CONFIRM, "boost_grid_1se")
 
 
