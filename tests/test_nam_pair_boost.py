@@ -430,3 +430,47 @@ def test_boost_any_score_takes_the_rankings_top_pairs_whatever_their_score(monke
     assert "a x b" in some.layout_.pair_names
     ex = every.explain(X.iloc[:100])
     assert np.abs(ex.base_values + ex.values.sum(1) - every.decision_function(X.iloc[:100])).max() < 1e-6
+
+
+def _best_halves_by_concatenation(g, h, masks):
+    """The split search as written before stop 58 (out of place, 'no cut' concatenated at
+    position 0 of one argmax): the reference the in-place search must equal bit for bit."""
+    def half(xg, xh, mask):
+        sg, sh = xg.cumsum(-1), xh.cumsum(-1)
+        tg, th = sg[..., -1:], sh[..., -1:]
+        lg, lh = sg[..., :-1], sh[..., :-1]
+        split = lg ** 2 / lh.clamp_min(1e-12) + (tg - lg) ** 2 / (th - lh).clamp_min(1e-12)
+        split = split.masked_fill(mask, -1.0)
+        whole = tg ** 2 / th.clamp_min(1e-12)
+        both = torch.cat([whole, split], -1)
+        return both.amax(-1), both.argmax(-1)
+
+    cg, ch = g.cumsum(-2)[..., :-1, :], h.cumsum(-2)[..., :-1, :]
+    tg, th = g.sum(-2, keepdim=True), h.sum(-2, keepdim=True)
+    lo_gain, lo_cut = half(cg, ch, masks[0])
+    up_gain, up_cut = half(tg - cg, th - ch, masks[1])
+    return (lo_gain + up_gain).masked_fill(masks[2], -1.0), lo_cut, up_cut
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 6), st.integers(1, 6), st.integers(0, 10_000), st.sampled_from([0.0, 4.0]),
+       st.booleans())
+def test_the_in_place_split_search_equals_the_concatenating_one_bit_for_bit(a, cdim, seed, min_rows, ties):
+    """Any grid shape (one column included: no second cut to try), rows per cell that forbid
+    some cuts, and gradients with exact ties (whole-number sums, zero cells): the same gains
+    and the same cuts, 'no cut' winning a tie as before."""
+    from interpretable_nn.models.nam.pair_boost import _best_halves, _order_masks
+
+    rng = np.random.default_rng(seed)
+    shape = (3, 2, a, cdim)  # bags x pairs x grid
+    if ties:
+        g = torch.from_numpy(rng.integers(-2, 3, shape).astype(np.float32))
+        h = torch.from_numpy(rng.integers(0, 3, shape).astype(np.float32))
+    else:
+        g = torch.from_numpy(rng.normal(size=shape).astype(np.float32))
+        h = torch.from_numpy(rng.uniform(0.01, 1.0, shape).astype(np.float32))
+    c = torch.from_numpy(rng.integers(0, 6, shape).astype(np.float32))
+    for swap, masks in enumerate(_order_masks(c, min_rows)):
+        x = [t.transpose(-1, -2) for t in (g, h)] if swap else [g, h]
+        for got, want in zip(_best_halves(*x, masks), _best_halves_by_concatenation(*x, masks)):
+            assert got.dtype == want.dtype and torch.equal(got, want)
