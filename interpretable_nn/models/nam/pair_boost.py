@@ -280,7 +280,7 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
     masks = _order_masks(rows_per_cell, min_rows)  # the rows per cell never change
     values = torch.zeros(size, b)
     pairs_part = torch.zeros_like(main)
-    vsum = vw.sum(0).clamp_min(1e-12)
+    vsum, fsum = vw.sum(0).clamp_min(1e-12), fw.sum(0)  # the bags' weights never change
     best, best_round, best_values, best_member, history, by_member = np.inf, 0, values.clone(), None, [], []
     steps: list = []  # each round's (picked pair per bag, step): any round's values, rebuilt
     for r in range(max_rounds + 1):
@@ -289,7 +289,7 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
         member = (loss * vw).sum(0) / vsum  # (B,) validation loss of each bag
         val = float(member.mean())
         by_member.append(member.tolist())
-        history.append({"epoch": r, "train_loss": float(((loss * fw).sum(0) / fw.sum(0)).mean()),
+        history.append({"epoch": r, "train_loss": float(((loss * fw).sum(0) / fsum).mean()),
                         "val_loss": val, "lr": lr, "seconds": time.perf_counter() - t_start})
         if val < best:
             best, best_round, best_values, best_member = val, r, values.clone(), member.tolist()
