@@ -69,12 +69,16 @@ def scenario_table(model_name: str, seeds=(0, 1, 2)) -> pd.DataFrame:
                 flagged = sorted({a.feature for a in r.alerts if a.feature})
                 top = r.attribution_drift["drift"].idxmax()
                 terms = r.attribution_drift if r.term_drift is None else r.term_drift
+                top_term = terms["drift"].idxmax()
+                # the features of the top term: the model's own map for a NAM's terms ("f x g" is a
+                # pair of f and g), the feature itself where the drift is per feature
+                top_features = (top_term,) if r.term_drift is None else dict(zip(m.terms_, m.term_features_))[top_term]
                 rows.append({"dataset": name, "scenario": f"{f} x1.6", "alerts": len(r.alerts), "psi": r.psi,
                              "max_csi": r.csi[f], "ndcg": r.ndcg, "top_drift": top, "flagged": " ".join(flagged),
-                             "largest_drift": bool(top == f), "top_term": terms["drift"].idxmax(),
-                             # the top term is one of f's: its main term or a pair it is in ("f x g"),
-                             # the only terms that move when f alone moves
-                             "largest_term_drift": f in str(terms["drift"].idxmax()).split(" x "),
+                             "largest_drift": bool(top == f), "top_term": top_term,
+                             # the top term is one of f's: its main term or a pair it is in, the
+                             # only terms that move when f alone moves
+                             "largest_term_drift": f in top_features,
                              "own_drift": terms["drift"][f], "noise": noise,
                              "found": bool(r.csi[f] >= 0.25 and flagged == [f])})
             y3 = y[cur].copy()
