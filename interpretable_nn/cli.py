@@ -44,6 +44,7 @@ from .cli_io import (
     plot_rules,
     read_csv,
     read_features,
+    read_target_info,
     scorecard_text,
 )
 
@@ -123,11 +124,8 @@ def _positive_target(args, y, name: str) -> tuple:
 
 def _target_label(model_dir) -> str | None:
     """"Status = bad" for a model saved by ``fit --out`` (its target.json), else None."""
-    path = Path(model_dir) / _TARGET_FILE
-    if not path.is_file():
-        return None
-    info = json.loads(path.read_text(encoding="utf-8"))
-    if info.get("positive_class") is None:
+    info = read_target_info(model_dir)
+    if info is None or info.get("positive_class") is None:
         return None
     return f"{info.get('target') or 'y'} = {info['positive_class']}"
 
@@ -151,12 +149,8 @@ def _id_column(args) -> str | None:
     """``--id-column`` as given, else the one ``fit`` recorded beside the model, else "id"."""
     if args.id_column is not None:
         return args.id_column or None
-    path = Path(args.model_dir) / _TARGET_FILE
-    if path.is_file():
-        info = json.loads(path.read_text(encoding="utf-8"))
-        if "id_column" in info:
-            return info["id_column"]
-    return "id"
+    info = read_target_info(args.model_dir)
+    return info["id_column"] if info is not None and "id_column" in info else "id"
 
 
 def _feature_names(model) -> list[str]:
@@ -351,9 +345,8 @@ def _adverse_class(model, model_dir, given: str | None):
 
     classes = getattr(model, "classes_", getattr(model, "classes", None))
     classes = [] if classes is None else list(np.asarray(classes).tolist())
-    path = Path(model_dir) / _TARGET_FILE
-    if path.is_file():
-        info = json.loads(path.read_text(encoding="utf-8"))
+    info = read_target_info(model_dir)
+    if info is not None:
         labels, pos = info.get("labels") or [], info.get("positive_class")
         if pos is not None and classes == [0, 1] and given in labels and given not in ("0", "1"):
             return 1 if given == pos else 0

@@ -39,7 +39,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_csv", "read_features", "column_plan", "check_model_out", "check_output", "check_params", "check_savable",
+__all__ = ["read_csv", "read_features", "read_target_info", "column_plan", "check_model_out", "check_output", "check_params", "check_savable",
            "parse_params", "emit", "one_line", "TARGET_FILE", "Parser", "plain",
            "scorecard_text", "plot_rules"]
 
@@ -86,7 +86,7 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
         raise ValueError(f"--encoding {encoding!r} is not a known text encoding (e.g. utf-8, latin-1, cp1252).") from None
     p = _input_file(path, what)
     try:
-        return pd.read_csv(p, encoding=encoding, **kwargs)
+        frame = pd.read_csv(p, encoding=encoding, **kwargs)
     except UnicodeDecodeError as exc:
         raise ValueError(
             f"{what} {p} is not {encoding} text (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
@@ -96,6 +96,13 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
         raise ValueError(f"{what} {p} is empty; it needs a header line with the column names.") from None
     except pd.errors.ParserError as exc:
         raise ValueError(f"{what} {p} is not a readable CSV table: {one_line(exc)}") from None
+    sep = [c for c in (";", "\t", "|") if frame.shape[1] == 1 and c in str(frame.columns[0])]
+    if sep:  # one column named 'id;income;...': not comma-separated (Excel's export where ',' is the decimal mark)
+        raise ValueError(f"{what} {p} has a single column named {str(frame.columns[0])[:60]!r}: it looks "
+                         f"{sep[0]!r}-separated, and this command reads comma-separated files with '.' decimals. "
+                         f"Convert it first, e.g. pandas.read_csv(f, sep={sep[0]!r}, decimal=',').to_csv(out, "
+                         "index=False).")
+    return frame
 
 
 def column_plan(model) -> dict[str, tuple[str, list]]:
@@ -227,6 +234,9 @@ def check_output(path, *, what: str = "--output", inputs=()) -> Path:
         if src and Path(src).exists() and p.exists() and p.resolve() == Path(src).resolve():
             raise ValueError(f"{what} {p} is also an input; writing it would destroy the input. "
                              "Choose another file name.")
+    if _holds_saved_files(p.parent):  # predictions over model.json: a model that no longer loads
+        raise ValueError(f"{what} {p} is inside {p.parent}, which holds a saved model; writing there could "
+                         "overwrite its files. Write the output to another folder.")
     if p.exists() and not os.access(p, os.W_OK) or not os.access(p.parent, os.W_OK):
         raise ValueError(f"{what} {p} cannot be written (permission denied).")
     return p
@@ -234,6 +244,30 @@ def check_output(path, *, what: str = "--output", inputs=()) -> Path:
 
 def _is_model_dir(p: Path) -> bool:
     return any((p / f).is_file() for f in ("manifest.json", "model.json", "tensors.safetensors"))
+
+
+def _holds_saved_files(p: Path) -> bool:
+    """A saved model's directory, or a ``distill --out`` one (its ``ruleset.json``)."""
+    return _is_model_dir(p) or (p / TARGET_FILE).is_file() or (p / "ruleset.json").is_file()
+
+
+def read_target_info(model_dir) -> dict | None:
+    """What ``fit --out`` recorded beside a model (``target.json``: target, positive class,
+    labels, id column), or None when there is no such file; a file that is not the JSON
+    object ``fit`` wrote is one ValueError naming it."""
+    import json
+
+    path = Path(model_dir) / TARGET_FILE
+    if not path.is_file():
+        return None
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not the JSON that `fit --out` wrote ({one_line(exc)}); it was changed after "
+                         "saving. Run `fit --out` again, or delete it to score without the target's labels.") from None
+    if not isinstance(info, dict):
+        raise ValueError(f"{path} is not the JSON object that `fit --out` wrote; run `fit --out` again, or delete it.")
+    return info
 
 
 def check_model_out(path, force: bool = False) -> Path:

@@ -219,6 +219,16 @@ def test_every_error_is_one_line_naming_the_fix(tmp_path, capsys):
     _one_line_error(run_inprocess(capsys, *pred, apps, "--output", apps), "also an input")
     _one_line_error(run_inprocess(capsys, *pred, apps, "--output", str(tmp_path)), "is a directory")
     _one_line_error(run_inprocess(capsys, "predict", str(tmp_path / "gone"), "--input", apps), "no such directory")
+    # an output inside the model's own directory would overwrite its files (predictions over
+    # model.json: a model that no longer loads); refused before anything is written
+    before = {f.name: f.read_bytes() for f in (tmp_path / "m").iterdir()}
+    for name in ("model.json", "preds.csv"):
+        _one_line_error(run_inprocess(capsys, *pred, apps, "--output", str(tmp_path / "m" / name)),
+                        "holds a saved model", "another folder")
+    assert {f.name: f.read_bytes() for f in (tmp_path / "m").iterdir()} == before
+    # a file that is not comma-separated (Excel's ';' where ',' is the decimal mark) says so
+    X.to_csv(tmp_path / "euro.csv", sep=";", decimal=",", index=False)
+    _one_line_error(run_inprocess(capsys, *pred, str(tmp_path / "euro.csv")), "';'-separated", "decimal")
     (tmp_path / "m" / "model.json").write_text((tmp_path / "m" / "model.json").read_text() + " ")
     _one_line_error(run_inprocess(capsys, *pred, apps), "Checksum mismatch")
     _one_line_error(run_inprocess(capsys, "predict", m), "--input", code=2)  # argparse: one line too
@@ -264,6 +274,23 @@ def test_fit_checks_where_it_will_save_before_training(tmp_path, capsys):
     assert r.returncode == 0, r.stderr
     r = run_inprocess(capsys, *fit, str(tmp_path / "busy"), "--force")
     assert r.returncode == 0 and (tmp_path / "busy" / "notes.txt").read_text() == "mine", r.stderr
+
+
+def test_a_changed_target_file_is_named_not_a_json_traceback(tmp_path, credit, capsys):
+    """``target.json`` (what ``fit --out`` records beside the model) overwritten by hand or by
+    another tool: every command that reads it says which file and what to do."""
+    d = tmp_path / "m"
+    credit.X.head(200).assign(y=credit.y[:200]).to_csv(tmp_path / "c.csv", index=False)
+    r = run_inprocess(capsys, "fit", "nam", "--csv", str(tmp_path / "c.csv"), "--target", "y", "--out", str(d),
+                      "--param", "max_epochs=2", "--param", "n_bags=1", "--param", "interactions=0")
+    assert r.returncode == 0, r.stderr
+    (d / "target.json").write_text("id,score\n1,0.5\n")
+    _one_line_error(run_inprocess(capsys, "predict", str(d), "--input", str(tmp_path / "c.csv")),
+                    "target.json", "fit --out")
+    (d / "target.json").write_text("[1, 2]")
+    _one_line_error(run_inprocess(capsys, "predict", str(d), "--input", str(tmp_path / "c.csv")), "target.json")
+    (d / "target.json").unlink()  # without it the model still scores
+    assert run_inprocess(capsys, "predict", str(d), "--input", str(tmp_path / "c.csv")).returncode == 0
 
 
 def test_one_line_errors_in_a_real_process(tmp_path):
