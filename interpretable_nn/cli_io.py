@@ -96,6 +96,13 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
         raise ValueError(f"{what} {p} is empty; it needs a header line with the column names.") from None
     except pd.errors.ParserError as exc:
         raise ValueError(f"{what} {p} is not a readable CSV table: {one_line(exc)}") from None
+    if frame.shape[1] > 1 and kwargs.get("header", "infer") == "infer":
+        # pandas renames a repeated header ('x', 'x.1'); the Python API refuses duplicate names
+        head = pd.read_csv(p, encoding=encoding, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0]
+        dup = sorted({h for h in head.tolist() if (head == h).sum() > 1})
+        if dup:
+            raise ValueError(f"{what} {p} names the column(s) {dup} more than once (pandas would read the second "
+                             "as a new column); give every column its own name.")
     sep = [c for c in (";", "\t", "|") if frame.shape[1] == 1 and c in str(frame.columns[0])]
     if sep:  # one column named 'id;income;...': not comma-separated (Excel's export where ',' is the decimal mark)
         raise ValueError(f"{what} {p} has a single column named {str(frame.columns[0])[:60]!r}: it looks "

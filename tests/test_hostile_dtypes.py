@@ -202,6 +202,23 @@ def test_many_numeric_strings_warn_once_and_category_dtype_silences_it():
         build("mlp").fit(X.astype("category"), y)
 
 
+@pytest.mark.parametrize("fmt", ["{:.1f} €", "${:,.0f}", "{:.0f}%", "{:.0f} kg"])
+def test_amounts_with_a_unit_as_text_warn_with_the_fix(fmt):
+    """'59.7 €', '$1,200', '12%', '3 kg' as text: each distinct string would be a level of its
+    own (no order, an unseen amount scores as 'unseen'); the warning names the column and how
+    to strip the unit. Codes with a letter ('12A', 'A12') and few levels stay quiet."""
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"amount": pd.Series([fmt.format(v) for v in rng.normal(1000, 200, N)], dtype=object)})
+    y = rng.integers(0, 2, N)
+    with pytest.warns(NumericTextWarning, match=r"'amount'.*unit.*str\.replace") as rec:
+        build("mlp").fit(X, y)
+    assert sum(issubclass(w.category, NumericTextWarning) for w in rec) == 1
+    codes = pd.DataFrame({"apt": pd.Series([f"{i % 40}{'AB'[i % 2]}" for i in range(N)], dtype=object)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericTextWarning)
+        build("mlp").fit(codes, y)
+
+
 # ------------------------------------------------------------------ refused at fit
 
 PERIODS = pd.Series(pd.period_range("2020-01", periods=N, freq="M"))

@@ -26,6 +26,7 @@ conversion of every column type is in :mod:`interpretable_nn.data.dtypes`.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -46,6 +47,11 @@ CONVERTED_ATTR = "interpretable_nn.converted_from"
 
 #: a text column with more distinct levels than this, all reading as numbers, is warned about
 NUMERIC_TEXT_LEVELS = 20
+#: a number with a currency sign before it, or a unit, currency or percent sign after it, and
+#: optional thousands separators: '59.7 €', '$1,200', '12%', '3 kg' (a letter right after the
+#: digits, as in a code '12A', is not a unit)
+_UNIT_NUMBER = re.compile(r"^\s*[$€£¥]?\s*[-+]?(?:\d{1,3}(?:[,' ]\d{3})+|\d+)(?:[.,]\d+)?"
+                          r"(?:\s*[%$€£¥]|\s+[A-Za-z]{1,5})?\s*$")
 
 
 class NumericTextWarning(UserWarning):
@@ -280,7 +286,19 @@ def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> None:
         return
     if not all(isinstance(v, str) for v in levels):
         return
-    if pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").notna().all():
+    if not pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").notna().all():
+        if all(_UNIT_NUMBER.match(v) for v in levels):  # '59.7 €', '$1,200', '12%', '3 kg'
+            warnings.warn(
+                f"Column {name!r} holds text whose {len(levels)} distinct values read as numbers with a unit, "
+                f"a currency or thousands separators (e.g. {levels[:3]}); it is treated as categorical, one "
+                f"level per distinct string, so it cannot learn an order or score a value it has not seen. If "
+                f"it is an amount, strip the text first, e.g. pd.to_numeric(X[{name!r}].str.replace("
+                "r'[^0-9.\\-]', '', regex=True)); to keep it categorical without this warning, pass "
+                f"X[{name!r}].astype('category').",
+                NumericTextWarning,
+                stacklevel=user_stacklevel(),
+            )
+    else:
         warnings.warn(
             f"Column {name!r} holds text whose {len(levels)} distinct values all read as numbers "
             f"(e.g. {levels[:3]}); it is treated as categorical, one level per distinct string "
