@@ -243,3 +243,25 @@ def test_bad_input(credit):
         mon.check(X.iloc[:50], np.full(50, 7))
     with pytest.raises(ValueError, match="id_column"):
         mon.log(X.iloc[:50], "unused.sqlite", id_column="nope")
+
+
+def test_small_batches_of_the_reference_distribution_raise_no_drift_alert(credit):
+    """Batches of 1 to 250 rows drawn from the reference's own distribution (the random
+    split): their PSI and CSI are mostly sampling noise (a 10-bin PSI of .10 is noise at 200
+    rows), so psi/csi alerts stay rare (a report is quiet 99% of the time, the score and the
+    features together); bands alone fired on every small batch. A real shift
+    (one feature x 1.6) still alerts at 120 rows, and the guard can be turned off."""
+    X, cur, mon = credit["X"], credit["cur"], credit["mon"]
+    rng = np.random.default_rng(1)
+    fired = []
+    for n in (1, 10, 30, 60, 120, 250):
+        for _ in range(4):  # a quiet report 99% of the time: 24 reports, at most one alert allowed
+            r = mon.check(X.iloc[rng.choice(cur, n, replace=False)])
+            fired += [(n, a.message) for a in r.alerts if a.metric in ("psi", "csi")]
+    assert len(fired) <= 1, fired
+    batch = X.iloc[rng.choice(cur, 120, replace=False)].copy()
+    batch["Income"] = batch["Income"] * 1.6
+    assert any(a.metric == "csi" and a.feature == "Income" for a in mon.check(batch).alerts)
+    loud = Monitor(credit["model"], reference=X.iloc[credit["ref"]], thresholds={"drift_noise_quantile": None})
+    assert [a for a in loud.check(X.iloc[cur[:10]]).alerts if a.metric in ("psi", "csi")]
+

@@ -185,8 +185,9 @@ def render(r: Any) -> str:
     text = {"act": "ACT: thresholds breached", "watch": "WATCH: early warnings", "quiet": "QUIET: stable"}[verdict]
     t = r.thresholds
     csi_rows = []
+    fired = {a.feature: a.level for a in r.alerts if a.metric == "csi"}  # the bands above sampling noise
     for f, v in r.csi.sort_values(ascending=False).items():
-        band = "act" if v >= t["csi"][1] else "watch" if v >= t["csi"][0] else ""
+        band = fired.get(f, "")
         csi_rows.append((f, v, band, r.review.loc[f, "share"]))
     order = {"act": 0, "watch": 1}
     return env.from_string(_TEMPLATE).render(
