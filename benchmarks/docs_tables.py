@@ -344,6 +344,11 @@ def untuned_check59() -> str:
     return _untuned_check("suite_added59")
 
 
+def untuned_check59b() -> str:
+    """The second untuned check of stop 59: the draw's places 19 to 24 (``suite_added59b.md``)."""
+    return _untuned_check("suite_added59b")
+
+
 #: the previous default's (``boost_grid_1se``) NAM cells on the confirm group, seeds 0-2
 BOOST_GRID_1SE_CONFIRM = ("confirm_nam_boostgrid.csv", "confirm_nam_movies45.csv")
 
@@ -412,7 +417,8 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models,
               "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput,
               "untuned_check57": untuned_check57, "untuned_check58": untuned_check58,
-              "untuned_check59": untuned_check59, "nam_b015any_confirm": nam_b015any_confirm,
+              "untuned_check59": untuned_check59,
+              "untuned_check59b": untuned_check59b, "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
