@@ -34,6 +34,7 @@ from pathlib import Path
 from .cli_io import (
     TARGET_FILE,
     Parser,
+    check_distill_out,
     check_model_out,
     check_output,
     check_params,
@@ -399,6 +400,7 @@ def _cmd_distill(args) -> int:
     from .distill import SurrogateTree
     from .persistence import load_model
 
+    out = None if args.out is None else check_distill_out(args.out)  # before the fit
     model = load_model(args.model_dir)
     if args.csv:
         X, _ = read_features(args.csv, model, encoding=args.encoding, what="--csv")
@@ -411,8 +413,7 @@ def _cmd_distill(args) -> int:
                       target_fidelity=args.target_fidelity, random_state=args.seed).fit(model, X)
     text = s.to_text()
     print(text, end="")
-    if args.out:
-        out = Path(args.out)
+    if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "surrogate.txt").write_text(text, encoding="utf-8")
         (out / "surrogate.dot").write_text(s.to_graphviz().source, encoding="utf-8")

@@ -39,7 +39,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_csv", "read_features", "read_target_info", "column_plan", "check_model_out", "check_output", "check_params", "check_savable",
+__all__ = ["read_csv", "read_features", "read_target_info", "check_distill_out", "column_plan", "check_model_out", "check_output", "check_params", "check_savable",
            "parse_params", "emit", "one_line", "TARGET_FILE", "Parser", "plain",
            "scorecard_text", "plot_rules"]
 
@@ -256,6 +256,19 @@ def _is_model_dir(p: Path) -> bool:
 def _holds_saved_files(p: Path) -> bool:
     """A saved model's directory, or a ``distill --out`` one (its ``ruleset.json``)."""
     return _is_model_dir(p) or (p / TARGET_FILE).is_file() or (p / "ruleset.json").is_file()
+
+
+def check_distill_out(path) -> Path:
+    """``distill --out``, checked before the fit: a directory (created if missing) that is not
+    a saved model's: the rule set's files beside a model's would make the directory hold two."""
+    p = Path(path)
+    if str(path) == "":
+        raise ValueError("--out is empty; give the directory to write the surrogate's files to.")
+    if p.exists() and not p.is_dir():
+        raise ValueError(f"--out {p} is an existing file; give a directory (it is created if missing).")
+    if p.is_dir() and _is_model_dir(p):
+        raise ValueError(f"--out {p} holds a saved model; write the surrogate's files to another directory.")
+    return p
 
 
 def read_target_info(model_dir) -> dict | None:

@@ -226,6 +226,9 @@ def test_every_error_is_one_line_naming_the_fix(tmp_path, capsys):
         _one_line_error(run_inprocess(capsys, *pred, apps, "--output", str(tmp_path / "m" / name)),
                         "holds a saved model", "another folder")
     assert {f.name: f.read_bytes() for f in (tmp_path / "m").iterdir()} == before
+    # distill --out into the model's own directory, or onto a file: refused before the fit
+    _one_line_error(run_inprocess(capsys, "distill", m, "--csv", apps, "--out", m), "holds a saved model")
+    _one_line_error(run_inprocess(capsys, "distill", m, "--csv", apps, "--out", apps), "existing file")
     # a repeated header (pandas would read the second 'x' as a new column 'x.1')
     (tmp_path / "dup.csv").write_text("id,x,x,code\n1,0.5,0.7,a\n")
     _one_line_error(run_inprocess(capsys, *pred, str(tmp_path / "dup.csv")), "['x']", "more than once")
