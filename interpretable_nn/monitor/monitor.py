@@ -39,8 +39,7 @@ __all__ = ["Monitor", "DEFAULT_THRESHOLDS"]
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "psi": (0.10, 0.25),             # score PSI: watch, act
     "csi": (0.10, 0.25),             # per-feature CSI: watch, act
-    "drift_noise_quantile": 0.99,    # PSI/CSI alerts only above sampling noise: a report with no drift stays
-                                     # quiet this often (split over the score and features; None: bands only)
+    "drift_noise_quantile": 0.99,    # PSI/CSI alert only past sampling noise: quiet this often without drift
     "ndcg": 0.90,                    # attribution ranking: act below
     "attribution_drift": 0.10,       # |change of mean |contribution|| / total reference: watch
     "out_of_range": 0.05,            # share of rows outside the training range / unseen level: watch
