@@ -198,6 +198,10 @@ class MonitorReport:
                 f"ndcg={self.ndcg:.3f}, alerts={len(self.alerts)})")
 
 
+#: multinomial draws x bins that :func:`drift_noise` simulates at most (about 30 MiB a side)
+NOISE_CELLS = 2_000_000
+
+
 def drift_noise(table: pd.DataFrame, n_reference: int, n_rows: int, quantile: float | None) -> float:
     """The PSI that sampling noise alone reaches with probability ``1 - quantile`` when the
     batch's ``n_rows`` and the reference's ``n_reference`` rows come from one distribution over
@@ -206,17 +210,25 @@ def drift_noise(table: pd.DataFrame, n_reference: int, n_rows: int, quantile: fl
     bins floored as :func:`~.drift.psi` floors them (a chi-square approximation breaks down
     exactly where it matters: a batch of ten rows leaves most bins empty). A 10-bin PSI of .10
     is noise for a batch of about 200 rows: a band alone would fire on every small batch.
-    0 when ``quantile`` is None (the bands alone)."""
+    The quantile is read from the draws when about 10 of them land beyond it within
+    :data:`NOISE_CELLS`; otherwise (a far tail, a category of thousands of levels) from a
+    gamma distribution with the draws' mean and variance. 0 when ``quantile`` is None."""
     if quantile is None or n_rows < 1 or n_reference < 1:
         return 0.0
     ref, cur = table["reference"].to_numpy(float), table["current"].to_numpy(float)
     pooled = (ref + cur) / max(float(ref.sum() + cur.sum()), 1.0)
-    draws = int(min(20_000, max(1_000, 20 / max(1.0 - quantile, 1e-9))))  # ~20 draws beyond the quantile
+    need = int(np.ceil(10 / max(1.0 - quantile, 1e-9)))
+    draws = max(200, min(need, NOISE_CELLS // max(len(pooled), 1)))
     rng = np.random.default_rng(0)
-    e = rng.multinomial(int(n_reference), pooled, size=draws) / float(n_reference)
-    a = rng.multinomial(int(n_rows), pooled, size=draws) / float(n_rows)
-    e, a = np.maximum(e, FLOOR), np.maximum(a, FLOOR)
-    return float(np.quantile(((a - e) * np.log(a / e)).sum(1), quantile))
+    e = np.maximum(rng.multinomial(int(n_reference), pooled, size=draws) / float(n_reference), FLOOR)
+    a = np.maximum(rng.multinomial(int(n_rows), pooled, size=draws) / float(n_rows), FLOOR)
+    noise = ((a - e) * np.log(a / e)).sum(1)
+    if draws >= need:
+        return float(np.quantile(noise, quantile))
+    from scipy.stats import gamma
+
+    mean, var = float(noise.mean()), float(noise.var())
+    return mean if var <= 0 else float(gamma.ppf(quantile, mean * mean / var, scale=var / mean))
 
 
 def build_alerts(r: MonitorReport) -> list[Alert]:
@@ -229,11 +241,13 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
 
     q = t.get("drift_noise_quantile")  # per report: shared by the score's PSI and every CSI (Bonferroni)
     q = None if q is None else 1.0 - (1.0 - float(q)) / (1 + len(r.csi))
-    hit = _level(r.psi, t["psi"]) if r.psi > drift_noise(r.psi_table, r.n_reference, r.n_rows, q) else None
+    hit = _level(r.psi, t["psi"])  # past a band, then past the noise (simulated only for such a figure)
+    hit = hit if hit and r.psi > drift_noise(r.psi_table, r.n_reference, r.n_rows, q) else None
     if hit:
         add("psi", "", r.psi, hit[1], hit[0], f"Score PSI {r.psi:.3f} (bands {t['psi'][0]:g} / {t['psi'][1]:g}).")
     for f, v in r.csi.items():
-        hit = _level(v, t["csi"]) if v > drift_noise(r.csi_tables[f], r.n_reference, r.n_rows, q) else None
+        hit = _level(v, t["csi"])
+        hit = hit if hit and v > drift_noise(r.csi_tables[f], r.n_reference, r.n_rows, q) else None
         if hit:
             worst = r.csi_tables[f].sort_values("term", ascending=False).iloc[0]
             add("csi", f, v, hit[1], hit[0], f"CSI of {f} is {v:.3f}; most moved bin {worst['bin']} "
