@@ -349,6 +349,12 @@ def untuned_check59b() -> str:
     return _untuned_check("suite_added59b")
 
 
+def untuned_check59_all() -> str:
+    """Both stop-59 batches on three seeds (``suite_added59_all.md``: the seed-0 checks and
+    seeds 1 and 2, merged by ``suite.py --merge``)."""
+    return _untuned_check("suite_added59_all")
+
+
 #: the previous default's (``boost_grid_1se``) NAM cells on the confirm group, seeds 0-2
 BOOST_GRID_1SE_CONFIRM = ("confirm_nam_boostgrid.csv", "confirm_nam_movies45.csv")
 
@@ -418,7 +424,8 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput,
               "untuned_check57": untuned_check57, "untuned_check58": untuned_check58,
               "untuned_check59": untuned_check59,
-              "untuned_check59b": untuned_check59b, "nam_b015any_confirm": nam_b015any_confirm,
+              "untuned_check59b": untuned_check59b,
+              "untuned_check59_all": untuned_check59_all, "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
