@@ -46,7 +46,8 @@ _QUANTILES = np.linspace(0.1, 0.9, 9)
 
 def psi_terms(expected: Any, actual: Any, floor: float = FLOOR) -> np.ndarray:
     """Per-bin terms ``(a - e) * ln(a / e)`` of two count (or proportion) vectors, each
-    normalised to proportions and floored at ``floor``.
+    normalised to proportions and floored at ``floor``. Arrays of several such vectors (the
+    bins on the last axis, e.g. simulated draws) give the terms of each pair of rows.
 
     Examples
     --------
@@ -55,12 +56,13 @@ def psi_terms(expected: Any, actual: Any, floor: float = FLOOR) -> np.ndarray:
     """
     e = np.asarray(expected, dtype=float)
     a = np.asarray(actual, dtype=float)
-    if e.shape != a.shape or e.ndim != 1:
-        raise ValueError(f"expected and actual need the same 1-d shape; got {e.shape} and {a.shape}.")
-    if e.sum() <= 0 or a.sum() <= 0:
+    if e.shape != a.shape or e.ndim < 1:
+        raise ValueError(f"expected and actual need the same shape, bins last; got {e.shape} and {a.shape}.")
+    e_sum, a_sum = e.sum(-1, keepdims=True), a.sum(-1, keepdims=True)
+    if (e_sum <= 0).any() or (a_sum <= 0).any():
         raise ValueError("PSI needs at least one row on each side.")
-    e = np.maximum(e / e.sum(), floor)
-    a = np.maximum(a / a.sum(), floor)
+    e = np.maximum(e / e_sum, floor)
+    a = np.maximum(a / a_sum, floor)
     return (a - e) * np.log(a / e)
 
 

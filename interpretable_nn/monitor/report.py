@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.fidelity import Fidelity
-from .drift import FLOOR
+from .drift import psi_terms
 
 __all__ = ["Alert", "MonitorReport", "build_alerts"]
 
@@ -220,9 +220,8 @@ def drift_noise(table: pd.DataFrame, n_reference: int, n_rows: int, quantile: fl
     need = int(np.ceil(10 / max(1.0 - quantile, 1e-9)))
     draws = max(200, min(need, NOISE_CELLS // max(len(pooled), 1)))
     rng = np.random.default_rng(0)
-    e = np.maximum(rng.multinomial(int(n_reference), pooled, size=draws) / float(n_reference), FLOOR)
-    a = np.maximum(rng.multinomial(int(n_rows), pooled, size=draws) / float(n_rows), FLOOR)
-    noise = ((a - e) * np.log(a / e)).sum(1)
+    noise = psi_terms(rng.multinomial(int(n_reference), pooled, size=draws),
+                      rng.multinomial(int(n_rows), pooled, size=draws)).sum(-1)
     if draws >= need:
         return float(np.quantile(noise, quantile))
     from scipy.stats import gamma
@@ -241,13 +240,16 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
 
     q = t.get("drift_noise_quantile")  # per report: shared by the score's PSI and every CSI (Bonferroni)
     q = None if q is None else 1.0 - (1.0 - float(q)) / (1 + len(r.csi))
-    hit = _level(r.psi, t["psi"])  # past a band, then past the noise (simulated only for such a figure)
-    hit = hit if hit and r.psi > drift_noise(r.psi_table, r.n_reference, r.n_rows, q) else None
+
+    def drift_level(value, bands, table):  # past a band, then past the noise (simulated only then)
+        hit = _level(value, bands)
+        return hit if hit and value > drift_noise(table, r.n_reference, r.n_rows, q) else None
+
+    hit = drift_level(r.psi, t["psi"], r.psi_table)
     if hit:
         add("psi", "", r.psi, hit[1], hit[0], f"Score PSI {r.psi:.3f} (bands {t['psi'][0]:g} / {t['psi'][1]:g}).")
     for f, v in r.csi.items():
-        hit = _level(v, t["csi"])
-        hit = hit if hit and v > drift_noise(r.csi_tables[f], r.n_reference, r.n_rows, q) else None
+        hit = drift_level(v, t["csi"], r.csi_tables[f])
         if hit:
             worst = r.csi_tables[f].sort_values("term", ascending=False).iloc[0]
             add("csi", f, v, hit[1], hit[0], f"CSI of {f} is {v:.3f}; most moved bin {worst['bin']} "
