@@ -414,18 +414,17 @@ def _cmd_distill(args) -> int:
     text = s.to_text()
     print(text, end="")
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "surrogate.txt").write_text(text, encoding="utf-8")
-        (out / "surrogate.dot").write_text(s.to_graphviz().source, encoding="utf-8")
-        fidelity = {"dataset": name, **s.fidelity_.to_dict()}
-        (out / "fidelity.json").write_text(json.dumps(fidelity, indent=1) + "\n")
-        s.fidelity_.details["per_leaf"].to_csv(out / "per_leaf.csv", index=False)
-        written = ["surrogate.txt", "surrogate.dot", "fidelity.json", "per_leaf.csv"]
-        if s.task_ != "multiclass":
-            from .persistence import write_file_atomic
+        from .persistence import write_file_atomic
 
-            write_file_atomic(out / "ruleset.json", s.to_ruleset().to_json() + "\n")
-            written.append("ruleset.json")
+        out.mkdir(parents=True, exist_ok=True)
+        files = {"surrogate.txt": text, "surrogate.dot": s.to_graphviz().source,
+                 "fidelity.json": json.dumps({"dataset": name, **s.fidelity_.to_dict()}, indent=1) + "\n",
+                 "per_leaf.csv": s.fidelity_.details["per_leaf"].to_csv(index=False)}
+        if s.task_ != "multiclass":
+            files["ruleset.json"] = s.to_ruleset().to_json() + "\n"
+        for file, content in files.items():  # each atomic: an interrupted run leaves no half-written file
+            write_file_atomic(out / file, content)
+        written = list(files)
         print(f"wrote {', '.join(written)} to {out}")
     return 0
 
@@ -481,7 +480,9 @@ def _cmd_plot(args) -> int:
     else:
         raise ValueError(f"{args.model_dir} holds a {type(model).__name__}, which has no plot of its own; pass "
                          "--input FILE.csv for its feature importance over those rows.")
-    fig.savefig(out, dpi=args.dpi, bbox_inches="tight")
+    from .persistence import write_figure_atomic
+
+    write_figure_atomic(fig, out, dpi=args.dpi)
     plt.close(fig)
     print(f"wrote the {what} of {type(model).__name__} to {out}")
     return 0

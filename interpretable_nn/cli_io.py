@@ -376,12 +376,15 @@ def check_params(model_name: str, params: dict, prefix: str = "") -> None:
 
 
 def emit(text: str, output: str | None, message: str) -> None:
-    """Write ``text`` to the file ``output`` (UTF-8) and print ``message``, or without an
-    output file write ``text`` to standard output."""
+    """Write ``text`` to the file ``output`` (UTF-8, atomically: a reader or an interrupted
+    run leaves the old file or the whole new one, never a truncated one) and print
+    ``message``, or without an output file write ``text`` to standard output."""
     import sys
 
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from .persistence import write_file_atomic
+
+        write_file_atomic(output, text)
         print(message)
     else:
         sys.stdout.write(text)

@@ -68,6 +68,7 @@ def run_demo(out: str | Path = "demo_results", folds: int = 3, quick: bool = Fal
         ``n_parameters`` and the other complexity measures that apply.
     """
     from .models import available_models
+    from .persistence import write_figure_atomic, write_file_atomic
     from .studies import run_study
     from .studies.report import pareto_figure, write_report
 
@@ -85,7 +86,7 @@ def run_demo(out: str | Path = "demo_results", folds: int = 3, quick: bool = Fal
         verbose=verbose,
     )
     report = write_report(out, out / "report.html", title="credit_data: accuracy vs interpretability")
-    pareto_figure(out, "credit_data").savefig(out / "pareto_credit_data.png", dpi=110, bbox_inches="tight")
+    write_figure_atomic(pareto_figure(out, "credit_data"), out / "pareto_credit_data.png", dpi=110)
     ok = rows[rows["status"] == "ok"]
     measures = [c for c in ("n_parameters", "n_terms", "n_rules", "n_conditions", "n_prototypes")
                 if ok[c].notna().any()]
@@ -97,8 +98,8 @@ def run_demo(out: str | Path = "demo_results", folds: int = 3, quick: bool = Fal
         .rename(columns={"label": "model"})
         .sort_values("auc_mean", ascending=False, ignore_index=True)
     )
-    table.to_csv(out / "summary.csv", index=False)
-    (out / "summary.json").write_text(json.dumps(table.to_dict(orient="records"), indent=1))
+    write_file_atomic(out / "summary.csv", table.to_csv(index=False))
+    write_file_atomic(out / "summary.json", json.dumps(table.to_dict(orient="records"), indent=1))
     if verbose:
         failed = rows[rows["status"] == "failed"]
         n = int((rows["n_train"] + rows["n_test"]).max())

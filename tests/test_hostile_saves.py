@@ -419,3 +419,63 @@ def test_torch_is_not_needed_to_read_what_was_saved(two_models, tmp_path):
     man = json.loads((tmp_path / "manifest.json").read_text())
     assert man["signature"]["algorithm"] == "HMAC-SHA256" and len(man["signature"]["value"]) == 64
     assert isinstance(load_file(str(tmp_path / "tensors.safetensors"))["module.net.0.weight"], torch.Tensor)
+
+
+# ---------------------------------------------------------------- every output file, not only models
+def test_an_interrupted_predict_leaves_the_old_output_whole_and_a_link_target_untouched(two_models, data,
+                                                                                         tmp_path, monkeypatch):
+    """``predict -o`` (and every text output of the CLI: reasons, scorecards, exports, reports)
+    writes through :func:`write_file_atomic`. Killed between writing and renaming, the old
+    predictions stay whole (a half-written CSV would be read by the next tool as fewer rows,
+    silently) and no temporary file is left; an output path that is a symbolic link is
+    replaced, never followed. Before stop 60 ``Path.write_text`` truncated the old file first
+    and wrote through links."""
+    from interpretable_nn.cli import main
+
+    X, _ = data
+    model, _ = two_models
+    model.save(tmp_path / "m")
+    X.to_csv(tmp_path / "in.csv", index=False)
+    out = tmp_path / "out" / "pred.csv"
+    out.parent.mkdir()
+    assert main(["predict", str(tmp_path / "m"), "--input", str(tmp_path / "in.csv"), "--output", str(out)]) == 0
+    first = out.read_bytes()
+    assert len(pd.read_csv(out)) == len(X)
+
+    def killed(self, src, dst):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as mp:
+        mp.setattr(persistence_files._Dir, "replace", killed)
+        # the CLI turns the interruption into exit status 130, as a shell does
+        assert main(["predict", str(tmp_path / "m"), "--input", str(tmp_path / "in.csv"), "--output", str(out)]) == 130
+    assert out.read_bytes() == first and os.listdir(out.parent) == ["pred.csv"]
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = tmp_path / "out" / "link.csv"
+    link.symlink_to(victim)
+    assert main(["predict", str(tmp_path / "m"), "--input", str(tmp_path / "in.csv"), "--output", str(link)]) == 0
+    assert victim.read_text() == "precious" and not link.is_symlink() and link.read_bytes() == first
+
+
+def test_a_figure_is_written_whole_in_the_format_its_suffix_names(tmp_path, monkeypatch):
+    """:func:`write_figure_atomic` draws in memory and renames once: PNG and SVG by suffix; an
+    interruption leaves no file and no temporary."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from interpretable_nn.persistence import write_figure_atomic
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    assert write_figure_atomic(fig, tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in write_figure_atomic(fig, tmp_path / "a.svg").read_bytes()[:400]
+    with monkeypatch.context() as mp:
+        mp.setattr(persistence_files._Dir, "replace", lambda self, a, b: (_ for _ in ()).throw(KeyboardInterrupt()))
+        with pytest.raises(KeyboardInterrupt):
+            write_figure_atomic(fig, tmp_path / "b.png")
+    plt.close(fig)
+    assert sorted(os.listdir(tmp_path)) == ["a.png", "a.svg"]

@@ -190,7 +190,9 @@ class MonitorReport:
 
         html = render(self)
         if path is not None:
-            Path(path).write_text(html, encoding="utf-8")
+            from ..persistence import write_file_atomic
+
+            write_file_atomic(path, html)
         return html
 
     def __repr__(self) -> str:

@@ -76,10 +76,17 @@ from .._version import __version__
 from ..data.validation import user_stacklevel
 from .checks import check_scores, check_state, check_tensors, shape_error
 from .errors import ModelFileError, UnverifiedModelWarning
-from .files import _dir_path, check_save_path, commit, staged_name, write_file_atomic
+from .files import (
+    _dir_path,
+    check_save_path,
+    commit,
+    staged_name,
+    write_figure_atomic,
+    write_file_atomic,
+)
 
 __all__ = [
-    "save_model", "load_model", "register_model_class", "check_save_path", "write_file_atomic",
+    "save_model", "load_model", "register_model_class", "check_save_path", "write_file_atomic", "write_figure_atomic",
     "FORMAT_VERSION", "ModelFileError", "UnverifiedModelWarning",
 ]
 

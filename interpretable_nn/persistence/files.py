@@ -18,7 +18,7 @@ import re
 import secrets
 from pathlib import Path
 
-__all__ = ["check_save_path", "write_file_atomic", "commit", "staged_name"]
+__all__ = ["check_save_path", "write_file_atomic", "write_figure_atomic", "commit", "staged_name"]
 
 _HAS_DIR_FD = os.open in os.supports_dir_fd and os.replace in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 
@@ -203,6 +203,18 @@ def commit(path: Path, files: dict[str, bytes], manifest_name: str, manifest: by
                     d.unlink(entry)
     finally:
         d.close()
+
+
+def write_figure_atomic(fig, path, **savefig_kw) -> Path:
+    """``fig.savefig(path, **savefig_kw)`` through :func:`write_file_atomic`: the image is
+    drawn in memory (its format from the file's suffix, as matplotlib reads it), then
+    written in one rename, so an interrupted run leaves no half-written picture."""
+    import io
+
+    p = _dir_path(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=p.suffix.lstrip(".").lower() or None, **{"bbox_inches": "tight", **savefig_kw})
+    return write_file_atomic(p, buf.getvalue())
 
 
 def write_file_atomic(path, data: bytes | str, encoding: str = "utf-8") -> Path:

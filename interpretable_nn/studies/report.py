@@ -318,7 +318,8 @@ def write_report(results, path: str | Path = "report.html", complexity: str = "n
     >>> "<svg" in p.read_text()
     True
     """
+    from ..persistence import write_file_atomic
+
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(build_report(results, complexity=complexity, title=title), encoding="utf-8")
-    return p
+    return write_file_atomic(p, build_report(results, complexity=complexity, title=title))
