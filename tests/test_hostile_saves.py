@@ -410,6 +410,9 @@ def test_write_file_atomic_replaces_a_symlink_instead_of_following_it(tmp_path):
     assert os.listdir(tmp_path / "d") == ["out.json"]
     with pytest.raises(FileNotFoundError, match="create it before"):
         write_file_atomic(tmp_path / "nowhere" / "x.json", "{}")
+    with pytest.raises(IsADirectoryError, match="is a directory; pass the path of a file"):
+        write_file_atomic(tmp_path / "d", "{}")
+    assert os.listdir(tmp_path / "d") == ["out.json"]
 
 
 def test_torch_is_not_needed_to_read_what_was_saved(two_models, tmp_path):

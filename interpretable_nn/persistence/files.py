@@ -237,6 +237,8 @@ def write_file_atomic(path, data: bytes | str, encoding: str = "utf-8") -> Path:
         data = data.encode(encoding)
     if not p.parent.is_dir():
         raise FileNotFoundError(f"{p.parent} is not a directory; create it before writing {p.name}.")
+    if p.is_dir() and not p.is_symlink():
+        raise IsADirectoryError(f"{p} is a directory; pass the path of a file in it, e.g. {p / 'out.csv'}.")
     d = _Dir(p.parent)
     try:
         _write_via_temp(d, p.name, bytes(data))
