@@ -355,6 +355,12 @@ def untuned_check59_all() -> str:
     return _untuned_check("suite_added59_all")
 
 
+def untuned_check60() -> str:
+    """The untuned check of stop 60: the draw's last eight places (25 to 32), today's default
+    before any tuning read them (``suite_added60.md``)."""
+    return _untuned_check("suite_added60")
+
+
 #: the previous default's (``boost_grid_1se``) NAM cells on the confirm group, seeds 0-2
 BOOST_GRID_1SE_CONFIRM = ("confirm_nam_boostgrid.csv", "confirm_nam_movies45.csv")
 
@@ -425,7 +431,8 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "untuned_check57": untuned_check57, "untuned_check58": untuned_check58,
               "untuned_check59": untuned_check59,
               "untuned_check59b": untuned_check59b,
-              "untuned_check59_all": untuned_check59_all, "nam_b015any_confirm": nam_b015any_confirm,
+              "untuned_check59_all": untuned_check59_all, "untuned_check60": untuned_check60,
+              "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
