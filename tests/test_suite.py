@@ -392,6 +392,14 @@ def test_a_spec_rows_query_keeps_the_documented_population():
         sd.load_spec(sd.Spec(**{**SPECS["childless"].__dict__, "rows": "no_such_column > 1"}))
 
 
+def _assert_screen_counts(counts: dict[str, tuple[int, int]]) -> None:
+    """Each named set loads with the (rows, positives) given, and without its dropped columns."""
+    for name, (rows, pos) in counts.items():
+        X, y = sd.load_spec(SPECS[name])
+        assert (len(X), int(y.sum())) == (rows, pos), name
+        assert not set(SPECS[name].drop) & set(X.columns), name
+
+
 def test_the_stop_60_sets_keep_the_screens_class_counts():
     """Each stop-60 set loads with the rows and positives that ``suite_screen57.md`` recorded
     for it: ESS10NO keeps the two answers its documentation's dummy compares (1,295 rows),
@@ -400,10 +408,7 @@ def test_the_stop_60_sets_keep_the_screens_class_counts():
               "wife_out_of_labor_force": (5634, 2348), "unemployed_1978": (2675, 331),
               "legislator_replied": (5593, 2365), "mother_did_not_work": (31857, 13068),
               "smoker_uk": (1691, 421), "nafld_death": (17549, 1364)}
-    for name, (rows, pos) in counts.items():
-        X, y = sd.load_spec(SPECS[name])
-        assert (len(X), int(y.sum())) == (rows, pos), name
-        assert not set(SPECS[name].drop) & set(X.columns), name
+    _assert_screen_counts(counts)
     X, _ = sd.load_spec(SPECS["hiv_result_not_learned"])
     assert not pd.api.types.is_numeric_dtype(X["villnum"]) and X["villnum"].nunique() == 121
 
@@ -416,10 +421,7 @@ def test_the_stop_59_sets_keep_the_screens_class_counts():
               "charity_gift": (4268, 1707), "no_hs_diploma": (5970, 416), "still_jobless": (3343, 1255),
               "dengue_present": (2000, 831), "wilms_relapse": (4028, 571), "recidivism": (1445, 552),
               "suicide_fatal": (2571, 1256), "titanic_died": (1309, 809), "mgus_death": (1384, 963)}
-    for name, (rows, pos) in counts.items():
-        X, y = sd.load_spec(SPECS[name])
-        assert (len(X), int(y.sum())) == (rows, pos), name
-        assert not set(SPECS[name].drop) & set(X.columns), name
+    _assert_screen_counts(counts)
     X, _ = sd.load_spec(SPECS["not_registered"])
     assert not pd.api.types.is_numeric_dtype(X["schoolid"]) and X["schoolid"].nunique() == 784
     X, _ = sd.load_spec(SPECS["suicide_fatal"])
