@@ -482,3 +482,22 @@ def test_a_figure_is_written_whole_in_the_format_its_suffix_names(tmp_path, monk
             write_figure_atomic(fig, tmp_path / "b.png")
     plt.close(fig)
     assert sorted(os.listdir(tmp_path)) == ["a.png", "a.svg"]
+
+
+def test_an_output_that_is_a_pipe_or_a_device_is_written_through_not_replaced(tmp_path):
+    """``--output /dev/stdout`` or a named pipe: the bytes go through, as a shell's ``>`` sends
+    them; renaming a temporary file over the path replaced the device's own entry (as root,
+    ``/dev/stdout`` became a plain file). A link to a pipe is followed to it."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "link").symlink_to(fifo)
+    for target in (fifo, tmp_path / "link"):
+        got = []
+        reader = threading.Thread(target=lambda got=got: got.append(fifo.read_bytes()), daemon=True)
+        reader.start()
+        write_file_atomic(target, "a,b\n1,2\n")
+        reader.join(10)
+        assert got == [b"a,b\n1,2\n"] and fifo.exists() and not fifo.is_file()
+    assert (tmp_path / "link").is_symlink() and sorted(os.listdir(tmp_path)) == ["link", "pipe"]

@@ -221,7 +221,8 @@ def write_file_atomic(path, data: bytes | str, encoding: str = "utf-8") -> Path:
     """Write one file atomically: a fresh temporary sibling, then a rename over ``path``.
 
     The file's directory must exist. A symbolic link at ``path`` is replaced, never followed,
-    and readers see the old content or the new, never a half-written file. The file gets the
+    and readers see the old content or the new, never a half-written file. A path that is a
+    device, a pipe or a socket (``/dev/stdout``) is written through instead. The file gets the
     mode every saved file gets (``0o666`` filtered by the umask). Use it for any file written
     beside a saved model.
 
@@ -235,6 +236,14 @@ def write_file_atomic(path, data: bytes | str, encoding: str = "utf-8") -> Path:
     p = _dir_path(path)
     if isinstance(data, str):
         data = data.encode(encoding)
+    if p.exists() and not p.is_file() and not p.is_dir():
+        # a device, a pipe or a socket (``/dev/stdout``, ``>(gzip)``, a named pipe), also behind
+        # a link: written through, as a shell's ``>`` would; renaming over it would replace
+        # the device's entry itself (``/dev/stdout`` became a plain file), and nothing can be
+        # half-written there that a rename could have kept whole
+        with open(p, "wb") as fh:
+            fh.write(data)
+        return p
     if not p.parent.is_dir():
         raise FileNotFoundError(f"{p.parent} is not a directory; create it before writing {p.name}.")
     if p.is_dir() and not p.is_symlink():
