@@ -501,3 +501,26 @@ def test_an_output_that_is_a_pipe_or_a_device_is_written_through_not_replaced(tm
         reader.join(10)
         assert got == [b"a,b\n1,2\n"] and fifo.exists() and not fifo.is_file()
     assert (tmp_path / "link").is_symlink() and sorted(os.listdir(tmp_path)) == ["link", "pipe"]
+
+
+def test_an_output_file_that_was_made_private_stays_private(tmp_path):
+    """Replacing an existing file keeps its permission bits, as a shell's ``>`` does: a
+    ``chmod 600`` predictions file written again must not become readable by others (the
+    rename put a new file of the default mode in its place). A new file and a replaced link get
+    the default mode."""
+    out = tmp_path / "scores.csv"
+    out.write_text("old")
+    os.chmod(out, 0o600)
+    write_file_atomic(out, "id,score\n1,0.5\n")
+    assert out.read_text() == "id,score\n1,0.5\n" and os.stat(out).st_mode & 0o777 == 0o600
+    os.chmod(out, 0o640)
+    write_file_atomic(out, "again")
+    assert os.stat(out).st_mode & 0o777 == 0o640
+    umask = os.umask(0o022)
+    try:
+        new = write_file_atomic(tmp_path / "new.csv", "x").stat().st_mode & 0o777
+        (tmp_path / "link.csv").symlink_to(out)
+        linked = write_file_atomic(tmp_path / "link.csv", "y")
+    finally:
+        os.umask(umask)
+    assert new == 0o644 and os.lstat(linked).st_mode & 0o777 == 0o644 and out.read_text() == "again"

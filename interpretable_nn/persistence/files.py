@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import secrets
+import stat
 from pathlib import Path
 
 __all__ = ["check_save_path", "write_file_atomic", "write_figure_atomic", "commit", "staged_name"]
@@ -91,13 +92,16 @@ class _Dir:
             raise ValueError(f"{name!r} is not a plain file name.")
         return name if self.fd is not None else str(self.path / name)
 
-    def write_new(self, name: str, data: bytes) -> None:
-        """Create ``name`` (it must not exist; a symlink there is not followed) holding ``data``."""
+    def write_new(self, name: str, data: bytes, mode: int | None = None) -> None:
+        """Create ``name`` (it must not exist; a symlink there is not followed) holding ``data``;
+        ``mode``: its permission bits exactly (default ``0o666`` less the umask)."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
         flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
         kw = {"dir_fd": self.fd} if self.fd is not None else {}
         fd = os.open(self._p(name), flags, 0o666, **kw)
         try:
+            if mode is not None:
+                os.fchmod(fd, mode)
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
@@ -150,12 +154,12 @@ def staged_name(name: str, digest: str) -> str:
     return f".{name}.{digest}.staged"
 
 
-def _write_via_temp(d: _Dir, name: str, data: bytes, base: str | None = None) -> None:
+def _write_via_temp(d: _Dir, name: str, data: bytes, base: str | None = None, mode: int | None = None) -> None:
     """Write ``data`` to a fresh temporary entry of ``d`` (named after ``base``, default
-    ``name``), then rename it to ``name``."""
+    ``name``; permission bits ``mode``, default ``0o666`` less the umask), then rename it to ``name``."""
     tmp = _tmp_name(base or name)
     try:
-        d.write_new(tmp, data)
+        d.write_new(tmp, data, mode)
         d.replace(tmp, name)
     except BaseException:
         d.unlink(tmp)
@@ -223,8 +227,8 @@ def write_file_atomic(path, data: bytes | str, encoding: str = "utf-8") -> Path:
     The file's directory must exist. A symbolic link at ``path`` is replaced, never followed,
     and readers see the old content or the new, never a half-written file. A path that is a
     device, a pipe or a socket (``/dev/stdout``) is written through instead. The file gets the
-    mode every saved file gets (``0o666`` filtered by the umask). Use it for any file written
-    beside a saved model.
+    mode every saved file gets (``0o666`` filtered by the umask), or the permission bits of the
+    regular file it replaces. Use it for any file written beside a saved model.
 
     Examples
     --------
@@ -248,9 +252,13 @@ def write_file_atomic(path, data: bytes | str, encoding: str = "utf-8") -> Path:
         raise FileNotFoundError(f"{p.parent} is not a directory; create it before writing {p.name}.")
     if p.is_dir() and not p.is_symlink():
         raise IsADirectoryError(f"{p} is a directory; pass the path of a file in it, e.g. {p / 'out.csv'}.")
+    # a file the new one replaces keeps its permission bits (``chmod 600 scores.csv`` stays
+    # private, as ``>`` keeps it); a link is replaced by a file of the default mode
+    old = os.lstat(p) if os.path.lexists(p) else None
+    keep = stat.S_IMODE(old.st_mode) if old is not None and stat.S_ISREG(old.st_mode) else None
     d = _Dir(p.parent)
     try:
-        _write_via_temp(d, p.name, bytes(data))
+        _write_via_temp(d, p.name, bytes(data), mode=keep)
         d.sync()
     finally:
         d.close()
