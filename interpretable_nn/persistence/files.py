@@ -100,7 +100,7 @@ class _Dir:
         kw = {"dir_fd": self.fd} if self.fd is not None else {}
         fd = os.open(self._p(name), flags, 0o666, **kw)
         try:
-            if mode is not None:
+            if mode is not None and hasattr(os, "fchmod"):  # POSIX (Windows has it from 3.13)
                 os.fchmod(fd, mode)
             view = memoryview(data)
             while view:
