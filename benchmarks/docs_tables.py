@@ -361,6 +361,12 @@ def untuned_check60() -> str:
     return _untuned_check("suite_added60")
 
 
+def untuned_check60_all() -> str:
+    """The stop-60 sets on three seeds (``suite_added60_all.md``: the seed-0 check and seeds 1
+    and 2, merged by ``suite.py --merge``)."""
+    return _untuned_check("suite_added60_all")
+
+
 #: the previous default's (``boost_grid_1se``) NAM cells on the confirm group, seeds 0-2
 BOOST_GRID_1SE_CONFIRM = ("confirm_nam_boostgrid.csv", "confirm_nam_movies45.csv")
 
@@ -432,6 +438,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "untuned_check59": untuned_check59,
               "untuned_check59b": untuned_check59b,
               "untuned_check59_all": untuned_check59_all, "untuned_check60": untuned_check60,
+              "untuned_check60_all": untuned_check60_all,
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv")}
