@@ -382,9 +382,9 @@ def emit(text: str, output: str | None, message: str) -> None:
     import sys
 
     if output:
-        from .persistence import write_file_atomic
+        from .persistence import write_output
 
-        write_file_atomic(output, text)
+        write_output(output, text)
         print(message)
     else:
         sys.stdout.write(text)

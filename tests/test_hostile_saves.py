@@ -485,10 +485,14 @@ def test_a_figure_is_written_whole_in_the_format_its_suffix_names(tmp_path, monk
 
 
 def test_an_output_that_is_a_pipe_or_a_device_is_written_through_not_replaced(tmp_path):
-    """``--output /dev/stdout`` or a named pipe: the bytes go through, as a shell's ``>`` sends
-    them; renaming a temporary file over the path replaced the device's own entry (as root,
-    ``/dev/stdout`` became a plain file). A link to a pipe is followed to it."""
+    """``--output /dev/stdout`` or a named pipe (:func:`write_output`, every path a user names):
+    the bytes go through, as a shell's ``>`` sends them; renaming a temporary file over the
+    path replaced the device's own entry (as root, ``/dev/stdout`` became a plain file). A
+    link to a pipe is followed to it. Inside a directory the library owns
+    (:func:`write_file_atomic`) a planted link to a pipe is replaced, never written through."""
     import threading
+
+    from interpretable_nn.persistence import write_output
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -497,10 +501,16 @@ def test_an_output_that_is_a_pipe_or_a_device_is_written_through_not_replaced(tm
         got = []
         reader = threading.Thread(target=lambda got=got: got.append(fifo.read_bytes()), daemon=True)
         reader.start()
-        write_file_atomic(target, "a,b\n1,2\n")
+        write_output(target, "a,b\n1,2\n")
         reader.join(10)
         assert got == [b"a,b\n1,2\n"] and fifo.exists() and not fifo.is_file()
     assert (tmp_path / "link").is_symlink() and sorted(os.listdir(tmp_path)) == ["link", "pipe"]
+    write_output(tmp_path / "plain.csv", "x")  # anything else: as write_file_atomic
+    assert (tmp_path / "plain.csv").read_text() == "x"
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "target.json").symlink_to(fifo)
+    write_file_atomic(tmp_path / "model" / "target.json", "{}")  # returns: nothing blocks on the pipe
+    assert (tmp_path / "model" / "target.json").read_text() == "{}" and fifo.exists() and not fifo.is_file()
 
 
 def test_an_output_file_that_was_made_private_stays_private(tmp_path):

@@ -66,9 +66,9 @@ def run(args: Any) -> int:
     model = _load(args.model_dir)
     if args.format == "pmml":
         text, what = _pmml(model, args)
-        from ..persistence import write_file_atomic
+        from ..persistence import write_output
 
-        write_file_atomic(out, text)
+        write_output(out, text)
     else:
         if not hasattr(model, "to_onnx"):
             raise ValueError(f"{args.model_dir} holds a {type(model).__name__}, which has no ONNX export; "

@@ -99,9 +99,9 @@ class _Graph:
         model.ir_version = min(model.ir_version, 8)
         self.onnx.checker.check_model(model)
         if path is not None:
-            from ..persistence import write_file_atomic
+            from ..persistence import write_output
 
-            write_file_atomic(path, model.SerializeToString())
+            write_output(path, model.SerializeToString())
         return model
 
 

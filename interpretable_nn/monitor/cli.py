@@ -65,7 +65,7 @@ def _split(df: Any, target: str | None, what: str) -> tuple[Any, Any]:
 
 def run(args: Any) -> int:
     """Run the check; write the page (and JSON); return 0 or :data:`EXIT_ALERT`."""
-    from ..persistence import load_model, write_file_atomic
+    from ..persistence import load_model, write_output
     from .monitor import Monitor
 
     if not Path(args.model_dir).is_dir():
@@ -83,7 +83,7 @@ def run(args: Any) -> int:
         report = mon.check(cur, y_cur)
     report.to_html(args.output)
     if args.json:
-        write_file_atomic(args.json, report.to_json())
+        write_output(args.json, report.to_json())
     levels = [a.level for a in report.alerts]
     firing = [a for a in report.alerts if args.fail_on == "watch" or a.level == "act"]
     print(f"{len(report.alerts)} alert(s) ({levels.count('act')} act, {levels.count('watch')} watch); "

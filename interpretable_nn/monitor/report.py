@@ -190,9 +190,9 @@ class MonitorReport:
 
         html = render(self)
         if path is not None:
-            from ..persistence import write_file_atomic
+            from ..persistence import write_output
 
-            write_file_atomic(path, html)
+            write_output(path, html)
         return html
 
     def __repr__(self) -> str:

@@ -83,10 +83,11 @@ from .files import (
     staged_name,
     write_figure_atomic,
     write_file_atomic,
+    write_output,
 )
 
 __all__ = [
-    "save_model", "load_model", "register_model_class", "check_save_path", "write_file_atomic", "write_figure_atomic",
+    "save_model", "load_model", "register_model_class", "check_save_path", "write_file_atomic", "write_figure_atomic", "write_output",
     "FORMAT_VERSION", "ModelFileError", "UnverifiedModelWarning",
 ]
 

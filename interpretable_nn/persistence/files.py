@@ -19,7 +19,7 @@ import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["check_save_path", "write_file_atomic", "write_figure_atomic", "commit", "staged_name"]
+__all__ = ["check_save_path", "write_file_atomic", "write_figure_atomic", "write_output", "commit", "staged_name"]
 
 _HAS_DIR_FD = os.open in os.supports_dir_fd and os.replace in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 
@@ -209,24 +209,40 @@ def commit(path: Path, files: dict[str, bytes], manifest_name: str, manifest: by
         d.close()
 
 
+def write_output(path, data: bytes | str, encoding: str = "utf-8") -> Path:
+    """Write a file whose path a user named (a CLI's ``--output``, an export's path): as
+    :func:`write_file_atomic`, except that a device, a pipe or a socket there, also behind a
+    link (``/dev/stdout``, a named pipe), is written through, as a shell's ``>`` does. Renaming
+    over it would replace the device's entry itself (run as root, ``/dev/stdout`` became a
+    plain file), and nothing can be half-written there that a rename could have kept whole.
+    Files inside a directory the library owns (a saved model's) use :func:`write_file_atomic`,
+    which never follows a link: one planted there must not lead a write to a device."""
+    p = _dir_path(path)
+    if p.exists() and not p.is_file() and not p.is_dir():
+        with open(p, "wb") as fh:
+            fh.write(data.encode(encoding) if isinstance(data, str) else data)
+        return p
+    return write_file_atomic(p, data, encoding)
+
+
 def write_figure_atomic(fig, path, **savefig_kw) -> Path:
-    """``fig.savefig(path, **savefig_kw)`` through :func:`write_file_atomic`: the image is
-    drawn in memory (its format from the file's suffix, as matplotlib reads it), then
-    written in one rename, so an interrupted run leaves no half-written picture."""
+    """``fig.savefig(path, **savefig_kw)`` through :func:`write_output`: the image is drawn in
+    memory (its format from the file's suffix, as matplotlib reads it), then written in one
+    rename, so an interrupted run leaves no half-written picture."""
     import io
 
     p = _dir_path(path)
     buf = io.BytesIO()
     fig.savefig(buf, format=p.suffix.lstrip(".").lower() or None, **{"bbox_inches": "tight", **savefig_kw})
-    return write_file_atomic(p, buf.getvalue())
+    return write_output(p, buf.getvalue())
 
 
 def write_file_atomic(path, data: bytes | str, encoding: str = "utf-8") -> Path:
     """Write one file atomically: a fresh temporary sibling, then a rename over ``path``.
 
     The file's directory must exist. A symbolic link at ``path`` is replaced, never followed,
-    and readers see the old content or the new, never a half-written file. A path that is a
-    device, a pipe or a socket (``/dev/stdout``) is written through instead. The file gets the
+    and readers see the old content or the new, never a half-written file (a link to a device
+    or a pipe too: see :func:`write_output` for a path a user named). The file gets the
     mode every saved file gets (``0o666`` filtered by the umask), or the permission bits of the
     regular file it replaces. Use it for any file written beside a saved model.
 
@@ -240,14 +256,6 @@ def write_file_atomic(path, data: bytes | str, encoding: str = "utf-8") -> Path:
     p = _dir_path(path)
     if isinstance(data, str):
         data = data.encode(encoding)
-    if p.exists() and not p.is_file() and not p.is_dir():
-        # a device, a pipe or a socket (``/dev/stdout``, ``>(gzip)``, a named pipe), also behind
-        # a link: written through, as a shell's ``>`` would; renaming over it would replace
-        # the device's entry itself (``/dev/stdout`` became a plain file), and nothing can be
-        # half-written there that a rename could have kept whole
-        with open(p, "wb") as fh:
-            fh.write(data)
-        return p
     if not p.parent.is_dir():
         raise FileNotFoundError(f"{p.parent} is not a directory; create it before writing {p.name}.")
     if p.is_dir() and not p.is_symlink():

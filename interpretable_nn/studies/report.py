@@ -318,8 +318,8 @@ def write_report(results, path: str | Path = "report.html", complexity: str = "n
     >>> "<svg" in p.read_text()
     True
     """
-    from ..persistence import write_file_atomic
+    from ..persistence import write_output
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    return write_file_atomic(p, build_report(results, complexity=complexity, title=title))
+    return write_output(p, build_report(results, complexity=complexity, title=title))
