@@ -254,7 +254,7 @@ def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y,
         keep = round_within_se(by_round, res.best_epoch, stop_se)
         if keep == res.best_epoch:
             return values, res
-        values = _values_at(steps, cells, keep, values.shape[0], size)
+        values = _values_at(steps, keep, values.shape[0], size)
         member = by_round[keep]
         return values, replace(res, best_epoch=keep, best_val_loss=float(np.mean(member)),
                                best_val_by_member=list(member), extra={**res.extra, "stop_se_round": keep})
@@ -285,7 +285,7 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
     pairs_part = torch.zeros_like(main)
     vsum, fsum = vw.sum(0).clamp_min(1e-12), fw.sum(0)  # the bags' weights never change
     best, best_round, best_values, best_member, history, by_member = np.inf, 0, values.clone(), None, [], []
-    steps: list = []  # each round's (picked pair per bag, step): any round's values, rebuilt
+    steps: list = []  # each round's steps (:func:`_delta_parts`): any round's values, rebuilt
     for r in range(max_rounds + 1):
         logit = main + pairs_part
         loss = _bce(logit, y)  # (n, B), read by both losses
@@ -309,17 +309,14 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
         # at once on the same residuals moves the score by up to one Newton step per pair (123
         # pairs on loans_subprime), overshoots, and the validation loss rises from round 1.
         # Only the picked pairs' trees are built (B, A, C): the other pairs' steps are zero.
-        if len(groups) == 1:
+        if greedy:
+            parts = _greedy_by_shape(groups, gh, b, lr, min_rows, l2)
+        else:  # one group: every pair steps its tree (B, P, A, C)
             _, ck, rows_k, weight_k, masks_k = groups[0]
-            ghk = gh[ck]  # (P, A, C, 2B)
-            g, h = ghk[..., :b].permute(3, 0, 1, 2), ghk[..., b:].permute(3, 0, 1, 2)  # (B, P, A, C)
-            step, _, pick = _tree_step_and_gain(g, h, rows_k, lr, min_rows, l2, weight_k, greedy=greedy,
-                                                masks=masks_k)
-            steps.append((pick, step))
-            delta = _delta(cells, pick, step, b, size)
-        else:
-            steps.append(_greedy_by_shape(groups, gh, b, lr, min_rows, l2))
-            delta = _delta_parts(steps[-1], b, size)
+            step = _tree_step_and_gain(*_grad_hess(gh, ck, b), rows_k, lr, min_rows, l2, weight_k, masks=masks_k)[0]
+            parts = [(torch.arange(b), ck.expand(b, *ck.shape), step)]
+        steps.append(parts)
+        delta = _delta_parts(parts, b, size)
         values += delta
         pairs_part += design.m @ delta
     n_rounds = len(history)
@@ -354,9 +351,8 @@ def _greedy_by_shape(groups: list, gh: torch.Tensor, b: int, lr: float, min_rows
     won = torch.zeros(b, dtype=torch.long)
     picked = []
     for k, (idx, ck, rows_k, weight_k, masks_k) in enumerate(groups):
-        ghk = gh[ck]
-        g, h = ghk[..., :b].permute(3, 0, 1, 2), ghk[..., b:].permute(3, 0, 1, 2)
-        step, score, pick = _tree_step_and_gain(g, h, rows_k, lr, min_rows, l2, weight_k, greedy=True, masks=masks_k)
+        step, score, pick = _tree_step_and_gain(*_grad_hess(gh, ck, b), rows_k, lr, min_rows, l2, weight_k,
+                                                greedy=True, masks=masks_k)
         s_k, o_k = score.gather(1, pick[:, None])[:, 0], idx[pick]
         take = (s_k > best_s) | ((s_k == best_s) & (o_k < best_i))
         best_s, best_i, won = torch.where(take, s_k, best_s), torch.where(take, o_k, best_i), torch.where(take, k, won)
@@ -369,8 +365,16 @@ def _greedy_by_shape(groups: list, gh: torch.Tensor, b: int, lr: float, min_rows
     return parts
 
 
+def _grad_hess(gh: torch.Tensor, cells: torch.Tensor, b: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The gradient and hessian sums (B, P, A, C) of the grids ``cells`` (P, A, C), read from
+    every entry's (S + 1, 2B) sums ``gh`` (the padding entry last, zero)."""
+    x = gh[cells]  # (P, A, C, 2B)
+    return x[..., :b].permute(3, 0, 1, 2), x[..., b:].permute(3, 0, 1, 2)
+
+
 def _delta_parts(parts: list, b: int, size: int) -> torch.Tensor:
-    """(size, B) cell values of one :func:`_greedy_by_shape` round."""
+    """(size, B) cell values of one round's steps ``parts``: [(bags, the cells they step,
+    steps)], as :func:`_greedy_by_shape` returns them; the padding cell ``size`` is dropped."""
     out = torch.zeros(b * (size + 1))
     for bags, where, step in parts:
         flat = (bags[:, None] * (size + 1) + where.reshape(len(bags), -1)).reshape(-1)
@@ -378,20 +382,11 @@ def _delta_parts(parts: list, b: int, size: int) -> torch.Tensor:
     return out.view(b, size + 1)[:, :size].T
 
 
-def _delta(cells: torch.Tensor, pick, step: torch.Tensor, b: int, size: int) -> torch.Tensor:
-    """(size, B) cell values of one round's steps: ``step`` (B, A, C) on each bag's picked pair
-    ``pick`` (B,), or (B, P, A, C) on every pair when ``pick`` is None; the padding cell
-    ``size`` is dropped."""
-    where = cells.reshape(1, -1) if pick is None else cells[pick].reshape(b, -1)
-    flat = (torch.arange(b)[:, None] * (size + 1) + where).reshape(-1)
-    return torch.zeros(b * (size + 1)).index_add_(0, flat, step.reshape(-1)).view(b, size + 1)[:, :size].T
-
-
-def _values_at(steps: list, cells: torch.Tensor, k: int, b: int, size: int) -> np.ndarray:
+def _values_at(steps: list, k: int, b: int, size: int) -> np.ndarray:
     """(B, size) values after the first ``k`` rounds, summed in the loop's order."""
     values = torch.zeros(size, b)
-    for entry in steps[:k]:
-        values += _delta_parts(entry, b, size) if isinstance(entry, list) else _delta(cells, *entry, b, size)
+    for parts in steps[:k]:
+        values += _delta_parts(parts, b, size)
     return values.T.double().numpy()
 
 
