@@ -424,8 +424,7 @@ def _cmd_distill(args) -> int:
             files["ruleset.json"] = s.to_ruleset().to_json() + "\n"
         for file, content in files.items():  # each atomic: an interrupted run leaves no half-written file
             write_file_atomic(out / file, content)
-        written = list(files)
-        print(f"wrote {', '.join(written)} to {out}")
+        print(f"wrote {', '.join(files)} to {out}")
     return 0
 
 

@@ -428,7 +428,7 @@ def test_torch_is_not_needed_to_read_what_was_saved(two_models, tmp_path):
 def test_an_interrupted_predict_leaves_the_old_output_whole_and_a_link_target_untouched(two_models, data,
                                                                                          tmp_path, monkeypatch):
     """``predict -o`` (and every text output of the CLI: reasons, scorecards, exports, reports)
-    writes through :func:`write_file_atomic`. Killed between writing and renaming, the old
+    writes through :func:`write_output`, atomic for a file. Killed between writing and renaming, the old
     predictions stay whole (a half-written CSV would be read by the next tool as fewer rows,
     silently) and no temporary file is left; an output path that is a symbolic link is
     replaced, never followed. Before stop 60 ``Path.write_text`` truncated the old file first
@@ -445,11 +445,8 @@ def test_an_interrupted_predict_leaves_the_old_output_whole_and_a_link_target_un
     first = out.read_bytes()
     assert len(pd.read_csv(out)) == len(X)
 
-    def killed(self, src, dst):
-        raise KeyboardInterrupt
-
     with monkeypatch.context() as mp:
-        mp.setattr(persistence_files._Dir, "replace", killed)
+        _fail_on_call(mp, "replace", 1, KeyboardInterrupt())
         # the CLI turns the interruption into exit status 130, as a shell does
         assert main(["predict", str(tmp_path / "m"), "--input", str(tmp_path / "in.csv"), "--output", str(out)]) == 130
     assert out.read_bytes() == first and os.listdir(out.parent) == ["pred.csv"]
@@ -477,7 +474,7 @@ def test_a_figure_is_written_whole_in_the_format_its_suffix_names(tmp_path, monk
     assert write_figure_atomic(fig, tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in write_figure_atomic(fig, tmp_path / "a.svg").read_bytes()[:400]
     with monkeypatch.context() as mp:
-        mp.setattr(persistence_files._Dir, "replace", lambda self, a, b: (_ for _ in ()).throw(KeyboardInterrupt()))
+        _fail_on_call(mp, "replace", 1, KeyboardInterrupt())
         with pytest.raises(KeyboardInterrupt):
             write_figure_atomic(fig, tmp_path / "b.png")
     plt.close(fig)
