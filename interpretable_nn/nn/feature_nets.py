@@ -245,6 +245,9 @@ class MainEffectNet(nn.Module):
         discrete_prior: float | torch.Tensor = 0.0,
         discrete_scale: float = 10.0,
         feature_penalty: torch.Tensor | None = None,
+        heap: torch.Tensor | None = None,
+        heap_prior: float | torch.Tensor = 0.0,
+        heap_scale: float = 10.0,
     ):
         super().__init__()
         n_num, k = knots.shape
@@ -289,6 +292,14 @@ class MainEffectNet(nn.Module):
         self.missing = nn.Parameter(torch.zeros(self.n_bags, self.n_num, 1))
         self.discrete_scale = float(discrete_scale)
         self.knot_values = nn.Parameter(torch.zeros(self.n_bags, self.n_num, self.k)) if bool(disc.any()) else None
+        # ``heap`` (n_num, K) bool: knots (a heaped value of its column, ``heaps.py``) whose value is
+        # the network's plus a free offset (stored divided by ``heap_scale``) with the Gaussian prior
+        # of precision ``heap_prior`` (n_num,); the roughness penalty reads the network's values
+        self.register_buffer("heap", None if heap is None else heap.bool())
+        self.register_buffer("heap_prior", torch.as_tensor(heap_prior, dtype=torch.float32).expand(self.n_num).clone())
+        self.heap_scale = float(heap_scale)
+        self.heap_values = nn.Parameter(torch.zeros(self.n_bags, self.n_num, self.k)) if heap is not None else None
+        self._heap_part: torch.Tensor | None = None
         self.levels = nn.Parameter(torch.zeros(self.n_bags, int(cat_size)))
         # intercept = prior log-odds + a learned offset (weight decay pulls toward the prior)
         self.register_buffer("init_bias", torch.tensor(float(init_bias)))
@@ -337,6 +348,9 @@ class MainEffectNet(nn.Module):
             if self.knot_values is not None:
                 raw = torch.where(self.discrete[:, None], self._free_knots(), raw)
             vals = monotone_values(raw, self.knots, self.sign)
+            if self.heap_values is not None:
+                self._heap_part = self.heap_values * self.heap_scale * self.heap
+                vals = vals + self._heap_part
             parts.append(torch.cat([vals, self.missing * self.missing_scale[:, None]], dim=-1).reshape(b, -1))
         parts.append(self.levels * self.level_scale)
         parts.append(torch.zeros(b, 1, dtype=self.levels.dtype, device=self.levels.device))
@@ -395,6 +409,8 @@ class MainEffectNet(nn.Module):
             loss = loss + (free.pow(2) * self.level_prior).sum(1).mean()
         if self.smoothness and self.n_num and self.k > 2:
             v = self._knot_table()
+            if self._heap_part is not None:  # the heaps' offsets are not the shape's roughness
+                v = v - self._heap_part
             u = self.knots
             du = (u[:, 1:] - u[:, :-1]).clamp(min=1e-6)
             slope = (v[..., 1:] - v[..., :-1]) / du
@@ -408,6 +424,8 @@ class MainEffectNet(nn.Module):
         if self.knot_values is not None:
             free = self._free_knots().pow(2).sum(2) * self.discrete
             loss = loss + (free * self.discrete_prior).sum(1).mean()
+        if self._heap_part is not None:
+            loss = loss + (self._heap_part.pow(2).sum(2) * self.heap_prior).sum(1).mean()
         return loss
 
 

@@ -28,13 +28,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...data.encoding import EncodedData, TabularEncoder
+from ...data.encoding import EncodedData
 from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
 from .checks import forced_pairs, monotone_names
-from .layout import TermLayout, bake, main_mass, pair_mass, rank_pairs
+from .heaps import heap_stage
+from .layout import TermLayout, bake, main_mass, pair_mass, rank_on_residuals
 from .pair_boost import blend_tables, boost_main_tables, boost_pairs, pair_logit
 from .priors import (
     discrete_columns,
@@ -121,7 +122,8 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     if SELECT_TERMS and bags.val_w is not None and bags.val_w.shape[1] >= 2:  # a paired test needs 2 bags
         mains, selection = select_terms(
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
-            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, disc[0]), SELECT_GATE)
+            lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, disc[0], disc[2]),
+            SELECT_GATE)
     if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
             and model.task_ in ("binary", "regression")):
         mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
@@ -134,14 +136,15 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
                                                           bags.val_w, skip, num_threads=model.n_threads, **MAIN_BOOST)
         res1 = replace(res1, extra={**res1.extra, "main_boost": boosted})
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched,
-                                       **({"discrete": disc[1]} if disc[1] else {})})
+                                       **({"discrete": disc[1]} if disc[1] else {}), **disc[3]})
     if selection:
         res1 = replace(res1, extra={**res1.extra, "term_selection": selection})
 
     ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None)
     scores = None
     if max(ladder) or forced:
-        scores = _rank(lay, model.encoder_, model._task, enc, main_logit.mean(1), target.numpy(), sw, forced)
+        scores = rank_on_residuals(lay, monotone_names(model.encoder_), model._task, enc, main_logit.mean(1),
+                                   target.numpy(), sw, forced)
     pair_scores, (pair_tab, res2, p_mass), pair_search = _pair_stage(
         model, lay, enc, scores, forced, main_logit, target, bags, sw)
     if pair_search:
@@ -200,6 +203,10 @@ def free_value_prior(lay: TermLayout, enc: EncodedData, target: torch.Tensor, sw
 AUTO_LADDER = ((16, 3.0), (64, 0.3), (256, 0.03))
 ROWS_PER_KNOT = 50
 TIE_KNOTS = False  # knots by ``layout.tie_aware_knots`` (mass points apart; a dev variant)
+#: binary fits: the mains are fitted again with the heaped values of the columns that pass
+#: :func:`~.heaps.heap_columns` as knots with free offsets, kept when the bags' validation loss
+#: falls by more than this many paired SE (``HEAP_VALUES`` False: off)
+HEAP_VALUES, HEAP_MARGIN_SE = True, 2.0
 BOOST_ANY_SCORE = True  # the boosted stage takes the ranking's top pairs whatever their score (EBM's count)
 
 
@@ -249,7 +256,11 @@ def _mains_by_flexibility(model, enc: EncodedData, target: torch.Tensor, bags: _
         record = {"columns": [n for n, num, c in zip(lay.names, lay.is_numeric, lay.col) if num and disc[c]],
                   "val_loss": float(alt[3].best_val_loss), "kept": bool(improves(alt[3], mains[3], DISCRETE_MARGIN_SE))}
         best, disc = ((lay, lo, w, mass, alt), disc) if record["kept"] else (best, disc & False)
-    return kept, best, searched, (disc, record)
+    heap, heaps = None, {}
+    if HEAP_VALUES and model.task_ == "binary" and bags.val_w is not None:  # heaped values, kept by the margin
+        best, heap, heaps = heap_stage(best, enc, target.numpy(), sw, int(model.pair_knots), HEAP_MARGIN_SE, lambda *a:
+                                       _fit_mains(model, *a[:4], target, bags, enc, sw, kept[1], None, disc, a[4]))
+    return kept, best, searched, (disc, record, heap, heaps)
 
 
 #: A step of a search (flexibility, pair count) is kept only when the bags' validation loss
@@ -277,7 +288,7 @@ SHRINK_MIN_FEATURES = 20
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
                bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None,
-               discrete: np.ndarray | None = None):
+               discrete: np.ndarray | None = None, heap: tuple[np.ndarray, np.ndarray] | None = None):
     """Train the main effects with roughness penalty ``smoothness`` (the terms at 0 in
     ``keep``, (T,), left out); (tables (B, size), biases (B,), row logits (n, B), result)."""
     coords = lay.rank_coordinates(enc) if RANK_COORDINATES else None
@@ -303,6 +314,8 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         discrete_prior=0.0 if discrete is None else torch.as_tensor(discrete_prior(
             lay, lo, w, discrete, target.numpy(), sw, MAX_LEVEL_PRECISION) / (2.0 * bags.n_fit)),
         discrete_scale=DISCRETE_SCALE,
+        heap=None if heap is None else torch.from_numpy(heap[0]),
+        heap_prior=0.0 if heap is None else torch.as_tensor(heap[1] / (2.0 * bags.n_fit), dtype=torch.float32),
         feature_penalty=None if not NUMERIC_PRIOR_GROUPS or model.task_ != "binary" else torch.as_tensor(numeric_prior(
             lay, lo, w, target.numpy(), sw, MAX_LEVEL_PRECISION, NUMERIC_PRIOR_GROUPS) / bags.n_fit, dtype=torch.float32),
     )
@@ -351,7 +364,8 @@ def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_l
                                                            target, bags, sw, "boost")
         b_pairs = [list(p) for p in lay.pairs]
         top = main_logit + pair_logit(lay, enc, b_tab)
-        scores2 = _rank(lay, model.encoder_, model._task, enc, top.mean(1), target.numpy(), sw, forced)
+        scores2 = rank_on_residuals(lay, monotone_names(model.encoder_), model._task, enc, top.mean(1), target.numpy(),
+                                    sw, forced)
         ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True)
         _, (g_tab, res_g, _), _ = _pairs_by_count(model, lay, enc, scores2, forced, ladder, top, target, bags, sw)
         tab, p_mass = blend_tables(lay, enc, [(b_tab, b_pairs, 1.0), (g_tab, [list(p) for p in lay.pairs], 1.0)], sw)
@@ -483,18 +497,3 @@ def _init_bias(task: str, target: torch.Tensor) -> float:
     p = float(target.float().mean().clamp(1e-4, 1 - 1e-4))
     return float(np.log(p / (1 - p)))
 
-
-def _rank(layout: TermLayout, encoder: TabularEncoder, task: str, enc, logit, target, weight, forced):
-    """Score the candidate pairs on the residuals of the main effects; monotone features
-    are no candidates (a pair would break their guarantee)."""
-    names = layout.names
-    mono = monotone_names(encoder)
-    free = [i for i, n in enumerate(names) if n not in mono]
-    candidates = [(a, b) for k, a in enumerate(free) for b in free[k + 1 :]]
-    candidates += [p for p in forced if p not in candidates]
-    if task == "regression":
-        grad, hess = (logit - target) * weight, weight.astype(float)
-    else:
-        prob = 1 / (1 + np.exp(-logit))
-        grad, hess = (prob - target) * weight, prob * (1 - prob) * weight
-    return rank_pairs(layout, enc, grad, hess, candidates=candidates)

@@ -487,6 +487,22 @@ def rank_pairs(
     return sorted(scores, key=lambda t: -t[1])
 
 
+def rank_on_residuals(layout: TermLayout, mono: set[str], task: str, enc, logit, target, weight, forced):
+    """Score the candidate pairs on the residuals of the main effects (row logits ``logit``);
+    the features named in ``mono`` (monotone) are no candidates (a pair would break their
+    guarantee)."""
+    names = layout.names
+    free = [i for i, n in enumerate(names) if n not in mono]
+    candidates = [(a, b) for k, a in enumerate(free) for b in free[k + 1 :]]
+    candidates += [p for p in forced if p not in candidates]
+    if task == "regression":
+        grad, hess = (logit - target) * weight, weight.astype(float)
+    else:
+        prob = 1 / (1 + np.exp(-logit))
+        grad, hess = (prob - target) * weight, prob * (1 - prob) * weight
+    return rank_pairs(layout, enc, grad, hess, candidates=candidates)
+
+
 # ---------------------------------------------------------------------- bake
 def bake(
     layout: TermLayout,
