@@ -139,6 +139,33 @@ def test_a_sign_column_near_float64_max_is_learned(name):
     assert np.isfinite(m.predict_proba(X)).all()
 
 
+@pytest.mark.parametrize("name", TORCH)
+@pytest.mark.parametrize("scale", [1e-40, 1e-300, 1e-310])
+def test_a_column_of_tiny_values_is_learned(name, scale):
+    """Values near 1e-300 are ordinary doubles: their plain standard deviation underflowed to 0
+    (squares below 1e-308) and a spread under 1e-12 was read with scale 1, so the standardised
+    column was 0 in float32 and the model lost it, silently (every prediction the same)."""
+    rng = np.random.default_rng(3)
+    v = rng.uniform(1.0, 2.0, 300)
+    X = pd.DataFrame({"tiny": v * scale, "b": rng.normal(0, 1, 300)})
+    y = (v > 1.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = build(name, max_epochs=30).fit(X, y)
+        plain = build(name, max_epochs=30).fit(X.assign(tiny=v), y)  # the same column at scale 1
+    acc, acc_plain = (m.predict(X) == y).mean(), (plain.predict(X.assign(tiny=v)) == y).mean()
+    assert acc > 0.7 and acc >= acc_plain - 0.03, (acc, acc_plain)  # chance is 0.5
+    assert np.unique(m.encoder_.transform(X).numeric[:, 0]).size > 250
+
+
+def test_a_spread_of_rounding_noise_is_still_constant():
+    X = pd.DataFrame({"flat": 1.0 + np.r_[0.0, 2.2e-16].repeat(50), "b": np.arange(100.0)})
+    from interpretable_nn.data.encoding import TabularEncoder
+
+    enc = TabularEncoder().fit(X)
+    assert enc.scale_[0] == 1.0  # read as constant, not blown up to a signal
+
+
 def test_stable_moments_agree_with_numpy_and_never_overflow():
     v = np.random.default_rng(0).normal(3, 2, 1000)
     assert stable_moments(v) == (float(v.mean()), float(v.std()))
@@ -150,6 +177,12 @@ def test_stable_moments_agree_with_numpy_and_never_overflow():
     with np.errstate(over="ignore"):
         assert not np.isfinite(np.array([1e200, -1e200]).std())  # what the plain formula gives
     assert stable_moments(np.array([1e200, -1e200]))[1] == pytest.approx(1e200, rel=1e-12)
+    # squares of values near 1e-300 underflow: the plain formula gives 0
+    tiny = np.array([1e-300, 3e-300, 2e-300, 4e-300])
+    assert tiny.std() == 0.0
+    mean, std = stable_moments(tiny)
+    assert mean == pytest.approx(2.5e-300, rel=1e-12) and std == pytest.approx(np.sqrt(1.25) * 1e-300, rel=1e-12)
+    assert stable_moments(np.zeros(3)) == (0.0, 0.0)
 
 
 # ------------------------------------------------------------------ regression targets

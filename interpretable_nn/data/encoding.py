@@ -98,7 +98,12 @@ class TabularEncoder:
         self.categorical_names_ = [f.name for f in self.schema_.categorical]
         self.center_ = np.array([f.mean if f.mean is not None else 0.0 for f in num], dtype=np.float64)
         scale = np.array([f.std if f.std else 1.0 for f in num], dtype=np.float64)
-        self.scale_ = np.where(scale > 1e-12, scale, 1.0)
+        # a spread below 1e-12 is rounding noise, not signal: such a column is read as constant;
+        # 1e-12 relative to the column's size where that is below 1 (values near 1e-300 vary
+        # truly: read with scale 1 they all became 0 in float32, silently)
+        size = np.array([max(abs(f.min), abs(f.max)) if f.min is not None and f.max is not None else 1.0
+                         for f in num], dtype=np.float64)
+        self.scale_ = np.where(scale > 1e-12 * np.minimum(size, 1.0), scale, 1.0)
         self.cat_sizes_ = [len(f.categories) + N_RESERVED for f in self.schema_.categorical]
         self._levels = {f.name: f.categories for f in self.schema_.categorical}
         # one lookup index per feature, kept: its hash table is built once, not per transform

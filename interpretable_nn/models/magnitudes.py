@@ -59,6 +59,11 @@ _F32_MAX = float(np.finfo(np.float32).max)
 _F64_MAX = float(np.finfo(np.float64).max)
 
 
+#: values all smaller than this in size get their moments on ``v / max|v|``: their squares
+#: (below ``1e-308``) underflow in the plain standard deviation
+TINY = 1e-150
+
+
 def stable_moments(values: np.ndarray) -> tuple[float, float]:
     """Mean and (population) standard deviation of finite ``values`` without overflow.
 
@@ -71,23 +76,27 @@ def stable_moments(values: np.ndarray) -> tuple[float, float]:
     -------
     (float, float)
         ``(mean, std)``, both finite; equal to ``(v.mean(), v.std())`` whenever those are
-        finite, else computed on ``v / max|v|`` and scaled back.
+        finite and the values are not all below :data:`TINY` in size, else computed on
+        ``v / max|v|`` and scaled back (the squares of values below ``1e-154`` underflow: a
+        column of values near ``1e-300`` got a standard deviation of 0 and was read as
+        constant, silently).
     """
     v = np.asarray(values, dtype=np.float64)
     if v.size == 0:
         return 0.0, 0.0
+    m = float(np.max(np.abs(v)))
     with np.errstate(over="ignore", invalid="ignore"):
         mean, std = float(v.mean()), float(v.std())
-    if np.isfinite(mean) and np.isfinite(std):
+    if (np.isfinite(mean) and np.isfinite(std) and m >= TINY) or m == 0.0:
         return mean, std
-    m = float(np.max(np.abs(v)))
     u = v / m
     return float(m * u.mean()), float(m * u.std())
 
 
 def stabilise_encoder(encoder: TabularEncoder, df: pd.DataFrame) -> TabularEncoder:
     """Rule 1: recompute the moments of numeric columns whose plain mean or standard
-    deviation overflowed (values beyond about ``1e154``) and re-initialise ``encoder``.
+    deviation overflowed (values beyond about ``1e154``) or underflowed (every value below
+    :data:`TINY` in size) and re-initialise ``encoder``.
 
     Parameters
     ----------
@@ -112,7 +121,8 @@ def stabilise_encoder(encoder: TabularEncoder, df: pd.DataFrame) -> TabularEncod
     for i, spec in enumerate(schema.features):
         if not spec.is_numeric or spec.mean is None:
             continue
-        if np.isfinite(spec.mean) and spec.std is not None and np.isfinite(spec.std):
+        if (np.isfinite(spec.mean) and spec.std is not None and np.isfinite(spec.std)
+                and not 0.0 < max(abs(spec.min), abs(spec.max)) < TINY):
             continue
         v = pd.to_numeric(df[spec.name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         v = v[~np.isnan(v)]
