@@ -428,6 +428,57 @@ def nam_b05any_confirm() -> str:
                                 BOOST_GRID_1SE_CONFIRM, "boost_grid_1se")
 
 
+def heaps_dev() -> str:
+    """Stop 61's dev run of ``heaps`` (``tuning_dev_heaps.csv``, seed 0) on the 19 dev sets where
+    a column's heaps pass the test at some seed, against ``b05_any`` rerun beside it
+    (``tuning_dev_heaps_base.csv``, the 12 sets where a column passes at seed 0, and
+    dengue_present) or its stored rows (the NAM rows of ``tuning_dev_b05_any.csv`` and
+    ``suite_added58``-``60``), and EBM; then the adoption rule's four figures over the 56 dev
+    sets (the 37 not rerun count as 0: no column passes on any of their folds)."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from _suite_data import read_suite
+    from suite_tune import _pair, _verdict
+
+    key = ["dataset", "fold"]
+    new = pd.read_csv(RESULTS / "tuning_dev_heaps.csv").query("variant == 'heaps' and seed == 0").set_index(key)
+    rerun = pd.read_csv(RESULTS / "tuning_dev_heaps_base.csv").query("variant == 'b05_any' and seed == 0").set_index(key)
+    added = pd.concat([pd.read_csv(RESULTS / f) for f in ("suite_added58.csv", "suite_added59_all.csv",
+                                                          "suite_added60_all.csv")]).query("seed == 0")
+    st = pd.read_csv(RESULTS / "tuning_dev_b05_any.csv").query("variant == 'b05_any' and seed == 0")
+    stored = pd.concat([st, added[added.model == "nam"]]).drop_duplicates(key).set_index(key)
+    ebm = pd.concat([pd.read_csv(RESULTS / "suite.csv"), added]).query("model == 'ebm' and seed == 0")
+    ebm = ebm.drop_duplicates(key).set_index(key)
+    lines = ["| data set | heaps AUC | heaps − b05_any | against | heaps − EBM | fit s, heaps / b05_any |",
+             "|---|---:|---:|---|---:|---:|"]
+    diffs, t_new, t_st = {}, 0.0, 0.0
+    for d in sorted(new.index.get_level_values(0).unique()):
+        a = new.loc[d]
+        b, against = (rerun.loc[d], "rerun") if d in rerun.index.get_level_values(0) else (stored.loc[d], "stored")
+        n, diff, se = _pair(a.auc, b.auc.reindex(a.index))
+        diffs[d] = (diff, se)
+        t_new += float(a.fit_seconds.sum())
+        t_st += float(stored.loc[d].fit_seconds.reindex(a.index).sum())
+        lines.append(f"| {d} | {a.auc.mean():.4f} | {_verdict(n, diff, se)} | {against} | "
+                     f"{_verdict(*_pair(a.auc, ebm.loc[d].auc.reindex(a.index)))} | "
+                     f"{a.fit_seconds.sum():.0f} / {b.fit_seconds.reindex(a.index).sum():.0f} |")
+    _, specs = read_suite()
+    dev = [n for n, sp in specs.items() if sp.group == "dev"]
+    every = [diffs.get(d, (0.0, 0.0))[0] for d in dev]
+    probed = "wife_out_of_labor_force"
+    below = sorted(d for d, (x, se) in diffs.items() if x < -2 * se)
+    lines += ["", f"- (1) mean heaps − b05_any over the {len(dev)} dev sets: {np.mean(every):+.4f};",
+              f"- (2) sets more than 2 paired SE below: {', '.join(below) or 'none'};",
+              f"- (3) mean over the {len(dev) - 1} sets not probed (all but {probed}): "
+              f"{np.mean([diffs.get(d, (0.0, 0.0))[0] for d in dev if d != probed]):+.5f};",
+              f"- (4) fit seconds of the {len(diffs)} sets: {t_new:.0f} against the stored baseline's {t_st:.0f} "
+              f"(ratio {t_new / t_st:.2f}; both beside other work).",
+              "", f"Sources: {_commit('tuning_dev_heaps.csv')}; {_commit('tuning_dev_heaps_base.csv')}; "
+              f"stored: {_commit('tuning_dev_b05_any.csv')} and the NAM and EBM rows of `suite_added58.csv`, "
+              "`suite_added59_all.csv`, `suite_added60_all.csv`; EBM: `suite.csv`."]
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
@@ -441,7 +492,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "untuned_check60_all": untuned_check60_all,
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
-              "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv")}
+              "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
