@@ -329,6 +329,8 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         values gets a knot at each, else knots at the centres of ``max_knots`` equal-mass bins
         plus tail knots; rows between knots interpolate, rows beyond the ends read the end.
         ``"auto"``: chosen with ``smoothness`` (below); 64/256 need 50 rows per knot and bag.
+        Binary fits give heaped values (a bracket midpoint, a code) knots with free offsets
+        where that is 2 paired SE better (``fit_info_["heaps"]``, ``docs/bad_input.md``).
     pair_knots : int, default 32
         Knots per numeric axis of an interaction grid (a subset of the main knots).
     dropout, feature_dropout : float, default 0
@@ -428,10 +430,9 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         super().__init__(
             hidden_sizes=hidden_sizes, activation=activation, n_bags=n_bags, interactions=interactions,
             monotone=monotone, categorical=categorical, max_knots=max_knots, pair_knots=pair_knots,
-            dropout=dropout, feature_dropout=feature_dropout, output_penalty=output_penalty,
-            smoothness=smoothness, pair_smoothness=pair_smoothness, pair_lr=pair_lr, purify=purify, max_epochs=max_epochs,
-            batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-            validation_fraction=validation_fraction, patience=patience, device=device,
+            dropout=dropout, feature_dropout=feature_dropout, output_penalty=output_penalty, smoothness=smoothness,
+            pair_smoothness=pair_smoothness, pair_lr=pair_lr, purify=purify, max_epochs=max_epochs, batch_size=batch_size,
+            lr=lr, weight_decay=weight_decay, validation_fraction=validation_fraction, patience=patience, device=device,
             n_threads=n_threads, random_state=random_state, verbose=verbose,
         )
         self.class_weight = class_weight
@@ -469,7 +470,6 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         """Total points of each row of ``X`` under ``scorecard`` (a :class:`~interpretable_nn.rules.Scorecard`
         or its ``table``; higher = lower risk); the same as ``scorecard.score(X)``."""
         from .scorecard import score_with_scorecard
-
         return score_with_scorecard(scorecard, X)
 
     def to_onnx(self, path=None):
