@@ -166,10 +166,15 @@ def suite_confirm() -> str:
     lines += ["", f"Source: {_commit('suite.csv')} (merged); each row keeps the commit that measured it: {rows}."]
     return "\n".join(lines) + "\n"
 
-def fit_time_confirm(name: str = "confirm_timing.csv") -> str:
+def fit_time_confirm(name: str = "confirm_timing.csv", *newer: str) -> str:
     """Same-run fit seconds of the NAM and EBM on the confirm group (one cell at a time, one
-    machine): per data set, and the median ratio over the paired cells (the fit-time goal)."""
+    machine): per data set, and the median ratio over the paired cells (the fit-time goal).
+    The data sets of each ``newer`` file (a rerun of both models where the NAM changed) replace
+    those sets' rows of the files before it; every ratio still pairs cells of one run."""
     df = pd.read_csv(RESULTS / name)
+    for f in newer:
+        new = pd.read_csv(RESULTS / f)
+        df = pd.concat([df[~df.dataset.isin(set(new.dataset))], new], ignore_index=True)
     secs = df.pivot_table(index=["dataset", "seed", "fold"], columns="model", values="fit_seconds")
     auc = df.pivot_table(index=["dataset", "seed", "fold"], columns="model", values="auc")
     ratio = (secs["nam"] / secs["ebm"]).dropna()
@@ -185,7 +190,8 @@ def fit_time_confirm(name: str = "confirm_timing.csv") -> str:
                      f"| {r.median():.3f} | {paired} |")
     lines += ["", f"Median NAM/EBM fit-time ratio over the {len(ratio)} paired cells: **{ratio.median():.3f}** "
               f"(total fit seconds: NAM {secs['nam'].sum():.0f}, EBM {secs['ebm'].sum():.0f}).",
-              "", f"Source: {_commit(name)}."]
+              "", "Source: " + "; ".join(_commit(f) for f in (name, *newer))
+              + (f" (the sets of {', '.join(f'`{f}`' for f in newer)} from there)." if newer else ".")]
     return "\n".join(lines) + "\n"
 
 
@@ -479,6 +485,13 @@ def heaps_dev() -> str:
     return "\n".join(lines) + "\n"
 
 
+def nam_heaps_confirm() -> str:
+    """The NAM with heaped values (stop 61) on the confirm group, seeds 0-2, on the five sets
+    where a column's heaps pass the test on some fold (on the others the fit is the previous
+    default's), against the previous default's cells (``b05_any``) and EBM's."""
+    return _nam_variant_confirm(("confirm_nam_heaps.csv",), "heaps", ("confirm_nam_b05any.csv",), "b05_any")
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
@@ -492,7 +505,9 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "untuned_check60_all": untuned_check60_all,
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
-              "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev}
+              "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev,
+              "nam_heaps_confirm": nam_heaps_confirm,
+              "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
