@@ -181,7 +181,9 @@ def test_stable_moments_agree_with_numpy_and_never_overflow():
     tiny = np.array([1e-300, 3e-300, 2e-300, 4e-300])
     assert tiny.std() == 0.0
     mean, std = stable_moments(tiny)
-    assert mean == pytest.approx(2.5e-300, rel=1e-12) and std == pytest.approx(np.sqrt(1.25) * 1e-300, rel=1e-12)
+    # abs=0: pytest.approx's default absolute tolerance (1e-12) would take 0 for 1e-300
+    assert mean == pytest.approx(2.5e-300, rel=1e-12, abs=0)
+    assert std == pytest.approx(np.sqrt(1.25) * 1e-300, rel=1e-12, abs=0)
     assert stable_moments(np.zeros(3)) == (0.0, 0.0)
 
 
