@@ -397,7 +397,8 @@ class MainEffectNet(nn.Module):
         with ``level_prior = 1 / (2 n)`` a Gaussian prior of standard deviation 1 on each,
         which pulls a level seen in few rows toward 0 and leaves common ones alone; with
         ``feature_penalty``, each numeric feature's weight times the variance of its
-        contribution over the training rows (off by default)."""
+        contribution over the training rows (off by default); with ``heap``, the heaps'
+        offsets' Gaussian prior ``heap_prior * sum v^2``."""
         loss = outputs.new_zeros(())
         if self._table is None:
             return loss

@@ -42,7 +42,7 @@ def heap_values(v: np.ndarray) -> np.ndarray:
     """The heaps of one column's sorted non-missing training values ``v`` (float64): the
     distinct values holding at least :data:`HEAP_MIN_ROWS` rows and :data:`HEAP_RATIO` times
     the median count of the :data:`HEAP_WINDOW` distinct values around them, at most
-    :data:`HEAP_MAX` (the largest), sorted. None where the column has fewer distinct values
+    :data:`HEAP_MAX` (the largest), sorted. Empty where the column has fewer distinct values
     than the window (a coded column: every value is a knot already)."""
     from scipy.ndimage import median_filter
 
