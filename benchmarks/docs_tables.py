@@ -437,7 +437,7 @@ def nam_b05any_confirm() -> str:
 def heaps_dev() -> str:
     """Stop 61's dev run of ``heaps`` (``tuning_dev_heaps.csv``, seed 0) on the 19 dev sets where
     a column's heaps pass the test at some seed, against ``b05_any`` rerun beside it
-    (``tuning_dev_heaps_base.csv``, the 12 sets where a column passes at seed 0, and
+    (``tuning_dev_heaps_base.csv``, the 11 sets where a column passes at seed 0, and
     dengue_present) or its stored rows (the NAM rows of ``tuning_dev_b05_any.csv`` and
     ``suite_added58``-``60``), and EBM; then the adoption rule's four figures over the 56 dev
     sets (the 37 not rerun count as 0: no column passes on any of their folds)."""

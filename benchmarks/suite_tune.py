@@ -1082,7 +1082,7 @@ the test; stop 61)
     change: the stored ``b05_any`` rows of dengue_present (no column passes at seed 0, so
     ``heaps`` runs the default's code) differ from this run on two folds (threads and load move
     a stop epoch), so ``b05_any`` was rerun beside it (``results/tuning_dev_heaps_base.csv``) on
-    the 12 sets where a column passes at seed 0 and dengue_present (equal to ``heaps`` there on
+    the 11 sets where a column passes at seed 0 and dengue_present (equal to ``heaps`` there on
     every fold), and the rows of those sets pair with the rerun.
     **Adopted** (``HEAP_VALUES`` True): (1) +.0026 over the 56 dev sets; (2) no set more than 2
     SE below (the lowest nhefs −.0003 ± .0003 against stored rows, with no column passing:
