@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layout import TermLayout, _subsample
+from .layout import TermLayout, _subsample, main_mass
+from .priors import empirical_logit, mean_one_weights
+from .select import improves
 
 __all__ = ["heap_values", "heap_test", "heap_layout", "heap_columns", "heap_stage"]
 
@@ -85,12 +87,7 @@ def heap_test(x: np.ndarray, y: np.ndarray, sw: np.ndarray, heaps: np.ndarray) -
     idx = np.searchsorted(heaps, x[on])
     n_h = np.bincount(idx, weights=sw[on], minlength=len(heaps))
     k_h = np.bincount(idx, weights=(y * sw)[on], minlength=len(heaps))
-
-    def logit(k, n):
-        a, b = k + 0.5, n - k + 0.5
-        return np.log(a / b), 1.0 / a + 1.0 / b
-
-    (lh, vh), (lr, vr) = logit(k_h, n_h), logit(k_ref, n_ref)
+    (lh, vh), (lr, vr) = empirical_logit(k_h, n_h), empirical_logit(k_ref, n_ref)
     d, s2 = lh - lr, vh + vr
     q = float((d * d / s2).sum())
     tau2 = max(float((d * d - s2).mean()), 0.0)
@@ -111,7 +108,7 @@ def heap_layout(lay: TermLayout, columns: dict[int, np.ndarray], pair_knots: int
         right = np.where(i < len(u) - 1, u[np.minimum(i + 1, len(u) - 1)] / 2 + heaps / 2, heaps)
         z = np.unique(np.r_[np.asarray(knots[c], dtype=np.float64), heaps, left, right])
         knots[c] = [float(t) for t in z]
-        pk[c] = _subsample(len(z), max(len(lay.pair_knots[c]), 2) if pair_knots is None else pair_knots)
+        pk[c] = _subsample(len(z), pair_knots)
     new = TermLayout(names=list(lay.names), is_numeric=list(lay.is_numeric), col=list(lay.col), knots=knots,
                      cat_sizes=list(lay.cat_sizes), monotone=list(lay.monotone), pair_knots=pk, pairs=list(lay.pairs))
     mask = np.zeros((len(knots), new.n_knots), dtype=bool)
@@ -131,8 +128,6 @@ def heap_columns(lay: TermLayout, enc, y: np.ndarray, sw: np.ndarray,
     the training rows ``enc``) pass :func:`heap_test` (binary ``y``, weights ``sw``):
     ({encoder column: (heaps, sorted distinct training values)}, (n_numeric,) prior precision
     of the offsets (1 elsewhere), {name: p-value} of every column with heaps)."""
-    from .priors import mean_one_weights
-
     yy, ww = np.asarray(y, dtype=np.float64).reshape(-1), mean_one_weights(sw)
     cand = {}
     for name, num, c in zip(lay.names, lay.is_numeric, lay.col):
@@ -158,9 +153,6 @@ def heap_stage(best: tuple, enc, y: np.ndarray, sw: np.ndarray, pair_knots: int,
     mass, mains fit) of the plain fit; ``refit(layout, lo, w, mass, (heap knots, precisions))``
     fits the mains); (``best`` or the heaps' fit where it lowers the bags' validation loss by
     more than ``margin_se`` paired SE, the heaps kept or None, {"heaps": record} or {})."""
-    from .layout import main_mass
-    from .select import improves
-
     cols, prec, pvals = heap_columns(best[0], enc, y, sw)
     if not cols:
         return best, None, {}

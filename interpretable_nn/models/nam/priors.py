@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mean_one_weights", "level_precision", "smooth_misfit_pvalue", "discrete_columns", "discrete_prior", "numeric_prior", "pair_scales"]
+__all__ = ["mean_one_weights", "level_precision", "empirical_logit", "smooth_misfit_pvalue", "discrete_columns", "discrete_prior", "numeric_prior", "pair_scales"]
 
 
 def mean_one_weights(sw) -> np.ndarray:
@@ -51,6 +51,13 @@ def level_precision(codes: np.ndarray, size: int, y: np.ndarray, sw: np.ndarray,
     return max_precision if tau2 <= 0 else float(np.clip(1.0 / tau2, 1.0, max_precision))
 
 
+def empirical_logit(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log-odds, their variance) of ``k`` events in ``n`` rows (weighted counts), half an
+    event added to each side: finite for 0 and ``n`` events."""
+    ev, non = k + 0.5, n - k + 0.5
+    return np.log(ev / non), 1.0 / ev + 1.0 / non
+
+
 def smooth_misfit_pvalue(codes: np.ndarray, size: int, y: np.ndarray, sw: np.ndarray) -> float:
     """p-value of a lack-of-fit test of a smooth trend in the event rate over ordered values
     (``codes`` in [0, ``size``), binary ``y``, weights ``sw`` as row counts): the empirical
@@ -66,8 +73,7 @@ def smooth_misfit_pvalue(codes: np.ndarray, size: int, y: np.ndarray, sw: np.nda
     seen = np.flatnonzero(m > 0)
     if len(seen) < 4:
         return 1.0
-    ev, non = k[seen] + 0.5, m[seen] - k[seen] + 0.5
-    logit, var = np.log(ev / non), 1.0 / ev + 1.0 / non
+    logit, var = empirical_logit(k[seen], m[seen])
     x = (seen - seen.mean()) / max(float(np.ptp(seen)), 1.0)
     degree = min(3, len(seen) - 2)
     design = np.vander(x, degree + 1, increasing=True) / np.sqrt(var)[:, None]
