@@ -9,7 +9,7 @@ from test_additive_shap import tiny_model
 
 from interpretable_nn.data.encoding import TabularEncoder
 from interpretable_nn.explain import reason_codes
-from interpretable_nn.explain.reason_codes import format_value
+from interpretable_nn.explain.reason_codes import format_value, readable_grid
 from interpretable_nn.rules import Condition, Rule, RuleSet
 
 
@@ -44,7 +44,7 @@ def test_additive_mean_reference_and_schema_grid(additive):
     best = reason_codes(model, X, k=len(model.terms_))
     by = best.set_index(["row", "reason"])["points"]
     sine = model._fns[model.terms_.index("sine")]
-    grid_min = sine(np.asarray(model.encoder_.schema_["sine"].quantiles)).min()
+    grid_min = sine(readable_grid(model.encoder_.schema_["sine"].quantiles)).min()
     for r in range(5):
         x = X.loc[r, "sine"]
         assert by.get((r, "sine"), 0.0) == pytest.approx(max(sine(np.array([x]))[0] - grid_min, 0), abs=1e-9)

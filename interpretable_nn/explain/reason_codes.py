@@ -19,7 +19,8 @@ A unit's reason points are its adverse points minus those of a reference:
 ``reference="best"``
     the most favourable points the unit takes over the reference population (the
     background rows, or for additive models without background the schema's grid of
-    training quantiles and levels). This is the "points lost against the best attainable
+    training quantiles, each moved to the shortest number in its cell (:func:`readable_grid`),
+    and levels). This is the "points lost against the best attainable
     value" method of US adverse-action practice (Regulation B, 12 CFR 1002.9); for a rule,
     the best state is "not fired" for a penalising rule and "fired" for a rewarding one.
 ``reference="mean"``
@@ -72,7 +73,7 @@ def _schema_grid(model: Any, names: list[str], feats: tuple[str, ...], per: int 
     axes = []
     for f in feats:
         spec = schema[f]
-        vals: list = list(spec.quantiles) if spec.is_numeric else list(spec.categories)
+        vals: list = list(readable_grid(spec.quantiles)) if spec.is_numeric else list(spec.categories)
         if per is not None and len(vals) > per:
             vals = [vals[i] for i in np.linspace(0, len(vals) - 1, per).round().astype(int)]
         if spec.has_missing:
@@ -89,6 +90,34 @@ def _schema_grid(model: Any, names: list[str], feats: tuple[str, ...], per: int 
     for f, a, m in zip(feats, axes, mesh):
         cols[f] = a[m.ravel()]
     return pd.DataFrame(cols)
+
+
+def readable_grid(q: Any) -> np.ndarray:
+    """Training quantiles replaced by the shortest numbers in their own cells, so that a
+    sentence names a value a person would write ("19.6", not "19.58734375") and every point
+    it states is the model's own at that value (the grid is scored as it is written).
+
+    A quantile's cell runs halfway to its neighbours; the first and last quantiles (the
+    training minimum and maximum) stay as they are, so the grid never leaves the training
+    range, and the cells do not overlap, so the order is kept.
+
+    Examples
+    --------
+    >>> readable_grid([8.3, 11.8902734375, 12.814296875, 13.26578125, 20.0]).tolist()
+    [8.3, 12.0, 13.0, 13.3, 20.0]
+    """
+    q = np.asarray(q, dtype=float)
+    out = q.copy()
+    for i in range(1, len(q) - 1):
+        lo, hi = (q[i - 1] + q[i]) / 2, (q[i] + q[i + 1]) / 2
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # neighbours near ±1.8e308
+            lo, hi = q[i - 1] / 2 + q[i] / 2, q[i] / 2 + q[i + 1] / 2
+        for d in range(1, 18):
+            r = float(f"{q[i]:.{d}g}")
+            if lo < r < hi:
+                out[i] = r
+                break
+    return out
 
 
 class _ScorecardTerms:

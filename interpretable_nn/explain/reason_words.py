@@ -15,7 +15,7 @@ rules              "Income 1,200 meets the rule Income <= 1500, which raises the
 =================  =====================================================================
 
 The favourable block is read off the model itself (its points over the schema's grid of
-training quantiles and levels, or over the reference rows), never off an average of the
+training quantiles written as short numbers, and levels, or over the reference rows), never off an average of the
 raw values, so a monotone feature's sentence always points the way of its constraint.
 """
 
