@@ -52,6 +52,7 @@ import pandas as pd
 from ..attribution.additive import as_additive
 from .reason_words import (
     _favourable,
+    _fmt_num,
     _fmt_raw,
     feature_sentence,
     format_value,
@@ -251,7 +252,7 @@ def _linear_favourable(t, slope: float, reference: str, avg: float) -> str:
     its clip bound) or at or below the average (``"mean"``: the average value)."""
     lower = slope > 0  # points rise with the value: lower values score better
     v = (t.lo if lower else t.hi) if reference == "best" else avg
-    return f"{format_value(v)} or {'less' if lower else 'more'}"
+    return f"{_fmt_num(v, 'down' if lower else 'up')} or {'less' if lower else 'more'}"  # never past v
 
 
 def _explanation_units(view: ModelView, X, background, reference, sign, numeric):
@@ -299,7 +300,7 @@ def _rule_words(rs, X, background, reference, sign):
 def _scorecard_words(units: _Units, card_terms: np.ndarray, reference: str) -> _Units:
     def word(r, u, raw, pts):
         own = -float(card_terms[r, u])
-        return (f"{_describe(units.feats[u], raw)} scores {format_value(own)} points, "
+        return (f"{_describe(units.feats[u], raw)} scores {format_value(round(own, 2))} points, "
                 f"{format_value(round(pts, 2))} below {'the best' if reference == 'best' else 'the average'}")
 
     return _Units(units.names, units.feats, units.points, word)

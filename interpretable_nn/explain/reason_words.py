@@ -33,22 +33,49 @@ ADVERSE_PHRASES = ("would lower the risk score", "raises the risk score", "more 
 
 
 def format_value(v: Any) -> str:
-    """A raw value for a sentence: ``1200.0 -> '1,200'``, ``0.347 -> '0.347'``,
-    missing -> ``'missing'``, strings as they are.
+    """A raw value for a sentence, written exactly (the shortest digits that read back as the
+    value, or as its float32 where the value is a float32's): ``1200.0 -> '1,200'``,
+    ``20.43 -> '20.43'``, missing -> ``'missing'``, strings as they are. Exactly, because the
+    sentence sets it beside a favourable value: an applicant at 19.87 written "19.9" beside
+    "19.9 would lower the risk score" reads as a contradiction.
 
     Examples
     --------
     >>> format_value(1200.0), format_value(0.3468), format_value(float("nan")), format_value("rent")
-    ('1,200', '0.347', 'missing', 'rent')
+    ('1,200', '0.3468', 'missing', 'rent')
+    >>> format_value(1234.5), format_value(float(np.float32(20.43))), format_value(2.5e-7), format_value(1e300)
+    ('1,234.5', '20.43', '2.5e-07', '1e+300')
     """
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
         return "missing"
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        v = float(v)
-        if abs(v) >= 1000 or v.is_integer():
-            return f"{v:,.0f}"
-        return f"{v:.3g}"
+        return _exact_num(float(v))
     return str(v)
+
+
+def _exact_num(x: float) -> str:
+    """``x`` in the fewest digits that read back as ``x`` (or as ``float32(x)`` when ``x`` is
+    a float32's value): grouped fixed point from 1e-4 to 1e15, else scientific."""
+    if not np.isfinite(x):
+        return str(x)
+    target = [x]
+    if np.isfinite(np.float32(x)) and float(np.float32(x)) == x:
+        target.append(None)  # also accept a string whose float32 is x
+
+    def back(s: str) -> bool:
+        r = float(s.replace(",", ""))
+        return r == x or (target[-1] is None and float(np.float32(r)) == x)
+
+    if x == 0 or 1e-4 <= abs(x) < 1e15:
+        for d in range(0, 21):
+            s = f"{x:,.{d}f}"
+            if back(s):
+                return s
+    for d in range(1, 18):
+        s = f"{x:.{d}g}"
+        if back(s):
+            return s
+    return repr(x)
 
 
 def _is_missing(v: Any) -> bool:
