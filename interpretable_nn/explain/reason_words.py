@@ -45,26 +45,30 @@ def format_value(v: Any) -> str:
     ('1,200', '0.3468', 'missing', 'rent')
     >>> format_value(1234.5), format_value(float(np.float32(20.43))), format_value(2.5e-7), format_value(1e300)
     ('1,234.5', '20.43', '2.5e-07', '1e+300')
+    >>> format_value(np.int64(2**62 + 1)), format_value(np.float16(0.1))
+    ('4,611,686,018,427,387,905', '0.1')
     """
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
         return "missing"
-    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return f"{int(v):,}"  # exact beyond 2**53, where a float would round
+    if isinstance(v, (float, np.floating)):
         return _exact_num(float(v))
     return str(v)
 
 
 def _exact_num(x: float) -> str:
-    """``x`` in the fewest digits that read back as ``x`` (or as ``float32(x)`` when ``x`` is
-    a float32's value): grouped fixed point from 1e-4 to 1e15, else scientific."""
+    """``x`` in the fewest digits that read back as ``x`` in the narrowest float type holding
+    it exactly (float16, float32 or float64: a float32 column's 20.43 is written "20.43", not
+    "20.43000030517578"): grouped fixed point from 1e-4 to 1e15, else scientific."""
     if not np.isfinite(x):
         return str(x)
-    target = [x]
-    if np.isfinite(np.float32(x)) and float(np.float32(x)) == x:
-        target.append(None)  # also accept a string whose float32 is x
+    with np.errstate(over="ignore"):
+        kind = next(t for t in (np.float16, np.float32, np.float64) if float(t(x)) == x)
 
     def back(s: str) -> bool:
-        r = float(s.replace(",", ""))
-        return r == x or (target[-1] is None and float(np.float32(r)) == x)
+        with np.errstate(over="ignore"):
+            return float(kind(float(s.replace(",", "")))) == x
 
     if x == 0 or 1e-4 <= abs(x) < 1e15:
         for d in range(0, 21):
