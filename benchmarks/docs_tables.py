@@ -492,6 +492,33 @@ def nam_heaps_confirm() -> str:
     return _nam_variant_confirm(("confirm_nam_heaps.csv",), "heaps", ("confirm_nam_b05any.csv",), "b05_any")
 
 
+def heaps_wife_seeds() -> str:
+    """wife_out_of_labor_force, the set heaped values were made for, on the suite's three seeds:
+    ``heaps`` (seed 0: ``tuning_dev_heaps.csv``; seeds 1, 2: ``tuning_dev_heaps_wife_s1/s2.csv``)
+    against EBM and the NAM before heaps (``b05_any``: the untuned check's rows of stop 60,
+    ``suite_added60_all.csv`` and ``suite_added60_seeds12.csv``), paired fold by fold."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair, _verdict
+
+    d, key = "wife_out_of_labor_force", ["seed", "fold"]
+    new = pd.concat([pd.read_csv(RESULTS / f) for f in ("tuning_dev_heaps.csv", "tuning_dev_heaps_wife_s1.csv",
+                                                        "tuning_dev_heaps_wife_s2.csv")])
+    new = new.query("variant == 'heaps' and dataset == @d").drop_duplicates(key).set_index(key)
+    old = pd.concat([pd.read_csv(RESULTS / f) for f in ("suite_added60_all.csv", "suite_added60_seeds12.csv")])
+    old = old.query("dataset == @d").drop_duplicates(["model", *key])
+    ebm, nam = (old[old.model == m].set_index(key) for m in ("ebm", "nam"))
+    lines = ["| seeds | cells | heaps AUC | heaps − EBM | heaps − NAM before heaps |", "|---|---:|---:|---:|---:|"]
+    for label, seeds in [("0", [0]), ("1", [1]), ("2", [2]), ("0-2", [0, 1, 2])]:
+        a = new[new.index.get_level_values(0).isin(seeds)].auc
+        cells = [_verdict(*_pair(a, ref.auc.reindex(a.index))) for ref in (ebm, nam)]
+        lines.append(f"| {label} | {len(a)} | {a.mean():.4f} | {cells[0]} | {cells[1]} |")
+    lines += ["", f"Sources: {_commit('tuning_dev_heaps.csv')}; {_commit('tuning_dev_heaps_wife_s1.csv')}; "
+              f"{_commit('tuning_dev_heaps_wife_s2.csv')}; EBM and the NAM before heaps: "
+              f"{_commit('suite_added60_all.csv')}, {_commit('suite_added60_seeds12.csv')}."]
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
@@ -505,7 +532,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "untuned_check60_all": untuned_check60_all,
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
-              "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev,
+              "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds,
               "nam_heaps_confirm": nam_heaps_confirm,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
