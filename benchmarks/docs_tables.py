@@ -504,9 +504,9 @@ def heaps_wife_seeds() -> str:
     d, key = "wife_out_of_labor_force", ["seed", "fold"]
     new = pd.concat([pd.read_csv(RESULTS / f) for f in ("tuning_dev_heaps.csv", "tuning_dev_heaps_wife_s1.csv",
                                                         "tuning_dev_heaps_wife_s2.csv")])
-    new = new.query("variant == 'heaps' and dataset == @d").drop_duplicates(key).set_index(key)
+    new = new[(new.variant == "heaps") & (new.dataset == d)].drop_duplicates(key).set_index(key)
     old = pd.concat([pd.read_csv(RESULTS / f) for f in ("suite_added60_all.csv", "suite_added60_seeds12.csv")])
-    old = old.query("dataset == @d").drop_duplicates(["model", *key])
+    old = old[old.dataset == d].drop_duplicates(["model", *key])
     ebm, nam = (old[old.model == m].set_index(key) for m in ("ebm", "nam"))
     lines = ["| seeds | cells | heaps AUC | heaps − EBM | heaps − NAM before heaps |", "|---|---:|---:|---:|---:|"]
     for label, seeds in [("0", [0]), ("1", [1]), ("2", [2]), ("0-2", [0, 1, 2])]:
