@@ -98,3 +98,48 @@ def test_number_text_is_what_sqlglot_writes(v, dialect):
     assert Writer(dialect).number(v) == want
     back = sqlglot.parse_one("SELECT " + want, read="" if dialect == "ansi" else dialect)
     assert back is not None
+
+
+def _scores(rs: RuleSet, X: pd.DataFrame, engine: str) -> list[float]:
+    import sqlite3
+
+    if engine == "sqlite":
+        con = sqlite3.connect(":memory:")
+        X.to_sql("applicants", con, index=False)
+        return [r[1] for r in con.execute(rs.to_sql())]
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    con.register("applicants", X)
+    return [r[1] for r in con.execute(rs.to_sql(dialect="duckdb")).fetchall()]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_thresholds_compare_the_float64_value_as_python_does(engine):
+    """An int64 above 2**53 is compared after its float64 rounding, as Python compares it
+    (SQLite compared the exact integer: 0 where Python scores 1), and a boolean column reads
+    as 0 or 1 (DuckDB refused to compare BOOLEAN with DOUBLE); linear terms too."""
+    from interpretable_nn.rules.conditions import LinearTerm
+
+    big = RuleSet([Rule((Condition("n", "<=", 2.0**53),), 1.0), Rule((Condition("n", ">", 2.0**53),), 10.0)])
+    X = pd.DataFrame({"id": [1, 2, 3], "n": np.array([2**53 + 1, 2**53 - 1, 2**62 + 3], dtype=np.int64)})
+    assert _scores(big, X, engine) == big.decision_function(X).tolist() == [1.0, 1.0, 10.0]
+    flag = RuleSet([Rule((Condition("flag", "<=", 0.5),), 1.0)])
+    B = pd.DataFrame({"id": [1, 2], "flag": [True, False]})
+    assert _scores(flag, B, engine) == flag.decision_function(B).tolist() == [0.0, 1.0]
+    lin = RuleSet([], linear=[LinearTerm("n", 1.0, lo=0.0, hi=2.0**53, fill=0.0)])
+    assert _scores(lin, X, engine) == lin.decision_function(X).tolist() == [2.0**53, 2.0**53 - 1, 2.0**53]
+
+
+@pytest.mark.parametrize("rs, table, match", [
+    (RuleSet([Rule((Condition("__INN_SCORE", ">", 0.0),), 1.0)]), "applicants", "internal column"),
+    (RuleSet([Rule((Condition("Age", "<=", 30.0),), 1.0), Rule((Condition("age", "<=", 30.0),), 2.0)]),
+     "applicants", "differ only by case"),
+    (RuleSet([Rule((Condition("x", "<=", 30.0),), 1.0)]), "__INN_STEP1", "WITH steps"),
+])
+def test_sql_refuses_names_engines_read_as_one(rs, table, match):
+    """SQL engines match quoted names without regard to case: a feature __INN_SCORE was read
+    as the running sum once a rule set had 101 rules, and DuckDB read 'age' as 'Age'."""
+    with pytest.raises(ValueError, match=match):
+        rs.to_sql(table=table)
+    with pytest.raises(ValueError, match="clashes"):
+        RuleSet([Rule((Condition("x", "<=", 30.0),), 1.0)]).to_sql(id_column="SCORE")

@@ -54,6 +54,7 @@ from .sql_dialects import (
     Writer,
     check_dialect,
     column,
+    double,
     ident,
     level,
     number,
@@ -70,30 +71,41 @@ CHUNK = 100
 SUM = "__inn_score"
 
 
-def _condition(c: Condition, w: Writer, cols: dict[str, str]) -> str:
+def _condition(c: Condition, w: Writer, cols: dict) -> str:
     """One condition as SQL text, NULL-safe: with ``if_missing=False`` the bare test (NULL
     on a missing value, so the rule's ``CASE WHEN`` does not fire), else ``(col IS NULL OR
     test)``. The column, the levels and the numbers are written by ``sqlglot``."""
-    if c.feature not in cols:
-        cols[c.feature] = w.sql(column(c.feature))
-    col = cols[c.feature]
+    col = _col(c.feature, w, cols)
     if c.op == "is_missing":
         return f"{col} IS {'' if c.value else 'NOT '}NULL"
     if c.op == "in":
         test = f"{col} IN ({', '.join(w.level(v) for v in c.value)})"
+    elif c.op in ("<", "<=", ">", ">="):  # a threshold compares the float64 value, as Python does
+        test = f"{_col(c.feature, w, cols, cast=True)} {c.op} {w.level(c.value)}"
     else:
         op = {"==": "=", "!=": "<>"}.get(c.op, c.op)
         test = f"{col} {op} {w.level(c.value)}"
     return f"({col} IS NULL OR {test})" if c.if_missing else test
 
 
-def _linear(t: LinearTerm, w: Writer, cols: dict[str, str]) -> str:
+def _col(feature: str, w: Writer, cols: dict, cast: bool = False) -> str:
+    """``"src"."feature"``, or with ``cast`` that column as a float64
+    (``CAST(... AS DOUBLE)``): Python compares a threshold with the column's float64 value,
+    so an int64 above 2**53 rounds as it does there, and a boolean reads as 0 or 1 (DuckDB
+    refuses to compare a BOOLEAN with a DOUBLE)."""
+    key = (feature, cast)
+    if key not in cols:
+        col = column(feature)
+        cols[key] = w.sql(exp.Cast(this=col, to=double(w.dialect)) if cast else col)
+    return cols[key]
+
+
+def _linear(t: LinearTerm, w: Writer, cols: dict) -> str:
     """A linear term's points: ``<points> * (CASE WHEN col IS NULL THEN <fill> WHEN col <
     <lo> THEN <lo> WHEN col > <hi> THEN <hi> ELSE col END)``, the product Python forms."""
-    if t.feature not in cols:
-        cols[t.feature] = w.sql(column(t.feature))
-    col, lo, hi = cols[t.feature], w.number(t.lo), w.number(t.hi)
-    value = (f"CASE WHEN {col} IS NULL THEN {w.number(t.fill)} WHEN {col} < {lo} THEN {lo} "
+    raw, col = _col(t.feature, w, cols), _col(t.feature, w, cols, cast=True)
+    lo, hi = w.number(t.lo), w.number(t.hi)
+    value = (f"CASE WHEN {raw} IS NULL THEN {w.number(t.fill)} WHEN {col} < {lo} THEN {lo} "
              f"WHEN {col} > {hi} THEN {hi} ELSE {col} END")
     return f"{w.number(t.points)} * ({value})"
 
@@ -104,7 +116,7 @@ def _parts(rules, w: Writer) -> list[tuple[str | None, str]]:
     The dialect's tokens come from ``sqlglot``; a condition shared by several rules is
     written once."""
     seen: dict[tuple, str] = {}
-    cols: dict[str, str] = {}
+    cols: dict = {}
     out: list[tuple[str | None, str]] = []
     for rule in rules:
         if isinstance(rule, LinearTerm):
@@ -177,15 +189,32 @@ def _outputs(rs: RuleSetLike, dialect: str) -> list[exp.Expression]:
     return out + [exp.alias_(decision, ident("decision")), exp.alias_(prob, ident("probability"))]
 
 
-def _check_names(rs: RuleSetLike, id_column: str | None) -> None:
+def _check_names(rs: RuleSetLike, id_column: str | None, table: str | Sequence[str] = ()) -> None:
+    """Refuse names the query would misread. SQL engines match quoted column names without
+    regard to case (SQLite, DuckDB), so the clashes are checked in lower case: a feature
+    ``__INN_SCORE`` would be read in place of the running sum, two features ``Age`` and
+    ``age`` as one column, and a table ``__inn_step1`` as the query's own step."""
     if id_column is not None and (not isinstance(id_column, str) or not id_column):
         raise ValueError(f"id_column must be a non-empty str or None; got {id_column!r}.")
     taken = {SUM, "score", "decision", "probability"}
-    if id_column in taken:
-        raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name; "
-                         "rename it in a view.")
-    if SUM in rs.features_used:
-        raise ValueError(f"A feature named {SUM!r} clashes with the export's internal column; rename it.")
+    if id_column is not None and id_column.lower() in taken:
+        raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name (compared "
+                         "without regard to case, as SQL engines compare them); rename it in a view.")
+    names = list(dict.fromkeys([*rs.features_used, *([id_column] if id_column is not None else [])]))
+    for f in rs.features_used:
+        if f.lower() == SUM:
+            raise ValueError(f"A feature named {f!r} clashes with the export's internal column {SUM!r} (SQL "
+                             "engines compare names without regard to case); rename it.")
+    seen: dict[str, str] = {}
+    for f in names:
+        other = seen.setdefault(f.lower(), f)
+        if other != f:
+            raise ValueError(f"Columns {other!r} and {f!r} differ only by case, and SQL engines (SQLite, DuckDB) "
+                             "read them as one column; rename one of them before fitting or exporting.")
+    for part in [table] if isinstance(table, str) else list(table):
+        if isinstance(part, str) and part.lower().startswith("__inn_step"):
+            raise ValueError(f"Table name {part!r} clashes with the export's own WITH steps (__inn_step1, ...); "
+                             "rename the table or query it through a view.")
 
 
 def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
@@ -219,7 +248,7 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
     WITH `__inn_step1` AS (
     """
     dialect = check_dialect(dialect, "rule set SQL export")
-    _check_names(rs, id_column)
+    _check_names(rs, id_column, table)
     w = Writer(dialect)
     rules = [*rs, *getattr(rs, "linear", ())]  # the linear terms add their points after the rules
     size = CHUNK if dialect != "spark" else max(len(rules), 1)  # Spark: one fold (module docstring)
