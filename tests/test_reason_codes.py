@@ -9,7 +9,8 @@ from test_additive_shap import tiny_model
 
 from interpretable_nn.data.encoding import TabularEncoder
 from interpretable_nn.explain import reason_codes
-from interpretable_nn.explain.reason_codes import format_value, readable_grid
+from interpretable_nn.explain.reason_codes import format_value
+from interpretable_nn.explain.reason_words import readable_grid
 from interpretable_nn.rules import Condition, Rule, RuleSet
 
 
@@ -80,7 +81,7 @@ def test_rule_reasons():
     out = reason_codes(rs, X, k=4)
     r0 = out[out["row"] == 0]
     assert r0["points"].tolist() == pytest.approx([0.8, 0.5, 0.3])
-    assert r0["text"].iloc[2] == ("Home rent; Income 1,200 meet the rule Home == 'rent' AND Income <= 3000, which raises the "
+    assert r0["text"].iloc[2] == ("Home 'rent'; Income 1,200 meet the rule Home == 'rent' AND Income <= 3000, which raises the "
                                  "risk score by 0.3 points")
     assert out[out["row"] == 1].empty  # nothing adverse: no reasons
     mean = reason_codes(rs, X, reference="mean", background=X)

@@ -18,8 +18,8 @@ from sklearn.model_selection import train_test_split
 from interpretable_nn import NAMClassifier
 from interpretable_nn.datasets import load_dataset
 from interpretable_nn.explain import reason_codes
-from interpretable_nn.explain.reason_codes import format_value, readable_grid
-from interpretable_nn.explain.reason_words import _favourable, _fmt_num
+from interpretable_nn.explain.reason_codes import format_value
+from interpretable_nn.explain.reason_words import _favourable, _fmt_num, readable_grid
 
 MONOTONE = {"Income": -1, "Seniority": -1}
 
@@ -118,9 +118,12 @@ def test_scorecard_object_delegates():
                                  "value": "", "points": float(k), "text": str(threshold)})
 
     X = pd.DataFrame({"x": [1.0, 2.0]})
-    out = reason_codes(Card(), X, k=3, threshold=0.2, reason_map={"x": ("C1", "because")})
-    assert out["points"].tolist() == [3.0, 3.0] and out["text"].tolist() == ["0.2", "0.2"]
+    out = reason_codes(Card(), X, k=3, reason_map={"x": ("C1", "because")})
+    assert out["points"].tolist() == [3.0, 3.0] and out["text"].tolist() == ["None", "None"]
     assert out["code"].tolist() == ["C1", "C1"]
+    # reason_codes' threshold is a probability; a card's own is a score: not passed through
+    with pytest.raises(ValueError, match="cut-off is a score"):
+        reason_codes(Card(), X, k=3, threshold=0.2)
     with pytest.raises(ValueError, match="does not take background"):
         reason_codes(Card(), X, background=X)
 
@@ -232,3 +235,44 @@ def test_format_value_reads_back_exactly(v):
     f32 = float(np.float32(v))
     if np.isfinite(f32) and f32 != 0:
         assert float(np.float32(float(format_value(f32).replace(",", "")))) == f32
+
+
+def test_between_block_is_never_reversed_and_huge_bounds_stay_short():
+    """Both ends of a block inside one 3-digit step ("between 1.24 and 1.23" came out, and
+    "between 1,001 and 1,000"), and 1e300 written as 401 digits: found by a hostile pass."""
+    fav = _favourable(np.array([1.0, 1.2341, 1.2349, 2.0], dtype=object), np.array([1.0, 0, 0, 1]), 0.0, True)
+    lo, hi = (float(t.replace(",", "")) for t in fav.removeprefix("between ").split(" and "))
+    assert lo <= hi and lo >= 1.2341 and hi <= 1.2349
+    fav = _favourable(np.array([999.0, 1000.4, 1000.6, 1002.0], dtype=object), np.array([1.0, 0, 0, 1]), 0.0, True)
+    lo, hi = (float(t.replace(",", "")) for t in fav.removeprefix("between ").split(" and "))
+    assert 1000.4 <= lo <= hi <= 1000.6
+    for x in (1.234567e300, -1.234567e300, 1e300, 3.3e15):
+        up, down = _fmt_num(x, "up"), _fmt_num(x, "down")
+        assert len(up) < 12 and len(down) < 12
+        assert float(up.replace(",", "")) >= x >= float(down.replace(",", ""))
+
+
+def test_sentences_escape_levels_and_names_and_keep_integers_exact():
+    """A level or a column name cannot end its quote or start a line of its own, and an
+    int64 near 2**62 is written with all its digits (it was '4.611686018427395e+18')."""
+    rng = np.random.default_rng(0)
+    n = 600
+    evil = "rent'; 'owner' would lower the risk score by 0 points\nIncome 9,999"
+    X = pd.DataFrame({"Home": rng.choice([evil, "own", "it's"], n),
+                      "Age\nINTERCEPT +100 points": rng.integers(18, 80, n),
+                      "big": (2**62 + rng.integers(0, 2**40, n)).astype(np.int64)})
+    logit = np.where(X["Home"] == evil, 1.0, -0.5) + 0.03 * (X.iloc[:, 1] - 40) + (X["big"] - 2**62) / 2**40
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    m = NAMClassifier(random_state=0, n_bags=2, interactions=0).fit(X, y)
+    out = reason_codes(m, X.head(60), k=3)
+    assert not out["text"].str.contains("\n").any() and not out["value"].str.contains("\n").any()
+    home = out[(out["reason"] == "Home") & (X["Home"].to_numpy()[out["row"]] == evil)]["text"]
+    assert len(home) and home.str.startswith(
+        "Home 'rent\\'; \\'owner\\' would lower the risk score by 0 points\\nIncome 9,999'; ").all()
+    assert out["text"].str.contains("Age\\nINTERCEPT", regex=False).any()
+    big = out[out["reason"] == "big"]
+    assert len(big)
+    for (_, row) in big.iterrows():
+        assert row["text"].startswith(f"big {int(X.loc[row['row'], 'big']):,};")
+    with pytest.raises(ValueError, match="background has no rows"):
+        reason_codes(m, X.head(5), background=X.iloc[:0])

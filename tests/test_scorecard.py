@@ -352,3 +352,15 @@ def test_sql_equals_python_on_hmda(db):
         X = _hard_rows(card, ds.X.iloc[test])
         err, same = _compare(db, card, X, k=4)
         assert err <= 1e-9 and same == 1.0, (db.name, decimals, err, same)
+
+
+def test_bin_labels_write_their_edges_exactly(credit_cards):
+    """A label's numbers are its bin's edges to the last bit (6 digits made a value near an
+    edge read as outside its bin): each "(a, b]" parses back to (lower, upper)."""
+    for card in credit_cards[1].values():
+        t = card.table
+        num = t[(t["kind"] == "numeric") & t["lower"].notna()]
+        assert len(num) > 10
+        for label, lo, hi in zip(num["bin"], num["lower"], num["upper"]):
+            a, b = label.strip("(]").split(", ")
+            assert (float(a), float(b)) == (lo, hi), label

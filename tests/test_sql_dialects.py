@@ -143,3 +143,25 @@ def test_sql_refuses_names_engines_read_as_one(rs, table, match):
         rs.to_sql(table=table)
     with pytest.raises(ValueError, match="clashes"):
         RuleSet([Rule((Condition("x", "<=", 30.0),), 1.0)]).to_sql(id_column="SCORE")
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_scorecard_sql_bins_the_float64_value_as_python_does(engine):
+    """SQLite binned an int64 above 2**53 by its exact value: 605 where Python scores 590."""
+    import sqlite3
+
+    t = pd.DataFrame({"feature": ["(base)", "big", "big"], "kind": ["base", "numeric", "numeric"],
+                      "points": [600.0, -10.0, 5.0], "lower": [None, -np.inf, 2.0**62],
+                      "upper": [None, 2.0**62, np.inf]})
+    card = Scorecard(t)
+    X = pd.DataFrame({"id": [1, 2], "big": np.array([2**62 + 1, 2**62 + 4096], dtype=np.int64)})
+    if engine == "sqlite":
+        con = sqlite3.connect(":memory:")
+        X.to_sql("applicants", con, index=False)
+        got = [r[1] for r in con.execute(card.to_sql(reasons=1))]
+    else:
+        duckdb = pytest.importorskip("duckdb")
+        con = duckdb.connect()
+        con.register("applicants", X)
+        got = [r[1] for r in con.execute(card.to_sql(reasons=1, dialect="duckdb")).fetchall()]
+    assert got == card.score(X).tolist() == [590.0, 605.0]

@@ -19,7 +19,7 @@ A unit's reason points are its adverse points minus those of a reference:
 ``reference="best"``
     the most favourable points the unit takes over the reference population (the
     background rows, or for additive models without background the schema's grid of
-    training quantiles, each moved to the shortest number in its cell (:func:`readable_grid`),
+    training quantiles, each moved to the shortest number in its cell (:func:`~.reason_words.readable_grid`),
     and levels). This is the "points lost against the best attainable
     value" method of US adverse-action practice (Regulation B, 12 CFR 1002.9); for a rule,
     the best state is "not fired" for a penalising rule and "fired" for a rewarding one.
@@ -43,19 +43,22 @@ reasons.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..attribution.additive import as_additive
+from ..rules.values import escape_text
 from .reason_words import (
     _favourable,
     _fmt_num,
     _fmt_raw,
+    apply_reason_map,
     feature_sentence,
     format_value,
+    readable_grid,
+    reason_map_of,
     rule_sentence,
     term_sentence,
 )
@@ -91,34 +94,6 @@ def _schema_grid(model: Any, names: list[str], feats: tuple[str, ...], per: int 
     for f, a, m in zip(feats, axes, mesh):
         cols[f] = a[m.ravel()]
     return pd.DataFrame(cols)
-
-
-def readable_grid(q: Any) -> np.ndarray:
-    """Training quantiles replaced by the shortest numbers in their own cells, so that a
-    sentence names a value a person would write ("19.6", not "19.58734375") and every point
-    it states is the model's own at that value (the grid is scored as it is written).
-
-    A quantile's cell runs halfway to its neighbours; the first and last quantiles (the
-    training minimum and maximum) stay as they are, so the grid never leaves the training
-    range, and the cells do not overlap, so the order is kept.
-
-    Examples
-    --------
-    >>> readable_grid([8.3, 11.8902734375, 12.814296875, 13.26578125, 20.0]).tolist()
-    [8.3, 12.0, 13.0, 13.3, 20.0]
-    """
-    q = np.asarray(q, dtype=float)
-    out = q.copy()
-    for i in range(1, len(q) - 1):
-        lo, hi = (q[i - 1] + q[i]) / 2, (q[i] + q[i + 1]) / 2
-        if not (np.isfinite(lo) and np.isfinite(hi)):  # neighbours near ±1.8e308
-            lo, hi = q[i - 1] / 2 + q[i] / 2, q[i] / 2 + q[i + 1] / 2
-        for d in range(1, 18):
-            r = float(f"{q[i]:.{d}g}")
-            if lo < r < hi:
-                out[i] = r
-                break
-    return out
 
 
 class _ScorecardTerms:
@@ -371,11 +346,11 @@ def reason_codes(
     [['R01', 'Income insufficient']]
     """
     _check_args(k, reference)
-    mapping = _reason_map(reason_map)
+    mapping = reason_map_of(reason_map)
     if _is_scorecard_object(model):
         out = _delegate(model, X, k=k, reference=reference, threshold=threshold, background=background,
                         adverse_class=adverse_class)
-        return _apply_map(out, mapping)
+        return apply_reason_map(out, mapping)
     if threshold is not None and not (isinstance(threshold, (int, float, np.number)) and 0 <= threshold <= 1):
         raise ValueError(f"threshold must be a probability in [0, 1] (or None); got {threshold!r}.")
     card = None
@@ -384,7 +359,7 @@ def reason_codes(
     view = ModelView(model, X)
     index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(X))
     Xf = view.frame(X, "X")
-    Bf = None if background is None else view.frame(background, "background")
+    Bf = None if background is None else _rows(view.frame(background, "background"))
     sign = _adverse_sign(view, adverse_class)
     units = _units(view, Xf, Bf, reference, sign)
     if card is not None:
@@ -398,7 +373,7 @@ def reason_codes(
     for r, j in zip(*np.nonzero((top > _MIN_POINTS) & declined[:, None])):
         u = int(order[r, j])
         F = units.feats[u]
-        raw = [Xf.iloc[r][f] for f in F]
+        raw = _raw(X, Xf, r, F)
         pts = float(top[r, j])
         records.append({
             "row": index[r], "rank": j + 1, "reason": units.names[u], "features": ", ".join(F),
@@ -406,7 +381,20 @@ def reason_codes(
         })
     out = pd.DataFrame(records, columns=["row", "rank", "reason", "features", "value", "points", "text"])
     out.attrs["explains"] = _explains(view, sign) if card is None else "scorecard points"
-    return _apply_map(out, mapping)
+    return apply_reason_map(out, mapping)
+
+
+def _raw(X: Any, Xf: pd.DataFrame, r: int, F: tuple[str, ...]) -> list:
+    """Row ``r``'s values of ``F``, a numeric one in the caller's own type where ``X`` has the
+    column (an int64 or a float32 is written exactly, not as the float64 the model reads)."""
+    own = isinstance(X, pd.DataFrame)
+    return [X[f].iloc[r] if own and f in X.columns and X[f].dtype.kind in "iuf" else Xf.iloc[r][f] for f in F]
+
+
+def _rows(B: pd.DataFrame) -> pd.DataFrame:
+    if len(B) == 0:
+        raise ValueError("background has no rows: pass the reference population (e.g. the training rows) or None.")
+    return B
 
 
 def _scorecard_model(card: pd.DataFrame, reference: str, background: Any, adverse_class: Any,
@@ -455,6 +443,9 @@ def _delegate(card: Any, X: Any, **given: Any) -> pd.DataFrame:
     """A Scorecard's own reason codes; arguments it does not take must be left at default."""
     params = inspect.signature(card.reason_codes).parameters
     kw = {"k": given.pop("k")}
+    if given.get("threshold") is not None:  # here a probability; the card's own is a score
+        raise ValueError(f"threshold is a probability in reason_codes, but a {type(card).__name__}'s cut-off is a "
+                         "score: call card.reason_codes(X, threshold=<score>) instead.")
     for name, value in given.items():
         if name in params:
             kw[name] = value
@@ -463,41 +454,6 @@ def _delegate(card: Any, X: Any, **given: Any) -> pd.DataFrame:
                              "counted against its best bins toward its adverse class. Drop "
                              f"{name}={value!r}.")
     return card.reason_codes(X, **kw)
-
-
-def _reason_map(reason_map: Any) -> dict[str, tuple[Any, str]] | None:
-    if reason_map is None:
-        return None
-    if isinstance(reason_map, pd.DataFrame):
-        need = {"reason", "code", "statement"}
-        if not need <= set(reason_map.columns):
-            raise ValueError(f"reason_map DataFrame needs the columns {sorted(need)}; got {list(reason_map.columns)}.")
-        return {str(r): (c, str(s)) for r, c, s in reason_map[["reason", "code", "statement"]].itertuples(index=False)}
-    if not isinstance(reason_map, Mapping):
-        raise TypeError(f"reason_map must be a mapping or a DataFrame; got {type(reason_map).__name__}.")
-    out = {}
-    for key, v in reason_map.items():
-        if isinstance(v, Mapping) and "code" in v:
-            out[str(key)] = (v["code"], str(v.get("statement", v.get("text", ""))))
-        elif isinstance(v, (tuple, list)) and len(v) == 2:
-            out[str(key)] = (v[0], str(v[1]))
-        else:
-            raise ValueError(f"reason_map[{key!r}] must be (code, statement) or "
-                             f"{{'code': ..., 'statement': ...}}; got {v!r}.")
-    return out
-
-
-def _apply_map(out: pd.DataFrame, mapping: dict | None) -> pd.DataFrame:
-    if mapping is None:
-        return out
-    found = [mapping.get(str(r)) or mapping.get(str(f)) for r, f in zip(out["reason"], out["features"])]
-    missing = sorted({str(r) for r, m in zip(out["reason"], found) if m is None})
-    if missing:
-        raise ValueError(f"reason_map has no statement for {missing}; add them (keyed by reason or feature).")
-    out = out.copy()
-    out["code"] = [m[0] for m in found]
-    out["statement"] = [m[1] for m in found]
-    return out
 
 
 def _units(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame | None, reference: str, sign: float) -> _Units:
@@ -517,7 +473,8 @@ def _units(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame | None, reference
 
 
 def _describe(features: tuple[str, ...], raw: list) -> str:
-    return "; ".join(f"{f} {format_value(v)}" for f, v in zip(features, raw))
+    num = [isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) for v in raw]
+    return "; ".join(f"{escape_text(f)} {_fmt_raw(v, n)}" for f, v, n in zip(features, raw, num))
 
 
 def _adverse_sign(view: ModelView, adverse_class: Any) -> float:

@@ -21,50 +21,54 @@ raw values, so a monotone feature's sentence always points the way of its constr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["format_value", "rule_sentence", "term_sentence", "feature_sentence", "ADVERSE_PHRASES"]
+from ..rules.values import escape_text
+
+__all__ = ["format_value", "readable_grid", "rule_sentence", "term_sentence", "feature_sentence", "ADVERSE_PHRASES"]
 
 #: the phrases by which every reason sentence states its (adverse) direction
 ADVERSE_PHRASES = ("would lower the risk score", "raises the risk score", "more to the risk score")
 
 
 def format_value(v: Any) -> str:
-    """A raw value for a sentence, written exactly (the shortest digits that read back as the
-    value, or as its float32 where the value is a float32's): ``1200.0 -> '1,200'``,
-    ``20.43 -> '20.43'``, missing -> ``'missing'``, strings as they are. Exactly, because the
-    sentence sets it beside a favourable value: an applicant at 19.87 written "19.9" beside
-    "19.9 would lower the risk score" reads as a contradiction.
+    """A raw value for a sentence, written exactly: the fewest digits that read back as the
+    value in its own type (an integer as its digits, a float32 or float16 as its shortest
+    digits in that type, any other float as a float64): ``1200.0 -> '1,200'``, ``20.43 ->
+    '20.43'``, missing -> ``'missing'``, strings as they are. Exactly, because the sentence
+    sets it beside a favourable value: an applicant at 19.87 written "19.9" beside "19.9 would
+    lower the risk score" reads as a contradiction.
 
     Examples
     --------
     >>> format_value(1200.0), format_value(0.3468), format_value(float("nan")), format_value("rent")
     ('1,200', '0.3468', 'missing', 'rent')
-    >>> format_value(1234.5), format_value(float(np.float32(20.43))), format_value(2.5e-7), format_value(1e300)
+    >>> format_value(1234.5), format_value(np.float32(20.43)), format_value(2.5e-7), format_value(1e300)
     ('1,234.5', '20.43', '2.5e-07', '1e+300')
-    >>> format_value(np.int64(2**62 + 1)), format_value(np.float16(0.1))
-    ('4,611,686,018,427,387,905', '0.1')
+    >>> format_value(np.int64(2**62 + 1)), format_value(np.float16(0.1)), format_value(2.0**-20)
+    ('4,611,686,018,427,387,905', '0.1', '9.5367431640625e-07')
     """
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
         return "missing"
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
         return f"{int(v):,}"  # exact beyond 2**53, where a float would round
+    if isinstance(v, (np.float16, np.float32)):
+        return _exact_num(float(v), type(v))
     if isinstance(v, (float, np.floating)):
         return _exact_num(float(v))
     return str(v)
 
 
-def _exact_num(x: float) -> str:
-    """``x`` in the fewest digits that read back as ``x`` in the narrowest float type holding
-    it exactly (float16, float32 or float64: a float32 column's 20.43 is written "20.43", not
-    "20.43000030517578"): grouped fixed point from 1e-4 to 1e15, else scientific."""
+def _exact_num(x: float, kind: type = np.float64) -> str:
+    """``x`` in the fewest digits that read back as ``x`` in ``kind`` (float64 by default;
+    float32 or float16 for a value of that type): grouped fixed point from 1e-4 to 1e15,
+    else scientific."""
     if not np.isfinite(x):
         return str(x)
-    with np.errstate(over="ignore"):
-        kind = next(t for t in (np.float16, np.float32, np.float64) if float(t(x)) == x)
 
     def back(s: str) -> bool:
         with np.errstate(over="ignore"):
@@ -82,48 +86,91 @@ def _exact_num(x: float) -> str:
     return repr(x)
 
 
+def readable_grid(q: Any) -> np.ndarray:
+    """Training quantiles replaced by the shortest numbers in their own cells, so that a
+    sentence names a value a person would write ("19.6", not "19.58734375") and every point
+    it states is the model's own at that value (the grid is scored as it is written).
+
+    A quantile's cell runs halfway to its neighbours; the first and last quantiles (the
+    training minimum and maximum) stay as they are, so the grid never leaves the training
+    range, and the cells do not overlap, so the order is kept.
+
+    Examples
+    --------
+    >>> readable_grid([8.3, 11.8902734375, 12.814296875, 13.26578125, 20.0]).tolist()
+    [8.3, 12.0, 13.0, 13.3, 20.0]
+    """
+    q = np.asarray(q, dtype=float)
+    out = q.copy()
+    for i in range(1, len(q) - 1):
+        lo, hi = (q[i - 1] + q[i]) / 2, (q[i] + q[i + 1]) / 2
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # neighbours near ±1.8e308
+            lo, hi = q[i - 1] / 2 + q[i] / 2, q[i] / 2 + q[i + 1] / 2
+        for d in range(1, 18):
+            r = float(f"{q[i]:.{d}g}")
+            if lo < r < hi:
+                out[i] = r
+                break
+    return out
+
+
 def _is_missing(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
 
 
 def _fmt_num(x: float, side: str = "exact") -> str:
     """A number as short as it can be while staying on the stated side of ``x``:
-    ``side="up"`` never below ``x`` (for "X or more": rounded up to 3 significant digits),
-    ``"down"`` never above (for "X or less": rounded down), ``"exact"`` equal to ``x`` up to
-    1e-9 relative.
+    ``side="up"`` never below ``x`` (for "X or more": rounded up to 3 significant digits, or
+    to a whole number from 1,000 to 1e15), ``"down"`` never above (for "X or less": rounded
+    down), ``"exact"`` (or where rounding cannot keep the side) the value itself
+    (:func:`format_value`).
 
     Examples
     --------
     >>> _fmt_num(0.000886799, "down"), _fmt_num(531.27, "up"), _fmt_num(12345.6, "down")
     ('0.000886', '532', '12,345')
+    >>> _fmt_num(1.234567e300, "up"), _fmt_num(-1.234567e300, "up")
+    ('1.24e+300', '-1.23e+300')
     """
     x = float(x)
-    big = abs(x) >= 1000
     if side in ("up", "down") and x != 0 and np.isfinite(x):
-        step = 1.0 if big else 10.0 ** (np.floor(np.log10(abs(x))) - 2)
-        v = (np.ceil if side == "up" else np.floor)(round(x / step, 9)) * step
-        s = f"{v:,.0f}" if big else f"{v:.3g}"
-        p = float(s.replace(",", ""))
-        if (side == "up" and p >= x) or (side == "down" and p <= x):
-            return s
-    for d in ((0, 1, 2, 3, 6) if big else (3, 4, 6, 10, 17)):
-        s = f"{x:,.{d}f}" if big else (f"{x:.{d}g}" if not x.is_integer() else f"{x:.0f}")
-        v = float(s.replace(",", ""))
-        if (side == "up" and v >= x) or (side == "down" and v <= x) or abs(v - x) <= 1e-9 * max(1.0, abs(x)):
-            return s
-    return repr(x)
+        e = np.floor(np.log10(abs(x)))
+        whole = 1000 <= abs(x) < 1e15
+        step = 1.0 if whole else 10.0 ** (e - 2)
+        with np.errstate(over="ignore"):
+            v = (np.ceil if side == "up" else np.floor)(round(x / step, 9)) * step
+        if np.isfinite(v):
+            s = f"{v:,.0f}" if whole else f"{v:.3g}"
+            p = float(s.replace(",", ""))
+            if (side == "up" and p >= x) or (side == "down" and p <= x):
+                return s
+    return _exact_num(x)
 
 
 def _fmt_raw(v: Any, numeric: bool) -> str:
-    """The applicant's value of a feature: ``1,200``, ``'rent'`` or ``missing``."""
+    """The applicant's value of a feature: ``1,200``, ``'rent'`` or ``missing`` (a level
+    quoted, its quotes and unprintable characters escaped: a level cannot end the quote or
+    start a line of its own)."""
     if _is_missing(v):
         return "missing"
     if numeric:
+        if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
+            return format_value(v)
         try:
             return format_value(float(v))
         except (TypeError, ValueError):
-            return str(v)
-    return f"'{v}'"
+            return _name(v)
+    return _quote(v)
+
+
+def _quote(v: Any) -> str:
+    """A level as a sentence writes it: ``'rent'``, ``'it\\'s'``, ``'a\\nb'``."""
+    return "'" + escape_text(str(v).replace("\\", "\\\\").replace("'", "\\'")) + "'"
+
+
+def _name(v: Any) -> str:
+    """A column name on one line (:func:`~interpretable_nn.rules.values.escape_text`)."""
+    return escape_text(str(v))
 
 
 def _favourable(values: np.ndarray, pts: np.ndarray, ref: float, numeric: bool) -> str:
@@ -141,7 +188,7 @@ def _favourable(values: np.ndarray, pts: np.ndarray, ref: float, numeric: bool) 
             return "missing"
         lv = pd.DataFrame({"v": [str(v) for v in values[keep]], "p": pts[keep]})
         lv = lv.groupby("v", sort=False)["p"].min().sort_values(kind="stable")
-        names = [f"'{v}'" for v in lv.index]
+        names = [_quote(v) for v in lv.index]
         if len(names) <= 3:
             return " or ".join(names)
         return f"{names[0]} (or one of {len(names) - 1} other levels)"
@@ -167,7 +214,10 @@ def _favourable(values: np.ndarray, pts: np.ndarray, ref: float, numeric: bool) 
         return f"{_fmt_num(G[hi], 'down')} or less"
     if lo == hi or (lo == 0 and hi == len(G) - 1):
         return _fmt_num(G[best])
-    return f"between {_fmt_num(G[lo], 'up')} and {_fmt_num(G[hi], 'down')}"
+    a, b = _fmt_num(G[lo], "up"), _fmt_num(G[hi], "down")
+    if float(a.replace(",", "")) > float(b.replace(",", "")):  # both ends in one 3-digit step
+        a, b = _fmt_num(G[lo]), _fmt_num(G[hi])
+    return f"between {a} and {b}"
 
 
 def _pts(p: float) -> str:
@@ -186,10 +236,10 @@ def term_sentence(features: tuple[str, ...], raw: list, numeric: list[bool], pts
     "Records 'yes' raises the risk score by 0.41 points over the average applicant; 'no' would score at or below the average"
     """
     if len(features) == 1:
-        who = f"{features[0]} {_fmt_raw(raw[0], numeric[0])}"
+        who = f"{_name(features[0])} {_fmt_raw(raw[0], numeric[0])}"
     else:
         who = "the combination of " + " and ".join(
-            f"{f} {_fmt_raw(v, n)}" for f, v, n in zip(features, raw, numeric))
+            f"{_name(f)} {_fmt_raw(v, n)}" for f, v, n in zip(features, raw, numeric))
     if reference == "best":
         fav = favourable or "the most favourable value"
         return f"{who}; {fav} would lower the risk score by {_pts(pts)} points"
@@ -207,11 +257,11 @@ def feature_sentence(feature: str, v: Any, numeric: bool, pts: float, reference:
     >>> feature_sentence("Income", 1200.0, True, 0.5, "best", 9000.0)
     'Income 1,200 adds 0.5 more to the risk score than the most favourable reference applicant (Income 9,000)'
     """
-    who = f"{feature} {_fmt_raw(v, numeric)}"
+    who = f"{_name(feature)} {_fmt_raw(v, numeric)}"
     if reference == "best":
-        ref = "" if favourable is None else f" ({feature} {_fmt_raw(favourable, numeric)})"
+        ref = "" if favourable is None else f" ({_name(feature)} {_fmt_raw(favourable, numeric)})"
         return f"{who} adds {_pts(pts)} more to the risk score than the most favourable reference applicant{ref}"
-    return f"{who} raises the risk score by {_pts(pts)} points over the average contribution of {feature}"
+    return f"{who} raises the risk score by {_pts(pts)} points over the average contribution of {_name(feature)}"
 
 
 def rule_sentence(value: str, n_features: int, rule: str, fired: bool, pts: float, reference: str) -> str:
@@ -228,3 +278,50 @@ def rule_sentence(value: str, n_features: int, rule: str, fired: bool, pts: floa
         return f"{value} {verb} the rule {rule}, which raises the risk score by {_pts(pts)} points{avg}"
     verb = "does not" if n_features == 1 else "do not"
     return f"{value} {verb} meet the rule {rule}; meeting it would lower the risk score by {_pts(pts)} points{avg}"
+
+
+def reason_map_of(reason_map: Any) -> dict[str, tuple[Any, str]] | None:
+    """The lender's reason statements as ``{reason: (code, statement)}`` (``reason_codes``'
+    ``reason_map``); a missing or empty code or statement is refused: a notice cannot carry
+    ``None``."""
+    if reason_map is None:
+        return None
+    if isinstance(reason_map, pd.DataFrame):
+        need = {"reason", "code", "statement"}
+        if not need <= set(reason_map.columns):
+            raise ValueError(f"reason_map DataFrame needs the columns {sorted(need)}; got {list(reason_map.columns)}.")
+        return {str(r): _entry(r, c, s) for r, c, s in reason_map[["reason", "code", "statement"]].itertuples(index=False)}
+    if not isinstance(reason_map, Mapping):
+        raise TypeError(f"reason_map must be a mapping or a DataFrame; got {type(reason_map).__name__}.")
+    out = {}
+    for key, v in reason_map.items():
+        if isinstance(v, Mapping) and "code" in v:
+            out[str(key)] = _entry(key, v["code"], v.get("statement", v.get("text")))
+        elif isinstance(v, (tuple, list)) and len(v) == 2:
+            out[str(key)] = _entry(key, *v)
+        else:
+            raise ValueError(f"reason_map[{key!r}] must be (code, statement) or "
+                             f"{{'code': ..., 'statement': ...}}; got {v!r}.")
+    return out
+
+
+def apply_reason_map(out: pd.DataFrame, mapping: dict | None) -> pd.DataFrame:
+    """``out`` with the columns ``code`` and ``statement`` of each reason (keyed by reason or
+    feature); a reason the map does not cover is a ``ValueError`` naming it."""
+    if mapping is None:
+        return out
+    found = [mapping.get(str(r)) or mapping.get(str(f)) for r, f in zip(out["reason"], out["features"])]
+    missing = sorted({str(r) for r, m in zip(out["reason"], found) if m is None})
+    if missing:
+        raise ValueError(f"reason_map has no statement for {missing}; add them (keyed by reason or feature).")
+    out = out.copy()
+    out["code"] = [m[0] for m in found]
+    out["statement"] = [m[1] for m in found]
+    return out
+
+
+def _entry(key: Any, code: Any, statement: Any) -> tuple[Any, str]:
+    if code is None or statement is None or _is_missing(code) or _is_missing(statement) or not str(statement).strip():
+        raise ValueError(f"reason_map[{key!r}] needs a code and a non-empty statement; got code={code!r}, "
+                         f"statement={statement!r}.")
+    return code, str(statement)

@@ -38,7 +38,16 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
-from .sql_dialects import DIALECTS, MATERIALIZE, Writer, check_dialect, double, sql_number, string
+from .sql_dialects import (
+    DIALECTS,
+    MATERIALIZE,
+    Writer,
+    check_dialect,
+    column,
+    double,
+    sql_number,
+    string,
+)
 
 __all__ = ["to_sql", "sql_number", "DIALECTS"]
 
@@ -68,9 +77,10 @@ def _bin_case(term, w: Writer) -> str:
     for k, b in enumerate(term.bins):
         if b["missing"]:
             continue
-        if numeric:
-            tests = ([f"{col} > {w.number(b['lower'])}"] if b["lower"] > -math.inf else []) + (
-                [f"{col} <= {w.number(b['upper'])}"] if b["upper"] < math.inf else [])
+        if numeric:  # the float64 value, as Python bins it (an int64 above 2**53 rounds)
+            val = w.sql(exp.Cast(this=column(term.name), to=double(w.dialect)))
+            tests = ([f"{val} > {w.number(b['lower'])}"] if b["lower"] > -math.inf else []) + (
+                [f"{val} <= {w.number(b['upper'])}"] if b["upper"] < math.inf else [])
             whens.append(f"WHEN {' AND '.join(tests) or '1 = 1'} THEN {k}")
         else:
             whens.append(f"WHEN {col} = {w.level(b['level'])} THEN {k}")

@@ -82,7 +82,14 @@ def _refine(x: np.ndarray, c: np.ndarray, q: np.ndarray, points: int = 512):
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.6g}"
+    """A bin edge as its label writes it: 6 significant digits where they are the edge
+    exactly, else as many as it takes, so a value near an edge never reads as outside the
+    bin it is scored in ("-1.5704551156089557 ... (bin (-2.10894, -1.57046])" did)."""
+    for d in range(6, 18):
+        s = f"{v:.{d}g}"
+        if float(s) == v:
+            return s
+    return repr(float(v))
 
 
 def _feature_bins(model, i: int, max_bins: int) -> list[dict]:
