@@ -519,6 +519,40 @@ def heaps_wife_seeds() -> str:
     return "\n".join(lines) + "\n"
 
 
+def noshrink_dev() -> str:
+    """Stop 62's ``noshrink`` (the per-bag term shrinkage off) on the 7 dev sets with 20 or more
+    feature columns, against today's default rerun beside it and EBM, and its rule's figures."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair, _verdict
+
+    key = ["dataset", "fold"]
+    new = pd.read_csv(RESULTS / "tuning_dev_noshrink.csv").query("variant == 'noshrink' and seed == 0")
+    base = pd.read_csv(RESULTS / "tuning_dev_noshrink_base.csv").query("variant == 'heaps' and seed == 0")
+    new, base = new.set_index(key), base.set_index(key)
+    ebm = pd.concat([pd.read_csv(RESULTS / f) for f in ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv")])
+    ebm = ebm.query("model == 'ebm' and seed == 0").drop_duplicates(key).set_index(key)
+    chose = ("lending_club", "nhefs")  # the two sets shrinkwide was adopted on (stop 37)
+    lines = ["| data set | chose shrinkwide | noshrink − default | default − EBM | noshrink − EBM |",
+             "|---|---|---:|---:|---:|"]
+    diffs = {}
+    for d in sorted(new.index.get_level_values(0).unique()):
+        a, b, e = new.loc[d].auc, base.loc[d].auc, ebm.loc[d].auc
+        n, x, se = _pair(a, b.reindex(a.index))
+        diffs[d] = (x, se)
+        lines.append(f"| {d} | {'yes' if d in chose else 'no'} | {_verdict(n, x, se)} | "
+                     f"{_verdict(*_pair(b, e.reindex(b.index)))} | {_verdict(*_pair(a, e.reindex(a.index)))} |")
+    five = [d for d in diffs if d not in chose]
+    below = sorted(d for d in five if diffs[d][0] < -2 * diffs[d][1])
+    lines += ["", f"- (a) mean over the {len(five)} sets that did not choose it: {np.mean([diffs[d][0] for d in five]):+.5f} "
+              "(undo needs above 0);",
+              f"- (b) of those, more than 2 paired SE below: {', '.join(below) or 'none'} (undo needs none);",
+              f"- (c) mean over all {len(diffs)}: {np.mean([x for x, _ in diffs.values()]):+.4f} (undo needs above -.0010).",
+              "", f"Sources: {_commit('tuning_dev_noshrink.csv')}; {_commit('tuning_dev_noshrink_base.csv')}; "
+              "EBM: `suite.csv`, `dev_added_ebm.csv`, `suite_added46.csv`."]
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
@@ -532,7 +566,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "untuned_check60_all": untuned_check60_all,
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
-              "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds,
+              "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
               "nam_heaps_confirm": nam_heaps_confirm,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
