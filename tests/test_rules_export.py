@@ -475,3 +475,33 @@ def test_scorecard_text_escapes_names_and_values():
     X = pd.DataFrame({FORGE: [0.0], BIDI: ["r\nent"]})
     texts = card.reason_codes(X, k=2)["text"].tolist()
     assert texts and all("\n" not in t and "\u202e" not in t for t in texts)
+
+
+@pytest.mark.parametrize("names", [["select", "x"], ["ﬁ", "fi"], ["ｘ", "x"], ["equal", "logical_and"],
+                                   ["sum", "where"], ["x_missing", "x"]])
+def test_sympy_symbols_never_shadow_lambdify_or_each_other(names):
+    """A feature named 'select' shadowed numpy's select in lambdify's generated function
+    (TypeError), and 'ﬁ' beside 'fi' gave 'duplicate argument' (Python reads identifiers
+    NFKC): found by a hostile pass. The documented call now works and agrees with Python."""
+    import sympy
+
+    from interpretable_nn.rules.export_sympy import sympy_inputs, sympy_symbols, to_sympy
+
+    rs = RuleSet([Rule((Condition(n, "<=", 1.0),), float(i + 1)) for i, n in enumerate(names)])
+    X = pd.DataFrame({n: [0.5, 2.0, np.nan, 1.0] for n in names})
+    f = sympy.lambdify(sympy_symbols(rs), to_sympy(rs), "numpy")
+    assert f(*sympy_inputs(rs, X)).tolist() == rs.decision_function(X).tolist()
+
+
+@pytest.mark.parametrize("rs", [
+    RuleSet([Rule((Condition("x", "<=", 1e301),), 1.0)]),
+    RuleSet([Rule((Condition("x", "<=", 1.0),), 1e301)]),
+    RuleSet([Rule((Condition("x", "<=", 1.0),), 1.0)], intercept=-1e305),
+])
+def test_to_json_refuses_what_from_json_would_refuse(rs):
+    """to_json wrote numbers beyond ±1e300 that from_json then refused: the round trip was
+    not the identity. Now the writer refuses, naming the field."""
+    with pytest.raises(ValueError, match="reads back"):
+        rs.to_json()
+    ok = RuleSet([Rule((Condition("x", "<=", 1e300),), -1e300)], intercept=1e300)
+    assert RuleSet.from_json(ok.to_json()) == ok

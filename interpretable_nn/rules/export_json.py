@@ -86,6 +86,9 @@ def to_json(rs: RuleSetLike, indent: int | None = 2) -> str:
     >>> rs = RuleSet([Rule((Condition("Home", "in", ("rent", 1)),), 0.1)])
     >>> RuleSet.from_json(to_json(rs)) == rs
     True
+
+    A rule set ``from_json`` would refuse (a number beyond ±1e300, ...) is refused here, so
+    no file is written that does not read back.
     """
     def cond(c: Condition) -> dict[str, Any]:
         value = list(c.value) if c.op == "in" else c.value
@@ -109,7 +112,12 @@ def to_json(rs: RuleSetLike, indent: int | None = 2) -> str:
     if linear:
         doc["linear"] = [{"feature": t.feature, "points": t.points, "lo": t.lo, "hi": t.hi, "fill": t.fill,
                           "name": t.name, "mean": t.mean} for t in linear]
-    return json.dumps(doc, indent=indent, allow_nan=False, ensure_ascii=False)
+    text = json.dumps(doc, indent=indent, allow_nan=False, ensure_ascii=False)
+    try:  # never write a file that from_json refuses (e.g. a threshold beyond ±1e300)
+        read_json(text)
+    except ValueError as err:
+        raise ValueError(f"This rule set cannot be saved as JSON that reads back: {err}") from err
+    return text
 
 
 def _reject_constant(name: str) -> None:

@@ -7,7 +7,14 @@ feature ``f`` has a 0/1 symbol ``f_missing``. A feature tested only with numbers
 value symbol ``f`` (its raw value); a feature with str/bool levels has one 0/1 symbol per
 level a rule names, carrying the level in its name (``Records_no``: 1 when Records is
 "no"), so the expression reads as the rules do. Names that are not identifiers are kept
-as they are; underscores are appended when a name is taken. ``to_sympy(return_codes=True)``
+as they are; underscores are appended when a name is taken (compared as Python reads
+identifiers, NFKC) or is one ``lambdify``'s code uses (``select``, ``sum``, ...).
+
+The expression is the score up to rounding: SymPy orders the terms of a sum its own way and
+adds the constant ones (the intercept, rules without conditions) at its own precision, so
+``lambdify``'s result can differ from ``RuleSet.decision_function`` in the last bits, and a
+decision can differ only where the score is within about 1e-15 of the threshold. The SQL and
+JSON exports add in Python's order and are exact. ``to_sympy(return_codes=True)``
 also returns ``codes[feature][level]``: the level's position (1, 2, ...) among the
 feature's indicator symbols. :func:`sympy_inputs` turns a DataFrame into the arguments, in
 :func:`sympy_symbols` order, of ``sympy.lambdify(sympy_symbols(rs), to_sympy(rs))``.
@@ -26,23 +33,42 @@ from .values import check_rule_frame, numeric_values, typed_key
 __all__ = ["to_sympy", "sympy_symbols", "sympy_inputs"]
 
 
+def _reserved() -> frozenset[str]:
+    """Names a symbol may not take: what ``lambdify``'s generated code calls (numpy's
+    ``select``, ``equal``, ``logical_and``, ...), Python's builtins and keywords. An argument
+    named ``select`` shadowed numpy's in the generated function and crashed it."""
+    import builtins
+    import keyword
+
+    return frozenset(dir(np)) | frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {
+        "numpy", "math", "mpmath", "sympy", "scipy", "Dummy", "_lambdifygenerated"}
+
+
 def _symbol_names(rs: RuleSetLike) -> list[tuple[str, list[str], str]]:
     """(feature, value symbol names, missing symbol name) per used feature: ``[f]`` for a
-    numeric feature, one ``f_<level>`` per coded level (in code order) for a categorical."""
-    codes = _codes(rs)
-    taken = set(rs.features_used) | set(rs.feature_names or [])
+    numeric feature, one ``f_<level>`` per coded level (in code order) for a categorical.
+    Names are compared as Python reads identifiers (NFKC: ``ｘ`` is ``x``, ``ﬁ`` is ``fi``),
+    and one that is taken or reserved (:func:`_reserved`) gets underscores appended."""
+    import unicodedata
 
-    def fresh(name: str) -> str:
-        while name in taken:
+    def norm(name: str) -> str:
+        return unicodedata.normalize("NFKC", name)
+
+    codes = _codes(rs)
+    reserved = _reserved()
+    features = {norm(f) for f in (*rs.features_used, *(rs.feature_names or []))}
+    used: set[str] = set()
+
+    def fresh(name: str, own: str | None = None) -> str:
+        while (k := norm(name)) in used or k in reserved or (k in features and name != own):
             name += "_"
-        taken.add(name)
+        used.add(norm(name))
         return name
 
     out = []
     for f in rs.features_used:
-        m = fresh(f + "_missing")
-        values = [f] if f not in codes else [fresh(f"{f}_{level}") for level in codes[f]]
-        out.append((f, values, m))
+        values = [fresh(f, own=f)] if f not in codes else [fresh(f"{f}_{level}") for level in codes[f]]
+        out.append((f, values, fresh(f + "_missing")))
     return out
 
 
