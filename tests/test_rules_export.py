@@ -505,3 +505,15 @@ def test_to_json_refuses_what_from_json_would_refuse(rs):
         rs.to_json()
     ok = RuleSet([Rule((Condition("x", "<=", 1e300),), -1e300)], intercept=1e300)
     assert RuleSet.from_json(ok.to_json()) == ok
+
+
+def test_rule_set_reads_dates_as_its_model_does():
+    """A model reads a date as days since 1970-01-01 UTC, so its rule set says 'd > 18628.5';
+    the rule set then refused the raw date column ('pass the raw numeric column'). It now
+    reads dates (any unit, tz-aware, Timestamps in an object column) and durations the same way."""
+    rs = RuleSet([Rule((Condition("d", ">", 18628.5),), 1.0), Rule((Condition("t", "<=", 1.5),), 2.0)])
+    d = pd.Series(pd.to_datetime(["2021-01-01", "2021-01-02", None]))
+    t = pd.Series(pd.to_timedelta(["1D", "2D", "36h"]))
+    for dd in (d, d.dt.tz_localize("UTC"), d.astype("datetime64[s]"), d.astype(object)):
+        got = rs.decision_function(pd.DataFrame({"d": dd, "t": t})).tolist()
+        assert got == [2.0, 1.0, 2.0]

@@ -6,7 +6,8 @@ It returns the id, ``score``, ``decision`` and (link logit) ``probability``. NUL
 as NULL). Identifiers and strings are quoted by the dialect's rules, numbers are exact
 (:func:`~.sql_dialects.number`); columns are qualified (``"src"."x"``) so a missing
 column is an error, never a string. Level comparisons follow the database's typing: store
-categories as text and thresholded columns as numbers.
+categories as text and thresholded columns as numbers (a date as the models read it: days
+since 1970-01-01 UTC; the rule set's thresholds on it are in those days).
 
 Any number of rules. The points are added left to right in rule order, as in Python, but
 in steps of at most :data:`CHUNK` (100) rules: step 1 computes ``intercept + rule 1 + ... +

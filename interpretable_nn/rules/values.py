@@ -107,8 +107,16 @@ def format_feature(name: str) -> str:
 
 
 def numeric_values(column: pd.Series, feature: str, missing: np.ndarray) -> np.ndarray:
-    """The column as float64 with NaN where missing; a ValueError when it holds strings."""
+    """The column as float64 with NaN where missing; a ValueError when it holds strings.
+    Dates and durations are read as the models read them (days since 1970-01-01 UTC, and
+    days), so a rule set fitted on a date column scores the raw column as its model does."""
+    from ..data.dtypes import column_type, datetime_days, timedelta_days
+
     dtype = column.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype) or (
+            pd.api.types.is_object_dtype(dtype) and column_type(feature, column) in ("datetime", "timedelta")):
+        read = datetime_days if column_type(feature, column) == "datetime" else timedelta_days
+        return read(feature, column).to_numpy(dtype=float, na_value=np.nan)
     if not isinstance(dtype, pd.CategoricalDtype) and (
         pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
     ):
