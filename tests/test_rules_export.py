@@ -517,3 +517,17 @@ def test_rule_set_reads_dates_as_its_model_does():
     for dd in (d, d.dt.tz_localize("UTC"), d.astype("datetime64[s]"), d.astype(object)):
         got = rs.decision_function(pd.DataFrame({"d": dd, "t": t})).tolist()
         assert got == [2.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("text, match", [
+    ('{"format": "interpretable_nn.ruleset", "version": 1, "link": "logit", "intercept": 0.1, '
+     '"intercept": 5.0, "rules": []}', "twice"),
+    ('{"format": "interpretable_nn.ruleset", "version": 1, "link": "logit", "intercept": 0.1, "rules": '
+     '[{"conditions": [{"feature": "x", "op": "==", "value": "\\udfff", "if_missing": false}], "weight": 1.0}]}',
+     "not valid Unicode"),
+])
+def test_from_json_refuses_duplicate_keys_and_lone_surrogates(text, match):
+    """A hand-edited file with "intercept" twice loaded as the last value, silently; a lone
+    surrogate loaded and then failed every UTF-8 file and database it was written to."""
+    with pytest.raises(ValueError, match=match):
+        RuleSet.from_json(text)

@@ -120,6 +120,17 @@ def to_json(rs: RuleSetLike, indent: int | None = 2) -> str:
     return text
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: a hand-edited file with ``"intercept"`` twice
+    would otherwise keep the last silently."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise ValueError(f"Rule set JSON has the key {dup!r} twice in one object; keep one.")
+    return out
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"Rule set JSON may not contain {name}.")
 
@@ -253,9 +264,13 @@ def read_json(s: str | bytes) -> RuleSetParts:
     if not isinstance(s, str):
         raise TypeError(f"from_json needs a str; got {type(s).__name__}.")
     try:
-        doc = json.loads(s, parse_constant=_reject_constant)
+        doc = json.loads(s, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except RecursionError as err:
         raise ValueError("Rule set JSON is nested far deeper than its schema.") from err
+    try:  # a lone surrogate ("\udfff") loads, then fails every UTF-8 file and database
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(f"Rule set JSON holds text that is not valid Unicode ({err.reason} at {err.start}).") from err
     top = _obj(doc, "rule set", {"format", "version", "link", "intercept", "rules"},
                {"classes", "feature_names", "metadata", "linear"})
     if top["format"] != FORMAT:
