@@ -127,6 +127,9 @@ def test_bad_input(additive):
         reason_codes(model, X, adverse_class="maybe")
     with pytest.raises(ValueError, match="missing column"):
         reason_codes(model, X.drop(columns=["sine"]))
+    for bad in (True, 1.5, -0.1, "0.5"):  # True read as 1 and gave no reasons, silently
+        with pytest.raises(ValueError, match="threshold must be a probability"):
+            reason_codes(model, X, threshold=bad)
 
 
 def test_cli_reasons(small_credit, tmp_path, capsys):

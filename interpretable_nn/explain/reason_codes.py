@@ -351,7 +351,8 @@ def reason_codes(
         out = _delegate(model, X, k=k, reference=reference, threshold=threshold, background=background,
                         adverse_class=adverse_class)
         return apply_reason_map(out, mapping)
-    if threshold is not None and not (isinstance(threshold, (int, float, np.number)) and 0 <= threshold <= 1):
+    if threshold is not None and (isinstance(threshold, (bool, np.bool_)) or not (
+            isinstance(threshold, (int, float, np.number)) and 0 <= threshold <= 1)):
         raise ValueError(f"threshold must be a probability in [0, 1] (or None); got {threshold!r}.")
     card = None
     if _is_scorecard(model):
