@@ -242,3 +242,56 @@ def test_truncated_or_mismatched_tensors_are_refused(model_and_data, tmp_path):
     _rehash(tmp_path)
     with pytest.raises(ModelFileError, match="saved tensors do not match MLPClassifier"):
         inn.load_model(tmp_path)
+
+
+def _small():
+    import pandas as pd
+
+    from interpretable_nn.datasets import load_dataset
+
+    ds = load_dataset("credit_data")
+    return ds.X.iloc[:500].reset_index(drop=True), np.asarray(ds.y[:500]), pd
+
+
+def test_typed_dict_parameters_survive_save_and_refit(tmp_path):
+    """class_weight={0: 1.0, 1: 3.0} came back as {'0': 1.0, '1': 3.0} (JSON keys are str), and
+    refitting the loaded model failed ("class_weight key '0' is not a label of y")."""
+    from sklearn.base import clone
+
+    X, y, _ = _small()
+    m = inn.NAMClassifier(class_weight={0: 1.0, 1: 3.0}, n_bags=2, interactions=0, max_epochs=5,
+                          random_state=0, verbose=0).fit(X, y)
+    m.save(tmp_path / "m")
+    loaded = inn.load_model(tmp_path / "m")
+    assert loaded.class_weight == {0: 1.0, 1: 3.0}
+    assert np.array_equal(clone(loaded).fit(X, y).predict_proba(X), m.predict_proba(X))
+
+
+@pytest.mark.parametrize("name, text", [("manifest.json", '{"name": "my web app"}'), ("model.json", '{"mine": 1}')])
+def test_save_refuses_to_replace_files_that_are_not_a_models(tmp_path, name, text):
+    """save('.') in a project folder replaced its own manifest.json and model.json silently."""
+    X, y, _ = _small()
+    m = inn.MLPClassifier(max_epochs=2, verbose=0, random_state=0).fit(X, y)
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ValueError, match="refusing to replace"):
+        m.save(tmp_path)
+    assert (tmp_path / name).read_text() == text
+    m.save(tmp_path / "fresh")
+    m.save(tmp_path / "fresh")  # its own model: replaced, as always
+
+
+def test_model_arguments_a_user_passes_by_habit(tmp_path):
+    """random_state=np.random.RandomState(0) passed validation and crashed in torch's seeding;
+    categorical=/monotone= keys 0 and 3 did not name the columns 0 and 3 ('not in X' while the
+    message listed them); an all-but-one-class weight divided by zero in the level prior."""
+    X, y, _ = _small()
+    with pytest.raises(ValueError, match="random_state"):
+        inn.NAMClassifier(random_state=np.random.RandomState(0)).fit(X, y)
+    Xi = X.set_axis(range(X.shape[1]), axis=1)
+    m = inn.NAMClassifier(monotone={2: 1}, categorical=[0], n_bags=2, interactions=0, max_epochs=5,
+                          random_state=0, verbose=0).fit(Xi, y)
+    assert not m.encoder_.schema_["0"].is_numeric
+    w = np.where(y == 0, 1.0, 1e-200)
+    p = inn.NAMClassifier(n_bags=2, interactions=0, max_epochs=5, random_state=0, verbose=0).fit(
+        X, y, sample_weight=w).predict_proba(X)
+    assert np.isfinite(p).all()

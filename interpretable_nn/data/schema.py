@@ -218,8 +218,13 @@ def infer_schema(
     n_quantiles : int
         Maximum number of quantile knots kept per numeric feature.
     """
-    categorical = set(categorical or [])
-    monotone = dict(monotone or {})
+    cols = set(X.columns)
+
+    def name_of(c):  # X's names are str (check_frame); a key 3 names the column 3, read as '3'
+        return str(c) if c not in cols and not isinstance(c, str) and str(c) in cols else c
+
+    categorical = {name_of(c) for c in categorical or []}
+    monotone = {name_of(c): v for c, v in dict(monotone or {}).items()}
     unknown = (categorical | set(monotone)) - set(X.columns)
     if unknown:
         raise ValueError(

@@ -83,7 +83,7 @@ TRAINING_CONSTRAINTS: dict[str, list] = {
     "patience": [Interval(Integral, 1, None, closed="left")],
     "class_weight": [StrOptions({"balanced"}), dict, None],
     "device": [str],
-    "random_state": ["random_state"],
+    "random_state": [Interval(Integral, 0, None, closed="left"), None],  # a seed: models seed torch with it
     "verbose": ["verbose"],
     "categorical": [list, tuple, None],
 }

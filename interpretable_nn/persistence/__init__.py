@@ -129,11 +129,31 @@ def _json_safe(obj, where: str = "params"):
     if isinstance(obj, (list, tuple)):
         return [_json_safe(v, f"{where}[{i}]") for i, v in enumerate(obj)]
     if isinstance(obj, dict):
-        return {str(k): _json_safe(v, f"{where}[{k!r}]") for k, v in obj.items()}
+        if all(isinstance(k, str) for k in obj):
+            return {k: _json_safe(v, f"{where}[{k!r}]") for k, v in obj.items()}
+        # keys of other types (class_weight={0: 1.0, 1: 3.0}) keep their type: JSON keys are str
+        return {_TYPED_ITEMS: [[_json_safe(k, f"{where} key {k!r}"), _json_safe(v, f"{where}[{k!r}]")]
+                               for k, v in obj.items()]}
     raise TypeError(
         f"{where} holds a {type(obj).__name__}, which cannot be saved without pickle; "
         "use plain numbers, strings, lists and dicts as parameters."
     )
+
+
+#: a dict whose keys are not all str, as JSON holds it: ``{"__typed_items__": [[key, value], ...]}``
+_TYPED_ITEMS = "__typed_items__"
+
+
+def _from_json_safe(obj):
+    """:func:`_json_safe` undone where it had to: dicts with typed keys come back as dicts."""
+    if isinstance(obj, list):
+        return [_from_json_safe(v) for v in obj]
+    if isinstance(obj, dict):
+        items = obj.get(_TYPED_ITEMS)
+        if len(obj) == 1 and isinstance(items, list) and all(isinstance(i, list) and len(i) == 2 for i in items):
+            return {(tuple(k) if isinstance(k, list) else k): _from_json_safe(v) for k, v in items}
+        return {k: _from_json_safe(v) for k, v in obj.items()}
+    return obj
 
 
 def _signable(manifest: dict) -> bytes:
@@ -173,7 +193,7 @@ def save_model(model, path, *, key: bytes | str | None = None) -> Path:
     from safetensors.torch import save as safetensors_bytes
     from sklearn.utils.validation import check_is_fitted
 
-    path = _dir_path(path)
+    path = check_save_path(path)  # a clear error for a file or a read-only directory
     key = _check_key(key)
     check_is_fitted(model)
     state, tensors = model._get_state()
@@ -198,8 +218,34 @@ def save_model(model, path, *, key: bytes | str | None = None) -> Path:
     }
     if key is not None:
         manifest["signature"] = {"algorithm": _SIGNATURE_ALGORITHM, "value": _sign(manifest, key)}
+    _refuse_foreign(path, [*files, MANIFEST])
     commit(path, files, MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
     return path
+
+
+def _refuse_foreign(path: Path, names: list[str]) -> None:
+    """Refuse to save into a directory whose ``manifest.json`` (or, without one, whose
+    ``model.json`` or ``tensors.safetensors``) is a regular file that is not part of a saved
+    model: ``save(".")`` in a project folder replaced its own ``manifest.json`` silently."""
+    def regular(name: str) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(path / name).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+
+    if regular(MANIFEST):
+        try:
+            ours = json.loads((path / MANIFEST).read_bytes()[:1_000_000]).get("format") == FORMAT
+        except (ValueError, AttributeError, OSError):
+            ours = False
+        if not ours:
+            raise ValueError(f"{path / MANIFEST} is not an interpretable_nn model's manifest; refusing to "
+                             "replace it. Save the model into a new or empty directory.")
+        return
+    foreign = [n for n in names if n != MANIFEST and regular(n)]
+    if foreign:
+        raise ValueError(f"{path} holds {foreign} but no model manifest; refusing to replace them. Save the "
+                         "model into a new or empty directory.")
 
 
 #: estimator classes load_model may instantiate, by class name (filled by
@@ -374,6 +420,7 @@ def load_model(path, *, key: bytes | str | None = None):
     params = doc.get("params", {})
     if not isinstance(params, dict):
         raise ModelFileError("model.json: params must be an object.")
+    params = _from_json_safe(params)
     check_tensors(path, tensors, cls)
     check_state(path, doc)
     try:

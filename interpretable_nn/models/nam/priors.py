@@ -47,6 +47,8 @@ def level_precision(codes: np.ndarray, size: int, y: np.ndarray, sw: np.ndarray,
     if seen.sum() < 2 or denom <= 0:
         return 1.0
     between = float((m[seen] * (k[seen] / m[seen] - p_bar) ** 2).sum()) - (seen.sum() - 1) * var
+    if var ** 2 <= 0:  # one class holds (almost) all the weight: rates cannot differ
+        return max_precision
     tau2 = max(between / denom, 0.0) / var ** 2
     return max_precision if tau2 <= 0 else float(np.clip(1.0 / tau2, 1.0, max_precision))
 
