@@ -57,7 +57,10 @@ def test_texts_speak_raw_units(additive):
     txt = out.set_index(["row", "reason"])["text"]
     r = int(out[out["reason"] == "monotone"]["row"].iloc[0])
     pts = out.set_index(["row", "reason"]).loc[(r, "monotone"), "points"]
-    assert txt[(r, "monotone")].startswith(f"monotone {format_value(X.loc[r, 'monotone'])}; ")
+    # the raw value, to at least 4 significant digits (more where the favourable words need them)
+    written = txt[(r, "monotone")].removeprefix("monotone ").split(";")[0]
+    assert float(written.replace(",", "")) == pytest.approx(X.loc[r, "monotone"], rel=5e-4)
+    assert out.set_index(["row", "reason"]).loc[(r, "monotone"), "value"] == f"monotone {format_value(X.loc[r, 'monotone'])}"
     assert txt[(r, "monotone")].endswith(f" would lower the risk score by {pts:.3g} points")
     cat = out[out["reason"] == "category"]
     assert cat["text"].str.match(r"^category '[^']+'; '[^']+'.* would lower the risk score").all()

@@ -21,6 +21,7 @@ raw values, so a monotone feature's sentence always points the way of its constr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -92,26 +93,42 @@ def readable_grid(q: Any) -> np.ndarray:
     it states is the model's own at that value (the grid is scored as it is written).
 
     A quantile's cell runs halfway to its neighbours; the first and last quantiles (the
-    training minimum and maximum) stay as they are, so the grid never leaves the training
-    range, and the cells do not overlap, so the order is kept.
+    training minimum and maximum) move only inward (rounded up and down, to 3 significant
+    digits at least), so the grid never leaves the training range, and the cells do not
+    overlap, so the order is kept.
 
     Examples
     --------
     >>> readable_grid([8.3, 11.8902734375, 12.814296875, 13.26578125, 20.0]).tolist()
     [8.3, 12.0, 13.0, 13.3, 20.0]
+    >>> readable_grid([5.84805583953857, 6.9, 7.1, 9.97771]).tolist()
+    [5.85, 6.9, 7.1, 9.97]
     """
     q = np.asarray(q, dtype=float)
     out = q.copy()
-    for i in range(1, len(q) - 1):
-        lo, hi = (q[i - 1] + q[i]) / 2, (q[i] + q[i + 1]) / 2
-        if not (np.isfinite(lo) and np.isfinite(hi)):  # neighbours near ±1.8e308
-            lo, hi = q[i - 1] / 2 + q[i] / 2, q[i] / 2 + q[i + 1] / 2
-        for d in range(1, 18):
-            r = float(f"{q[i]:.{d}g}")
-            if lo < r < hi:
+    for i in range(len(q) if len(q) > 1 else 0):
+        left = q[i] if i == 0 else q[i - 1] / 2 + q[i] / 2  # halves: no overflow near ±1.8e308
+        right = q[i] if i == len(q) - 1 else q[i] / 2 + q[i + 1] / 2
+        end = i in (0, len(q) - 1)
+        for d in range(3 if end else 1, 18):  # an end keeps 3 digits: the range stays the data's
+            r = _round_sig(q[i], d, "up" if i == 0 else "down" if i == len(q) - 1 else "near")
+            if (left <= r if i == 0 else left < r) and (r <= right if i == len(q) - 1 else r < right):
                 out[i] = r
                 break
     return out
+
+
+def _round_sig(x: float, d: int, how: str) -> float:
+    """``x`` to ``d`` significant digits, to the nearest or up or down (never past ``x``)."""
+    if x == 0 or not np.isfinite(x):
+        return x
+    r = float(f"{x:.{d}g}")
+    if how == "near" or (how == "up" and r >= x) or (how == "down" and r <= x):
+        return r
+    step = 10.0 ** (np.floor(np.log10(abs(x))) - d + 1)
+    with np.errstate(over="ignore"):
+        r = float(f"{r + (step if how == 'up' else -step):.{d}g}")
+    return r if np.isfinite(r) and ((how == "up" and r >= x) or (how == "down" and r <= x)) else x
 
 
 def _is_missing(v: Any) -> bool:
@@ -161,6 +178,32 @@ def _fmt_raw(v: Any, numeric: bool) -> str:
         except (TypeError, ValueError):
             return _name(v)
     return _quote(v)
+
+
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def _readable(v: Any, numeric: bool, beside: str | None) -> str:
+    """The applicant's value as a sentence writes it: 4 significant digits where that keeps
+    it on the same side of (and apart from) every number of ``beside`` (the favourable words
+    it is set beside), else as many as it takes, at most the exact value (:func:`_fmt_raw`):
+    "temp90 20.12; 3 or less would ...", never "rate 19.9; 19.9 would ..." for 19.87."""
+    exact = _fmt_raw(v, numeric)
+    if not numeric or _is_missing(v) or isinstance(v, (int, np.integer, bool, np.bool_)):
+        return exact
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return exact
+    if not np.isfinite(x) or x == 0:
+        return exact
+    bounds = [float(t.replace(",", "")) for t in _NUMBER.findall(beside or "")]
+    for d in range(4, 18):
+        r = float(f"{x:.{d}g}")
+        if all((r < b) == (x < b) and (r > b) == (x > b) for b in bounds):
+            text = _exact_num(r)
+            return text if len(text) < len(exact) else exact
+    return exact
 
 
 def _quote(v: Any) -> str:
@@ -236,10 +279,10 @@ def term_sentence(features: tuple[str, ...], raw: list, numeric: list[bool], pts
     "Records 'yes' raises the risk score by 0.41 points over the average applicant; 'no' would score at or below the average"
     """
     if len(features) == 1:
-        who = f"{_name(features[0])} {_fmt_raw(raw[0], numeric[0])}"
+        who = f"{_name(features[0])} {_readable(raw[0], numeric[0], favourable)}"
     else:
         who = "the combination of " + " and ".join(
-            f"{_name(f)} {_fmt_raw(v, n)}" for f, v, n in zip(features, raw, numeric))
+            f"{_name(f)} {_readable(v, n, favourable)}" for f, v, n in zip(features, raw, numeric))
     if reference == "best":
         fav = favourable or "the most favourable value"
         return f"{who}; {fav} would lower the risk score by {_pts(pts)} points"
@@ -257,9 +300,9 @@ def feature_sentence(feature: str, v: Any, numeric: bool, pts: float, reference:
     >>> feature_sentence("Income", 1200.0, True, 0.5, "best", 9000.0)
     'Income 1,200 adds 0.5 more to the risk score than the most favourable reference applicant (Income 9,000)'
     """
-    who = f"{_name(feature)} {_fmt_raw(v, numeric)}"
+    ref = "" if favourable is None else f" ({_name(feature)} {_fmt_raw(favourable, numeric)})"
+    who = f"{_name(feature)} {_readable(v, numeric, ref)}"
     if reference == "best":
-        ref = "" if favourable is None else f" ({_name(feature)} {_fmt_raw(favourable, numeric)})"
         return f"{who} adds {_pts(pts)} more to the risk score than the most favourable reference applicant{ref}"
     return f"{who} raises the risk score by {_pts(pts)} points over the average contribution of {_name(feature)}"
 
