@@ -36,6 +36,7 @@ import json
 import os
 import tempfile
 import unicodedata
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,14 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
     except LookupError:
         raise ValueError(f"--encoding {encoding!r} is not a known text encoding (e.g. utf-8, latin-1, cp1252).") from None
     p = _input_file(path, what)
+    kwargs.setdefault("index_col", False)  # a row with an extra field must not shift into the index
     try:
-        frame = pd.read_csv(p, encoding=encoding, **kwargs)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message="Length of header or names does not match",
+                                    category=pd.errors.ParserWarning)
+            frame = pd.read_csv(p, encoding=encoding, **kwargs)
+    except pd.errors.ParserWarning:
+        frame = _trailing_commas(p, encoding, kwargs, what)
     except UnicodeDecodeError as exc:
         raise ValueError(
             f"{what} {p} is not {encoding} text (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
@@ -227,6 +234,26 @@ def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None
     return X, ids
 
 
+def _trailing_commas(p: Path, encoding: str, kwargs: dict, what: str):
+    """A file whose rows hold more fields than its header: read it when every extra field is
+    empty (a trailing separator on each row, as spreadsheets write), else refuse (pandas
+    would drop the extra values, or shift them into the index with ``index_col=None``)."""
+    import csv
+
+    import pandas as pd
+
+    with open(p, newline="", encoding=encoding) as fh:
+        rows = csv.reader(fh, delimiter=kwargs.get("sep", ","))
+        width = len(next(rows, []))
+        for line, row in enumerate(rows if width > 1 else (), start=2):  # one column: the separator hint below
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise ValueError(f"{what} {p}: row {line} has {len(row)} fields but the header has {width}; "
+                                 "check the separator, quote fields that hold commas, or fix the row.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return pd.read_csv(p, encoding=encoding, **{**kwargs, "usecols": list(range(width))})
+
+
 def check_output(path, *, what: str = "--output", inputs=()) -> Path:
     """An output file that can be written: not a directory, its folder exists, not one of the
     ``inputs`` it is computed from."""
@@ -241,6 +268,9 @@ def check_output(path, *, what: str = "--output", inputs=()) -> Path:
         if src and Path(src).exists() and p.exists() and p.resolve() == Path(src).resolve():
             raise ValueError(f"{what} {p} is also an input; writing it would destroy the input. "
                              "Choose another file name.")
+    if p.is_file() and p.open("rb").read(16) == b"SQLite format 3\x00":  # a study's store, a monitor log
+        raise ValueError(f"{what} {p} is a SQLite database (a study's results or a monitor's log); writing "
+                         "there would destroy it. Choose another file name.")
     if _holds_saved_files(p.parent):  # predictions over model.json: a model that no longer loads
         raise ValueError(f"{what} {p} is inside {p.parent}, which holds a saved model; writing there could "
                          "overwrite its files. Write the output to another folder.")

@@ -42,6 +42,22 @@ def _quick_params(names: list[str]) -> dict:
     return out
 
 
+#: what a demo writes into its directory (a rerun resumes from results.sqlite and rewrites the rest)
+DEMO_FILES = ("results.sqlite", "report.html", "pareto_credit_data.png", "summary.csv", "summary.json")
+
+
+def _check_demo_out(out: Path) -> None:
+    """Refuse a directory the demo would overwrite files of that it did not write: one that
+    exists, holds some of :data:`DEMO_FILES`, but no demo's results store."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} exists and is not a directory; give a directory for the demo's files.")
+    if out.is_dir() and not (out / "results.sqlite").is_file():
+        clash = [f for f in DEMO_FILES if (out / f).exists()]
+        if clash:
+            raise ValueError(f"--out {out} already holds {clash} but no demo's results; the demo would overwrite "
+                             "them. Give a new or empty directory.")
+
+
 def run_demo(out: str | Path = "demo_results", folds: int = 3, quick: bool = False, verbose: int = 1,
              n_jobs: int | None = None) -> pd.DataFrame:
     """Run the credit study and write its report; returns the summary table.
@@ -73,6 +89,7 @@ def run_demo(out: str | Path = "demo_results", folds: int = 3, quick: bool = Fal
     from .studies.report import pareto_figure, write_report
 
     out = Path(out)
+    _check_demo_out(out)
     usable = set(available_models())
     models = [m for m in (QUICK_MODELS if quick else DEMO_MODELS) if m in usable]
     folds = min(int(folds), 2) if quick else int(folds)

@@ -398,3 +398,47 @@ def test_plot_subcommand_draws_the_models_own_picture(nam_dir, tmp_path, capsys,
     r = run_inprocess(capsys, "plot", str(tmp_path / "d"), "-o", str(tmp_path / "rules.png"))
     assert r.returncode == 0 and "rules" in r.stdout and (tmp_path / "rules.png").stat().st_size > 1000, r.stderr
     _one_line_error(run_inprocess(capsys, "plot", str(nam_dir), "-o", str(tmp_path / "x.txt")), ".png, .svg or .pdf")
+
+
+def test_outputs_never_land_on_inputs_models_or_stores(nam_dir, tmp_path, capsys, credit):
+    """Found by a hostile pass, each a silent loss of data before: export -o over the model's
+    manifest, monitor -o/--json over the model, the reference or the current CSV, report -o
+    over a study's results.sqlite, and demo --out over a folder's own report.html."""
+    import sqlite3
+
+    m = tmp_path / "m"
+    shutil.copytree(nam_dir, m)
+    before = (m / "manifest.json").read_bytes()
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    credit.X.head(200).to_csv(ref, index=False)
+    credit.X.iloc[200:400].to_csv(cur, index=False)
+    _one_line_error(run_inprocess(capsys, "export", str(m), "--format", "pmml", "-o", str(m / "manifest.json")),
+                    "saved model")
+    for out in (m / "model.json", ref, cur):
+        _one_line_error(run_inprocess(capsys, "monitor", str(m), "--reference", str(ref), "--current", str(cur),
+                                      "-o", str(out)), "-o/--output")
+    _one_line_error(run_inprocess(capsys, "monitor", str(m), "--reference", str(ref), "--current", str(cur),
+                                  "-o", str(tmp_path / "page.html"), "--json", str(cur)), "--json")
+    assert (m / "manifest.json").read_bytes() == before
+    store = tmp_path / "results.sqlite"
+    sqlite3.connect(store).execute("CREATE TABLE t (x)").connection.commit()
+    _one_line_error(run_inprocess(capsys, "report", str(tmp_path), "-o", str(store)), "SQLite database")
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "report.html").write_text("MY THESIS")
+    _one_line_error(run_inprocess(capsys, "demo", "--quick", "--out", str(folder)), "already holds")
+    assert (folder / "report.html").read_text() == "MY THESIS"
+
+
+def test_csv_rows_with_more_fields_than_the_header_are_refused(nam_dir, tmp_path, capsys, credit):
+    """'99,50,30,A' under 'income,age,grade' was scored as 50,30,A: pandas took the extra
+    leading field as the row index. A trailing comma on every row (Excel) still reads."""
+    X = credit.X.head(3)
+    bad = tmp_path / "bad.csv"
+    lines = X.to_csv(index=False).splitlines()
+    bad.write_text("\n".join([lines[0], "99," + lines[1], *lines[2:]]) + "\n")
+    _one_line_error(run_inprocess(capsys, "predict", str(nam_dir), "--input", str(bad)), "fields but the header has")
+    ok = tmp_path / "trailing.csv"
+    ok.write_text("\n".join([lines[0], *[line + "," for line in lines[1:]]]) + "\n")
+    r = run_inprocess(capsys, "predict", str(nam_dir), "--input", str(ok))
+    assert r.returncode == 0, r.stderr

@@ -351,9 +351,7 @@ def reason_codes(
         out = _delegate(model, X, k=k, reference=reference, threshold=threshold, background=background,
                         adverse_class=adverse_class)
         return apply_reason_map(out, mapping)
-    if threshold is not None and (isinstance(threshold, (bool, np.bool_)) or not (
-            isinstance(threshold, (int, float, np.number)) and 0 <= threshold <= 1)):
-        raise ValueError(f"threshold must be a probability in [0, 1] (or None); got {threshold!r}.")
+    _check_threshold(threshold)
     card = None
     if _is_scorecard(model):
         card, model = model, _scorecard_model(model, reference, background, adverse_class, threshold)
@@ -409,6 +407,12 @@ def _scorecard_model(card: pd.DataFrame, reference: str, background: Any, advers
         raise ValueError("threshold needs probabilities; a scorecard DataFrame has points only. Use "
                          "nam.to_scorecard() (an inn.Scorecard) or the model itself.")
     return _ScorecardTerms(card)
+
+
+def _check_threshold(threshold: Any) -> None:
+    if threshold is not None and (isinstance(threshold, (bool, np.bool_)) or not (
+            isinstance(threshold, (int, float, np.number)) and 0 <= threshold <= 1)):
+        raise ValueError(f"threshold must be a probability in [0, 1] (or None); got {threshold!r}.")
 
 
 def _check_args(k: Any, reference: Any) -> None:

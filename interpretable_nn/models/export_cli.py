@@ -60,9 +60,9 @@ def _pmml(model: Any, args: Any) -> tuple[str, str]:
 
 def run(args: Any) -> int:
     """Write the artefact; print one line saying what was written."""
-    out = Path(args.output)
-    if not out.parent.exists():
-        raise ValueError(f"-o {out}: the directory {out.parent} does not exist.")
+    from ..cli_io import check_output
+
+    out = check_output(args.output, what="-o/--output", inputs=[args.model_dir])  # never over the model's files
     model = _load(args.model_dir)
     if args.format == "pmml":
         text, what = _pmml(model, args)

@@ -39,8 +39,6 @@ def add_parser(sub: Any) -> None:
 
 
 def _read(path: str, what: str, model: Any) -> Any:
-    import pandas as pd
-
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"{what} {p}: no such file; give a CSV with the model's columns.")
@@ -49,10 +47,9 @@ def _read(path: str, what: str, model: Any) -> Any:
     if schema is not None:
         dtype = {f.name: str for f in schema.features
                  if not f.is_numeric and f.categories and all(isinstance(c, str) for c in f.categories)}
-    try:
-        return pd.read_csv(p, dtype=dtype)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{what} {p} is not a readable CSV table: {str(exc).splitlines()[0]}") from None
+    from ..cli_io import read_csv
+
+    return read_csv(p, what=what, dtype=dtype)  # the other commands' reader: its checks and hints
 
 
 def _split(df: Any, target: str | None, what: str) -> tuple[Any, Any]:
@@ -73,6 +70,12 @@ def run(args: Any) -> int:
                                 "written by `interpretable-nn fit --out` or model.save().")
     if args.protected and not args.target:
         raise ValueError("--protected needs --target (the fairness figures need labels).")
+    from ..cli_io import check_output
+
+    inputs = [args.reference, args.current, args.store]  # every destination checked before any work
+    check_output(args.output, what="-o/--output", inputs=inputs)
+    if args.json:
+        check_output(args.json, what="--json", inputs=[*inputs, args.output])
     model = load_model(args.model_dir)
     ref, y_ref = _split(_read(args.reference, "--reference", model), args.target, "--reference")
     cur, y_cur = _split(_read(args.current, "--current", model), args.target, "--current")
