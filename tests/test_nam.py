@@ -393,3 +393,16 @@ def test_shapes_recovered_on_make_additive(task, n):
     corr = _recovery(model.fit(ds.X, ds.y), ds)
     assert "inter_a x inter_b" in corr and len(corr) == 8
     assert min(corr.values()) >= 0.95, corr
+
+
+def test_zero_rows_with_pairs_return_empty_arrays():
+    """A NAM with interaction pairs crashed on 0 rows (the pair read's reshape(-1, 0, P) is
+    ambiguous): `interpretable-nn reasons` on a header-only CSV gave 'unexpected RuntimeError'."""
+    ds = make_additive(n_samples=400, random_state=0)
+    pair = [(str(ds.X.columns[0]), str(ds.X.columns[1]))]
+    m = NAMClassifier(n_bags=2, max_epochs=3, interactions=pair, verbose=0, random_state=0).fit(ds.X, ds.y)
+    assert any(" x " in str(t) for t in m.terms_)
+    empty = ds.X.iloc[:0]
+    assert m.predict_proba(empty).shape == (0, 2)
+    assert m.predict_terms(empty).shape == (0, len(m.terms_))
+    assert m.explain(empty).values.shape[0] == 0

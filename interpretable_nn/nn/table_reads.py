@@ -90,10 +90,11 @@ def bilinear_gather(
     n, p = base.shape
     b00 = base.reshape(-1)
     b10 = (base + stride).reshape(-1)
-    t00 = table[:, b00].reshape(-1, n, p)
-    t01 = table[:, b00 + 1].reshape(-1, n, p)
-    t10 = table[:, b10].reshape(-1, n, p)
-    t11 = table[:, b10 + 1].reshape(-1, n, p)
+    bags = table.shape[0]  # not -1: with 0 rows the reshape would be ambiguous
+    t00 = table[:, b00].reshape(bags, n, p)
+    t01 = table[:, b00 + 1].reshape(bags, n, p)
+    t10 = table[:, b10].reshape(bags, n, p)
+    t11 = table[:, b10 + 1].reshape(bags, n, p)
     wa, wb = wa.to(table.dtype), wb.to(table.dtype)
     top = t00 + wb * (t01 - t00)
     bottom = t10 + wb * (t11 - t10)
