@@ -442,3 +442,19 @@ def test_csv_rows_with_more_fields_than_the_header_are_refused(nam_dir, tmp_path
     ok.write_text("\n".join([lines[0], *[line + "," for line in lines[1:]]]) + "\n")
     r = run_inprocess(capsys, "predict", str(nam_dir), "--input", str(ok))
     assert r.returncode == 0, r.stderr
+
+
+def test_a_store_that_is_not_one_is_a_one_line_error(nam_dir, tmp_path, capsys, credit):
+    """study --out over a CSV named .sqlite and monitor --store over the reference CSV were
+    'unexpected DatabaseError' (exit 70); the CSV is left as it was."""
+    fake = tmp_path / "fake.sqlite"
+    fake.write_text("a,b\n1,2\n")
+    _one_line_error(run_inprocess(capsys, "study", "--datasets", "breast_cancer", "--models", "tree", "--folds", "2",
+                                  "--out", str(fake)), "cannot be a study's results store")
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    credit.X.head(100).to_csv(ref, index=False)
+    credit.X.iloc[100:200].to_csv(cur, index=False)
+    text = ref.read_text()
+    _one_line_error(run_inprocess(capsys, "monitor", str(nam_dir), "--reference", str(ref), "--current", str(cur),
+                                  "--store", str(ref), "-o", str(tmp_path / "page.html")), "cannot be a monitoring store")
+    assert ref.read_text() == text and fake.read_text() == "a,b\n1,2\n"

@@ -62,8 +62,12 @@ class MonitorStore:
         if not create and not self.path.exists():
             raise FileNotFoundError(f"No monitoring store at {self.path}; log a batch first (Monitor.log).")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.executescript(_SCHEMA)
+        try:
+            with self._connect() as con:
+                con.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:  # a CSV given as --store, a directory, a read-only folder
+            raise ValueError(f"{self.path} cannot be a monitoring store ({exc}): give a new .sqlite file in a "
+                             "writable folder, or a store written by Monitor.log.") from None
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, isolation_level=None)

@@ -145,10 +145,14 @@ class ResultStore:
         self.owner = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}"
         self._conn: sqlite3.Connection | None = None
         self._conn_pid: int | None = None
-        with self._transaction() as c:
-            for stmt in _DDL:
-                c.execute(stmt)
-            c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        try:
+            with self._transaction() as c:
+                for stmt in _DDL:
+                    c.execute(stmt)
+                c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except sqlite3.DatabaseError as exc:  # not a SQLite file, a read-only folder, a directory
+            raise ValueError(f"{self.path} cannot be a study's results store ({exc}): give a new or writable "
+                             "output directory, or an existing study's results.sqlite.") from None
         found = self.meta("schema_version")
         if found != str(SCHEMA_VERSION):
             raise ValueError(
