@@ -268,7 +268,7 @@ def check_output(path, *, what: str = "--output", inputs=()) -> Path:
         if src and Path(src).exists() and p.exists() and p.resolve() == Path(src).resolve():
             raise ValueError(f"{what} {p} is also an input; writing it would destroy the input. "
                              "Choose another file name.")
-    if p.is_file() and p.open("rb").read(16) == b"SQLite format 3\x00":  # a study's store, a monitor log
+    if p.is_file() and _head(p) == b"SQLite format 3\x00":  # a study's store, a monitor log
         raise ValueError(f"{what} {p} is a SQLite database (a study's results or a monitor's log); writing "
                          "there would destroy it. Choose another file name.")
     if _holds_saved_files(p.parent):  # predictions over model.json: a model that no longer loads
@@ -277,6 +277,14 @@ def check_output(path, *, what: str = "--output", inputs=()) -> Path:
     if p.exists() and not os.access(p, os.W_OK) or not os.access(p.parent, os.W_OK):
         raise ValueError(f"{what} {p} cannot be written (permission denied).")
     return p
+
+
+def _head(p: Path) -> bytes:
+    try:
+        with open(p, "rb") as fh:
+            return fh.read(16)
+    except OSError:
+        return b""
 
 
 def _is_model_dir(p: Path) -> bool:
