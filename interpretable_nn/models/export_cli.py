@@ -60,7 +60,7 @@ def _pmml(model: Any, args: Any) -> tuple[str, str]:
 
 def run(args: Any) -> int:
     """Write the artefact; print one line saying what was written."""
-    from ..cli_io import check_output
+    from ..persistence.csv_io import check_output
 
     out = check_output(args.output, what="-o/--output", inputs=[args.model_dir])  # never over the model's files
     model = _load(args.model_dir)

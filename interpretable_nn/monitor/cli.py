@@ -47,7 +47,7 @@ def _read(path: str, what: str, model: Any) -> Any:
     if schema is not None:
         dtype = {f.name: str for f in schema.features
                  if not f.is_numeric and f.categories and all(isinstance(c, str) for c in f.categories)}
-    from ..cli_io import read_csv
+    from ..persistence.csv_io import read_csv
 
     return read_csv(p, what=what, dtype=dtype)  # the other commands' reader: its checks and hints
 
@@ -70,7 +70,7 @@ def run(args: Any) -> int:
                                 "written by `interpretable-nn fit --out` or model.save().")
     if args.protected and not args.target:
         raise ValueError("--protected needs --target (the fairness figures need labels).")
-    from ..cli_io import check_output
+    from ..persistence.csv_io import check_output
 
     inputs = [args.reference, args.current, args.store]  # every destination checked before any work
     check_output(args.output, what="-o/--output", inputs=inputs)

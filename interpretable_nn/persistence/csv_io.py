@@ -1,0 +1,142 @@
+"""Files in and out for the commands: :func:`read_csv` opens a user's CSV file and turns
+every way it can fail into one ``ValueError`` naming the file and the fix; :func:`check_output`
+refuses a destination that would destroy an input, a saved model or a results store. Here,
+below the CLI, because the monitor's and the export's commands (which live beside what they
+run) use them as the main CLI does."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+__all__ = ["read_csv", "check_output", "one_line", "TARGET_FILE"]
+
+#: beside a saved model: the target column, which label the score is the log-odds of, the id column
+TARGET_FILE = "target.json"
+
+
+def one_line(text: Any) -> str:
+    """``text`` on one line (an error message must not span lines or forge new ones)."""
+    return " ".join(str(text).split())
+
+
+def _input_file(path: str | os.PathLike, what: str) -> Path:
+    p = Path(path)
+    if str(path) == "":
+        raise ValueError(f"{what} is empty; give the path of a CSV file.")
+    if p.is_dir():
+        raise ValueError(f"{what} {p} is a directory; give the path of a CSV file.")
+    if not p.exists():
+        raise ValueError(f"{what} {p}: no such file.")
+    if not os.access(p, os.R_OK):
+        raise ValueError(f"{what} {p} is not readable (permission denied).")
+    return p
+
+
+def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = "utf-8", **kwargs):
+    """``pd.read_csv(path, **kwargs)`` with every failure turned into one ValueError naming
+    ``path`` and what to do (``--encoding`` for a file that is not in ``encoding``)."""
+    import codecs
+
+    import pandas as pd
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"--encoding {encoding!r} is not a known text encoding (e.g. utf-8, latin-1, cp1252).") from None
+    p = _input_file(path, what)
+    kwargs.setdefault("index_col", False)  # a row with an extra field must not shift into the index
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message="Length of header or names does not match",
+                                    category=pd.errors.ParserWarning)
+            frame = pd.read_csv(p, encoding=encoding, **kwargs)
+    except pd.errors.ParserWarning:
+        frame = _trailing_commas(p, encoding, kwargs, what)
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{what} {p} is not {encoding} text (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
+            f"{exc.start}); pass --encoding with the file's encoding, e.g. --encoding latin-1 or cp1252."
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{what} {p} is empty; it needs a header line with the column names.") from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{what} {p} is not a readable CSV table: {one_line(exc)}") from None
+    if frame.shape[1] > 1 and kwargs.get("header", "infer") == "infer":
+        # pandas renames a repeated header ('x', 'x.1'); the Python API refuses duplicate names
+        head = pd.read_csv(p, encoding=encoding, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0]
+        dup = sorted({h for h in head.tolist() if (head == h).sum() > 1})
+        if dup:
+            raise ValueError(f"{what} {p} names the column(s) {dup} more than once (pandas would read the second "
+                             "as a new column); give every column its own name.")
+    sep = [c for c in (";", "\t", "|") if frame.shape[1] == 1 and c in str(frame.columns[0])]
+    if sep:  # one column named 'id;income;...': not comma-separated (Excel's export where ',' is the decimal mark)
+        raise ValueError(f"{what} {p} has a single column named {str(frame.columns[0])[:60]!r}: it looks "
+                         f"{sep[0]!r}-separated, and this command reads comma-separated files with '.' decimals. "
+                         f"Convert it first, e.g. pandas.read_csv(f, sep={sep[0]!r}, decimal=',').to_csv(out, "
+                         "index=False).")
+    return frame
+
+
+def _trailing_commas(p: Path, encoding: str, kwargs: dict, what: str):
+    """A file whose rows hold more fields than its header: read it when every extra field is
+    empty (a trailing separator on each row, as spreadsheets write), else refuse (pandas
+    would drop the extra values, or shift them into the index with ``index_col=None``)."""
+    import csv
+
+    import pandas as pd
+
+    with open(p, newline="", encoding=encoding) as fh:
+        rows = csv.reader(fh, delimiter=kwargs.get("sep", ","))
+        width = len(next(rows, []))
+        for line, row in enumerate(rows if width > 1 else (), start=2):  # one column: the separator hint below
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise ValueError(f"{what} {p}: row {line} has {len(row)} fields but the header has {width}; "
+                                 "check the separator, quote fields that hold commas, or fix the row.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return pd.read_csv(p, encoding=encoding, **{**kwargs, "usecols": list(range(width))})
+
+
+def check_output(path, *, what: str = "--output", inputs=()) -> Path:
+    """An output file that can be written: not a directory, its folder exists, not one of the
+    ``inputs`` it is computed from."""
+    p = Path(path)
+    if str(path) == "":
+        raise ValueError(f"{what} is empty; give a file name.")
+    if p.is_dir():
+        raise ValueError(f"{what} {p} is a directory; give a file name (e.g. {p / 'out.csv'}).")
+    if not p.parent.is_dir():
+        raise ValueError(f"{what} {p}: the folder {p.parent} does not exist; create it first.")
+    for src in inputs:
+        if src and Path(src).exists() and p.exists() and p.resolve() == Path(src).resolve():
+            raise ValueError(f"{what} {p} is also an input; writing it would destroy the input. "
+                             "Choose another file name.")
+    if p.is_file() and _head(p) == b"SQLite format 3\x00":  # a study's store, a monitor log
+        raise ValueError(f"{what} {p} is a SQLite database (a study's results or a monitor's log); writing "
+                         "there would destroy it. Choose another file name.")
+    if _holds_saved_files(p.parent):  # predictions over model.json: a model that no longer loads
+        raise ValueError(f"{what} {p} is inside {p.parent}, which holds a saved model; writing there could "
+                         "overwrite its files. Write the output to another folder.")
+    if p.exists() and not os.access(p, os.W_OK) or not os.access(p.parent, os.W_OK):
+        raise ValueError(f"{what} {p} cannot be written (permission denied).")
+    return p
+
+
+def _head(p: Path) -> bytes:
+    try:
+        with open(p, "rb") as fh:
+            return fh.read(16)
+    except OSError:
+        return b""
+
+
+def _is_model_dir(p: Path) -> bool:
+    return any((p / f).is_file() for f in ("manifest.json", "model.json", "tensors.safetensors"))
+
+
+def _holds_saved_files(p: Path) -> bool:
+    """A saved model's directory, or a ``distill --out`` one (its ``ruleset.json``)."""
+    return _is_model_dir(p) or (p / TARGET_FILE).is_file() or (p / "ruleset.json").is_file()
