@@ -55,7 +55,6 @@ from .sql_dialects import (
     Writer,
     check_dialect,
     column,
-    double,
     ident,
     level,
     number,
@@ -72,7 +71,7 @@ CHUNK = 100
 SUM = "__inn_score"
 
 
-def _condition(c: Condition, w: Writer, cols: dict) -> str:
+def _condition(c: Condition, w: Writer, cols: dict[str, str]) -> str:
     """One condition as SQL text, NULL-safe: with ``if_missing=False`` the bare test (NULL
     on a missing value, so the rule's ``CASE WHEN`` does not fire), else ``(col IS NULL OR
     test)``. The column, the levels and the numbers are written by ``sqlglot``."""
@@ -89,19 +88,16 @@ def _condition(c: Condition, w: Writer, cols: dict) -> str:
     return f"({col} IS NULL OR {test})" if c.if_missing else test
 
 
-def _col(feature: str, w: Writer, cols: dict, cast: bool = False) -> str:
-    """``"src"."feature"``, or with ``cast`` that column as a float64
-    (``CAST(... AS DOUBLE)``): Python compares a threshold with the column's float64 value,
-    so an int64 above 2**53 rounds as it does there, and a boolean reads as 0 or 1 (DuckDB
-    refuses to compare a BOOLEAN with a DOUBLE)."""
-    key = (feature, cast)
-    if key not in cols:
-        col = column(feature)
-        cols[key] = w.sql(exp.Cast(this=col, to=double(w.dialect)) if cast else col)
-    return cols[key]
+def _col(feature: str, w: Writer, cols: dict[str, str], cast: bool = False) -> str:
+    """``"src"."feature"``, or with ``cast`` its float64 value (:meth:`Writer.float64`)."""
+    if cast:
+        return w.float64(feature)
+    if feature not in cols:
+        cols[feature] = w.sql(column(feature))
+    return cols[feature]
 
 
-def _linear(t: LinearTerm, w: Writer, cols: dict) -> str:
+def _linear(t: LinearTerm, w: Writer, cols: dict[str, str]) -> str:
     """A linear term's points: ``<points> * (CASE WHEN col IS NULL THEN <fill> WHEN col <
     <lo> THEN <lo> WHEN col > <hi> THEN <hi> ELSE col END)``, the product Python forms."""
     raw, col = _col(t.feature, w, cols), _col(t.feature, w, cols, cast=True)
@@ -117,7 +113,7 @@ def _parts(rules, w: Writer) -> list[tuple[str | None, str]]:
     The dialect's tokens come from ``sqlglot``; a condition shared by several rules is
     written once."""
     seen: dict[tuple, str] = {}
-    cols: dict = {}
+    cols: dict[str, str] = {}
     out: list[tuple[str | None, str]] = []
     for rule in rules:
         if isinstance(rule, LinearTerm):

@@ -43,7 +43,6 @@ from .sql_dialects import (
     MATERIALIZE,
     Writer,
     check_dialect,
-    column,
     double,
     sql_number,
     string,
@@ -78,7 +77,7 @@ def _bin_case(term, w: Writer) -> str:
         if b["missing"]:
             continue
         if numeric:  # the float64 value, as Python bins it (an int64 above 2**53 rounds)
-            val = w.sql(exp.Cast(this=column(term.name), to=double(w.dialect)))
+            val = w.float64(term.name)
             tests = ([f"{val} > {w.number(b['lower'])}"] if b["lower"] > -math.inf else []) + (
                 [f"{val} <= {w.number(b['upper'])}"] if b["upper"] < math.inf else [])
             whens.append(f"WHEN {' AND '.join(tests) or '1 = 1'} THEN {k}")

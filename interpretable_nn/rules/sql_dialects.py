@@ -177,6 +177,7 @@ class Writer:
             comments=False)
         self._numbers: dict[float, str] = {}
         self._cast: list[str] | None = None
+        self._float64: dict[str, str] = {}
 
     def sql(self, tree: exp.Expression) -> str:
         """``tree`` as one line of SQL."""
@@ -205,6 +206,15 @@ class Writer:
     def q(self, name: str) -> str:
         """A quoted identifier as text."""
         return self.sql(ident(name))
+
+    def float64(self, name: str) -> str:
+        """``CAST("src"."name" AS DOUBLE)`` in the dialect, memoised: the column's float64
+        value, as Python compares a threshold with it (an int64 above 2**53 rounds as it does
+        there, a boolean reads as 0 or 1, which DuckDB will not compare with a DOUBLE)."""
+        text = self._float64.get(name)
+        if text is None:
+            text = self._float64[name] = self.sql(exp.Cast(this=column(name), to=double(self.dialect)))
+        return text
 
     def level(self, v: Any) -> str:
         """:func:`level` as text (numbers memoised)."""
