@@ -248,13 +248,11 @@ def _cmd_predict(args) -> int:
 def _cmd_study(args) -> int:
     from .studies import run_study
     from .studies.report import write_report
-    from .studies.store import STORE_NAME
+    from .studies.store import store_path
 
     if args.report:  # checked before the study: the page must not land on the results it reports
-        out_dir = Path(args.out)
-        store = out_dir if out_dir.suffix == ".sqlite" else out_dir / STORE_NAME
         check_output(args.report, what="--report", inputs=[args.out])
-        if Path(args.report).resolve() == store.resolve():
+        if Path(args.report).resolve() == store_path(args.out).resolve():
             raise ValueError(f"--report {args.report} is the study's results store; choose another file name "
                              "(e.g. report.html).")
 

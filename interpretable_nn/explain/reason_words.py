@@ -364,7 +364,7 @@ def apply_reason_map(out: pd.DataFrame, mapping: dict | None) -> pd.DataFrame:
 
 
 def _entry(key: Any, code: Any, statement: Any) -> tuple[Any, str]:
-    if code is None or statement is None or _is_missing(code) or _is_missing(statement) or not str(statement).strip():
+    if _is_missing(code) or _is_missing(statement) or not str(statement).strip():
         raise ValueError(f"reason_map[{key!r}] needs a code and a non-empty statement; got code={code!r}, "
                          f"statement={statement!r}.")
     return code, str(statement)

@@ -22,6 +22,7 @@ feature's indicator symbols. :func:`sympy_inputs` turns a DataFrame into the arg
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ from .values import check_rule_frame, numeric_values, typed_key
 __all__ = ["to_sympy", "sympy_symbols", "sympy_inputs"]
 
 
+@functools.cache
 def _reserved() -> frozenset[str]:
     """Names a symbol may not take: what ``lambdify``'s generated code calls (numpy's
     ``select``, ``equal``, ``logical_and``, ...), Python's builtins and keywords. An argument

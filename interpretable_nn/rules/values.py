@@ -113,10 +113,12 @@ def numeric_values(column: pd.Series, feature: str, missing: np.ndarray) -> np.n
     from ..data.dtypes import column_type, datetime_days, timedelta_days
 
     dtype = column.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype) or (
-            pd.api.types.is_object_dtype(dtype) and column_type(feature, column) in ("datetime", "timedelta")):
-        read = datetime_days if column_type(feature, column) == "datetime" else timedelta_days
-        return read(feature, column).to_numpy(dtype=float, na_value=np.nan)
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype) or \
+            pd.api.types.is_object_dtype(dtype):
+        kind = column_type(feature, column)
+        if kind in ("datetime", "timedelta"):
+            read = datetime_days if kind == "datetime" else timedelta_days
+            return read(feature, column).to_numpy(dtype=float, na_value=np.nan)
     if not isinstance(dtype, pd.CategoricalDtype) and (
         pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
     ):

@@ -36,9 +36,16 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["ResultStore", "load_results", "STORE_NAME", "CELL_COLUMNS"]
+__all__ = ["ResultStore", "load_results", "store_path", "STORE_NAME", "CELL_COLUMNS"]
 
 STORE_NAME = "results.sqlite"
+
+
+def store_path(path: str | Path) -> Path:
+    """The SQLite file a study's ``out`` names: ``out`` itself when it ends in ``.sqlite``,
+    ``.db`` or ``.sqlite3``, else ``out/results.sqlite``."""
+    p = Path(path)
+    return p if p.suffix in (".sqlite", ".db", ".sqlite3") else p / STORE_NAME
 SCHEMA_VERSION = 1
 
 #: columns of the ``cells`` table besides ``cell_key`` (name -> SQLite type); any other key
@@ -134,9 +141,7 @@ class ResultStore:
     """
 
     def __init__(self, path: str | Path, *, stale_after: float = 600.0):
-        p = Path(path)
-        if p.suffix not in (".sqlite", ".db", ".sqlite3"):
-            p = p / STORE_NAME
+        p = store_path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
         self.path = p
         self.stale_after = float(stale_after)
