@@ -19,7 +19,7 @@ from interpretable_nn import NAMClassifier
 from interpretable_nn.datasets import load_dataset
 from interpretable_nn.explain import reason_codes
 from interpretable_nn.explain.reason_codes import format_value
-from interpretable_nn.explain.reason_words import _favourable, _fmt_num, readable_grid
+from interpretable_nn.explain.reason_words import _exact_num, _favourable, _fmt_num, readable_grid
 
 MONOTONE = {"Income": -1, "Seniority": -1}
 
@@ -165,8 +165,8 @@ def test_readable_grid_stays_in_each_cell(values):
         lo = q[i] if i == 0 else q[i - 1] / 2 + q[i] / 2
         hi = q[i] if i == len(q) - 1 else q[i] / 2 + q[i + 1] / 2
         assert lo <= g[i] <= hi
-        assert len(repr(g[i])) <= len(repr(q[i]))
-
+        assert len(_exact_num(g[i])) <= len(_exact_num(q[i]))  # never written longer
+    assert readable_grid([0.0, 95.0, 106.0]).tolist() == [0.0, 95.0, 106.0]  # not 100: longer text
 
 def test_sentences_name_readable_values_and_their_own_points():
     """Two-decimal data: the favourable value in a "best" sentence is a short number (the

@@ -92,10 +92,11 @@ def readable_grid(q: Any) -> np.ndarray:
     sentence names a value a person would write ("19.6", not "19.58734375") and every point
     it states is the model's own at that value (the grid is scored as it is written).
 
-    A quantile's cell runs halfway to its neighbours; the first and last quantiles (the
-    training minimum and maximum) move only inward (rounded up and down, to 3 significant
-    digits at least), so the grid never leaves the training range, and the cells do not
-    overlap, so the order is kept.
+    A quantile's cell runs halfway to its neighbours, and a quantile is kept where nothing
+    in its cell is written shorter (95 beside 106 stays 95, not 100). The first and last
+    quantiles (the training minimum and maximum) move only inward (rounded up and down, to
+    3 significant digits at least), so the grid never leaves the training range, and the
+    cells do not overlap, so the order is kept.
 
     Examples
     --------
@@ -110,10 +111,14 @@ def readable_grid(q: Any) -> np.ndarray:
         left = q[i] if i == 0 else q[i - 1] / 2 + q[i] / 2  # halves: no overflow near ±1.8e308
         right = q[i] if i == len(q) - 1 else q[i] / 2 + q[i + 1] / 2
         end = i in (0, len(q) - 1)
+        best = _exact_num(float(q[i]))  # the quantile as a sentence writes it: keep it unless a
+        # number in its cell is written shorter (95 stays 95, not 100: fewer digits, longer text)
         for d in range(3 if end else 1, 18):  # an end keeps 3 digits: the range stays the data's
             r = _round_sig(q[i], d, "up" if i == 0 else "down" if i == len(q) - 1 else "near")
-            if (left <= r if i == 0 else left < r) and (r <= right if i == len(q) - 1 else r < right):
-                out[i] = r
+            inside = (left <= r if i == 0 else left < r) and (r <= right if i == len(q) - 1 else r < right)
+            if inside and len(_exact_num(r)) < len(best):
+                out[i], best = r, _exact_num(r)
+            if r == q[i]:
                 break
     return out
 
