@@ -1144,6 +1144,11 @@ feature columns; stop 62)
     stays off. If adopted, the confirm group's sets with 20 or more columns (attrition, caravan,
     resume_callback, cells, breast_cancer) are rerun to report it, resume_callback marked as
     the set the idea came from.
+    **Not adopted** (``SHRINK_AFTER_PAIRS`` stays False): (a) the mean is −.0002 (alcohol_abuse
+    +.0020 ± .0011, stackoverflow_remote +.0003, very_happy +.0001, nhefs +.0001,
+    loans_subprime −.0012, mortgage_denial −.0013, lending_club −.0016 ± .0013); (b) holds, no
+    set is 2 SE below; (c) the median fit-time ratio is 1.26. On dev the order of the two
+    stages does not matter; resume_callback's lost pairs need another explanation.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
@@ -1485,7 +1490,7 @@ AGAINST: dict[str, str] = {
     "pairs_all01": "boost_grid_1se", "smooth_choose": "boost_grid_1se",
     "boost015": "boost_grid_1se", "b015_any_tie": "boost_grid_1se",
     "b015_any": "boost_grid_1se", "b05_any": "boost_grid_1se", "heaps": "b05_any",
-    "noshrink": "heaps",
+    "noshrink": "heaps", "pairsfirst": "heaps",
 }
 #: the variants the summary also pairs with EBM: the defaults of each stage, and the variants
 #: measured since EBM's dev rows exist
@@ -1498,7 +1503,7 @@ VS_EBM: tuple[str, ...] = (
     "boost_grid_1se", "disc16", "disc16s1", "disc_choose", "disc_choose_se", "disc_lof", "disc_lof_always",
     "grid_se1", "grid_se2", "disc_lof128", "disc_lof128_always", "boost_mains",
     "boost_mains_best", "numprior", "lr005", "ladder5", "balbags", "pairs_all01", "smooth_choose", "boost015",
-    "b015_any_tie", "b015_any", "b05_any", "heaps", "noshrink",
+    "b015_any_tie", "b015_any", "b05_any", "heaps", "noshrink", "pairsfirst",
 )
 
 
