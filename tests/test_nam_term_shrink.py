@@ -64,20 +64,6 @@ def test_shrinking_keeps_means_and_shapes_and_never_raises_a_bags_loss(seed):
     assert np.all(_val_loss(logit, y, val) <= _val_loss(mains[2], y, val) + 1e-9)
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.integers(0, 10_000))
-def test_shrinking_beside_a_fixed_part_never_raises_a_bags_loss_with_it(seed):
-    """With ``offset`` (the pairs' part of each row's score, held fixed) the factors are fitted
-    to the whole score: its validation loss never rises, and ignoring the offset would not
-    give the same factors."""
-    lay, lo, w, mass, mains, y, val = _setup(seed)
-    off = np.random.default_rng(seed).normal(scale=2.0, size=mains[2].shape)
-    (_, _, logit, _), factors = shrink_terms(lay, lo, w, mass, mains, y, val, "binary", off)
-    assert np.all(_val_loss(logit + off, y, val) <= _val_loss(mains[2] + off, y, val) + 1e-9)
-    _, alone = shrink_terms(lay, lo, w, mass, mains, y, val, "binary")
-    assert not np.allclose(factors, alone)
-
-
 def test_terms_that_fit_the_validation_rows_keep_factor_one():
     lay, lo, w, mass, mains, _, val = _setup(0, n=6000)
     # labels drawn from the bags' own logits, validated on many rows: nothing to shrink much
@@ -121,25 +107,6 @@ def test_default_nam_shrinks_wide_data_and_keeps_every_promise(data):
     assert set(f) == set(X.columns)
     assert all(0.0 <= v <= 1.0 for v in f.values())
     check_fitted_on("nam", m, X, Xp)
-
-
-def test_shrinking_after_the_pairs_holds_their_part_fixed(monkeypatch):
-    """``SHRINK_AFTER_PAIRS`` (a dev variant): the pairs are fitted on the mains as trained and
-    the factors after them, with each validation row's pair part held fixed. The model keeps
-    its pair, records its factors and its explanations still add up to the score."""
-    monkeypatch.setattr(namfit, "SHRINK_AFTER_PAIRS", True)
-    rng = np.random.default_rng(3)
-    n = 3000
-    X = pd.DataFrame({f"c{i}": rng.normal(size=n) for i in range(21)})
-    logit = X["c0"] + 2.0 * X["c1"] * X["c2"]
-    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
-    m = NAMClassifier(n_bags=3, random_state=0, verbose=0, device="cpu").fit(X, y)
-    f = m.fit_info_["term_shrink"]
-    assert set(f) == set(X.columns) and all(0.0 <= v <= 1.0 for v in f.values())
-    assert "c1 x c2" in m.terms_ or "c2 x c1" in m.terms_
-    e = m.explain(X.iloc[:50])
-    np.testing.assert_allclose(np.asarray(e.base_values) + e.values.sum(1), m.decision_function(X.iloc[:50]),
-                               atol=1e-5)
 
 
 def test_fewer_than_twenty_columns_are_not_shrunk():

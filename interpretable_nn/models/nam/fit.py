@@ -124,10 +124,11 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
             lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, disc[0], disc[2]),
             SELECT_GATE)
-    shrink = (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
-              and model.task_ in ("binary", "regression"))
-    if shrink and not SHRINK_AFTER_PAIRS:
-        mains = _shrunk(lay, lo, w, mass, mains, target, bags, model.task_)
+    if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
+            and model.task_ in ("binary", "regression")):
+        mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
+        mains = (*mains[:3], replace(mains[3], extra={**mains[3].extra, "term_shrink": dict(
+            zip(lay.names, np.round(factors.mean(0), 4).tolist()))}))
     main_tab, bias, main_logit, res1 = mains
     if MAIN_BOOST is not None and model.task_ == "binary" and bags.val_w is not None:
         skip = set(selection["candidates"]) if selection and selection["kept"] else set()
@@ -148,10 +149,6 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
         model, lay, enc, scores, forced, main_logit, target, bags, sw)
     if pair_search:
         res1 = replace(res1, extra={**res1.extra, "pair_search": pair_search})
-    if shrink and SHRINK_AFTER_PAIRS:  # the pairs were fitted on the mains as trained; the
-        # factors are fitted with the pairs' part of each validation row's score held fixed
-        main_tab, bias, main_logit, res1 = _shrunk(lay, lo, w, mass, (main_tab, bias, main_logit, res1), target, bags,
-                                                   model.task_, pair_logit(lay, enc, pair_tab))
 
     m, p, bb = bake(lay, main_tab, pair_tab, bias, mass, p_mass, model.purify)
     tables = AdditiveTables(
@@ -287,19 +284,6 @@ SHRINK_TERMS = True
 #: ... with at least this many feature columns: many columns, most of them weak, whose noise
 #: the jointly trained networks fit (measured on dev: ``benchmarks/suite_tune.py``, shrinkwide)
 SHRINK_MIN_FEATURES = 20
-#: ... after the interaction stage instead of before it: the pairs are fitted and stopped on
-#: the mains as trained, not on mains whose factors were fitted on the very validation rows
-#: that stop the pairs; the factors then hold each row's pair part fixed (a dev variant)
-SHRINK_AFTER_PAIRS = False
-
-
-def _shrunk(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, mains: tuple, target: torch.Tensor,
-            bags: _Bags, task: str, offset: np.ndarray | None = None) -> tuple:
-    """``mains`` with each bag's terms scaled by :func:`~.select.shrink_terms` (``offset``, (n, B):
-    the rest of each row's score, held fixed), the mean factors recorded in the result."""
-    mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, task, offset)
-    return (*mains[:3], replace(mains[3], extra={**mains[3].extra, "term_shrink": dict(
-        zip(lay.names, np.round(factors.mean(0), 4).tolist()))}))
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,

@@ -133,14 +133,13 @@ def select_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
 
 
 def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, mains: tuple,
-                 target: torch.Tensor, val_w: torch.Tensor, task: str, offset: np.ndarray | None = None):
+                 target: torch.Tensor, val_w: torch.Tensor, task: str):
     """(mains with every term scaled by a factor in [0, 1], factors (B, F)): each bag fits one
     factor per term and a new intercept on its own validation rows (the loss of
     ``bias + sum_j (mean_j + a_j (f_j(x) - mean_j))``, L-BFGS-B from every ``a_j = 1``), so a
     term the jointly trained networks made larger than the held-out rows support shrinks
     toward its mean, as boosting's few steps leave a weak column small. A term's training
-    mean, its shape and the sign of its slope stay; the tables stay additive and exact.
-    ``offset`` (n, B), when given, is a part of each row's score held fixed (the pairs')."""
+    mean, its shape and the sign of its slope stay; the tables stay additive and exact."""
     from scipy.optimize import minimize
     from scipy.special import expit
 
@@ -161,10 +160,9 @@ def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
         c = t[lo_r] * (1.0 - w_r) + t[lo_r + 1] * w_r - means[None, :]  # (m, F)
         wt = vw[rows, b] / vw[rows, b].sum()
         yr = y[rows]
-        off = np.zeros(len(rows)) if offset is None else offset[rows, b]
 
-        def loss(p, c=c, wt=wt, yr=yr, off=off):
-            z = p[-1] + c @ p[:-1] + off
+        def loss(p, c=c, wt=wt, yr=yr):
+            z = p[-1] + c @ p[:-1]
             g = wt * (expit(z) - yr if task == "binary" else 2.0 * (z - yr))
             return float(wt @ _row_loss(z, yr, task)), np.r_[c.T @ g, g.sum()]
 
