@@ -288,3 +288,32 @@ def test_the_noise_level_is_the_simulated_quantile_and_stays_cheap_for_many_leve
     assert R.drift_noise(small, 400, 40, 0.99) > R.drift_noise(small, 400, 400, 0.99) > 0
     assert R.drift_noise(small, 400, 40, 0.999) > R.drift_noise(small, 400, 40, 0.99)
     assert R.drift_noise(small, 400, 40, None) == 0.0
+
+
+def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
+    """Attribution drift and out-of-range shares are judged past sampling noise too: a batch of
+    a few rows moves a feature's mean |contribution| by chance, and one stray row of 20 is 5%
+    out of range. 60 reports of 5 to 50 rows drawn from the reference's own distribution raise
+    neither (bands alone: 5 of them did), while a real shift of both still does at 50 rows, and
+    the guard can be turned off."""
+    X, cur, mon = credit["X"], credit["cur"], credit["mon"]
+    loud = Monitor(credit["model"], reference=X.iloc[credit["ref"]], thresholds={"drift_noise_quantile": None})
+    rng = np.random.default_rng(1)
+    fired, fired_loud = [], []
+    for n in (5, 10, 20, 50):
+        for _ in range(15):
+            batch = X.iloc[rng.choice(cur, n, replace=False)]
+            for m, out in ((mon, fired), (loud, fired_loud)):
+                out += [(n, a.metric, a.feature) for a in m.check(batch).alerts
+                        if a.metric in ("attribution_drift", "out_of_range")]
+    assert not fired, fired
+    assert len(fired_loud) >= 2, fired_loud  # the case is one where the bands alone cry wolf
+    rep = mon.check(X.iloc[cur[:50]])
+    assert {"drift_se"} <= set(rep.attribution_drift.columns) and (rep.attribution_drift["drift_se"] > 0).all()
+    assert {"reference_share"} <= set(rep.review.columns)
+    batch = X.iloc[cur[:50]].copy()
+    batch.iloc[:5, batch.columns.get_loc("Income")] = X["Income"].max() * 3  # 10% beyond the training range
+    batch["Seniority"] = batch["Seniority"] * 4
+    alerts = {(a.metric, a.feature) for a in mon.check(batch).alerts}
+    assert ("out_of_range", "Income") in alerts
+    assert ("attribution_drift", "Seniority") in alerts

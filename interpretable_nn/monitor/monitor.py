@@ -64,6 +64,7 @@ class _Pass:
     score_counts: np.ndarray | None = None
     feature_counts: list[np.ndarray] = field(default_factory=list)
     abs_sum: np.ndarray | None = None
+    abs_sq_sum: np.ndarray | None = None  # of the squares: the spread behind attribution drift's noise
     reason_counts: np.ndarray | None = None
     flag_counts: dict[str, int] = field(default_factory=dict)
     gap: float = 0.0
@@ -286,7 +287,7 @@ class Monitor:
               on_chunk: Any = None, validated: bool = True) -> _Pass:
         """One pass over ``X`` in chunks (see the module docstring)."""
         d = len(self.names)
-        acc = _Pass(abs_sum=np.zeros(d), reason_counts=np.zeros(d, dtype=np.int64))
+        acc = _Pass(abs_sum=np.zeros(d), abs_sq_sum=np.zeros(d), reason_counts=np.zeros(d, dtype=np.int64))
         if count_bins:
             acc.score_counts = np.zeros(self.score_bins.n_bins, dtype=np.int64)
             acc.feature_counts = [np.zeros(b.n_bins, dtype=np.int64) for b in self.feature_bins]
@@ -298,6 +299,7 @@ class Monitor:
             acc.gap = max(acc.gap, gap)
             acc.gap_rows += gap_rows
             acc.abs_sum += np.abs(values).sum(0)
+            acc.abs_sq_sum += np.square(values).sum(0)
             kk = min(self.k, d)
             top = np.argsort(-values, axis=1, kind="stable")[:, :kk]
             positive = np.take_along_axis(values, top, axis=1) > 1e-9
@@ -375,10 +377,16 @@ class Monitor:
             tables[b.name] = pd.DataFrame({"bin": b.labels(), "reference": rc, "current": cc, "term": t})
         ref_mean, cur_mean = ref.abs_sum / ref.n, cur.abs_sum / cur.n
         total = max(float(ref_mean.sum()), 1e-12)
+        # the standard error of the change of the means, in drift's units: two independent
+        # samples, the batch's spread read as at least the reference's (a handful of rows can
+        # show almost none by chance, and without drift the two spreads are one)
+        v_ref, v_cur = (np.maximum(p.abs_sq_sum / p.n - (p.abs_sum / p.n) ** 2, 0.0) for p in (ref, cur))
+        var = [v_ref / ref.n, np.maximum(v_ref, v_cur) / cur.n]
         drift = pd.DataFrame({
             "reference_mean_abs": ref_mean, "current_mean_abs": cur_mean,
             "relative_change": np.where(ref_mean > 1e-12, cur_mean / np.maximum(ref_mean, 1e-12) - 1, np.nan),
             "drift": np.abs(cur_mean - ref_mean) / total,
+            "drift_se": np.sqrt(var[0] + var[1]) / total,
             "reference_rank": pd.Series(-ref_mean).rank(method="first").astype(int).to_numpy(),
             "current_rank": pd.Series(-cur_mean).rank(method="first").astype(int).to_numpy(),
         }, index=pd.Index(self.names, name="feature"))
@@ -417,11 +425,14 @@ class Monitor:
         return report
 
     def _review_table(self, cur: _Pass) -> pd.DataFrame:
+        def out(p: _Pass, f: str) -> int:
+            return p.flag_counts.get(f"out_of_range:{f}", 0) + p.flag_counts.get(f"unseen_level:{f}", 0)
+
         rows = []
         for f in self.names:
-            n_out = cur.flag_counts.get(f"out_of_range:{f}", 0) + cur.flag_counts.get(f"unseen_level:{f}", 0)
             kind = "outside training range" if f in self.flag_rules.ranges else "unseen level"
-            rows.append({"feature": f, "kind": kind, "rows": n_out, "share": n_out / cur.n})
+            rows.append({"feature": f, "kind": kind, "rows": out(cur, f), "share": out(cur, f) / cur.n,
+                         "reference_share": out(self.reference_, f) / self.reference_.n})
         return pd.DataFrame(rows).set_index("feature")
 
     # ------------------------------------------------------------------ logging

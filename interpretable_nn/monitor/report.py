@@ -80,7 +80,8 @@ class MonitorReport:
     attribution_drift : DataFrame
         Per feature: ``reference_mean_abs``, ``current_mean_abs`` (mean |contribution|),
         ``relative_change``, ``drift`` (|change| as a share of the reference's total mean
-        |contribution|), ``reference_rank``, ``current_rank``.
+        |contribution|), ``drift_se`` (the standard error of that change from the rows'
+        spread, in the same units), ``reference_rank``, ``current_rank``.
     term_drift : DataFrame or None
         For a model read term by term (a NAM): the same figures per term, main effects and
         pairs apart (``features``: the features a term reads; ``drift`` as a share of the
@@ -96,7 +97,8 @@ class MonitorReport:
     fairness, reference_fairness : dict or None
         The fairness audit's figures for the protected column (with labels).
     review : DataFrame
-        Per feature: rows outside the training range or with an unseen level.
+        Per feature: rows outside the training range or with an unseen level (``rows``,
+        ``share``), and the reference's own share of them (``reference_share``).
     review_shares : dict
         Share of rows near the threshold / far from every prototype.
     alerts : list of Alert
@@ -232,6 +234,20 @@ def drift_noise(table: pd.DataFrame, n_reference: int, n_rows: int, quantile: fl
     return mean if var <= 0 else float(gamma.ppf(quantile, mean * mean / var, scale=var / mean))
 
 
+def _as_often_as_reference(k: int, n: int, reference_share: float, n_reference: int,
+                            quantile: float | None) -> bool:
+    """Whether ``k`` of a batch's ``n`` rows out of range are what the reference's own rate
+    would give with probability ``1 - quantile`` or more (the binomial upper tail; the rate
+    read as (count + 1/2) / (rows + 1), so a reference with none still allows a stray row).
+    False (not noise) when ``quantile`` is None."""
+    if quantile is None or k < 1:
+        return False
+    from scipy.stats import binom
+
+    p = (reference_share * n_reference + 0.5) / (n_reference + 1)
+    return float(binom.sf(k - 1, n, p)) >= 1.0 - quantile
+
+
 def build_alerts(r: MonitorReport) -> list[Alert]:
     """The alerts of a report under its thresholds."""
     t = r.thresholds
@@ -240,8 +256,9 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
     def add(metric, feature, value, threshold, level, message):
         out.append(Alert(metric, feature, float(value), float(threshold), level, message, _ACTIONS[metric]))
 
-    q = t.get("drift_noise_quantile")  # per report: shared by the score's PSI and every CSI (Bonferroni)
-    q = None if q is None else 1.0 - (1.0 - float(q)) / (1 + len(r.csi))
+    q0 = t.get("drift_noise_quantile")  # quiet this often without drift, per report and kind of alert:
+    # shared by the score's PSI and every CSI, by the features' attributions, by their ranges (Bonferroni)
+    q = None if q0 is None else 1.0 - (1.0 - float(q0)) / (1 + len(r.csi))
 
     def drift_level(value, bands, table):  # past a band, then past the noise (simulated only then)
         hit = _level(value, bands)
@@ -258,13 +275,19 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
                 f"({worst['reference'] / r.n_reference:.1%} -> {worst['current'] / r.n_rows:.1%} of rows).")
     if r.ndcg < t["ndcg"]:
         add("ndcg", "", r.ndcg, t["ndcg"], "act", f"nDCG of the attribution ranking {r.ndcg:.3f} < {t['ndcg']:g}.")
-    for f, row in r.attribution_drift.iterrows():
-        if row["drift"] >= t["attribution_drift"]:
+    from scipy.stats import norm
+
+    z = None if q0 is None else float(norm.ppf(1.0 - (1.0 - float(q0)) / (2 * max(len(r.attribution_drift), 1))))
+    for f, row in r.attribution_drift.iterrows():  # past the band, and past noise (a two-sided z on the means)
+        noise = 0.0 if z is None else z * float(row["drift_se"])
+        if row["drift"] >= t["attribution_drift"] and row["drift"] > noise:
             add("attribution_drift", f, row["drift"], t["attribution_drift"], "watch",
                 f"Mean |contribution| of {f} {row['reference_mean_abs']:.3g} -> {row['current_mean_abs']:.3g} "
                 f"({row['relative_change']:+.0%}).")
-    for f, row in r.review.iterrows():
-        if row["share"] >= t["out_of_range"]:
+    q_range = None if q0 is None else 1.0 - (1.0 - float(q0)) / max(len(r.review), 1)
+    for f, row in r.review.iterrows():  # past the band, and more rows than the reference's share makes likely
+        if row["share"] >= t["out_of_range"] and not _as_often_as_reference(
+                int(row["rows"]), r.n_rows, float(row["reference_share"]), r.n_reference, q_range):
             add("out_of_range", f, row["share"], t["out_of_range"], "watch",
                 f"{row['share']:.1%} of rows have {f} {row['kind']}.")
     _performance_alerts(r, t, add)
