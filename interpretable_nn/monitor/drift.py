@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FLOOR", "Bins", "psi", "psi_terms", "ndcg"]
+__all__ = ["FLOOR", "Bins", "psi", "psi_terms", "ndcg", "mean_abs_change"]
 
 #: proportions below this count as this (empty bins)
 FLOOR = 1e-4
@@ -179,3 +179,27 @@ def ndcg(reference: Any, current: Any) -> float:
         return 1.0
     order = np.argsort(-c, kind="stable")
     return float((g[order] * discount).sum() / ideal)
+
+
+def mean_abs_change(reference: tuple, current: tuple, index: pd.Index) -> pd.DataFrame:
+    """Per feature (or term) of ``index``: the mean |contribution| in the reference and now,
+    the relative change, ``drift`` (|change| / the reference's total mean |contribution|) and,
+    where both sides give the sums of squares, ``drift_se``: the standard error of that change
+    in the same units (two independent samples, the batch's spread read as at least the
+    reference's: a handful of rows can show almost none by chance, and without drift the two
+    spreads are one). ``reference`` and ``current`` are (sum of |values|, sum of squares or
+    None, rows)."""
+    (rs, rq, rn), (cs, cq, cn) = reference, current
+    ref, cur = np.asarray(rs, float) / rn, np.asarray(cs, float) / cn
+    total = max(float(ref.sum()), 1e-12)
+    out = pd.DataFrame({
+        "reference_mean_abs": ref, "current_mean_abs": cur,
+        "relative_change": np.where(ref > 1e-12, cur / np.maximum(ref, 1e-12) - 1, np.nan),
+        "drift": np.abs(cur - ref) / total,
+    }, index=index)
+    if rq is not None and cq is not None:
+        v_ref = np.maximum(np.asarray(rq, float) / rn - ref**2, 0.0)
+        v_cur = np.maximum(np.asarray(cq, float) / cn - cur**2, 0.0)
+        out["drift_se"] = np.sqrt(v_ref / rn + np.maximum(v_ref, v_cur) / cn) / total
+    return out
+

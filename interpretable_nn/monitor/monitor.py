@@ -28,7 +28,7 @@ import pandas as pd
 from ..attribution.additive import is_additive
 from ..attribution.fidelity import Fidelity
 from ..explain.view import ModelView
-from .drift import Bins, ndcg, psi_terms
+from .drift import Bins, mean_abs_change, ndcg, psi_terms
 from .flags import FlagRules
 from .performance import performance
 from .report import MonitorReport, build_alerts
@@ -375,30 +375,16 @@ class Monitor:
             t = psi_terms(rc, cc)
             csi[b.name] = float(t.sum())
             tables[b.name] = pd.DataFrame({"bin": b.labels(), "reference": rc, "current": cc, "term": t})
-        ref_mean, cur_mean = ref.abs_sum / ref.n, cur.abs_sum / cur.n
-        total = max(float(ref_mean.sum()), 1e-12)
-        # the standard error of the change of the means, in drift's units: two independent
-        # samples, the batch's spread read as at least the reference's (a handful of rows can
-        # show almost none by chance, and without drift the two spreads are one)
-        v_ref, v_cur = (np.maximum(p.abs_sq_sum / p.n - (p.abs_sum / p.n) ** 2, 0.0) for p in (ref, cur))
-        var = [v_ref / ref.n, np.maximum(v_ref, v_cur) / cur.n]
-        drift = pd.DataFrame({
-            "reference_mean_abs": ref_mean, "current_mean_abs": cur_mean,
-            "relative_change": np.where(ref_mean > 1e-12, cur_mean / np.maximum(ref_mean, 1e-12) - 1, np.nan),
-            "drift": np.abs(cur_mean - ref_mean) / total,
-            "drift_se": np.sqrt(var[0] + var[1]) / total,
-            "reference_rank": pd.Series(-ref_mean).rank(method="first").astype(int).to_numpy(),
-            "current_rank": pd.Series(-cur_mean).rank(method="first").astype(int).to_numpy(),
-        }, index=pd.Index(self.names, name="feature"))
+        drift = mean_abs_change((ref.abs_sum, ref.abs_sq_sum, ref.n), (cur.abs_sum, cur.abs_sq_sum, cur.n),
+                                pd.Index(self.names, name="feature"))
+        ref_mean, cur_mean = drift["reference_mean_abs"].to_numpy(), drift["current_mean_abs"].to_numpy()
+        drift["reference_rank"] = pd.Series(-ref_mean).rank(method="first").astype(int).to_numpy()
+        drift["current_rank"] = pd.Series(-cur_mean).rank(method="first").astype(int).to_numpy()
         term_drift = None
         if ref.term_abs_sum is not None and cur.term_abs_sum is not None:
-            tr, tc = ref.term_abs_sum / ref.n, cur.term_abs_sum / cur.n
-            term_drift = pd.DataFrame({
-                "features": [" ".join(map(str, F)) for F in self.model.term_features_],
-                "reference_mean_abs": tr, "current_mean_abs": tc,
-                "relative_change": np.where(tr > 1e-12, tc / np.maximum(tr, 1e-12) - 1, np.nan),
-                "drift": np.abs(tc - tr) / max(float(tr.sum()), 1e-12),
-            }, index=pd.Index([str(t) for t in self.model.terms_], name="term"))
+            term_drift = mean_abs_change((ref.term_abs_sum, None, ref.n), (cur.term_abs_sum, None, cur.n),
+                                         pd.Index([str(t) for t in self.model.terms_], name="term"))
+            term_drift.insert(0, "features", [" ".join(map(str, F)) for F in self.model.term_features_])
         mix = pd.DataFrame({"reference_share": ref.reason_counts / ref.n, "current_share": cur.reason_counts / cur.n},
                            index=pd.Index(self.names, name="feature"))
         mix["change"] = mix["current_share"] - mix["reference_share"]
