@@ -317,3 +317,23 @@ def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
     alerts = {(a.metric, a.feature) for a in mon.check(batch).alerts}
     assert ("out_of_range", "Income") in alerts
     assert ("attribution_drift", "Seniority") in alerts
+
+
+def test_attribution_noise_without_an_estimate_leaves_the_band_to_judge(credit):
+    """Squares past float64 give no standard error (NaN): the band alone judges then, so an
+    enormous change is never hidden behind an infinite noise level."""
+    from dataclasses import replace
+
+    from interpretable_nn.monitor.drift import mean_abs_change
+    from interpretable_nn.monitor.report import build_alerts
+
+    t = mean_abs_change((np.array([1.0, 2.0]), np.array([1.0, 4.0]), 1),
+                        (np.array([1e200, 2.0]), np.array([np.inf, 4.0]), 1), pd.Index(["a", "b"]))
+    assert np.isnan(t.loc["a", "drift_se"]) and t.loc["b", "drift_se"] == 0.0
+    rep = credit["mon"].check(credit["X"].iloc[credit["cur"][:50]])
+    drift = rep.attribution_drift.copy()
+    drift.iloc[0, drift.columns.get_loc("drift")] = 5.0
+    drift.iloc[0, drift.columns.get_loc("drift_se")] = np.nan
+    assert any(a.metric == "attribution_drift" for a in build_alerts(replace(rep, attribution_drift=drift)))
+    drift.iloc[0, drift.columns.get_loc("drift_se")] = 10.0  # a change well inside its noise
+    assert not any(a.metric == "attribution_drift" for a in build_alerts(replace(rep, attribution_drift=drift)))

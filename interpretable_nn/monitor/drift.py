@@ -198,8 +198,9 @@ def mean_abs_change(reference: tuple, current: tuple, index: pd.Index) -> pd.Dat
         "drift": np.abs(cur - ref) / total,
     }, index=index)
     if rq is not None and cq is not None:
-        v_ref = np.maximum(np.asarray(rq, float) / rn - ref**2, 0.0)
-        v_cur = np.maximum(np.asarray(cq, float) / cn - cur**2, 0.0)
-        out["drift_se"] = np.sqrt(v_ref / rn + np.maximum(v_ref, v_cur) / cn) / total
+        with np.errstate(over="ignore", invalid="ignore"):  # squares past float64: NaN, read as "no estimate"
+            v_ref = np.maximum(np.asarray(rq, float) / rn - ref**2, 0.0)
+            v_cur = np.maximum(np.asarray(cq, float) / cn - cur**2, 0.0)
+            out["drift_se"] = np.sqrt(v_ref / rn + np.maximum(v_ref, v_cur) / cn) / total
     return out
 

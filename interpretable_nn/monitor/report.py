@@ -279,7 +279,8 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
 
     z = None if q0 is None else float(norm.ppf(1.0 - (1.0 - float(q0)) / (2 * max(len(r.attribution_drift), 1))))
     for f, row in r.attribution_drift.iterrows():  # past the band, and past noise (a two-sided z on the means)
-        noise = 0.0 if z is None else z * float(row["drift_se"])
+        se = float(row["drift_se"])  # not finite: squares past float64 (the band alone judges then)
+        noise = 0.0 if z is None or not np.isfinite(se) else z * se
         if row["drift"] >= t["attribution_drift"] and row["drift"] > noise:
             add("attribution_drift", f, row["drift"], t["attribution_drift"], "watch",
                 f"Mean |contribution| of {f} {row['reference_mean_abs']:.3g} -> {row['current_mean_abs']:.3g} "
