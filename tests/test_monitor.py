@@ -291,11 +291,11 @@ def test_the_noise_level_is_the_simulated_quantile_and_stays_cheap_for_many_leve
 
 
 def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
-    """Attribution drift and out-of-range shares are judged past sampling noise too: a batch of
-    a few rows moves a feature's mean |contribution| by chance, and one stray row of 20 is 5%
-    out of range. 60 reports of 5 to 50 rows drawn from the reference's own distribution raise
-    neither (bands alone: 5 of them did), while a real shift of both still does at 50 rows, and
-    the guard can be turned off."""
+    """Attribution drift, the attribution ranking (nDCG) and out-of-range shares are judged
+    past sampling noise too: a batch of a few rows moves a feature's mean |contribution| by
+    chance, and one stray row of 20 is 5% out of range. 60 reports of 5 to 50 rows drawn from
+    the reference's own distribution raise none of them (bands alone: 6 alerts), while a real
+    shift of each still alerts at 20 to 50 rows, and the guard can be turned off."""
     X, cur, mon = credit["X"], credit["cur"], credit["mon"]
     loud = Monitor(credit["model"], reference=X.iloc[credit["ref"]], thresholds={"drift_noise_quantile": None})
     rng = np.random.default_rng(1)
@@ -305,7 +305,7 @@ def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
             batch = X.iloc[rng.choice(cur, n, replace=False)]
             for m, out in ((mon, fired), (loud, fired_loud)):
                 out += [(n, a.metric, a.feature) for a in m.check(batch).alerts
-                        if a.metric in ("attribution_drift", "out_of_range")]
+                        if a.metric in ("attribution_drift", "out_of_range", "ndcg")]
     assert not fired, fired
     assert len(fired_loud) >= 2, fired_loud  # the case is one where the bands alone cry wolf
     rep = mon.check(X.iloc[cur[:50]])
@@ -317,6 +317,11 @@ def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
     alerts = {(a.metric, a.feature) for a in mon.check(batch).alerts}
     assert ("out_of_range", "Income") in alerts
     assert ("attribution_drift", "Seniority") in alerts
+    batch = X.iloc[cur[:20]].copy()  # the two leading features held at their median: the ranking moves
+    top = rep.attribution_drift.sort_values("reference_rank").index[:2]
+    for f in top:
+        batch[f] = X[f].iloc[credit["ref"]].median()
+    assert "ndcg" in {a.metric for a in mon.check(batch).alerts}
 
 
 def test_attribution_noise_without_an_estimate_leaves_the_band_to_judge(credit):

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FLOOR", "Bins", "psi", "psi_terms", "ndcg", "mean_abs_change"]
+__all__ = ["FLOOR", "Bins", "psi", "psi_terms", "ndcg", "ndcg_noise", "mean_abs_change"]
 
 #: proportions below this count as this (empty bins)
 FLOOR = 1e-4
@@ -179,6 +179,32 @@ def ndcg(reference: Any, current: Any) -> float:
         return 1.0
     order = np.argsort(-c, kind="stable")
     return float((g[order] * discount).sum() / ideal)
+
+
+def ndcg_noise(reference: Any, se: Any, quantile: float | None, draws: int = 2000) -> float:
+    """The nDCG that sampling noise alone falls below with probability ``1 - quantile``: the
+    batch's mean |contribution| per feature drawn as the reference's plus normal noise of
+    standard error ``se`` (seeded: the same report every time) and ranked against the
+    reference. 1.0 (no allowance) when ``quantile`` is None or no ``se`` is finite.
+
+    Examples
+    --------
+    >>> ndcg_noise([3.0, 2.0, 1.0], [0.0, 0.0, 0.0], 0.99)
+    1.0
+    >>> ndcg_noise([3.0, 2.0, 1.0], [5.0, 5.0, 5.0], 0.99) < 0.9
+    True
+    """
+    g = np.asarray(reference, dtype=float)
+    se = np.nan_to_num(np.asarray(se, dtype=float), nan=0.0, posinf=0.0)
+    if quantile is None or not (se > 0).any():
+        return 1.0
+    discount = 1.0 / np.log2(np.arange(2, len(g) + 2))
+    ideal = float((np.sort(g)[::-1] * discount).sum())
+    if ideal <= 0:
+        return 1.0
+    sims = g + np.random.default_rng(0).normal(size=(draws, len(g))) * se
+    order = np.argsort(-sims, axis=1, kind="stable")
+    return float(np.quantile((g[order] * discount).sum(1) / ideal, 1.0 - quantile))
 
 
 def mean_abs_change(reference: tuple, current: tuple, index: pd.Index) -> pd.DataFrame:

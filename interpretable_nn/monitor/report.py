@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.fidelity import Fidelity
-from .drift import psi_terms
+from .drift import ndcg_noise, psi_terms
 
 __all__ = ["Alert", "MonitorReport", "build_alerts"]
 
@@ -273,7 +273,9 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
             worst = r.csi_tables[f].sort_values("term", ascending=False).iloc[0]
             add("csi", f, v, hit[1], hit[0], f"CSI of {f} is {v:.3f}; most moved bin {worst['bin']} "
                 f"({worst['reference'] / r.n_reference:.1%} -> {worst['current'] / r.n_rows:.1%} of rows).")
-    if r.ndcg < t["ndcg"]:
+    drift = r.attribution_drift  # the ranking past the band, and past what noise reorders
+    se = drift["drift_se"].to_numpy() * float(drift["reference_mean_abs"].sum())
+    if r.ndcg < t["ndcg"] and r.ndcg < ndcg_noise(drift["reference_mean_abs"], se, q0):
         add("ndcg", "", r.ndcg, t["ndcg"], "act", f"nDCG of the attribution ranking {r.ndcg:.3f} < {t['ndcg']:g}.")
     from scipy.stats import norm
 
