@@ -159,6 +159,24 @@ def test_durations_same_predictions_whatever_the_unit(name):
 # ------------------------------------------------------------------ numbers in object columns
 
 
+def test_integers_float64_cannot_hold_warn_naming_the_column():
+    """An identifier of uint64 or int64 past 2**53 is read as float64, where neighbours
+    become equal: a warning names the column and the fix. Large integers float64 holds
+    exactly (2**60) and ordinary ones stay silent."""
+    X = pd.DataFrame({"id": np.array([2**64 - 1, 5, 7, 9], dtype=np.uint64),
+                      "stamp": np.array([2**62 + 1, -3, 1, 2], dtype=np.int64),
+                      "round": pd.array([2**60, None, 1, 3], dtype="Int64"), "n": [1, 2, 3, 4]})
+    y = np.array([0, 1, 0, 1])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_model("nam", **FAST["nam"]).fit(X, y)
+    said = sorted({str(w.message) for w in caught if "2**53" in str(w.message)})  # once per column
+    assert len(said) == 2, said
+    assert "'id'" in said[0] and "18446744073709551615 reads as 18446744073709551616" in said[0]
+    assert "'stamp'" in said[1] and "drop it" in said[1]
+    assert all(w.filename == __file__ for w in caught if "2**53" in str(w.message))  # points at the caller
+
+
 def test_decimal_amounts_are_numbers_not_categories():
     rng = np.random.default_rng(2)
     amount = np.round(rng.normal(1000, 200, N), 2)

@@ -107,6 +107,8 @@ def _check_numeric_column(name: str, s: pd.Series, what: str) -> pd.Series:
         )
     if pd.api.types.is_numeric_dtype(s.dtype):
         v = s.astype(float)
+        if pd.api.types.is_integer_dtype(s.dtype):
+            _warn_beyond_float64(name, s, what)
     else:
         v = pd.to_numeric(s, errors="coerce").astype(float)
         bad = v.isna() & s.notna()
@@ -123,6 +125,22 @@ def _check_numeric_column(name: str, s: pd.Series, what: str) -> pd.Series:
             "replace them with NaN (treated as missing) or a finite value."
         )
     return v
+
+
+def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
+    """Warn when an integer column holds values past 2**53 that float64 (what every model
+    reads) cannot hold exactly: nearby values become equal (an identifier, a nanosecond stamp)."""
+    big = s[(s > 2**53) | (s < -(2**53))].dropna()
+    inexact = [int(v) for v in big.iloc[:100_000] if int(float(v)) != int(v)]
+    if inexact:
+        v = inexact[0]
+        warnings.warn(
+            f"Column {name!r} of {what} holds integers beyond 2**53 that float64, which the models read, "
+            f"cannot hold exactly (e.g. {v} reads as {int(float(v))}), so nearby values become equal. If it is "
+            "an identifier, drop it; if it is a time stamp, pass it as datetime64; else rescale it below 2**53.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
 
 
 def check_frame(X, what: str = "X", min_rows: int = 1) -> pd.DataFrame:
