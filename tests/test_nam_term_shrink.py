@@ -64,26 +64,6 @@ def test_shrinking_keeps_means_and_shapes_and_never_raises_a_bags_loss(seed):
     assert np.all(_val_loss(logit, y, val) <= _val_loss(mains[2], y, val) + 1e-9)
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.integers(0, 10_000))
-def test_pooled_shrinking_shares_one_factor_per_term_and_never_raises_the_pooled_loss(seed):
-    """``pooled`` (a dev variant): every bag gets the same factor per term, each its own
-    intercept; means and shapes stay, and the bags' mean validation loss never rises."""
-    lay, lo, w, mass, mains, y, val = _setup(seed)
-    (table, bias, logit, _), factors = shrink_terms(lay, lo, w, mass, mains, y, val, "binary", pooled=True)
-    assert np.all(factors == factors[0]) and np.all((factors >= 0) & (factors <= 1))
-    seg, old = lay.main_segments(), mains[0]
-    for b in range(3):
-        for j in range(len(lay.names)):
-            e = seg == j
-            mean = old[b, e] @ mass[e]
-            np.testing.assert_allclose(table[b, e] @ mass[e], mean, atol=1e-9)
-            np.testing.assert_allclose(table[b, e] - mean, factors[b, j] * (old[b, e] - mean), atol=1e-9)
-    again = np.stack([bias[b] + (table[b][lo] * (1 - w) + table[b][lo + 1] * w).sum(1) for b in range(3)], 1)
-    np.testing.assert_allclose(logit, again, atol=1e-9)
-    assert _val_loss(logit, y, val).mean() <= _val_loss(mains[2], y, val).mean() + 1e-9
-
-
 def test_terms_that_fit_the_validation_rows_keep_factor_one():
     lay, lo, w, mass, mains, _, val = _setup(0, n=6000)
     # labels drawn from the bags' own logits, validated on many rows: nothing to shrink much

@@ -126,7 +126,7 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
             SELECT_GATE)
     if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
             and model.task_ in ("binary", "regression")):
-        mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_, SHRINK_POOLED)
+        mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
         mains = (*mains[:3], replace(mains[3], extra={**mains[3].extra, "term_shrink": dict(
             zip(lay.names, np.round(factors.mean(0), 4).tolist()))}))
     main_tab, bias, main_logit, res1 = mains
@@ -282,9 +282,8 @@ SELECT_GATE = True
 #: validation rows (:func:`~interpretable_nn.models.nam.select.shrink_terms`) ...
 SHRINK_TERMS = True
 #: ... with at least this many feature columns: many columns, most of them weak, whose noise
-#: the jointly trained networks fit (measured on dev: ``benchmarks/suite_tune.py``, shrinkwide);
-#: SHRINK_POOLED: one factor per term for all bags (``shrink_terms``' ``pooled``; a dev variant)
-SHRINK_MIN_FEATURES, SHRINK_POOLED = 20, False
+#: the jointly trained networks fit (measured on dev: ``benchmarks/suite_tune.py``, shrinkwide)
+SHRINK_MIN_FEATURES = 20
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,

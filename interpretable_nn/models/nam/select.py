@@ -133,15 +133,13 @@ def select_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
 
 
 def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, mains: tuple,
-                 target: torch.Tensor, val_w: torch.Tensor, task: str, pooled: bool = False):
+                 target: torch.Tensor, val_w: torch.Tensor, task: str):
     """(mains with every term scaled by a factor in [0, 1], factors (B, F)): each bag fits one
     factor per term and a new intercept on its own validation rows (the loss of
     ``bias + sum_j (mean_j + a_j (f_j(x) - mean_j))``, L-BFGS-B from every ``a_j = 1``), so a
     term the jointly trained networks made larger than the held-out rows support shrinks
     toward its mean, as boosting's few steps leave a weak column small. A term's training
-    mean, its shape and the sign of its slope stay; the tables stay additive and exact.
-    ``pooled``: one factor per term for every bag, fitted on all bags' validation rows at once
-    (each bag its own intercept and an equal share of the loss; a dev variant)."""
+    mean, its shape and the sign of its slope stay; the tables stay additive and exact."""
     from scipy.optimize import minimize
     from scipy.special import expit
 
@@ -152,8 +150,6 @@ def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
     y = target.reshape(-1).double().numpy()
     table, bias, logit = table.copy(), bias.copy(), logit.copy()
     factors = np.ones((table.shape[0], n_terms))
-    if pooled:
-        return _shrink_pooled(lay, lo, w, mass, (table, bias, logit, res), y, vw, task)
     for b in range(table.shape[0]):
         rows = np.flatnonzero(vw[:, b] > 0)
         if not len(rows):
@@ -181,52 +177,6 @@ def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
         bias[b] = b0 - means.sum()
         logit[:, b] = bias[b] + _row_totals(table[b], lo, w)
     return (table, bias, logit, res), factors
-
-
-def _shrink_pooled(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, mains: tuple,
-                   y: np.ndarray, vw: np.ndarray, task: str):
-    """:func:`shrink_terms` with ``pooled``: one factor per term, B intercepts, on every bag's
-    validation rows (a bag's rows weigh 1/B of the loss in all)."""
-    from scipy.optimize import minimize
-    from scipy.special import expit
-
-    table, bias, logit, res = mains
-    seg = lay.main_segments()
-    on = seg >= 0
-    n_terms, n_bags = len(lay.names), table.shape[0]
-    parts = []
-    for b in range(n_bags):
-        rows = np.flatnonzero(vw[:, b] > 0)
-        if not len(rows):
-            continue
-        means = np.bincount(seg[on], (table[b] * mass)[on], minlength=n_terms)
-        c = table[b][lo[rows]] * (1.0 - w[rows]) + table[b][lo[rows] + 1] * w[rows] - means[None, :]
-        parts.append((b, means, c, vw[rows, b] / vw[rows, b].sum(), y[rows]))
-    if not parts:
-        return mains, np.ones((n_bags, n_terms))
-    share = 1.0 / len(parts)
-
-    def loss(p):
-        a, total, grad = p[:n_terms], 0.0, np.zeros_like(p)
-        for i, (_, _, c, wt, yr) in enumerate(parts):
-            z = p[n_terms + i] + c @ a
-            g = share * wt * (expit(z) - yr if task == "binary" else 2.0 * (z - yr))
-            total += share * float(wt @ _row_loss(z, yr, task))
-            grad[:n_terms] += c.T @ g
-            grad[n_terms + i] = g.sum()
-        return total, grad
-
-    start = np.r_[np.ones(n_terms), [bias[b] + m.sum() for b, m, *_ in parts]]
-    fit = minimize(loss, start, jac=True, method="L-BFGS-B",
-                   bounds=[(0.0, 1.0)] * n_terms + [(None, None)] * len(parts), options={"maxiter": 200})
-    best = fit.x if fit.fun <= loss(start)[0] else start  # never worse than no shrinking
-    a = best[:n_terms]
-    table, bias, logit = table.copy(), bias.copy(), logit.copy()
-    for i, (b, means, *_) in enumerate(parts):
-        table[b, on] = means[seg[on]] + a[seg[on]] * (table[b, on] - means[seg[on]])
-        bias[b] = best[n_terms + i] - means.sum()
-        logit[:, b] = bias[b] + _row_totals(table[b], lo, w)
-    return (table, bias, logit, res), np.tile(a, (n_bags, 1))
 
 
 #: rows per chunk of :func:`_row_totals`: its (rows, F) temporaries stay in cache (the whole
