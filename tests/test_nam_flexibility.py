@@ -26,16 +26,6 @@ def test_ladder_follows_the_rows_per_knot_and_the_user():
     assert flexibility_ladder("auto", "auto", 10**6, False) == [(16, 3.0)], "no validation rows: nothing to choose by"
 
 
-def test_a_step_can_ask_for_its_own_rows(monkeypatch):
-    """``KNOT_ROWS`` (a dev variant): 64 knots from 960 rows per bag, 256 still from 12,800."""
-    from interpretable_nn.models.nam import fit as namfit
-
-    monkeypatch.setattr(namfit, "KNOT_ROWS", {64: 960})
-    assert flexibility_ladder("auto", "auto", 959, True) == [(16, 3.0), (16, 0.3), (16, 0.03)]
-    assert flexibility_ladder("auto", "auto", 960, True) == [(16, 3.0), (64, 0.3), (64, 0.03)]
-    assert flexibility_ladder("auto", "auto", ROWS_PER_KNOT * 256 - 1, True) == [(16, 3.0), (64, 0.3), (64, 0.03)]
-
-
 def _steps(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Risk that jumps up and down six times across x: the stiff first step smooths it away."""
     rng = np.random.default_rng(seed)

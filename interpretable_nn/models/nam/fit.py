@@ -201,7 +201,7 @@ def free_value_prior(lay: TermLayout, enc: EncodedData, target: torch.Tensor, sw
 #: previous step's grid; a step is kept only when it lowers the bags' validation loss, and the
 #: search stops at the first step that does not.
 AUTO_LADDER = ((16, 3.0), (64, 0.3), (256, 0.03))
-ROWS_PER_KNOT, KNOT_ROWS = 50, {}  # KNOT_ROWS: {knots: rows per bag} where a step needs other than that (dev)
+ROWS_PER_KNOT = 50
 TIE_KNOTS = False  # knots by ``layout.tie_aware_knots`` (mass points apart; a dev variant)
 #: binary fits: the mains are fitted again with the heaped values of the columns that pass
 #: :func:`~.heaps.heap_columns` as knots with free offsets, kept when the bags' validation loss
@@ -219,7 +219,7 @@ def flexibility_ladder(max_knots, smoothness, n_rows: float, validated: bool) ->
     for k, s in AUTO_LADDER:
         if max_knots != "auto":
             k = int(max_knots)
-        elif steps and n_rows < KNOT_ROWS.get(k, ROWS_PER_KNOT * k):
+        elif steps and n_rows < ROWS_PER_KNOT * k:
             k = steps[-1][0]
         step = (k, float(s) if smoothness == "auto" else float(smoothness))
         if step not in steps:
