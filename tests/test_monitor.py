@@ -294,8 +294,9 @@ def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
     """Attribution drift, the attribution ranking (nDCG) and out-of-range shares are judged
     past sampling noise too: a batch of a few rows moves a feature's mean |contribution| by
     chance, and one stray row of 20 is 5% out of range. 60 reports of 5 to 50 rows drawn from
-    the reference's own distribution raise none of them (bands alone: 6 alerts), while a real
-    shift of each still alerts at 20 to 50 rows, and the guard can be turned off."""
+    the reference's own distribution raise none of them (bands alone: 6 alerts; 1% per report
+    and kind is the promise, so one is allowed), while a real shift of each still alerts at 20
+    to 50 rows, and the guard can be turned off."""
     X, cur, mon = credit["X"], credit["cur"], credit["mon"]
     loud = Monitor(credit["model"], reference=X.iloc[credit["ref"]], thresholds={"drift_noise_quantile": None})
     rng = np.random.default_rng(1)
@@ -306,10 +307,10 @@ def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
             for m, out in ((mon, fired), (loud, fired_loud)):
                 out += [(n, a.metric, a.feature) for a in m.check(batch).alerts
                         if a.metric in ("attribution_drift", "out_of_range", "ndcg")]
-    assert not fired, fired
+    assert len(fired) <= 1, fired  # quiet 99% of the time per kind of alert (none fired here)
     assert len(fired_loud) >= 2, fired_loud  # the case is one where the bands alone cry wolf
     rep = mon.check(X.iloc[cur[:50]])
-    assert {"drift_se"} <= set(rep.attribution_drift.columns) and (rep.attribution_drift["drift_se"] > 0).all()
+    assert {"drift_noise"} <= set(rep.attribution_drift.columns) and (rep.attribution_drift["drift_noise"] > 0).all()
     assert {"reference_share"} <= set(rep.review.columns)
     batch = X.iloc[cur[:50]].copy()
     batch.iloc[:5, batch.columns.get_loc("Income")] = X["Income"].max() * 3  # 10% beyond the training range
@@ -324,21 +325,26 @@ def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
     assert "ndcg" in {a.metric for a in mon.check(batch).alerts}
 
 
-def test_attribution_noise_without_an_estimate_leaves_the_band_to_judge(credit):
-    """Squares past float64 give no standard error (NaN): the band alone judges then, so an
-    enormous change is never hidden behind an infinite noise level."""
-    from dataclasses import replace
-
-    from interpretable_nn.monitor.drift import mean_abs_change
-    from interpretable_nn.monitor.report import build_alerts
-
-    t = mean_abs_change((np.array([1.0, 2.0]), np.array([1.0, 4.0]), 1),
-                        (np.array([1e200, 2.0]), np.array([np.inf, 4.0]), 1), pd.Index(["a", "b"]))
-    assert np.isnan(t.loc["a", "drift_se"]) and t.loc["b", "drift_se"] == 0.0
-    rep = credit["mon"].check(credit["X"].iloc[credit["cur"][:50]])
-    drift = rep.attribution_drift.copy()
-    drift.iloc[0, drift.columns.get_loc("drift")] = 5.0
-    drift.iloc[0, drift.columns.get_loc("drift_se")] = np.nan
-    assert any(a.metric == "attribution_drift" for a in build_alerts(replace(rep, attribution_drift=drift)))
-    drift.iloc[0, drift.columns.get_loc("drift_se")] = 10.0  # a change well inside its noise
-    assert not any(a.metric == "attribution_drift" for a in build_alerts(replace(rep, attribution_drift=drift)))
+def test_a_drift_that_widens_the_spread_still_alerts_and_bad_quantiles_are_refused(credit):
+    """The noise level is the reference's own (a resample of its rows), so a drift that also
+    widens the batch's spread (a tenth of the rows at the training maximum) cannot hide
+    behind it; out of range is judged against the training data even where the reference
+    shares the problem; a quantile that would silence every alert is refused up front."""
+    X, cur, ref, model = credit["X"], credit["cur"], credit["ref"], credit["model"]
+    mon = credit["mon"]
+    rng = np.random.default_rng(3)
+    caught = 0
+    for _ in range(10):
+        batch = X.iloc[rng.choice(cur, 100, replace=False)].copy()
+        batch.iloc[:10, batch.columns.get_loc("Income")] = X["Income"].iloc[credit["ref"]].max()
+        caught += any(a.metric == "attribution_drift" and a.feature == "Income" for a in mon.check(batch).alerts)
+    assert caught >= 9, caught
+    both = X.iloc[ref].copy()
+    both["Income"] = both["Income"] * 100
+    batch = X.iloc[cur[:100]].copy()
+    batch["Income"] = batch["Income"] * 100
+    alerts = Monitor(model, reference=both).check(batch).alerts
+    assert any(a.metric == "out_of_range" and a.feature == "Income" for a in alerts)
+    for bad in ("0.99", 1.0, 1.5, float("nan"), True):
+        with pytest.raises(ValueError, match="drift_noise_quantile"):
+            Monitor(model, reference=X.iloc[ref], thresholds={"drift_noise_quantile": bad})

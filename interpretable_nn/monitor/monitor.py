@@ -20,6 +20,7 @@ positive contribution toward the adverse class (the ``reference="mean"`` reading
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ import pandas as pd
 from ..attribution.additive import is_additive
 from ..attribution.fidelity import Fidelity
 from ..explain.view import ModelView
-from .drift import Bins, mean_abs_change, ndcg, psi_terms
+from .drift import Bins, attribution_noise, mean_abs_change, ndcg, psi_terms
 from .flags import FlagRules
 from .performance import performance
 from .report import MonitorReport, build_alerts
@@ -51,6 +52,11 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
 }
 
 
+#: rows of the reference whose |contributions| are kept (a seeded sample) to simulate the
+#: attribution figures' sampling noise (:func:`~.drift.attribution_noise`)
+NOISE_SAMPLE_ROWS = 4000
+
+
 def _chunks(n: int, size: int):
     for start in range(0, n, size):
         yield slice(start, min(n, start + size))
@@ -64,7 +70,7 @@ class _Pass:
     score_counts: np.ndarray | None = None
     feature_counts: list[np.ndarray] = field(default_factory=list)
     abs_sum: np.ndarray | None = None
-    abs_sq_sum: np.ndarray | None = None  # of the squares: the spread behind attribution drift's noise
+    sample: list[np.ndarray] = field(default_factory=list)  # |values| of sampled rows: attribution noise
     reason_counts: np.ndarray | None = None
     flag_counts: dict[str, int] = field(default_factory=dict)
     gap: float = 0.0
@@ -122,6 +128,10 @@ class Monitor:
         unknown = set(thresholds or {}) - set(DEFAULT_THRESHOLDS)
         if unknown:
             raise ValueError(f"Unknown threshold(s) {sorted(unknown)}; known: {sorted(DEFAULT_THRESHOLDS)}.")
+        q = (thresholds or {}).get("drift_noise_quantile", DEFAULT_THRESHOLDS["drift_noise_quantile"])
+        if q is not None and (isinstance(q, (bool, np.bool_)) or not isinstance(q, Real) or not 0 <= q < 1):
+            raise ValueError(f"thresholds['drift_noise_quantile'] must be a number in [0, 1) (how often a report "
+                             f"without drift stays quiet, e.g. 0.99) or None (the bands alone); got {q!r}.")
         if not 0 < threshold < 1:
             raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
@@ -287,7 +297,8 @@ class Monitor:
               on_chunk: Any = None, validated: bool = True) -> _Pass:
         """One pass over ``X`` in chunks (see the module docstring)."""
         d = len(self.names)
-        acc = _Pass(abs_sum=np.zeros(d), abs_sq_sum=np.zeros(d), reason_counts=np.zeros(d, dtype=np.int64))
+        acc = _Pass(abs_sum=np.zeros(d), reason_counts=np.zeros(d, dtype=np.int64))
+        rng, share = np.random.default_rng(0), NOISE_SAMPLE_ROWS / max(len(X), 1)  # kept where keep_scores
         if count_bins:
             acc.score_counts = np.zeros(self.score_bins.n_bins, dtype=np.int64)
             acc.feature_counts = [np.zeros(b.n_bins, dtype=np.int64) for b in self.feature_bins]
@@ -299,7 +310,8 @@ class Monitor:
             acc.gap = max(acc.gap, gap)
             acc.gap_rows += gap_rows
             acc.abs_sum += np.abs(values).sum(0)
-            acc.abs_sq_sum += np.square(values).sum(0)
+            if keep_scores:
+                acc.sample.append(np.abs(values[rng.random(len(values)) < share]))
             kk = min(self.k, d)
             top = np.argsort(-values, axis=1, kind="stable")[:, :kk]
             positive = np.take_along_axis(values, top, axis=1) > 1e-9
@@ -375,14 +387,15 @@ class Monitor:
             t = psi_terms(rc, cc)
             csi[b.name] = float(t.sum())
             tables[b.name] = pd.DataFrame({"bin": b.labels(), "reference": rc, "current": cc, "term": t})
-        drift = mean_abs_change((ref.abs_sum, ref.abs_sq_sum, ref.n), (cur.abs_sum, cur.abs_sq_sum, cur.n),
-                                pd.Index(self.names, name="feature"))
+        drift = mean_abs_change((ref.abs_sum, ref.n), (cur.abs_sum, cur.n), pd.Index(self.names, name="feature"))
+        q = self.thresholds["drift_noise_quantile"]
+        drift["drift_noise"], ndcg_low = attribution_noise(np.concatenate(ref.sample), ref.n, cur.n, q)
         ref_mean, cur_mean = drift["reference_mean_abs"].to_numpy(), drift["current_mean_abs"].to_numpy()
         drift["reference_rank"] = pd.Series(-ref_mean).rank(method="first").astype(int).to_numpy()
         drift["current_rank"] = pd.Series(-cur_mean).rank(method="first").astype(int).to_numpy()
         term_drift = None
         if ref.term_abs_sum is not None and cur.term_abs_sum is not None:
-            term_drift = mean_abs_change((ref.term_abs_sum, None, ref.n), (cur.term_abs_sum, None, cur.n),
+            term_drift = mean_abs_change((ref.term_abs_sum, ref.n), (cur.term_abs_sum, cur.n),
                                          pd.Index([str(t) for t in self.model.terms_], name="term"))
             term_drift.insert(0, "features", [" ".join(map(str, F)) for F in self.model.term_features_])
         mix = pd.DataFrame({"reference_share": ref.reason_counts / ref.n, "current_share": cur.reason_counts / cur.n},
@@ -398,7 +411,7 @@ class Monitor:
         report = MonitorReport(
             model=self.view.name, n_reference=ref.n, n_rows=cur.n, psi=float(terms.sum()), psi_table=psi_table,
             csi=pd.Series(csi, name="csi").rename_axis("feature"), csi_tables=tables,
-            attribution_drift=drift, ndcg=ndcg(ref_mean, cur_mean), reason_mix=mix, term_drift=term_drift,
+            attribution_drift=drift, ndcg=ndcg(ref_mean, cur_mean), ndcg_noise=ndcg_low, reason_mix=mix, term_drift=term_drift,
             performance=perf, reference_performance=self.reference_performance_,
             fairness=fair, reference_fairness=self.reference_fairness_, review=review,
             review_shares={k: v / cur.n for k, v in cur.flag_counts.items() if ":" not in k},

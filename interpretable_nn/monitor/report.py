@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.fidelity import Fidelity
-from .drift import ndcg_noise, psi_terms
+from .drift import psi_terms
 
 __all__ = ["Alert", "MonitorReport", "build_alerts"]
 
@@ -80,8 +80,9 @@ class MonitorReport:
     attribution_drift : DataFrame
         Per feature: ``reference_mean_abs``, ``current_mean_abs`` (mean |contribution|),
         ``relative_change``, ``drift`` (|change| as a share of the reference's total mean
-        |contribution|), ``drift_se`` (the standard error of that change from the rows'
-        spread, in the same units), ``reference_rank``, ``current_rank``.
+        |contribution|), ``drift_noise`` (the change that sampling noise alone exceeds 1% of
+        the time, split over the features, in the same units), ``reference_rank``,
+        ``current_rank``.
     term_drift : DataFrame or None
         For a model read term by term (a NAM): the same figures per term, main effects and
         pairs apart (``features``: the features a term reads; ``drift`` as a share of the
@@ -89,7 +90,8 @@ class MonitorReport:
         drifted input shows here even when a pair it shares moves its partner's attribution
         in ``attribution_drift``.
     ndcg : float
-        nDCG of the current global ranking against the reference.
+        nDCG of the current global ranking against the reference; ``ndcg_noise`` the nDCG
+        sampling noise alone falls below 1% of the time (1.0: no allowance).
     reason_mix : DataFrame
         Per feature: share of rows where it is a principal reason, reference and current.
     performance, reference_performance : dict or None
@@ -130,6 +132,7 @@ class MonitorReport:
     history: pd.DataFrame | None = None
     batch: str | None = None
     term_drift: pd.DataFrame | None = None
+    ndcg_noise: float = 1.0
 
     @property
     def quiet(self) -> bool:
@@ -166,7 +169,7 @@ class MonitorReport:
 
         return {
             "model": self.model, "n_reference": self.n_reference, "n_rows": self.n_rows, "batch": self.batch,
-            "psi": num(self.psi), "ndcg": num(self.ndcg),
+            "psi": num(self.psi), "ndcg": num(self.ndcg), "ndcg_noise": num(self.ndcg_noise),
             "csi": {f: num(v) for f, v in self.csi.items()},
             "attribution_drift": {f: {c: num(v) for c, v in r.items()}
                                   for f, r in self.attribution_drift.to_dict("index").items()},
@@ -234,17 +237,19 @@ def drift_noise(table: pd.DataFrame, n_reference: int, n_rows: int, quantile: fl
     return mean if var <= 0 else float(gamma.ppf(quantile, mean * mean / var, scale=var / mean))
 
 
-def _as_often_as_reference(k: int, n: int, reference_share: float, n_reference: int,
-                            quantile: float | None) -> bool:
-    """Whether ``k`` of a batch's ``n`` rows out of range are what the reference's own rate
-    would give with probability ``1 - quantile`` or more (the binomial upper tail; the rate
-    read as (count + 1/2) / (rows + 1), so a reference with none still allows a stray row).
-    False (not noise) when ``quantile`` is None."""
+def _stray_rows(k: int, n: int, reference_share: float, n_reference: int, band: float,
+                quantile: float | None) -> bool:
+    """Whether ``k`` of a batch's ``n`` rows out of range are what stray rows alone give with
+    probability ``1 - quantile`` or more (the binomial upper tail). The stray rate is the
+    reference's own ((count + 1/2) / (rows + 1), so a reference with none still allows a stray
+    row), but never above half the ``band``: out of range is judged against the training data,
+    so a reference that is itself out of range does not excuse the batch. False (not noise)
+    when ``quantile`` is None."""
     if quantile is None or k < 1:
         return False
     from scipy.stats import binom
 
-    p = (reference_share * n_reference + 0.5) / (n_reference + 1)
+    p = min((reference_share * n_reference + 0.5) / (n_reference + 1), band / 2)
     return float(binom.sf(k - 1, n, p)) >= 1.0 - quantile
 
 
@@ -273,24 +278,18 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
             worst = r.csi_tables[f].sort_values("term", ascending=False).iloc[0]
             add("csi", f, v, hit[1], hit[0], f"CSI of {f} is {v:.3f}; most moved bin {worst['bin']} "
                 f"({worst['reference'] / r.n_reference:.1%} -> {worst['current'] / r.n_rows:.1%} of rows).")
-    drift = r.attribution_drift  # the ranking past the band, and past what noise reorders
-    se = drift["drift_se"].to_numpy() * float(drift["reference_mean_abs"].sum())
-    if r.ndcg < t["ndcg"] and r.ndcg < ndcg_noise(drift["reference_mean_abs"], se, q0):
+    if r.ndcg < t["ndcg"] and r.ndcg < r.ndcg_noise:  # past the band, and below what noise reorders
         add("ndcg", "", r.ndcg, t["ndcg"], "act", f"nDCG of the attribution ranking {r.ndcg:.3f} < {t['ndcg']:g}.")
-    from scipy.stats import norm
-
-    z = None if q0 is None else float(norm.ppf(1.0 - (1.0 - float(q0)) / (2 * max(len(r.attribution_drift), 1))))
-    for f, row in r.attribution_drift.iterrows():  # past the band, and past noise (a two-sided z on the means)
-        se = float(row["drift_se"])  # not finite: squares past float64 (the band alone judges then)
-        noise = 0.0 if z is None or not np.isfinite(se) else z * se
-        if row["drift"] >= t["attribution_drift"] and row["drift"] > noise:
+    for f, row in r.attribution_drift.iterrows():  # past the band, and past what noise moves
+        noise = float(row.get("drift_noise", 0.0))
+        if row["drift"] >= t["attribution_drift"] and not row["drift"] <= noise:  # NaN noise: the band
             add("attribution_drift", f, row["drift"], t["attribution_drift"], "watch",
                 f"Mean |contribution| of {f} {row['reference_mean_abs']:.3g} -> {row['current_mean_abs']:.3g} "
                 f"({row['relative_change']:+.0%}).")
     q_range = None if q0 is None else 1.0 - (1.0 - float(q0)) / max(len(r.review), 1)
     for f, row in r.review.iterrows():  # past the band, and more rows than the reference's share makes likely
-        if row["share"] >= t["out_of_range"] and not _as_often_as_reference(
-                int(row["rows"]), r.n_rows, float(row["reference_share"]), r.n_reference, q_range):
+        if row["share"] >= t["out_of_range"] and not _stray_rows(
+                int(row["rows"]), r.n_rows, float(row["reference_share"]), r.n_reference, t["out_of_range"], q_range):
             add("out_of_range", f, row["share"], t["out_of_range"], "watch",
                 f"{row['share']:.1%} of rows have {f} {row['kind']}.")
     _performance_alerts(r, t, add)
