@@ -175,6 +175,14 @@ def test_integers_float64_cannot_hold_warn_naming_the_column():
     assert "'id'" in said[0] and "18446744073709551615 reads as 18446744073709551616" in said[0]
     assert "'stamp'" in said[1] and "drop it" in said[1]
     assert all(w.filename == __file__ for w in caught if "2**53" in str(w.message))  # points at the caller
+    objects = pd.DataFrame({"ids": pd.Series([2**53 + 1, None, 5, 7], dtype=object),  # ints with a gap
+                            "dec": [decimal.Decimal(2**55 + 1), decimal.Decimal("1.5"), None, decimal.Decimal(3)],
+                            "held": pd.Series([1, 2, None, 2**60], dtype=object)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_model("nam", **FAST["nam"]).fit(objects, y)
+    said = sorted({str(w.message).split(" of ")[0] for w in caught if "2**53" in str(w.message)})
+    assert said == ["Column 'dec'", "Column 'ids'"], said
 
 
 def test_decimal_amounts_are_numbers_not_categories():

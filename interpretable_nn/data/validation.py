@@ -7,6 +7,7 @@ stack trace or a silent NaN.
 
 from __future__ import annotations
 
+import decimal
 import warnings
 from collections.abc import Mapping
 from numbers import Real
@@ -110,6 +111,7 @@ def _check_numeric_column(name: str, s: pd.Series, what: str) -> pd.Series:
         if pd.api.types.is_integer_dtype(s.dtype):
             _warn_beyond_float64(name, s, what)
     else:
+        _warn_beyond_float64(name, s, what)  # Python ints or Decimals in an object column
         v = pd.to_numeric(s, errors="coerce").astype(float)
         bad = v.isna() & s.notna()
         if bad.any():
@@ -130,7 +132,10 @@ def _check_numeric_column(name: str, s: pd.Series, what: str) -> pd.Series:
 def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
     """Warn when an integer column holds values past 2**53 that float64 (what every model
     reads) cannot hold exactly: nearby values become equal (an identifier, a nanosecond stamp)."""
-    big = s[(s > 2**53) | (s < -(2**53))].dropna()
+    if pd.api.types.is_integer_dtype(s.dtype):
+        big = s[(s > 2**53) | (s < -(2**53))].dropna()
+    else:  # an object column: its whole numbers (int, numpy int, integral Decimal) past 2**53
+        big = pd.Series([v for v in s.dropna() if _whole(v) and abs(int(v)) > 2**53], dtype=object)
     inexact = [int(v) for v in big.iloc[:100_000] if int(float(v)) != int(v)]
     if inexact:
         v = inexact[0]
@@ -141,6 +146,15 @@ def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
             UserWarning,
             stacklevel=user_stacklevel(),
         )
+
+
+def _whole(v: object) -> bool:
+    """Whether a cell is a whole number of Python's or numpy's integer types or an integral Decimal."""
+    if isinstance(v, (bool, np.bool_)):
+        return False
+    if isinstance(v, (int, np.integer)):
+        return True
+    return isinstance(v, decimal.Decimal) and v.is_finite() and v == v.to_integral_value()
 
 
 def check_frame(X, what: str = "X", min_rows: int = 1) -> pd.DataFrame:
