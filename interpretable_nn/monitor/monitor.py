@@ -20,7 +20,6 @@ positive contribution toward the adverse class (the ``reference="mean"`` reading
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -32,25 +31,9 @@ from ..explain.view import ModelView
 from .drift import Bins, attribution_noise, mean_abs_change, ndcg, psi_terms
 from .flags import FlagRules
 from .performance import performance
-from .report import MonitorReport, build_alerts
+from .report import DEFAULT_THRESHOLDS, MonitorReport, build_alerts, check_thresholds
 
 __all__ = ["Monitor", "DEFAULT_THRESHOLDS"]
-
-#: thresholds of the alerts; pass a dict to ``Monitor(thresholds=...)`` to change some
-DEFAULT_THRESHOLDS: dict[str, Any] = {
-    "psi": (0.10, 0.25),             # score PSI: watch, act
-    "csi": (0.10, 0.25),             # per-feature CSI: watch, act
-    "drift_noise_quantile": 0.99,    # PSI/CSI alert only past sampling noise: quiet this often without drift
-    "ndcg": 0.90,                    # attribution ranking: act below
-    "attribution_drift": 0.10,       # |change of mean |contribution|| / total reference: watch
-    "out_of_range": 0.05,            # share of rows outside the training range / unseen level: watch
-    "auc_drop": 0.05,                # AUC below the reference by this much (and by 2 standard errors): act
-    "ae_ratio": (0.80, 1.25),        # observed / expected adverse rate outside: act (and |z| > calibration_z)
-    "calibration_z": 3.0,
-    "fairness_dp_change": 0.10,      # demographic parity difference up by this much: act
-    "reason_mix": None,              # change of a feature's share as principal reason: watch (None: report only)
-}
-
 
 #: rows of the reference whose |contributions| are kept (a seeded sample) to simulate the
 #: attribution figures' sampling noise (:func:`~.drift.attribution_noise`)
@@ -125,13 +108,7 @@ class Monitor:
     def __init__(self, model: Any, reference: Any, y_reference: Any = None, protected: str | None = None,
                  thresholds: dict[str, Any] | None = None, threshold: float = 0.5, k: int = 4,
                  margin: float = 0.05, chunk_rows: int = 65536, fairness_shap_rows: int = 50):
-        unknown = set(thresholds or {}) - set(DEFAULT_THRESHOLDS)
-        if unknown:
-            raise ValueError(f"Unknown threshold(s) {sorted(unknown)}; known: {sorted(DEFAULT_THRESHOLDS)}.")
-        q = (thresholds or {}).get("drift_noise_quantile", DEFAULT_THRESHOLDS["drift_noise_quantile"])
-        if q is not None and (isinstance(q, (bool, np.bool_)) or not isinstance(q, Real) or not 0 <= q < 1):
-            raise ValueError(f"thresholds['drift_noise_quantile'] must be a number in [0, 1) (how often a report "
-                             f"without drift stays quiet, e.g. 0.99) or None (the bands alone); got {q!r}.")
+        thresholds = check_thresholds(thresholds)
         if not 0 < threshold < 1:
             raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
@@ -141,7 +118,7 @@ class Monitor:
         if not isinstance(reference, pd.DataFrame) or len(reference) < 10:
             raise ValueError("reference must be a DataFrame of at least 10 rows (the model's raw columns).")
         self.model = model
-        self.thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+        self.thresholds = thresholds
         self.threshold, self.k, self.margin, self.chunk_rows = float(threshold), int(k), float(margin), int(chunk_rows)
         # rows of the fairness audit's SHAP share: exact and cheap for additive models; a
         # permutation-SHAP estimate otherwise, whose cost grows with rows x features

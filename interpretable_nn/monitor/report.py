@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +236,36 @@ def drift_noise(table: pd.DataFrame, n_reference: int, n_rows: int, quantile: fl
 
     mean, var = float(noise.mean()), float(noise.var())
     return mean if var <= 0 else float(gamma.ppf(quantile, mean * mean / var, scale=var / mean))
+
+
+#: thresholds of the alerts; pass a dict to ``Monitor(thresholds=...)`` to change some
+DEFAULT_THRESHOLDS: dict[str, Any] = {
+    "psi": (0.10, 0.25),             # score PSI: watch, act
+    "csi": (0.10, 0.25),             # per-feature CSI: watch, act
+    "drift_noise_quantile": 0.99,    # drift alerts only past sampling noise: quiet this often without drift
+    "ndcg": 0.90,                    # attribution ranking: act below
+    "attribution_drift": 0.10,       # |change of mean |contribution|| / total reference: watch
+    "out_of_range": 0.05,            # share of rows outside the training range / unseen level: watch
+    "auc_drop": 0.05,                # AUC below the reference by this much (and by 2 standard errors): act
+    "ae_ratio": (0.80, 1.25),        # observed / expected adverse rate outside: act (and |z| > calibration_z)
+    "calibration_z": 3.0,
+    "fairness_dp_change": 0.10,      # demographic parity difference up by this much: act
+    "reason_mix": None,              # change of a feature's share as principal reason: watch (None: report only)
+}
+
+
+def check_thresholds(thresholds: dict[str, Any] | None) -> dict[str, Any]:
+    """:data:`DEFAULT_THRESHOLDS` updated by ``thresholds``; a ``ValueError`` for an unknown name
+    or a ``drift_noise_quantile`` that is not None or a number in [0, 1)."""
+    unknown = set(thresholds or {}) - set(DEFAULT_THRESHOLDS)
+    if unknown:
+        raise ValueError(f"Unknown threshold(s) {sorted(unknown)}; known: {sorted(DEFAULT_THRESHOLDS)}.")
+    out = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    q = out["drift_noise_quantile"]
+    if q is not None and (isinstance(q, (bool, np.bool_)) or not isinstance(q, Real) or not 0 <= q < 1):
+        raise ValueError(f"thresholds['drift_noise_quantile'] must be a number in [0, 1) (how often a report "
+                         f"without drift stays quiet, e.g. 0.99) or None (the bands alone); got {q!r}.")
+    return out
 
 
 def _stray_rows(k: int, n: int, reference_share: float, n_reference: int, band: float,
