@@ -1194,7 +1194,7 @@ to 4,705 rows, with ``heaps`` rerun in the same file; stop 63)
     **Not adopted** (the hook is retired; ``RETIRED`` names its commit): (a) the mean is
     +.0004 (recidivism +.0041 ± .0030, unemployed_1978 +.0036 ± .0036, turnout_2000 +.0030 ±
     .0064 the largest; contraception −.0018 ± .0014, suicide_fatal −.0011, math_placement
-    −.0010 the lowest; 6 sets identical, the 64-knot step never kept); (b) holds, no set 2 SE
+    −.0010 the lowest; 5 sets identical, the 64-knot step never kept); (b) holds, no set 2 SE
     below; (c) +.0002 over the 21 sets that did not suggest it; (d) the median fit-time ratio
     is 1.02. More knots help the jagged small sets a little and cost the smooth ones as much:
     the small-data gap to EBM is not the knot count.
