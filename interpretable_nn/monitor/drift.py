@@ -171,14 +171,19 @@ def ndcg(reference: Any, current: Any) -> float:
     """
     g = np.asarray(reference, dtype=float)
     c = np.asarray(current, dtype=float)
-    if g.shape != c.shape:
+    if g.shape != c.shape or g.ndim != 1:
         raise ValueError(f"reference and current need one figure per feature; got {g.shape} and {c.shape}.")
-    discount = 1.0 / np.log2(np.arange(2, len(g) + 2))
-    ideal = float((np.sort(g)[::-1] * discount).sum())
-    if ideal <= 0:
-        return 1.0
-    order = np.argsort(-c, kind="stable")
-    return float((g[order] * discount).sum() / ideal)
+    return float(_ndcg_rows(g[None, :], c[None, :])[0])
+
+
+def _ndcg_rows(g: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """:func:`ndcg` of each row of ``c`` (n, d) against the same row of ``g``; 1.0 where a
+    row's ideal gain is not positive."""
+    discount = 1.0 / np.log2(np.arange(2, g.shape[1] + 2))
+    ideal = (np.sort(g, axis=1)[:, ::-1] * discount).sum(1)
+    got = (np.take_along_axis(g, np.argsort(-c, axis=1, kind="stable"), 1) * discount).sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ideal > 0, got / ideal, 1.0)
 
 
 def attribution_noise(sample: np.ndarray, n_reference: int, n_rows: int, quantile: float | None,
@@ -210,12 +215,7 @@ def attribution_noise(sample: np.ndarray, n_reference: int, n_rows: int, quantil
     cur, ref = (_resampled_means(sample, n, draws, rng) for n in (n_rows, n_reference))
     total = max(float(sample.mean(0).sum()), 1e-12)
     level = np.quantile(np.abs(cur - ref), 1.0 - (1.0 - quantile) / d, axis=0) / total
-    discount = 1.0 / np.log2(np.arange(2, d + 2))
-    ideal = (np.sort(ref, axis=1)[:, ::-1] * discount).sum(1)
-    order = np.argsort(-cur, axis=1, kind="stable")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sims = np.where(ideal > 0, (np.take_along_axis(ref, order, 1) * discount).sum(1) / ideal, 1.0)
-    return level, float(np.quantile(sims, 1.0 - quantile))
+    return level, float(np.quantile(_ndcg_rows(ref, cur), 1.0 - quantile))
 
 
 #: batch sizes up to which :func:`attribution_noise` draws every row (beyond, the mean is normal)
