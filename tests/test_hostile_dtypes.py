@@ -170,7 +170,7 @@ def test_integers_float64_cannot_hold_warn_naming_the_column():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         make_model("nam", **FAST["nam"]).fit(X, y)
-    said = sorted({str(w.message) for w in caught if "2**53" in str(w.message)})  # once per column
+    said = sorted(str(w.message) for w in caught if "2**53" in str(w.message))  # once per column and fit
     assert len(said) == 2, said
     assert "'id'" in said[0] and "18446744073709551615 reads as 18446744073709551616" in said[0]
     assert "'stamp'" in said[1] and "drop it" in said[1]
@@ -181,7 +181,7 @@ def test_integers_float64_cannot_hold_warn_naming_the_column():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         make_model("nam", **FAST["nam"]).fit(objects, y)
-    said = sorted({str(w.message).split(" of ")[0] for w in caught if "2**53" in str(w.message)})
+    said = sorted(str(w.message).split(" of ")[0] for w in caught if "2**53" in str(w.message))
     assert said == ["Column 'dec'", "Column 'ids'"], said
 
 

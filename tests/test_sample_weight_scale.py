@@ -1,10 +1,12 @@
-"""Weights beyond float32's range: the fit keeps their ratios instead of a NaN loss."""
+"""Sample weights are relative: any common scale, 1e-300 to 1e300, fits the same model."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interpretable_nn.data.validation import check_sample_weight
 from interpretable_nn.models import make_model
@@ -19,31 +21,48 @@ def data():
     return X, y
 
 
-@pytest.mark.parametrize("scale", [1e300, 1e-300])
-def test_rescaled_weights_keep_ratios(scale):
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 1.0, 7.0])
+def test_weights_are_divided_by_their_mean_positive_weight(scale):
     w = np.array([1.0, 2.0, 0.0, 4.0]) * scale
-    with pytest.warns(UserWarning, match="beyond what float32 training holds"):
-        out = check_sample_weight(w, 4)
+    out = check_sample_weight(w, 4)
     np.testing.assert_allclose(out, [3 / 7, 6 / 7, 0.0, 12 / 7])
     assert np.isfinite(np.float32(out)).all() and (np.float32(out)[[0, 1, 3]] > 0).all()
 
 
-def test_ordinary_weights_are_untouched():
-    w = np.array([1e-20, 0.5, 3.0, 1e12])
-    np.testing.assert_array_equal(check_sample_weight(w, 4), w)
+def test_zero_one_weights_are_returned_as_given():
+    w = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(check_sample_weight(w, 5), w)
 
 
-@pytest.mark.parametrize("model", ["nam", "mlp"])
-@pytest.mark.parametrize("scale", [1e300, 1e-300])
-def test_models_fit_huge_and_tiny_uniform_weights_as_unit_weights(data, model, scale):
-    """Uniform weights of 1e300 (or 1e-300) are the same fit as weights of one, not a NaN loss."""
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.just(0.0) | st.floats(1e-6, 1e6), min_size=1, max_size=20).filter(lambda v: max(v) > 0),
+       st.floats(1e-200, 1e200))
+def test_any_common_scale_gives_the_same_weights(w, scale):
+    w = np.asarray(w)
+    a, b = check_sample_weight(w, len(w)), check_sample_weight(w * scale, len(w))
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=0)
+    assert (a[w > 0] > 0).all() and (a[w == 0] == 0).all()
+    np.testing.assert_allclose(a[w > 0].mean(), 1.0)
+
+
+def test_weights_float32_cannot_tell_from_zero_warn():
+    with pytest.warns(UserWarning, match="count as weight zero"):
+        out = check_sample_weight(np.array([1e-300, 1.0, 1.0]), 3)
+    assert out[1] == out[2] > 0
+
+
+@pytest.mark.parametrize("model", ["nam", "mlp", "rulenet", "prototype"])
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 10.0, 0.01])
+def test_models_fit_uniform_weights_of_any_scale_as_unit_weights(data, model, scale):
+    """Uniform weights of 1e300, 10 or 0.01 are the same fit as weights of one: not a NaN loss,
+    and not a prior that counts each row as ten (the NAM and RuleNet moved by up to .27 in
+    probability before weights were made relative)."""
     X, y = data
     kw = dict(random_state=0, verbose=0, device="cpu", max_epochs=15)
     if model == "nam":
         kw.update(n_bags=2, interactions=0)
     ref = make_model(model, **kw).fit(X, y, sample_weight=np.ones(len(y))).predict_proba(X)
-    with pytest.warns(UserWarning, match="float32"):
-        m = make_model(model, **kw).fit(X, y, sample_weight=np.full(len(y), scale))
+    m = make_model(model, **kw).fit(X, y, sample_weight=np.full(len(y), scale))
     p = m.predict_proba(X)
     assert np.isfinite(p).all()
     np.testing.assert_allclose(p, ref, atol=1e-6)

@@ -7,6 +7,7 @@ stack trace or a silent NaN.
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import warnings
 from collections.abc import Mapping
@@ -32,6 +33,7 @@ __all__ = [
     "check_class_weight",
     "index_class_weight",
     "check_sample_weight",
+    "precision_warned",
     "ExtraColumnsWarning",
     "PositiveClassWarning",
 ]
@@ -146,6 +148,20 @@ def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
             UserWarning,
             stacklevel=user_stacklevel(),
         )
+
+
+#: what :func:`_warn_beyond_float64` says, for :func:`precision_warned`
+_PRECISION_MESSAGE = r".*integers beyond 2\*\*53"
+
+
+@contextlib.contextmanager
+def precision_warned():
+    """Silence the 2**53 warning inside a fit that has already given it: the fit checks the
+    same frame again (its encoder, its predict-side reading), and one warning per column is
+    what the user needs."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_PRECISION_MESSAGE, category=UserWarning)
+        yield
 
 
 def _whole(v: object) -> bool:
@@ -388,14 +404,15 @@ def _same_kind(label, key) -> bool:
     return all(isinstance(label, t) == isinstance(key, t) for t in (str, bool))
 
 
-#: weights whose largest value lies outside [1/FLOAT32_SAFE, FLOAT32_SAFE] are rescaled (float32
-#: reaches 3.4e38; sums over many rows and squared terms need headroom)
-FLOAT32_SAFE = 1e15
-
-
 def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
     """``sample_weight`` as a float array of one finite, non-negative weight per row, not all
-    zero; a ``ValueError``/``TypeError`` that says which of these fails otherwise."""
+    zero, divided by its mean positive weight; a ``ValueError``/``TypeError`` that says which
+    of these fails otherwise.
+
+    Weights are relative: multiplying every weight by one number fits the same model (the
+    NAM's priors and RuleNet's penalties would otherwise read weights of 10 as ten times the
+    rows, and weights of 1e300 overflow float32 training). Weights of zero and one are
+    returned as given, so a zero weight still drops its row."""
     try:
         sw = np.asarray(sample_weight, dtype=float).reshape(-1)
     except (TypeError, ValueError) as exc:
@@ -410,18 +427,14 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
         raise ValueError("sample_weight must be non-negative: it has negative values; use weights >= 0.")
     if not sw.sum() > 0:
         raise ValueError("sample_weight is zero for every row; give at least one row a positive weight.")
+    sw = sw / sw.max()  # first, so that the mean below cannot overflow
+    sw = sw / sw[sw > 0].mean()
     pos = sw[sw > 0]
-    if not 1.0 / FLOAT32_SAFE <= pos.max() <= FLOAT32_SAFE:
-        # float32 training would turn these into inf, or every one into 0 (a NaN loss, or no
-        # row left): keep their ratios, which are all the loss reads, at a mean of one
-        # (divided by the max first so that the mean cannot overflow)
-        sw = sw / pos.max()
-        sw = sw / sw[sw > 0].mean()
+    if (pos.astype(np.float32) < np.finfo(np.float32).tiny).any():
         warnings.warn(
-            f"sample_weight ranges over [{pos.min():.3g}, {pos.max():.3g}], beyond what float32 training "
-            "holds; it was divided by its mean positive weight (the ratios between rows are kept, but a "
-            "model whose regularisation counts weight, such as the NAM's priors, now counts rows). Pass "
-            "weights near 1 to silence this.",
+            f"sample_weight's smallest positive weights are {pos.min():.3g} times its mean: below what "
+            "float32 training holds, so those rows count as weight zero. Give them a weight nearer the "
+            "others', or drop them.",
             UserWarning,
             stacklevel=user_stacklevel(),
         )

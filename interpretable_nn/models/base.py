@@ -48,6 +48,7 @@ from ..data.validation import (
     check_predict_frame,
     check_sample_weight,
     check_target,
+    precision_warned,
     user_stacklevel,
 )
 from ..persistence import load_model, register_model_class, save_model
@@ -145,7 +146,8 @@ class BaseModel(BaseEstimator):
         yy, classes = check_target(y, len(df), self._task)
         check_class_weight(getattr(self, "class_weight", None), classes)  # keys are labels
         self._reset_fitted()
-        with np.errstate(over="ignore", invalid="ignore"):  # moments that overflow float64 ...
+        # moments that overflow float64 ... ; check_frame above has warned of integers past 2**53
+        with np.errstate(over="ignore", invalid="ignore"), precision_warned():
             self.encoder_ = TabularEncoder(
                 categorical=list(getattr(self, "categorical", None) or []) or None,
                 monotone=getattr(self, "monotone", None),

@@ -34,7 +34,12 @@ from ..attribution.explanation import Explanation
 from ..attribution.linear import background_rows, linear_shap
 from ..attribution.trees import tree_path_values, treeshap_values, xgboost_treeshap_values
 from ..data.encoding import EncodedData
-from ..data.validation import check_predict_frame, check_sample_weight, index_class_weight
+from ..data.validation import (
+    check_predict_frame,
+    check_sample_weight,
+    index_class_weight,
+    precision_warned,
+)
 from .base import BaseModel
 from .magnitudes import encode_finite, raw_design
 
@@ -89,7 +94,8 @@ class _SklearnModel(BaseModel):
     def _fit(self, X, y, sample_weight) -> None:
         """Fit the inner estimator on a raw DataFrame (categoricals and NaN allowed)."""
         df, yy = self._validate_fit_input(X, y)
-        df = check_predict_frame(df, self.encoder_.schema_)
+        with precision_warned():  # _validate_fit_input has warned
+            df = check_predict_frame(df, self.encoder_.schema_)
         Z = self._design(df, encode_finite(self.encoder_, df))
         est = index_class_weight(clone(self.estimator if self.estimator is not None else self._default_estimator()), self)
         kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
@@ -439,7 +445,8 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
         import xgboost as xgb
 
         df, yy = self._validate_fit_input(X, y)
-        df = check_predict_frame(df, self.encoder_.schema_)
+        with precision_warned():  # _validate_fit_input has warned
+            df = check_predict_frame(df, self.encoder_.schema_)
         Z = self._raw_design(df)
         kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
               "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
