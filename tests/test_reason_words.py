@@ -167,6 +167,7 @@ def test_readable_grid_stays_in_each_cell(values):
         assert lo <= g[i] <= hi
         assert len(_exact_num(g[i])) <= len(_exact_num(q[i]))  # never written longer
     assert readable_grid([0.0, 95.0, 106.0]).tolist() == [0.0, 95.0, 106.0]  # not 100: longer text
+    assert _exact_num(-0.0) == "0" and readable_grid([-0.0, 1.0]).tolist() == [0.0, 1.0]  # not "-0"
 
 def test_sentences_name_readable_values_and_their_own_points():
     """Two-decimal data: the favourable value in a "best" sentence is a short number (the

@@ -70,6 +70,8 @@ def _exact_num(x: float, kind: type = np.float64) -> str:
     else scientific."""
     if not np.isfinite(x):
         return str(x)
+    if x == 0:
+        return "0"  # -0.0 too: a training minimum of -0.0 is not written "-0"
 
     def back(s: str) -> bool:
         with np.errstate(over="ignore"):
@@ -115,6 +117,8 @@ def readable_grid(q: Any) -> np.ndarray:
         # number in its cell is written shorter (95 stays 95, not 100: fewer digits, longer text)
         for d in range(3 if end else 1, 18):  # an end keeps 3 digits: the range stays the data's
             r = _round_sig(q[i], d, "up" if i == 0 else "down" if i == len(q) - 1 else "near")
+            # only the quantile's own roundings: a shorter number further off in the cell (8
+            # for 7.1 in (7.0, 8.54)) would move the point from where the data are for a digit
             inside = (left <= r if i == 0 else left < r) and (r <= right if i == len(q) - 1 else r < right)
             if inside and len(_exact_num(r)) < len(best):
                 out[i], best = r, _exact_num(r)
