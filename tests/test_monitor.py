@@ -348,3 +348,34 @@ def test_a_drift_that_widens_the_spread_still_alerts_and_bad_quantiles_are_refus
     for bad in ("0.99", 1.0, 1.5, float("nan"), True):
         with pytest.raises(ValueError, match="drift_noise_quantile"):
             Monitor(model, reference=X.iloc[ref], thresholds={"drift_noise_quantile": bad})
+
+
+def test_reason_mix_watch_is_judged_past_sampling_noise(credit):
+    """A feature's share as a principal reason is a share of rows: in a batch of 5 rows one row
+    moves it by 20 points, so the band alone (``reason_mix=0.1``) fires on most small batches
+    of reference-like rows. Judged past sampling noise (Fisher's exact test at the monitor's
+    noise quantile, split over the features) it stays quiet, while a real shift (one feature
+    pushed to where it is the leading reason) still alerts at 50 rows."""
+    X, cur, ref, model = credit["X"], credit["cur"], credit["ref"], credit["model"]
+    mon = Monitor(model, reference=X.iloc[ref], thresholds={"reason_mix": 0.1})
+    loud = Monitor(model, reference=X.iloc[ref], thresholds={"reason_mix": 0.1, "drift_noise_quantile": None})
+    rng = np.random.default_rng(5)
+    fired, fired_loud = [], []
+    for n in (1, 5, 20, 50):
+        for _ in range(10):
+            batch = X.iloc[rng.choice(cur, n, replace=False)]
+            for m, out in ((mon, fired), (loud, fired_loud)):
+                out += [(n, a.feature) for a in m.check(batch).alerts if a.metric == "reason_mix"]
+    assert len(fired) <= 1, fired  # 1% per report is the promise; 40 reports
+    assert len(fired_loud) >= 10, fired_loud  # the bands alone cry wolf here
+    base = X.iloc[cur[:50]]
+    shifts = []  # each numeric feature at its training extremes: how far its reason share moves
+    for f in X.columns[[pd.api.types.is_numeric_dtype(X[c]) for c in X.columns]]:
+        for v in (X[f].iloc[ref].min(), X[f].iloc[ref].max()):
+            b = base.copy()
+            b[f] = v
+            rep = mon.check(b)
+            shifts.append((rep.reason_mix.loc[f, "change"], f, {(a.metric, a.feature) for a in rep.alerts}))
+    change, f, alerts = max(shifts, key=lambda t: t[0])
+    assert change >= 0.3, shifts  # the case holds a real shift
+    assert ("reason_mix", f) in alerts

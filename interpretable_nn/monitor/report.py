@@ -284,6 +284,20 @@ def _stray_rows(k: int, n: int, reference_share: float, n_reference: int, band: 
     return float(binom.sf(k - 1, n, p)) >= 1.0 - quantile
 
 
+def _share_noise(share: float, n: int, reference_share: float, n_reference: int, quantile: float | None) -> bool:
+    """Whether a feature's share of rows as a principal reason, ``share`` of ``n`` rows against
+    ``reference_share`` of ``n_reference``, differs no more than two samples of one share do
+    with probability ``1 - quantile`` (Fisher's exact test, two-sided: exact for a batch of a
+    few rows, where one row moves a share by a large step). False (not noise) when
+    ``quantile`` is None."""
+    if quantile is None or n < 1 or n_reference < 1:
+        return False
+    from scipy.stats import fisher_exact
+
+    k, k0 = round(share * n), round(reference_share * n_reference)
+    return float(fisher_exact([[k, n - k], [k0, n_reference - k0]]).pvalue) >= 1.0 - quantile
+
+
 def build_alerts(r: MonitorReport) -> list[Alert]:
     """The alerts of a report under its thresholds."""
     t = r.thresholds
@@ -325,8 +339,10 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
                 f"{row['share']:.1%} of rows have {f} {row['kind']}.")
     _performance_alerts(r, t, add)
     if t["reason_mix"] is not None:
-        for f, row in r.reason_mix.iterrows():
-            if abs(row["change"]) >= t["reason_mix"]:
+        q_mix = None if q0 is None else 1.0 - (1.0 - float(q0)) / max(len(r.reason_mix), 1)
+        for f, row in r.reason_mix.iterrows():  # past the band, and past what noise moves a share
+            if abs(row["change"]) >= t["reason_mix"] and not _share_noise(
+                    float(row["current_share"]), r.n_rows, float(row["reference_share"]), r.n_reference, q_mix):
                 add("reason_mix", f, row["change"], t["reason_mix"], "watch",
                     f"{f} is a principal reason for {row['current_share']:.1%} of rows "
                     f"(reference {row['reference_share']:.1%}).")
