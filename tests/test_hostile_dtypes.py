@@ -21,6 +21,7 @@ from repeatable import repeatable
 
 import interpretable_nn as inn
 from interpretable_nn.data.dtypes import datetime_days, timedelta_days
+from interpretable_nn.data.encoding import UnseenCategoryWarning
 from interpretable_nn.data.schema import NumericTextWarning
 from interpretable_nn.models import make_model
 from interpretable_nn.training import engine
@@ -378,3 +379,24 @@ def test_bad_sample_weight_is_refused_before_training(case, name, no_training):
     X, y = _labels_1_2()
     with pytest.raises((ValueError, TypeError), match="sample_weight"):
         build(name).fit(X, y, sample_weight=BAD_SAMPLE_WEIGHTS[case](len(y)))
+
+
+@pytest.mark.parametrize("model", ["logreg", "nam"])
+def test_unseen_levels_name_the_usual_mistake(model):
+    """A categorical column that arrives at predict as another type (1 for '1') or as integer
+    codes reads as unseen levels: the warning says which mistake it looks like and the fix,
+    instead of listing '1' as "not seen in training" beside a training level '1'."""
+    rng = np.random.default_rng(0)
+    n = 300
+    kw = {} if model == "logreg" else FAST["nam"]
+    for levels, wrong, says in (
+            (["0", "1", "2"], lambda s: s.astype(int), "equal training levels as text but not in type"),
+            (["owner", "rent", "parents"], lambda s: pd.Categorical(s).codes, "look like integer codes")):
+        X = pd.DataFrame({"home": rng.choice(levels, n), "a": rng.normal(size=n)})
+        y = ((X.home == levels[1]) + X.a > 0.5).astype(int).to_numpy()
+        m = make_model(model, **kw).fit(X, y)
+        with pytest.warns(UnseenCategoryWarning, match=says):
+            m.predict_proba(X.assign(home=wrong(X.home)))
+        with pytest.warns(UnseenCategoryWarning, match="refit with these levels") as caught:
+            m.predict_proba(X.assign(home=X.home.where(X.home != levels[0], "new")))  # a level truly new
+        assert "'new'" in str(caught[0].message)

@@ -30,6 +30,32 @@ UNSEEN_CODE = 1
 N_RESERVED = 2
 
 
+def _shown(v) -> object:
+    """A level as a warning shows it: strings quoted, numbers bare (so 1 and '1' differ on screen)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _unseen_advice(vals: list, levels: pd.Index, every_row: bool) -> str:
+    """What to do about unseen levels: the common mistakes named where the values show them
+    (a level of another type, 1 for '1'; integer codes for the levels), else refit."""
+    text = {str(v): v for v in levels}
+    typed = [v for v in vals if str(v) in text]
+    if typed:
+        v = typed[0]
+        return (f"{len(typed)} of them equal training levels as text but not in type (e.g. {_shown(v)!r} "
+                f"({type(v).__name__}) where training saw {text[str(v)]!r} ({type(text[str(v)]).__name__})): "
+                "pass the column with the type it had in training.")
+    whole = [v for v in vals if isinstance(v, (int, np.integer, float, np.floating))
+             and not isinstance(v, (bool, np.bool_)) and float(v).is_integer()]
+    if every_row and len(whole) == len(vals) and all(isinstance(v, str) for v in levels) \
+            and 0 <= min(whole) and max(whole) < len(levels):
+        return (f"every value of the column is a whole number below {len(levels)}, the count of its training "
+                f"levels {list(levels[:5])}{' ...' if len(levels) > 5 else ''}: these look like integer codes; "
+                "pass the levels themselves (e.g. pd.Categorical.from_codes(codes, categories=...), with the "
+                "categories the codes number).")
+    return "refit with these levels to learn them."
+
+
 class UnseenCategoryWarning(UserWarning):
     """A categorical value not seen in training; it is scored as the feature's 'unseen' level."""
 
@@ -131,11 +157,11 @@ class TabularEncoder:
         pos = self._level_index[name].get_indexer(s.astype(object).where(~isna, None)).astype(np.int64)
         unseen = (pos < 0) & ~isna
         if unseen.any():
-            vals = list(pd.unique(s[unseen].astype(str)))
+            vals = list(pd.unique(s[unseen]))
             warnings.warn(
                 f"Column {name!r}: {len(vals)} categor{'y' if len(vals) == 1 else 'ies'} not seen in "
-                f"training {vals[:5]} ({int(unseen.sum())} rows) scored as the 'unseen' level; "
-                "refit with these levels to learn them.",
+                f"training {[_shown(v) for v in vals[:5]]} ({int(unseen.sum())} rows) scored as the 'unseen' "
+                f"level; {_unseen_advice(vals, self._level_index[name], bool(unseen.sum() == (~isna).sum()))}",
                 UnseenCategoryWarning,
                 stacklevel=user_stacklevel(),
             )
