@@ -275,6 +275,13 @@ def pair_gain() -> str:
     return "\n".join(keep[:-1] + ["", keep[-1], "", f"Source: {_commit('pair_gain.csv')}."]) + "\n"
 
 
+def monitor_noise() -> str:
+    """The monitor's drift alerts by chance and on real shifts (``monitor_noise.md``'s tables)."""
+    text = (RESULTS / "monitor_noise.md").read_text().splitlines()
+    keep = [line for line in text[2:] if not line.startswith("Commit ")]
+    return "\n".join(keep).strip() + f"\n\nSource: {_commit('monitor_noise.csv')}.\n"
+
+
 def confirm_models() -> str:
     """Every model of the protocol on the confirm group, all seeds: the confirm section of
     ``confirm_current.md`` (``suite.py``'s summary of the merged file)."""
@@ -557,7 +564,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
               "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,
-              "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models,
+              "nam_confirm": nam_confirm, "pair_gain": pair_gain, "confirm_models": confirm_models, "monitor_noise": monitor_noise,
               "gpu_agreement": gpu_agreement, "gpu_throughput": gpu_throughput,
               "untuned_check57": untuned_check57, "untuned_check58": untuned_check58,
               "untuned_check59": untuned_check59,
