@@ -390,7 +390,7 @@ def test_unseen_levels_name_the_usual_mistake(model):
     n = 300
     kw = {} if model == "logreg" else FAST["nam"]
     for levels, wrong, says in (
-            (["0", "1", "2"], lambda s: s.astype(int), "equal training levels as text but not in type"),
+            (["0", "1", "2"], lambda s: s.astype(int), "equal training levels as text or number but not in type"),
             (["owner", "rent", "parents"], lambda s: pd.Categorical(s).codes, "look like integer codes")):
         X = pd.DataFrame({"home": rng.choice(levels, n), "a": rng.normal(size=n)})
         y = ((X.home == levels[1]) + X.a > 0.5).astype(int).to_numpy()
@@ -400,3 +400,47 @@ def test_unseen_levels_name_the_usual_mistake(model):
         with pytest.warns(UnseenCategoryWarning, match="refit with these levels") as caught:
             m.predict_proba(X.assign(home=X.home.where(X.home != levels[0], "new")))  # a level truly new
         assert "'new'" in str(caught[0].message)
+
+
+def test_precision_warning_dedup_leaves_the_warning_filters_alone():
+    """The 2**53 warning is given once per fit by a context variable, not a warnings filter:
+    filters are global to the process, and fits in threads left each other's filter behind
+    (the warning then silenced for every later fit and for user code)."""
+    import threading
+
+    from interpretable_nn.data.validation import precision_warned
+
+    before = list(warnings.filters)
+    with precision_warned():
+        assert list(warnings.filters) == before
+    X = pd.DataFrame({"id": np.array([2**62 + 1, 2**62 + 3, 5, 9] * 10, dtype=np.int64), "n": np.arange(40.0)})
+    y = np.array([0, 1] * 20)
+    threads = [threading.Thread(target=lambda: make_model("logreg").fit(X, y)) for _ in range(8)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_model("logreg").fit(X, y)
+    assert sum("2**53" in str(w.message) for w in caught) == 1
+
+
+def test_unseen_level_advice_prefers_the_type_mistake_and_lists_each_value():
+    """1.0 for '1' (read_csv's floats once a cell is missing) and 1 for '01' are named as a
+    type mistake, never as integer codes (following that advice moved a row's probability from
+    .20 to .87); durations do not crash the advice; True, 1 and 1.0 are three values."""
+    from interpretable_nn.data.encoding import _unseen_advice
+
+    levels = pd.Index(["1", "2", "3"], dtype=object)
+    assert "not in type" in _unseen_advice([1.0, 2.0], levels, True)
+    assert "not in type" in _unseen_advice([1, 2], pd.Index(["01", "02", "03"], dtype=object), True)
+    assert "integer codes" in _unseen_advice([0, 1, 2], pd.Index(["a", "b", "c"], dtype=object), True)
+    assert "refit" in _unseen_advice([pd.Timedelta("1D"), np.timedelta64(2, "D")], pd.Index(["a", "b"]), True)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"k": rng.choice(["a", "b"], 60), "x": rng.normal(size=60)})
+    m = make_model("logreg").fit(X, (X.x > 0).astype(int))
+    with pytest.warns(UnseenCategoryWarning, match=r"2 categories not seen in training \[True, 1\]"):
+        m.predict_proba(X.assign(k=pd.Series([True, 1] * 30, dtype=object)))

@@ -35,25 +35,58 @@ def _shown(v) -> object:
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _number(v) -> float | None:
+    """A cell as a real number (1, 1.0, '01', Decimal('1') -> 1.0), or None: bools, dates,
+    durations and text that is not a number are not numbers here."""
+    if isinstance(v, (bool, np.bool_, np.datetime64, np.timedelta64)):
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return x if np.isfinite(x) else None
+
+
 def _unseen_advice(vals: list, levels: pd.Index, every_row: bool) -> str:
     """What to do about unseen levels: the common mistakes named where the values show them
-    (a level of another type, 1 for '1'; integer codes for the levels), else refit."""
+    (a level of another type: 1 or 1.0 for '1', 1 for '01'; integer codes for the levels),
+    else refit. The type mistake is checked first: a value that equals a training level as
+    text or as a number is never read as a code."""
     text = {str(v): v for v in levels}
-    typed = [v for v in vals if str(v) in text]
+    numbers = {}
+    for lv in levels:
+        x = _number(lv)
+        if x is not None:
+            numbers.setdefault(x, lv)
+    typed = [(v, text[str(v)] if str(v) in text else numbers[_number(v)]) for v in vals
+             if str(v) in text or (_number(v) is not None and _number(v) in numbers)]
     if typed:
-        v = typed[0]
-        return (f"{len(typed)} of them equal training levels as text but not in type (e.g. {_shown(v)!r} "
-                f"({type(v).__name__}) where training saw {text[str(v)]!r} ({type(text[str(v)]).__name__})): "
-                "pass the column with the type it had in training.")
-    whole = [v for v in vals if isinstance(v, (int, np.integer, float, np.floating))
-             and not isinstance(v, (bool, np.bool_)) and float(v).is_integer()]
+        v, lv = typed[0]
+        return (f"{len(typed)} of them equal training levels as text or number but not in type (e.g. "
+                f"{_shown(v)!r} ({type(v).__name__}) where training saw {lv!r} ({type(lv).__name__})): pass "
+                "the column with the type and spelling it had in training.")
+    whole = [x for x in map(_number, vals) if x is not None and x.is_integer()]
     if every_row and len(whole) == len(vals) and all(isinstance(v, str) for v in levels) \
             and 0 <= min(whole) and max(whole) < len(levels):
         return (f"every value of the column is a whole number below {len(levels)}, the count of its training "
-                f"levels {list(levels[:5])}{' ...' if len(levels) > 5 else ''}: these look like integer codes; "
-                "pass the levels themselves (e.g. pd.Categorical.from_codes(codes, categories=...), with the "
-                "categories the codes number).")
+                f"levels: these look like integer codes; pass the levels themselves (e.g. "
+                "pd.Categorical.from_codes(codes, categories=...), with the categories the codes number).")
     return "refit with these levels to learn them."
+
+
+def _distinct(values) -> list:
+    """The distinct cells in order of appearance, by type and value (True, 1 and 1.0 are three)."""
+    seen, out = set(), []
+    for v in values:
+        key = (type(v), v)
+        try:
+            new = key not in seen
+        except TypeError:  # an unhashable cell
+            key, new = (type(v), repr(v)), (type(v), repr(v)) not in seen
+        if new:
+            seen.add(key)
+            out.append(v)
+    return out
 
 
 class UnseenCategoryWarning(UserWarning):
@@ -157,7 +190,7 @@ class TabularEncoder:
         pos = self._level_index[name].get_indexer(s.astype(object).where(~isna, None)).astype(np.int64)
         unseen = (pos < 0) & ~isna
         if unseen.any():
-            vals = list(pd.unique(s[unseen]))
+            vals = _distinct(s[unseen].tolist())
             warnings.warn(
                 f"Column {name!r}: {len(vals)} categor{'y' if len(vals) == 1 else 'ies'} not seen in "
                 f"training {[_shown(v) for v in vals[:5]]} ({int(unseen.sum())} rows) scored as the 'unseen' "

@@ -8,6 +8,7 @@ stack trace or a silent NaN.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import decimal
 import warnings
 from collections.abc import Mapping
@@ -134,6 +135,8 @@ def _check_numeric_column(name: str, s: pd.Series, what: str) -> pd.Series:
 def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
     """Warn when an integer column holds values past 2**53 that float64 (what every model
     reads) cannot hold exactly: nearby values become equal (an identifier, a nanosecond stamp)."""
+    if _PRECISION_WARNED.get():  # this fit has said so already (precision_warned)
+        return
     if pd.api.types.is_integer_dtype(s.dtype):
         big = s[(s > 2**53) | (s < -(2**53))].dropna()
     else:  # an object column: its whole numbers (int, numpy int, integral Decimal) past 2**53
@@ -151,17 +154,20 @@ def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
 
 
 #: what :func:`_warn_beyond_float64` says, for :func:`precision_warned`
-_PRECISION_MESSAGE = r".*integers beyond 2\*\*53"
+_PRECISION_WARNED: contextvars.ContextVar[bool] = contextvars.ContextVar("precision_warned", default=False)
 
 
 @contextlib.contextmanager
 def precision_warned():
     """Silence the 2**53 warning inside a fit that has already given it: the fit checks the
     same frame again (its encoder, its predict-side reading), and one warning per column is
-    what the user needs."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_PRECISION_MESSAGE, category=UserWarning)
+    what the user needs. A context variable, not the warnings filters: those are global to
+    the process, so fits in threads would leave each other's filter behind."""
+    token = _PRECISION_WARNED.set(True)
+    try:
         yield
+    finally:
+        _PRECISION_WARNED.reset(token)
 
 
 def _whole(v: object) -> bool:
@@ -411,13 +417,20 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
 
     Weights are relative: multiplying every weight by one number fits the same model (the
     NAM's priors and RuleNet's penalties would otherwise read weights of 10 as ten times the
-    rows, and weights of 1e300 overflow float32 training). Weights of zero and one are
-    returned as given, so a zero weight still drops its row."""
+    rows, and weights of 1e300 overflow float32 training). A zero weight stays zero, so it
+    still drops its row; weights whose mean positive weight is one (such as zeros and ones)
+    are returned as given. A positive weight too small beside the others for float32
+    training, which would drop its row unsaid, gives a warning."""
+    kind = getattr(sample_weight, "dtype", None)
+    if kind is not None and (pd.api.types.is_datetime64_any_dtype(kind) or pd.api.types.is_timedelta64_dtype(kind)
+                             or pd.api.types.is_complex_dtype(kind)):
+        raise TypeError(f"sample_weight must be real numbers, one per row; got {kind} values.")
     try:
         sw = np.asarray(sample_weight, dtype=float).reshape(-1)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"sample_weight must be numbers, one per row; got {type(sample_weight).__name__}."
+            f"sample_weight must be real numbers, one per row, without pd.NA; got {type(sample_weight).__name__}"
+            f"{'' if kind is None else f' of {kind}'} ({exc})."
         ) from exc
     if len(sw) != n_rows:
         raise ValueError(f"sample_weight must have one value per row ({n_rows}); got {len(sw)} values.")
@@ -425,16 +438,17 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
         raise ValueError("sample_weight must be finite: it has NaN or infinite values; give every row a finite weight.")
     if (sw < 0).any():
         raise ValueError("sample_weight must be non-negative: it has negative values; use weights >= 0.")
-    if not sw.sum() > 0:
+    positive = sw > 0
+    if not positive.any():
         raise ValueError("sample_weight is zero for every row; give at least one row a positive weight.")
     sw = sw / sw.max()  # first, so that the mean below cannot overflow
-    sw = sw / sw[sw > 0].mean()
-    pos = sw[sw > 0]
-    if (pos.astype(np.float32) < np.finfo(np.float32).tiny).any():
+    sw = sw / sw[positive].mean()
+    lost = positive & (sw.astype(np.float32) < np.finfo(np.float32).tiny)
+    if lost.any():
         warnings.warn(
-            f"sample_weight's smallest positive weights are {pos.min():.3g} times its mean: below what "
-            "float32 training holds, so those rows count as weight zero. Give them a weight nearer the "
-            "others', or drop them.",
+            f"sample_weight: {int(lost.sum())} positive weight(s) are {sw[lost].max():.3g} times the mean "
+            "positive weight or less: below what float32 training holds, so those rows count as weight zero. "
+            "Give them a weight nearer the others', or drop them.",
             UserWarning,
             stacklevel=user_stacklevel(),
         )

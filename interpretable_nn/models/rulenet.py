@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.explanation import Explanation
 from ..data.encoding import EncodedData
-from ..data.validation import check_class_weight, check_predict_frame
+from ..data.validation import check_class_weight, check_predict_frame, check_sample_weight
 from ..nn.logic import Binarizer, RuleNetwork
 from ..rules import RuleSet
 from ..training.engine import FitData, TrainResult
@@ -300,7 +300,9 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
             from sklearn.utils.class_weight import compute_sample_weight
 
             cw = compute_sample_weight(check_class_weight(self.class_weight, self.classes_), y)  # y: class indices
-            sw = cw if sw is None else sw * cw
+            # relative, as sample weights are: {0: 1, 1: 2} and {0: 10, 1: 20} fit one model,
+            # and a class weight one with the same weights given as sample_weight
+            sw = check_sample_weight(cw if sw is None else sw * cw, len(y))
         seed = self.random_state if isinstance(self.random_state, Integral) else 0
         n_trees, depth = int(self.boosted_trees), min(3, int(self.max_conditions))
 

@@ -139,11 +139,15 @@ REFIT_CS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 def choose_refit_c(A: np.ndarray, y: np.ndarray, sw: np.ndarray | None, seed: int = 0) -> float:
     """The inverse L2 strength in :data:`REFIT_CS` with the best 5-fold (stratified, seeded)
     log-loss of the logistic regression on the rule activations ``A``; 1.0 when a class has
-    fewer than 2 rows or there is no rule. Weak signal gets strong shrinkage, strong signal
-    little, instead of one strength for both."""
+    fewer than 2 rows of positive weight or there is no rule. Weak signal gets strong
+    shrinkage, strong signal little, instead of one strength for both. Rows of weight zero
+    are left out of the folds (a fold of only such rows has nothing to fit)."""
     from sklearn.linear_model import LogisticRegressionCV
     from sklearn.model_selection import StratifiedKFold
 
+    if sw is not None and not (np.asarray(sw) > 0).all():
+        keep = np.asarray(sw) > 0
+        A, y, sw = A[keep], np.asarray(y)[keep], np.asarray(sw)[keep]
     k = min(5, int(np.bincount(np.asarray(y, dtype=np.int64)).min())) if len(np.unique(y)) == 2 else 0
     if A.shape[1] == 0 or k < 2:
         return 1.0

@@ -98,7 +98,16 @@ class _SklearnModel(BaseModel):
             df = check_predict_frame(df, self.encoder_.schema_)
         Z = self._design(df, encode_finite(self.encoder_, df))
         est = index_class_weight(clone(self.estimator if self.estimator is not None else self._default_estimator()), self)
-        kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
+        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(yy))
+        cw = est.get_params().get("class_weight") if hasattr(est, "get_params") else None
+        if cw is not None:  # relative, as sample weights are: one model for {0: 1, 1: 2} and {0: 10, 1: 20},
+            # and the same model for a class weight as for its weights given as sample_weight
+            from sklearn.utils.class_weight import compute_sample_weight
+
+            by_class = compute_sample_weight(cw, yy)
+            sw = check_sample_weight(by_class if sw is None else sw * by_class, len(yy))
+            est.set_params(class_weight=None)
+        kw = {} if sw is None else {"sample_weight": sw}
         with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):  # trees sum X in float32
             warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)
             self.estimator_ = est.fit(Z, yy, **kw)
