@@ -379,3 +379,26 @@ def test_reason_mix_watch_is_judged_past_sampling_noise(credit):
     change, f, alerts = max(shifts, key=lambda t: t[0])
     assert change >= 0.3, shifts  # the case holds a real shift
     assert ("reason_mix", f) in alerts
+
+
+def test_reason_mix_threshold_is_checked_and_its_alert_reaches_the_history(credit, tmp_path):
+    """A reason_mix band that is not a number in (0, 1] is refused when the monitor is built
+    (a string crashed at check time; NaN, 2 or True silently never alerted); a logged
+    reason_mix watch shows in the history (the figure was logged as reason_share only, so the
+    history read its rows as quiet), and the stored batch keeps the thresholds."""
+    X, ref, model = credit["X"], credit["ref"], credit["model"]
+    for bad in ("0.1", (0.1, 0.2), float("nan"), 2, True, -1, 0):
+        with pytest.raises(ValueError, match="reason_mix"):
+            Monitor(model, reference=X.iloc[ref[:200]], thresholds={"reason_mix": bad})
+    mon = Monitor(model, reference=X.iloc[ref], thresholds={"reason_mix": 0.1})
+    batch = X.iloc[credit["cur"][:200]].copy()
+    shares = {}
+    for f in X.columns[[pd.api.types.is_numeric_dtype(X[c]) for c in X.columns]]:
+        for v in (X[f].iloc[ref].min(), X[f].iloc[ref].max()):
+            shares[f, v] = mon.check(batch.assign(**{f: v})).reason_mix.loc[f, "change"]
+    f, v = max(shares, key=shares.get)
+    rep, _ = mon.log(batch.assign(**{f: v}), tmp_path / "m.sqlite", batch="b1")
+    assert ("reason_mix", f) in {(a.metric, a.feature) for a in rep.alerts}
+    h = Monitor.history(tmp_path / "m.sqlite")
+    assert h[(h.metric == "reason_mix") & (h.feature == f)].level.tolist() == ["watch"]
+    assert rep.to_dict()["thresholds"]["reason_mix"] == 0.1
