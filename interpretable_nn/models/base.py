@@ -146,8 +146,7 @@ class BaseModel(BaseEstimator):
         yy, classes = check_target(y, len(df), self._task)
         check_class_weight(getattr(self, "class_weight", None), classes)  # keys are labels
         self._reset_fitted()
-        # moments that overflow float64 ... ; check_frame above has warned of integers past 2**53
-        with np.errstate(over="ignore", invalid="ignore"), precision_warned():
+        with np.errstate(over="ignore", invalid="ignore"), precision_warned():  # overflowing moments ...; 2**53 warned
             self.encoder_ = TabularEncoder(
                 categorical=list(getattr(self, "categorical", None) or []) or None,
                 monotone=getattr(self, "monotone", None),

@@ -42,24 +42,9 @@ from ..data.validation import (
 )
 from .base import BaseModel
 from .magnitudes import encode_finite, raw_design
+from .sklearn_fit import count_fitted_numbers, fold_class_weight
 
 __all__ = ["EncodedSklearnClassifier", "EncodedSklearnRegressor", "FrameSklearnClassifier", "XGBoostClassifier"]
-
-
-def _count_fitted_numbers(est: Any) -> int | None:
-    """Fitted numbers of a scikit-learn-style estimator: coefficients, tree nodes (a split or
-    a leaf value each), boosted-tree nodes or EBM bin scores; ``None`` when unknown."""
-    if hasattr(est, "coef_"):
-        return int(np.size(est.coef_) + np.size(getattr(est, "intercept_", 0)))
-    if hasattr(est, "tree_"):
-        return int(est.tree_.node_count)
-    if hasattr(est, "_predictors"):  # HistGradientBoosting
-        return int(sum(len(p.nodes) for it in est._predictors for p in it))
-    if hasattr(est, "term_scores_"):  # EBM
-        return int(sum(np.size(s) for s in est.term_scores_) + np.size(est.intercept_))
-    if hasattr(est, "get_booster"):  # xgboost
-        return len(est.get_booster().trees_to_dataframe())
-    return None
 
 
 class _SklearnModel(BaseModel):
@@ -98,15 +83,7 @@ class _SklearnModel(BaseModel):
             df = check_predict_frame(df, self.encoder_.schema_)
         Z = self._design(df, encode_finite(self.encoder_, df))
         est = index_class_weight(clone(self.estimator if self.estimator is not None else self._default_estimator()), self)
-        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(yy))
-        cw = est.get_params().get("class_weight") if hasattr(est, "get_params") else None
-        if cw is not None:  # relative, as sample weights are: one model for {0: 1, 1: 2} and {0: 10, 1: 20},
-            # and the same model for a class weight as for its weights given as sample_weight
-            from sklearn.utils.class_weight import compute_sample_weight
-
-            by_class = compute_sample_weight(cw, yy)
-            sw = check_sample_weight(by_class if sw is None else sw * by_class, len(yy))
-            est.set_params(class_weight=None)
+        sw = fold_class_weight(est, yy, None if sample_weight is None else check_sample_weight(sample_weight, len(yy)))
         kw = {} if sw is None else {"sample_weight": sw}
         with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):  # trees sum X in float32
             warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)
@@ -200,7 +177,7 @@ class _SklearnModel(BaseModel):
         """Fitted numbers of the inner estimator (coefficients, tree nodes, bin scores);
         ``None`` when the estimator's kind is unknown."""
         check_is_fitted(self, "estimator_")
-        return _count_fitted_numbers(self.estimator_)
+        return count_fitted_numbers(self.estimator_)
 
     def save(self, path) -> None:
         """Refused: see :meth:`_get_state`."""
