@@ -438,6 +438,8 @@ def test_unseen_level_advice_prefers_the_type_mistake_and_lists_each_value():
     assert "not in type" in _unseen_advice([1.0, 2.0], levels, True)
     assert "not in type" in _unseen_advice([1, 2], pd.Index(["01", "02", "03"], dtype=object), True)
     assert "integer codes" in _unseen_advice([0, 1, 2], pd.Index(["a", "b", "c"], dtype=object), True)
+    both = _unseen_advice([0, 1, 2, 3, 4], pd.Index(["1", "2", "3", "4", "5"], dtype=object), True)
+    assert "not in type" in both and "integer codes" in both  # 0-4 for '1'-'5': either mistake
     assert "refit" in _unseen_advice([pd.Timedelta("1D"), np.timedelta64(2, "D")], pd.Index(["a", "b"]), True)
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"k": rng.choice(["a", "b"], 60), "x": rng.normal(size=60)})

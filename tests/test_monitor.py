@@ -402,3 +402,20 @@ def test_reason_mix_threshold_is_checked_and_its_alert_reaches_the_history(credi
     h = Monitor.history(tmp_path / "m.sqlite")
     assert h[(h.metric == "reason_mix") & (h.feature == f)].level.tolist() == ["watch"]
     assert rep.to_dict()["thresholds"]["reason_mix"] == 0.1
+
+
+def test_every_threshold_is_checked_and_serialises(credit):
+    """Every band is checked when the monitor is built (None for ndcg or a string for
+    out_of_range crashed inside check(); a band given as an array crashed the report's JSON
+    after the batch was scored)."""
+    import json
+
+    X, ref, model = credit["X"], credit["ref"], credit["model"]
+    for bad in ({"ndcg": None}, {"out_of_range": "0.05"}, {"psi": 0.1}, {"ae_ratio": (0.8, None)},
+                {"csi": (0.3, 0.1)}, {"auc_drop": float("nan")}):
+        with pytest.raises(ValueError, match=repr(next(iter(bad)))):
+            Monitor(model, reference=X.iloc[ref[:200]], thresholds=bad)
+    mon = Monitor(model, reference=X.iloc[ref[:200]], thresholds={"psi": np.array([0.1, 0.25]),
+                                                                 "csi": (0.1, float("inf"))})
+    d = mon.check(X.iloc[credit["cur"][:50]]).to_dict()
+    assert json.loads(json.dumps(d))["thresholds"]["psi"] == [0.1, 0.25]

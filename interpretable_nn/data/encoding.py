@@ -60,17 +60,22 @@ def _unseen_advice(vals: list, levels: pd.Index, every_row: bool) -> str:
             numbers.setdefault(x, lv)
     typed = [(v, text[str(v)] if str(v) in text else numbers[_number(v)]) for v in vals
              if str(v) in text or (_number(v) is not None and _number(v) in numbers)]
+    whole = [x for x in map(_number, vals) if x is not None and x.is_integer()]
+    codes = (every_row and len(whole) == len(vals) and 0 <= min(whole) and max(whole) < len(levels)
+             and all(isinstance(v, str) for v in levels))
+    code_advice = (f"these look like integer codes (every value a whole number below {len(levels)}, the count of "
+                   "the training levels): pass the levels themselves (e.g. pd.Categorical.from_codes(codes, "
+                   "categories=...), with the categories the codes number)")
     if typed:
         v, lv = typed[0]
-        return (f"{len(typed)} of them equal training levels as text or number but not in type (e.g. "
-                f"{_shown(v)!r} ({type(v).__name__}) where training saw {lv!r} ({type(lv).__name__})): pass "
-                "the column with the type and spelling it had in training.")
-    whole = [x for x in map(_number, vals) if x is not None and x.is_integer()]
-    if every_row and len(whole) == len(vals) and all(isinstance(v, str) for v in levels) \
-            and 0 <= min(whole) and max(whole) < len(levels):
-        return (f"every value of the column is a whole number below {len(levels)}, the count of its training "
-                f"levels: these look like integer codes; pass the levels themselves (e.g. "
-                "pd.Categorical.from_codes(codes, categories=...), with the categories the codes number).")
+        advice = (f"{len(typed)} of them equal training levels as text or number but not in type (e.g. "
+                  f"{_shown(v)!r} ({type(v).__name__}) where training saw {lv!r} ({type(lv).__name__})): pass "
+                  "the column with the type and spelling it had in training")
+        if codes and len(typed) < len(vals):  # 0-4 for levels '1'-'5': codes, or the levels in another type
+            return f"{advice}; or, as some match no level that way, {code_advice}."
+        return advice + "."
+    if codes:
+        return code_advice[0].upper() + code_advice[1:] + "."
     return "refit with these levels to learn them."
 
 

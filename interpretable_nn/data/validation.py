@@ -425,6 +425,8 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
     if kind is not None and (pd.api.types.is_datetime64_any_dtype(kind) or pd.api.types.is_timedelta64_dtype(kind)
                              or pd.api.types.is_complex_dtype(kind)):
         raise TypeError(f"sample_weight must be real numbers, one per row; got {kind} values.")
+    if kind is None and getattr(np.asarray(sample_weight), "dtype", np.dtype(float)).kind in "mMc":
+        raise TypeError(f"sample_weight must be real numbers, one per row; got {np.asarray(sample_weight).dtype} values.")
     try:
         sw = np.asarray(sample_weight, dtype=float).reshape(-1)
     except (TypeError, ValueError) as exc:

@@ -1,31 +1,30 @@
-"""Fitting helpers for the scikit-learn-style wrappers (:mod:`.wrappers`): class weights
-folded into relative row weights, and the count of an estimator's fitted numbers."""
+"""Fitting helpers for the scikit-learn-style wrappers (:mod:`.wrappers`): relative class
+weights, and the count of an estimator's fitted numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from ..data.validation import check_sample_weight
-
-__all__ = ["count_fitted_numbers", "fold_class_weight"]
+__all__ = ["count_fitted_numbers", "relative_class_weight"]
 
 
-def fold_class_weight(estimator: Any, y: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray | None:
-    """The row weights to fit ``estimator`` with: its ``class_weight`` (keyed by class index,
-    or "balanced") folded into ``sample_weight`` and divided by their mean positive weight, the
-    estimator's own ``class_weight`` then set to None. Class weights are then relative, as
-    sample weights are: ``{0: 1, 1: 2}`` and ``{0: 10, 1: 20}`` fit one model, the model those
-    weights fit when given as ``sample_weight`` (a scikit-learn penalty reads their scale)."""
+def relative_class_weight(estimator: Any, y: np.ndarray) -> Any:
+    """``estimator`` with a dict ``class_weight`` (keyed by class index) divided by its mean
+    over the rows of ``y``, so that class weights are relative, as sample weights are:
+    ``{0: 1, 1: 2}`` and ``{0: 10, 1: 20}`` fit one model, the model those weights fit when
+    given as ``sample_weight`` (a scikit-learn penalty reads their scale). Strings such as
+    ``"balanced"`` are left to scikit-learn, which computes them from the (weighted) class
+    counts itself."""
     cw = estimator.get_params().get("class_weight") if hasattr(estimator, "get_params") else None
-    if cw is None:
-        return sample_weight
-    from sklearn.utils.class_weight import compute_sample_weight
-
-    by_class = compute_sample_weight(cw, y)
-    estimator.set_params(class_weight=None)
-    return check_sample_weight(by_class if sample_weight is None else sample_weight * by_class, len(y))
+    if isinstance(cw, Mapping):
+        per_row = np.array([float(cw.get(int(k), 1.0)) for k in np.asarray(y)])
+        mean = per_row.mean() if len(per_row) else 0.0
+        if np.isfinite(mean) and mean > 0:
+            estimator.set_params(class_weight={k: float(v) / mean for k, v in cw.items()})
+    return estimator
 
 
 def count_fitted_numbers(est: Any) -> int | None:

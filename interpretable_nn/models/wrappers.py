@@ -42,7 +42,7 @@ from ..data.validation import (
 )
 from .base import BaseModel
 from .magnitudes import encode_finite, raw_design
-from .sklearn_fit import count_fitted_numbers, fold_class_weight
+from .sklearn_fit import count_fitted_numbers, relative_class_weight
 
 __all__ = ["EncodedSklearnClassifier", "EncodedSklearnRegressor", "FrameSklearnClassifier", "XGBoostClassifier"]
 
@@ -83,8 +83,8 @@ class _SklearnModel(BaseModel):
             df = check_predict_frame(df, self.encoder_.schema_)
         Z = self._design(df, encode_finite(self.encoder_, df))
         est = index_class_weight(clone(self.estimator if self.estimator is not None else self._default_estimator()), self)
-        sw = fold_class_weight(est, yy, None if sample_weight is None else check_sample_weight(sample_weight, len(yy)))
-        kw = {} if sw is None else {"sample_weight": sw}
+        est = relative_class_weight(est, yy)
+        kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
         with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):  # trees sum X in float32
             warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)
             self.estimator_ = est.fit(Z, yy, **kw)

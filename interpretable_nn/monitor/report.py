@@ -182,8 +182,7 @@ class MonitorReport:
             "performance": None if self.performance is None else {k: num(v) for k, v in self.performance.items()},
             "fairness": None if self.fairness is None else {k: num(v) for k, v in self.fairness.items()},
             "review_shares": {k: num(v) for k, v in self.review_shares.items()},
-            "thresholds": {k: (None if v is None else [num(x) for x in v] if isinstance(v, (tuple, list)) else num(v))
-                           for k, v in self.thresholds.items()},
+            "thresholds": {k: _json_threshold(v) for k, v in self.thresholds.items()},
             "alerts": [{**asdict(a), "value": num(a.value), "threshold": num(a.threshold)} for a in self.alerts],
             "check": self.check.to_dict(),
         }
@@ -257,6 +256,20 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
 }
 
 
+def _json_threshold(v: Any) -> Any:
+    """A threshold as JSON: None, a finite number, or a list of them (a band given as a tuple,
+    list or array); anything else as its text."""
+    if v is None:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, Real):
+        return float(v) if math.isfinite(float(v)) else None
+    if isinstance(v, (tuple, list, np.ndarray, pd.Series)):
+        return [_json_threshold(x) for x in np.asarray(v, dtype=object).reshape(-1)]
+    return str(v)
+
+
 def check_thresholds(thresholds: dict[str, Any] | None) -> dict[str, Any]:
     """:data:`DEFAULT_THRESHOLDS` updated by ``thresholds``; a ``ValueError`` for an unknown name
     or a ``drift_noise_quantile`` that is not None or a number in [0, 1)."""
@@ -268,6 +281,15 @@ def check_thresholds(thresholds: dict[str, Any] | None) -> dict[str, Any]:
     if q is not None and (isinstance(q, (bool, np.bool_)) or not isinstance(q, Real) or not 0 <= q < 1):
         raise ValueError(f"thresholds['drift_noise_quantile'] must be a number in [0, 1) (how often a report "
                          f"without drift stays quiet, e.g. 0.99) or None (the bands alone); got {q!r}.")
+    for k, v in out.items():  # the bands: a number, or a (low, high) pair for PSI, CSI and A/E
+        pair = k in ("psi", "csi", "ae_ratio")
+        parts = list(v) if pair and isinstance(v, (tuple, list, np.ndarray)) else [v]
+        ok = all(isinstance(x, Real) and not isinstance(x, (bool, np.bool_)) and not math.isnan(x) for x in parts)
+        if k not in ("drift_noise_quantile", "reason_mix") and not (ok and len(parts) == (2 if pair else 1)
+                                                                   and (not pair or parts[0] <= parts[1])):
+            want = "a pair of numbers (low, high), e.g. " + repr(DEFAULT_THRESHOLDS[k]) if pair else \
+                "a number, e.g. " + repr(DEFAULT_THRESHOLDS[k])
+            raise ValueError(f"thresholds[{k!r}] must be {want}; got {v!r}.")
     m = out["reason_mix"]
     if m is not None and (isinstance(m, (bool, np.bool_)) or not isinstance(m, Real) or not 0 < m <= 1):
         raise ValueError(f"thresholds['reason_mix'] must be a number in (0, 1] (the change of a feature's share "
