@@ -153,7 +153,7 @@ def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
         )
 
 
-#: what :func:`_warn_beyond_float64` says, for :func:`precision_warned`
+#: True while a fit re-reads a frame it has checked and warned about (:func:`precision_warned`)
 _PRECISION_WARNED: contextvars.ContextVar[bool] = contextvars.ContextVar("precision_warned", default=False)
 
 
