@@ -270,6 +270,17 @@ def _json_threshold(v: Any) -> Any:
     return str(v)
 
 
+def _real(x: Any) -> bool:
+    """Whether a threshold is a real number: not a bool, a string, None or NaN."""
+    return isinstance(x, Real) and not isinstance(x, (bool, np.bool_)) and not math.isnan(x)
+
+
+def _split(quantile: float | None, tests: int) -> float | None:
+    """The per-test quantile that keeps ``tests`` tests together quiet ``quantile`` of the
+    time without drift (Bonferroni); None stays None (the bands alone)."""
+    return None if quantile is None else 1.0 - (1.0 - float(quantile)) / max(tests, 1)
+
+
 def check_thresholds(thresholds: dict[str, Any] | None) -> dict[str, Any]:
     """:data:`DEFAULT_THRESHOLDS` updated by ``thresholds``; a ``ValueError`` for an unknown name
     or a ``drift_noise_quantile`` that is not None or a number in [0, 1)."""
@@ -278,20 +289,20 @@ def check_thresholds(thresholds: dict[str, Any] | None) -> dict[str, Any]:
         raise ValueError(f"Unknown threshold(s) {sorted(unknown)}; known: {sorted(DEFAULT_THRESHOLDS)}.")
     out = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     q = out["drift_noise_quantile"]
-    if q is not None and (isinstance(q, (bool, np.bool_)) or not isinstance(q, Real) or not 0 <= q < 1):
+    if q is not None and not (_real(q) and 0 <= q < 1):
         raise ValueError(f"thresholds['drift_noise_quantile'] must be a number in [0, 1) (how often a report "
                          f"without drift stays quiet, e.g. 0.99) or None (the bands alone); got {q!r}.")
     for k, v in out.items():  # the bands: a number, or a (low, high) pair for PSI, CSI and A/E
         pair = k in ("psi", "csi", "ae_ratio")
         parts = list(v) if pair and isinstance(v, (tuple, list, np.ndarray)) else [v]
-        ok = all(isinstance(x, Real) and not isinstance(x, (bool, np.bool_)) and not math.isnan(x) for x in parts)
+        ok = all(map(_real, parts))
         if k not in ("drift_noise_quantile", "reason_mix") and not (ok and len(parts) == (2 if pair else 1)
                                                                    and (not pair or parts[0] <= parts[1])):
             want = "a pair of numbers (low, high), e.g. " + repr(DEFAULT_THRESHOLDS[k]) if pair else \
                 "a number, e.g. " + repr(DEFAULT_THRESHOLDS[k])
             raise ValueError(f"thresholds[{k!r}] must be {want}; got {v!r}.")
     m = out["reason_mix"]
-    if m is not None and (isinstance(m, (bool, np.bool_)) or not isinstance(m, Real) or not 0 < m <= 1):
+    if m is not None and not (_real(m) and 0 < m <= 1):
         raise ValueError(f"thresholds['reason_mix'] must be a number in (0, 1] (the change of a feature's share "
                          f"of rows as a principal reason that raises a watch, e.g. 0.1) or None (reported, no "
                          f"alert); got {m!r}.")
@@ -350,7 +361,7 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
 
     q0 = t.get("drift_noise_quantile")  # quiet this often without drift, per report and kind of alert:
     # shared by the score's PSI and every CSI, by the features' attributions, by their ranges (Bonferroni)
-    q = None if q0 is None else 1.0 - (1.0 - float(q0)) / (1 + len(r.csi))
+    q = _split(q0, 1 + len(r.csi))
 
     def drift_level(value, bands, table):  # past a band, then past the noise (simulated only then)
         hit = _level(value, bands)
@@ -373,7 +384,7 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
             add("attribution_drift", f, row["drift"], t["attribution_drift"], "watch",
                 f"Mean |contribution| of {f} {row['reference_mean_abs']:.3g} -> {row['current_mean_abs']:.3g} "
                 f"({row['relative_change']:+.0%}).")
-    q_range = None if q0 is None else 1.0 - (1.0 - float(q0)) / max(len(r.review), 1)
+    q_range = _split(q0, len(r.review))
     for f, row in r.review.iterrows():  # past the band, and more rows than the reference's share makes likely
         if row["share"] >= t["out_of_range"] and not _stray_rows(
                 int(row["rows"]), r.n_rows, float(row["reference_share"]), r.n_reference, t["out_of_range"], q_range):
@@ -381,7 +392,7 @@ def build_alerts(r: MonitorReport) -> list[Alert]:
                 f"{row['share']:.1%} of rows have {f} {row['kind']}.")
     _performance_alerts(r, t, add)
     if t["reason_mix"] is not None:
-        q_mix = None if q0 is None else 1.0 - (1.0 - float(q0)) / max(len(r.reason_mix), 1)
+        q_mix = _split(q0, len(r.reason_mix))
         for f, row in r.reason_mix.iterrows():  # past the band, and past what noise moves a share
             if abs(row["change"]) >= t["reason_mix"] and not _share_noise(
                     float(row["current_share"]), r.n_rows, float(row["reference_share"]), r.n_reference, q_mix):
