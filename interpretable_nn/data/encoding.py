@@ -52,15 +52,18 @@ def _unseen_advice(vals: list, levels: pd.Index, every_row: bool) -> str:
     (a level of another type: 1 or 1.0 for '1', 1 for '01'; integer codes for the levels),
     else refit. The type mistake is checked first: a value that equals a training level as
     text or as a number is never read as a code."""
-    text = {str(v): v for v in levels}
-    numbers = {}
+    text, numbers = {}, {}
     for lv in levels:
-        x = _number(lv)
-        if x is not None:
+        text[str(lv)] = lv
+        if (x := _number(lv)) is not None:
             numbers.setdefault(x, lv)
-    typed = [(v, text[str(v)] if str(v) in text else numbers[_number(v)]) for v in vals
-             if str(v) in text or (_number(v) is not None and _number(v) in numbers)]
-    whole = [x for x in map(_number, vals) if x is not None and x.is_integer()]
+    typed, whole = [], []  # (value, the level it matches); the values that are whole numbers
+    for v in vals:
+        t, x = str(v), _number(v)
+        if t in text or x in numbers:
+            typed.append((v, text[t] if t in text else numbers[x]))
+        if x is not None and x.is_integer():
+            whole.append(x)
     codes = (every_row and len(whole) == len(vals) and 0 <= min(whole) and max(whole) < len(levels)
              and all(isinstance(v, str) for v in levels))
     code_advice = (f"these look like integer codes (every value a whole number below {len(levels)}, the count of "
@@ -85,10 +88,10 @@ def _distinct(values) -> list:
     for v in values:
         key = (type(v), v)
         try:
-            new = key not in seen
-        except TypeError:  # an unhashable cell
-            key, new = (type(v), repr(v)), (type(v), repr(v)) not in seen
-        if new:
+            hash(key)
+        except TypeError:  # an unhashable cell: by its text
+            key = (type(v), repr(v))
+        if key not in seen:
             seen.add(key)
             out.append(v)
     return out
