@@ -421,12 +421,11 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
     still drops its row; weights whose mean positive weight is one (such as zeros and ones)
     are returned as given. A positive weight too small beside the others for float32
     training, which would drop its row unsaid, gives a warning."""
-    kind = getattr(sample_weight, "dtype", None)
-    if kind is not None and (pd.api.types.is_datetime64_any_dtype(kind) or pd.api.types.is_timedelta64_dtype(kind)
-                             or pd.api.types.is_complex_dtype(kind)):
-        raise TypeError(f"sample_weight must be real numbers, one per row; got {kind} values.")
-    if kind is None and getattr(np.asarray(sample_weight), "dtype", np.dtype(float)).kind in "mMc":
-        raise TypeError(f"sample_weight must be real numbers, one per row; got {np.asarray(sample_weight).dtype} values.")
+    kind = getattr(sample_weight, "dtype", None)  # a list's: what numpy reads it as
+    seen = kind if kind is not None else np.asarray(sample_weight).dtype
+    if (pd.api.types.is_datetime64_any_dtype(seen) or pd.api.types.is_timedelta64_dtype(seen)
+            or pd.api.types.is_complex_dtype(seen)):
+        raise TypeError(f"sample_weight must be real numbers, one per row; got {seen} values.")
     try:
         sw = np.asarray(sample_weight, dtype=float).reshape(-1)
     except (TypeError, ValueError) as exc:
