@@ -290,6 +290,19 @@ def test_the_noise_level_is_the_simulated_quantile_and_stays_cheap_for_many_leve
     assert R.drift_noise(small, 400, 40, None) == 0.0
 
 
+def _chance_alerts(X, rows, monitors, sizes, reports, seed, metrics) -> list[list]:
+    """Per monitor, the alerts of ``metrics`` that batches drawn from ``rows`` (``reports`` per
+    size, the same batches for every monitor) raise, as (rows, metric, feature)."""
+    rng = np.random.default_rng(seed)
+    fired = [[] for _ in monitors]
+    for n in sizes:
+        for _ in range(reports):
+            batch = X.iloc[rng.choice(rows, n, replace=False)]
+            for m, out in zip(monitors, fired):
+                out += [(n, a.metric, a.feature) for a in m.check(batch).alerts if a.metric in metrics]
+    return fired
+
+
 def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
     """Attribution drift, the attribution ranking (nDCG) and out-of-range shares are judged
     past sampling noise too: a batch of a few rows moves a feature's mean |contribution| by
@@ -299,14 +312,8 @@ def test_small_batches_raise_no_attribution_or_range_watch_by_chance(credit):
     to 50 rows, and the guard can be turned off."""
     X, cur, mon = credit["X"], credit["cur"], credit["mon"]
     loud = Monitor(credit["model"], reference=X.iloc[credit["ref"]], thresholds={"drift_noise_quantile": None})
-    rng = np.random.default_rng(1)
-    fired, fired_loud = [], []
-    for n in (5, 10, 20, 50):
-        for _ in range(15):
-            batch = X.iloc[rng.choice(cur, n, replace=False)]
-            for m, out in ((mon, fired), (loud, fired_loud)):
-                out += [(n, a.metric, a.feature) for a in m.check(batch).alerts
-                        if a.metric in ("attribution_drift", "out_of_range", "ndcg")]
+    fired, fired_loud = _chance_alerts(X, cur, (mon, loud), (5, 10, 20, 50), 15, 1,
+                                       ("attribution_drift", "out_of_range", "ndcg"))
     assert len(fired) <= 1, fired  # quiet 99% of the time per kind of alert (none fired here)
     assert len(fired_loud) >= 2, fired_loud  # the case is one where the bands alone cry wolf
     rep = mon.check(X.iloc[cur[:50]])
@@ -359,13 +366,7 @@ def test_reason_mix_watch_is_judged_past_sampling_noise(credit):
     X, cur, ref, model = credit["X"], credit["cur"], credit["ref"], credit["model"]
     mon = Monitor(model, reference=X.iloc[ref], thresholds={"reason_mix": 0.1})
     loud = Monitor(model, reference=X.iloc[ref], thresholds={"reason_mix": 0.1, "drift_noise_quantile": None})
-    rng = np.random.default_rng(5)
-    fired, fired_loud = [], []
-    for n in (1, 5, 20, 50):
-        for _ in range(10):
-            batch = X.iloc[rng.choice(cur, n, replace=False)]
-            for m, out in ((mon, fired), (loud, fired_loud)):
-                out += [(n, a.feature) for a in m.check(batch).alerts if a.metric == "reason_mix"]
+    fired, fired_loud = _chance_alerts(X, cur, (mon, loud), (1, 5, 20, 50), 10, 5, ("reason_mix",))
     assert len(fired) <= 1, fired  # 1% per report is the promise; 40 reports
     assert len(fired_loud) >= 10, fired_loud  # the bands alone cry wolf here
     base = X.iloc[cur[:50]]
