@@ -122,3 +122,33 @@ def test_balanced_class_weight_is_left_to_scikit_learn_with_sample_weights(data)
     np.testing.assert_allclose(p, raw.predict_proba(m.design(X))[:, 1], atol=1e-6)
     with pytest.raises(TypeError, match="real numbers"):
         check_sample_weight([np.datetime64("2020-01-01"), np.datetime64("2020-01-02")], 2)
+
+
+@pytest.mark.parametrize("model", ["nam", "mlp", "rulenet", "prototype"])
+def test_torch_class_weights_fit_the_model_of_their_sample_weights(data, model):
+    """A class weight is read as the same weights given as sample_weight, everywhere in the
+    fit: the NAM's priors and pair boosting and the MLP's starting bias read the weights
+    too. Before, the NAM's class weights entered its loss only (.35 in probability apart
+    from the same sample weights with pairs on) and the MLP started at unweighted odds (.22).
+    ``"balanced"`` is scikit-learn's, on the sample-weighted class counts."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    X, y = data
+    kw = dict(random_state=0, verbose=0, device="cpu", max_epochs=15)
+    if model == "nam":
+        kw.update(n_bags=2)
+    sw = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
+    a = make_model(model, class_weight={0: 1.0, 1: 3.0}, **kw).fit(X, y, sample_weight=sw).predict_proba(X)
+    b = make_model(model, **kw).fit(X, y, sample_weight=sw * np.where(y == 1, 3.0, 1.0)).predict_proba(X)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    bal = make_model(model, class_weight="balanced", **kw).fit(X, y, sample_weight=sw).predict_proba(X)
+    cw = compute_class_weight("balanced", classes=np.array([0, 1]), y=y, sample_weight=sw)
+    ref = make_model(model, **kw).fit(X, y, sample_weight=sw * cw[y]).predict_proba(X)
+    np.testing.assert_allclose(bal, ref, atol=1e-6)
+
+
+def test_class_weights_that_zero_every_weighted_row_name_both():
+    from interpretable_nn.data.validation import class_row_weights
+
+    with pytest.raises(ValueError, match="class_weight times sample_weight is zero on every row"):
+        class_row_weights({1: 0.0}, np.array([0, 1, 1]), np.array([0.0, 1.0, 1.0]))

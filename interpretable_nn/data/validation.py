@@ -32,6 +32,7 @@ __all__ = [
     "check_predict_frame",
     "check_target",
     "check_class_weight",
+    "class_row_weights",
     "index_class_weight",
     "check_sample_weight",
     "precision_warned",
@@ -391,6 +392,43 @@ def check_class_weight(class_weight, classes) -> dict[int, float] | str | None:
     if labels and all(out.get(i, 1.0) == 0 for i in range(len(labels))):
         raise ValueError("class_weight gives every class weight 0; give at least one class a positive weight.")
     return out
+
+
+def class_row_weights(class_weight, y: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray | None:
+    """One weight per row: ``class_weight`` (as :func:`check_class_weight` returns it, keyed
+    by class index; ``"balanced"`` weighs each class by ``W / (k * its weight)``, W the
+    total sample weight, as scikit-learn's ``compute_class_weight`` does) times
+    ``sample_weight`` (checked), relative as :func:`check_sample_weight` makes them; ``None``
+    where both are ``None``. ``y`` holds class indices.
+
+    Every model reads its class weights through these row weights, so a class weight and the
+    same weights given as ``sample_weight`` fit the same model, priors and starting values
+    included, not only the training loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class_row_weights({1: 3.0}, np.array([0, 1, 1]), None).tolist()
+    [0.4285714285714286, 1.2857142857142858, 1.2857142857142858]
+    """
+    if class_weight is None:
+        return sample_weight
+    y = np.asarray(y, dtype=np.int64)
+    counts = np.bincount(y, weights=sample_weight, minlength=int(y.max()) + 1 if len(y) else 1).astype(float)
+    if isinstance(class_weight, str):  # "balanced", scikit-learn's formula on the weighted counts
+        present = counts > 0
+        per_class = np.where(present, counts.sum() / (present.sum() * np.where(present, counts, 1.0)), 0.0)
+    else:
+        per_class = np.ones(len(counts))
+        for k, v in class_weight.items():
+            per_class[int(k)] = float(v)
+    w = per_class[y] * (1.0 if sample_weight is None else sample_weight)
+    if not (w > 0).any():
+        raise ValueError(
+            "class_weight times sample_weight is zero on every row: every row with a positive sample_weight "
+            "belongs to a class of weight 0. Give those classes a positive class_weight, or other rows a weight."
+        )
+    return check_sample_weight(w, len(y))
 
 
 def index_class_weight(estimator, model):

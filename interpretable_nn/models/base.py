@@ -48,6 +48,7 @@ from ..data.validation import (
     check_predict_frame,
     check_sample_weight,
     check_target,
+    class_row_weights,
     precision_warned,
     user_stacklevel,
 )
@@ -340,7 +341,7 @@ class TorchModel(BaseModel):
             weight_decay=self.weight_decay,
             validation_fraction=self.validation_fraction,
             patience=self.patience,
-            class_weight=check_class_weight(getattr(self, "class_weight", None), getattr(self, "classes_", None)),
+            class_weight=None,  # class weights travel in the row weights (:meth:`_row_weights`)
             device=self.device,
             random_state=self.random_state,
             verbose=self.verbose,
@@ -374,8 +375,19 @@ class TorchModel(BaseModel):
         which also seeds torch's global RNG that module construction draws from)."""
         df, yy = self._validate_fit_input(X, y)
         enc = encode_finite(self.encoder_, df)
-        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(yy))
-        return FitData(frame=df, encoded=enc, y=yy, sample_weight=sw, generator=seed_everything(self.random_state))
+        return FitData(frame=df, encoded=enc, y=yy, sample_weight=self._row_weights(yy, sample_weight),
+                       generator=seed_everything(self.random_state))
+
+    def _row_weights(self, y: np.ndarray, sample_weight) -> np.ndarray | None:
+        """The fit's row weights: ``sample_weight`` checked, times ``class_weight`` for a
+        classifier (:func:`~interpretable_nn.data.validation.class_row_weights`), so that
+        everything the fit reads weights from (the loss, priors, starting values, boosting,
+        rule extraction) reads the class weights too."""
+        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(y))
+        if self._task != "classification":
+            return sw
+        cw = check_class_weight(getattr(self, "class_weight", None), getattr(self, "classes_", None))
+        return class_row_weights(cw, y, sw)
 
     def _prepare(self, data: FitData) -> None:
         """Fitted attributes the module needs before it is built (knots, baselines...)."""

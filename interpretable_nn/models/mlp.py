@@ -110,11 +110,12 @@ class _MLPBase(TorchModel):
         return MLPNet(self.encoder_.n_dense_, self._check_hidden(), self._n_outputs(), self.dropout, self.batch_norm)
 
     def _init_module(self, data: FitData) -> None:
-        if self._task == "classification" and getattr(self, "class_weight", None) is None:
-            # start the output at the log prior odds (smoothed class frequencies): training
-            # then spends no early epochs learning the base rate, which matters with rare
-            # positives and early stopping
-            counts = np.bincount(data.y, minlength=len(self.classes_)).astype(float) + 1.0
+        if self._task == "classification":
+            # start the output at the log prior odds (smoothed class frequencies, weighted as
+            # the loss weighs the rows: sample and class weights): training then spends no
+            # early epochs learning the base rate, which matters with rare positives and
+            # early stopping
+            counts = np.bincount(data.y, weights=data.sample_weight, minlength=len(self.classes_)) + 1.0
             logp = np.log(counts / counts.sum())
             bias = logp[1:] - logp[0] if len(logp) == 2 else logp
             with torch.no_grad():

@@ -47,7 +47,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..attribution.explanation import Explanation
 from ..data.images import ImageEncoder, as_image_array, is_image_batch
 from ..data.schema import to_json_value
-from ..data.validation import check_sample_weight, check_target
+from ..data.validation import check_target
 from ..nn.prototype import ConvPatchEncoder, MLPPatchEncoder, PrototypeNet
 from ..training.engine import FitData, TrainResult, predict_batched, seed_everything
 from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
@@ -348,8 +348,8 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         if is_image_batch(X):
             arr, yy = self._image_fit_input(X, y)
             x = torch.from_numpy(self.image_encoder_.transform(arr, validate=False))
-            sw = None if sample_weight is None else check_sample_weight(sample_weight, len(yy))
-            return FitData(frame=arr, encoded=x, y=yy, sample_weight=sw, generator=seed_everything(self.random_state))
+            return FitData(frame=arr, encoded=x, y=yy, sample_weight=self._row_weights(yy, sample_weight),
+                           generator=seed_everything(self.random_state))
         if self.encoder == "cnn":
             raise ValueError(
                 f"encoder='cnn' needs an image array of shape (n, H, W) or (n, H, W, C); got "

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.explanation import Explanation
 from ..data.encoding import EncodedData
-from ..data.validation import check_class_weight, check_predict_frame, check_sample_weight
+from ..data.validation import check_predict_frame
 from ..nn.logic import Binarizer, RuleNetwork
 from ..rules import RuleSet
 from ..training.engine import FitData, TrainResult
@@ -295,14 +295,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
     def _after_fit(self, data: FitData, result: TrainResult) -> dict:
         """Extract the rule set (the fitted model); its figures go to ``fit_info_``."""
         self.module_.to("cpu").eval()
-        df, y, sw = data.frame, data.y, data.sample_weight
-        if self.class_weight is not None:
-            from sklearn.utils.class_weight import compute_sample_weight
-
-            cw = compute_sample_weight(check_class_weight(self.class_weight, self.classes_), y)  # y: class indices
-            # relative, as sample weights are: {0: 1, 1: 2} and {0: 10, 1: 20} fit one model,
-            # and a class weight one with the same weights given as sample_weight
-            sw = check_sample_weight(cw if sw is None else sw * cw, len(y))
+        df, y, sw = data.frame, data.y, data.sample_weight  # class weights included (TorchModel._row_weights)
         seed = self.random_state if isinstance(self.random_state, Integral) else 0
         n_trees, depth = int(self.boosted_trees), min(3, int(self.max_conditions))
 
