@@ -216,10 +216,15 @@ def _toy() -> Scorecard:
 
 def test_scoring_semantics_and_markdown():
     card = _toy()
-    X = pd.DataFrame({"Income": [800.0, 2500.0, None, 1000.0, "text"], "Home": ["rent", "owner", "boat", None, "rent"]})
-    # bins (lower, upper]; missing bin; unseen level and missing without a bin: 0; cells
-    assert card.score(X).tolist() == [583.0, 623.5, 595.0, 580.0, 600.0]
-    assert card.bins(X)["Income"].tolist() == [0, 1, 2, 0, -1]
+    X = pd.DataFrame({"Income": [800.0, 2500.0, None, 1000.0, -np.inf],
+                      "Home": ["rent", "owner", "boat", None, pd.NA]})
+    # bins (lower, upper]; missing bin; unseen level and missing without a bin: 0; cells;
+    # -inf in the lowest bin (as the SQL's, which leaves out its lower test); pd.NA missing
+    assert card.score(X).tolist() == [583.0, 623.5, 595.0, 580.0, 580.0]
+    assert card.bins(X)["Income"].tolist() == [0, 1, 2, 0, 0]
+    # text in a numeric column is refused, as the model refuses it (it scored 0 unsaid)
+    with pytest.raises(ValueError, match="Column 'Income' holds values that are not numbers"):
+        card.score(X.assign(Income=[800.0, "text", None, 1.0, 2.0]))
     md = card.to_markdown()
     assert "| Income | (-inf, 1000] | -20 |" in md and "| Income x Home | Income: (-inf, 1000] & Home: rent | 3 |" in md
     assert "higher score is a lower risk" in md and "Adverse class: bad" in md
@@ -232,6 +237,8 @@ def test_scoring_semantics_and_markdown():
     (lambda t: t.assign(points=t["points"].replace(3.0, np.inf)), "points must be finite"),
     (lambda t: t.assign(lower=t["lower"].replace(1000.0, 500.0)), "bins overlap"),
     (lambda t: t.assign(level=t["level"].replace("rent", "owner")), "lists a level twice"),
+    (lambda t: t.assign(level=t["level"].replace({"rent": 1, "owner": True})), "compare equal"),
+    (lambda t: t.assign(level=t["level"].replace({"rent": 1})), "mixes text and number levels"),
     (lambda t: t.assign(feature=t["feature"].replace("Income x Home", "Income x Age")), "must be named 'A x B'"),
     (lambda t: t.assign(bin_id_b=t["bin_id_b"].replace(1, 7)), "names a bin"),
     (lambda t: t.assign(bin_id=t["bin_id"].replace(2, 5)), "bin_id must be 0..2"),

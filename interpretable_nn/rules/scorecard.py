@@ -197,7 +197,7 @@ class Scorecard:
     def bins(self, X: Any) -> pd.DataFrame:
         """The bin id of each feature for each row of ``X`` (-1: in no bin; 0 points)."""
         X = self._frame(X)
-        return pd.DataFrame({t.name: assign_bins(t.bins, X[t.name], t.kind == "numeric")
+        return pd.DataFrame({t.name: assign_bins(t.bins, X[t.name], t.kind == "numeric", t.name)
                              for t in self.terms_ if t.kind != "pair"}, index=X.index)
 
     def points(self, X: Any) -> np.ndarray:
@@ -216,7 +216,7 @@ class Scorecard:
                     grid[ka + 1, kb + 1] = p
                 out[:, t] = grid[ids[a] + 1, ids[b] + 1]
             else:
-                idx = ids[term.name] = assign_bins(term.bins, X[term.name], term.kind == "numeric")
+                idx = ids[term.name] = assign_bins(term.bins, X[term.name], term.kind == "numeric", term.name)
                 pts = np.array([b["points"] for b in term.bins], dtype=float)
                 out[:, t] = np.where(idx >= 0, pts[np.maximum(idx, 0)], 0.0)
         return out, ids
@@ -385,11 +385,12 @@ class Scorecard:
                    check=check, metadata=doc.get("metadata") or {})
 
     def to_sql(self, table: str | Sequence[str] = "applicants", id_column: str | None = "id", reasons: int = 4,
-               dialect: str = "sqlite", threshold: float | None = None) -> str:
+               dialect: str = "sqlite", threshold: float | None = None, days_stored: bool = False) -> str:
         """One SELECT returning ``id_column, score, reason_1 .. reason_<reasons>`` for
         every row of ``table``, equal to :meth:`score` and :meth:`reason_codes` (the
         reason is the term's name; NULL where a row has fewer reasons, or is approved
-        under ``threshold``). NULL is missing. See
+        under ``threshold``). NULL is missing. A card fitted on dates needs ``days_stored=True``
+        (the table holds them as days since 1970-01-01 UTC). See
         :func:`interpretable_nn.rules.scorecard_sql.to_sql`.
 
         Examples
@@ -405,7 +406,8 @@ class Scorecard:
         >>> con.execute(card.to_sql(reasons=1)).fetchall()
         [(1, 590.0, 'Age'), (2, 605.0, None)]
         """
-        return scorecard_to_sql(self, table=table, id_column=id_column, reasons=reasons, dialect=dialect, threshold=threshold)
+        return scorecard_to_sql(self, table=table, id_column=id_column, reasons=reasons, dialect=dialect,
+                                threshold=threshold, days_stored=days_stored)
 
     def to_pmml(self, reasons: int = 4) -> str:
         """A PMML 4.4 ``Scorecard`` document (output fields ``score``, ``reason_1`` ..

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from numbers import Integral, Real
 
+import numpy as np
 from sqlglot import exp
 
 from .sql_dialects import (
@@ -72,7 +74,9 @@ def _bin_case(term, w: Writer) -> str:
     col = f'{w.q("src")}.{w.q(term.name)}'
     numeric = term.kind == "numeric"
     miss = next((k for k, b in enumerate(term.bins) if b["missing"]), -1)
-    whens = [f"WHEN {_missing(col, numeric, w)} THEN {miss}"]
+    # a category of number levels sits in a float column, which may hold NaN too
+    float_col = numeric or any(isinstance(b["level"], float) for b in term.bins)
+    whens = [f"WHEN {_missing(col, float_col, w)} THEN {miss}"]
     for k, b in enumerate(term.bins):
         if b["missing"]:
             continue
@@ -111,29 +115,53 @@ def _select(columns: list[str], source: str) -> str:
     return f"SELECT{NL}" + _indent(f",{NL}".join(columns)) + f"{NL}FROM " + source
 
 
-def _check(card, table, id_column, reasons, dialect, threshold) -> tuple[Writer, str, float | None]:
+def _check(card, table, id_column, reasons, dialect, threshold, days_stored) -> tuple[Writer, str, float | None, int]:
     w = Writer(check_dialect(dialect, "scorecard SQL export"))
-    if not isinstance(reasons, int) or isinstance(reasons, bool) or reasons < 0:
+    days = (card.metadata or {}).get("converted_from") or {}
+    if days and days_stored is not True:
+        name, kind = next(iter(days.items()))
+        raise ValueError(
+            f"Feature {name!r} was fitted on {'dates' if kind == 'datetime' else 'durations'} "
+            f"({sorted(days)} in all), which the scorecard bins as "
+            f"{'days since 1970-01-01 UTC' if kind == 'datetime' else 'days'}; the SQL reads numbers and cannot "
+            "know how a database stores a date. Expose each such column as those days in a view under the same "
+            "name (SQLite: julianday(d) - 2440587.5; DuckDB: epoch(d) / 86400; PostgreSQL: "
+            "EXTRACT(EPOCH FROM d) / 86400), then pass days_stored=True.")
+    if not isinstance(reasons, Integral) or isinstance(reasons, (bool, np.bool_)) or reasons < 0:
         raise ValueError(f"reasons must be a non-negative integer (the reason columns to return); got {reasons!r}.")
+    reasons = int(reasons)
     parts = [table] if isinstance(table, str) else list(table) if isinstance(table, Sequence) else []
     if not parts or not all(isinstance(p, str) and p for p in parts):
         raise ValueError(f"table must be a non-empty str or a sequence of str; got {table!r}.")
     if id_column is not None:
         if not isinstance(id_column, str) or not id_column:
             raise ValueError(f"id_column must be a non-empty str or None; got {id_column!r}.")
+        # SQLite and DuckDB match quoted names without regard to case: "Score" is "score" there
         taken = {"score", *(f"reason_{j}" for j in range(1, reasons + 1))}
-        if id_column in taken or id_column.startswith("__"):
-            raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name; "
-                             "rename it in a view.")
+        if id_column.casefold() in taken or id_column.startswith("__"):
+            raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name "
+                             "(names are compared without regard to case, as SQLite and DuckDB do); rename it in a view.")
     if threshold is not None:
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+        if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, Real) or not math.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number or None; got {threshold!r}.")
         threshold = float(threshold)
-    return w, ".".join(w.q(p) for p in parts), threshold
+    return w, ".".join(w.q(p) for p in parts), threshold, reasons
+
+
+def _step_names(parts: Sequence[str]) -> list[str]:
+    """The query's step names, each moved off the table's own name (a table called "binned"
+    would be read by SQLite as the step's circular reference)."""
+    used = {p.casefold() for p in parts}
+    names = []
+    for name in ("binned", "points", "ranked"):
+        while name.casefold() in used:
+            name = "_" + name
+        names.append(name)
+    return names
 
 
 def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | None = "id", reasons: int = 4,
-           dialect: str = "sqlite", threshold: float | None = None) -> str:
+           dialect: str = "sqlite", threshold: float | None = None, days_stored: bool = False) -> str:
     """One SELECT scoring every row of ``table`` as ``card.score`` and giving its reasons
     as ``card.reason_codes``.
 
@@ -152,6 +180,11 @@ def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | Non
         ``snowflake``, ``tsql``, ``ansi`` (parse-checked); see :mod:`.sql_dialects`.
     threshold : float, optional
         Rows scoring at or above it are approved: their reasons are NULL.
+    days_stored : bool, default False
+        A card from a model fitted on dates or durations (``card.metadata["converted_from"]``)
+        bins them in days; ``True`` says the table holds those days (days since 1970-01-01
+        UTC, or days), as the query reads them. Without it such a card is refused: a date
+        stored as text or a timestamp would be binned as some other number.
 
     Returns
     -------
@@ -159,7 +192,8 @@ def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | Non
         The query: columns ``id_column, score, reason_1 ..``. Store the raw features as
         the scorecard reads them: numbers as numbers, levels as text, missing as NULL.
     """
-    w, source, threshold = _check(card, table, id_column, reasons, dialect, threshold)
+    w, source, threshold, reasons = _check(card, table, id_column, reasons, dialect, threshold, days_stored)
+    s_binned, s_points, s_ranked = _step_names([table] if isinstance(table, str) else table)
     q = w.q
     terms = card.terms_
     ident = [] if id_column is None else [q(id_column)]
@@ -174,7 +208,7 @@ def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | Non
     if reasons:
         points += [f"{_value_case(term, bin_col, lambda p, b=term.best: b - p, w)} AS {lost[t]}"
                    for t, term in enumerate(terms)]
-    steps = [("binned", _select(binned, f"{source} AS {q('src')}")), ("points", _select(points, q("binned")))]
+    steps = [(s_binned, _select(binned, f"{source} AS {q('src')}")), (s_points, _select(points, q(s_binned)))]
     outputs = [*ident, q("score")]
     if reasons:
         gate = "" if threshold is None else f"{q('score')} < {w.number(threshold)} AND "
@@ -185,7 +219,7 @@ def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | Non
                      for u in range(len(terms)) if u != t]
             ranks.append(f"CASE WHEN {gate}{lost[t]} > {tol} THEN " + " + ".join(["1", *ahead])
                          + f" END AS {q(f'__r{t + 1}')}")
-        steps.append(("ranked", _select([*outputs, *ranks], q("points"))))
+        steps.append((s_ranked, _select([*outputs, *ranks], q(s_points))))
         for j in range(1, reasons + 1):
             whens = " ".join(f"WHEN {q(f'__r{t + 1}')} THEN {w.sql(string(term.name))}" for t, term in enumerate(terms))
             outputs.append(f"CASE {j} {whens} ELSE NULL END AS {q(f'reason_{j}')}" if whens

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .values import format_number, py_scalar
+from .values import format_number, numeric_values, py_scalar
 
 __all__ = ["COLUMNS", "BASE", "KINDS", "Term", "assign_bins", "read_table", "number", "is_na"]
 
@@ -27,28 +27,55 @@ BASE = "(base)"
 KINDS = ("base", "numeric", "categorical", "pair")
 
 
-def assign_bins(bins: Sequence[Mapping[str, Any]], values: pd.Series, numeric: bool) -> np.ndarray:
+def _numbers(values: pd.Series, feature: str) -> np.ndarray:
+    """A numeric feature's raw column as float64 (NaN: missing), read as the models read it:
+    dates as days since 1970-01-01 UTC and durations as days
+    (:func:`~interpretable_nn.rules.values.numeric_values`), numbers given as text parsed;
+    text that is no number is a ``ValueError`` naming the column (it scored 0 points
+    unsaid, while SQLite read it as 0)."""
+    isna = values.isna().to_numpy()
+    dtype = values.dtype
+    if (pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype)
+            or (pd.api.types.is_object_dtype(dtype)
+                and pd.api.types.infer_dtype(values, skipna=True) in ("datetime", "datetime64", "date",
+                                                                       "timedelta", "timedelta64"))):
+        return numeric_values(values, feature, isna)
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isnan(v) & ~isna
+    if bad.any():
+        shown = pd.unique(values[bad].astype(str))[:3].tolist()
+        raise ValueError(f"Column {feature!r} holds values that are not numbers ({shown}) where the scorecard "
+                         "bins numbers; pass the raw numeric column (missing values as NaN / None).")
+    return v
+
+
+def assign_bins(bins: Sequence[Mapping[str, Any]], values: pd.Series, numeric: bool,
+                feature: str | None = None) -> np.ndarray:
     """Bin index of every value of ``values`` (-1: no bin, which scores 0 points).
 
     ``bins`` are mappings with ``lower``, ``upper`` (numeric: the interval ``(lower,
-    upper]``), ``level`` (categorical) and ``missing`` (the bin of missing values).
+    upper]``; a lowest bin with ``lower=-inf`` also holds ``-inf``, as the SQL export's
+    does), ``level`` (categorical) and ``missing`` (the bin of missing values: NaN, None,
+    ``pd.NA``, NaT).
     """
     out = np.full(len(values), -1, dtype=np.int64)
     isna = values.isna().to_numpy()
     if numeric:
-        v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        v = _numbers(values, str(values.name if feature is None else feature))
         for k, b in enumerate(bins):
             if b["missing"]:
                 out[isna] = k
             else:
-                out[~isna & (v > b["lower"]) & (v <= b["upper"])] = k
+                above = v > b["lower"] if b["lower"] > -math.inf else np.ones(len(v), dtype=bool)
+                out[~isna & above & (v <= b["upper"])] = k
         return out
-    vals = values.to_numpy(dtype=object)
+    vals = values.to_numpy(dtype=object, copy=True)
+    vals[isna] = None  # pd.NA compares to nothing (its == is NA, which no mask can hold)
     for k, b in enumerate(bins):
         if b["missing"]:
             out[isna] = k
         else:
-            out[~isna & (vals == b["level"])] = k
+            out[~isna & (vals == b["level"]).astype(bool)] = k
     return out
 
 
@@ -196,9 +223,17 @@ def _check_disjoint(name: str, rs: list[dict], numeric: bool) -> None:
             if lo < up:
                 raise ValueError(f"Scorecard feature {name!r}: bins overlap at ({lo}, {up}].")
     else:
-        levels = [(type(r["level"]).__name__, r["level"]) for r in rs if not r["missing"]]
-        if len(set(levels)) < len(levels):
+        levels = [r["level"] for r in rs if not r["missing"]]
+        if len({(type(v).__name__, v) for v in levels}) < len(levels):
             raise ValueError(f"Scorecard feature {name!r} lists a level twice.")
+        if len({isinstance(v, str) for v in levels}) > 1:
+            raise ValueError(f"Scorecard feature {name!r} mixes text and number levels ({levels[:4]}): a database "
+                             "compares them by its column's type and Python does not; give the levels one type.")
+        first: dict = {}
+        for v in levels:  # 1, 1.0 and True are equal (and hash equal) to Python and to SQL
+            if first.setdefault(v, v) is not v:
+                raise ValueError(f"Scorecard feature {name!r} lists levels {first[v]!r} and {v!r}, which compare "
+                                 "equal; keep one.")
 
 
 

@@ -168,6 +168,12 @@ def to_scorecard(
     if int(max_bins) < 1:
         raise ValueError(f"max_bins must be >= 1; got {max_bins}.")
     lay = model.layout_
+    if lay.pairs:
+        sep = [n for n in lay.names if " x " in n]
+        if sep:
+            raise ValueError(f"Feature name(s) {sep} contain ' x ', which a scorecard uses to name an interaction "
+                             "'A x B': the card could not tell which features a pair joins. Rename those columns "
+                             "(e.g. 'a_x_b') and refit, or fit with interactions=0.")
     factor = pdo / math.log(2)
     offset = base_score - factor * math.log(base_odds)
 
@@ -198,6 +204,9 @@ def to_scorecard(
     adverse = adverse.item() if isinstance(adverse, np.generic) else adverse
     meta = {"adverse_class": adverse if isinstance(adverse, (str, int, bool)) else str(adverse),
             "max_bins": int(max_bins), "decimals": None if decimals is None else int(decimals)}
+    days = {f.name: f.converted_from for f in model.encoder_.schema_ if f.converted_from}
+    if days:  # bins in days: the SQL export must be told how the database stores them
+        meta["converted_from"] = days
     table = pd.DataFrame(rows)
     check = _check(model, Scorecard(table), X, y, factor, offset)
     return Scorecard(table, **scale, check=check, metadata=meta)
