@@ -174,3 +174,23 @@ def test_cli_errors_one_line(saved, capsys):
                "--target", "nope"])
     err = capsys.readouterr().err
     assert rc == 1 and "--target" in err and err.count("\n") == 1
+
+
+def test_the_monitor_cli_reads_a_level_na_as_predict_does(tmp_path):
+    """A category level written "NA" is a level to `predict`; the monitor CLI read it with
+    pandas' default NA words, as missing, so the scores it logged differed from predict's."""
+    import interpretable_nn as inn
+    from interpretable_nn.cli_io import read_features
+    from interpretable_nn.monitor.cli import _read
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "region": rng.choice(["NA", "EU", "APAC"], 300)})
+    y = ((X["region"] == "NA") | (X["a"] > 1)).astype(int).to_numpy()
+    m = inn.NAMClassifier(n_bags=2, max_epochs=5, interactions=0, random_state=0, verbose=0).fit(X, y)
+    path = tmp_path / "batch.csv"
+    X.assign(label=y).to_csv(path, index=False)
+    got = _read(str(path), "--current", m)
+    assert got["region"].isna().sum() == 0 and (got["region"] == "NA").sum() == (X["region"] == "NA").sum()
+    want, _ = read_features(path, m)
+    np.testing.assert_array_equal(m.predict_proba(got[["a", "region"]]), m.predict_proba(want))
+    assert "label" in got.columns

@@ -47,9 +47,17 @@ def _read(path: str, what: str, model: Any) -> Any:
     if schema is not None:
         dtype = {f.name: str for f in schema.features
                  if not f.is_numeric and f.categories and all(isinstance(c, str) for c in f.categories)}
+    from ..cli_io import column_plan, read_features
     from ..persistence.csv_io import read_csv
 
-    return read_csv(p, what=what, dtype=dtype)  # the other commands' reader: its checks and hints
+    df = read_csv(p, what=what, dtype=dtype)  # the other commands' reader: its checks and hints
+    if column_plan(model):
+        # the model's columns as `predict` reads them (a level "NA" stays a level: pandas'
+        # default NA words made it missing here, and the logged scores differed from predict's)
+        X, _ = read_features(p, model, what=what)
+        for name in X.columns:
+            df[name] = X[name]
+    return df
 
 
 def _split(df: Any, target: str | None, what: str) -> tuple[Any, Any]:
