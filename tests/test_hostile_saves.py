@@ -565,3 +565,32 @@ def test_saves_into_one_directory_at_once_take_turns(two_models, data, tmp_path)
         assert not errors
         got = inn.load_model(d).predict_proba(X)
         assert any(np.array_equal(got, w) for w in want)
+
+
+def test_a_model_whose_parameters_changed_after_its_fit_is_not_saved(two_models, data, tmp_path):
+    """set_params(hidden_sizes=...) after the fit used to save parameters that describe
+    another network: the directory no longer loaded, and a good model saved there before was
+    replaced. Runtime parameters (verbose, device, n_threads) may change."""
+    from sklearn.base import clone
+
+    X, y = data
+    a, _ = two_models
+    a.save(tmp_path / "good")
+    m = clone(a).fit(X, y)
+    m.set_params(hidden_sizes=(7, 3))
+    with pytest.raises(ValueError, match=r"set_params changed \['hidden_sizes'\] after the fit"):
+        m.save(tmp_path / "good")
+    _same(a, inn.load_model(tmp_path / "good"), X)
+    m.set_params(hidden_sizes=a.hidden_sizes, verbose=1)
+    m.save(tmp_path / "m")
+    back = inn.load_model(tmp_path / "m")
+    assert back.get_params() == m.get_params()  # tuples come back as tuples
+    back.set_params(batch_norm=True)
+    with pytest.raises(ValueError, match="batch_norm"):
+        back.save(tmp_path / "m2")
+
+
+def test_a_dangling_symlink_as_the_target_is_refused_clearly(two_models, tmp_path):
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="symbolic link to nothing"):
+        two_models[0].save(tmp_path / "dangling")

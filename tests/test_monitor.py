@@ -234,6 +234,11 @@ def test_bad_input(credit):
         Monitor(m, reference=R.to_numpy())
     with pytest.raises(ValueError, match="one label per row"):
         Monitor(m, reference=R, y_reference=[0, 1])
+    for bad in (float("nan"), -1.0, "0.1", 5.0):  # NaN or negative turned the review flag off unsaid
+        with pytest.raises(ValueError, match="margin"):
+            Monitor(m, reference=R, margin=bad)
+    with pytest.raises(ValueError, match="fairness_shap_rows"):
+        Monitor(m, reference=R, fairness_shap_rows=-5)
     mon = credit["mon"]
     with pytest.raises(TypeError, match="DataFrame"):
         mon.check(X.to_numpy())

@@ -185,6 +185,7 @@ class BaseModel(BaseEstimator):
         except BaseException:
             self._restore_fitted(earlier)
             raise
+        self._params_at_fit = self.get_params(deep=False)  # what save() checks the parameters against
         return self
 
     def _fit(self, X, y, sample_weight) -> None:  # pragma: no cover - every subclass implements it

@@ -115,6 +115,13 @@ class Monitor:
             raise ValueError(f"k (reasons per row) must be a positive integer; got {k!r}.")
         if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
             raise ValueError(f"chunk_rows must be a positive integer; got {chunk_rows!r}.")
+        if (isinstance(fairness_shap_rows, bool) or not isinstance(fairness_shap_rows, (int, np.integer))
+                or fairness_shap_rows < 1):
+            raise ValueError(f"fairness_shap_rows must be a positive integer; got {fairness_shap_rows!r}.")
+        # a NaN, negative or text margin switched the near-threshold review flag off unsaid
+        if (isinstance(margin, (bool, np.bool_)) or not isinstance(margin, (int, float, np.integer, np.floating))
+                or not 0 <= margin < 1):
+            raise ValueError(f"margin (the review band around threshold) must be a number in [0, 1); got {margin!r}.")
         if not isinstance(reference, pd.DataFrame) or len(reference) < 10:
             raise ValueError("reference must be a DataFrame of at least 10 rows (the model's raw columns).")
         self.model = model

@@ -196,6 +196,7 @@ def save_model(model, path, *, key: bytes | str | None = None) -> Path:
     path = check_save_path(path)  # a clear error for a file or a read-only directory
     key = _check_key(key)
     check_is_fitted(model)
+    _check_params_unchanged(model)
     state, tensors = model._get_state()
     doc = {
         "format": FORMAT,
@@ -221,6 +222,42 @@ def save_model(model, path, *, key: bytes | str | None = None) -> Path:
     _refuse_foreign(path, [*files, MANIFEST])
     commit(path, files, MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
     return path
+
+
+def _tuples_as_defaults(cls, params: dict) -> dict:
+    """JSON has no tuple: a parameter whose default is a tuple (``hidden_sizes=(32, 16)``) and
+    that reads back as a list is given back as a tuple, so get_params is the same after a
+    load (a list of lists too: pairs of interactions)."""
+    import inspect
+
+    defaults = {k: v.default for k, v in inspect.signature(cls.__init__).parameters.items()}
+
+    def tup(v):
+        return tuple(tup(x) for x in v) if isinstance(v, list) else v
+
+    return {k: tup(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v
+            for k, v in params.items()}
+
+
+#: parameters that change how a fitted model runs, not what it is: set_params may change them
+#: after the fit and the model still saves
+RUNTIME_PARAMS = frozenset({"verbose", "device", "n_threads"})
+
+
+def _check_params_unchanged(model) -> None:
+    """Refuse to save a model whose parameters were changed (``set_params``) after its fit in
+    a way that no longer describes the fitted network: the saved parameters would describe
+    another network and the directory would not load (it replaced a good model there)."""
+    fitted = getattr(model, "_params_at_fit", None)
+    if fitted is None:
+        return
+    now, then = _json_safe(model.get_params(deep=False)), _json_safe(fitted)
+    changed = sorted(k for k in set(now) | set(then) if k not in RUNTIME_PARAMS and now.get(k) != then.get(k))
+    if changed:
+        raise ValueError(
+            f"{type(model).__name__}: set_params changed {changed} after the fit, so the parameters no longer "
+            f"describe the fitted model (fitted with {', '.join(f'{k}={then.get(k)!r}' for k in changed)}). "
+            "Refit before saving, or set them back.")
 
 
 def _refuse_foreign(path: Path, names: list[str]) -> None:
@@ -420,7 +457,7 @@ def load_model(path, *, key: bytes | str | None = None):
     params = doc.get("params", {})
     if not isinstance(params, dict):
         raise ModelFileError("model.json: params must be an object.")
-    params = _from_json_safe(params)
+    params = _tuples_as_defaults(cls, _from_json_safe(params))
     check_tensors(path, tensors, cls)
     check_state(path, doc)
     try:
@@ -435,4 +472,5 @@ def load_model(path, *, key: bytes | str | None = None):
             "Save the model again from its source."
         ) from None
     check_scores(path, model)
+    model._params_at_fit = model.get_params(deep=False)
     return model

@@ -67,6 +67,9 @@ def check_save_path(path) -> Path:
     p = _dir_path(path)
     if p.exists() and not p.is_dir():
         raise ValueError(f"{p} exists and is not a directory; pass a directory path for the saved model.")
+    if p.is_symlink() and not p.exists():
+        raise ValueError(f"{p} is a symbolic link to nothing ({os.readlink(p)}); remove it or create the "
+                         "directory it points to.")
     probe = p
     while not probe.exists():
         if probe.parent == probe:
