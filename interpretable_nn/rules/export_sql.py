@@ -3,7 +3,9 @@
 
 It returns the id, ``score``, ``decision`` and (link logit) ``probability``. NULL is
 "missing": every condition is written NULL-safe with its ``if_missing`` value (store NaN
-as NULL). Identifiers and strings are quoted by the dialect's rules, numbers are exact
+as NULL; in DuckDB, PostgreSQL, Spark and Snowflake, whose floats hold NaN, a NaN in a
+column the rules read as numbers is missing too, as in Python). Identifiers and strings
+are quoted by the dialect's rules, numbers are exact
 (:func:`~.sql_dialects.number`); columns are qualified (``"src"."x"``) so a missing
 column is an error, never a string. Level comparisons follow the database's typing: store
 categories as text and thresholded columns as numbers (a date as the models read it: days
@@ -71,13 +73,31 @@ CHUNK = 100
 SUM = "__inn_score"
 
 
-def _condition(c: Condition, w: Writer, cols: dict[str, str]) -> str:
+def _numeric(rules) -> set[str]:
+    """The features the rules read as numbers (a threshold, a linear term, a float level):
+    where the database's floats hold NaN, their missing test reads NaN as missing too."""
+    out: set[str] = set()
+    for rule in rules:
+        if isinstance(rule, LinearTerm):
+            out.add(rule.feature)
+            continue
+        for c in rule.conditions:
+            values = c.value if c.op == "in" else [c.value]
+            if c.op in ("<", "<=", ">", ">=") or (c.op != "is_missing" and any(isinstance(v, float) for v in values)):
+                out.add(c.feature)
+    return out
+
+
+def _condition(c: Condition, w: Writer, cols: dict[str, str], numeric: set[str] = frozenset()) -> str:
     """One condition as SQL text, NULL-safe: with ``if_missing=False`` the bare test (NULL
     on a missing value, so the rule's ``CASE WHEN`` does not fire), else ``(col IS NULL OR
-    test)``. The column, the levels and the numbers are written by ``sqlglot``."""
+    test)``. A numeric column of a dialect whose floats hold NaN reads NaN as missing, as
+    Python does (:meth:`Writer.missing`). The column, the levels and the numbers are written
+    by ``sqlglot``."""
     col = _col(c.feature, w, cols)
+    miss = w.missing(c.feature, c.feature in numeric)
     if c.op == "is_missing":
-        return f"{col} IS {'' if c.value else 'NOT '}NULL"
+        return miss if c.value else f"NOT {miss}"
     if c.op == "in":
         test = f"{col} IN ({', '.join(w.level(v) for v in c.value)})"
     elif c.op in ("<", "<=", ">", ">="):  # a threshold compares the float64 value, as Python does
@@ -85,6 +105,8 @@ def _condition(c: Condition, w: Writer, cols: dict[str, str]) -> str:
     else:
         op = {"==": "=", "!=": "<>"}.get(c.op, c.op)
         test = f"{col} {op} {w.level(c.value)}"
+    if miss != f"{col} IS NULL":  # NaN is no NULL: it must neither fire a test nor skip if_missing
+        return f"({miss} OR {test})" if c.if_missing else f"(NOT {miss} AND {test})"
     return f"({col} IS NULL OR {test})" if c.if_missing else test
 
 
@@ -100,9 +122,9 @@ def _col(feature: str, w: Writer, cols: dict[str, str], cast: bool = False) -> s
 def _linear(t: LinearTerm, w: Writer, cols: dict[str, str]) -> str:
     """A linear term's points: ``<points> * (CASE WHEN col IS NULL THEN <fill> WHEN col <
     <lo> THEN <lo> WHEN col > <hi> THEN <hi> ELSE col END)``, the product Python forms."""
-    raw, col = _col(t.feature, w, cols), _col(t.feature, w, cols, cast=True)
+    col = _col(t.feature, w, cols, cast=True)
     lo, hi = w.number(t.lo), w.number(t.hi)
-    value = (f"CASE WHEN {raw} IS NULL THEN {w.number(t.fill)} WHEN {col} < {lo} THEN {lo} "
+    value = (f"CASE WHEN {w.missing(t.feature, True)} THEN {w.number(t.fill)} WHEN {col} < {lo} THEN {lo} "
              f"WHEN {col} > {hi} THEN {hi} ELSE {col} END")
     return f"{w.number(t.points)} * ({value})"
 
@@ -115,6 +137,7 @@ def _parts(rules, w: Writer) -> list[tuple[str | None, str]]:
     seen: dict[tuple, str] = {}
     cols: dict[str, str] = {}
     out: list[tuple[str | None, str]] = []
+    numeric = _numeric(rules)
     for rule in rules:
         if isinstance(rule, LinearTerm):
             out.append((None, _linear(rule, w, cols)))
@@ -123,7 +146,7 @@ def _parts(rules, w: Writer) -> list[tuple[str | None, str]]:
         for c in rule.conditions:
             key = c._key()
             if key not in seen:
-                seen[key] = _condition(c, w, cols)
+                seen[key] = _condition(c, w, cols, numeric)
             conds.append(seen[key])
         out.append((" AND ".join(conds) if conds else None, w.number(rule.weight)))
     return out

@@ -43,6 +43,7 @@ from sqlglot import exp
 from .sql_dialects import (
     DIALECTS,
     MATERIALIZE,
+    NAN_DIALECTS,
     Writer,
     check_dialect,
     double,
@@ -63,7 +64,7 @@ def _comment(text: str) -> str:
 
 
 def _missing(col: str, numeric: bool, w: Writer) -> str:
-    if numeric and w.dialect != "sqlite":  # SQLite stores NaN as NULL; the others keep NaN
+    if numeric and w.dialect in NAN_DIALECTS:  # SQLite stores NaN as NULL; T-SQL has no NaN
         nan = w.sql(exp.Cast(this=string("NaN"), to=double(w.dialect)))
         return f"({col} IS NULL OR {col} = {nan})"
     return f"{col} IS NULL"

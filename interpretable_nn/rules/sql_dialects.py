@@ -32,7 +32,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-__all__ = ["DIALECTS", "RUN", "PARSE_ONLY", "check_dialect", "ident", "column", "table", "string",
+__all__ = ["DIALECTS", "NAN_DIALECTS", "RUN", "PARSE_ONLY", "check_dialect", "ident", "column", "table", "string",
            "number", "level", "double", "render", "parse_check", "sql_number", "Writer"]
 
 #: dialects whose output the tests run against the database itself
@@ -42,6 +42,10 @@ PARSE_ONLY: tuple[str, ...] = ("bigquery", "snowflake", "tsql", "ansi")
 DIALECTS: tuple[str, ...] = RUN + PARSE_ONLY
 #: dialects that compute a ``WITH`` step once when it says ``MATERIALIZED``
 MATERIALIZE: frozenset[str] = frozenset({"sqlite", "duckdb", "postgres"})
+#: dialects whose float columns can hold NaN and whose ``NaN = NaN`` is true (SQLite stores
+#: NaN as NULL; T-SQL has none; BigQuery's ``=`` is IEEE's), where a query must read NaN as
+#: missing, as Python does: there NaN is larger than every number, so ``x > 1`` held for it
+NAN_DIALECTS: frozenset[str] = frozenset({"duckdb", "postgres", "spark", "snowflake"})
 _SQLGLOT = {"ansi": ""}
 #: the largest power of two one SQLite step multiplies or divides by: written in full
 #: (``4611686018427387904.0``, 19 digits) it is read as an integer, exactly, and so is
@@ -215,6 +219,14 @@ class Writer:
         if text is None:
             text = self._float64[name] = self.sql(exp.Cast(this=column(name), to=double(self.dialect)))
         return text
+
+    def missing(self, name: str, numeric: bool) -> str:
+        """Whether the column is missing: ``IS NULL``, and for a numeric column of a
+        dialect whose floats hold NaN (:data:`NAN_DIALECTS`), also NaN."""
+        col = self.sql(column(name))
+        if numeric and self.dialect in NAN_DIALECTS:
+            return f"({col} IS NULL OR {self.float64(name)} = {self.sql(exp.Cast(this=string('NaN'), to=double(self.dialect)))})"
+        return f"{col} IS NULL"
 
     def level(self, v: Any) -> str:
         """:func:`level` as text (numbers memoised)."""

@@ -1,0 +1,46 @@
+"""A NaN stored in a float column is missing in every export, as in Python (a hostile pass,
+stop 65): DuckDB and PostgreSQL keep NaN apart from NULL and order it above every number,
+so ``income > 1`` fired for it and a rule set's decision flipped unsaid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sql_engines import Engine
+
+from interpretable_nn.rules import Condition, Rule, RuleSet
+
+
+def _ruleset() -> RuleSet:
+    return RuleSet([
+        Rule((Condition("income", ">", 1.0),), 2.0),
+        Rule((Condition("income", "<=", 1.0, if_missing=True),), -0.5),
+        Rule((Condition("income", "is_missing", True),), 0.25),
+        Rule((Condition("rate", ">", 0.5),), 1.0),
+    ], intercept=-1.0)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_a_nan_in_the_table_is_missing_as_in_python(engine):
+    rs = _ruleset()
+    X = pd.DataFrame({"income": [np.nan, 2.0, None, 0.5], "rate": [np.nan, 1.0, 0.1, np.nan]})
+    want = rs.decision_function(X)
+    db = Engine(engine)
+    try:
+        db.con.execute("CREATE TEMP TABLE applicants (id BIGINT, income DOUBLE PRECISION, rate DOUBLE PRECISION)"
+                       if engine == "postgres" else
+                       "CREATE TABLE applicants (id BIGINT, income DOUBLE, rate DOUBLE)")
+        mark = "%s" if engine == "postgres" else "?"
+        rows = [(i, *(None if v is None else float(v) for v in r)) for i, r in enumerate(X.astype(object).itertuples(index=False))]
+        if engine == "postgres":
+            with db.con.cursor() as cur:
+                cur.executemany(f"INSERT INTO applicants VALUES ({mark}, {mark}, {mark})", rows)
+        else:
+            db.con.executemany(f"INSERT INTO applicants VALUES ({mark}, {mark}, {mark})", rows)
+        nan_rows = db.run("SELECT id FROM applicants WHERE income <> income OR income = 'NaN'")
+        assert nan_rows  # the table does hold a NaN, not a NULL
+        got = db.run(rs.to_sql(dialect=engine))
+    finally:
+        db.close()
+    np.testing.assert_array_equal([r[1] for r in got], want)
