@@ -349,3 +349,44 @@ def test_auto_refits_the_winner_on_every_fit_row(small_credit, logreg_teacher):
         assert hasattr(s, "binarizer_") == (s.search_ == "lookahead")
         assert int(s.estimator_.tree_.n_node_samples[0]) == n_fit
         assert np.isfinite(s.leaf_scores_).all() and s.fidelity_.rows == "held-out"
+
+
+def test_the_tree_decides_in_float64_as_its_rule_set_just_past_every_threshold():
+    """scikit-learn rounds a tree's input to float32, so 3.5000000001 went left of a split at
+    3.5 in the tree and right in its rule set (and its SQL and JSON). The surrogate now walks
+    its tree in float64, as the rule set compares: both agree one ulp either side of every
+    threshold, and at NaN."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.integers(0, 9, 400).astype(float), "z": rng.normal(size=400)})
+    X.loc[::17, "z"] = np.nan
+
+    class Teacher:
+        classes_ = np.array([0, 1])
+
+        def predict(self, df):
+            return ((df["x"] > 3) & ~(df["x"] > 4) | (df["z"].fillna(0) > 1)).astype(int).to_numpy()
+
+        def predict_proba(self, df):
+            p = 0.1 + 0.8 * self.predict(df)
+            return np.column_stack([1 - p, p])
+
+    s = inn.SurrogateTree(max_depth=4, holdout=0.0).fit(Teacher(), X)
+    rs = s.to_ruleset()
+    t = s.estimator_.tree_
+    cuts = t.threshold[t.children_left != -1]
+    near = np.concatenate([cuts, np.nextafter(cuts, np.inf), np.nextafter(cuts, -np.inf), cuts + 1e-9])
+    probe = pd.DataFrame({"x": np.concatenate([near, near]), "z": np.concatenate([near, np.full(len(near), np.nan)])})
+    np.testing.assert_array_equal(s.predict(probe), rs.predict(probe))
+    np.testing.assert_array_equal(s.decision_function(probe), rs.decision_function(probe))
+    assert s.fidelity(probe).figures["agreement"] == float(np.mean(rs.predict(probe) == Teacher().predict(probe)))
+
+    @settings(max_examples=200, deadline=None, derandomize=True)
+    @given(st.floats(-20, 20), st.floats(-20, 20) | st.just(float("nan")))
+    def agree(x, z):
+        row = pd.DataFrame({"x": [x], "z": [z]})
+        assert s.decision_function(row)[0] == rs.decision_function(row)[0]
+
+    agree()

@@ -48,7 +48,13 @@ from ..attribution.fidelity import Fidelity, wilson_interval
 from ..data.encoding import TabularEncoder
 from ..data.validation import check_frame, check_predict_frame
 from ..rules.conditions import Condition
-from ..rules.from_tree import dense_column_map, leaf_log_odds, leaf_paths, split_conditions
+from ..rules.from_tree import (
+    dense_column_map,
+    leaf_log_odds,
+    leaf_paths,
+    split_conditions,
+    tree_leaves,
+)
 from ..rules.ruleset import RuleSet
 from ..rules.values import format_number
 from .augment import AUGMENTATIONS, augment_rows
@@ -361,7 +367,7 @@ class SurrogateTree(BaseEstimator):
         out = {}
         for search in ("greedy", "lookahead"):
             self._fit_one(Z_fit, sub, scores[fit], depth, search)
-            pred = self.estimator_.predict(Z_val)
+            pred = self._tree_predict(Z_val)
             out[search] = float(r2_score(scores[val], pred)) if labels is None else float(
                 np.mean(pred.astype(int) == labels[val]))
         return ("lookahead" if out["lookahead"] > out["greedy"] else "greedy"), out
@@ -405,7 +411,7 @@ class SurrogateTree(BaseEstimator):
                     np.tile(Z, (k, 1)), np.repeat(np.arange(k), len(Z)), sample_weight=P.T.reshape(-1))
 
     def _set_leaf_scores(self, Z: np.ndarray, scores: np.ndarray) -> None:
-        leaves = self.estimator_.apply(Z)
+        leaves = tree_leaves(self.estimator_.tree_, Z)
         width = scores.shape[1] if scores.ndim == 2 else None
         count = np.bincount(leaves, minlength=self.estimator_.tree_.node_count).astype(float)
         total = np.zeros((len(count), width) if width else len(count))
@@ -426,7 +432,7 @@ class SurrogateTree(BaseEstimator):
         for depth in range(1, int(self.max_depth) + 1):
             self._fit_tree(Z, labels, scores, depth)
             f = self._fidelity_of(*hold, "held-out")
-            mine = self.estimator_.predict(Z)
+            mine = self._tree_predict(Z)
             curve.append({"max_depth": depth, "depth": int(self.estimator_.get_depth()),
                           "n_leaves": int(self.estimator_.get_n_leaves()),
                           f"fit_{name}": float(r2_score(scores, mine)) if labels is None else float(
@@ -474,10 +480,20 @@ class SurrogateTree(BaseEstimator):
         return self.encoder_.design_matrix(df, raw_numeric=True)
 
     # ------------------------------------------------------------------ predict
+    def _tree_proba(self, Z: np.ndarray) -> np.ndarray:
+        """The tree's class shares (or prediction) in each row's leaf, its splits compared
+        in float64 as :meth:`to_ruleset` compares them (:func:`tree_leaves`)."""
+        v = np.asarray(self.estimator_.tree_.value[tree_leaves(self.estimator_.tree_, Z)][:, 0], dtype=float)
+        return v if self.task_ == "regression" else v / np.maximum(v.sum(1, keepdims=True), 1e-300)
+
+    def _tree_predict(self, Z: np.ndarray) -> np.ndarray:
+        v = self._tree_proba(Z)
+        return v[:, 0] if self.task_ == "regression" else self.estimator_.classes_.take(v.argmax(1))
+
     def predict(self, X) -> np.ndarray:
         """The tree's decisions in the teacher's labels (classifiers) or its predictions."""
         check_is_fitted(self, "estimator_")
-        out = self.estimator_.predict(self._matrix(X))
+        out = self._tree_predict(self._matrix(X))
         return out if self.task_ == "regression" else self.classes_[out.astype(int)]
 
     def predict_proba(self, X) -> np.ndarray:
@@ -485,7 +501,7 @@ class SurrogateTree(BaseEstimator):
         check_is_fitted(self, "estimator_")
         if self.task_ == "regression":
             raise AttributeError("predict_proba is not available for a surrogate of a regressor.")
-        p = self.estimator_.predict_proba(self._matrix(X))
+        p = self._tree_proba(self._matrix(X))
         out = np.zeros((len(p), len(self.classes_)))
         out[:, self.estimator_.classes_.astype(int)] = p
         return out
@@ -501,7 +517,7 @@ class SurrogateTree(BaseEstimator):
         logit = np.zeros(t.node_count)
         for leaf in np.flatnonzero(t.children_left == -1):  # per leaf, exactly as the rule set
             logit[leaf] = leaf_log_odds(np.asarray(t.value[leaf][0], dtype=float))[0]
-        return logit[self.estimator_.apply(self._matrix(X))]
+        return logit[tree_leaves(t, self._matrix(X))]
 
     # ------------------------------------------------------------------ fidelity
     def fidelity(self, X, teacher: Any = None, *, rows: str = "given") -> Fidelity:
@@ -531,14 +547,14 @@ class SurrogateTree(BaseEstimator):
     def _fidelity_of(self, Z: np.ndarray, labels: np.ndarray | None, scores: np.ndarray, rows: str) -> Fidelity:
         """:meth:`fidelity` from the rows' tree matrix and the teacher's outputs on them."""
         n_rows = len(Z)
-        leaves = self.estimator_.apply(Z)
+        leaves = tree_leaves(self.estimator_.tree_, Z)
         fitted = self.leaf_scores_[leaves]
         if self.task_ == "regression":
-            mine, agree = self.estimator_.predict(Z), None
+            mine, agree = self._tree_predict(Z), None
             r2 = float(r2_score(scores, mine))
             hit = np.full(n_rows, np.nan)
         else:
-            mine = self.estimator_.predict(Z).astype(int)
+            mine = self._tree_predict(Z).astype(int)
             hit = (mine == labels).astype(float)
             agree = float(hit.mean())
             r2 = float(r2_score(scores, fitted)) if self.task_ == "binary" else float(

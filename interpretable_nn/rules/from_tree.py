@@ -29,6 +29,7 @@ __all__ = [
     "leaf_paths",
     "leaf_log_odds",
     "sklearn_tree_parts",
+    "tree_leaves",
 ]
 
 LEAF_CLIP = 1e-12  # a leaf's probability is clipped to [LEAF_CLIP, 1 - LEAF_CLIP] for log-odds
@@ -91,6 +92,29 @@ def split_conditions(t: Any, node: int, meaning: Sequence[Mapping[str, Any]]) ->
     if kind == "onehot":
         return Condition(f, "!=", spec["level"], if_missing=True), Condition(f, "==", spec["level"])
     return Condition(f, "is_missing", False), Condition(f, "is_missing", True)
+
+
+def tree_leaves(t: Any, Z: np.ndarray) -> np.ndarray:
+    """The leaf of every row of ``Z`` under a fitted ``tree_``, the splits compared in
+    float64 (``x <= threshold``; NaN goes where the split sends missing values), as the rule
+    set of the tree compares them. scikit-learn's own ``apply`` first rounds ``Z`` to float32,
+    so a value just above a threshold (3.5000000001 against 3.5) went left there and right in
+    the rule set, its SQL and its JSON."""
+    Z = np.asarray(Z, dtype=np.float64)
+    node = np.zeros(len(Z), dtype=np.int64)
+    left, right = t.children_left, t.children_right
+    go_left_missing = getattr(t, "missing_go_to_left", None)
+    rows = np.arange(len(Z))
+    inner = left[node] != -1
+    while inner.any():
+        r, n = rows[inner], node[inner]
+        x = Z[r, t.feature[n]]
+        miss = np.isnan(x)
+        to_left = np.where(miss, False if go_left_missing is None else go_left_missing[n].astype(bool),
+                           x <= t.threshold[n])
+        node[r] = np.where(to_left, left[n], right[n])
+        inner = left[node] != -1
+    return node
 
 
 def node_paths(t: Any, meaning: Sequence[Mapping[str, Any]]) -> Iterator[tuple[int, list[Condition]]]:
