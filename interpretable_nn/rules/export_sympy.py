@@ -75,7 +75,8 @@ def _symbol_names(rs: RuleSetLike) -> list[tuple[str, list[str], str]]:
 
 
 def _codes(rs: RuleSetLike) -> dict[str, dict[Any, int]]:
-    """Integer codes of the levels of features compared with str/bool levels."""
+    """Integer codes of the levels of features compared with str/bool levels (or integers
+    beyond 2**53, which float64 cannot keep apart)."""
     levels: dict[str, dict[Any, Any]] = {}
     thresholds = {t.feature for t in getattr(rs, "linear", ())}  # read as numbers, as thresholds are
     for c in (c for r in rs for c in r.conditions):
@@ -88,7 +89,10 @@ def _codes(rs: RuleSetLike) -> dict[str, dict[Any, int]]:
                 bucket.setdefault(typed_key(v), v)
     codes: dict[str, dict[Any, int]] = {}
     for f, bucket in levels.items():
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bucket.values()):
+        # number levels stay numbers, unless an integer beyond 2**53 would round in float64
+        # (2**60 and 2**60 + 1 read as one value, and each rule on one matched both)
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) and not (isinstance(v, int) and abs(v) > 2**53)
+               for v in bucket.values()):
             continue
         if f in thresholds:
             raise ValueError(f"Feature {f!r} is compared both with thresholds and with "
