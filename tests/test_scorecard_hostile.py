@@ -107,3 +107,14 @@ def test_feature_names_with_the_pair_separator_are_refused_with_pairs():
     m = inn.NAMClassifier(n_bags=2, max_epochs=20, interactions=[("a x b", "c")], random_state=0, verbose=0).fit(X, y)
     with pytest.raises(ValueError, match="contain ' x '"):
         m.to_scorecard()
+
+
+def test_levels_given_in_another_type_warn_as_the_model_warns():
+    """Levels '1', '2' scored with the integers 1, 2 (a CSV re-read) took 0 points unsaid;
+    the card now warns as the model does, naming the type mistake."""
+    from interpretable_nn.data.encoding import UnseenCategoryWarning
+
+    card = _card(level_values=("1", "2"))
+    X = pd.DataFrame({"Income": [5.0, 5.0], "Home": [1, 2]})
+    with pytest.warns(UnseenCategoryWarning, match="equal training levels as text or number but not in type"):
+        assert card.score(X).tolist() == [580.0, 580.0]

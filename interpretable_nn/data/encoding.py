@@ -101,6 +101,20 @@ class UnseenCategoryWarning(UserWarning):
     """A categorical value not seen in training; it is scored as the feature's 'unseen' level."""
 
 
+def warn_unseen(name: str, s: pd.Series, unseen: np.ndarray, isna: np.ndarray, levels: pd.Index, scored: str) -> None:
+    """An :class:`UnseenCategoryWarning` for the values of column ``name`` at ``unseen`` (a
+    mask), ``scored`` saying how they are scored, with the advice of :func:`_unseen_advice`
+    (a level given in another type, integer codes for the levels)."""
+    vals = _distinct(s[unseen].tolist())
+    warnings.warn(
+        f"Column {name!r}: {len(vals)} categor{'y' if len(vals) == 1 else 'ies'} not seen in "
+        f"training {[_shown(v) for v in vals[:5]]} ({int(unseen.sum())} rows) {scored}; "
+        f"{_unseen_advice(vals, levels, bool(unseen.sum() == (~isna).sum()))}",
+        UnseenCategoryWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
 @dataclass
 class EncodedData:
     """Encoded rows: ``numeric`` (n, n_num) float32 standardized with missing -> 0,
@@ -198,14 +212,7 @@ class TabularEncoder:
         pos = self._level_index[name].get_indexer(s.astype(object).where(~isna, None)).astype(np.int64)
         unseen = (pos < 0) & ~isna
         if unseen.any():
-            vals = _distinct(s[unseen].tolist())
-            warnings.warn(
-                f"Column {name!r}: {len(vals)} categor{'y' if len(vals) == 1 else 'ies'} not seen in "
-                f"training {[_shown(v) for v in vals[:5]]} ({int(unseen.sum())} rows) scored as the 'unseen' "
-                f"level; {_unseen_advice(vals, self._level_index[name], bool(unseen.sum() == (~isna).sum()))}",
-                UnseenCategoryWarning,
-                stacklevel=user_stacklevel(),
-            )
+            warn_unseen(name, s, unseen, isna, self._level_index[name], "scored as the 'unseen' level")
         return np.where(isna, MISSING_CODE, np.where(unseen, UNSEEN_CODE, pos + N_RESERVED))
 
     def fit_transform(self, X) -> EncodedData:

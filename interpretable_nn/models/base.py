@@ -102,14 +102,6 @@ def positive_ints(value, name: str, example: str, allow_empty: bool = True) -> t
     return tuple(int(v) for v in vals)
 
 
-def sample_weight_tensor(sample_weight, n_rows: int) -> torch.Tensor | None:
-    """:func:`~interpretable_nn.data.validation.check_sample_weight` as a float32 tensor for
-    the engine; None stays None."""
-    if sample_weight is None:
-        return None
-    return torch.as_tensor(check_sample_weight(sample_weight, n_rows), dtype=torch.float32)
-
-
 class BaseModel(BaseEstimator):
     """Validation, encoding and persistence shared by every estimator of the library.
 
@@ -175,10 +167,8 @@ class BaseModel(BaseEstimator):
                 delattr(self, k)
 
     def fit(self, X, y, sample_weight=None):
-        """Fit on a raw DataFrame (categoricals and NaN allowed) or a 2-D array.
-
-        The work is the subclass's ``_fit``; if it raises, the model is put back as it was
-        (unfitted, or exactly the earlier fit), never left half-fitted."""
+        """Fit on a raw DataFrame (categoricals and NaN allowed) or a 2-D array. If the
+        subclass's ``_fit`` raises, the model is put back as it was, never half-fitted."""
         earlier = self._fitted_state()
         try:
             self._fit(X, y, sample_weight)
@@ -380,15 +370,11 @@ class TorchModel(BaseModel):
                        generator=seed_everything(self.random_state))
 
     def _row_weights(self, y: np.ndarray, sample_weight) -> np.ndarray | None:
-        """The fit's row weights: ``sample_weight`` checked, times ``class_weight`` for a
-        classifier (:func:`~interpretable_nn.data.validation.class_row_weights`), so that
-        everything the fit reads weights from (the loss, priors, starting values, boosting,
-        rule extraction) reads the class weights too."""
+        """``sample_weight`` checked, times a classifier's ``class_weight``
+        (:func:`~interpretable_nn.data.validation.class_row_weights`): all the fit reads."""
         sw = None if sample_weight is None else check_sample_weight(sample_weight, len(y))
-        if self._task != "classification":
-            return sw
         cw = check_class_weight(getattr(self, "class_weight", None), getattr(self, "classes_", None))
-        return class_row_weights(cw, y, sw)
+        return class_row_weights(cw, y, sw) if self._task == "classification" else sw
 
     def _prepare(self, data: FitData) -> None:
         """Fitted attributes the module needs before it is built (knots, baselines...)."""
