@@ -44,3 +44,13 @@ def test_a_nan_in_the_table_is_missing_as_in_python(engine):
     finally:
         db.close()
     np.testing.assert_array_equal([r[1] for r in got], want)
+
+
+def test_a_table_that_is_not_a_name_and_labels_equal_to_python_are_refused():
+    rs = _ruleset()
+    for bad in (5, None, 3.5, "", ["a", 1]):
+        with pytest.raises(ValueError, match="table must be a non-empty str"):
+            rs.to_sql(table=bad)
+    for classes in ([0, 0.0], [1, True]):
+        with pytest.raises(ValueError, match="two distinct labels"):
+            RuleSet(list(rs), intercept=0.0, classes=classes)

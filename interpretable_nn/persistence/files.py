@@ -268,7 +268,8 @@ def write_file_atomic(path, data: bytes | str, encoding: str = "utf-8") -> Path:
     if not p.parent.is_dir():
         raise FileNotFoundError(f"{p.parent} is not a directory; create it before writing {p.name}.")
     if p.is_dir() and not p.is_symlink():
-        raise IsADirectoryError(f"{p} is a directory; pass the path of a file in it, e.g. {p / 'out.csv'}.")
+        raise IsADirectoryError(f"{p} is a directory; pass the path of a file in it, e.g. "
+                                f"{p / ('out' + (Path(p.name).suffix or '.csv'))}.")
     # a file the new one replaces keeps its permission bits (``chmod 600 scores.csv`` stays
     # private, as ``>`` keeps it); a link is replaced by a file of the default mode
     old = os.lstat(p) if os.path.lexists(p) else None

@@ -268,6 +268,9 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
     WITH `__inn_step1` AS (
     """
     dialect = check_dialect(dialect, "rule set SQL export")
+    if not (isinstance(table, str) and table) and not (isinstance(table, Sequence) and not isinstance(table, str)
+                                                       and table and all(isinstance(p, str) and p for p in table)):
+        raise ValueError(f"table must be a non-empty str or a sequence of str; got {table!r}.")
     _check_names(rs, id_column, table)
     w = Writer(dialect)
     rules = [*rs, *getattr(rs, "linear", ())]  # the linear terms add their points after the rules

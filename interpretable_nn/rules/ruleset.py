@@ -136,7 +136,8 @@ class RuleSet:
             raise ValueError(f"Unknown link {link!r}; valid links are {', '.join(LINKS)}.")
         self.link: str = link
         classes = tuple(py_scalar(c) for c in classes)
-        if len(classes) != 2 or typed_key(classes[0]) == typed_key(classes[1]):
+        # 0 and 0.0 (or 1 and True) are one label to Python and to SQL
+        if len(classes) != 2 or typed_key(classes[0]) == typed_key(classes[1]) or classes[0] == classes[1]:
             raise ValueError(f"classes must be two distinct labels; got {classes!r}.")
         for c in classes:
             if isinstance(c, float) and not math.isfinite(c) or not isinstance(
