@@ -118,3 +118,10 @@ def test_levels_given_in_another_type_warn_as_the_model_warns():
     X = pd.DataFrame({"Income": [5.0, 5.0], "Home": [1, 2]})
     with pytest.warns(UnseenCategoryWarning, match="equal training levels as text or number but not in type"):
         assert card.score(X).tolist() == [580.0, 580.0]
+
+
+def test_a_small_loss_does_not_read_as_zero_in_its_sentence():
+    table = pd.DataFrame({"feature": ["(base)", "A", "A"], "kind": ["base", "numeric", "numeric"],
+                          "points": [600.0, 0.0, 0.004], "lower": [None, -np.inf, 0.0], "upper": [None, 0.0, np.inf]})
+    text = Scorecard(table).reason_codes(pd.DataFrame({"A": [-1.0]}))["text"].iloc[0]
+    assert text.endswith("scores 0.004 more"), text

@@ -68,7 +68,10 @@ def _show(v: Any) -> str:
 
 
 def _pts(x: float) -> str:
-    return format_number(round(float(x), 2) + 0.0)
+    """Points in a sentence: two decimals, or three significant digits below 0.01, so a
+    loss that makes a reason never reads as "0 more"."""
+    x = float(x)
+    return format_number((round(x, 2) if abs(x) >= 0.01 or x == 0 else float(f"{x:.3g}")) + 0.0)
 
 
 def _md(text: str) -> str:
