@@ -239,9 +239,31 @@ def _read_metadata(doc: Any) -> dict[str, Any]:
     if not isinstance(metadata, dict):
         raise ValueError("metadata must be a JSON object.")
     metadata = _jsonable(metadata, "metadata")
-    if isinstance(metadata.get("fidelity"), dict):
-        metadata["fidelity"] = Fidelity.from_dict(metadata["fidelity"])
+    if "fidelity" in metadata:
+        metadata["fidelity"] = _read_fidelity(metadata["fidelity"])
     return metadata
+
+
+#: fidelity figures that are shares: an edit outside [0, 1] is refused, not carried
+_SHARES = ("agreement", "agreement_low", "agreement_high", "fidelity", "accuracy")
+
+
+def _read_fidelity(d: Any) -> Fidelity:
+    """``metadata["fidelity"]`` as a Fidelity, or a ValueError for one no export writes: not
+    an object, a row count that is not a whole number >= 0, a share outside [0, 1], a
+    figure that is not a number (an edited file's "agreement": 7 was carried silently)."""
+    if not isinstance(d, dict):
+        raise ValueError(f"metadata.fidelity must be an object (as to_json writes it); got {d!r}.")
+    f = Fidelity.from_dict(d)
+    n = d.get("n_rows", 0)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"metadata.fidelity.n_rows must be a whole number >= 0; got {n!r}.")
+    for k, v in f.figures.items():
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise ValueError(f"metadata.fidelity figure {k!r} must be a number or null; got {v!r}.")
+        if k in _SHARES and v is not None and not 0 <= v <= 1:
+            raise ValueError(f"metadata.fidelity figure {k!r} is a share and must lie in [0, 1]; got {v!r}.")
+    return f
 
 
 def read_json(s: str | bytes) -> RuleSetParts:
