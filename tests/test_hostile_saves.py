@@ -594,3 +594,14 @@ def test_a_dangling_symlink_as_the_target_is_refused_clearly(two_models, tmp_pat
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     with pytest.raises(ValueError, match="symbolic link to nothing"):
         two_models[0].save(tmp_path / "dangling")
+
+
+@pytest.mark.parametrize("classes", [[0, 1, 2], [0]])
+def test_classes_that_the_network_does_not_score_are_refused(data, tmp_path, classes):
+    """An edit of a binary NAM's classes_ (checksums recomputed) to three classes loaded and
+    answered with two columns; to one class it loaded and failed at predict."""
+    X, y = data
+    inn.NAMClassifier(n_bags=2, max_epochs=3, interactions=0, verbose=0, random_state=0).fit(X, y).save(tmp_path)
+    _edit_model_json(tmp_path, lambda doc: doc["state"].update(classes_=classes))
+    with pytest.raises(ModelFileError, match=f"classes_ lists {len(classes)} class"):
+        inn.load_model(tmp_path)

@@ -175,3 +175,11 @@ def check_scores(path: Path, model) -> None:
             f"model.json and tensors.safetensors in {path} do not agree: one row built from the saved schema "
             f"scores {out.tolist()!r} (expected one finite score). Save the model again from its source."
         )
+    classes = getattr(model, "classes_", None)
+    if classes is not None and getattr(model, "_task", "") == "classification":
+        width = 1 if out.ndim == 1 or out.shape[1] == 1 else out.shape[1]
+        if len(classes) < 2 or (len(classes) == 2) != (width == 1) or (len(classes) > 2 and width != len(classes)):
+            raise ModelFileError(
+                f"model.json and tensors.safetensors in {path} do not agree: state.classes_ lists "
+                f"{len(classes)} class(es) but the network scores {'one log-odds' if width == 1 else f'{width} classes'}. "
+                "Save the model again from its source.")
