@@ -1,7 +1,10 @@
 """The SQL export of a rule set: :func:`to_sql`, one query that scores a table exactly as
 ``RuleSet.decision_function`` does, in any dialect of :mod:`.sql_dialects`.
 
-It returns the id, ``score``, ``decision`` and (link logit) ``probability``. NULL is
+It returns the id, ``score``, ``decision`` and (link logit) ``probability``. The score and
+the decision are Python's exactly; the probability is the logistic of that score computed by
+the database's ``EXP`` (the C library's, not numpy's), so it can differ in the last bit, and
+below a score of -700 it is 0 (Python's reaches 1e-304 there). NULL is
 "missing": every condition is written NULL-safe with its ``if_missing`` value (store NaN
 as NULL; in DuckDB, PostgreSQL, Spark and Snowflake, whose floats hold NaN, a NaN in a
 column the rules read as numbers is missing too, as in Python). Identifiers and strings
