@@ -37,8 +37,11 @@ import os
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import Any
 
+from .persistence.csv_features import (  # the monitor reads rows so too
+    column_plan,
+    read_features,
+)
 from .persistence.csv_io import (  # below the CLI: the monitor's and export's commands use them too
     TARGET_FILE,
     _is_model_dir,
@@ -50,130 +53,6 @@ from .persistence.csv_io import (  # below the CLI: the monitor's and export's c
 __all__ = ["read_csv", "read_features", "read_target_info", "check_distill_out", "column_plan", "check_model_out", "check_output", "check_params", "check_savable",
            "parse_params", "emit", "one_line", "TARGET_FILE", "Parser", "plain",
            "scorecard_text", "plot_rules"]
-
-
-#: the cell texts pandas reads as missing by default (``pd.read_csv``'s ``na_values``)
-try:  # pragma: no cover - the import path is private to pandas
-    from pandas._libs.parsers import STR_NA_VALUES as _NA
-except ImportError:  # pragma: no cover
-    _NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-           "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
-NA_TEXTS = frozenset(_NA)
-
-
-def column_plan(model) -> dict[str, tuple[str, list]]:
-    """``{column: ("categorical", levels) | ("numeric", []) | ("any", [])}`` for the columns
-    ``model`` reads: a saved model's schema, or for a rule set the kinds its conditions test
-    (``"any"``: a column no rule tests, read as a number when every cell is one)."""
-    enc = getattr(model, "encoder_", None)
-    schema = getattr(enc, "schema_", None)
-    if schema is not None:
-        return {f.name: ("categorical", list(f.categories)) if f.kind == "categorical" else ("numeric", [])
-                for f in schema}
-    plan: dict[str, tuple[str, list]] = {}
-    for rule in getattr(model, "rules", ()):
-        for c in rule.conditions:
-            if c.op in ("<=", ">"):
-                plan.setdefault(c.feature, ("numeric", []))
-            elif c.op in ("==", "!=", "in"):
-                kind, levels = plan.setdefault(c.feature, ("categorical", []))
-                if kind == "categorical":
-                    levels.extend(v for v in (c.value if c.op == "in" else [c.value]) if v not in levels)
-    for name in getattr(model, "feature_names", None) or []:
-        plan.setdefault(name, ("any", []))
-    return plan
-
-
-def _levels_lookup(levels: list) -> dict[str, Any]:
-    """Cell text -> level: ``str(level)``, and for whole floats also ``"1"`` for ``1.0``."""
-    out: dict[str, Any] = {}
-    for v in levels:
-        out.setdefault(str(v), v)
-    for v in levels:
-        if isinstance(v, float) and v.is_integer():
-            out.setdefault(str(int(v)), v)
-    return out
-
-
-def _categorical(raw, levels: list):
-    import numpy as np
-
-    lookup = _levels_lookup(levels)
-    numbers = {float(v): v for v in levels if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    vals = raw.astype(object).to_numpy()
-    out = np.empty(len(vals), dtype=object)
-    for i, v in enumerate(vals):
-        if not isinstance(v, str):
-            out[i] = np.nan
-        elif v in lookup:
-            out[i] = lookup[v]
-        elif v in NA_TEXTS:
-            out[i] = np.nan
-        else:
-            out[i] = numbers.get(_as_float(v), v) if numbers else v  # an unseen level stays itself
-    return out
-
-
-def _as_float(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _any(raw):
-    """A column the model does not test: numbers when every cell is one, else text."""
-    import numpy as np
-
-    vals = [np.nan if not isinstance(v, str) or v.strip() in NA_TEXTS else v for v in raw.astype(object)]
-    nums = [v if isinstance(v, float) else _as_float(v) for v in vals]
-    if all(n is not None for n in nums):
-        return np.array(nums, dtype=float)
-    return np.array(vals, dtype=object)
-
-
-def _numeric(raw, column: str, path: Path):
-    import numpy as np
-
-    vals = raw.astype(object).to_numpy()
-    out = np.empty(len(vals), dtype=float)
-    for i, v in enumerate(vals):
-        if not isinstance(v, str) or v.strip() in NA_TEXTS:
-            out[i] = np.nan
-            continue
-        try:
-            out[i] = float(v)
-        except ValueError:
-            raise ValueError(
-                f"column {column!r} of {path} (data row {i + 1}) holds {v!r}, but the model reads {column!r} "
-                "as a number; fix or blank that cell (a blank cell is a missing value)."
-            ) from None
-    return out
-
-
-def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None = None, what: str = "--input"):
-    """(X, ids) from a CSV file of rows to score, each column read as ``model``'s schema says.
-
-    Columns the model does not read are dropped; ``id_column`` (if present) is returned as
-    ``ids`` (text, as written) and left out of ``X`` unless the model reads it as a feature.
-    A column the model needs and the file lacks is a ValueError naming it.
-    """
-    import pandas as pd
-
-    plan = column_plan(model)
-    raw = read_csv(path, what=what, encoding=encoding, dtype=str, keep_default_na=False, na_filter=False)
-    p = Path(path)
-    missing = [c for c in plan if c not in raw.columns]
-    if missing:
-        raise ValueError(f"{what} {p} lacks the model's columns {missing}; its columns are {list(raw.columns)}.")
-    ids = None
-    if id_column and id_column in raw.columns:
-        ids = raw[id_column].astype(object)
-    X = pd.DataFrame(index=raw.index)
-    for name, (kind, levels) in plan.items():
-        X[name] = (_categorical(raw[name], levels) if kind == "categorical" else _any(raw[name]) if kind == "any"
-                   else _numeric(raw[name], name, p))
-    return X, ids
 
 
 def check_distill_out(path) -> Path:

@@ -144,6 +144,17 @@ def test_numbers_at_fit_refuse_dates_at_predict():
         m.predict(dated_frame()[0])
 
 
+def test_nanoseconds_for_a_date_column_are_refused_not_read_as_days():
+    """Numbers for a date feature are days (19000 for 2022); int64 nanoseconds since 1970
+    were read as days too and scored at the shape's edge without a word."""
+    X, y = dated_frame()
+    m = fit_quiet(build("mlp"), X, y)
+    with pytest.raises(ValueError, match="'applied'.*numbers beyond 1e\\+06.*nanoseconds or seconds since 1970"):
+        m.predict(X.assign(applied=X["applied"].astype("int64")))
+    days = (X["applied"] - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400
+    assert np.array_equal(predict_quiet(m, X.assign(applied=days)), predict_quiet(m, X))
+
+
 @pytest.mark.parametrize("name", ["mlp", "nam"])
 def test_durations_same_predictions_whatever_the_unit(name):
     X, y = dated_frame()

@@ -588,6 +588,23 @@ def test_a_model_whose_parameters_changed_after_its_fit_is_not_saved(two_models,
     back.set_params(batch_norm=True)
     with pytest.raises(ValueError, match="batch_norm"):
         back.save(tmp_path / "m2")
+    # a list changed in place is a change too (the snapshot is a copy); ig_steps only explains
+    m2 = inn.MLPClassifier(max_epochs=2, verbose=0, random_state=0, hidden_sizes=[8]).fit(X, y)
+    m2.hidden_sizes.append(4)
+    with pytest.raises(ValueError, match="hidden_sizes"):
+        m2.save(tmp_path / "m3")
+    m2.hidden_sizes.pop()
+    m2.set_params(ig_steps=8).save(tmp_path / "m3")
+
+
+def test_a_wrapped_model_that_cannot_be_saved_says_so_first(tmp_path, data):
+    from sklearn.linear_model import LogisticRegression
+
+    from interpretable_nn.models import EncodedSklearnClassifier
+
+    X, y = data
+    with pytest.raises(TypeError, match="wraps LogisticRegression, which cannot be saved without pickle"):
+        EncodedSklearnClassifier(LogisticRegression()).fit(X, y).save(tmp_path / "w")
 
 
 def test_a_dangling_symlink_as_the_target_is_refused_clearly(two_models, tmp_path):

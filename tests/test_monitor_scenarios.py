@@ -194,3 +194,21 @@ def test_the_monitor_cli_reads_a_level_na_as_predict_does(tmp_path):
     want, _ = read_features(path, m)
     np.testing.assert_array_equal(m.predict_proba(got[["a", "region"]]), m.predict_proba(want))
     assert "label" in got.columns
+
+
+def test_the_monitor_cli_reads_dates_and_a_label_na_as_written(tmp_path):
+    """A model fitted on a date column: the CSV holds ISO text, which the monitor CLI refused
+    as "not a number" once it read columns as predict does; a label written "NA" is a label."""
+    import interpretable_nn as inn
+    from interpretable_nn.monitor.cli import _read
+
+    rng = np.random.default_rng(1)
+    d = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 500, 300), unit="D")
+    X = pd.DataFrame({"opened": d, "a": rng.normal(size=300)})
+    labels = np.where(rng.random(300) < 0.3, "NA", "OK")
+    m = inn.NAMClassifier(n_bags=2, max_epochs=5, interactions=0, random_state=0, verbose=0).fit(X, labels)
+    path = tmp_path / "batch.csv"
+    X.assign(label=labels).to_csv(path, index=False)
+    got = _read(str(path), "--current", m, "label")
+    assert (got["label"] == "NA").sum() == (labels == "NA").sum()
+    np.testing.assert_array_equal(m.predict_proba(got[["opened", "a"]]), m.predict_proba(X))

@@ -48,6 +48,11 @@ def test_a_card_from_dates_scores_the_raw_dates_as_its_model(dated):
     card = m.to_scorecard()
     days = X.assign(opened=(X["opened"] - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400)
     np.testing.assert_array_equal(card.score(X), card.score(days))
+    # ISO text, as a CSV gives it back: the card knows the column was dates, as the model does
+    iso = X.assign(opened=X["opened"].dt.strftime("%Y-%m-%d"))
+    np.testing.assert_array_equal(card.score(iso), card.score(X))
+    with pytest.raises(ValueError, match="days_stored must be True or False"):
+        card.to_sql(days_stored=1)
     assert card.bins(X)["opened"].nunique() > 2
     assert card.check.figures["max_score_error"] < 15  # points; the binned shape against the model
 

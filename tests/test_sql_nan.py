@@ -18,26 +18,30 @@ def _ruleset() -> RuleSet:
         Rule((Condition("income", "<=", 1.0, if_missing=True),), -0.5),
         Rule((Condition("income", "is_missing", True),), 0.25),
         Rule((Condition("rate", ">", 0.5),), 1.0),
+        Rule((Condition("kids", "==", 2, if_missing=True),), 0.125),
+        Rule((Condition("kids", "!=", 2),), 0.0625),
+        Rule((Condition("kids", "in", (1, 2)),), 0.03125),
     ], intercept=-1.0)
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgres"])
 def test_a_nan_in_the_table_is_missing_as_in_python(engine):
     rs = _ruleset()
-    X = pd.DataFrame({"income": [np.nan, 2.0, None, 0.5], "rate": [np.nan, 1.0, 0.1, np.nan]})
+    X = pd.DataFrame({"income": [np.nan, 2.0, None, 0.5], "rate": [np.nan, 1.0, 0.1, np.nan],
+                      "kids": [np.nan, 2.0, 1.0, np.nan]})
     want = rs.decision_function(X)
     db = Engine(engine)
     try:
-        db.con.execute("CREATE TEMP TABLE applicants (id BIGINT, income DOUBLE PRECISION, rate DOUBLE PRECISION)"
-                       if engine == "postgres" else
-                       "CREATE TABLE applicants (id BIGINT, income DOUBLE, rate DOUBLE)")
+        db.con.execute("CREATE TEMP TABLE applicants (id BIGINT, income DOUBLE PRECISION, rate DOUBLE PRECISION, "
+                       "kids DOUBLE PRECISION)" if engine == "postgres" else
+                       "CREATE TABLE applicants (id BIGINT, income DOUBLE, rate DOUBLE, kids DOUBLE)")
         mark = "%s" if engine == "postgres" else "?"
         rows = [(i, *(None if v is None else float(v) for v in r)) for i, r in enumerate(X.astype(object).itertuples(index=False))]
         if engine == "postgres":
             with db.con.cursor() as cur:
-                cur.executemany(f"INSERT INTO applicants VALUES ({mark}, {mark}, {mark})", rows)
+                cur.executemany(f"INSERT INTO applicants VALUES ({mark}, {mark}, {mark}, {mark})", rows)
         else:
-            db.con.executemany(f"INSERT INTO applicants VALUES ({mark}, {mark}, {mark})", rows)
+            db.con.executemany(f"INSERT INTO applicants VALUES ({mark}, {mark}, {mark}, {mark})", rows)
         nan_rows = db.run("SELECT id FROM applicants WHERE income <> income OR income = 'NaN'")
         assert nan_rows  # the table does hold a NaN, not a NULL
         got = db.run(rs.to_sql(dialect=engine))

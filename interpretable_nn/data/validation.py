@@ -226,6 +226,9 @@ def check_frame(X, what: str = "X", min_rows: int = 1) -> pd.DataFrame:
     return df
 
 
+DAYS_LIMIT = 1e6  #: numbers for a date feature are days; beyond 2,700 years, another unit
+
+
 def _predict_numeric(spec, s: pd.Series, what: str) -> pd.Series:
     """A numeric feature at predict, read as at fit (dates and durations in days)."""
     name, source = spec.name, getattr(spec, "converted_from", "")
@@ -246,7 +249,14 @@ def _predict_numeric(spec, s: pd.Series, what: str) -> pd.Series:
                 f"(or refit: dates are read as days since 1970-01-01 UTC, durations as days)."
             )
         return datetime_days(name, s, what) if is_date else timedelta_days(name, s, what)
-    return _check_numeric_column(name, s, what)
+    out = _check_numeric_column(name, s, what)
+    if source and (np.abs(out.to_numpy(dtype=float, na_value=np.nan)) > DAYS_LIMIT).any():
+        raise ValueError(  # 1.6e18 nanoseconds read as days is 4e15 years: the shape's edge, unsaid
+            f"Column {name!r} of {what} holds numbers beyond {DAYS_LIMIT:.0e} in magnitude, but the model was "
+            f"fitted on {'dates' if source == 'datetime' else 'durations'} in this column, and numbers there are "
+            "read as days (e.g. 19000 for 2022); nanoseconds or seconds since 1970? Pass datetime64 values or "
+            "ISO 8601 text, as in training.")
+    return out
 
 
 def check_predict_frame(X, schema: FeatureSchema, what: str = "X") -> pd.DataFrame:
@@ -395,15 +405,11 @@ def check_class_weight(class_weight, classes) -> dict[int, float] | str | None:
 
 
 def class_row_weights(class_weight, y: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray | None:
-    """One weight per row: ``class_weight`` (as :func:`check_class_weight` returns it, keyed
-    by class index; ``"balanced"`` weighs each class by ``W / (k * its weight)``, W the
-    total sample weight, as scikit-learn's ``compute_class_weight`` does) times
-    ``sample_weight`` (checked), relative as :func:`check_sample_weight` makes them; ``None``
-    where both are ``None``. ``y`` holds class indices.
-
-    Every model reads its class weights through these row weights, so a class weight and the
-    same weights given as ``sample_weight`` fit the same model, priors and starting values
-    included, not only the training loss.
+    """One weight per row: ``class_weight`` (keyed by class index, as :func:`check_class_weight`
+    returns it; ``"balanced"``: scikit-learn's ``compute_class_weight`` on the weighted counts)
+    times ``sample_weight``, relative as :func:`check_sample_weight` makes them (``None`` where
+    both are). ``y``: class indices. Every model reads its class weights through these, so a
+    class weight and the same weights as ``sample_weight`` fit the same model.
 
     Examples
     --------

@@ -52,7 +52,7 @@ from ..data.validation import (
     precision_warned,
     user_stacklevel,
 )
-from ..persistence import load_model, register_model_class, save_model
+from ..persistence import load_model, register_model_class, save_model, snapshot_params
 from ..training.engine import (
     ENGINE_EXTRA,
     FitData,
@@ -175,7 +175,7 @@ class BaseModel(BaseEstimator):
         except BaseException:
             self._restore_fitted(earlier)
             raise
-        self._params_at_fit = self.get_params(deep=False)  # what save() checks the parameters against
+        self.fitted_params_ = snapshot_params(self)  # what save() checks the parameters against
         return self
 
     def _fit(self, X, y, sample_weight) -> None:  # pragma: no cover - every subclass implements it

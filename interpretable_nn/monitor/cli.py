@@ -38,7 +38,7 @@ def add_parser(sub: Any) -> None:
     s.set_defaults(func=run)
 
 
-def _read(path: str, what: str, model: Any) -> Any:
+def _read(path: str, what: str, model: Any, target: str | None = None) -> Any:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"{what} {p}: no such file; give a CSV with the model's columns.")
@@ -47,7 +47,7 @@ def _read(path: str, what: str, model: Any) -> Any:
     if schema is not None:
         dtype = {f.name: str for f in schema.features
                  if not f.is_numeric and f.categories and all(isinstance(c, str) for c in f.categories)}
-    from ..cli_io import column_plan, read_features
+    from ..persistence.csv_features import column_plan, read_features
     from ..persistence.csv_io import read_csv
 
     df = read_csv(p, what=what, dtype=dtype)  # the other commands' reader: its checks and hints
@@ -57,6 +57,11 @@ def _read(path: str, what: str, model: Any) -> Any:
         X, _ = read_features(p, model, what=what)
         for name in X.columns:
             df[name] = X[name]
+    classes = getattr(model, "classes_", None)
+    if target in df.columns and classes is not None and all(isinstance(c, str) for c in classes):
+        # text labels as written ("NA" is a label when the model has it); a blank cell is missing
+        raw = read_csv(p, what=what, usecols=[target], dtype=str, keep_default_na=False, na_filter=False)[target]
+        df[target] = raw.where(raw.str.strip() != "", None)
     return df
 
 
@@ -85,8 +90,8 @@ def run(args: Any) -> int:
     if args.json:
         check_output(args.json, what="--json", inputs=[*inputs, args.output])
     model = load_model(args.model_dir)
-    ref, y_ref = _split(_read(args.reference, "--reference", model), args.target, "--reference")
-    cur, y_cur = _split(_read(args.current, "--current", model), args.target, "--current")
+    ref, y_ref = _split(_read(args.reference, "--reference", model, args.target), args.target, "--reference")
+    cur, y_cur = _split(_read(args.current, "--current", model, args.target), args.target, "--current")
     mon = Monitor(model, reference=ref, y_reference=y_ref, protected=args.protected)
     if args.store:
         report, _ = mon.log(cur, args.store, batch=args.batch, y=y_cur, id_column=args.id_column)

@@ -196,8 +196,8 @@ def save_model(model, path, *, key: bytes | str | None = None) -> Path:
     path = check_save_path(path)  # a clear error for a file or a read-only directory
     key = _check_key(key)
     check_is_fitted(model)
+    state, tensors = model._get_state()  # first: a model that cannot be saved says why
     _check_params_unchanged(model)
-    state, tensors = model._get_state()
     doc = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -239,17 +239,29 @@ def _tuples_as_defaults(cls, params: dict) -> dict:
             for k, v in params.items()}
 
 
-#: parameters that change how a fitted model runs, not what it is: set_params may change them
-#: after the fit and the model still saves
-RUNTIME_PARAMS = frozenset({"verbose", "device", "n_threads"})
+#: parameters that change how a fitted model runs or explains, not what it is: set_params may
+#: change them after the fit and the model still saves
+RUNTIME_PARAMS = frozenset({"verbose", "device", "n_threads", "ig_steps"})
+
+
+def snapshot_params(model) -> dict:
+    """A deep copy of ``model.get_params(deep=False)``: a list or dict changed in place after
+    the fit (``hidden_sizes.append(8)``) must not change the snapshot with it."""
+    import copy
+
+    params = model.get_params(deep=False)
+    try:
+        return copy.deepcopy(params)
+    except Exception:  # noqa: BLE001 - a parameter that cannot be copied is compared as it is
+        return dict(params)
 
 
 def _check_params_unchanged(model) -> None:
     """Refuse to save a model whose parameters were changed (``set_params``) after its fit in
     a way that no longer describes the fitted network: the saved parameters would describe
     another network and the directory would not load (it replaced a good model there)."""
-    fitted = getattr(model, "_params_at_fit", None)
-    if fitted is None:
+    fitted = getattr(model, "fitted_params_", None)
+    if fitted is None:  # a model fitted before this check existed (an old pickle): not judged
         return
     now, then = _json_safe(model.get_params(deep=False)), _json_safe(fitted)
     changed = sorted(k for k in set(now) | set(then) if k not in RUNTIME_PARAMS and now.get(k) != then.get(k))
@@ -472,5 +484,5 @@ def load_model(path, *, key: bytes | str | None = None):
             "Save the model again from its source."
         ) from None
     check_scores(path, model)
-    model._params_at_fit = model.get_params(deep=False)
+    model.fitted_params_ = snapshot_params(model)
     return model

@@ -7,7 +7,8 @@ the database's ``EXP`` (the C library's, not numpy's), so it can differ in the l
 below a score of -700 it is 0 (Python's reaches 1e-304 there). NULL is
 "missing": every condition is written NULL-safe with its ``if_missing`` value (store NaN
 as NULL; in DuckDB, PostgreSQL, Spark and Snowflake, whose floats hold NaN, a NaN in a
-column the rules read as numbers is missing too, as in Python). Identifiers and strings
+column the rules read as numbers is missing too, as in Python; a column the rules only test
+for missingness is tested with ``IS NULL``, as its type is unknown). Identifiers and strings
 are quoted by the dialect's rules, numbers are exact
 (:func:`~.sql_dialects.number`); columns are qualified (``"src"."x"``) so a missing
 column is an error, never a string. Level comparisons follow the database's typing: store
@@ -77,7 +78,7 @@ SUM = "__inn_score"
 
 
 def _numeric(rules) -> set[str]:
-    """The features the rules read as numbers (a threshold, a linear term, a float level):
+    """The features the rules read as numbers (a threshold, a linear term, a number level):
     where the database's floats hold NaN, their missing test reads NaN as missing too."""
     out: set[str] = set()
     for rule in rules:
@@ -86,7 +87,8 @@ def _numeric(rules) -> set[str]:
             continue
         for c in rule.conditions:
             values = c.value if c.op == "in" else [c.value]
-            if c.op in ("<", "<=", ">", ">=") or (c.op != "is_missing" and any(isinstance(v, float) for v in values)):
+            if c.op in ("<", "<=", ">", ">=") or (c.op != "is_missing" and any(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
                 out.add(c.feature)
     return out
 

@@ -200,7 +200,7 @@ class Scorecard:
     def bins(self, X: Any) -> pd.DataFrame:
         """The bin id of each feature for each row of ``X`` (-1: in no bin; 0 points)."""
         X = self._frame(X)
-        return pd.DataFrame({t.name: assign_bins(t.bins, X[t.name], t.kind == "numeric", t.name)
+        return pd.DataFrame({t.name: assign_bins(t.bins, X[t.name], t.kind == "numeric", t.name, self._days(t.name))
                              for t in self.terms_ if t.kind != "pair"}, index=X.index)
 
     def points(self, X: Any) -> np.ndarray:
@@ -219,10 +219,16 @@ class Scorecard:
                     grid[ka + 1, kb + 1] = p
                 out[:, t] = grid[ids[a] + 1, ids[b] + 1]
             else:
-                idx = ids[term.name] = assign_bins(term.bins, X[term.name], term.kind == "numeric", term.name)
+                idx = ids[term.name] = assign_bins(term.bins, X[term.name], term.kind == "numeric", term.name,
+                                                        self._days(term.name))
                 pts = np.array([b["points"] for b in term.bins], dtype=float)
                 out[:, t] = np.where(idx >= 0, pts[np.maximum(idx, 0)], 0.0)
         return out, ids
+
+    def _days(self, name: str) -> str:
+        """``"datetime"``/``"timedelta"`` for a feature the model read as days, else ``""``."""
+        days = (self.metadata or {}).get("converted_from") or {}
+        return str(days.get(name, "")) if isinstance(days, dict) else ""
 
     def _term(self, name: str) -> Term:
         return next(t for t in self.terms_ if t.name == name)

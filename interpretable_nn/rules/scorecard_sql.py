@@ -119,6 +119,8 @@ def _select(columns: list[str], source: str) -> str:
 def _check(card, table, id_column, reasons, dialect, threshold, days_stored) -> tuple[Writer, str, float | None, int]:
     w = Writer(check_dialect(dialect, "scorecard SQL export"))
     days = (card.metadata or {}).get("converted_from") or {}
+    if days_stored not in (True, False) or isinstance(days_stored, int) and not isinstance(days_stored, bool):
+        raise ValueError(f"days_stored must be True or False; got {days_stored!r}.")
     if days and days_stored is not True:
         name, kind = next(iter(days.items()))
         raise ValueError(

@@ -27,7 +27,7 @@ BASE = "(base)"
 KINDS = ("base", "numeric", "categorical", "pair")
 
 
-def _numbers(values: pd.Series, feature: str) -> np.ndarray:
+def _numbers(values: pd.Series, feature: str, converted: str = "") -> np.ndarray:
     """A numeric feature's raw column as float64 (NaN: missing), read as the models read it:
     dates as days since 1970-01-01 UTC and durations as days
     (:func:`~interpretable_nn.rules.values.numeric_values`), numbers given as text parsed;
@@ -35,6 +35,12 @@ def _numbers(values: pd.Series, feature: str) -> np.ndarray:
     unsaid, while SQLite read it as 0)."""
     isna = values.isna().to_numpy()
     dtype = values.dtype
+    if converted in ("datetime", "timedelta") and not pd.api.types.is_numeric_dtype(dtype):
+        # the card knows the column held dates: ISO text is parsed, as the model parses it (numbers are days)
+        from ..data.dtypes import datetime_days, timedelta_days
+
+        read = datetime_days if converted == "datetime" else timedelta_days
+        return read(feature, values).to_numpy(dtype=float, na_value=np.nan)
     if (pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype)
             or (pd.api.types.is_object_dtype(dtype)
                 and pd.api.types.infer_dtype(values, skipna=True) in ("datetime", "datetime64", "date",
@@ -50,18 +56,19 @@ def _numbers(values: pd.Series, feature: str) -> np.ndarray:
 
 
 def assign_bins(bins: Sequence[Mapping[str, Any]], values: pd.Series, numeric: bool,
-                feature: str | None = None) -> np.ndarray:
+                feature: str | None = None, converted: str = "") -> np.ndarray:
     """Bin index of every value of ``values`` (-1: no bin, which scores 0 points).
 
     ``bins`` are mappings with ``lower``, ``upper`` (numeric: the interval ``(lower,
     upper]``; a lowest bin with ``lower=-inf`` also holds ``-inf``, as the SQL export's
     does), ``level`` (categorical) and ``missing`` (the bin of missing values: NaN, None,
-    ``pd.NA``, NaT).
+    ``pd.NA``, NaT). ``converted``: ``"datetime"`` or ``"timedelta"`` for a feature the
+    model read as days (a card's ``metadata["converted_from"]``), so ISO text is parsed.
     """
     out = np.full(len(values), -1, dtype=np.int64)
     isna = values.isna().to_numpy()
     if numeric:
-        v = _numbers(values, str(values.name if feature is None else feature))
+        v = _numbers(values, str(values.name if feature is None else feature), converted)
         for k, b in enumerate(bins):
             if b["missing"]:
                 out[isna] = k
