@@ -250,8 +250,8 @@ _SHARES = ("agreement", "agreement_low", "agreement_high", "fidelity", "accuracy
 
 def _read_fidelity(d: Any) -> Fidelity:
     """``metadata["fidelity"]`` as a Fidelity, or a ValueError for one no export writes: not
-    an object, a row count that is not a whole number >= 0, a share outside [0, 1], a
-    figure that is not a number (an edited file's "agreement": 7 was carried silently)."""
+    an object, a row count that is not a whole number >= 0, a share outside [0, 1], a figure
+    that is a list or an object (an edited file's "agreement": 7 was carried silently)."""
     if not isinstance(d, dict):
         raise ValueError(f"metadata.fidelity must be an object (as to_json writes it); got {d!r}.")
     f = Fidelity.from_dict(d)
@@ -259,9 +259,9 @@ def _read_fidelity(d: Any) -> Fidelity:
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ValueError(f"metadata.fidelity.n_rows must be a whole number >= 0; got {n!r}.")
     for k, v in f.figures.items():
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-            raise ValueError(f"metadata.fidelity figure {k!r} must be a number or null; got {v!r}.")
-        if k in _SHARES and v is not None and not 0 <= v <= 1:
+        if isinstance(v, (dict, list)):
+            raise ValueError(f"metadata.fidelity figure {k!r} must be a number, a flag, a text or null; got {v!r}.")
+        if k in _SHARES and v is not None and (isinstance(v, (bool, str)) or not 0 <= v <= 1):
             raise ValueError(f"metadata.fidelity figure {k!r} is a share and must lie in [0, 1]; got {v!r}.")
     return f
 
