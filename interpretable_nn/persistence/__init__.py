@@ -227,7 +227,7 @@ def save_model(model, path, *, key: bytes | str | None = None) -> Path:
 def _tuples_as_defaults(cls, params: dict) -> dict:
     """JSON has no tuple: a parameter whose default is a tuple (``hidden_sizes=(32, 16)``) and
     that reads back as a list is given back as a tuple, so get_params is the same after a
-    load (a list of lists too: pairs of interactions)."""
+    load (nested lists become nested tuples)."""
     import inspect
 
     defaults = {k: v.default for k, v in inspect.signature(cls.__init__).parameters.items()}
