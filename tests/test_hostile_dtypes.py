@@ -457,3 +457,18 @@ def test_unseen_level_advice_prefers_the_type_mistake_and_lists_each_value():
     m = make_model("logreg").fit(X, (X.x > 0).astype(int))
     with pytest.warns(UnseenCategoryWarning, match=r"2 categories not seen in training \[True, 1\]"):
         m.predict_proba(X.assign(k=pd.Series([True, 1] * 30, dtype=object)))
+
+
+def test_a_signalling_decimal_nan_is_refused_naming_its_column():
+    """Decimal('sNaN') raises on any comparison: it crashed inside pandas' missing-value test
+    at fit and at predict."""
+    import decimal
+
+    X, y = dated_frame()
+    m = fit_quiet(build("mlp"), X, y)
+    bad = X.head(3).astype({"income": object})
+    bad.loc[bad.index[0], "income"] = decimal.Decimal("sNaN")
+    with pytest.raises(ValueError, match="Column 'income' of X holds Decimal\\('sNaN'\\)"):
+        m.predict(bad)
+    with pytest.raises(ValueError, match="Column 'income' of X holds Decimal\\('sNaN'\\)"):
+        build("mlp").fit(bad, y[:3])

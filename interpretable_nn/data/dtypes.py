@@ -55,6 +55,7 @@ __all__ = [
     "timedelta_days",
     "check_category_cells",
     "refuse_structured",
+    "refuse_signalling_nan",
 ]
 
 #: the origin of the date conversion
@@ -291,3 +292,23 @@ def refuse_structured(arr: np.ndarray, what: str = "X") -> None:
             f"{what} is a numpy structured array with fields {list(arr.dtype.names)}; pass a "
             f"DataFrame instead: pd.DataFrame({what}) keeps the field names as columns."
         )
+
+
+def refuse_signalling_nan(df: pd.DataFrame, what: str = "X") -> None:
+    """A ``Decimal('sNaN')`` cell is refused naming its column: a signalling NaN raises on
+    any comparison, so pandas' own missing-value test crashed inside pandas on it. Only
+    object columns that hold decimals are scanned.
+
+    Examples
+    --------
+    >>> import decimal
+    >>> refuse_signalling_nan(pd.DataFrame({"a": [decimal.Decimal("sNaN")]}))
+    Traceback (most recent call last):
+    ValueError: Column 'a' of X holds Decimal('sNaN'), a signalling NaN nothing can compare; replace it with None or NaN (a missing value) or a number.
+    """
+    for name in df.columns:
+        s = df[name]
+        if s.dtype == object and infer_dtype(s, skipna=False) in ("decimal", "mixed", "mixed-integer-float") and any(
+                isinstance(v, decimal.Decimal) and v.is_snan() for v in s):
+            raise ValueError(f"Column {name!r} of {what} holds Decimal('sNaN'), a signalling NaN nothing can compare; "
+                             "replace it with None or NaN (a missing value) or a number.")

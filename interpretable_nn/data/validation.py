@@ -21,6 +21,7 @@ from .dtypes import (
     check_category_cells,
     column_type,
     datetime_days,
+    refuse_signalling_nan,
     refuse_structured,
     timedelta_days,
 )
@@ -98,6 +99,7 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
         raise ValueError(f"{what} has duplicated column names {dup}; rename or drop the duplicates.")
     if list(df.columns) != cols:
         df = df.set_axis(cols, axis=1)
+    refuse_signalling_nan(df, what)
     return df
 
 
@@ -460,11 +462,9 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
     of these fails otherwise.
 
     Weights are relative: multiplying every weight by one number fits the same model (the
-    NAM's priors and RuleNet's penalties would otherwise read weights of 10 as ten times the
-    rows, and weights of 1e300 overflow float32 training). A zero weight stays zero, so it
-    still drops its row; weights whose mean positive weight is one (such as zeros and ones)
-    are returned as given. A positive weight too small beside the others for float32
-    training, which would drop its row unsaid, gives a warning."""
+    NAM's priors and RuleNet's penalties read weights of 10 as ten times the rows; 1e300
+    overflowed float32). Zero stays zero; weights of mean positive weight one come back as
+    given; a positive weight float32 would read as zero gives a warning."""
     kind = getattr(sample_weight, "dtype", None)  # a list's: what numpy reads it as
     seen = kind if kind is not None else np.asarray(sample_weight).dtype
     if (pd.api.types.is_datetime64_any_dtype(seen) or pd.api.types.is_timedelta64_dtype(seen)
