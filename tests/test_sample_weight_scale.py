@@ -152,3 +152,17 @@ def test_class_weights_that_zero_every_weighted_row_name_both():
 
     with pytest.raises(ValueError, match="class_weight times sample_weight is zero on every row"):
         class_row_weights({1: 0.0}, np.array([0, 1, 1]), np.array([0.0, 1.0, 1.0]))
+
+
+def test_a_lost_weight_is_said_once_beside_class_weights(data):
+    """The sample weights and their product with the class weights were each checked, so a
+    weight float32 reads as zero warned twice in one fit."""
+    import warnings
+
+    X, y = data
+    w = np.ones(len(y))
+    w[0] = 1e-300
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make_model("mlp", class_weight={1: 2.0}, max_epochs=2, verbose=0, device="cpu").fit(X, y, sample_weight=w)
+    assert sum("count as weight zero" in str(c.message) for c in caught) == 1

@@ -421,13 +421,13 @@ def class_row_weights(class_weight, y: np.ndarray, sample_weight: np.ndarray | N
     """
     if class_weight is None:
         return sample_weight
-    y = np.asarray(y, dtype=np.int64)
-    counts = np.bincount(y, weights=sample_weight, minlength=int(y.max()) + 1 if len(y) else 1).astype(float)
+    y, n_classes = np.asarray(y, dtype=np.int64), int(np.max(y, initial=0)) + 1
     if isinstance(class_weight, str):  # "balanced", scikit-learn's formula on the weighted counts
+        counts = np.bincount(y, weights=sample_weight, minlength=n_classes).astype(float)
         present = counts > 0
         per_class = np.where(present, counts.sum() / (present.sum() * np.where(present, counts, 1.0)), 0.0)
     else:
-        per_class = np.ones(len(counts))
+        per_class = np.ones(n_classes)
         for k, v in class_weight.items():
             per_class[int(k)] = float(v)
     w = per_class[y] * (1.0 if sample_weight is None else sample_weight)
@@ -456,7 +456,7 @@ def _same_kind(label, key) -> bool:
     return all(isinstance(label, t) == isinstance(key, t) for t in (str, bool))
 
 
-def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
+def check_sample_weight(sample_weight, n_rows: int, warn: bool = True) -> np.ndarray:
     """``sample_weight`` as a float array of one finite, non-negative weight per row, not all
     zero, divided by its mean positive weight; a ``ValueError``/``TypeError`` that says which
     of these fails otherwise.
@@ -464,7 +464,7 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
     Weights are relative: multiplying every weight by one number fits the same model (the
     NAM's priors and RuleNet's penalties read weights of 10 as ten times the rows; 1e300
     overflowed float32). Zero stays zero; weights of mean positive weight one come back as
-    given; a positive weight float32 would read as zero gives a warning."""
+    given; a positive weight float32 would read as zero warns (unless ``warn=False``)."""
     kind = getattr(sample_weight, "dtype", None)  # a list's: what numpy reads it as
     seen = kind if kind is not None else np.asarray(sample_weight).dtype
     if (pd.api.types.is_datetime64_any_dtype(seen) or pd.api.types.is_timedelta64_dtype(seen)
@@ -489,7 +489,7 @@ def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray:
     sw = sw / sw.max()  # first, so that the mean below cannot overflow
     sw = sw / sw[positive].mean()
     lost = positive & (sw.astype(np.float32) < np.finfo(np.float32).tiny)
-    if lost.any():
+    if warn and lost.any():
         warnings.warn(
             f"sample_weight: {int(lost.sum())} positive weight(s) are {sw[lost].max():.3g} times the mean "
             "positive weight or less: below what float32 training holds, so those rows count as weight zero. "

@@ -370,11 +370,12 @@ class TorchModel(BaseModel):
                        generator=seed_everything(self.random_state))
 
     def _row_weights(self, y: np.ndarray, sample_weight) -> np.ndarray | None:
-        """``sample_weight`` checked, times a classifier's ``class_weight``
-        (:func:`~interpretable_nn.data.validation.class_row_weights`): all the fit reads."""
-        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(y))
+        """``sample_weight`` checked, times a classifier's ``class_weight`` (all the fit reads),
+        a lost weight said once (:func:`~interpretable_nn.data.validation.class_row_weights`)."""
         cw = check_class_weight(getattr(self, "class_weight", None), getattr(self, "classes_", None))
-        return class_row_weights(cw, y, sw) if self._task == "classification" else sw
+        cw = cw if self._task == "classification" else None
+        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(y), warn=cw is None)
+        return class_row_weights(cw, y, sw)
 
     def _prepare(self, data: FitData) -> None:
         """Fitted attributes the module needs before it is built (knots, baselines...)."""
