@@ -20,6 +20,7 @@ positive contribution toward the adverse class (the ``reference="mean"`` reading
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -111,16 +112,11 @@ class Monitor:
         thresholds = check_thresholds(thresholds)
         if not 0 < threshold < 1:
             raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k (reasons per row) must be a positive integer; got {k!r}.")
-        if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
-            raise ValueError(f"chunk_rows must be a positive integer; got {chunk_rows!r}.")
-        if (isinstance(fairness_shap_rows, bool) or not isinstance(fairness_shap_rows, (int, np.integer))
-                or fairness_shap_rows < 1):
-            raise ValueError(f"fairness_shap_rows must be a positive integer; got {fairness_shap_rows!r}.")
+        for name, v in (("k (reasons per row)", k), ("chunk_rows", chunk_rows), ("fairness_shap_rows", fairness_shap_rows)):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, Integral) or v < 1:
+                raise ValueError(f"{name} must be a positive integer; got {v!r}.")
         # a NaN, negative or text margin switched the near-threshold review flag off unsaid
-        if (isinstance(margin, (bool, np.bool_)) or not isinstance(margin, (int, float, np.integer, np.floating))
-                or not 0 <= margin < 1):
+        if isinstance(margin, (bool, np.bool_)) or not isinstance(margin, Real) or not 0 <= margin < 1:
             raise ValueError(f"margin (the review band around threshold) must be a number in [0, 1); got {margin!r}.")
         if not isinstance(reference, pd.DataFrame) or len(reference) < 10:
             raise ValueError("reference must be a DataFrame of at least 10 rows (the model's raw columns).")
