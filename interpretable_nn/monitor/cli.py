@@ -51,17 +51,17 @@ def _read(path: str, what: str, model: Any, target: str | None = None) -> Any:
     from ..persistence.csv_io import read_csv
 
     df = read_csv(p, what=what, dtype=dtype)  # the other commands' reader: its checks and hints
-    if column_plan(model):
+    classes = getattr(model, "classes_", None)
+    text_target = target in df.columns and classes is not None and all(isinstance(c, str) for c in classes)
+    if column_plan(model) or text_target:
         # the model's columns as `predict` reads them (a level "NA" stays a level: pandas'
-        # default NA words made it missing here, and the logged scores differed from predict's)
-        X, _ = read_features(p, model, what=what)
+        # default NA words made it missing here, and the logged scores differed from predict's),
+        # and text labels as written, in the same read ("NA" is a label; a blank cell is missing)
+        X, raw = read_features(p, model, what=what, id_column=target if text_target else None)
         for name in X.columns:
             df[name] = X[name]
-    classes = getattr(model, "classes_", None)
-    if target in df.columns and classes is not None and all(isinstance(c, str) for c in classes):
-        # text labels as written ("NA" is a label when the model has it); a blank cell is missing
-        raw = read_csv(p, what=what, usecols=[target], dtype=str, keep_default_na=False, na_filter=False)[target]
-        df[target] = raw.where(raw.str.strip() != "", None)
+        if text_target:
+            df[target] = raw.where(raw.str.strip() != "", None)
     return df
 
 
