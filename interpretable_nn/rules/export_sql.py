@@ -273,9 +273,7 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
     WITH `__inn_step1` AS (
     """
     dialect = check_dialect(dialect, "rule set SQL export")
-    if not (isinstance(table, str) and table) and not (isinstance(table, Sequence) and not isinstance(table, str)
-                                                       and table and all(isinstance(p, str) and p for p in table)):
-        raise ValueError(f"table must be a non-empty str or a sequence of str; got {table!r}.")
+    source = table_expr(table)  # first: it refuses a table that is not a name, before the names are read
     _check_names(rs, id_column, table)
     w = Writer(dialect)
     rules = [*rs, *getattr(rs, "linear", ())]  # the linear terms add their points after the rules
@@ -293,7 +291,7 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
         mark = f"\x00{k}\x00"
         parts = _parts(chunk, w)
         sums[mark] = _fold(first, parts, w) if dialect == "spark" else "\n    + ".join([first, *_terms(parts, w)])
-        frm = table_expr(table) if k == 0 else exp.Table(this=ident(steps[-1][0]),
+        frm = source if k == 0 else exp.Table(this=ident(steps[-1][0]),
                                                           alias=exp.TableAlias(this=ident("src")))
         select = exp.select(*[exp.alias_(column(c), ident(c), copy=False) for c in carried],
                             exp.alias_(exp.Var(this=mark), ident(SUM), copy=False), copy=False).from_(frm, copy=False)

@@ -9,7 +9,8 @@ rather than inlined into the next (inlined, the ranks re-evaluate every term's `
 tables, cubic in the number of terms):
 
 1. ``binned``: the bin id of every feature (``-1``: in no bin), from the raw columns.
-   Missing is NULL (and NaN, in DuckDB and PostgreSQL, where a float column can hold it);
+   Missing is NULL (and NaN in DuckDB, PostgreSQL, Spark and Snowflake, whose float columns
+   hold it: :meth:`~.sql_dialects.Writer.missing`, the rule-set export's test too);
    a numeric bin is ``col > lower AND col <= upper``; a level is ``col = 'level'``. The
    bins of a feature are disjoint (the scorecard checks), so the first match is the bin.
 2. ``points``: the score, ``base + points of term 1 + ...`` added left to right as in
@@ -38,15 +39,12 @@ from collections.abc import Sequence
 from numbers import Integral, Real
 
 import numpy as np
-from sqlglot import exp
 
 from .sql_dialects import (
     DIALECTS,
     MATERIALIZE,
-    NAN_DIALECTS,
     Writer,
     check_dialect,
-    double,
     sql_number,
     string,
 )
@@ -63,13 +61,6 @@ def _comment(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
-def _missing(col: str, numeric: bool, w: Writer) -> str:
-    if numeric and w.dialect in NAN_DIALECTS:  # SQLite stores NaN as NULL; T-SQL has no NaN
-        nan = w.sql(exp.Cast(this=string("NaN"), to=double(w.dialect)))
-        return f"({col} IS NULL OR {col} = {nan})"
-    return f"{col} IS NULL"
-
-
 def _bin_case(term, w: Writer) -> str:
     """``CASE`` giving the bin id of one main feature (-1: in no bin)."""
     col = f'{w.q("src")}.{w.q(term.name)}'
@@ -77,7 +68,7 @@ def _bin_case(term, w: Writer) -> str:
     miss = next((k for k, b in enumerate(term.bins) if b["missing"]), -1)
     # a category of number levels sits in a float column, which may hold NaN too
     float_col = numeric or any(isinstance(b["level"], float) for b in term.bins)
-    whens = [f"WHEN {_missing(col, float_col, w)} THEN {miss}"]
+    whens = [f"WHEN {w.missing(term.name, float_col)} THEN {miss}"]  # NULL, and NaN where floats hold it
     for k, b in enumerate(term.bins):
         if b["missing"]:
             continue
