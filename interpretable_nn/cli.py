@@ -453,10 +453,10 @@ def _cmd_scorecard(args) -> int:
     elif args.format == "json":
         text = card.to_json() + "\n"
     elif args.format == "pmml":
-        text = card.to_pmml(reasons=args.reasons)
+        text = card.to_pmml(reasons=args.reasons, days_stored=args.days_stored)
     else:
         text = card.to_sql(table=args.table, id_column=args.id_column or None, reasons=args.reasons,
-                           dialect=args.dialect) + ";\n"
+                           dialect=args.dialect, days_stored=args.days_stored) + ";\n"
     _emit(text, args.output, f"wrote the scorecard ({len(card.table)} rows, {args.format}) to {args.output}")
     return 0
 
@@ -637,6 +637,8 @@ def _add_scorecard(sub) -> None:
     s.add_argument("--dialect", help="SQL dialect of --format sql (default sqlite; as export-rules)", default="sqlite",
                    choices=DIALECTS)
     s.add_argument("--id-column", default="id", help="id column the SQL returns beside the score ('' for none)")
+    s.add_argument("--days-stored", action="store_true",
+                   help="sql/pmml of a model fitted on dates: the columns hold days since 1970-01-01 (durations: days)")
     s.set_defaults(func=_cmd_scorecard)
 
 

@@ -276,3 +276,28 @@ def test_ruleset_and_tree_pmml_on_hmda():
                              ("surrogate tree", tree.to_pmml(), tree)]:
         score, prob = _score_agreement(doc, model, rows)
         assert score <= 1e-9 and prob <= 1e-9, (name, score, prob)
+
+
+def test_scorecard_pmml_of_a_card_from_dates_asks_how_they_are_given():
+    """A card from a model fitted on dates bins days since 1970; its PMML read the raw field
+    as a plain number, so an evaluator given a date (or its epoch seconds) scored every row in
+    the last bin. It is refused now unless the caller says the field holds those days, and
+    then JPMML gives Python's scores."""
+    from interpretable_nn.models.nam import NAMClassifier
+
+    rng = np.random.default_rng(1)
+    n = 300
+    d = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    X = pd.DataFrame({"opened": d, "x": rng.normal(size=n)})
+    y = ((d - d.min()).days.to_numpy() / 900 + rng.normal(0, .3, n) > .5).astype(int)
+    card = NAMClassifier(n_bags=1, max_epochs=20, interactions=0, random_state=0, verbose=0).fit(X, y).to_scorecard()
+    with pytest.raises(ValueError, match="Feature 'opened' was fitted on dates.*days_stored=True"):
+        card.to_pmml()
+    with pytest.raises(ValueError, match="days_stored must be True or False"):
+        card.to_pmml(days_stored="yes")
+    doc = card.to_pmml(reasons=2, days_stored=True)
+    assert 'displayName="opened (days since 1970-01-01 UTC)"' in doc
+    days = X.assign(opened=(X["opened"] - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1))
+    got = _jpmml(doc, days)
+    np.testing.assert_allclose(got["score"].to_numpy(float), card.score(X), rtol=0, atol=1e-9)
+    assert card.bins(X)["opened"].nunique() > 2

@@ -130,3 +130,24 @@ def test_a_small_loss_does_not_read_as_zero_in_its_sentence():
                           "points": [600.0, 0.0, 0.004], "lower": [None, -np.inf, 0.0], "upper": [None, 0.0, np.inf]})
     text = Scorecard(table).reason_codes(pd.DataFrame({"A": [-1.0]}))["text"].iloc[0]
     assert text.endswith("scores 0.004 more"), text
+
+
+def test_the_cli_exports_a_card_from_dates_with_days_stored(dated, tmp_path, capsys):
+    """The error asked for days_stored=True, which the CLI had no way to pass: `scorecard
+    --format sql` and `export --format pmml` of a model fitted on dates could only fail."""
+    from interpretable_nn.cli import main
+
+    m, X = dated
+    m.save(tmp_path / "m")
+    assert main(["scorecard", str(tmp_path / "m"), "--format", "sql"]) != 0
+    assert "--days-stored" in capsys.readouterr().err
+    assert main(["scorecard", str(tmp_path / "m"), "--format", "sql", "--reasons", "0", "--days-stored"]) == 0
+    sql = capsys.readouterr().out.rstrip().rstrip(";")
+    con = sqlite3.connect(":memory:")
+    days = X.assign(opened=(X["opened"] - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400, id=range(len(X)))
+    days.to_sql("applicants", con, index=False)
+    np.testing.assert_array_equal([r[1] for r in con.execute(sql).fetchall()], m.to_scorecard().score(X))
+    out = tmp_path / "card.pmml"
+    assert main(["export", str(tmp_path / "m"), "--format", "pmml", "-o", str(out)]) != 0
+    assert main(["export", str(tmp_path / "m"), "--format", "pmml", "-o", str(out), "--days-stored"]) == 0
+    assert "days since 1970-01-01 UTC" in out.read_text()

@@ -125,7 +125,7 @@ def _attribute(char: ET.Element, points: float, best: float, code: str) -> ET.El
     return _sub(char, "Attribute", partialScore=_num(points), reasonCode=code if lost > TOL else NO_REASON)
 
 
-def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard") -> str:
+def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard", days_stored: bool = False) -> str:
     """A PMML 4.4 ``Scorecard`` document reproducing ``card.score`` and
     ``card.reason_codes(k=reasons)`` (see the module docstring for the mapping).
 
@@ -136,6 +136,11 @@ def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard"
     reasons : int, default 4
         How many ranked reason codes the document outputs (``reason_1`` ..).
     model_name : str, default "scorecard"
+    days_stored : bool, default False
+        A card from a model fitted on dates or durations (``card.metadata["converted_from"]``)
+        bins them as days since 1970-01-01 UTC or as days. Its export is refused unless this
+        is True, which says the evaluator will be given those days as numbers (the field's
+        ``displayName`` says which).
 
     Returns
     -------
@@ -145,6 +150,10 @@ def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard"
     """
     if not isinstance(reasons, int) or isinstance(reasons, bool) or reasons < 0:
         raise ValueError(f"reasons must be a non-negative integer; got {reasons!r}.")
+    from .scorecard_sql import check_days_stored
+
+    days = check_days_stored(card, days_stored, "a PMML evaluator is given numbers for it here. Give each such "
+                             "field as those days (pandas: (d - pd.Timestamp('1970-01-01')) / pd.Timedelta(days=1))")
     terms = card.terms_
     names = {t.name for t in terms}
     if NO_REASON in names:
@@ -158,7 +167,10 @@ def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard"
             continue
         if t.kind == "numeric":
             types[t.name] = "double"
-            _sub(dd, "DataField", name=t.name, optype="continuous", dataType="double")
+            field = _sub(dd, "DataField", name=t.name, optype="continuous", dataType="double")
+            if t.name in days:
+                field.set("displayName", f"{t.name} (days since 1970-01-01 UTC)" if days[t.name] == "datetime"
+                          else f"{t.name} (days)")
         else:
             types[t.name] = _level_type([b["level"] for b in t.bins if not b["missing"]])
             _sub(dd, "DataField", name=t.name, optype="categorical", dataType=types[t.name])

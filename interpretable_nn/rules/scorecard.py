@@ -418,11 +418,12 @@ class Scorecard:
         return scorecard_to_sql(self, table=table, id_column=id_column, reasons=reasons, dialect=dialect,
                                 threshold=threshold, days_stored=days_stored)
 
-    def to_pmml(self, reasons: int = 4) -> str:
+    def to_pmml(self, reasons: int = 4, days_stored: bool = False) -> str:
         """A PMML 4.4 ``Scorecard`` document (output fields ``score``, ``reason_1`` ..
         ``reason_<reasons>``) whose score and ranked reason codes equal :meth:`score` and
         :meth:`reason_codes` (``k=reasons``) in a PMML evaluator. See
-        :mod:`interpretable_nn.rules.export_pmml` for the mapping.
+        :mod:`interpretable_nn.rules.export_pmml` for the mapping. A card fitted on dates
+        needs ``days_stored=True``, as :meth:`to_sql`: the evaluator is given days as numbers.
 
         Examples
         --------
@@ -434,4 +435,4 @@ class Scorecard:
         """
         from .export_pmml import scorecard_to_pmml
 
-        return scorecard_to_pmml(self, reasons=reasons)
+        return scorecard_to_pmml(self, reasons=reasons, days_stored=days_stored)
