@@ -387,7 +387,8 @@ def _cmd_export_rules(args) -> int:
     elif args.format == "json":
         text = rs.to_json() + "\n"
     elif args.format == "sql":
-        text = rs.to_sql(table=args.table, id_column=args.id_column or None, dialect=args.dialect) + ";\n"
+        text = rs.to_sql(table=args.table, id_column=args.id_column or None, dialect=args.dialect,
+                         days_stored=args.days_stored) + ";\n"
     elif args.format == "sympy":
         text = str(rs.to_sympy()) + "\n"
     else:
@@ -617,6 +618,8 @@ def _add_export_rules(sub) -> None:
     s.add_argument("--id-column", default="id", help="id column the SQL returns beside the score ('' for none)")
     s.add_argument("--digits", type=int, help="significant digits of the points in text/md (default 3; "
                    "-1 for exact)")
+    s.add_argument("--days-stored", action="store_true",
+                   help="sql of a model fitted on dates: the columns hold days since 1970-01-01 (durations: days)")
     s.set_defaults(func=_cmd_export_rules)
 
 

@@ -301,3 +301,23 @@ def test_scorecard_pmml_of_a_card_from_dates_asks_how_they_are_given():
     got = _jpmml(doc, days)
     np.testing.assert_allclose(got["score"].to_numpy(float), card.score(X), rtol=0, atol=1e-9)
     assert card.bins(X)["opened"].nunique() > 2
+
+
+def test_ruleset_pmml_of_rules_from_dates_is_given_days():
+    """A rule set fitted on dates (RuleNet here) compares days since 1970: its PMML is refused
+    unless the evaluator is given those days, and then JPMML gives Python's scores."""
+    rng = np.random.default_rng(2)
+    n = 300
+    d = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    X = pd.DataFrame({"opened": d, "x": rng.normal(size=n)})
+    y = ((d - d.min()).days.to_numpy() / 900 + rng.normal(0, .3, n) > .5).astype(int)
+    from interpretable_nn.models.rulenet import RuleNetClassifier
+
+    rs = RuleNetClassifier(random_state=0, verbose=0, max_epochs=10).fit(X, y).ruleset_
+    with pytest.raises(ValueError, match="Feature 'opened' was fitted on dates.*days_stored=True"):
+        rs.to_pmml()
+    doc = rs.to_pmml(days_stored=True)
+    assert 'displayName="opened (days since 1970-01-01 UTC)"' in doc
+    days = X.assign(opened=(X["opened"] - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1))
+    np.testing.assert_allclose(_jpmml(doc, days)["score"].to_numpy(float), rs.decision_function(X),
+                               rtol=0, atol=1e-9)

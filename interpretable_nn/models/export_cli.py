@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--base-score", type=float, default=600.0, help="PMML scorecard: score at --base-odds (default 600)")
     s.add_argument("--base-odds", type=float, default=50.0, help="PMML scorecard: good:bad odds at --base-score (default 50)")
     s.add_argument("--days-stored", action="store_true",
-                   help="PMML scorecard of a model fitted on dates: the evaluator is given those fields as days "
+                   help="PMML of a model fitted on dates: the evaluator is given those fields as days "
                         "since 1970-01-01 (durations: days)")
     s.set_defaults(func=run)
 
@@ -52,7 +52,7 @@ def _pmml(model: Any, args: Any) -> tuple[str, str]:
 
     rs = model if isinstance(model, RuleSet) else getattr(model, "ruleset_", None)
     if rs is not None:
-        return rs.to_pmml(), f"a rule set of {rs.n_rules} rules"
+        return rs.to_pmml(days_stored=args.days_stored), f"a rule set of {rs.n_rules} rules"
     if hasattr(model, "to_scorecard"):
         card = model.to_scorecard(pdo=args.pdo, base_score=args.base_score, base_odds=args.base_odds)
         return card.to_pmml(reasons=args.reasons, days_stored=args.days_stored), f"a scorecard of {len(card.terms)} terms"

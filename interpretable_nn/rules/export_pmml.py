@@ -35,7 +35,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
-from .values import py_scalar
+from .values import check_days_stored, py_scalar
 
 __all__ = ["scorecard_to_pmml", "ruleset_to_pmml", "tree_to_pmml", "NO_REASON", "PMML_NS"]
 
@@ -43,6 +43,9 @@ PMML_NS = "http://www.dmg.org/PMML-4_4"
 #: the reason code of bins that are no reason (never ranked; see the module docstring)
 NO_REASON = "(no reason)"
 TOL = 1e-9
+#: how a PMML export of a model fitted on dates is given them (see ``check_days_stored``)
+PMML_DAYS = ("a PMML evaluator is given numbers for it here. Give each such field as those days (pandas: "
+             "(d - pd.Timestamp('1970-01-01')) / pd.Timedelta(days=1))")
 
 
 def _num(x: float) -> str:
@@ -120,6 +123,15 @@ def _bin_predicate(parent: ET.Element, field: str, b: dict, numeric: bool, data_
                 _sub(both, "SimplePredicate", field=field, operator=op, value=_num(v))
 
 
+def _days_names(dd: ET.Element, days: dict[str, str]) -> None:
+    """Each date or duration field's ``displayName`` says it holds days (``days_stored``)."""
+    for field in dd.iter("DataField"):
+        kind = days.get(field.get("name", ""))
+        if kind:
+            field.set("displayName", f"{field.get('name')} (days since 1970-01-01 UTC)" if kind == "datetime"
+                      else f"{field.get('name')} (days)")
+
+
 def _attribute(char: ET.Element, points: float, best: float, code: str) -> ET.Element:
     lost = best - points
     return _sub(char, "Attribute", partialScore=_num(points), reasonCode=code if lost > TOL else NO_REASON)
@@ -150,10 +162,7 @@ def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard"
     """
     if not isinstance(reasons, int) or isinstance(reasons, bool) or reasons < 0:
         raise ValueError(f"reasons must be a non-negative integer; got {reasons!r}.")
-    from .scorecard_sql import check_days_stored
-
-    days = check_days_stored(card, days_stored, "a PMML evaluator is given numbers for it here. Give each such "
-                             "field as those days (pandas: (d - pd.Timestamp('1970-01-01')) / pd.Timedelta(days=1))")
+    days = check_days_stored(card.metadata, days_stored, PMML_DAYS)
     terms = card.terms_
     names = {t.name for t in terms}
     if NO_REASON in names:
@@ -167,13 +176,11 @@ def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard"
             continue
         if t.kind == "numeric":
             types[t.name] = "double"
-            field = _sub(dd, "DataField", name=t.name, optype="continuous", dataType="double")
-            if t.name in days:
-                field.set("displayName", f"{t.name} (days since 1970-01-01 UTC)" if days[t.name] == "datetime"
-                          else f"{t.name} (days)")
+            _sub(dd, "DataField", name=t.name, optype="continuous", dataType="double")
         else:
             types[t.name] = _level_type([b["level"] for b in t.bins if not b["missing"]])
             _sub(dd, "DataField", name=t.name, optype="categorical", dataType=types[t.name])
+    _days_names(dd, days)
     target = _unique("points", set(fields))
     _sub(dd, "DataField", name=target, optype="continuous", dataType="double")
     dd.set("numberOfFields", str(len(fields) + 1))
@@ -307,7 +314,7 @@ def _score_outputs(model: ET.Element, link: str, taken: set[str]) -> None:
 
 
 # ---------------------------------------------------------------------- rule set
-def ruleset_to_pmml(rs: Any, model_name: str = "ruleset") -> str:
+def ruleset_to_pmml(rs: Any, model_name: str = "ruleset", days_stored: bool = False) -> str:
     """A PMML 4.4 ``Scorecard`` reproducing ``rs.decision_function`` (output ``score``)
     and, with the logit link, ``predict_proba[:, 1]`` (output ``probability``): the
     intercept is the ``initialScore``; each rule is one ``Characteristic`` whose first
@@ -315,7 +322,10 @@ def ruleset_to_pmml(rs: Any, model_name: str = "ruleset") -> str:
     scores 0, added in rule order. A PMML ``RuleSetModel`` cannot add rule weights (its
     rules vote or the first one wins), so the scorecard is the exact form. Each linear term
     follows as a ``Characteristic`` of two Attributes: missing scores ``points * fill``
-    (computed here), else a ``ComplexPartialScore`` ``points * min(max(x, lo), hi)``."""
+    (computed here), else a ``ComplexPartialScore`` ``points * min(max(x, lo), hi)``.
+    A rule set fitted on dates needs ``days_stored=True`` (the evaluator is given days), as
+    :func:`scorecard_to_pmml`."""
+    days = check_days_stored(getattr(rs, "metadata", None), days_stored, PMML_DAYS)
     conditions = [c for r in rs.rules for c in r.conditions]
     linear = tuple(getattr(rs, "linear", ()))
     types = _field_types(conditions)
@@ -330,6 +340,7 @@ def ruleset_to_pmml(rs: Any, model_name: str = "ruleset") -> str:
     model = _sub(root, "Scorecard", modelName=model_name, functionName="regression",
                  initialScore=_num(rs.intercept), useReasonCodes="false")
     _fields(dd, _sub(model, "MiningSchema"), types, target)
+    _days_names(dd, days)
     _score_outputs(model, rs.link, set(types) | {target})
     chars = _sub(model, "Characteristics")
     for j, rule in enumerate(rs.rules):

@@ -58,6 +58,7 @@ from sqlglot import exp
 from .conditions import Condition, LinearTerm, RuleSetLike
 from .sql_dialects import (
     MATERIALIZE,
+    SQL_DAYS,
     Writer,
     check_dialect,
     column,
@@ -68,6 +69,7 @@ from .sql_dialects import (
     string,
 )
 from .sql_dialects import table as table_expr
+from .values import check_days_stored
 
 __all__ = ["to_sql", "CHUNK"]
 
@@ -243,7 +245,7 @@ def _check_names(rs: RuleSetLike, id_column: str | None, table: str | Sequence[s
 
 
 def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
-           id_column: str | None = "id", dialect: str = "sqlite") -> str:
+           id_column: str | None = "id", dialect: str = "sqlite", days_stored: bool = False) -> str:
     """One query scoring every row of ``table`` exactly as ``rs.decision_function``.
 
     Parameters
@@ -258,6 +260,10 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
         ``bigquery``, ``snowflake``, ``tsql``, ``ansi`` (written by the same transpiler,
         parse-checked); see :mod:`.sql_dialects`. SQLite needs ``EXP`` (>= 3.35 built with
         math functions; Python's is).
+    days_stored : bool, default False
+        A rule set from a model fitted on dates or durations (``metadata["converted_from"]``)
+        compares them as days since 1970-01-01 UTC, or days. Its SQL is refused unless this
+        is True: the columns it reads hold those days (a view can convert them).
 
     Examples
     --------
@@ -273,6 +279,7 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
     WITH `__inn_step1` AS (
     """
     dialect = check_dialect(dialect, "rule set SQL export")
+    check_days_stored(getattr(rs, "metadata", None), days_stored, SQL_DAYS)
     source = table_expr(table)  # first: it refuses a table that is not a name, before the names are read
     _check_names(rs, id_column, table)
     w = Writer(dialect)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .conditions import Condition, RuleSetLike
-from .values import check_rule_frame, numeric_values, typed_key
+from .values import check_rule_frame, days_features, numeric_values, typed_key
 
 __all__ = ["to_sympy", "sympy_symbols", "sympy_inputs"]
 
@@ -177,7 +177,7 @@ def sympy_inputs(rs: RuleSetLike, X: pd.DataFrame) -> list[np.ndarray]:
     """Arrays for ``lambdify(sympy_symbols(rs), to_sympy(rs))``: per used feature its raw
     value (0 where missing or never compared) or one 0/1 array per level indicator, then
     its 0/1 missing flag."""
-    X = check_rule_frame(X, rs.features_used)
+    X = check_rule_frame(X, rs.features_used, days_features(getattr(rs, "metadata", None)))
     codes = _codes(rs)
     valued = ({c.feature for r in rs for c in r.conditions if c.op != "is_missing"}
               | {t.feature for t in getattr(rs, "linear", ())})

@@ -17,9 +17,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from ..attribution.fidelity import Fidelity
 from .conditions import RuleSetLike
-from .values import escape_text, format_number, format_points
+from .values import days_features, escape_text, format_feature, format_number, format_points
 
 __all__ = ["to_text", "to_markdown", "to_graphviz"]
 
@@ -47,10 +49,29 @@ def _how_to_score(rs: RuleSetLike) -> list[str]:
     else:
         lines.append("prediction = score")
     lines.append("a missing value makes a condition false unless it says OR ... IS MISSING")
+    lines += _days_notes(rs)
     if getattr(rs, "linear", ()):
         lines.append("a linear term's points = its points per unit x the column clipped to [lo, hi]"
                      " (a missing value counts as the term's 'missing' value)")
     return lines
+
+
+def _days_notes(rs: RuleSetLike) -> list[str]:
+    """How to read the thresholds of a feature fitted on dates or durations, with the first
+    threshold as a worked example (``18725 days = 2021-04-08``)."""
+    out = []
+    for name, kind in days_features(getattr(rs, "metadata", None)).items():
+        cuts = [c.value for r in rs for c in r.conditions if c.feature == name and c.op in ("<=", ">")]
+        if kind == "datetime":
+            example = ""
+            if cuts and math.isfinite(cuts[0]) and abs(cuts[0]) < 1e6:
+                when = pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(cuts[0]))
+                shown = str(when.date()) if when == when.normalize() else when.isoformat(sep=" ", timespec="seconds")
+                example = f": {format_number(cuts[0])} is {shown}"
+            out.append(f"{format_feature(name)} is a date, compared as days since 1970-01-01 00:00 UTC{example}")
+        else:
+            out.append(f"{format_feature(name)} is a duration, compared in days")
+    return out
 
 
 def _linear_head(rs: RuleSetLike) -> str:

@@ -61,6 +61,7 @@ from .values import (
     LINKS,
     OPS,
     check_rule_frame,
+    days_features,
     finite,
     format_feature,
     format_number,
@@ -210,7 +211,7 @@ class RuleSet:
 
     # ------------------------------------------------------------ evaluation
     def _check_frame(self, X: Any) -> pd.DataFrame:
-        return check_rule_frame(X, self.features_used)
+        return check_rule_frame(X, self.features_used, days_features(self.metadata))
 
     def fire_matrix(self, X: pd.DataFrame) -> np.ndarray:
         """Boolean array (n_rows, n_rules): which rules fire on which rows."""
@@ -417,23 +418,23 @@ class RuleSet:
         return cls(**read_json(s))
 
     def to_sql(self, table: str | Sequence[str] = "applicants", id_column: str | None = "id",
-               dialect: str = "sqlite") -> str:
+               dialect: str = "sqlite", days_stored: bool = False) -> str:
         """One SELECT that scores a table; see :func:`~interpretable_nn.rules.export_sql.to_sql`."""
-        return to_sql(self, table=table, id_column=id_column, dialect=dialect)
+        return to_sql(self, table=table, id_column=id_column, dialect=dialect, days_stored=days_stored)
 
     def to_sympy(self, return_codes: bool = False) -> Any:
         """The score as a SymPy expression; see
         :func:`~interpretable_nn.rules.export_sympy.to_sympy`."""
         return to_sympy(self, return_codes=return_codes)
 
-    def to_pmml(self) -> str:
+    def to_pmml(self, days_stored: bool = False) -> str:
         """A PMML 4.4 document (a ``Scorecard`` of the rules) whose ``score`` output equals
         :meth:`decision_function` and, with the logit link, whose ``probability`` output
         equals ``predict_proba[:, 1]``; see
         :func:`~interpretable_nn.rules.export_pmml.ruleset_to_pmml`."""
         from .export_pmml import ruleset_to_pmml
 
-        return ruleset_to_pmml(self)
+        return ruleset_to_pmml(self, days_stored=days_stored)
 
     def sympy_symbols(self) -> list[sympy.Symbol]:
         """Arguments of the SymPy expression, in order; see

@@ -43,11 +43,13 @@ import numpy as np
 from .sql_dialects import (
     DIALECTS,
     MATERIALIZE,
+    SQL_DAYS,
     Writer,
     check_dialect,
     sql_number,
     string,
 )
+from .values import check_days_stored
 
 __all__ = ["to_sql", "sql_number", "DIALECTS"]
 
@@ -107,28 +109,9 @@ def _select(columns: list[str], source: str) -> str:
     return f"SELECT{NL}" + _indent(f",{NL}".join(columns)) + f"{NL}FROM " + source
 
 
-def check_days_stored(card, days_stored, how: str) -> dict[str, str]:
-    """The card's features fitted on dates or durations (``{name: "datetime"|"timedelta"}``),
-    refused unless ``days_stored`` is True: an export that reads numbers (SQL, PMML) cannot
-    know how the caller stores a date. ``how`` says what the export reads and how to give it
-    the days."""
-    days = (card.metadata or {}).get("converted_from") or {}
-    if days_stored not in (True, False) or isinstance(days_stored, int) and not isinstance(days_stored, bool):
-        raise ValueError(f"days_stored must be True or False; got {days_stored!r}.")
-    if days and days_stored is not True:
-        name, kind = next(iter(days.items()))
-        raise ValueError(
-            f"Feature {name!r} was fitted on {'dates' if kind == 'datetime' else 'durations'} "
-            f"({sorted(days)} in all), which the scorecard bins as "
-            f"{'days since 1970-01-01 UTC' if kind == 'datetime' else 'days'}; {how}, then pass days_stored=True (CLI: --days-stored).")
-    return dict(days) if isinstance(days, dict) else {}
-
-
 def _check(card, table, id_column, reasons, dialect, threshold, days_stored) -> tuple[Writer, str, float | None, int]:
     w = Writer(check_dialect(dialect, "scorecard SQL export"))
-    check_days_stored(card, days_stored, "the SQL reads numbers and cannot know how a database stores a date. "
-                      "Expose each such column as those days in a view under the same name (SQLite: "
-                      "julianday(d) - 2440587.5; DuckDB: epoch(d) / 86400; PostgreSQL: EXTRACT(EPOCH FROM d) / 86400)")
+    check_days_stored(card.metadata, days_stored, SQL_DAYS)
     if not isinstance(reasons, Integral) or isinstance(reasons, (bool, np.bool_)) or reasons < 0:
         raise ValueError(f"reasons must be a non-negative integer (the reason columns to return); got {reasons!r}.")
     reasons = int(reasons)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .values import format_number, numeric_values, py_scalar
+from .values import days_of, format_number, numeric_values, py_scalar
 
 __all__ = ["COLUMNS", "BASE", "KINDS", "Term", "assign_bins", "read_table", "number", "is_na"]
 
@@ -35,12 +35,9 @@ def _numbers(values: pd.Series, feature: str, converted: str = "") -> np.ndarray
     unsaid, while SQLite read it as 0)."""
     isna = values.isna().to_numpy()
     dtype = values.dtype
-    if converted in ("datetime", "timedelta") and not pd.api.types.is_numeric_dtype(dtype):
-        # the card knows the column held dates: ISO text is parsed, as the model parses it (numbers are days)
-        from ..data.dtypes import datetime_days, timedelta_days
-
-        read = datetime_days if converted == "datetime" else timedelta_days
-        return read(feature, values).to_numpy(dtype=float, na_value=np.nan)
+    days = days_of(values, feature, converted)  # the card knows the column held dates: ISO text is parsed
+    if days is not None:
+        return days.to_numpy(dtype=float, na_value=np.nan)
     if (pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype)
             or (pd.api.types.is_object_dtype(dtype)
                 and pd.api.types.infer_dtype(values, skipna=True) in ("datetime", "datetime64", "date",

@@ -32,7 +32,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-__all__ = ["DIALECTS", "NAN_DIALECTS", "RUN", "PARSE_ONLY", "check_dialect", "ident", "column", "table", "string",
+__all__ = ["DIALECTS", "NAN_DIALECTS", "SQL_DAYS", "RUN", "PARSE_ONLY", "check_dialect", "ident", "column", "table", "string",
            "number", "level", "double", "render", "parse_check", "sql_number", "Writer"]
 
 #: dialects whose output the tests run against the database itself
@@ -46,6 +46,10 @@ MATERIALIZE: frozenset[str] = frozenset({"sqlite", "duckdb", "postgres"})
 #: NaN as NULL; T-SQL has none; BigQuery's ``=`` is IEEE's), where a query must read NaN as
 #: missing, as Python does: there NaN is larger than every number, so ``x > 1`` held for it
 NAN_DIALECTS: frozenset[str] = frozenset({"duckdb", "postgres", "spark", "snowflake"})
+#: how the SQL of a model fitted on dates is given them (``values.check_days_stored``)
+SQL_DAYS = ("the SQL reads numbers and cannot know how a database stores a date. Expose each such column as those "
+            "days in a view under the same name (SQLite: julianday(d) - 2440587.5; DuckDB: epoch(d) / 86400; "
+            "PostgreSQL: EXTRACT(EPOCH FROM d) / 86400)")
 _SQLGLOT = {"ansi": ""}
 #: the largest power of two one SQLite step multiplies or divides by: written in full
 #: (``4611686018427387904.0``, 19 digits) it is read as an integer, exactly, and so is

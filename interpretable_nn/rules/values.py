@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,9 @@ __all__ = [
     "format_feature",
     "escape_text",
     "numeric_values",
+    "check_days_stored",
+    "days_features",
+    "days_of",
     "check_rule_frame",
     "sigmoid",
 ]
@@ -134,8 +137,45 @@ def numeric_values(column: pd.Series, feature: str, missing: np.ndarray) -> np.n
     return values.astype(float)
 
 
-def check_rule_frame(X: Any, used: Sequence[str]) -> pd.DataFrame:
-    """``X`` when it is a DataFrame holding every used column exactly once."""
+def days_of(column: pd.Series, feature: str, converted: str) -> pd.Series | None:
+    """A date (``converted="datetime"``) or duration (``"timedelta"``) feature's column given
+    as text or objects, as the float days the model read (ISO 8601 text parsed); ``None``
+    where there is nothing to convert (another feature, or numbers, which are days already)."""
+    if converted not in ("datetime", "timedelta") or pd.api.types.is_numeric_dtype(column.dtype):
+        return None
+    from ..data.dtypes import datetime_days, timedelta_days
+
+    return (datetime_days if converted == "datetime" else timedelta_days)(feature, column).astype(float)
+
+
+def days_features(metadata: Mapping[str, Any] | None) -> dict[str, str]:
+    """``metadata["converted_from"]`` of a scorecard or rule set: the features fitted on dates
+    (``"datetime"``, read as days since 1970-01-01 UTC) or durations (``"timedelta"``, days)."""
+    days = (metadata or {}).get("converted_from") if isinstance(metadata, Mapping) else None
+    return {str(k): str(v) for k, v in days.items()} if isinstance(days, Mapping) else {}
+
+
+def check_days_stored(metadata: Mapping[str, Any] | None, days_stored: Any, how: str) -> dict[str, str]:
+    """A scorecard's or rule set's features fitted on dates or durations (``metadata
+    ["converted_from"]``: ``{name: "datetime"|"timedelta"}``), refused unless ``days_stored``
+    is True: an export that reads numbers (SQL, PMML) cannot know how the caller stores a
+    date. ``how`` says what the export reads and how to give it the days."""
+    days = days_features(metadata)
+    if not isinstance(days_stored, (bool, np.bool_)):
+        raise ValueError(f"days_stored must be True or False; got {days_stored!r}.")
+    if days and not days_stored:
+        name, kind = next(iter(days.items()))
+        raise ValueError(
+            f"Feature {name!r} was fitted on {'dates' if kind == 'datetime' else 'durations'} "
+            f"({sorted(days)} in all), which the model reads as "
+            f"{'days since 1970-01-01 UTC' if kind == 'datetime' else 'days'}; {how}, then pass days_stored=True (CLI: --days-stored).")
+    return days
+
+
+def check_rule_frame(X: Any, used: Sequence[str], converted: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """``X`` when it is a DataFrame holding every used column exactly once; a copy whose date
+    and duration features (``converted``: ``{name: "datetime"|"timedelta"}``) given as text
+    are read as days, as their model reads them."""
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"X must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
     absent = [f for f in used if f not in X.columns]
@@ -144,7 +184,8 @@ def check_rule_frame(X: Any, used: Sequence[str]) -> pd.DataFrame:
     dup = [f for f in used if (X.columns == f).sum() > 1]
     if dup:
         raise ValueError(f"X has duplicated column(s) used by the rule set: {dup}.")
-    return X
+    days = {f: d for f in used if (d := days_of(X[f], f, (converted or {}).get(f, ""))) is not None}
+    return X.assign(**days) if days else X
 
 
 def sigmoid(score: np.ndarray) -> np.ndarray:
