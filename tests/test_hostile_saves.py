@@ -622,3 +622,32 @@ def test_classes_that_the_network_does_not_score_are_refused(data, tmp_path, cla
     _edit_model_json(tmp_path, lambda doc: doc["state"].update(classes_=classes))
     with pytest.raises(ModelFileError, match=f"classes_ lists {len(classes)} class"):
         inn.load_model(tmp_path)
+
+
+@pytest.mark.parametrize("labels", ["int32", "uint8", "bool", "float32", "category"])
+def test_labels_come_back_in_the_dtype_they_were_fitted_in(data, tmp_path, labels):
+    """A model fitted on int32 (or uint8) labels predicted int32 before saving and int64 after
+    a load; labels from a pandas Categorical came back as numpy str instead of objects."""
+    X, y = data
+    y = pd.Categorical(np.where(y == 1, "bad", "good")) if labels == "category" else y.astype(labels)
+    for m in (inn.MLPClassifier(max_epochs=2, verbose=0, random_state=0),
+              inn.NAMClassifier(n_bags=1, max_epochs=2, interactions=0, verbose=0, random_state=0),
+              inn.PrototypeClassifier(n_prototypes=4, max_epochs=2, verbose=0, random_state=0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m.fit(X, y)
+        m.save(tmp_path / type(m).__name__)
+        back = inn.load_model(tmp_path / type(m).__name__)
+        assert back.classes_.dtype == m.classes_.dtype, type(m).__name__
+        got, want = back.predict(X), m.predict(X)
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("dtype, classes, match", [
+    ("complex128", [0, 1], "not a label dtype"), ("uint8", [-1, 1], "cannot be labels of dtype"),
+    ("bool", [0, 2], "cannot be labels of dtype"), ("int8", ["a", "b"], "cannot be labels of dtype")])
+def test_an_edited_label_dtype_is_refused(two_models, tmp_path, dtype, classes, match):
+    two_models[0].save(tmp_path)
+    _edit_model_json(tmp_path, lambda doc: doc["state"].update(classes_dtype_=dtype, classes_=classes))
+    with pytest.raises(ModelFileError, match=match):
+        inn.load_model(tmp_path)

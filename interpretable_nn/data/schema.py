@@ -68,6 +68,26 @@ def to_json_value(v: Any) -> Any:
     return v
 
 
+#: the label dtypes a saved model restores as they were fitted (others come back as numpy infers them)
+CLASS_DTYPES = frozenset({"bool", "object", *(f"int{b}" for b in (8, 16, 32, 64)),
+                          *(f"uint{b}" for b in (8, 16, 32, 64)), "float16", "float32", "float64"})
+
+
+def classes_state(classes: np.ndarray) -> dict[str, Any]:
+    """A fitted ``classes_`` as JSON: the labels and their dtype, so a loaded model predicts
+    labels of the type it predicted before saving (``int32`` labels came back ``int64``)."""
+    out: dict[str, Any] = {"classes_": [to_json_value(c) for c in classes]}
+    if str(classes.dtype) in CLASS_DTYPES:
+        out["classes_dtype_"] = str(classes.dtype)
+    return out
+
+
+def classes_from_state(state: dict[str, Any]) -> np.ndarray:
+    """The ``classes_`` array :func:`classes_state` wrote (files without a dtype: as numpy infers)."""
+    dtype = state.get("classes_dtype_")
+    return np.array(state["classes_"], dtype=dtype if dtype in CLASS_DTYPES else None)
+
+
 @dataclass
 class FeatureSpec:
     """One raw column.

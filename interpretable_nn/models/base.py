@@ -41,7 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.explanation import Explanation
 from ..data.encoding import EncodedData, TabularEncoder
-from ..data.schema import to_json_value
+from ..data.schema import classes_from_state, classes_state
 from ..data.validation import (
     check_class_weight,
     check_frame,
@@ -272,7 +272,7 @@ class BaseModel(BaseEstimator):
         if hasattr(self, "feature_names_in_"):
             state["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
         if hasattr(self, "classes_"):
-            state["classes_"] = [to_json_value(c) for c in self.classes_]
+            state.update(classes_state(self.classes_))
         return state
 
     def _set_base_state(self, state: dict) -> None:
@@ -282,7 +282,7 @@ class BaseModel(BaseEstimator):
         if "feature_names_in_" in state:
             self.feature_names_in_ = np.array(state["feature_names_in_"], dtype=object)
         if "classes_" in state:
-            self.classes_ = np.array(state["classes_"])
+            self.classes_ = classes_from_state(state)
 
     def _get_state(self) -> tuple[dict, dict[str, torch.Tensor]]:
         """(JSON-safe dict, named tensors) that :meth:`_set_state` restores."""

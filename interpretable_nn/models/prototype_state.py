@@ -17,7 +17,7 @@ import torch
 
 from ..data.encoding import TabularEncoder
 from ..data.images import ImageEncoder
-from ..data.schema import to_json_value
+from ..data.schema import classes_from_state, classes_state, to_json_value
 
 __all__ = ["prototype_table", "prototype_state", "load_prototype_state"]
 
@@ -40,7 +40,7 @@ def prototype_state(model: Any) -> tuple[dict, dict[str, torch.Tensor]]:
     else:
         state = {
             "n_features_in_": int(model.n_features_in_), "fit_info_": model.fit_info_,
-            "classes_": [to_json_value(c) for c in model.classes_],
+            **classes_state(model.classes_),
             **model.image_encoder_.to_dict(),
         }
     state["input_kind_"] = model.input_kind_
@@ -69,7 +69,7 @@ def load_prototype_state(model: Any, state: dict, tensors: dict[str, torch.Tenso
     else:
         model.n_features_in_ = int(state["n_features_in_"])
         model.fit_info_ = dict(state["fit_info_"])
-        model.classes_ = np.array(state["classes_"])
+        model.classes_ = classes_from_state(state)
         model.image_encoder_ = ImageEncoder.from_dict(state)
     model.baseline_ = tensors["baseline"].numpy().copy()
     model.history_ = pd.DataFrame(state["history_"])

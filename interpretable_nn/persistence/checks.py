@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data.schema import CLASS_DTYPES, classes_from_state
 from .errors import ModelFileError
 
 __all__ = ["check_tensors", "check_state", "shape_error", "check_scores"]
@@ -96,6 +97,18 @@ def check_state(path: Path, doc: dict) -> None:
         rep = _first_repeat(classes)
         if rep is not None:
             raise ModelFileError(f"{where}: state.classes_ lists the class {rep!r} twice; classes must be distinct.")
+        dtype = state.get("classes_dtype_")
+        if dtype is not None and dtype not in CLASS_DTYPES:
+            raise ModelFileError(f"{where}: state.classes_dtype_ {dtype!r} is not a label dtype a model saves "
+                                 f"(one of {sorted(CLASS_DTYPES)}).")
+        try:
+            labels = classes_from_state(state)
+        except (ValueError, TypeError, OverflowError):
+            labels = None
+        if labels is None or len(set(labels.tolist())) != len(classes) or (
+                dtype not in (None, "object") and labels.tolist() != classes):
+            raise ModelFileError(f"{where}: state.classes_ {classes!r} cannot be labels of dtype {dtype!r} "
+                                 "without changing them.")
     if "encoder" not in state:
         return
     names = _check_schema(where, state["encoder"])
