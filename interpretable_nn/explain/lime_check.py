@@ -66,7 +66,7 @@ def lime_of_view(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame, nsamples: 
     def filled(df: pd.DataFrame) -> pd.DataFrame:
         return df.fillna({c: (0.0 if np.isnan(m) else m) for c, m in med.items()})
 
-    codec = _Codec(names, numeric, [Xf, Bf])
+    codec = _Codec(names, numeric, [Xf, Bf], code_numeric=False)  # LIME draws new numbers
     Mx, Mb = codec.encode(filled(Xf)), codec.encode(filled(Bf))
     f_df = view.decision_function()
 

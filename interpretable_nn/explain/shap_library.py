@@ -6,9 +6,9 @@ for classifiers) with the given background rows (``shap.maskers.Independent`` ov
 them), by ``shap.explainers.Exact`` when ``2^d`` coalitions fit the budget, else
 ``shap.explainers.Permutation`` (antithetic permutations: exact for models whose
 interactions are at most pairwise) or, on request, ``shap.KernelExplainer``. Raw frames go
-through a numeric codec (:class:`_Codec`): categorical levels become float codes and
-missing values a finite sentinel (shap's masker multiplies by the mask, so NaN cannot
-travel as is).
+through a numeric codec (:class:`_Codec`): every value becomes a float code into its
+column's distinct values and a missing value ``-1`` (shap's masker multiplies by the mask,
+so NaN cannot travel as is, and a sentinel number could be a real value).
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ from .view import ModelView
 __all__ = ["library_shap"]
 
 _METHODS = ("auto", "exact", "permutation", "kernel")
-_SENTINEL = -1e300  # a missing numeric value inside shap's numeric matrices
-
-
 class _Codec:
-    """Raw frames <-> float matrices for shap: categorical levels as codes, NaN as a
-    finite sentinel."""
+    """Raw frames <-> float matrices for shap: every column's values as codes into the
+    distinct values of the frames it is built on, ``-1`` for missing (categorical levels and,
+    with ``code_numeric``, numbers too). shap's maskers only move values between the rows to
+    explain and the background, so codes carry every value exactly; a sentinel number for
+    NaN read a real ``-1e300`` as missing. LIME draws new numbers and keeps them as they are
+    (``code_numeric=False``; it fills missing values first)."""
 
-    def __init__(self, names: list[str], numeric: list[bool], frames: list[pd.DataFrame]):
+    def __init__(self, names: list[str], numeric: list[bool], frames: list[pd.DataFrame], code_numeric: bool = True):
         self.names = names
         self.numeric = numeric
         self.levels: dict[str, np.ndarray] = {}
@@ -41,27 +42,36 @@ class _Codec:
             if not num:
                 vals = pd.concat([f[c] for f in frames], ignore_index=True).dropna()
                 self.levels[c] = np.asarray(pd.unique(vals.astype(object)), dtype=object)
+            elif code_numeric:
+                vals = np.concatenate([f[c].to_numpy(dtype=np.float64) for f in frames])
+                self.levels[c] = np.unique(vals[~np.isnan(vals)])
 
     def encode(self, df: pd.DataFrame) -> np.ndarray:
         out = np.empty((len(df), len(self.names)))
-        for j, c in enumerate(self.names):
-            if c in self.levels:
+        for j, (c, num) in enumerate(zip(self.names, self.numeric)):
+            if c not in self.levels:
+                out[:, j] = df[c].to_numpy(dtype=np.float64)
+            elif num:
+                v, lv = df[c].to_numpy(dtype=np.float64), self.levels[c]
+                at = np.minimum(np.searchsorted(lv, v), max(len(lv) - 1, 0))
+                known = ~np.isnan(v) & (lv[at] == v) if len(lv) else np.zeros(len(v), bool)
+                if (~np.isnan(v) & ~known).any():
+                    raise ValueError(f"Column {c!r} holds a value the codec was not built on.")
+                out[:, j] = np.where(known, at, -1)
+            else:
                 cat = pd.Categorical(df[c].astype(object), categories=pd.Index(self.levels[c], dtype=object))
                 out[:, j] = np.asarray(cat.codes, dtype=float)  # -1 = missing
-            else:
-                v = df[c].to_numpy(dtype=np.float64)
-                out[:, j] = np.where(np.isnan(v), _SENTINEL, v)
         return out
 
     def decode(self, M: np.ndarray) -> pd.DataFrame:
         M = np.asarray(M, dtype=np.float64)
         cols = {}
-        for j, c in enumerate(self.names):
-            if c in self.levels:
-                lv = np.append(self.levels[c], np.nan).astype(object)
-                cols[c] = lv[np.rint(M[:, j]).astype(np.int64)]  # code -1 -> the NaN slot
-            else:
-                cols[c] = np.where(M[:, j] < _SENTINEL / 2, np.nan, M[:, j])
+        for j, (c, num) in enumerate(zip(self.names, self.numeric)):
+            if c not in self.levels:
+                cols[c] = M[:, j]
+                continue
+            lv = np.append(self.levels[c], np.nan)  # code -1 -> the NaN slot
+            cols[c] = lv[np.rint(M[:, j]).astype(np.int64)] if num else lv.astype(object)[np.rint(M[:, j]).astype(np.int64)]
         return pd.DataFrame(cols)
 
 
