@@ -116,20 +116,31 @@ def _inputs(model: Any, X: Any, background: Any) -> tuple[ModelView, pd.DataFram
     return view, Xf, Bf
 
 
-def _matrix(attributions: Any, n_rows: int, n_features: int) -> np.ndarray:
-    """Attributions (an ndarray or an Explanation) as a float (rows, features) matrix."""
+def _matrix(attributions: Any, n_rows: int, names: list[str]) -> np.ndarray:
+    """Attributions (an ndarray, an Explanation or a DataFrame) as a float (rows, features)
+    matrix in the model's feature order. An Explanation's ``feature_names`` or a frame's
+    columns are matched to the model's features by name (they were read by position, so
+    reordered columns gave other figures unsaid); an ndarray is read in the model's order."""
+    given = (list(attributions.feature_names) if hasattr(attributions, "feature_names")
+             else list(attributions.columns) if isinstance(attributions, pd.DataFrame) else None)
     A = attributions.values if hasattr(attributions, "values") and not isinstance(attributions, np.ndarray) else attributions
     A = np.asarray(A, dtype=float)
-    if A.shape != (n_rows, n_features):
+    if A.shape != (n_rows, len(names)):
         raise ValueError(
-            f"attributions have shape {A.shape}; expected (rows of X, features) = {(n_rows, n_features)}."
+            f"attributions have shape {A.shape}; expected (rows of X, features) = {(n_rows, len(names))}."
         )
+    if given is not None and [str(g) for g in given] != list(names):
+        given = [str(g) for g in given]
+        if sorted(given) != sorted(names) or len(set(given)) != len(given):
+            raise ValueError(f"the attributions' features {given} are not the model's {list(names)}; pass "
+                             "attributions of this model's features (e.g. model.explain(X) or crosscheck's).")
+        A = A[:, [given.index(n) for n in names]]
     return A
 
 
 def _curves_of(model: Any, X: Any, attributions: Any, background: Any) -> dict[str, Any]:
     view, Xf, Bf = _inputs(model, X, background)
-    return _curves(view, Xf, Bf, _matrix(attributions, len(Xf), len(view.names)))
+    return _curves(view, Xf, Bf, _matrix(attributions, len(Xf), list(view.names)))
 
 
 def _curves(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame, A: np.ndarray,
@@ -350,7 +361,7 @@ def faithfulness_report(
     view, Xf, Bf = _inputs(model, X, background)
     if attributions is None:
         attributions = explain_fn(Xf) if explain_fn is not None else view.explain(Xf, Bf).values
-    c = _curves(view, Xf, Bf, _matrix(attributions, len(Xf), len(view.names)))
+    c = _curves(view, Xf, Bf, _matrix(attributions, len(Xf), list(view.names)))
     ks = _ks(k, c["d"])
     rng = np.random.default_rng(random_state)
     rand = [_curves(view, Xf, Bf, rng.normal(size=(len(Xf), c["d"]))) for _ in range(int(n_random))]
