@@ -5,6 +5,7 @@ references; plus the declined-only threshold, the reason map, tie-breaking and t
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -298,3 +299,45 @@ def test_applicant_values_are_short_where_the_block_allows():
         digits = own.str.replace(r"^-?0\.0*|[-.]|e.*$", "", regex=True).str.len()
         assert (digits <= 4).mean() > 0.95 and digits.max() <= 8
         assert not any(_inside_block(t) for t in out["text"])
+
+
+def _hostile_credit(n=300, seed=0):
+    r = np.random.default_rng(seed)
+    X = pd.DataFrame({"age": r.normal(40, 10, n), "income": r.normal(3000, 800, n),
+                      "home": r.choice(["own", "rent", "other"], n), "flag": r.integers(0, 2, n).astype(bool)})
+    z = 0.08 * (X.age - 40) - 0.002 * (X.income - 3000) + (X.home == "rent") * 1.0 + X.flag * 0.5
+    return X, (z + r.logistic(size=n) > 0).astype(int)
+
+
+def test_a_tree_reason_never_quotes_the_applicants_own_value_as_the_better_one():
+    """A tree's attributions depend on the path: the background applicant with the lowest
+    contribution of ``home`` can have the same home, and the sentence read "home 'other' adds
+    1.19 more ... than the most favourable reference applicant (home 'other')"."""
+    from interpretable_nn.models import make_model
+
+    X, y = _hostile_credit()
+    m = make_model("tree").fit(X, y)
+    rc = reason_codes(m, X.iloc[:40], k=4, background=X.iloc[:100])
+    same = 0
+    for r in rc.itertuples():
+        value = r.text.split(" adds ")[0]  # "home 'other'"
+        if "who has the same" in r.text:
+            same += 1
+            assert "(" not in r.text
+        else:
+            assert not r.text.endswith(f"({value})"), r.text
+    assert same > 0  # the case arises on this data
+
+
+def test_reference_values_and_rule_values_are_rounded_as_the_applicants_are():
+    from interpretable_nn.models import make_model
+
+    X, y = _hostile_credit()
+    texts = reason_codes(make_model("logreg").fit(X, y), X.iloc[:20], k=2, background=X.iloc[:100])["text"]
+    for t in texts:
+        assert not re.search(r"\d\.\d{5,}", t), t  # it printed 'age 16.749692253611656'
+    r = make_model("rulenet", max_epochs=5, boosted_trees=10, max_rules=5, verbose=0, random_state=0).fit(X, y)
+    texts = reason_codes(r, X.iloc[:20], k=10, adverse_class=0, reference="mean")["text"]
+    assert any(" AND " in t for t in texts)
+    for t in texts:
+        assert not re.search(r"\d\.\d{5,}", t), t  # 'income 3,962.6071632931985; flag ...'

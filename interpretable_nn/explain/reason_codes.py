@@ -54,6 +54,7 @@ from .reason_words import (
     _favourable,
     _fmt_num,
     _fmt_raw,
+    _readable,
     apply_reason_map,
     feature_sentence,
     format_value,
@@ -266,7 +267,7 @@ def _rule_words(rs, X, background, reference, sign):
             t = linear[u - n]
             fav = _linear_favourable(t, t.points * sign, reference, avg[u - n])
             return term_sentence(t.features, list(raw), [True], pts, reference, fav)
-        value = _describe(feats[u], raw)
+        value = _describe(feats[u], raw, units[u])
         return rule_sentence(value, len(feats[u]), units[u], bool(fired[r, u]), pts, reference)
 
     return _Units(units, feats, points, word)
@@ -477,9 +478,12 @@ def _units(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame | None, reference
     return _explanation_units(view, Xf, Bf, reference, sign, numeric)
 
 
-def _describe(features: tuple[str, ...], raw: list) -> str:
+def _describe(features: tuple[str, ...], raw: list, beside: str | None = None) -> str:
+    """The applicant's values of ``features``: exact, or with ``beside`` (the words they are
+    set beside, e.g. the rule) as :func:`~.reason_words._readable` rounds them for a sentence."""
     num = [isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) for v in raw]
-    return "; ".join(f"{escape_text(f)} {_fmt_raw(v, n)}" for f, v, n in zip(features, raw, num))
+    show = _fmt_raw if beside is None else (lambda v, n: _readable(v, n, beside))
+    return "; ".join(f"{escape_text(f)} {show(v, n)}" for f, v, n in zip(features, raw, num))
 
 
 def _adverse_sign(view: ModelView, adverse_class: Any) -> float:

@@ -309,8 +309,17 @@ def feature_sentence(feature: str, v: Any, numeric: bool, pts: float, reference:
     >>> feature_sentence("Income", 1200.0, True, 0.5, "best", 9000.0)
     'Income 1,200 adds 0.5 more to the risk score than the most favourable reference applicant (Income 9,000)'
     """
-    ref = "" if favourable is None else f" ({_name(feature)} {_fmt_raw(favourable, numeric)})"
-    who = f"{_name(feature)} {_readable(v, numeric, ref)}"
+    if favourable is not None and _fmt_raw(favourable, numeric) == _fmt_raw(v, numeric):
+        # a path-dependent explanation (a tree): the most favourable reference has this very
+        # value, and the difference comes from the other features; quoting it read "home 'other'
+        # adds 1.19 more ... than the most favourable reference applicant (home 'other')"
+        who = f"{_name(feature)} {_fmt_raw(v, numeric)}"
+        if reference == "best":
+            return (f"{who} adds {_pts(pts)} more to the risk score than in the most favourable reference "
+                    f"applicant, who has the same {_name(feature)}: its share depends on the other features")
+    exact = "" if favourable is None else _fmt_raw(favourable, numeric)
+    who = f"{_name(feature)} {_readable(v, numeric, exact)}"
+    ref = "" if favourable is None else f" ({_name(feature)} {_readable(favourable, numeric, _fmt_raw(v, numeric))})"
     if reference == "best":
         return f"{who} adds {_pts(pts)} more to the risk score than the most favourable reference applicant{ref}"
     return f"{who} raises the risk score by {_pts(pts)} points over the average contribution of {_name(feature)}"
