@@ -105,7 +105,10 @@ def _positive_target(args, y, name: str) -> tuple:
     if not getattr(args, "csv", None):
         ds = load_dataset(args.dataset)
         target, positive = ds.target, ds.positive_label
-    labels = [str(v) for v in np.unique(np.asarray(y).astype(str))]
+    try:  # in the order the model sorts its classes (numbers by value: 9 before 10), as text
+        labels = [str(v) for v in np.unique(np.asarray(y))]
+    except TypeError:  # mixed types cannot be sorted together; the model refuses them itself
+        labels = [str(v) for v in np.unique(np.asarray(y).astype(str))]
     if args.positive_class is not None:
         if not getattr(args, "csv", None):
             if args.positive_class not in (str(positive), "1"):

@@ -458,3 +458,25 @@ def test_a_store_that_is_not_one_is_a_one_line_error(nam_dir, tmp_path, capsys, 
     _one_line_error(run_inprocess(capsys, "monitor", str(nam_dir), "--reference", str(ref), "--current", str(cur),
                                   "--store", str(ref), "-o", str(tmp_path / "page.html")), "cannot be a monitoring store")
     assert ref.read_text() == text and fake.read_text() == "a,b\n1,2\n"
+
+
+def test_a_numeric_target_names_the_class_the_model_scores(tmp_path, capsys):
+    """Labels 9 and 10: the positive class was named by text order ('10' < '9'), so fit and
+    predict said "P(target = 9)" over the probability of 10, the class the model scores."""
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=200)
+    pd.DataFrame({"a": a.round(3), "target": np.where(a + rng.normal(scale=.3, size=200) > 0, 10, 9)}).to_csv(
+        tmp_path / "t.csv", index=False)
+    r = run_inprocess(capsys, "fit", "mlp", "--csv", str(tmp_path / "t.csv"), "--target", "target",
+                      "--out", str(tmp_path / "m"), "--test-size", "0", "--param", "max_epochs=20", "--param", "verbose=0")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "m" / "target.json").read_text())["positive_class"] == "10"
+    pd.DataFrame({"a": [2.5, -2.5]}).to_csv(tmp_path / "new.csv", index=False)
+    r = run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / "new.csv"))
+    assert "P(target = 10)" in r.stderr
+    out = pd.read_csv(pd.io.common.StringIO(r.stdout))
+    assert out["prediction"].tolist() == [10, 9] and out["probability"].iloc[0] > .5
