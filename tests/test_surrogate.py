@@ -390,3 +390,25 @@ def test_the_tree_decides_in_float64_as_its_rule_set_just_past_every_threshold()
         assert s.decision_function(row)[0] == rs.decision_function(row)[0]
 
     agree()
+
+
+def test_the_surrogate_reads_only_the_teachers_columns():
+    """A stored score beside the teacher's columns became the tree's first split (agreement
+    .97 on a column the teacher never reads) while the teacher's warning said it was ignored."""
+    import warnings
+
+    from interpretable_nn.data.validation import ExtraColumnsWarning
+    from interpretable_nn.models import make_model
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"age": rng.normal(40, 10, 300), "income": rng.normal(3000, 800, 300)})
+    y = (0.1 * (X.age - 40) - 0.002 * (X.income - 3000) + rng.logistic(size=300) > 0).astype(int)
+    teacher = make_model("logreg").fit(X, y)
+    leak = X.assign(last_score=teacher.decision_function(X) + rng.normal(0, .01, 300))
+    with pytest.warns(ExtraColumnsWarning, match=r"\['last_score'\] that the teacher does not read"):
+        tree = inn.SurrogateTree(max_depth=1, random_state=0).fit(teacher, leak)
+    assert tree.feature_names_in_.tolist() == ["age", "income"]
+    assert tree.to_ruleset().features_used != ["last_score"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExtraColumnsWarning)
+        inn.SurrogateTree(max_depth=1, random_state=0).fit(teacher, X)  # no extra column, no warning

@@ -46,7 +46,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.fidelity import Fidelity, wilson_interval
 from ..data.encoding import TabularEncoder
-from ..data.validation import check_frame, check_predict_frame
+from ..data.validation import ExtraColumnsWarning, check_frame, check_predict_frame
 from ..rules.conditions import Condition
 from ..rules.from_tree import (
     dense_column_map,
@@ -92,6 +92,22 @@ def _branches(tree: Any, meaning: list[dict[str, Any]]) -> dict[int, tuple[Condi
     t = tree.tree_
     return {int(node): split_conditions(t, int(node), meaning)
             for node in np.flatnonzero(t.children_left != -1)}
+
+
+def _teacher_columns(teacher: Any, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without the columns the teacher does not read (its ``feature_names_in_``), with
+    an :class:`ExtraColumnsWarning`: a tree that splits on a stored score or an id column
+    explains the data, not the teacher (it did, while the teacher's own warning said those
+    columns were ignored)."""
+    known = getattr(teacher, "feature_names_in_", None)
+    if known is None or not all(k in df.columns for k in known):
+        return df  # the teacher reads what it reads; a missing column is its own error
+    extra = [c for c in df.columns if c not in set(known)]
+    if not extra:
+        return df
+    warnings.warn(f"X has column(s) {extra} that the teacher does not read; the surrogate tree leaves them out, "
+                  "so it explains the teacher and not the data.", ExtraColumnsWarning, stacklevel=3)
+    return df[list(known)]
 
 
 class SurrogateTree(BaseEstimator):
@@ -277,7 +293,7 @@ class SurrogateTree(BaseEstimator):
             raise TypeError(f"teacher must be a fitted model with predict(); got {type(teacher).__name__}.")
         if hasattr(teacher, "fit"):
             check_is_fitted(teacher)
-        df = check_frame(X, min_rows=2)
+        df = _teacher_columns(teacher, check_frame(X, min_rows=2))
         for k in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, k)
         classes = getattr(teacher, "classes_", None)
