@@ -214,6 +214,21 @@ def test_forced_interactions_and_zero(additive):
     assert m.terms_ == list(additive.X.columns) and m.pair_scores_.empty
 
 
+def test_a_column_named_like_an_interaction_term_is_refused_when_pairs_may_be_fitted():
+    """A column "a x b" beside a and b: the pair's term had the same name, so explanations had
+    two "a x b" columns and to_shap gave the pair's share to the raw column."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "a x b": rng.normal(size=200)})
+    y = (X["a"] * X["b"] + rng.logistic(size=200) > 0).astype(int)
+    for interactions in ([("a", "b")], "auto", 3):
+        with pytest.raises(ValueError, match="Column 'a x b' is named like the interaction term of columns 'a' and 'b'"):
+            NAMClassifier(interactions=interactions, **FAST).fit(X, y)
+    m = NAMClassifier(interactions=0, **FAST).fit(X, y)
+    assert m.terms_ == ["a", "b", "a x b"]
+    X2 = X.rename(columns={"a x b": "a x c"})  # no column c: no clash
+    assert "a x c" in NAMClassifier(interactions=[("a", "b")], **FAST).fit(X2, y).terms_
+
+
 # ---------------------------------------------------------------------- shapes, plots, scorecard
 def test_shape_function_frames(fitted):
     sf = fitted.shape_function("with_missing")

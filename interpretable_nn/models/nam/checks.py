@@ -7,7 +7,28 @@ from numbers import Integral
 
 from ...data.encoding import TabularEncoder
 
-__all__ = ["forced_pairs", "monotone_names"]
+__all__ = ["forced_pairs", "monotone_names", "pair_name_clashes"]
+
+
+def pair_name_clashes(interactions, names: list[str]) -> None:
+    """A column named like an interaction term of two other columns (``"a x b"`` beside
+    ``a`` and ``b``) is refused when the fit may have pairs: the pair's term is named
+    ``"a x b"`` too, so explanations held two columns of one name, ``to_shap`` gave the
+    pair's share to the column, and a reason map could not tell the two apart."""
+    if interactions is None or (isinstance(interactions, Integral) and not isinstance(interactions, bool)
+                                and interactions == 0) or (not isinstance(interactions, (Integral, str))
+                                                           and len(interactions) == 0):
+        return
+    taken = set(names)
+    for n in names:
+        parts = n.split(" x ")
+        for k in range(1, len(parts)):
+            a, b = " x ".join(parts[:k]), " x ".join(parts[k:])
+            if a in taken and b in taken and a != n and b != n:
+                raise ValueError(
+                    f"Column {n!r} is named like the interaction term of columns {a!r} and {b!r}, which the NAM "
+                    f"names {n!r} too; rename the column (e.g. {n.replace(' x ', '_x_')!r}) or fit without "
+                    "interactions (interactions=0).")
 
 
 def forced_pairs(interactions, names: list[str], monotone: set[str]) -> list[tuple[int, int]]:

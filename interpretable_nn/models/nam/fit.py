@@ -33,7 +33,7 @@ from ...nn.feature_nets import AdditiveTables, MainEffectNet, PairGridNet
 from ...training.devices import resolve_device
 from ...training.engine import FitData, TrainResult, train
 from .bags import _Bags, bag_weights
-from .checks import forced_pairs, monotone_names
+from .checks import forced_pairs, monotone_names, pair_name_clashes
 from .heaps import heap_stage
 from .layout import TermLayout, bake, main_mass, pair_mass, rank_on_residuals
 from .pair_boost import blend_tables, boost_main_tables, boost_pairs, pair_logit
@@ -108,6 +108,7 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     ``target`` is the engine's target tensor (standardised for regression)."""
     df, y, enc = data.frame, data.y, data.encoded
     # checked before any training
+    pair_name_clashes(model.interactions, list(model.encoder_.schema_.names))
     forced = forced_pairs(model.interactions, list(model.encoder_.schema_.names), monotone_names(model.encoder_))
     rng = np.random.default_rng(None if model.random_state is None else int(model.random_state))
     n, b = len(df), int(model.n_bags)
