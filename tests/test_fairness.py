@@ -66,7 +66,7 @@ def test_black_box_uses_shap(small_credit):
     s = audit.summary()
     assert s["share_method"] == "shap-permutation" and s["sensitive_term_share"] is None
     assert 0 < s["sensitive_share"] < 1
-    assert "missing" in set(audit.to_frame()["group"]) or X["Marital"].notna().all()
+    assert "(missing)" in set(audit.to_frame()["group"]) or X["Marital"].notna().all()
 
 
 def test_black_box_reuses_given_shap_values(small_credit):
@@ -111,3 +111,20 @@ def test_bad_input(additive):
         fairness_audit(model, X, y[:10], "category")
     with pytest.raises(ValueError, match="not the model's classes"):
         fairness_audit(model, X, y + 5, "category")
+
+
+def test_a_level_named_missing_is_not_merged_with_the_missing_rows():
+    """The missing rows' group was labelled "missing", so 40 NaN rows and 101 rows whose level
+    was "missing" were one group of 141."""
+    import pandas as pd
+
+    from interpretable_nn.models import make_model
+
+    r = np.random.default_rng(0)
+    X = pd.DataFrame({"age": r.normal(40, 10, 300), "home": r.choice(["own", "rent", "missing", "(missing)"], 300)})
+    y = (0.1 * (X.age - 40) + (X.home == "rent") + r.logistic(size=300) > 0).astype(int)
+    X.loc[X.index[:40], "home"] = None
+    audit = fairness_audit(make_model("logreg").fit(X, y), X, y, "home", max_shap_rows=50)
+    n = audit.to_frame().set_index("group")["n"]
+    assert n["((missing))"] == 40 and n["missing"] == (X.home == "missing").sum()
+    assert n["(missing)"] == (X.home == "(missing)").sum() and n.sum() == len(X)

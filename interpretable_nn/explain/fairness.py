@@ -194,8 +194,13 @@ def _adverse_labels(view: ModelView, y: Any, n_rows: int) -> np.ndarray:
 
 
 def _group_labels(col: pd.Series) -> np.ndarray:
-    """Each row's group: the sensitive value as text, ``"missing"`` where it is missing."""
-    return col.astype(object).where(col.notna(), "missing").astype(str).to_numpy()
+    """Each row's group: the sensitive value as text, ``"(missing)"`` where it is missing (a
+    label no present value has: a level named "missing" was merged with the missing rows)."""
+    present = set(col[col.notna()].astype(str))
+    label = "(missing)"
+    while label in present:
+        label = f"({label})"
+    return col.astype(object).where(col.notna(), label).astype(str).to_numpy()
 
 
 @dataclass
