@@ -103,6 +103,11 @@ def test_explain_is_complete_and_shaped(tab_model, small_credit):
     assert gap == pytest.approx(e.check["completeness_gap"], abs=1e-6)
     spread = np.ptp(tab_model.decision_function(Xte))
     assert e.check["completeness_gap"] < 0.05 * spread
+    # two classes: the log-odds of classes_[1]; class_index=0 or 99 was accepted and ignored
+    np.testing.assert_allclose(tab_model.explain(Xte.iloc[:5], class_index=1).values, e.values[:5], atol=1e-8)
+    for bad in (0, 99, "1"):
+        with pytest.raises(ValueError, match="with two classes the explanation is the log-odds"):
+            tab_model.explain(Xte.iloc[:5], class_index=bad)
 
 
 def test_explain_images_per_pixel(img_model, digits):

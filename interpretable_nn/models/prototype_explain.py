@@ -73,6 +73,10 @@ def explain_features(model: Any, X: Any, class_index: int | None = None) -> Expl
         group, n_groups = model.encoder_.dense_feature_index(), model.n_features_in_
     flat = x.flatten(1)  # (n, inputs), also for n = 0
     if len(model.classes_) == 2:
+        if class_index is not None and not (isinstance(class_index, Integral) and class_index == 1):
+            raise ValueError(f"class_index={class_index!r}: with two classes the explanation is the log-odds of "
+                             f"{model.classes_[1]!r} (class_index 1); drop class_index, or negate the values "
+                             f"for {model.classes_[0]!r}.")
         targets = np.zeros(len(x), dtype=int)
     elif class_index is not None:
         if not (isinstance(class_index, Integral) and 0 <= class_index < len(model.classes_)):
