@@ -292,7 +292,7 @@ def _csv_dataset(args):
     --positive-class (default: the last label in sort order, said on stdout) and 0 else."""
     import numpy as np
 
-    from .datasets import Dataset
+    from .data.datasets import MAX_NUMERIC_CLASSES, Dataset, target_task
 
     X, y, name = _load_table(args)
     y, info = _positive_target(args, y, name)
@@ -303,12 +303,15 @@ def _csv_dataset(args):
             print(f"positive class of {args.target!r}: {positive!r} (the last label in sort order; "
                   "--positive-class LABEL to choose)")
         y = (y.astype(str) == positive).astype(np.int64)
-    regression = y.dtype.kind == "f" and not np.all(np.isnan(y) | (y == np.round(y)))
-    if not regression and y.dtype.kind not in "iub":
+    if target_task(y, f"--target {args.target!r}") == "regression":  # refuses too many whole-number classes
+        raise ValueError(f"--target {args.target!r} holds numbers with fractions, a regression target, and the "
+                         "study's registered models are classifiers (every cell would fail); give a target of "
+                         "classes: two labels (with --positive-class LABEL) or at most "
+                         f"{MAX_NUMERIC_CLASSES} whole numbers.")
+    if y.dtype.kind not in "iub":
         raise ValueError(f"--target {args.target!r} has {len(info['labels'])} labels; a study of a --csv "
                          "file needs two labels (give --positive-class) or numeric classes.")
-    return Dataset(X=X, y=y, name=name, task="regression" if regression else "classification",
-                   target=args.target, positive_label=positive if not regression else None)
+    return Dataset(X=X, y=y, name=name, task="classification", target=args.target, positive_label=positive)
 
 
 def _cmd_report(args) -> int:

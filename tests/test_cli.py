@@ -327,6 +327,8 @@ def test_help_shows_defaults(capsys):
 
 
 def test_study_accepts_a_csv_file(tmp_path, capsys, credit):
+    import numpy as np
+
     from interpretable_nn.studies import load_results
 
     df = credit.X.head(300).assign(Status=pd.Series(credit.y[:300]).map({0: "good", 1: "bad"}).to_numpy())
@@ -340,6 +342,17 @@ def test_study_accepts_a_csv_file(tmp_path, capsys, credit):
     assert rows["auc"].between(0.6, 1).all()
     r = run_inprocess(capsys, "study", "--models", "logreg", "--out", str(tmp_path / "r2"))
     _one_line_error(r, "--datasets", "--csv")
+    # an amount in whole euros (float) was read as 264 classes, and a fractional amount made every
+    # cell fail ("Use the Regressor variant") with exit 0
+    rng = np.random.default_rng(0)
+    euros = rng.integers(0, 5000, 300).astype(float)
+    for amount, words in ((euros, (f"{len(np.unique(euros))} distinct whole numbers", "regression")),
+                          (rng.normal(size=300), ("numbers with fractions", "classifiers"))):
+        df.assign(Status=amount).to_csv(tmp_path / "amounts.csv", index=False)
+        r = run_inprocess(capsys, "study", "--csv", str(tmp_path / "amounts.csv"), "--target", "Status",
+                          "--models", "logreg", "--folds", "2", "--no-checks", "--out", str(tmp_path / "r3"))
+        _one_line_error(r, *words)
+        assert not (tmp_path / "r3").exists()
 
 
 @pytest.fixture(scope="module")

