@@ -560,6 +560,46 @@ def noshrink_dev() -> str:
     return "\n".join(lines) + "\n"
 
 
+def linear_regime() -> str:
+    """Stop 66's check of the regime: logistic regression (the suite's one-hot and scaling
+    pipeline) against today's NAM, per group. Dev: ``dev_logreg.csv`` (seed 0, 5 folds) against
+    the NAM rows ``heaps_dev`` assembles (``heaps`` where it ran, else ``b05_any``'s stored rows
+    and ``suite_added58``-``60``'s, which the default reproduces); confirm: the merged
+    ``confirm_current.csv`` (seeds 0-2) and ``confirm_peers3.csv`` for logistic regression."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair
+
+    key = ["dataset", "seed", "fold"]
+    heaps = pd.read_csv(RESULTS / "tuning_dev_heaps.csv").query("variant == 'heaps'")
+    st = pd.read_csv(RESULTS / "tuning_dev_b05_any.csv").query("variant == 'b05_any'")
+    added = pd.concat([pd.read_csv(RESULTS / f) for f in ("suite_added58.csv", "suite_added59_all.csv",
+                                                          "suite_added60_all.csv")]).query("model == 'nam'")
+    nam_dev = pd.concat([heaps, st, added]).query("seed == 0").drop_duplicates(key).set_index(key).auc
+    lr_dev = pd.read_csv(RESULTS / "dev_logreg.csv").query("model == 'logreg'").set_index(key).auc
+    conf = pd.concat([pd.read_csv(RESULTS / "confirm_current.csv"), pd.read_csv(RESULTS / "confirm_peers3.csv")])
+    nam_c = conf.query("model == 'nam'").drop_duplicates(key).set_index(key).auc
+    lr_c = conf.query("model == 'logreg'").drop_duplicates(key).set_index(key).auc
+    lines = ["| group | sets | logistic − NAM, mean | logistic more than 2 SE above the NAM | on par | "
+             "more than 2 SE below | sets on par or above |", "|---|---:|---:|---:|---:|---:|---|"]
+    for group, nam, lr in (("dev", nam_dev, lr_dev), ("confirm", nam_c, lr_c)):
+        rows = {}
+        for d in sorted(set(nam.index.get_level_values(0)) & set(lr.index.get_level_values(0))):
+            n, x, se = _pair(lr.loc[d], nam.loc[d].reindex(lr.loc[d].index))
+            if n >= 2:
+                rows[d] = (x, se)
+        above = [d for d, (x, se) in rows.items() if x > 2 * se]
+        below = [d for d, (x, se) in rows.items() if x < -2 * se]
+        par = sorted(set(rows) - set(above) - set(below))
+        shown = ", ".join(f"{d} {rows[d][0]:+.4f} ± {rows[d][1]:.4f}" for d in sorted(above) + par)
+        lines.append(f"| {group} | {len(rows)} | {np.mean([x for x, _ in rows.values()]):+.4f} | {len(above)} | "
+                     f"{len(par)} | {len(below)} | {shown} |")
+    lines += ["", f"Sources: {_commit('dev_logreg.csv')}; the NAM on dev: {_commit('tuning_dev_heaps.csv')}, "
+              f"{_commit('tuning_dev_b05_any.csv')} and `suite_added58`-`60`; confirm: {_commit('confirm_current.csv')}, "
+              f"{_commit('confirm_peers3.csv')}."]
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
@@ -574,7 +614,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
-              "nam_heaps_confirm": nam_heaps_confirm,
+              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
