@@ -580,9 +580,17 @@ def linear_regime() -> str:
     conf = pd.concat([pd.read_csv(RESULTS / "confirm_current.csv"), pd.read_csv(RESULTS / "confirm_peers3.csv")])
     nam_c = conf.query("model == 'nam'").drop_duplicates(key).set_index(key).auc
     lr_c = conf.query("model == 'logreg'").drop_duplicates(key).set_index(key).auc
+    added57 = pd.read_csv(RESULTS / "suite_added57.csv").query("model == 'nam'")
+    nam_dev = pd.concat([nam_dev.reset_index(), added57.query("seed == 0")]).drop_duplicates(key).set_index(key).auc
+    ebm_files = ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv", "suite_added57.csv", "suite_added58.csv",
+                 "suite_added59_all.csv", "suite_added60_all.csv")
+    ebm_dev = pd.concat([pd.read_csv(RESULTS / f) for f in ebm_files]).query("model == 'ebm' and seed == 0")
+    ebm_dev = ebm_dev.drop_duplicates(key).set_index(key).auc
+    ebm_c = conf.query("model == 'ebm'").drop_duplicates(key).set_index(key).auc
     lines = ["| group | sets | logistic − NAM, mean | logistic more than 2 SE above the NAM | on par | "
-             "more than 2 SE below | sets on par or above |", "|---|---:|---:|---:|---:|---:|---|"]
-    for group, nam, lr in (("dev", nam_dev, lr_dev), ("confirm", nam_c, lr_c)):
+             "more than 2 SE below | NAM − EBM where logistic is on par / where it is below | sets on par or above |",
+             "|---|---:|---:|---:|---:|---:|---|---|"]
+    for group, nam, lr, ebm in (("dev", nam_dev, lr_dev, ebm_dev), ("confirm", nam_c, lr_c, ebm_c)):
         rows = {}
         for d in sorted(set(nam.index.get_level_values(0)) & set(lr.index.get_level_values(0))):
             n, x, se = _pair(lr.loc[d], nam.loc[d].reindex(lr.loc[d].index))
@@ -592,10 +600,14 @@ def linear_regime() -> str:
         below = [d for d, (x, se) in rows.items() if x < -2 * se]
         par = sorted(set(rows) - set(above) - set(below))
         shown = ", ".join(f"{d} {rows[d][0]:+.4f} ± {rows[d][1]:.4f}" for d in sorted(above) + par)
+        to_ebm = {d: _pair(nam.loc[d], ebm.loc[d].reindex(nam.loc[d].index))[1]
+                  for d in rows if d in ebm.index.get_level_values(0)}
+        split = " / ".join(f"{np.mean([to_ebm[d] for d in ds if d in to_ebm]):+.4f} "
+                           f"({sum(d in to_ebm for d in ds)} sets)" for ds in (above + par, below))
         lines.append(f"| {group} | {len(rows)} | {np.mean([x for x, _ in rows.values()]):+.4f} | {len(above)} | "
-                     f"{len(par)} | {len(below)} | {shown} |")
+                     f"{len(par)} | {len(below)} | {split} | {shown} |")
     lines += ["", f"Sources: {_commit('dev_logreg.csv')}; the NAM on dev: {_commit('tuning_dev_heaps.csv')}, "
-              f"{_commit('tuning_dev_b05_any.csv')} and `suite_added58`-`60`; confirm: {_commit('confirm_current.csv')}, "
+              f"{_commit('tuning_dev_b05_any.csv')} and `suite_added57`-`60`; EBM on dev: {', '.join(f'`{f}`' for f in ebm_files)}; confirm: {_commit('confirm_current.csv')}, "
               f"{_commit('confirm_peers3.csv')}."]
     return "\n".join(lines) + "\n"
 
