@@ -282,6 +282,10 @@ def _cmd_study(args) -> int:
     )
     failed = int((rows["status"] == "failed").sum())
     print(f"{len(rows)} cells in {args.out} ({failed} failed); report: interpretable-nn report {args.out} -o report.html")
+    if len(rows) and failed == len(rows):  # measured nothing: not a finished study (it exited 0)
+        print(f"error: every one of the {len(rows)} cells failed; their errors: "
+              f"interpretable_nn.studies.load_results({args.out!r})['error']", file=sys.stderr)
+        return 1
     if args.report:
         print(f"report written to {write_report(args.out, args.report)}")
     return 0

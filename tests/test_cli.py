@@ -353,6 +353,11 @@ def test_study_accepts_a_csv_file(tmp_path, capsys, credit):
                           "--models", "logreg", "--folds", "2", "--no-checks", "--out", str(tmp_path / "r3"))
         _one_line_error(r, *words)
         assert not (tmp_path / "r3").exists()
+    # a study whose every cell failed measured nothing: exit 1 (it exited 0)
+    r = run_inprocess(capsys, "study", "--csv", str(tmp_path / "loans.csv"), "--target", "Status",
+                      "--positive-class", "bad", "--models", "mlp", "--param", "mlp.max_epochs=-1", "--folds", "2",
+                      "--no-checks", "--out", str(tmp_path / "r4"))
+    assert r.returncode == 1 and "every one of the 2 cells failed" in r.stderr, (r.returncode, r.stderr)
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,16 @@ SQLite store -> a self-contained HTML report.
 from .cell import CHECKS, Cell, data_hash, run_cell, split_indices
 from .complexity import COMPLEXITY_MEASURES, complexity_measures
 from .report import build_report, pareto_figure, summarize, write_report
-from .runner import expand_models, plan_study, run_study
+from .runner import ChecksNotRunWarning, StudyFailedWarning, expand_models, plan_study, run_study
 from .store import ResultStore, load_results
 
 __all__ = [
     "CHECKS",
     "COMPLEXITY_MEASURES",
+    "ChecksNotRunWarning",
     "Cell",
     "ResultStore",
+    "StudyFailedWarning",
     "build_report",
     "complexity_measures",
     "data_hash",

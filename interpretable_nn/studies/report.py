@@ -15,6 +15,7 @@ and drawn in :mod:`.report_figures`.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ from .report_sections import (
 from .report_sections import (
     table_block as rsec_table_block,
 )
-from .store import load_results
+from .store import STORE_NAME, load_results
 
 __all__ = ["write_report", "build_report", "summarize", "pareto_front", "pareto_figure"]
 
@@ -82,8 +83,10 @@ def _primary(df: pd.DataFrame) -> str:
 
 def _load(results) -> pd.DataFrame:
     """The store's rows, with ``ks`` read from the details (where the cell keeps it, so
-    older stores stay readable) and ``gini = 2 AUC - 1`` for binary classification."""
+    older stores stay readable) and ``gini = 2 AUC - 1`` for binary classification. Cells
+    that share a name but not an identity are told apart (:func:`_split_identities`)."""
     df = results.copy() if isinstance(results, pd.DataFrame) else load_results(results)
+    df = _split_identities(df)
     if "ks" not in df:
         det = df["details"] if "details" in df else pd.Series([{}] * len(df), index=df.index)
         df["ks"] = pd.to_numeric(pd.Series([d.get("ks") if isinstance(d, dict) else None for d in det],
@@ -94,10 +97,90 @@ def _load(results) -> pd.DataFrame:
     return df
 
 
+def _folds_text(v) -> str:
+    return "?" if v is None or (isinstance(v, float) and math.isnan(v)) else str(int(v))
+
+
+def _split_identities(df: pd.DataFrame) -> pd.DataFrame:
+    """Never pool cells that only share a name: one data set name run on different data
+    (``data_hash``) or fold counts (``n_folds``), or one model label run with different
+    fixed parameters (``params``), e.g. two studies written to one store. Each such
+    variant gets its own name, saying what differs: ``loans (data a5e7c1d2, 3 folds)``,
+    ``tree (max_depth=8)``; the names as run stay in ``dataset_name`` / ``label_name``."""
+    if df.empty or "dataset" not in df or "label" not in df:
+        return df
+    df = df.copy()
+    df["dataset_name"], df["label_name"] = df["dataset"], df["label"]
+    idx = df.index
+    hashes = df["data_hash"].map(lambda h: "?" if not isinstance(h, str) else h) if "data_hash" in df \
+        else pd.Series("?", index=idx)
+    folds = df["n_folds"].map(_folds_text) if "n_folds" in df else pd.Series("?", index=idx)
+    taken = set(df["dataset"])
+    for name in list(dict.fromkeys(df["dataset"])):
+        mask = df["dataset_name"] == name
+        known_h, known_f = set(hashes[mask]) - {"?"}, set(folds[mask]) - {"?"}  # "?": not stored, not a variant
+        split_h, split_f = len(known_h) > 1, len(known_f) > 1
+        if not (split_h or split_f):
+            continue
+        short = 8 if len({h[:8] for h in known_h}) == len(known_h) else 16
+        n = int(mask.sum())
+        ids = list(dict.fromkeys(zip(hashes[mask] if split_h else [""] * n, folds[mask] if split_f else [""] * n)))
+        for h, f in ids:
+            parts = ([f"data {h[:short]}"] if split_h else []) + ([f"{f} folds"] if split_f else [])
+            new = _unique(f"{name} ({', '.join(parts)})", taken)
+            df.loc[mask & ((hashes == h) if split_h else True) & ((folds == f) if split_f else True), "dataset"] = new
+    if "params" in df:
+        import json
+
+        def canon(v) -> dict:
+            return {k: json.dumps(x, sort_keys=True, default=repr) for k, x in (v if isinstance(v, dict) else {}).items()}
+
+        plain = {i: canon(v) for i, v in df["params"].items()}
+        key = pd.Series({i: json.dumps(p, sort_keys=True) for i, p in plain.items()})
+        taken = set(df["label"])
+        for (_, label), g in df.groupby(["dataset", "label"], sort=False):
+            variants = list(dict.fromkeys(key[g.index]))
+            if len(variants) < 2:
+                continue
+            decoded = [json.loads(v) for v in variants]
+            names = sorted({k for v in decoded for k in v})
+            differ = [k for k in names if len({v.get(k) for v in decoded}) > 1]
+            for v, p in zip(variants, decoded):
+                text = ", ".join(f"{k}={p[k]}" if k in p else f"{k}=default" for k in differ)
+                new = _unique(f"{label} ({text})", taken)
+                df.loc[g.index[(key[g.index] == v).to_numpy()], "label"] = new
+    return df
+
+
+def _unique(name: str, taken: set) -> str:
+    out, k = name, 2
+    while out in taken:
+        out, k = f"{name} #{k}", k + 1
+    taken.add(out)
+    return out
+
+
+def _identity_notes(df: pd.DataFrame) -> list[str]:
+    """The overview's words on the names :func:`_split_identities` gave."""
+    notes = []
+    if "dataset_name" in df:
+        split = df[df["dataset"] != df["dataset_name"]]
+        for name, g in split.groupby("dataset_name", sort=False):
+            notes.append(f"Data set {name} was run on different data or fold counts (e.g. two studies in one store); "
+                         f"their cells are not pooled but shown apart as: {', '.join(dict.fromkeys(g['dataset']))}.")
+    if "label_name" in df:
+        split = df[df["label"] != df["label_name"]]
+        for (d, name), g in split.groupby(["dataset", "label_name"], sort=False):
+            notes.append(f"On {d}, model {name} was run with different fixed parameters; its cells are not pooled but "
+                         f"shown apart as: {', '.join(dict.fromkeys(g['label']))}.")
+    return notes
+
+
 def summarize(results, metrics: list[str] | None = None) -> pd.DataFrame:
     """Mean and standard deviation per data set and model configuration over the
-    successful cells (columns ``<metric>_mean`` / ``<metric>_std``) plus ``cells`` and
-    ``failed`` counts.
+    successful cells (columns ``<metric>_mean`` / ``<metric>_std``, and ``<metric>_n``: the
+    cells that have the metric, fewer than ``cells`` where it was undefined, e.g. an AUC on
+    a test fold holding one class) plus ``cells`` and ``failed`` counts.
 
     Examples
     --------
@@ -119,6 +202,7 @@ def summarize(results, metrics: list[str] | None = None) -> pd.DataFrame:
             v = pd.to_numeric(good[m], errors="coerce") if m in good else pd.Series(dtype=float)
             r[f"{m}_mean"] = float(v.mean()) if v.notna().any() else math.nan
             r[f"{m}_std"] = float(v.std(ddof=1)) if v.notna().sum() > 1 else math.nan
+            r[f"{m}_n"] = int(v.notna().sum())  # the cells the mean is over (an AUC is NaN on a one-class fold)
         rows.append(r)
     return pd.DataFrame(rows)
 
@@ -186,7 +270,7 @@ def _positive_words(dataset: str, classes) -> str:
 
 def _study_words(df: pd.DataFrame) -> str:
     """The adverse outcome of the study's first data set, for captions."""
-    dataset = df["dataset"].iloc[0]
+    dataset = df["dataset_name" if "dataset_name" in df else "dataset"].iloc[0]
     for d in df["details"] if "details" in df else []:
         card = (d.get("artefacts") or {}).get("scorecard") if isinstance(d, dict) else None
         if card:
@@ -212,7 +296,11 @@ def _models_table(s: pd.DataFrame, metrics: list[str], best: str | None) -> dict
         row = {"model": r["label"], "cells": f"{r['cells']}" + (f" ({r['failed']} failed)" if r["failed"] else "")}
         for m in cols:
             std = math.nan if m in COMPLEXITY_MEASURES or m == "fit_time" else r[f"{m}_std"]
-            row[_LABELS.get(m, m)] = rsec_fmt(r[f"{m}_mean"], std, _DIGITS.get(m, 2 if m.endswith("_time") else 0))
+            text = rsec_fmt(r[f"{m}_mean"], std, _DIGITS.get(m, 2 if m.endswith("_time") else 0))
+            n = r.get(f"{m}_n", r["cells"])
+            if text != "—" and n < r["cells"]:  # the mean is over fewer cells than the row counts: say so
+                text += f" ({n} of {r['cells']})"
+            row[_LABELS.get(m, m)] = text
         row["reviewer reads"] = f"{size:.0f} {unit}" if np.isfinite(size) else "black box"
         rows.append(row)
     return rsec_table_block(pd.DataFrame(rows), left=1, best=best, key="model")
@@ -236,6 +324,12 @@ def _dataset_section(df: pd.DataFrame, summary: pd.DataFrame, dataset: str, metr
             "Gini = 2·AUC − 1 (the accuracy ratio); KS = the largest gap between the score distributions of the "
             "two classes (Kolmogorov–Smirnov); Brier = mean squared error of the probability (lower is better). "
             "'Reviewer reads': the rules, prototypes or terms a person reads to follow the model."))
+    counts = [(m, r) for r in s.to_dict("records") for m in _RISK if r.get(f"{m}_n", r["cells"]) < r["cells"]
+              and np.isfinite(r.get(f"{m}_mean", math.nan))]
+    if counts:
+        blocks.append(rsec_text(
+            "A score followed by '(k of n)' is the mean over the k cells where it is defined, not over all n: e.g. "
+            "an AUC is undefined on a test fold that holds one class only."))
     measures = ["fit_time", *COMPLEXITY_MEASURES]
     blocks.append(_models_table(s, [*[m for m in _RISK if m in df], *measures], best))
     sizes = [rf_readable_size(r)[0] for r in s.to_dict("records")]
@@ -279,12 +373,18 @@ def build_report(results, complexity: str = "n_parameters", title: str = "Accura
         f"interpretable_nn {', '.join(versions) or '?'} (report by {__version__}) · complexity axes: what a reviewer "
         f"reads and {_LABELS.get(complexity, complexity)} · primary score: {_LABELS.get(metric, metric)}",
     ]
+    overview += _identity_notes(df)
     words = _study_words(df)
+    as_run = dict(zip(df["dataset"], df["dataset_name"])) if "dataset_name" in df else {}
+
+    def words_of(dataset, classes):  # the data set's name as run, for a built-in's words
+        return _positive_words(as_run.get(dataset, dataset), classes)
+
     sections = [_dataset_section(df, summary, d, metric, complexity, k) for k, d in enumerate(df["dataset"].unique())]
     sections += [
         rsec_scorecard_section(df, summary, metric, higher, words),
         rsec_shapes_section(df, summary, metric, higher, words),
-        rsec_ruleset_section(ok, metric, higher, _positive_words),
+        rsec_ruleset_section(ok, metric, higher, words_of),
         rsec_checks_section(df, summary),
         rsec_fairness_section(df),
         rsec_failures_section(df),
@@ -320,6 +420,30 @@ def write_report(results, path: str | Path = "report.html", complexity: str = "n
     """
     from ..persistence import write_output
 
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    p = _report_path(results, path)
     return write_output(p, build_report(results, complexity=complexity, title=title))
+
+
+def _report_path(results, path) -> Path:
+    """``path`` checked as the CLI checks ``-o``, before any work: never the study's store
+    (nor its ``-wal``/``-shm``/``-journal`` files), nor any other SQLite file, a directory,
+    or a file inside a saved model's folder. Its folder is created when missing."""
+    from ..persistence.csv_io import check_output
+    from .store import store_path
+
+    if isinstance(path, str | os.PathLike) and str(path) == "":
+        raise ValueError("path is empty; give the report's file name (e.g. report.html).")
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a file name (str or Path); got {type(path).__name__}.")
+    p = Path(path)
+    store = None
+    if isinstance(results, str | os.PathLike):
+        store = Path(results) / STORE_NAME if Path(results).is_dir() else store_path(results)
+        companions = {store.with_name(store.name + s) for s in ("", "-wal", "-shm", "-journal")}
+        if any(p.absolute() == c.absolute() or (p.exists() and c.exists() and p.resolve() == c.resolve())
+               for c in companions):
+            raise ValueError(f"path {p} is the study's results store ({store}); writing the report there would "
+                             "destroy the results. Choose another file name (e.g. report.html).")
+    if not p.is_dir():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    return check_output(p, what="path", inputs=(store,) if store is not None else ())

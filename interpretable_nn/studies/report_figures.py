@@ -31,6 +31,9 @@ LABELS = {
 #: what a reviewer reads of a model, first found: its rules, its prototypes or its terms
 READABLE = (("n_rules", "rules"), ("n_prototypes", "prototypes"), ("n_terms", "terms"))
 _BLUE, _RED, _GREY = "#4C72B0", "#C44E52", "0.45"
+#: for every text holding a user's name (data set, model, feature, level, title): drawn as
+#: written, never as matplotlib mathtext ("fees ($) vs income ($)" lost its "$" signs)
+_PLAIN = {"parse_math": False}
 
 
 def _figure(**kw):
@@ -108,11 +111,11 @@ def pareto_fig(s: pd.DataFrame, dataset: str, metric: str, measure: str, higher_
         if np.isfinite(xi):
             ax.errorbar(xi, yi, yerr=ei, fmt="o", ms=7, capsize=3, color=cmap(k % 10))
             text = f"{label} ({xi:.0f} {unit})" if unit else label
-            ax.annotate(text, (xi, yi), textcoords="offset points", xytext=(6, 5), fontsize=8)
+            ax.annotate(text, (xi, yi), textcoords="offset points", xytext=(6, 5), fontsize=8, **_PLAIN)
         elif measure == "readable":
             ax.axhline(yi, color=cmap(k % 10), lw=1, ls=":")
             ax.annotate(f"{label} (black box)", (1, yi), xycoords=("axes fraction", "data"), xytext=(-4, 3),
-                        textcoords="offset points", ha="right", fontsize=8, color=cmap(k % 10))
+                        textcoords="offset points", ha="right", fontsize=8, color=cmap(k % 10), **_PLAIN)
     front = pareto_front(x, y, higher_is_better)
     if len(front) > 1:
         ax.step(x[front], y[front], where="post", color="#444", lw=1, ls="--", label="Pareto front")
@@ -124,7 +127,8 @@ def pareto_fig(s: pd.DataFrame, dataset: str, metric: str, measure: str, higher_
     else:
         ax.set_xlabel(f"{LABELS.get(measure, measure)} (mean over cells; fewer is simpler)")
     ax.set_ylabel(f"{LABELS.get(metric, metric)} on held-out folds (mean ± std)")
-    ax.set_title(f"{dataset}: accuracy vs complexity" + (" (parameters)" if measure == "n_parameters" else ""))
+    ax.set_title(f"{dataset}: accuracy vs complexity" + (" (parameters)" if measure == "n_parameters" else ""),
+                 **_PLAIN)
     ax.grid(alpha=0.3)
     return fig
 
@@ -163,8 +167,8 @@ def _numeric_panel(ax, main: dict, others: list[dict], output: str, name: str) -
         ax.annotate("missing", (xm, cm), textcoords="offset points", xytext=(4, 4), fontsize=7, color=_RED)
     ax.locator_params(axis="x", nbins=4)
     ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 5))
-    ax.set_xlabel(name, fontsize=8)
-    ax.set_ylabel(output, fontsize=8)
+    ax.set_xlabel(name, fontsize=8, **_PLAIN)
+    ax.set_ylabel(output, fontsize=8, **_PLAIN)
 
 
 def _categorical_panel(ax, main: dict, others: list[dict], output: str, name: str) -> None:
@@ -185,9 +189,9 @@ def _categorical_panel(ax, main: dict, others: list[dict], output: str, name: st
         other = dict(zip(map(str, d["value"]), d["contribution"]))
         ys = [other.get(lv, np.nan) for lv in levels]
         ax.plot(range(len(levels)), ys, "_", color="black", ms=10, alpha=0.4)
-    ax.set_xticks(range(len(levels)), [lv[:14] for lv in levels], rotation=40, ha="right", fontsize=7)
-    ax.set_xlabel(name, fontsize=8)
-    ax.set_ylabel(output, fontsize=8)
+    ax.set_xticks(range(len(levels)), [lv[:14] for lv in levels], rotation=40, ha="right", fontsize=7, **_PLAIN)
+    ax.set_xlabel(name, fontsize=8, **_PLAIN)
+    ax.set_ylabel(output, fontsize=8, **_PLAIN)
 
 
 def shapes_fig(curves: list[dict], order: list[str], output: str, title: str, max_features: int = 16):
@@ -205,11 +209,11 @@ def shapes_fig(curves: list[dict], order: list[str], output: str, title: str, ma
         else:
             _categorical_panel(ax, main, others, output, f)
         ax.axhline(0, color="black", lw=0.6)
-        ax.set_title(f"{k + 1}. {f}", fontsize=9)
+        ax.set_title(f"{k + 1}. {f}", fontsize=9, **_PLAIN)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(feats):]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=10, **_PLAIN)
     return fig
 
 
@@ -236,18 +240,18 @@ def interactions_fig(grids: list[tuple[str, dict]], output: str, title: str):
         im = ax.pcolormesh(np.ma.masked_invalid(z), cmap="RdBu_r", vmin=-lim, vmax=lim)
         yi, yl = _ticks(g["a_values"])
         xi, xl = _ticks(g["b_values"])
-        ax.set_yticks(yi + 0.5, yl, fontsize=7)
-        ax.set_xticks(xi + 0.5, xl, fontsize=7, rotation=35, ha="right")
-        ax.set_ylabel(g["a"], fontsize=8)
-        ax.set_xlabel(g["b"], fontsize=8)
+        ax.set_yticks(yi + 0.5, yl, fontsize=7, **_PLAIN)
+        ax.set_xticks(xi + 0.5, xl, fontsize=7, rotation=35, ha="right", **_PLAIN)
+        ax.set_ylabel(g["a"], fontsize=8, **_PLAIN)
+        ax.set_xlabel(g["b"], fontsize=8, **_PLAIN)
         imp = g.get("importance")
-        ax.set_title(name + (f"  (mean |effect| {imp:.3f})" if imp is not None else ""), fontsize=8)
+        ax.set_title(name + (f"  (mean |effect| {imp:.3f})" if imp is not None else ""), fontsize=8, **_PLAIN)
     for ax in axes.ravel()[len(grids):]:
         ax.set_visible(False)
     cb = fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.85)
     cb.solids.set_rasterized(False)  # vector, like the cells: no embedded bitmap
-    cb.set_label(f"{output} contribution (one scale for all panels)", fontsize=8)
-    fig.suptitle(title, fontsize=10)
+    cb.set_label(f"{output} contribution (one scale for all panels)", fontsize=8, **_PLAIN)
+    fig.suptitle(title, fontsize=10, **_PLAIN)
     return fig
 
 
@@ -282,9 +286,9 @@ def waterfall_fig(base: float, terms: list[tuple[str, float]], cutoff: float | N
         ax.axvline(cutoff, color=_RED, ls="--", lw=1)
         ax.annotate(f"cut-off {cutoff:.0f}", (cutoff, len(labels) - 0.4), color=_RED, fontsize=7, ha="left",
                     xytext=(3, 0), textcoords="offset points")
-    ax.set_yticks(range(len(labels)), [t[:34] for t in labels], fontsize=7)
+    ax.set_yticks(range(len(labels)), [t[:34] for t in labels], fontsize=7, **_PLAIN)
     ax.invert_yaxis()
     ax.set_xlabel("points (higher = lower risk)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=9, **_PLAIN)
     ax.grid(axis="x", alpha=0.3)
     return fig

@@ -33,6 +33,7 @@ import json
 import os
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -44,13 +45,14 @@ from .backends import _Backend, _build, _failed_row, _resolve_jobs
 from .cell import CHECKS, Cell, data_hash, run_cell
 from .store import ResultStore
 
-__all__ = ["run_study", "plan_study", "expand_models"]
+__all__ = ["run_study", "plan_study", "expand_models", "StudyFailedWarning", "ChecksNotRunWarning"]
 
 _HEARTBEAT_S = 30.0
 
 
 # ---------------------------------------------------------------------- planning
 def _as_dataset(spec) -> Any:
+    from ..data.datasets import target_task
     from ..datasets import Dataset, load_dataset
 
     if isinstance(spec, str):
@@ -60,8 +62,8 @@ def _as_dataset(spec) -> Any:
     if isinstance(spec, tuple | list) and len(spec) == 3 and isinstance(spec[0], str):
         name, X, y = spec
         y = np.asarray(y)
-        regression = y.dtype.kind == "f" and not np.all(np.isnan(y) | (y == np.round(y)))
-        return Dataset(X=X, y=y, name=name, task="regression" if regression else "classification", target="y")
+        task = target_task(y, f"data set {name!r}")  # whole-number amounts were read as hundreds of classes
+        return Dataset(X=X, y=y, name=name, task=task, target="y")
     raise TypeError(
         f"A data set must be a built-in name (see list_datasets()), a (name, X, y) tuple or a "
         f"Dataset; got {type(spec).__name__}."
@@ -151,8 +153,15 @@ def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set
     if not isinstance(folds, int | np.integer) or folds < 2:
         raise ValueError(f"folds must be an integer >= 2; got {folds!r}.")
     seeds = [seeds] if isinstance(seeds, int | np.integer) else list(seeds)
-    if not seeds or not all(isinstance(s, int | np.integer) for s in seeds):
+    if not seeds or not all(isinstance(s, int | np.integer) and not isinstance(s, bool) for s in seeds):
         raise ValueError(f"seeds must be a non-empty list of integers; got {seeds!r}.")
+    bad = [int(s) for s in seeds if not 0 <= int(s) < 2**32]
+    if bad:  # numpy / scikit-learn refuse them in every cell: refuse them once, here
+        raise ValueError(f"seeds must be integers from 0 to 2**32 - 1 (random_state's range); got {bad}.")
+    twice = sorted({int(s) for s in seeds if [int(t) for t in seeds].count(int(s)) > 1})
+    if twice:
+        raise ValueError(f"seeds lists {twice} more than once; a seed gives the same cells each time, "
+                         "so give each seed once.")
     if isinstance(datasets, str) or (isinstance(datasets, tuple) and len(datasets) == 3 and isinstance(datasets[0], str)
                                      and not isinstance(datasets[1], str)):
         datasets = [datasets]
@@ -162,6 +171,7 @@ def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set
         ds = _as_dataset(spec)
         if ds.name in data:
             raise ValueError(f"Two data sets are named {ds.name!r}; give each a distinct name.")
+        _check_folds(ds, int(folds))
         data[ds.name] = ds
         if isinstance(spec, str):
             by_name.add(ds.name)
@@ -175,6 +185,30 @@ def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set
                     key = _cell_key(name, dh, model, p, int(seed), fold, int(folds))
                     cells.append(Cell(key, name, dh, model, label, p, int(seed), fold, int(folds)))
     return cells, data, by_name
+
+
+def _check_folds(ds, folds: int) -> None:
+    """Every fold can be stratified: at least ``folds`` rows, and for classification every
+    class in every test fold (so each fold has an AUC, and no fold silently falls back to
+    unstratified K-fold)."""
+    y = np.asarray(ds.y)
+    if folds > len(y):
+        raise ValueError(f"folds={folds} is more than the {len(y)} rows of data set {ds.name!r}; "
+                         f"use folds <= {len(y)}.")
+    if ds.task == "regression":
+        return
+    try:
+        classes, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
+    except TypeError:  # labels numpy cannot sort: the cell reports them
+        return
+    if len(counts) and counts.min() < folds:
+        c, n = classes[counts.argmin()], int(counts.min())
+        c = c.item() if hasattr(c, "item") else c
+        fix = f"use folds <= {n}" if n >= 2 else "drop or merge that class"
+        raise ValueError(
+            f"folds={folds}: class {c!r} of data set {ds.name!r} has only {n} row(s), so it cannot be in every "
+            f"test fold: the folds could not be stratified and some would have no AUC. {fix[0].upper()}{fix[1:]}."
+        )
 
 
 # ---------------------------------------------------------------------- run
@@ -241,6 +275,10 @@ def run_study(
     DataFrame
         One row per cell of this study (see :func:`~interpretable_nn.studies.load_results`).
 
+    Warns
+    -----
+    StudyFailedWarning when every cell failed; ChecksNotRunWarning naming the checks that cells from the store lack.
+
     Examples
     --------
     >>> import tempfile
@@ -257,26 +295,72 @@ def run_study(
         raise ValueError(f"Unknown checks {sorted(unknown)}; choose from {list(CHECKS)}.")
     n_jobs = _resolve_jobs(n_jobs)
     cells, data, by_name = _plan(datasets, models, seeds, folds, params)
-    store = ResultStore(out)
-    if retry_failed:
-        store.delete("failed")
-    store.set_meta("last_study", json.dumps({
+    store = _open_store(out, cells, retry_failed, {
         "datasets": list(data), "models": sorted({c.label for c in cells}), "seeds": sorted({c.seed for c in cells}),
         "folds": int(folds), "backend": backend, "n_jobs": n_jobs, "checks": list(checks),
-        "check_folds": None if check_folds is None else list(check_folds),
-    }))
+        "check_folds": None if check_folds is None else list(check_folds)})
     check_folds = None if check_folds is None else tuple(int(f) for f in check_folds)
     keys = {c.key for c in cells}
     bar = tqdm(total=len(cells), desc="study", unit="cell", disable=verbose <= 0, dynamic_ncols=True)
     bar.update(len(store.finished_keys() & keys))
     pending = [c for c in cells if c.key not in store.finished_keys()]
     pending.sort(key=lambda c: -model_cost(c.model))  # longest first: no slow cell left for last
-    if not pending:
-        bar.close()
-        return _rows_of(store, cells)
-    runner = _Backend(backend, n_jobs, scheduler_address, data, by_name)
-    _Drive(store, runner, bar, keys, tuple(checks), check_folds).run(pending)
-    return _rows_of(store, cells)
+    reused = store.finished_keys("ok") & keys  # cells taken from the store, run with their own checks
+    if pending:
+        runner = _Backend(backend, n_jobs, scheduler_address, data, by_name)
+        _Drive(store, runner, bar, keys, tuple(checks), check_folds).run(pending)
+    bar.close()
+    return _checks_not_run(_all_failed(_rows_of(store, cells)), reused, tuple(checks), check_folds)
+
+
+def _open_store(out, cells: list[Cell], retry_failed: bool, study: dict) -> ResultStore:
+    """The study's store, this study's failed rows removed when ``retry_failed`` (only its
+    own: other studies in the store keep theirs), the study noted as the last one."""
+    store = ResultStore(out)
+    if retry_failed:
+        store.delete("failed", keys=[c.key for c in cells])
+    store.set_meta("last_study", json.dumps(study))
+    return store
+
+
+class ChecksNotRunWarning(UserWarning):
+    """Cells taken from the store were run without some of the checks asked for now."""
+
+
+def _checks_not_run(rows: pd.DataFrame, reused: set[str], checks: tuple[str, ...],
+                    check_folds: tuple[int, ...] | None) -> pd.DataFrame:
+    """Warn, naming them, when cells taken from the store lack checks this call asks for:
+    the checks are not part of a cell's identity, so a study resumed with new ``checks``
+    reuses its cells as they were run (a check needs the fitted model, which is not kept)."""
+    missing: dict[str, int] = {}
+    for r in rows[rows["cell_key"].isin(reused)].itertuples():
+        costly = check_folds is None or int(r.fold) in check_folds
+        want = [c for c in checks if c == "surrogate" or costly]
+        ran = (r.details.get("checks") or {}) if isinstance(r.details, dict) else {}
+        for c in want:
+            if c not in ran:
+                missing[c] = missing.get(c, 0) + 1
+    if missing:
+        said = ", ".join(f"{c} ({n} cells)" for c, n in missing.items())
+        warnings.warn(f"checks not run: {said}. Those cells were taken from the store, where they were run without "
+                      "them (checks are not part of a cell's identity, and a check needs the fitted model, which is "
+                      "not stored). To run them, run the study into a new out directory, or delete the store.",
+                      ChecksNotRunWarning, stacklevel=3)
+    return rows
+
+
+class StudyFailedWarning(RuntimeWarning):
+    """Every cell of a study failed (the rows hold the errors)."""
+
+
+def _all_failed(rows: pd.DataFrame) -> pd.DataFrame:
+    """Warn, naming the first error, when every cell of the study failed: a study whose
+    cells all failed measured nothing, which must not pass for a finished study."""
+    if len(rows) and (rows["status"] == "failed").all():
+        first = str(rows["error"].dropna().iloc[0]).strip().splitlines()[0] if rows["error"].notna().any() else "?"
+        warnings.warn(f"every one of the {len(rows)} cells of this study failed; the first error: {first[:300]} "
+                      "(all errors: load_results(out)['error']).", StudyFailedWarning, stacklevel=3)
+    return rows
 
 
 class _Drive:

@@ -141,8 +141,19 @@ class ResultStore:
     """
 
     def __init__(self, path: str | Path, *, stale_after: float = 600.0):
+        if not isinstance(path, str | os.PathLike):
+            raise TypeError(f"out must be a directory path (str or Path); got {type(path).__name__}.")
+        if str(path).strip() == "":
+            raise ValueError("out is empty; give the study's output directory (e.g. out='results/').")
         p = store_path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
+        if Path(path).exists() and not Path(path).is_dir() and p == Path(path) / STORE_NAME:
+            raise ValueError(f"out {path} is a file, not a directory; give the study's output directory (a new "
+                             "or existing folder), or an existing study's results.sqlite.")
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file on the way, a read-only disk, no permission
+            raise ValueError(f"out {path}: cannot create the folder {p.parent} ({exc.strerror or exc}); give a "
+                             "writable output directory.") from None
         self.path = p
         self.stale_after = float(stale_after)
         self.host = socket.gethostname()
@@ -297,10 +308,14 @@ class ResultStore:
             return False
         return True
 
-    def delete(self, status: str = "failed") -> int:
-        """Remove the rows with ``status`` (e.g. to rerun failed cells); returns how many."""
+    def delete(self, status: str = "failed", keys: Iterable[str] | None = None) -> int:
+        """Remove the rows with ``status`` (e.g. to rerun failed cells), only those of ``keys``
+        when given (one study's cells: other studies in the store keep theirs); returns how many."""
         with self._transaction() as c:
-            return c.execute("DELETE FROM cells WHERE status = ?", (status,)).rowcount
+            if keys is None:
+                return c.execute("DELETE FROM cells WHERE status = ?", (status,)).rowcount
+            return sum(c.execute("DELETE FROM cells WHERE status = ? AND cell_key = ?", (status, k)).rowcount
+                       for k in set(keys))
 
     def results(self, details: bool = True) -> pd.DataFrame:
         """Every row as a DataFrame (``params`` and ``details`` decoded from JSON)."""
@@ -339,7 +354,9 @@ def load_results(path: str | Path, details: bool = True) -> pd.DataFrame:
         p = p / STORE_NAME
     if not p.exists():
         raise FileNotFoundError(f"No study results at {p}; run a study first (interpretable-nn study ... --out DIR).")
-    conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=60.0)
+    # a URI built from the absolute path with every reserved character percent-encoded: a
+    # folder named "run #1", "what?" or "study%41" is read as that folder, never another
+    conn = sqlite3.connect(p.resolve().as_uri() + "?mode=ro", uri=True, timeout=60.0)
     try:
         df = pd.read_sql_query("SELECT * FROM cells ORDER BY rowid", conn)
     finally:
