@@ -560,6 +560,34 @@ def noshrink_dev() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _nam_dev_rows() -> pd.Series:
+    """Today's NAM on dev, seed 0 (AUC by dataset, seed, fold): ``heaps`` where it ran, else
+    ``b05_any``'s stored rows and ``suite_added57``-``60``'s, which the default reproduces."""
+    key = ["dataset", "seed", "fold"]
+    heaps = pd.read_csv(RESULTS / "tuning_dev_heaps.csv").query("variant == 'heaps'")
+    st = pd.read_csv(RESULTS / "tuning_dev_b05_any.csv").query("variant == 'b05_any'")
+    added = pd.concat([pd.read_csv(RESULTS / f) for f in ("suite_added57.csv", "suite_added58.csv",
+                                                          "suite_added59_all.csv", "suite_added60_all.csv")])
+    return pd.concat([heaps, st, added.query("model == 'nam'")]).query("seed == 0").drop_duplicates(key).set_index(key).auc
+
+
+def near_linear_dev() -> list[str]:
+    """The dev sets where logistic regression (``dev_logreg.csv``) is on par with today's NAM or
+    above it (within 2 paired SE)."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair
+
+    nam = _nam_dev_rows()
+    lr = pd.read_csv(RESULTS / "dev_logreg.csv").query("model == 'logreg'").set_index(["dataset", "seed", "fold"]).auc
+    out = []
+    for d in sorted(set(nam.index.get_level_values(0)) & set(lr.index.get_level_values(0))):
+        n, x, se = _pair(lr.loc[d], nam.loc[d].reindex(lr.loc[d].index))
+        if n >= 2 and x >= -2 * se:
+            out.append(d)
+    return out
+
+
 def linear_regime() -> str:
     """Stop 66's check of the regime: logistic regression (the suite's one-hot and scaling
     pipeline) against today's NAM, per group. Dev: ``dev_logreg.csv`` (seed 0, 5 folds) against
@@ -571,17 +599,11 @@ def linear_regime() -> str:
     from suite_tune import _pair
 
     key = ["dataset", "seed", "fold"]
-    heaps = pd.read_csv(RESULTS / "tuning_dev_heaps.csv").query("variant == 'heaps'")
-    st = pd.read_csv(RESULTS / "tuning_dev_b05_any.csv").query("variant == 'b05_any'")
-    added = pd.concat([pd.read_csv(RESULTS / f) for f in ("suite_added58.csv", "suite_added59_all.csv",
-                                                          "suite_added60_all.csv")]).query("model == 'nam'")
-    nam_dev = pd.concat([heaps, st, added]).query("seed == 0").drop_duplicates(key).set_index(key).auc
+    nam_dev = _nam_dev_rows()
     lr_dev = pd.read_csv(RESULTS / "dev_logreg.csv").query("model == 'logreg'").set_index(key).auc
     conf = pd.concat([pd.read_csv(RESULTS / "confirm_current.csv"), pd.read_csv(RESULTS / "confirm_peers3.csv")])
     nam_c = conf.query("model == 'nam'").drop_duplicates(key).set_index(key).auc
     lr_c = conf.query("model == 'logreg'").drop_duplicates(key).set_index(key).auc
-    added57 = pd.read_csv(RESULTS / "suite_added57.csv").query("model == 'nam'")
-    nam_dev = pd.concat([nam_dev.reset_index(), added57.query("seed == 0")]).drop_duplicates(key).set_index(key).auc
     ebm_files = ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv", "suite_added57.csv", "suite_added58.csv",
                  "suite_added59_all.csv", "suite_added60_all.csv")
     ebm_dev = pd.concat([pd.read_csv(RESULTS / f) for f in ebm_files]).query("model == 'ebm' and seed == 0")
@@ -612,6 +634,42 @@ def linear_regime() -> str:
     return "\n".join(lines) + "\n"
 
 
+def linear_dev() -> str:
+    """Stop 66's ``linear`` (numeric terms made lines where their bends carry nothing) on the 56
+    dev sets against ``heaps`` rerun beside it, cell by cell, and its rule's figures; the
+    near-linear sets are those of :func:`linear_regime` (logistic regression on par with the
+    NAM or above it on dev)."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair, _verdict
+
+    key = ["dataset", "fold"]
+    df = pd.read_csv(RESULTS / "tuning_dev_linear.csv").query("seed == 0")
+    new = df.query("variant == 'linear'").set_index(key)
+    base = df.query("variant == 'heaps'").set_index(key)
+    near_all = set(near_linear_dev())
+    rows, ratios = {}, []
+    for d in sorted(new.index.get_level_values(0).unique()):
+        a, b = new.loc[d], base.loc[d].reindex(new.loc[d].index)
+        rows[d] = (*_pair(a.auc, b.auc), d in near_all)
+        ratios += list((a.fit_seconds / b.fit_seconds).dropna())
+    near = [d for d, r in rows.items() if r[3]]
+    moved = {d: r for d, r in rows.items() if r[1] != 0}
+    lines = ["| data set | near-linear | linear − default |", "|---|---|---:|"]
+    lines += [f"| {d} | {'yes' if r[3] else 'no'} | {_verdict(*r[:3])} |" for d, r in sorted(moved.items())]
+    below = sorted(d for d, (n, x, se, _) in rows.items() if x < -2 * se)
+    mean = np.mean([r[1] for r in rows.values()])
+    lines += ["", f"{len(rows) - len(moved)} of the {len(rows)} sets fit the same on every fold (the gate never "
+              "kept a line) and are not listed.", "",
+              f"- (a) mean over the {len(rows)} dev sets: {mean:+.5f} (adopt needs above +.0010);",
+              f"- (b) sets more than 2 paired SE below: {', '.join(below) or 'none'} (adopt needs none);",
+              f"- (c) median fit-time ratio: {np.median(ratios):.2f} (adopt needs at most 1.25);",
+              f"- beside it: mean over the {len(near)} near-linear sets {np.mean([rows[d][1] for d in near]):+.5f}, "
+              f"over the other {len(rows) - len(near)} {np.mean([r[1] for d, r in rows.items() if d not in near]):+.5f}.",
+              "", f"Sources: {_commit('tuning_dev_linear.csv')}; near-linear: {_commit('dev_logreg.csv')}."]
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
@@ -626,7 +684,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
-              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime,
+              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
