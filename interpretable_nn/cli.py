@@ -312,6 +312,8 @@ def _csv_dataset(args):
                          "study's registered models are classifiers (every cell would fail); give a target of "
                          "classes: two labels (with --positive-class LABEL) or at most "
                          f"{MAX_NUMERIC_CLASSES} whole numbers.")
+    if y.dtype.kind == "f" and not np.isnan(y).any():  # whole numbers read as floats (0.0/1.0): classes
+        y = y.astype(np.int64)
     if y.dtype.kind not in "iub":
         raise ValueError(f"--target {args.target!r} has {len(info['labels'])} labels; a study of a --csv "
                          "file needs two labels (give --positive-class) or numeric classes.")

@@ -353,6 +353,11 @@ def test_study_accepts_a_csv_file(tmp_path, capsys, credit):
                           "--models", "logreg", "--folds", "2", "--no-checks", "--out", str(tmp_path / "r3"))
         _one_line_error(r, *words)
         assert not (tmp_path / "r3").exists()
+    # whole-number classes read as floats (0.0/1.0) run as the classes they are (refused before)
+    df.assign(Status=(pd.Series(credit.y[:300]) == 1).astype(float).to_numpy()).to_csv(tmp_path / "f01.csv", index=False)
+    r = run_inprocess(capsys, "study", "--csv", str(tmp_path / "f01.csv"), "--target", "Status", "--models", "logreg",
+                      "--folds", "2", "--no-checks", "--out", str(tmp_path / "r5"))
+    assert r.returncode == 0 and (load_results(tmp_path / "r5")["status"] == "ok").all(), r.stderr
     # a study whose every cell failed measured nothing: exit 1 (it exited 0)
     r = run_inprocess(capsys, "study", "--csv", str(tmp_path / "loans.csv"), "--target", "Status",
                       "--positive-class", "bad", "--models", "mlp", "--param", "mlp.max_epochs=-1", "--folds", "2",

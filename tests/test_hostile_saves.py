@@ -645,7 +645,8 @@ def test_labels_come_back_in_the_dtype_they_were_fitted_in(data, tmp_path, label
 
 @pytest.mark.parametrize("dtype, classes, match", [
     ("complex128", [0, 1], "not a label dtype"), ("uint8", [-1, 1], "cannot be labels of dtype"),
-    ("bool", [0, 2], "cannot be labels of dtype"), ("int8", ["a", "b"], "cannot be labels of dtype")])
+    ("bool", [0, 2], "cannot be labels of dtype"), ("int8", ["a", "b"], "cannot be labels of dtype"),
+    ("bool", [0, 1], "cannot be labels of dtype"), ("int64", [False, True], "cannot be labels of dtype")])
 def test_an_edited_label_dtype_is_refused(two_models, tmp_path, dtype, classes, match):
     two_models[0].save(tmp_path)
     _edit_model_json(tmp_path, lambda doc: doc["state"].update(classes_dtype_=dtype, classes_=classes))

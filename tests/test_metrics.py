@@ -143,3 +143,15 @@ def test_named_attributions_are_matched_to_the_model_by_name(setup):
         assert comprehensiveness(model, X, a, B) == comprehensiveness(model, X, e, B)
     with pytest.raises(ValueError, match="are not the model's"):
         deletion_curve(model, X, frame.rename(columns={order[0]: "other"}), B)
+
+
+def test_attributions_without_names_are_read_in_the_models_order(setup):
+    """A shap.Explanation without feature names crashed ('NoneType' is not iterable), and a
+    frame with the default columns 0..d-1 was refused, once names were matched."""
+    import shap
+
+    model, X, B, phi = setup
+    A = np.asarray(phi, dtype=float)
+    want = deletion_curve(model, X, A, B)["auc"]
+    assert deletion_curve(model, X, shap.Explanation(values=A), B)["auc"] == want
+    assert deletion_curve(model, X, pd.DataFrame(A), B)["auc"] == want

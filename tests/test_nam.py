@@ -227,6 +227,12 @@ def test_a_column_named_like_an_interaction_term_is_refused_when_pairs_may_be_fi
     assert m.terms_ == ["a", "b", "a x b"]
     X2 = X.rename(columns={"a x b": "a x c"})  # no column c: no clash
     assert "a x c" in NAMClassifier(interactions=[("a", "b")], **FAST).fit(X2, y).terms_
+    # the NAM names the pair of a and b "a x b" (schema order): "b x a" is no clash, nor is
+    # "a x b" when the pairs are listed and (a, b) is not among them
+    X3 = X.rename(columns={"a x b": "b x a"})
+    assert {"b x a", "a x b"} <= set(NAMClassifier(interactions=[("b", "a")], **FAST).fit(X3, y).terms_)
+    X4 = X.assign(c=X["a"] * 2)
+    assert "a x b" in NAMClassifier(interactions=[("b", "c")], **FAST).fit(X4, y).terms_
 
 
 # ---------------------------------------------------------------------- shapes, plots, scorecard

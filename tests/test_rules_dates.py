@@ -73,7 +73,9 @@ def test_the_sql_of_a_rule_set_from_dates_asks_how_they_are_stored(dated):
 def test_a_surrogate_of_a_model_fitted_on_dates_records_them(dated):
     m, X = dated
     rs = inn.SurrogateTree(max_depth=3, random_state=0).fit(m, X).to_ruleset()
-    assert rs.metadata["converted_from"] == {"opened": "datetime", "wait": "timedelta"}
+    kinds = {"opened": "datetime", "wait": "timedelta"}
+    assert "opened" in rs.features_used  # the dates its rules read, only
+    assert rs.metadata["converted_from"] == {k: v for k, v in kinds.items() if k in rs.features_used}
     with pytest.raises(ValueError, match="days_stored=True"):
         rs.to_sql()
     iso = X.assign(opened=X["opened"].dt.strftime("%Y-%m-%d"))
@@ -96,3 +98,45 @@ def test_the_cli_exports_the_sql_of_dated_rules_with_days_stored(dated, tmp_path
     assert main(["export", str(tmp_path / "m"), "--format", "pmml", "-o", str(tmp_path / "r.pmml"),
                  "--days-stored"]) == 0
     assert 'displayName="opened (days since 1970-01-01 UTC)"' in (tmp_path / "r.pmml").read_text()
+    # ONNX reads numbers too: the same question, and each date input says what it takes
+    import onnx  # the dev extra brings it
+
+    assert main(["export", str(tmp_path / "m"), "--format", "onnx", "-o", str(tmp_path / "r.onnx")]) != 0
+    assert main(["export", str(tmp_path / "m"), "--format", "onnx", "-o", str(tmp_path / "r.onnx"),
+                 "--days-stored"]) == 0
+    docs = {i.name: i.doc_string for i in onnx.load(str(tmp_path / "r.onnx")).graph.input}
+    assert docs["opened"] == "days since 1970-01-01 00:00 UTC" and docs["wait"] == "days" and docs["x"] == ""
+
+
+def test_day_numbers_in_an_object_column_and_junk_metadata(dated):
+    """Day numbers in an object column (from JSON, or with a None) were parsed as ISO text and
+    refused; converted_from that is not {name: 'datetime'|'timedelta'} is refused on reading."""
+    import json
+
+    m, X = dated
+    rs = m.ruleset_
+    days = _days(X)
+    obj = days.assign(opened=days["opened"].astype(object), wait=days["wait"].astype(object))
+    np.testing.assert_array_equal(rs.decision_function(obj), rs.decision_function(X))
+    obj.loc[obj.index[0], "opened"] = None
+    assert np.isfinite(rs.decision_function(obj)).all()
+    doc = json.loads(rs.to_json())
+    for junk in ({"opened": "banana"}, {"opened": None}, ["opened"]):
+        doc["metadata"]["converted_from"] = junk
+        with pytest.raises(ValueError, match="converted_from.*'datetime' or 'timedelta'"):
+            inn.RuleSet.from_json(json.dumps(doc))
+
+
+def test_a_date_no_rule_reads_asks_nothing():
+    """A surrogate on a frame with a date its rules never read: SQL and PMML were refused for
+    that date, and the text explained it."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"d": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, 300), unit="D"),
+                      "x": rng.normal(size=300)})
+    y = (X["x"] + rng.normal(0, .2, 300) > 0).astype(int)
+    teacher = inn.MLPClassifier(max_epochs=5, verbose=0, random_state=0).fit(X[["x"]].assign(d=X["d"]), y)
+    rs = inn.SurrogateTree(max_depth=1, random_state=0).fit(teacher, X).to_ruleset()
+    assert rs.features_used == ["x"] and "converted_from" not in rs.metadata
+    assert rs.to_sql() and rs.to_pmml() and "is a date" not in rs.to_text()
+    rs.metadata["converted_from"] = {"d": "datetime"}  # an edited or older file: the export reads x only
+    assert rs.to_sql() and "is a date" not in rs.to_text()

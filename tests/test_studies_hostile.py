@@ -131,12 +131,15 @@ def test_a_mean_over_fewer_cells_than_the_row_counts_says_so(tmp_path):
     assert "1.0000 ± 0.0000 (2 of 5)" in html and "(5 of 5)" not in html and "(k of n)" in html
 
 
-def test_folds_a_class_cannot_fill_are_refused_before_any_cell(tmp_path):
+def test_folds_a_class_cannot_fill_warn_and_more_folds_than_rows_are_refused(tmp_path):
+    """Stratification used to be dropped silently; refusing it (as first done at stop 66)
+    refused imbalanced many-class data that ran before: a warning, and the report's 'k of n'."""
     X, _ = _data(200)
     y = np.zeros(200, int)
     y[:3] = 1  # 3 positives: 5 stratified folds cannot each hold one
-    with pytest.raises(ValueError, match=r"folds=5: class 1 .* 'rare' has only 3 row.*Use folds <= 3"):
-        _study(tmp_path, name="rare", data=(X, y), folds=5)
+    with pytest.warns(UserWarning, match=r"folds=5: class 1 .* 'rare' has only 3 row.*To stratify, use folds <= 3"):
+        rows = _study(tmp_path / "rare", name="rare", data=(X, y), folds=5)
+    assert (rows["status"] == "ok").all() and rows["auc"].isna().sum() >= 2
     with pytest.raises(ValueError, match="more than the 200 rows"):
         _study(tmp_path, data=(X, X["a"].to_numpy() * 1.5), folds=201)
     assert not (tmp_path / STORE_NAME).exists()  # refused before the store was made

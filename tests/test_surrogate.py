@@ -412,3 +412,16 @@ def test_the_surrogate_reads_only_the_teachers_columns():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ExtraColumnsWarning)
         inn.SurrogateTree(max_depth=1, random_state=0).fit(teacher, X)  # no extra column, no warning
+
+
+def test_a_rule_set_teacher_gives_the_columns_its_rules_read():
+    from interpretable_nn.rules import Condition, Rule, RuleSet
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    teacher = RuleSet([Rule((Condition("a", "<=", 0.0),), 1.0), Rule((Condition("b", ">", 0.5),), -0.7)])
+    leak = X.assign(stored_score=teacher.decision_function(X) + rng.normal(0, .01, 300))
+    with pytest.warns(inn.ExtraColumnsWarning if hasattr(inn, "ExtraColumnsWarning") else UserWarning,
+                      match="stored_score"):
+        tree = inn.SurrogateTree(max_depth=2, random_state=0).fit(teacher, leak)
+    assert "stored_score" not in tree.to_ruleset().features_used

@@ -114,7 +114,8 @@ def target_task(y: np.ndarray, where: str) -> str:
             raise ValueError(
                 f"{where}: the target holds {n} distinct whole numbers, too many to be classes (at most "
                 f"{MAX_NUMERIC_CLASSES}); an amount or a count is a regression target: pass "
-                "Dataset(task='regression', ...) (or y as float with a fraction), or turn it into two classes.")
+                "Dataset(task='regression', ...), or turn it into two classes. If they are classes, say so: "
+                "Dataset(task='classification', ...).")
     return "classification"
 
 

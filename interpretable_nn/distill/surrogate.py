@@ -95,11 +95,14 @@ def _branches(tree: Any, meaning: list[dict[str, Any]]) -> dict[int, tuple[Condi
 
 
 def _teacher_columns(teacher: Any, df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` without the columns the teacher does not read (its ``feature_names_in_``), with
+    """``df`` without the columns the teacher does not read (its ``feature_names_in_``, a rule
+    set's ``features_used``), with
     an :class:`ExtraColumnsWarning`: a tree that splits on a stored score or an id column
     explains the data, not the teacher (it did, while the teacher's own warning said those
     columns were ignored)."""
     known = getattr(teacher, "feature_names_in_", None)
+    if known is None and hasattr(teacher, "features_used"):  # a RuleSet reads the features its rules use
+        known = teacher.features_used
     if known is None or not all(k in df.columns for k in known):
         return df  # the teacher reads what it reads; a missing column is its own error
     extra = [c for c in df.columns if c not in set(known)]
@@ -624,7 +627,7 @@ class SurrogateTree(BaseEstimator):
         )
         meta = {**rs.metadata, "source": "SurrogateTree", "teacher": type(self.teacher_).__name__,
                 "fidelity": Fidelity(f.compared, f.rows, f.n_rows, dict(f.figures))}
-        days = {s.name: s.converted_from for s in self.encoder_.schema_ if s.converted_from}
+        days = {s.name: s.converted_from for s in self.encoder_.schema_ if s.converted_from and s.name in rs.features_used}
         if days:  # dates and durations: thresholds in days (the exports ask how they are stored)
             meta["converted_from"] = days
         return RuleSet(rs.rules, intercept=rs.intercept, link=rs.link, classes=rs.classes,

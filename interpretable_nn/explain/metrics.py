@@ -120,9 +120,12 @@ def _matrix(attributions: Any, n_rows: int, names: list[str]) -> np.ndarray:
     """Attributions (an ndarray, an Explanation or a DataFrame) as a float (rows, features)
     matrix in the model's feature order. An Explanation's ``feature_names`` or a frame's
     columns are matched to the model's features by name (they were read by position, so
-    reordered columns gave other figures unsaid); an ndarray is read in the model's order."""
-    given = (list(attributions.feature_names) if hasattr(attributions, "feature_names")
-             else list(attributions.columns) if isinstance(attributions, pd.DataFrame) else None)
+    reordered columns gave other figures unsaid); an ndarray, an explanation without names
+    or a frame with the default columns 0..d-1 is read in the model's order."""
+    given = getattr(attributions, "feature_names", None)  # None: no names (e.g. a bare shap.Explanation)
+    if isinstance(attributions, pd.DataFrame):
+        given = None if isinstance(attributions.columns, pd.RangeIndex) else attributions.columns  # 0..d-1: unnamed
+    given = None if given is None else list(given)
     A = attributions.values if hasattr(attributions, "values") and not isinstance(attributions, np.ndarray) else attributions
     A = np.asarray(A, dtype=float)
     if A.shape != (n_rows, len(names)):

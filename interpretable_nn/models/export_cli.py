@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--base-score", type=float, default=600.0, help="PMML scorecard: score at --base-odds (default 600)")
     s.add_argument("--base-odds", type=float, default=50.0, help="PMML scorecard: good:bad odds at --base-score (default 50)")
     s.add_argument("--days-stored", action="store_true",
-                   help="PMML of a model fitted on dates: the evaluator is given those fields as days "
+                   help="PMML or ONNX of a model fitted on dates: the evaluator is given those fields as days "
                         "since 1970-01-01 (durations: days)")
     s.set_defaults(func=run)
 
@@ -76,6 +76,11 @@ def run(args: Any) -> int:
         if not hasattr(model, "to_onnx"):
             raise ValueError(f"{args.model_dir} holds a {type(model).__name__}, which has no ONNX export; "
                              "ONNX covers nam, mlp and rulenet.")
+        from ..rules.values import check_days_stored
+
+        days = {f.name: f.converted_from for f in model.encoder_.schema_ if f.converted_from}
+        check_days_stored({"converted_from": days}, args.days_stored, "the ONNX graph's inputs are numbers (each "
+                          "such input's doc_string says days); feed it those days")
         model.to_onnx(out)
         what = f"the {type(model).__name__}"
     print(f"wrote {what} ({args.format}) to {out}")

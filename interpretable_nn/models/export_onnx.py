@@ -107,12 +107,15 @@ class _Graph:
 
 # ---------------------------------------------------------------------- encoder
 def _inputs(g: _Graph, encoder) -> dict[str, str]:
-    """One graph input per raw column (schema order); returns name -> tensor name."""
+    """One graph input per raw column (schema order; a date or duration column's input says
+    it takes days since 1970 or days, as the model reads it); returns name -> tensor name."""
     tp = g.onnx.TensorProto
     out = {}
+    days = {"datetime": "days since 1970-01-01 00:00 UTC", "timedelta": "days"}
     for f in encoder.schema_:
         kind = tp.DOUBLE if f.is_numeric else tp.STRING
-        g.inputs.append(g.helper.make_tensor_value_info(f.name, kind, ["N"]))
+        g.inputs.append(g.helper.make_tensor_value_info(f.name, kind, ["N"],
+                                                        doc_string=days.get(getattr(f, "converted_from", ""), "")))
         out[f.name] = f.name
     return out
 

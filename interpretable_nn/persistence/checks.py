@@ -105,8 +105,11 @@ def check_state(path: Path, doc: dict) -> None:
             labels = classes_from_state(state)
         except (ValueError, TypeError, OverflowError):
             labels = None
+        kinds = {"b": (bool,), "i": (int,), "u": (int,), "f": (int, float)}.get(np.dtype(dtype).kind if dtype else "")
         if labels is None or len(set(labels.tolist())) != len(classes) or (
-                dtype not in (None, "object") and labels.tolist() != classes):
+                dtype not in (None, "object") and labels.tolist() != classes) or (
+                kinds is not None and not all(isinstance(c, kinds) and (bool in kinds or not isinstance(c, bool))
+                                              for c in classes)):
             raise ModelFileError(f"{where}: state.classes_ {classes!r} cannot be labels of dtype {dtype!r} "
                                  "without changing them.")
     if "encoder" not in state:

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..attribution.fidelity import Fidelity
 from .conditions import Condition, LinearTerm, Rule, RuleSetLike, RuleSetParts
-from .values import LINKS, OPS
+from .values import LINKS, OPS, days_features
 
 __all__ = ["FORMAT", "VERSION", "to_json", "read_json"]
 
@@ -239,6 +239,7 @@ def _read_metadata(doc: Any) -> dict[str, Any]:
     if not isinstance(metadata, dict):
         raise ValueError("metadata must be a JSON object.")
     metadata = _jsonable(metadata, "metadata")
+    days_features(metadata)  # converted_from, when present, names dates or durations only
     if "fidelity" in metadata:
         metadata["fidelity"] = _read_fidelity(metadata["fidelity"])
     return metadata

@@ -325,7 +325,7 @@ def ruleset_to_pmml(rs: Any, model_name: str = "ruleset", days_stored: bool = Fa
     (computed here), else a ``ComplexPartialScore`` ``points * min(max(x, lo), hi)``.
     A rule set fitted on dates needs ``days_stored=True`` (the evaluator is given days), as
     :func:`scorecard_to_pmml`."""
-    days = check_days_stored(getattr(rs, "metadata", None), days_stored, PMML_DAYS)
+    days = check_days_stored(getattr(rs, "metadata", None), days_stored, PMML_DAYS, rs.features_used)
     conditions = [c for r in rs.rules for c in r.conditions]
     linear = tuple(getattr(rs, "linear", ()))
     types = _field_types(conditions)

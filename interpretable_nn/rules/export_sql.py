@@ -279,7 +279,7 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
     WITH `__inn_step1` AS (
     """
     dialect = check_dialect(dialect, "rule set SQL export")
-    check_days_stored(getattr(rs, "metadata", None), days_stored, SQL_DAYS)
+    check_days_stored(getattr(rs, "metadata", None), days_stored, SQL_DAYS, rs.features_used)
     source = table_expr(table)  # first: it refuses a table that is not a name, before the names are read
     _check_names(rs, id_column, table)
     w = Writer(dialect)

@@ -143,6 +143,8 @@ def days_of(column: pd.Series, feature: str, converted: str) -> pd.Series | None
     where there is nothing to convert (another feature, or numbers, which are days already)."""
     if converted not in ("datetime", "timedelta") or pd.api.types.is_numeric_dtype(column.dtype):
         return None
+    if pd.api.types.is_object_dtype(column.dtype) and pd.api.types.infer_dtype(column, skipna=True) in _NUMERIC_KINDS:
+        return None  # day numbers in an object column (from JSON, or with None): days already
     from ..data.dtypes import datetime_days, timedelta_days
 
     return (datetime_days if converted == "datetime" else timedelta_days)(feature, column).astype(float)
@@ -151,16 +153,26 @@ def days_of(column: pd.Series, feature: str, converted: str) -> pd.Series | None
 def days_features(metadata: Mapping[str, Any] | None) -> dict[str, str]:
     """``metadata["converted_from"]`` of a scorecard or rule set: the features fitted on dates
     (``"datetime"``, read as days since 1970-01-01 UTC) or durations (``"timedelta"``, days)."""
-    days = (metadata or {}).get("converted_from") if isinstance(metadata, Mapping) else None
-    return {str(k): str(v) for k, v in days.items()} if isinstance(days, Mapping) else {}
+    days = metadata.get("converted_from") if isinstance(metadata, Mapping) else None
+    if days is None:
+        return {}
+    if not isinstance(days, Mapping) or not all(isinstance(k, str) and v in ("datetime", "timedelta")
+                                                for k, v in days.items()):
+        raise ValueError(f"metadata['converted_from'] must map feature names to 'datetime' or 'timedelta' (what "
+                         f"the model read as dates or durations); got {days!r}.")
+    return dict(days)
 
 
-def check_days_stored(metadata: Mapping[str, Any] | None, days_stored: Any, how: str) -> dict[str, str]:
+def check_days_stored(metadata: Mapping[str, Any] | None, days_stored: Any, how: str,
+                      used: Sequence[str] | None = None) -> dict[str, str]:
     """A scorecard's or rule set's features fitted on dates or durations (``metadata
     ["converted_from"]``: ``{name: "datetime"|"timedelta"}``), refused unless ``days_stored``
     is True: an export that reads numbers (SQL, PMML) cannot know how the caller stores a
-    date. ``how`` says what the export reads and how to give it the days."""
+    date. ``how`` says what the export reads and how to give it the days; ``used``: the
+    features the export reads (a date feature no rule reads asks nothing)."""
     days = days_features(metadata)
+    if used is not None:
+        days = {k: v for k, v in days.items() if k in set(used)}
     if not isinstance(days_stored, (bool, np.bool_)):
         raise ValueError(f"days_stored must be True or False; got {days_stored!r}.")
     if days and not days_stored:

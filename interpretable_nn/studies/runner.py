@@ -188,9 +188,9 @@ def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set
 
 
 def _check_folds(ds, folds: int) -> None:
-    """Every fold can be stratified: at least ``folds`` rows, and for classification every
-    class in every test fold (so each fold has an AUC, and no fold silently falls back to
-    unstratified K-fold)."""
+    """At least ``folds`` rows (else refused); for classification, a warning where a class
+    cannot be in every test fold (the folds then fall back to unstratified K-fold and a fold
+    may have no AUC)."""
     y = np.asarray(ds.y)
     if folds > len(y):
         raise ValueError(f"folds={folds} is more than the {len(y)} rows of data set {ds.name!r}; "
@@ -205,10 +205,12 @@ def _check_folds(ds, folds: int) -> None:
         c, n = classes[counts.argmin()], int(counts.min())
         c = c.item() if hasattr(c, "item") else c
         fix = f"use folds <= {n}" if n >= 2 else "drop or merge that class"
-        raise ValueError(
+        # a warning, not a refusal: imbalanced many-class data ran before and its accuracy is
+        # still measured; the report says over how many folds each score is ('k of n')
+        warnings.warn(
             f"folds={folds}: class {c!r} of data set {ds.name!r} has only {n} row(s), so it cannot be in every "
-            f"test fold: the folds could not be stratified and some would have no AUC. {fix[0].upper()}{fix[1:]}."
-        )
+            f"test fold: the folds are not stratified, and a fold without it has no AUC (the report says over how "
+            f"many folds each score is). To stratify, {fix}.", UserWarning, stacklevel=4)
 
 
 # ---------------------------------------------------------------------- run

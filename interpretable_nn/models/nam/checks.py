@@ -19,12 +19,18 @@ def pair_name_clashes(interactions, names: list[str]) -> None:
                                 and interactions == 0) or (not isinstance(interactions, (Integral, str))
                                                            and len(interactions) == 0):
         return
-    taken = set(names)
+    order = {c: i for i, c in enumerate(names)}
+    named = None  # the pairs a list names, as the NAM names them (schema order); else any pair may be fitted
+    if not isinstance(interactions, (Integral, str)):
+        named = {f"{names[min(order[a], order[b])]} x {names[max(order[a], order[b])]}"
+                 for a, b in ((str(p[0]), str(p[1])) for p in interactions if len(p) == 2)
+                 if a in order and b in order}
     for n in names:
         parts = n.split(" x ")
         for k in range(1, len(parts)):
             a, b = " x ".join(parts[:k]), " x ".join(parts[k:])
-            if a in taken and b in taken and a != n and b != n:
+            # the NAM names the pair of columns i < j "names[i] x names[j]"
+            if a in order and b in order and a != n and b != n and order[a] < order[b] and (named is None or n in named):
                 raise ValueError(
                     f"Column {n!r} is named like the interaction term of columns {a!r} and {b!r}, which the NAM "
                     f"names {n!r} too; rename the column (e.g. {n.replace(' x ', '_x_')!r}) or fit without "
