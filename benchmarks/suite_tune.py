@@ -1224,6 +1224,14 @@ the same file, cell by cell beside it; stop 66)
     SE below, and (c) the median fit-time ratio to ``heaps`` is at most 1.25. The means over
     the 19 near-linear sets and over the other 37 are reported beside it. Else it stays off.
     If adopted, the confirm group's NAM column is rerun to report it.
+    **Not adopted** (the hook is retired; ``RETIRED`` names its commit): (a) the mean is
+    +.00015 (nhefs +.0029 ± .0010, oj_minute_maid +.0033 ± .0010 and wife_out_of_labor_force
+    +.0002 ± .0001 the wins, unemployed_1978 +.0039 ± .0039 on par; loans_subprime and
+    turnout_2000 −.0009 the lowest); (b) holds, no set 2 SE below; (c) the median fit-time
+    ratio is 1.02. The gate kept lines on some fold of 26 sets and on none of the other 30.
+    Over the 19 near-linear sets +.00034, over the other 37 +.00006: the lines help the
+    near-linear sets a little, far from the margin EBM holds over the NAM on confirm's.
+    Table: ``docs/benchmark_suite.md`` (``linear_dev``).
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
