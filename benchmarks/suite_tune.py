@@ -1332,9 +1332,7 @@ VARIANTS = {"before": (K16, {"EMPIRICAL_LEVEL_PRIOR": False, "RANK_COORDINATES":
             "heaps": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.05, "patience": 50, "stop_se": None},
                            "BOOST_ANY_SCORE": True, "HEAP_VALUES": True}),
             "noshrink": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.05, "patience": 50, "stop_se": None},
-                              "BOOST_ANY_SCORE": True, "HEAP_VALUES": True, "SHRINK_TERMS": False}),
-            "linear": ({}, {"PAIR_STAGE": "boost", "PAIR_BOOST": {"lr": 0.05, "patience": 50, "stop_se": None},
-                            "BOOST_ANY_SCORE": True, "HEAP_VALUES": True, "LINEAR_TERMS": True})}
+                              "BOOST_ANY_SCORE": True, "HEAP_VALUES": True, "SHRINK_TERMS": False})}
 #: every variant measured before ``heaps`` (stop 61) fits without heaped values
 for _name, (_kw, _flags) in list(VARIANTS.items()):
     VARIANTS[_name] = (_kw, {"HEAP_VALUES": False, **_flags})
@@ -1357,7 +1355,7 @@ RETIRED = {"teacher": "489162e", "teacher_full": "489162e", "prank": "5e3fbb3", 
            "gboost": "54236b7", "gchoose": "54236b7", "gstack": "54236b7", "gstack_any": "8f15f58",
            "gstack_any05": "26c6e1c", "disc16": "09bcd69", "disc16s1": "09bcd69",
            "smooth_choose": "5724601", "pairsfirst": "f847791",
-           "shrinkpool": "958f105", "knots64small": "782cd4f"}
+           "shrinkpool": "958f105", "knots64small": "782cd4f", "linear": "2b91842"}
 COLUMNS = ["dataset", "variant", "seed", "fold", "auc", "fit_seconds", "commit"]
 #: peers a tuning run may fit beside the NAM (``--variants ebm``), for the data sets that
 #: ``suite.py`` cannot load (``+labelenc``); the summary pairs the NAM with their rows where

@@ -45,7 +45,7 @@ from .priors import (
     numeric_prior,
     pair_scales,
 )
-from .select import improves, linearize_terms, select_terms, shrink_terms
+from .select import improves, select_terms, shrink_terms
 from .state import NAMState
 
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
@@ -125,7 +125,6 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
             lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, disc[0], disc[2]),
             SELECT_GATE)
-    mains, linear = linearize_terms(lay, lo, w, mains, target, bags, model.task_, SELECT_MARGIN_SE, disc[3], LINEAR_TERMS)
     if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
             and model.task_ in ("binary", "regression")):
         mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
@@ -139,8 +138,8 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
         res1 = replace(res1, extra={**res1.extra, "main_boost": boosted})
     res1 = replace(res1, extra={**res1.extra, "max_knots": knots, "smoothness": smooth, "flexibility_search": searched,
                                        **({"discrete": disc[1]} if disc[1] else {}), **disc[3]})
-    res1 = replace(res1, extra={**res1.extra, **({"term_selection": selection} if selection else {}),
-                                **({"linear_terms": linear} if linear else {})})
+    if selection:
+        res1 = replace(res1, extra={**res1.extra, "term_selection": selection})
 
     ladder = pair_ladder(model.interactions, len(forced), len(lay.names), bags.val_w is not None)
     scores = None
@@ -286,7 +285,6 @@ SHRINK_TERMS = True
 #: ... with at least this many feature columns: many columns, most of them weak, whose noise
 #: the jointly trained networks fit (measured on dev: ``benchmarks/suite_tune.py``, shrinkwide)
 SHRINK_MIN_FEATURES = 20
-LINEAR_TERMS = False  # numeric terms as lines where their bends carry nothing (select.linearize_terms)
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
@@ -449,13 +447,15 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
 
 
 def small_batches(batch_size: int | None, n: int) -> bool:
-    """Whether ``n`` rows train in batches of under a quarter of them (no fixed rows; the memory check)."""
+    """Whether a fit of ``n`` rows trains in batches of under a quarter of them (no fixed
+    row design then; the memory check counts such a fit's pairs more)."""
     return batch_size is not None and 4 * int(batch_size) < n
 
 
 def _fixed_rows(model, module, inputs: tuple) -> tuple:
-    """``(rows,)`` (0..n-1, an extra input) after ``module.fix_rows(*inputs)`` when the fit trains on the CPU
-    in batches of at least a quarter of the rows (each step reads every row's sparse product); else ``()``."""
+    """``(rows,)`` (0..n-1, an extra input) after ``module.fix_rows(*inputs)`` when the fit
+    trains on the CPU with batches of at least a quarter of the rows (each step reads
+    every row's sparse product, cheap only when a step sees most rows); else ``()``."""
     n = len(inputs[0])
     if not FIXED_ROWS or small_batches(model.batch_size, n) or resolve_device(model.device).type != "cpu":
         return ()

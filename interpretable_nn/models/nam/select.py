@@ -21,8 +21,7 @@ import torch
 from ...training.engine import TrainResult
 from .layout import TermLayout
 
-__all__ = ["improves", "select_terms", "removal_deltas", "terms_to_drop", "keep_mask", "shrink_terms",
-           "linearize_terms"]
+__all__ = ["improves", "select_terms", "removal_deltas", "terms_to_drop", "keep_mask", "shrink_terms"]
 
 
 def removal_deltas(lay: TermLayout, table: np.ndarray, lo: np.ndarray, w: np.ndarray, mass: np.ndarray,
@@ -178,100 +177,6 @@ def shrink_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarra
         bias[b] = b0 - means.sum()
         logit[:, b] = bias[b] + _row_totals(table[b], lo, w)
     return (table, bias, logit, res), factors
-
-
-def _term_lines(lay: TermLayout, i: int, lo: np.ndarray, w: np.ndarray, table: np.ndarray,
-                fit_w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Numeric term ``i``: (each bag's least-squares line ``a + s x`` through the term's
-    contribution on its training rows, weighted: (B, 2); the rows' knot-axis coordinate ``x``
-    (n,); present mask (n,); the knots' coordinates (k,)). ``x`` is where the row reads the
-    piecewise-linear table (clamped to the end knots), so a line is exact in the table."""
-    off, k = int(lay.main_offsets()[i]), np.asarray(lay.knots[lay.col[i]], dtype=np.float64)
-    e = lo[:, i] - off
-    present = e < len(k)
-    at = np.minimum(e, len(k) - 1)
-    x = k[at] * (1.0 - w[:, i]) + k[np.minimum(at + 1, len(k) - 1)] * w[:, i]
-    lines = np.zeros((table.shape[0], 2))
-    for b in range(table.shape[0]):
-        r = np.flatnonzero(present & (fit_w[:, b] > 0))
-        if len(r) < 2:
-            continue
-        t, wt = table[b], fit_w[r, b]
-        c = t[lo[r, i]] * (1.0 - w[r, i]) + t[np.minimum(lo[r, i] + 1, len(t) - 1)] * w[r, i]
-        xm, cm = np.average(x[r], weights=wt), np.average(c, weights=wt)
-        var = np.average((x[r] - xm) ** 2, weights=wt)
-        slope = np.average((x[r] - xm) * (c - cm), weights=wt) / var if var > 0 else 0.0
-        lines[b] = (cm - slope * xm, slope)
-    return lines, x, present, k
-
-
-def linearize_terms(lay: TermLayout, lo: np.ndarray, w: np.ndarray, mains: tuple, target: torch.Tensor,
-                    bags, task: str, margin_se: float | None, heaps: dict, on: bool = True) -> tuple[tuple, dict | None]:
-    """(mains with some numeric terms made straight lines, record or None): each bag's line
-    through a term's contribution on its training rows (:func:`_term_lines`) replaces the
-    term's knot values where the bags' validation rows say the bends carry nothing. As term
-    selection: a term whose line does not raise the bags' mean validation loss is a
-    candidate, and the candidates are made lines together only when that lowers the loss by
-    more than ``margin_se`` paired SE (no refit; never with fewer than two bags). Near-linear
-    data (a third of the suite's sets, where logistic regression is the NAM's equal) is where
-    a jointly trained NAM fits bends to noise. Monotone terms, heaped columns (``heaps``: the
-    heap stage's record) and terms of at most two knots are left as they are; the missing
-    slot keeps its value. ``bags``: the fit's ``_Bags``; ``on=False``: nothing done."""
-    fit_w, val_w = bags.fit_w, bags.val_w
-    if not on or val_w is None or val_w.shape[1] < 2:
-        return mains, None
-    skip = set(heaps.get("heaps", {}).get("columns", [])) if heaps.get("heaps", {}).get("kept") else set()
-    table, bias, logit, res = mains
-    fw, vw = fit_w.double().numpy(), val_w.double().numpy()
-    y = target.reshape(-1).double().numpy()
-    mono = lay.monotone_terms()
-    terms = [i for i, (num, name) in enumerate(zip(lay.is_numeric, lay.names))
-             if num and not mono[i] and name not in skip and len(lay.knots[lay.col[i]]) > 2]
-    if not terms:
-        return mains, None
-    fits = [_term_lines(lay, i, lo, w, table, fw) for i in terms]
-    n_bags = table.shape[0]
-
-    def change(b, rows, pick):
-        """Each term's (or, ``pick`` given, the picked terms' joint) change of the row logits."""
-        t = table[b]
-        cols = []
-        for (lines, x, present, _), i in zip(fits, terms):
-            c = t[lo[rows, i]] * (1.0 - w[rows, i]) + t[np.minimum(lo[rows, i] + 1, len(t) - 1)] * w[rows, i]
-            cols.append(np.where(present[rows], lines[b, 0] + lines[b, 1] * x[rows] - c, 0.0))
-        d = np.stack(cols, axis=1)
-        return d if pick is None else d[:, pick].sum(1, keepdims=True)
-
-    def losses(pick=None):
-        out = np.zeros((n_bags, len(terms) if pick is None else 1))
-        for b in range(n_bags):
-            rows = np.flatnonzero(vw[:, b] > 0)
-            if not len(rows):
-                continue
-            wt, z0 = vw[rows, b], logit[rows, b]
-            z = z0[:, None] + change(b, rows, pick)
-            out[b] = (wt @ _row_loss(z, y[rows, None], task) - wt @ _row_loss(z0, y[rows], task)) / wt.sum()
-        return out
-
-    deltas = losses()
-    cand = np.flatnonzero(deltas.mean(0) <= 0.0)
-    record = {"candidates": [lay.names[terms[j]] for j in cand], "kept": False}
-    if not len(cand):
-        return mains, record
-    joint = -losses(cand)[:, 0]
-    record["gain"] = float(joint.mean())
-    if not _clears(joint, margin_se):
-        return mains, record
-    table, bias, logit = table.copy(), bias.copy(), logit.copy()
-    for j in cand:
-        lines, _, _, k = fits[j]
-        off = int(lay.main_offsets()[terms[j]])
-        for b in range(n_bags):
-            table[b, off:off + len(k)] = lines[b, 0] + lines[b, 1] * k
-    for b in range(n_bags):
-        logit[:, b] = bias[b] + _row_totals(table[b], lo, w)
-    record["kept"] = True
-    return (table, bias, logit, res), record
 
 
 #: rows per chunk of :func:`_row_totals`: its (rows, F) temporaries stay in cache (the whole
