@@ -745,13 +745,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 @contextmanager
 def _one_line_warnings():
-    """Warnings as ``warning: ...`` lines (not Python's two-line file:line format)."""
-    before = warnings.formatwarning
+    """Warnings as ``warning: ...`` lines (not Python's two-line file:line format), each text
+    once per command (``predict`` scored, took the probability and decided, and said an unseen
+    level three times)."""
+    before, shown = (warnings.formatwarning, warnings.showwarning), set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = one_line(message)
+        if text not in shown:
+            shown.add(text)
+            before[1](message, category, filename, lineno, file, line)
+
     warnings.formatwarning = lambda message, category, *a, **k: f"warning: {one_line(message)}\n"
+    warnings.showwarning = show
     try:
         yield
     finally:
-        warnings.formatwarning = before
+        warnings.formatwarning, warnings.showwarning = before
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -207,7 +207,10 @@ def test_every_error_is_one_line_naming_the_fix(tmp_path, capsys):
     _one_line_error(run_inprocess(capsys, *pred, str(tmp_path)), "is a directory")
     _one_line_error(run_inprocess(capsys, *pred, str(tmp_path / "nope.csv")), "no such file")
     (tmp_path / "latin.csv").write_bytes(X.head(5).assign(code="Zürich").to_csv(index=False).encode("latin-1"))
-    _one_line_error(run_inprocess(capsys, *pred, str(tmp_path / "latin.csv")), "latin.csv", "not utf-8", "--encoding")
+    at = (tmp_path / "latin.csv").read_bytes().index("ü".encode("latin-1"))  # pandas' chunk offset said 0
+    line = (tmp_path / "latin.csv").read_bytes()[:at].count(b"\n") + 1
+    _one_line_error(run_inprocess(capsys, *pred, str(tmp_path / "latin.csv")), "latin.csv", "not utf-8", "--encoding",
+                    f"at offset {at}, line {line})")
     r = run_inprocess(capsys, *pred, str(tmp_path / "latin.csv"), "--encoding", "latin-1")
     assert r.returncode == 0, r.stderr
     (tmp_path / "empty.csv").write_text("")
@@ -503,3 +506,16 @@ def test_a_numeric_target_names_the_class_the_model_scores(tmp_path, capsys):
     assert "P(target = 10)" in r.stderr
     out = pd.read_csv(pd.io.common.StringIO(r.stdout))
     assert out["prediction"].tolist() == [10, 9] and out["probability"].iloc[0] > .5
+
+
+def test_a_warning_is_said_once_per_command(nam_dir, tmp_path, credit):
+    """predict scores, takes the probability and decides: an unseen level was said three times."""
+    X = credit.X.head(5).copy()
+    cat = next(c for c in X.columns if X[c].dtype == object)
+    X[cat] = X[cat].astype(object)
+    X.loc[X.index[0], cat] = "never seen"
+    X.to_csv(tmp_path / "apps.csv", index=False)
+    r = run("predict", str(nam_dir), "--input", str(tmp_path / "apps.csv"))
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if "not seen in training" in ln]
+    assert len(lines) == 1 and lines[0].startswith("warning: ") and "'never seen'" in lines[0], r.stderr

@@ -35,6 +35,26 @@ def _input_file(path: str | os.PathLike, what: str) -> Path:
     return p
 
 
+def _first_bad_byte(p, encoding: str, exc: UnicodeDecodeError) -> tuple[int, bytes, int]:
+    """(offset in the file, the byte, its line) of the first byte ``encoding`` cannot read:
+    pandas decodes in chunks, so its error's offset is into a chunk (a file whose 23rd byte was
+    bad said "offset 0")."""
+    import codecs
+
+    dec, done = codecs.getincrementaldecoder(encoding)(), 0
+    with open(p, "rb") as f:
+        while chunk := f.read(1 << 20):
+            try:
+                dec.decode(chunk)
+            except UnicodeDecodeError as e:
+                at = done - (len(e.object) - len(chunk)) + e.start  # e.object: bytes held back, then the chunk
+                with open(p, "rb") as g:
+                    line = g.read(at).count(b"\n") + 1
+                return at, e.object[e.start:e.start + 1], line
+            done += len(chunk)
+    return exc.start, exc.object[exc.start:exc.start + 1], 0
+
+
 def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = "utf-8", **kwargs):
     """``pd.read_csv(path, **kwargs)`` with every failure turned into one ValueError naming
     ``path`` and what to do (``--encoding`` for a file that is not in ``encoding``)."""
@@ -56,9 +76,10 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
     except pd.errors.ParserWarning:
         frame = _trailing_commas(p, encoding, kwargs, what)
     except UnicodeDecodeError as exc:
+        at, byte, line = _first_bad_byte(p, encoding, exc)
         raise ValueError(
-            f"{what} {p} is not {encoding} text (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
-            f"{exc.start}); pass --encoding with the file's encoding, e.g. --encoding latin-1 or cp1252."
+            f"{what} {p} is not {encoding} text (byte {byte!r} at offset {at}, line {line}); pass --encoding "
+            "with the file's encoding, e.g. --encoding latin-1 or cp1252."
         ) from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{what} {p} is empty; it needs a header line with the column names.") from None
