@@ -99,6 +99,19 @@ def test_the_report_never_pools_cells_that_only_share_a_name(tmp_path):
     assert '<td class="l">tree</td>' not in html and '<td class="l">tree (max_depth=1)</td>' in html
 
 
+def test_a_parameter_given_its_default_value_is_the_same_setting(tmp_path):
+    """tree left at its default depth (4) and tree given max_depth=4: the same cells, shown as
+    two settings, 'tree (max_depth=default)' and 'tree (max_depth=4)'."""
+    from interpretable_nn.studies import summarize
+
+    X, y = _data(120)
+    _study(tmp_path, models=["tree"], data=(X, y))
+    _study(tmp_path, models=["tree"], data=(X, y), params={"tree": {"max_depth": 4}})
+    _study(tmp_path, models=["tree"], data=(X, y), params={"tree": {"max_depth": 2}})
+    s = summarize(tmp_path).set_index("label")
+    assert s["cells"].to_dict() == {"tree (max_depth=4)": 4, "tree (max_depth=2)": 2}
+
+
 def _hash(X, y):
     from interpretable_nn.studies import data_hash
 

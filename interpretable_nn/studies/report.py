@@ -142,6 +142,14 @@ def _split_identities(df: pd.DataFrame) -> pd.DataFrame:
             variants = list(dict.fromkeys(key[g.index]))
             if len(variants) < 2:
                 continue
+            # a parameter one run left at its default and another gave the same value is one setting
+            given = sorted({k for v in variants for k in json.loads(v)})
+            defaults = _defaults(g["model"].iloc[0] if "model" in g else None)
+            key.loc[g.index] = [json.dumps({**{k: defaults[k] for k in given if k in defaults}, **json.loads(key[i])},
+                                           sort_keys=True) for i in g.index]
+            variants = list(dict.fromkeys(key[g.index]))
+            if len(variants) < 2:
+                continue
             decoded = [json.loads(v) for v in variants]
             names = sorted({k for v in decoded for k in v})
             differ = [k for k in names if len({v.get(k) for v in decoded}) > 1]
@@ -150,6 +158,22 @@ def _split_identities(df: pd.DataFrame) -> pd.DataFrame:
                 new = _unique(f"{label} ({text})", taken)
                 df.loc[g.index[(key[g.index] == v).to_numpy()], "label"] = new
     return df
+
+
+def _defaults(model) -> dict[str, str]:
+    """A registered model's constructor defaults, each as the JSON text the store keeps
+    (``{}`` where the name is not registered here or needs an extra not installed)."""
+    import json
+
+    from ..models.registry import make_model
+
+    try:
+        deep = make_model(str(model)).get_params(deep=True)
+    except Exception:  # noqa: BLE001 - unknown or uninstallable: no defaults to compare with
+        return {}
+    # a wrapper's factory passes its parameters to the estimator inside (tree: max_depth)
+    params = {k.split("__")[-1]: v for k, v in deep.items() if "__" in k} | {k: v for k, v in deep.items() if "__" not in k}
+    return {k: json.dumps(v, sort_keys=True, default=repr) for k, v in params.items()}
 
 
 def _unique(name: str, taken: set) -> str:
