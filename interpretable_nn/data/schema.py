@@ -184,6 +184,14 @@ class FeatureSchema:
     def categorical(self) -> list[FeatureSpec]:
         return [f for f in self.features if f.kind == "categorical"]
 
+    def converted(self, among=None) -> dict[str, str]:
+        """``{name: "datetime"|"timedelta"}`` of the features read as days (dates, durations),
+        only those in ``among`` when given (e.g. the features a rule set reads): what a
+        scorecard's or rule set's ``metadata["converted_from"]`` records."""
+        keep = None if among is None else set(among)
+        return {f.name: f.converted_from for f in self.features
+                if f.converted_from and (keep is None or f.name in keep)}
+
     def to_dict(self) -> dict:
         return {"features": [f.to_dict() for f in self.features]}
 

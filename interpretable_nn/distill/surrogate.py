@@ -627,7 +627,7 @@ class SurrogateTree(BaseEstimator):
         )
         meta = {**rs.metadata, "source": "SurrogateTree", "teacher": type(self.teacher_).__name__,
                 "fidelity": Fidelity(f.compared, f.rows, f.n_rows, dict(f.figures))}
-        days = {s.name: s.converted_from for s in self.encoder_.schema_ if s.converted_from and s.name in rs.features_used}
+        days = self.encoder_.schema_.converted(rs.features_used)
         if days:  # dates and durations: thresholds in days (the exports ask how they are stored)
             meta["converted_from"] = days
         return RuleSet(rs.rules, intercept=rs.intercept, link=rs.link, classes=rs.classes,

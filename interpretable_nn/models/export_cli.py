@@ -78,9 +78,9 @@ def run(args: Any) -> int:
                              "ONNX covers nam, mlp and rulenet.")
         from ..rules.values import check_days_stored
 
-        days = {f.name: f.converted_from for f in model.encoder_.schema_ if f.converted_from}
-        check_days_stored({"converted_from": days}, args.days_stored, "the ONNX graph's inputs are numbers (each "
-                          "such input's doc_string says days); feed it those days")
+        check_days_stored({"converted_from": model.encoder_.schema_.converted()}, args.days_stored,
+                          "the ONNX graph's inputs are numbers (each such input's doc_string says days); "
+                          "feed it those days")
         model.to_onnx(out)
         what = f"the {type(model).__name__}"
     print(f"wrote {what} ({args.format}) to {out}")

@@ -400,7 +400,7 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
                  linear=terms)
     network_fidelity = float(np.mean((net_score > 0) == (rs.decision_function(df) > 0)))
     rs.metadata.update(source="RuleNetClassifier", network_agreement=agreement, network_fidelity=network_fidelity)
-    days = {f.name: f.converted_from for f in schema if f.converted_from and f.name in rs.features_used}
+    days = schema.converted(rs.features_used)
     if days:  # dates and durations: thresholds in days (the exports ask how they are stored)
         rs.metadata["converted_from"] = days
     # the rule set's check is against the trained network (the model predicts through the

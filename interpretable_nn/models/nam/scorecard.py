@@ -204,7 +204,7 @@ def to_scorecard(
     adverse = adverse.item() if isinstance(adverse, np.generic) else adverse
     meta = {"adverse_class": adverse if isinstance(adverse, (str, int, bool)) else str(adverse),
             "max_bins": int(max_bins), "decimals": None if decimals is None else int(decimals)}
-    days = {f.name: f.converted_from for f in model.encoder_.schema_ if f.converted_from}
+    days = model.encoder_.schema_.converted()
     if days:  # bins in days: the SQL export must be told how the database stores them
         meta["converted_from"] = days
     table = pd.DataFrame(rows)
