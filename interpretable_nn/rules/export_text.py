@@ -60,10 +60,7 @@ def _days_notes(rs: RuleSetLike) -> list[str]:
     """How to read the thresholds of a feature fitted on dates or durations, with the first
     threshold as a worked example (``18725 days = 2021-04-08``)."""
     out = []
-    used = set(rs.features_used)
-    for name, kind in days_features(getattr(rs, "metadata", None)).items():
-        if name not in used:
-            continue
+    for name, kind in days_features(getattr(rs, "metadata", None), rs.features_used).items():
         cuts = [c.value for r in rs for c in r.conditions if c.feature == name and c.op in ("<=", ">")]
         if kind == "datetime":
             example = ""

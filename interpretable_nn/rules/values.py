@@ -150,9 +150,10 @@ def days_of(column: pd.Series, feature: str, converted: str) -> pd.Series | None
     return (datetime_days if converted == "datetime" else timedelta_days)(feature, column).astype(float)
 
 
-def days_features(metadata: Mapping[str, Any] | None) -> dict[str, str]:
+def days_features(metadata: Mapping[str, Any] | None, used: Sequence[str] | None = None) -> dict[str, str]:
     """``metadata["converted_from"]`` of a scorecard or rule set: the features fitted on dates
-    (``"datetime"``, read as days since 1970-01-01 UTC) or durations (``"timedelta"``, days)."""
+    (``"datetime"``, read as days since 1970-01-01 UTC) or durations (``"timedelta"``, days);
+    only those in ``used`` when given (the features an export reads)."""
     days = metadata.get("converted_from") if isinstance(metadata, Mapping) else None
     if days is None:
         return {}
@@ -160,7 +161,8 @@ def days_features(metadata: Mapping[str, Any] | None) -> dict[str, str]:
                                                 for k, v in days.items()):
         raise ValueError(f"metadata['converted_from'] must map feature names to 'datetime' or 'timedelta' (what "
                          f"the model read as dates or durations); got {days!r}.")
-    return dict(days)
+    keep = None if used is None else set(used)
+    return {k: v for k, v in days.items() if keep is None or k in keep}
 
 
 def check_days_stored(metadata: Mapping[str, Any] | None, days_stored: Any, how: str,
@@ -170,9 +172,7 @@ def check_days_stored(metadata: Mapping[str, Any] | None, days_stored: Any, how:
     is True: an export that reads numbers (SQL, PMML) cannot know how the caller stores a
     date. ``how`` says what the export reads and how to give it the days; ``used``: the
     features the export reads (a date feature no rule reads asks nothing)."""
-    days = days_features(metadata)
-    if used is not None:
-        days = {k: v for k, v in days.items() if k in set(used)}
+    days = days_features(metadata, used)
     if not isinstance(days_stored, (bool, np.bool_)):
         raise ValueError(f"days_stored must be True or False; got {days_stored!r}.")
     if days and not days_stored:
