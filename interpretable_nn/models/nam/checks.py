@@ -10,31 +10,31 @@ from ...data.encoding import TabularEncoder
 __all__ = ["forced_pairs", "monotone_names", "pair_name_clashes"]
 
 
-def pair_name_clashes(interactions, names: list[str]) -> None:
+def pair_name_clashes(interactions, names: list[str], forced: list[tuple[int, int]]) -> None:
     """A column named like an interaction term of two other columns (``"a x b"`` beside
-    ``a`` and ``b``) is refused when the fit may have pairs: the pair's term is named
+    ``a`` and ``b``) is refused when the fit may have that pair: the pair's term is named
     ``"a x b"`` too, so explanations held two columns of one name, ``to_shap`` gave the
-    pair's share to the column, and a reason map could not tell the two apart."""
-    if interactions is None or (isinstance(interactions, Integral) and not isinstance(interactions, bool)
-                                and interactions == 0) or (not isinstance(interactions, (Integral, str))
-                                                           and len(interactions) == 0):
+    pair's share to the column, and a reason map could not tell the two apart. The NAM names
+    the pair of columns ``i < j`` (schema order) ``"names[i] x names[j]"``; ``forced`` is
+    :func:`forced_pairs`' reading of a listed ``interactions`` (the only pairs such a fit has)."""
+    if isinstance(interactions, Integral) and not isinstance(interactions, bool) and interactions == 0:
         return
-    order = {c: i for i, c in enumerate(names)}
-    named = None  # the pairs a list names, as the NAM names them (schema order); else any pair may be fitted
-    if not isinstance(interactions, (Integral, str)):
-        named = {f"{names[min(order[a], order[b])]} x {names[max(order[a], order[b])]}"
-                 for a, b in ((str(p[0]), str(p[1])) for p in interactions if len(p) == 2)
-                 if a in order and b in order}
-    for n in names:
-        parts = n.split(" x ")
-        for k in range(1, len(parts)):
-            a, b = " x ".join(parts[:k]), " x ".join(parts[k:])
-            # the NAM names the pair of columns i < j "names[i] x names[j]"
-            if a in order and b in order and a != n and b != n and order[a] < order[b] and (named is None or n in named):
-                raise ValueError(
-                    f"Column {n!r} is named like the interaction term of columns {a!r} and {b!r}, which the NAM "
-                    f"names {n!r} too; rename the column (e.g. {n.replace(' x ', '_x_')!r}) or fit without "
-                    "interactions (interactions=0).")
+    if not isinstance(interactions, (Integral, str)):  # a list: its pairs only
+        clash = [(n, names[a], names[b]) for a, b in forced if (n := f"{names[a]} x {names[b]}") in names]
+    else:  # a count or "auto": any pair may be fitted
+        order, clash = {c: i for i, c in enumerate(names)}, []
+        for n in names:
+            parts = n.split(" x ")
+            for k in range(1, len(parts)):
+                a, b = " x ".join(parts[:k]), " x ".join(parts[k:])
+                if a in order and b in order and order[a] < order[b]:
+                    clash.append((n, a, b))
+    if clash:
+        n, a, b = clash[0]
+        raise ValueError(
+            f"Column {n!r} is named like the interaction term of columns {a!r} and {b!r}, which the NAM "
+            f"names {n!r} too; rename the column (e.g. {n.replace(' x ', '_x_')!r}) or fit without "
+            "interactions (interactions=0).")
 
 
 def forced_pairs(interactions, names: list[str], monotone: set[str]) -> list[tuple[int, int]]:

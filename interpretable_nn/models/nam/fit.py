@@ -108,8 +108,8 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     ``target`` is the engine's target tensor (standardised for regression)."""
     df, y, enc = data.frame, data.y, data.encoded
     # checked before any training
-    pair_name_clashes(model.interactions, list(model.encoder_.schema_.names))
     forced = forced_pairs(model.interactions, list(model.encoder_.schema_.names), monotone_names(model.encoder_))
+    pair_name_clashes(model.interactions, list(model.encoder_.schema_.names), forced)
     rng = np.random.default_rng(None if model.random_state is None else int(model.random_state))
     n, b = len(df), int(model.n_bags)
     sw = np.ones(n) if data.sample_weight is None else data.sample_weight
