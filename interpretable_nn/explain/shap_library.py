@@ -26,6 +26,8 @@ from .view import ModelView
 __all__ = ["library_shap"]
 
 _METHODS = ("auto", "exact", "permutation", "kernel")
+
+
 class _Codec:
     """Raw frames <-> float matrices for shap: every column's values as codes into the
     distinct values of the frames it is built on, ``-1`` for missing (categorical levels and,
@@ -71,7 +73,7 @@ class _Codec:
                 cols[c] = M[:, j]
                 continue
             lv = np.append(self.levels[c], np.nan)  # code -1 -> the NaN slot
-            cols[c] = lv[np.rint(M[:, j]).astype(np.int64)] if num else lv.astype(object)[np.rint(M[:, j]).astype(np.int64)]
+            cols[c] = (lv if num else lv.astype(object))[np.rint(M[:, j]).astype(np.int64)]
         return pd.DataFrame(cols)
 
 
