@@ -135,6 +135,20 @@ def test_explain_prototypes_sums_to_the_decision(which, tab_model, img_model, sm
     np.testing.assert_allclose(total.to_numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
+def test_explain_prototypes_names_rows_by_the_frames_index(tab_model, small_credit):
+    """``row`` is a position; ``index`` is the row's label, so a user who looks a case up by
+    its id (a shuffled or filtered frame) finds the case that was explained."""
+    X = small_credit[2].iloc[[4, 1, 3]]
+    X = X.set_axis(pd.Index([101, "b", 7], dtype=object))
+    top = tab_model.explain_prototypes(X, k=2)
+    assert top["row"].tolist() == [0, 0, 1, 1, 2, 2]
+    assert top["index"].tolist() == [101, 101, "b", "b", 7, 7]
+    for label, rows in top.groupby("index", sort=False):
+        one = tab_model.explain_prototypes(X.loc[[label]], k=2)
+        np.testing.assert_allclose(one["similarity"].to_numpy(), rows["similarity"].to_numpy(), rtol=1e-6)
+    assert tab_model.explain_prototypes(X.to_numpy(), k=1)["index"].tolist() == [0, 1, 2]
+
+
 def test_similarity_maps_and_plots(img_model, tab_model, digits, small_credit):
     import matplotlib.pyplot as plt
 

@@ -447,7 +447,8 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         """The ``k`` most similar prototypes of each row.
 
         Returns a long DataFrame with one line per (row, rank): ``row`` (position in X),
-        ``rank`` (1 = most similar), ``prototype``, ``prototype_class``, ``train_index``,
+        ``index`` (X's index label of that row; the position when X has no index), ``rank``
+        (1 = most similar), ``prototype``, ``prototype_class``, ``train_index``,
         ``similarity`` and ``contribution`` = similarity x last-layer weight to the
         explained output (the log-odds for two classes, the predicted class's logit
         otherwise). Over *all* prototypes the contributions plus ``intercept`` sum to that

@@ -46,8 +46,10 @@ def explain_prototypes(model: Any, X: Any, k: int = 3) -> pd.DataFrame:
     protos = top.ravel()
     explained = model.classes_[1] if len(model.classes_) == 2 else None
     info = model.prototype_info_
+    labels = X.index.to_numpy() if isinstance(X, (pd.DataFrame, pd.Series)) and len(X.index) == len(x) else None
     return pd.DataFrame({
         "row": rows,
+        "index": rows if labels is None else labels[rows],
         "rank": np.tile(np.arange(1, k + 1), len(x)),
         "prototype": protos,
         "prototype_class": info["prototype_class"].to_numpy()[protos],
