@@ -3,6 +3,7 @@ gave a silent wrong answer or an unclear crash before."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import numpy as np
@@ -69,6 +70,13 @@ def test_the_sql_of_a_card_from_dates_asks_how_they_are_stored(dated):
     back = Scorecard.from_json(card.to_json())
     with pytest.raises(ValueError, match="days_stored"):
         back.to_sql()
+    # an edited file whose converted_from is not {name: 'datetime'|'timedelta'}: refused on reading,
+    # as a rule set's (it was read tolerantly: a list or a typo scored the dates as raw numbers)
+    for junk in (["opened"], {"opened": "date"}, {"opened": 1}, "opened"):
+        doc = json.loads(card.to_json())
+        doc["metadata"]["converted_from"] = junk
+        with pytest.raises(ValueError, match="converted_from.*'datetime' or 'timedelta'"):
+            Scorecard.from_json(json.dumps(doc))
 
 
 def test_minus_infinity_pd_na_and_numpy_integers_agree_with_sql():

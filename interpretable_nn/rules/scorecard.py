@@ -46,7 +46,7 @@ import pandas as pd
 from ..attribution.fidelity import Fidelity
 from .scorecard_sql import to_sql as scorecard_to_sql
 from .scorecard_table import BASE, COLUMNS, Term, assign_bins, is_na, number, read_table
-from .values import escape_text, format_number, py_scalar
+from .values import days_features, escape_text, format_number, py_scalar
 
 __all__ = ["Scorecard", "assign_bins", "COLUMNS", "BASE"]
 
@@ -144,6 +144,7 @@ class Scorecard:
             json.dumps(self.metadata, allow_nan=False)
         except (TypeError, ValueError) as err:
             raise ValueError(f"Scorecard metadata must be JSON-safe (str keys, finite numbers): {err}.") from None
+        days_features(self.metadata)  # a junk converted_from is refused here, as a rule set's is
 
     # ------------------------------------------------------------------ views
     @property
@@ -227,8 +228,7 @@ class Scorecard:
 
     def _days(self, name: str) -> str:
         """``"datetime"``/``"timedelta"`` for a feature the model read as days, else ``""``."""
-        days = (self.metadata or {}).get("converted_from") or {}
-        return str(days.get(name, "")) if isinstance(days, dict) else ""
+        return days_features(self.metadata).get(name, "")
 
     def _term(self, name: str) -> Term:
         return next(t for t in self.terms_ if t.name == name)
