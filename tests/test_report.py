@@ -271,6 +271,28 @@ def test_pareto_figure_for_a_readme(tmp_path):
         pareto_figure(tmp_path, "nope")
 
 
+def test_a_study_mixing_classification_and_regression_heads_each_data_set_by_its_own_score(tmp_path):
+    """ROC AUC heads a classification set and R² a regression set of the same store; one
+    score for the whole study left the regression set without a best model and a plot."""
+    store = ResultStore(tmp_path)
+    for dataset, task in (("loans", "classification"), ("amounts", "regression")):
+        for label, size, quality in (("small", 3, 0.6), ("big", 30, 0.8)):
+            for fold in (0, 1):
+                scores = ({"auc": quality + 0.01 * fold, "brier": 0.2} if task == "classification"
+                          else {"r2": quality - 0.01 * fold, "rmse": 1 - quality})
+                store.record({"cell_key": f"{dataset}-{label}-{fold}", "status": "ok", "dataset": dataset,
+                              "model": label, "label": label, "seed": 0, "fold": fold, "n_folds": 2, "task": task,
+                              "n_parameters": size, "n_terms": size, "cell_time": 1.0, **scores})
+    text = build_report(tmp_path)
+    assert "primary score: ROC AUC, R²" in text
+    assert re.search(r"R² on held-out folds, mean ± std over cells; best: big\.", text)
+    assert re.search(r"ROC AUC on held-out folds, mean ± std over cells; best: big\.", text)
+    assert 'id="pareto-amounts' in text or "pareto-amounts" in text
+    ax = pareto_figure(tmp_path, "amounts", complexity="n_parameters").axes[0]
+    assert {t.get_text() for t in ax.texts} == {"small", "big"}
+    assert len(ax.lines) + len(ax.collections) > 0
+
+
 def test_summary_and_pareto_front():
     rows = pd.DataFrame({"dataset": ["d"] * 4, "label": ["a", "a", "b", "b"], "status": ["ok"] * 4,
                          "auc": [0.8, 0.9, 0.7, 0.7], "n_parameters": [10, 10, 2, 2]})

@@ -23,6 +23,9 @@ import pandas as pd
 
 from .complexity import COMPLEXITY_MEASURES
 from .report_figures import (
+    HIGHER_IS_BETTER as rf_HIGHER_IS_BETTER,
+)
+from .report_figures import (
     LABELS as rf_LABELS,
 )
 from .report_figures import (
@@ -70,15 +73,21 @@ from .store import STORE_NAME, load_results
 __all__ = ["write_report", "build_report", "summarize", "pareto_front", "pareto_figure"]
 
 _LABELS = rf_LABELS
-_HIGHER_IS_BETTER = {"auc": True, "gini": True, "ks": True, "accuracy": True, "r2": True, "log_loss": False, "rmse": False, "brier": False}
+_HIGHER_IS_BETTER = rf_HIGHER_IS_BETTER
 
 
 def _primary(df: pd.DataFrame) -> str:
     """The headline score: ROC AUC for classification, R² for regression."""
     for m in ("auc", "r2", "accuracy", "rmse"):
-        if m in df and df[m].notna().any():
+        if m in df and pd.to_numeric(df[m], errors="coerce").notna().any():
             return m
     return "auc"
+
+
+def _primaries(df: pd.DataFrame) -> dict[str, str]:
+    """Each data set's headline score: a study may mix classification and regression data
+    sets, and one score for all left the regression sets without a best model or a plot."""
+    return {d: _primary(g) for d, g in df.groupby("dataset", sort=False)}
 
 
 def _load(results) -> pd.DataFrame:
@@ -240,17 +249,18 @@ def _check_axis(complexity: str) -> None:
         raise ValueError(f"complexity must be one of {list(_AXES)}; got {complexity!r}.")
 
 
-def _prepared(results, complexity: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+def _prepared(results, complexity: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     _check_axis(complexity)
     df = _load(results)
     if df.empty:
         raise ValueError("The study store holds no cells yet; run a study first.")
-    metric = _primary(df)
+    metrics = _primaries(df)
     summary = summarize(df)
-    for col in (*(f"{m}_mean" for m in COMPLEXITY_MEASURES), f"{metric}_mean", f"{metric}_std"):
+    for col in (*(f"{m}_mean" for m in COMPLEXITY_MEASURES), *(f"{m}_{s}" for m in set(metrics.values())
+                                                                for s in ("mean", "std"))):
         if col not in summary:
             summary[col] = math.nan
-    return df, summary, metric
+    return df, summary, metrics
 
 
 def pareto_figure(results, dataset: str | None = None, complexity: str = "n_parameters"):
@@ -268,11 +278,12 @@ def pareto_figure(results, dataset: str | None = None, complexity: str = "n_para
         black boxes as reference lines) or one of
         :data:`~interpretable_nn.studies.complexity.COMPLEXITY_MEASURES`.
     """
-    df, summary, metric = _prepared(results, complexity)
+    df, summary, metrics = _prepared(results, complexity)
     dataset = df["dataset"].iloc[0] if dataset is None else dataset
     if dataset not in set(df["dataset"]):
         raise ValueError(f"No cells for data set {dataset!r}; the study has {sorted(set(df['dataset']))}.")
     s = summary[summary["dataset"] == dataset]
+    metric = metrics[dataset]
     return rf_pareto_fig(s, dataset, metric, complexity, _HIGHER_IS_BETTER.get(metric, True))
 
 
@@ -383,10 +394,9 @@ def _template():
 
 def build_report(results, complexity: str = "n_parameters", title: str = "Accuracy vs interpretability") -> str:
     """The report as an HTML string (see :func:`write_report`)."""
-    df, summary, metric = _prepared(results, complexity)
+    df, summary, metrics = _prepared(results, complexity)
     from .._version import __version__
 
-    higher = _HIGHER_IS_BETTER.get(metric, True)
     ok = df[df["status"] == "ok"]
     versions = sorted(df["library_version"].dropna().unique()) if "library_version" in df else []
     seeds = ", ".join(map(str, sorted(df["seed"].dropna().unique()))) if "seed" in df else "?"
@@ -395,7 +405,8 @@ def build_report(results, complexity: str = "n_parameters", title: str = "Accura
         f"{len(ok)} cells ok, {len(df) - len(ok)} failed · data sets: {', '.join(df['dataset'].unique())} · "
         f"models: {', '.join(df['label'].unique())} · seeds: {seeds} · compute {minutes:.1f} min",
         f"interpretable_nn {', '.join(versions) or '?'} (report by {__version__}) · complexity axes: what a reviewer "
-        f"reads and {_LABELS.get(complexity, complexity)} · primary score: {_LABELS.get(metric, metric)}",
+        f"reads and {_LABELS.get(complexity, complexity)} · primary score: "
+        f"{', '.join(_LABELS.get(m, m) for m in dict.fromkeys(metrics.values()))}",
     ]
     overview += _identity_notes(df)
     words = _study_words(df)
@@ -404,11 +415,12 @@ def build_report(results, complexity: str = "n_parameters", title: str = "Accura
     def words_of(dataset, classes):  # the data set's name as run, for a built-in's words
         return _positive_words(as_run.get(dataset, dataset), classes)
 
-    sections = [_dataset_section(df, summary, d, metric, complexity, k) for k, d in enumerate(df["dataset"].unique())]
+    sections = [_dataset_section(df, summary, d, metrics[d], complexity, k)
+                for k, d in enumerate(df["dataset"].unique())]
     sections += [
-        rsec_scorecard_section(df, summary, metric, higher, words),
-        rsec_shapes_section(df, summary, metric, higher, words),
-        rsec_ruleset_section(ok, metric, higher, words_of),
+        rsec_scorecard_section(df, summary, metrics, words),
+        rsec_shapes_section(df, summary, metrics, words),
+        rsec_ruleset_section(ok, metrics, words_of),
         rsec_checks_section(df, summary),
         rsec_fairness_section(df),
         rsec_failures_section(df),

@@ -19,7 +19,12 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["svg", "pareto_front", "pareto_fig", "shapes_fig", "interactions_fig", "waterfall_fig", "READABLE", "LABELS"]
+__all__ = ["svg", "pareto_front", "pareto_fig", "shapes_fig", "interactions_fig", "waterfall_fig", "READABLE", "LABELS",
+           "HIGHER_IS_BETTER"]
+
+#: whether a higher value of a score is better (else lower)
+HIGHER_IS_BETTER = {"auc": True, "gini": True, "ks": True, "accuracy": True, "r2": True, "log_loss": False,
+                    "rmse": False, "brier": False, "mae": False}
 
 LABELS = {
     "auc": "ROC AUC", "gini": "Gini", "ks": "KS", "log_loss": "log-loss", "accuracy": "accuracy", "brier": "Brier",

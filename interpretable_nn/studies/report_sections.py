@@ -20,6 +20,9 @@ import pandas as pd
 
 from ..attribution.fidelity import Fidelity, wilson_interval
 from .report_figures import (
+    HIGHER_IS_BETTER as rf_HIGHER_IS_BETTER,
+)
+from .report_figures import (
     LABELS as rf_LABELS,
 )
 from .report_figures import (
@@ -78,9 +81,9 @@ def _artefact_cells(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return ok[[isinstance(d, dict) and name in (d.get("artefacts") or {}) for d in ok["details"]]]
 
 
-def _best_label(g: pd.DataFrame, summary: pd.DataFrame, dataset: str, metric: str, higher: bool) -> str:
+def _best_label(g: pd.DataFrame, summary: pd.DataFrame, dataset: str, metric: str) -> str:
     s = summary[(summary["dataset"] == dataset) & summary["label"].isin(g["label"])]
-    return s.sort_values(f"{metric}_mean", ascending=not higher)["label"].iloc[0]
+    return s.sort_values(f"{metric}_mean", ascending=not rf_HIGHER_IS_BETTER.get(metric, True))["label"].iloc[0]
 
 
 def _first_cell(g: pd.DataFrame):
@@ -244,16 +247,17 @@ def _cutoff(card) -> float | None:
     return card.base_score - card.pdo / math.log(2) * math.log(card.base_odds)
 
 
-def scorecard_section(df: pd.DataFrame, summary: pd.DataFrame, metric: str, higher: bool,
+def scorecard_section(df: pd.DataFrame, summary: pd.DataFrame, metrics: Mapping[str, str],
                       words: str) -> dict | None:
     """The best additive model's scorecard, reason codes for declined applicants and one
-    applicant's points as a waterfall."""
+    applicant's points as a waterfall. ``metrics``: each data set's headline score (ROC AUC
+    for classification, R² for regression: a study may hold both)."""
     has = _artefact_cells(df, "scorecard")
     if has.empty:
         return None
     dataset = has["dataset"].iloc[0]
     has = has[has["dataset"] == dataset]
-    label = _best_label(has, summary, dataset, metric, higher)
+    label = _best_label(has, summary, dataset, metrics[dataset])
     g = has[has["label"] == label]
     with_app = g[[bool((d["artefacts"] or {}).get("applicants")) for d in g["details"]]]
     row = _first_cell(with_app if len(with_app) else g)
@@ -354,7 +358,7 @@ def _order(curves: list[dict]) -> list[str]:
     return sorted(score, key=lambda f: -float(np.mean(score[f])))
 
 
-def shapes_section(df: pd.DataFrame, summary: pd.DataFrame, metric: str, higher: bool, words: str) -> dict | None:
+def shapes_section(df: pd.DataFrame, summary: pd.DataFrame, metrics: Mapping[str, str], words: str) -> dict | None:
     has = _artefact_cells(df, "shape_functions")
     if has.empty:
         return None
@@ -363,7 +367,7 @@ def shapes_section(df: pd.DataFrame, summary: pd.DataFrame, metric: str, higher:
         g = has[has["dataset"] == dataset]
         if g.empty:
             continue
-        label = _best_label(g, summary, dataset, metric, higher)
+        label = _best_label(g, summary, dataset, metrics[dataset])
         cells = g[g["label"] == label].sort_values(["seed", "fold"])
         arts = [d["artefacts"] for d in cells["details"]]
         curves = [a["shape_functions"] for a in arts]
@@ -400,7 +404,7 @@ def _interaction_blocks(arts: list[dict], curves: list[dict], output: str, datas
 
 
 # ---------------------------------------------------------------------- rule set
-def ruleset_section(df: pd.DataFrame, metric: str, higher: bool, words_of) -> dict | None:
+def ruleset_section(df: pd.DataFrame, metrics: Mapping[str, str], words_of) -> dict | None:
     from ..rules.ruleset import RuleSet
 
     has = _artefact_cells(df, "ruleset")
@@ -408,7 +412,8 @@ def ruleset_section(df: pd.DataFrame, metric: str, higher: bool, words_of) -> di
         return None
     blocks = []
     for dataset, g in has.groupby("dataset", sort=False):
-        r = g.sort_values(metric, ascending=not higher).iloc[0]
+        metric = metrics[dataset]
+        r = g.sort_values(metric, ascending=not rf_HIGHER_IS_BETTER.get(metric, True)).iloc[0]
         rs = RuleSet.from_json(r["details"]["artefacts"]["ruleset"])
         rows = [{"#": k + 1, "IF": rule.condition_text(), "THEN points": f"{rule.weight:+.3f}",
                  "support": "—" if rule.support is None else f"{rule.support:.3f}",
