@@ -634,6 +634,76 @@ def linear_regime() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shapes() -> pd.DataFrame:
+    """Each suite set's group, rows, input columns, % positives and categorical inputs, as
+    ``python benchmarks/suite.py --describe`` wrote them into ``docs/benchmark_suite.md``."""
+    text = (ROOT / "docs" / "benchmark_suite.md").read_text()
+    rows = []
+    for line in text[text.index("<!-- datasets:start"):].splitlines()[3:]:
+        if not line.startswith("|"):
+            break
+        c = [x.strip() for x in line.strip("|").split("|")]
+        rows.append({"dataset": c[0], "group": c[1], "rows": int(c[3]), "cols": int(c[4]), "positive": float(c[5]),
+                     "categorical": int(c[7].split()[0])})
+    return pd.DataFrame(rows).set_index("dataset")
+
+
+#: the regimes of :func:`regimes`, by the shape of the data (``_shapes``), fixed in stop 67
+REGIMES = {
+    "all": lambda s: s["rows"] > 0,
+    "20 or more columns": lambda s: s["cols"] >= 20,
+    "fewer than 20 columns": lambda s: s["cols"] < 20,
+    "fewer than 2,500 rows": lambda s: s["rows"] < 2500,
+    "10,000 rows or more": lambda s: s["rows"] >= 10000,
+    "positives at most 10%": lambda s: s["positive"] <= 10,
+    "half the columns or more categorical": lambda s: s["categorical"] >= s["cols"] / 2,
+    "no categorical column": lambda s: s["categorical"] == 0,
+}
+
+
+def regimes() -> str:
+    """Stop 67's check: today's NAM against EBM per data-shape regime, dev (seed 0, the rows
+    :func:`linear_regime` pairs) beside confirm (seeds 0-2, ``confirm_current.csv``)."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import _pair
+
+    key = ["dataset", "seed", "fold"]
+    ebm_files = ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv", "suite_added57.csv", "suite_added58.csv",
+                 "suite_added59_all.csv", "suite_added60_all.csv")
+    ebm_dev = pd.concat([pd.read_csv(RESULTS / f) for f in ebm_files]).query("model == 'ebm' and seed == 0")
+    conf = pd.read_csv(RESULTS / "confirm_current.csv").query("group == 'confirm'")
+    shapes = _shapes()
+    pairs = {"dev": (_nam_dev_rows(), ebm_dev.drop_duplicates(key).set_index(key).auc),
+             "confirm": tuple(conf.query(f"model == '{m}'").drop_duplicates(key).set_index(key).auc
+                              for m in ("nam", "ebm"))}
+    diff = {}
+    for group, (nam, ebm) in pairs.items():
+        for d in sorted(set(nam.index.get_level_values(0)) & set(ebm.index.get_level_values(0))):
+            if shapes.loc[d, "group"] != group:
+                raise ValueError(f"{d} is {shapes.loc[d, 'group']} in the data-set table, not {group}")
+            n, x, se = _pair(nam.loc[d], ebm.loc[d].reindex(nam.loc[d].index))
+            if n >= 2:
+                diff[d] = (group, x, se)
+    lines = ["| regime | dev sets | dev: NAM − EBM, mean | below / above by 2 SE | confirm sets | "
+             "confirm: NAM − EBM, mean | below / above by 2 SE | confirm sets below |",
+             "|---|---:|---:|---|---:|---:|---|---|"]
+    for name, rule in REGIMES.items():
+        inside = set(shapes.index[rule(shapes)])
+        cells = []
+        for group in ("dev", "confirm"):
+            ds = sorted(d for d, (g, _, _) in diff.items() if g == group and d in inside)
+            xs = [diff[d][1] for d in ds]
+            below = [d for d in ds if diff[d][1] < -2 * diff[d][2]]
+            above = [d for d in ds if diff[d][1] > 2 * diff[d][2]]
+            cells += [str(len(ds)), f"{np.mean(xs):+.4f}" if xs else "—", f"{len(below)} / {len(above)}"]
+        lines.append(f"| {name} | {' | '.join(cells)} | {', '.join(below) or '—'} |")
+    lines += ["", "Shapes: the data-set table below (`python benchmarks/suite.py --describe`). Sources: the NAM on "
+              f"dev: {_commit('tuning_dev_heaps.csv')}, {_commit('tuning_dev_b05_any.csv')} and `suite_added57`-`60`; "
+              f"EBM on dev: {', '.join(f'`{f}`' for f in ebm_files)}; confirm: {_commit('confirm_current.csv')}."]
+    return "\n".join(lines) + "\n"
+
+
 def linear_dev() -> str:
     """Stop 66's ``linear`` (numeric terms made lines where their bends carry nothing) on the 56
     dev sets against ``heaps`` rerun beside it, cell by cell, and its rule's figures; the
@@ -684,7 +754,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
-              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev,
+              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
