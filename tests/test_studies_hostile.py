@@ -177,6 +177,28 @@ def test_a_study_whose_cells_all_failed_warns(tmp_path):
         _study(tmp_path, params={"logreg": {"C": -1.0}})
 
 
+def test_a_classifier_on_a_regression_data_set_is_refused_before_any_cell(tmp_path):
+    """Every cell failed with the classifier's error and the study went on; now one error says
+    how to study amounts (a registered regressor), and a regressor so registered runs."""
+    from interpretable_nn import NAMRegressor
+    from interpretable_nn.models import register_model
+    from interpretable_nn.models.registry import _COST, _REGISTRY
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    amounts = ("amounts", X, X["a"].to_numpy() * 2.5 + rng.normal(size=60))
+    with pytest.raises(ValueError, match="Model 'logreg' is a classifier and data set 'amounts' has a regression "
+                                         "target.*register_model"):
+        run_study([amounts], ["logreg"], folds=2, out=tmp_path, checks=(), verbose=0)
+    assert not (tmp_path / STORE_NAME).exists()
+    register_model("_nam_reg_test", lambda **p: NAMRegressor(**{"n_bags": 1, "max_epochs": 5, **p}), "test")
+    try:
+        rows = run_study([amounts], ["_nam_reg_test"], folds=2, out=tmp_path, checks=(), verbose=0)
+    finally:
+        _REGISTRY.pop("_nam_reg_test"), _COST.pop("_nam_reg_test")
+    assert (rows["status"] == "ok").all() and rows["r2"].notna().all()
+
+
 # ---------------------------------------------------------------------- checks on resume
 def test_resuming_with_new_checks_names_the_checks_not_run(tmp_path):
     import warnings

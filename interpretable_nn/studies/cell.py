@@ -88,6 +88,55 @@ def data_hash(X, y) -> str:
     return h.hexdigest()[:16]
 
 
+def check_tasks(data: dict, configs: list[tuple[str, str, dict]]) -> None:
+    """A classifier given a regression data set fails in every cell with the same error:
+    refused once, before any cell, with the way to study it."""
+    regression = [n for n, ds in data.items() if ds.task == "regression"]
+    if not regression:
+        return
+    from sklearn.base import is_classifier
+
+    from ..models.registry import make_model
+
+    for model in dict.fromkeys(m for m, _, _ in configs):
+        try:
+            classifier = is_classifier(make_model(model))
+        except Exception:  # noqa: BLE001 - a model that cannot be built here fails in its cells, with its error
+            continue
+        if classifier:
+            raise ValueError(
+                f"Model {model!r} is a classifier and data set {regression[0]!r} has a regression target (numbers "
+                f"that are not class labels). Register a regressor for it, e.g. register_model('nam_reg', lambda **p: "
+                f"NAMRegressor(**p), 'NAM for amounts'), and study it in its own run_study call, or give the data "
+                f"set class labels (Dataset(task='classification', ...)).")
+
+
+def check_folds(ds, folds: int) -> None:
+    """At least ``folds`` rows (else refused); for classification, a warning where a class
+    cannot be in every test fold (the folds then fall back to unstratified K-fold and a fold
+    may have no AUC)."""
+    y = np.asarray(ds.y)
+    if folds > len(y):
+        raise ValueError(f"folds={folds} is more than the {len(y)} rows of data set {ds.name!r}; "
+                         f"use folds <= {len(y)}.")
+    if ds.task == "regression":
+        return
+    try:
+        classes, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
+    except TypeError:  # labels numpy cannot sort: the cell reports them
+        return
+    if len(counts) and counts.min() < folds:
+        c, n = classes[counts.argmin()], int(counts.min())
+        c = c.item() if hasattr(c, "item") else c
+        fix = f"use folds <= {n}" if n >= 2 else "drop or merge that class"
+        # a warning, not a refusal: imbalanced many-class data ran before and its accuracy is
+        # still measured; the report says over how many folds each score is ('k of n')
+        warnings.warn(
+            f"folds={folds}: class {c!r} of data set {ds.name!r} has only {n} row(s), so it cannot be in every "
+            f"test fold: the folds are not stratified, and a fold without it has no AUC (the report says over how "
+            f"many folds each score is). To stratify, {fix}.", UserWarning, stacklevel=4)
+
+
 def split_indices(y: np.ndarray, task: str, n_folds: int, seed: int, fold: int) -> tuple[np.ndarray, np.ndarray]:
     """(train, test) row indices of ``fold``: stratified K-fold (shuffled with ``seed``) for
     classification when every class has ``n_folds`` rows, plain shuffled K-fold otherwise."""

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .backends import _Backend, _build, _failed_row, _resolve_jobs
-from .cell import CHECKS, Cell, data_hash, run_cell
+from .cell import CHECKS, Cell, check_folds, check_tasks, data_hash, run_cell
 from .store import ResultStore
 
 __all__ = ["run_study", "plan_study", "expand_models", "StudyFailedWarning", "ChecksNotRunWarning"]
@@ -171,11 +171,12 @@ def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set
         ds = _as_dataset(spec)
         if ds.name in data:
             raise ValueError(f"Two data sets are named {ds.name!r}; give each a distinct name.")
-        _check_folds(ds, int(folds))
+        check_folds(ds, int(folds))
         data[ds.name] = ds
         if isinstance(spec, str):
             by_name.add(ds.name)
     configs = expand_models(models, params)
+    check_tasks(data, configs)
     cells = []
     for name, ds in data.items():
         dh = data_hash(ds.X, ds.y)
@@ -185,32 +186,6 @@ def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set
                     key = _cell_key(name, dh, model, p, int(seed), fold, int(folds))
                     cells.append(Cell(key, name, dh, model, label, p, int(seed), fold, int(folds)))
     return cells, data, by_name
-
-
-def _check_folds(ds, folds: int) -> None:
-    """At least ``folds`` rows (else refused); for classification, a warning where a class
-    cannot be in every test fold (the folds then fall back to unstratified K-fold and a fold
-    may have no AUC)."""
-    y = np.asarray(ds.y)
-    if folds > len(y):
-        raise ValueError(f"folds={folds} is more than the {len(y)} rows of data set {ds.name!r}; "
-                         f"use folds <= {len(y)}.")
-    if ds.task == "regression":
-        return
-    try:
-        classes, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
-    except TypeError:  # labels numpy cannot sort: the cell reports them
-        return
-    if len(counts) and counts.min() < folds:
-        c, n = classes[counts.argmin()], int(counts.min())
-        c = c.item() if hasattr(c, "item") else c
-        fix = f"use folds <= {n}" if n >= 2 else "drop or merge that class"
-        # a warning, not a refusal: imbalanced many-class data ran before and its accuracy is
-        # still measured; the report says over how many folds each score is ('k of n')
-        warnings.warn(
-            f"folds={folds}: class {c!r} of data set {ds.name!r} has only {n} row(s), so it cannot be in every "
-            f"test fold: the folds are not stratified, and a fold without it has no AUC (the report says over how "
-            f"many folds each score is). To stratify, {fix}.", UserWarning, stacklevel=4)
 
 
 # ---------------------------------------------------------------------- run
