@@ -195,16 +195,19 @@ def plain(text) -> str:
 
 
 def scorecard_text(card) -> str:
-    """The scorecard as a plain-text table (feature, bin, points) with its scaling and check."""
+    """The scorecard as a plain-text table (feature, bin, points) with its scaling and check;
+    numbers as written in the card's JSON (``:g`` showed 9999835 as 9.99984e+06)."""
     import pandas as pd
+
+    from .rules.values import format_number
 
     t = card.table
     rows = pd.DataFrame({"feature": t["feature"].map(plain), "bin": t["bin"].map(plain),
-                         "points": t["points"].map(lambda p: f"{p:g}")})
+                         "points": t["points"].map(format_number)})
     lines = ["Scorecard: score = base points + the points of each feature's bin; a higher score is a lower risk."]
     if card.pdo is not None:
-        lines.append(f"Scaling: {card.base_score:g} points at odds {card.base_odds:g}:1 (good:bad); "
-                     f"the odds double every {card.pdo:g} points.")
+        lines.append(f"Scaling: {format_number(card.base_score)} points at odds {format_number(card.base_odds)}:1 "
+                     f"(good:bad); the odds double every {format_number(card.pdo)} points.")
     lines += ["", rows.to_string(index=False), ""]
     if card.check is not None:
         lines.append(f"Check: {plain(card.check.summary())}.")

@@ -159,3 +159,79 @@ def test_the_cli_exports_a_card_from_dates_with_days_stored(dated, tmp_path, cap
     assert main(["export", str(tmp_path / "m"), "--format", "pmml", "-o", str(out)]) != 0
     assert main(["export", str(tmp_path / "m"), "--format", "pmml", "-o", str(out), "--days-stored"]) == 0
     assert "days since 1970-01-01 UTC" in out.read_text()
+
+
+# ---------------------------------------------------------------------- whole-number levels (stop 67)
+def test_whole_number_category_codes_stay_exact_in_the_card_its_json_and_its_sql():
+    """pandas stored whole-number levels beside None as float64: 19-digit codes rounded, so the
+    card scored its own training rows as unseen (0 points, 47 off the model) and two codes that
+    round alike made to_scorecard fail; grades 1..5 were written 1.0..5.0."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    codes = np.array([10**18 + 1, 10**18 + 2, 10**18 + 9001], dtype=np.int64)
+    ids, x = rng.choice(codes, 300), rng.normal(size=300)
+    X = pd.DataFrame({"branch": ids, "x": x})
+    y = ((ids == codes[0]) * 2 + x + rng.normal(0, 1, 300) > 1).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the model's own warning: it reads the codes as float64
+        m = inn.NAMClassifier(n_bags=1, max_epochs=20, interactions=0, categorical=["branch"], verbose=0,
+                              random_state=0).fit(X, y)
+    card = m.to_scorecard()
+    levels = [b["level"] for t in card.terms_ if t.name == "branch" for b in t.bins if not b["missing"]]
+    assert sorted(levels) == sorted(int(c) for c in codes) and all(type(v) is int for v in levels)
+    assert [v for v in card.table["level"] if v is not None] == levels
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "not seen in training" for the training rows
+        points = card.points(X)[:, [t.name for t in card.terms_].index("branch")]
+    assert len(np.unique(points)) > 1
+    back = Scorecard.from_json(card.to_json())
+    assert back == card and [v for v in back.table["level"] if v is not None] == levels
+    rows = _sqlite(card, X, reasons=0)
+    np.testing.assert_array_equal([r[1] for r in rows], card.score(X))
+
+
+def test_integer_levels_on_a_double_column_holding_nan_are_missing_in_duckdb():
+    """Whole-number levels (not only float ones) make the SQL read the column as DOUBLE, so a
+    NaN there is missing, as in Python (DuckDB put it in no bin: 600 where Python said 570)."""
+    from sql_engines import Engine, need
+
+    need("duckdb")
+    table = pd.DataFrame({"feature": ["(base)", "grade", "grade", "grade"], "kind": ["base"] + ["categorical"] * 3,
+                          "points": [600.0, 10.0, 20.0, -30.0], "level": pd.Series([None, 1, 2, None], dtype=object),
+                          "missing": [False, False, False, True]})
+    card = Scorecard(table)
+    X = pd.DataFrame({"grade": [1.0, 2.0, np.nan]})
+    want = card.score(X)
+    np.testing.assert_array_equal(want, [610.0, 620.0, 570.0])
+    db = Engine("duckdb")
+    try:
+        db.con.execute("CREATE TABLE applicants (id BIGINT, grade DOUBLE)")
+        db.con.executemany("INSERT INTO applicants VALUES (?, ?)", [(0, 1.0), (1, 2.0), (2, float("nan"))])
+        got = db.run(card.to_sql(dialect="duckdb", reasons=0))
+    finally:
+        db.close()
+    np.testing.assert_array_equal([r[1] for r in got], want)
+
+
+def test_feature_names_equal_but_for_case_are_refused_in_sql():
+    """SQLite and DuckDB read "Age" and "AGE" as one column: the query scored both features
+    from it without an error."""
+    table = pd.DataFrame({"feature": ["(base)", "Age", "AGE"], "kind": ["base", "numeric", "numeric"],
+                          "points": [600.0, 5.0, -5.0], "lower": [np.nan, -np.inf, -np.inf],
+                          "upper": [np.nan, np.inf, np.inf]})
+    card = Scorecard(table)
+    with pytest.raises(ValueError, match="'Age' and 'AGE' differ only by case"):
+        card.to_sql()
+    with pytest.raises(ValueError, match="differ only by case"):
+        _card().to_sql(id_column="INCOME")
+
+
+def test_the_cli_text_of_a_card_writes_its_points_as_the_json_does():
+    from interpretable_nn.cli_io import scorecard_text
+
+    table = pd.DataFrame({"feature": ["(base)", "Age", "Age"], "kind": ["base", "numeric", "numeric"],
+                          "points": [9999835.0, 12.5, -3.0], "lower": [np.nan, -np.inf, 30.0],
+                          "upper": [np.nan, 30.0, np.inf]})
+    text = scorecard_text(Scorecard(table))
+    assert "9999835" in text and "e+06" not in text

@@ -45,7 +45,16 @@ import pandas as pd
 
 from ..attribution.fidelity import Fidelity
 from .scorecard_sql import to_sql as scorecard_to_sql
-from .scorecard_table import BASE, COLUMNS, Term, assign_bins, is_na, number, read_table
+from .scorecard_table import (
+    BASE,
+    COLUMNS,
+    Term,
+    assign_bins,
+    is_na,
+    number,
+    read_table,
+    table_frame,
+)
 from .values import days_features, escape_text, format_number, py_scalar
 
 __all__ = ["Scorecard", "assign_bins", "COLUMNS", "BASE"]
@@ -127,9 +136,9 @@ class Scorecard:
                  base_odds: float | None = None, check: Fidelity | Mapping | None = None,
                  metadata: Mapping[str, Any] | None = None):
         rows, self.base_points, self.terms_ = read_table(table)
-        self._table = pd.DataFrame(rows, columns=COLUMNS).astype(
+        self._table = table_frame(rows).astype(
             {"points": float, "bin_id": np.int64, "bin_id_b": np.int64, "lower": float, "upper": float,
-             "missing": bool, "level": object})
+             "missing": bool})
         for name, v in (("pdo", pdo), ("base_score", base_score), ("base_odds", base_odds)):
             if v is not None:
                 number(v, name)
@@ -385,8 +394,7 @@ class Scorecard:
         def num(x: Any) -> Any:
             return {"inf": math.inf, "-inf": -math.inf}.get(x, x) if isinstance(x, str) else (math.nan if x is None else x)
 
-        table = pd.DataFrame([{**r, "lower": num(r.get("lower")), "upper": num(r.get("upper"))} for r in rows],
-                             columns=COLUMNS)
+        table = table_frame([{**r, "lower": num(r.get("lower")), "upper": num(r.get("upper"))} for r in rows])
         check = doc.get("check")
         if check is not None and not isinstance(check, dict):
             raise ValueError("Scorecard JSON: \"check\" must be an object or null.")

@@ -69,7 +69,8 @@ def _bin_case(term, w: Writer) -> str:
     numeric = term.kind == "numeric"
     miss = next((k for k, b in enumerate(term.bins) if b["missing"]), -1)
     # a category of number levels sits in a float column, which may hold NaN too
-    float_col = numeric or any(isinstance(b["level"], float) for b in term.bins)
+    float_col = numeric or any(isinstance(b["level"], int | float) and not isinstance(b["level"], bool)
+                               for b in term.bins)  # whole numbers too: a DOUBLE column of codes holds NaN
     whens = [f"WHEN {w.missing(term.name, float_col)} THEN {miss}"]  # NULL, and NaN where floats hold it
     for k, b in enumerate(term.bins):
         if b["missing"]:
@@ -126,6 +127,12 @@ def _check(card, table, id_column, reasons, dialect, threshold, days_stored) -> 
         if id_column.casefold() in taken or id_column.startswith("__"):
             raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name "
                              "(names are compared without regard to case, as SQLite and DuckDB do); rename it in a view.")
+    seen: dict[str, str] = {}
+    for f in [*card.feature_names, *([id_column] if id_column is not None else [])]:
+        other = seen.setdefault(f.casefold(), f)
+        if other != f:
+            raise ValueError(f"Columns {other!r} and {f!r} differ only by case, and SQL engines (SQLite, DuckDB) "
+                             "read them as one column; rename one of them before fitting or exporting.")
     if threshold is not None:
         if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, Real) or not math.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number or None; got {threshold!r}.")

@@ -22,6 +22,15 @@ __all__ = ["COLUMNS", "BASE", "KINDS", "Term", "assign_bins", "read_table", "num
 
 #: the columns of :attr:`Scorecard.table`
 COLUMNS = ["feature", "kind", "bin", "points", "bin_id", "bin_id_b", "lower", "upper", "level", "missing"]
+
+
+def table_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The rows of a scorecard table as a DataFrame whose ``level`` column keeps each level
+    as given: pandas stores whole numbers beside ``None`` as float64, which rounds a code
+    above 2**53 (two codes became one level) and writes grades 1..5 as 1.0..5.0."""
+    frame = pd.DataFrame(list(rows), columns=COLUMNS)
+    frame["level"] = pd.Series([r.get("level") for r in rows], index=frame.index, dtype=object)
+    return frame
 #: the feature name of the base row
 BASE = "(base)"
 KINDS = ("base", "numeric", "categorical", "pair")
@@ -236,7 +245,8 @@ def _check_disjoint(name: str, rs: list[dict], numeric: bool) -> None:
     else:
         levels = [r["level"] for r in rs if not r["missing"]]
         if len({(type(v).__name__, v) for v in levels}) < len(levels):
-            raise ValueError(f"Scorecard feature {name!r} lists a level twice.")
+            raise ValueError(f"Scorecard feature {name!r} lists a level twice. (A table whose level column is "
+                             "float64 has rounded whole numbers above 2**53: build it with dtype=object.)")
         if len({isinstance(v, str) for v in levels}) > 1:
             raise ValueError(f"Scorecard feature {name!r} mixes text and number levels ({levels[:4]}): a database "
                              "compares them by its column's type and Python does not; give the levels one type.")

@@ -29,6 +29,7 @@ import pandas as pd
 from ...attribution.fidelity import Fidelity
 from ...rules.scorecard import BASE as _BASE
 from ...rules.scorecard import Scorecard, assign_bins
+from ...rules.scorecard_table import table_frame
 
 __all__ = ["to_scorecard", "score_with_scorecard"]
 
@@ -207,7 +208,7 @@ def to_scorecard(
     days = model.encoder_.schema_.converted()
     if days:  # bins in days: the SQL export must be told how the database stores them
         meta["converted_from"] = days
-    table = pd.DataFrame(rows)
+    table = table_frame(rows)
     check = _check(model, Scorecard(table), X, y, factor, offset)
     return Scorecard(table, **scale, check=check, metadata=meta)
 
