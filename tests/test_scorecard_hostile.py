@@ -235,3 +235,21 @@ def test_the_cli_text_of_a_card_writes_its_points_as_the_json_does():
                           "upper": [np.nan, 30.0, np.inf]})
     text = scorecard_text(Scorecard(table))
     assert "9999835" in text and "e+06" not in text
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    (dict(pdo=float("nan")), "pdo must be a finite number"), (dict(pdo=float("inf")), "pdo must be a finite"),
+    (dict(base_score=float("nan")), "base_score must be a finite number"), (dict(base_odds=True), "base_odds must be"),
+    (dict(max_bins=2.7), r"max_bins must be an integer >= 1; got 2.7"), (dict(max_bins=0), "max_bins must be"),
+    (dict(decimals=2.5), "decimals must be an integer or None"), (dict(pdo=-1), "must be positive")])
+def test_to_scorecard_names_a_bad_parameter(dated, kw, match):
+    m, _ = dated
+    with pytest.raises(ValueError, match=match):
+        m.to_scorecard(**kw)
+
+
+def test_points_that_all_round_to_zero_warn(dated):
+    m, X = dated
+    with pytest.warns(UserWarning, match="Every feature's points round to 0 at pdo=0.001"):
+        card = m.to_scorecard(pdo=0.001)
+    assert len(np.unique(card.score(X))) == 1

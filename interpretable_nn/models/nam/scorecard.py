@@ -22,6 +22,8 @@ through JSON); ``NAMClassifier.to_scorecard`` also keeps it as ``model.scorecard
 from __future__ import annotations
 
 import math
+import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -124,6 +126,20 @@ def _feature_bins(model, i: int, max_bins: int) -> list[dict]:
     return bins
 
 
+def _check_params(pdo, base_score, base_odds, max_bins, decimals) -> None:
+    """Each parameter named when it is wrong (``pdo=nan`` failed later as "row 0 points must be
+    finite", ``max_bins=2.7`` became 2 unsaid, ``decimals=2.5`` raised a bare TypeError)."""
+    for name, v in (("pdo", pdo), ("base_score", base_score), ("base_odds", base_odds)):
+        if isinstance(v, bool | np.bool_) or not isinstance(v, Real) or not math.isfinite(v):
+            raise ValueError(f"{name} must be a finite number; got {v!r}.")
+    if pdo <= 0 or base_odds <= 0:
+        raise ValueError(f"pdo and base_odds must be positive; got pdo={pdo}, base_odds={base_odds}.")
+    if isinstance(max_bins, bool | np.bool_) or not isinstance(max_bins, Integral) or max_bins < 1:
+        raise ValueError(f"max_bins must be an integer >= 1; got {max_bins!r}.")
+    if decimals is not None and (isinstance(decimals, bool | np.bool_) or not isinstance(decimals, Integral)):
+        raise ValueError(f"decimals must be an integer or None (no rounding); got {decimals!r}.")
+
+
 def to_scorecard(
     model,
     pdo: float = 20,
@@ -164,10 +180,7 @@ def to_scorecard(
         ``auc_scorecard``. ``card.metadata["adverse_class"]``: the class whose odds the
         points count against (the model's positive class).
     """
-    if pdo <= 0 or base_odds <= 0:
-        raise ValueError(f"pdo and base_odds must be positive; got pdo={pdo}, base_odds={base_odds}.")
-    if int(max_bins) < 1:
-        raise ValueError(f"max_bins must be >= 1; got {max_bins}.")
+    _check_params(pdo, base_score, base_odds, max_bins, decimals)
     lay = model.layout_
     if lay.pairs:
         sep = [n for n in lay.names if " x " in n]
@@ -208,6 +221,11 @@ def to_scorecard(
     days = model.encoder_.schema_.converted()
     if days:  # bins in days: the SQL export must be told how the database stores them
         meta["converted_from"] = days
+    if decimals is not None and all(r["points"] == 0 for r in rows[1:]) and any(
+            abs(-factor * b["value"]) > 0 for bins in all_bins for b in bins):
+        warnings.warn(f"Every feature's points round to 0 at pdo={pdo} and decimals={decimals}: the card scores "
+                      "every applicant alike. Raise pdo (points to double the odds) or decimals.", UserWarning,
+                      stacklevel=3)
     table = table_frame(rows)
     check = _check(model, Scorecard(table), X, y, factor, offset)
     return Scorecard(table, **scale, check=check, metadata=meta)
