@@ -30,6 +30,7 @@ FIT_CASES = [
     ("string in numeric column", lambda: (_X().assign(age=lambda d: d.age.astype(object).where(d.index != 2, "abc")), _y()), ValueError, "'age'.*mixes numbers and strings"),
     ("all-NaN column", lambda: (_X().assign(age=np.nan), _y()), ValueError, "'age'.*entirely missing"),
     ("duplicated columns", lambda: (pd.concat([_X(), _X()[["age"]]], axis=1), _y()), ValueError, "duplicated column names \\['age'\\]"),
+    ("empty column name", lambda: (_X().rename(columns={"age": ""}), _y()), ValueError, "a column named '' \\(position 0\\)"),
     ("3-D array", lambda: (np.zeros((40, 8, 8)), _y()), ValueError, "2-D input"),
     ("1-D array", lambda: (np.zeros(40), _y()), ValueError, "1-D"),
     ("None", lambda: (None, _y()), TypeError, "None"),

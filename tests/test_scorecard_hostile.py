@@ -253,3 +253,12 @@ def test_points_that_all_round_to_zero_warn(dated):
     with pytest.warns(UserWarning, match="Every feature's points round to 0 at pdo=0.001"):
         card = m.to_scorecard(pdo=0.001)
     assert len(np.unique(card.score(X))) == 1
+
+
+def test_a_card_of_a_model_fitted_on_unnamed_columns_scores_the_same_frame():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(200, 3)))  # columns 0, 1, 2: the model's features "0", "1", "2"
+    y = (X[0] + X[1] > 0).astype(int)
+    m = inn.NAMClassifier(n_bags=1, max_epochs=10, interactions=0, verbose=0, random_state=0).fit(X, y)
+    card = m.to_scorecard()
+    np.testing.assert_array_equal(card.score(X), card.score(X.rename(columns=str)))

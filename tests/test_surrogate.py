@@ -425,3 +425,14 @@ def test_a_rule_set_teacher_gives_the_columns_its_rules_read():
                       match="stored_score"):
         tree = inn.SurrogateTree(max_depth=2, random_state=0).fit(teacher, leak)
     assert "stored_score" not in tree.to_ruleset().features_used
+
+
+def test_rules_of_a_model_fitted_on_unnamed_columns_read_the_same_frame():
+    """``pd.DataFrame(array)`` has columns 0, 1, 2, which the models read as features "0",
+    "1", "2": the rule set refused the very frame ("X lacks column(s) ['0', '1', '2']")."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(200, 3)))
+    y = (X[0] + X[1] > 0).astype(int)
+    teacher = inn.MLPClassifier(max_epochs=3, verbose=0, random_state=0).fit(X, y)
+    tree = inn.SurrogateTree(max_depth=3).fit(teacher, X)
+    np.testing.assert_array_equal(tree.to_ruleset().predict(X), tree.predict(X))

@@ -63,10 +63,8 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
         df = X
     else:
         if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
-            raise TypeError(
-                f"{what} is a scipy sparse matrix; sparse input is not supported. "
-                f"Pass a dense array ({what}.toarray()) or a DataFrame."
-            )
+            raise TypeError(f"{what} is a scipy sparse matrix; sparse input is not supported. "
+                            f"Pass a dense array ({what}.toarray()) or a DataFrame.")
         if isinstance(X, (str, bytes, dict)) or np.isscalar(X):
             raise TypeError(f"{what} must be a pandas DataFrame or a 2-D array; got {type(X).__name__}.")
         try:
@@ -95,8 +93,9 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
             df = df.infer_objects()
     cols = [str(c) for c in df.columns]
     dup = sorted({c for c in cols if cols.count(c) > 1})
-    if dup:
-        raise ValueError(f"{what} has duplicated column names {dup}; rename or drop the duplicates.")
+    if dup or "" in cols:  # '' failed after training, as a rule's feature name, without naming the column
+        raise ValueError(f"{what} has duplicated column names {dup}; rename or drop the duplicates." if dup else
+                         f"{what} has a column named '' (position {cols.index('')}); give it a name.")
     if list(df.columns) != cols:
         df = df.set_axis(cols, axis=1)
     refuse_signalling_nan(df, what)

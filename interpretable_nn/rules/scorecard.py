@@ -55,7 +55,7 @@ from .scorecard_table import (
     read_table,
     table_frame,
 )
-from .values import days_features, escape_text, format_number, py_scalar
+from .values import days_features, escape_text, format_number, py_scalar, str_columns
 
 __all__ = ["Scorecard", "assign_bins", "COLUMNS", "BASE"]
 
@@ -197,7 +197,7 @@ class Scorecard:
 
     # ------------------------------------------------------------------ scoring
     def _frame(self, X: Any) -> pd.DataFrame:
-        X = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+        X = str_columns(X if isinstance(X, pd.DataFrame) else pd.DataFrame(X))
         absent = [f for f in self.feature_names if f not in X.columns]
         if absent:
             raise ValueError(f"X lacks column(s) {absent}, which the scorecard scores; pass the raw "

@@ -184,12 +184,23 @@ def check_days_stored(metadata: Mapping[str, Any] | None, days_stored: Any, how:
     return days
 
 
+def str_columns(X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with its column labels as text where some are not (a frame made from an array has
+    columns 0, 1, ...): the models read column 0 as feature ``"0"``, and so do their rule sets
+    and scorecards. Left as it is where two labels would become one."""
+    names = [str(c) for c in X.columns]
+    if names != list(X.columns) and len(set(names)) == len(names):
+        return X.set_axis(names, axis=1)
+    return X
+
+
 def check_rule_frame(X: Any, used: Sequence[str], converted: Mapping[str, str] | None = None) -> pd.DataFrame:
     """``X`` when it is a DataFrame holding every used column exactly once; a copy whose date
     and duration features (``converted``: ``{name: "datetime"|"timedelta"}``) given as text
     are read as days, as their model reads them."""
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"X must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
+    X = str_columns(X)
     absent = [f for f in used if f not in X.columns]
     if absent:
         raise ValueError(f"X lacks column(s) used by the rule set: {absent}.")
