@@ -80,6 +80,9 @@ def test_unknown_device_names_and_types_are_rejected():
         resolve_device("gpu")
     with pytest.raises(TypeError, match="device must be a string"):
         resolve_device(3)
+    for name in ("mps", "xpu", "meta", torch.device("meta")):  # torch knows them; they crashed deep in the fit
+        with pytest.raises(ValueError, match="train on 'cpu' or 'cuda' only"):
+            resolve_device(name)
 
 
 # ---------------------------------------------------------------------- precision

@@ -55,6 +55,9 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     device(type='cpu')
     """
     if isinstance(device, torch.device):
+        if device.type not in ("cpu", "cuda"):
+            raise ValueError(f"device={device!r}: the models train on 'cpu' or 'cuda' only; use device='auto', "
+                             "'cpu' or 'cuda'.")
         return device
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -64,6 +67,9 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
         dev = torch.device(device)
     except RuntimeError as err:
         raise ValueError(f"device={device!r} is not a device name; use 'auto', 'cpu', 'cuda' or 'cuda:<index>'.") from err
+    if dev.type not in ("cpu", "cuda"):  # 'mps', 'xpu', 'meta': torch knows them, the training does not
+        raise ValueError(f"device={device!r}: the models train on 'cpu' or 'cuda' only; use 'auto', 'cpu', 'cuda' "
+                         "or 'cuda:<index>'.")
     if dev.type == "cuda" and not torch.cuda.is_available():
         build = "this torch build has no CUDA support" if torch.version.cuda is None else "no GPU is visible"
         raise ValueError(
