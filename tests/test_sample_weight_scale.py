@@ -166,3 +166,14 @@ def test_a_lost_weight_is_said_once_beside_class_weights(data):
         warnings.simplefilter("always")
         make_model("mlp", class_weight={1: 2.0}, max_epochs=2, verbose=0, device="cpu").fit(X, y, sample_weight=w)
     assert sum("count as weight zero" in str(c.message) for c in caught) == 1
+
+
+@pytest.mark.parametrize("model", ["nam", "mlp", "rulenet", "prototype", "logreg", "hgb", "xgb"])
+def test_weights_that_leave_one_class_are_refused_as_a_one_class_y_is(data, model):
+    """Positive weight on one class only: every model fitted and predicted that class for
+    every row, where an unweighted y of one class is refused."""
+    X, y = data
+    if model == "xgb":
+        pytest.importorskip("xgboost")
+    with pytest.raises(ValueError, match="positive on rows of one class only"):
+        make_model(model).fit(X, y, sample_weight=(np.asarray(y) == 0).astype(float))

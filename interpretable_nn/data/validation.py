@@ -455,7 +455,7 @@ def _same_kind(label, key) -> bool:
     return all(isinstance(label, t) == isinstance(key, t) for t in (str, bool))
 
 
-def check_sample_weight(sample_weight, n_rows: int, warn: bool = True) -> np.ndarray:
+def check_sample_weight(sample_weight, n_rows: int, warn: bool = True, y=None) -> np.ndarray:
     """``sample_weight`` as a float array of one finite, non-negative weight per row, not all
     zero, divided by its mean positive weight; a ``ValueError``/``TypeError`` that says which
     of these fails otherwise.
@@ -463,7 +463,8 @@ def check_sample_weight(sample_weight, n_rows: int, warn: bool = True) -> np.nda
     Weights are relative: multiplying every weight by one number fits the same model (the
     NAM's priors and RuleNet's penalties read weights of 10 as ten times the rows; 1e300
     overflowed float32). Zero stays zero; weights of mean positive weight one come back as
-    given; a positive weight float32 would read as zero warns (unless ``warn=False``)."""
+    given; a positive weight float32 would read as zero warns (unless ``warn=False``). ``y``: a
+    classifier's labels, refused when the positive weights leave one class (as a one-class y)."""
     kind = getattr(sample_weight, "dtype", None)  # a list's: what numpy reads it as
     seen = kind if kind is not None else np.asarray(sample_weight).dtype
     if (pd.api.types.is_datetime64_any_dtype(seen) or pd.api.types.is_timedelta64_dtype(seen)
@@ -472,10 +473,8 @@ def check_sample_weight(sample_weight, n_rows: int, warn: bool = True) -> np.nda
     try:
         sw = np.asarray(sample_weight, dtype=float).reshape(-1)
     except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"sample_weight must be real numbers, one per row, without pd.NA; got {type(sample_weight).__name__}"
-            f"{'' if kind is None else f' of {kind}'} ({exc})."
-        ) from exc
+        raise TypeError(f"sample_weight must be real numbers, one per row, without pd.NA; got "
+                        f"{type(sample_weight).__name__}{'' if kind is None else f' of {kind}'} ({exc}).") from exc
     if len(sw) != n_rows:
         raise ValueError(f"sample_weight must have one value per row ({n_rows}); got {len(sw)} values.")
     if not np.isfinite(sw).all():
@@ -485,15 +484,15 @@ def check_sample_weight(sample_weight, n_rows: int, warn: bool = True) -> np.nda
     positive = sw > 0
     if not positive.any():
         raise ValueError("sample_weight is zero for every row; give at least one row a positive weight.")
+    if y is not None and len(pd.unique(np.asarray(y).reshape(-1)[positive])) < 2:  # it fitted, predicting that class
+        raise ValueError("sample_weight is positive on rows of one class only: a classifier needs two classes with "
+                         "weight, as it needs two in y. Give rows of another class a positive weight.")
     sw = sw / sw.max()  # first, so that the mean below cannot overflow
     sw = sw / sw[positive].mean()
     lost = positive & (sw.astype(np.float32) < np.finfo(np.float32).tiny)
     if warn and lost.any():
-        warnings.warn(
-            f"sample_weight: {int(lost.sum())} positive weight(s) are {sw[lost].max():.3g} times the mean "
-            "positive weight or less: below what float32 training holds, so those rows count as weight zero. "
-            "Give them a weight nearer the others', or drop them.",
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
+        warnings.warn(f"sample_weight: {int(lost.sum())} positive weight(s) are {sw[lost].max():.3g} times the mean "
+                      "positive weight or less: below what float32 training holds, so those rows count as weight "
+                      "zero. Give them a weight nearer the others', or drop them.", UserWarning,
+                      stacklevel=user_stacklevel())
     return sw

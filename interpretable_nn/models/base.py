@@ -372,9 +372,9 @@ class TorchModel(BaseModel):
     def _row_weights(self, y: np.ndarray, sample_weight) -> np.ndarray | None:
         """``sample_weight`` checked, times a classifier's ``class_weight`` (all the fit reads),
         a lost weight said once (:func:`~interpretable_nn.data.validation.class_row_weights`)."""
-        cw = check_class_weight(getattr(self, "class_weight", None), getattr(self, "classes_", None))
-        cw = cw if self._task == "classification" else None
-        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(y), warn=cw is None)
+        cls = self._task == "classification"
+        cw = check_class_weight(getattr(self, "class_weight", None), getattr(self, "classes_", None)) if cls else None
+        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(y), cw is None, y if cls else None)
         return class_row_weights(cw, y, sw)
 
     def _prepare(self, data: FitData) -> None:

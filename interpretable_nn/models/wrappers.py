@@ -84,7 +84,8 @@ class _SklearnModel(BaseModel):
         Z = self._design(df, encode_finite(self.encoder_, df))
         est = index_class_weight(clone(self.estimator if self.estimator is not None else self._default_estimator()), self)
         est = relative_class_weight(est, yy)
-        kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
+        kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(
+            sample_weight, len(yy), y=yy if self._task == "classification" else None)}
         with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):  # trees sum X in float32
             warnings.filterwarnings("ignore", message="Missing values detected", category=UserWarning)
             self.estimator_ = est.fit(Z, yy, **kw)
@@ -437,7 +438,7 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
         kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
               "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
         kw.update(self.params or {})
-        fit_kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy))}
+        fit_kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy), y=yy)}
         self.booster_ = xgb.XGBClassifier(**kw).fit(Z, yy, **fit_kw).get_booster()
 
     def decision_function(self, X) -> np.ndarray:
