@@ -208,3 +208,32 @@ def test_a_non_finite_loss_is_still_reported_with_its_epoch():
     net = nn.Sequential(nn.Linear(4, 1), nn.Flatten(0))
     with pytest.raises(FloatingPointError, match="loss became nan at epoch 0"):
         train(net, (x,), y, "binary", TrainConfig(max_epochs=3, batch_size=16, verbose=0))
+
+
+def test_a_float64_process_default_fits_and_loads_the_same_float32_models(tmp_path):
+    """``torch.set_default_dtype(torch.float64)`` in the user's process built float64 layers
+    for float32 inputs: a bare dtype error at fit, and a load that called intact files corrupt."""
+    import numpy as np
+    import pandas as pd
+
+    import interpretable_nn as inn
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=120), "b": rng.choice(list("xyz"), 120)})
+    y = (X["a"] + (X["b"] == "x") > 0.3).astype(int)
+    makers = {"mlp": lambda: inn.MLPClassifier(max_epochs=3, verbose=0, random_state=0),
+              "prototype": lambda: inn.PrototypeClassifier(max_epochs=3, verbose=0, random_state=0)}
+    want = {}
+    for name, make in makers.items():
+        m = make().fit(X, y)
+        want[name] = m.predict_proba(X)
+        m.save(tmp_path / name)
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        for name, make in makers.items():
+            np.testing.assert_array_equal(make().fit(X, y).predict_proba(X), want[name])
+            np.testing.assert_array_equal(type(make()).load(tmp_path / name).predict_proba(X), want[name])
+            assert torch.get_default_dtype() == torch.float64  # the user's setting is left as it was
+    finally:
+        torch.set_default_dtype(before)

@@ -58,6 +58,7 @@ from ..training.engine import (
     FitData,
     TrainConfig,
     TrainResult,
+    float32_default,
     predict_batched,
     resolve_device,
     seed_everything,
@@ -152,12 +153,8 @@ class BaseModel(BaseEstimator):
             self.classes_ = classes
         constant = [f.name for f in self.encoder_.schema_.numeric if f.min == f.max]
         if constant:
-            warnings.warn(
-                f"Column(s) {constant} are constant in the training data; they carry no signal "
-                "and get a zero contribution.",
-                UserWarning,
-                stacklevel=user_stacklevel(),
-            )
+            warnings.warn(f"Column(s) {constant} are constant in the training data; they carry no signal and get a "
+                          "zero contribution.", UserWarning, stacklevel=user_stacklevel())
         return df, yy
 
     def _reset_fitted(self) -> None:
@@ -171,7 +168,8 @@ class BaseModel(BaseEstimator):
         subclass's ``_fit`` raises, the model is put back as it was, never half-fitted."""
         earlier = self._fitted_state()
         try:
-            self._fit(X, y, sample_weight)
+            with float32_default():  # a process default of float64 built float64 layers for float32 inputs
+                self._fit(X, y, sample_weight)
         except BaseException:
             self._restore_fitted(earlier)
             raise

@@ -472,9 +472,12 @@ def load_model(path, *, key: bytes | str | None = None):
     params = _tuples_as_defaults(cls, _from_json_safe(params))
     check_tensors(path, tensors, cls)
     check_state(path, doc)
+    before = torch.get_default_dtype()  # the saved modules are float32, whatever the process default
     try:
+        torch.set_default_dtype(torch.float32)
         model = cls(**params)
         model._set_state(doc["state"], tensors)
+        check_scores(path, model)
     except ModelFileError:
         raise
     except (TypeError, KeyError, ValueError, IndexError, AttributeError, RuntimeError) as exc:
@@ -483,6 +486,7 @@ def load_model(path, *, key: bytes | str | None = None):
             f"({type(exc).__name__}: {exc}); it was edited or written by another tool. "
             "Save the model again from its source."
         ) from None
-    check_scores(path, model)
+    finally:
+        torch.set_default_dtype(before)
     model.fitted_params_ = snapshot_params(model)
     return model

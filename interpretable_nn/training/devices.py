@@ -112,6 +112,23 @@ def deterministic_training(enabled: bool = True) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def float32_default() -> Iterator[None]:
+    """torch's default dtype float32 inside the block, restored after: the models build their
+    modules and read their inputs in float32, and a process that called
+    ``torch.set_default_dtype(torch.float64)`` built float64 layers for float32 inputs (a bare
+    "mat1 and mat2 must have the same dtype" at fit, a load that blamed the saved files)."""
+    before = torch.get_default_dtype()
+    if before == torch.float32:
+        yield
+        return
+    torch.set_default_dtype(torch.float32)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
+
+
+@contextlib.contextmanager
 def deterministic_flags(enabled: bool) -> Iterator[None]:
     """torch's global switches for one deterministic fit, restored afterwards:
     ``use_deterministic_algorithms(True, warn_only=True)`` (an op without a deterministic
@@ -187,6 +204,11 @@ def predict_batched(
     """Evaluate ``module(*inputs)`` in chunks of rows (bounded memory); returns a CPU
     float64 tensor. Inputs stay where they are and each chunk is moved to ``device``
     (default: the device of the module's first parameter or buffer, else the CPU)."""
+    with float32_default():
+        return _predict_batched(module, inputs, device, chunk)
+
+
+def _predict_batched(module: nn.Module, inputs: Sequence[torch.Tensor], device, chunk: int) -> torch.Tensor:
     device = module_device(module) if device is None else resolve_device(device)
     module.eval()
     n = inputs[0].shape[0]

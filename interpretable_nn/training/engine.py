@@ -75,6 +75,7 @@ from .devices import (
     autocast,
     deterministic_flags,
     deterministic_requested,
+    float32_default,
     module_device,
     on_device,
     predict_batched,
@@ -94,6 +95,7 @@ __all__ = [
     "seed_everything",
     "predict_batched",
     "module_device",
+    "float32_default",
 ]
 
 
