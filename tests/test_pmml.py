@@ -321,3 +321,84 @@ def test_ruleset_pmml_of_rules_from_dates_is_given_days():
     days = X.assign(opened=(X["opened"] - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1))
     np.testing.assert_allclose(_jpmml(doc, days)["score"].to_numpy(float), rs.decision_function(X),
                                rtol=0, atol=1e-9)
+
+
+# ---------------------------------------------------------------------- integer codes, XML text
+CODES = [4100000001, 4100000002, 2**31, 2**53 - 1, -(2**53 - 1)]
+
+
+def test_ruleset_pmml_integer_levels_beyond_32_bits_score_exactly():
+    """Integer levels were written ``dataType="integer"``, a 32-bit int to JPMML: a rule set
+    over 10-digit codes scored no row ("cannot accept invalid value 4100000003"), and with
+    small levels an unseen code of 2**31 failed its row. They are doubles now, exact below
+    2**53, and JPMML matches the integer inputs exactly (neighbours of 2**53 - 1 included)."""
+    rs = RuleSet([Rule((Condition("k", "==", CODES[1]),), 1.0),
+                  Rule((Condition("k", "in", (CODES[0], 2**31, -(2**53 - 1))),), 0.5),
+                  Rule((Condition("k", "!=", 2**53 - 1, if_missing=True),), 0.25),
+                  Rule((Condition("small", "==", 5),), 2.0)], intercept=-0.5)
+    k = CODES + [2**53, 2**53 + 1, 2**53 - 2, 4100000003, 3]
+    X = pd.DataFrame({"k": np.array(k, dtype=np.int64), "small": np.array([5, 3, 2**31, 2**40] * 5)[:len(k)]})
+    doc = rs.to_pmml()
+    for rows in (X, X.astype(float).assign(k=lambda d: d["k"].where(d.index != 4))):  # float64, NaN
+        score, prob = _score_agreement(doc, rs, rows)
+        assert score == 0.0 and prob <= 1e-15
+    assert 'dataType="integer"' not in doc
+
+
+def test_scorecard_pmml_integer_levels_beyond_32_bits_score_exactly():
+    """The scorecard's PMML reads its levels' type from the same helper: 10-digit codes,
+    an unseen code of 2**31 and a missing value now give Python's points and reasons."""
+    table = pd.DataFrame({"feature": ["(base)"] + ["branch"] * 4, "kind": ["base"] + ["categorical"] * 4,
+                          "points": [10.0, 1.0, 2.0, 3.0, 4.0], "missing": [False, False, False, False, True],
+                          "level": pd.Series([None, CODES[0], CODES[1], 2**53 - 1, None], dtype=object)})
+    card = Scorecard(table)
+    X = pd.DataFrame({"branch": pd.Series(CODES[:2] + [2**53 - 1, 2**53, 2**31, 3, None], dtype=object)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unseen levels
+        for rows in (X, X.astype(float), X.dropna().astype(np.int64)):
+            err, same = _card_agreement(card, rows, 2)
+            assert err == 0.0 and same == 1.0
+
+
+def test_pmml_refuses_integer_levels_a_double_cannot_tell_apart():
+    for level in (2**53, -(2**53), 2**60 + 1, 2**64 - 1):
+        with pytest.raises(ValueError, match=rf"Feature 'k' has the integer level {level}, 2\*\*53 or more.*str"):
+            RuleSet([Rule((Condition("k", "==", level),), 1.0)]).to_pmml()
+    with pytest.raises(ValueError, match="Feature 'k' has the integer level"):  # typed double by a threshold
+        RuleSet([Rule((Condition("k", ">", 1.0), Condition("k", "in", (3, 2**60))), 1.0)]).to_pmml()
+    table = pd.DataFrame({"feature": ["(base)", "branch"], "kind": ["base", "categorical"], "points": [1.0, 2.0],
+                          "level": pd.Series([None, 2**60], dtype=object)})
+    with pytest.raises(ValueError, match="Feature 'branch' has the integer level"):
+        Scorecard(table).to_pmml()
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x1f", "\ufffe", "\uffff", "\ud800"])
+def test_pmml_refuses_characters_xml_cannot_hold(bad):
+    """ElementTree wrote such a character as it is, and the document parsed nowhere."""
+    code = rf"\(U\+{ord(bad):04X}\), a character XML 1.0 does not allow"
+    for op, value in (("==", f"a{bad}b"), ("in", ("x", f"a{bad}b"))):
+        with pytest.raises(ValueError, match=rf"Level 'a.*b' of feature 'c' holds .* {code}"):
+            RuleSet([Rule((Condition("c", op, value),), 1.0)]).to_pmml()
+    with pytest.raises(ValueError, match=rf"Feature 'c.*' holds .* {code}.*rename the column"):
+        RuleSet([Rule((Condition(f"c{bad}", "==", "x"),), 1.0)]).to_pmml()
+    with pytest.raises(ValueError, match=rf"The PMML Characteristic name .* {code}"):
+        RuleSet([Rule((Condition("c", "==", "x"),), 1.0, name=f"r{bad}")]).to_pmml()
+    for feature, level, match in (("c", f"a{bad}", "Level 'a.*' of feature 'c'"), (f"c{bad}", "a", "Feature 'c")):
+        table = pd.DataFrame({"feature": ["(base)", feature], "kind": ["base", "categorical"], "points": [1.0, 2.0],
+                              "level": [None, level]})
+        with pytest.raises(ValueError, match=rf"{match}.* {code}"):
+            Scorecard(table).to_pmml()
+
+
+def test_pmml_keeps_tab_newline_and_carriage_return():
+    """XML 1.0 allows them; a CR in a set of levels (element text) was read back as a newline."""
+    import xml.etree.ElementTree as ET
+
+    levels = ["t\tx", "a\nb", "c\rd", "e\r\nf", " lead"]
+    rs = RuleSet([Rule((Condition("c\tname", "in", tuple(levels[:4])),), 1.0),
+                  Rule((Condition("c\tname", "==", "c\rd"),), 0.5), Rule((Condition("c\tname", "!=", "e\r\nf"),), 0.25)])
+    X = pd.DataFrame({"c\tname": levels + ["c\nd", "e\nf", "zz", None]})
+    doc = rs.to_pmml()
+    ET.fromstring(doc.encode())
+    score, _ = _score_agreement(doc, rs, X)
+    assert score == 0.0

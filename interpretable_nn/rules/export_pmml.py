@@ -31,6 +31,7 @@ identical, not just close.
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
@@ -56,32 +57,80 @@ def _num(x: float) -> str:
     return repr(x)
 
 
-def _level_type(levels: Sequence[Any]) -> str:
-    """The PMML dataType of a categorical field from its levels."""
-    kinds = {type(py_scalar(v)) for v in levels}
+#: what XML 1.0 cannot hold (its ``Char`` production): the C0 controls but tab, newline and
+#: carriage return, lone surrogates, U+FFFE and U+FFFF
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: a double holds every integer of magnitude below this exactly; from it on, neighbours merge
+#: (2**53 + 1 reads as 2**53), so an evaluator comparing doubles could match the wrong level
+_EXACT_INT = 2 ** 53
+
+
+def _xml_safe(text: str, what: str, fix: str) -> str:
+    """``text`` unchanged, or a ValueError naming ``what`` and the character: ElementTree
+    writes a character XML 1.0 does not allow as it is, and the document then parses
+    nowhere (ElementTree, JPMML), so it is refused here, where the field is known."""
+    bad = _NOT_XML.search(text)
+    if bad:
+        ch = bad.group()
+        raise ValueError(f"{what} holds {ch!r} (U+{ord(ch):04X}), a character XML 1.0 does not allow, so no "
+                         f"PMML document can carry it; {fix}.")
+    return text
+
+
+def _exact_int(v: int, feature: str) -> None:
+    """Refuse an integer level a double cannot tell from its neighbours (see ``_level_type``)."""
+    if abs(v) >= _EXACT_INT:
+        raise ValueError(f"Feature {feature!r} has the integer level {v}, 2**53 or more in size: a PMML "
+                         "evaluator compares it as a double (JPMML's 'integer' is 32-bit), which cannot tell it from "
+                         "its neighbours, so other codes would match it; cast the column to str and refit to export "
+                         "it.")
+
+
+def _level_type(levels: Sequence[Any], feature: str) -> str:
+    """The PMML dataType of a categorical field from its levels. Integer levels are
+    ``double``, never ``integer``: JPMML reads ``integer`` as a 32-bit Java int, so a field of
+    10-digit codes scored no row, and even with small levels an input code of 2**31 or more
+    (an unseen level, which Python scores as no match) failed its row. A double holds every
+    integer below 2**53 exactly and JPMML matches integer inputs to it exactly; larger levels
+    are refused (``_exact_int``)."""
+    values = [py_scalar(v) for v in levels]
+    kinds = {type(v) for v in values}
     if kinds <= {str} or not kinds:
         return "string"
     if kinds <= {bool}:
         return "boolean"
-    if kinds <= {int}:
-        return "integer"
     if kinds <= {int, float}:
+        for v in values:
+            if isinstance(v, int):
+                _exact_int(v, feature)
         return "double"
-    raise ValueError(f"A PMML field needs levels of one type; got {sorted(k.__name__ for k in kinds)}: "
-                     "cast the column's levels to str before building the scorecard.")
+    raise ValueError(f"Feature {feature!r} needs levels of one type in PMML; got "
+                     f"{sorted(k.__name__ for k in kinds)}: cast the column's levels to str before building the "
+                     "scorecard or rule set.")
 
 
-def _literal(v: Any, data_type: str) -> str:
+def _literal(v: Any, data_type: str, feature: str) -> str:
+    """A level as PMML text (a string level checked for XML, an integer for an exact double)."""
     v = py_scalar(v)
     if data_type == "double":
+        if isinstance(v, int) and not isinstance(v, bool):
+            _exact_int(v, feature)
         return _num(v)
     if data_type == "boolean":
         return "true" if v else "false"
-    return str(v)
+    return _xml_safe(str(v), f"Level {str(v)!r} of feature {feature!r}",
+                     "replace that character in the column's values and refit")
+
+
+def _feature_name(name: str) -> str:
+    return _xml_safe(name, f"Feature {name!r}", "rename the column and refit")
 
 
 def _sub(parent: ET.Element, tag: str, **attrs: Any) -> ET.Element:
-    return ET.SubElement(parent, tag, {k: str(v) for k, v in attrs.items() if v is not None})
+    """A child element; every attribute is checked for XML 1.0 (a last guard: feature names
+    and levels are checked before, with a message naming them)."""
+    return ET.SubElement(parent, tag, {k: _xml_safe(str(v), f"The PMML {tag} {k} {str(v)!r}", "rename it")
+                                       for k, v in attrs.items() if v is not None})
 
 
 def _document(description: str) -> tuple[ET.Element, ET.Element]:
@@ -92,8 +141,13 @@ def _document(description: str) -> tuple[ET.Element, ET.Element]:
 
 
 def _text(root: ET.Element) -> str:
+    """The document's XML text. ElementTree writes a carriage return in element text (an
+    ``Array`` of levels) as it is, and every XML parser reads it as a newline, so a level
+    ``"a\\rb"`` matched ``"a\\nb"`` instead: it is written as the reference ``&#13;``
+    (attributes already are)."""
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    xml = ET.tostring(root, encoding="unicode").replace("\r", "&#13;")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml + "\n"
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -109,7 +163,7 @@ def _bin_predicate(parent: ET.Element, field: str, b: dict, numeric: bool, data_
     if b["missing"]:
         _sub(parent, "SimplePredicate", field=field, operator="isMissing")
     elif not numeric:
-        _sub(parent, "SimplePredicate", field=field, operator="equal", value=_literal(b["level"], data_type))
+        _sub(parent, "SimplePredicate", field=field, operator="equal", value=_literal(b["level"], data_type, field))
     else:
         parts = [("greaterThan", b["lower"])] if b["lower"] != -math.inf else []
         parts += [("lessOrEqual", b["upper"])] if b["upper"] != math.inf else []
@@ -167,7 +221,7 @@ def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard"
     names = {t.name for t in terms}
     if NO_REASON in names:
         raise ValueError(f"A scorecard term is named {NO_REASON!r}, the PMML export's reserved reason code; rename it.")
-    fields = card.feature_names
+    fields = [_feature_name(f) for f in card.feature_names]
     root, dd = _document("Points scorecard exported by interpretable_nn"
                          + ("" if card.check is None else f"; check: {card.check.summary()}"))
     types: dict[str, str] = {}
@@ -178,7 +232,7 @@ def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard"
             types[t.name] = "double"
             _sub(dd, "DataField", name=t.name, optype="continuous", dataType="double")
         else:
-            types[t.name] = _level_type([b["level"] for b in t.bins if not b["missing"]])
+            types[t.name] = _level_type([b["level"] for b in t.bins if not b["missing"]], t.name)
             _sub(dd, "DataField", name=t.name, optype="categorical", dataType=types[t.name])
     _days_names(dd, days)
     target = _unique("points", set(fields))
@@ -243,17 +297,17 @@ def _field_types(conditions: Sequence[Any], given: dict[str, str] | None = None)
             bucket.append(c.value)
     for f, lv in levels.items():
         if out.get(f) != "double":
-            out[f] = _level_type(lv)
+            out[f] = _level_type(lv, f)
     for c in conditions:
         out.setdefault(c.feature, "string")
     return out
 
 
-def _array(values: Sequence[Any], data_type: str) -> tuple[str, str]:
+def _array(values: Sequence[Any], data_type: str, feature: str) -> tuple[str, str]:
     """(PMML Array type, content) of a set of levels."""
-    if data_type in ("double", "integer"):
-        return ("real" if data_type == "double" else "int"), " ".join(_literal(v, data_type) for v in values)
-    quoted = ['"' + _literal(v, data_type).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]
+    if data_type == "double":
+        return "real", " ".join(_literal(v, data_type, feature) for v in values)
+    quoted = ['"' + _literal(v, data_type, feature).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]
     return "string", " ".join(quoted)
 
 
@@ -266,11 +320,11 @@ def _condition(parent: ET.Element, c: Any, data_type: str) -> None:
     wrap = _sub(parent, "CompoundPredicate", booleanOperator="or" if c.if_missing else "and")
     _sub(wrap, "SimplePredicate", field=c.feature, operator="isMissing" if c.if_missing else "isNotMissing")
     if c.op == "in":
-        kind, content = _array(c.value, data_type)
+        kind, content = _array(c.value, data_type, c.feature)
         pred = _sub(wrap, "SimpleSetPredicate", field=c.feature, booleanOperator="isIn")
         _sub(pred, "Array", n=len(c.value), type=kind).text = content
     else:
-        value = _num(c.value) if c.op in ("<=", ">") else _literal(c.value, data_type)
+        value = _num(c.value) if c.op in ("<=", ">") else _literal(c.value, data_type, c.feature)
         _sub(wrap, "SimplePredicate", field=c.feature, operator=_OPS[c.op], value=value)
 
 
@@ -287,7 +341,7 @@ def _all(parent: ET.Element, conditions: Sequence[Any], types: dict[str, str]) -
 
 def _fields(dd: ET.Element, schema: ET.Element, types: dict[str, str], target: str) -> None:
     for f, t in types.items():
-        _sub(dd, "DataField", name=f, optype="continuous" if t == "double" else "categorical", dataType=t)
+        _sub(dd, "DataField", name=_feature_name(f), optype="continuous" if t == "double" else "categorical", dataType=t)
         _sub(schema, "MiningField", name=f)
     _sub(dd, "DataField", name=target, optype="continuous", dataType="double")
     _sub(schema, "MiningField", name=target, usageType="target")
@@ -330,7 +384,7 @@ def ruleset_to_pmml(rs: Any, model_name: str = "ruleset", days_stored: bool = Fa
     linear = tuple(getattr(rs, "linear", ()))
     types = _field_types(conditions)
     for t in linear:
-        if types.get(t.feature, "double") not in ("double", "integer"):
+        if types.get(t.feature, "double") != "double":
             raise ValueError(f"Feature {t.feature!r} has a linear term and rules comparing it with non-numeric "
                              "levels; PMML needs one type per field.")
         types[t.feature] = "double"
