@@ -260,31 +260,32 @@ def _predict_numeric(spec, s: pd.Series, what: str) -> pd.Series:
     return out
 
 
-def check_predict_frame(X, schema: FeatureSchema, what: str = "X") -> pd.DataFrame:
+def check_predict_frame(X, schema: FeatureSchema, what: str = "X", named: bool = False) -> pd.DataFrame:
     """Validate a frame at predict time against the fitted schema.
 
-    Columns are matched **by name** (any order); an ndarray is read by position. A missing
-    column is an error, an extra column is ignored with an :class:`ExtraColumnsWarning`.
+    Columns are matched **by name** (any order); an ndarray is read by position (with a
+    warning when the model was fitted on named columns, ``named``, as scikit-learn warns). A
+    missing column is an error, an extra column is ignored with an :class:`ExtraColumnsWarning`.
     Numeric features are returned as float columns (NaN = missing): a feature fitted on
     dates or durations accepts them in any unit or time zone (or numbers already in days)
     and is converted exactly as at fit; a feature fitted on numbers refuses dates.
     Categorical features must hold one value per cell.
     """
     names = schema.names
+    if named and not isinstance(X, pd.DataFrame | pd.Series):  # another column order moved scores by .7, unsaid
+        warnings.warn(f"{what} has no column names but the model was fitted on named columns: they are read by "
+                      f"position as {names}; pass a DataFrame to match them by name.", UserWarning, stacklevel=user_stacklevel())
     df = _as_frame(X, feature_names=names, what=what)
     missing = [c for c in names if c not in df.columns]
     if missing:
-        raise ValueError(
-            f"{what} is missing column(s) {missing} that the model was fitted on; "
-            f"pass all of {names} (extra columns are ignored)."
-        )
+        hint = (f" The model was fitted on an unnamed array: pass {what}.to_numpy() to read columns by position."
+                if names == [f"x{i}" for i in range(len(names))] and len(df.columns) == len(names) else "")
+        raise ValueError(f"{what} is missing column(s) {missing} that the model was fitted on; "
+                         f"pass all of {names} (extra columns are ignored).{hint}")
     extra = [c for c in df.columns if c not in set(names)]
     if extra:
-        warnings.warn(
-            f"{what} has column(s) {extra} that the model was not fitted on; they are ignored.",
-            ExtraColumnsWarning,
-            stacklevel=user_stacklevel(),
-        )
+        warnings.warn(f"{what} has column(s) {extra} that the model was not fitted on; they are ignored.",
+                      ExtraColumnsWarning, stacklevel=user_stacklevel())
     df = df[names]
     out = {}
     for spec in schema:

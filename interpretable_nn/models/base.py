@@ -201,7 +201,7 @@ class BaseModel(BaseEstimator):
 
     def _encode(self, X) -> tuple[pd.DataFrame, EncodedData]:
         check_is_fitted(self, "encoder_")
-        df = check_predict_frame(X, self.encoder_.schema_)
+        df = check_predict_frame(X, self.encoder_.schema_, named=hasattr(self, "feature_names_in_"))
         enc = encode_finite(self.encoder_, df)  # a float32 overflow is +-inf, clipped to the band next
         return df, clip_encoded(enc, input_band(self.encoder_))
 

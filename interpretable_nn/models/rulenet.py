@@ -315,7 +315,7 @@ class RuleNetClassifier(ClassifierMixin, TorchModel):
     # ------------------------------------------------------------------ predict
     def _frame(self, X) -> pd.DataFrame:
         check_is_fitted(self, "ruleset_")
-        df = check_predict_frame(X, self.encoder_.schema_)
+        df = check_predict_frame(X, self.encoder_.schema_, named=hasattr(self, "feature_names_in_"))
         for name in self.encoder_.categorical_names_:  # the UnseenCategoryWarning every model gives
             self.encoder_._codes(name, df[name])
         return df
