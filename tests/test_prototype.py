@@ -93,6 +93,68 @@ def test_projection_report(tab_model, small_credit):
     assert not torch.equal(tab_model.module_.unprojected_prototypes, tab_model.module_.prototypes)
 
 
+def test_zero_weight_rows_are_never_prototypes(small_credit):
+    """Rows of sample_weight 0 (rows the user excluded) were projection candidates: 2 of 6
+    prototypes were such rows, and the projection report counted them too."""
+    X, y, _, _ = small_credit
+    w = np.where(np.arange(len(y)) % 2 == 0, 0.0, 1.0)  # every other row excluded
+    m = PrototypeClassifier(prototypes_per_class=4, **FAST).fit(X, y, sample_weight=w)
+    pos = m.prototypes_["train_position"].to_numpy()
+    assert len(pos) == 8 and np.all(w[pos] > 0), w[pos]
+    assert (m.prototypes_["train_index"].to_numpy() == X.index[pos]).all()  # positions mapped back
+    np.testing.assert_array_equal(y[pos], m.prototypes_["prototype_class"].to_numpy())
+    assert m.projection_report_["n_rows"] == int((w > 0).sum())
+    # a class whose every row is excluded has no case to show
+    y3 = y.copy()
+    y3[:2] = 2
+    w3 = np.where(y3 == 2, 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"Class\(es\) \[2\] have no row of positive sample_weight"):
+        PrototypeClassifier(prototypes_per_class=2, **FAST).fit(X, y3, sample_weight=w3)
+
+
+def test_a_class_gets_no_more_prototypes_than_its_rows(small_credit):
+    """A class of 2 rows asked for 5 prototypes got 5 on 2 rows, silently; now it gets 2 (1
+    when one of its rows weighs 0) and a warning names the class and both counts."""
+    X, y, _, _ = small_credit
+    y3 = y.copy()
+    y3[:2] = 2
+    fast = {**FAST, "max_epochs": 2, "last_layer_epochs": 1}
+    with pytest.warns(UserWarning, match=r"Class 2 gets 2 prototype\(s\), not the 5 asked: it has 2 training"):
+        m = PrototypeClassifier(prototypes_per_class=5, **fast).fit(X, y3)
+    assert m.prototypes_["prototype_class"].value_counts().to_dict() == {0: 5, 1: 5, 2: 2}
+    assert m.n_prototypes_ == 12 and m.prototypes_["train_position"].is_unique
+    assert set(m.prototypes_.loc[m.prototypes_["prototype_class"] == 2, "train_position"]) == {0, 1}
+    w = np.ones(len(y3))
+    w[0] = 0.0
+    with pytest.warns(UserWarning, match=r"Class 2 gets 1 prototype\(s\), not the 2 asked"):
+        m = PrototypeClassifier(n_prototypes=6, **fast).fit(X, y3, sample_weight=w)
+    info = m.prototype_info_
+    assert info.loc[info["prototype_class"] == 2, "train_position"].tolist() == [1]
+
+
+def test_prototype_table_gives_rows_back_in_their_training_types(small_credit, tmp_path):
+    """Dates came back as float days since 1970 and int columns as float, though
+    ``prototypes_`` is documented as the training rows."""
+    X, y, _, _ = small_credit
+    X = X.assign(
+        applied=pd.Timestamp("2020-01-01 08:30") + pd.to_timedelta(np.arange(len(X)), unit="D"),
+        wait=pd.to_timedelta(np.arange(len(X)) * 37, unit="min"),
+        count=np.arange(len(X), dtype=np.int32) % 7,
+        maybe=pd.array([None if i % 5 == 0 else i for i in range(len(X))], dtype="Int64"),
+    )
+    X.loc[X.index[::3], "applied"] = pd.NaT
+    m = PrototypeClassifier(prototypes_per_class=3, **{**FAST, "max_epochs": 2, "last_layer_epochs": 1}).fit(X, y)
+    P = m.prototypes_
+    assert str(P["applied"].dtype) == "datetime64[us]" and str(P["wait"].dtype) == "timedelta64[us]"
+    assert P["count"].dtype == np.int32 and str(P["maybe"].dtype) == "Int64"
+    for _, proto in P.iterrows():
+        row = X.loc[proto["train_index"]]
+        assert all(_same_cell(proto[f], row[f]) for f in X.columns), proto
+    np.testing.assert_array_equal(m.predict(P[X.columns]), m.predict(X.loc[P["train_index"]]))
+    m.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(inn.load_model(tmp_path / "m").prototypes_, P)
+
+
 # ---------------------------------------------------------------- explanations
 def test_explain_is_complete_and_shaped(tab_model, small_credit):
     _, _, Xte, _ = small_credit

@@ -10,9 +10,9 @@ which returns them as one :class:`~interpretable_nn.training.engine.TrainResult`
    costs and an L1 penalty on the last layer's off-class weights (the module's
    ``regularization`` hook);
 2. **projection** ("push"): every prototype is replaced by the encoding of its nearest
-   training case of its own class (nearest latent patch for a CNN), so each prototype *is*
-   a training row or image; the accuracy before and after is recorded in
-   ``projection_report_``;
+   training case of its own class (nearest latent patch for a CNN) among the cases of
+   positive sample weight, so each prototype *is* a training row or image; the accuracy
+   before and after is recorded in ``projection_report_``;
 3. optionally (``tied_epochs``) encoder and last layer are tuned while every prototype
    stays tied to the encoding of its training case;
 4. **last layer**: the last layer alone is fine-tuned on the projected prototypes
@@ -52,7 +52,7 @@ from ..nn.prototype import ConvPatchEncoder, MLPPatchEncoder, PrototypeNet
 from ..training.engine import FitData, TrainResult, predict_batched, seed_everything
 from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
 from .prototype_explain import explain_features, explain_prototypes, projection_figures
-from .prototype_fit import train_schedule
+from .prototype_fit import allocate_prototypes, train_schedule
 from .prototype_plots import plot_prototypes
 from .prototype_state import load_prototype_state, prototype_state, prototype_table
 
@@ -67,7 +67,7 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
     or ``exp(-d)`` of the squared latent distance ``d``, and the class logits are a linear
     function of those similarities. After training, every prototype is projected onto its
     nearest training case of its class, so ``prototypes_`` holds real training rows
-    (tabular) or images.
+    (tabular) or images. Rows of ``sample_weight`` 0 are never prototypes.
 
     Parameters
     ----------
@@ -76,7 +76,9 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         the most frequent ones). Give this or ``prototypes_per_class``, not both.
     prototypes_per_class : int, optional
         Prototypes per class. Default (neither given): ``max(3, 20 // n_classes)``, i.e.
-        10 per class for binary tasks, 3 per class for ten classes.
+        10 per class for binary tasks, 3 per class for ten classes. A class with fewer
+        training rows of positive weight (CNN: rows x latent patches) gets that many, with a
+        warning: every prototype is a distinct training case.
     encoder : {"auto", "mlp", "cnn"}, default "auto"
         "auto": a CNN for image arrays (n, H, W[, C]), an MLP otherwise. "mlp" on images
         flattens the pixels. The CNN keeps the spatial layout: its prototypes are latent
@@ -139,15 +141,20 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
     ----------
     prototypes_ : DataFrame (tabular) or ndarray (images)
         Tabular: one row per prototype with ``prototype_class``, ``train_index`` (the
-        training frame's index label), ``train_position`` and the raw feature values, equal
-        to that training row. Images: the training images (P, H, W[, C]) in raw values.
+        training frame's index label), ``train_position`` and the raw feature values of that
+        training row, in its column types: numbers in the training dtype where it holds them
+        exactly (int stays int), else float; categories as objects; dates as naive UTC
+        ``datetime64[us]`` and durations as ``timedelta64[us]`` (to the microsecond: the
+        model reads them as float days). Images: the training images (P, H, W[, C]) in raw
+        values.
     prototype_info_ : DataFrame
         Per prototype: class, training index and position (images: also the latent patch
         ``patch_row``, ``patch_col``).
     projection_report_ : dict
         Training-set accuracy (and AUC for two classes) before projection, right after it
-        and after last-layer fine-tuning; ``accuracy_drop`` = before - final. Use
-        :meth:`projection_report` for held-out data.
+        and after last-layer fine-tuning, over the ``n_rows`` training rows of positive
+        sample weight; ``accuracy_drop`` = before - final. Use :meth:`projection_report` for
+        held-out data.
     settings_ : dict
         The resolved ``similarity``, ``separation_coef`` and ``lr``.
     input_kind_ : {"tabular", "image"}
@@ -291,24 +298,6 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         return self.encoder_.schema_.names
 
     # ------------------------------------------------------------------ fit
-    def _allocate_prototypes(self, y: np.ndarray) -> np.ndarray:
-        k = len(self.classes_)
-        if self.n_prototypes is not None and self.prototypes_per_class is not None:
-            raise ValueError("Give n_prototypes or prototypes_per_class, not both.")
-        if self.prototypes_per_class is not None:
-            per = np.full(k, int(self.prototypes_per_class))
-        elif self.n_prototypes is not None:
-            if self.n_prototypes < k:
-                raise ValueError(
-                    f"n_prototypes={self.n_prototypes} is fewer than the {k} classes; every class needs "
-                    f"at least one prototype: use n_prototypes >= {k}."
-                )
-            per = np.full(k, self.n_prototypes // k)
-            per[np.argsort(-np.bincount(y, minlength=k), kind="stable")[: self.n_prototypes % k]] += 1
-        else:
-            per = np.full(k, max(3, 20 // k))
-        return np.repeat(np.arange(k), per)
-
     def _n_inputs(self) -> int:
         return self.encoder_.n_dense_ if self.input_kind_ == "tabular" else self.n_features_in_
 
@@ -362,7 +351,7 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
     def _prepare(self, data: FitData) -> None:
         x = data.encoded
         self.baseline_ = x.reshape(len(x), -1).mean(dim=0).numpy().astype(np.float32)
-        self.prototype_class_ = self._allocate_prototypes(data.y)
+        self.prototype_class_ = allocate_prototypes(self, data)
 
     def _train(self, data: FitData) -> TrainResult:
         """Joint phase, projection, optional tied phase, last-layer phase (see the module
@@ -372,7 +361,7 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
     def _after_fit(self, data: FitData, result: TrainResult) -> dict:
         """The projection report, the prototypes as real training cases, ``n_prototypes``."""
         p = result.projection
-        self.projection_report_ = projection_figures(data.y, p["before"], p["pushed"], p["after"], "training rows")
+        self.projection_report_ = projection_figures(p["y"], p["before"], p["pushed"], p["after"], "training rows")
         self._set_prototypes(data.frame, p["rows"], p["patches"])
         return {"n_prototypes": int(len(self.prototype_class_))}
 

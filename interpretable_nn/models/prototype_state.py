@@ -2,13 +2,15 @@
 (JSON state + safetensors, never pickle) and the table of its tabular prototypes.
 
 Tabular models save the shared base state (the :class:`~interpretable_nn.data.encoding.TabularEncoder`)
-and the prototype rows as JSON values; image models save the
+and the prototype rows as JSON values (dates and durations as ISO 8601 text; files
+written before stored them as float days, which load the same); image models save the
 :class:`~interpretable_nn.data.images.ImageEncoder`'s state (under the keys saved files have
 always used) and the prototype images as a tensor.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,20 +19,84 @@ import torch
 
 from ..data.encoding import TabularEncoder
 from ..data.images import ImageEncoder
-from ..data.schema import classes_from_state, classes_state, to_json_value
+from ..data.schema import FeatureSpec, classes_from_state, classes_state, to_json_value
 
 __all__ = ["prototype_table", "prototype_state", "load_prototype_state"]
 
 
 def prototype_table(encoder: TabularEncoder, info: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-    """``info`` (class, training index, ...) beside the prototype rows' raw ``values`` in the
-    schema's column order and types (numeric float, categorical object)."""
+    """``info`` (class, training index, ...) beside the prototype rows' ``values`` in the
+    schema's column order, each column back in its training type (:func:`_as_trained`), so a
+    prototype reads as its training row did. ``values`` are the encoder's readings of the rows
+    (dates and durations as float days) or, from a saved model, :func:`_saved_cell` values."""
     values = values[encoder.schema_.names].copy()
     for spec in encoder.schema_:
-        values[spec.name] = values[spec.name].astype(float if spec.is_numeric else object)
+        values[spec.name] = _as_trained(spec, values[spec.name])
     out = pd.concat([info, values], axis=1)
     out.index.name = "prototype"
     return out
+
+
+def _as_trained(spec: FeatureSpec, s: pd.Series) -> pd.Series:
+    """One prototype column in its training type: categorical as object; dates as
+    ``datetime64[us]`` (naive, UTC: the encoder read every zone as UTC) and durations as
+    ``timedelta64[us]``, to the microsecond (what float days resolve near today); other numeric
+    columns in their training dtype (int, nullable Int64, float32...) where that holds the
+    values exactly, float otherwise."""
+    if not spec.is_numeric:
+        return s.astype(object)
+    if spec.converted_from:
+        if pd.api.types.is_numeric_dtype(s) or s.isna().all():
+            return _from_days(s.astype(float), spec.converted_from)
+        read = pd.to_datetime(s, format="ISO8601") if spec.converted_from == "datetime" else pd.to_timedelta(s)
+        return read.astype(_UNIT[spec.converted_from])
+    v = s.astype(float)
+    try:
+        dtype = pd.api.types.pandas_dtype(spec.dtype)
+    except TypeError:
+        return v
+    if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
+        return v  # e.g. Decimal cells of an object column
+    try:
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # out of range: caught below
+            typed = v.astype(dtype)
+    except (TypeError, ValueError, OverflowError):  # NaN in a numpy int column, 1.5 in Int64
+        return v
+    exact = np.array_equal(typed.to_numpy(dtype=float, na_value=np.nan), v.to_numpy(), equal_nan=True)
+    return typed if exact else v
+
+
+_UNIT = {"datetime": "datetime64[us]", "timedelta": "timedelta64[us]"}
+_US_PER_DAY = 86_400_000_000
+#: float days beyond this (about 290,000 years) do not fit int64 microseconds: kept as days
+_MAX_DAYS = 1e8
+
+
+def _from_days(days: pd.Series, kind: str) -> pd.Series:
+    """Float days (since 1970-01-01 UTC, or a duration) as ``datetime64[us]`` or
+    ``timedelta64[us]``, the whole days and the fraction rounded apart so no date loses the
+    microsecond to the product's rounding."""
+    d = days.to_numpy()
+    known = ~np.isnan(d)
+    if np.abs(d[known]).max(initial=0.0) > _MAX_DAYS:
+        return days
+    d = np.where(known, d, 0.0)
+    whole = np.floor(d)
+    us = whole.astype(np.int64) * _US_PER_DAY + np.round((d - whole) * _US_PER_DAY).astype(np.int64)
+    out = us.view(_UNIT[kind])
+    out[~known] = np.datetime64("NaT") if kind == "datetime" else np.timedelta64("NaT")
+    return pd.Series(out, index=days.index, name=days.name)
+
+
+def _saved_cell(v: Any) -> Any:
+    """A prototype cell as a JSON value: dates and durations as ISO 8601 text (exact to the
+    microsecond, unlike float days far from 1970), missing as None."""
+    if pd.isna(v):
+        return None
+    if isinstance(v, (pd.Timestamp, pd.Timedelta)):
+        return v.isoformat()
+    return to_json_value(v)
 
 
 def prototype_state(model: Any) -> tuple[dict, dict[str, torch.Tensor]]:
@@ -55,9 +121,7 @@ def prototype_state(model: Any) -> tuple[dict, dict[str, torch.Tensor]]:
         tensors["prototype_images"] = torch.from_numpy(np.ascontiguousarray(model.prototypes_))
     else:
         feats = model.prototypes_[model.feature_names_]
-        state["prototype_values"] = {
-            c: [None if pd.isna(v) else to_json_value(v) for v in feats[c]] for c in feats.columns
-        }
+        state["prototype_values"] = {c: [_saved_cell(v) for v in feats[c]] for c in feats.columns}
     return state, tensors
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "PrototypeNet",
     "squared_distances",
     "similarity_from_distance",
+    "conv_grid_shape",
     "nearest_training_patches",
 ]
 
@@ -80,6 +81,18 @@ class MLPPatchEncoder(nn.Module):
         return self.net(x).unsqueeze(1)
 
 
+def conv_grid_shape(image_hw: tuple[int, int], n_blocks: int) -> tuple[int, int]:
+    """(h, w) of the latent grid of a :class:`ConvPatchEncoder` of ``n_blocks`` blocks on images
+    of ``image_hw``: each block halves the map while its short side exceeds 4 pixels. The
+    model reads it before the network exists (how many patches, hence distinct prototypes,
+    a case can give)."""
+    h, w = image_hw
+    for _ in range(n_blocks):
+        if min(h, w) > 4:
+            h, w = h // 2, w // 2
+    return h, w
+
+
 class ConvPatchEncoder(nn.Module):
     """Images (n, C, H, W) -> latent patches (n, h * w, D) that keep the spatial layout.
 
@@ -92,12 +105,11 @@ class ConvPatchEncoder(nn.Module):
                  latent_dim: int, dropout: float):
         super().__init__()
         layers: list[nn.Module] = []
-        c, (h, w) = in_channels, image_hw
-        for out in channels:
+        c = in_channels
+        for i, out in enumerate(channels):
             layers.extend([nn.Conv2d(c, out, 3, padding=1), nn.ReLU()])
-            if min(h, w) > 4:
+            if min(conv_grid_shape(image_hw, i)) > 4:  # the map this block convolves
                 layers.append(nn.MaxPool2d(2))
-                h, w = h // 2, w // 2
             c = out
         layers.extend([
             nn.Dropout2d(dropout),
@@ -105,7 +117,7 @@ class ConvPatchEncoder(nn.Module):
             nn.Conv2d(latent_dim, latent_dim, 1), nn.Sigmoid(),
         ])
         self.net = nn.Sequential(*layers)
-        self.grid_shape = (h, w)
+        self.grid_shape = conv_grid_shape(image_hw, len(channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.net(x)
@@ -262,6 +274,9 @@ def nearest_training_patches(
     net: PrototypeNet, x: torch.Tensor, y: torch.Tensor, chunk: int = 4096, distinct: bool = True
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """For each prototype, the nearest latent patch of a training case of its own class.
+
+    Every row of ``x`` is a candidate: to keep rows out (weight zero), pass the others and
+    map the returned positions back.
 
     Distances are computed in chunks of rows (memory ``chunk * L * P``). With ``distinct``
     two prototypes never take the same (case, patch); they are assigned in order of
