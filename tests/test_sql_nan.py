@@ -58,3 +58,14 @@ def test_a_table_that_is_not_a_name_and_labels_equal_to_python_are_refused():
     for classes in ([0, 0.0], [1, True]):
         with pytest.raises(ValueError, match="two distinct labels"):
             RuleSet(list(rs), intercept=0.0, classes=classes)
+
+
+def test_integer_labels_and_levels_beyond_64_bits_are_refused():
+    """SQLite read 2**63 + 1 and 2**63 + 2 as one float: both classes came back as one."""
+    rs = RuleSet([Rule((Condition("income", ">", 1.0),), 2.0)], intercept=-1.0, classes=[2**63 + 1, 2**63 + 2])
+    with pytest.raises(ValueError, match="outside the 64-bit integers SQL engines hold"):
+        rs.to_sql()
+    rs = RuleSet([Rule((Condition("kids", "==", 2**64),), 2.0)], intercept=-1.0)
+    with pytest.raises(ValueError, match="outside the 64-bit integers"):
+        rs.to_sql(dialect="duckdb")
+    RuleSet([Rule((Condition("kids", "==", 2**63 - 1),), 2.0)], intercept=-1.0).to_sql()  # the largest int64 is fine

@@ -158,6 +158,10 @@ def level(v: Any, dialect: str) -> exp.Expression:
     if isinstance(v, bool):
         return exp.Boolean(this=v)
     if isinstance(v, int):
+        if not -(2**63) <= v < 2**63:  # SQLite reads the literal as a float: 2**63 + 1 and + 2 became one
+            raise ValueError(f"The level or label {v} is outside the 64-bit integers SQL engines hold (SQLite reads "
+                             "it as a float, so neighbouring values become one); cast those labels or the column "
+                             "to str and refit.")
         return exp.Literal.number(str(v))
     if isinstance(v, float):
         return number(v, dialect)
