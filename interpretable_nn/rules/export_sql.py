@@ -12,8 +12,10 @@ for missingness is tested with ``IS NULL``, as its type is unknown). Identifiers
 are quoted by the dialect's rules, numbers are exact
 (:func:`~.sql_dialects.number`); columns are qualified (``"src"."x"``) so a missing
 column is an error, never a string. Level comparisons follow the database's typing: store
-categories as text and thresholded columns as numbers (a date as the models read it: days
-since 1970-01-01 UTC; the rule set's thresholds on it are in those days).
+categories of text levels as text, categories of number levels (``kids == 2``) and
+thresholded columns as numbers (PostgreSQL compares neither text with a number nor a
+BOOLEAN column with a threshold), a date as the models read it: days since 1970-01-01 UTC;
+the rule set's thresholds on it are in those days.
 
 Any number of rules. The points are added left to right in rule order, as in Python, but
 in steps of at most :data:`CHUNK` (100) rules: step 1 computes ``intercept + rule 1 + ... +

@@ -222,7 +222,9 @@ class Writer:
     def float64(self, name: str) -> str:
         """``CAST("src"."name" AS DOUBLE)`` in the dialect, memoised: the column's float64
         value, as Python compares a threshold with it (an int64 above 2**53 rounds as it does
-        there, a boolean reads as 0 or 1, which DuckDB will not compare with a DOUBLE)."""
+        there, a boolean reads as 0 or 1, which DuckDB will not compare with a DOUBLE).
+        PostgreSQL has no cast from BOOLEAN to a number: a numeric feature stored there as
+        BOOLEAN fails the query ("cannot cast type boolean"); store it as an integer."""
         text = self._float64.get(name)
         if text is None:
             text = self._float64[name] = self.sql(exp.Cast(this=column(name), to=double(self.dialect)))
