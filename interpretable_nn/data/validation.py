@@ -272,10 +272,10 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X", named: bool =
     Categorical features must hold one value per cell.
     """
     names = schema.names
+    df = _as_frame(X, feature_names=names, what=what)
     if named and not isinstance(X, pd.DataFrame | pd.Series):  # another column order moved scores by .7, unsaid
         warnings.warn(f"{what} has no column names but the model was fitted on named columns: they are read by "
                       f"position as {names}; pass a DataFrame to match them by name.", UserWarning, stacklevel=user_stacklevel())
-    df = _as_frame(X, feature_names=names, what=what)
     missing = [c for c in names if c not in df.columns]
     if missing:
         hint = (f" The model was fitted on an unnamed array: pass {what}.to_numpy() to read columns by position."
