@@ -221,10 +221,14 @@ def test_feature_names_equal_but_for_case_are_refused_in_sql():
                           "points": [600.0, 5.0, -5.0], "lower": [np.nan, -np.inf, -np.inf],
                           "upper": [np.nan, np.inf, np.inf]})
     card = Scorecard(table)
-    with pytest.raises(ValueError, match="'Age' and 'AGE' differ only by case"):
-        card.to_sql()
+    for dialect in ("sqlite", "duckdb", "spark"):
+        with pytest.raises(ValueError, match=f"'Age' and 'AGE' differ only by case, and {dialect} reads them"):
+            card.to_sql(dialect=dialect)
     with pytest.raises(ValueError, match="differ only by case"):
         _card().to_sql(id_column="INCOME")
+    card.to_sql(dialect="postgres")  # quoted names keep their case there: two columns, as written
+    unicode = Scorecard(table.assign(feature=["(base)", "Straße", "STRASSE"]))
+    assert "STRASSE" in unicode.to_sql()  # SQLite folds ASCII letters only: two columns
 
 
 def test_the_cli_text_of_a_card_writes_its_points_as_the_json_does():

@@ -41,10 +41,12 @@ from numbers import Integral, Real
 import numpy as np
 
 from .sql_dialects import (
+    CASE_BLIND,
     DIALECTS,
     MATERIALIZE,
     SQL_DAYS,
     Writer,
+    ascii_lower,
     check_dialect,
     sql_number,
     string,
@@ -128,11 +130,11 @@ def _check(card, table, id_column, reasons, dialect, threshold, days_stored) -> 
             raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name "
                              "(names are compared without regard to case, as SQLite and DuckDB do); rename it in a view.")
     seen: dict[str, str] = {}
-    for f in [*card.feature_names, *([id_column] if id_column is not None else [])]:
-        other = seen.setdefault(f.casefold(), f)
+    for f in [*card.feature_names, *([id_column] if id_column is not None else [])] if w.dialect in CASE_BLIND else []:
+        other = seen.setdefault(ascii_lower(f), f)
         if other != f:
-            raise ValueError(f"Columns {other!r} and {f!r} differ only by case, and SQL engines (SQLite, DuckDB) "
-                             "read them as one column; rename one of them before fitting or exporting.")
+            raise ValueError(f"Columns {other!r} and {f!r} differ only by case, and {w.dialect} reads them as one "
+                             "column; rename one of them before fitting or exporting.")
     if threshold is not None:
         if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, Real) or not math.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number or None; got {threshold!r}.")

@@ -32,7 +32,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-__all__ = ["DIALECTS", "NAN_DIALECTS", "SQL_DAYS", "RUN", "PARSE_ONLY", "check_dialect", "ident", "column", "table", "string",
+__all__ = ["DIALECTS", "NAN_DIALECTS", "CASE_BLIND", "ascii_lower", "SQL_DAYS", "RUN", "PARSE_ONLY", "check_dialect", "ident", "column", "table", "string",
            "number", "level", "double", "render", "parse_check", "sql_number", "Writer"]
 
 #: dialects whose output the tests run against the database itself
@@ -40,6 +40,14 @@ RUN: tuple[str, ...] = ("sqlite", "duckdb", "postgres", "spark")
 #: dialects written by the same transpiler and checked with its parser only
 PARSE_ONLY: tuple[str, ...] = ("bigquery", "snowflake", "tsql", "ansi")
 DIALECTS: tuple[str, ...] = RUN + PARSE_ONLY
+#: dialects that match quoted column names without regard to (ASCII) case: "Age" is "AGE"
+CASE_BLIND: frozenset[str] = frozenset({"sqlite", "duckdb", "spark", "bigquery", "tsql"})
+
+
+def ascii_lower(name: str) -> str:
+    """``name`` with its ASCII letters lower-cased, as SQLite folds identifiers (``"Straße"``
+    and ``"STRASSE"`` stay two columns, which ``casefold`` would merge)."""
+    return "".join(ch.lower() if ch.isascii() else ch for ch in name)
 #: dialects that compute a ``WITH`` step once when it says ``MATERIALIZED``
 MATERIALIZE: frozenset[str] = frozenset({"sqlite", "duckdb", "postgres"})
 #: dialects whose float columns can hold NaN and whose ``NaN = NaN`` is true (SQLite stores
