@@ -85,6 +85,16 @@ def test_an_array_given_to_a_model_fitted_on_names_warns_that_it_is_read_by_posi
         unnamed.predict_proba(pd.DataFrame({"a": [0.0], "b": [1.0]}))
 
 
+def test_an_unused_column_named_empty_is_an_extra_column_at_predict(fitted):
+    """'' is refused at fit (a feature needs a name); at predict it is one more extra column."""
+    from interpretable_nn.data.validation import ExtraColumnsWarning
+
+    X = _X()
+    with pytest.warns(ExtraColumnsWarning, match=r"\[''\]"):
+        got = fitted.predict_proba(X.assign(**{"": 1.0}))
+    np.testing.assert_array_equal(got, fitted.predict_proba(X))
+
+
 def test_column_order_is_handled_by_name(fitted):
     X = _X()
     a = fitted.predict_proba(X)

@@ -93,7 +93,7 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
             df = df.infer_objects()
     cols = [str(c) for c in df.columns]
     dup = sorted({c for c in cols if cols.count(c) > 1})
-    if dup or "" in cols:  # '' failed after training, as a rule's feature name, without naming the column
+    if dup or ("" in cols and feature_names is None):  # at fit: '' failed after training, as a rule's feature
         raise ValueError(f"{what} has duplicated column names {dup}; rename or drop the duplicates." if dup else
                          f"{what} has a column named '' (position {cols.index('')}); give it a name.")
     if list(df.columns) != cols:
