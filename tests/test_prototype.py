@@ -417,3 +417,18 @@ def test_fit_info_and_phases_come_from_the_one_template(small_credit):
     assert m.fit_info_["n_prototypes"] == 4
     assert list(pd.unique(m.history_["phase"])) == ["joint", "last_layer"]
     assert not [k for k in vars(m) if k.startswith("_") and not k.startswith("__")]
+
+
+def test_prototype_ids_beyond_2_53_stay_float_not_a_wrong_int():
+    """The model reads an id of 2**53 + 1 as 2**53: typed back as int64 it claimed a value the
+    training row does not hold."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"acct": np.int64(2**53) + 1 + 2 * np.arange(20, dtype=np.int64), "x": rng.normal(size=20),
+                      "small": np.arange(20, dtype=np.int64)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fit's own warning about the ids
+        m = PrototypeClassifier(prototypes_per_class=2, max_epochs=2, last_layer_epochs=1, verbose=0,
+                                random_state=0).fit(X, (X["x"] > 0).astype(int))
+    assert m.prototypes_["acct"].dtype == np.float64 and m.prototypes_["small"].dtype == np.int64

@@ -57,6 +57,8 @@ def _as_trained(spec: FeatureSpec, s: pd.Series) -> pd.Series:
         return v
     if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
         return v  # e.g. Decimal cells of an object column
+    if pd.api.types.is_integer_dtype(dtype) and (v.abs() >= 2**53).any():
+        return v  # the model read them as float64: an id of 2**53 + 1 would show as 2**53, typed as exact
     try:
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # out of range: caught below
