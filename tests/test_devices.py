@@ -237,3 +237,48 @@ def test_a_float64_process_default_fits_and_loads_the_same_float32_models(tmp_pa
             assert torch.get_default_dtype() == torch.float64  # the user's setting is left as it was
     finally:
         torch.set_default_dtype(before)
+
+
+@pytest.mark.slow  # about two minutes on 2 cores: the race needs fits long enough to overlap
+def test_fits_in_two_threads_under_a_float64_default_share_the_float32_block():
+    """Each fit restored the user's float64 on leaving while the other still fitted: bare
+    dtype errors in the other thread."""
+    import threading
+
+    import numpy as np
+    import pandas as pd
+
+    import interpretable_nn as inn
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = (X["a"] > 0).astype(int).to_numpy()
+    errors: list[str] = []
+    done = threading.Event()
+
+    def quick() -> None:  # short fits entering and leaving while the long ones run
+        while not done.is_set():
+            try:
+                inn.MLPClassifier(max_epochs=1, hidden_sizes=(4,), verbose=0).fit(X.head(30), y[:30])
+            except Exception as err:  # noqa: BLE001 - collected for the assertion
+                errors.append(f"quick: {type(err).__name__}: {err}")
+
+    def long() -> None:
+        for i in range(4):
+            try:
+                inn.NAMClassifier(n_bags=3, max_epochs=2, verbose=0, random_state=i).fit(X, y).predict_proba(X)
+            except Exception as err:  # noqa: BLE001
+                errors.append(f"long: {type(err).__name__}: {err}")
+        done.set()
+
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        threads = [threading.Thread(target=quick), threading.Thread(target=long)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(before)

@@ -74,6 +74,7 @@ import torch
 
 from .._version import __version__
 from ..data.validation import user_stacklevel
+from ..training.devices import float32_default
 from .checks import check_scores, check_state, check_tensors, shape_error
 from .errors import ModelFileError, UnverifiedModelWarning
 from .files import (
@@ -472,12 +473,11 @@ def load_model(path, *, key: bytes | str | None = None):
     params = _tuples_as_defaults(cls, _from_json_safe(params))
     check_tensors(path, tensors, cls)
     check_state(path, doc)
-    before = torch.get_default_dtype()  # the saved modules are float32, whatever the process default
     try:
-        torch.set_default_dtype(torch.float32)
-        model = cls(**params)
-        model._set_state(doc["state"], tensors)
-        check_scores(path, model)
+        with float32_default():  # the saved modules are float32, whatever the process default
+            model = cls(**params)
+            model._set_state(doc["state"], tensors)
+            check_scores(path, model)
     except ModelFileError:
         raise
     except (TypeError, KeyError, ValueError, IndexError, AttributeError, RuntimeError) as exc:
@@ -486,7 +486,5 @@ def load_model(path, *, key: bytes | str | None = None):
             f"({type(exc).__name__}: {exc}); it was edited or written by another tool. "
             "Save the model again from its source."
         ) from None
-    finally:
-        torch.set_default_dtype(before)
     model.fitted_params_ = snapshot_params(model)
     return model

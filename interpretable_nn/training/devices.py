@@ -111,21 +111,31 @@ def deterministic_training(enabled: bool = True) -> Iterator[None]:
         _STATE.deterministic = before
 
 
+_DTYPE = {"lock": threading.Lock(), "inside": 0, "before": torch.float32}
+
+
 @contextlib.contextmanager
 def float32_default() -> Iterator[None]:
-    """torch's default dtype float32 inside the block, restored after: the models build their
-    modules and read their inputs in float32, and a process that called
-    ``torch.set_default_dtype(torch.float64)`` built float64 layers for float32 inputs (a bare
-    "mat1 and mat2 must have the same dtype" at fit, a load that blamed the saved files)."""
-    before = torch.get_default_dtype()
-    if before == torch.float32:
-        yield
-        return
-    torch.set_default_dtype(torch.float32)
+    """torch's default dtype float32 inside the block: the models build their modules and read
+    their inputs in float32, and a process that called ``torch.set_default_dtype(torch.float64)``
+    built float64 layers for float32 inputs (a bare "mat1 and mat2 must have the same dtype" at
+    fit, a load that blamed the saved files). torch keeps one default per process, so blocks in
+    several threads share it: the first to enter sets float32, the last to leave restores the
+    user's default (a float64 default reads float32 in every thread while a fit runs). Nothing
+    changes where the default is float32 already."""
+    with _DTYPE["lock"]:
+        if _DTYPE["inside"] == 0:
+            _DTYPE["before"] = torch.get_default_dtype()
+            if _DTYPE["before"] != torch.float32:
+                torch.set_default_dtype(torch.float32)
+        _DTYPE["inside"] += 1
     try:
         yield
     finally:
-        torch.set_default_dtype(before)
+        with _DTYPE["lock"]:
+            _DTYPE["inside"] -= 1
+            if _DTYPE["inside"] == 0 and _DTYPE["before"] != torch.float32:
+                torch.set_default_dtype(_DTYPE["before"])
 
 
 @contextlib.contextmanager
