@@ -80,8 +80,10 @@ def test_an_array_given_to_a_model_fitted_on_names_warns_that_it_is_read_by_posi
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a frame is matched by name: nothing to say
         fitted.predict_proba(X[["home", "age"]])
+        A = np.random.default_rng(0).normal(size=(40, 2))  # fitted on pd.DataFrame(A): labels 0, 1, as sklearn
+        inn.MLPClassifier(max_epochs=2, verbose=0).fit(pd.DataFrame(A), _y()).predict_proba(A)
     unnamed = inn.MLPClassifier(max_epochs=2, verbose=0).fit(np.random.default_rng(0).normal(size=(40, 2)), _y())
-    with pytest.raises(ValueError, match=r"fitted on an unnamed array: pass X.to_numpy\(\)"):
+    with pytest.raises(ValueError, match=r"fitted on an unnamed array: give X those column names, in that order"):
         unnamed.predict_proba(pd.DataFrame({"a": [0.0], "b": [1.0]}))
 
 

@@ -177,3 +177,11 @@ def test_weights_that_leave_one_class_are_refused_as_a_one_class_y_is(data, mode
         pytest.importorskip("xgboost")
     with pytest.raises(ValueError, match="positive on rows of one class only"):
         make_model(model).fit(X, y, sample_weight=(np.asarray(y) == 0).astype(float))
+
+
+
+@pytest.mark.parametrize("model", ["mlp", "prototype"])
+def test_a_class_weight_of_zero_that_leaves_one_class_is_refused(data, model):
+    X, y = data
+    with pytest.raises(ValueError, match=r"sample_weight \(times class_weight\) is positive on rows of one class"):
+        make_model(model, class_weight={0: 1.0, 1: 0.0}).fit(X, y)

@@ -273,12 +273,12 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X", named: bool =
     """
     names = schema.names
     df = _as_frame(X, feature_names=names, what=what)
-    if named and not isinstance(X, pd.DataFrame | pd.Series):  # another column order moved scores by .7, unsaid
+    if named and not isinstance(X, pd.DataFrame | pd.Series) and names != [str(i) for i in range(len(names))]:
         warnings.warn(f"{what} has no column names but the model was fitted on named columns: they are read by "
                       f"position as {names}; pass a DataFrame to match them by name.", UserWarning, stacklevel=user_stacklevel())
     missing = [c for c in names if c not in df.columns]
     if missing:
-        hint = (f" The model was fitted on an unnamed array: pass {what}.to_numpy() to read columns by position."
+        hint = (f" The model was fitted on an unnamed array: give {what} those column names, in that order."
                 if names == [f"x{i}" for i in range(len(names))] and len(df.columns) == len(names) else "")
         raise ValueError(f"{what} is missing column(s) {missing} that the model was fitted on; "
                          f"pass all of {names} (extra columns are ignored).{hint}")
@@ -436,7 +436,7 @@ def class_row_weights(class_weight, y: np.ndarray, sample_weight: np.ndarray | N
             "class_weight times sample_weight is zero on every row: every row with a positive sample_weight "
             "belongs to a class of weight 0. Give those classes a positive class_weight, or other rows a weight."
         )
-    return check_sample_weight(w, len(y))
+    return check_sample_weight(w, len(y), y=y)  # a class weight of 0 may leave one class, as sample weights may
 
 
 def index_class_weight(estimator, model):
@@ -486,8 +486,8 @@ def check_sample_weight(sample_weight, n_rows: int, warn: bool = True, y=None) -
     if not positive.any():
         raise ValueError("sample_weight is zero for every row; give at least one row a positive weight.")
     if y is not None and len(pd.unique(np.asarray(y).reshape(-1)[positive])) < 2:  # it fitted, predicting that class
-        raise ValueError("sample_weight is positive on rows of one class only: a classifier needs two classes with "
-                         "weight, as it needs two in y. Give rows of another class a positive weight.")
+        raise ValueError("sample_weight (times class_weight) is positive on rows of one class only: a classifier needs "
+                         "two classes with weight, as it needs two in y. Give rows of another class a positive weight.")
     sw = sw / sw.max()  # first, so that the mean below cannot overflow
     sw = sw / sw[positive].mean()
     lost = positive & (sw.astype(np.float32) < np.finfo(np.float32).tiny)
