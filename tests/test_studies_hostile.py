@@ -154,7 +154,7 @@ def test_folds_a_class_cannot_fill_warn_and_more_folds_than_rows_are_refused(tmp
         rows = _study(tmp_path / "rare", name="rare", data=(X, y), folds=5)
     assert (rows["status"] == "ok").all() and rows["auc"].isna().sum() >= 2
     with pytest.raises(ValueError, match="more than the 200 rows"):
-        _study(tmp_path, data=(X, X["a"].to_numpy() * 1.5), folds=201)
+        _study(tmp_path, data=(X, y), folds=201)
     assert not (tmp_path / STORE_NAME).exists()  # refused before the store was made
 
 
@@ -197,6 +197,20 @@ def test_a_classifier_on_a_regression_data_set_is_refused_before_any_cell(tmp_pa
     finally:
         _REGISTRY.pop("_nam_reg_test"), _COST.pop("_nam_reg_test")
     assert (rows["status"] == "ok").all() and rows["r2"].notna().all()
+    # the other way: a regressor on class labels fitted them as numbers and stored an R², unsaid
+    labels = ("labels", X, (X["a"] > 0).astype(int).to_numpy())
+    register_model("_nam_reg_test", lambda **p: NAMRegressor(**{"n_bags": 1, "max_epochs": 5, **p}), "test")
+    try:
+        with pytest.raises(ValueError, match="Model '_nam_reg_test' is a regressor and data set 'labels' has a "
+                                             "classification target"):
+            run_study([labels], ["_nam_reg_test"], folds=2, out=tmp_path / "b", checks=(), verbose=0)
+    finally:
+        _REGISTRY.pop("_nam_reg_test"), _COST.pop("_nam_reg_test")
+    from interpretable_nn.datasets import Dataset
+
+    declared = Dataset(X=X, y=amounts[2], name="declared", task="classification", target="y")
+    with pytest.raises(ValueError, match="'declared' is classification but its target holds numbers with fractions"):
+        run_study([declared], ["logreg"], folds=2, out=tmp_path / "c", checks=(), verbose=0)
 
 
 # ---------------------------------------------------------------------- checks on resume

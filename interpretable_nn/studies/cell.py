@@ -89,26 +89,32 @@ def data_hash(X, y) -> str:
 
 
 def check_tasks(data: dict, configs: list[tuple[str, str, dict]]) -> None:
-    """A classifier given a regression data set fails in every cell with the same error:
-    refused once, before any cell, with the way to study it."""
-    regression = [n for n, ds in data.items() if ds.task == "regression"]
-    if not regression:
-        return
-    from sklearn.base import is_classifier
+    """A model of the other task, or labels that are not classes, fail every cell with one
+    error (or, a regressor on class labels, fit them as numbers unsaid): refused once, before
+    any cell, with the way to study the data."""
+    from sklearn.base import is_classifier, is_regressor
 
     from ..models.registry import make_model
 
+    for name, ds in data.items():
+        y = np.asarray(ds.y)
+        if ds.task != "regression" and y.dtype.kind == "f" and not np.all(np.mod(y[~np.isnan(y)], 1) == 0):
+            raise ValueError(f"Data set {name!r} is classification but its target holds numbers with fractions "
+                             f"(e.g. {y[~np.isnan(y)][0]!r}); give it class labels, or Dataset(task='regression', ...).")
+    tasks = {ds.task == "regression": name for name, ds in data.items()}
     for model in dict.fromkeys(m for m, _, _ in configs):
         try:
-            classifier = is_classifier(make_model(model))
+            est = make_model(model)
         except Exception:  # noqa: BLE001 - a model that cannot be built here fails in its cells, with its error
             continue
-        if classifier:
-            raise ValueError(
-                f"Model {model!r} is a classifier and data set {regression[0]!r} has a regression target (numbers "
-                f"that are not class labels). Register a regressor for it, e.g. register_model('nam_reg', lambda **p: "
-                f"NAMRegressor(**p), 'NAM for amounts'), and study it in its own run_study call, or give the data "
-                f"set class labels (Dataset(task='classification', ...)).")
+        for regression, kind, wrong in ((True, "a classifier", is_classifier), (False, "a regressor", is_regressor)):
+            if regression in tasks and wrong(est):
+                raise ValueError(
+                    f"Model {model!r} is {kind} and data set {tasks[regression]!r} has a "
+                    f"{'regression target (numbers that are not class labels)' if regression else 'classification target'}"
+                    f". Study each task with models of its kind, in its own run_study call (register a model of the "
+                    f"other kind with register_model, e.g. register_model('nam_reg', lambda **p: NAMRegressor(**p), "
+                    f"'NAM for amounts')), or give the data set the other kind of target.")
 
 
 def check_folds(ds, folds: int) -> None:

@@ -171,12 +171,13 @@ def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set
         ds = _as_dataset(spec)
         if ds.name in data:
             raise ValueError(f"Two data sets are named {ds.name!r}; give each a distinct name.")
-        check_folds(ds, int(folds))
         data[ds.name] = ds
         if isinstance(spec, str):
             by_name.add(ds.name)
     configs = expand_models(models, params)
-    check_tasks(data, configs)
+    check_tasks(data, configs)  # before the folds: fractions read as classes make a confusing fold warning
+    for ds in data.values():
+        check_folds(ds, int(folds))
     cells = []
     for name, ds in data.items():
         dh = data_hash(ds.X, ds.y)
