@@ -153,7 +153,10 @@ class Scorecard:
             json.dumps(self.metadata, allow_nan=False)
         except (TypeError, ValueError) as err:
             raise ValueError(f"Scorecard metadata must be JSON-safe (str keys, finite numbers): {err}.") from None
-        days_features(self.metadata)  # a junk converted_from is refused here, as a rule set's is
+        unknown = sorted(set(days_features(self.metadata)) - set(self.feature_names))  # junk is refused there
+        if unknown:
+            raise ValueError(f"metadata['converted_from'] names {unknown}, which are not features of the scorecard "
+                             f"({self.feature_names}); correct the names or drop them.")
 
     # ------------------------------------------------------------------ views
     @property

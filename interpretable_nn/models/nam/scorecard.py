@@ -270,7 +270,8 @@ def _check(model, card, X, y, factor, offset) -> Fidelity:
         "rows": int(len(err)),
         "max_score_error": float(err.max()) if len(err) else 0.0,
         "mean_score_error": float(err.mean()) if len(err) else 0.0,
-        "spearman": float(spearmanr(card_score, model_score)[0]) if len(err) > 1 else 1.0,
+        "spearman": (float(spearmanr(card_score, model_score)[0]) if len(err) > 1 and np.ptp(card_score) > 0
+                     and np.ptp(model_score) > 0 else 1.0 if len(err) <= 1 else math.nan),  # nan: a constant side
         "auc_model": None,
         "auc_scorecard": None,
     }
