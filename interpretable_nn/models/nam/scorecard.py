@@ -218,7 +218,7 @@ def to_scorecard(
     adverse = adverse.item() if isinstance(adverse, np.generic) else adverse
     meta = {"adverse_class": adverse if isinstance(adverse, (str, int, bool)) else str(adverse),
             "max_bins": int(max_bins), "decimals": None if decimals is None else int(decimals)}
-    days = model.encoder_.schema_.converted()
+    days = {k: v for k, v in model.encoder_.schema_.converted().items() if k in lay.names}  # the card's own
     if days:  # bins in days: the SQL export must be told how the database stores them
         meta["converted_from"] = days
     if decimals is not None and all(r["points"] == 0 for r in rows[1:]) and any(
