@@ -140,3 +140,15 @@ def test_a_date_no_rule_reads_asks_nothing():
     assert rs.to_sql() and rs.to_pmml() and "is a date" not in rs.to_text()
     rs.metadata["converted_from"] = {"d": "datetime"}  # an edited or older file: the export reads x only
     assert rs.to_sql() and "is a date" not in rs.to_text()
+
+
+
+def test_a_converted_from_naming_no_feature_of_the_rule_set_is_refused():
+    """A typo ('When' for 'when') was read back, and the SQL then read the date as a raw number
+    without asking for days_stored."""
+    from interpretable_nn.rules import Condition, Rule, RuleSet
+
+    rules = [Rule((Condition("when", ">", 18000.0),), 1.0)]
+    RuleSet(rules, feature_names=["when"], metadata={"converted_from": {"when": "datetime"}})
+    with pytest.raises(ValueError, match=r"names \['When'\], which are not features of the rule set"):
+        RuleSet(rules, feature_names=["when"], metadata={"converted_from": {"When": "datetime"}})

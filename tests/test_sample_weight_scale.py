@@ -185,3 +185,5 @@ def test_a_class_weight_of_zero_that_leaves_one_class_is_refused(data, model):
     X, y = data
     with pytest.raises(ValueError, match=r"sample_weight \(times class_weight\) is positive on rows of one class"):
         make_model(model, class_weight={0: 1.0, 1: 0.0}).fit(X, y)
+    with pytest.raises(ValueError, match="positive on rows of one class"):  # 1e-300 is 0 to float32 training
+        make_model(model, class_weight={0: 1.0, 1: 1e-300}).fit(X, y)

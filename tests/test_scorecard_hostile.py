@@ -227,6 +227,11 @@ def test_feature_names_equal_but_for_case_are_refused_in_sql():
     with pytest.raises(ValueError, match="differ only by case"):
         _card().to_sql(id_column="INCOME")
     card.to_sql(dialect="postgres")  # quoted names keep their case there: two columns, as written
+    accents = Scorecard(table.assign(feature=["(base)", "É", "é"]))
+    assert '"É"' in accents.to_sql(dialect="duckdb")  # SQLite and DuckDB fold ASCII letters only
+    with pytest.raises(ValueError, match="differ only by case, and spark"):  # Spark folds them all
+        accents.to_sql(dialect="spark")
+    _card().to_sql(dialect="postgres", id_column="Score")  # "Score" is not "score" there
     unicode = Scorecard(table.assign(feature=["(base)", "Straße", "STRASSE"]))
     assert "STRASSE" in unicode.to_sql()  # SQLite folds ASCII letters only: two columns
 

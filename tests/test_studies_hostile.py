@@ -208,9 +208,11 @@ def test_a_classifier_on_a_regression_data_set_is_refused_before_any_cell(tmp_pa
         _REGISTRY.pop("_nam_reg_test"), _COST.pop("_nam_reg_test")
     from interpretable_nn.datasets import Dataset
 
-    declared = Dataset(X=X, y=amounts[2], name="declared", task="classification", target="y")
-    with pytest.raises(ValueError, match="'declared' is classification but its target holds numbers with fractions"):
-        run_study([declared], ["logreg"], folds=2, out=tmp_path / "c", checks=(), verbose=0)
+    for y in (amounts[2], amounts[2].astype(object), np.r_[np.zeros(59), np.inf]):
+        declared = Dataset(X=X, y=y, name="declared", task="classification", target="y")
+        with pytest.raises(ValueError, match="'declared' is classification but its target holds numbers that are "
+                                             "not class labels"):
+            run_study([declared], ["logreg"], folds=2, out=tmp_path / "c", checks=(), verbose=0)
 
 
 # ---------------------------------------------------------------------- checks on resume

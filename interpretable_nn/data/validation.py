@@ -485,12 +485,12 @@ def check_sample_weight(sample_weight, n_rows: int, warn: bool = True, y=None) -
     positive = sw > 0
     if not positive.any():
         raise ValueError("sample_weight is zero for every row; give at least one row a positive weight.")
-    if y is not None and len(pd.unique(np.asarray(y).reshape(-1)[positive])) < 2:  # it fitted, predicting that class
-        raise ValueError("sample_weight (times class_weight) is positive on rows of one class only: a classifier needs "
-                         "two classes with weight, as it needs two in y. Give rows of another class a positive weight.")
     sw = sw / sw.max()  # first, so that the mean below cannot overflow
     sw = sw / sw[positive].mean()
     lost = positive & (sw.astype(np.float32) < np.finfo(np.float32).tiny)
+    if y is not None and len(pd.unique(np.asarray(y).reshape(-1)[positive & ~lost])) < 2:  # fitted one class
+        raise ValueError("sample_weight (times class_weight) is positive on rows of one class only: a classifier needs "
+                         "two classes with weight, as it needs two in y. Give rows of another class a positive weight.")
     if warn and lost.any():
         warnings.warn(f"sample_weight: {int(lost.sum())} positive weight(s) are {sw[lost].max():.3g} times the mean "
                       "positive weight or less: below what float32 training holds, so those rows count as weight "

@@ -44,10 +44,14 @@ DIALECTS: tuple[str, ...] = RUN + PARSE_ONLY
 CASE_BLIND: frozenset[str] = frozenset({"sqlite", "duckdb", "spark", "bigquery", "tsql"})
 
 
-def ascii_lower(name: str) -> str:
-    """``name`` with its ASCII letters lower-cased, as SQLite folds identifiers (``"Straße"``
-    and ``"STRASSE"`` stay two columns, which ``casefold`` would merge)."""
-    return "".join(ch.lower() if ch.isascii() else ch for ch in name)
+def ascii_lower(name: str, dialect: str = "sqlite") -> str:
+    """``name`` folded as ``dialect`` matches quoted column names: ASCII letters only in SQLite
+    and DuckDB (``"É"`` and ``"é"``, ``"Straße"`` and ``"STRASSE"`` stay two columns), every
+    letter one by one in Spark, BigQuery and T-SQL (Spark found ``"É"`` beside ``"é"``
+    ambiguous)."""
+    if dialect in ("sqlite", "duckdb"):
+        return "".join(ch.lower() if ch.isascii() else ch for ch in name)
+    return "".join(ch.lower() for ch in name)
 #: dialects that compute a ``WITH`` step once when it says ``MATERIALIZED``
 MATERIALIZE: frozenset[str] = frozenset({"sqlite", "duckdb", "postgres"})
 #: dialects whose float columns can hold NaN and whose ``NaN = NaN`` is true (SQLite stores

@@ -97,10 +97,13 @@ def check_tasks(data: dict, configs: list[tuple[str, str, dict]]) -> None:
     from ..models.registry import make_model
 
     for name, ds in data.items():
-        y = np.asarray(ds.y)
-        if ds.task != "regression" and y.dtype.kind == "f" and not np.all(np.mod(y[~np.isnan(y)], 1) == 0):
-            raise ValueError(f"Data set {name!r} is classification but its target holds numbers with fractions "
-                             f"(e.g. {y[~np.isnan(y)][0]!r}); give it class labels, or Dataset(task='regression', ...).")
+        raw = pd.Series(np.asarray(ds.y).reshape(-1))
+        y = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float) if raw.dtype.kind in "fO" else None
+        bad = None if y is None else (np.isfinite(y) & (np.mod(np.where(np.isfinite(y), y, 0), 1) != 0)) | np.isinf(y)
+        if ds.task != "regression" and bad is not None and bad.any() and not isinstance(raw[bad].iloc[0], str):
+            raise ValueError(f"Data set {name!r} is classification but its target holds numbers that are not class "
+                             f"labels (e.g. {raw[bad].iloc[0]!r}); give it class labels, or Dataset(task='regression', "
+                             "...).")
     tasks = {ds.task == "regression": name for name, ds in data.items()}
     for model in dict.fromkeys(m for m, _, _ in configs):
         try:
