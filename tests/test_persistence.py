@@ -291,7 +291,10 @@ def test_model_arguments_a_user_passes_by_habit(tmp_path):
     m = inn.NAMClassifier(monotone={2: 1}, categorical=[0], n_bags=2, interactions=0, max_epochs=5,
                           random_state=0, verbose=0).fit(Xi, y)
     assert not m.encoder_.schema_["0"].is_numeric
-    w = np.where(y == 0, 1.0, 1e-200)
+    with pytest.raises(ValueError, match="positive on rows of one class only"):  # 1e-200 is 0 to float32
+        inn.NAMClassifier(n_bags=2, interactions=0, max_epochs=5, random_state=0, verbose=0).fit(
+            X, y, sample_weight=np.where(y == 0, 1.0, 1e-200))
+    w = np.where(y == 0, 1.0, 1e-30)  # tiny, yet a weight float32 holds: the level prior must not divide by 0
     p = inn.NAMClassifier(n_bags=2, interactions=0, max_epochs=5, random_state=0, verbose=0).fit(
         X, y, sample_weight=w).predict_proba(X)
     assert np.isfinite(p).all()
