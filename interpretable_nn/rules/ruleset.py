@@ -60,6 +60,7 @@ from .from_tree import sklearn_tree_parts
 from .values import (
     LINKS,
     OPS,
+    check_days_names,
     check_rule_frame,
     days_features,
     finite,
@@ -154,9 +155,7 @@ class RuleSet:
                 raise ValueError(f"feature_names lack features used by the rules: {absent}.")
             self.feature_names = names
         self.metadata: dict[str, Any] = dict(metadata or {})
-        unknown = sorted(set(days_features(self.metadata)) - set(self.feature_names or days_features(self.metadata)))
-        if unknown:  # a typo ('When' for 'when') left the feature read as raw numbers by the SQL
-            raise ValueError(f"metadata['converted_from'] names {unknown}, which are not features of the rule set.")
+        check_days_names(self.metadata, self.feature_names, "rule set")
 
     # ------------------------------------------------------------ structure
     @property

@@ -55,7 +55,14 @@ from .scorecard_table import (
     read_table,
     table_frame,
 )
-from .values import days_features, escape_text, format_number, py_scalar, str_columns
+from .values import (
+    check_days_names,
+    days_features,
+    escape_text,
+    format_number,
+    py_scalar,
+    str_columns,
+)
 
 __all__ = ["Scorecard", "assign_bins", "COLUMNS", "BASE"]
 
@@ -153,10 +160,7 @@ class Scorecard:
             json.dumps(self.metadata, allow_nan=False)
         except (TypeError, ValueError) as err:
             raise ValueError(f"Scorecard metadata must be JSON-safe (str keys, finite numbers): {err}.") from None
-        unknown = sorted(set(days_features(self.metadata)) - set(self.feature_names))  # junk is refused there
-        if unknown:
-            raise ValueError(f"metadata['converted_from'] names {unknown}, which are not features of the scorecard "
-                             f"({self.feature_names}); correct the names or drop them.")
+        check_days_names(self.metadata, self.feature_names, "scorecard")
 
     # ------------------------------------------------------------------ views
     @property

@@ -165,6 +165,17 @@ def days_features(metadata: Mapping[str, Any] | None, used: Sequence[str] | None
     return {k: v for k, v in days.items() if keep is None or k in keep}
 
 
+def check_days_names(metadata: Mapping[str, Any] | None, known: Sequence[str] | None, what: str) -> None:
+    """``metadata["converted_from"]`` checked (:func:`days_features`) and, where the artefact's
+    features are ``known``, refused when it names one it lacks: a typo (``'When'`` for
+    ``'when'``) left that feature's days read as raw numbers by the SQL, unasked."""
+    days = days_features(metadata)
+    unknown = [] if known is None else sorted(set(days) - set(known))
+    if unknown:
+        raise ValueError(f"metadata['converted_from'] names {unknown}, which are not features of the {what} "
+                         f"({list(known or [])}); correct the names or drop them.")
+
+
 def check_days_stored(metadata: Mapping[str, Any] | None, days_stored: Any, how: str,
                       used: Sequence[str] | None = None) -> dict[str, str]:
     """A scorecard's or rule set's features fitted on dates or durations (``metadata
