@@ -41,13 +41,12 @@ from numbers import Integral, Real
 import numpy as np
 
 from .sql_dialects import (
-    CASE_BLIND,
     DIALECTS,
     MATERIALIZE,
     SQL_DAYS,
     Writer,
-    ascii_lower,
     check_dialect,
+    fold_name,
     sql_number,
     string,
 )
@@ -126,13 +125,12 @@ def _check(card, table, id_column, reasons, dialect, threshold, days_stored) -> 
             raise ValueError(f"id_column must be a non-empty str or None; got {id_column!r}.")
         # SQLite and DuckDB match quoted names without regard to case: "Score" is "score" there
         taken = {"score", *(f"reason_{j}" for j in range(1, reasons + 1))}
-        fold = (lambda n: ascii_lower(n, w.dialect)) if w.dialect in CASE_BLIND else str
-        if fold(id_column) in taken or id_column.startswith("__"):
+        if fold_name(id_column, w.dialect) in taken or id_column.startswith("__"):
             raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name "
                              "(names are compared without regard to case, as SQLite and DuckDB do); rename it in a view.")
     seen: dict[str, str] = {}
-    for f in [*card.feature_names, *([id_column] if id_column is not None else [])] if w.dialect in CASE_BLIND else []:
-        other = seen.setdefault(ascii_lower(f, w.dialect), f)
+    for f in [*card.feature_names, *([id_column] if id_column is not None else [])]:
+        other = seen.setdefault(fold_name(f, w.dialect), f)
         if other != f:
             raise ValueError(f"Columns {other!r} and {f!r} differ only by case, and {w.dialect} reads them as one "
                              "column; rename one of them before fitting or exporting.")

@@ -32,7 +32,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-__all__ = ["DIALECTS", "NAN_DIALECTS", "CASE_BLIND", "ascii_lower", "SQL_DAYS", "RUN", "PARSE_ONLY", "check_dialect", "ident", "column", "table", "string",
+__all__ = ["DIALECTS", "NAN_DIALECTS", "fold_name", "SQL_DAYS", "RUN", "PARSE_ONLY", "check_dialect", "ident", "column", "table", "string",
            "number", "level", "double", "render", "parse_check", "sql_number", "Writer"]
 
 #: dialects whose output the tests run against the database itself
@@ -40,18 +40,6 @@ RUN: tuple[str, ...] = ("sqlite", "duckdb", "postgres", "spark")
 #: dialects written by the same transpiler and checked with its parser only
 PARSE_ONLY: tuple[str, ...] = ("bigquery", "snowflake", "tsql", "ansi")
 DIALECTS: tuple[str, ...] = RUN + PARSE_ONLY
-#: dialects that match quoted column names without regard to (ASCII) case: "Age" is "AGE"
-CASE_BLIND: frozenset[str] = frozenset({"sqlite", "duckdb", "spark", "bigquery", "tsql"})
-
-
-def ascii_lower(name: str, dialect: str = "sqlite") -> str:
-    """``name`` folded as ``dialect`` matches quoted column names: ASCII letters only in SQLite
-    and DuckDB (``"É"`` and ``"é"``, ``"Straße"`` and ``"STRASSE"`` stay two columns), every
-    letter one by one in Spark, BigQuery and T-SQL (Spark found ``"É"`` beside ``"é"``
-    ambiguous)."""
-    if dialect in ("sqlite", "duckdb"):
-        return "".join(ch.lower() if ch.isascii() else ch for ch in name)
-    return "".join(ch.lower() for ch in name)
 #: dialects that compute a ``WITH`` step once when it says ``MATERIALIZED``
 MATERIALIZE: frozenset[str] = frozenset({"sqlite", "duckdb", "postgres"})
 #: dialects whose float columns can hold NaN and whose ``NaN = NaN`` is true (SQLite stores
@@ -67,6 +55,19 @@ _SQLGLOT = {"ansi": ""}
 #: (``4611686018427387904.0``, 19 digits) it is read as an integer, exactly, and so is
 #: any odd integer below 2**53; one division covers every number above 2**-9
 POW2_STEP = 62
+
+
+def fold_name(name: str, dialect: str) -> str:
+    """``name`` as ``dialect`` matches a quoted column name: two names that fold alike are one
+    column there. ASCII letters lower-cased in SQLite and DuckDB (``"É"`` and ``"é"``,
+    ``"Straße"`` and ``"STRASSE"`` stay two columns), every letter in Spark, BigQuery and
+    T-SQL (Spark found ``"É"`` beside ``"é"`` ambiguous), none in PostgreSQL, Snowflake and
+    ANSI SQL, where quoted names keep their case."""
+    if dialect in ("sqlite", "duckdb"):
+        return "".join(ch.lower() if ch.isascii() else ch for ch in name)
+    if dialect in ("spark", "bigquery", "tsql"):
+        return name.lower()
+    return name
 
 
 def check_dialect(dialect: Any, what: str = "SQL export") -> str:
