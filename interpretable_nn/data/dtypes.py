@@ -52,6 +52,8 @@ __all__ = [
     "CONVERSIONS",
     "column_type",
     "datetime_days",
+    "days_as_dates",
+    "DAYS_UNIT",
     "timedelta_days",
     "check_category_cells",
     "refuse_structured",
@@ -248,6 +250,30 @@ def datetime_days(name: str, s: pd.Series, what: str = "X") -> pd.Series:
     naive = dt.dt.tz_localize(None)
     ints = naive.to_numpy().view(np.int64)
     return pd.Series(_days(ints, naive.dt.unit, missing), index=s.index, name=s.name)
+
+
+#: the dtypes :func:`days_as_dates` gives back dates and durations in
+DAYS_UNIT = {"datetime": "datetime64[us]", "timedelta": "timedelta64[us]"}
+#: float days beyond this (about 290,000 years) do not fit int64 microseconds: kept as days
+_MAX_DAYS = 1e8
+
+
+def days_as_dates(days: pd.Series, kind: str) -> pd.Series:
+    """The inverse of :func:`datetime_days` / :func:`timedelta_days` (``kind`` ``"datetime"``
+    or ``"timedelta"``): float days as ``datetime64[us]`` (naive, UTC) or ``timedelta64[us]``,
+    the whole days and the fraction rounded apart so no date loses the microsecond to the
+    product's rounding; days beyond :data:`_MAX_DAYS` are returned as they are."""
+    per_day = _UNITS_PER_DAY["us"]
+    d = days.to_numpy()
+    known = ~np.isnan(d)
+    if np.abs(d[known]).max(initial=0.0) > _MAX_DAYS:
+        return days
+    d = np.where(known, d, 0.0)
+    whole = np.floor(d)
+    us = whole.astype(np.int64) * per_day + np.round((d - whole) * per_day).astype(np.int64)
+    out = us.view(DAYS_UNIT[kind])
+    out[~known] = np.datetime64("NaT") if kind == "datetime" else np.timedelta64("NaT")
+    return pd.Series(out, index=days.index, name=days.name)
 
 
 def timedelta_days(name: str, s: pd.Series, what: str = "X") -> pd.Series:

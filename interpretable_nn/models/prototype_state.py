@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..data.dtypes import DAYS_UNIT, days_as_dates
 from ..data.encoding import TabularEncoder
 from ..data.images import ImageEncoder
 from ..data.schema import FeatureSpec, classes_from_state, classes_state, to_json_value
@@ -47,9 +48,9 @@ def _as_trained(spec: FeatureSpec, s: pd.Series) -> pd.Series:
         return s.astype(object)
     if spec.converted_from:
         if pd.api.types.is_numeric_dtype(s) or s.isna().all():
-            return _from_days(s.astype(float), spec.converted_from)
+            return days_as_dates(s.astype(float), spec.converted_from)
         read = pd.to_datetime(s, format="ISO8601") if spec.converted_from == "datetime" else pd.to_timedelta(s)
-        return read.astype(_UNIT[spec.converted_from])
+        return read.astype(DAYS_UNIT[spec.converted_from])
     v = s.astype(float)
     try:
         dtype = pd.api.types.pandas_dtype(spec.dtype)
@@ -67,28 +68,6 @@ def _as_trained(spec: FeatureSpec, s: pd.Series) -> pd.Series:
         return v
     exact = np.array_equal(typed.to_numpy(dtype=float, na_value=np.nan), v.to_numpy(), equal_nan=True)
     return typed if exact else v
-
-
-_UNIT = {"datetime": "datetime64[us]", "timedelta": "timedelta64[us]"}
-_US_PER_DAY = 86_400_000_000
-#: float days beyond this (about 290,000 years) do not fit int64 microseconds: kept as days
-_MAX_DAYS = 1e8
-
-
-def _from_days(days: pd.Series, kind: str) -> pd.Series:
-    """Float days (since 1970-01-01 UTC, or a duration) as ``datetime64[us]`` or
-    ``timedelta64[us]``, the whole days and the fraction rounded apart so no date loses the
-    microsecond to the product's rounding."""
-    d = days.to_numpy()
-    known = ~np.isnan(d)
-    if np.abs(d[known]).max(initial=0.0) > _MAX_DAYS:
-        return days
-    d = np.where(known, d, 0.0)
-    whole = np.floor(d)
-    us = whole.astype(np.int64) * _US_PER_DAY + np.round((d - whole) * _US_PER_DAY).astype(np.int64)
-    out = us.view(_UNIT[kind])
-    out[~known] = np.datetime64("NaT") if kind == "datetime" else np.timedelta64("NaT")
-    return pd.Series(out, index=days.index, name=days.name)
 
 
 def _saved_cell(v: Any) -> Any:
