@@ -272,6 +272,16 @@ def test_column_order_does_not_matter(name):
     _assert_same_outputs(_outputs(m, X), _outputs(m, X[["flag", "home", "age"]]))
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_a_list_of_rows_mixing_text_and_numbers_reads_as_its_frame(name):
+    # numpy made every cell of such rows text: NaN became 'nan' and the numbers strings
+    m, X = fitted(name), _X(20, seed=4)
+    assert X["age"].isna().any() and not pd.api.types.is_numeric_dtype(X["home"])
+    with pytest.warns(UserWarning, match="read by position"):
+        out = _outputs(m, X.to_numpy().tolist())
+    _assert_same_outputs(_outputs(m, X), out)
+
+
 # ------------------------------------------------------------------------ bad input at fit
 def _with(X: pd.DataFrame, col: str, row: int, value) -> pd.DataFrame:
     X = X.copy()
@@ -311,6 +321,8 @@ FIT_CASES = [
     ("no columns", lambda X, y: (X[[]], y), ValueError, r"X has no columns; pass at least one feature"),
     ("complex numbers in a column", lambda X, y: (X.assign(age=X["age"].fillna(0) + 1j), y), ValueError,
      r"Column 'age' of X holds complex numbers \(Complex data not supported\); pass real numbers"),
+    ("generator of rows", lambda X, y: ((r for r in X.to_numpy()), y), TypeError,
+     r"X must be a pandas DataFrame or a 2-D array; got generator \(pass list\(X\)\)\."),
     ("sparse matrix", lambda X, y: (scipy.sparse.csr_matrix(np.ones((len(y), 2))), y), TypeError,
      r"X is a scipy sparse matrix; sparse input is not supported\. Pass a dense array \(X\.toarray\(\)\)"),
     ("y length differs", lambda X, y: (X, y[:-1]), ValueError, r"X has 60 rows but y has 59; they must match"),

@@ -250,7 +250,9 @@ def test_the_cli_text_of_a_card_writes_its_points_as_the_json_does():
     (dict(pdo=float("nan")), "pdo must be a finite number"), (dict(pdo=float("inf")), "pdo must be a finite"),
     (dict(base_score=float("nan")), "base_score must be a finite number"), (dict(base_odds=True), "base_odds must be"),
     (dict(max_bins=2.7), r"max_bins must be an integer >= 1; got 2.7"), (dict(max_bins=0), "max_bins must be"),
-    (dict(decimals=2.5), "decimals must be an integer or None"), (dict(pdo=-1), "must be positive")])
+    (dict(decimals=2.5), "decimals must be an integer or None"), (dict(pdo=-1), "must be positive"),
+    (dict(pdo=1e300), r"scores reach .* at pdo=1e\+300, base_score=600: from 2\*\*53"),
+    (dict(base_score=1e300), r"scores reach 1e\+300 at pdo=20, base_score=1e\+300")])
 def test_to_scorecard_names_a_bad_parameter(dated, kw, match):
     m, _ = dated
     with pytest.raises(ValueError, match=match):

@@ -11,7 +11,7 @@ import contextlib
 import contextvars
 import decimal
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from numbers import Real
 
 import numpy as np
@@ -65,10 +65,12 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
         if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
             raise TypeError(f"{what} is a scipy sparse matrix; sparse input is not supported. "
                             f"Pass a dense array ({what}.toarray()) or a DataFrame.")
-        if isinstance(X, (str, bytes, dict)) or np.isscalar(X):
-            raise TypeError(f"{what} must be a pandas DataFrame or a 2-D array; got {type(X).__name__}.")
-        try:
+        if isinstance(X, (str, bytes, dict, Iterator)) or np.isscalar(X):  # an iterator is read once, as a scalar
+            raise TypeError(f"{what} must be a pandas DataFrame or a 2-D array; got {type(X).__name__}"
+                            + (f" (pass list({what}))." if isinstance(X, Iterator) else "."))
+        try:  # rows mixing text and numbers keep their types (numpy would make every cell text)
             arr = np.asarray(X)
+            arr = np.asarray(X, dtype=object) if isinstance(X, (list, tuple)) and arr.dtype.kind in "US" else arr
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{what} could not be read as a 2-D array: {exc}") from None
         refuse_structured(arr, what)
@@ -150,9 +152,7 @@ def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
             f"Column {name!r} of {what} holds integers beyond 2**53 that float64, which the models read, "
             f"cannot hold exactly (e.g. {v} reads as {int(float(v))}), so nearby values become equal. If it is "
             "an identifier, drop it; if it is a time stamp, pass it as datetime64; else rescale it below 2**53.",
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
+            UserWarning, stacklevel=user_stacklevel())
 
 
 #: True while a fit re-reads a frame it has checked and warned about (:func:`precision_warned`)
