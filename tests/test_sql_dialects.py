@@ -145,6 +145,23 @@ def test_sql_refuses_names_engines_read_as_one(rs, table, match):
         RuleSet([Rule((Condition("x", "<=", 30.0),), 1.0)]).to_sql(id_column="SCORE")
 
 
+def test_names_equal_but_for_case_are_two_columns_in_postgres():
+    """Quoted names keep their case in PostgreSQL: the rule-set export refused 'Age' beside
+    'age' there (it folded every dialect as SQLite does), and its scores match Python's."""
+    from sql_engines import Engine
+
+    rs = RuleSet([Rule((Condition("Age", "<=", 30.0),), 1.0), Rule((Condition("age", "<=", 30.0),), 2.0)])
+    X = pd.DataFrame({"Age": [20.0, 40.0, 25.0], "age": [40.0, 20.0, 25.0]})
+    with pytest.raises(ValueError, match="differ only by case, and duckdb"):
+        rs.to_sql(dialect="duckdb")
+    db = Engine("postgres")
+    db.load(X)
+    got = [r[1] for r in db.run(rs.to_sql(dialect="postgres"))]
+    db.close()
+    assert got == rs.decision_function(X).tolist() == [1.0, 2.0, 3.0]
+    RuleSet([Rule((Condition("x", "<=", 1.0),), 1.0)]).to_sql(dialect="postgres", id_column="Score")
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
 def test_scorecard_sql_bins_the_float64_value_as_python_does(engine):
     """SQLite binned an int64 above 2**53 by its exact value: 605 where Python scores 590."""

@@ -64,6 +64,7 @@ from .sql_dialects import (
     Writer,
     check_dialect,
     column,
+    fold_name,
     ident,
     level,
     number,
@@ -218,28 +219,30 @@ def _outputs(rs: RuleSetLike, dialect: str) -> list[exp.Expression]:
     return out + [exp.alias_(decision, ident("decision")), exp.alias_(prob, ident("probability"))]
 
 
-def _check_names(rs: RuleSetLike, id_column: str | None, table: str | Sequence[str] = ()) -> None:
-    """Refuse names the query would misread. SQL engines match quoted column names without
-    regard to case (SQLite, DuckDB), so the clashes are checked in lower case: a feature
-    ``__INN_SCORE`` would be read in place of the running sum, two features ``Age`` and
-    ``age`` as one column, and a table ``__inn_step1`` as the query's own step."""
+def _check_names(rs: RuleSetLike, id_column: str | None, table: str | Sequence[str] = (),
+                 dialect: str = "sqlite") -> None:
+    """Refuse names the query would misread. Engines fold quoted column names their own way
+    (:func:`fold_name`: SQLite and DuckDB ignore ASCII case, PostgreSQL none), so the clashes
+    are checked as ``dialect`` folds them: a feature ``__INN_SCORE`` would be read in place of
+    the running sum, two features ``Age`` and ``age`` as one column in SQLite (two in
+    PostgreSQL), and a table ``__inn_step1`` as the query's own step."""
     if id_column is not None and (not isinstance(id_column, str) or not id_column):
         raise ValueError(f"id_column must be a non-empty str or None; got {id_column!r}.")
     taken = {SUM, "score", "decision", "probability"}
-    if id_column is not None and id_column.lower() in taken:
+    if id_column is not None and fold_name(id_column, dialect) in taken:
         raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name (compared "
-                         "without regard to case, as SQL engines compare them); rename it in a view.")
+                         f"as {dialect} compares names); rename it in a view.")
     names = list(dict.fromkeys([*rs.features_used, *([id_column] if id_column is not None else [])]))
     for f in rs.features_used:
-        if f.lower() == SUM:
-            raise ValueError(f"A feature named {f!r} clashes with the export's internal column {SUM!r} (SQL "
-                             "engines compare names without regard to case); rename it.")
+        if fold_name(f, dialect) == SUM:
+            raise ValueError(f"A feature named {f!r} clashes with the export's internal column {SUM!r} (as "
+                             f"{dialect} compares names); rename it.")
     seen: dict[str, str] = {}
     for f in names:
-        other = seen.setdefault(f.lower(), f)
+        other = seen.setdefault(fold_name(f, dialect), f)
         if other != f:
-            raise ValueError(f"Columns {other!r} and {f!r} differ only by case, and SQL engines (SQLite, DuckDB) "
-                             "read them as one column; rename one of them before fitting or exporting.")
+            raise ValueError(f"Columns {other!r} and {f!r} differ only by case, and {dialect} reads them as one "
+                             "column; rename one of them before fitting or exporting.")
     for part in [table] if isinstance(table, str) else list(table):
         if isinstance(part, str) and part.lower().startswith("__inn_step"):
             raise ValueError(f"Table name {part!r} clashes with the export's own WITH steps (__inn_step1, ...); "
@@ -283,7 +286,7 @@ def to_sql(rs: RuleSetLike, table: str | Sequence[str] = "applicants",
     dialect = check_dialect(dialect, "rule set SQL export")
     check_days_stored(getattr(rs, "metadata", None), days_stored, SQL_DAYS, rs.features_used)
     source = table_expr(table)  # first: it refuses a table that is not a name, before the names are read
-    _check_names(rs, id_column, table)
+    _check_names(rs, id_column, table, dialect)
     w = Writer(dialect)
     rules = [*rs, *getattr(rs, "linear", ())]  # the linear terms add their points after the rules
     size = CHUNK if dialect != "spark" else max(len(rules), 1)  # Spark: one fold (module docstring)
