@@ -177,6 +177,28 @@ def test_a_study_whose_cells_all_failed_warns(tmp_path):
         _study(tmp_path, params={"logreg": {"C": -1.0}})
 
 
+def test_registry_names_with_a_regressor_study_both_tasks_in_one_run(tmp_path):
+    """``models=["nam", "tree"]`` on a classification and a regression set: each name fits
+    its regressor on the amounts (it was refused as a classifier); a name without one
+    (logreg) is still refused there, naming where the regressors are listed."""
+    from interpretable_nn.models import list_models, make_model
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.choice(["u", "v"], size=80)})
+    amounts = ("amounts", X, X["a"].to_numpy() * 2.5 + (X["b"] == "u") + rng.normal(scale=.3, size=80))
+    labels = ("labels", X, (X["a"] > 0).astype(int).to_numpy())
+    rows = run_study([amounts, labels], ["nam", "tree"], folds=2, out=tmp_path, checks=(), verbose=0,
+                     params={"nam": {"n_bags": 1, "max_epochs": 20, "interactions": 0}})
+    assert (rows["status"] == "ok").all(), rows["error"].dropna().tolist()
+    reg, cls = rows[rows.dataset == "amounts"], rows[rows.dataset == "labels"]
+    assert reg["r2"].notna().all() and (reg["r2"] > .5).all() and cls["auc"].notna().all()
+    assert set(list_models().query("regression").name) >= {"nam", "mlp", "tree", "hgb"}
+    with pytest.raises(ValueError, match="Model 'logreg' is a classifier .*list_models\\(\\)\\.query\\('regression'\\)"):
+        run_study([amounts], ["logreg"], folds=2, out=tmp_path / "b", checks=(), verbose=0)
+    with pytest.raises(ValueError, match="task must be one of"):
+        make_model("nam", task="amounts")
+
+
 def test_a_classifier_on_a_regression_data_set_is_refused_before_any_cell(tmp_path):
     """Every cell failed with the classifier's error and the study went on; now one error says
     how to study amounts (a registered regressor), and a regressor so registered runs."""

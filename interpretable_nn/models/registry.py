@@ -19,17 +19,26 @@ __all__ = ["make_model", "list_models", "register_model", "available_models", "m
 
 _REGISTRY: dict[str, tuple[Callable, str, tuple[str, ...]]] = {}
 _COST: dict[str, float] = {}
+_REGRESSORS: dict[str, Callable] = {}
+TASKS = ("classification", "regression")
 
 
 def register_model(name: str, factory: Callable, description: str, needs: tuple[str, ...] = (),
-                   cost: float = 1.0) -> None:
+                   cost: float = 1.0, regressor: Callable | None = None) -> None:
     """Add a model under ``name``; ``needs`` lists import names of optional packages and
     ``cost`` its rough fit time in seconds on ``credit_data`` (a study starts the costly cells
-    first, so that its workers do not end with one of them fitting the last slow cell alone)."""
+    first, so that its workers do not end with one of them fitting the last slow cell alone).
+    ``regressor``, where given, builds the same model for a regression target: a study then
+    fits it under the same name on its regression data sets."""
     if isinstance(cost, bool) or not isinstance(cost, int | float) or not math.isfinite(cost) or cost < 0:
         raise ValueError(f"register_model({name!r}): cost must be a finite number of seconds >= 0; got {cost!r}.")
+    if regressor is not None and not callable(regressor):
+        raise TypeError(f"register_model({name!r}): regressor must be a callable or None; got {regressor!r}.")
     _REGISTRY[name] = (factory, description, tuple(needs))
     _COST[name] = float(cost)
+    _REGRESSORS.pop(name, None)
+    if regressor is not None:
+        _REGRESSORS[name] = regressor
 
 
 def model_cost(name) -> float:
@@ -49,16 +58,21 @@ def available_models() -> list[str]:
 def list_models() -> pd.DataFrame:
     """Every registered model: name, description, whether it can be used here."""
     return pd.DataFrame(
-        [{"name": k, "description": d, "available": _installed(n), "needs": ", ".join(n)}
-         for k, (_, d, n) in _REGISTRY.items()]
+        [{"name": k, "description": d, "available": _installed(n), "needs": ", ".join(n),
+          "regression": k in _REGRESSORS} for k, (_, d, n) in _REGISTRY.items()]
     )
 
 
-def make_model(name: str, **params):
-    """A fresh estimator for a registry name, with ``params`` passed to its constructor."""
+def make_model(name: str, task: str = "classification", **params):
+    """A fresh estimator for a registry name, with ``params`` passed to its constructor;
+    ``task="regression"`` builds the name's regressor where it has one (``list_models()``'s
+    ``regression`` column), else the one model the name has."""
     if name not in _REGISTRY:
         raise ValueError(f"Unknown model {name!r}; registered: {sorted(_REGISTRY)}.")
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {list(TASKS)}; got {task!r}.")
     factory, _, needs = _REGISTRY[name]
+    factory = _REGRESSORS.get(name, factory) if task == "regression" else factory
     if not _installed(needs):
         raise ImportError(
             f"Model {name!r} needs {', '.join(needs)}; install it with: pip install 'interpretable-nn[baselines]'"
@@ -72,13 +86,20 @@ def _mlp(**p):
     return MLPClassifier(**p)
 
 
-def _sklearn(make, defaults: dict, raw_numeric: bool):
+def _mlp_reg(**p):
+    from .mlp import MLPRegressor
+
+    return MLPRegressor(**p)
+
+
+def _sklearn(make, defaults: dict, raw_numeric: bool, regression: bool = False):
     """A factory wrapping ``make(**{**defaults, **params})`` in the library's encoder."""
 
     def factory(**p):
-        from .wrappers import EncodedSklearnClassifier
+        from .wrappers import EncodedSklearnClassifier, EncodedSklearnRegressor
 
-        return EncodedSklearnClassifier(make()(**{**defaults, **p}), raw_numeric=raw_numeric)
+        wrap = EncodedSklearnRegressor if regression else EncodedSklearnClassifier
+        return wrap(make()(**{**defaults, **p}), raw_numeric=raw_numeric)
 
     return factory
 
@@ -89,16 +110,16 @@ def _lr():
     return LogisticRegression
 
 
-def _dt():
-    from sklearn.tree import DecisionTreeClassifier
+def _dt(regression: bool = False):
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-    return DecisionTreeClassifier
+    return DecisionTreeRegressor if regression else DecisionTreeClassifier
 
 
-def _hgb():
-    from sklearn.ensemble import HistGradientBoostingClassifier
+def _hgb(regression: bool = False):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    return HistGradientBoostingClassifier
+    return HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
 
 
 def _ebm(**p):
@@ -116,12 +137,15 @@ def _xgb(**p):
 
 
 _logreg = _sklearn(_lr, {"max_iter": 2000}, raw_numeric=False)
-register_model("mlp", _mlp, "torch MLP (black-box baseline)", cost=2)
+_TREE, _HGB = {"max_depth": 4, "random_state": 0}, {"random_state": 0}
+register_model("mlp", _mlp, "torch MLP (black-box baseline)", cost=2, regressor=_mlp_reg)
 register_model("logreg", _logreg, "logistic regression on the library's encoding (scikit-learn)", cost=0.1)
-register_model("tree", _sklearn(_dt, {"max_depth": 4, "random_state": 0}, raw_numeric=True),
-               "decision tree, depth 4 by default, thresholds in raw units (scikit-learn)", cost=0.1)
-register_model("hgb", _sklearn(_hgb, {"random_state": 0}, raw_numeric=True),
-               "histogram gradient boosting on raw-unit numerics with NaN (scikit-learn)", cost=0.6)
+register_model("tree", _sklearn(_dt, _TREE, raw_numeric=True),
+               "decision tree, depth 4 by default, thresholds in raw units (scikit-learn)", cost=0.1,
+               regressor=_sklearn(lambda: _dt(True), _TREE, raw_numeric=True, regression=True))
+register_model("hgb", _sklearn(_hgb, _HGB, raw_numeric=True),
+               "histogram gradient boosting on raw-unit numerics with NaN (scikit-learn)", cost=0.6,
+               regressor=_sklearn(lambda: _hgb(True), _HGB, raw_numeric=True, regression=True))
 register_model("ebm", _ebm, "explainable boosting machine on the raw frame (interpret)", needs=("interpret",), cost=90)
 register_model("xgb", _xgb, "XGBoost 300 trees of depth 4, saved as XGBoost JSON", needs=("xgboost",), cost=0.5)
 
@@ -150,4 +174,11 @@ def _nam(**p):
     return NAMClassifier(**p)
 
 
-register_model("nam", _nam, "neural additive model (GA2M): shape functions, pairs, monotone, scorecard", cost=11)
+def _nam_reg(**p):
+    from .nam import NAMRegressor
+
+    return NAMRegressor(**p)
+
+
+register_model("nam", _nam, "neural additive model (GA2M): shape functions, pairs, monotone, scorecard", cost=11,
+               regressor=_nam_reg)

@@ -53,6 +53,7 @@ class _Backend:
     def __init__(self, backend: str, n_jobs: int, scheduler_address: str | None, data: dict, by_name: set[str]):
         self.kind, self.client, self.cluster = backend, None, None
         self.in_process = backend == "local" and n_jobs == 1
+        self.tasks = {k: "regression" if ds.task == "regression" else "classification" for k, ds in data.items()}
         cpus = os.cpu_count() or 1
         if backend == "local":
             self.slots = n_jobs
@@ -108,14 +109,15 @@ def _shippable(ds):
     return replace(ds, shape_functions={})  # callables stay on the driver
 
 
-def _build(name: str, params: dict, seed: int, threads: int | None):
-    """``make_model(name, **params)`` with the runner's scikit-learn-convention defaults:
+def _build(name: str, params: dict, seed: int, threads: int | None, task: str = "classification"):
+    """``make_model(name, task, **params)`` (a name's regressor for a regression data set,
+    where it has one) with the runner's scikit-learn-convention defaults:
     every ``random_state`` (also of a wrapped estimator, ``estimator__random_state``) = the
     seed, ``verbose`` = 0, and an ``n_jobs`` asking for more than the worker's threads
     (``-1``, ``-2``, ...) = those threads; unless ``params`` sets them."""
     from ..models import make_model
 
-    model = make_model(name, **params)
+    model = make_model(name, task, **params)
     if not hasattr(model, "get_params"):
         return model
     wanted = {"random_state": seed, "verbose": 0}

@@ -106,18 +106,19 @@ def check_tasks(data: dict, configs: list[tuple[str, str, dict]]) -> None:
                              "...).")
     tasks = {ds.task == "regression": name for name, ds in data.items()}
     for model in dict.fromkeys(m for m, _, _ in configs):
-        try:
-            est = make_model(model)
-        except Exception:  # noqa: BLE001 - a model that cannot be built here fails in its cells, with its error
-            continue
         for regression, kind, wrong in ((True, "a classifier", is_classifier), (False, "a regressor", is_regressor)):
-            if regression in tasks and wrong(est):
+            try:  # the model a cell of this task builds: a name's regressor on a regression set
+                est = make_model(model, "regression" if regression else "classification") if regression in tasks else None
+            except Exception:  # noqa: BLE001 - a model that cannot be built here fails in its cells, with its error
+                continue
+            if est is not None and wrong(est):
                 raise ValueError(
                     f"Model {model!r} is {kind} and data set {tasks[regression]!r} has a "
                     f"{'regression target (numbers that are not class labels)' if regression else 'classification target'}"
-                    f". Study each task with models of its kind, in its own run_study call (register a model of the "
-                    f"other kind with register_model, e.g. register_model('nam_reg', lambda **p: NAMRegressor(**p), "
-                    f"'NAM for amounts')), or give the data set the other kind of target.")
+                    f". Study each task with models of its kind, in its own run_study call (the models with a "
+                    f"regressor under the same name: list_models().query('regression'); or register one with "
+                    f"register_model(name, factory, description, regressor=...)), or give the data set the other "
+                    f"kind of target.")
 
 
 def check_folds(ds, folds: int) -> None:

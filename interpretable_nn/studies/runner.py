@@ -391,7 +391,7 @@ class _Drive:
                 continue
             self.claimed.add(cell.key)
             try:
-                model = _build(cell.model, cell.params, cell.seed, runner.threads)
+                model = _build(cell.model, cell.params, cell.seed, runner.threads, runner.tasks[cell.dataset])
                 fut = runner.executor.submit(run_cell, cell, model, runner.refs[cell.dataset],
                                              self.checks, runner.threads, self.check_folds)
             except Exception as exc:  # noqa: BLE001 - e.g. a constructor that rejects a param
