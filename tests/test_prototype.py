@@ -409,6 +409,24 @@ def test_image_encoder_round_trip_and_checks():
     assert is_image_batch(X) and not is_image_batch(pd.DataFrame({"a": [1]}))
 
 
+def test_pixels_on_another_scale_warn_at_predict(img_model, digits):
+    """Images on 0-255 given to a model fitted on 0-16 digits (or the other way) were scored
+    without a word; the model's own scale, one image and a blank batch stay silent."""
+    import warnings
+
+    _, _, Xt, _ = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        img_model.predict(Xt)
+        img_model.predict(Xt[:1])
+        img_model.predict(np.zeros_like(Xt[:3]))
+    with pytest.warns(UserWarning, match=r"X's pixels \(channel 0: mean .*\) are on another scale than the "
+                                         r"training images' .*0-255 against 0-1, or the other way"):
+        img_model.predict(Xt * 16.0)
+    with pytest.warns(UserWarning, match="on another scale"):
+        img_model.predict_proba(Xt / 160.0)
+
+
 def test_fit_info_and_phases_come_from_the_one_template(small_credit):
     X, y, _, _ = small_credit
     m = PrototypeClassifier(prototypes_per_class=2, **FAST).fit(X, y)

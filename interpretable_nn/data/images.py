@@ -10,12 +10,19 @@ features are the pixels ``px_<row>_<col>`` (channels of a pixel are one feature)
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["ImageEncoder", "is_image_batch", "as_image_array"]
+from .stacklevel import user_stacklevel
+
+__all__ = ["ImageEncoder", "is_image_batch", "as_image_array", "SCALE_SDS"]
+
+#: how far (in training SDs) a batch's pixel mean may sit, and how many times narrower its
+#: spread may be, before :meth:`ImageEncoder.transform` warns of another pixel scale
+SCALE_SDS = 10.0
 
 
 def is_image_batch(X: Any) -> bool:
@@ -105,12 +112,33 @@ class ImageEncoder:
             )
         return arr
 
-    def transform(self, X: Any, validate: bool = True, what: str = "X") -> np.ndarray:
-        """Standardized pixels, float32, C-contiguous, shape ``(n, C, H, W)``."""
+    def transform(self, X: Any, validate: bool = True, what: str = "X", scale_check: bool | None = None) -> np.ndarray:
+        """Standardized pixels, float32, C-contiguous, shape ``(n, C, H, W)``; ``scale_check``
+        (default: ``validate``) warns when they sit on another scale (:meth:`_warn_scale`)."""
         arr = self.check(X, what) if validate else X
         h, w, c = self.image_shape_
         x = (arr.reshape(len(arr), h, w, c).astype(np.float64) - self.pixel_mean_) / self.pixel_scale_
+        if (validate if scale_check is None else scale_check) and len(arr):
+            self._warn_scale(x, what)
         return np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32)
+
+    def _warn_scale(self, z: np.ndarray, what: str) -> None:
+        """Warn when the batch's pixels sit on another scale than the training pixels (0-255
+        given to a model fitted on 0-1, or the other way): its mean more than
+        :data:`SCALE_SDS` training SDs away, or its spread (not nil) under 1/:data:`SCALE_SDS` of
+        theirs. Both were scored without a word."""
+        pix = z.reshape(-1, z.shape[-1])
+        mean, spread = np.abs(pix.mean(axis=0)), pix.std(axis=0)
+        real = self.pixel_scale_ != 1.0  # channels constant in training have no scale to compare
+        off = real & ((mean > SCALE_SDS) | ((spread > 1e-9) & (spread < 1 / SCALE_SDS)))  # a blank batch: no scale
+        if off.any():
+            ch = int(np.flatnonzero(off)[0])
+            raw = pix[:, ch] * self.pixel_scale_[ch] + self.pixel_mean_[ch]
+            warnings.warn(
+                f"{what}'s pixels (channel {ch}: mean {raw.mean():.4g}, SD {raw.std():.4g}) are on another scale "
+                f"than the training images' (mean {self.pixel_mean_[ch]:.4g}, SD {self.pixel_scale_[ch]:.4g}): "
+                "0-255 against 0-1, or the other way? Scale them as the training images were; the model "
+                "scores them as given.", UserWarning, stacklevel=user_stacklevel())
 
     # ------------------------------------------------------------------ state
     def to_dict(self) -> dict:

@@ -282,7 +282,7 @@ class PrototypeClassifier(ClassifierMixin, TorchModel):
         check_is_fitted(self, "module_")
         if self.input_kind_ == "image":
             arr = self.image_encoder_.check(X)
-            return torch.from_numpy(self.image_encoder_.transform(arr, validate=False)), arr
+            return torch.from_numpy(self.image_encoder_.transform(arr, validate=False, scale_check=True)), arr
         if is_image_batch(X):
             raise ValueError(
                 f"X has shape {np.shape(X)}, but the model was fitted on tabular rows with "
