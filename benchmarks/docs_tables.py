@@ -704,6 +704,42 @@ def regimes() -> str:
     return "\n".join(lines) + "\n"
 
 
+def rows_check() -> str:
+    """Stop 68's check: dev's five wide sets of 5,000 rows or more, cut to a confirm loser's
+    size (``suite_tune.py``'s ``name+rowsN``), today's NAM against EBM on the same folds,
+    beside the same sets at full size (the rows :func:`regimes` pairs)."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_tune import ROWS, _pair, _verdict
+
+    key = ["dataset", "fold"]
+    df = pd.read_csv(RESULTS / "tuning_dev_rows.csv").query("seed == 0")
+    nam, ebm = (df.query(f"variant == '{v}'").set_index(key).auc for v in ("heaps", "ebm"))
+    full_files = ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv", "suite_added57.csv", "suite_added58.csv",
+                  "suite_added59_all.csv", "suite_added60_all.csv")
+    full_ebm = pd.concat([pd.read_csv(RESULTS / f) for f in full_files]).query("model == 'ebm' and seed == 0")
+    full_ebm = full_ebm.drop_duplicates(["dataset", "seed", "fold"]).set_index(["dataset", "seed", "fold"]).auc
+    full_nam, shapes = _nam_dev_rows(), _shapes()
+    lines = ["| data set | columns | rows: full → cut | full: NAM − EBM | cut: NAM − EBM | cut: NAM / EBM AUC |",
+             "|---|---:|---|---:|---:|---|"]
+    cut = {}
+    for d in sorted(nam.index.get_level_values(0).unique()):
+        base, n_rows = d.split(ROWS)
+        a, e = nam.loc[d], ebm.loc[d].reindex(nam.loc[d].index)
+        cut[d] = _pair(a, e)
+        fa, fe = full_nam.loc[base], full_ebm.loc[base].reindex(full_nam.loc[base].index)
+        lines.append(f"| {base} | {shapes.loc[base, 'cols']} | {shapes.loc[base, 'rows']:,} → {int(n_rows):,} | "
+                     f"{_verdict(*_pair(fa, fe))} | {_verdict(*cut[d])} | {a.mean():.4f} / {e.mean():.4f} |")
+    below = sorted(d for d, (n, x, se) in cut.items() if x < -2 * se)
+    mean = np.mean([x for _, x, _ in cut.values()])
+    lines += ["", f"- mean of NAM − EBM over the {len(cut)} cut sets: {mean:+.4f} (the regime is reproduced below "
+              "−.0020);", f"- cut sets more than 2 paired SE below EBM: {', '.join(below) or 'none'} (reproduced at "
+              f"two or more); so the regime is {'reproduced' if mean < -0.002 or len(below) >= 2 else 'not reproduced'}.",
+              "", f"Sources: {_commit('tuning_dev_rows.csv')} (seed 0, five folds); full size: the rows of the "
+              "`regimes` table above."]
+    return "\n".join(lines) + "\n"
+
+
 def linear_dev() -> str:
     """Stop 66's ``linear`` (numeric terms made lines where their bends carry nothing) on the 56
     dev sets against ``heaps`` rerun beside it, cell by cell, and its rule's figures; the
@@ -754,7 +790,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
-              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes,
+              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "rows_check": rows_check,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
