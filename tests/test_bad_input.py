@@ -75,6 +75,9 @@ def test_an_array_given_to_a_model_fitted_on_names_warns_that_it_is_read_by_posi
                                          r"are read by position as \['age', 'home'\]"):
         from_array = fitted.predict_proba(X.to_numpy())
     np.testing.assert_array_equal(from_array, fitted.predict_proba(X))
+    with pytest.warns(UserWarning, match="read by position") as seen:  # under scikit-learn's score: this line
+        fitted.score(X.to_numpy(), _y(len(X)))
+    assert {w.filename for w in seen if "read by position" in str(w.message)} == {__file__}
     import warnings
 
     with warnings.catch_warnings():
