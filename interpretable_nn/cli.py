@@ -178,7 +178,7 @@ def _cmd_models(args) -> int:
 
 def _cmd_fit(args) -> int:
     import numpy as np
-    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import r2_score, roc_auc_score
     from sklearn.model_selection import train_test_split
 
     from .models import make_model
@@ -190,15 +190,19 @@ def _cmd_fit(args) -> int:
     check_params(args.model, params)
     if args.seed is not None:
         params.setdefault("random_state", args.seed)
-    model = make_model(args.model, **params)
+    X, y, name = _load_table(args)  # before the model: a --csv target says the task
+    task = _csv_task(args, y) if getattr(args, "csv", None) else "classification"
+    model = make_model(args.model, task, **params)
     if out is not None:
         check_savable(model, args.model)
-    X, y, name = _load_table(args)
-    y, target = _positive_target(args, y, name)
+    if task == "regression":
+        y, target = np.asarray(y, dtype=float), {"target": args.target, "positive_class": None, "labels": []}
+    else:
+        y, target = _positive_target(args, y, name)
     if getattr(args, "csv", None):
         target["id_column"] = args.id_column or None
     if args.test_size > 0:
-        strat = y if len(np.unique(y)) <= 20 else None
+        strat = y if task == "classification" and len(np.unique(y)) <= 20 else None
         Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=args.test_size, random_state=args.seed or 0, stratify=strat)
     else:
         Xtr, ytr, Xte, yte = X, y, None, None
@@ -210,6 +214,8 @@ def _cmd_fit(args) -> int:
     if Xte is not None and hasattr(model, "predict_proba") and len(np.unique(y)) == 2:
         auc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
         print(f"held-out AUC ({len(yte)} rows): {auc:.4f}")
+    elif Xte is not None and task == "regression":
+        print(f"held-out R² ({len(yte)} rows): {r2_score(yte, model.predict(Xte)):.4f}")
     if out is not None:
         from .persistence import write_file_atomic
 
@@ -291,14 +297,39 @@ def _cmd_study(args) -> int:
     return 0
 
 
+def _csv_task(args, y) -> str:
+    """The task of a ``--csv`` target: ``--task``, or read from it (fractions: regression;
+    labels and at most 20 whole numbers: classes; more whole numbers refused, naming
+    ``--task``). ``--positive-class`` on a regression target is refused."""
+    import numpy as np
+    import pandas as pd
+
+    from .data.datasets import target_task
+
+    task = args.task if args.task != "auto" else target_task(
+        y, f"--target {args.target!r}", ("--task regression", "--task classification"))
+    if task == "regression":
+        values = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce")
+        if values.isna().any() or not np.isfinite(values.to_numpy(dtype=float)).all():
+            raise ValueError(f"--target {args.target!r} is a regression target but holds "
+                             f"{int((~np.isfinite(values.to_numpy(dtype=float))).sum())} missing, infinite or "
+                             "non-numeric values; drop those rows.")
+        if args.positive_class is not None:
+            raise ValueError(f"--positive-class is for classes; --target {args.target!r} is a regression target "
+                             "(an amount): drop the option, or give --task classification for whole-number classes.")
+    return task
+
+
 def _csv_dataset(args):
     """``study --csv FILE --target COL`` as a Dataset: a two-label target becomes 1 for
     --positive-class (default: the last label in sort order, said on stdout) and 0 else."""
     import numpy as np
 
-    from .data.datasets import MAX_NUMERIC_CLASSES, Dataset, target_task
+    from .data.datasets import Dataset
 
     X, y, name = _load_table(args)
+    if _csv_task(args, y) == "regression":
+        return Dataset(X=X, y=np.asarray(y, dtype=float), name=name, task="regression", target=args.target)
     y, info = _positive_target(args, y, name)
     y = np.asarray(y)
     positive = info["positive_class"]
@@ -307,11 +338,6 @@ def _csv_dataset(args):
             print(f"positive class of {args.target!r}: {positive!r} (the last label in sort order; "
                   "--positive-class LABEL to choose)")
         y = (y.astype(str) == positive).astype(np.int64)
-    if target_task(y, f"--target {args.target!r}") == "regression":  # refuses too many whole-number classes
-        raise ValueError(f"--target {args.target!r} holds numbers with fractions, a regression target, and the "
-                         "study's registered models are classifiers (every cell would fail); give a target of "
-                         "classes: two labels (with --positive-class LABEL) or at most "
-                         f"{MAX_NUMERIC_CLASSES} whole numbers.")
     if y.dtype.kind == "f" and not np.isnan(y).any():  # whole numbers read as floats (0.0/1.0): classes
         y = y.astype(np.int64)
     if y.dtype.kind not in "iub":
@@ -536,7 +562,15 @@ def _add_fit(sub) -> None:
     s.add_argument("--positive-class", metavar="LABEL",
                    help="the label the score is the log-odds of (e.g. bad); default: the data set's "
                    "positive class, or for --csv the last label in sort order (with a warning)")
+    _add_task(s)
     s.set_defaults(func=_cmd_fit)
+
+
+def _add_task(s) -> None:
+    s.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
+                   help="--csv: what the target is (default auto: numbers with fractions are a regression "
+                   "target, labels and at most 20 whole numbers are classes); a regression target fits the "
+                   "model's regressor (see the regression column of `interpretable-nn models`)")
 
 
 def _add_csv_options(s) -> None:
@@ -595,6 +629,7 @@ def _add_study(sub) -> None:
     s.add_argument("--target", help="target column of --csv")
     s.add_argument("--positive-class", metavar="LABEL",
                    help="--csv: the label counted as positive (default: the last label in sort order)")
+    _add_task(s)
     _add_csv_options(s)
     s.add_argument("--models", nargs="+", required=True, help="registry names (see `interpretable-nn models`)")
     s.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds (default 0)")

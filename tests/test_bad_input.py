@@ -145,3 +145,22 @@ def test_warnings_point_at_the_callers_line(toy_frame):
     assert len(caught) >= 3, [str(w.message) for w in caught]
     for w in caught:
         assert w.filename == __file__, (w.filename, str(w.message))
+
+
+def test_rows_as_lists_records_or_series_read_as_their_frame():
+    """A bool column became 1.0 in a list of numeric rows (another model than the frame's);
+    records and Series rows were read by position; dict views read as a 0-d array."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "f": rng.choice([True, False], 60)})
+    y = (X["a"] + X["f"] > 0.5).astype(int).to_numpy()
+    kw = dict(n_bags=1, max_epochs=5, interactions=0, verbose=0)
+    framed = inn.NAMClassifier(**kw).fit(X, y)
+    listed = inn.NAMClassifier(**kw).fit(X.to_numpy().tolist(), y)
+    assert listed.encoder_.schema_["x1"].kind == framed.encoder_.schema_["f"].kind == "categorical"
+    np.testing.assert_array_equal(listed.predict_proba(X.to_numpy().tolist()), framed.predict_proba(X))
+    np.testing.assert_array_equal(framed.predict_proba(X[["f", "a"]].to_dict("records")), framed.predict_proba(X))
+    np.testing.assert_array_equal(framed.predict_proba([r for _, r in X[["f", "a"]].iterrows()]),
+                                  framed.predict_proba(X))
+    for bad in ({0: 1}.values(), {1, 2}):
+        with pytest.raises(TypeError, match=r"got (dict_values|set) \(pass list\(X\)\)"):
+            framed.predict(bad)

@@ -349,13 +349,26 @@ def test_study_accepts_a_csv_file(tmp_path, capsys, credit):
     # cell fail ("Use the Regressor variant") with exit 0
     rng = np.random.default_rng(0)
     euros = rng.integers(0, 5000, 300).astype(float)
-    for amount, words in ((euros, (f"{len(np.unique(euros))} distinct whole numbers", "regression")),
-                          (rng.normal(size=300), ("numbers with fractions", "classifiers"))):
+    for amount, words in ((euros, (f"{len(np.unique(euros))} distinct whole numbers", "--task regression")),
+                          (rng.normal(size=300), ("regression target", "'logreg' is a classifier and has no regressor"))):
         df.assign(Status=amount).to_csv(tmp_path / "amounts.csv", index=False)
         r = run_inprocess(capsys, "study", "--csv", str(tmp_path / "amounts.csv"), "--target", "Status",
                           "--models", "logreg", "--folds", "2", "--no-checks", "--out", str(tmp_path / "r3"))
         _one_line_error(r, *words)
         assert not (tmp_path / "r3").exists()
+    # the amounts by a model with a regressor: R² per cell (--task regression for whole euros)
+    for amount, task in ((euros, ["--task", "regression"]), (rng.normal(size=300) + df["Seniority"].to_numpy(), [])):
+        df.assign(Status=amount).to_csv(tmp_path / "amounts.csv", index=False)
+        out = tmp_path / f"r6{len(task)}"
+        r = run_inprocess(capsys, "study", "--csv", str(tmp_path / "amounts.csv"), "--target", "Status", *task,
+                          "--models", "tree", "--folds", "2", "--no-checks", "--out", str(out))
+        rows = load_results(out)
+        assert r.returncode == 0 and (rows["status"] == "ok").all() and rows["r2"].notna().all(), r.stderr
+    r = run_inprocess(capsys, "fit", "tree", "--csv", str(tmp_path / "amounts.csv"), "--target", "Status")
+    assert r.returncode == 0 and "held-out R² (60 rows): 0.9" in r.stdout, (r.stdout, r.stderr)
+    r = run_inprocess(capsys, "fit", "tree", "--csv", str(tmp_path / "amounts.csv"), "--target", "Status",
+                      "--positive-class", "1")
+    _one_line_error(r, "--positive-class is for classes")
     # whole-number classes read as floats (0.0/1.0) run as the classes they are (refused before)
     df.assign(Status=(pd.Series(credit.y[:300]) == 1).astype(float).to_numpy()).to_csv(tmp_path / "f01.csv", index=False)
     r = run_inprocess(capsys, "study", "--csv", str(tmp_path / "f01.csv"), "--target", "Status", "--models", "logreg",

@@ -470,3 +470,11 @@ def test_cell_stores_ks_and_the_artefacts_the_report_draws(small_credit):
     assert all(q > 0.5 for q in app["p_adverse"]) and 1 <= len(app["rows"]) <= 4
     rows = pd.DataFrame(app["rows"])
     assert np.allclose(m.predict_proba(rows.astype(Xt.dtypes.to_dict()))[:, 1], app["p_adverse"])
+
+
+def test_errors_in_the_target_units_keep_four_significant_digits():
+    """RMSE 1.12 and 0.87 were both written "1 ± 0" (0 decimals for any metric not listed)."""
+    from interpretable_nn.studies.report import _digits
+
+    assert [_digits("rmse", v) for v in (1.12, 0.87, 1234.5, 0.0123)] == [3, 4, 0, 5]
+    assert _digits("mae", float("nan")) == 4 and _digits("auc", 0.7) == 4 and _digits("fit_time", 3.0) == 2

@@ -193,10 +193,33 @@ def test_registry_names_with_a_regressor_study_both_tasks_in_one_run(tmp_path):
     reg, cls = rows[rows.dataset == "amounts"], rows[rows.dataset == "labels"]
     assert reg["r2"].notna().all() and (reg["r2"] > .5).all() and cls["auc"].notna().all()
     assert set(list_models().query("regression").name) >= {"nam", "mlp", "tree", "hgb"}
-    with pytest.raises(ValueError, match="Model 'logreg' is a classifier .*list_models\\(\\)\\.query\\('regression'\\)"):
+    with pytest.raises(ValueError, match=r"Data set 'amounts' has a regression target.*Model 'logreg' is a classifier "
+                                         r"and has no regressor.*\['hgb', 'mlp', 'nam', 'tree'\]"):
         run_study([amounts], ["logreg"], folds=2, out=tmp_path / "b", checks=(), verbose=0)
+    with pytest.raises(ValueError, match=r"Model 'nam' takes parameters its regressor does not \(.*class_weight"):
+        run_study([amounts, labels], ["nam"], folds=2, out=tmp_path / "c", checks=(), verbose=0,
+                  params={"nam": {"class_weight": "balanced"}})
+    assert not (tmp_path / "c" / STORE_NAME).exists()
     with pytest.raises(ValueError, match="task must be one of"):
         make_model("nam", task="amounts")
+
+
+def test_a_data_set_declared_the_other_task_is_new_cells_not_the_stored_ones(tmp_path):
+    """Resumed with Dataset(task='regression'), a study of whole-number floats handed back its
+    stored classification rows (AUC, no R²); and floats read as classes now say so."""
+    from interpretable_nn.datasets import Dataset
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80)})
+    y = np.clip(np.round(X["a"].to_numpy() * 2), -3, 3).astype(float)
+    with pytest.warns(UserWarning, match=r"data set 'd': the target holds 7 distinct whole numbers stored as floats, "
+                                         r"read as 7 classes. If it is an amount or a count, pass Dataset\(task="):
+        first = run_study([("d", X, y)], ["tree"], folds=2, out=tmp_path, checks=(), verbose=0)
+    assert first["auc"].notna().all() and first["r2"].isna().all()
+    again = run_study([Dataset(X=X, y=y, name="d", task="regression", target="y")], ["tree"], folds=2, out=tmp_path,
+                      checks=(), verbose=0)
+    assert again["r2"].notna().all() and again["auc"].isna().all()
+    assert not set(again["cell_key"]) & set(first["cell_key"])
 
 
 def test_a_classifier_on_a_regression_data_set_is_refused_before_any_cell(tmp_path):
@@ -209,8 +232,8 @@ def test_a_classifier_on_a_regression_data_set_is_refused_before_any_cell(tmp_pa
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
     amounts = ("amounts", X, X["a"].to_numpy() * 2.5 + rng.normal(size=60))
-    with pytest.raises(ValueError, match="Model 'logreg' is a classifier and data set 'amounts' has a regression "
-                                         "target.*register_model"):
+    with pytest.raises(ValueError, match="Data set 'amounts' has a regression target.*Model 'logreg' is a "
+                                         "classifier.*register_model"):
         run_study([amounts], ["logreg"], folds=2, out=tmp_path, checks=(), verbose=0)
     assert not (tmp_path / STORE_NAME).exists()
     register_model("_nam_reg_test", lambda **p: NAMRegressor(**{"n_bags": 1, "max_epochs": 5, **p}), "test")

@@ -8,12 +8,15 @@ All real sets load without network access. Binary targets are returned as ``0/1`
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+
+from .stacklevel import user_stacklevel
 
 __all__ = ["Dataset", "load_dataset", "list_datasets", "make_additive", "target_task", "MAX_NUMERIC_CLASSES"]
 
@@ -100,11 +103,13 @@ def _read_rdataset(package: str, item: str) -> pd.DataFrame:
 MAX_NUMERIC_CLASSES = 20
 
 
-def target_task(y: np.ndarray, where: str) -> str:
+def target_task(y: np.ndarray, where: str, say: tuple[str, str] = ("Dataset(task='regression', ...)",
+                                                                     "Dataset(task='classification', ...)")) -> str:
     """``"classification"`` or ``"regression"`` for a study's target ``y``: non-integer numbers
     are a regression target; labels (text, bools) and integers with at most
     :data:`MAX_NUMERIC_CLASSES` values are classes. Whole numbers with more values (amounts in
-    whole euros stored as float: 264 "classes", accuracy about 0) are refused, naming ``where``."""
+    whole euros stored as float: 264 "classes", accuracy about 0) are refused, naming ``where``
+    and how to declare the task (``say``: the regression and classification spellings)."""
     y = np.asarray(y)
     if y.dtype.kind == "f" and not np.all(np.isnan(y) | (y == np.round(y))):
         return "regression"
@@ -113,9 +118,13 @@ def target_task(y: np.ndarray, where: str) -> str:
         if n > MAX_NUMERIC_CLASSES:
             raise ValueError(
                 f"{where}: the target holds {n} distinct whole numbers, too many to be classes (at most "
-                f"{MAX_NUMERIC_CLASSES}); an amount or a count is a regression target: pass "
-                "Dataset(task='regression', ...), or turn it into two classes. If they are classes, say so: "
-                "Dataset(task='classification', ...).")
+                f"{MAX_NUMERIC_CLASSES}); an amount or a count is a regression target: pass {say[0]}, or "
+                f"turn it into two classes. If they are classes, say so: {say[1]}.")
+        if y.dtype.kind == "f" and n > 2:  # 0.0/1.0 are labels; 7 whole floats may be a rounded amount
+            warnings.warn(f"{where}: the target holds {n} distinct whole numbers stored as floats, read as {n} "
+                          f"classes. If it is an amount or a count, pass {say[0]}; to keep the classes "
+                          f"without this warning, say so: {say[1]}, or give integer labels.", UserWarning,
+                          stacklevel=user_stacklevel())
     return "classification"
 
 

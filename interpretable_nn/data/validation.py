@@ -11,7 +11,7 @@ import contextlib
 import contextvars
 import decimal
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, Set, ValuesView
 from numbers import Real
 
 import numpy as np
@@ -65,12 +65,14 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
         if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
             raise TypeError(f"{what} is a scipy sparse matrix; sparse input is not supported. "
                             f"Pass a dense array ({what}.toarray()) or a DataFrame.")
-        if isinstance(X, (str, bytes, dict, Iterator)) or np.isscalar(X):  # an iterator is read once, as a scalar
+        lazy = isinstance(X, (Iterator, KeysView, ValuesView, ItemsView, Set))  # read once, or in no order
+        if isinstance(X, (str, bytes, dict)) or lazy or np.isscalar(X):
             raise TypeError(f"{what} must be a pandas DataFrame or a 2-D array; got {type(X).__name__}"
-                            + (f" (pass list({what}))." if isinstance(X, Iterator) else "."))
-        try:  # rows mixing text and numbers keep their types (numpy would make every cell text)
-            arr = np.asarray(X)
-            arr = np.asarray(X, dtype=object) if isinstance(X, (list, tuple)) and arr.dtype.kind in "US" else arr
+                            + (f" (pass list({what}))." if lazy else "."))
+        if isinstance(X, (list, tuple)) and X and all(isinstance(r, (Mapping, pd.Series)) for r in X):
+            return _as_frame(pd.DataFrame(list(X)), feature_names, what)  # records: matched by name
+        try:  # rows keep their cells' types, as in a DataFrame (numpy made mixed rows text, bools 1.0)
+            arr = np.asarray(X, dtype=object) if isinstance(X, (list, tuple)) else np.asarray(X)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{what} could not be read as a 2-D array: {exc}") from None
         refuse_structured(arr, what)
@@ -91,8 +93,7 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
                 f"features {names}; pass a DataFrame with those columns."
             )
         df = pd.DataFrame(arr, columns=names)
-        if arr.dtype == object:
-            df = df.infer_objects()
+        df = df.infer_objects() if arr.dtype == object else df
     cols = [str(c) for c in df.columns]
     dup = sorted({c for c in cols if cols.count(c) > 1})
     if dup or ("" in cols and feature_names is None):  # at fit: '' failed after training, as a rule's feature

@@ -15,7 +15,11 @@ from collections.abc import Callable
 
 import pandas as pd
 
-__all__ = ["make_model", "list_models", "register_model", "available_models", "model_cost"]
+__all__ = ["make_model", "list_models", "register_model", "available_models", "model_cost", "NoRegressorError"]
+
+
+class NoRegressorError(ValueError):
+    """A registry name asked for a regression target builds a classifier (it has no regressor)."""
 
 _REGISTRY: dict[str, tuple[Callable, str, tuple[str, ...]]] = {}
 _COST: dict[str, float] = {}
@@ -66,18 +70,34 @@ def list_models() -> pd.DataFrame:
 def make_model(name: str, task: str = "classification", **params):
     """A fresh estimator for a registry name, with ``params`` passed to its constructor;
     ``task="regression"`` builds the name's regressor where it has one (``list_models()``'s
-    ``regression`` column), else the one model the name has."""
+    ``regression`` column), else the one model the name has when that is a regressor (a name
+    registered with a regressor factory), else a :class:`NoRegressorError`."""
     if name not in _REGISTRY:
         raise ValueError(f"Unknown model {name!r}; registered: {sorted(_REGISTRY)}.")
     if task not in TASKS:
         raise ValueError(f"task must be one of {list(TASKS)}; got {task!r}.")
     factory, _, needs = _REGISTRY[name]
-    factory = _REGRESSORS.get(name, factory) if task == "regression" else factory
+    regression_factory = _REGRESSORS.get(name) if task == "regression" else None
     if not _installed(needs):
         raise ImportError(
             f"Model {name!r} needs {', '.join(needs)}; install it with: pip install 'interpretable-nn[baselines]'"
         )
-    return factory(**params)
+    model = (regression_factory or factory)(**params)
+    if task == "regression" and regression_factory is None and _is_classifier(model):
+        raise NoRegressorError(
+            f"Model {name!r} is a classifier and has no regressor for a regression target (an amount); the "
+            f"models with one: {sorted(_REGRESSORS)} (the regression column of list_models() or `interpretable-nn "
+            "models`), or register one: register_model(name, factory, description, regressor=...).")
+    return model
+
+
+def _is_classifier(model) -> bool:
+    from sklearn.base import is_classifier
+
+    try:
+        return is_classifier(model)
+    except Exception:  # noqa: BLE001 - an object without scikit-learn's tags: not ours to judge
+        return False
 
 
 def _mlp(**p):

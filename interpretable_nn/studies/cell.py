@@ -94,7 +94,7 @@ def check_tasks(data: dict, configs: list[tuple[str, str, dict]]) -> None:
     any cell, with the way to study the data."""
     from sklearn.base import is_classifier, is_regressor
 
-    from ..models.registry import make_model
+    from ..models.registry import NoRegressorError, make_model
 
     for name, ds in data.items():
         raw = pd.Series(np.asarray(ds.y).reshape(-1))
@@ -109,6 +109,9 @@ def check_tasks(data: dict, configs: list[tuple[str, str, dict]]) -> None:
         for regression, kind, wrong in ((True, "a classifier", is_classifier), (False, "a regressor", is_regressor)):
             try:  # the model a cell of this task builds: a name's regressor on a regression set
                 est = make_model(model, "regression" if regression else "classification") if regression in tasks else None
+            except NoRegressorError as exc:
+                raise ValueError(f"Data set {tasks[True]!r} has a regression target (numbers that are not class "
+                                 f"labels). {exc} Or study each task in its own run_study call.") from None
             except Exception:  # noqa: BLE001 - a model that cannot be built here fails in its cells, with its error
                 continue
             if est is not None and wrong(est):
@@ -119,6 +122,16 @@ def check_tasks(data: dict, configs: list[tuple[str, str, dict]]) -> None:
                     f"regressor under the same name: list_models().query('regression'); or register one with "
                     f"register_model(name, factory, description, regressor=...)), or give the data set the other "
                     f"kind of target.")
+    for model, label, params in configs if True in tasks and False in tasks else ():
+        try:  # a parameter of the classifier only (class_weight) failed every regression cell with a TypeError
+            make_model(model, "classification", **params)
+            make_model(model, "regression", **params)
+        except TypeError as exc:
+            raise ValueError(f"Model {label!r} takes parameters its regressor does not ({exc}); data set "
+                             f"{tasks[True]!r} is regression. Study the regression data sets in their own run_study "
+                             "call with their own params.") from None
+        except Exception:  # noqa: BLE001 - refused above, or fails in its cells with its own error
+            continue
 
 
 def check_folds(ds, folds: int) -> None:

@@ -322,6 +322,14 @@ _RISK = ("auc", "gini", "ks", "brier", "log_loss", "accuracy", "r2", "rmse", "ma
 _DIGITS = {"auc": 4, "gini": 3, "ks": 3, "brier": 4, "log_loss": 3, "accuracy": 3, "r2": 4}
 
 
+def _digits(metric: str, mean: float) -> int:
+    """Decimals of a score in the models table; errors in the target's units (RMSE, MAE) get
+    4 significant digits (a fixed 0 wrote 1.12 and 0.87 both as "1 ± 0")."""
+    if metric in ("rmse", "mae"):
+        return 4 if not np.isfinite(mean) or mean == 0 else int(max(0, 3 - np.floor(np.log10(abs(mean)))))
+    return _DIGITS.get(metric, 2 if metric.endswith("_time") else 0)
+
+
 def _models_table(s: pd.DataFrame, metrics: list[str], best: str | None) -> dict:
     """mean ± std of the scores; the readable size and the complexity measures as their mean."""
     cols = [m for m in metrics if f"{m}_mean" in s and s[f"{m}_mean"].notna().any()]
@@ -331,7 +339,7 @@ def _models_table(s: pd.DataFrame, metrics: list[str], best: str | None) -> dict
         row = {"model": r["label"], "cells": f"{r['cells']}" + (f" ({r['failed']} failed)" if r["failed"] else "")}
         for m in cols:
             std = math.nan if m in COMPLEXITY_MEASURES or m == "fit_time" else r[f"{m}_std"]
-            text = rsec_fmt(r[f"{m}_mean"], std, _DIGITS.get(m, 2 if m.endswith("_time") else 0))
+            text = rsec_fmt(r[f"{m}_mean"], std, _digits(m, r[f"{m}_mean"]))
             n = r.get(f"{m}_n", r["cells"])
             if text != "—" and n < r["cells"]:  # the mean is over fewer cells than the row counts: say so
                 text += f" ({n} of {r['cells']})"

@@ -128,9 +128,13 @@ def expand_models(models, params: Mapping[str, Mapping] | None = None) -> list[t
     return out
 
 
-def _cell_key(dataset: str, dhash: str, model: str, params: dict, seed: int, fold: int, folds: int) -> str:
+def _cell_key(dataset: str, dhash: str, model: str, params: dict, seed: int, fold: int, folds: int,
+              task: str = "classification") -> str:
+    """The cell's identity. A regression cell's holds its task (a classification cell's key is
+    unchanged, so stored studies resume): the same data declared the other task is another
+    cell, not the stored one (a study resumed as regression handed back its AUC rows)."""
     ident = {"dataset": dataset, "data_hash": dhash, "model": model, "params": params,
-             "seed": seed, "fold": fold, "n_folds": folds}
+             "seed": seed, "fold": fold, "n_folds": folds, **({"task": task} if task == "regression" else {})}
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=repr).encode()).hexdigest()[:32]
 
 
@@ -184,7 +188,7 @@ def _plan(datasets, models, seeds, folds, params) -> tuple[list[Cell], dict, set
         for model, label, p in configs:
             for seed in seeds:
                 for fold in range(int(folds)):
-                    key = _cell_key(name, dh, model, p, int(seed), fold, int(folds))
+                    key = _cell_key(name, dh, model, p, int(seed), fold, int(folds), ds.task)
                     cells.append(Cell(key, name, dh, model, label, p, int(seed), fold, int(folds)))
     return cells, data, by_name
 
