@@ -277,3 +277,17 @@ def test_a_card_of_a_model_fitted_on_unnamed_columns_scores_the_same_frame():
     m = inn.NAMClassifier(n_bags=1, max_epochs=10, interactions=0, verbose=0, random_state=0).fit(X, y)
     card = m.to_scorecard()
     np.testing.assert_array_equal(card.score(X), card.score(X.rename(columns=str)))
+
+
+def test_scoring_leaves_the_callers_frame_as_it_was():
+    """pandas 3.1 hands back a pickled text column's own array from to_numpy(copy=True): the
+    card wrote None into the user's frame, and its next isna() raised."""
+    import pickle
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "city": pd.Series(rng.choice(["x", "y", None], 200), dtype="str")})
+    m = inn.NAMClassifier(n_bags=1, max_epochs=10, interactions=0, verbose=0).fit(X, (X["a"] > 0).astype(int))
+    card = m.to_scorecard()
+    X2 = pickle.loads(pickle.dumps(X))
+    card.score(X2), card.reason_codes(X2)
+    pd.testing.assert_frame_equal(X2, X)

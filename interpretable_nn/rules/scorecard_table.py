@@ -82,7 +82,7 @@ def assign_bins(bins: Sequence[Mapping[str, Any]], values: pd.Series, numeric: b
                 above = v > b["lower"] if b["lower"] > -math.inf else np.ones(len(v), dtype=bool)
                 out[~isna & above & (v <= b["upper"])] = k
         return out
-    vals = values.to_numpy(dtype=object, copy=True)
+    vals = values.to_numpy(dtype=object).copy()  # copy=True shares a pickled str column's array (pandas 3.1)
     vals[isna] = None  # pd.NA compares to nothing (its == is NA, which no mask can hold)
     for k, b in enumerate(bins):
         if b["missing"]:

@@ -132,7 +132,7 @@ def numeric_values(column: pd.Series, feature: str, missing: np.ndarray) -> np.n
             f"Column {feature!r} holds non-numeric values (inferred {kind!r}) but a rule "
             f"compares it with a number; pass the raw numeric column."
         )
-    values = column.to_numpy(dtype=object, copy=True)
+    values = column.to_numpy(dtype=object).copy()  # copy=True shares a pickled str column's array (pandas 3.1)
     values[missing] = np.nan
     return values.astype(float)
 
