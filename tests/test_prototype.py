@@ -410,9 +410,12 @@ def test_image_encoder_round_trip_and_checks():
 
 
 def test_pixels_on_another_scale_warn_at_predict(img_model, digits):
-    """Images on 0-255 given to a model fitted on 0-16 digits (or the other way) were scored
-    without a word; the model's own scale, one image and a blank batch stay silent."""
+    """Images on 0-255 given to a model fitted on 0-16 digits, fractions (0-1 or -1..1), or
+    one such image in a batch were scored without a word; the model's own scale, one image,
+    one bright pixel and a blank batch stay silent, and a batch read in chunks warns once."""
     import warnings
+
+    from interpretable_nn.models.chunking import chunk_rows
 
     _, _, Xt, _ = digits
     with warnings.catch_warnings():
@@ -420,11 +423,17 @@ def test_pixels_on_another_scale_warn_at_predict(img_model, digits):
         img_model.predict(Xt)
         img_model.predict(Xt[:1])
         img_model.predict(np.zeros_like(Xt[:3]))
-    with pytest.warns(UserWarning, match=r"X's pixels \(channel 0: mean .*\) are on another scale than the "
-                                         r"training images' .*0-255 against 0-1, or the other way"):
+        img_model.predict(np.where(np.arange(64).reshape(1, 8, 8) == 10, 1.0, 0.0))
+    with pytest.warns(UserWarning, match=r"X's pixels lie far outside the training images' \(channel 0: 0 to 16\): "
+                                         r"0-255 against 0-1, or the other way"):
+        img_model.predict(np.concatenate([Xt[:-1], Xt[-1:] * 16.0]))
+    for fractions in (Xt / 16.0, Xt / 8.0 - 1):
+        with pytest.warns(UserWarning, match=r"are fractions within \[-1, 1\], not whole numbers"):
+            img_model.predict_proba(fractions)
+    with warnings.catch_warnings(record=True) as seen, chunk_rows(7):
+        warnings.simplefilter("default")
         img_model.predict(Xt * 16.0)
-    with pytest.warns(UserWarning, match="on another scale"):
-        img_model.predict_proba(Xt / 160.0)
+    assert len(seen) == 1
 
 
 def test_fit_info_and_phases_come_from_the_one_template(small_credit):

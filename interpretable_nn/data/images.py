@@ -18,11 +18,8 @@ import pandas as pd
 
 from .stacklevel import user_stacklevel
 
-__all__ = ["ImageEncoder", "is_image_batch", "as_image_array", "SCALE_SDS"]
+__all__ = ["ImageEncoder", "is_image_batch", "as_image_array"]
 
-#: how far (in training SDs) a batch's pixel mean may sit, and how many times narrower its
-#: spread may be, before :meth:`ImageEncoder.transform` warns of another pixel scale
-SCALE_SDS = 10.0
 
 
 def is_image_batch(X: Any) -> bool:
@@ -60,6 +57,10 @@ class ImageEncoder:
         3 for batches without a channel axis, 4 with one (predict-time input must match).
     pixel_mean_, pixel_scale_ : ndarray (C,)
         Per-channel mean and standard deviation of the training pixels (1 where constant).
+    pixel_min_, pixel_max_, pixel_whole_ : ndarray (C,)
+        Per-channel range of the training pixels and whether they were all whole numbers:
+        what :meth:`transform` compares a batch with to warn of another pixel scale (None in
+        a model saved before stop 68).
 
     Examples
     --------
@@ -72,6 +73,9 @@ class ImageEncoder:
     image_ndim_: int
     pixel_mean_: np.ndarray
     pixel_scale_: np.ndarray
+    pixel_min_: np.ndarray | None = None
+    pixel_max_: np.ndarray | None = None
+    pixel_whole_: np.ndarray | None = None
 
     def fit(self, X: Any, validate: bool = True) -> ImageEncoder:
         """Learn the image shape and the per-channel pixel statistics of a batch."""
@@ -83,6 +87,8 @@ class ImageEncoder:
         self.pixel_mean_ = pix.mean(axis=(0, 1))
         sd = pix.std(axis=(0, 1))
         self.pixel_scale_ = np.where(sd > 1e-12, sd, 1.0)
+        self.pixel_min_, self.pixel_max_ = pix.min(axis=(0, 1)), pix.max(axis=(0, 1))
+        self.pixel_whole_ = np.array([bool((pix[..., c] == np.round(pix[..., c])).all()) for c in range(pix.shape[-1])])
         return self
 
     @property
@@ -119,26 +125,32 @@ class ImageEncoder:
         h, w, c = self.image_shape_
         x = (arr.reshape(len(arr), h, w, c).astype(np.float64) - self.pixel_mean_) / self.pixel_scale_
         if (validate if scale_check is None else scale_check) and len(arr):
-            self._warn_scale(x, what)
+            self._warn_scale(arr, what)
         return np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32)
 
-    def _warn_scale(self, z: np.ndarray, what: str) -> None:
+    def _warn_scale(self, arr: np.ndarray, what: str) -> None:
         """Warn when the batch's pixels sit on another scale than the training pixels (0-255
-        given to a model fitted on 0-1, or the other way): its mean more than
-        :data:`SCALE_SDS` training SDs away, or its spread (not nil) under 1/:data:`SCALE_SDS` of
-        theirs. Both were scored without a word."""
-        pix = z.reshape(-1, z.shape[-1])
-        mean, spread = np.abs(pix.mean(axis=0)), pix.std(axis=0)
-        real = self.pixel_scale_ != 1.0  # channels constant in training have no scale to compare
-        off = real & ((mean > SCALE_SDS) | ((spread > 1e-9) & (spread < 1 / SCALE_SDS)))  # a blank batch: no scale
-        if off.any():
-            ch = int(np.flatnonzero(off)[0])
-            raw = pix[:, ch] * self.pixel_scale_[ch] + self.pixel_mean_[ch]
-            warnings.warn(
-                f"{what}'s pixels (channel {ch}: mean {raw.mean():.4g}, SD {raw.std():.4g}) are on another scale "
-                f"than the training images' (mean {self.pixel_mean_[ch]:.4g}, SD {self.pixel_scale_[ch]:.4g}): "
-                "0-255 against 0-1, or the other way? Scale them as the training images were; the model "
-                "scores them as given.", UserWarning, stacklevel=user_stacklevel())
+        given to a model fitted on 0-1, or the other way; both were scored without a word):
+        pixels beyond the training range by more than half its width, or fractions within
+        [-1, 1] where every training pixel was a whole number of a wider scale (0-16, 0-255).
+        Only the training range is named, so a batch read in chunks warns once. Models saved
+        before the range was kept are not checked."""
+        if self.pixel_min_ is None:
+            return
+        pix = arr.reshape(len(arr), -1, self.image_shape_[2]).astype(np.float64)
+        lo, hi = pix.min(axis=(0, 1)), pix.max(axis=(0, 1))
+        width = self.pixel_max_ - self.pixel_min_
+        beyond = (width > 0) & ((hi > self.pixel_max_ + width / 2) | (lo < self.pixel_min_ - width / 2))
+        fractions = (self.pixel_whole_ & (self.pixel_max_ >= 2) & (hi <= 1) & (lo >= -1)
+                     & np.array([bool((pix[..., c] != np.round(pix[..., c])).any()) for c in range(pix.shape[-1])]))
+        for off, how in ((beyond, "lie far outside"), (fractions, "are fractions within [-1, 1], not whole numbers as")):
+            if off.any():
+                ch = int(np.flatnonzero(off)[0])
+                warnings.warn(
+                    f"{what}'s pixels {how} the training images' (channel {ch}: {self.pixel_min_[ch]:.4g} to "
+                    f"{self.pixel_max_[ch]:.4g}): 0-255 against 0-1, or the other way? Scale them as the training "
+                    "images were; the model scores them as given.", UserWarning, stacklevel=user_stacklevel())
+                return
 
     # ------------------------------------------------------------------ state
     def to_dict(self) -> dict:
@@ -146,6 +158,9 @@ class ImageEncoder:
         return {
             "image_shape_": list(self.image_shape_), "image_ndim_": int(self.image_ndim_),
             "pixel_mean_": self.pixel_mean_.tolist(), "pixel_scale_": self.pixel_scale_.tolist(),
+            **({} if self.pixel_min_ is None else {"pixel_min_": self.pixel_min_.tolist(),
+                                                   "pixel_max_": self.pixel_max_.tolist(),
+                                                   "pixel_whole_": self.pixel_whole_.tolist()}),
         }
 
     @classmethod
@@ -155,4 +170,7 @@ class ImageEncoder:
         enc.image_ndim_ = int(d["image_ndim_"])
         enc.pixel_mean_ = np.asarray(d["pixel_mean_"], dtype=float)
         enc.pixel_scale_ = np.asarray(d["pixel_scale_"], dtype=float)
+        if "pixel_min_" in d:  # kept since stop 68; older files: no scale check
+            enc.pixel_min_, enc.pixel_max_ = (np.asarray(d[k], dtype=float) for k in ("pixel_min_", "pixel_max_"))
+            enc.pixel_whole_ = np.asarray(d["pixel_whole_"], dtype=bool)
         return enc
