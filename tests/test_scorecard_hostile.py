@@ -251,8 +251,8 @@ def test_the_cli_text_of_a_card_writes_its_points_as_the_json_does():
     (dict(base_score=float("nan")), "base_score must be a finite number"), (dict(base_odds=True), "base_odds must be"),
     (dict(max_bins=2.7), r"max_bins must be an integer >= 1; got 2.7"), (dict(max_bins=0), "max_bins must be"),
     (dict(decimals=2.5), "decimals must be an integer or None"), (dict(pdo=-1), "must be positive"),
-    (dict(pdo=1e300), r"scores reach .* at pdo=1e\+300, base_score=600: from 2\*\*53"),
-    (dict(base_score=1e300), r"scores reach 1e\+300 at pdo=20, base_score=1e\+300")])
+    (dict(pdo=1e300), r"The scorecard's scores reach .*: from 2\*\*53 .* a smaller pdo and base_score"),
+    (dict(base_score=1e300), r"The scorecard's scores reach 1e\+300: from 2\*\*53")])
 def test_to_scorecard_names_a_bad_parameter(dated, kw, match):
     m, _ = dated
     with pytest.raises(ValueError, match=match):
@@ -291,3 +291,17 @@ def test_scoring_leaves_the_callers_frame_as_it_was():
     X2 = pickle.loads(pickle.dumps(X))
     card.score(X2), card.reason_codes(X2)
     pd.testing.assert_frame_equal(X2, X)
+
+
+def test_a_card_whose_scores_reach_2_53_is_refused_however_it_is_built():
+    """Only to_scorecard refused it: a table or a JSON document with base points 1e17 scored
+    every applicant alike (its bins lost in the sum)."""
+    table = pd.DataFrame({"feature": ["(base)", "age", "age"], "kind": ["base", "numeric", "numeric"],
+                          "points": [1e17, -1.0, 5.0], "lower": [np.nan, -np.inf, 30.0], "upper": [np.nan, 30.0, np.inf]})
+    with pytest.raises(ValueError, match=r"The scorecard's scores reach 1e\+17: from 2\*\*53"):
+        Scorecard(table)
+    doc = json.loads(Scorecard(table.assign(points=[600.0, -1.0, 5.0])).to_json())
+    doc["rows"][0]["points"] = 1e300
+    with pytest.raises(ValueError, match="scores reach 1e\\+300"):
+        Scorecard.from_json(json.dumps(doc))
+    Scorecard(table.assign(points=[2.0**53 - 6, -1.0, 5.0]))  # just below: allowed

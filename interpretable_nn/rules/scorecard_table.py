@@ -257,10 +257,21 @@ def _check_disjoint(name: str, rs: list[dict], numeric: bool) -> None:
                                  "equal; keep one.")
 
 
+def _check_reach(base: float, terms: list[Term]) -> None:
+    """Refuse a card whose score can reach 2**53: there float64 (Python's sums, SQL's DOUBLE)
+    no longer holds every whole number, so points are lost in the sum (base points 1e17
+    scored every applicant alike) and Python and SQL may round a score differently."""
+    reach = abs(base) + sum(max([abs(b["points"]) for b in t.bins] + [abs(p) for _, p in t.cells.values()])
+                            for t in terms)
+    if not reach < 2**53:
+        raise ValueError(f"The scorecard's scores reach {reach:.3g}: from 2**53 (about 9.0e15) on, float64 and SQL "
+                         "doubles cannot add points exactly. Use smaller points (to_scorecard: a smaller pdo and "
+                         "base_score; the usual scale is pdo=20, base_score=600).")
 
 
 def read_table(table: pd.DataFrame) -> tuple[list[dict], float, list[Term]]:
     """(validated rows with every column of :data:`COLUMNS`, base points, terms in order)."""
     rows = _records(table)
     base, terms = _terms(rows)
+    _check_reach(base, terms)
     return rows, base, terms

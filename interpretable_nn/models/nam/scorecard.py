@@ -140,17 +140,6 @@ def _check_params(pdo, base_score, base_odds, max_bins, decimals) -> None:
         raise ValueError(f"decimals must be an integer or None (no rounding); got {decimals!r}.")
 
 
-def _check_magnitude(table, pdo, base_score) -> None:
-    """Refuse a card whose score can reach 2**53: there float64 (Python's sums, SQL's DOUBLE)
-    no longer holds every whole number, so points get lost in the sum (``base_score=1e300``
-    scored every applicant 1e300) and Python and SQL may round a score differently."""
-    reach = table.groupby("feature", sort=False).points.agg(lambda p: np.abs(p).max()).sum()
-    if not reach < 2**53:
-        raise ValueError(f"The card's scores reach {reach:.3g} at pdo={pdo}, base_score={base_score}: from 2**53 "
-                         "(about 9.0e15) on, float64 and SQL doubles cannot add points exactly. Use a smaller "
-                         "pdo and base_score (the usual scale is pdo=20, base_score=600).")
-
-
 def to_scorecard(
     model,
     pdo: float = 20,
@@ -238,7 +227,6 @@ def to_scorecard(
                       "every applicant alike. Raise pdo (points to double the odds) or decimals.", UserWarning,
                       stacklevel=3)
     table = table_frame(rows)
-    _check_magnitude(table, pdo, base_score)
     check = _check(model, Scorecard(table), X, y, factor, offset)
     return Scorecard(table, **scale, check=check, metadata=meta)
 
