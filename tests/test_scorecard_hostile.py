@@ -305,3 +305,18 @@ def test_a_card_whose_scores_reach_2_53_is_refused_however_it_is_built():
     with pytest.raises(ValueError, match="scores reach 1e\\+300"):
         Scorecard.from_json(json.dumps(doc))
     Scorecard(table.assign(points=[2.0**53 - 6, -1.0, 5.0]))  # just below: allowed
+
+
+def test_a_card_of_tiny_points_still_gives_its_reasons(dated):
+    """pdo=1e-11 with decimals=None ranked applicants but gave no reason at all, in Python
+    and SQL: every point lost was under the fixed 1e-9 tolerance."""
+    m, X = dated
+    X = X.head(30)
+    usual = m.to_scorecard(pdo=20, decimals=None).reason_codes(X, k=2)
+    tiny = m.to_scorecard(pdo=1e-11, decimals=None)
+    got = tiny.reason_codes(X, k=2)
+    assert len(got) == len(usual) > 0 and got["reason"].tolist() == usual["reason"].tolist()
+    days = X.assign(opened=(X["opened"] - pd.Timestamp("1970-01-01")).dt.days)  # as the database stores them
+    rows = _sqlite(tiny, days, reasons=2, days_stored=True)
+    sql = [r for row in rows for r in row[2:] if r is not None]
+    assert sql == got.groupby("row", sort=False)["reason"].apply(list).sum()

@@ -68,7 +68,8 @@ __all__ = ["Scorecard", "assign_bins", "COLUMNS", "BASE"]
 
 FORMAT = "interpretable_nn.scorecard"
 VERSION = 1
-#: points lost below this are no reason (as in ``explain.reason_codes``)
+#: points lost at or below this are no reason (as in ``explain.reason_codes``), on a card whose
+#: terms span a point or more (:attr:`Scorecard.reason_tol`)
 TOL = 1e-9
 REASON_COLUMNS = ["row", "rank", "reason", "features", "value", "points", "text"]
 
@@ -185,6 +186,15 @@ class Scorecard:
         return [t.name for t in self.terms_ if t.kind != "pair"]
 
     @property
+    def reason_tol(self) -> float:
+        """Points lost at or below this are no reason: 1e-9, scaled down on a card whose
+        terms span less than one point (``pdo=1e-11``: every loss was under 1e-9, and the
+        card gave no reason at all)."""
+        spread = max([t.best - min([b["points"] for b in t.bins] + [p for _, p in t.cells.values()])
+                      for t in self.terms_] + [0.0])
+        return TOL * min(1.0, spread) if spread > 0 else TOL
+
+    @property
     def best_points(self) -> np.ndarray:
         """The highest points of each term (its best bin or cell), in term order."""
         return np.array([t.best for t in self.terms_], dtype=float)
@@ -279,7 +289,8 @@ class Scorecard:
         DataFrame
             One line per (row, reason), rows in ``X``'s order, ranks 1..: ``row`` (``X``'s
             index label), ``rank``, ``reason`` (the term), ``features``, ``value`` (the
-            raw values), ``points`` (points lost: best minus the row's points, > 1e-9) and
+            raw values), ``points`` (points lost: best minus the row's points, above
+            :attr:`reason_tol`) and
             ``text``. Ranked by points lost, largest first; **ties go to the earlier
             term** (the order of :attr:`terms`). The same columns as
             :func:`interpretable_nn.explain.reason_codes`.
@@ -294,7 +305,7 @@ class Scorecard:
         k = min(int(k), lost.shape[1])
         order = np.argsort(-lost, axis=1, kind="stable")[:, :k]
         top = np.take_along_axis(lost, order, axis=1)
-        keep = top > TOL
+        keep = top > self.reason_tol
         if threshold is not None:
             keep &= (self._total(pts) < threshold)[:, None]
         records = []

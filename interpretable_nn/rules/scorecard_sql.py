@@ -54,7 +54,6 @@ from .values import check_days_stored
 
 __all__ = ["to_sql", "sql_number", "DIALECTS"]
 
-TOL = 1e-9  # as Scorecard.reason_codes
 #: the query's own line breaks while it is built (NUL: no identifier or literal holds one),
 #: so indenting never touches a newline inside a quoted level or name
 NL = "\x00"
@@ -205,7 +204,7 @@ def to_sql(card, table: str | Sequence[str] = "applicants", id_column: str | Non
     outputs = [*ident, q("score")]
     if reasons:
         gate = "" if threshold is None else f"{q('score')} < {w.number(threshold)} AND "
-        tol = w.number(TOL)
+        tol = w.number(card.reason_tol)
         ranks = []
         for t in range(len(terms)):
             ahead = [f"CASE WHEN {lost[u]} {'>=' if u < t else '>'} {lost[t]} THEN 1 ELSE 0 END"
