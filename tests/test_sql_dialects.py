@@ -131,7 +131,7 @@ def test_thresholds_compare_the_float64_value_as_python_does(engine):
 
 
 @pytest.mark.parametrize("rs, table, match", [
-    (RuleSet([Rule((Condition("__INN_SCORE", ">", 0.0),), 1.0)]), "applicants", "internal column"),
+    (RuleSet([Rule((Condition("__INN_SCORE", ">", 0.0),), 1.0)]), "applicants", "internal names"),
     (RuleSet([Rule((Condition("Age", "<=", 30.0),), 1.0), Rule((Condition("age", "<=", 30.0),), 2.0)]),
      "applicants", "differ only by case"),
     (RuleSet([Rule((Condition("x", "<=", 30.0),), 1.0)]), "__INN_STEP1", "WITH steps"),
@@ -160,6 +160,24 @@ def test_names_equal_but_for_case_are_two_columns_in_postgres():
     db.close()
     assert got == rs.decision_function(X).tolist() == [1.0, 2.0, 3.0]
     RuleSet([Rule((Condition("x", "<=", 1.0),), 1.0)]).to_sql(dialect="postgres", id_column="Score")
+    # __inn_ names are refused in every dialect: the postgres query run in DuckDB read a feature
+    # __INN_SCORE as the running sum, and an id_column __INN_SCORE as the score
+    one = RuleSet([Rule((Condition("x", "<=", 1.0),), 1.0)])
+    with pytest.raises(ValueError, match="internal names"):
+        RuleSet([Rule((Condition("__INN_SCORE", "<=", 1.0),), 1.0)]).to_sql(dialect="postgres")
+    with pytest.raises(ValueError, match="clashes"):
+        one.to_sql(dialect="postgres", id_column="__INN_SCORE")
+    assert '"__INN_STEP1"' in one.to_sql(dialect="postgres", table="__INN_STEP1")  # a name of its own there
+
+
+def test_spark_folds_names_letter_by_letter_as_java_does():
+    from interpretable_nn.rules.sql_dialects import fold_name
+
+    assert fold_name("ΑΣ", "spark") == fold_name("ασ", "spark")  # Python's lower() made the final sigma ς
+    assert fold_name("ß", "spark") != fold_name("SS", "spark") and fold_name("ΑΣ", "postgres") == "ΑΣ"
+    with pytest.raises(ValueError, match="differ only by case, and spark"):
+        RuleSet([Rule((Condition("ΑΣ", "<=", 1.0),), 1.0), Rule((Condition("ασ", "<=", 1.0),), 2.0)]).to_sql(
+            dialect="spark")
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb"])

@@ -229,14 +229,14 @@ def _check_names(rs: RuleSetLike, id_column: str | None, table: str | Sequence[s
     if id_column is not None and (not isinstance(id_column, str) or not id_column):
         raise ValueError(f"id_column must be a non-empty str or None; got {id_column!r}.")
     taken = {SUM, "score", "decision", "probability"}
-    if id_column is not None and fold_name(id_column, dialect) in taken:
+    if id_column is not None and (fold_name(id_column, dialect) in taken or id_column.lower().startswith("__inn")):
         raise ValueError(f"id_column {id_column!r} clashes with an output or internal column name (compared "
                          f"as {dialect} compares names); rename it in a view.")
     names = list(dict.fromkeys([*rs.features_used, *([id_column] if id_column is not None else [])]))
-    for f in rs.features_used:
-        if fold_name(f, dialect) == SUM:
-            raise ValueError(f"A feature named {f!r} clashes with the export's internal column {SUM!r} (as "
-                             f"{dialect} compares names); rename it.")
+    for f in rs.features_used:  # __inn_ names refused in any case and dialect: run in another engine, they clashed
+        if f.lower().startswith("__inn"):
+            raise ValueError(f"A feature named {f!r} clashes with the export's internal names ({SUM!r}, "
+                             "__inn_step1, ...; compared without regard to case); rename it.")
     seen: dict[str, str] = {}
     for f in names:
         other = seen.setdefault(fold_name(f, dialect), f)
@@ -244,7 +244,7 @@ def _check_names(rs: RuleSetLike, id_column: str | None, table: str | Sequence[s
             raise ValueError(f"Columns {other!r} and {f!r} differ only by case, and {dialect} reads them as one "
                              "column; rename one of them before fitting or exporting.")
     for part in [table] if isinstance(table, str) else list(table):
-        if isinstance(part, str) and part.lower().startswith("__inn_step"):
+        if isinstance(part, str) and fold_name(part, dialect).startswith("__inn_step"):
             raise ValueError(f"Table name {part!r} clashes with the export's own WITH steps (__inn_step1, ...); "
                              "rename the table or query it through a view.")
 

@@ -61,12 +61,13 @@ def fold_name(name: str, dialect: str) -> str:
     """``name`` as ``dialect`` matches a quoted column name: two names that fold alike are one
     column there. ASCII letters lower-cased in SQLite and DuckDB (``"É"`` and ``"é"``,
     ``"Straße"`` and ``"STRASSE"`` stay two columns), every letter in Spark, BigQuery and
-    T-SQL (Spark found ``"É"`` beside ``"é"`` ambiguous), none in PostgreSQL, Snowflake and
+    T-SQL (Spark found ``"É"`` beside ``"é"`` ambiguous; a final ``ς`` is ``σ`` there, ``ß`` stays
+    one letter), none in PostgreSQL, Snowflake and
     ANSI SQL, where quoted names keep their case."""
     if dialect in ("sqlite", "duckdb"):
         return "".join(ch.lower() if ch.isascii() else ch for ch in name)
-    if dialect in ("spark", "bigquery", "tsql"):
-        return name.lower()
+    if dialect in ("spark", "bigquery", "tsql"):  # letter by letter, as Java's equalsIgnoreCase: "ΑΣ" is "ασ"
+        return "".join(c.upper().lower() if len(c.upper()) == 1 else c.lower() for c in name)
     return name
 
 
