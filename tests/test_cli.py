@@ -459,6 +459,12 @@ def test_outputs_never_land_on_inputs_models_or_stores(nam_dir, tmp_path, capsys
     _one_line_error(run_inprocess(capsys, "monitor", str(m), "--reference", str(ref), "--current", str(cur),
                                   "-o", str(tmp_path / "page.html"), "--json", str(cur)), "--json")
     assert (m / "manifest.json").read_bytes() == before
+    # outputs of one command that do not exist yet: the store it creates was overwritten by the page
+    page = ["--reference", str(ref), "--current", str(cur)]
+    for extra, word in ((["--store", str(tmp_path / "s1.sqlite"), "-o", str(tmp_path / "s1.sqlite")], "-o/--output"),
+                        (["-o", str(tmp_path / "o.html"), "--json", str(tmp_path / "o.html")], "--json")):
+        _one_line_error(run_inprocess(capsys, "monitor", str(m), *page, *extra), word, "another output")
+    assert not (tmp_path / "s1.sqlite").exists()
     store = tmp_path / "results.sqlite"
     sqlite3.connect(store).execute("CREATE TABLE t (x)").connection.commit()
     _one_line_error(run_inprocess(capsys, "report", str(tmp_path), "-o", str(store)), "SQLite database")
@@ -532,3 +538,27 @@ def test_a_warning_is_said_once_per_command(nam_dir, tmp_path, credit):
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if "not seen in training" in ln]
     assert len(lines) == 1 and lines[0].startswith("warning: ") and "'never seen'" in lines[0], r.stderr
+
+
+def test_monitor_logs_ids_as_written_and_names_its_inputs(nam_dir, tmp_path, capsys, credit):
+    """ids 000000, 000001 were logged as '0', '1' (with one blank: '0.0'); a --target that is a
+    feature failed as a missing column; an empty --current as "X has no rows"."""
+    import sqlite3
+
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    credit.X.head(200).to_csv(ref, index=False)
+    ids = [f"{i:06d}" for i in range(50)]
+    ids[3] = ""
+    credit.X.iloc[200:250].assign(app_id=ids).to_csv(cur, index=False)
+    store = tmp_path / "s.sqlite"
+    r = run_inprocess(capsys, "monitor", str(nam_dir), "--reference", str(ref), "--current", str(cur),
+                      "--store", str(store), "--id-column", "app_id", "-o", str(tmp_path / "p.html"))
+    assert r.returncode in (0, 3), r.stderr
+    with sqlite3.connect(store) as con:
+        got = [v for (v,) in con.execute("SELECT id FROM decisions ORDER BY rowid")]
+    assert got[:3] == ["000000", "000001", "000002"] and got[3] is None and got[4] == "000004"
+    _one_line_error(run_inprocess(capsys, "monitor", str(nam_dir), "--reference", str(ref), "--current", str(cur),
+                                  "--target", "Income", "-o", str(tmp_path / "q.html")), "is a feature of the model")
+    credit.X.head(0).to_csv(tmp_path / "empty.csv", index=False)
+    _one_line_error(run_inprocess(capsys, "monitor", str(nam_dir), "--reference", str(ref), "--current",
+                                  str(tmp_path / "empty.csv"), "-o", str(tmp_path / "q.html")), "--current", "no rows")

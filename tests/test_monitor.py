@@ -425,3 +425,70 @@ def test_every_threshold_is_checked_and_serialises(credit):
                                                                  "csi": (0.1, float("inf"))})
     d = mon.check(X.iloc[credit["cur"][:50]]).to_dict()
     assert json.loads(json.dumps(d))["thresholds"]["psi"] == [0.1, 0.25]
+
+
+# ---------------------------------------------------------------------- attacked (stop 68)
+def test_a_store_belongs_to_one_model_and_to_no_other_tool(credit, tmp_path):
+    """Another model's batches were mixed into one history (its alerts "since" the first
+    model's batch); history() added its tables to a SQLite file of another tool; a store held
+    by another writer failed as "cannot rollback"; an array and ids written with '.0' too."""
+    X, cur, mon = credit["X"], credit["cur"], credit["mon"]
+    store = tmp_path / "m.sqlite"
+    mon.log(X.iloc[cur[:200]], store, batch="a")
+    cols = ["Income", "Amount", "Price", "Seniority", "Age"]
+    other = EncodedSklearnClassifier(LogisticRegression(max_iter=500)).fit(X[cols].iloc[:500], credit["y"][:500])
+    with pytest.raises(ValueError, match=r"holds the batches of a model with the features \['Seniority'"):
+        Monitor(other, reference=X[cols].iloc[credit["ref"]]).log(X[cols].iloc[cur[:50]], store, batch="b")
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as con:
+        con.execute("CREATE TABLE loans (id INTEGER)")
+    with pytest.raises(ValueError, match="a SQLite database but not a monitoring store"):
+        Monitor.history(foreign)
+    with pytest.raises(ValueError, match="a SQLite database but not a monitoring store"):
+        mon.log(X.iloc[cur[:50]], foreign, batch="x")
+    with sqlite3.connect(foreign) as con:
+        assert [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["loans"]
+    holder = sqlite3.connect(store, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(ValueError, match="cannot be written now .*another process may be logging"):
+            MonitorStore(store).transaction().__enter__()
+    finally:
+        holder.execute("ROLLBACK"), holder.close()
+    with pytest.raises(ValueError, match="batch must be a non-empty string"):
+        mon.log(X.iloc[cur[:50]], store, batch="  ")
+    ids = pd.Series(np.r_[1001.0, np.nan, 1003.0], index=X.index[cur[:3]])
+    _, rows = mon.log(X.iloc[cur[:3]].assign(app=ids), store, batch="ids", id_column="app")
+    assert rows["id"][0] == "1001" and pd.isna(rows["id"][1]) and rows["id"][2] == "1003"
+    arr = tmp_path / "arr.sqlite"
+    with pytest.raises((TypeError, ValueError)):
+        mon.log(X.iloc[cur[:20]].to_numpy(), arr)
+    assert not arr.exists()
+
+
+def test_the_fairness_alert_allows_for_noise_and_refuses_a_measurement(credit):
+    """Fresh samples fired fairness_dp_change (act) with groups of a few rows; a numeric
+    column of incomes was taken as hundreds of groups (parity difference 1), and one group
+    read as perfectly fair."""
+    X, y, ref, cur, m = credit["X"], credit["y"], credit["ref"], credit["cur"], credit["model"]
+    mon = Monitor(m, reference=X.iloc[ref], y_reference=y[ref], protected="Marital")
+    rng = np.random.default_rng(1)
+    fired = 0
+    for _ in range(8):
+        idx = rng.choice(cur, 150, replace=False)
+        fired += any(a.metric == "fairness_dp_change" for a in mon.check(X.iloc[idx], y[idx]).alerts)
+    assert fired == 0
+    with pytest.raises(ValueError, match="'Income' is numeric with .* distinct values: a fairness audit compares groups"):
+        Monitor(m, reference=X.iloc[ref], y_reference=y[ref], protected="Income")
+    one = X.iloc[cur].query("Marital == 'married'").head(100)
+    r = mon.check(one, y[cur][(X.iloc[cur]["Marital"] == "married").to_numpy()][:100])
+    assert np.isnan(r.fairness["demographic_parity_difference"]) and np.isnan(r.fairness["auc_gap"])
+
+
+def test_the_page_draws_dollar_names_and_says_k(credit, tmp_path):
+    X, y, ref, cur = credit["X"], credit["y"], credit["ref"], credit["cur"]
+    ren = {"Income": "x_$^$", "Amount": "fees ($) vs income ($)"}
+    m2 = EncodedSklearnClassifier(LogisticRegression(max_iter=2000)).fit(X.rename(columns=ren).iloc[:800], y[:800])
+    mon = Monitor(m2, reference=X.rename(columns=ren).iloc[ref], k=2)
+    html = mon.check(X.rename(columns=ren).iloc[cur[:200]]).to_html(tmp_path / "m.html")
+    assert "Principal reasons: the 2 features" in html and "fees ($) vs income ($)" in html

@@ -77,8 +77,22 @@ class FairnessAudit:
 
 
 def _gap(values: pd.Series) -> float:
+    """The largest difference between groups; NaN with fewer than two (not measurable: one
+    group read as 0.0, "perfectly fair")."""
     v = values.dropna()
-    return float(v.max() - v.min()) if len(v) > 1 else 0.0
+    return float(v.max() - v.min()) if len(v) > 1 else float("nan")
+
+
+def _gap_se(groups: pd.DataFrame) -> float:
+    """The standard error of the demographic parity difference: of the difference between the
+    adverse rates of the groups with the highest and the lowest, each with one adverse and one
+    favourable decision added (Agresti-Caffo: a group of 3 rows all adverse has rate 1 and a
+    plain binomial error of 0); NaN with one group."""
+    if len(groups) < 2:
+        return float("nan")
+    hi, lo = groups.loc[groups["adverse_rate"].idxmax()], groups.loc[groups["adverse_rate"].idxmin()]
+    tilde = [((r["adverse_rate"] * r["n"] + 1) / (r["n"] + 2), r["n"] + 2) for r in (hi, lo)]
+    return float(np.sqrt(sum(p * (1 - p) / n for p, n in tilde)))
 
 
 def fairness_audit(
@@ -164,7 +178,9 @@ def fairness_audit(
         "sensitive": sensitive,
         "n_groups": len(groups),
         "demographic_parity_difference": _gap(groups["adverse_rate"]),
-        "demographic_parity_ratio": float(fav_rates.min() / fav_rates.max()) if fav_rates.max() > 0 else float("nan"),
+        "demographic_parity_ratio": (float(fav_rates.min() / fav_rates.max()) if fav_rates.max() > 0 and len(groups) > 1
+                                     else float("nan")),
+        "demographic_parity_se": _gap_se(groups),
         "equal_opportunity_difference": _gap(groups["equal_opportunity_rate"]),
         "auc_by_group": dict(zip(groups["group"], groups["auc"])),
         "auc_gap": _gap(groups["auc"]),
@@ -193,10 +209,20 @@ def _adverse_labels(view: ModelView, y: Any, n_rows: int) -> np.ndarray:
     return y == classes[1]
 
 
+#: a numeric sensitive column with more distinct values than this is a measurement, not groups
+MAX_NUMERIC_GROUPS = 20
+
+
 def _group_labels(col: pd.Series) -> np.ndarray:
     """Each row's group: the sensitive value as text, ``"(missing)"`` where it is missing (a
-    label no present value has: a level named "missing" was merged with the missing rows)."""
+    label no present value has: a level named "missing" was merged with the missing rows).
+    A numeric column of more than :data:`MAX_NUMERIC_GROUPS` values is refused (every income
+    was a group of one: parity difference 1, AUC gap 1)."""
     present = set(col[col.notna()].astype(str))
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col) and len(present) > MAX_NUMERIC_GROUPS:
+        raise ValueError(f"The sensitive column {col.name!r} is numeric with {len(present)} distinct values: a "
+                         f"fairness audit compares groups (at most {MAX_NUMERIC_GROUPS} numeric values). Bin it into "
+                         "groups first (e.g. pd.cut), or name a group column.")
     label = "(missing)"
     while label in present:
         label = f"({label})"

@@ -38,7 +38,7 @@ def add_parser(sub: Any) -> None:
     s.set_defaults(func=run)
 
 
-def _read(path: str, what: str, model: Any, target: str | None = None) -> Any:
+def _read(path: str, what: str, model: Any, target: str | None = None, id_column: str | None = None) -> Any:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"{what} {p}: no such file; give a CSV with the model's columns.")
@@ -50,6 +50,8 @@ def _read(path: str, what: str, model: Any, target: str | None = None) -> Any:
     from ..persistence.csv_features import column_plan, read_features
     from ..persistence.csv_io import read_csv
 
+    if id_column is not None:  # ids as written: 000123 stays 000123 (it was logged as 123)
+        dtype = {**(dtype or {}), id_column: str}
     df = read_csv(p, what=what, dtype=dtype)  # the other commands' reader: its checks and hints
     classes = getattr(model, "classes_", None)
     text_target = target in df.columns and classes is not None and all(isinstance(c, str) for c in classes)
@@ -90,8 +92,17 @@ def run(args: Any) -> int:
     if args.json:
         check_output(args.json, what="--json", inputs=[*inputs, args.output])
     model = load_model(args.model_dir)
+    names = getattr(model, "feature_names_in_", None)
+    features = [] if names is None else [str(n) for n in names]
+    if args.target is not None and args.target in features:
+        raise ValueError(f"--target {args.target!r} is a feature of the model; give the label column, one the model "
+                         "does not read.")
     ref, y_ref = _split(_read(args.reference, "--reference", model, args.target), args.target, "--reference")
-    cur, y_cur = _split(_read(args.current, "--current", model, args.target), args.target, "--current")
+    cur, y_cur = _split(_read(args.current, "--current", model, args.target, args.id_column), args.target,
+                        "--current")
+    for what, path, df in (("--reference", args.reference, ref), ("--current", args.current, cur)):
+        if not len(df):
+            raise ValueError(f"{what} {path} has no rows (a header only); give a CSV of rows to check.")
     mon = Monitor(model, reference=ref, y_reference=y_ref, protected=args.protected)
     if args.store:
         report, _ = mon.log(cur, args.store, batch=args.batch, y=y_cur, id_column=args.id_column)

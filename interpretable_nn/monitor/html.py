@@ -105,9 +105,16 @@ def _png(fig: Any) -> str:
 
 
 def _charts(r: Any) -> dict[str, str | None]:
+    """The page's figures, names drawn as written (``$...$`` in a feature or batch name was read
+    as matplotlib mathtext: drawn as math, or a parse error that lost the page)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _draw(r)
+
+
+def _draw(r: Any) -> dict[str, str | None]:
     import matplotlib.pyplot as plt
 
     t = r.psi_table

@@ -329,7 +329,8 @@ class Monitor:
                                background=background, max_shap_rows=self.fairness_shap_rows)
         f = audit.summary()
         return {k: f[k] for k in ("demographic_parity_difference", "demographic_parity_ratio",
-                                  "equal_opportunity_difference", "auc_gap", "sensitive_share")}
+                                  "equal_opportunity_difference", "auc_gap", "sensitive_share",
+                                  "demographic_parity_se")}
 
     # ------------------------------------------------------------------ the check
     def check(self, X: Any, y: Any = None) -> MonitorReport:
@@ -395,7 +396,7 @@ class Monitor:
             performance=perf, reference_performance=self.reference_performance_,
             fairness=fair, reference_fairness=self.reference_fairness_, review=review,
             review_shares={k: v / cur.n for k, v in cur.flag_counts.items() if ":" not in k},
-            thresholds=dict(self.thresholds),
+            thresholds={**self.thresholds, "k": self.k},  # k: the page says how many reasons a row has
             check=Fidelity("base_values + attributions.sum(1) vs the model's decision_function",
                            "current" if cur.gap_rows == cur.n else "current (the first rows)",
                            cur.gap_rows, {"attribution_gap": cur.gap, "reference_attribution_gap": ref.gap}),
@@ -440,13 +441,15 @@ class Monitor:
             ``id``, ``score``, ``probability``, ``decision``, ``reason_1..k``,
             ``points_1..k``, ``review`` (bool) and ``flags`` (why).
         """
-        from .store import MonitorStore
+        from .store import MonitorStore, id_text
 
-        if id_column is not None and (not isinstance(X, pd.DataFrame) or id_column not in X.columns):
+        if not isinstance(X, pd.DataFrame):  # before the store is created: an array failed on X.index after it
+            raise TypeError(f"X must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
+        if id_column is not None and id_column not in X.columns:
             raise ValueError(f"id_column={id_column!r} is not a column of X.")
-        db = MonitorStore(store)
+        db = MonitorStore(store, features=self.names)
         name = db.new_batch_name(batch)
-        ids = (X[id_column] if id_column is not None else pd.Series(X.index)).astype(str).to_numpy()
+        ids = id_text(X[id_column] if id_column is not None else pd.Series(X.index))
         pieces: list[pd.DataFrame] = []
         with db.transaction() as tx:
             def write(sl, Xf, values, score, p, text):

@@ -420,7 +420,9 @@ def _performance_alerts(r: MonitorReport, t: dict[str, Any], add) -> None:
     f, f0 = r.fairness, r.reference_fairness
     if f is not None and f0 is not None:
         change = f["demographic_parity_difference"] - f0["demographic_parity_difference"]
-        if change >= t["fairness_dp_change"]:
+        # beyond sampling noise too, as the AUC drop (groups of a few rows fired it on fresh samples)
+        se = math.sqrt(f.get("demographic_parity_se", 0.0) ** 2 + f0.get("demographic_parity_se", 0.0) ** 2)
+        if change >= t["fairness_dp_change"] and change > 2 * se:
             add("fairness_dp_change", "", change, t["fairness_dp_change"], "act",
                 f"Demographic parity difference {f0['demographic_parity_difference']:.3f} -> "
-                f"{f['demographic_parity_difference']:.3f}.")
+                f"{f['demographic_parity_difference']:.3f} (up {change:.3f} > 2 standard errors {2 * se:.3f}).")

@@ -14,6 +14,7 @@ A batch is written in one transaction: either all its lines are there or none.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MonitorStore"]
+__all__ = ["MonitorStore", "id_text"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (batch TEXT PRIMARY KEY, seq INTEGER, logged_at TEXT, n_rows INTEGER,
@@ -57,17 +58,42 @@ class MonitorStore:
         Create the file when missing (False: a missing file is a ``FileNotFoundError``).
     """
 
-    def __init__(self, path: Any, create: bool = True):
+    def __init__(self, path: Any, create: bool = True, features: list[str] | None = None):
         self.path = Path(path)
         if not create and not self.path.exists():
             raise FileNotFoundError(f"No monitoring store at {self.path}; log a batch first (Monitor.log).")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with self._connect() as con:
-                con.executescript(_SCHEMA)
+            con = self._connect()
+            try:
+                tables = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if tables and "batches" not in tables:  # another tool's database: history() added our tables to it
+                    raise ValueError(f"{self.path} is a SQLite database but not a monitoring store (its tables: "
+                                     f"{sorted(tables)[:5]}); give a new .sqlite file, or a store written by "
+                                     "Monitor.log.")
+                if not create and not tables:
+                    raise ValueError(f"{self.path} is not a monitoring store (it holds no table); log a batch first.")
+                if create:
+                    con.executescript(_SCHEMA)
+                    if features is not None:
+                        self._check_features(con, list(features))
+            finally:
+                con.close()
         except sqlite3.DatabaseError as exc:  # a CSV given as --store, a directory, a read-only folder
             raise ValueError(f"{self.path} cannot be a monitoring store ({exc}): give a new .sqlite file in a "
                              "writable folder, or a store written by Monitor.log.") from None
+
+    def _check_features(self, con: sqlite3.Connection, features: list[str]) -> None:
+        """Record the features of the first model that logs here; refuse another model's
+        (its batches mixed into one history, and its alerts said "since" the other's)."""
+        con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = con.execute("SELECT value FROM meta WHERE key = 'features'").fetchone()
+        if row is None:
+            if con.execute("SELECT 1 FROM batches LIMIT 1").fetchone() is None:  # older stores: not known
+                con.execute("INSERT INTO meta VALUES ('features', ?)", (json.dumps(features),))
+        elif json.loads(row[0]) != features:
+            raise ValueError(f"{self.path} holds the batches of a model with the features {json.loads(row[0])}; this "
+                             f"model reads {features}. Give each model its own store.")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, isolation_level=None)
@@ -75,7 +101,7 @@ class MonitorStore:
     def new_batch_name(self, batch: str | None) -> str:
         """``batch`` checked unique, or the UTC time when None."""
         name = batch if batch is not None else _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        if not isinstance(name, str) or not name:
+        if not isinstance(name, str) or not name.strip():
             raise ValueError(f"batch must be a non-empty string; got {batch!r}.")
         con = self._connect()
         try:
@@ -87,15 +113,25 @@ class MonitorStore:
 
     @contextmanager
     def transaction(self) -> Iterator[_Tx]:
-        """One transaction: committed when the block ends, rolled back on an error."""
+        """One transaction: committed when the block ends, rolled back on an error. A store
+        another writer holds, or one that cannot be written, is a ``ValueError`` naming it
+        (a failed BEGIN was hidden behind "cannot rollback - no transaction is active")."""
         con = self._connect()
         try:
-            con.execute("BEGIN IMMEDIATE")
-            yield _Tx(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise ValueError(f"The monitoring store {self.path} cannot be written now ({exc}): another "
+                                 "process may be logging to it; retry when it is done.") from None
+            try:
+                yield _Tx(con)
+                con.execute("COMMIT")
+            except BaseException as exc:
+                con.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError):  # a read-only file, a full disk
+                    raise ValueError(f"The monitoring store {self.path} could not be written ({exc}); nothing of "
+                                     "this batch was logged.") from None
+                raise
         finally:
             con.close()
 
@@ -176,3 +212,14 @@ class _Tx:
         self.con.executemany("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)",
                              [(batch, a.metric, a.feature, _sql_value(a.value), _sql_value(a.threshold), a.level)
                               for a in report.alerts])
+
+def id_text(ids: pd.Series) -> np.ndarray:
+    """Applicant ids as text, as written: whole numbers a float column holds (an int column
+    with a gap) without ".0" (1001.0 logged as "1001.0" no longer joined back)."""
+    def text(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, (float, np.floating)) and float(v).is_integer() and abs(v) < 2**53:
+            return str(int(v))
+        return str(v)
+    return np.array([text(v) for v in ids.to_numpy(dtype=object)], dtype=object)

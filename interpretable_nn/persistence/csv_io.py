@@ -131,10 +131,10 @@ def check_output(path, *, what: str = "--output", inputs=()) -> Path:
         raise ValueError(f"{what} {p} is a directory; give a file name (e.g. {p / 'out.csv'}).")
     if not p.parent.is_dir():
         raise ValueError(f"{what} {p}: the folder {p.parent} does not exist; create it first.")
-    for src in inputs:
-        if src and Path(src).exists() and p.exists() and p.resolve() == Path(src).resolve():
-            raise ValueError(f"{what} {p} is also an input; writing it would destroy the input. "
-                             "Choose another file name.")
+    for src in inputs:  # compared before either exists: a store created by the run was then overwritten
+        if src and p.resolve() == Path(src).resolve():
+            raise ValueError(f"{what} {p} is also an input or another output of this command; writing it would "
+                             "destroy that file. Choose another file name.")
     if p.is_file() and _head(p) == b"SQLite format 3\x00":  # a study's store, a monitor log
         raise ValueError(f"{what} {p} is a SQLite database (a study's results or a monitor's log); writing "
                          "there would destroy it. Choose another file name.")
