@@ -661,30 +661,61 @@ REGIMES = {
 }
 
 
-def regimes() -> str:
-    """Stop 67's check: today's NAM against EBM per data-shape regime, dev (seed 0, the rows
-    :func:`linear_regime` pairs) beside confirm (seeds 0-2, ``confirm_current.csv``)."""
+_EBM_DEV_FILES = ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv", "suite_added57.csv", "suite_added58.csv",
+                  "suite_added59_all.csv", "suite_added60_all.csv")
+
+
+def _nam_ebm_pairs() -> dict[str, tuple[str, int, float, float]]:
+    """data set -> (group, cells, mean NAM − EBM, paired SE): dev at seed 0 (the rows
+    :func:`linear_regime` pairs), confirm at seeds 0-2 (``confirm_current.csv``)."""
     if str(ROOT / "benchmarks") not in sys.path:
         sys.path.insert(0, str(ROOT / "benchmarks"))
     from suite_tune import _pair
 
     key = ["dataset", "seed", "fold"]
-    ebm_files = ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv", "suite_added57.csv", "suite_added58.csv",
-                 "suite_added59_all.csv", "suite_added60_all.csv")
-    ebm_dev = pd.concat([pd.read_csv(RESULTS / f) for f in ebm_files]).query("model == 'ebm' and seed == 0")
+    ebm_dev = pd.concat([pd.read_csv(RESULTS / f) for f in _EBM_DEV_FILES]).query("model == 'ebm' and seed == 0")
     conf = pd.read_csv(RESULTS / "confirm_current.csv").query("group == 'confirm'")
     shapes = _shapes()
     pairs = {"dev": (_nam_dev_rows(), ebm_dev.drop_duplicates(key).set_index(key).auc),
              "confirm": tuple(conf.query(f"model == '{m}'").drop_duplicates(key).set_index(key).auc
                               for m in ("nam", "ebm"))}
-    diff = {}
+    out = {}
     for group, (nam, ebm) in pairs.items():
         for d in sorted(set(nam.index.get_level_values(0)) & set(ebm.index.get_level_values(0))):
             if shapes.loc[d, "group"] != group:
                 raise ValueError(f"{d} is {shapes.loc[d, 'group']} in the data-set table, not {group}")
             n, x, se = _pair(nam.loc[d], ebm.loc[d].reindex(nam.loc[d].index))
             if n >= 2:
-                diff[d] = (group, x, se)
+                out[d] = (group, n, x, se)
+    return out
+
+
+def se_calibration() -> str:
+    """Stop 68: how often the paired SE's 2-SE rule calls a set a win or a loss, dev beside
+    confirm, and the same with the SE corrected for the overlap of cross-validation training
+    sets (Nadeau & Bengio 2003; Bouckaert & Frank 2004: variance times 1 + n / (k − 1) for n
+    cells of k-fold CV)."""
+    pairs = _nam_ebm_pairs()
+    lines = ["| group | sets | cells a set | below / above by 2 paired SE | SE factor of the correction | "
+             "below / above by 2 corrected SE | sets below by 2 corrected SE |", "|---|---:|---:|---|---:|---|---|"]
+    for group in ("dev", "confirm"):
+        rows = {d: v[1:] for d, v in pairs.items() if v[0] == group}
+        n = int(np.median([r[0] for r in rows.values()]))
+        factor = float(np.sqrt(1 + n / (5 - 1)))
+        plain = [sum(x < -2 * se for _, x, se in rows.values()), sum(x > 2 * se for _, x, se in rows.values())]
+        fixed = {d: (x, se * np.sqrt(1 + k / (5 - 1))) for d, (k, x, se) in rows.items()}
+        below = sorted(d for d, (x, se) in fixed.items() if x < -2 * se)
+        above = sum(x > 2 * se for x, se in fixed.values())
+        lines.append(f"| {group} | {len(rows)} | {n} | {plain[0]} / {plain[1]} | {factor:.2f} | {len(below)} / {above} "
+                     f"| {', '.join(below) or '—'} |")
+    lines += ["", "Sources: as the `regimes` table above."]
+    return "\n".join(lines) + "\n"
+
+
+def regimes() -> str:
+    """Stop 67's check: today's NAM against EBM per data-shape regime, dev (seed 0, the rows
+    :func:`linear_regime` pairs) beside confirm (seeds 0-2, ``confirm_current.csv``)."""
+    shapes, diff = _shapes(), {d: (g, x, se) for d, (g, _n, x, se) in _nam_ebm_pairs().items()}
     lines = ["| regime | dev sets | dev: NAM − EBM, mean | below / above by 2 SE | confirm sets | "
              "confirm: NAM − EBM, mean | below / above by 2 SE | confirm sets below |",
              "|---|---:|---:|---|---:|---:|---|---|"]
@@ -700,7 +731,7 @@ def regimes() -> str:
         lines.append(f"| {name} | {' | '.join(cells)} | {', '.join(below) or '—'} |")
     lines += ["", "Shapes: the data-set table below (`python benchmarks/suite.py --describe`). Sources: the NAM on "
               f"dev: {_commit('tuning_dev_heaps.csv')}, {_commit('tuning_dev_b05_any.csv')} and `suite_added57`-`60`; "
-              f"EBM on dev: {', '.join(f'`{f}`' for f in ebm_files)}; confirm: {_commit('confirm_current.csv')}."]
+              f"EBM on dev: {', '.join(f'`{f}`' for f in _EBM_DEV_FILES)}; confirm: {_commit('confirm_current.csv')}."]
     return "\n".join(lines) + "\n"
 
 
@@ -715,9 +746,7 @@ def rows_check() -> str:
     key = ["dataset", "fold"]
     df = pd.read_csv(RESULTS / "tuning_dev_rows.csv").query("seed == 0")
     nam, ebm = (df.query(f"variant == '{v}'").set_index(key).auc for v in ("heaps", "ebm"))
-    full_files = ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv", "suite_added57.csv", "suite_added58.csv",
-                  "suite_added59_all.csv", "suite_added60_all.csv")
-    full_ebm = pd.concat([pd.read_csv(RESULTS / f) for f in full_files]).query("model == 'ebm' and seed == 0")
+    full_ebm = pd.concat([pd.read_csv(RESULTS / f) for f in _EBM_DEV_FILES]).query("model == 'ebm' and seed == 0")
     full_ebm = full_ebm.drop_duplicates(["dataset", "seed", "fold"]).set_index(["dataset", "seed", "fold"]).auc
     full_nam, shapes = _nam_dev_rows(), _shapes()
     lines = ["| data set | columns | rows: full → cut | full: NAM − EBM | cut: NAM − EBM | cut: NAM / EBM AUC |",
@@ -790,7 +819,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
-              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "rows_check": rows_check,
+              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "rows_check": rows_check, "se_calibration": se_calibration,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
