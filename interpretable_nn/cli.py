@@ -48,6 +48,10 @@ from .cli_io import (
     read_target_info,
     scorecard_text,
 )
+from .cli_io import csv_dataset as _csv_dataset
+from .cli_io import csv_task as _csv_task
+from .cli_io import load_table as _load_table
+from .cli_io import positive_target as _positive_target
 
 __all__ = ["main", "build_parser"]
 
@@ -55,75 +59,7 @@ _parse_params = parse_params
 _emit = emit
 
 
-def _load_table(args) -> tuple:
-    """(X, y, name) from --dataset NAME or --csv FILE --target COLUMN. A --csv file's
-    --categorical columns are read as text (codes such as "01" stay "01") and its
-    --id-column is left out of the features, as ``predict`` leaves it out."""
-    import numpy as np
-
-    from .datasets import load_dataset
-
-    if getattr(args, "csv", None):
-        if not args.target:
-            raise ValueError("--csv needs --target COLUMN (the column to predict).")
-        cats = list(getattr(args, "categorical", None) or [])
-        df = read_csv(args.csv, what="--csv", encoding=getattr(args, "encoding", "utf-8"),
-                      dtype={c: str for c in cats} or None)
-        absent = [c for c in [args.target, *cats] if c not in df.columns]
-        if absent:
-            raise ValueError(f"{absent} {'is not a column' if len(absent) == 1 else 'are not columns'} of "
-                             f"{args.csv}; its columns are {list(df.columns)}.")
-        for c in cats:
-            df[c] = df[c].astype(object).where(df[c].notna(), np.nan)
-        y = df[args.target]
-        if y.isna().any():
-            rows = (np.flatnonzero(y.isna().to_numpy()) + 1)[:5].tolist()
-            raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} rows "
-                             f"(data rows {rows}...); drop those rows or fill them in.")
-        X = df.drop(columns=[args.target])
-        idc = getattr(args, "id_column", None)
-        if idc and idc in X.columns:
-            X = X.drop(columns=[idc])
-            print(f"column {idc!r} is the id column: left out of the features (--id-column '' keeps it)")
-        return X, y.to_numpy(), Path(args.csv).stem
-    ds = load_dataset(args.dataset)
-    return ds.X, ds.y, ds.name
-
-
 _TARGET_FILE = TARGET_FILE  # beside a saved model: which label its score is the log-odds of
-
-
-def _positive_target(args, y, name: str) -> tuple:
-    """(y, target info): with ``--positive-class`` the labels become 1 for that class and 0
-    for the others; the info names the target column and the positive class."""
-    import numpy as np
-
-    from .datasets import load_dataset
-
-    target = args.target if getattr(args, "csv", None) else None
-    positive = None
-    if not getattr(args, "csv", None):
-        ds = load_dataset(args.dataset)
-        target, positive = ds.target, ds.positive_label
-    try:  # in the order the model sorts its classes (numbers by value: 9 before 10), as text
-        labels = [str(v) for v in np.unique(np.asarray(y))]
-    except TypeError:  # mixed types cannot be sorted together; the model refuses them itself
-        labels = [str(v) for v in np.unique(np.asarray(y).astype(str))]
-    if args.positive_class is not None:
-        if not getattr(args, "csv", None):
-            if args.positive_class not in (str(positive), "1"):
-                raise ValueError(f"--positive-class {args.positive_class!r}: data set {name}'s positive class "
-                                 f"is {positive!r} (its y is 1 for it); drop the option or use --csv.")
-        else:
-            if args.positive_class not in labels:
-                raise ValueError(f"--positive-class {args.positive_class!r} is not a label of {target!r}; "
-                                 f"labels: {labels}.")
-            positive = args.positive_class
-            y = (np.asarray(y).astype(str) == positive).astype(int)
-    elif positive is None and len(labels) == 2:
-        positive = labels[1]
-    info = {"target": target, "positive_class": None if positive is None else str(positive), "labels": labels}
-    return y, info
 
 
 def _target_label(model_dir) -> str | None:
@@ -295,55 +231,6 @@ def _cmd_study(args) -> int:
     if args.report:
         print(f"report written to {write_report(args.out, args.report)}")
     return 0
-
-
-def _csv_task(args, y) -> str:
-    """The task of a ``--csv`` target: ``--task``, or read from it (fractions: regression;
-    labels and at most 20 whole numbers: classes; more whole numbers refused, naming
-    ``--task``). ``--positive-class`` on a regression target is refused."""
-    import numpy as np
-    import pandas as pd
-
-    from .data.datasets import target_task
-
-    task = args.task if args.task != "auto" else target_task(
-        y, f"--target {args.target!r}", ("--task regression", "--task classification"))
-    if task == "regression":
-        values = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce")
-        if values.isna().any() or not np.isfinite(values.to_numpy(dtype=float)).all():
-            raise ValueError(f"--target {args.target!r} is a regression target but holds "
-                             f"{int((~np.isfinite(values.to_numpy(dtype=float))).sum())} missing, infinite or "
-                             "non-numeric values; drop those rows.")
-        if args.positive_class is not None:
-            raise ValueError(f"--positive-class is for classes; --target {args.target!r} is a regression target "
-                             "(an amount): drop the option, or give --task classification for whole-number classes.")
-    return task
-
-
-def _csv_dataset(args):
-    """``study --csv FILE --target COL`` as a Dataset: a two-label target becomes 1 for
-    --positive-class (default: the last label in sort order, said on stdout) and 0 else."""
-    import numpy as np
-
-    from .data.datasets import Dataset
-
-    X, y, name = _load_table(args)
-    if _csv_task(args, y) == "regression":
-        return Dataset(X=X, y=np.asarray(y, dtype=float), name=name, task="regression", target=args.target)
-    y, info = _positive_target(args, y, name)
-    y = np.asarray(y)
-    positive = info["positive_class"]
-    if len(info["labels"]) == 2 and set(np.unique(y).tolist()) != {0, 1}:
-        if args.positive_class is None:
-            print(f"positive class of {args.target!r}: {positive!r} (the last label in sort order; "
-                  "--positive-class LABEL to choose)")
-        y = (y.astype(str) == positive).astype(np.int64)
-    if y.dtype.kind == "f" and not np.isnan(y).any():  # whole numbers read as floats (0.0/1.0): classes
-        y = y.astype(np.int64)
-    if y.dtype.kind not in "iub":
-        raise ValueError(f"--target {args.target!r} has {len(info['labels'])} labels; a study of a --csv "
-                         "file needs two labels (give --positive-class) or numeric classes.")
-    return Dataset(X=X, y=y, name=name, task="classification", target=args.target, positive_label=positive)
 
 
 def _cmd_report(args) -> int:

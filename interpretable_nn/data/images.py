@@ -21,7 +21,6 @@ from .stacklevel import user_stacklevel
 __all__ = ["ImageEncoder", "is_image_batch", "as_image_array"]
 
 
-
 def is_image_batch(X: Any) -> bool:
     """Whether ``X`` is read as an image batch (an array-like of 3 or 4 dimensions), not rows."""
     if isinstance(X, (pd.DataFrame, pd.Series)) or X is None:
