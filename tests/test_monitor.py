@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -439,6 +440,14 @@ def test_a_store_belongs_to_one_model_and_to_no_other_tool(credit, tmp_path):
     other = EncodedSklearnClassifier(LogisticRegression(max_iter=500)).fit(X[cols].iloc[:500], credit["y"][:500])
     with pytest.raises(ValueError, match=r"holds the batches of a model with the features \['Seniority'"):
         Monitor(other, reference=X[cols].iloc[credit["ref"]]).log(X[cols].iloc[cur[:50]], store, batch="b")
+    with sqlite3.connect(store) as con:  # a store written before the features were recorded
+        con.execute("DROP TABLE meta")
+    with pytest.raises(ValueError, match=r"holds the batches of a model with the features"):
+        Monitor(other, reference=X[cols].iloc[credit["ref"]]).log(X[cols].iloc[cur[:50]], store, batch="b")
+    fresh = tmp_path / "fresh.sqlite"  # a failed first log does not bind the store to its model
+    with pytest.raises(ValueError):
+        Monitor(other, reference=X[cols].iloc[credit["ref"]]).log(X[cols[:-1]].iloc[cur[:50]], fresh, batch="f")
+    mon.log(X.iloc[cur[:50]], fresh, batch="f")
     foreign = tmp_path / "foreign.sqlite"
     with sqlite3.connect(foreign) as con:
         con.execute("CREATE TABLE loans (id INTEGER)")
@@ -458,8 +467,13 @@ def test_a_store_belongs_to_one_model_and_to_no_other_tool(credit, tmp_path):
     with pytest.raises(ValueError, match="batch must be a non-empty string"):
         mon.log(X.iloc[cur[:50]], store, batch="  ")
     ids = pd.Series(np.r_[1001.0, np.nan, 1003.0], index=X.index[cur[:3]])
-    _, rows = mon.log(X.iloc[cur[:3]].assign(app=ids), store, batch="ids", id_column="app")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the id column is no extra column of the model's to warn about
+        _, rows = mon.log(X.iloc[cur[:3]].assign(app=ids), store, batch="ids", id_column="app")
     assert rows["id"][0] == "1001" and pd.isna(rows["id"][1]) and rows["id"][2] == "1003"
+    nullable = pd.Series([7, None, 9], dtype="Int64", index=X.index[cur[:3]])
+    _, rows = mon.log(X.iloc[cur[:3]].assign(app=nullable), store, batch="ids2", id_column="app")
+    assert rows["id"][0] == "7" and pd.isna(rows["id"][1])  # pd.NA was logged as the text '<NA>'
     arr = tmp_path / "arr.sqlite"
     with pytest.raises((TypeError, ValueError)):
         mon.log(X.iloc[cur[:20]].to_numpy(), arr)
@@ -480,6 +494,11 @@ def test_the_fairness_alert_allows_for_noise_and_refuses_a_measurement(credit):
     assert fired == 0
     with pytest.raises(ValueError, match="'Income' is numeric with .* distinct values: a fairness audit compares groups"):
         Monitor(m, reference=X.iloc[ref], y_reference=y[ref], protected="Income")
+    married = (X["Marital"] == "married").to_numpy()  # a reference of one group: the batch's gap is the change
+    one_ref = Monitor(m, reference=X.iloc[ref][married[ref]], y_reference=y[ref][married[ref]], protected="Marital")
+    shifted = X.iloc[cur[:300]].copy()
+    shifted.loc[~married[cur[:300]], "Income"] = 1.0  # the unmarried: very low incomes, adverse decisions
+    assert any(a.metric == "fairness_dp_change" for a in one_ref.check(shifted, y[cur[:300]]).alerts)
     one = X.iloc[cur].query("Marital == 'married'").head(100)
     r = mon.check(one, y[cur][(X.iloc[cur]["Marital"] == "married").to_numpy()][:100])
     assert np.isnan(r.fairness["demographic_parity_difference"]) and np.isnan(r.fairness["auc_gap"])

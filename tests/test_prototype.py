@@ -428,7 +428,7 @@ def test_pixels_on_another_scale_warn_at_predict(img_model, digits):
                                          r"0-255 against 0-1, or the other way"):
         img_model.predict(np.concatenate([Xt[:-1], Xt[-1:] * 16.0]))
     for fractions in (Xt / 16.0, Xt / 8.0 - 1):
-        with pytest.warns(UserWarning, match=r"are fractions within \[-1, 1\], not whole numbers"):
+        with pytest.warns(UserWarning, match=r"lie within \[-1, 1\], a 0-1 or -1..1 scale, unlike the training"):
             img_model.predict_proba(fractions)
     with warnings.catch_warnings(record=True) as seen, chunk_rows(7):
         warnings.simplefilter("default")

@@ -320,3 +320,6 @@ def test_a_card_of_tiny_points_still_gives_its_reasons(dated):
     rows = _sqlite(tiny, days, reasons=2, days_stored=True)
     sql = [r for row in rows for r in row[2:] if r is not None]
     assert sql == got.groupby("row", sort=False)["reason"].apply(list).sum()
+    usual_card = m.to_scorecard(pdo=20, decimals=None)  # PMML marks the same bins "no reason"
+    assert tiny.to_pmml(reasons=2, days_stored=True).count('"(no reason)"') == \
+        usual_card.to_pmml(reasons=2, days_stored=True).count('"(no reason)"')

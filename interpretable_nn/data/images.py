@@ -20,6 +20,9 @@ from .stacklevel import user_stacklevel
 
 __all__ = ["ImageEncoder", "is_image_batch", "as_image_array"]
 
+#: a training range this wide is not a 0-1 or -1..1 scale: a batch within [-1, 1] is another scale
+WIDE_SCALE = 20.0
+
 
 def is_image_batch(X: Any) -> bool:
     """Whether ``X`` is read as an image batch (an array-like of 3 or 4 dimensions), not rows."""
@@ -130,8 +133,9 @@ class ImageEncoder:
     def _warn_scale(self, arr: np.ndarray, what: str) -> None:
         """Warn when the batch's pixels sit on another scale than the training pixels (0-255
         given to a model fitted on 0-1, or the other way; both were scored without a word):
-        pixels beyond the training range by more than half its width, or fractions within
-        [-1, 1] where every training pixel was a whole number of a wider scale (0-16, 0-255).
+        pixels beyond the training range by more than half its width, or pixels within [-1, 1]
+        where the training pixels were whole numbers of a wider scale (0-16, 0-255: then only
+        with fractions) or spanned :data:`WIDE_SCALE` or more (0-255 blurred or resized).
         Only the training range is named, so a batch read in chunks warns once. Models saved
         before the range was kept are not checked."""
         if self.pixel_min_ is None:
@@ -140,9 +144,11 @@ class ImageEncoder:
         lo, hi = pix.min(axis=(0, 1)), pix.max(axis=(0, 1))
         width = self.pixel_max_ - self.pixel_min_
         beyond = (width > 0) & ((hi > self.pixel_max_ + width / 2) | (lo < self.pixel_min_ - width / 2))
-        fractions = (self.pixel_whole_ & (self.pixel_max_ >= 2) & (hi <= 1) & (lo >= -1)
-                     & np.array([bool((pix[..., c] != np.round(pix[..., c])).any()) for c in range(pix.shape[-1])]))
-        for off, how in ((beyond, "lie far outside"), (fractions, "are fractions within [-1, 1], not whole numbers as")):
+        has_fraction = np.array([bool((pix[..., c] != np.round(pix[..., c])).any()) for c in range(pix.shape[-1])])
+        unit = (hi <= 1) & (lo >= -1)  # a 0-1 or -1..1 scale
+        fractions = unit & (((self.pixel_whole_ & (self.pixel_max_ >= 2)) & has_fraction)  # 0-16, 0-255 counts
+                            | ((self.pixel_max_ - self.pixel_min_ >= WIDE_SCALE) & (hi > lo)))  # 0-255 after a resize
+        for off, how in ((beyond, "lie far outside"), (fractions, "lie within [-1, 1], a 0-1 or -1..1 scale, unlike")):
             if off.any():
                 ch = int(np.flatnonzero(off)[0])
                 warnings.warn(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 __all__ = ["user_stacklevel"]
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep  # a folder: not interpretable_nn_extras/
 
 
 def _library_dirs() -> tuple[str, ...]:
@@ -18,7 +19,7 @@ def _library_dirs() -> tuple[str, ...]:
     for name in ("sklearn", "joblib"):
         mod = sys.modules.get(name)
         if mod is not None and getattr(mod, "__file__", None):
-            dirs.append(str(Path(mod.__file__).resolve().parent))
+            dirs.append(str(Path(mod.__file__).resolve().parent) + os.sep)  # not sklearn_helpers.py
     return tuple(dirs)
 
 

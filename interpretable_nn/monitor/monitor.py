@@ -457,7 +457,9 @@ class Monitor:
                 tx.write_rows(name, rows)
                 pieces.append(rows)
 
-            report = self._check(X, y, on_chunk=write)
+            # the id column is copied, not read: it is no extra column of the model's to warn about
+            report = self._check(X.drop(columns=[id_column]) if id_column not in (None, *self.names) else X, y,
+                                 on_chunk=write)
             tx.write_batch(name, report)
         report.history = db.history()
         report.batch = name

@@ -419,9 +419,12 @@ def _performance_alerts(r: MonitorReport, t: dict[str, Any], add) -> None:
                 f"(A/E {p['ae_ratio']:.2f}, z = {p['calibration_z']:.1f}).")
     f, f0 = r.fairness, r.reference_fairness
     if f is not None and f0 is not None:
-        change = f["demographic_parity_difference"] - f0["demographic_parity_difference"]
+        # a reference of one group has no gap to measure (NaN): the batch's gap is the change
+        base, se0 = ((f0["demographic_parity_difference"], f0.get("demographic_parity_se", 0.0))
+                     if np.isfinite(f0["demographic_parity_difference"]) else (0.0, 0.0))
+        change = f["demographic_parity_difference"] - base
         # beyond sampling noise too, as the AUC drop (groups of a few rows fired it on fresh samples)
-        se = math.sqrt(f.get("demographic_parity_se", 0.0) ** 2 + f0.get("demographic_parity_se", 0.0) ** 2)
+        se = math.sqrt(f.get("demographic_parity_se", 0.0) ** 2 + se0 ** 2)
         if change >= t["fairness_dp_change"] and change > 2 * se:
             add("fairness_dp_change", "", change, t["fairness_dp_change"], "act",
                 f"Demographic parity difference {f0['demographic_parity_difference']:.3f} -> "

@@ -80,20 +80,26 @@ class MonitorStore:
             finally:
                 con.close()
         except sqlite3.DatabaseError as exc:  # a CSV given as --store, a directory, a read-only folder
+            if "locked" in str(exc):
+                raise ValueError(f"The monitoring store {self.path} is locked by another process ({exc}); retry "
+                                 "when it is done.") from None
             raise ValueError(f"{self.path} cannot be a monitoring store ({exc}): give a new .sqlite file in a "
                              "writable folder, or a store written by Monitor.log.") from None
 
     def _check_features(self, con: sqlite3.Connection, features: list[str]) -> None:
-        """Record the features of the first model that logs here; refuse another model's
-        (its batches mixed into one history, and its alerts said "since" the other's)."""
+        """Record the features of the model that logs here; refuse another model's (its
+        batches mixed into one history, and its alerts said "since" the other's). A store
+        without batches takes the new model's features (a failed first log bound it to the
+        wrong one); one written before they were recorded has them read off its last
+        batch's report."""
         con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         row = con.execute("SELECT value FROM meta WHERE key = 'features'").fetchone()
-        if row is None:
-            if con.execute("SELECT 1 FROM batches LIMIT 1").fetchone() is None:  # older stores: not known
-                con.execute("INSERT INTO meta VALUES ('features', ?)", (json.dumps(features),))
-        elif json.loads(row[0]) != features:
-            raise ValueError(f"{self.path} holds the batches of a model with the features {json.loads(row[0])}; this "
-                             f"model reads {features}. Give each model its own store.")
+        last = con.execute("SELECT report FROM batches ORDER BY seq DESC LIMIT 1").fetchone()
+        known = json.loads(row[0]) if row else list((json.loads(last[0]) or {}).get("csi", {})) if last else None
+        if last is not None and known and sorted(known) != sorted(features):
+            raise ValueError(f"{self.path} holds the batches of a model with the features {known}; this model reads "
+                             f"{features}. Give each model its own store.")
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('features', ?)", (json.dumps(features),))
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, isolation_level=None)
@@ -205,8 +211,11 @@ class _Tx:
     def write_batch(self, batch: str, report: Any) -> None:
         seq = self.con.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM batches").fetchone()[0]
         now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-        self.con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?)",
-                         (batch, seq, now, int(report.n_rows), report.to_json()))
+        try:
+            self.con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?)",
+                             (batch, seq, now, int(report.n_rows), report.to_json()))
+        except sqlite3.IntegrityError:  # another process logged this name since it was checked
+            raise ValueError(f"batch {batch!r} is already in the store; give each batch its own name.") from None
         self.con.executemany("INSERT INTO figures VALUES (?, ?, ?, ?)",
                              [(batch, m, f, _sql_value(float(v))) for m, f, v in report.figures()])
         self.con.executemany("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)",
@@ -217,8 +226,10 @@ def id_text(ids: pd.Series) -> np.ndarray:
     """Applicant ids as text, as written: whole numbers a float column holds (an int column
     with a gap) without ".0" (1001.0 logged as "1001.0" no longer joined back)."""
     def text(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if v is None or (not isinstance(v, (str, bytes)) and np.ndim(v) == 0 and pd.isna(v)):  # NaN, pd.NA, NaT
             return None
+        if isinstance(v, bytes):
+            return v.decode("utf-8", "backslashreplace")
         if isinstance(v, (float, np.floating)) and float(v).is_integer() and abs(v) < 2**53:
             return str(int(v))
         return str(v)

@@ -43,7 +43,6 @@ __all__ = ["scorecard_to_pmml", "ruleset_to_pmml", "tree_to_pmml", "NO_REASON", 
 PMML_NS = "http://www.dmg.org/PMML-4_4"
 #: the reason code of bins that are no reason (never ranked; see the module docstring)
 NO_REASON = "(no reason)"
-TOL = 1e-9
 #: how a PMML export of a model fitted on dates is given them (see ``check_days_stored``)
 PMML_DAYS = ("a PMML evaluator is given numbers for it here. Give each such field as those days (pandas: "
              "(d - pd.Timestamp('1970-01-01')) / pd.Timedelta(days=1))")
@@ -186,9 +185,11 @@ def _days_names(dd: ET.Element, days: dict[str, str]) -> None:
                       else f"{field.get('name')} (days)")
 
 
-def _attribute(char: ET.Element, points: float, best: float, code: str) -> ET.Element:
+def _attribute(char: ET.Element, points: float, best: float, code: str, tol: float) -> ET.Element:
+    """A bin's Attribute; no reason where it loses at most ``tol`` (the card's ``reason_tol``,
+    as Python and SQL rank: a fixed 1e-9 left a card of tiny points without reasons)."""
     lost = best - points
-    return _sub(char, "Attribute", partialScore=_num(points), reasonCode=code if lost > TOL else NO_REASON)
+    return _sub(char, "Attribute", partialScore=_num(points), reasonCode=code if lost > tol else NO_REASON)
 
 
 def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard", days_stored: bool = False) -> str:
@@ -253,20 +254,20 @@ def scorecard_to_pmml(card: Any, reasons: int = 4, model_name: str = "scorecard"
         _sub(out, "OutputField", name=_unique(f"reason_{k}", taken), optype="categorical", dataType="string",
              feature="reasonCode", rank=k)
     chars = _sub(model, "Characteristics")
-    by_name = {t.name: t for t in terms}
+    by_name, tol = {t.name: t for t in terms}, card.reason_tol
     for t in terms:
         char = _sub(chars, "Characteristic", name=t.name, reasonCode=t.name, baselineScore=_num(t.best))
         if t.kind == "pair":
             a, b = (by_name[f] for f in t.features)
             for (ka, kb), (_, points) in t.cells.items():
-                both = _sub(_attribute(char, points, t.best, t.name), "CompoundPredicate", booleanOperator="and")
+                both = _sub(_attribute(char, points, t.best, t.name, tol), "CompoundPredicate", booleanOperator="and")
                 _bin_predicate(both, a.name, a.bins[ka], a.kind == "numeric", types[a.name])
                 _bin_predicate(both, b.name, b.bins[kb], b.kind == "numeric", types[b.name])
         else:
             for b in t.bins:
-                _bin_predicate(_attribute(char, b["points"], t.best, t.name), t.name, b,
+                _bin_predicate(_attribute(char, b["points"], t.best, t.name, tol), t.name, b,
                                t.kind == "numeric", types[t.name])
-        _sub(_attribute(char, 0.0, t.best, t.name), "True")
+        _sub(_attribute(char, 0.0, t.best, t.name, tol), "True")
     sink = _sub(chars, "Characteristic", name=NO_REASON, reasonCode=NO_REASON, baselineScore=_num(-1.0))
     _sub(_sub(sink, "Attribute", partialScore=_num(0.0)), "True")
     return _text(root)
