@@ -127,7 +127,7 @@ def _cmd_fit(args) -> int:
     if args.seed is not None:
         params.setdefault("random_state", args.seed)
     X, y, name = _load_table(args)  # before the model: a --csv target says the task
-    task = _csv_task(args, y) if getattr(args, "csv", None) else "classification"
+    task = _csv_task(args, y)
     model = make_model(args.model, task, **params)
     if out is not None:
         check_savable(model, args.model)
@@ -147,7 +147,7 @@ def _cmd_fit(args) -> int:
     print(f"fitted {args.model} on {name}: {len(ytr)} rows in {time.perf_counter() - t:.2f}s")
     if target["positive_class"] is not None:
         print(f"score = log-odds of {target['target'] or 'y'} = {target['positive_class']}")
-    if Xte is not None and hasattr(model, "predict_proba") and len(np.unique(y)) == 2:
+    if Xte is not None and task == "classification" and hasattr(model, "predict_proba") and len(np.unique(y)) == 2:
         auc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
         print(f"held-out AUC ({len(yte)} rows): {auc:.4f}")
     elif Xte is not None and task == "regression":

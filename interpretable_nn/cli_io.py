@@ -339,6 +339,10 @@ def csv_task(args, y) -> str:
 
     from .data.datasets import target_task
 
+    if not getattr(args, "csv", None):
+        if args.task not in ("auto", "classification"):
+            raise ValueError(f"--task {args.task} is for --csv; the built-in data sets are classification.")
+        return "classification"
     task = args.task if args.task != "auto" else target_task(
         y, f"--target {args.target!r}", ("--task regression", "--task classification"))
     if task == "regression":
@@ -371,6 +375,9 @@ def csv_dataset(args):
             print(f"positive class of {args.target!r}: {positive!r} (the last label in sort order; "
                   "--positive-class LABEL to choose)")
         y = (y.astype(str) == positive).astype(np.int64)
+    if y.dtype.kind == "f" and (~np.isfinite(y) | (y != np.round(y))).any():  # 483.66 became class 483
+        raise ValueError(f"--target {args.target!r} holds numbers with fractions or infinities, which are no class "
+                         "labels; for an amount give --task regression (and drop infinite rows).")
     if y.dtype.kind == "f" and not np.isnan(y).any():  # whole numbers read as floats (0.0/1.0): classes
         y = y.astype(np.int64)
     if y.dtype.kind not in "iub":

@@ -158,7 +158,13 @@ def test_rows_as_lists_records_or_series_read_as_their_frame():
     listed = inn.NAMClassifier(**kw).fit(X.to_numpy().tolist(), y)
     assert listed.encoder_.schema_["x1"].kind == framed.encoder_.schema_["f"].kind == "categorical"
     np.testing.assert_array_equal(listed.predict_proba(X.to_numpy().tolist()), framed.predict_proba(X))
-    np.testing.assert_array_equal(framed.predict_proba(X[["f", "a"]].to_dict("records")), framed.predict_proba(X))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # records are matched by name: no "read by position" warning
+        np.testing.assert_array_equal(framed.predict_proba(X[["f", "a"]].to_dict("records")), framed.predict_proba(X))
+    with pytest.raises(TypeError, match=r"could not be read as a 2-D array: rows of \[1, 2\] cells"):
+        framed.predict_proba([[0.1, True], [0.2]])
     np.testing.assert_array_equal(framed.predict_proba([r for _, r in X[["f", "a"]].iterrows()]),
                                   framed.predict_proba(X))
     for bad in ({0: 1}.values(), {1, 2}):

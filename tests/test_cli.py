@@ -369,6 +369,17 @@ def test_study_accepts_a_csv_file(tmp_path, capsys, credit):
     r = run_inprocess(capsys, "fit", "tree", "--csv", str(tmp_path / "amounts.csv"), "--target", "Status",
                       "--positive-class", "1")
     _one_line_error(r, "--positive-class is for classes")
+    # amounts declared classes were cut to whole numbers (483.66: class 483); a two-valued amount
+    # crashed after training asking a regressor for probabilities; --task on a built-in set was ignored
+    r = run_inprocess(capsys, "study", "--csv", str(tmp_path / "amounts.csv"), "--target", "Status", "--task",
+                      "classification", "--models", "tree", "--folds", "2", "--no-checks", "--out", str(tmp_path / "r7"))
+    _one_line_error(r, "fractions or infinities", "--task regression")
+    df.assign(Status=(pd.Series(credit.y[:300]) == 1).astype(float).to_numpy()).to_csv(tmp_path / "two.csv", index=False)
+    r = run_inprocess(capsys, "fit", "tree", "--csv", str(tmp_path / "two.csv"), "--target", "Status", "--task",
+                      "regression")
+    assert r.returncode == 0 and "held-out R²" in r.stdout, (r.stdout, r.stderr)
+    _one_line_error(run_inprocess(capsys, "fit", "tree", "--dataset", "credit_data", "--task", "regression"),
+                    "--task regression is for --csv")
     # whole-number classes read as floats (0.0/1.0) run as the classes they are (refused before)
     df.assign(Status=(pd.Series(credit.y[:300]) == 1).astype(float).to_numpy()).to_csv(tmp_path / "f01.csv", index=False)
     r = run_inprocess(capsys, "study", "--csv", str(tmp_path / "f01.csv"), "--target", "Status", "--models", "logreg",

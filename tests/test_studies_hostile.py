@@ -220,6 +220,29 @@ def test_a_data_set_declared_the_other_task_is_new_cells_not_the_stored_ones(tmp
                       checks=(), verbose=0)
     assert again["r2"].notna().all() and again["auc"].isna().all()
     assert not set(again["cell_key"]) & set(first["cell_key"])
+    # a regression cell stored before keys held the task keeps its row (it ran again, counted twice)
+    import sqlite3
+
+    from interpretable_nn.studies.runner import _cell_key
+
+    amounts = Dataset(X=X, y=y, name="d", task="regression", target="y")
+    alone = run_study([amounts], ["tree"], folds=2, out=tmp_path / "old", checks=(), verbose=0)
+    with sqlite3.connect(tmp_path / "old" / STORE_NAME) as con:
+        for r in alone.itertuples():
+            old = _cell_key("d", r.data_hash, "tree", {}, int(r.seed), int(r.fold), 2)
+            con.execute("UPDATE cells SET cell_key = ? WHERE cell_key = ?", (old, r.cell_key))
+    resumed = run_study([amounts], ["tree"], folds=2, out=tmp_path / "old", checks=(), verbose=0)
+    assert len(resumed) == 2 and set(resumed["finished_at"]) == set(alone["finished_at"])
+    with sqlite3.connect(tmp_path / "old" / STORE_NAME) as con:
+        assert con.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 2
+    from interpretable_nn.studies.report import build_report
+
+    html = build_report(tmp_path)  # the same data as classes and as an amount: two rows, not one pooled
+    assert "d (classification)" in html and "d (regression)" in html
+    ages = Dataset(X=X.assign(age=np.arange(80) % 50 + 20), y=(X["a"] > 0).astype(int).to_numpy(), name="ages",
+                   task="classification", target="y", sensitive=["age"])
+    with pytest.raises(ValueError, match="Data set 'ages': The sensitive column 'age' is numeric with 50 distinct"):
+        run_study([ages], ["tree"], folds=2, out=tmp_path / "ages", checks=("fairness",), verbose=0)
     y_nan = np.where(np.arange(80) == 3, np.nan, X["a"].to_numpy())  # one fold failed in the library's words, one in sklearn's
     with pytest.raises(ValueError, match="'n' is regression but its target holds missing, infinite or non-numeric"):
         run_study([Dataset(X=X, y=y_nan, name="n", task="regression", target="y")], ["tree"], folds=2,

@@ -51,6 +51,11 @@ class PositiveClassWarning(UserWarning):
     ``predict_proba[:, 1]`` score) was chosen by sort order, not by the caller."""
 
 
+def _records(X) -> bool:
+    """Rows given as dicts or Series (``to_dict("records")``, ``iterrows()``): named cells."""
+    return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(r, (Mapping, pd.Series)) for r in X)
+
+
 def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.DataFrame:
     if X is None:
         raise TypeError(f"{what} is None; pass a pandas DataFrame or a 2-D numpy array.")
@@ -67,31 +72,26 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
                             f"Pass a dense array ({what}.toarray()) or a DataFrame.")
         lazy = isinstance(X, (Iterator, KeysView, ValuesView, ItemsView, Set))  # read once, or in no order
         if isinstance(X, (str, bytes, dict)) or lazy or np.isscalar(X):
-            raise TypeError(f"{what} must be a pandas DataFrame or a 2-D array; got {type(X).__name__}"
-                            + (f" (pass list({what}))." if lazy else "."))
-        if isinstance(X, (list, tuple)) and X and all(isinstance(r, (Mapping, pd.Series)) for r in X):
+            raise TypeError(f"{what} must be a pandas DataFrame or a 2-D array; got {type(X).__name__}" + (f" (pass list({what}))." if lazy else "."))
+        if _records(X):
             return _as_frame(pd.DataFrame(list(X)), feature_names, what)  # records: matched by name
         try:  # rows keep their cells' types, as in a DataFrame (numpy made mixed rows text, bools 1.0)
             arr = np.asarray(X, dtype=object) if isinstance(X, (list, tuple)) else np.asarray(X)
+            if arr.ndim == 1 and any(isinstance(r, (list, tuple, Mapping, np.ndarray)) for r in arr):
+                raise ValueError(f"rows of {sorted({len(r) if hasattr(r, '__len__') else 1 for r in arr})} cells")
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{what} could not be read as a 2-D array: {exc}") from None
         refuse_structured(arr, what)
         if arr.ndim == 1:
-            raise ValueError(
-                f"{what} is 1-D with shape {arr.shape}; tabular models expect 2-D input "
-                "(rows, features). Use X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one row."
-            )
+            raise ValueError(f"{what} is 1-D with shape {arr.shape}; tabular models expect 2-D input (rows, features). "
+                             "Use X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one row.")
         if arr.ndim != 2:
-            raise ValueError(
-                f"{what} has shape {arr.shape}, but tabular models expect 2-D input (rows, features). "
-                "For images use PrototypeClassifier(encoder='cnn'); otherwise reshape to (n_rows, n_features)."
-            )
+            raise ValueError(f"{what} has shape {arr.shape}, but tabular models expect 2-D input (rows, features). "
+                             "For images use PrototypeClassifier(encoder='cnn'); otherwise reshape to (n_rows, n_features).")
         names = feature_names if feature_names is not None else [f"x{i}" for i in range(arr.shape[1])]
         if len(names) != arr.shape[1]:
-            raise ValueError(
-                f"{what} has {arr.shape[1]} columns but the model was fitted on {len(names)} "
-                f"features {names}; pass a DataFrame with those columns."
-            )
+            raise ValueError(f"{what} has {arr.shape[1]} columns but the model was fitted on {len(names)} "
+                             f"features {names}; pass a DataFrame with those columns.")
         df = pd.DataFrame(arr, columns=names)
         df = df.infer_objects() if arr.dtype == object else df
     cols = [str(c) for c in df.columns]
@@ -274,7 +274,7 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X", named: bool =
     """
     names = schema.names
     df = _as_frame(X, feature_names=names, what=what)
-    if named and not isinstance(X, pd.DataFrame | pd.Series) and names != [str(i) for i in range(len(names))]:
+    if named and not _records(X) and not isinstance(X, pd.DataFrame | pd.Series) and names != [str(i) for i in range(len(names))]:
         warnings.warn(f"{what} has no column names but the model was fitted on named columns: they are read by "
                       f"position as {names}; pass a DataFrame to match them by name.", UserWarning, stacklevel=user_stacklevel())
     missing = [c for c in names if c not in df.columns]

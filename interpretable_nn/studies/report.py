@@ -124,20 +124,25 @@ def _split_identities(df: pd.DataFrame) -> pd.DataFrame:
     hashes = df["data_hash"].map(lambda h: "?" if not isinstance(h, str) else h) if "data_hash" in df \
         else pd.Series("?", index=idx)
     folds = df["n_folds"].map(_folds_text) if "n_folds" in df else pd.Series("?", index=idx)
+    # one data set studied as classes and as an amount: two rows, not one "AUC (2 of 4), R² (2 of 4)"
+    tasks = df["task"].map(lambda t: t if isinstance(t, str) else "?") if "task" in df else pd.Series("?", index=idx)
     taken = set(df["dataset"])
     for name in list(dict.fromkeys(df["dataset"])):
         mask = df["dataset_name"] == name
         known_h, known_f = set(hashes[mask]) - {"?"}, set(folds[mask]) - {"?"}  # "?": not stored, not a variant
-        split_h, split_f = len(known_h) > 1, len(known_f) > 1
-        if not (split_h or split_f):
+        split_h, split_f, split_t = len(known_h) > 1, len(known_f) > 1, len(set(tasks[mask]) - {"?"}) > 1
+        if not (split_h or split_f or split_t):
             continue
         short = 8 if len({h[:8] for h in known_h}) == len(known_h) else 16
         n = int(mask.sum())
-        ids = list(dict.fromkeys(zip(hashes[mask] if split_h else [""] * n, folds[mask] if split_f else [""] * n)))
-        for h, f in ids:
-            parts = ([f"data {h[:short]}"] if split_h else []) + ([f"{f} folds"] if split_f else [])
+        ids = list(dict.fromkeys(zip(hashes[mask] if split_h else [""] * n, folds[mask] if split_f else [""] * n,
+                                     tasks[mask] if split_t else [""] * n)))
+        for h, f, t in ids:
+            parts = ([f"data {h[:short]}"] if split_h else []) + ([f"{f} folds"] if split_f else []) + \
+                ([t] if split_t else [])
             new = _unique(f"{name} ({', '.join(parts)})", taken)
-            df.loc[mask & ((hashes == h) if split_h else True) & ((folds == f) if split_f else True), "dataset"] = new
+            df.loc[mask & ((hashes == h) if split_h else True) & ((folds == f) if split_f else True)
+                   & ((tasks == t) if split_t else True), "dataset"] = new
     if "params" in df:
         import json
 

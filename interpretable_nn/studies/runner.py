@@ -272,16 +272,16 @@ def run_study(
 
     from ..models.registry import model_cost
 
-    unknown = set(checks) - set(CHECKS)
-    if unknown:
-        raise ValueError(f"Unknown checks {sorted(unknown)}; choose from {list(CHECKS)}.")
+    _check_checks(checks)
     n_jobs = _resolve_jobs(n_jobs)
     cells, data, by_name = _plan(datasets, models, seeds, folds, params)
+    _check_checks(checks, data)
     store = _open_store(out, cells, retry_failed, {
         "datasets": list(data), "models": sorted({c.label for c in cells}), "seeds": sorted({c.seed for c in cells}),
         "folds": int(folds), "backend": backend, "n_jobs": n_jobs, "checks": list(checks),
         "check_folds": None if check_folds is None else list(check_folds)})
     check_folds = None if check_folds is None else tuple(int(f) for f in check_folds)
+    cells = _adopt_legacy_keys(store, cells, data)
     keys = {c.key for c in cells}
     bar = tqdm(total=len(cells), desc="study", unit="cell", disable=verbose <= 0, dynamic_ncols=True)
     bar.update(len(store.finished_keys() & keys))
@@ -293,6 +293,37 @@ def run_study(
         _Drive(store, runner, bar, keys, tuple(checks), check_folds).run(pending)
     bar.close()
     return _checks_not_run(_all_failed(_rows_of(store, cells)), reused, tuple(checks), check_folds)
+
+
+def _check_checks(checks, data: dict | None = None) -> None:
+    """Known check names; with the data sets and the fairness check, every protected column
+    is groups (a column of incomes failed every cell's check, and the report left the data
+    set out unsaid): refused before any cell."""
+    from ..explain.fairness import _group_labels
+
+    unknown = set(checks) - set(CHECKS)
+    if unknown:
+        raise ValueError(f"Unknown checks {sorted(unknown)}; choose from {list(CHECKS)}.")
+    for ds in (data or {}).values() if "fairness" in checks else ():
+        for attr in [a for a in (ds.sensitive or ()) if a in ds.X.columns]:
+            try:
+                _group_labels(ds.X[attr])
+            except ValueError as exc:
+                raise ValueError(f"Data set {ds.name!r}: {exc}") from None
+
+
+def _adopt_legacy_keys(store: ResultStore, cells: list[Cell], data: dict) -> list[Cell]:
+    """A regression cell stored before its key held the task (stop 68) keeps its stored row:
+    its key without the task, where the store has that cell as regression (it ran again,
+    and the report counted both rows)."""
+    from dataclasses import replace
+
+    legacy = {c.key: _cell_key(c.dataset, c.data_hash, c.model, c.params, c.seed, c.fold, c.n_folds)
+              for c in cells if data[c.dataset].task == "regression"}
+    if not legacy:
+        return cells
+    stored = dict(store.conn.execute("SELECT cell_key, task FROM cells").fetchall())
+    return [replace(c, key=legacy[c.key]) if stored.get(legacy.get(c.key)) == "regression" else c for c in cells]
 
 
 def _open_store(out, cells: list[Cell], retry_failed: bool, study: dict) -> ResultStore:
