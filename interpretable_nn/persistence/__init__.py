@@ -220,8 +220,9 @@ def save_model(model, path, *, key: bytes | str | None = None) -> Path:
     }
     if key is not None:
         manifest["signature"] = {"algorithm": _SIGNATURE_ALGORITHM, "value": _sign(manifest, key)}
-    _refuse_foreign(path, [*files, MANIFEST])
-    commit(path, files, MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
+    # under the save's lock: a save into the same directory could commit between two looks
+    commit(path, files, MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"),
+           precheck=lambda: _refuse_foreign(path, [*files, MANIFEST]))
     return path
 
 

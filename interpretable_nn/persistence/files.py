@@ -182,16 +182,21 @@ def _open_target(path: Path) -> _Dir:
     return _Dir(path)
 
 
-def commit(path: Path, files: dict[str, bytes], manifest_name: str, manifest: bytes) -> None:
+def commit(path: Path, files: dict[str, bytes], manifest_name: str, manifest: bytes, precheck=None) -> None:
     """Write ``files`` (name -> bytes), then ``manifest`` under ``manifest_name``, into
     directory ``path`` (created if needed) with the staged protocol: each data file as
     ``.<name>.<sha256>.staged``, then the manifest (the commit point), then each staged file
-    renamed to its name, then whatever earlier interrupted saves of these names left."""
+    renamed to its name, then whatever earlier interrupted saves of these names left.
+    ``precheck`` (what the directory must hold) runs under the lock, before any write: run
+    before it, a save committing in between made the directory look foreign (a model's
+    files without its manifest) to the second save."""
     names = "|".join(re.escape(n) for n in (*files, manifest_name))
     leftover = re.compile(rf"\.({names})\.([0-9a-f]{{16}}\.tmp|[0-9a-f]{{64}}\.staged)")
     d = _open_target(path)
     try:
         with d.lock():
+            if precheck is not None:
+                precheck()
             staged: list[str] = []
             try:
                 created: list[str] = []  # staged files this save added (an older manifest may use others)
