@@ -474,6 +474,9 @@ def test_a_store_belongs_to_one_model_and_to_no_other_tool(credit, tmp_path):
     nullable = pd.Series([7, None, 9], dtype="Int64", index=X.index[cur[:3]])
     _, rows = mon.log(X.iloc[cur[:3]].assign(app=nullable), store, batch="ids2", id_column="app")
     assert rows["id"][0] == "7" and pd.isna(rows["id"][1])  # pd.NA was logged as the text '<NA>'
+    from interpretable_nn.monitor.store import id_text
+
+    assert id_text(pd.Series(np.array([0.1, 2.0], dtype=np.float32))).tolist() == ["0.1", "2"]  # not 0.10000000149...
     arr = tmp_path / "arr.sqlite"
     with pytest.raises((TypeError, ValueError)):
         mon.log(X.iloc[cur[:20]].to_numpy(), arr)

@@ -233,4 +233,5 @@ def id_text(ids: pd.Series) -> np.ndarray:
         if isinstance(v, (float, np.floating)) and float(v).is_integer() and abs(v) < 2**53:
             return str(int(v))
         return str(v)
-    return np.array([text(v) for v in ids.to_numpy(dtype=object)], dtype=object)
+    values = ids.to_numpy() if ids.dtype.kind in "iuf" else ids.to_numpy(dtype=object)  # float32 0.1 stays "0.1"
+    return np.array([text(v) for v in values], dtype=object)

@@ -371,13 +371,15 @@ def shapes_section(df: pd.DataFrame, summary: pd.DataFrame, metrics: Mapping[str
         cells = g[g["label"] == label].sort_values(["seed", "fold"])
         arts = [d["artefacts"] for d in cells["details"]]
         curves = [a["shape_functions"] for a in arts]
-        output = f"{arts[0].get('output', 'contribution')} ({words})"
+        amount = "task" in cells and (cells["task"] == "regression").all()  # no class: the prediction's units
+        output = "prediction (in the target's units)" if amount else f"{arts[0].get('output', 'contribution')} ({words})"
+        who = "rows" if amount else "applicants"
         order = _order(curves)
         fig = rf_shapes_fig(curves, order, output, f"{dataset} — {label}: shape functions, by importance")
         blocks.append({"kind": "subtitle", "text": f"{dataset} — {label}"})
         blocks.append(_figure(rf_svg(fig, f"shapes-{dataset}"), (
             f"Each panel is one feature's contribution to the {output}, most important first (mean |effect| on "
-            f"held-out applicants). Thick line: the first cell (seed {cells['seed'].iloc[0]}, fold "
+            f"held-out {who}). Thick line: the first cell (seed {cells['seed'].iloc[0]}, fold "
             f"{cells['fold'].iloc[0]}) with its band over bags (95%); thin lines: the other {len(curves) - 1} "
             "cells (where they agree, the effect is stable); grey bars at the bottom: where the training data "
             "lie; red diamond: the level for a missing value.")))
