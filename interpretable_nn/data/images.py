@@ -90,7 +90,7 @@ class ImageEncoder:
         sd = pix.std(axis=(0, 1))
         self.pixel_scale_ = np.where(sd > 1e-12, sd, 1.0)
         self.pixel_min_, self.pixel_max_ = pix.min(axis=(0, 1)), pix.max(axis=(0, 1))
-        self.pixel_whole_ = np.array([bool((pix[..., c] == np.round(pix[..., c])).all()) for c in range(pix.shape[-1])])
+        self.pixel_whole_ = (pix == np.round(pix)).all(axis=(0, 1))
         return self
 
     @property
@@ -144,7 +144,7 @@ class ImageEncoder:
         lo, hi = pix.min(axis=(0, 1)), pix.max(axis=(0, 1))
         width = self.pixel_max_ - self.pixel_min_
         beyond = (width > 0) & ((hi > self.pixel_max_ + width / 2) | (lo < self.pixel_min_ - width / 2))
-        has_fraction = np.array([bool((pix[..., c] != np.round(pix[..., c])).any()) for c in range(pix.shape[-1])])
+        has_fraction = (pix != np.round(pix)).any(axis=(0, 1))
         unit = (hi <= 1) & (lo >= -1)  # a 0-1 or -1..1 scale
         fractions = unit & (((self.pixel_whole_ & (self.pixel_max_ >= 2)) & has_fraction)  # 0-16, 0-255 counts
                             | ((self.pixel_max_ - self.pixel_min_ >= WIDE_SCALE) & (hi > lo)))  # 0-255 after a resize

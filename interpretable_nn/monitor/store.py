@@ -222,6 +222,7 @@ class _Tx:
                              [(batch, a.metric, a.feature, _sql_value(a.value), _sql_value(a.threshold), a.level)
                               for a in report.alerts])
 
+
 def id_text(ids: pd.Series) -> np.ndarray:
     """Applicant ids as text, as written: whole numbers a float column holds (an int column
     with a gap) without ".0" (1001.0 logged as "1001.0" no longer joined back)."""

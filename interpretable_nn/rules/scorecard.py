@@ -190,8 +190,7 @@ class Scorecard:
         """Points lost at or below this are no reason: 1e-9, scaled down on a card whose
         terms span less than one point (``pdo=1e-11``: every loss was under 1e-9, and the
         card gave no reason at all)."""
-        spread = max([t.best - min([b["points"] for b in t.bins] + [p for _, p in t.cells.values()])
-                      for t in self.terms_] + [0.0])
+        spread = max([t.best - min(t.points) for t in self.terms_ if t.points] + [0.0])
         return TOL * min(1.0, spread) if spread > 0 else TOL
 
     @property

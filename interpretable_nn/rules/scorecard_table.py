@@ -114,6 +114,11 @@ class Term:
     cells: dict = field(default_factory=dict)
     best: float = 0.0
 
+    @property
+    def points(self) -> list[float]:
+        """Every bin's or cell's points."""
+        return [b["points"] for b in self.bins] + [p for _, p in self.cells.values()]
+
 
 def number(v: Any, where: str, allow_inf: bool = False) -> float:
     v = py_scalar(v)
@@ -261,8 +266,7 @@ def _check_reach(base: float, terms: list[Term]) -> None:
     """Refuse a card whose score can reach 2**53: there float64 (Python's sums, SQL's DOUBLE)
     no longer holds every whole number, so points are lost in the sum (base points 1e17
     scored every applicant alike) and Python and SQL may round a score differently."""
-    reach = abs(base) + sum(max([abs(b["points"]) for b in t.bins] + [abs(p) for _, p in t.cells.values()])
-                            for t in terms)
+    reach = abs(base) + sum(max(abs(p) for p in t.points) for t in terms if t.points)
     if not reach < 2**53:
         raise ValueError(f"The scorecard's scores reach {reach:.3g}: from 2**53 (about 9.0e15) on, float64 and SQL "
                          "doubles cannot add points exactly. Use smaller points (to_scorecard: a smaller pdo and "

@@ -98,9 +98,10 @@ def check_tasks(data: dict, configs: list[tuple[str, str, dict]]) -> None:
 
     for name, ds in data.items():
         raw = pd.Series(np.asarray(ds.y).reshape(-1))
-        y = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float) if raw.dtype.kind in "fO" else None
+        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        y = numbers if raw.dtype.kind in "fO" else None
         bad = None if y is None else (np.isfinite(y) & (np.mod(np.where(np.isfinite(y), y, 0), 1) != 0)) | np.isinf(y)
-        if ds.task == "regression" and not np.isfinite(pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)).all():
+        if ds.task == "regression" and not np.isfinite(numbers).all():
             raise ValueError(f"Data set {name!r} is regression but its target holds missing, infinite or non-numeric "
                              "values; drop those rows.")
         if ds.task != "regression" and bad is not None and bad.any() and not isinstance(raw[bad].iloc[0], str):
