@@ -102,3 +102,27 @@ def test_unknown_and_unavailable_names():
             make_model("_needs_nothing_real")
     finally:
         del registry_module._REGISTRY["_needs_nothing_real"]
+
+
+def test_a_custom_factory_that_names_task_receives_it_and_a_regressor_only_name_regresses():
+    """make_model(name, task=...) took ``task`` for itself, so a custom factory building either
+    kind by its own ``task`` parameter always got its default; and a name registered with one
+    factory that builds a regressor read regression=False in list_models()."""
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    def either(task="classification", C=1.0):
+        return LogisticRegression(C=C) if task == "classification" else LinearRegression()
+
+    register_model("_either", either, "test entry")
+    register_model("_amounts_only", lambda **p: LinearRegression(**p), "test entry")
+    register_model("_needs_params", lambda *, alpha: LinearRegression(), "test entry")
+    try:
+        assert isinstance(make_model("_either", "regression"), LinearRegression)
+        assert make_model("_either", C=.5).C == .5
+        assert isinstance(make_model("_amounts_only", "regression", fit_intercept=False), LinearRegression)
+        table = list_models().set_index("name")["regression"]
+        assert table["_either"] and table["_amounts_only"] and table["nam"]
+        assert not table["_needs_params"] and not table["logreg"]
+    finally:
+        for name in ("_either", "_amounts_only", "_needs_params"):
+            del registry_module._REGISTRY[name]

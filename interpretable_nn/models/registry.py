@@ -10,6 +10,7 @@ study starts its longest cells first.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import math
 from collections.abc import Callable
 
@@ -60,11 +61,40 @@ def available_models() -> list[str]:
 
 
 def list_models() -> pd.DataFrame:
-    """Every registered model: name, description, whether it can be used here."""
+    """Every registered model: name, description, whether it can be used here, and whether it
+    fits a regression target (a regressor factory, or one model that is a regressor)."""
     return pd.DataFrame(
         [{"name": k, "description": d, "available": _installed(n), "needs": ", ".join(n),
-          "regression": k in _REGRESSORS} for k, (_, d, n) in _REGISTRY.items()]
+          "regression": _regresses(k)} for k, (_, d, n) in _REGISTRY.items()]
     )
+
+
+def _regresses(name: str) -> bool:
+    """Whether ``make_model(name, "regression")`` builds a regressor: a name registered with a
+    ``regressor`` factory does; one registered with a single factory does when the model it
+    builds with default parameters is a scikit-learn regressor (a custom regressor-only name)."""
+    if name in _REGRESSORS:
+        return True
+    factory, _, needs = _REGISTRY[name]
+    if not _installed(needs):
+        return False
+    from sklearn.base import is_regressor
+
+    try:
+        return bool(is_regressor(_call(factory, "regression", {})))
+    except Exception:  # noqa: BLE001 - a factory that needs parameters: not known to regress
+        return False
+
+
+def _call(factory: Callable, task: str, params: dict):
+    """``factory(**params)``, with ``task`` added where the factory names a ``task`` parameter
+    (a custom factory that builds either kind of model by it)."""
+    try:
+        param = inspect.signature(factory).parameters.get("task")
+    except (TypeError, ValueError):  # a builtin or C callable without a signature
+        param = None
+    takes = param is not None and param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD)
+    return factory(**params, task=task) if takes else factory(**params)
 
 
 def make_model(name: str, task: str = "classification", **params):
@@ -82,7 +112,7 @@ def make_model(name: str, task: str = "classification", **params):
         raise ImportError(
             f"Model {name!r} needs {', '.join(needs)}; install it with: pip install 'interpretable-nn[baselines]'"
         )
-    model = (regression_factory or factory)(**params)
+    model = _call(regression_factory or factory, task, params)
     if task == "regression" and regression_factory is None and _is_classifier(model):
         raise NoRegressorError(
             f"Model {name!r} is a classifier and has no regressor for a regression target (an amount); the "
