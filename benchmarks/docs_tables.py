@@ -441,6 +441,12 @@ def nam_b05any_confirm() -> str:
                                 BOOST_GRID_1SE_CONFIRM, "boost_grid_1se")
 
 
+def _added_stop(added: str) -> int:
+    """The stop that added a suite set (``added = "stop 46: ..."``); 0 for the sets of the draw."""
+    m = re.match(r"stop (\d+)", added or "")
+    return int(m.group(1)) if m else 0
+
+
 def heaps_dev() -> str:
     """Stop 61's dev run of ``heaps`` (``tuning_dev_heaps.csv``, seed 0) on the 19 dev sets where
     a column's heaps pass the test at some seed, against ``b05_any`` rerun beside it
@@ -476,7 +482,7 @@ def heaps_dev() -> str:
                      f"{_verdict(*_pair(a.auc, ebm.loc[d].auc.reindex(a.index)))} | "
                      f"{a.fit_seconds.sum():.0f} / {b.fit_seconds.reindex(a.index).sum():.0f} |")
     _, specs = read_suite()
-    dev = [n for n, sp in specs.items() if sp.group == "dev"]
+    dev = [n for n, sp in specs.items() if sp.group == "dev" and _added_stop(sp.added) <= 61]  # the dev group of its run
     every = [diffs.get(d, (0.0, 0.0))[0] for d in dev]
     probed = "wife_out_of_labor_force"
     below = sorted(d for d, (x, se) in diffs.items() if x < -2 * se)
