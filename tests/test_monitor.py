@@ -514,3 +514,19 @@ def test_the_page_draws_dollar_names_and_says_k(credit, tmp_path):
     mon = Monitor(m2, reference=X.rename(columns=ren).iloc[ref], k=2)
     html = mon.check(X.rename(columns=ren).iloc[cur[:200]]).to_html(tmp_path / "m.html")
     assert "Principal reasons: the 2 features" in html and "fees ($) vs income ($)" in html
+
+
+def test_labels_for_a_model_of_amounts_are_refused_saying_why():
+    """monitor --target on a regressor said only 'Labels need a binary classifier': the user
+    could not tell that the monitor watches such a model without labels."""
+    from sklearn.linear_model import Ridge
+
+    from interpretable_nn.models import EncodedSklearnRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.choice(["u", "v"], size=200)})
+    y = 2 * X["a"].to_numpy() + rng.normal(size=200)
+    model = EncodedSklearnRegressor(Ridge()).fit(X, y)
+    with pytest.raises(ValueError, match=r"this model predicts an amount: .* leave out the labels \(y / --target\)"):
+        Monitor(model, X, y_reference=y)
+    assert not Monitor(model, X).check(X.iloc[:50]).alerts

@@ -168,7 +168,10 @@ class Monitor:
             raise ValueError("y has missing labels; drop those rows or fill the labels.")
         classes = self.view.classes
         if classes is None or len(classes) != 2:
-            raise ValueError("Labels need a binary classifier (classes_ of two labels).")
+            raise ValueError("Labels need a binary classifier (classes_ of two labels)" + (
+                "; this model predicts an amount: its scores, inputs and explanations are watched without "
+                "labels, and the performance figures (AUC, calibration) are for classifiers, so leave out "
+                "the labels (y / --target)." if self.view.is_regression else "."))
         unknown = set(pd.unique(y)) - set(classes)
         if unknown:
             raise ValueError(f"y holds label(s) {sorted(map(str, unknown))} the model does not know; "
