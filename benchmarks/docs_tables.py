@@ -368,6 +368,13 @@ def untuned_check59_all() -> str:
     return _untuned_check("suite_added59_all")
 
 
+def untuned_check69() -> str:
+    """The untuned check of stop 69: the four sets of the second offline source (bundled
+    files), today's default and EBM, logistic regression and XGBoost before any tuning read
+    them (``suite_added69.md``)."""
+    return _untuned_check("suite_added69")
+
+
 def untuned_check60() -> str:
     """The untuned check of stop 60: the draw's last eight places (25 to 32), today's default
     before any tuning read them (``suite_added60.md``)."""
@@ -825,7 +832,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
-              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "rows_check": rows_check, "se_calibration": se_calibration,
+              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "untuned_check69": untuned_check69, "rows_check": rows_check, "se_calibration": se_calibration,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
