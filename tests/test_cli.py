@@ -573,3 +573,19 @@ def test_monitor_logs_ids_as_written_and_names_its_inputs(nam_dir, tmp_path, cap
     credit.X.head(0).to_csv(tmp_path / "empty.csv", index=False)
     _one_line_error(run_inprocess(capsys, "monitor", str(nam_dir), "--reference", str(ref), "--current",
                                   str(tmp_path / "empty.csv"), "-o", str(tmp_path / "q.html")), "--current", "no rows")
+
+
+def test_export_of_a_model_of_amounts_points_to_what_it_can_do(tmp_path, capsys):
+    """PMML told a NAM regressor 'Try --format onnx' and ONNX said it 'covers nam': each sent
+    the user to the other. Now both say neither covers a regressor, and point at predict."""
+    import numpy as np
+
+    import interpretable_nn as inn
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.choice(["u", "v"], size=200)})
+    inn.NAMRegressor(n_bags=1, max_epochs=3, interactions=0, verbose=0).fit(X, X["a"] * 2).save(tmp_path / "m")
+    for fmt in ("pmml", "onnx"):
+        r = run_inprocess(capsys, "export", str(tmp_path / "m"), "--format", fmt, "-o", str(tmp_path / f"m.{fmt}"))
+        assert r.returncode != 0 and "NAMRegressor" in r.stderr and "interpretable-nn predict" in r.stderr, r.stderr
+        assert "Try --format" not in r.stderr and not (tmp_path / f"m.{fmt}").exists()
