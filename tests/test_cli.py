@@ -587,5 +587,6 @@ def test_export_of_a_model_of_amounts_points_to_what_it_can_do(tmp_path, capsys)
     inn.NAMRegressor(n_bags=1, max_epochs=3, interactions=0, verbose=0).fit(X, X["a"] * 2).save(tmp_path / "m")
     for fmt in ("pmml", "onnx"):
         r = run_inprocess(capsys, "export", str(tmp_path / "m"), "--format", fmt, "-o", str(tmp_path / f"m.{fmt}"))
-        assert r.returncode != 0 and "NAMRegressor" in r.stderr and "interpretable-nn predict" in r.stderr, r.stderr
+        assert r.returncode != 0 and "NAMRegressor" in r.stderr, r.stderr
+        assert f"interpretable-nn predict {tmp_path / 'm'} --input" in r.stderr and "interpretable-nn distill" in r.stderr
         assert "Try --format" not in r.stderr and not (tmp_path / f"m.{fmt}").exists()

@@ -516,7 +516,7 @@ def test_the_page_draws_dollar_names_and_says_k(credit, tmp_path):
     assert "Principal reasons: the 2 features" in html and "fees ($) vs income ($)" in html
 
 
-def test_labels_for_a_model_of_amounts_are_refused_saying_why():
+def test_labels_for_a_model_of_amounts_are_refused_saying_why(tmp_path):
     """monitor --target on a regressor said only 'Labels need a binary classifier': the user
     could not tell that the monitor watches such a model without labels."""
     from sklearn.linear_model import Ridge
@@ -527,6 +527,13 @@ def test_labels_for_a_model_of_amounts_are_refused_saying_why():
     X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.choice(["u", "v"], size=200)})
     y = 2 * X["a"].to_numpy() + rng.normal(size=200)
     model = EncodedSklearnRegressor(Ridge()).fit(X, y)
-    with pytest.raises(ValueError, match=r"this model predicts an amount: .* leave out the labels \(y / --target\)"):
+    with pytest.raises(ValueError, match=r"This model predicts an amount: .* leave out the labels and the protected column"):
         Monitor(model, X, y_reference=y)
-    assert not Monitor(model, X).check(X.iloc[:50]).alerts
+    with pytest.raises(ValueError, match="leave out the labels and the protected column"):
+        Monitor(model, X, protected="b")  # accepted, and no fairness figure ever came
+    mon = Monitor(model, X)
+    assert not mon.check(X.iloc[:50]).alerts
+    for labels in (y[:50], np.where(y[:50] > 0, y[:50], np.nan)):  # the regression reason first, not a NaN one
+        with pytest.raises(ValueError, match="This model predicts an amount"):
+            mon.log(X.iloc[:50], tmp_path / "store.sqlite", y=labels)
+    assert not (tmp_path / "store.sqlite").exists()  # the labels are checked before the store is created

@@ -113,16 +113,33 @@ def test_a_custom_factory_that_names_task_receives_it_and_a_regressor_only_name_
     def either(task="classification", C=1.0):
         return LogisticRegression(C=C) if task == "classification" else LinearRegression()
 
+    def objective(task="binary"):  # a factory whose own task means something else
+        assert task in ("binary", "multiclass"), task
+        return LogisticRegression(C=2.0) if task == "multiclass" else LogisticRegression()
+
+    def calls():
+        raise SystemExit("a factory that exits")
+
+    import functools
+
     register_model("_either", either, "test entry")
+    register_model("_pinned", functools.partial(either, task="regression"), "test entry")
+    register_model("_objective", objective, "test entry")
     register_model("_amounts_only", lambda **p: LinearRegression(**p), "test entry")
     register_model("_needs_params", lambda *, alpha: LinearRegression(), "test entry")
+    register_model("_exits", calls, "test entry")
     try:
         assert isinstance(make_model("_either", "regression"), LinearRegression)
         assert make_model("_either", C=.5).C == .5
+        assert isinstance(make_model("_pinned"), LinearRegression)  # what the partial fixed is kept
+        assert isinstance(make_model("_objective"), LogisticRegression)  # its own default, not 'classification'
+        assert isinstance(make_model("_objective", task="multiclass"), LogisticRegression)  # its own values pass
         assert isinstance(make_model("_amounts_only", "regression", fit_intercept=False), LinearRegression)
         table = list_models().set_index("name")["regression"]
-        assert table["_either"] and table["_amounts_only"] and table["nam"]
-        assert not table["_needs_params"] and not table["logreg"]
+        assert table["_either"] and table["_pinned"] and table["_amounts_only"] and table["nam"]
+        assert not table["_needs_params"] and not table["logreg"] and not table["_objective"] and not table["_exits"]
+        with pytest.raises(ValueError, match="task must be one of"):
+            make_model("nam", task="Regression")
     finally:
-        for name in ("_either", "_amounts_only", "_needs_params"):
+        for name in ("_either", "_pinned", "_objective", "_amounts_only", "_needs_params", "_exits"):
             del registry_module._REGISTRY[name]

@@ -207,6 +207,9 @@ def test_registry_names_with_a_regressor_study_both_tasks_in_one_run(tmp_path):
     assert not (tmp_path / "c" / STORE_NAME).exists()
     with pytest.raises(ValueError, match="task must be one of"):
         make_model("nam", task="amounts")
+    with pytest.raises(ValueError, match=r"'task' is not a model parameter in a study; each data set's task"):
+        run_study([amounts], ["tree"], folds=2, out=tmp_path / "d", checks=(), verbose=0,
+                  params={"tree": {"task": "regression"}})
 
 
 def test_a_data_set_declared_the_other_task_is_new_cells_not_the_stored_ones(tmp_path):

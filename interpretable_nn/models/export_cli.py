@@ -58,12 +58,18 @@ def _pmml(model: Any, args: Any) -> tuple[str, str]:
         return card.to_pmml(reasons=args.reasons, days_stored=args.days_stored), f"a scorecard of {len(card.terms)} terms"
     raise ValueError(f"{args.model_dir} holds a {type(model).__name__}, which has no PMML form; PMML needs a "
                      "rule model (rulenet, a `distill --out` directory) or an additive classifier (nam). "
-                     + ("Try --format onnx." if hasattr(model, "to_onnx") else _NO_ARTEFACT))
+                     + ("Try --format onnx." if hasattr(model, "to_onnx") else
+                        "It has no ONNX export either (ONNX covers the classifiers nam, mlp and rulenet); "
+                        + _instead(args.model_dir)))
 
 
-#: what a model with neither artefact can do instead (a regressor: the exports are classifiers')
-_NO_ARTEFACT = ("It has no ONNX export either (ONNX covers the classifiers nam, mlp and rulenet); score rows "
-                "with `interpretable-nn predict MODEL_DIR --input FILE.csv`.")
+def _instead(model_dir: str) -> str:
+    """What a model with neither artefact can do (a regressor: the exports are classifiers')."""
+    import shlex
+
+    model_dir = shlex.quote(str(model_dir))
+    return (f"score rows with `interpretable-nn predict {model_dir} --input FILE.csv`, or distil it into rules "
+            f"(`interpretable-nn distill {model_dir} --csv FILE.csv --out RULES_DIR`), whose PMML covers amounts.")
 
 
 def run(args: Any) -> int:
@@ -82,7 +88,7 @@ def run(args: Any) -> int:
             raise ValueError(f"{args.model_dir} holds a {type(model).__name__}, which has no ONNX export; ONNX "
                              "covers the classifiers nam, mlp and rulenet. " + (
                                  "Try --format pmml." if any(hasattr(model, k) for k in ("to_pmml", "to_scorecard", "ruleset_"))
-                                 else "Score rows with `interpretable-nn predict MODEL_DIR --input FILE.csv`."))
+                                 else "Instead, " + _instead(args.model_dir)))
         from ..rules.values import check_days_stored
 
         check_days_stored({"converted_from": model.encoder_.schema_.converted()}, args.days_stored,

@@ -9,6 +9,7 @@ study starts its longest cells first.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import inspect
 import math
@@ -16,7 +17,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-__all__ = ["make_model", "list_models", "register_model", "available_models", "model_cost", "NoRegressorError"]
+__all__ = ["make_model", "list_models", "model_names", "register_model", "available_models", "model_cost", "NoRegressorError"]
 
 
 class NoRegressorError(ValueError):
@@ -25,6 +26,10 @@ class NoRegressorError(ValueError):
 _REGISTRY: dict[str, tuple[Callable, str, tuple[str, ...]]] = {}
 _COST: dict[str, float] = {}
 _REGRESSORS: dict[str, Callable] = {}
+#: custom names: whether their one factory builds a regressor (:func:`_regresses`, kept per registration)
+_REGRESSES: dict[str, bool] = {}
+#: the library's own names as registered at import (a name registered again is the user's)
+_BUILTIN: set[str] = set()
 TASKS = ("classification", "regression")
 
 
@@ -42,6 +47,8 @@ def register_model(name: str, factory: Callable, description: str, needs: tuple[
     _REGISTRY[name] = (factory, description, tuple(needs))
     _COST[name] = float(cost)
     _REGRESSORS.pop(name, None)
+    _REGRESSES.pop(name, None)
+    _BUILTIN.discard(name)
     if regressor is not None:
         _REGRESSORS[name] = regressor
 
@@ -53,6 +60,11 @@ def model_cost(name) -> float:
 
 def _installed(needs: tuple[str, ...]) -> bool:
     return all(importlib.util.find_spec(n) is not None for n in needs)
+
+
+def model_names() -> list[str]:
+    """Every registered name (without building anything, as :func:`list_models` may)."""
+    return list(_REGISTRY)
 
 
 def available_models() -> list[str]:
@@ -71,48 +83,65 @@ def list_models() -> pd.DataFrame:
 
 def _regresses(name: str) -> bool:
     """Whether ``make_model(name, "regression")`` builds a regressor: a name registered with a
-    ``regressor`` factory does; one registered with a single factory does when the model it
-    builds with default parameters is a scikit-learn regressor (a custom regressor-only name)."""
+    ``regressor`` factory does; a custom name registered with one factory does when the model
+    it builds with default parameters is a scikit-learn regressor (a regressor-only name). That
+    factory is called once per registration (the answer is kept), never for the library's own
+    names, whose answer is known."""
     if name in _REGRESSORS:
         return True
-    factory, _, needs = _REGISTRY[name]
-    if not _installed(needs):
+    if name in _BUILTIN or name not in _REGISTRY:
         return False
-    from sklearn.base import is_regressor
+    if name not in _REGRESSES:
+        factory, _, needs = _REGISTRY[name]
+        from sklearn.base import is_regressor
 
-    try:
-        return bool(is_regressor(_call(factory, "regression", {})))
-    except Exception:  # noqa: BLE001 - a factory that needs parameters: not known to regress
+        try:
+            _REGRESSES[name] = _installed(needs) and bool(is_regressor(_call(factory, "regression", {})))
+        except (Exception, SystemExit):  # noqa: BLE001 - a factory that needs parameters: not known to regress
+            _REGRESSES[name] = False
+    return _REGRESSES[name]
+
+
+def _takes_task(factory: Callable) -> bool:
+    """Whether ``factory`` names a ``task`` parameter that a keyword reaches and that a
+    ``functools.partial`` has not already fixed (a custom factory building either kind by it)."""
+    if isinstance(factory, functools.partial) and "task" in factory.keywords:
         return False
-
-
-def _call(factory: Callable, task: str, params: dict):
-    """``factory(**params)``, with ``task`` added where the factory names a ``task`` parameter
-    (a custom factory that builds either kind of model by it)."""
     try:
         param = inspect.signature(factory).parameters.get("task")
     except (TypeError, ValueError):  # a builtin or C callable without a signature
-        param = None
-    takes = param is not None and param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD)
-    return factory(**params, task=task) if takes else factory(**params)
+        return False
+    return param is not None and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)
+
+
+def _call(factory: Callable, task: str | None, params: dict):
+    """``factory(**params)``, with ``task`` added where the factory names a ``task`` parameter
+    (:func:`_takes_task`) and ``task`` is not the default kind: ``"regression"``, or a value of
+    the factory's own (a classifier is built with the factory's own default, whatever it
+    calls it: ``"binary"``, ``"classification"``)."""
+    passed = task not in (None, "classification") and _takes_task(factory)
+    return factory(**params, task=task) if passed else factory(**params)
 
 
 def make_model(name: str, task: str = "classification", **params):
     """A fresh estimator for a registry name, with ``params`` passed to its constructor;
     ``task="regression"`` builds the name's regressor where it has one (``list_models()``'s
     ``regression`` column), else the one model the name has when that is a regressor (a name
-    registered with a regressor factory), else a :class:`NoRegressorError`."""
+    registered with a regressor factory), else a :class:`NoRegressorError`. A custom factory
+    with a ``task`` parameter of its own receives ``task="regression"``, or a value of its own
+    that is neither task (passed through, as before ``task`` was this function's); for a
+    classifier its own default applies."""
     if name not in _REGISTRY:
         raise ValueError(f"Unknown model {name!r}; registered: {sorted(_REGISTRY)}.")
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {list(TASKS)}; got {task!r}.")
     factory, _, needs = _REGISTRY[name]
+    if task not in TASKS and not (name not in _REGRESSORS and _takes_task(factory)):
+        raise ValueError(f"task must be one of {list(TASKS)}; got {task!r}.")
     regression_factory = _REGRESSORS.get(name) if task == "regression" else None
     if not _installed(needs):
         raise ImportError(
             f"Model {name!r} needs {', '.join(needs)}; install it with: pip install 'interpretable-nn[baselines]'"
         )
-    model = _call(regression_factory or factory, task, params)
+    model = _call(regression_factory or factory, None if regression_factory else task, params)
     if task == "regression" and regression_factory is None and _is_classifier(model):
         raise NoRegressorError(
             f"Model {name!r} is a classifier and has no regressor for a regression target (an amount); the "
@@ -232,3 +261,4 @@ def _nam_reg(**p):
 
 register_model("nam", _nam, "neural additive model (GA2M): shape functions, pairs, monotone, scorecard", cost=11,
                regressor=_nam_reg)
+_BUILTIN.update(_REGISTRY)

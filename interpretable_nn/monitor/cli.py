@@ -77,14 +77,14 @@ def _split(df: Any, target: str | None, what: str) -> tuple[Any, Any]:
 
 def run(args: Any) -> int:
     """Run the check; write the page (and JSON); return 0 or :data:`EXIT_ALERT`."""
+    from sklearn.base import is_regressor
+
     from ..persistence import load_model, write_output
     from .monitor import Monitor
 
     if not Path(args.model_dir).is_dir():
         raise FileNotFoundError(f"model directory {args.model_dir}: no such directory; give the directory "
                                 "written by `interpretable-nn fit --out` or model.save().")
-    if args.protected and not args.target:
-        raise ValueError("--protected needs --target (the fairness figures need labels).")
     from ..persistence.csv_io import check_output
 
     inputs = [args.reference, args.current, args.store]  # every destination checked before any work
@@ -92,6 +92,8 @@ def run(args: Any) -> int:
     if args.json:
         check_output(args.json, what="--json", inputs=[*inputs, args.output])
     model = load_model(args.model_dir)
+    if args.protected and not args.target and not is_regressor(model):  # a regressor's Monitor says why neither
+        raise ValueError("--protected needs --target (the fairness figures need labels).")
     names = getattr(model, "feature_names_in_", None)
     features = [] if names is None else [str(n) for n in names]
     if args.target is not None and args.target in features:

@@ -8,13 +8,13 @@ performance. :meth:`Monitor.check` summarises a new batch the same way and compa
 :meth:`Monitor.log` also writes each applicant's score, decision, top reasons and review
 flags to a SQLite store; :meth:`Monitor.history` reads the batches back.
 
-Rows are processed in chunks of ``chunk_rows`` rows: bin counts, sums of ``|contribution|``
-and reason counts accumulate, so the memory beyond the input does not grow with its size
-(with labels, the probabilities and labels are kept: 9 bytes per row, for AUC and KS).
+Rows are processed in chunks of ``chunk_rows`` rows: bin counts, sums of ``|contribution|`` and
+reason counts accumulate, so the memory beyond the input does not grow with its size (with
+labels, the probabilities and labels are kept: 9 bytes per row, for AUC and KS). A model of
+amounts is watched without labels (no performance or fairness figures).
 
-Principal reasons are read off the explanation: per row, the ``k`` features with the largest
-positive contribution toward the adverse class (the ``reference="mean"`` reading of
-:func:`~interpretable_nn.explain.reason_codes`, per original feature).
+Principal reasons: per row, the ``k`` features with the largest positive contribution toward the
+adverse class (:func:`~interpretable_nn.explain.reason_codes`' ``reference="mean"``, per feature).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ..attribution.fidelity import Fidelity
 from ..explain.view import ModelView
 from .drift import Bins, attribution_noise, mean_abs_change, ndcg, psi_terms
 from .flags import FlagRules
-from .performance import performance
+from .performance import REGRESSOR_LABELS, performance
 from .report import DEFAULT_THRESHOLDS, MonitorReport, build_alerts, check_thresholds
 
 __all__ = ["Monitor", "DEFAULT_THRESHOLDS"]
@@ -120,14 +120,15 @@ class Monitor:
             raise ValueError(f"margin (the review band around threshold) must be a number in [0, 1); got {margin!r}.")
         if not isinstance(reference, pd.DataFrame) or len(reference) < 10:
             raise ValueError("reference must be a DataFrame of at least 10 rows (the model's raw columns).")
-        self.model = model
-        self.thresholds = thresholds
+        self.model, self.thresholds = model, thresholds
         self.threshold, self.k, self.margin, self.chunk_rows = float(threshold), int(k), float(margin), int(chunk_rows)
         # rows of the fairness audit's SHAP share: exact and cheap for additive models; a
         # permutation-SHAP estimate otherwise, whose cost grows with rows x features
         self.fairness_shap_rows = int(fairness_shap_rows)
         self.view = ModelView(model, reference)
-        self.names = self.view.names
+        if self.view.is_regression and (y_reference is not None or protected is not None):
+            raise ValueError(REGRESSOR_LABELS)  # before the reference is scored
+        self.names, self.is_classifier = self.view.names, not self.view.is_regression
         if protected is not None and protected not in self.names:
             raise ValueError(f"protected={protected!r} is not a feature of the model; features: {self.names}.")
         self.protected = protected
@@ -139,7 +140,6 @@ class Monitor:
                                 levels=None if num or schema is None else list(schema[f].categories))
             for f, num in zip(self.names, self.numeric)
         ]
-        self.is_classifier = not self.view.is_regression
         self._split = self._split_matrix()
         self.flag_rules = FlagRules.from_model(model, self.names, self.numeric, Rf, self.threshold, self.margin)
         ref = self._scan(Rf, keep_scores=True)
@@ -161,6 +161,8 @@ class Monitor:
         return 1.0 / (1.0 + np.exp(-score))
 
     def _adverse(self, y: Any, n: int) -> np.ndarray:
+        if self.view.is_regression:
+            raise ValueError(REGRESSOR_LABELS)
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != n:
             raise ValueError(f"y must hold one label per row ({n}); got shape {y.shape}.")
@@ -168,10 +170,7 @@ class Monitor:
             raise ValueError("y has missing labels; drop those rows or fill the labels.")
         classes = self.view.classes
         if classes is None or len(classes) != 2:
-            raise ValueError("Labels need a binary classifier (classes_ of two labels)" + (
-                "; this model predicts an amount: its scores, inputs and explanations are watched without "
-                "labels, and the performance figures (AUC, calibration) are for classifiers, so leave out "
-                "the labels (y / --target)." if self.view.is_regression else "."))
+            raise ValueError("Labels need a binary classifier (classes_ of two labels).")
         unknown = set(pd.unique(y)) - set(classes)
         if unknown:
             raise ValueError(f"y holds label(s) {sorted(map(str, unknown))} the model does not know; "
@@ -450,6 +449,8 @@ class Monitor:
             raise TypeError(f"X must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
         if id_column is not None and id_column not in X.columns:
             raise ValueError(f"id_column={id_column!r} is not a column of X.")
+        if y is not None:  # the labels' errors before the store is created
+            self._adverse(y, len(X))
         db = MonitorStore(store, features=self.names)
         name = db.new_batch_name(batch)
         ids = id_text(X[id_column] if id_column is not None else pd.Series(X.index))

@@ -15,7 +15,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["performance", "auc_se"]
+__all__ = ["performance", "auc_se", "REGRESSOR_LABELS"]
+
+#: why labels and a protected column are refused for a model of amounts
+REGRESSOR_LABELS = ("This model predicts an amount: its scores, inputs and explanations are watched without "
+                    "labels, and the performance and fairness figures (AUC, calibration, group gaps) are a "
+                    "classifier's, so leave out the labels and the protected column (y, protected / --target, "
+                    "--protected).")
 
 
 def auc_se(auc: float, n_pos: int, n_neg: int) -> float:

@@ -122,10 +122,12 @@ def check_tasks(data: dict, configs: list[tuple[str, str, dict]]) -> None:
                 raise ValueError(
                     f"Model {model!r} is {kind} and data set {tasks[regression]!r} has a "
                     f"{'regression target (numbers that are not class labels)' if regression else 'classification target'}"
-                    f". Study each task with models of its kind, in its own run_study call (the models with a "
-                    f"regressor under the same name: list_models().query('regression'); or register one with "
-                    f"register_model(name, factory, description, regressor=...)), or give the data set the other "
-                    f"kind of target.")
+                    f". Study each task with models of its kind, in its own run_study call ("
+                    + ("the models with a regressor under the same name: list_models().query('regression'); or "
+                       "register one with register_model(name, factory, description, regressor=...)" if regression
+                       else "a classifier: any name of list_models(); to fit both kinds under one name, register "
+                       "the classifier as its factory and this model as regressor=...")
+                    + "), or give the data set the other kind of target.")
     for model, label, params in configs if True in tasks and False in tasks else ():
         try:  # a parameter of the classifier only (class_weight) failed every regression cell with a TypeError
             make_model(model, "classification", **params)

@@ -87,7 +87,7 @@ def expand_models(models, params: Mapping[str, Mapping] | None = None) -> list[t
     """
     from sklearn.model_selection import ParameterGrid
 
-    from ..models.registry import available_models, list_models
+    from ..models.registry import available_models, model_names
 
     if isinstance(models, str | Mapping):
         models = [models]
@@ -101,7 +101,7 @@ def expand_models(models, params: Mapping[str, Mapping] | None = None) -> list[t
             entries.append((m[0], m[1]))
         else:
             raise TypeError(f"A model must be a registry name, a (name, grid) pair or a {{name: grid}} dict; got {m!r}.")
-    known = set(list_models()["name"])
+    known = set(model_names())
     usable = set(available_models())
     params = dict(params or {})
     for name in params:
@@ -113,6 +113,9 @@ def expand_models(models, params: Mapping[str, Mapping] | None = None) -> list[t
             raise ValueError(f"Unknown model {name!r}; registered: {sorted(known)} (see `interpretable-nn models`).")
         if name not in usable:
             raise ImportError(f"Model {name!r} needs optional packages that are not installed; see list_models().")
+        if "task" in grid or "task" in params.get(name, {}):
+            raise ValueError(f"Model {name!r}: 'task' is not a model parameter in a study; each data set's task "
+                             "(Dataset(task=...)) picks the name's classifier or regressor.")
         for k, v in grid.items():
             if not isinstance(v, list | tuple) or isinstance(v, str):
                 raise ValueError(
