@@ -444,3 +444,18 @@ def test_bundled_raw_files_are_the_bytes_their_readme_records():
         assert hashlib.sha256(gzip.decompress((data / name).read_bytes())).hexdigest() == recorded[name], name
     bundled = [s for s in SPECS.values() if s.source.startswith("bundled:")]
     assert len(bundled) == 4 and all(s.group == "dev" and s.added for s in bundled)
+
+
+def test_a_variant_measured_against_heaps_changes_one_setting_of_it():
+    """ls1 was first written without heaps' flags, and the loops that give older variants their
+    settings fitted it with the pair grid stage and without heaped values: its run measured
+    five changes, not one. A variant paired with heaps differs from it in one flag."""
+    import suite_tune as t
+
+    base = t.VARIANTS["heaps"][1]
+    paired = [v for v, against in t.AGAINST.items() if against == "heaps" and v in t.VARIANTS]
+    assert {"noshrink", "ls1", "pmember"} <= set(paired)
+    for v in paired:
+        kw, flags = t.VARIANTS[v]
+        changed = {k for k in {*base, *flags} if flags.get(k) != base.get(k)}
+        assert len(changed) == 1 and not kw, (v, changed)
