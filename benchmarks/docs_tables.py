@@ -819,17 +819,18 @@ def linear_dev() -> str:
     return "\n".join(lines) + "\n"
 
 
-def ls_dev() -> str:
-    """Stop 69's ``ls1`` (category levels and missing values stored at scale 1, not 10) on the
-    60 dev sets against ``heaps`` rerun beside it, cell by cell, and its rule's figures; sets
-    without categorical columns or missing values fit the same (``same as heaps``)."""
+def ls_dev(file: str = "tuning_dev_ls.csv", variant: str = "ls1", probed: tuple[str, ...] = ("german_credit",)) -> str:
+    """Stop 69's ``ls1`` (category levels and missing values stored at scale 1, not 10), or
+    another one-change variant, on the 60 dev sets against ``heaps`` rerun beside it, cell by
+    cell, and its rule's figures; sets the variant does not refit (``same as heaps``) are
+    counted, not listed; ``probed``: the sets of the diagnosis that suggested it."""
     if str(ROOT / "benchmarks") not in sys.path:
         sys.path.insert(0, str(ROOT / "benchmarks"))
     from suite_tune import _pair, _verdict
 
     key = ["dataset", "fold"]
-    df = pd.read_csv(RESULTS / "tuning_dev_ls.csv").query("seed == 0")
-    new, base = (df.query(f"variant == '{v}'").set_index(key) for v in ("ls1", "heaps"))
+    df = pd.read_csv(RESULTS / file).query("seed == 0")
+    new, base = (df.query(f"variant == '{v}'").set_index(key) for v in (variant, "heaps"))
     same = set(new[new.commit.astype(str).str.startswith("same as")].index.get_level_values(0))
     rows, ratios = {}, []
     for d in sorted(new.index.get_level_values(0).unique()):
@@ -837,22 +838,23 @@ def ls_dev() -> str:
         rows[d] = _pair(a.auc, b.auc)
         if d not in same:
             ratios.append(float(a.fit_seconds.sum() / b.fit_seconds.sum()))
-    lines = ["| data set | ls1 − heaps |", "|---|---:|"]
+    lines = [f"| data set | {variant} − heaps |", "|---|---:|"]
     lines += [f"| {d} | {_verdict(*r)} |" for d, r in sorted(rows.items(), key=lambda kv: kv[1][1]) if d not in same]
     below = sorted(d for d, (n, x, se) in rows.items() if x < -2 * se)
     above = sorted(d for d, (n, x, se) in rows.items() if x > 2 * se)
-    out = [d for d in rows if d != "german_credit"]
+    out = [d for d in rows if d not in probed]
     lines += ["", f"{len(same)} of the {len(rows)} sets have no categorical column and no missing value; they fit "
-              "the same and are not listed.", "",
+              "the same and are not listed.", ""] if same else [""]
+    lines += [
               f"- (a) mean over the {len(rows)} dev sets: {np.mean([r[1] for r in rows.values()]):+.5f} "
               "(adopt needs above +.0010);",
               f"- (b) more than 2 paired SE below: {len(below)} sets, {', '.join(below)} (adopt needs none); "
               f"above: {', '.join(above) or 'none'};",
               f"- (c) median fit-time ratio over the {len(ratios)} refitted sets: {np.median(ratios):.2f} "
               "(adopt needs at most 1.25);",
-              f"- beside it: mean over the {len(out)} sets other than german_credit (where the diagnosis that "
-              f"suggested it was made): {np.mean([rows[d][1] for d in out]):+.5f}.",
-              "", f"Source: {_commit('tuning_dev_ls.csv')}."]
+              f"- beside it: mean over the {len(out)} sets other than {' and '.join(probed)} (where the diagnosis "
+              f"that suggested it was made): {np.mean([rows[d][1] for d in out]):+.5f}.",
+              "", f"Source: {_commit(file)}."]
     return "\n".join(lines) + "\n"
 
 
@@ -870,7 +872,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
-              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "untuned_check69": untuned_check69, "ls_dev": ls_dev, "rows_check": rows_check, "se_calibration": se_calibration,
+              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "untuned_check69": untuned_check69, "ls_dev": ls_dev, "pmember_dev": lambda: ls_dev("tuning_dev_pmember.csv", "pmember", ("german_credit", "software_defects")), "rows_check": rows_check, "se_calibration": se_calibration,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
