@@ -1307,7 +1307,12 @@ same fitting code, and identical to the stored ``heaps`` rows on all 95 cells bo
     than 2 paired SE below, and (c) the median fit-time ratio to ``heaps`` is at most 1.25.
     The mean over the 58 sets other than german_credit and software_defects is reported
     beside it. If adopted, the confirm group's NAM column is rerun to report it.
-    Not run at stop 69 (the session's time went to ``ls1``'s two runs).
+    **Not adopted** (the run at ``568d383``): (a) the mean is +.00028 (+.00025 without the
+    two probed sets); (b) wa_churn and wife_out_of_labor_force are more than 2 SE below
+    (−.0002 each); six small wins (dengue_present +.0019 the largest; income_ada +.0006);
+    software_defects +.0036 and german_credit −.0013, on par; (c) fails, the median ratio is
+    1.47 (every bag boosts until the last one stops). Table: ``docs/benchmark_suite.md``
+    (``pmember_dev``); the option stays in ``boost_pairs`` (off).
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
