@@ -573,15 +573,18 @@ def noshrink_dev() -> str:
     return "\n".join(lines) + "\n"
 
 
+#: the suite.py files of the dev sets added at stops 57-60 and 69 (their NAM and EBM cells)
+_ADDED_DEV_FILES = ("suite_added57.csv", "suite_added58.csv", "suite_added59_all.csv", "suite_added60_all.csv",
+                    "suite_added69.csv")
+
+
 def _nam_dev_rows() -> pd.Series:
     """Today's NAM on dev, seed 0 (AUC by dataset, seed, fold): ``heaps`` where it ran, else
     ``b05_any``'s stored rows and ``suite_added57``-``60``'s and ``69``'s, which the default reproduces."""
     key = ["dataset", "seed", "fold"]
     heaps = pd.read_csv(RESULTS / "tuning_dev_heaps.csv").query("variant == 'heaps'")
     st = pd.read_csv(RESULTS / "tuning_dev_b05_any.csv").query("variant == 'b05_any'")
-    added = pd.concat([pd.read_csv(RESULTS / f) for f in ("suite_added57.csv", "suite_added58.csv",
-                                                          "suite_added59_all.csv", "suite_added60_all.csv",
-                                                          "suite_added69.csv")])
+    added = pd.concat([pd.read_csv(RESULTS / f) for f in _ADDED_DEV_FILES])
     return pd.concat([heaps, st, added.query("model == 'nam'")]).query("seed == 0").drop_duplicates(key).set_index(key).auc
 
 
@@ -675,8 +678,7 @@ REGIMES = {
 }
 
 
-_EBM_DEV_FILES = ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv", "suite_added57.csv", "suite_added58.csv",
-                  "suite_added59_all.csv", "suite_added60_all.csv", "suite_added69.csv")
+_EBM_DEV_FILES = ("suite.csv", "dev_added_ebm.csv", "suite_added46.csv", *_ADDED_DEV_FILES)
 
 
 def _nam_ebm_pairs() -> dict[str, tuple[str, int, float, float]]:
