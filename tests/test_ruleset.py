@@ -191,6 +191,23 @@ def test_identity_link():
         rs.predict_proba(X)
 
 
+def test_a_regression_rule_sets_json_names_no_classes():
+    """A regression's score has no labels: its JSON used to list classes [0, 1], which a
+    reader took for a classifier's. It now writes none, reads back equal, and a file that
+    names classes (an older one) still reads; a classifier's keep theirs."""
+    import json
+
+    reg = RuleSet([Rule((Condition("x", ">", 0.0),), 2.5)], intercept=1.0, link="identity")
+    doc = json.loads(reg.to_json())
+    assert "classes" not in doc
+    assert RuleSet.from_json(reg.to_json()) == reg
+    older = RuleSet.from_json(json.dumps({**doc, "classes": ["no", "yes"]}))
+    assert older == reg and older.predict(pd.DataFrame({"x": [1.0]})).tolist() == [3.5]
+    clf = RuleSet(reg.rules, intercept=1.0, classes=("no", "yes"))
+    assert json.loads(clf.to_json())["classes"] == ["no", "yes"]
+    assert RuleSet.from_json(clf.to_json()).classes == ("no", "yes")
+
+
 def test_input_validation_and_empty_frames():
     rs = _ruleset()
     with pytest.raises(ValueError, match=r"\['Age'\]"):

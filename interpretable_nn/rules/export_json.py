@@ -12,7 +12,9 @@ Versioned schema::
      "linear": [{"feature": str, "points": float, "lo": float, "hi": float,
                  "fill": float, "name": str | null, "mean": float | null}, ...]}
 
-``linear`` (:class:`~interpretable_nn.rules.conditions.LinearTerm`) is written only when the
+``classes`` is written only for link ``"logit"``: a regression's score has no labels (a reader
+takes ``[0, 1]`` where it is absent, as before). ``linear``
+(:class:`~interpretable_nn.rules.conditions.LinearTerm`) is written only when the
 rule set has linear terms, and then with ``"version": 2``: a reader of version 1 refuses the
 file (asking for an upgrade) instead of scoring without them. A file without linear terms
 is version 1, as before.
@@ -100,7 +102,7 @@ def to_json(rs: RuleSetLike, indent: int | None = 2) -> str:
         "version": VERSION if linear else VERSION_RULES_ONLY,
         "link": rs.link,
         "intercept": rs.intercept,
-        "classes": list(rs.classes),
+        **({"classes": list(rs.classes)} if rs.link == "logit" else {}),  # a regression has none
         "feature_names": rs.feature_names,
         "rules": [
             {"conditions": [cond(c) for c in r.conditions], "weight": r.weight,

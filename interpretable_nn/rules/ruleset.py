@@ -201,7 +201,7 @@ class RuleSet:
             tuple(r._key() for r in self.rules),
             self.intercept,
             self.link,
-            typed_key(self.classes),
+            typed_key(self.classes) if self.link == "logit" else None,  # a regression's score has no labels
             None if self.feature_names is None else tuple(self.feature_names),
             tuple(t._key() for t in self.linear),
         )
