@@ -288,6 +288,7 @@ def load_table(args) -> tuple:
             raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} rows "
                              f"(data rows {rows}...); drop those rows or fill them in.")
         X = df.drop(columns=[args.target])
+        _refuse_infinite(X, args.csv)
         idc = getattr(args, "id_column", None)
         if idc and idc in X.columns:
             X = X.drop(columns=[idc])
@@ -295,6 +296,20 @@ def load_table(args) -> tuple:
         return X, y.to_numpy(), Path(args.csv).stem
     ds = load_dataset(args.dataset)
     return ds.X, ds.y, ds.name
+
+
+def _refuse_infinite(X, path) -> None:
+    """An infinite cell of a --csv file (``inf``, ``1e999``), named by the file, its column and
+    data row, before the model's check calls the table "X"."""
+    import numpy as np
+
+    for c in X.columns:
+        if X[c].dtype.kind == "f":
+            bad = np.flatnonzero(np.isinf(X[c].to_numpy()))
+            if len(bad):
+                raise ValueError(f"column {c!r} of {path} holds an infinite number in {len(bad)} rows (data rows "
+                                 f"{(bad + 1)[:5].tolist()}); blank those cells (a blank cell is a missing value) "
+                                 "or give finite numbers.")
 
 
 def positive_target(args, y, name: str) -> tuple:

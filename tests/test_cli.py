@@ -590,3 +590,31 @@ def test_export_of_a_model_of_amounts_points_to_what_it_can_do(tmp_path, capsys)
         assert r.returncode != 0 and "NAMRegressor" in r.stderr, r.stderr
         assert f"interpretable-nn predict {tmp_path / 'm'} --input" in r.stderr and "interpretable-nn distill" in r.stderr
         assert "Try --format" not in r.stderr and not (tmp_path / f"m.{fmt}").exists()
+
+
+def test_an_infinite_csv_cell_is_named_by_file_column_and_row(tmp_path, capsys):
+    """An 'inf' cell of a CSV file was refused as "Column 'amount' of X holds infinite values":
+    the user's file has no X. fit --csv and predict --input now name the file, the column and
+    the data row, and say what to do."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"amount": rng.normal(size=120), "age": rng.integers(18, 80, 120)})
+    df["target"] = (df["amount"] + rng.normal(size=120) > 0).astype(int)
+    df.to_csv(tmp_path / "train.csv", index=False)
+    r = run_inprocess(capsys, "fit", "mlp", "--csv", str(tmp_path / "train.csv"), "--target", "target",
+                      "--out", str(tmp_path / "m"), "--param", "max_epochs=2", "--param", "verbose=0")
+    assert r.returncode == 0, r.stderr
+    bad = df.astype({"amount": object})
+    bad.loc[6, "amount"] = "inf"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "bad.csv"), "--target", "target")
+    _one_line_error(r, "'amount'", "bad.csv", "data rows [7]", "blank")
+    assert " of X " not in r.stderr
+    bad.drop(columns="target").to_csv(tmp_path / "score.csv", index=False)
+    r = run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / "score.csv"))
+    _one_line_error(r, "'amount'", "score.csv", "data row 7", "'inf'", "blank")
+    bad.loc[6, "amount"] = "-1e999"  # overflows float64 to -inf
+    bad.drop(columns="target").to_csv(tmp_path / "score.csv", index=False)
+    r = run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / "score.csv"))
+    _one_line_error(r, "'amount'", "data row 7", "'-1e999'")

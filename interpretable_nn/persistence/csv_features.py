@@ -123,6 +123,11 @@ def _numeric(raw, column: str, path: Path):
                 f"column {column!r} of {path} (data row {i + 1}) holds {v!r}, but the model reads {column!r} "
                 "as a number; fix or blank that cell (a blank cell is a missing value)."
             ) from None
+        if not np.isfinite(out[i]):  # 'inf', '-Infinity', '1e999': the file's cell, not a frame's "X"
+            raise ValueError(
+                f"column {column!r} of {path} (data row {i + 1}) holds {v!r}, an infinite number; blank that "
+                "cell (a blank cell is a missing value) or give a finite number."
+            )
     return out
 
 
