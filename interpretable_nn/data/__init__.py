@@ -2,7 +2,7 @@
 
 from .datasets import Dataset, list_datasets, load_dataset, make_additive
 from .encoding import EncodedData, TabularEncoder, UnseenCategoryWarning
-from .schema import FeatureSchema, FeatureSpec, infer_schema
+from .schema import FeatureSchema, FeatureSpec, OutOfRangeWarning, infer_schema
 from .validation import ExtraColumnsWarning, check_frame, check_predict_frame, check_target
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "ExtraColumnsWarning",
     "FeatureSchema",
     "FeatureSpec",
+    "OutOfRangeWarning",
     "TabularEncoder",
     "UnseenCategoryWarning",
     "check_frame",

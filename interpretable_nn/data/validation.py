@@ -25,7 +25,7 @@ from .dtypes import (
     refuse_structured,
     timedelta_days,
 )
-from .schema import CONVERTED_ATTR, FeatureSchema
+from .schema import CONVERTED_ATTR, FeatureSchema, warn_far_beyond
 from .stacklevel import user_stacklevel
 
 __all__ = [
@@ -292,7 +292,7 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X", named: bool =
     for spec in schema:
         s = df[spec.name]
         if spec.is_numeric:
-            out[spec.name] = _predict_numeric(spec, s, what)
+            out[spec.name] = warn_far_beyond(spec, _predict_numeric(spec, s, what), what)
         else:
             check_category_cells(spec.name, s, what)
             out[spec.name] = s

@@ -1,0 +1,65 @@
+"""Numbers far beyond a feature's training range at predict (another unit, a 9999999 code,
+1e308) were scored silently, at the edge of an additive shape. They now give one
+``OutOfRangeWarning`` per column naming it, its training range and an example; values near
+the range, missing values and dates do not."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from interpretable_nn.data import OutOfRangeWarning, check_predict_frame, infer_schema
+
+TRAIN = pd.DataFrame({"age": np.linspace(18, 80, 50), "flag": np.tile([0.0, 1.0], 25), "const": 5.0,
+                      "city": ["a", "b"] * 25})
+SCHEMA = infer_schema(TRAIN)
+
+
+def _read(rows: dict):
+    frame = TRAIN.head(len(next(iter(rows.values())))).assign(**rows)
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        out = check_predict_frame(frame, SCHEMA)
+    return out, [w for w in got if issubclass(w.category, OutOfRangeWarning)]
+
+
+def test_far_values_warn_once_per_column_naming_it():
+    out, got = _read({"age": [20.0, 1e308, -1e308, 85.0], "flag": [0.0, 1.0, 5.0, np.nan]})
+    assert out["age"].tolist()[1] == 1e308  # read unchanged: a warning, not a refusal
+    msgs = sorted(str(w.message) for w in got)
+    assert len(msgs) == 2, msgs
+    assert "'age'" in msgs[0] and "2 value(s)" in msgs[0] and "[18, 80]" in msgs[0] and "1e+308" in msgs[0]
+    assert "'flag'" in msgs[1] and "1 value(s)" in msgs[1] and "[0, 1]" in msgs[1]
+    assert all(w.filename == __file__ for w in got)  # points at the caller's line
+
+
+def test_near_values_missing_values_and_constants_within_magnitude_do_not_warn():
+    assert not _read({"age": [17.0, 81.0, 142.0, np.nan], "flag": [2.0, -1.0, 0.0, 1.0]})[1]
+    assert not _read({"const": [5.0, 10.0, 0.0, np.nan]})[1]  # a constant: beyond |5| only
+    assert len(_read({"const": [11.0, 5.0, 5.0, 5.0]})[1]) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(18 - 62, 80 + 62, allow_nan=False), min_size=1, max_size=20))
+def test_values_within_one_range_of_the_training_range_never_warn(vals):
+    assert not _read({"age": vals})[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(80 + 62, 1.7e308, exclude_min=True), st.booleans())
+def test_any_value_beyond_one_range_warns(v, below):
+    got = _read({"age": [18 - (v - 80) if below else v]})[1]
+    assert len(got) == 1 and "'age'" in str(got[0].message)
+
+
+def test_a_model_passes_the_warning_to_its_user():
+    from interpretable_nn.models import make_model
+
+    y = (TRAIN["age"] > 50).astype(int).to_numpy()
+    m = make_model("mlp", max_epochs=2, verbose=0, random_state=0).fit(TRAIN, y)
+    with pytest.warns(OutOfRangeWarning, match="'age'"):
+        p = m.predict_proba(TRAIN.head(2).assign(age=[30.0, 9_999_999.0]))
+    assert np.isfinite(p).all()
