@@ -32,12 +32,12 @@ def test_far_values_warn_once_per_column_naming_it():
     msgs = sorted(str(w.message) for w in got)
     assert len(msgs) == 2, msgs
     assert "'age'" in msgs[0] and "2 value(s)" in msgs[0] and "[18, 80]" in msgs[0] and "1e+308" in msgs[0]
-    assert "'flag'" in msgs[1] and "1 value(s)" in msgs[1] and "[0, 1]" in msgs[1]
+    assert "'flag'" in msgs[1] and "1 value(s) other than its two training values 0 and 1 (e.g. 5)" in msgs[1]
     assert all(w.filename == __file__ for w in got)  # points at the caller's line
 
 
 def test_near_values_missing_values_and_constants_within_magnitude_do_not_warn():
-    assert not _read({"age": [17.0, 81.0, 142.0, np.nan], "flag": [2.0, -1.0, 0.0, 1.0]})[1]
+    assert not _read({"age": [17.0, 81.0, 142.0, np.nan], "flag": [np.nan, 1.0, 0.0, 1.0]})[1]
     assert not _read({"const": [5.0, 10.0, 0.0, np.nan]})[1]  # a constant: beyond |5| only
     assert len(_read({"const": [11.0, 5.0, 5.0, 5.0]})[1]) == 1
 
@@ -53,6 +53,12 @@ def test_values_within_one_range_of_the_training_range_never_warn(vals):
 def test_any_value_beyond_one_range_warns(v, below):
     got = _read({"age": [18 - (v - 80) if below else v]})[1]
     assert len(got) == 1 and "'age'" in str(got[0].message)
+
+
+def test_a_flag_given_a_third_value_warns():
+    """SPSS-style 1/2 codes for a 0/1 flag (or 0.5) were read on the flag's line, silently."""
+    got = _read({"flag": [1.0, 2.0, 2.0, 0.5]})[1]
+    assert len(got) == 1 and "3 value(s)" in str(got[0].message) and "(e.g. 2)" in str(got[0].message)
 
 
 def test_a_model_passes_the_warning_to_its_user():

@@ -71,11 +71,20 @@ FAR_RANGES = 1.0
 def warn_far_beyond(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:
     """``s`` (the numeric feature ``spec`` as read at predict), after an :class:`OutOfRangeWarning`
     naming the column when some of its values lie more than :data:`FAR_RANGES` times the
-    training range beyond it (a constant column: beyond its magnitude or 1). A feature
-    converted from dates or durations has its own check."""
+    training range beyond it (a constant column: beyond its magnitude or 1), or, for a feature
+    with two training values (a 0/1 flag), values other than those two. A feature converted
+    from dates or durations has its own check."""
     if spec.min is None or spec.max is None or spec.converted_from:
         return s
     v = s.to_numpy(dtype=float, na_value=np.nan)
+    if spec.kind == "binary" and spec.min != spec.max:  # a third value: 1/2 codes for a 0/1 flag?
+        far = ~np.isnan(v) & (v != spec.min) & (v != spec.max)
+        if far.any():
+            warnings.warn(f"Column {spec.name!r} of {what} holds {int(far.sum())} value(s) other than its two training "
+                          f"values {spec.min:g} and {spec.max:g} (e.g. {v[far][0]:g}); the model reads them as it "
+                          "extrapolates. Recode them (1/2 for a 0/1 flag?) or give them as missing (NaN).",
+                          OutOfRangeWarning, stacklevel=user_stacklevel())
+        return s
     span = FAR_RANGES * ((spec.max - spec.min) or max(abs(spec.max), 1.0))
     with np.errstate(invalid="ignore", over="ignore"):
         far = (v > spec.max + span) | (v < spec.min - span)
