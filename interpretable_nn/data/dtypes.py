@@ -311,6 +311,20 @@ def check_category_cells(name: str, s: pd.Series, what: str = "X") -> None:
             raise ValueError(f"Column {name!r} of {what} {_fix(name, k, v)}.")
 
 
+def records_frame(rows, what: str = "X") -> pd.DataFrame:
+    """Rows given as dicts or Series, as a frame; a row that lacks a key other rows have is
+    refused (pandas filled it with NaN: a silent missing value, where a user's serializer
+    dropped a field or a record was built by hand), naming the row, the keys and the fix."""
+    keys = [set(r.keys()) for r in rows]
+    every = set().union(*keys)
+    for i, k in enumerate(keys):
+        if k != every:
+            lack = sorted(map(str, every - k))
+            raise ValueError(f"Row {i} of {what} lacks the key(s) {lack[:5]} that other rows have; give every row "
+                             "every key (None for a missing value).")
+    return pd.DataFrame(list(rows))
+
+
 def refuse_structured(arr: np.ndarray, what: str = "X") -> None:
     """A numpy structured (record) array is refused with its fix."""
     if arr.dtype.names:

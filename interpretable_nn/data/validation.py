@@ -21,6 +21,7 @@ from .dtypes import (
     check_category_cells,
     column_type,
     datetime_days,
+    records_frame,
     refuse_signalling_nan,
     refuse_structured,
     timedelta_days,
@@ -74,7 +75,7 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
         if isinstance(X, (str, bytes, dict)) or lazy or np.isscalar(X):
             raise TypeError(f"{what} must be a pandas DataFrame or a 2-D array; got {type(X).__name__}" + (f" (pass list({what}))." if lazy else "."))
         if _records(X):
-            return _as_frame(pd.DataFrame(list(X)), feature_names, what)  # records: matched by name
+            return _as_frame(records_frame(X, what), feature_names, what)  # records: matched by name
         try:  # rows keep their cells' types, as in a DataFrame (numpy made mixed rows text, bools 1.0)
             arr = np.asarray(X, dtype=object) if isinstance(X, (list, tuple)) else np.asarray(X)
             if arr.ndim == 1 and any(isinstance(r, (list, tuple, Mapping, np.ndarray)) for r in arr):
@@ -110,10 +111,8 @@ def _check_numeric_column(name: str, s: pd.Series, what: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype(float)
     if pd.api.types.is_complex_dtype(s.dtype):
-        raise ValueError(
-            f"Column {name!r} of {what} holds complex numbers (Complex data not supported); "
-            "pass real numbers, e.g. its real part, or split real and imaginary parts into two columns."
-        )
+        raise ValueError(f"Column {name!r} of {what} holds complex numbers (Complex data not supported); pass real "
+                         "numbers, e.g. its real part, or split real and imaginary parts into two columns.")
     if pd.api.types.is_numeric_dtype(s.dtype):
         v = s.astype(float)
         if pd.api.types.is_integer_dtype(s.dtype):

@@ -1,4 +1,6 @@
-"""Numbers far beyond a feature's training range at predict (another unit, a 9999999 code,
+"""Inputs at predict that were read silently (stop 70).
+
+Numbers far beyond a feature's training range at predict (another unit, a 9999999 code,
 1e308) were scored silently, at the edge of an additive shape. They now give one
 ``OutOfRangeWarning`` per column naming it, its training range and an example; values near
 the range, missing values and dates do not."""
@@ -69,3 +71,14 @@ def test_a_model_passes_the_warning_to_its_user():
     with pytest.warns(OutOfRangeWarning, match="'age'"):
         p = m.predict_proba(TRAIN.head(2).assign(age=[30.0, 9_999_999.0]))
     assert np.isfinite(p).all()
+
+
+def test_a_record_lacking_a_key_is_refused_not_read_as_missing():
+    """Rows as dicts: one that lacked a key others have was filled with NaN by pandas, a
+    silent missing value. It is refused naming the row and the key; None still means missing."""
+    rows = TRAIN.head(3).to_dict("records")
+    del rows[1]["age"]
+    with pytest.raises(ValueError, match=r"Row 1 of X lacks the key\(s\) \['age'\].*None for a missing value"):
+        check_predict_frame(rows, SCHEMA)
+    rows[1]["age"] = None
+    assert np.isnan(check_predict_frame(rows, SCHEMA)["age"].iloc[1])
