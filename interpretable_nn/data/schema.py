@@ -26,6 +26,7 @@ conversion of every column type is in :mod:`interpretable_nn.data.dtypes`.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -38,7 +39,7 @@ from .dtypes import CONVERSIONS, datetime_days, timedelta_days
 from .stacklevel import user_stacklevel
 
 __all__ = ["FeatureSpec", "FeatureSchema", "NumericTextWarning", "OutOfRangeWarning", "infer_schema", "to_json_value",
-           "warn_far_beyond"]
+           "quiet_range", "warn_far_beyond"]
 
 KINDS = ("numeric", "binary", "categorical")
 
@@ -95,6 +96,15 @@ def warn_far_beyond(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:
                       "(an additive shape: at its edge). Check the unit, or give a special code as missing (NaN).",
                       OutOfRangeWarning, stacklevel=user_stacklevel())
     return s
+
+
+@contextlib.contextmanager
+def quiet_range():
+    """A context without :class:`OutOfRangeWarning`: for the library's own synthetic rows (LIME's
+    perturbations, distillation's augmented rows), which are not the user's input."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=OutOfRangeWarning)
+        yield
 
 
 def to_json_value(v: Any) -> Any:

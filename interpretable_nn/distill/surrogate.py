@@ -46,6 +46,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.fidelity import Fidelity, wilson_interval
 from ..data.encoding import TabularEncoder
+from ..data.schema import quiet_range
 from ..data.validation import ExtraColumnsWarning, check_frame, check_predict_frame
 from ..rules.conditions import Condition
 from ..rules.from_tree import (
@@ -320,7 +321,8 @@ class SurrogateTree(BaseEstimator):
         n_aug = 0 if self.augment == "none" else n_aug
         rows = fit_df if n_aug == 0 else pd.concat([fit_df, augment_rows(self.augment, fit_df, self.encoder_, n_aug, rng, self.jitter)], ignore_index=True)
         self.n_augmented_ = int(n_aug)
-        labels, scores = self._teacher_outputs(teacher, rows)
+        with quiet_range():  # the augmented rows are the library's, not the user's input
+            labels, scores = self._teacher_outputs(teacher, rows)
         Z = self._matrix(rows)
         if self.task_ != "regression" and self.target == "decision" and len(np.unique(labels)) < 2:
             only = self.classes_[labels[0]]

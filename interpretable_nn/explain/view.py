@@ -36,6 +36,7 @@ import pandas as pd
 from ..attribution.additive import additive_shap_explanation, is_additive
 from ..attribution.explanation import Explanation
 from ..attribution.fidelity import Fidelity
+from ..data.schema import quiet_range
 
 __all__ = ["ModelView"]
 
@@ -136,7 +137,8 @@ class ModelView:
         name = self.name
 
         def f(df: pd.DataFrame) -> np.ndarray:
-            out = np.asarray(fn(df), dtype=np.float64)
+            with quiet_range():  # explainers' perturbed rows (LIME draws new numbers), not the user's
+                out = np.asarray(fn(df), dtype=np.float64)
             if out.ndim != 1:
                 raise ValueError(
                     f"{name}.decision_function returns {out.shape[1]} columns; the "
