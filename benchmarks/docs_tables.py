@@ -874,7 +874,7 @@ GENERATORS = {"scale_ddp": scale_ddp, "distill_search": distill_search, "distill
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
-              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "untuned_check69": untuned_check69, "ls_dev": ls_dev, "pmember_dev": lambda: ls_dev("tuning_dev_pmember.csv", "pmember", ("german_credit", "software_defects")), "rows_check": rows_check, "se_calibration": se_calibration,
+              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "untuned_check69": untuned_check69, "ls_dev": ls_dev, "pmember_dev": lambda: ls_dev("tuning_dev_pmember.csv", "pmember", ("german_credit", "software_defects")), "ties_dev": lambda: ls_dev("tuning_dev_ties.csv", "ties", ("income_ada",)), "rows_check": rows_check, "se_calibration": se_calibration,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 

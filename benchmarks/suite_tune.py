@@ -1345,6 +1345,14 @@ rows in ``results/tuning_dev_ls.csv``, as ``pmember``'s; stop 70)
     below, and (c) the median fit-time ratio to ``heaps`` is at most 1.25. The mean over the
     59 sets other than income_ada is reported beside it. If adopted, the confirm group's NAM
     column is rerun to report it.
+    **Not adopted** (the run at ``ce2b45e``; ``TIE_KNOTS`` stays False): (a) the mean is
+    +.00001 (−.00003 without income_ada); (b) still_jobless is more than 2 SE below
+    (−.0026 ± .0010); five wins (income_ada +.0027 ± .0008, lending_club +.0019,
+    credit_card_approval +.0013, spam7 +.0004, very_happy +.0001), email_spam +.0022 and
+    recidivism +.0021 on par; 44 of 60 sets change; (c) holds (median 1.15). Where a column's
+    mass point leaves its other values few knots, the finer grid helps; elsewhere the same
+    knots move the shapes of columns that did not need it. Table: ``docs/benchmark_suite.md``
+    (``ties_dev``).
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
