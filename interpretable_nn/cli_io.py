@@ -288,11 +288,11 @@ def load_table(args) -> tuple:
             raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} rows "
                              f"(data rows {rows}...); drop those rows or fill them in.")
         X = df.drop(columns=[args.target])
-        _refuse_infinite(X, args.csv)
         idc = getattr(args, "id_column", None)
         if idc and idc in X.columns:
             X = X.drop(columns=[idc])
             print(f"column {idc!r} is the id column: left out of the features (--id-column '' keeps it)")
+        _refuse_infinite(X, args.csv)
         return X, y.to_numpy(), Path(args.csv).stem
     ds = load_dataset(args.dataset)
     return ds.X, ds.y, ds.name
@@ -309,7 +309,7 @@ def _refuse_infinite(X, path) -> None:
             if len(bad):
                 raise ValueError(f"column {c!r} of {path} holds an infinite number in {len(bad)} rows (data rows "
                                  f"{(bad + 1)[:5].tolist()}); blank those cells (a blank cell is a missing value) "
-                                 "or give finite numbers.")
+                                 f"or give finite numbers (a code column? read it as text: --categorical {c}).")
 
 
 def positive_target(args, y, name: str) -> tuple:

@@ -2,7 +2,8 @@
 
 from .datasets import Dataset, list_datasets, load_dataset, make_additive
 from .encoding import EncodedData, TabularEncoder, UnseenCategoryWarning
-from .schema import FeatureSchema, FeatureSpec, OutOfRangeWarning, infer_schema
+from .ranges import OutOfRangeWarning
+from .schema import FeatureSchema, FeatureSpec, infer_schema
 from .validation import ExtraColumnsWarning, check_frame, check_predict_frame, check_target
 
 __all__ = [

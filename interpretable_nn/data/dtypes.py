@@ -311,17 +311,26 @@ def check_category_cells(name: str, s: pd.Series, what: str = "X") -> None:
             raise ValueError(f"Column {name!r} of {what} {_fix(name, k, v)}.")
 
 
-def records_frame(rows, what: str = "X") -> pd.DataFrame:
-    """Rows given as dicts or Series, as a frame; a row that lacks a key other rows have is
-    refused (pandas filled it with NaN: a silent missing value, where a user's serializer
-    dropped a field or a record was built by hand), naming the row, the keys and the fix."""
-    keys = [set(r.keys()) for r in rows]
-    every = set().union(*keys)
-    for i, k in enumerate(keys):
-        if k != every:
-            lack = sorted(map(str, every - k))
-            raise ValueError(f"Row {i} of {what} lacks the key(s) {lack[:5]} that other rows have; give every row "
-                             "every key (None for a missing value).")
+def records_frame(rows, what: str = "X", needed: list[str] | None = None) -> pd.DataFrame:
+    """Rows given as dicts or Series, as a frame; a row that lacks a key other rows have (of
+    ``needed``, the model's columns, when given: a key only some rows carry and the model does
+    not read is ignored, as an extra column is) is refused, naming the row, the keys and the fix
+    (pandas filled it with NaN: a silent missing value, where a serializer dropped a field)."""
+    def keys(r):
+        return r.keys() if isinstance(r, dict) else set(r.keys())
+
+    first = keys(rows[0])
+    if all(keys(r) == first for r in rows):  # the usual case: one comparison a row
+        return pd.DataFrame(list(rows))
+    every = set().union(*(keys(r) for r in rows))
+    if needed is not None:
+        every = {k for k in every if str(k) in set(needed)}
+    for i, r in enumerate(rows):
+        lack = every - keys(r)
+        if lack:
+            shown = sorted(map(repr, lack))[:5]
+            raise ValueError(f"Row {i} of {what} lacks the key(s) {', '.join(shown)} that other rows have; give "
+                             "every row every key (None for a missing value).")
     return pd.DataFrame(list(rows))
 
 

@@ -26,7 +26,6 @@ conversion of every column type is in :mod:`interpretable_nn.data.dtypes`.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -38,8 +37,7 @@ import pandas as pd
 from .dtypes import CONVERSIONS, datetime_days, timedelta_days
 from .stacklevel import user_stacklevel
 
-__all__ = ["FeatureSpec", "FeatureSchema", "NumericTextWarning", "OutOfRangeWarning", "infer_schema", "to_json_value",
-           "quiet_range", "warn_far_beyond"]
+__all__ = ["FeatureSpec", "FeatureSchema", "NumericTextWarning", "infer_schema", "to_json_value"]
 
 KINDS = ("numeric", "binary", "categorical")
 
@@ -58,53 +56,6 @@ _UNIT_NUMBER = re.compile(r"^\s*[$€£¥]?\s*[-+]?(?:\d{1,3}(?:[,' ]\d{3})+|\d+
 
 class NumericTextWarning(UserWarning):
     """A text column whose many levels all read as numbers is treated as categorical."""
-
-
-class OutOfRangeWarning(UserWarning):
-    """Numbers far beyond a numeric feature's training range at predict: another unit, a code
-    such as 9999999, a typo. Additive models read them at the edge of the shape, silently."""
-
-
-#: a value more than this many training ranges (max - min) beyond the range is "far" beyond it
-FAR_RANGES = 1.0
-
-
-def warn_far_beyond(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:
-    """``s`` (the numeric feature ``spec`` as read at predict), after an :class:`OutOfRangeWarning`
-    naming the column when some of its values lie more than :data:`FAR_RANGES` times the
-    training range beyond it (a constant column: beyond its magnitude or 1), or, for a feature
-    with two training values (a 0/1 flag), values other than those two. A feature converted
-    from dates or durations has its own check."""
-    if spec.min is None or spec.max is None or spec.converted_from:
-        return s
-    v = s.to_numpy(dtype=float, na_value=np.nan)
-    if spec.kind == "binary" and spec.min != spec.max:  # a third value: 1/2 codes for a 0/1 flag?
-        far = ~np.isnan(v) & (v != spec.min) & (v != spec.max)
-        if far.any():
-            warnings.warn(f"Column {spec.name!r} of {what} holds {int(far.sum())} value(s) other than its two training "
-                          f"values {spec.min:g} and {spec.max:g} (e.g. {v[far][0]:g}); the model reads them as it "
-                          "extrapolates. Recode them (1/2 for a 0/1 flag?) or give them as missing (NaN).",
-                          OutOfRangeWarning, stacklevel=user_stacklevel())
-        return s
-    span = FAR_RANGES * ((spec.max - spec.min) or max(abs(spec.max), 1.0))
-    with np.errstate(invalid="ignore", over="ignore"):
-        far = (v > spec.max + span) | (v < spec.min - span)
-    if far.any():
-        ex = v[far][np.argmax(np.abs(v[far]))]
-        warnings.warn(f"Column {spec.name!r} of {what} holds {int(far.sum())} value(s) far beyond its training "
-                      f"range [{spec.min:g}, {spec.max:g}] (e.g. {ex:g}); the model reads them as it extrapolates "
-                      "(an additive shape: at its edge). Check the unit, or give a special code as missing (NaN).",
-                      OutOfRangeWarning, stacklevel=user_stacklevel())
-    return s
-
-
-@contextlib.contextmanager
-def quiet_range():
-    """A context without :class:`OutOfRangeWarning`: for the library's own synthetic rows (LIME's
-    perturbations, distillation's augmented rows), which are not the user's input."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=OutOfRangeWarning)
-        yield
 
 
 def to_json_value(v: Any) -> Any:

@@ -26,7 +26,8 @@ from .dtypes import (
     refuse_structured,
     timedelta_days,
 )
-from .schema import CONVERTED_ATTR, FeatureSchema, warn_far_beyond
+from .ranges import warn_far_beyond
+from .schema import CONVERTED_ATTR, FeatureSchema
 from .stacklevel import user_stacklevel
 
 __all__ = [
@@ -75,7 +76,7 @@ def _as_frame(X, feature_names: list[str] | None = None, what: str = "X") -> pd.
         if isinstance(X, (str, bytes, dict)) or lazy or np.isscalar(X):
             raise TypeError(f"{what} must be a pandas DataFrame or a 2-D array; got {type(X).__name__}" + (f" (pass list({what}))." if lazy else "."))
         if _records(X):
-            return _as_frame(records_frame(X, what), feature_names, what)  # records: matched by name
+            return _as_frame(records_frame(X, what, feature_names), feature_names, what)  # records: by name
         try:  # rows keep their cells' types, as in a DataFrame (numpy made mixed rows text, bools 1.0)
             arr = np.asarray(X, dtype=object) if isinstance(X, (list, tuple)) else np.asarray(X)
             if arr.ndim == 1 and any(isinstance(r, (list, tuple, Mapping, np.ndarray)) for r in arr):

@@ -46,7 +46,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.fidelity import Fidelity, wilson_interval
 from ..data.encoding import TabularEncoder
-from ..data.schema import quiet_range
+from ..data.ranges import quiet_range
 from ..data.validation import ExtraColumnsWarning, check_frame, check_predict_frame
 from ..rules.conditions import Condition
 from ..rules.from_tree import (
@@ -319,10 +319,15 @@ class SurrogateTree(BaseEstimator):
 
         n_aug = self.n_augment if self.n_augment is not None else min(10 * len(fit_df), 100_000)
         n_aug = 0 if self.augment == "none" else n_aug
-        rows = fit_df if n_aug == 0 else pd.concat([fit_df, augment_rows(self.augment, fit_df, self.encoder_, n_aug, rng, self.jitter)], ignore_index=True)
+        extra = None if n_aug == 0 else augment_rows(self.augment, fit_df, self.encoder_, n_aug, rng, self.jitter)
+        rows = fit_df if extra is None else pd.concat([fit_df, extra], ignore_index=True)
         self.n_augmented_ = int(n_aug)
-        with quiet_range():  # the augmented rows are the library's, not the user's input
-            labels, scores = self._teacher_outputs(teacher, rows)
+        labels, scores = self._teacher_outputs(teacher, fit_df)  # the user's rows: warnings as at predict
+        if extra is not None:
+            with quiet_range():  # the augmented rows are the library's, not the user's input
+                more = self._teacher_outputs(teacher, extra)
+            labels = None if labels is None else np.concatenate([labels, more[0]])
+            scores = np.concatenate([scores, more[1]])
         Z = self._matrix(rows)
         if self.task_ != "regression" and self.target == "decision" and len(np.unique(labels)) < 2:
             only = self.classes_[labels[0]]

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.additive import as_additive
+from ..data.ranges import quiet_range
 from ..rules.values import escape_text
 from .reason_words import (
     _favourable,
@@ -154,7 +155,8 @@ def _additive_units(model, X, background, reference, sign, view, numeric):
         if t not in grids:
             F = feats[t]
             g = _schema_grid(model, names, F, None if len(F) == 1 else _GRID)
-            grids[t] = (g, np.asarray(model.predict_terms(g), dtype=float)[:, t] * sign)
+            with quiet_range():  # the library's grid (a flag at its mean), not the user's rows
+                grids[t] = (g, np.asarray(model.predict_terms(g), dtype=float)[:, t] * sign)
         return grids[t]
 
     if background is not None:

@@ -36,7 +36,7 @@ import pandas as pd
 from ..attribution.additive import additive_shap_explanation, is_additive
 from ..attribution.explanation import Explanation
 from ..attribution.fidelity import Fidelity
-from ..data.schema import quiet_range
+from ..data.ranges import quiet_range
 
 __all__ = ["ModelView"]
 

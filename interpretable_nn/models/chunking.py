@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..attribution.explanation import Explanation
 from ..attribution.fidelity import Fidelity
+from ..data.ranges import range_tally
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "chunk_rows", "chunked", "get_chunk_rows"]
 
@@ -218,15 +219,16 @@ def chunked(method: Callable) -> Callable:
         if n is None or n <= size:
             return _caller_index(method(self, X, *args, **kwargs), X)
         acc = None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            for start in range(0, n, size):
-                piece = method(self, _rows(X, start, start + size), *args, **kwargs)
-                if acc is None:
-                    acc = _rows_of(piece, n)
-                acc.add(piece)
-                del piece
-        _reemit(caught)
+        with range_tally():  # one out-of-range warning per column, with the whole input's count
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for start in range(0, n, size):
+                    piece = method(self, _rows(X, start, start + size), *args, **kwargs)
+                    if acc is None:
+                        acc = _rows_of(piece, n)
+                    acc.add(piece)
+                    del piece
+            _reemit(caught)
         return _caller_index(acc.result(), X)
 
     wrapper.__chunked__ = True
