@@ -182,3 +182,25 @@ def test_nam_terms_and_its_scorecard(small_credit):
     assert sc["text"].str.contains(r"scores .* points, .* below the best").all()
     with pytest.raises(ValueError, match="needs background"):
         reason_codes(card, rows, reference="mean")
+
+
+def test_a_regressors_reasons_speak_of_its_prediction_not_a_risk_score():
+    """A model of amounts said "income 3,548 raises the risk score by 36.5 points": its
+    reasons are in the target's units. Every sentence now names the prediction, with the
+    same numbers and direction words; a classifier's keep the risk score."""
+    from interpretable_nn.explain.reason_words import ADVERSE_PHRASES, AMOUNT_PHRASES
+    from interpretable_nn.models import make_model
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"income": rng.uniform(1000, 5000, 300), "city": rng.choice(["a", "b"], 300)})
+    y = X["income"] * 0.1 + (X["city"] == "a") * 50 + rng.normal(size=300)
+    reg = make_model("nam", "regression", n_bags=2, max_epochs=20, random_state=0, verbose=0).fit(X, y)
+    for ref in ("best", "mean"):
+        out = reason_codes(reg, X.head(6), reference=ref, background=X)
+        assert len(out) and out["text"].map(lambda t: any(p in t for p in AMOUNT_PHRASES)).all(), out["text"]
+        assert not out["text"].str.contains("risk score|points").any(), out["text"]
+        for t, pts in zip(out["text"], out["points"]):
+            assert f"by {pts:.3g}" in t
+    clf = make_model("logreg").fit(X, (y > y.median()).astype(int))
+    out = reason_codes(clf, X.head(6), background=X)
+    assert out["text"].map(lambda t: any(p in t for p in ADVERSE_PHRASES)).all(), out["text"]

@@ -42,6 +42,7 @@ reasons.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from typing import Any
 
@@ -59,6 +60,7 @@ from .reason_words import (
     apply_reason_map,
     feature_sentence,
     format_value,
+    of_amounts,
     readable_grid,
     reason_map_of,
     rule_sentence,
@@ -372,15 +374,14 @@ def reason_codes(
     order = np.argsort(-np.round(points, 12), axis=1, kind="stable")[:, :k]
     top = np.take_along_axis(points, order, axis=1)
     records = []
-    for r, j in zip(*np.nonzero((top > _MIN_POINTS) & declined[:, None])):
-        u = int(order[r, j])
-        F = units.feats[u]
-        raw = _raw(X, Xf, r, F)
-        pts = float(top[r, j])
-        records.append({
-            "row": index[r], "rank": j + 1, "reason": units.names[u], "features": ", ".join(F),
-            "value": _describe(F, raw), "points": pts, "text": units.word(r, u, raw, pts),
-        })
+    with of_amounts() if view.is_regression and card is None else contextlib.nullcontext():  # its prediction
+        for r, j in zip(*np.nonzero((top > _MIN_POINTS) & declined[:, None])):
+            u = int(order[r, j])
+            F = units.feats[u]
+            raw = _raw(X, Xf, r, F)
+            pts = float(top[r, j])
+            records.append({"row": index[r], "rank": j + 1, "reason": units.names[u], "features": ", ".join(F),
+                            "value": _describe(F, raw), "points": pts, "text": units.word(r, u, raw, pts)})
     out = pd.DataFrame(records, columns=["row", "rank", "reason", "features", "value", "points", "text"])
     out.attrs["explains"] = _explains(view, sign) if card is None else "scorecard points"
     return apply_reason_map(out, mapping)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -30,10 +32,30 @@ import pandas as pd
 
 from ..rules.values import escape_text
 
-__all__ = ["format_value", "readable_grid", "rule_sentence", "term_sentence", "feature_sentence", "ADVERSE_PHRASES"]
+__all__ = ["format_value", "readable_grid", "rule_sentence", "term_sentence", "feature_sentence", "ADVERSE_PHRASES",
+           "AMOUNT_PHRASES", "of_amounts"]
 
 #: the phrases by which every reason sentence states its (adverse) direction
 ADVERSE_PHRASES = ("would lower the risk score", "raises the risk score", "more to the risk score")
+#: the same for a regressor's reasons (:func:`of_amounts`): its prediction, in the target's units
+AMOUNT_PHRASES = ("would lower the prediction", "raises the prediction", "more to the prediction")
+_SCORE: ContextVar[tuple[str, str]] = ContextVar("interpretable_nn_reason_score", default=("risk score", " points"))
+
+
+@contextmanager
+def of_amounts():
+    """Inside, the sentences speak of a regressor's prediction in its target's units ("raises
+    the prediction by 36.5") instead of a risk score in points."""
+    token = _SCORE.set(("prediction", ""))
+    try:
+        yield
+    finally:
+        _SCORE.reset(token)
+
+
+def _by(p: float) -> str:
+    noun, unit = _SCORE.get()
+    return f"the {noun} by {_pts(p)}{unit}"
 
 
 def format_value(v: Any) -> str:
@@ -294,8 +316,8 @@ def term_sentence(features: tuple[str, ...], raw: list, numeric: list[bool], pts
             f"{_name(f)} {_readable(v, n, favourable)}" for f, v, n in zip(features, raw, numeric))
     if reference == "best":
         fav = favourable or "the most favourable value"
-        return f"{who}; {fav} would lower the risk score by {_pts(pts)} points"
-    out = f"{who} raises the risk score by {_pts(pts)} points over the average applicant"
+        return f"{who}; {fav} would lower {_by(pts)}"
+    out = f"{who} raises {_by(pts)} over the average applicant"
     return out + (f"; {favourable} would score at or below the average" if favourable else "")
 
 
@@ -315,14 +337,14 @@ def feature_sentence(feature: str, v: Any, numeric: bool, pts: float, reference:
         # adds 1.19 more ... than the most favourable reference applicant (home 'other')"
         who = f"{_name(feature)} {_fmt_raw(v, numeric)}"
         if reference == "best":
-            return (f"{who} adds {_pts(pts)} more to the risk score than in the most favourable reference "
+            return (f"{who} adds {_pts(pts)} more to the {_SCORE.get()[0]} than in the most favourable reference "
                     f"applicant, who has the same {_name(feature)}: its share depends on the other features")
     exact = "" if favourable is None else _fmt_raw(favourable, numeric)
     who = f"{_name(feature)} {_readable(v, numeric, exact)}"
     ref = "" if favourable is None else f" ({_name(feature)} {_readable(favourable, numeric, _fmt_raw(v, numeric))})"
     if reference == "best":
-        return f"{who} adds {_pts(pts)} more to the risk score than the most favourable reference applicant{ref}"
-    return f"{who} raises the risk score by {_pts(pts)} points over the average contribution of {_name(feature)}"
+        return f"{who} adds {_pts(pts)} more to the {_SCORE.get()[0]} than the most favourable reference applicant{ref}"
+    return f"{who} raises {_by(pts)} over the average contribution of {_name(feature)}"
 
 
 def rule_sentence(value: str, n_features: int, rule: str, fired: bool, pts: float, reference: str) -> str:
@@ -336,9 +358,9 @@ def rule_sentence(value: str, n_features: int, rule: str, fired: bool, pts: floa
     avg = " more than for the average applicant" if reference == "mean" else ""
     if fired:
         verb = "meets" if n_features == 1 else "meet"
-        return f"{value} {verb} the rule {rule}, which raises the risk score by {_pts(pts)} points{avg}"
+        return f"{value} {verb} the rule {rule}, which raises {_by(pts)}{avg}"
     verb = "does not" if n_features == 1 else "do not"
-    return f"{value} {verb} meet the rule {rule}; meeting it would lower the risk score by {_pts(pts)} points{avg}"
+    return f"{value} {verb} meet the rule {rule}; meeting it would lower {_by(pts)}{avg}"
 
 
 def reason_map_of(reason_map: Any) -> dict[str, tuple[Any, str]] | None:
