@@ -324,7 +324,8 @@ def records_frame(rows, what: str = "X", needed: list[str] | None = None) -> pd.
         return pd.DataFrame(list(rows))
     every = set().union(*(keys(r) for r in rows))
     if needed is not None:
-        every = {k for k in every if str(k) in set(needed)}
+        read = set(needed)
+        every = {k for k in every if str(k) in read}
     for i, r in enumerate(rows):
         lack = every - keys(r)
         if lack:
