@@ -175,3 +175,24 @@ def test_quiet_range_is_per_thread():
         t.join()
         assert not _read({"age": [1e9]})[1]  # quiet here
     assert len(got) == 1  # the other thread still warned
+
+
+def test_a_chunked_explain_that_reads_its_rows_twice_counts_them_once():
+    """Hostile pass of stop 70: a NAM's explain(split_interactions=True) checks each chunk's
+    rows three times, and the tally said 18 far values where there were 6."""
+    import interpretable_nn as inn
+    from interpretable_nn.models.chunking import chunk_rows
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = (X["a"] * X["b"] > 0).astype(int).to_numpy()
+    m = inn.NAMClassifier(n_bags=2, max_epochs=5, interactions=[("a", "b")], random_state=0, verbose=0).fit(X, y)
+    bad = X.copy()
+    bad.loc[[1, 2, 70, 71, 72, 180], "b"] = 1e4
+    for split in (False, True):
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            with chunk_rows(50):
+                m.explain(bad, split_interactions=split)
+        msgs = {str(w.message) for w in got if issubclass(w.category, OutOfRangeWarning)}
+        assert len(msgs) == 1 and "holds 6 value(s)" in msgs.pop(), split

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.ranges import quiet_range
 from .explanation import Explanation
 
 __all__ = ["is_additive", "as_additive", "shap_values", "additive_shap_explanation", "mixed_frame"]
@@ -331,7 +332,8 @@ def shap_values(model: Any, X: Any, background: Any, *, max_rows: int = DEFAULT_
         np.add.at(phi.T, [col[terms[t][0]] for t in main], (tx[:, main] - tb_mean[main]).T)
     frames, which = _plan_frames(terms, names, lambda A: len(_distinct_rows(X, [names[i] for i in A])[1]))
     if frames and len(X):
-        means = _frame_means(model, X, B, frames, n_terms, names, int(max_rows))
+        with quiet_range():  # rows mixing X's values with the background's: the library's rows
+            means = _frame_means(model, X, B, frames, n_terms, names, int(max_rows))
         for t, F in enumerate(terms):
             if len(F) < 2:
                 continue

@@ -85,8 +85,8 @@ def warn_far_beyond(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:
     if tally is None:
         _warn(spec, int(far.sum()), example, two, what)
         return s
-    entry = tally.setdefault((spec.name, what), [spec, 0, example, two])
-    entry[1] += int(far.sum())
+    entry = tally.setdefault((spec.name, what), [spec, 0, example, two, 0])
+    entry[4] = max(entry[4], int(far.sum()))  # this chunk's rows: a method may check them more than once
     if not two and abs(example) > abs(entry[2]):
         entry[2] = example
     return s
@@ -116,10 +116,17 @@ class range_tally:  # used as a function: with range_tally(): ...
             self.token = _TALLY.set(self.tally)
         return self
 
+    def next_chunk(self) -> None:
+        """The rows checked so far are one chunk: their count joins the total (the largest of
+        its checks: ``explain`` reads a chunk's rows more than once)."""
+        for entry in (self.tally or {}).values():
+            entry[1], entry[4] = entry[1] + entry[4], 0
+
     def __exit__(self, *exc) -> None:
         if self.tally is None:
             return
         _TALLY.reset(self.token)
+        self.next_chunk()
         if exc[0] is None:
-            for (_, what), (spec, count, example, two) in self.tally.items():
+            for (_, what), (spec, count, example, two, _) in self.tally.items():
                 _warn(spec, count, example, two, what)

@@ -33,6 +33,7 @@ live in their own modules, and splitting the class further would scatter one obj
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -322,12 +323,11 @@ class SurrogateTree(BaseEstimator):
         extra = None if n_aug == 0 else augment_rows(self.augment, fit_df, self.encoder_, n_aug, rng, self.jitter)
         rows = fit_df if extra is None else pd.concat([fit_df, extra], ignore_index=True)
         self.n_augmented_ = int(n_aug)
-        labels, scores = self._teacher_outputs(teacher, fit_df)  # the user's rows: warnings as at predict
-        if extra is not None:
-            with quiet_range():  # the augmented rows are the library's, not the user's input
-                more = self._teacher_outputs(teacher, extra)
-            labels = None if labels is None else np.concatenate([labels, more[0]])
-            scores = np.concatenate([scores, more[1]])
+        schema = getattr(getattr(teacher, "encoder_", None), "schema_", None)
+        if extra is not None and schema is not None:  # the user's rows: range warnings as at predict
+            check_predict_frame(fit_df, schema)
+        with quiet_range() if extra is not None else contextlib.nullcontext():  # augmented rows: the library's
+            labels, scores = self._teacher_outputs(teacher, rows)  # one pass over all rows
         Z = self._matrix(rows)
         if self.task_ != "regression" and self.target == "decision" and len(np.unique(labels)) < 2:
             only = self.classes_[labels[0]]

@@ -383,7 +383,7 @@ def reason_codes(
             records.append({"row": index[r], "rank": j + 1, "reason": units.names[u], "features": ", ".join(F),
                             "value": _describe(F, raw), "points": pts, "text": units.word(r, u, raw, pts)})
     out = pd.DataFrame(records, columns=["row", "rank", "reason", "features", "value", "points", "text"])
-    out.attrs["explains"] = _explains(view, sign) if card is None else "scorecard points"
+    out.attrs["explains"] = view.explains(sign) if card is None else "scorecard points"
     return apply_reason_map(out, mapping)
 
 
@@ -424,13 +424,6 @@ def _check_args(k: Any, reference: Any) -> None:
         raise ValueError(f"k must be a positive integer; got {k!r}.")
     if reference not in ("best", "mean"):
         raise ValueError(f"reference must be 'best' or 'mean'; got {reference!r}.")
-
-
-def _explains(view: ModelView, sign: float) -> str:
-    classes = view.classes
-    if classes is None or len(classes) != 2:
-        return "the model's score"
-    return f"log-odds of {np.asarray(classes)[1 if sign > 0 else 0]}"
 
 
 def _declined(view: ModelView, Xf: pd.DataFrame, sign: float, threshold: float | None) -> np.ndarray:
@@ -490,6 +483,8 @@ def _describe(features: tuple[str, ...], raw: list, beside: str | None = None) -
 
 
 def _adverse_sign(view: ModelView, adverse_class: Any) -> float:
+    if adverse_class is not None and view.is_regression:  # the CLI refused it; Python ignored it
+        raise ValueError("adverse_class names a class; a regressor's reasons explain higher predictions. Drop it.")
     classes = view.classes
     if adverse_class is None or classes is None:
         return 1.0

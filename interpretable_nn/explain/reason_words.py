@@ -39,14 +39,16 @@ __all__ = ["format_value", "readable_grid", "rule_sentence", "term_sentence", "f
 ADVERSE_PHRASES = ("would lower the risk score", "raises the risk score", "more to the risk score")
 #: the same for a regressor's reasons (:func:`of_amounts`): its prediction, in the target's units
 AMOUNT_PHRASES = ("would lower the prediction", "raises the prediction", "more to the prediction")
-_SCORE: ContextVar[tuple[str, str]] = ContextVar("interpretable_nn_reason_score", default=("risk score", " points"))
+#: (what the points move, their unit, what a favourable value does)
+_SCORE: ContextVar[tuple[str, str, str]] = ContextVar("interpretable_nn_reason_score",
+                                                      default=("risk score", " points", "would score"))
 
 
 @contextmanager
 def of_amounts():
     """Inside, the sentences speak of a regressor's prediction in its target's units ("raises
     the prediction by 36.5") instead of a risk score in points."""
-    token = _SCORE.set(("prediction", ""))
+    token = _SCORE.set(("prediction", "", "would be predicted"))
     try:
         yield
     finally:
@@ -54,7 +56,7 @@ def of_amounts():
 
 
 def _by(p: float) -> str:
-    noun, unit = _SCORE.get()
+    noun, unit, _ = _SCORE.get()
     return f"the {noun} by {_pts(p)}{unit}"
 
 
@@ -318,7 +320,7 @@ def term_sentence(features: tuple[str, ...], raw: list, numeric: list[bool], pts
         fav = favourable or "the most favourable value"
         return f"{who}; {fav} would lower {_by(pts)}"
     out = f"{who} raises {_by(pts)} over the average applicant"
-    return out + (f"; {favourable} would score at or below the average" if favourable else "")
+    return out + (f"; {favourable} {_SCORE.get()[2]} at or below the average" if favourable else "")
 
 
 def feature_sentence(feature: str, v: Any, numeric: bool, pts: float, reference: str,

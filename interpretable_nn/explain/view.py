@@ -115,12 +115,23 @@ class ModelView:
     # ------------------------------------------------------------------ outputs
     @property
     def is_regression(self) -> bool:
-        return getattr(self.model, "_task", "") == "regression"
+        """A regressor, or a rule set of amounts (link ``"identity"``: its classes mean nothing)."""
+        return getattr(self.model, "_task", "") == "regression" or getattr(self.model, "link", None) == "identity"
 
     @property
     def output(self) -> str:
         """What the decision function returns: ``"raw"`` (regressors) or ``"log-odds"``."""
         return "raw" if self.is_regression else "log-odds"
+
+    def explains(self, sign: float = 1.0) -> str:
+        """What the decision function's numbers are, in words: a regressor's prediction, or the
+        log-odds of the class ``sign`` points at (``-1``: the first)."""
+        classes = self.classes
+        if self.is_regression:
+            return "the prediction"
+        if classes is None or len(classes) != 2:
+            return "the model's score"
+        return f"log-odds of {np.asarray(classes)[1 if sign > 0 else 0]}"
 
     @property
     def classes(self) -> Any:

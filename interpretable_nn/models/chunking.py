@@ -219,11 +219,12 @@ def chunked(method: Callable) -> Callable:
         if n is None or n <= size:
             return _caller_index(method(self, X, *args, **kwargs), X)
         acc = None
-        with range_tally():  # one out-of-range warning per column, with the whole input's count
+        with range_tally() as tally:  # one out-of-range warning per column, with the whole input's count
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 for start in range(0, n, size):
                     piece = method(self, _rows(X, start, start + size), *args, **kwargs)
+                    tally.next_chunk()
                     if acc is None:
                         acc = _rows_of(piece, n)
                     acc.add(piece)
