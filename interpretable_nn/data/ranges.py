@@ -43,19 +43,24 @@ _QUIET: ContextVar[bool] = ContextVar("interpretable_nn_quiet_range", default=Fa
 _TALLY: ContextVar[dict | None] = ContextVar("interpretable_nn_range_tally", default=None)
 
 
-def _far(spec: FeatureSpec, v: np.ndarray) -> tuple[np.ndarray, bool]:
-    """(which values of ``v`` are far beyond ``spec``'s training values, whether ``spec`` is two-valued)."""
-    if spec.kind == "binary" and spec.min != spec.max:
+def _two_valued(spec: FeatureSpec) -> bool:
+    """A feature with two training values (a 0/1 flag): any third value is out of range."""
+    return spec.kind == "binary" and spec.min != spec.max
+
+
+def _far(spec: FeatureSpec, v: np.ndarray) -> np.ndarray:
+    """Which values of ``v`` are far beyond ``spec``'s training values."""
+    if _two_valued(spec):
         def near(x):
             return np.isclose(v, x, rtol=SAME_VALUE_RTOL, atol=1e-300)
-        return ~np.isnan(v) & ~near(spec.min) & ~near(spec.max), True
+        return ~np.isnan(v) & ~near(spec.min) & ~near(spec.max)
     span = FAR_RANGES * ((spec.max - spec.min) or max(abs(spec.max), 1.0))
     with np.errstate(invalid="ignore", over="ignore"):
-        return (v > spec.max + span) | (v < spec.min - span), False
+        return (v > spec.max + span) | (v < spec.min - span)
 
 
-def _warn(spec: FeatureSpec, count: int, example: float, two: bool, what: str) -> None:
-    if two:
+def _warn(spec: FeatureSpec, count: int, example: float, what: str) -> None:
+    if _two_valued(spec):
         hint = " (1/2 codes for a 0/1 flag?)" if {spec.min, spec.max} == {0.0, 1.0} else ""
         text = (f"holds {count} value(s) other than its two training values {spec.min:.10g} and {spec.max:.10g} "
                 f"(e.g. {example:.10g}); the model reads them as it extrapolates. Recode them{hint} or give them "
@@ -76,17 +81,17 @@ def warn_far_beyond(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:
     if _QUIET.get() or spec.min is None or spec.max is None or spec.converted_from:
         return s
     v = s.to_numpy(dtype=float, na_value=np.nan)
-    far, two = _far(spec, v)
+    far = _far(spec, v)
     if not far.any():
         return s
-    vals = v[far]
+    vals, two = v[far], _two_valued(spec)
     example = float(vals[0] if two else vals[np.argmax(np.abs(vals))])
     tally = _TALLY.get()
     if tally is None:
-        _warn(spec, int(far.sum()), example, two, what)
+        _warn(spec, int(far.sum()), example, what)
         return s
-    entry = tally.setdefault((spec.name, what), [spec, 0, example, two, 0])
-    entry[4] = max(entry[4], int(far.sum()))  # this chunk's rows: a method may check them more than once
+    entry = tally.setdefault((spec.name, what), [spec, 0, example, 0])
+    entry[3] = max(entry[3], int(far.sum()))  # this chunk's rows: a method may check them more than once
     if not two and abs(example) > abs(entry[2]):
         entry[2] = example
     return s
@@ -120,7 +125,7 @@ class range_tally:  # used as a function: with range_tally(): ...
         """The rows checked so far are one chunk: their count joins the total (the largest of
         its checks: ``explain`` reads a chunk's rows more than once)."""
         for entry in (self.tally or {}).values():
-            entry[1], entry[4] = entry[1] + entry[4], 0
+            entry[1], entry[3] = entry[1] + entry[3], 0
 
     def __exit__(self, *exc) -> None:
         if self.tally is None:
@@ -128,5 +133,5 @@ class range_tally:  # used as a function: with range_tally(): ...
         _TALLY.reset(self.token)
         self.next_chunk()
         if exc[0] is None:
-            for (_, what), (spec, count, example, two, _) in self.tally.items():
-                _warn(spec, count, example, two, what)
+            for (_, what), (spec, count, example, _) in self.tally.items():
+                _warn(spec, count, example, what)

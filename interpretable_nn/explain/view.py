@@ -126,9 +126,9 @@ class ModelView:
     def explains(self, sign: float = 1.0) -> str:
         """What the decision function's numbers are, in words: a regressor's prediction, or the
         log-odds of the class ``sign`` points at (``-1``: the first)."""
-        classes = self.classes
         if self.is_regression:
             return "the prediction"
+        classes = self.classes
         if classes is None or len(classes) != 2:
             return "the model's score"
         return f"log-odds of {np.asarray(classes)[1 if sign > 0 else 0]}"
