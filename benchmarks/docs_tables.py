@@ -28,9 +28,13 @@ RESULTS = ROOT / "benchmarks" / "results"
 BLOCK = re.compile(r"(<!-- table: (?P<name>[a-z0-9_]+) -->\n)(?P<body>.*?)(<!-- /table -->)", re.S)
 
 
+def _manifest_entry(file: str) -> dict:
+    """``file``'s entry in the results MANIFEST ({} when it has none)."""
+    return json.loads((RESULTS / "MANIFEST.json").read_text()).get(file, {})
+
+
 def _commit(file: str) -> str:
-    manifest = json.loads((RESULTS / "MANIFEST.json").read_text())
-    entry = manifest.get(file, {})
+    entry = _manifest_entry(file)
     commit = entry.get("commit", "unknown")
     how = "" if entry.get("commit_source") == "recorded by the run" else " (from git history)"
     return f"`{file}`, measured at commit `{commit[:12]}`{how}"
@@ -868,7 +872,7 @@ def demo_time() -> str:
     m = re.search(r"([\d.]+)s call\s+tests/test_studies_cli\.py::test_demo_gives_a_report_within_five_minutes", text)
     if m is None:
         raise ValueError("slow_suite.log has no duration line for the demo's timed test")
-    commit = json.loads((RESULTS / "MANIFEST.json").read_text())["slow_suite.log"]["commit"][:7]
+    commit = _manifest_entry("slow_suite.log")["commit"][:7]
     return (f"The demo took {float(m.group(1)):.0f} s on a 2-core machine in the fresh-clone CI run of `{commit}`\n"
             "logged in `benchmarks/results/slow_suite.log`\n")
 
