@@ -5,9 +5,9 @@ third value for a 0/1 flag (SPSS-style 1/2 codes): an additive model reads such 
 the edge of its shape, a network as it extrapolates, and neither says so. :func:`warn_far_beyond`
 (called by :func:`~interpretable_nn.data.validation.check_predict_frame` for every numeric
 feature) gives one :class:`OutOfRangeWarning` per column naming it. The library's own
-synthetic rows (LIME's perturbations, distillation's augmented rows, reason codes' grids) are
-scored under :func:`quiet_range`; a chunked predict adds its chunks up under
-:func:`range_tally` and warns once per column with the totals.
+synthetic rows (LIME's perturbations, distillation's augmented rows, reason codes' grids, the
+Shapley split's mixed rows) are scored under :func:`quiet_range`; a chunked predict adds its
+chunks up under :func:`range_tally` and warns once per column with the totals.
 """
 
 from __future__ import annotations
