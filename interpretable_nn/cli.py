@@ -666,13 +666,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _one_line_warnings():
+def _one_line_warnings(source: str | None = None):
     """Warnings as ``warning: ...`` lines (not Python's two-line file:line format), each text
     once per command (``predict`` scored, took the probability and decided, and said an unseen
-    level three times)."""
+    level three times). A far-out value's warning names the command's input file ``source``
+    where the library, called with a table, says "of X"."""
+    from .data import OutOfRangeWarning
+
     before, shown = (warnings.formatwarning, warnings.showwarning), set()
 
     def show(message, category, filename, lineno, file=None, line=None):
+        if source and issubclass(category, OutOfRangeWarning):
+            message = str(message).replace(" of X holds ", f" of {source} holds ", 1)
         text = one_line(message)
         if text not in shown:
             shown.add(text)
@@ -696,7 +701,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.traceback:
         return int(args.func(args) or 0)
     try:
-        with _one_line_warnings():
+        with _one_line_warnings(getattr(args, "input", None) or getattr(args, "csv", None)):
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

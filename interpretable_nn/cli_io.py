@@ -287,15 +287,39 @@ def load_table(args) -> tuple:
             rows = (np.flatnonzero(y.isna().to_numpy()) + 1)[:5].tolist()
             raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} rows "
                              f"(data rows {rows}...); drop those rows or fill them in.")
+        if y.dtype.kind == "f" and np.isinf(y.to_numpy()).any():
+            bad = np.flatnonzero(np.isinf(y.to_numpy()))
+            raise ValueError(f"--target {args.target!r} of {args.csv} holds an infinite number in {len(bad)} rows "
+                             f"(data rows {(bad + 1)[:5].tolist()}); drop those rows or give finite values.")
         X = df.drop(columns=[args.target])
         idc = getattr(args, "id_column", None)
         if idc and idc in X.columns:
             X = X.drop(columns=[idc])
             print(f"column {idc!r} is the id column: left out of the features (--id-column '' keeps it)")
+        X = _padded_numbers(X, set(cats))
         _refuse_infinite(X, args.csv)
         return X, y.to_numpy(), Path(args.csv).stem
     ds = load_dataset(args.dataset)
     return ds.X, ds.y, ds.name
+
+
+def _padded_numbers(X, text: set):
+    """``X`` with every column that pandas read as text only because a number in it is padded
+    with spaces in a spelling its parser does not strip (`` -Infinity ``, `` inf ``) read as
+    numbers, as the rest of the column is (then refused as infinite by :func:`_refuse_infinite`,
+    not fitted as a category of its own); --categorical columns (``text``) stay text."""
+    import pandas as pd
+
+    for c in X.columns:
+        if c in text or X[c].dtype.kind in "biufcmM" or isinstance(X[c].dtype, pd.CategoricalDtype):
+            continue
+        cells = X[c].dropna()
+        if not len(cells) or not all(isinstance(v, str) for v in cells):
+            continue
+        nums = pd.to_numeric(cells.str.strip(), errors="coerce")
+        if nums.notna().all():
+            X = X.assign(**{c: pd.to_numeric(X[c].str.strip(), errors="coerce").astype("float64")})
+    return X
 
 
 def _refuse_infinite(X, path) -> None:

@@ -618,3 +618,40 @@ def test_an_infinite_csv_cell_is_named_by_file_column_and_row(tmp_path, capsys):
     bad.drop(columns="target").to_csv(tmp_path / "score.csv", index=False)
     r = run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / "score.csv"))
     _one_line_error(r, "'amount'", "data row 7", "'-1e999'")
+
+
+def test_padded_infinity_an_infinite_target_and_a_far_value_are_named_by_the_file(tmp_path, capsys):
+    """Three leftovers of stop 70's hostile pass. A cell " -Infinity " (padded: pandas strips
+    spaces around digits but not around that spelling) made its whole number column text, and
+    fit --csv fitted it as a category silently; a target of 1e999 was refused as scikit-learn's
+    "Input y contains infinity" (which column? which row?); predict's far-value warning said
+    "of X". The first is now read as the number it is and refused as infinite, the second names
+    --target and its row, the third names the --input file."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"amount": rng.normal(size=120).round(3), "age": rng.integers(18, 80, 120)})
+    df["target"] = (df["amount"] + rng.normal(size=120) > 0).astype(int)
+    padded = df.astype({"amount": object})
+    padded.loc[4, "amount"] = " -Infinity "
+    padded.to_csv(tmp_path / "padded.csv", index=False)
+    r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "padded.csv"), "--target", "target")
+    _one_line_error(r, "'amount'", "padded.csv", "infinite", "data rows [5]")
+    padded.loc[4, "amount"] = " 0.5 "  # padded but finite: a number column, scored as one
+    padded.to_csv(tmp_path / "padded.csv", index=False)
+    r = run_inprocess(capsys, "fit", "mlp", "--csv", str(tmp_path / "padded.csv"), "--target", "target",
+                      "--out", str(tmp_path / "m"), "--param", "max_epochs=2", "--param", "verbose=0")
+    assert r.returncode == 0, r.stderr
+    target = df.astype({"target": float})
+    target.loc[9, "target"] = np.inf  # written as "inf"
+    target.to_csv(tmp_path / "target.csv", index=False)
+    r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "target.csv"), "--target", "target")
+    _one_line_error(r, "--target 'target'", "target.csv", "infinite", "data rows [10]")
+    assert "Input y" not in r.stderr
+    far = df.drop(columns="target").head(5).copy()
+    far.loc[2, "amount"] = 1e12
+    far.to_csv(tmp_path / "far.csv", index=False)
+    r = run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "far.csv"))  # pytest takes in-process warnings
+    assert r.returncode == 0, r.stderr
+    assert f"warning: Column 'amount' of {tmp_path / 'far.csv'} holds 1 value(s) far beyond" in r.stderr, r.stderr
+    assert " of X " not in r.stderr
