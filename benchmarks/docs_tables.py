@@ -825,11 +825,15 @@ def linear_dev() -> str:
     return "\n".join(lines) + "\n"
 
 
-def ls_dev(file: str = "tuning_dev_ls.csv", variant: str = "ls1", probed: tuple[str, ...] = ("german_credit",)) -> str:
+def ls_dev(file: str = "tuning_dev_ls.csv", variant: str = "ls1", probed: tuple[str, ...] = ("german_credit",),
+           same_why: str = "have no categorical column and no missing value", changed_rule: bool = False) -> str:
     """Stop 69's ``ls1`` (category levels and missing values stored at scale 1, not 10), or
     another one-change variant, on the 60 dev sets against ``heaps`` rerun beside it, cell by
-    cell, and its rule's figures; sets the variant does not refit (``same as heaps``) are
-    counted, not listed; ``probed``: the sets of the diagnosis that suggested it."""
+    cell, and its rule's figures; sets the variant does not refit (``same as heaps``: they
+    ``same_why``) are counted, not listed; ``probed``: the sets of the diagnosis that suggested
+    it. ``changed_rule``: the rule of a change confined to a regime (``fdwide``), read on the
+    sets it changes (mean above +.0020 and 2 SE over the sets, mean over the unprobed above 0),
+    with the 60-set mean beside it."""
     if str(ROOT / "benchmarks") not in sys.path:
         sys.path.insert(0, str(ROOT / "benchmarks"))
     from suite_tune import _pair, _verdict
@@ -849,8 +853,24 @@ def ls_dev(file: str = "tuning_dev_ls.csv", variant: str = "ls1", probed: tuple[
     below = sorted(d for d, (n, x, se) in rows.items() if x < -2 * se)
     above = sorted(d for d, (n, x, se) in rows.items() if x > 2 * se)
     out = [d for d in rows if d not in probed]
-    lines += ["", f"{len(same)} of the {len(rows)} sets have no categorical column and no missing value; they fit "
+    lines += ["", f"{len(same)} of the {len(rows)} sets {same_why}; they fit "
               "the same and are not listed.", ""] if same else [""]
+    if changed_rule:
+        ch = [d for d in rows if d not in same]
+        diffs = np.array([rows[d][1] for d in ch])
+        lines += [
+            f"- (a) mean over the {len(ch)} changed sets: {diffs.mean():+.5f} ± {diffs.std(ddof=1) / np.sqrt(len(ch)):.5f} "
+            "(SE over the sets; adopt needs above +.0020 and above 2 SE), over the "
+            f"{len([d for d in ch if d not in probed])} not probed ({', '.join(probed)} left out): "
+            f"{np.mean([rows[d][1] for d in ch if d not in probed]):+.5f} (adopt needs above 0);",
+            f"- (b) more than 2 paired SE below: {len(below)} sets{', ' if below else ''}{', '.join(below)} (adopt "
+            f"needs none); above: {', '.join(above) or 'none'};",
+            f"- (c) median fit-time ratio over the {len(ratios)} changed sets: {np.median(ratios):.2f} "
+            "(adopt needs at most 1.25);",
+            f"- beside it: mean over all {len(rows)} dev sets (the unchanged at 0): "
+            f"{np.mean([r[1] for r in rows.values()]):+.5f} (the standing rule's +.0010).",
+            "", f"Source: {_commit(file)}."]
+        return "\n".join(lines) + "\n"
     lines += [
               f"- (a) mean over the {len(rows)} dev sets: {np.mean([r[1] for r in rows.values()]):+.5f} "
               "(adopt needs above +.0010);",
@@ -891,7 +911,7 @@ GENERATORS = {"demo_time": demo_time, "scale_ddp": scale_ddp, "distill_search": 
               "nam_b015any_confirm": nam_b015any_confirm,
               "nam_b05any_confirm": nam_b05any_confirm, "fit_time_confirm58": lambda: fit_time_confirm("confirm_timing58.csv"),
               "fit_time_confirm57": lambda: fit_time_confirm("confirm_timing57.csv"), "heaps_dev": heaps_dev, "heaps_wife_seeds": heaps_wife_seeds, "noshrink_dev": noshrink_dev,
-              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "untuned_check69": untuned_check69, "ls_dev": ls_dev, "pmember_dev": lambda: ls_dev("tuning_dev_pmember.csv", "pmember", ("german_credit", "software_defects")), "ties_dev": lambda: ls_dev("tuning_dev_ties.csv", "ties", ("income_ada",)), "rows_check": rows_check, "se_calibration": se_calibration,
+              "nam_heaps_confirm": nam_heaps_confirm, "linear_regime": linear_regime, "linear_dev": linear_dev, "regimes": regimes, "untuned_check69": untuned_check69, "ls_dev": ls_dev, "pmember_dev": lambda: ls_dev("tuning_dev_pmember.csv", "pmember", ("german_credit", "software_defects")), "ties_dev": lambda: ls_dev("tuning_dev_ties.csv", "ties", ("income_ada",)), "fdwide_dev": lambda: ls_dev("tuning_dev_fdwide.csv", "fdwide", ("german_credit", "software_defects"), "have fewer than 20 columns", True), "rows_check": rows_check, "se_calibration": se_calibration,
               "fit_time_confirm61": lambda: fit_time_confirm("confirm_timing58.csv", "confirm_timing61.csv")}
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
