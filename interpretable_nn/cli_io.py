@@ -303,11 +303,17 @@ def load_table(args) -> tuple:
     return ds.X, ds.y, ds.name
 
 
+#: the cells pandas reads as missing (its default ``na_values``), here matched after stripping spaces
+NA_TEXT = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+
+
 def _padded_numbers(X, text: set):
-    """``X`` with every column that pandas read as text only because a number in it is padded
-    with spaces in a spelling its parser does not strip (`` -Infinity ``, `` inf ``) read as
-    numbers, as the rest of the column is (then refused as infinite by :func:`_refuse_infinite`,
-    not fitted as a category of its own); --categorical columns (``text``) stay text."""
+    """``X`` with every column that pandas read as text only because a cell is padded with
+    spaces in a spelling its parser does not strip (`` -Infinity ``, `` inf ``, `` NaN ``) read
+    as numbers, as the rest of the column is: an infinite cell is then refused by
+    :func:`_refuse_infinite` and a missing one is missing, where the column was fitted as a
+    category; --categorical columns (``text``) stay text."""
     import pandas as pd
 
     for c in X.columns:
@@ -316,9 +322,11 @@ def _padded_numbers(X, text: set):
         cells = X[c].dropna()
         if not len(cells) or not all(isinstance(v, str) for v in cells):
             continue
-        nums = pd.to_numeric(cells.str.strip(), errors="coerce")
-        if nums.notna().all():
-            X = X.assign(**{c: pd.to_numeric(X[c].str.strip(), errors="coerce").astype("float64")})
+        stripped = X[c].str.strip()
+        stripped = stripped.where(~stripped.isin(NA_TEXT))
+        nums = pd.to_numeric(stripped, errors="coerce")
+        if nums.notna().sum() and nums.notna().sum() == stripped.notna().sum():
+            X = X.assign(**{c: nums.astype("float64")})
     return X
 
 

@@ -637,11 +637,15 @@ def test_padded_infinity_an_infinite_target_and_a_far_value_are_named_by_the_fil
     padded.to_csv(tmp_path / "padded.csv", index=False)
     r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "padded.csv"), "--target", "target")
     _one_line_error(r, "'amount'", "padded.csv", "infinite", "data rows [5]")
-    padded.loc[4, "amount"] = " 0.5 "  # padded but finite: a number column, scored as one
+    padded.loc[4, "amount"] = " NaN "  # padded missing value: pandas read it as text, and the column with it
     padded.to_csv(tmp_path / "padded.csv", index=False)
     r = run_inprocess(capsys, "fit", "mlp", "--csv", str(tmp_path / "padded.csv"), "--target", "target",
                       "--out", str(tmp_path / "m"), "--param", "max_epochs=2", "--param", "verbose=0")
     assert r.returncode == 0, r.stderr
+    from interpretable_nn.persistence import load_model
+
+    spec = next(f for f in load_model(tmp_path / "m").encoder_.schema_.features if f.name == "amount")
+    assert spec.kind != "categorical", spec
     target = df.astype({"target": float})
     target.loc[9, "target"] = np.inf  # written as "inf"
     target.to_csv(tmp_path / "target.csv", index=False)
