@@ -41,6 +41,7 @@ import unicodedata
 from pathlib import Path
 
 from .persistence.csv_features import (  # the monitor reads rows so too
+    NA_TEXTS,
     column_plan,
     read_features,
 )
@@ -303,11 +304,6 @@ def load_table(args) -> tuple:
     return ds.X, ds.y, ds.name
 
 
-#: the cells pandas reads as missing (its default ``na_values``), here matched after stripping spaces
-NA_TEXT = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-                     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
-
-
 def _padded_numbers(X, text: set):
     """``X`` with every column that pandas read as text only because a cell is padded with
     spaces in a spelling its parser does not strip (`` -Infinity ``, `` inf ``, `` NaN ``) read
@@ -323,7 +319,9 @@ def _padded_numbers(X, text: set):
         if not len(cells) or not all(isinstance(v, str) for v in cells):
             continue
         stripped = X[c].str.strip()
-        stripped = stripped.where(~stripped.isin(NA_TEXT))
+        if not (stripped != X[c]).fillna(False).any():
+            continue  # no cell is padded: text for another reason (a code too long for a number), kept
+        stripped = stripped.where(~stripped.isin(NA_TEXTS))
         nums = pd.to_numeric(stripped, errors="coerce")
         if nums.notna().sum() and nums.notna().sum() == stripped.notna().sum():
             X = X.assign(**{c: nums.astype("float64")})
