@@ -455,7 +455,7 @@ def test_a_variant_measured_against_heaps_changes_one_setting_of_it():
 
     base = t.VARIANTS["heaps"][1]
     paired = [v for v, against in t.AGAINST.items() if against == "heaps" and v in t.VARIANTS]
-    assert {"noshrink", "ls1", "pmember", "ties", "fdwide"} <= set(paired)
+    assert {"noshrink", "ls1", "pmember", "ties", "fdwide", "quarter"} <= set(paired)
     for v in paired:
         kw, flags = t.VARIANTS[v]
         changed = {k for k in {*base, *flags} if flags.get(k) != base.get(k)}
