@@ -691,6 +691,14 @@ def _one_line_warnings(source: str | None = None):
         warnings.formatwarning, warnings.showwarning = before
 
 
+def _row_files(args) -> str | None:
+    """The files of rows a command reads, as a warning names them: --input or --csv, and
+    --background beside it (a far value may be in either)."""
+    rows = getattr(args, "input", None) or getattr(args, "csv", None)
+    background = getattr(args, "background", None)
+    return f"{rows} or {background}" if rows and background else rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv``; returns the exit status (see the module docstring)."""
     parser = build_parser()
@@ -701,7 +709,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.traceback:
         return int(args.func(args) or 0)
     try:
-        with _one_line_warnings(getattr(args, "input", None) or getattr(args, "csv", None)):
+        with _one_line_warnings(_row_files(args)):
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

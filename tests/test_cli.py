@@ -659,3 +659,14 @@ def test_padded_infinity_an_infinite_target_and_a_far_value_are_named_by_the_fil
     assert r.returncode == 0, r.stderr
     assert f"warning: Column 'amount' of {tmp_path / 'far.csv'} holds 1 value(s) far beyond" in r.stderr, r.stderr
     assert " of X " not in r.stderr
+
+
+def test_a_far_value_warning_names_every_file_of_rows_the_command_read():
+    """reasons reads --input and --background: a far value in either is named by both files,
+    not by --input alone (which may not hold it); a command of one file names that file."""
+    from interpretable_nn.cli import _row_files
+
+    assert _row_files(SimpleNamespace(input="new.csv", background="train.csv")) == "new.csv or train.csv"
+    assert _row_files(SimpleNamespace(input="new.csv", background=None)) == "new.csv"
+    assert _row_files(SimpleNamespace(csv="data.csv")) == "data.csv"
+    assert _row_files(SimpleNamespace(dataset="credit")) is None
