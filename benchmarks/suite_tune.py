@@ -1414,6 +1414,14 @@ its baseline is ``heaps``' rows in ``results/tuning_dev_ls.csv``; stop 71)
     ``heaps`` is at most 1.25. The mean over the 57 sets not probed (all but swiss_labor,
     german_credit and turnout_2000) is reported beside it. If adopted, the confirm group's NAM
     column is rerun to report it.
+    **Not adopted** (the run at ``c713885``, two processes, about 30 minutes, alone but for a
+    few seconds of tests; ``batch_size`` stays full): (a) the mean is +.0003 (+.0002 over the
+    57 not probed); (b) contraception (−.0020 ± .0004) and wilms_relapse (−.0003 ± .0001) are
+    more than 2 SE below; wins on german_credit (+.0066 ± .0023, probed), oj_minute_maid
+    (+.0029 ± .0012), charity_gift and smoker; no_hs_diploma −.0025 ± .0016 the lowest; (c)
+    holds (median 1.22; the large sets fit faster, .55 to .95, the small ones slower, 1.2 to
+    2.2). Batch noise helps the smallest wide set and moves the others both ways. Table:
+    ``docs/benchmark_suite.md`` (``quarter_dev``).
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
