@@ -666,18 +666,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _one_line_warnings(source: str | None = None):
+def _one_line_warnings(files: dict[str, str] | None = None):
     """Warnings as ``warning: ...`` lines (not Python's two-line file:line format), each text
     once per command (``predict`` scored, took the probability and decided, and said an unseen
-    level three times). A far-out value's warning names the command's input file ``source``
-    where the library, called with a table, says "of X"."""
+    level three times). A far-out value's warning names the command's files (``files``: the
+    library's name for a table -> the file, :func:`_row_files`) where the library says "of X"."""
     from .data import OutOfRangeWarning
 
     before, shown = (warnings.formatwarning, warnings.showwarning), set()
 
     def show(message, category, filename, lineno, file=None, line=None):
-        if source and issubclass(category, OutOfRangeWarning):
-            message = str(message).replace(" of X holds ", f" of {source} holds ", 1)
+        for what, name in (files or {}).items() if issubclass(category, OutOfRangeWarning) else ():
+            head, sep, tail = str(message).rpartition(f" of {what} holds ")  # the last: a column may say it
+            if sep:
+                message = f"{head} of {name} holds {tail}"
+                break
         text = one_line(message)
         if text not in shown:
             shown.add(text)
@@ -691,12 +694,16 @@ def _one_line_warnings(source: str | None = None):
         warnings.formatwarning, warnings.showwarning = before
 
 
-def _row_files(args) -> str | None:
-    """The files of rows a command reads, as a warning names them: --input or --csv, and
-    --background beside it (a far value may be in either)."""
+def _row_files(args) -> dict[str, str]:
+    """What a far-value warning's "of X" and "of background" stand for in this command: its
+    files of rows (--input or --csv; the monitor's --current beside its --reference), and
+    --background beside --input (both are read as X too: a far value may be in either)."""
     rows = getattr(args, "input", None) or getattr(args, "csv", None)
-    background = getattr(args, "background", None)
-    return f"{rows} or {background}" if rows and background else rows
+    other = getattr(args, "background", None)
+    if getattr(args, "current", None):
+        rows, other = args.current, args.reference
+    names = {"X": f"{rows} or {other}" if other else rows} if rows else {}
+    return {**names, "background": args.background} if getattr(args, "background", None) else names
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,7 @@ import argparse
 import difflib
 import json
 import os
+import shlex
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -284,14 +285,17 @@ def load_table(args) -> tuple:
         for c in cats:
             df[c] = df[c].astype(object).where(df[c].notna(), np.nan)
         y = df[args.target]
+        unpadded = _unpad(y)  # " inf " or " NA " in a target column: as its unpadded spelling is read
+        if unpadded is not None:
+            y = unpadded[1] if unpadded[1] is not None else y.astype(object).where(unpadded[0].notna())
         if y.isna().any():
             rows = (np.flatnonzero(y.isna().to_numpy()) + 1)[:5].tolist()
-            raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} rows "
+            raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} row(s) "
                              f"(data rows {rows}...); drop those rows or fill them in.")
         if y.dtype.kind == "f" and np.isinf(y.to_numpy()).any():
             bad = np.flatnonzero(np.isinf(y.to_numpy()))
-            raise ValueError(f"--target {args.target!r} of {args.csv} holds an infinite number in {len(bad)} rows "
-                             f"(data rows {(bad + 1)[:5].tolist()}); drop those rows or give finite values.")
+            raise ValueError(f"--target {args.target!r} of {args.csv} holds an infinite number in {len(bad)} "
+                             f"row(s) (data rows {(bad + 1)[:5].tolist()}); drop those rows or give finite values.")
         X = df.drop(columns=[args.target])
         idc = getattr(args, "id_column", None)
         if idc and idc in X.columns:
@@ -307,25 +311,39 @@ def load_table(args) -> tuple:
 def _padded_numbers(X, text: set):
     """``X`` with every column that pandas read as text only because a cell is padded with
     spaces in a spelling its parser does not strip (`` -Infinity ``, `` inf ``, `` NaN ``) read
-    as numbers, as the rest of the column is: an infinite cell is then refused by
-    :func:`_refuse_infinite` and a missing one is missing, where the column was fitted as a
+    as numbers, as the rest of the column is (:func:`_unpad`): an infinite cell is then refused
+    by :func:`_refuse_infinite` and a missing one is missing, where the column was fitted as a
     category; --categorical columns (``text``) stay text."""
+    for c in X.columns:
+        unpadded = None if c in text else _unpad(X[c])
+        if unpadded is not None and unpadded[1] is not None:
+            X = X.assign(**{c: unpadded[1]})
+    return X
+
+
+def _unpad(s):
+    """(the cells stripped of spaces, pandas' missing spellings as missing; the column as
+    float64 where every other cell is a number, else None) of a text column some of whose
+    cells are padded; None where no cell is padded (text for another reason) or the column is
+    not text. An integer of 2**53 or more keeps the column text: a code too long for a float
+    (two account numbers would become one)."""
+    import numpy as np
     import pandas as pd
 
-    for c in X.columns:
-        if c in text or X[c].dtype.kind in "biufcmM" or isinstance(X[c].dtype, pd.CategoricalDtype):
-            continue
-        cells = X[c].dropna()
-        if not len(cells) or not all(isinstance(v, str) for v in cells):
-            continue
-        stripped = X[c].str.strip()
-        if not (stripped != X[c]).fillna(False).any():
-            continue  # no cell is padded: text for another reason (a code too long for a number), kept
-        stripped = stripped.where(~stripped.isin(NA_TEXTS))
-        nums = pd.to_numeric(stripped, errors="coerce")
-        if nums.notna().sum() and nums.notna().sum() == stripped.notna().sum():
-            X = X.assign(**{c: nums.astype("float64")})
-    return X
+    if s.dtype.kind in "biufcmM" or isinstance(s.dtype, pd.CategoricalDtype):
+        return None
+    cells = s.dropna()
+    if not len(cells) or not all(isinstance(v, str) for v in cells):
+        return None
+    stripped = s.astype(object).where(s.notna()).map(lambda v: v.strip() if isinstance(v, str) else v)
+    if not (stripped != s.astype(object)).fillna(False).any():
+        return None
+    stripped = stripped.where(~stripped.isin(NA_TEXTS))
+    nums = pd.to_numeric(stripped, errors="coerce")
+    whole = stripped.astype(str).str.fullmatch(r"[+-]?\d+") & stripped.notna()
+    exact = not (whole & (nums.abs() >= 2.0**53)).any()
+    numeric = bool(nums.notna().sum()) and nums.notna().sum() == stripped.notna().sum() and exact
+    return stripped, (nums.astype(np.float64) if numeric else None)
 
 
 def _refuse_infinite(X, path) -> None:
@@ -337,9 +355,10 @@ def _refuse_infinite(X, path) -> None:
         if X[c].dtype.kind == "f":
             bad = np.flatnonzero(np.isinf(X[c].to_numpy()))
             if len(bad):
-                raise ValueError(f"column {c!r} of {path} holds an infinite number in {len(bad)} rows (data rows "
-                                 f"{(bad + 1)[:5].tolist()}); blank those cells (a blank cell is a missing value) "
-                                 f"or give finite numbers (a code column? read it as text: --categorical {c}).")
+                raise ValueError(f"column {c!r} of {path} holds an infinite number in {len(bad)} row(s) (data "
+                                 f"rows {(bad + 1)[:5].tolist()}); blank those cells (a blank cell is a missing "
+                                 "value) or give finite numbers (a code column? read it as text: --categorical "
+                                 f"{shlex.quote(str(c))}).")
 
 
 def positive_target(args, y, name: str) -> tuple:

@@ -637,6 +637,8 @@ def test_padded_infinity_an_infinite_target_and_a_far_value_are_named_by_the_fil
     padded.to_csv(tmp_path / "padded.csv", index=False)
     r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "padded.csv"), "--target", "target")
     _one_line_error(r, "'amount'", "padded.csv", "infinite", "data rows [5]")
+    from interpretable_nn.cli_io import _padded_numbers
+
     padded.loc[4, "amount"] = " NaN "  # padded missing value: pandas read it as text, and the column with it
     padded.to_csv(tmp_path / "padded.csv", index=False)
     r = run_inprocess(capsys, "fit", "mlp", "--csv", str(tmp_path / "padded.csv"), "--target", "target",
@@ -652,6 +654,15 @@ def test_padded_infinity_an_infinite_target_and_a_far_value_are_named_by_the_fil
     r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "target.csv"), "--target", "target")
     _one_line_error(r, "--target 'target'", "target.csv", "infinite", "data rows [10]")
     assert "Input y" not in r.stderr
+    target = df.astype({"target": object})
+    target.loc[[2, 3], "target"] = [" NA ", " inf "]  # padded: pandas read the target as text, 4 labels
+    target.to_csv(tmp_path / "target.csv", index=False)
+    r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "target.csv"), "--target", "target")
+    _one_line_error(r, "--target 'target'", "empty in 1 row(s)", "data rows [3]")
+    codes = df.assign(code=[f" {2**53 + k} " if k else " NA " for k in range(120)])  # padded account numbers
+    codes.to_csv(tmp_path / "codes.csv", index=False)
+    X = _padded_numbers(pd.read_csv(tmp_path / "codes.csv"), set())
+    assert X["code"].dtype.kind != "f"  # as floats, 2**53 and 2**53 + 1 would be one code
     far = df.drop(columns="target").head(5).copy()
     far.loc[2, "amount"] = 1e12
     far.to_csv(tmp_path / "far.csv", index=False)
@@ -662,11 +673,26 @@ def test_padded_infinity_an_infinite_target_and_a_far_value_are_named_by_the_fil
 
 
 def test_a_far_value_warning_names_every_file_of_rows_the_command_read():
-    """reasons reads --input and --background: a far value in either is named by both files,
-    not by --input alone (which may not hold it); a command of one file names that file."""
-    from interpretable_nn.cli import _row_files
+    """reasons reads --input and --background: a far value the library finds "of X" may be in
+    either file and is named by both, one it finds "of background" by the background's file;
+    the monitor's rows are its --current and --reference files (reasons' --reference is a word,
+    not a file); a command of one file names that file; a column named like the message keeps
+    its name (the library's own " of X holds " is the last)."""
+    import warnings
 
-    assert _row_files(SimpleNamespace(input="new.csv", background="train.csv")) == "new.csv or train.csv"
-    assert _row_files(SimpleNamespace(input="new.csv", background=None)) == "new.csv"
-    assert _row_files(SimpleNamespace(csv="data.csv")) == "data.csv"
-    assert _row_files(SimpleNamespace(dataset="credit")) is None
+    from interpretable_nn.cli import _one_line_warnings, _row_files
+    from interpretable_nn.data import OutOfRangeWarning
+
+    assert _row_files(SimpleNamespace(input="new.csv", background="train.csv", reference="best")) == {
+        "X": "new.csv or train.csv", "background": "train.csv"}
+    assert _row_files(SimpleNamespace(input="new.csv", background=None)) == {"X": "new.csv"}
+    assert _row_files(SimpleNamespace(csv="data.csv")) == {"X": "data.csv"}
+    assert _row_files(SimpleNamespace(current="now.csv", reference="ref.csv")) == {"X": "now.csv or ref.csv"}
+    assert _row_files(SimpleNamespace(dataset="credit")) == {}
+    shown = []
+    with _one_line_warnings({"X": "new.csv"}):
+        warnings.showwarning = lambda m, *a, **k: shown.append(str(m))  # what the CLI's show passes on
+        with _one_line_warnings({"X": "new.csv"}):
+            warnings.warn("Column 'p of X holds q' of X holds 1 value(s) far beyond", OutOfRangeWarning, stacklevel=1)
+            warnings.warn("Column 'a' of X holds 2 value(s)", UserWarning, stacklevel=1)  # another warning: untouched
+    assert shown == ["Column 'p of X holds q' of new.csv holds 1 value(s) far beyond", "Column 'a' of X holds 2 value(s)"]
