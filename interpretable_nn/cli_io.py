@@ -336,7 +336,7 @@ def _unpad(s):
     if not len(cells) or not all(isinstance(v, str) for v in cells):
         return None
     stripped = s.astype(object).where(s.notna()).map(lambda v: v.strip() if isinstance(v, str) else v)
-    if not (stripped != s.astype(object)).fillna(False).any():
+    if not (stripped != s.astype(object))[s.notna()].any():  # missing cells are not padded ones
         return None
     stripped = stripped.where(~stripped.isin(NA_TEXTS))
     nums = pd.to_numeric(stripped, errors="coerce")

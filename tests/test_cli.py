@@ -663,6 +663,9 @@ def test_padded_infinity_an_infinite_target_and_a_far_value_are_named_by_the_fil
     codes.to_csv(tmp_path / "codes.csv", index=False)
     X = _padded_numbers(pd.read_csv(tmp_path / "codes.csv"), set())
     assert X["code"].dtype.kind != "f"  # as floats, 2**53 and 2**53 + 1 would be one code
+    from interpretable_nn.cli_io import _unpad
+
+    assert _unpad(pd.Series(["12", "x7", None], dtype=object)) is None  # a missing cell is not a padded one
     far = df.drop(columns="target").head(5).copy()
     far.loc[2, "amount"] = 1e12
     far.to_csv(tmp_path / "far.csv", index=False)
