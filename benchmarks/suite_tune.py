@@ -1387,7 +1387,7 @@ its baseline is ``heaps``' rows in ``results/tuning_dev_ls.csv``; stop 71)
     SE below ``heaps``; (c) the median fit-time ratio to ``heaps`` over the 11 is at most 1.25.
     The 60-set mean (the other 49 at 0) is reported beside it. If adopted, the confirm group's
     NAM column is rerun to report it.
-    **Not adopted** (the run at ``75e6016``, two processes, about 15 minutes, beside small
+    **Not adopted** (the run at ``75e6016``, two processes, 9 minutes, beside small
     command-line tests: fit times rough; ``feature_dropout`` stays 0): (a) the mean over the 11
     is +.0009 ± .0006 (SE over the sets), and +.0003 over the 9 not probed: the two probed sets
     carry it (software_defects +.0048 ± .0017, the one win; german_credit +.0027 ± .0021);
@@ -1414,7 +1414,7 @@ its baseline is ``heaps``' rows in ``results/tuning_dev_ls.csv``; stop 71)
     ``heaps`` is at most 1.25. The mean over the 57 sets not probed (all but swiss_labor,
     german_credit and turnout_2000) is reported beside it. If adopted, the confirm group's NAM
     column is rerun to report it.
-    **Not adopted** (the run at ``c713885``, two processes, about 30 minutes, alone but for a
+    **Not adopted** (the run at ``c713885``, two processes, 23 minutes, alone but for a
     few seconds of tests; ``batch_size`` stays full): (a) the mean is +.0003 (+.0002 over the
     57 not probed); (b) contraception (−.0020 ± .0004) and wilms_relapse (−.0003 ± .0001) are
     more than 2 SE below; wins on german_credit (+.0066 ± .0023, probed), oj_minute_maid
