@@ -1368,7 +1368,8 @@ its baseline is ``heaps``' rows in ``results/tuning_dev_ls.csv``; stop 71)
     dev group's largest (german_credit −.0175, software_defects −.0114). Diagnosis (german_credit,
     seed 0, its 5 folds, without pairs; not a results file): NAM .7854, EBM .7964; no single
     term carries the gap (each of EBM's terms swapped into the NAM gains at most .0055), and
-    on fold 4, NAM .7860 against EBM .8337, a sum of smoothed one-column log-odds scores .8217:
+    on fold 4, NAM .7860 against EBM .8337, a sum of smoothed one-column log-odds (a level
+    per distinct value) scores .8217:
     the jointly trained terms share out what each column says alone. Feature dropout makes
     every term predict with others missing. It was probed once before on all sets (stop 57,
     eight sets mostly narrow: −.0008, swiss_labor −.0075 ± .0049, six columns). Probes at this
