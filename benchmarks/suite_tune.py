@@ -1423,6 +1423,15 @@ its baseline is ``heaps``' rows in ``results/tuning_dev_ls.csv``; stop 71)
     holds (median 1.22; the large sets fit faster, .55 to .95, the small ones slower, 1.2 to
     2.2). Batch noise helps the smallest wide set and moves the others both ways. Table:
     ``docs/benchmark_suite.md`` (``quarter_dev``).
+    Also probed at this stop and dropped before any run (seed 0, 5 folds; not results files):
+    the NAM's logit blended with a sum of one-column log-odds (16 quantile bins for numeric
+    columns, each bin shrunk toward the base rate by 10 rows), the weight chosen on the test
+    fold as an upper bound: german_credit +.0104, turnout_2000 +.0026, recidivism +.0008,
+    swiss_labor +.0003, software_defects +.0003; ``validation_fraction`` .25: german_credit
+    +.0013 ± .0041, turnout_2000 −.0017 ± .0059, swiss_labor −.0009 ± .0019. Without pairs
+    (``interactions=0`` in both), the NAM matches EBM on recidivism (.6942, .6941),
+    prenatal_care (.8186, .8159) and arrests (.7227, .7222), whose gaps are then in the pairs,
+    and trails on dengue_present (.9725, .9799), spread over correlated coordinates.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
