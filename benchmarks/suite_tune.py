@@ -1420,8 +1420,8 @@ its baseline is ``heaps``' rows in ``results/tuning_dev_ls.csv``; stop 71)
     57 not probed); (b) contraception (−.0020 ± .0004) and wilms_relapse (−.0003 ± .0001) are
     more than 2 SE below; wins on german_credit (+.0066 ± .0023, probed), oj_minute_maid
     (+.0029 ± .0012), charity_gift and smoker; no_hs_diploma −.0025 ± .0016 the lowest; (c)
-    holds (median 1.22; the large sets fit faster, .55 to .95, the small ones slower, 1.2 to
-    2.2). Batch noise helps the smallest wide set and moves the others both ways. Table:
+    holds (median 1.22; per set from .42, credit_data, to 2.19, no_hs_diploma, with no
+    pattern by size). Batch noise helps the smallest wide set and moves the others both ways. Table:
     ``docs/benchmark_suite.md`` (``quarter_dev``).
     Also probed at this stop and dropped before any run (seed 0, 5 folds; not results files):
     the NAM's logit blended with a sum of one-column log-odds (16 quantile bins for numeric
