@@ -855,32 +855,26 @@ def ls_dev(file: str = "tuning_dev_ls.csv", variant: str = "ls1", probed: tuple[
     out = [d for d in rows if d not in probed]
     lines += ["", f"{len(same)} of the {len(rows)} sets {same_why}; they fit "
               "the same and are not listed.", ""] if same else [""]
-    if changed_rule:
+    mean_all = np.mean([r[1] for r in rows.values()])
+    if changed_rule:  # the rule of a regime change: read on the sets it changes
         ch = [d for d in rows if d not in same]
         diffs = np.array([rows[d][1] for d in ch])
-        lines += [
-            f"- (a) mean over the {len(ch)} changed sets: {diffs.mean():+.5f} ± {diffs.std(ddof=1) / np.sqrt(len(ch)):.5f} "
-            "(SE over the sets; adopt needs above +.0020 and above 2 SE), over the "
-            f"{len([d for d in ch if d not in probed])} not probed ({', '.join(probed)} left out): "
-            f"{np.mean([rows[d][1] for d in ch if d not in probed]):+.5f} (adopt needs above 0);",
-            f"- (b) more than 2 paired SE below: {len(below)} sets{', ' if below else ''}{', '.join(below)} (adopt "
-            f"needs none); above: {', '.join(above) or 'none'};",
-            f"- (c) median fit-time ratio over the {len(ratios)} changed sets: {np.median(ratios):.2f} "
-            "(adopt needs at most 1.25);",
-            f"- beside it: mean over all {len(rows)} dev sets (the unchanged at 0): "
-            f"{np.mean([r[1] for r in rows.values()]):+.5f} (the standing rule's +.0010).",
-            "", f"Source: {_commit(file)}."]
-        return "\n".join(lines) + "\n"
-    lines += [
-              f"- (a) mean over the {len(rows)} dev sets: {np.mean([r[1] for r in rows.values()]):+.5f} "
-              "(adopt needs above +.0010);",
-              f"- (b) more than 2 paired SE below: {len(below)} sets, {', '.join(below)} (adopt needs none); "
-              f"above: {', '.join(above) or 'none'};",
-              f"- (c) median fit-time ratio over the {len(ratios)} refitted sets: {np.median(ratios):.2f} "
-              "(adopt needs at most 1.25);",
-              f"- beside it: mean over the {len(out)} sets other than {' and '.join(probed)} (where the diagnosis "
-              f"that suggested it was made): {np.mean([rows[d][1] for d in out]):+.5f}.",
-              "", f"Source: {_commit(file)}."]
+        rule_a = (f"- (a) mean over the {len(ch)} changed sets: {diffs.mean():+.5f} ± "
+                  f"{diffs.std(ddof=1) / np.sqrt(len(ch)):.5f} (SE over the sets; adopt needs above +.0020 and above "
+                  f"2 SE), over the {len([d for d in ch if d not in probed])} not probed ({', '.join(probed)} left "
+                  f"out): {np.mean([rows[d][1] for d in ch if d not in probed]):+.5f} (adopt needs above 0);")
+        beside = (f"- beside it: mean over all {len(rows)} dev sets (the unchanged at 0): {mean_all:+.5f} (the "
+                  "standing rule's +.0010).")
+    else:
+        rule_a = f"- (a) mean over the {len(rows)} dev sets: {mean_all:+.5f} (adopt needs above +.0010);"
+        beside = (f"- beside it: mean over the {len(out)} sets other than {' and '.join(probed)} (where the diagnosis "
+                  f"that suggested it was made): {np.mean([rows[d][1] for d in out]):+.5f}.")
+    lines += [rule_a,
+              f"- (b) more than 2 paired SE below: {len(below)} sets{', ' if below else ''}{', '.join(below)} (adopt "
+              f"needs none); above: {', '.join(above) or 'none'};",
+              f"- (c) median fit-time ratio over the {len(ratios)} {'changed' if changed_rule else 'refitted'} sets: "
+              f"{np.median(ratios):.2f} (adopt needs at most 1.25);",
+              beside, "", f"Source: {_commit(file)}."]
     return "\n".join(lines) + "\n"
 
 
