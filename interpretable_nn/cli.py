@@ -698,12 +698,12 @@ def _row_files(args) -> dict[str, str]:
     """What a far-value warning's "of X" and "of background" stand for in this command: its
     files of rows (--input or --csv; the monitor's --current beside its --reference), and
     --background beside --input (both are read as X too: a far value may be in either)."""
-    rows = getattr(args, "input", None) or getattr(args, "csv", None)
-    other = getattr(args, "background", None)
+    background = getattr(args, "background", None)
+    rows, other = getattr(args, "input", None) or getattr(args, "csv", None), background
     if getattr(args, "current", None):
         rows, other = args.current, args.reference
     names = {"X": f"{rows} or {other}" if other else rows} if rows else {}
-    return {**names, "background": args.background} if getattr(args, "background", None) else names
+    return {**names, "background": background} if background else names
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -292,8 +292,8 @@ def load_table(args) -> tuple:
             rows = (np.flatnonzero(y.isna().to_numpy()) + 1)[:5].tolist()
             raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} row(s) "
                              f"(data rows {rows}...); drop those rows or fill them in.")
-        if y.dtype.kind == "f" and np.isinf(y.to_numpy()).any():
-            bad = np.flatnonzero(np.isinf(y.to_numpy()))
+        bad = np.flatnonzero(np.isinf(y.to_numpy())) if y.dtype.kind == "f" else []
+        if len(bad):
             raise ValueError(f"--target {args.target!r} of {args.csv} holds an infinite number in {len(bad)} "
                              f"row(s) (data rows {(bad + 1)[:5].tolist()}); drop those rows or give finite values.")
         X = df.drop(columns=[args.target])
@@ -335,8 +335,9 @@ def _unpad(s):
     cells = s.dropna()
     if not len(cells) or not all(isinstance(v, str) for v in cells):
         return None
-    stripped = s.astype(object).where(s.notna()).map(lambda v: v.strip() if isinstance(v, str) else v)
-    if not (stripped != s.astype(object))[s.notna()].any():  # missing cells are not padded ones
+    raw = s.astype(object).where(s.notna())
+    stripped = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
+    if not (stripped != raw)[s.notna()].any():  # missing cells are not padded ones
         return None
     stripped = stripped.where(~stripped.isin(NA_TEXTS))
     nums = pd.to_numeric(stripped, errors="coerce")
