@@ -43,6 +43,7 @@ from pathlib import Path
 
 from .persistence.csv_features import (  # the monitor reads rows so too
     NA_TEXTS,
+    cell_number,
     column_plan,
     read_features,
 )
@@ -301,23 +302,50 @@ def load_table(args) -> tuple:
         if idc and idc in X.columns:
             X = X.drop(columns=[idc])
             print(f"column {idc!r} is the id column: left out of the features (--id-column '' keeps it)")
-        X = _padded_numbers(X, set(cats))
+        X = _text_numbers(X, set(cats), args.csv)
         _refuse_infinite(X, args.csv)
         return X, y.to_numpy(), Path(args.csv).stem
     ds = load_dataset(args.dataset)
     return ds.X, ds.y, ds.name
 
 
-def _padded_numbers(X, text: set):
-    """``X`` with every column that pandas read as text only because a cell is padded with
-    spaces in a spelling its parser does not strip (`` -Infinity ``, `` inf ``, `` NaN ``) read
-    as numbers, as the rest of the column is (:func:`_unpad`): an infinite cell is then refused
-    by :func:`_refuse_infinite` and a missing one is missing, where the column was fitted as a
-    category; --categorical columns (``text``) stay text."""
+def _text_numbers(X, text: set, path):
+    """``X`` with every column pandas left as text read cell by cell as ``predict`` reads a
+    number column (:func:`~.persistence.csv_features.cell_number`), so that one file is one
+    table to both: a column whose every cell is a number or missing there (`` -Infinity ``,
+    ``NAN``, ``+nan``, `` 12 ``) becomes numbers (an infinite cell is then refused by
+    :func:`_refuse_infinite`). A column of mostly numbers with some text cells ("?", "n.a.",
+    "1_000") is refused, naming the cells: read as categories, the numbers would be levels
+    with no order and the column lost as a number. --categorical columns (``text``) stay
+    text, as does a column of whole numbers one of which is 2**53 or more (codes too long for
+    a float: two account numbers would become one)."""
+    import numpy as np
+    import pandas as pd
+
     for c in X.columns:
-        unpadded = None if c in text else _unpad(X[c])
-        if unpadded is not None and unpadded[1] is not None:
-            X = X.assign(**{c: unpadded[1]})
+        s = X[c]
+        if c in text or s.dtype.kind in "biufcmM" or isinstance(s.dtype, pd.CategoricalDtype):
+            continue
+        cells = s.astype(object).where(s.notna())
+        if not all(isinstance(v, str) for v in cells.dropna()):
+            continue
+        nums = [cell_number(v) for v in cells]
+        words = [i for i, v in enumerate(nums) if v is None]
+        numbers = sum(v is not None and not np.isnan(v) for v in nums)
+        if not numbers:
+            continue  # text: categories or dates, as pandas read it
+        if words and numbers > len(words):
+            shown = ", ".join(f"{cells.iloc[i]!r} (data row {i + 1})" for i in words[:3])
+            raise ValueError(
+                f"column {c!r} of {path} holds numbers in {numbers} row(s) and text in {len(words)}: {shown}"
+                f"{'...' if len(words) > 3 else ''}; blank those cells (a blank cell is a missing value) or fix "
+                f"them, or, if {c!r} is a code, read it as categories: --categorical {shlex.quote(str(c))}.")
+        if words:
+            continue  # mostly text: categories, as pandas read it
+        values = pd.Series(nums, index=s.index, dtype=np.float64)
+        whole = cells.astype(str).str.strip().str.fullmatch(r"[+-]?\d+") | values.isna()
+        if not (whole.all() and (values.abs() >= 2.0**53).any()):
+            X = X.assign(**{c: values})
     return X
 
 

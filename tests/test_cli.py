@@ -637,7 +637,7 @@ def test_padded_infinity_an_infinite_target_and_a_far_value_are_named_by_the_fil
     padded.to_csv(tmp_path / "padded.csv", index=False)
     r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "padded.csv"), "--target", "target")
     _one_line_error(r, "'amount'", "padded.csv", "infinite", "data rows [5]")
-    from interpretable_nn.cli_io import _padded_numbers
+    from interpretable_nn.cli_io import _text_numbers
 
     padded.loc[4, "amount"] = " NaN "  # padded missing value: pandas read it as text, and the column with it
     padded.to_csv(tmp_path / "padded.csv", index=False)
@@ -661,7 +661,7 @@ def test_padded_infinity_an_infinite_target_and_a_far_value_are_named_by_the_fil
     _one_line_error(r, "--target 'target'", "empty in 1 row(s)", "data rows [3]")
     codes = df.assign(code=[f" {2**53 + k} " if k else " NA " for k in range(120)])  # padded account numbers
     codes.to_csv(tmp_path / "codes.csv", index=False)
-    X = _padded_numbers(pd.read_csv(tmp_path / "codes.csv"), set())
+    X = _text_numbers(pd.read_csv(tmp_path / "codes.csv"), set(), "codes.csv")
     assert X["code"].dtype.kind != "f"  # as floats, 2**53 and 2**53 + 1 would be one code
     from interpretable_nn.cli_io import _unpad
 

@@ -55,7 +55,7 @@ _UNIT_NUMBER = re.compile(r"^\s*[$€£¥]?\s*[-+]?(?:\d{1,3}(?:[,' ]\d{3})+|\d+
 
 
 class NumericTextWarning(UserWarning):
-    """A text column whose many levels all read as numbers is treated as categorical."""
+    """A text column whose many levels all (or in most rows) read as numbers is treated as categorical."""
 
 
 def to_json_value(v: Any) -> Any:
@@ -314,12 +314,15 @@ def infer_schema(
 
 
 def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> None:
-    """Warn when a text column of many levels all reads as numbers (an amount as text?)."""
+    """Warn when a text column of many levels all reads as numbers (an amount as text?), or
+    mostly does (an amount with '?' or 'n.a.' in some rows, which ``pd.read_csv`` reads as text)."""
     if len(levels) <= NUMERIC_TEXT_LEVELS or isinstance(s.dtype, pd.CategoricalDtype):
         return
     if not all(isinstance(v, str) for v in levels):
         return
     if not pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").notna().all():
+        rows = s.dropna().astype(str).str.strip()
+        words = rows[pd.to_numeric(rows, errors="coerce").isna()]
         if all(_UNIT_NUMBER.match(v) for v in levels):  # '59.7 €', '$1,200', '12%', '3 kg'
             warnings.warn(
                 f"Column {name!r} holds text whose {len(levels)} distinct values read as numbers with a unit, "
@@ -328,6 +331,16 @@ def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> None:
                 f"it is an amount, strip the text first, e.g. pd.to_numeric(X[{name!r}].str.replace("
                 "r'[^0-9.\\-]', '', regex=True)); to keep it categorical without this warning, pass "
                 f"X[{name!r}].astype('category').",
+                NumericTextWarning,
+                stacklevel=user_stacklevel(),
+            )
+        elif len(words) < len(rows) - len(words):  # '?' or 'n.a.' among amounts: pd.read_csv left them text
+            warnings.warn(
+                f"Column {name!r} holds numbers as text in {len(rows) - len(words)} rows and other text in "
+                f"{len(words)} (e.g. {list(dict.fromkeys(words))[:3]}); it is treated as categorical, one level per "
+                f"distinct string, so it cannot learn an order or score a value it has not seen. If it is an "
+                f"amount, pass pd.to_numeric(X[{name!r}], errors='coerce') (the other text becomes missing); "
+                f"to keep it categorical without this warning, pass X[{name!r}].astype('category').",
                 NumericTextWarning,
                 stacklevel=user_stacklevel(),
             )

@@ -10,12 +10,13 @@ the model parses as it did at fit; missing columns are named before the model ru
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from .csv_io import read_csv
 
-__all__ = ["NA_TEXTS", "column_plan", "read_features"]
+__all__ = ["NA_TEXTS", "cell_number", "column_plan", "read_features"]
 
 
 #: the cell texts pandas reads as missing by default (``pd.read_csv``'s ``na_values``)
@@ -76,15 +77,28 @@ def _categorical(raw, levels: list):
         elif v in NA_TEXTS:
             out[i] = np.nan
         else:
-            out[i] = numbers.get(_as_float(v), v) if numbers else v  # an unseen level stays itself
+            out[i] = numbers.get(cell_number(v), v) if numbers else v  # an unseen level stays itself
     return out
 
 
-def _as_float(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
+#: a number as pandas' CSV parser spells one: ASCII digits, no ``_`` ("1_000"), no full-width
+#: digits ("１２"), an optional exponent; ``inf``/``infinity`` in any case (refused where read)
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf(?:inity)?", re.ASCII | re.IGNORECASE)
+_NAN = re.compile(r"[+-]?nan", re.ASCII | re.IGNORECASE)
+
+
+def cell_number(text) -> float | None:
+    """The number a CSV cell's text spells, the one reading of cells that ``fit --csv`` (for a
+    column pandas left as text) and ``predict`` share: NaN for a blank cell, a missing-value
+    word (:data:`NA_TEXTS`) or any spelling of ``nan`` ("NAN", "+nan"); None for text. Spaces
+    around the cell are dropped. Python's ``float`` alone would also read "1_000" and
+    full-width digits, which pandas reads as text: one file would then be two tables."""
+    if not isinstance(text, str):
+        return float("nan")
+    s = text.strip()
+    if s in NA_TEXTS or _NAN.fullmatch(s):
+        return float("nan")
+    return float(s) if _NUMBER.fullmatch(s) else None
 
 
 def _any(raw):
@@ -92,7 +106,7 @@ def _any(raw):
     import numpy as np
 
     vals = [np.nan if not isinstance(v, str) or v.strip() in NA_TEXTS else v for v in raw.astype(object)]
-    nums = [v if isinstance(v, float) else _as_float(v) for v in vals]
+    nums = [cell_number(v) for v in vals]
     if all(n is not None for n in nums):
         return np.array(nums, dtype=float)
     return np.array(vals, dtype=object)
@@ -113,17 +127,14 @@ def _numeric(raw, column: str, path: Path):
     vals = raw.astype(object).to_numpy()
     out = np.empty(len(vals), dtype=float)
     for i, v in enumerate(vals):
-        if not isinstance(v, str) or v.strip() in NA_TEXTS:
-            out[i] = np.nan
-            continue
-        try:
-            out[i] = float(v)
-        except ValueError:
+        number = cell_number(v)
+        if number is None:
             raise ValueError(
                 f"column {column!r} of {path} (data row {i + 1}) holds {v!r}, but the model reads {column!r} "
                 "as a number; fix or blank that cell (a blank cell is a missing value)."
-            ) from None
-        if not np.isfinite(out[i]):  # 'inf', '-Infinity', '1e999': the file's cell, not a frame's "X"
+            )
+        out[i] = number
+        if np.isinf(number):  # 'inf', '-Infinity', '1e999': the file's cell, not a frame's "X"
             raise ValueError(
                 f"column {column!r} of {path} (data row {i + 1}) holds {v!r}, an infinite number; blank that "
                 "cell (a blank cell is a missing value) or give a finite number."
