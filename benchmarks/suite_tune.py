@@ -1438,6 +1438,23 @@ its baseline is ``heaps``' rows in ``results/tuning_dev_ls.csv``; stop 71)
     .8251). EBM's pairs are many and small (fold 0: 3 per column, standard deviations over the
     test rows .02 to .15); the NAM's boosted pairs are fewer and larger (recidivism up to .077,
     prenatal_care .10 to .23) and on recidivism lower the test AUC: the next place to look.
+    Looked at in stop 72 (probes on dev, seed 0, folds 0-4, minus ``heaps``' stored rows, which
+    the same code reproduced bit for bit on five sets; not results files), none run further:
+    a leaf penalty in the pair boosting (``boost_pairs(l2=1)``, XGBoost's lambda: a leaf of
+    few rows moves less) moved eight small sets by −.0003 to +.0003 (recidivism +.0001 ±
+    .0007); a gate that keeps the boosted pairs only where the round kept lowers the bags'
+    validation loss from round 0 by more than 2 paired SE (the margin of the NAM's other
+    choices) gained on recidivism (+.0026 ± .0023) and abortion_ban (+.0015 ± .0007) but
+    dropped turnout_2000's pairs on 4 of 5 folds (−.0326 ± .0085): a pair gain of .035 in test
+    AUC does not clear 2 SE on 180 validation rows a bag, so no validation gate can tell the
+    recidivism case from that one. Beside them, on the sets that trail EBM most:
+    ``gadam_l1``'s recipe under today's defaults (ten small sets: −.0037 to +.0038, mean
+    +.0002), 16 bags (german_credit −.0037 ± .0050, software_defects +.0012, income_ada +.0036
+    ± .0013), lr .003 with patience 60 (+.0024 ± .0020, +.0011, +.0005), weight decay .001
+    (+.0000, −.0005, +.0016), smoothness 30 (−.0011, −.0028, −.0018), ``LEVEL_SCALE`` 3
+    (german_credit +.0026 ± .0054; the others have no level), no pairs (−.0008, −.0014,
+    −.0004). german_credit's folds move by up to ±.017 between these settings with no
+    direction: its gap to EBM (−.0175) is not in a knob of today's fit.
 
 A data set named ``name+noiseN`` is the dev set ``name`` with N columns of standard normal
 noise appended (seeded): the many-weak-columns regime, built from dev data alone.
