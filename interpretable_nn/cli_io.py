@@ -42,10 +42,10 @@ import unicodedata
 from pathlib import Path
 
 from .persistence.csv_features import (  # the monitor reads rows so too
-    NA_TEXTS,
     cell_number,
     column_plan,
     read_features,
+    shown_cell,
 )
 from .persistence.csv_io import (  # below the CLI: the monitor's and export's commands use them too
     TARGET_FILE,
@@ -285,10 +285,7 @@ def load_table(args) -> tuple:
                              f"{args.csv}; its columns are {list(df.columns)}.")
         for c in cats:
             df[c] = df[c].astype(object).where(df[c].notna(), np.nan)
-        y = df[args.target]
-        unpadded = _unpad(y)  # " inf " or " NA " in a target column: as its unpadded spelling is read
-        if unpadded is not None:
-            y = unpadded[1] if unpadded[1] is not None else y.astype(object).where(unpadded[0].notna())
+        y = _text_target(df[args.target], args)
         if y.isna().any():
             rows = (np.flatnonzero(y.isna().to_numpy()) + 1)[:5].tolist()
             raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} row(s) "
@@ -309,85 +306,97 @@ def load_table(args) -> tuple:
     return ds.X, ds.y, ds.name
 
 
-def _text_numbers(X, text: set, path):
-    """``X`` with every column pandas left as text read cell by cell as ``predict`` reads a
-    number column (:func:`~.persistence.csv_features.cell_number`), so that one file is one
-    table to both: a column whose every cell is a number or missing there (`` -Infinity ``,
-    ``NAN``, ``+nan``, `` 12 ``) becomes numbers (an infinite cell is then refused by
-    :func:`_refuse_infinite`). A column of mostly numbers with some text cells ("?", "n.a.",
-    "1_000") is refused, naming the cells: read as categories, the numbers would be levels
-    with no order and the column lost as a number. --categorical columns (``text``) stay
-    text, as does a column of whole numbers one of which is 2**53 or more (codes too long for
-    a float: two account numbers would become one)."""
+def _categorical_flag(c) -> str:
+    """``--categorical NAME`` as a shell takes it back (``--categorical=-x`` for a name that
+    starts with a dash, which argparse would read as an option)."""
+    quoted = shlex.quote(str(c))
+    return f"--categorical={quoted}" if str(c).startswith("-") else f"--categorical {quoted}"
+
+
+def _read_numbers(s, where: str, fix: str):
+    """A column pandas left as text, read cell by cell as ``predict`` reads a number column
+    (:func:`~.persistence.csv_features.cell_number`): None where it is no number column (no
+    cell is a number, or fewer cells and fewer distinct cells are numbers than text; then it
+    stays text); else the numbers, int64 where every cell is a whole number (as pandas reads
+    an unpadded column of them), NaN where missing. A column that is a number column by either
+    count but holds text cells ("?", "n.a.", "1_000") is refused naming them, ``where`` (the
+    column and file) and ``fix``: as categories the numbers would be levels with no order."""
     import numpy as np
+    import pandas as pd
+
+    cells = s.astype(object).where(s.notna())
+    if not all(isinstance(v, str) for v in cells.dropna()):
+        return None
+    nums = [cell_number(v) for v in cells]
+    words = [i for i, v in enumerate(nums) if v is None]
+    found = [v for v in nums if v is not None and not np.isnan(v)]
+    if words and (len(found) > len(words) or len(set(found)) > len({cells.iloc[i].strip() for i in words})):
+        shown = ", ".join(f"{shown_cell(cells.iloc[i])} (data row {i + 1})" for i in words[:3])
+        raise ValueError(f"{where} holds numbers in {len(found)} row(s) and text in {len(words)}: {shown}"
+                         f"{'...' if len(words) > 3 else ''}; {fix}")
+    if words:
+        return None  # text (categories, dates, labels): as pandas read it
+    values = pd.Series(nums, index=s.index, dtype=np.float64)
+    whole = cells.dropna().astype(str).str.strip().str.fullmatch(r"[+-]?\d+").all() and values.notna().all()
+    return values.astype(np.int64) if whole and (values.abs() < 2.0**63).all() else values
+
+
+def _text_numbers(X, text: set, path):
+    """``X`` with every column pandas left as text read as ``predict`` reads a number column
+    (:func:`_read_numbers`), so that one file is one table to both: a column whose every cell
+    is a number or missing there (`` -Infinity ``, ``NAN``, ``+nan``, `` 12 ``, a non-breaking
+    space around digits) becomes numbers (an infinite cell is then refused by
+    :func:`_refuse_infinite`; a column of missing words only is missing); a number column
+    with some text cells is refused; --categorical columns (``text``) stay text."""
     import pandas as pd
 
     for c in X.columns:
         s = X[c]
         if c in text or s.dtype.kind in "biufcmM" or isinstance(s.dtype, pd.CategoricalDtype):
             continue
-        cells = s.astype(object).where(s.notna())
-        if not all(isinstance(v, str) for v in cells.dropna()):
-            continue
-        nums = [cell_number(v) for v in cells]
-        words = [i for i, v in enumerate(nums) if v is None]
-        numbers = sum(v is not None and not np.isnan(v) for v in nums)
-        if not numbers:
-            continue  # text: categories or dates, as pandas read it
-        if words and numbers > len(words):
-            shown = ", ".join(f"{cells.iloc[i]!r} (data row {i + 1})" for i in words[:3])
-            raise ValueError(
-                f"column {c!r} of {path} holds numbers in {numbers} row(s) and text in {len(words)}: {shown}"
-                f"{'...' if len(words) > 3 else ''}; blank those cells (a blank cell is a missing value) or fix "
-                f"them, or, if {c!r} is a code, read it as categories: --categorical {shlex.quote(str(c))}.")
-        if words:
-            continue  # mostly text: categories, as pandas read it
-        values = pd.Series(nums, index=s.index, dtype=np.float64)
-        whole = cells.astype(str).str.strip().str.fullmatch(r"[+-]?\d+") | values.isna()
-        if not (whole.all() and (values.abs() >= 2.0**53).any()):
+        values = _read_numbers(s, f"column {c!r} of {path}",
+                               f"blank those cells (a blank cell is a missing value) or fix them, or, if {c!r} is "
+                               f"a code, read it as categories: {_categorical_flag(c)}.")
+        if values is not None:
             X = X.assign(**{c: values})
     return X
 
 
-def _unpad(s):
-    """(the cells stripped of spaces, pandas' missing spellings as missing; the column as
-    float64 where every other cell is a number, else None) of a text column some of whose
-    cells are padded; None where no cell is padded (text for another reason) or the column is
-    not text. An integer of 2**53 or more keeps the column text: a code too long for a float
-    (two account numbers would become one)."""
+def _text_target(y, args):
+    """The --target column of a --csv file with its cells read as ``predict`` reads numbers
+    (:func:`_read_numbers`): numbers where they are numbers (`` inf ``, ``NAN``, a padded
+    `` 1 ``: pandas left the column text, which made a regression target one class per value,
+    or ``NAN`` a third class of a 0/1 target), a number target with a stray word refused; a
+    text target (labels) keeps its text, its missing spellings (``NAN``, `` NA ``) missing."""
     import numpy as np
-    import pandas as pd
 
-    if s.dtype.kind in "biufcmM" or isinstance(s.dtype, pd.CategoricalDtype):
-        return None
-    cells = s.dropna()
-    if not len(cells) or not all(isinstance(v, str) for v in cells):
-        return None
-    raw = s.astype(object).where(s.notna())
-    stripped = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
-    if not (stripped != raw)[s.notna()].any():  # missing cells are not padded ones
-        return None
-    stripped = stripped.where(~stripped.isin(NA_TEXTS))
-    nums = pd.to_numeric(stripped, errors="coerce")
-    whole = stripped.astype(str).str.fullmatch(r"[+-]?\d+") & stripped.notna()
-    exact = not (whole & (nums.abs() >= 2.0**53)).any()
-    numeric = bool(nums.notna().sum()) and nums.notna().sum() == stripped.notna().sum() and exact
-    return stripped, (nums.astype(np.float64) if numeric else None)
+    if y.dtype.kind in "biufcmM":
+        return y
+    values = _read_numbers(y, f"--target {args.target!r} of {args.csv}", "fix those rows or drop them.")
+    if values is not None:
+        return values
+    cells = y.astype(object).where(y.notna())
+    number = cells.map(lambda v: cell_number(v) if isinstance(v, str) else None)  # text: None; missing: NaN
+    return cells.where(~number.map(lambda n: n is not None and np.isnan(n)))
 
 
 def _refuse_infinite(X, path) -> None:
-    """An infinite cell of a --csv file (``inf``, ``1e999``), named by the file, its column and
-    data row, before the model's check calls the table "X"."""
+    """An infinite cell of a --csv file (``inf``, ``1e999``, or a whole number of more than 308
+    digits, which pandas keeps as a Python int), named by the file, its column and data row,
+    before the model's check calls the table "X"."""
     import numpy as np
 
     for c in X.columns:
         if X[c].dtype.kind == "f":
             bad = np.flatnonzero(np.isinf(X[c].to_numpy()))
-            if len(bad):
-                raise ValueError(f"column {c!r} of {path} holds an infinite number in {len(bad)} row(s) (data "
-                                 f"rows {(bad + 1)[:5].tolist()}); blank those cells (a blank cell is a missing "
-                                 "value) or give finite numbers (a code column? read it as text: --categorical "
-                                 f"{shlex.quote(str(c))}).")
+        elif X[c].dtype.kind == "O":
+            bad = np.flatnonzero([isinstance(v, int) and abs(v) >= 2**1024 for v in X[c]])
+        else:
+            continue
+        if len(bad):
+            raise ValueError(f"column {c!r} of {path} holds an infinite number in {len(bad)} row(s) (data "
+                             f"rows {(bad + 1)[:5].tolist()}); blank those cells (a blank cell is a missing "
+                             f"value) or give finite numbers (a code column? read it as text: {_categorical_flag(c)}).")
 
 
 def positive_target(args, y, name: str) -> tuple:

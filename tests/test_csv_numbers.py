@@ -3,6 +3,7 @@ cell the same way (stop 72). Before, one stray cell ("NAN", "1_000", "?") turned
 column of numbers into categories (the model learnt nothing from it, silently), while
 ``predict`` read "1_000" as 1000 and called "NAN" an infinite number."""
 
+import io
 import math
 import warnings
 
@@ -127,3 +128,90 @@ def test_the_python_api_warns_of_a_mostly_number_text_column():
     with warnings.catch_warnings():
         warnings.simplefilter("error", NumericTextWarning)
         make_model("logreg").fit(X.astype({"amount": "category"}), df["target"])  # on request: no warning
+
+
+# ---------------------------------------------------------------- the hostile pass on the above (stop 72)
+def _fit(capsys, tmp_path, df, *extra, model="logreg"):
+    df.to_csv(tmp_path / "t.csv", index=False)
+    return run_inprocess(capsys, "fit", model, "--csv", str(tmp_path / "t.csv"), "--target", "target", *extra)
+
+
+def test_a_target_cell_is_read_as_predict_reads_numbers(tmp_path, capsys):
+    """A stray NAN made an amount target one class per value and a 0/1 target three classes."""
+    df = _frame().astype({"target": object})
+    df.loc[3, "target"] = "NAN"
+    _one_line_error(_fit(capsys, tmp_path, df), "--target 'target'", "empty in 1 row(s)", "data rows [4]")
+    amount = df.assign(target=df.amount.astype(str)).astype({"target": object})
+    amount.loc[3, "target"] = "?"
+    _one_line_error(_fit(capsys, tmp_path, amount, "--task", "regression"), "--target 'target'", "t.csv",
+                    "'?' (data row 4)")
+    padded = _frame().astype({"target": object})
+    padded.loc[3, "target"] = "\xa01"  # a non-breaking space: pandas left the target text
+    r = _fit(capsys, tmp_path, padded)
+    assert r.returncode == 0 and "score = log-odds of target = 1\n" in r.stdout, r.stdout  # not "= 1.0"
+
+
+def test_a_number_column_with_one_word_in_many_rows_is_refused_too(tmp_path, capsys):
+    """Half the rows '?': by rows no majority of numbers, but 100 distinct numbers against one word."""
+    df = _frame().astype({"amount": object})
+    df.loc[:99, "amount"] = "?"
+    _one_line_error(_fit(capsys, tmp_path, df), "'amount'", "numbers in 100 row(s) and text in 100", "'?'")
+    X = df.drop(columns="target").astype({"amount": str})
+    with pytest.warns(NumericTextWarning, match="'amount' holds numbers as text in 100 rows and other text in 100"):
+        from interpretable_nn.models import make_model
+
+        make_model("logreg").fit(X, df["target"])
+
+
+def test_excel_booleans_are_read_at_predict_as_at_fit(tmp_path, capsys):
+    """pandas reads TRUE/FALSE as booleans at fit; predict matched only 'True'/'False'."""
+    from interpretable_nn.persistence import load_model
+
+    df = _frame().assign(flag=lambda d: np.where(d.age > 50, "TRUE", "false"))
+    r = _fit(capsys, tmp_path, df, "--out", str(tmp_path / "m"), model="mlp")
+    assert r.returncode == 0, r.stderr
+    df.drop(columns="target").to_csv(tmp_path / "new.csv", index=False)
+    r = run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / "new.csv"))
+    assert r.returncode == 0 and "not seen in training" not in r.stderr, r.stderr
+    table = r.stdout[r.stdout.index("score,"):]
+    got = pd.read_csv(io.StringIO(table))["probability"].to_numpy()
+    want = load_model(tmp_path / "m").predict_proba(pd.read_csv(tmp_path / "new.csv"))[:, 1]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_odd_cells_keep_a_column_what_pandas_reads_without_them(tmp_path, capsys):
+    df = _frame().astype({"age": object})
+    df.loc[3, "age"], df.loc[5, "age"] = str(2**53 + 1), "NAN"  # NAN made pandas leave it text
+    X = _text_numbers(df.drop(columns="target").astype(str), set(), "t.csv")
+    assert X["age"].dtype.kind == "f" and np.isnan(X["age"][5])  # numbers, as with a blank cell
+    df.loc[3, "age"] = "9" * 400
+    _one_line_error(_fit(capsys, tmp_path, df), "'age'", "t.csv", "infinite", "data rows [4]")
+    df.loc[5, "age"] = "1"  # the 400 digits alone: pandas reads Python ints (it was an OverflowError)
+    _one_line_error(_fit(capsys, tmp_path, df), "'age'", "t.csv", "infinite", "data rows [4]")
+    _one_line_error(_fit(capsys, tmp_path, _frame().assign(age="NAN")), "'age'", "missing")
+    df = _frame().astype({"amount": object}).rename(columns={"amount": "-x"})
+    df.loc[3, "-x"] = "y" * 5000
+    r = _fit(capsys, tmp_path, df)
+    _one_line_error(r, "--categorical=-x", "(cut; 5000 characters)")
+    assert len(r.stderr) < 600, r.stderr
+
+
+def test_monitor_reads_labels_as_numbers_and_files_in_their_encoding(tmp_path, capsys):
+    df = _frame().assign(city=lambda d: np.where(d.age > 50, "Zürich", "Genève"))
+    r = _fit(capsys, tmp_path, df, "--out", str(tmp_path / "m"), "--param", "max_epochs=2", model="mlp")
+    assert r.returncode == 0, r.stderr
+    df.to_csv(tmp_path / "ref.csv", index=False, encoding="latin-1")
+    cur = df.astype({"target": object})
+    cur.loc[3, "target"] = "NAN"
+    cur.to_csv(tmp_path / "cur.csv", index=False, encoding="latin-1")
+    base = ("monitor", str(tmp_path / "m"), "--reference", str(tmp_path / "ref.csv"), "--current",
+            str(tmp_path / "cur.csv"), "-o", str(tmp_path / "mon.html"), "--encoding", "latin-1", "--target", "target")
+    _one_line_error(run_inprocess(capsys, *base), "--target 'target' of --current", "cur.csv",
+                    "empty in 1 row(s)", "data rows [4]")
+    cur.loc[3, "target"] = "?"
+    cur.to_csv(tmp_path / "cur.csv", index=False, encoding="latin-1")
+    _one_line_error(run_inprocess(capsys, *base), "--target 'target' of --current", "cur.csv", "'?' (data row 4)")
+    cur.loc[3, "target"] = " 1 "
+    cur.to_csv(tmp_path / "cur.csv", index=False, encoding="latin-1")
+    r = run_inprocess(capsys, *base)
+    assert r.returncode in (0, 3), r.stderr

@@ -334,7 +334,8 @@ def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> None:
                 NumericTextWarning,
                 stacklevel=user_stacklevel(),
             )
-        elif len(words) < len(rows) - len(words):  # '?' or 'n.a.' among amounts: pd.read_csv left them text
+        elif len(words) < len(rows) - len(words) or words.nunique() < len(levels) - words.nunique():
+            # '?' or 'n.a.' among amounts (in most rows, or fewer distinct words than numbers): pd.read_csv left them text
             warnings.warn(
                 f"Column {name!r} holds numbers as text in {len(rows) - len(words)} rows and other text in "
                 f"{len(words)} (e.g. {list(dict.fromkeys(words))[:3]}); it is treated as categorical, one level per "

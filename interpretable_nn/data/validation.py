@@ -120,8 +120,8 @@ def _check_numeric_column(name: str, s: pd.Series, what: str) -> pd.Series:
             _warn_beyond_float64(name, s, what)
     else:
         _warn_beyond_float64(name, s, what)  # Python ints or Decimals in an object column
-        v = pd.to_numeric(s, errors="coerce").astype(float)
-        bad = v.isna() & s.notna()
+        v = pd.to_numeric(s.map(lambda x: np.inf if _whole(x) and abs(int(x)) >= 2**1024 else x), errors="coerce")
+        v, bad = v.astype(float), v.isna() & s.notna()
         if bad.any():
             examples = list(pd.unique(s[bad].astype(str)))[:3]
             raise ValueError(
@@ -146,7 +146,7 @@ def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
         big = s[(s > 2**53) | (s < -(2**53))].dropna()
     else:  # an object column: its whole numbers (int, numpy int, integral Decimal) past 2**53
         big = pd.Series([v for v in s.dropna() if _whole(v) and abs(int(v)) > 2**53], dtype=object)
-    inexact = [int(v) for v in big.iloc[:100_000] if int(float(v)) != int(v)]
+    inexact = [int(v) for v in big.iloc[:100_000] if abs(int(v)) < 2**1024 and int(float(v)) != int(v)]  # past: inf
     if inexact:
         v = inexact[0]
         warnings.warn(

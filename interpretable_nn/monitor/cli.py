@@ -31,6 +31,7 @@ def add_parser(sub: Any) -> None:
                                    "and the batch's figures (trends in the page)")
     s.add_argument("--batch", help="name of the batch in --store (default: the UTC time)")
     s.add_argument("--id-column", help="column of --current logged as the applicant id")
+    s.add_argument("--encoding", default="utf-8", help="text encoding of both CSV files (default utf-8)")
     s.add_argument("-o", "--output", default="monitor.html", help="HTML page to write (default monitor.html)")
     s.add_argument("--json", help="also write the figures and alerts as JSON here")
     s.add_argument("--fail-on", choices=["watch", "act"], default="watch",
@@ -38,7 +39,8 @@ def add_parser(sub: Any) -> None:
     s.set_defaults(func=run)
 
 
-def _read(path: str, what: str, model: Any, target: str | None = None, id_column: str | None = None) -> Any:
+def _read(path: str, what: str, model: Any, target: str | None = None, id_column: str | None = None,
+          encoding: str = "utf-8") -> Any:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"{what} {p}: no such file; give a CSV with the model's columns.")
@@ -52,26 +54,51 @@ def _read(path: str, what: str, model: Any, target: str | None = None, id_column
 
     if id_column is not None:  # ids as written: 000123 stays 000123 (it was logged as 123)
         dtype = {**(dtype or {}), id_column: str}
-    df = read_csv(p, what=what, dtype=dtype)  # the other commands' reader: its checks and hints
+    df = read_csv(p, what=what, dtype=dtype, encoding=encoding)  # the other commands' reader: its checks and hints
     classes = getattr(model, "classes_", None)
     text_target = target in df.columns and classes is not None and all(isinstance(c, str) for c in classes)
     if column_plan(model) or text_target:
         # the model's columns as `predict` reads them (a level "NA" stays a level: pandas'
         # default NA words made it missing here, and the logged scores differed from predict's),
         # and text labels as written, in the same read ("NA" is a label; a blank cell is missing)
-        X, raw = read_features(p, model, what=what, id_column=target if text_target else None)
+        X, raw = read_features(p, model, what=what, id_column=target if text_target else None, encoding=encoding)
         for name in X.columns:
             df[name] = X[name]
         if text_target:
             df[target] = raw.where(raw.str.strip() != "", None)
+    if classes is not None and target in df.columns and not text_target and df[target].dtype.kind not in "biuf":
+        df[target] = _number_labels(df[target], f"--target {target!r} of {what} {p}")
     return df
+
+
+def _number_labels(y: Any, where: str) -> Any:
+    """A label column of a model with number classes that pandas left as text (a padded cell,
+    ``NAN``, a stray word), read as ``predict`` reads numbers: a cell that is no number is
+    refused naming it; missing spellings are missing (refused by :func:`_split`)."""
+    import pandas as pd
+
+    from ..persistence.csv_features import cell_number, shown_cell
+
+    cells = y.astype(object)
+    numbers = [cell_number(v) for v in cells]
+    bad = [i for i, n in enumerate(numbers) if n is None]
+    if bad:
+        raise ValueError(f"{where} holds {shown_cell(cells.iloc[bad[0]])} (data row {bad[0] + 1}), which is no "
+                         f"label of the model (its classes are numbers); fix or drop that row.")
+    return pd.Series(numbers, index=y.index, dtype=float)
 
 
 def _split(df: Any, target: str | None, what: str) -> tuple[Any, Any]:
     if target is None:
         return df, None
+    import numpy as np
+
     if target not in df.columns:
         raise ValueError(f"{what} has no column {target!r} (--target); its columns are {list(df.columns)}.")
+    empty = [int(i) + 1 for i in np.flatnonzero(df[target].isna().to_numpy())]
+    if empty:
+        raise ValueError(f"--target {target!r} of {what} is empty in {len(empty)} row(s) (data rows {empty[:5]}); "
+                         "drop those rows or fill the labels in.")
     return df.drop(columns=[target]), df[target].to_numpy()
 
 
@@ -99,9 +126,10 @@ def run(args: Any) -> int:
     if args.target is not None and args.target in features:
         raise ValueError(f"--target {args.target!r} is a feature of the model; give the label column, one the model "
                          "does not read.")
-    ref, y_ref = _split(_read(args.reference, "--reference", model, args.target), args.target, "--reference")
-    cur, y_cur = _split(_read(args.current, "--current", model, args.target, args.id_column), args.target,
-                        "--current")
+    ref, y_ref = _split(_read(args.reference, "--reference", model, args.target, encoding=args.encoding),
+                        args.target, f"--reference {args.reference}")
+    cur, y_cur = _split(_read(args.current, "--current", model, args.target, args.id_column, args.encoding),
+                        args.target, f"--current {args.current}")
     for what, path, df in (("--reference", args.reference, ref), ("--current", args.current, cur)):
         if not len(df):
             raise ValueError(f"{what} {path} has no rows (a header only); give a CSV of rows to check.")

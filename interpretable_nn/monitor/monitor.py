@@ -174,7 +174,7 @@ class Monitor:
         unknown = set(pd.unique(y)) - set(classes)
         if unknown:
             raise ValueError(f"y holds label(s) {sorted(map(str, unknown))} the model does not know; "
-                             f"its classes are {list(classes)}.")
+                             f"its classes are {[getattr(c, 'item', lambda c=c: c)() for c in classes]}.")
         return y == classes[1]
 
     def _split_matrix(self) -> np.ndarray | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from .csv_io import read_csv
 
-__all__ = ["NA_TEXTS", "cell_number", "column_plan", "read_features"]
+__all__ = ["NA_TEXTS", "cell_number", "column_plan", "read_features", "shown_cell"]
 
 
 #: the cell texts pandas reads as missing by default (``pd.read_csv``'s ``na_values``)
@@ -51,11 +51,19 @@ def column_plan(model) -> dict[str, tuple[str, list]]:
     return plan
 
 
+def shown_cell(v, width: int = 40) -> str:
+    """A cell for a message: its repr, cut to ``width`` characters of text."""
+    return repr(v) if len(str(v)) <= width else repr(str(v)[:width]) + f" (cut; {len(str(v))} characters)"
+
+
 def _levels_lookup(levels: list) -> dict[str, Any]:
-    """Cell text -> level: ``str(level)``, and for whole floats also ``"1"`` for ``1.0``."""
+    """Cell text -> level: ``str(level)``; for whole floats also ``"1"`` for ``1.0``; for
+    booleans also the spellings pandas reads as them (``TRUE``, ``true``: Excel writes those)."""
     out: dict[str, Any] = {}
     for v in levels:
         out.setdefault(str(v), v)
+        if isinstance(v, bool):
+            out.setdefault(str(v).upper(), v), out.setdefault(str(v).lower(), v)
     for v in levels:
         if isinstance(v, float) and v.is_integer():
             out.setdefault(str(int(v)), v)
@@ -130,13 +138,13 @@ def _numeric(raw, column: str, path: Path):
         number = cell_number(v)
         if number is None:
             raise ValueError(
-                f"column {column!r} of {path} (data row {i + 1}) holds {v!r}, but the model reads {column!r} "
+                f"column {column!r} of {path} (data row {i + 1}) holds {shown_cell(v)}, but the model reads {column!r} "
                 "as a number; fix or blank that cell (a blank cell is a missing value)."
             )
         out[i] = number
         if np.isinf(number):  # 'inf', '-Infinity', '1e999': the file's cell, not a frame's "X"
             raise ValueError(
-                f"column {column!r} of {path} (data row {i + 1}) holds {v!r}, an infinite number; blank that "
+                f"column {column!r} of {path} (data row {i + 1}) holds {shown_cell(v)}, an infinite number; blank that "
                 "cell (a blank cell is a missing value) or give a finite number."
             )
     return out
