@@ -687,6 +687,10 @@ def _one_line_warnings(files: dict[str, str] | None = None):
             if sep:
                 message = f"{head} of {name} holds {tail}"
                 break
+        for what, name in (files or {}).items():  # "X has column(s) ['id'] that the model was not fitted on"
+            if str(message).startswith(f"{what} has column(s) "):
+                message = f"{name}{str(message)[len(what):]}"
+                break
         text = one_line(message)
         if text not in shown:
             shown.add(text)
@@ -701,14 +705,15 @@ def _one_line_warnings(files: dict[str, str] | None = None):
 
 
 def _row_files(args) -> dict[str, str]:
-    """What a far-value warning's "of X" and "of background" stand for in this command: its
-    files of rows (--input or --csv; the monitor's --current beside its --reference), and
-    --background beside --input (both are read as X too: a far value may be in either)."""
-    background = getattr(args, "background", None)
-    rows, other = getattr(args, "input", None) or getattr(args, "csv", None), background
+    """What a warning's "X" (far values, extra columns) and "background" or "reference" stand
+    for in this command: its files of rows (--input or --csv; the monitor's --current beside
+    its --reference, which it also checks as "reference"), and --background beside --input
+    (both are read as X too: a far value may be in either)."""
     if getattr(args, "current", None):
-        rows, other = args.current, args.reference
-    names = {"X": f"{rows} or {other}" if other else rows} if rows else {}
+        return {"X": f"{args.current} or {args.reference}", "reference": args.reference}
+    background = getattr(args, "background", None)
+    rows = getattr(args, "input", None) or getattr(args, "csv", None)
+    names = {"X": f"{rows} or {background}" if background else rows} if rows else {}
     return {**names, "background": background} if background else names
 
 

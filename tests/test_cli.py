@@ -690,7 +690,8 @@ def test_a_far_value_warning_names_every_file_of_rows_the_command_read():
         "X": "new.csv or train.csv", "background": "train.csv"}
     assert _row_files(SimpleNamespace(input="new.csv", background=None)) == {"X": "new.csv"}
     assert _row_files(SimpleNamespace(csv="data.csv")) == {"X": "data.csv"}
-    assert _row_files(SimpleNamespace(current="now.csv", reference="ref.csv")) == {"X": "now.csv or ref.csv"}
+    assert _row_files(SimpleNamespace(current="now.csv", reference="ref.csv")) == {"X": "now.csv or ref.csv",
+                                                                                   "reference": "ref.csv"}
     assert _row_files(SimpleNamespace(dataset="credit")) == {}
     shown = []
     with _one_line_warnings({"X": "new.csv"}):
@@ -698,4 +699,6 @@ def test_a_far_value_warning_names_every_file_of_rows_the_command_read():
         with _one_line_warnings({"X": "new.csv"}):
             warnings.warn("Column 'p of X holds q' of X holds 1 value(s) far beyond", OutOfRangeWarning, stacklevel=1)
             warnings.warn("Column 'a' of X holds 2 value(s)", UserWarning, stacklevel=1)  # another warning: untouched
-    assert shown == ["Column 'p of X holds q' of new.csv holds 1 value(s) far beyond", "Column 'a' of X holds 2 value(s)"]
+            warnings.warn("X has column(s) ['id'] that the model was not fitted on", UserWarning, stacklevel=1)
+    assert shown == ["Column 'p of X holds q' of new.csv holds 1 value(s) far beyond", "Column 'a' of X holds 2 value(s)",
+                     "new.csv has column(s) ['id'] that the model was not fitted on"]  # (stop 72: it said "X")
