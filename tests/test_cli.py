@@ -702,3 +702,16 @@ def test_a_far_value_warning_names_every_file_of_rows_the_command_read():
             warnings.warn("X has column(s) ['id'] that the model was not fitted on", UserWarning, stacklevel=1)
     assert shown == ["Column 'p of X holds q' of new.csv holds 1 value(s) far beyond", "Column 'a' of X holds 2 value(s)",
                      "new.csv has column(s) ['id'] that the model was not fitted on"]  # (stop 72: it said "X")
+
+
+def test_a_control_or_bidi_character_in_a_message_is_written_as_an_escape(tmp_path, capsys):
+    """A file name with a right-to-left override reordered the rest of the error line; an
+    escape sequence in a cell recoloured the terminal (stop 71's note left both raw)."""
+    name = tmp_path / "new\u202evsc.csv"
+    r = run_inprocess(capsys, "fit", "logreg", "--csv", str(name), "--target", "y")
+    assert r.returncode != 0 and "\u202e" not in r.stderr and "new\\u202evsc.csv" in r.stderr, r.stderr
+    pd.DataFrame({"x": [str(v) for v in range(40)] + ["\x1b[31mred"], "y": [0, 1] * 20 + [1]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "t.csv"), "--target", "y")
+    _one_line_error(r, "'x'", "\\x1b[31mred")  # the cell by its repr
+    assert "\x1b" not in r.stderr

@@ -7,6 +7,7 @@ run) use them as the main CLI does."""
 from __future__ import annotations
 
 import os
+import unicodedata
 import warnings
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,11 @@ TARGET_FILE = "target.json"
 
 
 def one_line(text: Any) -> str:
-    """``text`` on one line (an error message must not span lines or forge new ones)."""
-    return " ".join(str(text).split())
+    """``text`` on one line (an error message must not span lines or forge new ones), its
+    control and format characters written as escapes: a bidi override in a file name would
+    reorder what the user reads after it, an escape sequence recolour the terminal."""
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c
+                   for c in " ".join(str(text).split()))
 
 
 def _input_file(path: str | os.PathLike, what: str) -> Path:
