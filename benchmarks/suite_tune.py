@@ -1451,7 +1451,7 @@ its baseline is ``heaps``' rows in ``results/tuning_dev_ls.csv``; stop 71)
     ``gadam_l1``'s recipe under today's defaults (ten small sets: −.0037 to +.0038, mean
     +.0002), 16 bags (german_credit −.0037 ± .0050, software_defects +.0012, income_ada +.0036
     ± .0013), lr .003 with patience 60 (+.0024 ± .0020, +.0011, +.0005), weight decay .001
-    (+.0000, −.0005, +.0016), smoothness 30 (−.0011, −.0028, −.0018), ``LEVEL_SCALE`` 3
+    (+.0000, −.0005, +.0016; on ten small sets −.0010 to +.0008, mean +.0000), smoothness 30 (−.0011, −.0028, −.0018), ``LEVEL_SCALE`` 3
     (german_credit +.0026 ± .0054; the others have no level), no pairs (−.0008, −.0014,
     −.0004). german_credit's folds move by up to ±.017 between these settings with no
     direction: its gap to EBM (−.0175) is not in a knob of today's fit.
