@@ -38,7 +38,6 @@ import json
 import os
 import shlex
 import tempfile
-import unicodedata
 from pathlib import Path
 
 from .persistence.csv_features import (  # the monitor reads rows so too
@@ -52,6 +51,7 @@ from .persistence.csv_io import (  # below the CLI: the monitor's and export's c
     _is_model_dir,
     check_output,
     one_line,
+    plain,
     read_csv,
 )
 
@@ -192,13 +192,6 @@ def emit(text: str, output: str | None, message: str) -> None:
         sys.stdout.write(text)
 
 
-def plain(text) -> str:
-    """``text`` safe for a terminal or a text file: control and bidirectional-override
-    characters shown as ``\\uXXXX`` (a name cannot forge a line or reorder one)."""
-    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
-                   for ch in str(text))
-
-
 def scorecard_text(card) -> str:
     """The scorecard as a plain-text table (feature, bin, points) with its scaling and check;
     numbers as written in the card's JSON (``:g`` showed 9999835 as 9.99984e+06)."""
@@ -285,7 +278,7 @@ def load_table(args) -> tuple:
                              f"{args.csv}; its columns are {list(df.columns)}.")
         for c in cats:
             df[c] = df[c].astype(object).where(df[c].notna(), np.nan)
-        y = _text_target(df[args.target], args)
+        y = _text_target(df[args.target], args, text=args.target in cats)
         if y.isna().any():
             rows = (np.flatnonzero(y.isna().to_numpy()) + 1)[:5].tolist()
             raise ValueError(f"--target {args.target!r} of {args.csv} is empty in {int(y.isna().sum())} row(s) "
@@ -313,14 +306,16 @@ def _categorical_flag(c) -> str:
     return f"--categorical={quoted}" if str(c).startswith("-") else f"--categorical {quoted}"
 
 
-def _read_numbers(s, where: str, fix: str):
+def _read_numbers(s, where: str, fix: str, by_distinct: bool = True):
     """A column pandas left as text, read cell by cell as ``predict`` reads a number column
     (:func:`~.persistence.csv_features.cell_number`): None where it is no number column (no
     cell is a number, or fewer cells and fewer distinct cells are numbers than text; then it
     stays text); else the numbers, int64 where every cell is a whole number (as pandas reads
     an unpadded column of them), NaN where missing. A column that is a number column by either
     count but holds text cells ("?", "n.a.", "1_000") is refused naming them, ``where`` (the
-    column and file) and ``fix``: as categories the numbers would be levels with no order."""
+    column and file) and ``fix``: as categories the numbers would be levels with no order.
+    ``by_distinct=False`` counts rows only (a target's labels may be a few number codes among
+    words)."""
     import numpy as np
     import pandas as pd
 
@@ -330,7 +325,8 @@ def _read_numbers(s, where: str, fix: str):
     nums = [cell_number(v) for v in cells]
     words = [i for i, v in enumerate(nums) if v is None]
     found = [v for v in nums if v is not None and not np.isnan(v)]
-    if words and (len(found) > len(words) or len(set(found)) > len({cells.iloc[i].strip() for i in words})):
+    distinct = by_distinct and len(set(found)) > len({cells.iloc[i].strip() for i in words})
+    if words and (len(found) > len(words) or distinct):
         shown = ", ".join(f"{shown_cell(cells.iloc[i])} (data row {i + 1})" for i in words[:3])
         raise ValueError(f"{where} holds numbers in {len(found)} row(s) and text in {len(words)}: {shown}"
                          f"{'...' if len(words) > 3 else ''}; {fix}")
@@ -362,22 +358,34 @@ def _text_numbers(X, text: set, path):
     return X
 
 
-def _text_target(y, args):
+def _text_target(y, args, text: bool = False):
     """The --target column of a --csv file with its cells read as ``predict`` reads numbers
-    (:func:`_read_numbers`): numbers where they are numbers (`` inf ``, ``NAN``, a padded
-    `` 1 ``: pandas left the column text, which made a regression target one class per value,
-    or ``NAN`` a third class of a 0/1 target), a number target with a stray word refused; a
-    text target (labels) keeps its text, its missing spellings (``NAN``, `` NA ``) missing."""
+    (:func:`_read_numbers`, by rows): numbers where they are numbers (`` inf ``, ``NAN``, a
+    padded `` 1 ``: pandas left the column text, which made a regression target one class per
+    value, or ``NAN`` a third class of a 0/1 target), a number target with a stray word
+    refused; text labels, or every cell with ``text`` (--categorical), without the spaces
+    around them (`` yes`` was a class apart from ``yes``) and their missing spellings
+    (``NAN``, `` NA ``, a blank of spaces) missing. Whole numbers past a float are refused."""
+    import math
+
     import numpy as np
 
+    big = [i for i, v in enumerate(y) if isinstance(v, int) and abs(v) >= 2**1024]  # pandas keeps them Python ints
+    if big:
+        raise ValueError(f"--target {args.target!r} of {args.csv} holds an infinite number in {len(big)} row(s) "
+                         f"(data rows {[i + 1 for i in big[:5]]}); drop those rows or give finite values.")
+    if y.dtype.kind == "O" and all(type(v) is int for v in y.dropna()) and len(y.dropna()):
+        return y.where(y.isna(), y.astype(str))  # whole numbers past int64: exact labels (--task regression reads them)
     if y.dtype.kind in "biufcmM":
         return y
-    values = _read_numbers(y, f"--target {args.target!r} of {args.csv}", "fix those rows or drop them.")
-    if values is not None:
-        return values
+    if not text:
+        values = _read_numbers(y, f"--target {args.target!r} of {args.csv}", "fix those rows or drop them (labels "
+                               f"that are codes? read them as text: {_categorical_flag(args.target)}).", False)
+        if values is not None:
+            return values
     cells = y.astype(object).where(y.notna())
-    number = cells.map(lambda v: cell_number(v) if isinstance(v, str) else None)  # text: None; missing: NaN
-    return cells.where(~number.map(lambda n: n is not None and np.isnan(n)))
+    missing = [isinstance(v, str) and (n := cell_number(v)) is not None and math.isnan(n) for v in cells]
+    return cells.map(lambda v: v.strip() if isinstance(v, str) else v).where(~np.asarray(missing, dtype=bool))
 
 
 def _refuse_infinite(X, path) -> None:

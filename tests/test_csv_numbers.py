@@ -215,3 +215,71 @@ def test_monitor_reads_labels_as_numbers_and_files_in_their_encoding(tmp_path, c
     cur.to_csv(tmp_path / "cur.csv", index=False, encoding="latin-1")
     r = run_inprocess(capsys, *base)
     assert r.returncode in (0, 3), r.stderr
+
+
+# ---------------------------------------------------------------- the second hostile pass (stop 72)
+def _labels(capsys, tmp_path, labels, *extra):
+    df = _frame(len(labels)).assign(target=labels)
+    r = _fit(capsys, tmp_path, df, *extra)
+    return r, (r.stdout + r.stderr)
+
+
+def test_text_labels_are_read_as_fit_reads_them(tmp_path, capsys):
+    """One ' NA ' made every row of a text target 'empty'; padded labels were classes apart;
+    --categorical codes of the target became numbers; a few number classes among words were
+    refused as stray words."""
+    r, _ = _labels(capsys, tmp_path, ["yes" if i % 2 else "no" for i in range(59)] + [" NA "])
+    _one_line_error(r, "empty in 1 row(s)", "data rows [60]")
+    r, out = _labels(capsys, tmp_path, [" yes" if i % 2 else "no " for i in range(60)])
+    assert r.returncode == 0 and "score = log-odds of target = yes\n" in out, out  # not 'no ' (sorted first)
+    r, out = _labels(capsys, tmp_path, ["01" if i % 2 else "02" for i in range(60)], "--categorical", "target",
+                     "--positive-class", "02")
+    assert r.returncode == 0 and "= 02\n" in out, out
+    r, out = _labels(capsys, tmp_path, ["low" if i % 2 else "high" for i in range(51)] + ["3", "4", "5"] * 3,
+                     "--positive-class", "high")
+    assert r.returncode == 0, out
+    r, _ = _labels(capsys, tmp_path, [str(i % 3) for i in range(59)] + ["1" * 400], "--task", "regression")
+    _one_line_error(r, "--target 'target'", "infinite", "data rows [60]")
+    r, out = _labels(capsys, tmp_path, ["0" if i % 2 else "1" * 25 for i in range(60)])
+    assert r.returncode == 0, out  # 25 digits: pandas keeps Python ints; read as numbers (it was sklearn's error)
+
+
+def test_monitor_labels_name_their_file_and_rows(tmp_path, capsys):
+    df = _frame(80).assign(target=lambda d: np.where(d.amount > 0, "True", "False"))
+    r = _fit(capsys, tmp_path, df, "--out", str(tmp_path / "m"), "--param", "max_epochs=2", model="mlp")
+    assert r.returncode == 0, r.stderr
+    df.to_csv(tmp_path / "ref.csv", index=False)
+    cur = df.copy()
+    cur.loc[3, "target"] = None
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    base = ("monitor", str(tmp_path / "m"), "--reference", str(tmp_path / "ref.csv"), "--current",
+            str(tmp_path / "cur.csv"), "-o", str(tmp_path / "mon.html"), "--target", "target")
+    _one_line_error(run_inprocess(capsys, *base), "--current", "cur.csv", "empty in 1 row(s)", "data rows [4]")
+    df = _frame(80)
+    r = _fit(capsys, tmp_path, df, "--out", str(tmp_path / "m"), "--force", "--param", "max_epochs=2", model="mlp")
+    df.to_csv(tmp_path / "ref.csv", index=False)
+    df.assign(target=np.where(np.arange(80) == 7, 2, df.target)).to_csv(tmp_path / "cur.csv", index=False)
+    _one_line_error(run_inprocess(capsys, *base), "--current", "cur.csv", "['2']", "data rows [8]",
+                    "its classes are [0, 1]")
+
+
+def test_encodings_a_text_tool_cannot_use_are_named(tmp_path, capsys):
+    _frame(30).to_csv(tmp_path / "t.csv", index=False)
+    r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "t.csv"), "--target", "target",
+                      "--encoding", "rot13")
+    _one_line_error(r, "--encoding 'rot13' is not a known text encoding")
+    _frame(30).to_csv(tmp_path / "u16.csv", index=False, encoding="utf-16")  # with a byte-order mark
+    r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "u16.csv"), "--target", "target")
+    _one_line_error(r, "u16.csv", "--encoding utf-16")
+    _frame(30).to_csv(tmp_path / "le.csv", index=False, encoding="utf-16-le")  # without one
+    r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "le.csv"), "--target", "target",
+                      "--encoding", "utf-16")
+    _one_line_error(r, "le.csv", "utf-16-le")
+
+
+def test_one_line_escapes_what_reorders_text_and_keeps_what_spells_it():
+    from interpretable_nn.persistence.csv_io import one_line
+
+    assert one_line("a\u202eb\x1b[31m\nc") == "a\\u202eb\\u001b[31m c"
+    persian, family = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.csv", "\U0001f468\u200d\U0001f469.csv"
+    assert one_line(persian) == persian and one_line(family) == family and one_line("co\u00adop") == "co\u00adop"

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = ["add_parser", "run", "EXIT_ALERT"]
 
 #: exit status when an alert fires
@@ -60,15 +62,31 @@ def _read(path: str, what: str, model: Any, target: str | None = None, id_column
     if column_plan(model) or text_target:
         # the model's columns as `predict` reads them (a level "NA" stays a level: pandas'
         # default NA words made it missing here, and the logged scores differed from predict's),
-        # and text labels as written, in the same read ("NA" is a label; a blank cell is missing)
+        # and text labels as fit reads them, in the same read (stripped; "NA" is a label where
+        # the model has it, else missing as a blank cell is)
         X, raw = read_features(p, model, what=what, id_column=target if text_target else None, encoding=encoding)
         for name in X.columns:
             df[name] = X[name]
         if text_target:
-            df[target] = raw.where(raw.str.strip() != "", None)
-    if classes is not None and target in df.columns and not text_target and df[target].dtype.kind not in "biuf":
+            df[target] = _text_labels(raw, set(classes))
+    numbers = classes is not None and all(isinstance(c, (int, float, np.number)) and not isinstance(c, (bool, np.bool_))
+                                          for c in classes)
+    if numbers and target in df.columns and df[target].dtype.kind not in "biuf":
         df[target] = _number_labels(df[target], f"--target {target!r} of {what} {p}")
     return df
+
+
+def _text_labels(raw: Any, classes: set) -> Any:
+    """Text labels read as ``fit --csv`` reads them: without spaces around them (unless a
+    class has them: a model fitted in Python), and a blank
+    cell or a missing-value word (``NA``, ``NAN``) missing unless it is one of ``classes``."""
+    import math
+
+    from ..persistence.csv_features import cell_number
+
+    cells = raw.astype(object).map(lambda v: v.strip() if isinstance(v, str) and v not in classes else v)
+    missing = [v not in classes and (n := cell_number(v)) is not None and math.isnan(n) for v in cells]
+    return cells.where(~np.asarray(missing, dtype=bool), None)
 
 
 def _number_labels(y: Any, where: str) -> Any:
@@ -88,17 +106,24 @@ def _number_labels(y: Any, where: str) -> Any:
     return pd.Series(numbers, index=y.index, dtype=float)
 
 
-def _split(df: Any, target: str | None, what: str) -> tuple[Any, Any]:
+def _split(df: Any, target: str | None, what: str, classes: Any = None) -> tuple[Any, Any]:
+    """(rows, labels) of a file: its empty labels and, for a classifier, labels that are none
+    of its ``classes`` refused naming the file and the data rows."""
     if target is None:
         return df, None
-    import numpy as np
-
     if target not in df.columns:
         raise ValueError(f"{what} has no column {target!r} (--target); its columns are {list(df.columns)}.")
     empty = [int(i) + 1 for i in np.flatnonzero(df[target].isna().to_numpy())]
     if empty:
         raise ValueError(f"--target {target!r} of {what} is empty in {len(empty)} row(s) (data rows {empty[:5]}); "
                          "drop those rows or fill the labels in.")
+    if classes is not None:
+        known = df[target].isin(list(classes)).to_numpy()
+        if not known.all():
+            rows = [int(i) + 1 for i in np.flatnonzero(~known)]
+            raise ValueError(f"--target {target!r} of {what} holds label(s) {sorted(map(str, set(df[target][~known])))} "
+                             f"(data rows {rows[:5]}) that the model does not know; its classes are "
+                             f"{[getattr(c, 'item', lambda c=c: c)() for c in classes]}.")
     return df.drop(columns=[target]), df[target].to_numpy()
 
 
@@ -126,10 +151,11 @@ def run(args: Any) -> int:
     if args.target is not None and args.target in features:
         raise ValueError(f"--target {args.target!r} is a feature of the model; give the label column, one the model "
                          "does not read.")
+    classes = None if is_regressor(model) else getattr(model, "classes_", None)
     ref, y_ref = _split(_read(args.reference, "--reference", model, args.target, encoding=args.encoding),
-                        args.target, f"--reference {args.reference}")
+                        args.target, f"--reference {args.reference}", classes)
     cur, y_cur = _split(_read(args.current, "--current", model, args.target, args.id_column, args.encoding),
-                        args.target, f"--current {args.current}")
+                        args.target, f"--current {args.current}", classes)
     for what, path, df in (("--reference", args.reference, ref), ("--current", args.current, cur)):
         if not len(df):
             raise ValueError(f"{what} {path} has no rows (a header only); give a CSV of rows to check.")

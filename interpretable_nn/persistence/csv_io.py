@@ -12,18 +12,30 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_csv", "check_output", "one_line", "TARGET_FILE"]
+__all__ = ["read_csv", "check_output", "one_line", "plain", "TARGET_FILE"]
 
 #: beside a saved model: the target column, which label the score is the log-odds of, the id column
 TARGET_FILE = "target.json"
 
 
+#: the format characters that reorder text (bidirectional marks, embeddings, overrides and
+#: isolates); other format characters (a zero-width joiner in an emoji or a Persian name, a
+#: soft hyphen) are shown as they are
+_BIDI = frozenset("\u061c\u200e\u200f") | {chr(c) for c in range(0x202A, 0x202F)} | {chr(c) for c in range(0x2066, 0x206A)}
+
+
+def plain(text: Any) -> str:
+    """``text`` safe for a terminal or a text file: control, line-separator and bidirectional
+    characters shown as ``\\uXXXX`` (a name cannot forge a line, recolour the terminal or
+    reorder what follows it)."""
+    return "".join(f"\\u{ord(c):04x}" if c in _BIDI or unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                   for c in str(text))
+
+
 def one_line(text: Any) -> str:
-    """``text`` on one line (an error message must not span lines or forge new ones), its
-    control and format characters written as escapes: a bidi override in a file name would
-    reorder what the user reads after it, an escape sequence recolour the terminal."""
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c
-                   for c in " ".join(str(text).split()))
+    """``text`` on one line (an error message must not span lines or forge new ones), with
+    :func:`plain`'s escapes (a bidi override in a file name reordered the rest of the line)."""
+    return plain(" ".join(str(text).split()))
 
 
 def _input_file(path: str | os.PathLike, what: str) -> Path:
@@ -67,7 +79,8 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
     import pandas as pd
 
     try:
-        codecs.lookup(encoding)
+        if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # rot13, base64: not of text files
+            raise LookupError(encoding)
     except LookupError:
         raise ValueError(f"--encoding {encoding!r} is not a known text encoding (e.g. utf-8, latin-1, cp1252).") from None
     p = _input_file(path, what)
@@ -81,10 +94,15 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
         frame = _trailing_commas(p, encoding, kwargs, what)
     except UnicodeDecodeError as exc:
         at, byte, line = _first_bad_byte(p, encoding, exc)
+        with open(p, "rb") as f:
+            bom = f.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # Excel's "Unicode text"
         raise ValueError(
             f"{what} {p} is not {encoding} text (byte {byte!r} at offset {at}, line {line}); pass --encoding "
-            "with the file's encoding, e.g. --encoding latin-1 or cp1252."
+            f"with the file's encoding, e.g. {'--encoding utf-16 (it starts with a UTF-16 byte-order mark)' if bom else '--encoding latin-1 or cp1252'}."
         ) from None
+    except UnicodeError as exc:  # utf-16 without a byte-order mark
+        raise ValueError(f"{what} {p} is not {encoding} text ({one_line(exc)}); pass --encoding with the file's "
+                         "encoding, e.g. utf-16-le or utf-16-be for UTF-16 without a byte-order mark.") from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{what} {p} is empty; it needs a header line with the column names.") from None
     except pd.errors.ParserError as exc:
