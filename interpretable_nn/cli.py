@@ -188,9 +188,10 @@ def _cmd_predict(args) -> int:
         if proba.shape[1] == 2:
             out["score"] = model.decision_function(X)
             out["probability"] = proba[:, 1]
-        else:
-            for k, c in enumerate(getattr(model, "classes_", getattr(model, "classes", None))):
-                out[f"probability_{c}"] = proba[:, k]
+        else:  # one frame, not a column at a time (pandas warned of fragmentation past 100 classes)
+            classes = getattr(model, "classes_", getattr(model, "classes", None))
+            out = pd.concat([out, pd.DataFrame(proba, index=X.index, columns=[f"probability_{c}" for c in classes])],
+                            axis=1)
     out["prediction"] = model.predict(X)
     _emit(out.to_csv(index=False), args.output, f"wrote {len(out)} predictions to {args.output}")
     return 0

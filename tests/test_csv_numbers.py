@@ -283,3 +283,35 @@ def test_one_line_escapes_what_reorders_text_and_keeps_what_spells_it():
     assert one_line("a\u202eb\x1b[31m\nc") == "a\\u202eb\\u001b[31m c"
     persian, family = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.csv", "\U0001f468\u200d\U0001f469.csv"
     assert one_line(persian) == persian and one_line(family) == family and one_line("co\u00adop") == "co\u00adop"
+
+
+def test_predict_of_many_classes_or_columns_leaks_no_pandas_warning(tmp_path, capsys):
+    """predict added each class's probability column (and read_features each column) one at a
+    time: past 100, pandas' 'DataFrame is highly fragmented' warning reached the user."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(240, 110)).round(3), columns=[f"x{i}" for i in range(110)])
+    df["target"] = [f"c{i % 120}" for i in range(240)]
+    r = _fit(capsys, tmp_path, df, "--out", str(tmp_path / "m"), "--param", "max_epochs=1", "--test-size", "0",
+             model="mlp")
+    assert r.returncode == 0, r.stderr
+    df.drop(columns="target").to_csv(tmp_path / "new.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        r = run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / "new.csv"))
+    assert r.returncode == 0 and "fragmented" not in r.stderr, r.stderr
+    assert r.stdout.count("probability_c") == 120
+
+
+def test_monitor_of_a_regressor_says_so_before_it_reads_labels(tmp_path, capsys):
+    """A blank label was refused first, and once filled in, the regressor's refusal came in
+    the Python API's words ('y, protected')."""
+    df = _frame(80).assign(target=lambda d: d.amount * 2)
+    r = _fit(capsys, tmp_path, df, "--out", str(tmp_path / "m"), "--task", "regression", "--param", "max_epochs=2",
+             model="mlp")
+    assert r.returncode == 0, r.stderr
+    df.assign(target=df.target.where(df.index != 3)).to_csv(tmp_path / "cur.csv", index=False)
+    df.to_csv(tmp_path / "ref.csv", index=False)
+    r = run_inprocess(capsys, "monitor", str(tmp_path / "m"), "--reference", str(tmp_path / "ref.csv"), "--current",
+                      str(tmp_path / "cur.csv"), "-o", str(tmp_path / "mon.html"), "--target", "target")
+    _one_line_error(r, "predicts an amount", "drop --target and --protected")
+    assert "empty" not in r.stderr and "y, protected" not in r.stderr

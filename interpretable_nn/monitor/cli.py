@@ -144,6 +144,10 @@ def run(args: Any) -> int:
     if args.json:
         check_output(args.json, what="--json", inputs=[*inputs, args.output])
     model = load_model(args.model_dir)
+    if is_regressor(model) and (args.target or args.protected):  # before any file is read: its labels are moot
+        raise ValueError("--target/--protected: this model predicts an amount; the monitor watches its scores, inputs "
+                         "and explanations without labels, and the performance and fairness figures are a "
+                         "classifier's, so drop --target and --protected.")
     if args.protected and not args.target and not is_regressor(model):  # a regressor's Monitor says why neither
         raise ValueError("--protected needs --target (the fairness figures need labels).")
     names = getattr(model, "feature_names_in_", None)

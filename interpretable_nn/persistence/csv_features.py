@@ -168,8 +168,7 @@ def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None
     ids = None
     if id_column and id_column in raw.columns:
         ids = raw[id_column].astype(object)
-    X = pd.DataFrame(index=raw.index)
-    for name, (kind, levels) in plan.items():
-        X[name] = (_categorical(raw[name], levels) if kind == "categorical" else _any(raw[name]) if kind == "any"
+    read = {name: (_categorical(raw[name], levels) if kind == "categorical" else _any(raw[name]) if kind == "any"
                    else _text(raw[name]) if kind == "text" else _numeric(raw[name], name, p))
-    return X, ids
+            for name, (kind, levels) in plan.items()}
+    return pd.DataFrame(read, index=raw.index), ids  # one frame: column by column, pandas warned past 100
