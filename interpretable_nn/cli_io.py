@@ -43,6 +43,7 @@ from pathlib import Path
 from .persistence.csv_features import (  # the monitor reads rows so too
     cell_number,
     column_plan,
+    missing_cell,
     read_features,
     shown_cell,
 )
@@ -366,11 +367,9 @@ def _text_target(y, args, text: bool = False):
     refused; text labels, or every cell with ``text`` (--categorical), without the spaces
     around them (`` yes`` was a class apart from ``yes``) and their missing spellings
     (``NAN``, `` NA ``, a blank of spaces) missing. Whole numbers past a float are refused."""
-    import math
-
     import numpy as np
 
-    big = [i for i, v in enumerate(y) if isinstance(v, int) and abs(v) >= 2**1024]  # pandas keeps them Python ints
+    big = _past_float(y)
     if big:
         raise ValueError(f"--target {args.target!r} of {args.csv} holds an infinite number in {len(big)} row(s) "
                          f"(data rows {[i + 1 for i in big[:5]]}); drop those rows or give finite values.")
@@ -384,8 +383,13 @@ def _text_target(y, args, text: bool = False):
         if values is not None:
             return values
     cells = y.astype(object).where(y.notna())
-    missing = [isinstance(v, str) and (n := cell_number(v)) is not None and math.isnan(n) for v in cells]
-    return cells.map(lambda v: v.strip() if isinstance(v, str) else v).where(~np.asarray(missing, dtype=bool))
+    missing = np.array([isinstance(v, str) and missing_cell(v) for v in cells], dtype=bool)
+    return cells.map(lambda v: v.strip() if isinstance(v, str) else v).where(~missing)
+
+
+def _past_float(values) -> list[int]:
+    """Positions of the whole numbers past the largest float (pandas keeps them Python ints)."""
+    return [i for i, v in enumerate(values) if isinstance(v, int) and abs(v) >= 2**1024]
 
 
 def _refuse_infinite(X, path) -> None:
@@ -398,7 +402,7 @@ def _refuse_infinite(X, path) -> None:
         if X[c].dtype.kind == "f":
             bad = np.flatnonzero(np.isinf(X[c].to_numpy()))
         elif X[c].dtype.kind == "O":
-            bad = np.flatnonzero([isinstance(v, int) and abs(v) >= 2**1024 for v in X[c]])
+            bad = np.array(_past_float(X[c]), dtype=int)
         else:
             continue
         if len(bad):

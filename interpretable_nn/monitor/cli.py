@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .performance import class_list
+
 __all__ = ["add_parser", "run", "EXIT_ALERT"]
 
 #: exit status when an alert fires
@@ -80,13 +82,10 @@ def _text_labels(raw: Any, classes: set) -> Any:
     """Text labels read as ``fit --csv`` reads them: without spaces around them (unless a
     class has them: a model fitted in Python), and a blank
     cell or a missing-value word (``NA``, ``NAN``) missing unless it is one of ``classes``."""
-    import math
-
-    from ..persistence.csv_features import cell_number
+    from ..persistence.csv_features import missing_cell
 
     cells = raw.astype(object).map(lambda v: v.strip() if isinstance(v, str) and v not in classes else v)
-    missing = [v not in classes and (n := cell_number(v)) is not None and math.isnan(n) for v in cells]
-    return cells.where(~np.asarray(missing, dtype=bool), None)
+    return cells.where(~np.array([v not in classes and missing_cell(v) for v in cells], dtype=bool), None)
 
 
 def _number_labels(y: Any, where: str) -> Any:
@@ -123,7 +122,7 @@ def _split(df: Any, target: str | None, what: str, classes: Any = None) -> tuple
             rows = [int(i) + 1 for i in np.flatnonzero(~known)]
             raise ValueError(f"--target {target!r} of {what} holds label(s) {sorted(map(str, set(df[target][~known])))} "
                              f"(data rows {rows[:5]}) that the model does not know; its classes are "
-                             f"{[getattr(c, 'item', lambda c=c: c)() for c in classes]}.")
+                             f"{class_list(classes)}.")
     return df.drop(columns=[target]), df[target].to_numpy()
 
 
@@ -148,14 +147,14 @@ def run(args: Any) -> int:
         raise ValueError("--target/--protected: this model predicts an amount; the monitor watches its scores, inputs "
                          "and explanations without labels, and the performance and fairness figures are a "
                          "classifier's, so drop --target and --protected.")
-    if args.protected and not args.target and not is_regressor(model):  # a regressor's Monitor says why neither
+    if args.protected and not args.target:  # (a regressor's was refused above)
         raise ValueError("--protected needs --target (the fairness figures need labels).")
     names = getattr(model, "feature_names_in_", None)
     features = [] if names is None else [str(n) for n in names]
     if args.target is not None and args.target in features:
         raise ValueError(f"--target {args.target!r} is a feature of the model; give the label column, one the model "
                          "does not read.")
-    classes = None if is_regressor(model) else getattr(model, "classes_", None)
+    classes = getattr(model, "classes_", None)  # (a regressor's files are read without labels: refused above)
     ref, y_ref = _split(_read(args.reference, "--reference", model, args.target, encoding=args.encoding),
                         args.target, f"--reference {args.reference}", classes)
     cur, y_cur = _split(_read(args.current, "--current", model, args.target, args.id_column, args.encoding),

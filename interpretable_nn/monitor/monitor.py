@@ -31,7 +31,7 @@ from ..attribution.fidelity import Fidelity
 from ..explain.view import ModelView
 from .drift import Bins, attribution_noise, mean_abs_change, ndcg, psi_terms
 from .flags import FlagRules
-from .performance import REGRESSOR_LABELS, performance
+from .performance import REGRESSOR_LABELS, class_list, performance
 from .report import DEFAULT_THRESHOLDS, MonitorReport, build_alerts, check_thresholds
 
 __all__ = ["Monitor", "DEFAULT_THRESHOLDS"]
@@ -174,7 +174,7 @@ class Monitor:
         unknown = set(pd.unique(y)) - set(classes)
         if unknown:
             raise ValueError(f"y holds label(s) {sorted(map(str, unknown))} the model does not know; "
-                             f"its classes are {[getattr(c, 'item', lambda c=c: c)() for c in classes]}.")
+                             f"its classes are {class_list(classes)}.")
         return y == classes[1]
 
     def _split_matrix(self) -> np.ndarray | None:

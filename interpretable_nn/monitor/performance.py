@@ -15,9 +15,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["performance", "auc_se", "REGRESSOR_LABELS"]
+__all__ = ["performance", "auc_se", "REGRESSOR_LABELS", "class_list"]
 
 #: why labels and a protected column are refused for a model of amounts
+def class_list(classes) -> list:
+    """A model's classes as plain Python values for a message (``[0, 1]``, not ``np.int64(0)``)."""
+    return [getattr(c, "item", lambda c=c: c)() for c in classes]
+
+
 REGRESSOR_LABELS = ("This model predicts an amount: its scores, inputs and explanations are watched without "
                     "labels, and the performance and fairness figures (AUC, calibration, group gaps) are a "
                     "classifier's, so leave out the labels and the protected column (y, protected / --target, "

@@ -16,7 +16,7 @@ from typing import Any
 
 from .csv_io import read_csv
 
-__all__ = ["NA_TEXTS", "cell_number", "column_plan", "read_features", "shown_cell"]
+__all__ = ["NA_TEXTS", "cell_number", "column_plan", "missing_cell", "read_features", "shown_cell"]
 
 
 #: the cell texts pandas reads as missing by default (``pd.read_csv``'s ``na_values``)
@@ -107,6 +107,13 @@ def cell_number(text) -> float | None:
     if s in NA_TEXTS or _NAN.fullmatch(s):
         return float("nan")
     return float(s) if _NUMBER.fullmatch(s) else None
+
+
+def missing_cell(text) -> bool:
+    """Whether a cell is missing as :func:`cell_number` reads it (a blank cell, a missing-value
+    word or a spelling of ``nan``); text that is no number is not."""
+    number = cell_number(text)
+    return number is not None and number != number
 
 
 def _any(raw):
