@@ -1455,7 +1455,7 @@ its baseline is ``heaps``' rows in ``results/tuning_dev_ls.csv``; stop 71)
     (german_credit +.0026 ± .0054; the others have no level), no pairs (−.0008, −.0014,
     −.0004). german_credit's folds move by up to ±.017 between these settings with no
     direction: its gap to EBM (−.0175) is not in a knob of today's fit.
-    Looked at in stop 73 (the same probes; hook at ``LEVEL_REFIT_SHA``, ``levels.refit_levels``):
+    Looked at in stop 73 (the same probes; retired: hook at ``124ab14``, ``levels.refit_levels``):
     every bag's category levels moved, after term selection and before the shrink, to the
     mode of their posterior under the level prior the networks train with (Newton steps,
     the rest of the model held fixed, three backfitting passes over the categorical

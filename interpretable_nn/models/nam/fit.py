@@ -91,7 +91,6 @@ BALANCED_BAGS = False
 #: binary fits with validation rows: after selection, the mains' tables get a boosting stage on
 #: their own knots (:func:`~.pair_boost.boost_mains`, stumps, EBM's way) with these settings; None: off
 MAIN_BOOST: dict | None = None
-LEVEL_REFIT: dict | None = None
 
 
 @dataclass
@@ -126,12 +125,6 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
             lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, disc[0], disc[2]),
             SELECT_GATE)
-    if LEVEL_REFIT is not None and model.task_ == "binary" and lay.cat_sizes:
-        from .levels import refit_levels
-        skip = set(selection["candidates"]) if selection and selection["kept"] else set()
-        tab2, logit2, moved = refit_levels(lay, lo, mains[0], mains[2], target.numpy().reshape(-1), bags.fit_w.numpy(),
-                                           free_value_prior(lay, enc, target, sw, model._task), skip, **LEVEL_REFIT)
-        mains = (tab2, mains[1], logit2, replace(mains[3], extra={**mains[3].extra, "level_refit": moved}))
     if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
             and model.task_ in ("binary", "regression")):
         mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
