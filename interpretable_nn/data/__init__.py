@@ -2,7 +2,7 @@
 
 from .datasets import Dataset, list_datasets, load_dataset, make_additive
 from .encoding import EncodedData, TabularEncoder, UnseenCategoryWarning
-from .ranges import OutOfRangeWarning
+from .ranges import MissingNotSeenWarning, OutOfRangeWarning
 from .schema import FeatureSchema, FeatureSpec, infer_schema
 from .validation import ExtraColumnsWarning, check_frame, check_predict_frame, check_target
 
@@ -12,6 +12,7 @@ __all__ = [
     "ExtraColumnsWarning",
     "FeatureSchema",
     "FeatureSpec",
+    "MissingNotSeenWarning",
     "OutOfRangeWarning",
     "TabularEncoder",
     "UnseenCategoryWarning",

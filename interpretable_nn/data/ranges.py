@@ -8,6 +8,12 @@ feature) gives one :class:`OutOfRangeWarning` per column naming it. The library'
 synthetic rows (LIME's perturbations, distillation's augmented rows, reason codes' grids, the
 Shapley split's mixed rows) are scored under :func:`quiet_range`; a chunked predict adds its
 chunks up under :func:`range_tally` and warns once per column with the totals.
+
+Missing values in a feature that had none in training are the same kind of surprise: the
+model learned nothing for them (an additive model scores such a row 0 on that term, the
+average), so :func:`warn_missing_unseen` gives
+a :class:`MissingNotSeenWarning`, an :class:`OutOfRangeWarning` of its own class, for any kind
+of feature.
 """
 
 from __future__ import annotations
@@ -25,12 +31,18 @@ from .stacklevel import user_stacklevel
 if TYPE_CHECKING:
     from .schema import FeatureSpec
 
-__all__ = ["OutOfRangeWarning", "FAR_RANGES", "quiet_range", "range_tally", "warn_far_beyond"]
+__all__ = ["OutOfRangeWarning", "MissingNotSeenWarning", "FAR_RANGES", "quiet_range", "range_tally",
+           "warn_far_beyond", "warn_missing_unseen"]
 
 
 class OutOfRangeWarning(UserWarning):
     """Numbers far beyond a numeric feature's training range at predict: another unit, a code
     such as 9999999, a typo. Additive models read them at the edge of the shape, silently."""
+
+
+class MissingNotSeenWarning(OutOfRangeWarning):
+    """Missing values at predict in a feature that had none in training: the model learned
+    nothing for them (an additive model scores them 0 on that term, the average)."""
 
 
 #: a value more than this many training ranges (max - min) beyond the range is "far" beyond it
@@ -45,7 +57,7 @@ _TALLY: ContextVar[dict | None] = ContextVar("interpretable_nn_range_tally", def
 
 def _two_valued(spec: FeatureSpec) -> bool:
     """A feature with two training values (a 0/1 flag): any third value is out of range."""
-    return spec.kind == "binary" and spec.min != spec.max
+    return spec.kind == "binary" and spec.min != spec.max and not spec.converted_from
 
 
 def _far(spec: FeatureSpec, v: np.ndarray) -> np.ndarray:
@@ -59,12 +71,24 @@ def _far(spec: FeatureSpec, v: np.ndarray) -> np.ndarray:
         return (v > spec.max + span) | (v < spec.min - span)
 
 
-def _warn(spec: FeatureSpec, count: int, example: float, what: str) -> None:
+def _warn(spec: FeatureSpec, count: int, example: float | None, what: str, kind: str = "far") -> None:
+    if kind == "missing":
+        warnings.warn(
+            f"Column {spec.name!r} of {what} holds {count} missing value(s), but it had none in training: the model "
+            "learned nothing for them (an additive model scores them 0 on this term, its average). Fill them, or "
+            "refit on data that has missing values in this column.",
+            MissingNotSeenWarning, stacklevel=user_stacklevel())
+        return
     if _two_valued(spec):
         hint = " (1/2 codes for a 0/1 flag?)" if {spec.min, spec.max} == {0.0, 1.0} else ""
         text = (f"holds {count} value(s) other than its two training values {spec.min:.10g} and {spec.max:.10g} "
                 f"(e.g. {example:.10g}); the model reads them as it extrapolates. Recode them{hint} or give them "
                 "as missing (NaN).")
+    elif spec.converted_from:
+        lo, hi, e = (_as_time(spec, v) for v in (spec.min, spec.max, example))
+        text = (f"holds {count} {'date' if spec.converted_from == 'datetime' else 'duration'}(s) far beyond its "
+                f"training range [{lo}, {hi}] (e.g. {e}); the model reads them at the edge of what it learned. "
+                "Check for a typo in the year or the unit, or give such values as missing.")
     else:
         text = (f"holds {count} value(s) far beyond its training range [{spec.min:.10g}, {spec.max:.10g}] (e.g. "
                 f"{example:.10g}); the model reads them as it extrapolates (an additive shape: at its edge). Check "
@@ -72,28 +96,58 @@ def _warn(spec: FeatureSpec, count: int, example: float, what: str) -> None:
     warnings.warn(f"Column {spec.name!r} of {what} {text}", OutOfRangeWarning, stacklevel=user_stacklevel())
 
 
+def _as_time(spec: FeatureSpec, days: float) -> str:
+    """Days as the feature's user wrote them: a date (UTC) or a duration."""
+    try:
+        if spec.converted_from == "datetime":
+            t = pd.Timestamp(0, tz="UTC") + pd.Timedelta(days=float(days))
+            return t.date().isoformat() if t == t.normalize() else t.isoformat()
+        return str(pd.Timedelta(days=float(days)))
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
+        return f"{days:.10g} days"
+
+
+def _report(spec: FeatureSpec, count: int, example: float | None, what: str, kind: str) -> None:
+    """Warn now, or count inside :func:`range_tally` (the largest count of this chunk's checks)."""
+    tally = _TALLY.get()
+    if tally is None:
+        _warn(spec, count, example, what, kind)
+        return
+    entry = tally.setdefault((spec.name, what, kind), [spec, 0, example, 0])
+    entry[3] = max(entry[3], count)  # this chunk's rows: a method may check them more than once
+    if kind == "far" and not _two_valued(spec) and abs(example) > abs(entry[2]):
+        entry[2] = example
+
+
+def warn_missing_unseen(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:
+    """``s`` (feature ``spec`` as read at predict, any kind), after a
+    :class:`MissingNotSeenWarning` naming the column when it holds missing values and the
+    training data had none; nothing is said under :func:`quiet_range`."""
+    if _QUIET.get() or spec.has_missing:
+        return s
+    count = int(s.isna().sum())
+    if count:
+        _report(spec, count, None, what, "missing")
+    return s
+
+
 def warn_far_beyond(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:
     """``s`` (the numeric feature ``spec`` as read at predict), after an :class:`OutOfRangeWarning`
     naming the column when some of its values lie more than :data:`FAR_RANGES` times the
     training range beyond it (a constant column: beyond its magnitude or 1), or, for a feature
     with two training values (a 0/1 flag), values other than those two. A feature converted
-    from dates or durations has its own check; nothing is said under :func:`quiet_range`."""
-    if _QUIET.get() or spec.min is None or spec.max is None or spec.converted_from:
+    from dates or durations is checked in days and named in dates (a year typed 2205 for
+    2025); nothing is said under :func:`quiet_range`.
+    Missing values are checked first (:func:`warn_missing_unseen`)."""
+    warn_missing_unseen(spec, s, what)
+    if _QUIET.get() or spec.min is None or spec.max is None:
         return s
     v = s.to_numpy(dtype=float, na_value=np.nan)
     far = _far(spec, v)
-    if not far.any():
-        return s
-    vals, two = v[far], _two_valued(spec)
-    example = float(vals[0] if two else vals[np.argmax(np.abs(vals))])
-    tally = _TALLY.get()
-    if tally is None:
-        _warn(spec, int(far.sum()), example, what)
-        return s
-    entry = tally.setdefault((spec.name, what), [spec, 0, example, 0])
-    entry[3] = max(entry[3], int(far.sum()))  # this chunk's rows: a method may check them more than once
-    if not two and abs(example) > abs(entry[2]):
-        entry[2] = example
+    if far.any():
+        vals = v[far]
+        _report(spec, int(far.sum()), float(vals[0] if _two_valued(spec) else vals[np.argmax(np.abs(vals))]), what,
+                "far")
     return s
 
 
@@ -133,5 +187,5 @@ class range_tally:  # used as a function: with range_tally(): ...
         _TALLY.reset(self.token)
         self.next_chunk()
         if exc[0] is None:
-            for (_, what), (spec, count, example, _) in self.tally.items():
-                _warn(spec, count, example, what)
+            for (_, what, kind), (spec, count, example, _) in self.tally.items():
+                _warn(spec, count, example, what, kind)

@@ -26,7 +26,7 @@ from .dtypes import (
     refuse_structured,
     timedelta_days,
 )
-from .ranges import warn_far_beyond
+from .ranges import warn_far_beyond, warn_missing_unseen
 from .schema import CONVERTED_ATTR, FeatureSchema
 from .stacklevel import user_stacklevel
 
@@ -295,7 +295,7 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X", named: bool =
             out[spec.name] = warn_far_beyond(spec, _predict_numeric(spec, s, what), what)
         else:
             check_category_cells(spec.name, s, what)
-            out[spec.name] = s
+            out[spec.name] = warn_missing_unseen(spec, s, what)
     return pd.DataFrame(out, index=df.index)
 
 
