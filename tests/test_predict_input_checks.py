@@ -292,3 +292,37 @@ def test_a_date_or_duration_far_beyond_its_training_range_warns_in_dates():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_predict_frame(DATED.head(2).assign(when=["2022-12-31", "2017-01-02"]), schema)
+
+
+def test_every_public_reading_of_the_users_rows_warns_once_per_column():
+    """Left out by stop 72: ``explain(split_interactions=True)`` checked its rows three times,
+    an EBM's explain four, ``reason_codes``, ``crosscheck`` and ``library_shap`` twice; under
+    ``simplefilter("always")`` (a notebook's log, a test) each warning came as many times.
+    Every such call now says each column's warning once, at the caller's line."""
+    from collections import Counter
+
+    from interpretable_nn.explain import crosscheck, library_shap, reason_codes
+    from interpretable_nn.models import make_model
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "c": rng.choice(["x", "y"], 200)})
+    y = (X["a"] * X["b"] > 0).astype(int).to_numpy()
+    bad = X.head(5).astype({"c": object})
+    bad.loc[1, "b"], bad.loc[2, "a"], bad.loc[3, "c"] = 1e4, np.nan, None
+    nam = make_model("nam", n_bags=2, max_epochs=3, verbose=0, random_state=0).fit(X, y)
+    calls = {"nam.explain(split)": lambda: nam.explain(bad, split_interactions=True),
+             "reason_codes": lambda: reason_codes(nam, bad),
+             "crosscheck": lambda: crosscheck(nam, bad, background=X.head(40)),
+             "library_shap": lambda: library_shap(nam, bad, background=X.head(30))}
+    for kind in ("mlp", "logreg", "hgb", "ebm"):
+        fast = {"mlp": {"max_epochs": 2, "verbose": 0}, "ebm": {"outer_bags": 2, "interactions": 1, "max_rounds": 50}}
+        m = make_model(kind, random_state=0, **fast.get(kind, {})).fit(X, y)
+        calls[f"{kind}.explain"] = lambda m=m: m.explain(bad)
+    for label, call in calls.items():
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            call()
+        ours = [w for w in got if issubclass(w.category, OutOfRangeWarning)]
+        said = Counter(str(w.message).split(" holds ")[0] for w in ours)
+        assert said == {"Column 'a' of X": 1, "Column 'b' of X": 1, "Column 'c' of X": 1}, (label, said)
+        assert all(w.filename == __file__ for w in ours), label

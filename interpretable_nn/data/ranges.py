@@ -19,6 +19,7 @@ of feature.
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from .schema import FeatureSpec
 
 __all__ = ["OutOfRangeWarning", "MissingNotSeenWarning", "FAR_RANGES", "quiet_range", "range_tally",
-           "warn_far_beyond", "warn_missing_unseen"]
+           "tallied", "warn_far_beyond", "warn_missing_unseen"]
 
 
 class OutOfRangeWarning(UserWarning):
@@ -189,3 +190,13 @@ class range_tally:  # used as a function: with range_tally(): ...
         if exc[0] is None:
             for (_, what, kind), (spec, count, example, _) in self.tally.items():
                 _warn(spec, count, example, what, kind)
+
+
+def tallied(fn):
+    """``fn`` run inside a :class:`range_tally`: a public function that reads the user's rows
+    through more than one model call (``reason_codes``) warns once per column."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with range_tally():
+            return fn(*args, **kwargs)
+    return wrapper

@@ -38,6 +38,7 @@ import pandas as pd
 from ..attribution.additive import as_additive, is_additive
 from ..attribution.explanation import Explanation
 from ..attribution.fidelity import Fidelity
+from ..data.ranges import tallied
 from .lime_check import lime_of_view
 from .shap_library import library_shap, shap_of_view
 from .view import ModelView
@@ -299,6 +300,7 @@ class CrosscheckReport:
         )
 
 
+@tallied
 def crosscheck(
     model: Any,
     X: Any,

@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..attribution.additive import as_additive, shap_values
 from ..attribution.explanation import Explanation
+from ..data.ranges import tallied
 from .shap_library import shap_of_view
 from .view import ModelView
 
@@ -95,6 +96,7 @@ def _gap_se(groups: pd.DataFrame) -> float:
     return float(np.sqrt(sum(p * (1 - p) / n for p, n in tilde)))
 
 
+@tallied
 def fairness_audit(
     model: Any,
     X: Any,

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.additive import as_additive
-from ..data.ranges import quiet_range
+from ..data.ranges import quiet_range, tallied
 from ..rules.values import escape_text
 from .reason_words import (
     _favourable,
@@ -287,6 +287,7 @@ def _scorecard_words(units: _Units, card_terms: np.ndarray, reference: str) -> _
 
 
 # ---------------------------------------------------------------------- public
+@tallied
 def reason_codes(
     model: Any,
     X: Any,

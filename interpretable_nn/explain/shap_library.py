@@ -21,6 +21,7 @@ import pandas as pd
 from ..attribution.additive import as_additive
 from ..attribution.explanation import Explanation
 from ..attribution.fidelity import Fidelity
+from ..data.ranges import tallied
 from .view import ModelView
 
 __all__ = ["library_shap"]
@@ -77,6 +78,7 @@ class _Codec:
         return pd.DataFrame(cols)
 
 
+@tallied
 def library_shap(
     model: Any,
     X: Any,

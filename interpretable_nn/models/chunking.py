@@ -217,7 +217,8 @@ def chunked(method: Callable) -> Callable:
     def wrapper(self, X, *args, **kwargs):
         n, size = _n_rows(X), get_chunk_rows()
         if n is None or n <= size:
-            return _caller_index(method(self, X, *args, **kwargs), X)
+            with range_tally():  # a method that checks its rows more than once (explain) warns once
+                return _caller_index(method(self, X, *args, **kwargs), X)
         acc = None
         with range_tally() as tally:  # one out-of-range warning per column, with the whole input's count
             with warnings.catch_warnings(record=True) as caught:

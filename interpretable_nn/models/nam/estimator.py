@@ -21,7 +21,6 @@ How it is fitted (all through the shared engine :func:`~interpretable_nn.trainin
 3. **Bake.** The trained tables are purified (a pair's one-feature parts move into the mains,
    exactly), centred on the training rows and averaged over bags. The fitted model *is* these
    tables, so :meth:`explain` and :meth:`shape_function` read the very function that predicts.
-
 The fitted attributes are set in one place, :meth:`_set_fitted` (after :func:`~interpretable_nn.models.nam.fit.fit_nam`, and at load time).
 """
 
@@ -39,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ...attribution.explanation import Explanation
 from ...data.encoding import EncodedData
+from ...data.ranges import quiet_range
 from ...nn.feature_nets import AdditiveTables, TermsOf
 from ...training.engine import FitData, TrainResult, predict_batched
 from ..base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
@@ -243,8 +243,8 @@ class _NAMBase(TorchModel):
         decision = self._decision_encoded(enc)
         if split_interactions:
             from ...attribution.additive import shap_values
-
-            values = np.asarray(shap_values(self, df, self.background_), dtype=float)
+            with quiet_range():  # df's rows were checked (and warned about) above: say it once
+                values = np.asarray(shap_values(self, df, self.background_), dtype=float)
             base = float(np.mean(self.decision_function(self.background_))) if len(self.background_) else 0.0
             names, method = list(self.feature_names_), "exact-additive-shapley"
         else:
