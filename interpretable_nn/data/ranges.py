@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .schema import FeatureSpec
 
 __all__ = ["OutOfRangeWarning", "MissingNotSeenWarning", "FAR_RANGES", "quiet_range", "range_tally",
-           "tallied", "warn_far_beyond", "warn_missing_unseen"]
+           "tallied", "warn_far_beyond", "warn_missing_unseen", "warn_missing_scored"]
 
 
 class OutOfRangeWarning(UserWarning):
@@ -130,6 +130,15 @@ def warn_missing_unseen(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series
     if count:
         _report(spec, count, None, what, "missing")
     return s
+
+
+def warn_missing_scored(name: str, count: int, scored: str) -> None:
+    """A :class:`MissingNotSeenWarning` for an artefact read without the model's schema (a
+    scorecard's bins): ``count`` missing values of column ``name``, ``scored`` saying how they
+    are scored; nothing under :func:`quiet_range` or without missing values."""
+    if count and not _QUIET.get():
+        warnings.warn(f"Column {name!r} holds {count} missing value(s), {scored}. Fill them, or refit on data that "
+                      "has missing values in this column.", MissingNotSeenWarning, stacklevel=user_stacklevel())
 
 
 def warn_far_beyond(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:

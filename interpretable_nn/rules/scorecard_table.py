@@ -73,6 +73,11 @@ def assign_bins(bins: Sequence[Mapping[str, Any]], values: pd.Series, numeric: b
     """
     out = np.full(len(values), -1, dtype=np.int64)
     isna = values.isna().to_numpy()
+    if not any(b["missing"] for b in bins):  # as the model warns (its missing slot scores 0 too)
+        from ..data.ranges import warn_missing_scored
+
+        warn_missing_scored(str(values.name if feature is None else feature), int(isna.sum()),
+                            "but the scorecard has no bin for them: they score 0 points")
     if numeric:
         v = _numbers(values, str(values.name if feature is None else feature), converted)
         for k, b in enumerate(bins):
