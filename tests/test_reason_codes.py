@@ -198,7 +198,7 @@ def test_a_regressors_reasons_speak_of_its_prediction_not_a_risk_score():
     for ref in ("best", "mean"):
         out = reason_codes(reg, X.head(6), reference=ref, background=X)
         assert len(out) and out["text"].map(lambda t: any(p in t for p in AMOUNT_PHRASES)).all(), out["text"]
-        assert not out["text"].str.contains("risk score|points|would score").any(), out["text"]
+        assert not out["text"].str.contains("risk score|points|would score|applicant").any(), out["text"]
         assert out.attrs["explains"] == "the prediction"
         for t, pts in zip(out["text"], out["points"]):
             assert f"by {pts:.3g}" in t
@@ -209,9 +209,14 @@ def test_a_regressors_reasons_speak_of_its_prediction_not_a_risk_score():
     rs = RuleSet([Rule((Condition("income", ">", 3000.0),), 150.0)], intercept=100.0, link="identity")
     out = reason_codes(rs, X.head(6), reference="mean", background=X)
     assert len(out) and out.attrs["explains"] == "the prediction"
-    assert all(f"raises the prediction by {p:.3g} more than" in t for t, p in zip(out["text"], out["points"]))
+    assert all(f"raises the prediction by {p:.3g} more than for the average case" in t
+               for t, p in zip(out["text"], out["points"]))  # a house's price has no applicant (stop 73)
+    mlp = make_model("mlp", "regression", max_epochs=5, random_state=0, verbose=0).fit(X, y)
+    out = reason_codes(mlp, X.head(6), background=X)
+    assert len(out) and out["text"].str.contains("most favourable reference case").all(), out["text"]
     with pytest.raises(ValueError, match="a regressor has none"):
         reason_codes(rs, X.head(2), threshold=0.5)
     clf = make_model("logreg").fit(X, (y > y.median()).astype(int))
     out = reason_codes(clf, X.head(6), background=X)
     assert out["text"].map(lambda t: any(p in t for p in ADVERSE_PHRASES)).all(), out["text"]
+    assert out["text"].str.contains("applicant").all(), out["text"]  # a classifier's keep the applicant

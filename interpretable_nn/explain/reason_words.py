@@ -40,15 +40,16 @@ ADVERSE_PHRASES = ("would lower the risk score", "raises the risk score", "more 
 #: the same for a regressor's reasons (:func:`of_amounts`): its prediction, in the target's units
 AMOUNT_PHRASES = ("would lower the prediction", "raises the prediction", "more to the prediction")
 #: (what the points move, their unit, what a favourable value does)
-_SCORE: ContextVar[tuple[str, str, str]] = ContextVar("interpretable_nn_reason_score",
-                                                      default=("risk score", " points", "would score"))
+_SCORE: ContextVar[tuple[str, str, str, str]] = ContextVar(
+    "interpretable_nn_reason_score", default=("risk score", " points", "would score", "applicant"))
 
 
 @contextmanager
 def of_amounts():
     """Inside, the sentences speak of a regressor's prediction in its target's units ("raises
-    the prediction by 36.5") instead of a risk score in points."""
-    token = _SCORE.set(("prediction", "", "would be predicted"))
+    the prediction by 36.5 over the average case") instead of a risk score in points over
+    the average applicant."""
+    token = _SCORE.set(("prediction", "", "would be predicted", "case"))
     try:
         yield
     finally:
@@ -56,7 +57,7 @@ def of_amounts():
 
 
 def _by(p: float) -> str:
-    noun, unit, _ = _SCORE.get()
+    noun, unit = _SCORE.get()[:2]
     return f"the {noun} by {_pts(p)}{unit}"
 
 
@@ -319,7 +320,7 @@ def term_sentence(features: tuple[str, ...], raw: list, numeric: list[bool], pts
     if reference == "best":
         fav = favourable or "the most favourable value"
         return f"{who}; {fav} would lower {_by(pts)}"
-    out = f"{who} raises {_by(pts)} over the average applicant"
+    out = f"{who} raises {_by(pts)} over the average {_SCORE.get()[3]}"
     return out + (f"; {favourable} {_SCORE.get()[2]} at or below the average" if favourable else "")
 
 
@@ -340,12 +341,14 @@ def feature_sentence(feature: str, v: Any, numeric: bool, pts: float, reference:
         who = f"{_name(feature)} {_fmt_raw(v, numeric)}"
         if reference == "best":
             return (f"{who} adds {_pts(pts)} more to the {_SCORE.get()[0]} than in the most favourable reference "
-                    f"applicant, who has the same {_name(feature)}: its share depends on the other features")
+                    f"{_SCORE.get()[3]}, {'who' if _SCORE.get()[3] == 'applicant' else 'which'} has the same "
+                    f"{_name(feature)}: its share depends on the other features")
     exact = "" if favourable is None else _fmt_raw(favourable, numeric)
     who = f"{_name(feature)} {_readable(v, numeric, exact)}"
     ref = "" if favourable is None else f" ({_name(feature)} {_readable(favourable, numeric, _fmt_raw(v, numeric))})"
     if reference == "best":
-        return f"{who} adds {_pts(pts)} more to the {_SCORE.get()[0]} than the most favourable reference applicant{ref}"
+        return (f"{who} adds {_pts(pts)} more to the {_SCORE.get()[0]} than the most favourable reference "
+                f"{_SCORE.get()[3]}{ref}")
     return f"{who} raises {_by(pts)} over the average contribution of {_name(feature)}"
 
 
@@ -357,7 +360,7 @@ def rule_sentence(value: str, n_features: int, rule: str, fired: bool, pts: floa
     >>> rule_sentence("Income 1,200", 1, "Income <= 1500", True, 0.8, "best")
     'Income 1,200 meets the rule Income <= 1500, which raises the risk score by 0.8 points'
     """
-    avg = " more than for the average applicant" if reference == "mean" else ""
+    avg = f" more than for the average {_SCORE.get()[3]}" if reference == "mean" else ""
     if fired:
         verb = "meets" if n_features == 1 else "meet"
         return f"{value} {verb} the rule {rule}, which raises {_by(pts)}{avg}"
