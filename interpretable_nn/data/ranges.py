@@ -11,9 +11,9 @@ chunks up under :func:`range_tally` and warns once per column with the totals.
 
 Missing values in a feature that had none in training are the same kind of surprise: the
 model learned nothing for them (an additive model scores such a row 0 on that term, the
-average), so :func:`warn_missing_unseen` gives
-a :class:`MissingNotSeenWarning`, an :class:`OutOfRangeWarning` of its own class, for any kind
-of feature.
+average), so :func:`warn_missing_unseen` gives a :class:`MissingNotSeenWarning` (an
+:class:`OutOfRangeWarning` of its own class) for any kind of feature. A public function that
+reads the rows through several model calls runs under :func:`tallied`: one warning a column.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ __all__ = ["format_value", "readable_grid", "rule_sentence", "term_sentence", "f
 ADVERSE_PHRASES = ("would lower the risk score", "raises the risk score", "more to the risk score")
 #: the same for a regressor's reasons (:func:`of_amounts`): its prediction, in the target's units
 AMOUNT_PHRASES = ("would lower the prediction", "raises the prediction", "more to the prediction")
-#: (what the points move, their unit, what a favourable value does)
+#: (what the points move, their unit, what a favourable value does, what a row is)
 _SCORE: ContextVar[tuple[str, str, str, str]] = ContextVar(
     "interpretable_nn_reason_score", default=("risk score", " points", "would score", "applicant"))
 
