@@ -113,6 +113,24 @@ def _cmd_models(args) -> int:
     return 0
 
 
+@contextmanager
+def _held_out(model, Xte, name: str):
+    """Scoring ``fit``'s held-out rows: a column with missing values there only is said in the
+    file's words (the model's own warning said the training file "had none in training");
+    their range warnings follow as at predict."""
+    from .data.ranges import MissingNotSeenWarning
+
+    schema = getattr(getattr(model, "encoder_", None), "schema_", None)
+    for f in [] if Xte is None or schema is None else [f for f in schema if not f.has_missing]:
+        if held := int(Xte[f.name].isna().sum()):
+            warnings.warn(f"Column {f.name!r} of {name} has missing values only in the rows held out to measure the "
+                          f"model ({held} of {len(Xte)}): it learned nothing for them. Refit with --test-size 0 to "
+                          "learn from every row, or fill them.", MissingNotSeenWarning, stacklevel=3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=MissingNotSeenWarning, message=r"Column .* but it had none")
+        yield
+
+
 def _cmd_fit(args) -> int:
     import numpy as np
     from sklearn.metrics import r2_score, roc_auc_score
@@ -153,11 +171,12 @@ def _cmd_fit(args) -> int:
     print(f"fitted {args.model} on {name}: {len(ytr)} rows in {time.perf_counter() - t:.2f}s")
     if target["positive_class"] is not None:
         print(f"score = log-odds of {target['target'] or 'y'} = {target['positive_class']}")
-    if Xte is not None and task == "classification" and hasattr(model, "predict_proba") and len(np.unique(y)) == 2:
-        auc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
-        print(f"held-out AUC ({len(yte)} rows): {auc:.4f}")
-    elif Xte is not None and task == "regression":
-        print(f"held-out R² ({len(yte)} rows): {r2_score(yte, model.predict(Xte)):.4f}")
+    with _held_out(model, Xte, getattr(args, "csv", None) or name):
+        if Xte is not None and task == "classification" and hasattr(model, "predict_proba") and len(np.unique(y)) == 2:
+            auc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
+            print(f"held-out AUC ({len(yte)} rows): {auc:.4f}")
+        elif Xte is not None and task == "regression":
+            print(f"held-out R² ({len(yte)} rows): {r2_score(yte, model.predict(Xte)):.4f}")
     if out is not None:
         from .persistence import write_file_atomic
 

@@ -715,3 +715,29 @@ def test_a_control_or_bidi_character_in_a_message_is_written_as_an_escape(tmp_pa
     r = run_inprocess(capsys, "fit", "logreg", "--csv", str(tmp_path / "t.csv"), "--target", "y")
     _one_line_error(r, "'x'", "\\x1b[31mred")  # the cell by its repr
     assert "\x1b" not in r.stderr
+
+
+def test_fit_says_when_missing_values_fell_only_in_its_held_out_rows(tmp_path, capsys):
+    """Hostile pass of stop 73: with the default --test-size 0.2, a column whose few missing
+    values all fell in the held-out rows was reported as "Column 'b' of train.csv holds 3
+    missing value(s), but it had none in training": of the training file itself. fit now says
+    where they fell and what to do; predict with the model then says the model had none."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=200).round(3), "b": rng.normal(size=200).round(3)})
+    df["y"] = (df["a"] > 0).astype(int)
+    _, held = train_test_split(np.arange(200), test_size=0.2, random_state=0, stratify=df["y"])
+    df.loc[held[:3], "b"] = np.nan
+    df.to_csv(tmp_path / "train.csv", index=False)
+    r = run("fit", "nam", "--csv", str(tmp_path / "train.csv"), "--target", "y", "--out", str(tmp_path / "m"),
+            "--param", "n_bags=2", "--param", "max_epochs=5")  # a process of its own: pytest takes in-process warnings
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stderr.splitlines() if x.startswith("warning:")]
+    assert lines == [f"warning: Column 'b' of {tmp_path / 'train.csv'} has missing values only in the rows held out to "
+                     "measure the model (3 of 40): it learned nothing for them. Refit with --test-size 0 to learn "
+                     "from every row, or fill them."], r.stderr
+    r = run("fit", "nam", "--csv", str(tmp_path / "train.csv"), "--target", "y", "--test-size", "0", "--out",
+            str(tmp_path / "m0"), "--param", "n_bags=2", "--param", "max_epochs=5")
+    assert r.returncode == 0 and "warning:" not in r.stderr, r.stderr

@@ -285,10 +285,16 @@ def test_a_date_or_duration_far_beyond_its_training_range_warns_in_dates():
     msgs = sorted(str(w.message) for w in got if issubclass(w.category, OutOfRangeWarning))
     assert len(msgs) == 2, msgs
     assert msgs[0].startswith("Column 'took' of X holds 1 duration(s) far beyond its training range "
-                              "[0 days 00:00:00, 2 days 01:00:00] (e.g. 400 days 00:00:00)")
+                              "[0 days, 2.041666667 days] (e.g. 400 days)")
     assert msgs[1].startswith("Column 'when' of X holds 1 date(s) far beyond its training range "
                               "[2019-01-01, 2021-01-05] (e.g. 2205-03-01)")
     assert out["when"].iloc[0] == (pd.Timestamp("2205-03-01") - pd.Timestamp(0)).days  # read unchanged
+    # beyond pandas' Timestamp (1677 to 2262) a date is still written as one (hostile pass: "-171513 days")
+    from interpretable_nn.data.ranges import _as_time
+
+    spec = schema["when"]
+    assert [_as_time(spec, d) for d in (-171513.0, 120530.0, 0.5)] == ["1500-06-01", "2300-01-01", "1970-01-01T12:00:00"]
+    assert _as_time(schema["took"], -100.5) == "-100.5 days" and _as_time(schema["took"], 1.0) == "1 day"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_predict_frame(DATED.head(2).assign(when=["2022-12-31", "2017-01-02"]), schema)
@@ -326,3 +332,50 @@ def test_every_public_reading_of_the_users_rows_warns_once_per_column():
         said = Counter(str(w.message).split(" holds ")[0] for w in ours)
         assert said == {"Column 'a' of X": 1, "Column 'b' of X": 1, "Column 'c' of X": 1}, (label, said)
         assert all(w.filename == __file__ for w in ours), label
+
+
+def test_the_monitor_surrogate_fairness_and_scorecard_frames_warn_once_and_truly():
+    """Hostile pass of stop 73: the monitor said a column's warning twice a check, once per
+    chunk with the chunk's count from its reading thread (pointing at Python's thread module),
+    and the reference again as X; SurrogateTree.fit split one count in two, and said "had
+    none in training" of a column the teacher had seen missing (the tree's own fit split had
+    none); fairness_audit and the monitor's audit named a "background" the user never gave;
+    reason_codes of a scorecard DataFrame said it 10 times."""
+    from interpretable_nn import NAMClassifier, SurrogateTree
+    from interpretable_nn.explain import reason_codes
+    from interpretable_nn.explain.fairness import fairness_audit
+    from interpretable_nn.monitor import Monitor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "c": rng.choice(["x", "y"], 300)})
+    y = (X["a"] > 0).astype(int)
+    m = NAMClassifier(n_bags=2, max_epochs=5, verbose=0, random_state=0).fit(X, y)
+    holes = X.head(30).copy()
+    holes.loc[[0, 1, 10, 11, 20, 21, 25], "a"] = np.nan
+
+    def said(call) -> list[str]:
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            call()
+        ours = [w for w in got if issubclass(w.category, OutOfRangeWarning)]
+        assert all(w.filename == __file__ for w in ours)
+        return [str(w.message).split(", but")[0] for w in ours]
+
+    batch = "Column 'a' of X holds 7 missing value(s)"
+    assert said(lambda: Monitor(m, X.head(50)).check(holes)) == [batch]
+    assert said(lambda: Monitor(m, X.head(50), chunk_rows=7).check(holes)) == [batch]
+    assert said(lambda: Monitor(m, holes)) == ["Column 'a' of reference holds 7 missing value(s)"]
+    assert said(lambda: Monitor(m, X.head(50), y.head(50), protected="c").check(holes, y.head(30))) == [batch]
+    assert said(lambda: fairness_audit(m, holes, y.head(30), sensitive="c")) == [batch]
+    assert said(lambda: reason_codes(m.to_scorecard().table, holes)) == [
+        "Column 'a' holds 7 missing value(s)"]
+    many = X.copy()
+    many.loc[:19, "a"] = np.nan
+    assert said(lambda: SurrogateTree(random_state=0).fit(m, many)) == ["Column 'a' of X holds 20 missing value(s)"]
+    seen = X.copy()
+    seen.loc[:9, "b"] = np.nan
+    teacher = NAMClassifier(n_bags=2, max_epochs=5, verbose=0, random_state=0).fit(seen, y)
+    one = X.copy()
+    one.loc[0, "b"] = np.nan
+    for seed in (0, 2):  # the hole falls in the tree's held-out rows or its fit rows
+        assert said(lambda seed=seed: SurrogateTree(random_state=seed).fit(teacher, one)) == []

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from .schema import FeatureSpec
 
 __all__ = ["OutOfRangeWarning", "MissingNotSeenWarning", "FAR_RANGES", "quiet_range", "range_tally",
-           "tallied", "warn_far_beyond", "warn_missing_unseen", "warn_missing_scored"]
+           "tallied", "checked_in_chunks", "warn_far_beyond", "warn_missing_unseen",
+           "warn_missing_scored"]
 
 
 class OutOfRangeWarning(UserWarning):
@@ -72,7 +73,11 @@ def _far(spec: FeatureSpec, v: np.ndarray) -> np.ndarray:
         return (v > spec.max + span) | (v < spec.min - span)
 
 
-def _warn(spec: FeatureSpec, count: int, example: float | None, what: str, kind: str = "far") -> None:
+def _warn(spec: FeatureSpec, count: int, example: float | str | None, what: str, kind: str = "far") -> None:
+    if kind == "scored":
+        warnings.warn(f"Column {spec.name!r} holds {count} missing value(s), {example}. Fill them, or refit on data "
+                      "that has missing values in this column.", MissingNotSeenWarning, stacklevel=user_stacklevel())
+        return
     if kind == "missing":
         warnings.warn(
             f"Column {spec.name!r} of {what} holds {count} missing value(s), but it had none in training: the model "
@@ -98,17 +103,20 @@ def _warn(spec: FeatureSpec, count: int, example: float | None, what: str, kind:
 
 
 def _as_time(spec: FeatureSpec, days: float) -> str:
-    """Days as the feature's user wrote them: a date (UTC) or a duration."""
+    """Days as the feature's user wrote them: a date (UTC; years 1 to 9999, pandas' own range
+    ends at 1677 and 2262) or a duration in days."""
+    if spec.converted_from != "datetime":
+        return f"{days:.10g} day{'' if abs(days) == 1 else 's'}"
+    import datetime as dt
+
     try:
-        if spec.converted_from == "datetime":
-            t = pd.Timestamp(0, tz="UTC") + pd.Timedelta(days=float(days))
-            return t.date().isoformat() if t == t.normalize() else t.isoformat()
-        return str(pd.Timedelta(days=float(days)))
-    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
-        return f"{days:.10g} days"
+        t = dt.datetime(1970, 1, 1) + dt.timedelta(days=float(days))
+    except OverflowError:
+        return f"{days:.10g} days after 1970-01-01"
+    return t.date().isoformat() if t.time() == dt.time(0) else t.isoformat(timespec="seconds")
 
 
-def _report(spec: FeatureSpec, count: int, example: float | None, what: str, kind: str) -> None:
+def _report(spec: FeatureSpec, count: int, example: float | str | None, what: str, kind: str) -> None:
     """Warn now, or count inside :func:`range_tally` (the largest count of this chunk's checks)."""
     tally = _TALLY.get()
     if tally is None:
@@ -135,10 +143,17 @@ def warn_missing_unseen(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series
 def warn_missing_scored(name: str, count: int, scored: str) -> None:
     """A :class:`MissingNotSeenWarning` for an artefact read without the model's schema (a
     scorecard's bins): ``count`` missing values of column ``name``, ``scored`` saying how they
-    are scored; nothing under :func:`quiet_range` or without missing values."""
+    are scored; nothing under :func:`quiet_range` or without missing values; counted inside
+    :func:`range_tally` as the model's warnings are."""
     if count and not _QUIET.get():
-        warnings.warn(f"Column {name!r} holds {count} missing value(s), {scored}. Fill them, or refit on data that "
-                      "has missing values in this column.", MissingNotSeenWarning, stacklevel=user_stacklevel())
+        _report(_Named(name), int(count), scored, "", "scored")
+
+
+class _Named:
+    """The one field of a :class:`FeatureSpec` that a scorecard's warning reads."""
+
+    def __init__(self, name: str):
+        self.name, self.kind, self.converted_from = name, "", ""
 
 
 def warn_far_beyond(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:
@@ -209,3 +224,25 @@ def tallied(fn):
         with range_tally():
             return fn(*args, **kwargs)
     return wrapper
+
+
+def checked_in_chunks(check, pieces) -> None:
+    """``check(piece)`` (a reading of the user's rows that warns) for every piece, each in a
+    tally of its own, then one warning per column with the counts summed over the pieces
+    (into the enclosing tally if there is one): the monitor reads a batch chunk by chunk, in a
+    second thread that does not see this thread's tally."""
+    total: dict = {}
+    for piece in pieces:
+        local: dict = {}
+        token = _TALLY.set(local)
+        try:
+            check(piece)
+        finally:
+            _TALLY.reset(token)
+        for key, (spec, _, example, count) in local.items():
+            entry = total.setdefault(key, [spec, 0, example])
+            entry[1] += count
+            if key[2] == "far" and not _two_valued(spec) and abs(example) > abs(entry[2]):
+                entry[2] = example
+    for (_, what, kind), (spec, count, example) in total.items():
+        _report(spec, count, example, what, kind)

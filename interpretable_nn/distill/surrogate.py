@@ -33,7 +33,6 @@ live in their own modules, and splitting the class further would scatter one obj
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -318,44 +317,44 @@ class SurrogateTree(BaseEstimator):
         self.encoder_ = TabularEncoder(categorical=categorical).fit(fit_df)
         self.column_map_ = dense_column_map(self.encoder_.dense_columns())
 
-        n_aug = self.n_augment if self.n_augment is not None else min(10 * len(fit_df), 100_000)
-        n_aug = 0 if self.augment == "none" else n_aug
-        extra = None if n_aug == 0 else augment_rows(self.augment, fit_df, self.encoder_, n_aug, rng, self.jitter)
-        rows = fit_df if extra is None else pd.concat([fit_df, extra], ignore_index=True)
-        self.n_augmented_ = int(n_aug)
         schema = getattr(getattr(teacher, "encoder_", None), "schema_", None)
-        if extra is not None and schema is not None:  # the user's rows: range warnings as at predict
-            check_predict_frame(fit_df, schema)
-        with quiet_range() if extra is not None else contextlib.nullcontext():  # augmented rows: the library's
+        if schema is not None:  # the user's rows, all of them, once: range warnings as at predict
+            check_predict_frame(df, schema)
+        with quiet_range():  # later readings of those rows, split or augmented, are the library's
+            n_aug = self.n_augment if self.n_augment is not None else min(10 * len(fit_df), 100_000)
+            n_aug = 0 if self.augment == "none" else n_aug
+            extra = None if n_aug == 0 else augment_rows(self.augment, fit_df, self.encoder_, n_aug, rng, self.jitter)
+            rows = fit_df if extra is None else pd.concat([fit_df, extra], ignore_index=True)
+            self.n_augmented_ = int(n_aug)
             labels, scores = self._teacher_outputs(teacher, rows)  # one pass over all rows
-        Z = self._matrix(rows)
-        if self.task_ != "regression" and self.target == "decision" and len(np.unique(labels)) < 2:
-            only = self.classes_[labels[0]]
-            raise ValueError(
-                f"The teacher predicts a single class ({getattr(only, 'item', lambda: only)()!r}) on every row of X; "
-                "there is no decision to distil. Pass rows on which its decisions differ, or use "
-                "target='proba' to distil its probabilities."
-            )
-        # binarised fit rows and the auto search's inner split, kept across the depths of
-        # target_fidelity (both are the same for every depth)
-        self._binarized, self._inner = {}, None
-        if self.target_fidelity is None:
-            self._fit_tree(Z, labels, scores, self.max_depth)
-            if n_hold:
-                self.fidelity_ = self.fidelity(hold_df, rows="held-out")
-            else:  # the fit rows lead ``rows``: their teacher outputs are already known
-                n = len(fit_df)
-                self.fidelity_ = self._fidelity_of(Z[:n], None if labels is None else labels[:n], scores[:n],
-                                                   "training")
-        else:
-            if not n_hold:
-                raise ValueError("target_fidelity is measured on held-out rows: set holdout > 0 "
-                                 f"(got holdout={self.holdout} on {len(df)} rows).")
-            if self.max_depth is None:
-                raise ValueError("target_fidelity needs an integer max_depth (the deepest tree to try).")
-            hold = (self._matrix(hold_df), *self._teacher_outputs(teacher, hold_df))
-            self._fit_to_target(Z, labels, scores, hold)
-        self._binarized, self._inner = {}, None
+            Z = self._matrix(rows)
+            if self.task_ != "regression" and self.target == "decision" and len(np.unique(labels)) < 2:
+                only = self.classes_[labels[0]]
+                raise ValueError(
+                    f"The teacher predicts a single class ({getattr(only, 'item', lambda: only)()!r}) on every row of X; "
+                    "there is no decision to distil. Pass rows on which its decisions differ, or use "
+                    "target='proba' to distil its probabilities."
+                )
+            # binarised fit rows and the auto search's inner split, kept across the depths of
+            # target_fidelity (both are the same for every depth)
+            self._binarized, self._inner = {}, None
+            if self.target_fidelity is None:
+                self._fit_tree(Z, labels, scores, self.max_depth)
+                if n_hold:
+                    self.fidelity_ = self.fidelity(hold_df, rows="held-out")
+                else:  # the fit rows lead ``rows``: their teacher outputs are already known
+                    n = len(fit_df)
+                    self.fidelity_ = self._fidelity_of(Z[:n], None if labels is None else labels[:n], scores[:n],
+                                                       "training")
+            else:
+                if not n_hold:
+                    raise ValueError("target_fidelity is measured on held-out rows: set holdout > 0 "
+                                     f"(got holdout={self.holdout} on {len(df)} rows).")
+                if self.max_depth is None:
+                    raise ValueError("target_fidelity needs an integer max_depth (the deepest tree to try).")
+                hold = (self._matrix(hold_df), *self._teacher_outputs(teacher, hold_df))
+                self._fit_to_target(Z, labels, scores, hold)
+            self._binarized, self._inner = {}, None
         self.depth_, self.n_leaves_ = int(self.estimator_.get_depth()), int(self.estimator_.get_n_leaves())
         return self
 

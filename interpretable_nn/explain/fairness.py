@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..attribution.additive import as_additive, shap_values
 from ..attribution.explanation import Explanation
-from ..data.ranges import tallied
+from ..data.ranges import quiet_range, tallied
 from .shap_library import shap_of_view
 from .view import ModelView
 
@@ -173,7 +173,8 @@ def fairness_audit(
         Bf = Xf.iloc[rng.permutation(len(Xf))[:100]].reset_index(drop=True)
     else:
         Bf = view.frame(background, "background")
-    share = _sensitive_share(view, Xf, Bf, sensitive, group, rng, max_shap_rows, shap_method, random_state, shap)
+    with quiet_range():  # Xf and Bf are checked (the default Bf is a sample of Xf): read them again quietly
+        share = _sensitive_share(view, Xf, Bf, sensitive, group, rng, max_shap_rows, shap_method, random_state, shap)
     groups = _group_table(group, adverse, adverse_true, p, share.contribution)
     fav_rates = groups["favourable_rate"]
     figures = {

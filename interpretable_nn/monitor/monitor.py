@@ -9,9 +9,9 @@ performance. :meth:`Monitor.check` summarises a new batch the same way and compa
 flags to a SQLite store; :meth:`Monitor.history` reads the batches back.
 
 Rows are processed in chunks of ``chunk_rows`` rows: bin counts, sums of ``|contribution|`` and
-reason counts accumulate, so the memory beyond the input does not grow with its size (with
-labels, the probabilities and labels are kept: 9 bytes per row, for AUC and KS). A model of
-amounts is watched without labels (no performance or fairness figures).
+reason counts accumulate, so the memory beyond the input does not grow with its size (with labels,
+the probabilities and labels are kept: 9 bytes per row, for AUC and KS). A model of amounts is
+watched without labels (no performance or fairness figures).
 
 Principal reasons: per row, the ``k`` features with the largest positive contribution toward the
 adverse class (:func:`~interpretable_nn.explain.reason_codes`' ``reference="mean"``, per feature).
@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..attribution.additive import is_additive
 from ..attribution.fidelity import Fidelity
+from ..data.ranges import checked_in_chunks, quiet_range, tallied
 from ..explain.view import ModelView
 from .drift import Bins, attribution_noise, mean_abs_change, ndcg, psi_terms
 from .flags import FlagRules
@@ -39,11 +40,6 @@ __all__ = ["Monitor", "DEFAULT_THRESHOLDS"]
 #: rows of the reference whose |contributions| are kept (a seeded sample) to simulate the
 #: attribution figures' sampling noise (:func:`~.drift.attribution_noise`)
 NOISE_SAMPLE_ROWS = 4000
-
-
-def _chunks(n: int, size: int):
-    for start in range(0, n, size):
-        yield slice(start, min(n, start + size))
 
 
 @dataclass
@@ -106,6 +102,7 @@ class Monitor:
     (True, 0)
     """
 
+    @tallied
     def __init__(self, model: Any, reference: Any, y_reference: Any = None, protected: str | None = None,
                  thresholds: dict[str, Any] | None = None, threshold: float = 0.5, k: int = 4,
                  margin: float = 0.05, chunk_rows: int = 65536, fairness_shap_rows: int = 50):
@@ -256,12 +253,14 @@ class Monitor:
         self._full_gap = False
 
         def read(sl: slice):
-            Xf = X.iloc[sl].reset_index(drop=True)
-            if not validated:
-                Xf = self.view.frame(Xf, "X")
-            return sl, Xf, self._explain_chunk(Xf, first=sl.start == 0)
+            with quiet_range():  # checked: the reference at init, a batch below (set here: it may run in a thread)
+                Xf = X.iloc[sl].reset_index(drop=True)
+                Xf = Xf if validated else self.view.frame(Xf, "X")
+                return sl, Xf, self._explain_chunk(Xf, first=sl.start == 0)
 
-        slices = list(_chunks(len(X), self.chunk_rows))
+        slices = [slice(i, min(len(X), i + self.chunk_rows)) for i in range(0, len(X), self.chunk_rows)]
+        if not validated:  # one warning a column for the whole batch (the thread below sees no tally)
+            checked_in_chunks(lambda sl: self.view.frame(X.iloc[sl], "X"), slices)
         if len(slices) < 2 or callable(getattr(self.model, "similarities", None)):
             yield from map(read, slices)
             return
@@ -321,20 +320,21 @@ class Monitor:
         if self.protected is None or y is None or not self.is_classifier:
             return None
         from ..explain.fairness import fairness_audit
-
         y = np.asarray(y)
         idx = np.arange(len(Xf))
         if len(idx) > max_rows:
             idx = np.random.default_rng(0).choice(idx, max_rows, replace=False)
         background = Xf.iloc[idx[: self.fairness_shap_rows]]  # a small background keeps SHAP's cost bounded
-        audit = fairness_audit(self.model, Xf.iloc[idx], y[idx], self.protected, threshold=self.threshold,
-                               background=background, max_shap_rows=self.fairness_shap_rows)
+        with quiet_range():  # Xf was checked: its rows and the background drawn from it say nothing again
+            audit = fairness_audit(self.model, Xf.iloc[idx], y[idx], self.protected, threshold=self.threshold,
+                                   background=background, max_shap_rows=self.fairness_shap_rows)
         f = audit.summary()
         return {k: f[k] for k in ("demographic_parity_difference", "demographic_parity_ratio",
                                   "equal_opportunity_difference", "auc_gap", "sensitive_share",
                                   "demographic_parity_se")}
 
     # ------------------------------------------------------------------ the check
+    @tallied
     def check(self, X: Any, y: Any = None) -> MonitorReport:
         """Compare a batch with the reference.
 
@@ -418,6 +418,7 @@ class Monitor:
         return pd.DataFrame(rows).set_index("feature")
 
     # ------------------------------------------------------------------ logging
+    @tallied
     def log(self, X: Any, store: Any, batch: str | None = None, y: Any = None,
             id_column: str | None = None) -> tuple[MonitorReport, pd.DataFrame]:
         """Check ``X`` and append each applicant's score, decision, top-``k`` reasons and
