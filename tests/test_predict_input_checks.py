@@ -379,3 +379,55 @@ def test_the_monitor_surrogate_fairness_and_scorecard_frames_warn_once_and_truly
     one.loc[0, "b"] = np.nan
     for seed in (0, 2):  # the hole falls in the tree's held-out rows or its fit rows
         assert said(lambda seed=seed: SurrogateTree(random_state=seed).fit(teacher, one)) == []
+
+
+class _Wrapped:
+    """A thin deployment wrapper around a fitted model: no ``encoder_``, so no schema."""
+
+    def __init__(self, m):
+        self.m, self.classes_, self.feature_names_ = m, m.classes_, list(m.feature_names_)
+
+    def explain(self, X):
+        return self.m.explain(X)
+
+    def decision_function(self, X):
+        return self.m.decision_function(X)
+
+    def predict_proba(self, X):
+        return self.m.predict_proba(X)
+
+    def predict(self, X):
+        return self.m.predict(X)
+
+
+def test_a_model_without_a_schema_still_warns_through_the_monitor_and_the_surrogate():
+    """Second hostile pass of stop 73: the first mends read everything after the up-front
+    check quietly, and a model without a schema (a wrapper) checks nothing up front: the
+    monitor and SurrogateTree.fit then said nothing of a far or missing value its own predict
+    warns about. An extra column was said twice a chunk by the monitor; now once."""
+    from interpretable_nn import NAMClassifier, SurrogateTree
+    from interpretable_nn.monitor import Monitor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.uniform(0, 10, 400)})
+    y = (X["a"] > 0).astype(int)
+    nam = NAMClassifier(n_bags=2, max_epochs=5, verbose=0, random_state=0).fit(X[:200], y[:200])
+    batch = X[200:].reset_index(drop=True)
+    batch.loc[[3, 120], "a"], batch.loc[60, "b"] = np.nan, 1e4
+
+    def said(call) -> set[str]:
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            call()
+        return {str(w.message).split(" holds")[0].split(" has column")[0] for w in got}
+
+    for chunk in (50, 1000):
+        assert said(lambda chunk=chunk: Monitor(_Wrapped(nam), X[:200], chunk_rows=chunk).check(batch)) == {
+            "Column 'a' of X", "Column 'b' of X"}, chunk
+    assert said(lambda: SurrogateTree(max_depth=2, random_state=0).fit(_Wrapped(nam), batch)) == {
+        "Column 'a' of X", "Column 'b' of X"}
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        Monitor(nam, X[:200], chunk_rows=50).check(batch.assign(zz=1))
+    assert [str(w.message) for w in got if "zz" in str(w.message)] == [
+        "X has column(s) ['zz'] that the model was not fitted on; they are ignored."]

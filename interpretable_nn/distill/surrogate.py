@@ -320,6 +320,8 @@ class SurrogateTree(BaseEstimator):
         schema = getattr(getattr(teacher, "encoder_", None), "schema_", None)
         if schema is not None:  # the user's rows, all of them, once: range warnings as at predict
             check_predict_frame(df, schema)
+        else:  # a teacher without a schema (a wrapped model) checks them itself, once
+            teacher.predict(df)
         with quiet_range():  # later readings of those rows, split or augmented, are the library's
             n_aug = self.n_augment if self.n_augment is not None else min(10 * len(fit_df), 100_000)
             n_aug = 0 if self.augment == "none" else n_aug

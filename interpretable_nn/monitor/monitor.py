@@ -19,6 +19,7 @@ adverse class (:func:`~interpretable_nn.explain.reason_codes`' ``reference="mean
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
@@ -250,22 +251,23 @@ class Monitor:
         and explained in a second thread while the caller accumulates this one (the model's
         numerical work releases the GIL; 20-25% less time for a NAM on 2 cores). Not for a
         prototype model, whose ``similarities`` the caller reads at the same time."""
-        self._full_gap = False
+        self._full_gap, checked = False, self.view.schema is not None  # without a schema the model's reads warn
+        own = [c for c in self.names if c in X.columns]
+        cols = own if len(own) == len(self.names) else list(X.columns)  # by name (extras said once), or by position
 
-        def read(sl: slice):
-            with quiet_range():  # checked: the reference at init, a batch below (set here: it may run in a thread)
-                Xf = X.iloc[sl].reset_index(drop=True)
+        def read(sl: slice):  # checked: the reference at init, a batch below (set here: it may run in a thread)
+            with quiet_range() if checked else contextlib.nullcontext():
+                Xf = X.iloc[sl][cols].reset_index(drop=True)
                 Xf = Xf if validated else self.view.frame(Xf, "X")
                 return sl, Xf, self._explain_chunk(Xf, first=sl.start == 0)
 
         slices = [slice(i, min(len(X), i + self.chunk_rows)) for i in range(0, len(X), self.chunk_rows)]
-        if not validated:  # one warning a column for the whole batch (the thread below sees no tally)
-            checked_in_chunks(lambda sl: self.view.frame(X.iloc[sl], "X"), slices)
+        if checked and not validated:  # one warning a column for the whole batch (the thread below sees no tally)
+            checked_in_chunks(lambda sl: self.view.frame(X.iloc[sl][cols] if sl.start else X.iloc[sl], "X"), slices)
         if len(slices) < 2 or callable(getattr(self.model, "similarities", None)):
             yield from map(read, slices)
             return
         from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(1) as pool:
             ahead = pool.submit(read, slices[0])
             for nxt in [*slices[1:], None]:
@@ -445,7 +447,6 @@ class Monitor:
             ``points_1..k``, ``review`` (bool) and ``flags`` (why).
         """
         from .store import MonitorStore, id_text
-
         if not isinstance(X, pd.DataFrame):  # before the store is created: an array failed on X.index after it
             raise TypeError(f"X must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
         if id_column is not None and id_column not in X.columns:
@@ -495,6 +496,5 @@ class Monitor:
         ``logged_at``, ``n_rows``, ``metric``, ``feature`` ("" for model-level figures),
         ``value``, ``level`` (the alert level, "" when quiet)."""
         from .store import MonitorStore
-
         return MonitorStore(store, create=False).history()
 
