@@ -22,6 +22,7 @@ import contextlib
 import functools
 import warnings
 from contextvars import ContextVar
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -145,15 +146,8 @@ def warn_missing_scored(name: str, count: int, scored: str) -> None:
     scorecard's bins): ``count`` missing values of column ``name``, ``scored`` saying how they
     are scored; nothing under :func:`quiet_range` or without missing values; counted inside
     :func:`range_tally` as the model's warnings are."""
-    if count and not _QUIET.get():
-        _report(_Named(name), int(count), scored, "", "scored")
-
-
-class _Named:
-    """The one field of a :class:`FeatureSpec` that a scorecard's warning reads."""
-
-    def __init__(self, name: str):
-        self.name, self.kind, self.converted_from = name, "", ""
+    if count and not _QUIET.get():  # a warning of this kind reads only the spec's name
+        _report(SimpleNamespace(name=name), int(count), scored, "", "scored")
 
 
 def warn_far_beyond(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:
@@ -188,6 +182,13 @@ def quiet_range():
         _QUIET.reset(token)
 
 
+def _roll(tally: dict) -> None:
+    """The rows checked so far are one chunk: their count joins the total (the largest of its
+    checks: ``explain`` reads a chunk's rows more than once)."""
+    for entry in tally.values():
+        entry[1], entry[3] = entry[1] + entry[3], 0
+
+
 class range_tally:  # used as a function: with range_tally(): ...
     """Inside, :func:`warn_far_beyond` counts instead of warning; on leaving, one warning per
     column with the totals and the farthest value (a predict run in chunks of rows). Nested
@@ -201,10 +202,8 @@ class range_tally:  # used as a function: with range_tally(): ...
         return self
 
     def next_chunk(self) -> None:
-        """The rows checked so far are one chunk: their count joins the total (the largest of
-        its checks: ``explain`` reads a chunk's rows more than once)."""
-        for entry in (self.tally or {}).values():
-            entry[1], entry[3] = entry[1] + entry[3], 0
+        """The rows checked so far are one chunk (:func:`_roll`)."""
+        _roll(self.tally or {})
 
     def __exit__(self, *exc) -> None:
         if self.tally is None:
@@ -227,22 +226,17 @@ def tallied(fn):
 
 
 def checked_in_chunks(check, pieces) -> None:
-    """``check(piece)`` (a reading of the user's rows that warns) for every piece, each in a
-    tally of its own, then one warning per column with the counts summed over the pieces
-    (into the enclosing tally if there is one): the monitor reads a batch chunk by chunk, in a
-    second thread that does not see this thread's tally."""
-    total: dict = {}
-    for piece in pieces:
-        local: dict = {}
-        token = _TALLY.set(local)
-        try:
+    """``check(piece)`` (a reading of the user's rows that warns) for every piece, in a tally
+    of its own (even inside another: the pieces are different rows, so their counts add up),
+    then one warning per column with the totals, into the enclosing tally if there is one:
+    the monitor reads a batch chunk by chunk, in a second thread that sees no tally."""
+    local: dict = {}
+    token = _TALLY.set(local)
+    try:
+        for piece in pieces:
             check(piece)
-        finally:
-            _TALLY.reset(token)
-        for key, (spec, _, example, count) in local.items():
-            entry = total.setdefault(key, [spec, 0, example])
-            entry[1] += count
-            if key[2] == "far" and not _two_valued(spec) and abs(example) > abs(entry[2]):
-                entry[2] = example
-    for (_, what, kind), (spec, count, example) in total.items():
+            _roll(local)
+    finally:
+        _TALLY.reset(token)
+    for (_, what, kind), (spec, count, example, _) in local.items():
         _report(spec, count, example, what, kind)

@@ -73,13 +73,13 @@ def assign_bins(bins: Sequence[Mapping[str, Any]], values: pd.Series, numeric: b
     """
     out = np.full(len(values), -1, dtype=np.int64)
     isna = values.isna().to_numpy()
+    name = str(values.name if feature is None else feature)
     if not any(b["missing"] for b in bins):  # as the model warns (its missing slot scores 0 too)
         from ..data.ranges import warn_missing_scored
 
-        warn_missing_scored(str(values.name if feature is None else feature), int(isna.sum()),
-                            "but the scorecard has no bin for them: they score 0 points")
+        warn_missing_scored(name, int(isna.sum()), "but the scorecard has no bin for them: they score 0 points")
     if numeric:
-        v = _numbers(values, str(values.name if feature is None else feature), converted)
+        v = _numbers(values, name, converted)
         for k, b in enumerate(bins):
             if b["missing"]:
                 out[isna] = k
@@ -99,7 +99,7 @@ def assign_bins(bins: Sequence[Mapping[str, Any]], values: pd.Series, numeric: b
         from ..data.encoding import warn_unseen
 
         levels = pd.Index([b["level"] for b in bins if not b["missing"]], dtype=object)
-        warn_unseen(str(values.name if feature is None else feature), values.reset_index(drop=True), unseen, isna,
+        warn_unseen(name, values.reset_index(drop=True), unseen, isna,
                     levels, "score 0 points: the scorecard has no bin for them")
     return out
 
