@@ -125,7 +125,6 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
             lay, lo, w, mass, mains, target, bags.val_w, model.task_, SELECT_MARGIN_SE,
             lambda keep: _fit_mains(model, lay, lo, w, mass, target, bags, enc, sw, smooth, keep, disc[0], disc[2]),
             SELECT_GATE)
-    factors = None
     if (SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and bags.val_w is not None
             and model.task_ in ("binary", "regression")):
         mains, factors = shrink_terms(lay, lo, w, mass, mains, target, bags.val_w, model.task_)
@@ -152,10 +151,6 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     if pair_search:
         res1 = replace(res1, extra={**res1.extra, "pair_search": pair_search})
 
-    if FULL_REFIT and bags.val_w is not None:
-        off = pair_logit(lay, enc, pair_tab).mean(1) if (FULL_REFIT_OFFSET and lay.pairs) else None
-        main_tab, bias = _full_refit(model, lay, lo, w, mass, target, enc, sw, smooth, selection, disc,
-                                     factors, bags, data.generator, off)
     m, p, bb = bake(lay, main_tab, pair_tab, bias, mass, p_mass, model.purify)
     tables = AdditiveTables(
         torch.from_numpy(m), torch.from_numpy(p), torch.from_numpy(bb), torch.from_numpy(lay.pair_strides())
@@ -294,11 +289,11 @@ SHRINK_MIN_FEATURES = 20
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
                bags: _Bags, enc: EncodedData, sw: np.ndarray, smoothness: float, keep: np.ndarray | None = None,
-               discrete: np.ndarray | None = None, heap: tuple[np.ndarray, np.ndarray] | None = None, offset=None):
+               discrete: np.ndarray | None = None, heap: tuple[np.ndarray, np.ndarray] | None = None):
     """Train the main effects with roughness penalty ``smoothness`` (the terms at 0 in
     ``keep``, (T,), left out); (tables (B, size), biases (B,), row logits (n, B), result)."""
     coords = lay.rank_coordinates(enc) if RANK_COORDINATES else None
-    mains = (MainEffectNet if offset is None else _OffsetMains)(
+    mains = MainEffectNet(
         torch.from_numpy(lay.padded_knots(coords)),
         torch.as_tensor(lay.monotone, dtype=torch.float32),
         int(sum(lay.cat_sizes)),
@@ -325,8 +320,6 @@ def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.n
         feature_penalty=None if not NUMERIC_PRIOR_GROUPS or model.task_ != "binary" else torch.as_tensor(numeric_prior(
             lay, lo, w, target.numpy(), sw, MAX_LEVEL_PRECISION, NUMERIC_PRIOR_GROUPS) / bags.n_fit, dtype=torch.float32),
     )
-    if offset is not None:
-        mains.offset = torch.as_tensor(offset, dtype=torch.float32)[:, None]
     lo_t, w_t = torch.from_numpy(lo), torch.from_numpy(w)
     cfg = model._train_config(description=f"{type(model).__name__} mains", num_threads=model.n_threads,
                               optimizer=MAIN_OPTIMIZER, member_stopping=MEMBER_STOPPING)
@@ -505,46 +498,3 @@ def _init_bias(task: str, target: torch.Tensor) -> float:
     p = float(target.float().mean().clamp(1e-4, 1 - 1e-4))
     return float(np.log(p / (1 - p)))
 
-
-
-FULL_REFIT = False
-FULL_REFIT_EPOCHS = None
-FULL_REFIT_OFFSET = True
-FULL_REFIT_SHRINK = True
-
-
-class _OffsetMains(MainEffectNet):
-    def forward(self, lo, w, rows=None):
-        out = super().forward(lo, w, rows)
-        return out + (self.offset if rows is None else self.offset[rows])
-
-
-def _full_refit(model, lay, lo, w, mass, target, enc, sw, smooth, selection, disc, factors, bags, generator, off):
-    """probe: the chosen mains refitted once on every training row to the end of max_epochs."""
-    from .select import keep_mask  # noqa
-    keep = None
-    if selection and selection["kept"]:
-        keep = keep_mask(lay, [lay.names.index(c) for c in selection["candidates"]])
-    full = _Bags(torch.as_tensor(sw[:, None], dtype=torch.float32), None, float(sw.sum()), generator)
-    saved, saved_vf = model.max_epochs, model.validation_fraction
-    model.validation_fraction = 0.0
-    if FULL_REFIT_EPOCHS is not None:
-        model.max_epochs = FULL_REFIT_EPOCHS
-    try:
-        tab, bias, logit, res = _fit_mains(model, lay, lo, w, mass, target, full, enc, sw, smooth, keep, disc[0], disc[2], off)
-    finally:
-        model.max_epochs, model.validation_fraction = saved, saved_vf
-    import os
-    if os.environ.get('DBG'):
-        print('refit', res.n_epochs, res.best_epoch, bias, np.abs(tab).sum(), keep is None, disc[0] is None, disc[2] is None, float(sw.sum()))
-    b = bags.fit_w.shape[1]
-    tab, bias = np.repeat(tab, b, 0), np.repeat(bias, b)
-    if factors is not None and FULL_REFIT_SHRINK:
-        seg = lay.main_segments()
-        on = seg >= 0
-        for j in range(b):
-            t = tab[j].copy()
-            means = np.bincount(seg[on], (t * mass)[on], minlength=len(lay.names))
-            t[on] = means[seg[on]] + factors[j][seg[on]] * (t[on] - means[seg[on]])
-            tab[j] = t
-    return tab, bias
