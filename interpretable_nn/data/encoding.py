@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .ranges import report_unseen
 from .schema import FeatureSchema, infer_schema
 from .validation import check_frame, check_predict_frame, user_stacklevel
 
@@ -105,11 +106,17 @@ def warn_unseen(name: str, s: pd.Series, unseen: np.ndarray, isna: np.ndarray, l
     """An :class:`UnseenCategoryWarning` for the values of column ``name`` at ``unseen`` (a
     mask), ``scored`` saying how they are scored, with the advice of :func:`_unseen_advice`
     (a level given in another type, integer codes for the levels)."""
-    vals = _distinct(s[unseen].tolist())
+    report_unseen(name, _distinct(s[unseen].tolist()), int(unseen.sum()), bool(unseen.sum() == (~isna).sum()),
+                  levels, scored, _say_unseen)
+
+
+def _say_unseen(name: str, vals: list, rows: int, every_row: bool, levels: pd.Index, scored: str) -> None:
+    """The warning of :func:`warn_unseen` (``vals`` may repeat: the values of several chunks)."""
+    vals = _distinct(vals)
     warnings.warn(
         f"Column {name!r}: {len(vals)} categor{'y' if len(vals) == 1 else 'ies'} not seen in "
-        f"training {[_shown(v) for v in vals[:5]]} ({int(unseen.sum())} rows) {scored}; "
-        f"{_unseen_advice(vals, levels, bool(unseen.sum() == (~isna).sum()))}",
+        f"training {[_shown(v) for v in vals[:5]]} ({rows} rows) {scored}; "
+        f"{_unseen_advice(vals, levels, every_row)}",
         UnseenCategoryWarning,
         stacklevel=user_stacklevel(),
     )
@@ -214,6 +221,13 @@ class TabularEncoder:
         if unseen.any():
             warn_unseen(name, s, unseen, isna, self._level_index[name], "scored as the 'unseen' level")
         return np.where(isna, MISSING_CODE, np.where(unseen, UNSEEN_CODE, pos + N_RESERVED))
+
+    def check_levels(self, df: pd.DataFrame) -> None:
+        """The :class:`UnseenCategoryWarning` of :meth:`transform` for ``df`` (rows already
+        validated by ``check_predict_frame``), without encoding them: for a caller that checks
+        the user's rows once and then reads them under ``quiet_range``."""
+        for name in self.categorical_names_:
+            self._codes(name, df[name])
 
     def fit_transform(self, X) -> EncodedData:
         return self.fit(X).transform(X)

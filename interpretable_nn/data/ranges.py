@@ -74,7 +74,11 @@ def _far(spec: FeatureSpec, v: np.ndarray) -> np.ndarray:
         return (v > spec.max + span) | (v < spec.min - span)
 
 
-def _warn(spec: FeatureSpec, count: int, example: float | str | None, what: str, kind: str = "far") -> None:
+def _warn(spec: FeatureSpec, count: int, example, what: str, kind: str = "far") -> None:
+    if kind == "unseen":  # example: (say, values, every row unseen, levels); what: how they are scored
+        say, vals, every_row, levels = example
+        say(spec.name, vals, count, every_row, levels, what)
+        return
     if kind == "scored":
         warnings.warn(f"Column {spec.name!r} holds {count} missing value(s), {example}. Fill them, or refit on data "
                       "that has missing values in this column.", MissingNotSeenWarning, stacklevel=user_stacklevel())
@@ -127,6 +131,22 @@ def _report(spec: FeatureSpec, count: int, example: float | str | None, what: st
     entry[3] = max(entry[3], count)  # this chunk's rows: a method may check them more than once
     if kind == "far" and not _two_valued(spec) and abs(example) > abs(entry[2]):
         entry[2] = example
+    elif kind == "unseen" and entry[2] is not example:  # the values of every chunk; "every row" in each
+        say, vals, every_row, levels = entry[2]
+        entry[2] = (say, [*vals, *example[1]], every_row and example[2], levels)
+
+
+def report_unseen(name: str, vals: list, rows: int, every_row: bool, levels, scored: str, say) -> None:
+    """``say(name, vals, rows, every_row, levels, scored)`` (the encoder's
+    :class:`~interpretable_nn.data.encoding.UnseenCategoryWarning`) now, or inside
+    :func:`range_tally` once for the whole call: ``rows`` rows of column ``name`` hold the
+    categories ``vals`` not seen in training (``every_row``: every non-missing value), scored
+    as ``scored`` says. In a tally the counts add up over chunks as the other warnings' do
+    (the largest count of a chunk's reads), and the values are those of every chunk (``say``
+    drops the repeats). Nothing under :func:`quiet_range`: the library's own rows."""
+    if _QUIET.get():
+        return
+    _report(SimpleNamespace(name=name), int(rows), (say, list(vals), bool(every_row), levels), scored, "unseen")
 
 
 def warn_missing_unseen(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:

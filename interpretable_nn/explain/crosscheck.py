@@ -47,6 +47,7 @@ __all__ = ["CrosscheckReport", "builtin_explanation", "crosscheck", "library_sha
 
 
 # ---------------------------------------------------------------------- built-in side
+@tallied
 def builtin_explanation(model: Any, X: Any, background: Any = None) -> Explanation:
     """The model's own explanation of ``X``, one column per original feature.
 

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.additive import mixed_frame
+from ..data.ranges import quiet_range, tallied
 from .view import ModelView
 
 __all__ = [
@@ -93,7 +94,8 @@ def _masked(target: _Target, X: pd.DataFrame, B: pd.DataFrame, keep: np.ndarray,
         b = min(n, a + step)
         F = mixed_frame(X.iloc[a:b], B, keep[a:b])
         rows = np.repeat(np.arange(a, b), s * m)
-        out[a:b] = target(F, rows).reshape(b - a, s, m).mean(axis=2)
+        with quiet_range():  # X's rows mixed with the background's: the library's rows, not the user's
+            out[a:b] = target(F, rows).reshape(b - a, s, m).mean(axis=2)
     return out
 
 
@@ -162,6 +164,7 @@ def _auc(curves: np.ndarray) -> np.ndarray:
     return (curves[:, 1:] + curves[:, :-1]).sum(axis=1) / (2 * d)
 
 
+@tallied
 def deletion_curve(model: Any, X: Any, attributions: Any, background: Any) -> dict[str, Any]:
     """Output as the most relevant features are removed one by one.
 
@@ -195,6 +198,7 @@ def deletion_curve(model: Any, X: Any, attributions: Any, background: Any) -> di
             "auc": float(per_row.mean()), "per_row_auc": per_row}
 
 
+@tallied
 def insertion_curve(model: Any, X: Any, attributions: Any, background: Any) -> dict[str, Any]:
     """Output as the most relevant features are revealed one by one, starting from all of
     them replaced by the background; ``auc`` higher is more faithful. Same parameters and
@@ -212,6 +216,7 @@ def _ks(k: int | Sequence[int], d: int) -> list[int]:
     return sorted({min(int(v), d) for v in ks})
 
 
+@tallied
 def comprehensiveness(model: Any, X: Any, attributions: Any, background: Any, k=(1, 3, 5)) -> float:
     """ERASER comprehensiveness (OpenXAI PGI): mean over ``k`` and rows of
     ``p(x) - p(x without its top-k features)``; higher is more faithful.
@@ -229,6 +234,7 @@ def comprehensiveness(model: Any, X: Any, attributions: Any, background: Any, k=
     return float(np.mean([(c["full"] - c["deletion"][:, j]).mean() for j in ks]))
 
 
+@tallied
 def sufficiency(model: Any, X: Any, attributions: Any, background: Any, k=(1, 3, 5)) -> float:
     """ERASER sufficiency (OpenXAI PGU): mean over ``k`` and rows of
     ``p(x) - p(x with only its top-k features)``; lower is more faithful."""
@@ -259,6 +265,7 @@ def _perturb(schema: Any, X: pd.DataFrame, n: int, noise: float, rng: np.random.
     return P
 
 
+@tallied
 def stability(
     model: Any,
     X: Any,
@@ -307,9 +314,11 @@ def _stability(view: ModelView, Xf: pd.DataFrame, explain_fn, n_perturbations: i
         def explain_fn(F):
             return view.explain(F).values
     e = np.asarray(explain_fn(Xf), dtype=float)
-    ep = np.asarray(explain_fn(P), dtype=float).reshape(len(Xf), int(n_perturbations), -1)
-    if callable(getattr(model, "predict", None)):
-        same = (np.asarray(model.predict(P)).reshape(len(Xf), -1) == np.asarray(model.predict(Xf))[:, None])
+    with quiet_range():  # the perturbed copies are the library's rows (Xf's own values were said above)
+        ep = np.asarray(explain_fn(P), dtype=float).reshape(len(Xf), int(n_perturbations), -1)
+        perturbed = np.asarray(model.predict(P)) if callable(getattr(model, "predict", None)) else None
+    if perturbed is not None:
+        same = (perturbed.reshape(len(Xf), -1) == np.asarray(model.predict(Xf))[:, None])
     else:
         same = np.ones(ep.shape[:2], dtype=bool)
 
@@ -328,6 +337,7 @@ def _stability(view: ModelView, Xf: pd.DataFrame, explain_fn, n_perturbations: i
 
 
 # ---------------------------------------------------------------------- report
+@tallied
 def faithfulness_report(
     model: Any,
     X: Any,

@@ -90,11 +90,16 @@ class ModelView:
     def frame(self, X: Any, what: str = "X") -> pd.DataFrame:
         """``X`` validated once: the fitted schema's checks (columns by name, numeric as
         float) when the model has an encoder, else its named columns in model order; the
-        index reset."""
+        index reset. The categories the model never saw are said as its predict says them
+        (the library reads the rows again under ``quiet_range``, which says nothing)."""
         if self.schema is not None:
             from ..data.validation import check_predict_frame
 
-            return check_predict_frame(X, self.schema, what=what).reset_index(drop=True)
+            df = check_predict_frame(X, self.schema, what=what).reset_index(drop=True)
+            check = getattr(self.model.encoder_, "check_levels", None)
+            if check is not None:
+                check(df)
+            return df
         if not isinstance(X, pd.DataFrame):
             raise TypeError(f"{what} must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
         missing = [c for c in self.names if c not in X.columns]

@@ -1,0 +1,143 @@
+"""Categories not seen in training are said once per call, with their true count.
+
+Left out by stop 73: the ``UnseenCategoryWarning`` did not go through the range tally that
+the other predict-time warnings use, so a chunked predict said it once per chunk (four
+warnings, "(1 rows)" in one of them, for 7 rows), ``fairness_audit`` of an MLP up to 61
+times (SHAP's mixed rows counted as the user's: "(197 rows)" of 30), the monitor once per
+chunk from its reading thread (pointing at Python's thread module), ``SurrogateTree.fit``
+once per split and augmented batch, and a scorecard's ``reason_codes`` 14 times.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from interpretable_nn.data import UnseenCategoryWarning
+
+RNG = np.random.default_rng(0)
+X = pd.DataFrame({"a": RNG.normal(size=300), "b": RNG.normal(size=300), "c": RNG.choice(["x", "y"], 300),
+                  "g": RNG.choice(["m", "f"], 300)})
+Y = (X["a"] > 0).astype(int)
+ODD = X.head(30).copy()
+ODD.loc[[0, 1, 10, 11, 20, 21, 25], "c"] = ["z", "z", "w", "z", "q", "z", "w"]
+SAID = ("Column 'c': 3 categories not seen in training ['z', 'w', 'q'] (7 rows) scored as the 'unseen' level; "
+        "refit with these levels to learn them.")
+
+
+def _said(call) -> list[str]:
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        call()
+    ours = [w for w in got if issubclass(w.category, UnseenCategoryWarning)]
+    assert all(w.filename == __file__ for w in ours), [w.filename for w in ours]
+    return [str(w.message) for w in ours]
+
+
+@functools.cache
+def _model(kind: str):
+    from interpretable_nn.models import make_model
+
+    fast = {"nam": {"n_bags": 2, "max_epochs": 5}, "mlp": {"max_epochs": 3}, "rulenet": {"max_epochs": 3}}
+    return make_model(kind, verbose=0, random_state=0, **fast[kind]).fit(X, Y)
+
+
+def _chunked(m, rows: int, frame=ODD):
+    from interpretable_nn.models.chunking import chunk_rows
+
+    with chunk_rows(rows):
+        return m.predict_proba(frame)
+
+
+def test_every_reading_of_the_users_rows_says_the_unseen_categories_once_with_their_count():
+    from interpretable_nn import SurrogateTree
+    from interpretable_nn.explain import builtin_explanation, crosscheck, library_shap, reason_codes
+    from interpretable_nn.explain.fairness import fairness_audit
+    from interpretable_nn.explain.metrics import deletion_curve, stability
+    from interpretable_nn.monitor import Monitor
+
+    for kind in ("nam", "mlp", "rulenet"):
+        m = _model(kind)
+        calls = {
+            "predict": lambda m=m: m.predict_proba(ODD),
+            "chunked predict": lambda m=m: _chunked(m, 9),
+            "fairness_audit": lambda m=m: fairness_audit(m, ODD, Y.head(30), sensitive="g"),
+            "fairness_audit, background": lambda m=m: fairness_audit(m, X.head(30), Y.head(30), sensitive="g",
+                                                                     background=ODD),
+            "Monitor.check": lambda m=m: Monitor(m, X.head(50), chunk_rows=7).check(ODD),
+            "Monitor(reference)": lambda m=m: Monitor(m, ODD, chunk_rows=7),
+            "SurrogateTree.fit": lambda m=m: SurrogateTree(random_state=0).fit(m, pd.concat([X, ODD])),
+            "crosscheck": lambda m=m: crosscheck(m, ODD, background=X.head(20)),
+            "builtin_explanation": lambda m=m: builtin_explanation(m, ODD, X.head(20)),
+            "library_shap": lambda m=m: library_shap(m, ODD, X.head(20)),
+            "stability": lambda m=m: stability(m, ODD, lambda d: np.ones((len(d), 4)), n_perturbations=2),
+            "deletion_curve": lambda m=m: deletion_curve(m, ODD, np.ones((30, 4)), X.head(20)),
+        }
+        if kind == "nam":
+            card = m.to_scorecard()
+            calls.update({
+                "explain": lambda m=m: m.explain(ODD),
+                "explain(split)": lambda m=m: m.explain(ODD, split_interactions=True),
+                "reason_codes": lambda m=m: reason_codes(m, ODD),
+                "scorecard reason_codes": lambda card=card: reason_codes(card.table, ODD),
+            })
+        for label, call in calls.items():
+            said = _said(call)
+            want = [SAID]
+            if label == "scorecard reason_codes":
+                want = [SAID.replace("scored as the 'unseen' level", "score 0 points: the scorecard has no bin for "
+                                     "them")]
+            assert said == want, (kind, label, said)
+
+
+def test_the_surrogate_counts_the_users_rows_once():
+    """The frame given to SurrogateTree.fit holds ODD's 7 rows twice: 14, whatever share of
+    them the tree's split holds out, and nothing for the augmented rows drawn from them."""
+    from interpretable_nn import SurrogateTree
+
+    frame = pd.concat([ODD, ODD])
+    assert _said(lambda: SurrogateTree(random_state=0, holdout=0.5, target="proba").fit(_model("mlp"), frame)) == [
+        SAID.replace("(7 rows)", "(14 rows)")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["x", "y", "z", "w", "1", None]), min_size=1, max_size=25),
+       st.integers(1, 25))
+def test_a_chunked_predict_says_what_a_whole_predict_says(cells, rows):
+    """For any column of seen, unseen and missing cells and any chunk size: the chunked
+    predict's warnings are the unchunked predict's, word for word (values in order of first
+    appearance, the whole count, the same advice)."""
+    m = _model("mlp")
+    frame = X.head(len(cells)).astype({"c": object})
+    frame["c"] = cells
+    whole = _said(lambda: m.predict_proba(frame))
+    assert _said(lambda: _chunked(m, rows, frame)) == whole
+    unseen = [c for c in cells if c not in (None, "x", "y")]
+    assert len(whole) == (1 if unseen else 0)
+    if unseen:
+        assert f"({len(unseen)} rows)" in whole[0]
+        assert str(list(dict.fromkeys(unseen))[:5]) in whole[0]
+
+
+def test_a_faithfulness_metric_says_the_users_far_values_once():
+    """The metrics read perturbed copies of X and X mixed with the background: the library's
+    rows, said nothing of (each perturbed copy of a far value said it again before)."""
+    from interpretable_nn.data import OutOfRangeWarning
+    from interpretable_nn.explain.metrics import deletion_curve, stability
+
+    bad = X.head(10).copy()
+    bad.loc[2, "a"] = 1e4
+    for kind in ("nam", "mlp"):
+        m = _model(kind)
+        for call in (lambda m=m: stability(m, bad, lambda d: np.ones((len(d), 4)), n_perturbations=3),
+                     lambda m=m: deletion_curve(m, bad, np.ones((10, 4)), X.head(20))):
+            with warnings.catch_warnings(record=True) as got:
+                warnings.simplefilter("always")
+                call()
+            ours = [str(w.message) for w in got if issubclass(w.category, OutOfRangeWarning)]
+            assert len(ours) == 1 and ours[0].startswith("Column 'a' of X holds 1 value(s) far beyond"), (kind, ours)
