@@ -17,6 +17,7 @@ from test_cli import _one_line_error, run_inprocess
 from interpretable_nn.cli_io import _refuse_infinite, _text_numbers
 from interpretable_nn.data.schema import NumericTextWarning
 from interpretable_nn.persistence.csv_features import _numeric, cell_number
+from interpretable_nn.persistence.csv_io import read_csv
 
 SPELLINGS = ["NAN", "+nan", "-NaN", "nan", "NA", " NA ", "", "  ", "n/a", "?", "-", "n.a.", "1_000", "１２", "0x10",
              "1e999", "-inf", " Infinity ", "INF", "1.", ".5", "1.e5", "+3", " -2.5 ", "1,5", "1 000", "12%",
@@ -26,7 +27,7 @@ SPELLINGS = ["NAN", "+nan", "-NaN", "nan", "NA", " NA ", "", "  ", "n/a", "?", "
 
 def _fit_reading(path):
     """The column 'x' as ``fit --csv`` reads it: floats, "text" (categories) or "refused"."""
-    df = pd.read_csv(path)
+    df = read_csv(path)
     try:
         X = _text_numbers(df, set(), path)
         _refuse_infinite(X, path)
@@ -37,7 +38,7 @@ def _fit_reading(path):
 
 def _predict_reading(path):
     """The column 'x' as ``predict`` reads it for a model that read 'x' as a number."""
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    raw = read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
     try:
         return _numeric(raw["x"], "x", path)
     except ValueError:
@@ -315,3 +316,32 @@ def test_monitor_of_a_regressor_says_so_before_it_reads_labels(tmp_path, capsys)
                       str(tmp_path / "cur.csv"), "-o", str(tmp_path / "mon.html"), "--target", "target")
     _one_line_error(r, "predicts an amount", "drop --target and --protected")
     assert "empty" not in r.stderr and "y, protected" not in r.stderr
+
+
+def test_a_file_with_a_space_after_each_comma_reads_as_without_them(tmp_path, capsys):
+    """"age, home, target" (a space after each comma, as people and some tools write it):
+    fit refused --target target (the column was ' target'), and a model fitted on ' target'
+    had the levels ' own' and ' NA' (missing read as a level), so a file written without the
+    spaces scored every home as unseen. Now the spaces after the commas are not part of the
+    names or cells, at fit and predict alike."""
+    from interpretable_nn.persistence import load_model
+
+    df = _frame().assign(home=lambda d: np.where(d.age > 50, "own", "rent"))
+    df.loc[::7, "home"], df.loc[::11, "age"] = "NA", np.nan
+    plain = df.to_csv(index=False, na_rep="NA")
+    spaced = "\n".join(", ".join(line.split(",")) for line in plain.splitlines()) + "\n"
+    (tmp_path / "t.csv").write_text(spaced)
+    r = run_inprocess(capsys, "fit", "mlp", "--csv", str(tmp_path / "t.csv"), "--target", "target", "--param",
+                      "max_epochs=3", "--out", str(tmp_path / "m"))
+    assert r.returncode == 0, r.stderr
+    spec = load_model(tmp_path / "m").encoder_.schema_
+    assert spec.names == [c for c in df.columns if c != "target"]
+    assert sorted(spec["home"].categories) == ["own", "rent"] and spec["home"].has_missing
+    assert spec["age"].kind == "numeric" and spec["age"].has_missing
+    scores = {}
+    for name, text in (("spaced", spaced), ("plain", plain)):
+        (tmp_path / f"{name}.csv").write_text(text)
+        r = run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / f"{name}.csv"))
+        assert r.returncode == 0 and "not seen in training" not in r.stderr, r.stderr
+        scores[name] = pd.read_csv(io.StringIO(r.stdout[r.stdout.index("score,"):]))["score"].to_numpy()
+    np.testing.assert_array_equal(scores["spaced"], scores["plain"])

@@ -85,6 +85,9 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
         raise ValueError(f"--encoding {encoding!r} is not a known text encoding (e.g. utf-8, latin-1, cp1252).") from None
     p = _input_file(path, what)
     kwargs.setdefault("index_col", False)  # a row with an extra field must not shift into the index
+    # "age, home" (a space after each comma, as people and some tools write): the names and
+    # cells as written without it; else ' home' is the column, ' NA' a level, not missing
+    kwargs.setdefault("skipinitialspace", True)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message="Length of header or names does not match",
