@@ -99,7 +99,7 @@ def _peer(name: str):
     if name == "ebm":
         from interpret.glassbox import ExplainableBoostingClassifier
 
-        from interpretable_nn.models.wrappers import FrameSklearnClassifier
+        from interpretable_nn.models.frame_wrappers import FrameSklearnClassifier
 
         return FrameSklearnClassifier(ExplainableBoostingClassifier(random_state=0))
     raise ValueError(name)

@@ -94,7 +94,7 @@ class _EBMTerms:
         self.terms_ = [str(t) for t in ebm.term_names_]
         self.term_features_ = [tuple(names[i] for i in F) for F in ebm.term_features_]
         self.intercept_ = float(np.ravel(ebm.intercept_)[0])
-        self.encoder_, self.classes_, self.task_ = model.encoder_, model.classes_, model.task_
+        self.encoder_, self.classes_, self.task_ = model.encoder_, getattr(model, "classes_", None), model.task_
         self._task = "regression" if self.task_ == "regression" else "classification"
 
     def predict_terms(self, X: Any) -> np.ndarray:
@@ -113,7 +113,7 @@ class _EBMTerms:
 def as_additive(model: Any) -> Any:
     """``model`` itself when it follows the additive protocol, an additive view of a fitted
     EBM (interpret's ``ExplainableBoostingClassifier`` behind ``FrameSklearnClassifier``,
-    binary), else ``None``."""
+    binary, or its regressor behind ``FrameSklearnRegressor``), else ``None``."""
     if is_additive(model):
         return model
     est = getattr(model, "estimator_", None)

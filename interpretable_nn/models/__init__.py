@@ -1,7 +1,9 @@
 """Estimators: interpretable models (NAM, RuleNet, prototypes) and the black-box baselines
-(the torch MLP in :mod:`.mlp`; scikit-learn, EBM and XGBoost wrappers in :mod:`.wrappers`)."""
+(the torch MLP in :mod:`.mlp`; scikit-learn and XGBoost wrappers in :mod:`.wrappers`, EBM's in
+:mod:`.frame_wrappers`)."""
 
 from .base import BaseModel, TorchModel
+from .frame_wrappers import FrameSklearnClassifier, FrameSklearnRegressor
 from .mlp import MLPClassifier, MLPRegressor
 from .nam import NAMClassifier, NAMRegressor
 from .prototype import PrototypeClassifier
@@ -10,7 +12,6 @@ from .rulenet import RuleNetClassifier
 from .wrappers import (
     EncodedSklearnClassifier,
     EncodedSklearnRegressor,
-    FrameSklearnClassifier,
     XGBoostClassifier,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "EncodedSklearnClassifier",
     "EncodedSklearnRegressor",
     "FrameSklearnClassifier",
+    "FrameSklearnRegressor",
     "MLPClassifier",
     "MLPRegressor",
     "NAMClassifier",

@@ -204,9 +204,17 @@ def _hgb(regression: bool = False):
 def _ebm(**p):
     from interpret.glassbox import ExplainableBoostingClassifier
 
-    from .wrappers import FrameSklearnClassifier
+    from .frame_wrappers import FrameSklearnClassifier
 
     return FrameSklearnClassifier(ExplainableBoostingClassifier(**p))
+
+
+def _ebm_reg(**p):
+    from interpret.glassbox import ExplainableBoostingRegressor
+
+    from .frame_wrappers import FrameSklearnRegressor
+
+    return FrameSklearnRegressor(ExplainableBoostingRegressor(**p))
 
 
 def _xgb(**p):
@@ -225,7 +233,8 @@ register_model("tree", _sklearn(_dt, _TREE, raw_numeric=True),
 register_model("hgb", _sklearn(_hgb, _HGB, raw_numeric=True),
                "histogram gradient boosting on raw-unit numerics with NaN (scikit-learn)", cost=0.6,
                regressor=_sklearn(lambda: _hgb(True), _HGB, raw_numeric=True, regression=True))
-register_model("ebm", _ebm, "explainable boosting machine on the raw frame (interpret)", needs=("interpret",), cost=90)
+register_model("ebm", _ebm, "explainable boosting machine on the raw frame (interpret)", needs=("interpret",), cost=90,
+               regressor=_ebm_reg)
 register_model("xgb", _xgb, "XGBoost 300 trees of depth 4, saved as XGBoost JSON", needs=("xgboost",), cost=0.5)
 
 

@@ -4,8 +4,9 @@ same way as the torch models.
 :class:`EncodedSklearnClassifier` / :class:`EncodedSklearnRegressor`
     Any scikit-learn estimator on the encoder's design matrix (dense standardized matrix, or
     raw-unit numerics with NaN for trees and boosting).
-:class:`FrameSklearnClassifier`
-    An estimator that reads the validated DataFrame itself (interpret's EBM).
+:class:`~.frame_wrappers.FrameSklearnClassifier` / :class:`~.frame_wrappers.FrameSklearnRegressor`
+    An estimator that reads the validated DataFrame itself (interpret's EBM), in
+    :mod:`~interpretable_nn.models.frame_wrappers`.
 :class:`XGBoostClassifier`
     XGBoost on raw-unit numerics, saved in XGBoost's JSON format (no pickle).
 
@@ -29,7 +30,6 @@ from sklearn.base import ClassifierMixin, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ..attribution.additive import additive_shap_explanation, as_additive
 from ..attribution.explanation import Explanation
 from ..attribution.linear import background_rows, linear_shap
 from ..attribution.trees import tree_path_values, treeshap_values, xgboost_treeshap_values
@@ -44,7 +44,7 @@ from .base import BaseModel
 from .magnitudes import encode_finite, raw_design
 from .sklearn_fit import count_fitted_numbers, relative_class_weight
 
-__all__ = ["EncodedSklearnClassifier", "EncodedSklearnRegressor", "FrameSklearnClassifier", "XGBoostClassifier"]
+__all__ = ["EncodedSklearnClassifier", "EncodedSklearnRegressor", "XGBoostClassifier"]
 
 
 class _SklearnModel(BaseModel):
@@ -289,83 +289,6 @@ class EncodedSklearnRegressor(RegressorMixin, _SklearnModel):
         if len(Z) == 0:
             return np.zeros(0)
         return np.asarray(self.estimator_.predict(Z), dtype=float).reshape(-1)
-
-
-class FrameSklearnClassifier(_SklearnClassifierBase):
-    """A classifier that reads a DataFrame itself (interpret's EBM handles categoricals and
-    missing values on its own), behind the library's input validation.
-
-    The inner estimator sees the validated frame in the fitted column order: numeric columns
-    as float (NaN = missing), categorical columns as strings (missing kept missing).
-
-    Parameters
-    ----------
-    estimator : classifier, default ``ExplainableBoostingClassifier()``
-
-    Notes
-    -----
-    ``save()`` raises a ``TypeError`` (no pickle).
-
-    Examples
-    --------
-    >>> from interpret.glassbox import ExplainableBoostingClassifier
-    >>> from interpretable_nn.datasets import load_dataset
-    >>> ds = load_dataset("default")
-    >>> ebm = ExplainableBoostingClassifier(outer_bags=1, interactions=0, max_rounds=50)
-    >>> m = FrameSklearnClassifier(ebm).fit(ds.X, ds.y)
-    >>> m.predict_proba(ds.X.head(2)).shape
-    (2, 2)
-    """
-
-    _parameter_constraints: ClassVar[dict] = {"estimator": [HasMethods(["fit", "predict_proba"]), None]}
-
-    def __init__(self, estimator=None):
-        self.estimator = estimator
-
-    def _default_estimator(self):
-        try:
-            from interpret.glassbox import ExplainableBoostingClassifier
-        except ImportError as exc:
-            raise ImportError(
-                "FrameSklearnClassifier() defaults to interpret's EBM: pip install 'interpretable-nn[baselines]'"
-            ) from exc
-        return ExplainableBoostingClassifier()
-
-    def explain(self, X, background=None) -> Explanation:
-        """Exact interventional SHAP values of a binary EBM's log-odds, from its own terms:
-        a main term gives ``f_i(x_i) - mean_b f_i``, a pair term is split by the exact Shapley
-        formula (:func:`~interpretable_nn.attribution.additive_shap_explanation`).
-
-        Parameters
-        ----------
-        X : DataFrame
-        background : DataFrame, optional
-            Reference rows (default ``background_``, up to 500 training rows drawn at fit).
-
-        Returns
-        -------
-        Explanation
-            ``check["additivity_gap"]`` against :meth:`decision_function`.
-        """
-        check_is_fitted(self, "estimator_")
-        view = as_additive(self)
-        if view is None:
-            raise TypeError(
-                f"{type(self.estimator_).__name__} inside FrameSklearnClassifier has no built-in explanation "
-                "(a binary EBM has one); compute SHAP values with interpretable_nn.explain.library_shap()."
-            )
-        ref = self.background_ if background is None else background
-        return additive_shap_explanation(view, X, ref)
-
-    def _design(self, df: pd.DataFrame, enc: EncodedData) -> pd.DataFrame:
-        out = {}
-        for spec in self.encoder_.schema_:
-            s = df[spec.name]
-            if spec.kind == "categorical":
-                miss = s.isna().to_numpy()
-                s = pd.Series(np.where(miss, None, s.astype(str).to_numpy(dtype=object)), index=s.index, dtype=object)
-            out[spec.name] = s
-        return pd.DataFrame(out, index=df.index)
 
 
 class XGBoostClassifier(ClassifierMixin, BaseModel):
