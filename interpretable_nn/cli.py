@@ -726,11 +726,11 @@ def _one_line_warnings(files: dict[str, str] | None = None):
 
 def _row_files(args) -> dict[str, str]:
     """What a warning's "X" (far values, extra columns) and "background" or "reference" stand
-    for in this command: its files of rows (--input or --csv; the monitor's --current beside
-    its --reference, which it also checks as "reference"), and --background beside --input
-    (both are read as X too: a far value may be in either)."""
+    for in this command: its files of rows (--input or --csv; the monitor's --current, its
+    --reference being read as "reference" only), and --background beside --input (both are
+    read as X too: a far value may be in either)."""
     if getattr(args, "current", None):
-        return {"X": f"{args.current} or {args.reference}", "reference": args.reference}
+        return {"X": args.current, "reference": args.reference}
     background = getattr(args, "background", None)
     rows = getattr(args, "input", None) or getattr(args, "csv", None)
     names = {"X": f"{rows} or {background}" if background else rows} if rows else {}

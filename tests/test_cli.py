@@ -690,7 +690,7 @@ def test_a_far_value_warning_names_every_file_of_rows_the_command_read():
         "X": "new.csv or train.csv", "background": "train.csv"}
     assert _row_files(SimpleNamespace(input="new.csv", background=None)) == {"X": "new.csv"}
     assert _row_files(SimpleNamespace(csv="data.csv")) == {"X": "data.csv"}
-    assert _row_files(SimpleNamespace(current="now.csv", reference="ref.csv")) == {"X": "now.csv or ref.csv",
+    assert _row_files(SimpleNamespace(current="now.csv", reference="ref.csv")) == {"X": "now.csv",
                                                                                    "reference": "ref.csv"}
     assert _row_files(SimpleNamespace(dataset="credit")) == {}
     shown = []
@@ -741,3 +741,20 @@ def test_fit_says_when_missing_values_fell_only_in_its_held_out_rows(tmp_path, c
     r = run("fit", "nam", "--csv", str(tmp_path / "train.csv"), "--target", "y", "--test-size", "0", "--out",
             str(tmp_path / "m0"), "--param", "n_bags=2", "--param", "max_epochs=5")
     assert r.returncode == 0 and "warning:" not in r.stderr, r.stderr
+
+
+def test_the_monitor_names_the_file_that_holds_a_far_value(nam_dir, tmp_path, credit):
+    """Left out by stop 73: a far value of the monitored batch was said to be "of cur.csv or
+    ref.csv"; the reference is read as "reference" only, so each file is named alone."""
+    ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    far = credit.X.head(200).copy()
+    far.loc[far.index[3], "Income"] = 1e7
+    for ref_rows, cur_rows, want in ((far, credit.X.iloc[200:260], "ref.csv"),
+                                     (credit.X.head(200), far.head(60), "cur.csv")):
+        ref_rows.to_csv(ref, index=False)
+        cur_rows.to_csv(cur, index=False)
+        r = run("monitor", str(nam_dir), "--reference", str(ref), "--current", str(cur), "-o",
+                str(tmp_path / "p.html"))
+        assert r.returncode in (0, 3), r.stderr
+        said = [line for line in r.stderr.splitlines() if "far beyond" in line]
+        assert len(said) == 1 and f"Column 'Income' of {tmp_path / want} holds 1 value(s)" in said[0], r.stderr
