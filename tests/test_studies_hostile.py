@@ -192,14 +192,14 @@ def test_registry_names_with_a_regressor_study_both_tasks_in_one_run(tmp_path):
     assert (rows["status"] == "ok").all(), rows["error"].dropna().tolist()
     reg, cls = rows[rows.dataset == "amounts"], rows[rows.dataset == "labels"]
     assert reg["r2"].notna().all() and (reg["r2"] > .5).all() and cls["auc"].notna().all()
-    assert set(list_models().query("regression").name) >= {"nam", "mlp", "tree", "hgb", "ebm"}
+    assert set(list_models().query("regression").name) >= {"nam", "mlp", "tree", "hgb", "ebm", "xgb"}
     from interpretable_nn.studies.report import build_report
 
     html = build_report(tmp_path)  # the amounts' shape panels spoke of "raw (class 1)" and applicants
     assert "contribution to the prediction (in the target&#39;s units), most important first (mean |effect| on " \
            "held-out rows)" in html
     with pytest.raises(ValueError, match=r"Data set 'amounts' has a regression target.*Model 'logreg' is a classifier "
-                                         r"and has no regressor.*\['ebm', 'hgb', 'mlp', 'nam', 'tree'\]"):
+                                         r"and has no regressor.*\['ebm', 'hgb', 'mlp', 'nam', 'tree', 'xgb'\]"):
         run_study([amounts], ["logreg"], folds=2, out=tmp_path / "b", checks=(), verbose=0)
     with pytest.raises(ValueError, match=r"Model 'nam' takes parameters its regressor does not \(.*class_weight"):
         run_study([amounts, labels], ["nam"], folds=2, out=tmp_path / "c", checks=(), verbose=0,

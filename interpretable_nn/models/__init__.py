@@ -13,6 +13,7 @@ from .wrappers import (
     EncodedSklearnClassifier,
     EncodedSklearnRegressor,
     XGBoostClassifier,
+    XGBoostRegressor,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "RuleNetClassifier",
     "TorchModel",
     "XGBoostClassifier",
+    "XGBoostRegressor",
     "available_models",
     "list_models",
     "make_model",

@@ -223,6 +223,12 @@ def _xgb(**p):
     return XGBoostClassifier(**p)
 
 
+def _xgb_reg(**p):
+    from .wrappers import XGBoostRegressor
+
+    return XGBoostRegressor(**p)
+
+
 _logreg = _sklearn(_lr, {"max_iter": 2000}, raw_numeric=False)
 _TREE, _HGB = {"max_depth": 4, "random_state": 0}, {"random_state": 0}
 register_model("mlp", _mlp, "torch MLP (black-box baseline)", cost=2, regressor=_mlp_reg)
@@ -235,7 +241,8 @@ register_model("hgb", _sklearn(_hgb, _HGB, raw_numeric=True),
                regressor=_sklearn(lambda: _hgb(True), _HGB, raw_numeric=True, regression=True))
 register_model("ebm", _ebm, "explainable boosting machine on the raw frame (interpret)", needs=("interpret",), cost=90,
                regressor=_ebm_reg)
-register_model("xgb", _xgb, "XGBoost 300 trees of depth 4, saved as XGBoost JSON", needs=("xgboost",), cost=0.5)
+register_model("xgb", _xgb, "XGBoost 300 trees of depth 4, saved as XGBoost JSON", needs=("xgboost",), cost=0.5,
+               regressor=_xgb_reg)
 
 
 def _rulenet(**p):

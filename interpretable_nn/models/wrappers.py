@@ -7,7 +7,7 @@ same way as the torch models.
 :class:`~.frame_wrappers.FrameSklearnClassifier` / :class:`~.frame_wrappers.FrameSklearnRegressor`
     An estimator that reads the validated DataFrame itself (interpret's EBM), in
     :mod:`~interpretable_nn.models.frame_wrappers`.
-:class:`XGBoostClassifier`
+:class:`XGBoostClassifier` / :class:`XGBoostRegressor`
     XGBoost on raw-unit numerics, saved in XGBoost's JSON format (no pickle).
 
 The scikit-learn and EBM wrappers cannot be saved (that would need pickle): ``save()``
@@ -44,7 +44,7 @@ from .base import BaseModel
 from .magnitudes import encode_finite, raw_design
 from .sklearn_fit import count_fitted_numbers, relative_class_weight
 
-__all__ = ["EncodedSklearnClassifier", "EncodedSklearnRegressor", "XGBoostClassifier"]
+__all__ = ["EncodedSklearnClassifier", "EncodedSklearnRegressor", "XGBoostClassifier", "XGBoostRegressor"]
 
 
 class _SklearnModel(BaseModel):
@@ -291,7 +291,107 @@ class EncodedSklearnRegressor(RegressorMixin, _SklearnModel):
         return np.asarray(self.estimator_.predict(Z), dtype=float).reshape(-1)
 
 
-class XGBoostClassifier(ClassifierMixin, BaseModel):
+class _XGBoostModel(BaseModel):
+    """What both XGBoost wrappers share: the parameters, the raw-unit design, the fit, the
+    tree count, TreeSHAP and the JSON state. A subclass names its XGBoost estimator
+    (``_estimator``) and reads the booster's margin (``decision_function``)."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_depth": [Interval(Integral, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "params": [dict, None],
+        "categorical": [list, tuple, None],
+        "n_jobs": [Integral, None],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+    }
+    raw_numeric: ClassVar[bool] = True
+    _estimator: ClassVar[str] = ""
+
+    booster_: Any
+
+    def __init__(self, *, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
+                 params: dict | None = None, categorical=None, n_jobs: int | None = None,
+                 random_state: int | None = 0):
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.params = params
+        self.categorical = categorical
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _raw_design(self, df: pd.DataFrame, enc: EncodedData | None = None) -> np.ndarray:  # float32 range
+        return raw_design(self.encoder_, df, enc)
+
+    def _fit(self, X, y, sample_weight) -> None:
+        """Fit on a raw DataFrame (categoricals and NaN allowed)."""
+        import xgboost as xgb
+
+        df, yy = self._validate_fit_input(X, y)
+        with precision_warned():  # _validate_fit_input has warned
+            df = check_predict_frame(df, self.encoder_.schema_)
+        Z = self._raw_design(df)
+        kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
+              "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
+        kw.update(self.params or {})
+        fit_kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(
+            sample_weight, len(yy), y=yy if self._task == "classification" else None)}
+        self.booster_ = getattr(xgb, self._estimator)(**kw).fit(Z, yy, **fit_kw).get_booster()
+
+    def _margin(self, X) -> tuple[np.ndarray, int]:
+        """The booster's raw margin of ``X`` (flat) and the number of rows."""
+        df, enc = self._encode(X)
+        Z = self._raw_design(df, enc)
+        if len(Z) == 0:
+            return np.zeros(0), 0
+        return np.asarray(self.booster_.inplace_predict(Z, predict_type="margin"), dtype=float), len(Z)
+
+    def explain(self, X) -> Explanation:
+        """XGBoost's own attributions of the score (``pred_contribs``: path-dependent
+        TreeSHAP; the log-odds of a binary classifier, a regressor's prediction), summed over
+        each raw feature's columns. XGBoost computes in float32, so
+        ``check["additivity_gap"]`` is about 1e-6 of the score's scale, not 1e-15.
+
+        Examples
+        --------
+        >>> from interpretable_nn.datasets import load_dataset
+        >>> ds = load_dataset("default")
+        >>> m = XGBoostClassifier(n_estimators=10).fit(ds.X, ds.y)
+        >>> m.explain(ds.X.head(2)).method
+        'xgboost-treeshap'
+        """
+        df, enc = self._encode(X)
+        if self._task == "classification" and len(self.classes_) != 2:
+            raise ValueError(f"explain() covers binary models; this one has {len(self.classes_)} classes.")
+        Z = self._raw_design(df, enc)
+        values, base, method = xgboost_treeshap_values(self.booster_, Z, self.encoder_)
+        e = Explanation(values=values, base_values=base, feature_names=self.feature_names_,
+                        data=df.reset_index(drop=True), output=self._output_name(), method=method)
+        e.add_check(additivity_gap=e.check_additivity(self.decision_function(df)) if len(Z) else 0.0)
+        return e
+
+    @property
+    def n_parameters_(self) -> int:
+        """Tree nodes of the booster (a split or a leaf value each)."""
+        check_is_fitted(self, "booster_")
+        return len(self.booster_.trees_to_dataframe())
+
+    def _get_state(self):
+        state = self._base_state()
+        state["booster"] = bytes(self.booster_.save_raw("json")).decode("utf-8")
+        return state, {}
+
+    def _set_state(self, state, tensors):
+        import xgboost as xgb
+
+        self._set_base_state(state)
+        booster = xgb.Booster()
+        booster.load_model(bytearray(state["booster"], "utf-8"))
+        self.booster_ = booster
+
+
+class XGBoostClassifier(ClassifierMixin, _XGBoostModel):
     """XGBoost on the library's encoding: raw-unit numerics with NaN (XGBoost routes missing
     values itself) and one-hot categories. Saved as XGBoost's own JSON model (no pickle).
 
@@ -323,95 +423,31 @@ class XGBoostClassifier(ClassifierMixin, BaseModel):
     """
 
     _task: ClassVar[str] = "classification"
-    _parameter_constraints: ClassVar[dict] = {
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
-        "max_depth": [Interval(Integral, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "params": [dict, None],
-        "categorical": [list, tuple, None],
-        "n_jobs": [Integral, None],
-        "random_state": [Interval(Integral, 0, None, closed="left"), None],
-    }
-    raw_numeric: ClassVar[bool] = True
-
-    booster_: Any
-
-    def __init__(self, *, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
-                 params: dict | None = None, categorical=None, n_jobs: int | None = None,
-                 random_state: int | None = 0):
-        self.n_estimators = n_estimators
-        self.max_depth = max_depth
-        self.learning_rate = learning_rate
-        self.params = params
-        self.categorical = categorical
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-
-    def _raw_design(self, df: pd.DataFrame, enc: EncodedData | None = None) -> np.ndarray:  # float32 range
-        return raw_design(self.encoder_, df, enc)
-
-    def _fit(self, X, y, sample_weight) -> None:
-        """Fit on a raw DataFrame (categoricals and NaN allowed)."""
-        import xgboost as xgb
-
-        df, yy = self._validate_fit_input(X, y)
-        with precision_warned():  # _validate_fit_input has warned
-            df = check_predict_frame(df, self.encoder_.schema_)
-        Z = self._raw_design(df)
-        kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
-              "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
-        kw.update(self.params or {})
-        fit_kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(sample_weight, len(yy), y=yy)}
-        self.booster_ = xgb.XGBClassifier(**kw).fit(Z, yy, **fit_kw).get_booster()
+    _estimator: ClassVar[str] = "XGBClassifier"
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds (binary) or class margins (multiclass; their softmax is the probability)."""
-        df, enc = self._encode(X)
-        Z = self._raw_design(df, enc)
+        out, n = self._margin(X)
         k = len(self.classes_)
-        if len(Z) == 0:
-            return np.zeros(0) if k == 2 else np.zeros((0, k))
-        out = np.asarray(self.booster_.inplace_predict(Z, predict_type="margin"), dtype=float)
-        return out.reshape(-1) if k == 2 else out.reshape(len(Z), k)
+        return out.reshape(-1) if k == 2 else out.reshape(n, k)
 
-    def explain(self, X) -> Explanation:
-        """XGBoost's own attributions of the log-odds (``pred_contribs``: path-dependent
-        TreeSHAP), summed over each raw feature's columns. Binary models only; XGBoost
-        computes in float32, so ``check["additivity_gap"]`` is about 1e-6, not 1e-15.
 
-        Examples
-        --------
-        >>> from interpretable_nn.datasets import load_dataset
-        >>> ds = load_dataset("default")
-        >>> m = XGBoostClassifier(n_estimators=10).fit(ds.X, ds.y)
-        >>> m.explain(ds.X.head(2)).method
-        'xgboost-treeshap'
-        """
-        df, enc = self._encode(X)
-        if len(self.classes_) != 2:
-            raise ValueError(f"explain() covers binary models; this one has {len(self.classes_)} classes.")
-        Z = self._raw_design(df, enc)
-        values, base, method = xgboost_treeshap_values(self.booster_, Z, self.encoder_)
-        e = Explanation(values=values, base_values=base, feature_names=self.feature_names_,
-                        data=df.reset_index(drop=True), output="log-odds", method=method)
-        e.add_check(additivity_gap=e.check_additivity(self.decision_function(df)) if len(Z) else 0.0)
-        return e
+class XGBoostRegressor(RegressorMixin, _XGBoostModel):
+    """The regression twin of :class:`XGBoostClassifier` (``xgboost.XGBRegressor``, squared
+    error): ``decision_function`` and ``predict`` are its prediction; saved as XGBoost's JSON.
 
-    @property
-    def n_parameters_(self) -> int:
-        """Tree nodes of the booster (a split or a leaf value each)."""
-        check_is_fitted(self, "booster_")
-        return len(self.booster_.trees_to_dataframe())
+    Examples
+    --------
+    >>> from interpretable_nn.datasets import make_additive
+    >>> d = make_additive(n_samples=300, task="regression")
+    >>> m = XGBoostRegressor(n_estimators=20).fit(d.X, d.y)
+    >>> m.predict(d.X.head(2)).shape
+    (2,)
+    """
 
-    def _get_state(self):
-        state = self._base_state()
-        state["booster"] = bytes(self.booster_.save_raw("json")).decode("utf-8")
-        return state, {}
+    _task: ClassVar[str] = "regression"
+    _estimator: ClassVar[str] = "XGBRegressor"
 
-    def _set_state(self, state, tensors):
-        import xgboost as xgb
-
-        self._set_base_state(state)
-        booster = xgb.Booster()
-        booster.load_model(bytearray(state["booster"], "utf-8"))
-        self.booster_ = booster
+    def decision_function(self, X) -> np.ndarray:
+        """The prediction (the booster's margin: the identity link of squared error)."""
+        return self._margin(X)[0]
