@@ -319,7 +319,9 @@ class SurrogateTree(BaseEstimator):
 
         schema = getattr(getattr(teacher, "encoder_", None), "schema_", None)
         if schema is not None:  # the user's rows, all of them, once: range warnings as at predict
-            teacher.encoder_.check_levels(check_predict_frame(df, schema))
+            checked = check_predict_frame(df, schema)
+            if callable(getattr(teacher.encoder_, "check_levels", None)):  # unseen categories, said once too
+                teacher.encoder_.check_levels(checked)
         else:  # a teacher without a schema (a wrapped model) checks them itself, once
             teacher.predict(df)
         with quiet_range():  # later readings of those rows, split or augmented, are the library's

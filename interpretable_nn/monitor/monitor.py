@@ -263,7 +263,7 @@ class Monitor:
 
         slices = [slice(i, min(len(X), i + self.chunk_rows)) for i in range(0, len(X), self.chunk_rows)]
         if checked and not validated:  # one warning a column for the whole batch (the thread below sees no tally)
-            checked_in_chunks(lambda s: self.view.frame(X.iloc[s][cols] if s.start else X.iloc[s], "X"), slices)
+            checked_in_chunks(lambda sl: self.view.frame(X.iloc[sl][cols] if sl.start else X.iloc[sl], "X"), slices)
         if len(slices) < 2 or callable(getattr(self.model, "similarities", None)):
             yield from map(read, slices)
             return
