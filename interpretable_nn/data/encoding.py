@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .ranges import report_unseen
+from .ranges import report_unseen, tallying
 from .schema import FeatureSchema, infer_schema
 from .validation import check_frame, check_predict_frame, user_stacklevel
 
@@ -105,9 +105,14 @@ class UnseenCategoryWarning(UserWarning):
 def warn_unseen(name: str, s: pd.Series, unseen: np.ndarray, isna: np.ndarray, levels: pd.Index, scored: str) -> None:
     """An :class:`UnseenCategoryWarning` for the values of column ``name`` at ``unseen`` (a
     mask), ``scored`` saying how they are scored, with the advice of :func:`_unseen_advice`
-    (a level given in another type, integer codes for the levels)."""
-    report_unseen(name, _distinct(s[unseen].tolist()), int(unseen.sum()), bool(unseen.sum() == (~isna).sum()),
-                  levels, scored, _say_unseen)
+    (a level given in another type, integer codes for the levels); nothing when no value is
+    unseen, but inside a tally a column whose values were all seen still counts (the integer
+    codes advice needs every chunk's values unseen, as a whole predict does)."""
+    if unseen.any():
+        report_unseen(name, _distinct(s[unseen].tolist()), int(unseen.sum()), bool(unseen.sum() == (~isna).sum()),
+                      levels, scored, _say_unseen)
+    elif tallying() and not isna.all():
+        report_unseen(name, [], 0, False, levels, scored, _say_unseen)
 
 
 def _say_unseen(name: str, vals: list, rows: int, every_row: bool, levels: pd.Index, scored: str) -> None:
@@ -218,8 +223,7 @@ class TabularEncoder:
         isna = s.isna().to_numpy()
         pos = self._level_index[name].get_indexer(s.astype(object).where(~isna, None)).astype(np.int64)
         unseen = (pos < 0) & ~isna
-        if unseen.any():
-            warn_unseen(name, s, unseen, isna, self._level_index[name], "scored as the 'unseen' level")
+        warn_unseen(name, s, unseen, isna, self._level_index[name], "scored as the 'unseen' level")
         return np.where(isna, MISSING_CODE, np.where(unseen, UNSEEN_CODE, pos + N_RESERVED))
 
     def check_levels(self, df: pd.DataFrame) -> None:

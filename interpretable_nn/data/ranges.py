@@ -77,7 +77,8 @@ def _far(spec: FeatureSpec, v: np.ndarray) -> np.ndarray:
 def _warn(spec: FeatureSpec, count: int, example, what: str, kind: str = "far") -> None:
     if kind == "unseen":  # example: (say, values, every row unseen, levels); what: how they are scored
         say, vals, every_row, levels = example
-        say(spec.name, vals, count, every_row, levels, what)
+        if count:  # 0: only chunks whose values were all seen (counted for "every row")
+            say(spec.name, vals, count, every_row, levels, what)
         return
     if kind == "scored":
         warnings.warn(f"Column {spec.name!r} holds {count} missing value(s), {example}. Fill them, or refit on data "
@@ -134,6 +135,11 @@ def _report(spec: FeatureSpec, count: int, example: float | str | None, what: st
     elif kind == "unseen" and entry[2] is not example:  # the values of every chunk; "every row" in each
         say, vals, every_row, levels = entry[2]
         entry[2] = (say, [*vals, *example[1]], every_row and example[2], levels)
+
+
+def tallying() -> bool:
+    """Whether a reading now counts into a :func:`range_tally` (and is not the library's own)."""
+    return _TALLY.get() is not None and not _QUIET.get()
 
 
 def report_unseen(name: str, vals: list, rows: int, every_row: bool, levels, scored: str, say) -> None:

@@ -95,7 +95,7 @@ def assign_bins(bins: Sequence[Mapping[str, Any]], values: pd.Series, numeric: b
         else:
             out[~isna & (vals == b["level"]).astype(bool)] = k
     unseen = (out < 0) & ~isna
-    if unseen.any():  # as the model warns: 1 for '1', or integer codes for the levels, score 0 unsaid otherwise
+    if not isna.all():  # as the model warns: 1 for '1', or integer codes for the levels, score 0 unsaid otherwise
         from ..data.encoding import warn_unseen
 
         levels = pd.Index([b["level"] for b in bins if not b["missing"]], dtype=object)
