@@ -141,3 +141,37 @@ def test_a_faithfulness_metric_says_the_users_far_values_once():
                 call()
             ours = [str(w.message) for w in got if issubclass(w.category, OutOfRangeWarning)]
             assert len(ours) == 1 and ours[0].startswith("Column 'a' of X holds 1 value(s) far beyond"), (kind, ours)
+
+
+def test_chunked_predicts_in_threads_leave_the_processs_warnings_as_they_were():
+    """Hostile pass of stop 74: a chunked call caught its chunks' warnings with
+    ``warnings.catch_warnings(record=True)``, which swaps the whole process's filters and
+    ``showwarning``; four threads predicting in chunks at once left an "always" filter and a
+    dead list installed, and every later warning of the process (the user's own too) was
+    never shown. The chunks now report through the tally only."""
+    import threading
+
+    from interpretable_nn.data.validation import ExtraColumnsWarning
+
+    m = _model("mlp")
+    frame = ODD.assign(extra=1.0)
+    before = (list(warnings.filters), warnings.showwarning)
+
+    def job():
+        for _ in range(10):
+            _chunked(m, 2, frame)
+
+    threads = [threading.Thread(target=job) for _ in range(4)]  # (no catch_warnings here: it would mend
+    for t in threads:                                              # the state on leaving and hide the fault)
+        t.start()
+    for t in threads:
+        t.join()
+    assert (list(warnings.filters), warnings.showwarning) == before
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        warnings.warn("the user's own", UserWarning, stacklevel=1)
+        _chunked(m, 2, frame)
+    said = [(w.category, str(w.message).split(";")[0]) for w in got]
+    assert said == [(UserWarning, "the user's own"),
+                    (ExtraColumnsWarning, "X has column(s) ['extra'] that the model was not fitted on"),
+                    (UnseenCategoryWarning, SAID.split(";")[0])], said

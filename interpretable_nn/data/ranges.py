@@ -75,6 +75,9 @@ def _far(spec: FeatureSpec, v: np.ndarray) -> np.ndarray:
 
 
 def _warn(spec: FeatureSpec, count: int, example, what: str, kind: str = "far") -> None:
+    if kind == "once":  # spec.name: the message; example: its category
+        warnings.warn(spec.name, example, stacklevel=user_stacklevel())
+        return
     if kind == "unseen":  # example: (say, values, every row unseen, levels); what: how they are scored
         say, vals, every_row, levels = example
         if count:  # 0: only chunks whose values were all seen (counted for "every row")
@@ -135,6 +138,16 @@ def _report(spec: FeatureSpec, count: int, example: float | str | None, what: st
     elif kind == "unseen" and entry[2] is not example:  # the values of every chunk; "every row" in each
         say, vals, every_row, levels = entry[2]
         entry[2] = (say, [*vals, *example[1]], every_row and example[2], levels)
+
+
+def warn_once(message: str, category: type[Warning]) -> None:
+    """``warnings.warn(message, category)`` at the user's line now, or inside
+    :func:`range_tally` once per call: a chunked predict checks every chunk's columns, and an
+    extra column is said once, not once a chunk. (The chunks' other warnings used to be
+    caught with ``warnings.catch_warnings(record=True)``, which changes the whole process's
+    warning state: two threads predicting in chunks at once left every later warning of the
+    process going to a dead list.)"""
+    _report(SimpleNamespace(name=message), 1, category, "", "once")
 
 
 def tallying() -> bool:

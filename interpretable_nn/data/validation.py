@@ -26,7 +26,7 @@ from .dtypes import (
     refuse_structured,
     timedelta_days,
 )
-from .ranges import warn_far_beyond, warn_missing_unseen
+from .ranges import warn_far_beyond, warn_missing_unseen, warn_once
 from .schema import CONVERTED_ATTR, FeatureSchema
 from .stacklevel import user_stacklevel
 
@@ -275,8 +275,8 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X", named: bool =
     names = schema.names
     df = _as_frame(X, feature_names=names, what=what)
     if named and not _records(X) and not isinstance(X, pd.DataFrame | pd.Series) and names != [str(i) for i in range(len(names))]:
-        warnings.warn(f"{what} has no column names but the model was fitted on named columns: they are read by "
-                      f"position as {names}; pass a DataFrame to match them by name.", UserWarning, stacklevel=user_stacklevel())
+        warn_once(f"{what} has no column names but the model was fitted on named columns: they are read by "
+                  f"position as {names}; pass a DataFrame to match them by name.", UserWarning)
     missing = [c for c in names if c not in df.columns]
     if missing:
         hint = (f" The model was fitted on an unnamed array: give {what} those column names, in that order."
@@ -285,8 +285,8 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X", named: bool =
                          f"pass all of {names} (extra columns are ignored).{hint}")
     extra = [c for c in df.columns if c not in set(names)]
     if extra:
-        warnings.warn(f"{what} has column(s) {extra} that the model was not fitted on; they are ignored.",
-                      ExtraColumnsWarning, stacklevel=user_stacklevel())
+        warn_once(f"{what} has column(s) {extra} that the model was not fitted on; they are ignored.",
+                  ExtraColumnsWarning)
     df = df[names]
     out = {}
     for spec in schema:

@@ -14,7 +14,6 @@ the number of rows.
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -184,16 +183,6 @@ def _rows_of(piece, n: int):
     raise TypeError(f"cannot concatenate chunked results of type {type(piece).__name__}.")
 
 
-def _reemit(caught: list[warnings.WarningMessage]) -> None:
-    """Warn once per distinct message what the chunks warned (e.g. an extra column)."""
-    seen = set()
-    for w in caught:
-        key = (w.category, str(w.message))
-        if key not in seen:
-            seen.add(key)
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
-
-
 def _caller_index(result: Any, X: Any) -> Any:
     """An explanation of a DataFrame keeps the caller's row labels (``to_frame().index ==
     X.index``), whatever index the model's own code gave its data."""
@@ -207,8 +196,9 @@ def chunked(method: Callable) -> Callable:
     rows of ``X`` (a DataFrame or an array) and concatenate the results row-wise.
 
     ``X`` with no more rows than one chunk (or of another type) goes to ``method`` as it is,
-    so small calls cost nothing extra. Warnings raised by the chunks are re-issued once
-    per distinct message.
+    so small calls cost nothing extra. The library's input warnings (range, missing values,
+    unseen levels, extra columns) come once for the whole input, through
+    :func:`~interpretable_nn.data.ranges.range_tally`.
     """
     if getattr(method, "__chunked__", False):
         return method
@@ -220,17 +210,17 @@ def chunked(method: Callable) -> Callable:
             with range_tally():  # a method that checks its rows more than once (explain) warns once
                 return _caller_index(method(self, X, *args, **kwargs), X)
         acc = None
-        with range_tally() as tally:  # one out-of-range warning per column, with the whole input's count
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                for start in range(0, n, size):
-                    piece = method(self, _rows(X, start, start + size), *args, **kwargs)
-                    tally.next_chunk()
-                    if acc is None:
-                        acc = _rows_of(piece, n)
-                    acc.add(piece)
-                    del piece
-            _reemit(caught)
+        # one warning per column (range, missing, unseen levels) with the whole input's count,
+        # and an extra column said once: through the tally, never warnings.catch_warnings,
+        # which is not thread-safe (it swaps the process's filters and showwarning)
+        with range_tally() as tally:
+            for start in range(0, n, size):
+                piece = method(self, _rows(X, start, start + size), *args, **kwargs)
+                tally.next_chunk()
+                if acc is None:
+                    acc = _rows_of(piece, n)
+                acc.add(piece)
+                del piece
         return _caller_index(acc.result(), X)
 
     wrapper.__chunked__ = True
