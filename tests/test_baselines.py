@@ -343,3 +343,47 @@ def test_xgboost_has_a_regressor_twin_saved_as_xgboost_json(tmp_path):
     assert back.get_params() == m.get_params() and clone(m).get_params() == m.get_params()
     with pytest.raises(AttributeError, match="regressor"):
         m.predict_proba(X)
+
+
+def test_an_ebm_reads_the_schemas_categories_as_nominal_and_unseen_values_as_unseen():
+    """Hostile pass of stop 74: an EBM left to itself read text levels that look like numbers
+    ('1', '2', '3') as a continuous feature, so 1 (an int, which the schema warns of as an
+    unseen level) was scored as the level '1', and '100' on the top bin. Every categorical
+    column is now nominal, and a value the encoder does not know is the EBM's unknown level,
+    as the warning says: any two unseen values score alike."""
+    pytest.importorskip("interpret")
+    from interpretable_nn.models import make_model
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"age": rng.normal(40, 10, 300), "grade": rng.choice(["1", "2", "3"], 300)})
+    amount = X.age * .1 + X.grade.astype(int) * 10 + rng.normal(0, 1, 300)
+    for task, y in (("regression", amount), ("classification", (amount > amount.median()).astype(int))):
+        m = make_model("ebm", task, outer_bags=2, max_rounds=100, random_state=0).fit(X, y)
+        assert list(m.estimator_.feature_types_in_) == ["continuous", "nominal"]
+        rows = X.head(3).copy()
+        scores = []
+        for grades in ([1, 3, 3], ["2.5", "100", "-4"], ["zzz"] * 3):
+            with pytest.warns(UnseenCategoryWarning, match="'grade'"):
+                scores.append(m.decision_function(rows.assign(grade=grades)))
+        np.testing.assert_array_equal(scores[0], scores[2])
+        np.testing.assert_array_equal(scores[1], scores[2])
+        assert not np.array_equal(m.decision_function(rows), scores[2])
+
+
+def test_a_wrapper_refuses_an_estimator_of_the_other_task(small_credit):
+    """A classifier inside a regressor wrapper fitted 200 "classes" of amounts without a word
+    (an EBM), or failed deep in scikit-learn; the wrong kind is a TypeError naming the fix."""
+    from sklearn.linear_model import LinearRegression
+
+    X, y, _, _ = small_credit
+    with pytest.raises(TypeError, match="EncodedSklearnRegressor needs a regressor; got LogisticRegression"):
+        EncodedSklearnRegressor(LogisticRegression()).fit(X, np.linspace(0, 1, len(X)))
+    with pytest.raises(TypeError, match="EncodedSklearnClassifier needs a classifier; got LinearRegression"):
+        EncodedSklearnClassifier(LinearRegression()).fit(X, y)
+    pytest.importorskip("interpret")
+    from interpret.glassbox import ExplainableBoostingClassifier
+
+    from interpretable_nn.models import FrameSklearnRegressor
+
+    with pytest.raises(TypeError, match="FrameSklearnRegressor needs a regressor"):
+        FrameSklearnRegressor(ExplainableBoostingClassifier(max_rounds=10)).fit(X, np.linspace(0, 1, len(X)))

@@ -18,10 +18,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.additive import additive_shap_explanation, as_additive
 from ..attribution.explanation import Explanation
-from ..data.encoding import EncodedData
+from ..data.encoding import UNSEEN_CODE, EncodedData
 from .wrappers import _SklearnClassifierBase, _SklearnModel
 
 __all__ = ["FrameSklearnClassifier", "FrameSklearnRegressor"]
+
+#: what the inner estimator reads for a category the encoder never saw: a text no training
+#: level is (an EBM scores it with its "unknown" bin, 0)
+UNSEEN_TEXT = "\x00interpretable_nn: unseen category"
 
 
 def _interpret(kind: str):
@@ -66,13 +70,28 @@ class _FrameModel(_SklearnModel):
         ref = self.background_ if background is None else background
         return additive_shap_explanation(view, X, ref)
 
+    def _configured(self, est):
+        """An EBM reads every categorical column of the schema as nominal: left to itself it
+        reads text levels that look like numbers ('1', '2', '3') as a continuous feature, so a
+        value the schema calls unseen (and warns of) was scored on a numeric shape."""
+        est = super()._configured(est)
+        if "feature_types" in est.get_params() and est.get_params()["feature_types"] is None:
+            est.set_params(feature_types=["nominal" if spec.kind == "categorical" else "auto"
+                                          for spec in self.encoder_.schema_])
+        return est
+
     def _design(self, df: pd.DataFrame, enc: EncodedData) -> pd.DataFrame:
         out = {}
+        cat = {name: j for j, name in enumerate(self.encoder_.categorical_names_)}
         for spec in self.encoder_.schema_:
             s = df[spec.name]
             if spec.kind == "categorical":
                 miss = s.isna().to_numpy()
-                s = pd.Series(np.where(miss, None, s.astype(str).to_numpy(dtype=object)), index=s.index, dtype=object)
+                text = np.where(miss, None, s.astype(str).to_numpy(dtype=object))
+                # a value the encoder does not know (1 where training saw '1') is the unseen level
+                # the warning names, not the level its text happens to spell
+                text[enc.codes[:, cat[spec.name]] == UNSEEN_CODE] = UNSEEN_TEXT
+                s = pd.Series(text, index=s.index, dtype=object)
             out[spec.name] = s
         return pd.DataFrame(out, index=df.index)
 

@@ -82,7 +82,8 @@ class _SklearnModel(BaseModel):
         with precision_warned():  # _validate_fit_input has warned
             df = check_predict_frame(df, self.encoder_.schema_)
         Z = self._design(df, encode_finite(self.encoder_, df))
-        est = index_class_weight(clone(self.estimator if self.estimator is not None else self._default_estimator()), self)
+        est = self._configured(clone(self.estimator if self.estimator is not None else self._default_estimator()))
+        est = index_class_weight(est, self)
         est = relative_class_weight(est, yy)
         kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(
             sample_weight, len(yy), y=yy if self._task == "classification" else None)}
@@ -94,6 +95,20 @@ class _SklearnModel(BaseModel):
 
     def _after_estimator_fit(self, Z) -> None:
         pass
+
+    def _configured(self, est):
+        """The inner estimator (a fresh clone) as it is fitted: a classifier inside a regressor
+        wrapper, or a regressor inside a classifier wrapper, is refused (it fitted 200
+        "classes" of amounts, or amounts of class indices, without a word)."""
+        from sklearn.base import is_classifier, is_regressor
+
+        wrong = is_classifier(est) if self._task == "regression" else is_regressor(est)
+        if wrong:
+            want = "regressor" if self._task == "regression" else "classifier"
+            raise TypeError(f"{type(self).__name__} needs a {want}; got {type(est).__name__}, a "
+                            f"{'classifier' if self._task == 'regression' else 'regressor'}. Pass a {want} "
+                            f"(or use the {'classifier' if self._task == 'regression' else 'regressor'} twin).")
+        return est
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds (binary, (n,)), log-probabilities (multiclass, (n, k)) or predictions
