@@ -345,3 +345,22 @@ def test_a_file_with_a_space_after_each_comma_reads_as_without_them(tmp_path, ca
         assert r.returncode == 0 and "not seen in training" not in r.stderr, r.stderr
         scores[name] = pd.read_csv(io.StringIO(r.stdout[r.stdout.index("score,"):]))["score"].to_numpy()
     np.testing.assert_array_equal(scores["spaced"], scores["plain"])
+
+
+def test_a_repeated_name_after_a_space_and_a_model_of_spaced_names_are_said_plainly(tmp_path, capsys):
+    """Hostile pass of stop 74: the duplicate-name check read the header without skipping the
+    spaces, so 'age, home, age' passed it (' age' is not 'age') and pandas silently renamed the
+    second 'age.1'; a model fitted on ' home' (a spaced file read before this stop) was refused
+    a file of the same columns with no hint why."""
+    import interpretable_nn as inn
+
+    df = _frame().assign(home=lambda d: np.where(d.age > 50, "own", "rent"))
+    m = inn.MLPClassifier(max_epochs=2, verbose=0, random_state=0).fit(
+        df[["age", "home"]].rename(columns={"home": " home"}), df["target"])
+    m.save(tmp_path / "m")
+    (tmp_path / "dup.csv").write_text("age, home, note, age\n43, rent, x, 99\n")
+    _one_line_error(run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / "dup.csv")),
+                    "names the column(s) ['age'] more than once")
+    (tmp_path / "new.csv").write_text("age, home\n43, rent\n")
+    _one_line_error(run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / "new.csv")),
+                    "lacks the model's columns [' home']", "fitted on names with a leading space", '(" home")')

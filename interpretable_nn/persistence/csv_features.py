@@ -171,7 +171,11 @@ def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None
     p = Path(path)
     missing = [c for c in plan if c not in raw.columns]
     if missing:
-        raise ValueError(f"{what} {p} lacks the model's columns {missing}; its columns are {list(raw.columns)}.")
+        spaced = all(c != c.lstrip() and c.lstrip() in raw.columns for c in missing)
+        hint = (" The model was fitted on names with a leading space (a file written 'a, b' read before the "
+                "commands skipped the space after a comma): refit it on this file, or quote those names in the "
+                "header (\" home\")." if spaced else "")
+        raise ValueError(f"{what} {p} lacks the model's columns {missing}; its columns are {list(raw.columns)}.{hint}")
     ids = None
     if id_column and id_column in raw.columns:
         ids = raw[id_column].astype(object)

@@ -112,7 +112,8 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
         raise ValueError(f"{what} {p} is not a readable CSV table: {one_line(exc)}") from None
     if frame.shape[1] > 1 and kwargs.get("header", "infer") == "infer":
         # pandas renames a repeated header ('x', 'x.1'); the Python API refuses duplicate names
-        head = pd.read_csv(p, encoding=encoding, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0]
+        head = pd.read_csv(p, encoding=encoding, header=None, nrows=1, dtype=str, keep_default_na=False,
+                           skipinitialspace=kwargs["skipinitialspace"]).iloc[0]  # the names as the frame has them
         dup = sorted({h for h in head.tolist() if (head == h).sum() > 1})
         if dup:
             raise ValueError(f"{what} {p} names the column(s) {dup} more than once (pandas would read the second "
