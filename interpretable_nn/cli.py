@@ -691,13 +691,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _named_table(text: str, files: dict[str, str]) -> str:
+    """An unseen-level warning of a table (``Column 'c' of background: ...``) names its file;
+    the user's rows (X) are unnamed in it, so ``files["X"]`` is added after the column."""
+    import ast
+
+    for what, name in files.items():
+        at = text.find(f" of {what}: ") if what != "X" else text.find(": ")
+        try:
+            column = ast.literal_eval(text[len("Column "):at]) if text.startswith("Column ") and at > 0 else None
+        except (ValueError, SyntaxError):
+            column = None
+        if isinstance(column, str):
+            rest = text[at + len(f" of {what}: ") if what != "X" else at + 2:]
+            return f"Column {column!r} of {name}: {rest}"
+    return text
+
+
 @contextmanager
 def _one_line_warnings(files: dict[str, str] | None = None):
     """Warnings as ``warning: ...`` lines (not Python's two-line file:line format), each text
     once per command (``predict`` scored, took the probability and decided, and said an unseen
     level three times). A far-out value's warning names the command's files (``files``: the
     library's name for a table -> the file, :func:`_row_files`) where the library says "of X"."""
-    from .data import OutOfRangeWarning
+    from .data import OutOfRangeWarning, UnseenCategoryWarning
 
     before, shown = (warnings.formatwarning, warnings.showwarning), set()
 
@@ -707,6 +724,8 @@ def _one_line_warnings(files: dict[str, str] | None = None):
             if sep:
                 message = f"{head} of {name} holds {tail}"
                 break
+        if issubclass(category, UnseenCategoryWarning):  # "Column 'home' of background: 1 category ..."
+            message = _named_table(str(message), files or {})
         for what, name in (files or {}).items():  # "X has column(s) ['id'] that the model was not fitted on"
             if str(message).startswith(f"{what} has column(s) "):
                 message = f"{name}{str(message)[len(what):]}"

@@ -745,10 +745,12 @@ def test_fit_says_when_missing_values_fell_only_in_its_held_out_rows(tmp_path, c
 
 def test_the_monitor_names_the_file_that_holds_a_far_value(nam_dir, tmp_path, credit):
     """Left out by stop 73: a far value of the monitored batch was said to be "of cur.csv or
-    ref.csv"; the reference is read as "reference" only, so each file is named alone."""
+    ref.csv"; the reference is read as "reference" only, so each file is named alone. An
+    unseen level names its file too (it named none)."""
     ref, cur = tmp_path / "ref.csv", tmp_path / "cur.csv"
     far = credit.X.head(200).copy()
     far.loc[far.index[3], "Income"] = 1e7
+    far.loc[far.index[4], "Home"] = "castle"
     for ref_rows, cur_rows, want in ((far, credit.X.iloc[200:260], "ref.csv"),
                                      (credit.X.head(200), far.head(60), "cur.csv")):
         ref_rows.to_csv(ref, index=False)
@@ -758,3 +760,6 @@ def test_the_monitor_names_the_file_that_holds_a_far_value(nam_dir, tmp_path, cr
         assert r.returncode in (0, 3), r.stderr
         said = [line for line in r.stderr.splitlines() if "far beyond" in line]
         assert len(said) == 1 and f"Column 'Income' of {tmp_path / want} holds 1 value(s)" in said[0], r.stderr
+        said = [line for line in r.stderr.splitlines() if "not seen in training" in line]
+        assert said == [f"warning: Column 'Home' of {tmp_path / want}: 1 category not seen in training ['castle'] "
+                        "(1 rows) scored as the 'unseen' level; refit with these levels to learn them."], r.stderr

@@ -128,3 +128,18 @@ def test_a_level_named_missing_is_not_merged_with_the_missing_rows():
     n = audit.to_frame().set_index("group")["n"]
     assert n["((missing))"] == 40 and n["missing"] == (X.home == "missing").sum()
     assert n["(missing)"] == (X.home == "(missing)").sum() and n.sum() == len(X)
+
+
+def test_no_rows_or_a_regressor_is_a_clear_error(additive):
+    """Hostile pass of stop 74: 0 rows said "background has no rows" of a background the user
+    never gave; a regressor raised AttributeError (predict_proba) from deep inside."""
+    from interpretable_nn.datasets import make_additive
+    from interpretable_nn.models import make_model
+
+    model, X, y = additive
+    with pytest.raises(ValueError, match="X has no rows"):
+        fairness_audit(model, X.head(0), y[:0], "category")
+    d = make_additive(n_samples=200, task="regression", random_state=0)
+    reg = make_model("mlp", "regression", max_epochs=2, verbose=0).fit(d.X, d.y)
+    with pytest.raises(ValueError, match="fairness_audit needs a binary classifier"):
+        fairness_audit(reg, d.X, d.y, d.X.columns[0])

@@ -155,3 +155,15 @@ def test_attributions_without_names_are_read_in_the_models_order(setup):
     want = deletion_curve(model, X, A, B)["auc"]
     assert deletion_curve(model, X, shap.Explanation(values=A), B)["auc"] == want
     assert deletion_curve(model, X, pd.DataFrame(A), B)["auc"] == want
+
+
+def test_no_rows_is_a_clear_error(setup):
+    """Hostile pass of stop 74: stability and faithfulness_report on 0 rows raised numpy's
+    "cannot reshape array of size 0"; deletion_curve returned NaN under some 260 "Mean of
+    empty slice" warnings."""
+    model, X, B = setup[:3]
+    empty = X.head(0)
+    for call in (lambda: stability(model, empty), lambda: faithfulness_report(model, empty, B),
+                 lambda: deletion_curve(model, empty, np.zeros((0, X.shape[1])), B)):
+        with pytest.raises(ValueError, match="X has no rows"):
+            call()

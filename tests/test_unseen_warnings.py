@@ -88,7 +88,8 @@ def test_every_reading_of_the_users_rows_says_the_unseen_categories_once_with_th
             })
         for label, call in calls.items():
             said = _said(call)
-            want = [SAID]
+            table = {"fairness_audit, background": "background", "Monitor(reference)": "reference"}.get(label)
+            want = [SAID.replace("'c':", f"'c' of {table}:")] if table else [SAID]
             if label == "scorecard reason_codes":
                 want = [SAID.replace("scored as the 'unseen' level", "score 0 points: the scorecard has no bin for "
                                      "them")]
@@ -175,3 +176,63 @@ def test_chunked_predicts_in_threads_leave_the_processs_warnings_as_they_were():
     assert said == [(UserWarning, "the user's own"),
                     (ExtraColumnsWarning, "X has column(s) ['extra'] that the model was not fitted on"),
                     (UnseenCategoryWarning, SAID.split(";")[0])], said
+
+
+def test_the_users_rows_and_the_background_are_said_apart_with_their_own_counts():
+    """Hostile pass of stop 74: unseen levels of X and of the background merged into one
+    warning ("2 categories ['x_unseen', 'bg_unseen'] (10 rows)": the larger read's count,
+    neither X's 2 nor the total), and reason_codes said the background's far value "of X" too.
+    Each table now has its own warnings; the background's name it."""
+    from interpretable_nn.explain import builtin_explanation, crosscheck, reason_codes
+
+    m = _model("nam")
+    Xu = X.head(5).copy()
+    Xu.loc[:1, "c"] = "x_unseen"
+    Bu = X.iloc[100:130].reset_index(drop=True)
+    Bu.loc[:9, "c"] = "bg_unseen"
+    Xu.loc[2, "a"], Bu.loc[3, "b"] = 100.0, -100.0
+    want = ["Column 'a' of X holds 1 value(s) far beyond",
+            "Column 'b' of background holds 1 value(s) far beyond",
+            "Column 'c' of background: 1 category not seen in training ['bg_unseen'] (10 rows)",
+            "Column 'c': 1 category not seen in training ['x_unseen'] (2 rows)"]
+    from interpretable_nn.data import OutOfRangeWarning
+
+    for call in (lambda: reason_codes(m, Xu, background=Bu), lambda: builtin_explanation(m, Xu, Bu),
+                 lambda: crosscheck(m, Xu, background=Bu)):
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            call()
+        said = sorted(str(w.message).split(" scored as")[0].split(" its training range")[0] for w in got
+                      if issubclass(w.category, (UnseenCategoryWarning, OutOfRangeWarning)))
+        assert said == want, said  # reason_codes said b's far value "of X" too, and merged the levels
+
+
+def test_many_or_long_unseen_values_are_said_briefly():
+    """Thousands of distinct unseen values over many chunks: the tally keeps at most
+    MAX_UNSEEN_KEPT of them (it copied a growing list every chunk), says "at least", and
+    the whole row count; a 100,000-character value is cut in the message."""
+    from interpretable_nn.data.ranges import MAX_UNSEEN_KEPT
+
+    m = _model("mlp")
+    n = MAX_UNSEEN_KEPT + 500
+    frame = pd.concat([X] * (n // len(X) + 1), ignore_index=True).head(n).astype({"c": object})
+    frame["c"] = [f"v{i}" for i in range(n)]
+    said = _said(lambda: _chunked(m, 7, frame))
+    assert len(said) == 1 and said[0].startswith(
+        f"Column 'c': at least {MAX_UNSEEN_KEPT} categories not seen in training ['v0', 'v1', 'v2', 'v3', 'v4'] "
+        f"({n} rows)"), said[0][:200]
+    long = ODD.head(2).astype({"c": object})
+    long.loc[0, "c"] = "x" * 100_000
+    said = _said(lambda: m.predict(long))
+    assert len(said) == 1 and len(said[0]) < 500 and "(100000 characters)" in said[0], said[0][:300]
+
+
+def test_a_level_with_spaces_or_other_capitals_is_named_as_such():
+    """Hostile pass of stop 74: 'rent ' (a CSV's padding) or 'Own' (another tool's capitals)
+    were unseen levels with the advice to refit; the advice now names the spelling."""
+    rows = ODD.head(3).astype({"c": object}).assign(c=["x ", "Y", "castle"])
+    said = _said(lambda: _model("mlp").predict(rows))
+    assert said == ["Column 'c': 3 categories not seen in training ['x ', 'Y', 'castle'] (3 rows) scored as the "
+                    "'unseen' level; 2 of them match training levels but for spaces or capitals (e.g. 'x ' where "
+                    "training saw 'x'): strip or recase the column to match (e.g. X[col].str.strip()), or refit "
+                    "with these levels to learn them."], said

@@ -36,6 +36,11 @@ def _shown(v) -> object:
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _cut(v, width: int = 60) -> object:
+    """A long text cut for a message (a 100,000-character cell was printed whole)."""
+    return v if not isinstance(v, str) or len(v) <= width else f"{v[:width]}... ({len(v)} characters)"
+
+
 def _number(v) -> float | None:
     """A cell as a real number (1, 1.0, '01', Decimal('1') -> 1.0), or None: bools, dates,
     durations and text that is not a number are not numbers here."""
@@ -80,21 +85,27 @@ def _unseen_advice(vals: list, levels: pd.Index, every_row: bool) -> str:
         return advice + "."
     if codes:
         return code_advice[0].upper() + code_advice[1:] + "."
+    folded = {str(lv).strip().casefold(): lv for lv in levels if isinstance(lv, str)}
+    spelled = [(v, folded[v.strip().casefold()]) for v in vals if isinstance(v, str) and v.strip().casefold() in folded]
+    if spelled:  # 'rent ' or 'Rent' for 'rent': a CSV's padding, another tool's capitals
+        v, lv = spelled[0]
+        return (f"{len(spelled)} of them match training levels but for spaces or capitals (e.g. {v!r} where training "
+                f"saw {lv!r}): strip or recase the column to match (e.g. X[col].str.strip()), or refit with these "
+                "levels to learn them.")
     return "refit with these levels to learn them."
 
 
-def _distinct(values) -> list:
-    """The distinct cells in order of appearance, by type and value (True, 1 and 1.0 are three)."""
-    seen, out = set(), []
+def _distinct(values) -> dict:
+    """The distinct cells in order of appearance, keyed by type and value (True, 1 and 1.0
+    are three; an unhashable cell by its text)."""
+    out: dict = {}
     for v in values:
         key = (type(v), v)
         try:
             hash(key)
         except TypeError:  # an unhashable cell: by its text
             key = (type(v), repr(v))
-        if key not in seen:
-            seen.add(key)
-            out.append(v)
+        out.setdefault(key, v)
     return out
 
 
@@ -102,7 +113,8 @@ class UnseenCategoryWarning(UserWarning):
     """A categorical value not seen in training; it is scored as the feature's 'unseen' level."""
 
 
-def warn_unseen(name: str, s: pd.Series, unseen: np.ndarray, isna: np.ndarray, levels: pd.Index, scored: str) -> None:
+def warn_unseen(name: str, s: pd.Series, unseen: np.ndarray, isna: np.ndarray, levels: pd.Index, scored: str,
+                what: str = "X") -> None:
     """An :class:`UnseenCategoryWarning` for the values of column ``name`` at ``unseen`` (a
     mask), ``scored`` saying how they are scored, with the advice of :func:`_unseen_advice`
     (a level given in another type, integer codes for the levels); nothing when no value is
@@ -110,17 +122,23 @@ def warn_unseen(name: str, s: pd.Series, unseen: np.ndarray, isna: np.ndarray, l
     codes advice needs every chunk's values unseen, as a whole predict does)."""
     if unseen.any():
         report_unseen(name, _distinct(s[unseen].tolist()), int(unseen.sum()), bool(unseen.sum() == (~isna).sum()),
-                      levels, scored, _say_unseen)
+                      levels, scored, _say_unseen, what)
     elif tallying() and not isna.all():
-        report_unseen(name, [], 0, False, levels, scored, _say_unseen)
+        report_unseen(name, {}, 0, False, levels, scored, _say_unseen, what)
 
 
-def _say_unseen(name: str, vals: list, rows: int, every_row: bool, levels: pd.Index, scored: str) -> None:
-    """The warning of :func:`warn_unseen` (``vals`` may repeat: the values of several chunks)."""
-    vals = _distinct(vals)
+def _say_unseen(name: str, vals: dict, rows: int, every_row: bool, levels: pd.Index, scored: str,
+                what: str = "X") -> None:
+    """The warning of :func:`warn_unseen`: ``vals`` the distinct values (of every chunk), ``what``
+    the table they are in (X is the user's rows and goes unnamed, as it always has)."""
+    from .ranges import MAX_UNSEEN_KEPT
+
+    vals = list(vals.values())
+    many = "at least " if len(vals) >= MAX_UNSEEN_KEPT else ""
+    where = "" if what == "X" else f" of {what}"
     warnings.warn(
-        f"Column {name!r}: {len(vals)} categor{'y' if len(vals) == 1 else 'ies'} not seen in "
-        f"training {[_shown(v) for v in vals[:5]]} ({rows} rows) {scored}; "
+        f"Column {name!r}{where}: {many}{len(vals)} categor{'y' if len(vals) == 1 else 'ies'} not seen in "
+        f"training {[_cut(_shown(v)) for v in vals[:5]]} ({rows} rows) {scored}; "
         f"{_unseen_advice(vals, levels, every_row)}",
         UnseenCategoryWarning,
         stacklevel=user_stacklevel(),
@@ -219,19 +237,20 @@ class TabularEncoder:
             codes[:, j] = self._codes(name, df[name])
         return EncodedData(z.astype(np.float32), miss.astype(np.float32), codes)
 
-    def _codes(self, name: str, s: pd.Series) -> np.ndarray:
+    def _codes(self, name: str, s: pd.Series, what: str = "X") -> np.ndarray:
         isna = s.isna().to_numpy()
         pos = self._level_index[name].get_indexer(s.astype(object).where(~isna, None)).astype(np.int64)
         unseen = (pos < 0) & ~isna
-        warn_unseen(name, s, unseen, isna, self._level_index[name], "scored as the 'unseen' level")
+        warn_unseen(name, s, unseen, isna, self._level_index[name], "scored as the 'unseen' level", what)
         return np.where(isna, MISSING_CODE, np.where(unseen, UNSEEN_CODE, pos + N_RESERVED))
 
-    def check_levels(self, df: pd.DataFrame) -> None:
+    def check_levels(self, df: pd.DataFrame, what: str = "X") -> None:
         """The :class:`UnseenCategoryWarning` of :meth:`transform` for ``df`` (rows already
         validated by ``check_predict_frame``), without encoding them: for a caller that checks
-        the user's rows once and then reads them under ``quiet_range``."""
+        the user's rows once and then reads them under ``quiet_range``. ``what`` names the
+        table in the warning (``X``, the user's rows, goes unnamed)."""
         for name in self.categorical_names_:
-            self._codes(name, df[name])
+            self._codes(name, df[name], what)
 
     def fit_transform(self, X) -> EncodedData:
         return self.fit(X).transform(X)

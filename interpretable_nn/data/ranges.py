@@ -78,10 +78,10 @@ def _warn(spec: FeatureSpec, count: int, example, what: str, kind: str = "far") 
     if kind == "once":  # spec.name: the message; example: its category
         warnings.warn(spec.name, example, stacklevel=user_stacklevel())
         return
-    if kind == "unseen":  # example: (say, values, every row unseen, levels); what: how they are scored
-        say, vals, every_row, levels = example
+    if kind == "unseen":  # example: (say, values, every row unseen, levels, how they are scored)
+        say, vals, every_row, levels, scored = example
         if count:  # 0: only chunks whose values were all seen (counted for "every row")
-            say(spec.name, vals, count, every_row, levels, what)
+            say(spec.name, vals, count, every_row, levels, scored, what)
         return
     if kind == "scored":
         warnings.warn(f"Column {spec.name!r} holds {count} missing value(s), {example}. Fill them, or refit on data "
@@ -136,8 +136,7 @@ def _report(spec: FeatureSpec, count: int, example: float | str | None, what: st
     if kind == "far" and not _two_valued(spec) and abs(example) > abs(entry[2]):
         entry[2] = example
     elif kind == "unseen" and entry[2] is not example:  # the values of every chunk; "every row" in each
-        say, vals, every_row, levels = entry[2]
-        entry[2] = (say, [*vals, *example[1]], every_row and example[2], levels)
+        _merge_unseen(entry[2], example)
 
 
 def warn_once(message: str, category: type[Warning]) -> None:
@@ -155,17 +154,34 @@ def tallying() -> bool:
     return _TALLY.get() is not None and not _QUIET.get()
 
 
-def report_unseen(name: str, vals: list, rows: int, every_row: bool, levels, scored: str, say) -> None:
-    """``say(name, vals, rows, every_row, levels, scored)`` (the encoder's
+#: the distinct unseen values a tally keeps per column (their count is said as "at least" past it)
+MAX_UNSEEN_KEPT = 1000
+
+
+def _merge_unseen(into: list, new: tuple) -> None:
+    """Another chunk's unseen values (a dict of distinct values) into a tally's entry, in place
+    (up to :data:`MAX_UNSEEN_KEPT`); "every row unseen" holds only if it holds in each chunk."""
+    kept = into[1]
+    for key, v in new[1].items():
+        if len(kept) >= MAX_UNSEEN_KEPT:
+            break
+        kept.setdefault(key, v)
+    into[2] = into[2] and new[2]
+
+
+def report_unseen(name: str, vals: dict, rows: int, every_row: bool, levels, scored: str, say,
+                  what: str = "X") -> None:
+    """``say(name, vals, rows, every_row, levels, scored, what)`` (the encoder's
     :class:`~interpretable_nn.data.encoding.UnseenCategoryWarning`) now, or inside
-    :func:`range_tally` once for the whole call: ``rows`` rows of column ``name`` hold the
-    categories ``vals`` not seen in training (``every_row``: every non-missing value), scored
-    as ``scored`` says. In a tally the counts add up over chunks as the other warnings' do
-    (the largest count of a chunk's reads), and the values are those of every chunk (``say``
-    drops the repeats). Nothing under :func:`quiet_range`: the library's own rows."""
+    :func:`range_tally` once per column and table (``what``: X, background, reference) for the
+    whole call: ``rows`` rows of column ``name`` hold the categories ``vals`` (distinct, by a
+    key) not seen in training (``every_row``: every non-missing value), scored as ``scored``
+    says. In a tally the counts add up over chunks as the other warnings' do (the largest count
+    of a chunk's reads), and the values are those of every chunk. Nothing under
+    :func:`quiet_range`: the library's own rows."""
     if _QUIET.get():
         return
-    _report(SimpleNamespace(name=name), int(rows), (say, list(vals), bool(every_row), levels), scored, "unseen")
+    _report(SimpleNamespace(name=name), int(rows), [say, dict(vals), bool(every_row), levels, scored], what, "unseen")
 
 
 def warn_missing_unseen(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:

@@ -152,6 +152,9 @@ def fairness_audit(
     """
     view = ModelView(model, X)
     names = view.names
+    if view.is_regression or not callable(getattr(model, "predict_proba", None)):
+        raise ValueError(f"fairness_audit needs a binary classifier (predict_proba); {view.name} predicts amounts. "
+                         "Audit a classifier, or compare the groups' predictions yourself.")
     if sensitive not in names:
         raise ValueError(f"sensitive={sensitive!r} is not a feature of the model; features: {names}.")
     if not 0 < threshold < 1:
@@ -163,6 +166,8 @@ def fairness_audit(
         raise ValueError("shap must be an Explanation of rows of X by this model (its features, in order, "
                          "and its rows in .data); pass None to compute it here.")
     Xf = view.frame(X, "X")
+    if len(Xf) == 0:
+        raise ValueError("X has no rows; pass the rows to audit (e.g. a held-out set with their labels).")
     adverse_true = _adverse_labels(view, y, len(Xf))
     p = np.asarray(model.predict_proba(Xf), dtype=float)[:, 1]
     adverse = p > threshold

@@ -366,7 +366,10 @@ def reason_codes(
     Xf = view.frame(X, "X")
     Bf = None if background is None else _rows(view.frame(background, "background"))
     sign = _adverse_sign(view, adverse_class)
-    units = _units(view, Xf, Bf, reference, sign)
+    # Xf and Bf were checked above (with a schema): the model reads them again quietly, or the
+    # background's far values and unseen levels were said a second time "of X"
+    with quiet_range() if view.schema is not None else contextlib.nullcontext():
+        units = _units(view, Xf, Bf, reference, sign)
     if card is not None:
         units = _scorecard_words(units, model.predict_terms(Xf), reference)
     points = units.points

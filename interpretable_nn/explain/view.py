@@ -98,7 +98,7 @@ class ModelView:
             df = check_predict_frame(X, self.schema, what=what).reset_index(drop=True)
             check = getattr(self.model.encoder_, "check_levels", None)
             if check is not None:
-                check(df)
+                check(df, what)
             return df
         if not isinstance(X, pd.DataFrame):
             raise TypeError(f"{what} must be a pandas DataFrame of raw columns; got {type(X).__name__}.")
