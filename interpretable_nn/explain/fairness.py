@@ -96,6 +96,16 @@ def _gap_se(groups: pd.DataFrame) -> float:
     return float(np.sqrt(sum(p * (1 - p) / n for p, n in tilde)))
 
 
+def _auditable(view: ModelView, Xf: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """``Xf`` after the checks an audit needs: a binary classifier, and rows."""
+    if view.is_regression or not callable(getattr(view.model, "predict_proba", None)):
+        raise ValueError(f"fairness_audit needs a binary classifier (predict_proba); {view.name} predicts amounts. "
+                         "Audit a classifier, or compare the groups' predictions yourself.")
+    if Xf is not None and len(Xf) == 0:
+        raise ValueError("X has no rows; pass the rows to audit (e.g. a held-out set with their labels).")
+    return Xf
+
+
 @tallied
 def fairness_audit(
     model: Any,
@@ -152,9 +162,7 @@ def fairness_audit(
     """
     view = ModelView(model, X)
     names = view.names
-    if view.is_regression or not callable(getattr(model, "predict_proba", None)):
-        raise ValueError(f"fairness_audit needs a binary classifier (predict_proba); {view.name} predicts amounts. "
-                         "Audit a classifier, or compare the groups' predictions yourself.")
+    _auditable(view)
     if sensitive not in names:
         raise ValueError(f"sensitive={sensitive!r} is not a feature of the model; features: {names}.")
     if not 0 < threshold < 1:
@@ -165,9 +173,7 @@ def fairness_audit(
                              or np.shape(shap.values) != (len(shap.data), len(names))):
         raise ValueError("shap must be an Explanation of rows of X by this model (its features, in order, "
                          "and its rows in .data); pass None to compute it here.")
-    Xf = view.frame(X, "X")
-    if len(Xf) == 0:
-        raise ValueError("X has no rows; pass the rows to audit (e.g. a held-out set with their labels).")
+    Xf = _auditable(view, view.frame(X, "X"))
     adverse_true = _adverse_labels(view, y, len(Xf))
     p = np.asarray(model.predict_proba(Xf), dtype=float)[:, 1]
     adverse = p > threshold

@@ -366,9 +366,7 @@ def reason_codes(
     Xf = view.frame(X, "X")
     Bf = None if background is None else _rows(view.frame(background, "background"))
     sign = _adverse_sign(view, adverse_class)
-    # Xf and Bf were checked above (with a schema): the model reads them again quietly, or the
-    # background's far values and unseen levels were said a second time "of X"
-    with quiet_range() if view.schema is not None else contextlib.nullcontext():
+    with quiet_range() if view.schema is not None else contextlib.nullcontext():  # checked: Bf was said "of X" too
         units = _units(view, Xf, Bf, reference, sign)
     if card is not None:
         units = _scorecard_words(units, model.predict_terms(Xf), reference)
