@@ -696,15 +696,19 @@ def _named_table(text: str, files: dict[str, str]) -> str:
     the user's rows (X) are unnamed in it, so ``files["X"]`` is added after the column."""
     import ast
 
+    if not text.startswith("Column "):
+        return text
     for what, name in files.items():
-        at = text.find(f" of {what}: ") if what != "X" else text.find(": ")
-        try:
-            column = ast.literal_eval(text[len("Column "):at]) if text.startswith("Column ") and at > 0 else None
-        except (ValueError, SyntaxError):
-            column = None
-        if isinstance(column, str):
-            rest = text[at + len(f" of {what}: ") if what != "X" else at + 2:]
-            return f"Column {column!r} of {name}: {rest}"
+        sep = ": " if what == "X" else f" of {what}: "
+        at = text.find(sep)
+        while at > 0:  # the first place where what precedes is the column's whole repr (a name may hold ": ")
+            try:
+                column = ast.literal_eval(text[len("Column "):at])
+            except (ValueError, SyntaxError):
+                column = None
+            if isinstance(column, str):
+                return f"Column {column!r} of {name}: {text[at + len(sep):]}"
+            at = text.find(sep, at + 1)
     return text
 
 
@@ -745,14 +749,14 @@ def _one_line_warnings(files: dict[str, str] | None = None):
 
 def _row_files(args) -> dict[str, str]:
     """What a warning's "X" (far values, extra columns) and "background" or "reference" stand
-    for in this command: its files of rows (--input or --csv; the monitor's --current, its
-    --reference being read as "reference" only), and --background beside --input (both are
-    read as X too: a far value may be in either)."""
+    for in this command: its file of rows (--input or --csv; the monitor's --current, its
+    --reference being read as "reference" only), and --background (``reasons`` reads it as
+    "background" only, since stop 74)."""
     if getattr(args, "current", None):
         return {"X": args.current, "reference": args.reference}
     background = getattr(args, "background", None)
     rows = getattr(args, "input", None) or getattr(args, "csv", None)
-    names = {"X": f"{rows} or {background}" if background else rows} if rows else {}
+    names = {"X": rows} if rows else {}
     return {**names, "background": background} if background else names
 
 

@@ -387,3 +387,49 @@ def test_a_wrapper_refuses_an_estimator_of_the_other_task(small_credit):
 
     with pytest.raises(TypeError, match="FrameSklearnRegressor needs a regressor"):
         FrameSklearnRegressor(ExplainableBoostingClassifier(max_rounds=10)).fit(X, np.linspace(0, 1, len(X)))
+
+
+def test_xgboost_refuses_objectives_whose_margin_is_not_the_score_and_mislabelled_files():
+    """Hostile pass of stop 74: count:poisson (a log link) made XGBoostRegressor return the
+    log of its predictions, silently, since it scores the margin; a label the objective
+    refuses raised XGBoost's C++ trace; a classifier's booster saved under the regressor's
+    class name loaded and scored log-odds as amounts."""
+    pytest.importorskip("xgboost")
+    from interpretable_nn.models import XGBoostRegressor, make_model
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = np.exp(X.a.to_numpy()) * 5 + 1
+    for objective in ("count:poisson", "reg:gamma", "binary:logistic"):
+        with pytest.raises(ValueError, match=f"scores and explains XGBoost's margin.*got objective='{objective}'"):
+            make_model("xgb", "regression", n_estimators=5, params={"objective": objective}).fit(X, y)
+    m = make_model("xgb", "regression", n_estimators=5, params={"objective": "reg:absoluteerror"}).fit(X, y)
+    np.testing.assert_array_equal(m.predict(X), m.decision_function(X))
+    with pytest.raises(ValueError, match=r"XGBoost refused the fit: .* \(params=\{.eta.: .fast.\}\)\.$"):
+        make_model("xgb", "regression", n_estimators=5, params={"eta": "fast"}).fit(X, y)
+    clf = make_model("xgb", n_estimators=5).fit(X, (y > 6).astype(int))
+    state, tensors = clf._get_state()
+    with pytest.raises(ValueError, match="objective 'binary:logistic' is not one a XGBoostRegressor fits"):
+        XGBoostRegressor()._set_state(state, tensors)
+
+
+def test_an_estimator_without_scikit_learn_tags_still_fits():
+    """The kind check of stop 74 called scikit-learn's is_classifier, which raises on an
+    estimator without tags: a duck-typed estimator that fitted before must fit still."""
+
+    class Mean:
+        def fit(self, X, y):
+            self.m = float(np.mean(y))
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.m)
+
+        def get_params(self, deep=True):
+            return {}
+
+        def set_params(self, **p):
+            return self
+
+    X = pd.DataFrame({"a": np.arange(20.0)})
+    np.testing.assert_array_equal(EncodedSklearnRegressor(Mean()).fit(X, np.arange(20.0)).predict(X.head(2)), 9.5)

@@ -687,12 +687,18 @@ def test_a_far_value_warning_names_every_file_of_rows_the_command_read():
     from interpretable_nn.data import OutOfRangeWarning
 
     assert _row_files(SimpleNamespace(input="new.csv", background="train.csv", reference="best")) == {
-        "X": "new.csv or train.csv", "background": "train.csv"}
+        "X": "new.csv", "background": "train.csv"}
     assert _row_files(SimpleNamespace(input="new.csv", background=None)) == {"X": "new.csv"}
     assert _row_files(SimpleNamespace(csv="data.csv")) == {"X": "data.csv"}
     assert _row_files(SimpleNamespace(current="now.csv", reference="ref.csv")) == {"X": "now.csv",
                                                                                    "reference": "ref.csv"}
     assert _row_files(SimpleNamespace(dataset="credit")) == {}
+    from interpretable_nn.cli import _named_table
+
+    files = {"X": "new.csv", "background": "bg.csv"}  # a column name may hold ": " or " of X: "
+    for name in ("a: b", "z of X: y", "plain"):
+        assert _named_table(f"Column {name!r}: 1 category", files) == f"Column {name!r} of new.csv: 1 category"
+        assert _named_table(f"Column {name!r} of background: 2", files) == f"Column {name!r} of bg.csv: 2"
     shown = []
     with _one_line_warnings({"X": "new.csv"}):
         warnings.showwarning = lambda m, *a, **k: shown.append(str(m))  # what the CLI's show passes on

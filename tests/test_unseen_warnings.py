@@ -236,3 +236,26 @@ def test_a_level_with_spaces_or_other_capitals_is_named_as_such():
                     "'unseen' level; 2 of them match training levels but for spaces or capitals (e.g. 'x ' where "
                     "training saw 'x'): strip or recase the column to match (e.g. X[col].str.strip()), or refit "
                     "with these levels to learn them."], said
+
+
+def test_at_least_only_where_values_were_dropped_and_a_precision_warning_once():
+    """Second hostile pass of stop 74: 1,500 distinct values said "at least 1500" (exact) in
+    one predict and "at least 1000" in chunks; 1,000 said "at least 1000". Now "at least"
+    only where values were dropped, alike in both. The integers-beyond-2**53 warning came
+    once per chunk, each with its own example."""
+    from interpretable_nn.data.ranges import MAX_UNSEEN_KEPT
+
+    m = _model("mlp")
+    for n, head in ((MAX_UNSEEN_KEPT, f"{MAX_UNSEEN_KEPT} categories"),
+                    (MAX_UNSEEN_KEPT + 500, f"at least {MAX_UNSEEN_KEPT} categories")):
+        frame = pd.concat([X] * (n // len(X) + 1), ignore_index=True).head(n).astype({"c": object})
+        frame["c"] = [f"v{i}" for i in range(n)]
+        for call in (lambda frame=frame: m.predict(frame), lambda frame=frame: _chunked(m, 97, frame)):
+            said = _said(call)
+            assert len(said) == 1 and said[0].startswith(f"Column 'c': {head} not seen"), said[0][:80]
+    big = X.head(10).copy()
+    big["a"] = [2**53 + 2 * i + 1 for i in range(10)]
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        _chunked(m, 2, big)
+    assert len([w for w in got if "beyond 2**53" in str(w.message)]) == 1

@@ -128,13 +128,11 @@ def warn_unseen(name: str, s: pd.Series, unseen: np.ndarray, isna: np.ndarray, l
 
 
 def _say_unseen(name: str, vals: dict, rows: int, every_row: bool, levels: pd.Index, scored: str,
-                what: str = "X") -> None:
+                what: str = "X", capped: bool = False) -> None:
     """The warning of :func:`warn_unseen`: ``vals`` the distinct values (of every chunk), ``what``
     the table they are in (X is the user's rows and goes unnamed, as it always has)."""
-    from .ranges import MAX_UNSEEN_KEPT
-
     vals = list(vals.values())
-    many = "at least " if len(vals) >= MAX_UNSEEN_KEPT else ""
+    many = "at least " if capped else ""  # more distinct values than a tally keeps
     where = "" if what == "X" else f" of {what}"
     warnings.warn(
         f"Column {name!r}{where}: {many}{len(vals)} categor{'y' if len(vals) == 1 else 'ies'} not seen in "

@@ -79,9 +79,9 @@ def _warn(spec: FeatureSpec, count: int, example, what: str, kind: str = "far") 
         warnings.warn(spec.name, example, stacklevel=user_stacklevel())
         return
     if kind == "unseen":  # example: (say, values, every row unseen, levels, how they are scored)
-        say, vals, every_row, levels, scored = example
+        say, vals, every_row, levels, scored, capped = example
         if count:  # 0: only chunks whose values were all seen (counted for "every row")
-            say(spec.name, vals, count, every_row, levels, scored, what)
+            say(spec.name, vals, count, every_row, levels, scored, what, capped)
         return
     if kind == "scored":
         warnings.warn(f"Column {spec.name!r} holds {count} missing value(s), {example}. Fill them, or refit on data "
@@ -139,14 +139,19 @@ def _report(spec: FeatureSpec, count: int, example: float | str | None, what: st
         _merge_unseen(entry[2], example)
 
 
-def warn_once(message: str, category: type[Warning]) -> None:
+def warn_once(message: str, category: type[Warning], key: str | None = None) -> None:
     """``warnings.warn(message, category)`` at the user's line now, or inside
     :func:`range_tally` once per call: a chunked predict checks every chunk's columns, and an
     extra column is said once, not once a chunk. (The chunks' other warnings used to be
     caught with ``warnings.catch_warnings(record=True)``, which changes the whole process's
     warning state: two threads predicting in chunks at once left every later warning of the
-    process going to a dead list.)"""
-    _report(SimpleNamespace(name=message), 1, category, "", "once")
+    process going to a dead list.) ``key``: one warning per key (the first chunk's message),
+    for a message that names a chunk's own example."""
+    tally = _TALLY.get()
+    if tally is None:
+        warnings.warn(message, category, stacklevel=user_stacklevel())
+        return
+    tally.setdefault((key or message, "", "once"), [SimpleNamespace(name=message), 0, category, 1])
 
 
 def tallying() -> bool:
@@ -163,10 +168,12 @@ def _merge_unseen(into: list, new: tuple) -> None:
     (up to :data:`MAX_UNSEEN_KEPT`); "every row unseen" holds only if it holds in each chunk."""
     kept = into[1]
     for key, v in new[1].items():
-        if len(kept) >= MAX_UNSEEN_KEPT:
+        if key not in kept and len(kept) >= MAX_UNSEEN_KEPT:
+            into[5] = True  # more values than are kept: their count is "at least"
             break
         kept.setdefault(key, v)
     into[2] = into[2] and new[2]
+    into[5] = into[5] or new[5]
 
 
 def report_unseen(name: str, vals: dict, rows: int, every_row: bool, levels, scored: str, say,
@@ -181,7 +188,9 @@ def report_unseen(name: str, vals: dict, rows: int, every_row: bool, levels, sco
     :func:`quiet_range`: the library's own rows."""
     if _QUIET.get():
         return
-    _report(SimpleNamespace(name=name), int(rows), [say, dict(vals), bool(every_row), levels, scored], what, "unseen")
+    kept = dict(list(vals.items())[:MAX_UNSEEN_KEPT])
+    _report(SimpleNamespace(name=name), int(rows), [say, kept, bool(every_row), levels, scored, len(vals) > len(kept)],
+            what, "unseen")
 
 
 def warn_missing_unseen(spec: FeatureSpec, s: pd.Series, what: str) -> pd.Series:

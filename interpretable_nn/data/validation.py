@@ -149,11 +149,11 @@ def _warn_beyond_float64(name: str, s: pd.Series, what: str) -> None:
     inexact = [int(v) for v in big.iloc[:100_000] if abs(int(v)) < 2**1024 and int(float(v)) != int(v)]  # past: inf
     if inexact:
         v = inexact[0]
-        warnings.warn(
+        warn_once(
             f"Column {name!r} of {what} holds integers beyond 2**53 that float64, which the models read, "
             f"cannot hold exactly (e.g. {v} reads as {int(float(v))}), so nearby values become equal. If it is "
             "an identifier, drop it; if it is a time stamp, pass it as datetime64; else rescale it below 2**53.",
-            UserWarning, stacklevel=user_stacklevel())
+            UserWarning, key=f"precision {name!r} {what}")  # once per call, not per chunk
 
 
 #: True while a fit re-reads a frame it has checked and warned about (:func:`precision_warned`)

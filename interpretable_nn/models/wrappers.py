@@ -20,6 +20,7 @@ attribution layer: :mod:`~interpretable_nn.attribution.linear` (coefficients),
 
 from __future__ import annotations
 
+import json
 import warnings
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -102,7 +103,10 @@ class _SklearnModel(BaseModel):
         "classes" of amounts, or amounts of class indices, without a word)."""
         from sklearn.base import is_classifier, is_regressor
 
-        wrong = is_classifier(est) if self._task == "regression" else is_regressor(est)
+        try:
+            wrong = is_classifier(est) if self._task == "regression" else is_regressor(est)
+        except (AttributeError, TypeError):  # an estimator without scikit-learn's tags: its kind is unknown
+            wrong = False
         if wrong:
             want = "regressor" if self._task == "regression" else "classifier"
             raise TypeError(f"{type(self).__name__} needs a {want}; got {type(est).__name__}, a "
@@ -350,9 +354,27 @@ class _XGBoostModel(BaseModel):
         kw = {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
               "learning_rate": self.learning_rate, "n_jobs": self.n_jobs, "random_state": self.random_state}
         kw.update(self.params or {})
+        if "objective" in kw:
+            self._check_objective(kw["objective"])
         fit_kw = {} if sample_weight is None else {"sample_weight": check_sample_weight(
             sample_weight, len(yy), y=yy if self._task == "classification" else None)}
-        self.booster_ = getattr(xgb, self._estimator)(**kw).fit(Z, yy, **fit_kw).get_booster()
+        try:
+            self.booster_ = getattr(xgb, self._estimator)(**kw).fit(Z, yy, **fit_kw).get_booster()
+        except xgb.core.XGBoostError as exc:  # a label the objective refuses, a missing parameter: one line
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"XGBoost refused the fit: {first[:300]} (params={self.params!r}).") from None
+
+    #: the objectives whose margin is the score this wrapper scores and explains
+    _OBJECTIVES: ClassVar[tuple[str, ...]] = ()
+
+    def _check_objective(self, objective) -> None:
+        """Refuse an objective whose margin is not the score (``count:poisson``'s is the log
+        of the prediction, so predictions came out on the log scale, silently)."""
+        if objective not in self._OBJECTIVES:
+            raise ValueError(f"{type(self).__name__} scores and explains XGBoost's margin, which is the "
+                             f"{'prediction' if self._task == 'regression' else 'log-odds'} only under "
+                             f"{list(self._OBJECTIVES)}; got objective={objective!r}. Use one of those, or "
+                             "xgboost itself for other links.")
 
     def _margin(self, X) -> tuple[np.ndarray, int]:
         """The booster's raw margin of ``X`` (flat) and the number of rows."""
@@ -403,6 +425,11 @@ class _XGBoostModel(BaseModel):
         self._set_base_state(state)
         booster = xgb.Booster()
         booster.load_model(bytearray(state["booster"], "utf-8"))
+        objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
+        if objective not in self._OBJECTIVES:  # a classifier's booster under a regressor's name, or the reverse
+            raise ValueError(f"the saved booster's objective {objective!r} is not one a {type(self).__name__} "
+                             f"fits ({list(self._OBJECTIVES)}); the file was changed or mislabelled. Save the "
+                             "model again from its source.")
         self.booster_ = booster
 
 
@@ -439,6 +466,7 @@ class XGBoostClassifier(ClassifierMixin, _XGBoostModel):
 
     _task: ClassVar[str] = "classification"
     _estimator: ClassVar[str] = "XGBClassifier"
+    _OBJECTIVES: ClassVar[tuple[str, ...]] = ("binary:logistic", "multi:softprob", "multi:softmax")
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds (binary) or class margins (multiclass; their softmax is the probability)."""
@@ -462,6 +490,7 @@ class XGBoostRegressor(RegressorMixin, _XGBoostModel):
 
     _task: ClassVar[str] = "regression"
     _estimator: ClassVar[str] = "XGBRegressor"
+    _OBJECTIVES: ClassVar[tuple[str, ...]] = ("reg:squarederror", "reg:absoluteerror", "reg:pseudohubererror")
 
     def decision_function(self, X) -> np.ndarray:
         """The prediction (the booster's margin: the identity link of squared error)."""
