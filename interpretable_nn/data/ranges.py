@@ -78,7 +78,7 @@ def _warn(spec: FeatureSpec, count: int, example, what: str, kind: str = "far") 
     if kind == "once":  # spec.name: the message; example: its category
         warnings.warn(spec.name, example, stacklevel=user_stacklevel())
         return
-    if kind == "unseen":  # example: (say, values, every row unseen, levels, how they are scored)
+    if kind == "unseen":  # example: [say, values, every row unseen, levels, how scored, values dropped]
         say, vals, every_row, levels, scored, capped = example
         if count:  # 0: only chunks whose values were all seen (counted for "every row")
             say(spec.name, vals, count, every_row, levels, scored, what, capped)
@@ -163,7 +163,7 @@ def tallying() -> bool:
 MAX_UNSEEN_KEPT = 1000
 
 
-def _merge_unseen(into: list, new: tuple) -> None:
+def _merge_unseen(into: list, new: list) -> None:
     """Another chunk's unseen values (a dict of distinct values) into a tally's entry, in place
     (up to :data:`MAX_UNSEEN_KEPT`); "every row unseen" holds only if it holds in each chunk."""
     kept = into[1]
@@ -178,13 +178,14 @@ def _merge_unseen(into: list, new: tuple) -> None:
 
 def report_unseen(name: str, vals: dict, rows: int, every_row: bool, levels, scored: str, say,
                   what: str = "X") -> None:
-    """``say(name, vals, rows, every_row, levels, scored, what)`` (the encoder's
+    """``say(name, vals, rows, every_row, levels, scored, what, capped)`` (the encoder's
     :class:`~interpretable_nn.data.encoding.UnseenCategoryWarning`) now, or inside
     :func:`range_tally` once per column and table (``what``: X, background, reference) for the
     whole call: ``rows`` rows of column ``name`` hold the categories ``vals`` (distinct, by a
     key) not seen in training (``every_row``: every non-missing value), scored as ``scored``
     says. In a tally the counts add up over chunks as the other warnings' do (the largest count
-    of a chunk's reads), and the values are those of every chunk. Nothing under
+    of a chunk's reads), and the values are those of every chunk, up to
+    :data:`MAX_UNSEEN_KEPT` (``capped``: some were dropped). Nothing under
     :func:`quiet_range`: the library's own rows."""
     if _QUIET.get():
         return
