@@ -891,7 +891,14 @@ def demo_time() -> str:
             "logged in `benchmarks/results/slow_suite.log`\n")
 
 
-GENERATORS = {"demo_time": demo_time, "scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
+def regression_peers() -> str:
+    """NAMRegressor against the EBM and XGBoost regressors, ridge and the MLP (stop 74)."""
+    from regression_peers import summary
+
+    return summary(pd.read_csv(RESULTS / "regression_peers.csv")) + f"\nFrom {_commit('regression_peers.csv')}.\n"
+
+
+GENERATORS = {"demo_time": demo_time, "regression_peers": regression_peers, "scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
               "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,

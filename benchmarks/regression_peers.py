@@ -92,23 +92,23 @@ def run(datasets: list[str], models: list[str]) -> pd.DataFrame:
 
 
 def summary(res: pd.DataFrame) -> str:
-    lines = ["| data set | rows | " + " | ".join(f"{m} R²" for m in MODELS if m in set(res.model))
-             + " | NAM − EBM (± paired SE) | NAM fit s / EBM fit s (median) |", ""]
-    lines[1] = "|" + "---|" * (lines[0].count("|") - 1)
+    """Per data set: mean R² of each model, NAM − EBM paired over the folds (the suite's rule:
+    "on par" within 2 SE) and the median fit seconds of NAM and EBM; then the means."""
+    from suite_tune import _pair, _verdict  # the suite's one paired-difference rule
+
+    models = [m for m in MODELS if m in set(res.model)]
+    head = "| data set | rows | " + " | ".join(f"{m} R²" for m in models) + " | NAM − EBM | fit s, NAM / EBM |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for d, g in res.groupby("dataset", sort=False):
         wide = g.pivot(index="fold", columns="model", values="r2")
         secs = g.pivot(index="fold", columns="model", values="fit_seconds")
-        cells = [f"{wide[m].mean():.4f}" for m in MODELS if m in wide]
-        gap = ""
-        if {"nam", "ebm"} <= set(wide):
-            diff = wide["nam"] - wide["ebm"]
-            se = diff.std(ddof=1) / np.sqrt(len(diff))
-            word = "on par" if abs(diff.mean()) <= 2 * se else ("above" if diff.mean() > 0 else "below")
-            gap = f"{diff.mean():+.4f} ± {se:.4f} ({word})"
-            ratio = f"{secs['nam'].median():.1f} / {secs['ebm'].median():.1f}"
-        else:
-            ratio = ""
-        lines.append(f"| {d} | {int(g.rows.iloc[0])} | " + " | ".join(cells) + f" | {gap} | {ratio} |")
+        both = {"nam", "ebm"} <= set(wide)
+        gap = _verdict(*_pair(wide["nam"], wide["ebm"])) if both else "–"
+        ratio = f"{secs['nam'].median():.1f} / {secs['ebm'].median():.1f}" if both else "–"
+        lines.append(f"| {d} | {int(g.rows.iloc[0])} | " + " | ".join(f"{wide[m].mean():.4f}" for m in models)
+                     + f" | {gap} | {ratio} |")
+    means = res.groupby("model")["r2"].mean()
+    lines.append("| mean | | " + " | ".join(f"{means[m]:.4f}" for m in models) + " | | |")
     return "\n".join(lines) + "\n"
 
 

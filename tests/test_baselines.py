@@ -285,26 +285,33 @@ def test_ebm_additive_view_uses_the_public_interface(small_credit):
     assert m.explain(Xte.head(5)).output == "log-odds"
 
 
-def test_the_ebm_has_a_regressor_twin_that_explains_itself_exactly():
-    """Left out before stop 74: ``make_model("ebm", "regression")`` was a NoRegressorError, so
-    a study of amounts had no EBM to compare with. The twin reads raw categoricals and holes
-    as the classifier does, its explanation adds up to its prediction, SHAP agrees, and it
-    refuses to be saved as every scikit-learn wrapper does."""
-    pytest.importorskip("interpret")
+def _amounts_with_holes() -> tuple[pd.DataFrame, np.ndarray]:
+    """An additive target of amounts, with a categorical column and holes in two columns."""
     from interpretable_nn.datasets import make_additive
-    from interpretable_nn.explain import crosscheck
-    from interpretable_nn.models import FrameSklearnRegressor, list_models, make_model
 
     d = make_additive(n_samples=400, task="regression", random_state=0)
     X = d.X.copy()
     X["kind"] = np.where(X.iloc[:, 0] > 0, "a", "b")
     X.loc[X.index[::9], "kind"] = None
     X.loc[X.index[::7], X.columns[1]] = np.nan
-    m = make_model("ebm", "regression", outer_bags=2, max_rounds=300, random_state=0).fit(X, d.y)
+    return X, d.y
+
+
+def test_the_ebm_has_a_regressor_twin_that_explains_itself_exactly():
+    """Left out before stop 74: ``make_model("ebm", "regression")`` was a NoRegressorError, so
+    a study of amounts had no EBM to compare with. The twin reads raw categoricals and holes
+    as the classifier does, its explanation adds up to its prediction, SHAP agrees, and it
+    refuses to be saved as every scikit-learn wrapper does."""
+    pytest.importorskip("interpret")
+    from interpretable_nn.explain import crosscheck
+    from interpretable_nn.models import FrameSklearnRegressor, list_models, make_model
+
+    X, y = _amounts_with_holes()
+    m = make_model("ebm", "regression", outer_bags=2, max_rounds=300, random_state=0).fit(X, y)
     assert isinstance(m, FrameSklearnRegressor) and m.task_ == "regression"
     assert "nominal" in list(m.estimator_.feature_types_in_)
     np.testing.assert_array_equal(m.predict(X), m.decision_function(X))
-    assert m.score(X, d.y) > 0.8
+    assert m.score(X, y) > 0.8
     e = m.explain(X.head(40))
     assert e.method == "exact-additive-shap" and e.check["additivity_gap"] < 1e-9
     assert crosscheck(m, X.head(20), background=X.head(50)).summary()["passed"]
@@ -320,18 +327,13 @@ def test_xgboost_has_a_regressor_twin_saved_as_xgboost_json(tmp_path):
     The twin reads raw categoricals and holes, its TreeSHAP adds up to its prediction (to
     XGBoost's float32), and save/load is the identity."""
     pytest.importorskip("xgboost")
-    from interpretable_nn.datasets import make_additive
     from interpretable_nn.models import XGBoostRegressor, list_models, make_model
 
-    d = make_additive(n_samples=400, task="regression", random_state=0)
-    X = d.X.copy()
-    X["kind"] = np.where(X.iloc[:, 0] > 0, "a", "b")
-    X.loc[X.index[::9], "kind"] = None
-    X.loc[X.index[::7], X.columns[1]] = np.nan
-    m = make_model("xgb", "regression", n_estimators=100).fit(X, d.y)
+    X, y = _amounts_with_holes()
+    m = make_model("xgb", "regression", n_estimators=100).fit(X, y)
     assert isinstance(m, XGBoostRegressor) and m.task_ == "regression"
     np.testing.assert_array_equal(m.predict(X), m.decision_function(X))
-    assert m.score(X, d.y) > 0.8
+    assert m.score(X, y) > 0.8
     e = m.explain(X.head(40))
     assert e.method == "xgboost-treeshap" and e.output == "raw"
     assert e.check["additivity_gap"] < 1e-5 * np.abs(m.predict(X.head(40))).max()
