@@ -61,6 +61,19 @@ def test_loky_workers_are_not_restarted_as_leaking_when_a_study_imports_torch_an
     backend = _Backend("local", 2, None, {}, set())
     assert backend.executor.submit(_leak_limit).result() == _WORKER_GROWTH_BYTES
     assert process_executor._MAX_MEMORY_LEAK_SIZE == int(3e8)  # this process is untouched
+    backend.close()
+
+
+def test_joblib_works_in_the_same_process_after_a_study_with_workers(data, tmp_path):
+    """The study's workers were loky's reusable executor, one per process: the next joblib
+    pool in the process (an EBM's or scikit-learn's n_jobs) took it over and failed with
+    "'_ReusablePoolExecutor' object has no attribute '_temp_folder_manager'" (the slow suite's
+    intermittent EBM failure, and any user fitting an EBM right after a study). The study
+    now has its own pool, shut down at its end."""
+    from joblib import Parallel, delayed
+
+    run_study(data, ["logreg"], folds=2, out=tmp_path, checks=(), n_jobs=2, verbose=0)
+    assert Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(4)) == [0, 1, 2, 3]
 
 
 def test_dask_local_cluster_with_two_worker_processes(data, reference, tmp_path):

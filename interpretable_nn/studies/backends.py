@@ -60,12 +60,15 @@ class _Backend:
             if n_jobs == 1:
                 self.executor, self.threads = _InProcess(), None
             else:
-                from joblib.externals.loky import get_reusable_executor
+                from joblib.externals.loky import ProcessPoolExecutor
 
                 self.threads = max(1, cpus // n_jobs)
                 limit = {k: str(self.threads) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-                self.executor = get_reusable_executor(max_workers=n_jobs, timeout=60, env=limit,
-                                                      initializer=_loky_worker_init)
+                # the study's own pool, shut down at its end: loky's reusable executor is one per
+                # process, and joblib (an EBM's or scikit-learn's n_jobs) took it over after a study
+                # without the attributes joblib sets ("no attribute '_temp_folder_manager'")
+                self.executor = ProcessPoolExecutor(max_workers=n_jobs, timeout=60, env=limit,
+                                                    initializer=_loky_worker_init)
             self.refs = {k: (k if k in by_name and not self.in_process else ds) for k, ds in data.items()}
         elif backend == "dask":
             try:
@@ -99,8 +102,8 @@ class _Backend:
             self.client.close()
             if self.cluster is not None:
                 self.cluster.close()
-        elif cancel and not isinstance(self.executor, _InProcess):
-            self.executor.shutdown(wait=False)
+        elif not isinstance(self.executor, _InProcess):
+            self.executor.shutdown(wait=not cancel)
 
 
 def _shippable(ds):
