@@ -33,7 +33,7 @@ from ..attribution.additive import as_additive, shap_values
 from ..attribution.explanation import Explanation
 from ..data.ranges import quiet_range, tallied
 from .shap_library import shap_of_view
-from .view import ModelView
+from .view import ModelView, some_rows
 
 __all__ = ["FairnessAudit", "fairness_audit"]
 
@@ -96,14 +96,11 @@ def _gap_se(groups: pd.DataFrame) -> float:
     return float(np.sqrt(sum(p * (1 - p) / n for p, n in tilde)))
 
 
-def _auditable(view: ModelView, Xf: pd.DataFrame | None = None) -> pd.DataFrame | None:
-    """``Xf`` after the checks an audit needs: a binary classifier, and rows."""
+def _auditable(view: ModelView) -> None:
+    """An audit needs a binary classifier (a regressor raised AttributeError from inside)."""
     if view.is_regression or not callable(getattr(view.model, "predict_proba", None)):
         raise ValueError(f"fairness_audit needs a binary classifier (predict_proba); {view.name} predicts amounts. "
                          "Audit a classifier, or compare the groups' predictions yourself.")
-    if Xf is not None and len(Xf) == 0:
-        raise ValueError("X has no rows; pass the rows to audit (e.g. a held-out set with their labels).")
-    return Xf
 
 
 @tallied
@@ -173,7 +170,7 @@ def fairness_audit(
                              or np.shape(shap.values) != (len(shap.data), len(names))):
         raise ValueError("shap must be an Explanation of rows of X by this model (its features, in order, "
                          "and its rows in .data); pass None to compute it here.")
-    Xf = _auditable(view, view.frame(X, "X"))
+    Xf = some_rows(view.frame(X, "X"), "pass the rows to audit (e.g. a held-out set with their labels)")
     adverse_true = _adverse_labels(view, y, len(Xf))
     p = np.asarray(model.predict_proba(Xf), dtype=float)[:, 1]
     adverse = p > threshold

@@ -40,7 +40,7 @@ import pandas as pd
 
 from ..attribution.additive import mixed_frame
 from ..data.ranges import quiet_range, tallied
-from .view import ModelView
+from .view import ModelView, some_rows
 
 __all__ = [
     "comprehensiveness",
@@ -111,7 +111,7 @@ def _ranks(attributions: np.ndarray, sign: np.ndarray) -> np.ndarray:
 def _inputs(model: Any, X: Any, background: Any) -> tuple[ModelView, pd.DataFrame, pd.DataFrame]:
     """The model's view and ``X`` and ``background`` validated once."""
     view = ModelView(model, X)
-    Xf = _some_rows(view.frame(X, "X"))
+    Xf = some_rows(view.frame(X, "X"), "pass the rows whose explanations to measure")
     Bf = view.frame(background, "background")
     if len(Bf) == 0:
         raise ValueError("background has no rows; pass reference rows (e.g. 100 training rows).")
@@ -299,16 +299,9 @@ def stability(
     if int(n_perturbations) < 1 or not noise > 0:
         raise ValueError("n_perturbations must be >= 1 and noise > 0.")
     view = ModelView(model, X)
-    return _stability(view, _some_rows(view.frame(X, "X")), explain_fn, int(n_perturbations), float(noise),
-                      random_state)
+    Xf = some_rows(view.frame(X, "X"), "pass the rows whose explanations to measure")
+    return _stability(view, Xf, explain_fn, int(n_perturbations), float(noise), random_state)
 
-
-def _some_rows(Xf: pd.DataFrame) -> pd.DataFrame:
-    """``Xf`` when it has rows; else a ValueError (numpy's "cannot reshape array of size 0", or
-    a curve of NaN under hundreds of "Mean of empty slice" warnings, said nothing useful)."""
-    if len(Xf) == 0:
-        raise ValueError("X has no rows; pass the rows whose explanations to measure.")
-    return Xf
 
 
 def _stability(view: ModelView, Xf: pd.DataFrame, explain_fn, n_perturbations: int, noise: float,

@@ -38,7 +38,7 @@ from ..attribution.explanation import Explanation
 from ..attribution.fidelity import Fidelity
 from ..data.ranges import quiet_range
 
-__all__ = ["ModelView"]
+__all__ = ["ModelView", "some_rows"]
 
 
 def _model_names(model: Any) -> list[str] | None:
@@ -54,6 +54,15 @@ def copy_check(check: Any) -> Any:
     """An explanation's check carried onto a derived explanation: a :class:`Fidelity` as it
     is (immutable), a plain dict copied."""
     return check if isinstance(check, Fidelity) else dict(check)
+
+
+def some_rows(Xf: pd.DataFrame, fix: str) -> pd.DataFrame:
+    """``Xf`` when it has rows; else a ValueError "X has no rows; <fix>." (numpy's "cannot
+    reshape array of size 0", a curve of NaN under hundreds of warnings, or "background has no
+    rows" of a background never given said nothing useful)."""
+    if len(Xf) == 0:
+        raise ValueError(f"X has no rows; {fix}.")
+    return Xf
 
 
 class ModelView:
