@@ -222,6 +222,67 @@ def test_run_cell_keeps_artefacts_and_complexity_of_any_model():
     assert row["details"]["warnings"] == ["UserWarning: a fake warning"]  # kept, not printed
 
 
+class _WarnsAfter:
+    """A model whose fit waits at two barriers, then warns: two cells in threads overlap."""
+
+    def __init__(self, text, enter, leave):
+        self.text, self.enter, self.leave = text, enter, leave
+
+    def fit(self, X, y):
+        import warnings
+
+        self.enter.wait(timeout=30)
+        if self.text == "second":  # the first cell has finished when the second warns
+            self.leave.wait(timeout=30)
+        warnings.warn(self.text, UserWarning, stacklevel=2)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        return np.column_stack([np.full(len(X), 0.5), np.full(len(X), 0.5)])
+
+
+def test_cells_in_threads_keep_their_own_warnings_and_give_the_process_its_own_back():
+    """Two cells in the threads of one Dask worker: each row keeps its own warning, a thread
+    outside the cells still prints, and the process's showwarning and filters come back.
+    (With warnings.catch_warnings(record=True) the second cell's warning went to the console
+    and the process was left sending every later warning to the first cell's finished list.)"""
+    import threading
+    import warnings
+
+    from interpretable_nn.studies.cell import kept_warnings
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=40)})
+    ds = Dataset(X=X, y=(X["a"] > 0).astype(int).to_numpy(), name="toy", task="classification", target="y")
+    cell = Cell("k", "toy", "h", "fake", "fake", {}, 0, 0, 2)
+    enter, leave = threading.Barrier(2), threading.Event()
+    rows: dict = {}
+
+    def one(text):
+        rows[text] = run_cell(cell, _WarnsAfter(text, enter, leave), ds, checks=())
+        if text == "first":
+            leave.set()
+
+    shown_before, filters_before = warnings.showwarning, list(warnings.filters)
+    threads = [threading.Thread(target=one, args=(t,)) for t in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert rows["first"]["details"]["warnings"] == ["UserWarning: first"], rows["first"].get("error")
+    assert rows["second"]["details"]["warnings"] == ["UserWarning: second"], rows["second"].get("error")
+    assert warnings.showwarning is shown_before and warnings.filters == filters_before
+    with warnings.catch_warnings(record=True) as printed:  # a warning outside every cell is printed
+        warnings.simplefilter("always")
+        with kept_warnings() as inner:
+            outside = threading.Thread(target=lambda: warnings.warn("outside", UserWarning, stacklevel=1))
+            outside.start()
+            outside.join()
+            warnings.warn("inside", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in printed] == ["outside"] and [str(m) for _, m in inner] == ["inside"]
+
+
 def test_run_cell_scores_a_regressor_and_never_raises():
     from interpretable_nn import MLPRegressor
 

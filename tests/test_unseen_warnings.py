@@ -259,3 +259,22 @@ def test_at_least_only_where_values_were_dropped_and_a_precision_warning_once():
         warnings.simplefilter("always")
         _chunked(m, 2, big)
     assert len([w for w in got if "beyond 2**53" in str(w.message)]) == 1
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 30))
+def test_a_chunked_predict_inside_an_enclosing_tally_counts_every_chunk(rows):
+    """Inside a tally of its own caller (``reason_codes``, or a user's ``range_tally``), a
+    chunked predict counts every chunk's rows, and a second reading of the same rows does not
+    add them again. (Before, the nested tally did not roll, so only the largest chunk was
+    counted: "(2 rows)" of 7 in chunks of 2 rows.)"""
+    from interpretable_nn.data.ranges import range_tally
+
+    m = _model("mlp")
+
+    def twice():
+        with range_tally():
+            _chunked(m, rows)
+            _chunked(m, rows + 1)
+
+    assert _said(twice) == [SAID]

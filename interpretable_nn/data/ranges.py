@@ -125,13 +125,15 @@ def _as_time(spec: FeatureSpec, days: float) -> str:
     return t.date().isoformat() if t.time() == dt.time(0) else t.isoformat(timespec="seconds")
 
 
-def _report(spec: FeatureSpec, count: int, example: float | str | None, what: str, kind: str) -> None:
-    """Warn now, or count inside :func:`range_tally` (the largest count of this chunk's checks)."""
+def _report(spec: FeatureSpec, count: int, example: float | str | None, what: str, kind: str,
+            key: str | None = None) -> None:
+    """Warn now, or count inside :func:`range_tally` (the largest count of this chunk's checks).
+    ``key``: the entry's name in the tally where it is not ``spec.name`` (:func:`warn_once`'s)."""
     tally = _TALLY.get()
     if tally is None:
         _warn(spec, count, example, what, kind)
         return
-    entry = tally.setdefault((spec.name, what, kind), [spec, 0, example, 0])
+    entry = tally.setdefault((key or spec.name, what, kind), [spec, 0, example, 0])
     entry[3] = max(entry[3], count)  # this chunk's rows: a method may check them more than once
     if kind == "far" and not _two_valued(spec) and abs(example) > abs(entry[2]):
         entry[2] = example
@@ -256,28 +258,28 @@ def _roll(tally: dict) -> None:
 
 class range_tally:  # used as a function: with range_tally(): ...
     """Inside, :func:`warn_far_beyond` counts instead of warning; on leaving, one warning per
-    column with the totals and the farthest value (a predict run in chunks of rows). Nested
-    tallies report to the outermost. A class, not a generator: the warning is raised from its
-    ``__exit__``, so it points at the user's line (contextlib's frame would stop the search)."""
+    column with the totals and the farthest value (a predict run in chunks of rows). A tally
+    inside another counts its own chunks, then reports its totals to the enclosing one as one
+    reading of the rows (a chunked predict inside ``reason_codes`` or a user's own tally: each
+    chunk's rows are counted, not only the largest chunk's). A class, not a generator: the
+    warning is raised from its ``__exit__``, so it points at the user's line (contextlib's
+    frame would stop the search)."""
 
     def __enter__(self):
-        self.tally = None if _TALLY.get() is not None else {}
-        if self.tally is not None:
-            self.token = _TALLY.set(self.tally)
+        self.tally: dict = {}
+        self.token = _TALLY.set(self.tally)
         return self
 
     def next_chunk(self) -> None:
         """The rows checked so far are one chunk (:func:`_roll`)."""
-        _roll(self.tally or {})
+        _roll(self.tally)
 
     def __exit__(self, *exc) -> None:
-        if self.tally is None:
-            return
         _TALLY.reset(self.token)
         self.next_chunk()
-        if exc[0] is None:
-            for (_, what, kind), (spec, count, example, _) in self.tally.items():
-                _warn(spec, count, example, what, kind)
+        if exc[0] is None:  # into the enclosing tally as one reading, or warned now
+            for (key, what, kind), (spec, count, example, _) in self.tally.items():
+                _report(spec, count, example, what, kind, key)
 
 
 def tallied(fn):
@@ -295,13 +297,7 @@ def checked_in_chunks(check, pieces) -> None:
     of its own (even inside another: the pieces are different rows, so their counts add up),
     then one warning per column with the totals, into the enclosing tally if there is one:
     the monitor reads a batch chunk by chunk, in a second thread that sees no tally."""
-    local: dict = {}
-    token = _TALLY.set(local)
-    try:
+    with range_tally() as tally:
         for piece in pieces:
             check(piece)
-            _roll(local)
-    finally:
-        _TALLY.reset(token)
-    for (_, what, kind), (spec, count, example, _) in local.items():
-        _report(spec, count, example, what, kind)
+            tally.next_chunk()

@@ -20,10 +20,13 @@ import math
 import os
 import platform
 import socket
+import threading
 import time
 import traceback
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -336,6 +339,56 @@ def _artefacts(model, X_test=None, y_test=None, seed: int = 0) -> dict:
     return model_artefacts(model, X_test, y_test, seed)
 
 
+# ---------------------------------------------------------------------- the cell's warnings
+_KEPT: ContextVar[list | None] = ContextVar("interpretable_nn_cell_warnings", default=None)
+_KEEPING_LOCK = threading.Lock()
+_keeping: dict = {"cells": 0, "saved": None}
+
+
+@contextmanager
+def kept_warnings() -> Iterator[list]:
+    """The warnings raised in this thread (and context) inside the block, as a list of
+    ``(category, message)``, kept off the console; other threads' warnings print as before.
+
+    Why not ``warnings.catch_warnings(record=True)``: it swaps the process's one
+    ``showwarning`` and filters, so two cells in the threads of one Dask worker took each
+    other's warnings, and the cell that finished last left every later warning of the process
+    going to a finished cell's list. Here the first cell to enter installs one dispatcher,
+    which sends a warning to the list of the cell whose thread raised it (or, outside every
+    cell, on to the ``showwarning`` it replaced), and the last cell to leave puts the
+    process's ``showwarning`` and filters back. While any cell runs, every warning of the
+    process is shown each time (filter ``"always"``), as a cell must see its own repeats.
+    """
+    caught: list = []
+    token = _KEPT.set(caught)
+    with _KEEPING_LOCK:
+        if _keeping["cells"] == 0:
+            before = warnings.showwarning
+            _keeping["saved"] = (warnings.filters, before)
+
+            def dispatch(message, category, filename, lineno, file=None, line=None):
+                into = _KEPT.get()
+                if into is None:
+                    before(message, category, filename, lineno, file, line)
+                else:
+                    into.append((category, message))
+
+            warnings.filters = list(warnings.filters)
+            warnings.simplefilter("always")
+            warnings.showwarning = dispatch
+        _keeping["cells"] += 1
+    try:
+        yield caught
+    finally:
+        _KEPT.reset(token)
+        with _KEEPING_LOCK:
+            _keeping["cells"] -= 1
+            if _keeping["cells"] == 0:
+                warnings.filters, warnings.showwarning = _keeping["saved"]
+                getattr(warnings, "_filters_mutated", lambda: None)()  # as catch_warnings does: stale "shown" marks
+                _keeping["saved"] = None
+
+
 # ---------------------------------------------------------------------- the cell
 def run_cell(cell: Cell, model, data, checks: tuple[str, ...] = CHECKS, threads: int | None = None,
              check_folds: tuple[int, ...] | None = (0,)) -> dict:
@@ -350,11 +403,10 @@ def run_cell(cell: Cell, model, data, checks: tuple[str, ...] = CHECKS, threads:
     t_cell = time.perf_counter()
     row: dict = {**cell.row(), "started_at": _now(), **_environment()}
     details: dict = {}
-    with warnings.catch_warnings(record=True) as caught:  # kept in the row, not on the console
-        warnings.simplefilter("always")
+    with kept_warnings() as caught:  # kept in the row, not on the console
         _run(cell, model, data, checks, threads, check_folds, row, details)
     if caught:
-        seen = dict.fromkeys(f"{w.category.__name__}: {str(w.message)[:300]}" for w in caught)
+        seen = dict.fromkeys(f"{category.__name__}: {str(message)[:300]}" for category, message in caught)
         details["warnings"] = list(seen)[:20]
     row["details"] = details
     row["finished_at"] = _now()
