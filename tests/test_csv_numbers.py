@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_cli import _one_line_error, run_inprocess
+from test_cli import _one_line_error, run, run_inprocess
 
 from interpretable_nn.cli_io import _refuse_infinite, _text_numbers
 from interpretable_nn.data.schema import NumericTextWarning
@@ -364,3 +364,41 @@ def test_a_repeated_name_after_a_space_and_a_model_of_spaced_names_are_said_plai
     (tmp_path / "new.csv").write_text("age, home\n43, rent\n")
     _one_line_error(run_inprocess(capsys, "predict", str(tmp_path / "m"), "--input", str(tmp_path / "new.csv")),
                     "lacks the model's columns [' home']", "fitted on names with a leading space", '(" home")')
+
+
+def test_a_column_with_no_name_is_never_a_feature(tmp_path, capsys):
+    """``df.to_csv(f)`` (pandas' default keeps the index) writes the row numbers as a first
+    column with no name; pandas reads it as 'Unnamed: 0', and ``fit --csv`` took it for a
+    feature without a word. A header padded by a spreadsheet (``age,amount,target,,``) was
+    refused as "[''] named more than once". Now an unnamed column is left out: silently when
+    it is empty, with an UnnamedColumnWarning naming it when it holds values."""
+    from interpretable_nn.data import UnnamedColumnWarning
+
+    df = _frame()
+    df.to_csv(tmp_path / "indexed.csv")
+    lines = df.to_csv(index=False).splitlines()
+    (tmp_path / "padded.csv").write_text("\n".join(line + ",," for line in lines) + "\n")
+    (tmp_path / "middle.csv").write_text("age,,target\n40,7,1\n50,,0\n")
+    plain = df.astype({"age": "int64"})
+    for name, said in (("indexed", "column 1 (counting from 1) has no name"), ("padded", None),
+                       ("middle", "column 2 (counting from 1) has no name")):
+        for kw in ({}, {"dtype": str, "keep_default_na": False, "na_filter": False}):  # fit's and predict's reads
+            with warnings.catch_warnings(record=True) as got:
+                warnings.simplefilter("always")
+                frame = read_csv(tmp_path / f"{name}.csv", **kw)
+            ours = [str(w.message) for w in got if issubclass(w.category, UnnamedColumnWarning)]
+            assert not any(c.startswith("Unnamed") for c in frame.columns), (name, list(frame.columns))
+            assert (ours and said in ours[0] and len(ours) == 1) if said else not ours, (name, ours)
+            if name != "middle" and not kw:
+                pd.testing.assert_frame_equal(frame, plain)
+            assert ("write the row numbers so" in str(ours)) == (name == "indexed")
+    r = run("fit", "mlp", "--param", "max_epochs=1", "--csv", str(tmp_path / "indexed.csv"), "--target", "target",
+            "--out", str(tmp_path / "m"))
+    assert r.returncode == 0 and "column 1 (counting from 1) has no name" in r.stderr, r.stderr
+    import interpretable_nn as inn
+
+    assert list(inn.load_model(tmp_path / "m").feature_names_in_) == ["amount", "age"]
+    indexed = pd.read_csv(tmp_path / "indexed.csv")  # the Python API: the frame as pandas reads the file
+    with pytest.warns(UnnamedColumnWarning, match=r"'Unnamed: 0' is pandas' name .* index_col=0") as got:
+        inn.MLPClassifier(max_epochs=1, verbose=0).fit(indexed.drop(columns="target"), indexed["target"])
+    assert got[0].filename == __file__

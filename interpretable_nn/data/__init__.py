@@ -3,7 +3,7 @@
 from .datasets import Dataset, list_datasets, load_dataset, make_additive
 from .encoding import EncodedData, TabularEncoder, UnseenCategoryWarning
 from .ranges import MissingNotSeenWarning, OutOfRangeWarning
-from .schema import FeatureSchema, FeatureSpec, infer_schema
+from .schema import FeatureSchema, FeatureSpec, UnnamedColumnWarning, infer_schema
 from .validation import ExtraColumnsWarning, check_frame, check_predict_frame, check_target
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "MissingNotSeenWarning",
     "OutOfRangeWarning",
     "TabularEncoder",
+    "UnnamedColumnWarning",
     "UnseenCategoryWarning",
     "check_frame",
     "check_predict_frame",

@@ -37,7 +37,8 @@ import pandas as pd
 from .dtypes import CONVERSIONS, datetime_days, timedelta_days
 from .stacklevel import user_stacklevel
 
-__all__ = ["FeatureSpec", "FeatureSchema", "NumericTextWarning", "infer_schema", "to_json_value"]
+__all__ = ["FeatureSpec", "FeatureSchema", "NumericTextWarning", "UnnamedColumnWarning", "infer_schema",
+           "to_json_value"]
 
 KINDS = ("numeric", "binary", "categorical")
 
@@ -56,6 +57,16 @@ _UNIT_NUMBER = re.compile(r"^\s*[$€£¥]?\s*[-+]?(?:\d{1,3}(?:[,' ]\d{3})+|\d+
 
 class NumericTextWarning(UserWarning):
     """A text column whose many levels all (or in most rows) read as numbers is treated as categorical."""
+
+
+class UnnamedColumnWarning(UserWarning):
+    """A column with no name in a CSV header: the commands leave it out (pandas' ``to_csv``
+    without ``index=False`` and R's ``write.csv`` write the row numbers so); a frame that
+    holds one as pandas names it (``'Unnamed: 0'``) is told so at fit."""
+
+
+#: pandas' name for a CSV column whose header cell is empty
+_UNNAMED = re.compile(r"Unnamed: \d+(?:_level_\d+)?")
 
 
 def to_json_value(v: Any) -> Any:
@@ -263,6 +274,11 @@ def infer_schema(
     specs = []
     for name in X.columns:
         s = X[name]
+        if isinstance(name, str) and _UNNAMED.fullmatch(name):
+            warnings.warn(f"Column {name!r} is pandas' name for a CSV column with no name in the header, most "
+                          "often the row numbers that DataFrame.to_csv writes without index=False: the model "
+                          f"reads it as a feature. Drop it (X.drop(columns=[{name!r}])), or read the file with "
+                          "index_col=0.", UnnamedColumnWarning, stacklevel=user_stacklevel())
         if pd.api.types.is_datetime64_any_dtype(s.dtype):  # a raw frame (not from check_frame)
             s, converted[name] = datetime_days(name, s), "datetime"
         elif pd.api.types.is_timedelta64_dtype(s.dtype):

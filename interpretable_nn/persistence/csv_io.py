@@ -12,7 +12,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_csv", "check_output", "one_line", "plain", "TARGET_FILE"]
+from ..data.schema import UnnamedColumnWarning
+
+__all__ = ["read_csv", "check_output", "one_line", "plain", "TARGET_FILE", "UnnamedColumnWarning"]
 
 #: beside a saved model: the target column, which label the score is the log-odds of, the id column
 TARGET_FILE = "target.json"
@@ -114,7 +116,10 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
         # pandas renames a repeated header ('x', 'x.1'); the Python API refuses duplicate names
         head = pd.read_csv(p, encoding=encoding, header=None, nrows=1, dtype=str, keep_default_na=False,
                            skipinitialspace=kwargs["skipinitialspace"]).iloc[0]  # the names as the frame has them
-        dup = sorted({h for h in head.tolist() if (head == h).sum() > 1})
+        blank = [i for i, h in enumerate(head.tolist()) if not h.strip()]
+        if blank:  # never a feature: row numbers (to_csv's index) or a spreadsheet's padding
+            frame = _unnamed(frame, blank, p, what)
+        dup = sorted({h for h in head.tolist() if h.strip() and (head == h).sum() > 1})
         if dup:
             raise ValueError(f"{what} {p} names the column(s) {dup} more than once (pandas would read the second "
                              "as a new column); give every column its own name.")
@@ -125,6 +130,30 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
                          f"Convert it first, e.g. pandas.read_csv(f, sep={sep[0]!r}, decimal=',').to_csv(out, "
                          "index=False).")
     return frame
+
+
+def _unnamed(frame, blank: list[int], p: Path, what: str):
+    """``frame`` without its columns at ``blank`` (no name in the header). Empty ones (``a,b,,``:
+    a spreadsheet's padding) go without a word; one that holds values goes with an
+    :class:`UnnamedColumnWarning`: ``df.to_csv(f)`` writes the row index as an unnamed first
+    column, which pandas reads as ``'Unnamed: 0'`` and a model would take for a feature."""
+    import pandas as pd
+
+    def filled(col) -> bool:
+        cells = frame.iloc[:, col]
+        return bool((cells.notna() & (cells.astype(str).str.strip() != "")).any())
+
+    held = [i for i in blank if filled(i)]
+    if held:
+        cols = ", ".join(str(i + 1) for i in held[:5]) + (" ..." if len(held) > 5 else "")
+        sample = frame.iloc[:3, held[0]].tolist()
+        why = "; pandas' to_csv without index=False and R's write.csv write the row numbers so" if held[0] == 0 else ""
+        warnings.warn(f"{what} {p}: column{'s' if len(held) > 1 else ''} {cols} (counting from 1) "
+                      f"{'have' if len(held) > 1 else 'has'} no name in the header and {'were' if len(held) > 1 else 'was'} "
+                      f"left out (first values {sample}{why}). To read such a column, name it in the header.",
+                      UnnamedColumnWarning, stacklevel=3)
+    keep = [i for i in range(frame.shape[1]) if i not in set(blank)]
+    return frame.iloc[:, keep] if isinstance(frame, pd.DataFrame) else frame
 
 
 def _trailing_commas(p: Path, encoding: str, kwargs: dict, what: str):
