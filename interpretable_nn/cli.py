@@ -163,10 +163,11 @@ def _cmd_fit(args) -> int:
         Xtr, ytr, Xte, yte = X, y, None, None
     t = time.perf_counter()
     with warnings.catch_warnings():
-        from .data.schema import NumericTextWarning
+        from .data.schema import IdentifierColumnWarning, NumericTextWarning
 
         for c in getattr(args, "categorical", None) or []:  # categories on request: no hint to make them so
-            warnings.filterwarnings("ignore", f"Column {re.escape(repr(str(c)))} holds", NumericTextWarning)
+            for kind in (NumericTextWarning, IdentifierColumnWarning):
+                warnings.filterwarnings("ignore", f"Column {re.escape(repr(str(c)))} holds", kind)
         model.fit(Xtr, ytr)
     print(f"fitted {args.model} on {name}: {len(ytr)} rows in {time.perf_counter() - t:.2f}s")
     if target["positive_class"] is not None:

@@ -11,8 +11,7 @@ module holds the pieces that keep it:
   with Python's correctly rounded float parser (the floats ``DataFrame.to_csv`` wrote come
   back bit for bit); missing columns are named before the model runs.
 - :func:`check_model_out` and :func:`check_output` refuse an unusable destination before a
-  model trains or a result is computed.
-- :func:`check_savable` refuses ``fit --out`` for a model that cannot be saved, before it trains.
+  model trains or a result is computed; :func:`check_savable`, a model that cannot be saved.
 - :func:`check_params` refuses a misspelt ``--param`` with the valid names and the closest one.
 - :func:`load_table`, :func:`positive_target`, :func:`csv_task` and :func:`csv_dataset` read a
   training table and its target (classes, or with ``--task`` an amount) for ``fit`` and ``study``.
@@ -46,6 +45,7 @@ from .persistence.csv_features import (  # the monitor reads rows so too
     missing_cell,
     read_features,
     shown_cell,
+    text_dates,
 )
 from .persistence.csv_io import (  # below the CLI: the monitor's and export's commands use them too
     TARGET_FILE,
@@ -293,7 +293,7 @@ def load_table(args) -> tuple:
         if idc and idc in X.columns:
             X = X.drop(columns=[idc])
             print(f"column {idc!r} is the id column: left out of the features (--id-column '' keeps it)")
-        X = _text_numbers(X, set(cats), args.csv)
+        X = text_dates(_text_numbers(X, set(cats), args.csv), set(cats))
         _refuse_infinite(X, args.csv)
         return X, y.to_numpy(), Path(args.csv).stem
     ds = load_dataset(args.dataset)

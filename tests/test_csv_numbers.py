@@ -402,3 +402,76 @@ def test_a_column_with_no_name_is_never_a_feature(tmp_path, capsys):
     with pytest.warns(UnnamedColumnWarning, match=r"'Unnamed: 0' is pandas' name .* index_col=0") as got:
         inn.MLPClassifier(max_epochs=1, verbose=0).fit(indexed.drop(columns="target"), indexed["target"])
     assert got[0].filename == __file__
+
+
+def _habits(n=240, seed=0):
+    """A table as users export it: a customer number, ISO dates as text, an amount."""
+    rng = np.random.default_rng(seed)
+    opened = pd.date_range("2015-01-01", periods=n, freq="5D")
+    df = pd.DataFrame({"customer": [f"C{i:05d}" for i in rng.permutation(n)], "opened": opened.strftime("%Y-%m-%d"),
+                       "amount": rng.normal(size=n).round(2)})
+    df["target"] = ((opened.year >= 2017) ^ (rng.random(n) < 0.1)).astype(int)
+    return df
+
+
+def test_iso_dates_in_a_csv_are_read_as_dates_and_identifiers_are_said(tmp_path):
+    """Dates exported as text (``2015-01-31``) were one category per date: the model learnt no
+    trend and scored every later date as 'unseen'. ``fit --csv`` now reads a column of ISO 8601
+    dates as dates (days, as the Python API does with datetime64), and a text column with a
+    different value in nearly every row (a customer number) gets an IdentifierColumnWarning."""
+    import interpretable_nn as inn
+
+    df = _habits()
+    df.to_csv(tmp_path / "train.csv", index=False)
+    later = df.head(20).assign(opened="2031-06-30 08:00")  # beyond training: a date, not an unseen level
+    later.to_csv(tmp_path / "later.csv", index=False)
+    r = run("fit", "mlp", "--param", "max_epochs=2", "--csv", str(tmp_path / "train.csv"), "--target", "target",
+            "--out", str(tmp_path / "m"))
+    assert r.returncode == 0, r.stderr
+    assert "column 'opened' read as dates (ISO 8601)" in r.stdout
+    assert "Column 'customer' holds 192 distinct values in 192 rows" in r.stderr and "--id-column" in r.stderr
+    spec = {f.name: f for f in inn.load_model(tmp_path / "m").encoder_.schema_}["opened"]
+    assert spec.kind == "numeric" and spec.converted_from == "datetime" and (spec.min, spec.max) == (16436.0, 17631.0)
+    p = run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "later.csv"))
+    said = [line for line in p.stderr.splitlines() if line.startswith("warning: Column 'opened'")]
+    assert p.returncode == 0 and len(said) == 1 and "holds 20 date(s) far beyond its training range [2015-01-01, " \
+        "2018-04-10] (e.g. 2031-06-30T08:00:00)" in said[0], p.stderr
+    kept = run("fit", "mlp", "--param", "max_epochs=1", "--csv", str(tmp_path / "train.csv"), "--target", "target",
+               "--categorical", "opened", "customer")
+    assert kept.returncode == 0 and "read as dates" not in kept.stdout and "distinct values" not in kept.stderr, kept
+
+
+def test_the_python_api_says_dates_as_text_and_identifier_columns():
+    from interpretable_nn.data import IdentifierColumnWarning
+    from interpretable_nn.data.schema import NumericTextWarning, infer_schema
+
+    df = _habits().drop(columns="target")
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        infer_schema(df)
+    said = {w.category: str(w.message) for w in got}
+    assert "Column 'opened' holds dates as text" in said[NumericTextWarning] and "pd.to_datetime" in said[NumericTextWarning]
+    assert said[IdentifierColumnWarning].startswith("Column 'customer' holds 240 distinct values in 240 rows")
+    assert len(got) == 2
+    quiet = [df.head(29), df.astype({"customer": "category", "opened": "category"}),
+             df.assign(customer=np.where(np.arange(len(df)) % 4, df["customer"], "C"))]  # 29 rows; category; 75% distinct
+    for frame in quiet:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", IdentifierColumnWarning)
+            infer_schema(frame)
+
+
+def test_text_dates_reads_only_columns_of_iso_dates():
+    from interpretable_nn.persistence.csv_features import text_dates
+
+    said: list = []
+    X = pd.DataFrame({"d": ["2015-01-31", None, " 2015-02-01T10:00:00+01:00 ", "2015-02-02 23:59"],
+                      "bad": ["2015-01-31", "2015-02-30", None, "2015-03-01"],
+                      "digits": ["20150131", "20150201", "20150202", "20150203"],
+                      "kept": ["2015-01-31", "2015-02-01", "2015-02-02", "2015-02-03"], "n": [1.0, 2.0, 3.0, 4.0]})
+    out = text_dates(X, {"kept"}, said.append)
+    assert str(out["d"].dtype) == "datetime64[us, UTC]" and out["d"].isna().tolist() == [False, True, False, False]
+    assert out["d"].iloc[2] == pd.Timestamp("2015-02-01T09:00:00Z")
+    assert [c for c in out if out[c].dtype.kind == "O"] == ["bad", "digits", "kept"] and out["n"].equals(X["n"])
+    assert said == ["column 'd' read as dates (ISO 8601): the model learns days (--categorical d keeps it text)"]
+    assert X["d"].dtype.kind == "O"  # the caller's frame is left as it was

@@ -3,7 +3,13 @@
 from .datasets import Dataset, list_datasets, load_dataset, make_additive
 from .encoding import EncodedData, TabularEncoder, UnseenCategoryWarning
 from .ranges import MissingNotSeenWarning, OutOfRangeWarning
-from .schema import FeatureSchema, FeatureSpec, UnnamedColumnWarning, infer_schema
+from .schema import (
+    FeatureSchema,
+    FeatureSpec,
+    IdentifierColumnWarning,
+    UnnamedColumnWarning,
+    infer_schema,
+)
 from .validation import ExtraColumnsWarning, check_frame, check_predict_frame, check_target
 
 __all__ = [
@@ -12,6 +18,7 @@ __all__ = [
     "ExtraColumnsWarning",
     "FeatureSchema",
     "FeatureSpec",
+    "IdentifierColumnWarning",
     "MissingNotSeenWarning",
     "OutOfRangeWarning",
     "TabularEncoder",

@@ -18,7 +18,9 @@ categorical
     ``categorical=``. Encoded as integer codes with a reserved *missing* and *unseen* level.
     Strings stay strings even when they read as numbers (codes like ``"01"`` keep their
     leading zero); a text column of more than 20 distinct levels that all read as numbers
-    gets a :class:`NumericTextWarning` (an amount stored as text?).
+    gets a :class:`NumericTextWarning` (an amount stored as text?), as does one whose every
+    value is an ISO 8601 date (dates stored as text: pass them as datetime64). A text column
+    with a different value in nearly every row gets an :class:`IdentifierColumnWarning`.
 
 Dates and durations are numeric features in days (``converted_from`` says which); the
 conversion of every column type is in :mod:`interpretable_nn.data.dtypes`.
@@ -37,8 +39,8 @@ import pandas as pd
 from .dtypes import CONVERSIONS, datetime_days, timedelta_days
 from .stacklevel import user_stacklevel
 
-__all__ = ["FeatureSpec", "FeatureSchema", "NumericTextWarning", "UnnamedColumnWarning", "infer_schema",
-           "to_json_value"]
+__all__ = ["FeatureSpec", "FeatureSchema", "IdentifierColumnWarning", "NumericTextWarning", "UnnamedColumnWarning",
+           "infer_schema", "to_json_value", "ISO_DATE"]
 
 KINDS = ("numeric", "binary", "categorical")
 
@@ -57,6 +59,18 @@ _UNIT_NUMBER = re.compile(r"^\s*[$€£¥]?\s*[-+]?(?:\d{1,3}(?:[,' ]\d{3})+|\d+
 
 class NumericTextWarning(UserWarning):
     """A text column whose many levels all (or in most rows) read as numbers is treated as categorical."""
+
+
+class IdentifierColumnWarning(UserWarning):
+    """A text column with a different value in nearly every training row (an identifier, a
+    name, free text): each level is seen about once, and new rows' values score as unseen."""
+
+
+#: a text cell that is an ISO 8601 date or date-time (what databases and spreadsheets export)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+#: an :class:`IdentifierColumnWarning` needs at least this many filled rows, and distinct
+#: values in at least this share of them
+IDENTIFIER_ROWS, IDENTIFIER_SHARE = 30, 0.9
 
 
 class UnnamedColumnWarning(UserWarning):
@@ -296,7 +310,7 @@ def infer_schema(
             counts = s[~missing].value_counts(sort=True)
             levels = [to_json_value(v) for v in counts.index]
             if name not in categorical:
-                _warn_numeric_text(str(name), s, levels)
+                _warn_numeric_text(str(name), s, levels) or _warn_identifier(str(name), s, levels)
             if pd.api.types.is_bool_dtype(s.dtype):
                 levels = [bool(v) for v in levels]
             specs.append(
@@ -329,13 +343,34 @@ def infer_schema(
     return FeatureSchema(specs)
 
 
-def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> None:
+def _warn_identifier(name: str, s: pd.Series, levels: list) -> None:
+    """Warn when a text column holds a different value in nearly every row (see
+    :data:`IDENTIFIER_ROWS`): a customer number, a name, a comment."""
+    filled = int(s.notna().sum())
+    if filled >= IDENTIFIER_ROWS and len(levels) >= IDENTIFIER_SHARE * filled and not isinstance(s.dtype, pd.CategoricalDtype):
+        warnings.warn(
+            f"Column {name!r} holds {len(levels)} distinct values in {filled} rows (e.g. {levels[:3]}): an "
+            "identifier, a name or free text? Each value is a category seen about once, which the model cannot "
+            "carry to new rows (their values score as unseen). Drop it (the commands leave an id column out with "
+            f"--id-column); to keep it without this warning, pass X[{name!r}].astype('category').",
+            IdentifierColumnWarning, stacklevel=user_stacklevel())
+
+
+def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> bool:
     """Warn when a text column of many levels all reads as numbers (an amount as text?), or
-    mostly does (an amount with '?' or 'n.a.' in some rows, which ``pd.read_csv`` reads as text)."""
+    mostly does (an amount with '?' or 'n.a.' in some rows, which ``pd.read_csv`` reads as text),
+    or holds ISO 8601 dates; whether it warned."""
     if len(levels) <= NUMERIC_TEXT_LEVELS or isinstance(s.dtype, pd.CategoricalDtype):
-        return
+        return False
     if not all(isinstance(v, str) for v in levels):
-        return
+        return False
+    if all(ISO_DATE.fullmatch(v.strip()) for v in levels):
+        warnings.warn(
+            f"Column {name!r} holds dates as text (e.g. {levels[:3]}); it is treated as categorical, one level per "
+            f"date, so it cannot learn a trend or score a date it has not seen. Pass pd.to_datetime(X[{name!r}]) "
+            f"(the model learns days); to keep it categorical without this warning, pass X[{name!r}].astype('category').",
+            NumericTextWarning, stacklevel=user_stacklevel())
+        return True
     if not pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").notna().all():
         rows = s.dropna().astype(str).str.strip()
         words = rows[pd.to_numeric(rows, errors="coerce").isna()]
@@ -350,7 +385,8 @@ def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> None:
                 NumericTextWarning,
                 stacklevel=user_stacklevel(),
             )
-        elif len(words) < len(rows) - len(words) or words.nunique() < len(levels) - words.nunique():
+            return True
+        if len(words) < len(rows) - len(words) or words.nunique() < len(levels) - words.nunique():
             # '?' or 'n.a.' among amounts (in most rows, or fewer distinct words than numbers): pd.read_csv left them text
             warnings.warn(
                 f"Column {name!r} holds numbers as text in {len(rows) - len(words)} rows and other text in "
@@ -361,13 +397,15 @@ def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> None:
                 NumericTextWarning,
                 stacklevel=user_stacklevel(),
             )
-    else:
-        warnings.warn(
-            f"Column {name!r} holds text whose {len(levels)} distinct values all read as numbers "
-            f"(e.g. {levels[:3]}); it is treated as categorical, one level per distinct string "
-            f"(codes like '01' keep their leading zero). If it is an amount, pass "
-            f"pd.to_numeric(X[{name!r}]); to keep it categorical without this warning, pass "
-            f"X[{name!r}].astype('category').",
-            NumericTextWarning,
-            stacklevel=user_stacklevel(),
-        )
+            return True
+        return False
+    warnings.warn(
+        f"Column {name!r} holds text whose {len(levels)} distinct values all read as numbers "
+        f"(e.g. {levels[:3]}); it is treated as categorical, one level per distinct string "
+        f"(codes like '01' keep their leading zero). If it is an amount, pass "
+        f"pd.to_numeric(X[{name!r}]); to keep it categorical without this warning, pass "
+        f"X[{name!r}].astype('category').",
+        NumericTextWarning,
+        stacklevel=user_stacklevel(),
+    )
+    return True

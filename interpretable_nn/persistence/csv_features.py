@@ -14,9 +14,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..data.schema import ISO_DATE
 from .csv_io import read_csv
 
-__all__ = ["NA_TEXTS", "cell_number", "column_plan", "missing_cell", "read_features", "shown_cell"]
+__all__ = ["NA_TEXTS", "cell_number", "column_plan", "missing_cell", "read_features", "shown_cell", "text_dates"]
 
 
 #: the cell texts pandas reads as missing by default (``pd.read_csv``'s ``na_values``)
@@ -183,3 +184,26 @@ def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None
                    else _text(raw[name]) if kind == "text" else _numeric(raw[name], name, p))
             for name, (kind, levels) in plan.items()}
     return pd.DataFrame(read, index=raw.index), ids  # one frame: column by column, pandas warned past 100
+
+
+def text_dates(X, keep: set, say=print):
+    """``X`` with every text column whose filled cells are all ISO 8601 dates or date-times
+    (``2024-01-31``, ``2024-01-31 12:00``, ``...T12:00:00+01:00``: what databases and
+    spreadsheets export) read as dates, as a frame's datetime64 column is: the model learns
+    days, one shape over time. As text, each date was a category of its own, and every date
+    after training scored as unseen. Columns in ``keep`` (``--categorical``) stay text; a
+    column with an impossible date (``2024-02-30``) stays text too, and the schema's warning
+    names it. ``say`` tells the user which columns were read so."""
+    import pandas as pd
+
+    X = X.copy()
+    for name in X.columns:
+        cells = X[name].dropna()
+        if name in keep or cells.empty or not all(isinstance(v, str) and ISO_DATE.fullmatch(v.strip()) for v in cells):
+            continue
+        try:
+            X[name] = pd.to_datetime(X[name].str.strip(), utc=True, format="ISO8601")
+        except (ValueError, OverflowError):
+            continue
+        say(f"column {name!r} read as dates (ISO 8601): the model learns days (--categorical {name} keeps it text)")
+    return X
