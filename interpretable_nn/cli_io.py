@@ -272,7 +272,7 @@ def load_table(args) -> tuple:
             raise ValueError("--csv needs --target COLUMN (the column to predict).")
         cats = list(getattr(args, "categorical", None) or [])
         df = read_csv(args.csv, what="--csv", encoding=getattr(args, "encoding", "utf-8"),
-                      dtype={c: str for c in cats} or None)
+                      dtype={c: str for c in cats} or None, keep={args.target, *cats, getattr(args, "id_column", None)})
         absent = [c for c in [args.target, *cats] if c not in df.columns]
         if absent:
             raise ValueError(f"{absent} {'is not a column' if len(absent) == 1 else 'are not columns'} of "

@@ -475,3 +475,44 @@ def test_text_dates_reads_only_columns_of_iso_dates():
     assert [c for c in out if out[c].dtype.kind == "O"] == ["bad", "digits", "kept"] and out["n"].equals(X["n"])
     assert said == ["column 'd' read as dates (ISO 8601): the model learns days (--categorical d keeps it text)"]
     assert X["d"].dtype.kind == "O"  # the caller's frame is left as it was
+
+
+def test_an_unnamed_column_the_caller_needs_is_read(tmp_path):
+    """Hostile pass of stop 75, on the mend above: a model fitted in Python on
+    ``pd.read_csv`` of a ``to_csv`` file (its 'Unnamed: 0' a feature) was refused the very
+    file ("lacks the model's columns ['Unnamed: 0']"); ids in the unnamed index were lost with
+    ``--id-column 'Unnamed: 0'``; ``read_csv`` with ``index_col``, ``usecols`` or ``sep`` dropped
+    the wrong column; 'Unnamed: 0.1' (a file written twice) was fitted without a word; a
+    header of empty names said "its columns are []"."""
+    import interpretable_nn as inn
+    from interpretable_nn.data import UnnamedColumnWarning
+
+    df = _frame().set_axis([f"cust{i}" for i in range(200)])
+    df.to_csv(tmp_path / "ids.csv")
+    frame = pd.read_csv(tmp_path / "ids.csv")
+    with pytest.warns(UnnamedColumnWarning):
+        m = inn.MLPClassifier(max_epochs=1, verbose=0, random_state=0).fit(frame.drop(columns="target"), frame["target"])
+    m.save(tmp_path / "m")
+    r = run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "ids.csv"))
+    assert r.returncode == 0 and "no name in the header" not in r.stderr, r.stderr
+    r = run("fit", "mlp", "--param", "max_epochs=1", "--csv", str(tmp_path / "ids.csv"), "--target", "target",
+            "--out", str(tmp_path / "m2"))
+    assert r.returncode == 0 and "first values ['cust0', 'cust1', 'cust2']). To read it" in r.stderr, r.stderr
+    assert "row numbers" not in r.stderr and "--id-column 'Unnamed: 0'" in r.stderr
+    r = run("predict", str(tmp_path / "m2"), "--input", str(tmp_path / "ids.csv"), "--id-column", "Unnamed: 0")
+    out = pd.read_csv(io.StringIO(r.stdout[r.stdout.index("Unnamed: 0,"):]))
+    assert r.returncode == 0 and out["Unnamed: 0"].tolist()[:2] == ["cust0", "cust1"], r.stdout[:300]
+
+    (tmp_path / "semi.csv").write_text(";a;b\n0;1;2\n1;3;4\n")
+    with pytest.warns(UnnamedColumnWarning, match="row numbers"):
+        assert list(read_csv(tmp_path / "semi.csv", sep=";").columns) == ["a", "b"]
+    (tmp_path / "abc.csv").write_text("a,b,c\n1,2,3\n4,5,6\n")
+    (tmp_path / "xab.csv").write_text(",a,b\n0,1,2\n1,3,4\n")
+    assert list(read_csv(tmp_path / "abc.csv", index_col=0).columns) == ["b", "c"]
+    assert list(read_csv(tmp_path / "xab.csv", usecols=["a", "b"]).columns) == ["a", "b"]
+    (tmp_path / "blank.csv").write_text(",,\n1,2,3\n")
+    with pytest.raises(ValueError, match=r"has no column names in its first line \(3 empty fields\)"):
+        read_csv(tmp_path / "blank.csv")
+    twice = frame.rename(columns={"Unnamed: 0": "Unnamed: 0.1"})
+    with pytest.warns(UnnamedColumnWarning, match=r"'Unnamed: 0.1' is pandas' name .* --id-column 'Unnamed: 0.1'"):
+        inn.MLPClassifier(max_epochs=1, verbose=0).fit(twice.drop(columns="target"), twice["target"])

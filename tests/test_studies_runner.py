@@ -273,14 +273,21 @@ def test_cells_in_threads_keep_their_own_warnings_and_give_the_process_its_own_b
     assert rows["first"]["details"]["warnings"] == ["UserWarning: first"], rows["first"].get("error")
     assert rows["second"]["details"]["warnings"] == ["UserWarning: second"], rows["second"].get("error")
     assert warnings.showwarning is shown_before and warnings.filters == filters_before
-    with warnings.catch_warnings(record=True) as printed:  # a warning outside every cell is printed
+    def warn_in_a_thread(text):
+        helper = threading.Thread(target=lambda: warnings.warn(text, UserWarning, stacklevel=1))
+        helper.start()
+        helper.join()
+
+    with kept_warnings() as alone:  # one cell: its fit's own threads (a thread pool) warn into it
+        warn_in_a_thread("from the cell's pool")
+    assert [str(m) for _, m in alone] == ["from the cell's pool"]
+    with warnings.catch_warnings(record=True) as printed:  # two cells: a thread of neither is printed
         warnings.simplefilter("always")
-        with kept_warnings() as inner:
-            outside = threading.Thread(target=lambda: warnings.warn("outside", UserWarning, stacklevel=1))
-            outside.start()
-            outside.join()
+        with kept_warnings() as inner, kept_warnings() as innermost:
+            warn_in_a_thread("outside")
             warnings.warn("inside", UserWarning, stacklevel=1)
-    assert [str(w.message) for w in printed] == ["outside"] and [str(m) for _, m in inner] == ["inside"]
+    assert [str(w.message) for w in printed] == ["outside"] and [str(m) for _, m in innermost] == ["inside"]
+    assert inner == [] and warnings.showwarning is shown_before
 
 
 def test_run_cell_scores_a_regressor_and_never_raises():

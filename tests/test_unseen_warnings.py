@@ -278,3 +278,35 @@ def test_a_chunked_predict_inside_an_enclosing_tally_counts_every_chunk(rows):
             _chunked(m, rows + 1)
 
     assert _said(twice) == [SAID]
+
+
+def test_a_background_read_with_every_chunk_is_counted_once():
+    """Hostile pass of stop 75: in an enclosing tally (``builtin_explanation``, ``crosscheck``)
+    a chunked explain read the whole background with each chunk, and the nested tally added
+    each read: "background holds 27 value(s)" of 3 in chunks of one row. X's chunks add up,
+    the background's reads do not, whatever the chunk size. (A wrapper's explain also counted
+    the background's unseen levels as X's.)"""
+    from interpretable_nn.explain.crosscheck import builtin_explanation
+    from interpretable_nn.models import make_model
+    from interpretable_nn.models.chunking import chunk_rows
+
+    m = make_model("logreg", random_state=0).fit(X, Y)
+    bg = ODD.head(9).assign(a=[0, 100, 0, 200, 0, 0, 0, 0, -300.0])
+    whole = _said(lambda: builtin_explanation(m, ODD, background=bg))
+    assert whole == [SAID, "Column 'c' of background: 1 category not seen in training ['z'] (2 rows) scored as the "
+                     "'unseen' level; refit with these levels to learn them."]
+    far = [w for w in _all_said(lambda: builtin_explanation(m, ODD, background=bg)) if "of background" in w]
+    assert any("Column 'a' of background holds 3 value(s) far beyond" in w for w in far), far
+    for rows in (1, 3, 7):
+        def call(rows=rows):
+            with chunk_rows(rows):
+                return builtin_explanation(m, ODD, background=bg)
+        assert _said(call) == whole
+        assert [w for w in _all_said(call) if "of background" in w] == far
+
+
+def _all_said(call) -> list[str]:
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        call()
+    return [str(w.message) for w in got]

@@ -219,9 +219,10 @@ class TabularEncoder:
         self._level_index = {n: pd.Index(lv, dtype=object) for n, lv in self._levels.items()}
 
     # ------------------------------------------------------------------ transform
-    def transform(self, X, validate: bool = True) -> EncodedData:
-        """Encode rows (columns matched by name). Unseen categories get code 1 with a warning."""
-        df = check_predict_frame(X, self.schema_) if validate else X
+    def transform(self, X, validate: bool = True, what: str = "X") -> EncodedData:
+        """Encode rows (columns matched by name). Unseen categories get code 1 with a warning
+        that names the table ``what`` (``"background"``: said apart from X's, with its own count)."""
+        df = check_predict_frame(X, self.schema_, what=what) if validate else X
         n = len(df)
         if self.numeric_names_:
             raw = np.column_stack([df[c].to_numpy(dtype=np.float64) for c in self.numeric_names_])
@@ -232,7 +233,7 @@ class TabularEncoder:
         z[miss] = 0.0
         codes = np.zeros((n, len(self.categorical_names_)), dtype=np.int64)
         for j, name in enumerate(self.categorical_names_):
-            codes[:, j] = self._codes(name, df[name])
+            codes[:, j] = self._codes(name, df[name], what)
         return EncodedData(z.astype(np.float32), miss.astype(np.float32), codes)
 
     def _codes(self, name: str, s: pd.Series, what: str = "X") -> np.ndarray:

@@ -251,9 +251,10 @@ def quiet_range():
 
 def _roll(tally: dict) -> None:
     """The rows checked so far are one chunk: their count joins the total (the largest of its
-    checks: ``explain`` reads a chunk's rows more than once)."""
-    for entry in tally.values():
-        entry[1], entry[3] = entry[1] + entry[3], 0
+    checks: ``explain`` reads a chunk's rows more than once). Only X is cut into chunks: another
+    table (a background) is read whole with every chunk, so its count is the largest read's."""
+    for (_, what, _), entry in tally.items():
+        entry[1], entry[3] = entry[1] + entry[3] if what in ("X", "") else max(entry[1], entry[3]), 0
 
 
 class range_tally:  # used as a function: with range_tally(): ...

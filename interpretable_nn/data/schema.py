@@ -80,7 +80,7 @@ class UnnamedColumnWarning(UserWarning):
 
 
 #: pandas' name for a CSV column whose header cell is empty
-_UNNAMED = re.compile(r"Unnamed: \d+(?:_level_\d+)?")
+_UNNAMED = re.compile(r"Unnamed: \d+(?:\.\d+)?(?:_level_\d+)?")  # 'Unnamed: 0.1': a second such column
 
 
 def to_json_value(v: Any) -> Any:
@@ -292,7 +292,8 @@ def infer_schema(
             warnings.warn(f"Column {name!r} is pandas' name for a CSV column with no name in the header, most "
                           "often the row numbers that DataFrame.to_csv writes without index=False: the model "
                           f"reads it as a feature. Drop it (X.drop(columns=[{name!r}])), or read the file with "
-                          "index_col=0.", UnnamedColumnWarning, stacklevel=user_stacklevel())
+                          f"index_col=0 (on the command line: --id-column {name!r}, or name it in the header).",
+                          UnnamedColumnWarning, stacklevel=user_stacklevel())
         if pd.api.types.is_datetime64_any_dtype(s.dtype):  # a raw frame (not from check_frame)
             s, converted[name] = datetime_days(name, s), "datetime"
         elif pd.api.types.is_timedelta64_dtype(s.dtype):

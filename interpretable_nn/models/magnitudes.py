@@ -153,13 +153,13 @@ def standardise(values: np.ndarray, center, scale) -> np.ndarray:
     return z
 
 
-def encode_finite(encoder: TabularEncoder, df: pd.DataFrame) -> EncodedData:
-    """``encoder.transform(df)`` of validated rows with the standardised values that
+def encode_finite(encoder: TabularEncoder, df: pd.DataFrame, what: str = "X") -> EncodedData:
+    """``encoder.transform(df)`` of validated rows (of the table ``what``) with the standardised values that
     overflowed there (``x - center`` beyond float64) recomputed by :func:`standardise`;
     no overflow warning reaches the user. Values beyond float32 stay ``±inf`` here
     (:func:`clip_encoded` maps them to the band)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        enc = encoder.transform(df, validate=False)
+        enc = encoder.transform(df, validate=False, what=what)
     num = enc.numeric
     if num.size == 0 or np.isfinite(num).all():
         return enc

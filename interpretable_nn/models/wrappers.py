@@ -175,7 +175,7 @@ class _SklearnModel(BaseModel):
                 background, self.encoder_.schema_, what="background")
             if len(ref) == 0:
                 raise ValueError("background has no rows; pass reference rows (e.g. 100 training rows).")
-            Zb = self._design(ref, encode_finite(self.encoder_, ref))
+            Zb = self._design(ref, encode_finite(self.encoder_, ref, "background"))
             values, base, method = linear_shap(est, Z, Zb, self.encoder_)
         elif hasattr(est, "tree_") and callable(getattr(est, "decision_path", None)):
             values, base, method = tree_path_values(est, Z, self.encoder_, classifier)

@@ -58,7 +58,8 @@ def _read(path: str, what: str, model: Any, target: str | None = None, id_column
 
     if id_column is not None:  # ids as written: 000123 stays 000123 (it was logged as 123)
         dtype = {**(dtype or {}), id_column: str}
-    df = read_csv(p, what=what, dtype=dtype, encoding=encoding)  # the other commands' reader: its checks and hints
+    df = read_csv(p, what=what, dtype=dtype, encoding=encoding,  # the other commands' reader: its checks, hints
+                  keep={*column_plan(model), id_column, target})
     classes = getattr(model, "classes_", None)
     text_target = target in df.columns and classes is not None and all(isinstance(c, str) for c in classes)
     if column_plan(model) or text_target:

@@ -168,7 +168,8 @@ def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None
     import pandas as pd
 
     plan = column_plan(model)
-    raw = read_csv(path, what=what, encoding=encoding, dtype=str, keep_default_na=False, na_filter=False)
+    raw = read_csv(path, what=what, encoding=encoding, dtype=str, keep_default_na=False, na_filter=False,
+                   keep={*plan, id_column})  # a model fitted on 'Unnamed: 0' reads the same file
     p = Path(path)
     missing = [c for c in plan if c not in raw.columns]
     if missing:

@@ -73,9 +73,12 @@ def _first_bad_byte(p, encoding: str, exc: UnicodeDecodeError) -> tuple[int, byt
     return exc.start, exc.object[exc.start:exc.start + 1], 0
 
 
-def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = "utf-8", **kwargs):
+def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = "utf-8", keep=(), **kwargs):
     """``pd.read_csv(path, **kwargs)`` with every failure turned into one ValueError naming
-    ``path`` and what to do (``--encoding`` for a file that is not in ``encoding``)."""
+    ``path`` and what to do (``--encoding`` for a file that is not in ``encoding``). A column
+    with no name in the header is left out (:func:`_unnamed`) unless its pandas name
+    (``'Unnamed: 0'``) is in ``keep``: the columns the caller needs (a saved model's feature,
+    an ``--id-column``)."""
     import codecs
 
     import pandas as pd
@@ -115,10 +118,14 @@ def read_csv(path: str | os.PathLike, *, what: str = "--input", encoding: str = 
     if frame.shape[1] > 1 and kwargs.get("header", "infer") == "infer":
         # pandas renames a repeated header ('x', 'x.1'); the Python API refuses duplicate names
         head = pd.read_csv(p, encoding=encoding, header=None, nrows=1, dtype=str, keep_default_na=False,
+                           sep=kwargs.get("sep", ","),
                            skipinitialspace=kwargs["skipinitialspace"]).iloc[0]  # the names as the frame has them
-        blank = [i for i, h in enumerate(head.tolist()) if not h.strip()]
-        if blank:  # never a feature: row numbers (to_csv's index) or a spreadsheet's padding
-            frame = _unnamed(frame, blank, p, what)
+        if not any(h.strip() for h in head.tolist()):
+            raise ValueError(f"{what} {p} has no column names in its first line ({len(head)} empty fields); "
+                             "the first line must be a header naming the columns.")
+        blank = [i for i, h in enumerate(head.tolist()) if not h.strip() and str(frame.columns[i]) not in set(keep)]
+        if blank and len(head) == frame.shape[1] and "usecols" not in kwargs and kwargs["index_col"] is False:
+            frame = _unnamed(frame, blank, p, what)  # never a feature: row numbers (to_csv's index), padding
         dup = sorted({h for h in head.tolist() if h.strip() and (head == h).sum() > 1})
         if dup:
             raise ValueError(f"{what} {p} names the column(s) {dup} more than once (pandas would read the second "
@@ -137,6 +144,7 @@ def _unnamed(frame, blank: list[int], p: Path, what: str):
     a spreadsheet's padding) go without a word; one that holds values goes with an
     :class:`UnnamedColumnWarning`: ``df.to_csv(f)`` writes the row index as an unnamed first
     column, which pandas reads as ``'Unnamed: 0'`` and a model would take for a feature."""
+    import numpy as np
     import pandas as pd
 
     def filled(col) -> bool:
@@ -147,10 +155,13 @@ def _unnamed(frame, blank: list[int], p: Path, what: str):
     if held:
         cols = ", ".join(str(i + 1) for i in held[:5]) + (" ..." if len(held) > 5 else "")
         sample = frame.iloc[:3, held[0]].tolist()
-        why = "; pandas' to_csv without index=False and R's write.csv write the row numbers so" if held[0] == 0 else ""
+        numbers = pd.to_numeric(frame.iloc[:, held[0]], errors="coerce").to_numpy()
+        rows = held[0] == 0 and len(numbers) > 0 and numbers[0] in (0, 1) and (numbers == numbers[0] + np.arange(len(numbers))).all()
+        why = "; pandas' to_csv without index=False and R's write.csv write the row numbers so" if rows else ""
         warnings.warn(f"{what} {p}: column{'s' if len(held) > 1 else ''} {cols} (counting from 1) "
                       f"{'have' if len(held) > 1 else 'has'} no name in the header and {'were' if len(held) > 1 else 'was'} "
-                      f"left out (first values {sample}{why}). To read such a column, name it in the header.",
+                      f"left out (first values {sample}{why}). To read it, name it in the header (ids: name it id, the "
+                      f"commands' id column, or pass --id-column {str(frame.columns[held[0]])!r}).",
                       UnnamedColumnWarning, stacklevel=3)
     keep = [i for i in range(frame.shape[1]) if i not in set(blank)]
     return frame.iloc[:, keep] if isinstance(frame, pd.DataFrame) else frame

@@ -342,7 +342,8 @@ def _artefacts(model, X_test=None, y_test=None, seed: int = 0) -> dict:
 # ---------------------------------------------------------------------- the cell's warnings
 _KEPT: ContextVar[list | None] = ContextVar("interpretable_nn_cell_warnings", default=None)
 _KEEPING_LOCK = threading.Lock()
-_keeping: dict = {"cells": 0, "saved": None}
+#: the lists of the cells running now, by id (a list is not hashable, and two are equal when empty)
+_keeping: dict = {"cells": {}, "saved": None}
 
 
 @contextmanager
@@ -358,16 +359,25 @@ def kept_warnings() -> Iterator[list]:
     cell, on to the ``showwarning`` it replaced), and the last cell to leave puts the
     process's ``showwarning`` and filters back. While any cell runs, every warning of the
     process is shown each time (filter ``"always"``), as a cell must see its own repeats.
+    A warning from a thread no cell runs in (a thread pool a model's fit starts) goes to the
+    cell running where only one is (a process worker's case), else on to the console.
+
+    What this cannot mend, before Python 3.14's context-aware warnings: another thread's own
+    ``catch_warnings`` that spans a cell's start or end still swaps the process's one state
+    (as it does for any two threads that use ``catch_warnings``).
     """
     caught: list = []
     token = _KEPT.set(caught)
     with _KEEPING_LOCK:
-        if _keeping["cells"] == 0:
+        if not _keeping["cells"]:
             before = warnings.showwarning
             _keeping["saved"] = (warnings.filters, before)
 
             def dispatch(message, category, filename, lineno, file=None, line=None):
                 into = _KEPT.get()
+                running = list(_keeping["cells"].values())
+                if into is None and len(running) == 1:  # a thread the one running cell started
+                    into = running[0]
                 if into is None:
                     before(message, category, filename, lineno, file, line)
                 else:
@@ -376,14 +386,14 @@ def kept_warnings() -> Iterator[list]:
             warnings.filters = list(warnings.filters)
             warnings.simplefilter("always")
             warnings.showwarning = dispatch
-        _keeping["cells"] += 1
+        _keeping["cells"][id(caught)] = caught
     try:
         yield caught
     finally:
         _KEPT.reset(token)
         with _KEEPING_LOCK:
-            _keeping["cells"] -= 1
-            if _keeping["cells"] == 0:
+            del _keeping["cells"][id(caught)]
+            if not _keeping["cells"]:
                 warnings.filters, warnings.showwarning = _keeping["saved"]
                 getattr(warnings, "_filters_mutated", lambda: None)()  # as catch_warnings does: stale "shown" marks
                 _keeping["saved"] = None
