@@ -293,7 +293,7 @@ def load_table(args) -> tuple:
         if idc and idc in X.columns:
             X = X.drop(columns=[idc])
             print(f"column {idc!r} is the id column: left out of the features (--id-column '' keeps it)")
-        X = text_dates(_text_numbers(X, set(cats), args.csv), set(cats))
+        X = text_dates(_text_numbers(X, set(cats), args.csv), set(cats), args.csv)
         _refuse_infinite(X, args.csv)
         return X, y.to_numpy(), Path(args.csv).stem
     ds = load_dataset(args.dataset)

@@ -5,6 +5,7 @@ column of numbers into categories (the model learnt nothing from it, silently), 
 
 import io
 import math
+import re
 import warnings
 
 import numpy as np
@@ -462,19 +463,28 @@ def test_the_python_api_says_dates_as_text_and_identifier_columns():
 
 
 def test_text_dates_reads_only_columns_of_iso_dates():
+    """Which text columns ``fit --csv`` reads as dates, and which it refuses: a column of
+    dates with a stray cell (hostile pass of stop 75: one '?' among 200 dates made the whole
+    column categories without a word, AUC .93 to .55), and PostgreSQL's '+00' offsets."""
     from interpretable_nn.persistence.csv_features import text_dates
 
     said: list = []
-    X = pd.DataFrame({"d": ["2015-01-31", None, " 2015-02-01T10:00:00+01:00 ", "2015-02-02 23:59"],
-                      "bad": ["2015-01-31", "2015-02-30", None, "2015-03-01"],
+    X = pd.DataFrame({"d": ["2015-01-31", None, " 2015-02-01T10:00:00+01:00 ", "2015-02-02 23:59:00+00"],
+                      "words": ["own", "rent", "2015-01-01", "own"],
                       "digits": ["20150131", "20150201", "20150202", "20150203"],
                       "kept": ["2015-01-31", "2015-02-01", "2015-02-02", "2015-02-03"], "n": [1.0, 2.0, 3.0, 4.0]})
-    out = text_dates(X, {"kept"}, said.append)
-    assert str(out["d"].dtype) == "datetime64[us, UTC]" and out["d"].isna().tolist() == [False, True, False, False]
-    assert out["d"].iloc[2] == pd.Timestamp("2015-02-01T09:00:00Z")
-    assert [c for c in out if out[c].dtype.kind == "O"] == ["bad", "digits", "kept"] and out["n"].equals(X["n"])
+    out = text_dates(X, {"kept"}, "f.csv", said.append)
+    assert str(out["d"].dtype).startswith("datetime64") and out["d"].isna().tolist() == [False, True, False, False]
+    assert out["d"].iloc[2] == pd.Timestamp("2015-02-01T09:00:00Z") and out["d"].iloc[3] == pd.Timestamp("2015-02-02T23:59Z")
+    assert [c for c in out if out[c].dtype.kind == "O"] == ["words", "digits", "kept"] and out["n"].equals(X["n"])
     assert said == ["column 'd' read as dates (ISO 8601): the model learns days (--categorical d keeps it text)"]
     assert X["d"].dtype.kind == "O"  # the caller's frame is left as it was
+    for stray, row in (("?", 2), ("2015-02-30", 3), ("２０１５-01-01", 2), ("31/01/2015", 4)):
+        cells = ["2015-01-31", "2015-02-01", "2015-02-02", "2015-02-03"]
+        cells[row - 1] = stray
+        with pytest.raises(ValueError, match=rf"column 'd' of f.csv holds dates in 3 row\(s\) and other text in 1: "
+                                             rf"'{re.escape(stray)}' \(data row {row}\); .* --categorical d\."):
+            text_dates(pd.DataFrame({"d": cells}), set(), "f.csv", said.append)
 
 
 def test_an_unnamed_column_the_caller_needs_is_read(tmp_path):
@@ -516,3 +526,31 @@ def test_an_unnamed_column_the_caller_needs_is_read(tmp_path):
     twice = frame.rename(columns={"Unnamed: 0": "Unnamed: 0.1"})
     with pytest.warns(UnnamedColumnWarning, match=r"'Unnamed: 0.1' is pandas' name .* --id-column 'Unnamed: 0.1'"):
         inn.MLPClassifier(max_epochs=1, verbose=0).fit(twice.drop(columns="target"), twice["target"])
+
+
+def test_a_model_of_dates_reads_them_as_dates_in_every_command(tmp_path):
+    """Hostile pass of stop 75 on ``fit --csv``'s dates: ``predict`` refused its own training
+    file where date cells had trailing spaces ("Time data 2024-01-01 is not ISO8601 format");
+    a cell that is no date was "Column 'when' of X" with pandas' advice, no file, no row;
+    ``distill --csv`` gave the surrogate the dates as text (agreement .575 where Python's
+    datetime64 gave 1.0); a rule set of dates was refused ISO dates by ``predict``."""
+    rng = np.random.default_rng(0)
+    when = pd.date_range("2020-01-01", periods=200, freq="3D")
+    df = pd.DataFrame({"when": [f"{d:%Y-%m-%d}  " for d in when], "x": rng.normal(size=200).round(3)})
+    df["y"] = ((when.year >= 2021) ^ (rng.random(200) < 0.1)).astype(int)
+    df.to_csv(tmp_path / "train.csv", index=False)
+    r = run("fit", "mlp", "--param", "max_epochs=3", "--csv", str(tmp_path / "train.csv"), "--target", "y",
+            "--out", str(tmp_path / "m"))
+    assert r.returncode == 0 and "read as dates" in r.stdout, r.stderr
+    p = run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "train.csv"))
+    assert p.returncode == 0 and p.stdout.count("\n") > 200, p.stderr
+    (tmp_path / "odd.csv").write_text("when,x\n2024-01-01,0.1\n?,0.2\n")
+    _one_line_error(run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "odd.csv")),
+                    "column 'when' of", "odd.csv (data row 2) holds '?', but the model reads 'when' as dates")
+    d = run("distill", str(tmp_path / "m"), "--csv", str(tmp_path / "train.csv"), "--target", "y", "--max-depth", "2",
+            "--out", str(tmp_path / "rules"))
+    line = next(x for x in d.stdout.splitlines() if "fidelity on" in x)
+    assert d.returncode == 0 and float(line.split("agreement ")[1].split()[0]) >= 0.9, d.stdout + d.stderr
+    assert '"when": "datetime"' in (tmp_path / "rules" / "ruleset.json").read_text()  # its rules test days
+    q = run("predict", str(tmp_path / "rules"), "--input", str(tmp_path / "train.csv"))
+    assert q.returncode == 0 and q.stdout.count("\n") > 200, q.stderr

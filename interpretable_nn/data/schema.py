@@ -67,7 +67,8 @@ class IdentifierColumnWarning(UserWarning):
 
 
 #: a text cell that is an ISO 8601 date or date-time (what databases and spreadsheets export)
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?",
+                      re.ASCII)  # '+00' as PostgreSQL writes a timestamptz; ASCII digits, as pandas parses
 #: an :class:`IdentifierColumnWarning` needs at least this many filled rows, and distinct
 #: values in at least this share of them
 IDENTIFIER_ROWS, IDENTIFIER_SHARE = 30, 0.9
@@ -353,7 +354,8 @@ def _warn_identifier(name: str, s: pd.Series, levels: list) -> None:
             f"Column {name!r} holds {len(levels)} distinct values in {filled} rows (e.g. {levels[:3]}): an "
             "identifier, a name or free text? Each value is a category seen about once, which the model cannot "
             "carry to new rows (their values score as unseen). Drop it (the commands leave an id column out with "
-            f"--id-column); to keep it without this warning, pass X[{name!r}].astype('category').",
+            f"--id-column); to keep it without this warning, pass X[{name!r}].astype('category') (on the "
+            f"command line: --categorical {name}).",
             IdentifierColumnWarning, stacklevel=user_stacklevel())
 
 
@@ -368,8 +370,9 @@ def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> bool:
     if all(ISO_DATE.fullmatch(v.strip()) for v in levels):
         warnings.warn(
             f"Column {name!r} holds dates as text (e.g. {levels[:3]}); it is treated as categorical, one level per "
-            f"date, so it cannot learn a trend or score a date it has not seen. Pass pd.to_datetime(X[{name!r}]) "
-            f"(the model learns days); to keep it categorical without this warning, pass X[{name!r}].astype('category').",
+            f"date, so it cannot learn a trend or score a date it has not seen. Pass pd.to_datetime(X[{name!r}], "
+            "utc=True, format='ISO8601') (the model learns days); to keep it categorical without this warning, pass "
+            f"X[{name!r}].astype('category') (on the command line: --categorical {name}).",
             NumericTextWarning, stacklevel=user_stacklevel())
         return True
     if not pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").notna().all():

@@ -49,7 +49,19 @@ def column_plan(model) -> dict[str, tuple[str, list]]:
                     levels.extend(v for v in (c.value if c.op == "in" else [c.value]) if v not in levels)
     for name in getattr(model, "feature_names", None) or []:
         plan.setdefault(name, ("any", []))
+    for name in _converted(model):  # a rule set's dates: its conditions test days, the file holds dates
+        plan[name] = ("text", [])
     return plan
+
+
+def _converted(model) -> dict[str, str]:
+    """``{column: "datetime" | "timedelta"}``: what ``model`` read as days, by its schema or, for
+    a rule set, its ``metadata["converted_from"]``."""
+    schema = getattr(getattr(model, "encoder_", None), "schema_", None)
+    if schema is not None:
+        return {f.name: f.converted_from for f in schema if getattr(f, "converted_from", "")}
+    days = (getattr(model, "metadata", None) or {}).get("converted_from")
+    return {k: v for k, v in days.items() if v in ("datetime", "timedelta")} if isinstance(days, dict) else {}
 
 
 def shown_cell(v, width: int = 40) -> str:
@@ -128,13 +140,38 @@ def _any(raw):
     return np.array(vals, dtype=object)
 
 
-def _text(raw):
-    """A date or duration column as its text (the model parses ISO 8601 as it did at fit),
-    the missing-value words as None."""
+def _text(raw, column: str = "", path: Path | str = "", kind: str = ""):
+    """A date or duration column: dates (``kind="datetime"``) parsed here as at fit
+    (:func:`parse_dates`: a cell that is no date refused naming its row), durations as their
+    text, which the model parses; the missing-value words as None."""
     import numpy as np
 
-    return np.array([None if not isinstance(v, str) or v.strip() in NA_TEXTS else v for v in raw.astype(object)],
-                    dtype=object)
+    cells = np.array([None if not isinstance(v, str) or v.strip() in NA_TEXTS else v.strip() for v in raw.astype(object)],
+                     dtype=object)
+    if kind != "datetime":
+        return cells
+    import pandas as pd
+
+    parsed, bad = parse_dates(pd.Series(cells, index=raw.index, dtype=object))
+    if len(bad):  # said as a number column's cell is
+        more = f" (and {len(bad) - 1} more such cell(s))" if len(bad) > 1 else ""
+        raise ValueError(f"column {column!r} of {path} (data row {bad[0] + 1}) holds {shown_cell(raw.iloc[bad[0]])}{more}, "
+                         f"but the model reads {column!r} as dates; write it as an ISO 8601 date (2024-01-31, "
+                         "2024-01-31 12:00, 2024-01-31T12:00:00+01:00) or blank that cell (a blank cell is a missing value).")
+    return parsed
+
+
+def parse_dates(cells):
+    """``(dates, bad)``: the text ``cells`` (a Series; None: missing) as UTC dates, read as a
+    model reads ISO 8601 text at fit (``pd.to_datetime(utc=True, format="ISO8601")``), and the
+    positions of the filled cells that are no date (``'?'``, ``'2023-02-29'``, ``'31/01/2024'``)."""
+    import numpy as np
+    import pandas as pd
+
+    text = cells.astype(object).where(cells.notna(), None)
+    iso = np.array([isinstance(v, str) and ISO_DATE.fullmatch(v) is not None for v in text], dtype=bool)
+    dates = pd.to_datetime(text.where(iso, None), utc=True, format="ISO8601", errors="coerce")
+    return dates, np.flatnonzero(text.notna().to_numpy() & dates.isna().to_numpy())
 
 
 def _numeric(raw, column: str, path: Path):
@@ -167,7 +204,7 @@ def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None
     """
     import pandas as pd
 
-    plan = column_plan(model)
+    plan, converted = column_plan(model), _converted(model)
     raw = read_csv(path, what=what, encoding=encoding, dtype=str, keep_default_na=False, na_filter=False,
                    keep={*plan, id_column})  # a model fitted on 'Unnamed: 0' reads the same file
     p = Path(path)
@@ -182,29 +219,45 @@ def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None
     if id_column and id_column in raw.columns:
         ids = raw[id_column].astype(object)
     read = {name: (_categorical(raw[name], levels) if kind == "categorical" else _any(raw[name]) if kind == "any"
-                   else _text(raw[name]) if kind == "text" else _numeric(raw[name], name, p))
+                   else _text(raw[name], name, p, converted.get(name, "")) if kind == "text"
+                   else _numeric(raw[name], name, p))
             for name, (kind, levels) in plan.items()}
     return pd.DataFrame(read, index=raw.index), ids  # one frame: column by column, pandas warned past 100
 
 
-def text_dates(X, keep: set, say=print):
-    """``X`` with every text column whose filled cells are all ISO 8601 dates or date-times
-    (``2024-01-31``, ``2024-01-31 12:00``, ``...T12:00:00+01:00``: what databases and
+def text_dates(X, keep: set, path: Path | str = "", say=print):
+    """``X`` with every text column of ISO 8601 dates or date-times (``2024-01-31``,
+    ``2024-01-31 12:00``, ``...T12:00:00+01:00``, ``... 12:00:00+00``: what databases and
     spreadsheets export) read as dates, as a frame's datetime64 column is: the model learns
     days, one shape over time. As text, each date was a category of its own, and every date
-    after training scored as unseen. Columns in ``keep`` (``--categorical``) stay text; a
-    column with an impossible date (``2024-02-30``) stays text too, and the schema's warning
-    names it. ``say`` tells the user which columns were read so."""
+    after training scored as unseen. A column of dates with some other cells (``'?'``,
+    ``'2023-02-29'``) is refused naming them, as a number column with words is: as
+    categories the dates would be levels with no order. Columns in ``keep``
+    (``--categorical``) stay text; ``say`` tells the user which columns were read as dates."""
+    import shlex
+
     import pandas as pd
 
     X = X.copy()
     for name in X.columns:
-        cells = X[name].dropna()
-        if name in keep or cells.empty or not all(isinstance(v, str) and ISO_DATE.fullmatch(v.strip()) for v in cells):
+        cells = X[name]
+        if name in keep or not all(isinstance(v, str) for v in cells.dropna()) or cells.isna().all():
             continue
-        try:
-            X[name] = pd.to_datetime(X[name].str.strip(), utc=True, format="ISO8601")
-        except (ValueError, OverflowError):
+        text = cells.astype(object).where(cells.notna(), None).map(lambda v: v if v is None else v.strip())
+        dates, bad = parse_dates(text)
+        good = dates.notna()
+        if not good.any():
             continue
-        say(f"column {name!r} read as dates (ISO 8601): the model learns days (--categorical {name} keeps it text)")
+        if len(bad):
+            words = text.iloc[bad]
+            if good.sum() <= len(bad) and dates[good].nunique() <= words.nunique():
+                continue  # mostly other text: categories, as pandas read them
+            shown = ", ".join(f"{shown_cell(cells.iloc[i])} (data row {i + 1})" for i in bad[:3])
+            raise ValueError(f"column {name!r} of {path} holds dates in {int(good.sum())} row(s) and other text in "
+                             f"{len(bad)}: {shown}{'...' if len(bad) > 3 else ''}; write those cells as ISO 8601 dates "
+                             "or blank them (a blank cell is a missing value), or, if it is a code, read it as "
+                             f"categories: --categorical {shlex.quote(str(name))}.")
+        X[name] = pd.Series(dates, index=X.index)
+        say(f"column {name!r} read as dates (ISO 8601): the model learns days "
+            f"(--categorical {shlex.quote(str(name))} keeps it text)")
     return X
