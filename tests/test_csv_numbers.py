@@ -554,3 +554,47 @@ def test_a_model_of_dates_reads_them_as_dates_in_every_command(tmp_path):
     assert '"when": "datetime"' in (tmp_path / "rules" / "ruleset.json").read_text()  # its rules test days
     q = run("predict", str(tmp_path / "rules"), "--input", str(tmp_path / "train.csv"))
     assert q.returncode == 0 and q.stdout.count("\n") > 200, q.stderr
+
+
+def test_dates_among_words_are_judged_by_their_share_not_the_row_order(tmp_path):
+    """Hostile pass of stop 75 on its own date mend: a glance at the first 100 cells made row
+    order decide (100 'pending' then 100 dates: text without a word; reversed: refused). Now
+    dates in at least half the filled cells refuse the other cells, in any order; fewer stay
+    text; 'NaT' is a missing value."""
+    from interpretable_nn.persistence.csv_features import text_dates
+
+    dates = [f"2020-{m:02d}-{d:02d}" for m in range(1, 11) for d in range(1, 11)]
+    for words, refused in ((["pending"] * 100, True), (["open", "closed", "pending"] * 50, False)):
+        for cells in (words + dates, dates + words):
+            frame = pd.DataFrame({"when": cells})
+            if refused:
+                with pytest.raises(ValueError, match=r"holds dates in 100 row\(s\) and other text in 100: 'pending'"):
+                    text_dates(frame, set(), "f.csv", lambda s: None)
+            else:
+                assert text_dates(frame, set(), "f.csv", lambda s: None)["when"].tolist() == cells
+    out = text_dates(pd.DataFrame({"when": dates[:3] + ["NaT"]}), set(), "f.csv", lambda s: None)["when"]
+    assert out.isna().tolist() == [False, False, False, True]
+
+
+def test_a_duration_cell_in_a_file_is_read_as_the_python_api_reads_it(tmp_path):
+    """Hostile pass of stop 75: a bare number in a duration column was handed over as text,
+    which pandas reads as nanoseconds ('3' scored as a duration of 0, where Python's 3 is 3
+    days), ``distill`` gave the surrogate the durations as text, and a bad cell was "Column
+    'dur' of X ... pass timedelta64 values"."""
+    import interpretable_nn as inn
+
+    rng = np.random.default_rng(0)
+    days = rng.uniform(0, 10, 200)
+    X = pd.DataFrame({"dur": pd.to_timedelta(days, unit="D"), "x": rng.normal(size=200)})
+    y = ((days > 5) ^ (rng.random(200) < 0.1)).astype(int)
+    m = inn.MLPClassifier(max_epochs=5, verbose=0, random_state=0).fit(X, y)
+    m.save(tmp_path / "m")
+    (tmp_path / "new.csv").write_text("dur,x\n3,0.1\n3 days 12:00:00,0.1\n84:00:00,0.1\nNaT,0.1\n")
+    r = run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "new.csv"))
+    got = pd.read_csv(io.StringIO(r.stdout[r.stdout.index("score,"):]))["score"].to_numpy()
+    want = m.decision_function(pd.DataFrame({"dur": pd.to_timedelta([3, 3.5, 3.5, None], unit="D"), "x": 0.1}))
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    (tmp_path / "bad.csv").write_text("dur,x\n3,0.1\n?,0.1\n")
+    _one_line_error(run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "bad.csv")),
+                    "bad.csv (data row 2) holds '?', but the model reads 'dur' as durations")

@@ -29,6 +29,7 @@ conversion of every column type is in :mod:`interpretable_nn.data.dtypes`.
 from __future__ import annotations
 
 import re
+import shlex
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -355,7 +356,7 @@ def _warn_identifier(name: str, s: pd.Series, levels: list) -> None:
             "identifier, a name or free text? Each value is a category seen about once, which the model cannot "
             "carry to new rows (their values score as unseen). Drop it (the commands leave an id column out with "
             f"--id-column); to keep it without this warning, pass X[{name!r}].astype('category') (on the "
-            f"command line: --categorical {name}).",
+            f"command line: --categorical {shlex.quote(name)}).",
             IdentifierColumnWarning, stacklevel=user_stacklevel())
 
 
@@ -372,7 +373,7 @@ def _warn_numeric_text(name: str, s: pd.Series, levels: list) -> bool:
             f"Column {name!r} holds dates as text (e.g. {levels[:3]}); it is treated as categorical, one level per "
             f"date, so it cannot learn a trend or score a date it has not seen. Pass pd.to_datetime(X[{name!r}], "
             "utc=True, format='ISO8601') (the model learns days); to keep it categorical without this warning, pass "
-            f"X[{name!r}].astype('category') (on the command line: --categorical {name}).",
+            f"X[{name!r}].astype('category') (on the command line: --categorical {shlex.quote(name)}).",
             NumericTextWarning, stacklevel=user_stacklevel())
         return True
     if not pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").notna().all():

@@ -140,25 +140,50 @@ def _any(raw):
     return np.array(vals, dtype=object)
 
 
-def _text(raw, column: str = "", path: Path | str = "", kind: str = ""):
-    """A date or duration column: dates (``kind="datetime"``) parsed here as at fit
-    (:func:`parse_dates`: a cell that is no date refused naming its row), durations as their
-    text, which the model parses; the missing-value words as None."""
-    import numpy as np
+#: cells a date or duration column holds for a missing value beside pandas' words (``str(pd.NaT)``)
+_NO_TIME = NA_TEXTS | {"NaT"}
 
-    cells = np.array([None if not isinstance(v, str) or v.strip() in NA_TEXTS else v.strip() for v in raw.astype(object)],
-                     dtype=object)
-    if kind != "datetime":
-        return cells
+
+def _text(raw, column: str = "", path: Path | str = "", kind: str = ""):
+    """A date or duration column as the model read it at fit: dates (``kind="datetime"``,
+    :func:`parse_dates`) or durations (``"timedelta"``, :func:`parse_durations`), a cell that
+    is neither refused naming its row; the missing-value words (and ``NaT``) as missing."""
+    import numpy as np
     import pandas as pd
 
-    parsed, bad = parse_dates(pd.Series(cells, index=raw.index, dtype=object))
+    cells = pd.Series([None if not isinstance(v, str) or v.strip() in _NO_TIME else v.strip()
+                       for v in raw.astype(object)], index=raw.index, dtype=object)
+    parsed, bad = (parse_dates if kind == "datetime" else parse_durations)(cells)
     if len(bad):  # said as a number column's cell is
         more = f" (and {len(bad) - 1} more such cell(s))" if len(bad) > 1 else ""
+        how = ("dates; write it as an ISO 8601 date (2024-01-31, 2024-01-31 12:00, 2024-01-31T12:00:00+01:00)"
+               if kind == "datetime" else "durations; write it as a duration (3 days 12:00:00, 84:00:00) or a number "
+               "of days")
         raise ValueError(f"column {column!r} of {path} (data row {bad[0] + 1}) holds {shown_cell(raw.iloc[bad[0]])}{more}, "
-                         f"but the model reads {column!r} as dates; write it as an ISO 8601 date (2024-01-31, "
-                         "2024-01-31 12:00, 2024-01-31T12:00:00+01:00) or blank that cell (a blank cell is a missing value).")
-    return parsed
+                         f"but the model reads {column!r} as {how}, or blank that cell (a blank cell is a missing value).")
+    return parsed if kind == "datetime" else np.asarray(parsed)
+
+
+def parse_durations(cells):
+    """``(durations, bad)``: the text ``cells`` (a Series; None: missing) as durations, read as
+    pandas reads them (``'3 days 12:00:00'``, ``'84:00:00'``, ``'P3DT12H'``) and a bare number
+    as days, as the Python API reads a number in a duration column (``pd.to_timedelta('3')``
+    is 3 nanoseconds); ``bad``: the positions of the filled cells that are neither."""
+    import numpy as np
+    import pandas as pd
+
+    out, bad = [], []
+    for i, v in enumerate(cells):
+        if v is None:
+            out.append(pd.NaT)
+            continue
+        number = cell_number(v)
+        try:
+            out.append(pd.Timedelta(days=number) if number is not None and np.isfinite(number) else pd.Timedelta(v))
+        except (ValueError, OverflowError):
+            out.append(pd.NaT)
+            bad.append(i)
+    return pd.Series(pd.to_timedelta(out), index=cells.index), np.array(bad, dtype=np.int64)
 
 
 def parse_dates(cells):
@@ -231,9 +256,10 @@ def text_dates(X, keep: set, path: Path | str = "", say=print):
     spreadsheets export) read as dates, as a frame's datetime64 column is: the model learns
     days, one shape over time. As text, each date was a category of its own, and every date
     after training scored as unseen. A column of dates with some other cells (``'?'``,
-    ``'2023-02-29'``) is refused naming them, as a number column with words is: as
-    categories the dates would be levels with no order. Columns in ``keep``
-    (``--categorical``) stay text; ``say`` tells the user which columns were read as dates."""
+    ``'2023-02-29'``) in at least half its filled cells is refused naming the others, as a
+    number column with words is: as categories the dates would be levels with no order.
+    Columns in ``keep`` (``--categorical``) stay text; ``say`` tells the user which columns
+    were read as dates. ``NaT`` (``str(pd.NaT)``) is a missing value, as pandas' words are."""
     import shlex
 
     import pandas as pd
@@ -243,15 +269,15 @@ def text_dates(X, keep: set, path: Path | str = "", say=print):
         cells = X[name]
         if name in keep or not all(isinstance(v, str) for v in cells.dropna()) or cells.isna().all():
             continue
-        text = cells.astype(object).where(cells.notna(), None).map(lambda v: v if v is None else v.strip())
+        if not any(ISO_DATE.fullmatch(v.strip()) for v in pd.unique(cells.dropna())):  # by distinct cell: fast
+            continue
+        text = cells.astype(object).where(cells.notna(), None).map(lambda v: None if v is None or v.strip() in _NO_TIME
+                                                                     else v.strip())
         dates, bad = parse_dates(text)
         good = dates.notna()
-        if not good.any():
-            continue
+        if len(bad) and good.sum() < len(bad):
+            continue  # dates in fewer than half the filled cells: categories, as pandas read them
         if len(bad):
-            words = text.iloc[bad]
-            if good.sum() <= len(bad) and dates[good].nunique() <= words.nunique():
-                continue  # mostly other text: categories, as pandas read them
             shown = ", ".join(f"{shown_cell(cells.iloc[i])} (data row {i + 1})" for i in bad[:3])
             raise ValueError(f"column {name!r} of {path} holds dates in {int(good.sum())} row(s) and other text in "
                              f"{len(bad)}: {shown}{'...' if len(bad) > 3 else ''}; write those cells as ISO 8601 dates "
