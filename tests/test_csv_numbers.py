@@ -598,3 +598,29 @@ def test_a_duration_cell_in_a_file_is_read_as_the_python_api_reads_it(tmp_path):
     (tmp_path / "bad.csv").write_text("dur,x\n3,0.1\n?,0.1\n")
     _one_line_error(run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "bad.csv")),
                     "bad.csv (data row 2) holds '?', but the model reads 'dur' as durations")
+
+
+def test_durations_as_pandas_writes_them_are_read_as_durations(tmp_path):
+    """Third hostile pass of stop 75: ``fit --csv`` of a timedelta64 column written by
+    ``to_csv`` ('3 days 08:00:00') fitted one category per duration without a word, where
+    the Python API learns days. Now it is read as durations, a stray cell refused."""
+    import interpretable_nn as inn
+    from interpretable_nn.persistence.csv_features import text_dates
+
+    rng = np.random.default_rng(0)
+    days = rng.uniform(0, 10, 200).round(2)
+    df = pd.DataFrame({"dur": pd.to_timedelta(days, unit="D"), "x": rng.normal(size=200).round(3)})
+    df["y"] = ((days > 5) ^ (rng.random(200) < 0.1)).astype(int)
+    df.to_csv(tmp_path / "train.csv", index=False)
+    r = run("fit", "mlp", "--param", "max_epochs=3", "--csv", str(tmp_path / "train.csv"), "--target", "y",
+            "--out", str(tmp_path / "m"))
+    assert r.returncode == 0 and "column 'dur' read as durations (pandas)" in r.stdout, r.stdout + r.stderr
+    spec = {f.name: f for f in inn.load_model(tmp_path / "m").encoder_.schema_}["dur"]
+    assert spec.converted_from == "timedelta" and 0 <= spec.min < spec.max <= 10
+    (tmp_path / "new.csv").write_text("dur,x\n4 days 00:00:00,0.1\n4,0.1\n")
+    p = run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "new.csv"))
+    scores = pd.read_csv(io.StringIO(p.stdout[p.stdout.index("score,"):]))["score"].tolist()
+    assert p.returncode == 0 and scores[0] == scores[1], p.stderr
+    cells = ["3 days 08:00:00", "1 days 00:00:00", "?", "2 days 00:00:00"]
+    with pytest.raises(ValueError, match=r"holds durations in 3 row\(s\) and other text in 1: '\?' \(data row 3\)"):
+        text_dates(pd.DataFrame({"dur": cells}), set(), "f.csv", lambda s: None)

@@ -250,16 +250,32 @@ def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None
     return pd.DataFrame(read, index=raw.index), ids  # one frame: column by column, pandas warned past 100
 
 
+#: a duration as pandas writes one (``DataFrame.to_csv`` of a timedelta64 column: ``3 days 08:00:00``)
+_DURATION = re.compile(r"-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?", re.ASCII)
+
+
+def _durations_as_written(text):
+    """``(durations, bad)`` of text cells (None: missing), as :func:`parse_dates` for dates:
+    only cells pandas' duration spelling (:data:`_DURATION`) are durations at fit."""
+    import numpy as np
+    import pandas as pd
+
+    ok = np.array([isinstance(v, str) and _DURATION.fullmatch(v) is not None for v in text], dtype=bool)
+    values = pd.to_timedelta(text.where(ok, None), errors="coerce")
+    return values, np.flatnonzero(text.notna().to_numpy() & values.isna().to_numpy())
+
+
 def text_dates(X, keep: set, path: Path | str = "", say=print):
     """``X`` with every text column of ISO 8601 dates or date-times (``2024-01-31``,
     ``2024-01-31 12:00``, ``...T12:00:00+01:00``, ``... 12:00:00+00``: what databases and
     spreadsheets export) read as dates, as a frame's datetime64 column is: the model learns
     days, one shape over time. As text, each date was a category of its own, and every date
-    after training scored as unseen. A column of dates with some other cells (``'?'``,
-    ``'2023-02-29'``) in at least half its filled cells is refused naming the others, as a
-    number column with words is: as categories the dates would be levels with no order.
-    Columns in ``keep`` (``--categorical``) stay text; ``say`` tells the user which columns
-    were read as dates. ``NaT`` (``str(pd.NaT)``) is a missing value, as pandas' words are."""
+    after training scored as unseen. Durations as pandas writes them (``3 days 08:00:00``)
+    are read as durations likewise. A column of dates (durations) with some other cells
+    (``'?'``, ``'2023-02-29'``) in at least half its filled cells is refused naming the
+    others, as a number column with words is: as categories they would be levels with no
+    order. Columns in ``keep`` (``--categorical``) stay text; ``say`` tells the user which
+    columns were read so. ``NaT`` (``str(pd.NaT)``) is a missing value, as pandas' words are."""
     import shlex
 
     import pandas as pd
@@ -269,21 +285,25 @@ def text_dates(X, keep: set, path: Path | str = "", say=print):
         cells = X[name]
         if name in keep or not all(isinstance(v, str) for v in cells.dropna()) or cells.isna().all():
             continue
-        if not any(ISO_DATE.fullmatch(v.strip()) for v in pd.unique(cells.dropna())):  # by distinct cell: fast
+        distinct = [v.strip() for v in pd.unique(cells.dropna())]  # by distinct cell: a column of words is fast
+        kind = ("dates" if any(ISO_DATE.fullmatch(v) for v in distinct)
+                else "durations" if any(_DURATION.fullmatch(v) for v in distinct) else None)
+        if kind is None:
             continue
         text = cells.astype(object).where(cells.notna(), None).map(lambda v: None if v is None or v.strip() in _NO_TIME
                                                                      else v.strip())
-        dates, bad = parse_dates(text)
-        good = dates.notna()
+        values, bad = parse_dates(text) if kind == "dates" else _durations_as_written(text)
+        good = values.notna()
         if len(bad) and good.sum() < len(bad):
-            continue  # dates in fewer than half the filled cells: categories, as pandas read them
+            continue  # fewer than half the filled cells: categories, as pandas read them
         if len(bad):
             shown = ", ".join(f"{shown_cell(cells.iloc[i])} (data row {i + 1})" for i in bad[:3])
-            raise ValueError(f"column {name!r} of {path} holds dates in {int(good.sum())} row(s) and other text in "
-                             f"{len(bad)}: {shown}{'...' if len(bad) > 3 else ''}; write those cells as ISO 8601 dates "
+            how = "ISO 8601 dates" if kind == "dates" else "durations (3 days 08:00:00)"
+            raise ValueError(f"column {name!r} of {path} holds {kind} in {int(good.sum())} row(s) and other text in "
+                             f"{len(bad)}: {shown}{'...' if len(bad) > 3 else ''}; write those cells as {how} "
                              "or blank them (a blank cell is a missing value), or, if it is a code, read it as "
                              f"categories: --categorical {shlex.quote(str(name))}.")
-        X[name] = pd.Series(dates, index=X.index)
-        say(f"column {name!r} read as dates (ISO 8601): the model learns days "
+        X[name] = pd.Series(values, index=X.index)
+        say(f"column {name!r} read as {kind} ({'ISO 8601' if kind == 'dates' else 'pandas'}): the model learns days "
             f"(--categorical {shlex.quote(str(name))} keeps it text)")
     return X

@@ -163,8 +163,7 @@ def _unnamed(frame, blank: list[int], p: Path, what: str):
                       f"left out (first values {sample}{why}). To read it, name it in the header (ids: name it id, the "
                       f"commands' id column, or pass --id-column {str(frame.columns[held[0]])!r}).",
                       UnnamedColumnWarning, stacklevel=3)
-    keep = [i for i in range(frame.shape[1]) if i not in set(blank)]
-    return frame.iloc[:, keep] if isinstance(frame, pd.DataFrame) else frame
+    return frame.iloc[:, [i for i in range(frame.shape[1]) if i not in set(blank)]]
 
 
 def _trailing_commas(p: Path, encoding: str, kwargs: dict, what: str):
