@@ -149,11 +149,8 @@ def _text(raw, column: str = "", path: Path | str = "", kind: str = ""):
     :func:`parse_dates`) or durations (``"timedelta"``, :func:`parse_durations`), a cell that
     is neither refused naming its row; the missing-value words (and ``NaT``) as missing."""
     import numpy as np
-    import pandas as pd
 
-    cells = pd.Series([None if not isinstance(v, str) or v.strip() in _NO_TIME else v.strip()
-                       for v in raw.astype(object)], index=raw.index, dtype=object)
-    parsed, bad = (parse_dates if kind == "datetime" else parse_durations)(cells)
+    parsed, bad = (parse_dates if kind == "datetime" else parse_durations)(_time_cells(raw))
     if len(bad):  # said as a number column's cell is
         more = f" (and {len(bad) - 1} more such cell(s))" if len(bad) > 1 else ""
         how = ("dates; write it as an ISO 8601 date (2024-01-31, 2024-01-31 12:00, 2024-01-31T12:00:00+01:00)"
@@ -162,6 +159,25 @@ def _text(raw, column: str = "", path: Path | str = "", kind: str = ""):
         raise ValueError(f"column {column!r} of {path} (data row {bad[0] + 1}) holds {shown_cell(raw.iloc[bad[0]])}{more}, "
                          f"but the model reads {column!r} as {how}, or blank that cell (a blank cell is a missing value).")
     return parsed if kind == "datetime" else np.asarray(parsed)
+
+
+def _time_cells(raw):
+    """A column's cells as a date or duration reader takes them: stripped text, with the
+    missing-value words, ``NaT`` and anything not text as None."""
+    import pandas as pd
+
+    return pd.Series([None if not isinstance(v, str) or v.strip() in _NO_TIME else v.strip()
+                      for v in raw.astype(object)], index=raw.index, dtype=object)
+
+
+def _matching(text, pattern, parse):
+    """``(values, bad)``: ``parse`` (coercing) of the text cells that ``pattern`` matches
+    whole, and the positions of the filled cells it gave no value (unmatched or unparsable)."""
+    import numpy as np
+
+    ok = np.array([isinstance(v, str) and pattern.fullmatch(v) is not None for v in text], dtype=bool)
+    values = parse(text.where(ok, None))
+    return values, np.flatnonzero(text.notna().to_numpy() & values.isna().to_numpy())
 
 
 def parse_durations(cells):
@@ -190,13 +206,10 @@ def parse_dates(cells):
     """``(dates, bad)``: the text ``cells`` (a Series; None: missing) as UTC dates, read as a
     model reads ISO 8601 text at fit (``pd.to_datetime(utc=True, format="ISO8601")``), and the
     positions of the filled cells that are no date (``'?'``, ``'2023-02-29'``, ``'31/01/2024'``)."""
-    import numpy as np
     import pandas as pd
 
-    text = cells.astype(object).where(cells.notna(), None)
-    iso = np.array([isinstance(v, str) and ISO_DATE.fullmatch(v) is not None for v in text], dtype=bool)
-    dates = pd.to_datetime(text.where(iso, None), utc=True, format="ISO8601", errors="coerce")
-    return dates, np.flatnonzero(text.notna().to_numpy() & dates.isna().to_numpy())
+    return _matching(cells.astype(object).where(cells.notna(), None), ISO_DATE,
+                     lambda t: pd.to_datetime(t, utc=True, format="ISO8601", errors="coerce"))
 
 
 def _numeric(raw, column: str, path: Path):
@@ -257,12 +270,9 @@ _DURATION = re.compile(r"-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?", re
 def _durations_as_written(text):
     """``(durations, bad)`` of text cells (None: missing), as :func:`parse_dates` for dates:
     only cells pandas' duration spelling (:data:`_DURATION`) are durations at fit."""
-    import numpy as np
     import pandas as pd
 
-    ok = np.array([isinstance(v, str) and _DURATION.fullmatch(v) is not None for v in text], dtype=bool)
-    values = pd.to_timedelta(text.where(ok, None), errors="coerce")
-    return values, np.flatnonzero(text.notna().to_numpy() & values.isna().to_numpy())
+    return _matching(text, _DURATION, lambda t: pd.to_timedelta(t, errors="coerce"))
 
 
 def text_dates(X, keep: set, path: Path | str = "", say=print):
@@ -290,8 +300,7 @@ def text_dates(X, keep: set, path: Path | str = "", say=print):
                 else "durations" if any(_DURATION.fullmatch(v) for v in distinct) else None)
         if kind is None:
             continue
-        text = cells.astype(object).where(cells.notna(), None).map(lambda v: None if v is None or v.strip() in _NO_TIME
-                                                                     else v.strip())
+        text = _time_cells(cells)
         values, bad = parse_dates(text) if kind == "dates" else _durations_as_written(text)
         good = values.notna()
         if len(bad) and good.sum() < len(bad):
