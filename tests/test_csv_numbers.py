@@ -436,7 +436,7 @@ def test_iso_dates_in_a_csv_are_read_as_dates_and_identifiers_are_said(tmp_path)
     p = run("predict", str(tmp_path / "m"), "--input", str(tmp_path / "later.csv"))
     said = [line for line in p.stderr.splitlines() if line.startswith("warning: Column 'opened'")]
     assert p.returncode == 0 and len(said) == 1 and "holds 20 date(s) far beyond its training range [2015-01-01, " \
-        "2018-04-10] (e.g. 2031-06-30T08:00:00)" in said[0], p.stderr
+        "2018-04-10] (e.g. 2031-06-30 08:00:00 UTC)" in said[0], p.stderr
     kept = run("fit", "mlp", "--param", "max_epochs=1", "--csv", str(tmp_path / "train.csv"), "--target", "target",
                "--categorical", "opened", "customer")
     assert kept.returncode == 0 and "read as dates" not in kept.stdout and "distinct values" not in kept.stderr, kept
@@ -624,3 +624,22 @@ def test_durations_as_pandas_writes_them_are_read_as_durations(tmp_path):
     cells = ["3 days 08:00:00", "1 days 00:00:00", "?", "2 days 00:00:00"]
     with pytest.raises(ValueError, match=r"holds durations in 3 row\(s\) and other text in 1: '\?' \(data row 3\)"):
         text_dates(pd.DataFrame({"dur": cells}), set(), "f.csv", lambda s: None)
+
+
+def test_whole_day_durations_as_pandas_writes_them_are_durations(tmp_path):
+    """Hostile pass of stop 76: pandas writes a column of whole days as '45 days' (no time),
+    which stop 75's reader left as one category per duration."""
+    import interpretable_nn as inn
+
+    rng = np.random.default_rng(1)
+    days = rng.integers(0, 60, 200)
+    df = pd.DataFrame({"wait": pd.to_timedelta(days, unit="D"), "x": rng.normal(size=200).round(3)})
+    df["y"] = ((days > 30) ^ (rng.random(200) < 0.1)).astype(int)
+    df.to_csv(tmp_path / "train.csv", index=False)
+    text = (tmp_path / "train.csv").read_text()
+    assert " days," in text and ":" not in text  # whole days, no time
+    r = run("fit", "mlp", "--param", "max_epochs=3", "--csv", str(tmp_path / "train.csv"), "--target", "y",
+            "--out", str(tmp_path / "m"))
+    assert r.returncode == 0 and "column 'wait' read as durations (pandas)" in r.stdout, r.stdout + r.stderr
+    spec = {f.name: f for f in inn.load_model(tmp_path / "m").encoder_.schema_}["wait"]
+    assert spec.converted_from == "timedelta" and days.min() <= spec.min < spec.max <= days.max()

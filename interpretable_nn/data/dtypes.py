@@ -53,6 +53,7 @@ __all__ = [
     "column_type",
     "datetime_days",
     "days_as_dates",
+    "days_text",
     "DAYS_UNIT",
     "timedelta_days",
     "check_category_cells",
@@ -274,6 +275,60 @@ def days_as_dates(days: pd.Series, kind: str) -> pd.Series:
     out = us.view(DAYS_UNIT[kind])
     out[~known] = np.datetime64("NaT") if kind == "datetime" else np.timedelta64("NaT")
     return pd.Series(out, index=days.index, name=days.name)
+
+
+def days_text(days: float, kind: str, side: str = "exact") -> str:
+    """Float days as a person reads them: a date (``kind="datetime"``, days since
+    1970-01-01 UTC) or a duration (``"timedelta"``).
+
+    A date at midnight UTC is written as its day (``2023-06-29``), any other instant with
+    its time and zone (``2023-06-29 05:15:00 UTC``; microseconds where it has them: a
+    tz-aware ``2023-06-29T05:00+09:00`` is the model's ``2023-06-28 20:00:00 UTC``).
+    ``side="down"`` writes the last midnight at or before the instant and ``"up"`` the first
+    at or after it, so "``2020-01-22`` or earlier" never reaches past the instant it stands
+    for; ``"floor"`` and ``"ceil"`` write the instant cut to the microsecond below or above
+    it (a bin's edge, floored: a time in microseconds is above the edge exactly when it is
+    above the words). A duration
+    is its days (``367 days``, ``1.5 days``; ``"up"``/``"down"``: 3 significant digits, or
+    whole days from 1,000, on that side). Missing (NaN) is ``missing``; dates outside years
+    1 to 9999 are written as days after 1970-01-01.
+
+    Examples
+    --------
+    >>> days_text(19537.0, "datetime"), days_text(19537.25, "datetime"), days_text(19537.25, "datetime", "up")
+    ('2023-06-29', '2023-06-29 06:00:00 UTC', '2023-06-30')
+    >>> days_text(1.0, "timedelta"), days_text(999.5, "timedelta", "up"), days_text(-1e9, "datetime")
+    ('1 day', '1000 days', '-1000000000 days after 1970-01-01')
+    """
+    x = float(days)
+    if np.isnan(x):
+        return "missing"
+    if kind != "datetime":
+        text = f"{x:.10g}" if side not in ("up", "down") or not np.isfinite(x) else _short(x, side)
+        return f"{text} day{'' if text in ('1', '-1') else 's'}"
+    if not np.isfinite(x):
+        return f"{x} days after 1970-01-01"
+    if side in ("up", "down"):
+        x = float(np.ceil(x) if side == "up" else np.floor(x))
+    try:
+        whole = np.floor(x)
+        us = (x - whole) * 86_400_000_000
+        us = np.floor(us) if side == "floor" else np.ceil(us) if side == "ceil" else round(us)
+        t = _dt.datetime(1970, 1, 1) + _dt.timedelta(days=whole, microseconds=us)
+    except OverflowError:
+        return f"{x:.10g} days after 1970-01-01"
+    if t.time() == _dt.time(0):
+        return t.date().isoformat()
+    return t.isoformat(sep=" ", timespec="seconds" if t.microsecond == 0 else "microseconds") + " UTC"
+
+
+def _short(x: float, side: str) -> str:
+    """``x`` in 3 significant digits (a whole number from 1,000 up), never past ``x`` on
+    ``side`` ("up": at or above, "down": at or below); else exactly."""
+    step = 1.0 if abs(x) >= 1000 else 10.0 ** (np.floor(np.log10(abs(x))) - 2) if x else 1.0
+    v = (np.ceil if side == "up" else np.floor)(round(x / step, 9)) * step
+    s = f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+    return s if (float(s) >= x if side == "up" else float(s) <= x) else repr(x)
 
 
 def timedelta_days(name: str, s: pd.Series, what: str = "X") -> pd.Series:

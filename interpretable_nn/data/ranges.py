@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .dtypes import days_text
 from .stacklevel import user_stacklevel
 
 if TYPE_CHECKING:
@@ -114,15 +115,7 @@ def _warn(spec: FeatureSpec, count: int, example, what: str, kind: str = "far") 
 def _as_time(spec: FeatureSpec, days: float) -> str:
     """Days as the feature's user wrote them: a date (UTC; years 1 to 9999, pandas' own range
     ends at 1677 and 2262) or a duration in days."""
-    if spec.converted_from != "datetime":
-        return f"{days:.10g} day{'' if abs(days) == 1 else 's'}"
-    import datetime as dt
-
-    try:
-        t = dt.datetime(1970, 1, 1) + dt.timedelta(days=float(days))
-    except OverflowError:
-        return f"{days:.10g} days after 1970-01-01"
-    return t.date().isoformat() if t.time() == dt.time(0) else t.isoformat(timespec="seconds")
+    return days_text(days, "datetime" if spec.converted_from == "datetime" else "timedelta")
 
 
 def _report(spec: FeatureSpec, count: int, example: float | str | None, what: str, kind: str,

@@ -228,7 +228,7 @@ def check_frame(X, what: str = "X", min_rows: int = 1) -> pd.DataFrame:
     return df
 
 
-DAYS_LIMIT = 1e6  #: numbers for a date feature are days; beyond 2,700 years, another unit
+DAYS_LIMIT = 2_932_896  #: a date feature's days end at 9999-12-31; beyond, another unit (2020 in seconds: 1.6e9)
 
 
 def _predict_numeric(spec, s: pd.Series, what: str) -> pd.Series:
@@ -254,7 +254,7 @@ def _predict_numeric(spec, s: pd.Series, what: str) -> pd.Series:
     out = _check_numeric_column(name, s, what)
     if source and (np.abs(out.to_numpy(dtype=float, na_value=np.nan)) > DAYS_LIMIT).any():
         raise ValueError(  # 1.6e18 nanoseconds read as days is 4e15 years: the shape's edge, unsaid
-            f"Column {name!r} of {what} holds numbers beyond {DAYS_LIMIT:.0e} in magnitude, but the model was "
+            f"Column {name!r} of {what} holds numbers beyond {DAYS_LIMIT:,} in magnitude, but the model was "
             f"fitted on {'dates' if source == 'datetime' else 'durations'} in this column, and numbers there are "
             "read as days (e.g. 19000 for 2022); nanoseconds or seconds since 1970? Pass datetime64 values or "
             "ISO 8601 text, as in training.")

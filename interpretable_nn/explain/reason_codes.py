@@ -51,18 +51,19 @@ import pandas as pd
 
 from ..attribution.additive import as_additive
 from ..data.ranges import quiet_range, tallied
-from ..rules.values import escape_text
+from ..rules.values import check_rule_frame, days_features
+from .reason_map import apply_reason_map, reason_map_of
 from .reason_words import (
     _favourable,
-    _fmt_num,
     _fmt_raw,
-    _readable,
-    apply_reason_map,
+    dated_rule_text,
+    day_grid,
+    describe_values,
     feature_sentence,
     format_value,
+    linear_favourable,
     of_amounts,
     readable_grid,
-    reason_map_of,
     rule_sentence,
     term_sentence,
 )
@@ -81,7 +82,8 @@ def _schema_grid(model: Any, names: list[str], feats: tuple[str, ...], per: int 
     axes = []
     for f in feats:
         spec = schema[f]
-        vals: list = list(readable_grid(spec.quantiles)) if spec.is_numeric else list(spec.categories)
+        vals: list = (day_grid if spec.converted_from == "datetime" else readable_grid)(spec.quantiles).tolist() \
+            if spec.is_numeric else list(spec.categories)
         if per is not None and len(vals) > per:
             vals = [vals[i] for i in np.linspace(0, len(vals) - 1, per).round().astype(int)]
         if spec.has_missing:
@@ -142,8 +144,10 @@ class _Units:
     """What the reasons are chosen from: unit names, their features, reason points
     ``(rows, units)``, and how to word each one (``word(r, u, raw, pts)``)."""
 
-    def __init__(self, names, feats, points, word):
+    def __init__(self, names, feats, points, word, kinds=None):
         self.names, self.feats, self.points, self.word = names, feats, points, word
+        #: feature -> True / False (numeric or not) or "datetime" / "timedelta" (read as days)
+        self.kinds = kinds or {}
 
 
 def _additive_units(model, X, background, reference, sign, view, numeric):
@@ -188,7 +192,7 @@ def _additive_units(model, X, background, reference, sign, view, numeric):
                 fav = ", ".join(f"{f} {_fmt_raw(best[f], numeric[f])}" for f in F)
         return term_sentence(F, raw, [numeric[f] for f in F], pts, reference, fav)
 
-    return _Units([str(t) for t in model.terms_], feats, terms - ref, word)
+    return _Units([str(t) for t in model.terms_], feats, terms - ref, word, numeric)
 
 
 def _linear_averages(linear, background) -> list[float]:
@@ -214,6 +218,7 @@ def _rule_units(rs, X, background, reference, sign, averages):
     feats = [r.features for r in rs.rules]
     linear = getattr(rs, "linear", ())
     if linear:  # each linear term against its most favourable value or its average value
+        X = _as_days(rs, X)
         values = np.column_stack([t.values(X[t.feature]) for t in linear])
         slope = np.array([t.points for t in linear]) * sign
         if reference == "best":
@@ -225,14 +230,6 @@ def _rule_units(rs, X, background, reference, sign, averages):
         units += [t.value_text() for t in linear]
         feats += [t.features for t in linear]
     return units, feats, points, fired
-
-
-def _linear_favourable(t, slope: float, reference: str, avg: float) -> str:
-    """The values of a linear term's column that would score best (``reference="best"``:
-    its clip bound) or at or below the average (``"mean"``: the average value)."""
-    lower = slope > 0  # points rise with the value: lower values score better
-    v = (t.lo if lower else t.hi) if reference == "best" else avg
-    return f"{_fmt_num(v, 'down' if lower else 'up')} or {'less' if lower else 'more'}"  # never past v
 
 
 def _explanation_units(view: ModelView, X, background, reference, sign, numeric):
@@ -257,30 +254,39 @@ def _explanation_units(view: ModelView, X, background, reference, sign, numeric)
         fav = None if best_at is None else background[f].iloc[int(best_at[u])]
         return feature_sentence(f, raw[0], numeric[f], pts, reference, fav)
 
-    return _Units(list(names), [(f,) for f in names], values - ref, word)
+    return _Units(list(names), [(f,) for f in names], values - ref, word, numeric)
+
+
+def _as_days(rs, X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with the rule set's date and duration columns given as text read as its days."""
+    return check_rule_frame(X, [t.feature for t in rs.linear], days_features(getattr(rs, "metadata", None)))
 
 
 def _rule_words(rs, X, background, reference, sign):
     linear = getattr(rs, "linear", ())
-    avg = _linear_averages(linear, background)  # once, for the points and the sentences
+    avg = _linear_averages(linear, None if background is None else _as_days(rs, background))  # once: points, words
     units, feats, points, fired = _rule_units(rs, X, background, reference, sign, avg)
     n = rs.n_rules
+
+    kinds = days_features(getattr(rs, "metadata", None))  # dates and durations worded as such
 
     def word(r, u, raw, pts):
         if u >= n:  # a linear term: its column's value, and which values would score better
             t = linear[u - n]
-            fav = _linear_favourable(t, t.points * sign, reference, avg[u - n])
-            return term_sentence(t.features, list(raw), [True], pts, reference, fav)
-        value = _describe(feats[u], raw, units[u])
-        return rule_sentence(value, len(feats[u]), units[u], bool(fired[r, u]), pts, reference)
+            kind = kinds.get(t.feature, True)
+            fav = linear_favourable(t, t.points * sign, reference, avg[u - n], kind)
+            return term_sentence(t.features, list(raw), [kind], pts, reference, fav)
+        rule = dated_rule_text(rs.rules[u].conditions, kinds) if kinds else units[u]
+        value = describe_values(feats[u], raw, rule, kinds)
+        return rule_sentence(value, len(feats[u]), rule, bool(fired[r, u]), pts, reference)
 
-    return _Units(units, feats, points, word)
+    return _Units(units, feats, points, word, kinds)
 
 
 def _scorecard_words(units: _Units, card_terms: np.ndarray, reference: str) -> _Units:
     def word(r, u, raw, pts):
         own = -float(card_terms[r, u])
-        return (f"{_describe(units.feats[u], raw)} scores {format_value(round(own, 2))} points, "
+        return (f"{describe_values(units.feats[u], raw)} scores {format_value(round(own, 2))} points, "
                 f"{format_value(round(pts, 2))} below {'the best' if reference == 'best' else 'the average'}")
 
     return _Units(units.names, units.feats, units.points, word)
@@ -383,7 +389,8 @@ def reason_codes(
             raw = _raw(X, Xf, r, F)
             pts = float(top[r, j])
             records.append({"row": index[r], "rank": j + 1, "reason": units.names[u], "features": ", ".join(F),
-                            "value": _describe(F, raw), "points": pts, "text": units.word(r, u, raw, pts)})
+                            "value": describe_values(F, raw, kinds=units.kinds), "points": pts,
+                            "text": units.word(r, u, raw, pts)})
     out = pd.DataFrame(records, columns=["row", "rank", "reason", "features", "value", "points", "text"])
     out.attrs["explains"] = view.explains(sign) if card is None else "scorecard points"
     return apply_reason_map(out, mapping)
@@ -466,7 +473,9 @@ def _units(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame | None, reference
     from ..rules.ruleset import RuleSet
 
     model = view.model
-    numeric = dict(zip(view.names, view.numeric_flags(Xf)))
+    numeric: dict[str, bool | str] = dict(zip(view.names, view.numeric_flags(Xf)))
+    if view.schema is not None:  # dates and durations are worded as such, not as days
+        numeric.update({c: view.schema[c].converted_from for c in view.names if view.schema[c].converted_from})
     rs = model if isinstance(model, RuleSet) else getattr(model, "ruleset_", None)
     additive = as_additive(model)
     if additive is not None:
@@ -474,14 +483,6 @@ def _units(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame | None, reference
     if isinstance(rs, RuleSet):
         return _rule_words(rs, Xf, Bf, reference, sign)
     return _explanation_units(view, Xf, Bf, reference, sign, numeric)
-
-
-def _describe(features: tuple[str, ...], raw: list, beside: str | None = None) -> str:
-    """The applicant's values of ``features``: exact, or with ``beside`` (the words they are
-    set beside, e.g. the rule) as :func:`~.reason_words._readable` rounds them for a sentence."""
-    num = [isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) for v in raw]
-    show = _fmt_raw if beside is None else (lambda v, n: _readable(v, n, beside))
-    return "; ".join(f"{escape_text(f)} {show(v, n)}" for f, v, n in zip(features, raw, num))
 
 
 def _adverse_sign(view: ModelView, adverse_class: Any) -> float:

@@ -30,10 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..rules.values import escape_text
+from ..data.dtypes import days_text
+from ..rules.values import days_of, escape_text, format_feature, format_number
 
-__all__ = ["format_value", "readable_grid", "rule_sentence", "term_sentence", "feature_sentence", "ADVERSE_PHRASES",
-           "AMOUNT_PHRASES", "of_amounts"]
+__all__ = ["format_value", "readable_grid", "day_grid", "dated_rule_text", "describe_values", "linear_favourable",
+           "rule_sentence", "term_sentence", "feature_sentence", "ADVERSE_PHRASES", "AMOUNT_PHRASES", "of_amounts"]
 
 #: the phrases by which every reason sentence states its (adverse) direction
 ADVERSE_PHRASES = ("would lower the risk score", "raises the risk score", "more to the risk score")
@@ -152,6 +153,22 @@ def readable_grid(q: Any) -> np.ndarray:
     return out
 
 
+def day_grid(q: Any) -> np.ndarray:
+    """A date feature's training quantiles (days) moved to whole days where a midnight lies
+    in the quantile's own cell, so that a sentence names days ("2020-01-22 or earlier") at
+    which the points are the model's own; where the quantiles are less than a day apart
+    (times of day) they stay as they are, and the sentence names the instant."""
+    q = np.asarray(q, dtype=float)
+    out = q.copy()
+    for i in range(len(q)):  # a quantile's cell runs halfway to its neighbours, as readable_grid's
+        r = np.ceil(q[i]) if i == 0 else np.floor(q[i]) if i == len(q) - 1 else np.round(q[i])
+        left = q[i] if i == 0 else q[i - 1] / 2 + q[i] / 2
+        right = q[i] if i == len(q) - 1 else q[i] / 2 + q[i + 1] / 2
+        if (left <= r if i == 0 else left < r) and (r <= right if i == len(q) - 1 else r < right):
+            out[i] = r  # inside its cell: the order is kept, and the range never left
+    return out
+
+
 def _round_sig(x: float, d: int, how: str) -> float:
     """``x`` to ``d`` significant digits, to the nearest or up or down (never past ``x``)."""
     if x == 0 or not np.isfinite(x):
@@ -191,19 +208,78 @@ def _fmt_num(x: float, side: str = "exact") -> str:
         with np.errstate(over="ignore"):
             v = (np.ceil if side == "up" else np.floor)(round(x / step, 9)) * step
         if np.isfinite(v):
-            s = f"{v:,.0f}" if whole else f"{v:.3g}"
+            s = f"{v:,.0f}" if whole or 1000 <= abs(v) < 1e15 else f"{v:.3g}"  # 999.5 up: "1,000", not "1e+03"
             p = float(s.replace(",", ""))
             if (side == "up" and p >= x) or (side == "down" and p <= x):
                 return s
     return _exact_num(x)
 
 
-def _fmt_raw(v: Any, numeric: bool) -> str:
+def _fmt_days(x: float, kind: str, side: str = "exact") -> str:
+    """Days of a date (``kind="datetime"``: ``2023-06-29``) or a duration (``"timedelta"``:
+    ``367 days``), on ``side`` of ``x`` as :func:`_fmt_num` keeps it."""
+    if kind == "datetime" or np.isnan(x):
+        return days_text(x, "datetime", side)
+    return _days_unit(_fmt_num(x, side))
+
+
+def _days_unit(text: str) -> str:
+    """A number of days as written, with its unit: ``1 day``, ``2.5 days``."""
+    return f"{text} day{'' if text in ('1', '-1') else 's'}"
+
+
+def _as_days(v: Any, kind: str) -> float:
+    """A date or duration feature's value as the model's days: a number is days already;
+    a Timestamp, a Timedelta or ISO text is read as the model reads it."""
+    if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
+        return float(v)
+    days = days_of(pd.Series([v], dtype=object), "value", kind)
+    return float(v) if days is None else float(days.iloc[0])
+
+
+def dated_rule_text(conditions: Any, kinds: Mapping[str, str]) -> str:
+    """A rule's conditions as :meth:`~interpretable_nn.rules.Rule.condition_text` writes them,
+    a date feature's threshold as its date (``opened > 2021-12-12``: the days the rule
+    compares with, 18973, written as the day they end) and a duration's in days."""
+    out = []
+    for c in conditions:
+        kind = kinds.get(c.feature)
+        if kind and c.op in ("<=", ">"):
+            name = format_feature(c.feature)
+            at = days_text(c.value, kind) if kind == "datetime" else f"{format_number(c.value)} days"
+            text = f"{name} {c.op} {at}"
+            out.append(f"({text} OR {name} IS MISSING)" if c.if_missing else text)
+        else:
+            out.append(c.to_text())
+    return " AND ".join(out) or "TRUE"
+
+
+def _side(x: float, side: str, numeric: bool | str, block: tuple[float, float] | None = None) -> tuple[str, float]:
+    """``x`` written on ``side`` (:func:`_fmt_num`, or :func:`_fmt_days` for a date or
+    duration feature) and the value the words stand for. A date is its midnight on that side
+    where the midnight stays inside ``block`` (the favourable values' range), else the
+    instant to the microsecond (times of day: the midnight may lie outside the data)."""
+    if numeric == "datetime":
+        at = float(np.ceil(x) if side == "up" else np.floor(x) if side == "down" else x)
+        if side in ("up", "down") and block is not None and not block[0] <= at <= block[1]:
+            side, at = ("ceil" if side == "up" else "floor"), x
+        return days_text(x, "datetime", side), at if np.isfinite(at) else x
+    text = _fmt_num(x, side)
+    return (_days_unit(text) if numeric == "timedelta" else text), float(text.replace(",", ""))
+
+
+def _fmt_raw(v: Any, numeric: bool | str) -> str:
     """The applicant's value of a feature: ``1,200``, ``'rent'`` or ``missing`` (a level
     quoted, its quotes and unprintable characters escaped: a level cannot end the quote or
-    start a line of its own)."""
+    start a line of its own); a date or duration feature (``numeric`` ``"datetime"`` or
+    ``"timedelta"``, its value in days) as a date or in days (:func:`_fmt_days`)."""
     if _is_missing(v):
         return "missing"
+    if isinstance(numeric, str):  # a date or duration feature, read as days
+        try:
+            return _fmt_days(_as_days(v, numeric), numeric)
+        except (TypeError, ValueError):
+            return _name(v)
     if numeric:
         if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
             return format_value(v)
@@ -217,14 +293,20 @@ def _fmt_raw(v: Any, numeric: bool) -> str:
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?")
 
 
-def _readable(v: Any, numeric: bool, beside: str | None) -> str:
+def _readable(v: Any, numeric: bool | str, beside: str | None) -> str:
     """The applicant's value as a sentence writes it: 4 significant digits where that keeps
     it on the same side of (and apart from) every number of ``beside`` (the favourable words
     it is set beside), else as many as it takes, at most the exact value (:func:`_fmt_raw`):
     "temp90 20.12; 3 or less would ...", never "rate 19.9; 19.9 would ..." for 19.87."""
     exact = _fmt_raw(v, numeric)
-    if not numeric or _is_missing(v) or isinstance(v, (int, np.integer, bool, np.bool_)):
-        return exact
+    if numeric == "timedelta" and not _is_missing(v):  # a duration: its days rounded as a number's
+        try:
+            x = _as_days(v, "timedelta")
+        except (TypeError, ValueError):
+            return exact
+        return exact if np.isnan(x) else _days_unit(_readable(x, True, beside))
+    if not numeric or numeric == "datetime" or _is_missing(v) or isinstance(v, (int, np.integer, bool, np.bool_)):
+        return exact  # a date is written whole: its day, or its instant
     try:
         x = float(v)
     except (TypeError, ValueError):
@@ -250,10 +332,11 @@ def _name(v: Any) -> str:
     return escape_text(str(v))
 
 
-def _favourable(values: np.ndarray, pts: np.ndarray, ref: float, numeric: bool) -> str:
+def _favourable(values: np.ndarray, pts: np.ndarray, ref: float, numeric: bool | str) -> str:
     """Words for the most favourable block of a feature's values: the values whose adverse
     points are at most ``ref`` (``values`` and ``pts`` over a grid or the reference rows),
-    as "40 or more", "1,500 or less", "between 2 and 5", "'no'" or "missing"; the block is
+    as "40 or more", "1,500 or less", "between 2 and 5", "'no'" or "missing" (a date
+    feature: "2020-01-22 or earlier", "2021-03-01 or later"); the block is
     the run of neighbouring values (numeric) or the levels (categorical) that holds the
     lowest points."""
     tol = 1e-9 * max(1.0, float(np.abs(pts).max(initial=0.0)))
@@ -285,23 +368,45 @@ def _favourable(values: np.ndarray, pts: np.ndarray, ref: float, numeric: bool) 
     hi = best
     while hi < len(G) - 1 and good[hi + 1]:
         hi += 1
+    more, less = ("or later", "or earlier") if numeric == "datetime" else ("or more", "or less")
+    block = (float(G[lo]), float(G[hi]))
     if hi == len(G) - 1 and lo > 0:
-        return f"{_fmt_num(G[lo], 'up')} or more"
+        return f"{_side(G[lo], 'up', numeric, block)[0]} {more}"
     if lo == 0 and hi < len(G) - 1:
-        return f"{_fmt_num(G[hi], 'down')} or less"
+        return f"{_side(G[hi], 'down', numeric, block)[0]} {less}"
     if lo == hi or (lo == 0 and hi == len(G) - 1):
-        return _fmt_num(G[best])
-    a, b = _fmt_num(G[lo], "up"), _fmt_num(G[hi], "down")
-    if float(a.replace(",", "")) > float(b.replace(",", "")):  # both ends in one 3-digit step
-        a, b = _fmt_num(G[lo]), _fmt_num(G[hi])
+        return _side(G[best], "exact", numeric)[0]
+    (a, at_a), (b, at_b) = _side(G[lo], "up", numeric, block), _side(G[hi], "down", numeric, block)
+    if at_a > at_b:  # both ends in one 3-digit step (one day)
+        a, b = _side(G[lo], "exact", numeric)[0], _side(G[hi], "exact", numeric)[0]
     return f"between {a} and {b}"
+
+
+def describe_values(features: tuple[str, ...], raw: list, beside: str | None = None, kinds: dict | None = None) -> str:
+    """The applicant's values of ``features``: exact, or with ``beside`` (the words they are
+    set beside, e.g. the rule) as :func:`~.reason_words._readable` rounds them for a sentence;
+    ``kinds`` names the date and duration features (``"datetime"``, ``"timedelta"``)."""
+    num = [(kinds or {}).get(f) if isinstance((kinds or {}).get(f), str) else
+           isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) for f, v in zip(features, raw)]
+    show = _fmt_raw if beside is None else (lambda v, n: _readable(v, n, beside))
+    return "; ".join(f"{_name(f)} {show(v, n)}" for f, v, n in zip(features, raw, num))
+
+
+def linear_favourable(t, slope: float, reference: str, avg: float, kind: bool | str = True) -> str:
+    """The values of a linear term's column that would score best (``reference="best"``:
+    its clip bound) or at or below the average (``"mean"``: the average value); ``kind``
+    "datetime" or "timedelta" for a date or duration column."""
+    lower = slope > 0  # points rise with the value: lower values score better
+    v = (t.lo if lower else t.hi) if reference == "best" else avg
+    word = ("earlier" if lower else "later") if kind == "datetime" else ("less" if lower else "more")
+    return f"{_side(v, 'down' if lower else 'up', kind)[0]} or {word}"  # never past v
 
 
 def _pts(p: float) -> str:
     return f"{p:.3g}"
 
 
-def term_sentence(features: tuple[str, ...], raw: list, numeric: list[bool], pts: float,
+def term_sentence(features: tuple[str, ...], raw: list, numeric: list[bool | str], pts: float,
                   reference: str, favourable: str | None) -> str:
     """The sentence of an additive term (one feature, or an interaction of several).
 
@@ -324,7 +429,7 @@ def term_sentence(features: tuple[str, ...], raw: list, numeric: list[bool], pts
     return out + (f"; {favourable} {_SCORE.get()[2]} at or below the average" if favourable else "")
 
 
-def feature_sentence(feature: str, v: Any, numeric: bool, pts: float, reference: str,
+def feature_sentence(feature: str, v: Any, numeric: bool | str, pts: float, reference: str,
                      favourable: Any = None) -> str:
     """A feature's share of a non-additive model's explanation (its points depend on the
     other features, so the sentence compares contributions, not values).
@@ -366,50 +471,3 @@ def rule_sentence(value: str, n_features: int, rule: str, fired: bool, pts: floa
         return f"{value} {verb} the rule {rule}, which raises {_by(pts)}{avg}"
     verb = "does not" if n_features == 1 else "do not"
     return f"{value} {verb} meet the rule {rule}; meeting it would lower {_by(pts)}{avg}"
-
-
-def reason_map_of(reason_map: Any) -> dict[str, tuple[Any, str]] | None:
-    """The lender's reason statements as ``{reason: (code, statement)}`` (``reason_codes``'
-    ``reason_map``); a missing or empty code or statement is refused: a notice cannot carry
-    ``None``."""
-    if reason_map is None:
-        return None
-    if isinstance(reason_map, pd.DataFrame):
-        need = {"reason", "code", "statement"}
-        if not need <= set(reason_map.columns):
-            raise ValueError(f"reason_map DataFrame needs the columns {sorted(need)}; got {list(reason_map.columns)}.")
-        return {str(r): _entry(r, c, s) for r, c, s in reason_map[["reason", "code", "statement"]].itertuples(index=False)}
-    if not isinstance(reason_map, Mapping):
-        raise TypeError(f"reason_map must be a mapping or a DataFrame; got {type(reason_map).__name__}.")
-    out = {}
-    for key, v in reason_map.items():
-        if isinstance(v, Mapping) and "code" in v:
-            out[str(key)] = _entry(key, v["code"], v.get("statement", v.get("text")))
-        elif isinstance(v, (tuple, list)) and len(v) == 2:
-            out[str(key)] = _entry(key, *v)
-        else:
-            raise ValueError(f"reason_map[{key!r}] must be (code, statement) or "
-                             f"{{'code': ..., 'statement': ...}}; got {v!r}.")
-    return out
-
-
-def apply_reason_map(out: pd.DataFrame, mapping: dict | None) -> pd.DataFrame:
-    """``out`` with the columns ``code`` and ``statement`` of each reason (keyed by reason or
-    feature); a reason the map does not cover is a ``ValueError`` naming it."""
-    if mapping is None:
-        return out
-    found = [mapping.get(str(r)) or mapping.get(str(f)) for r, f in zip(out["reason"], out["features"])]
-    missing = sorted({str(r) for r, m in zip(out["reason"], found) if m is None})
-    if missing:
-        raise ValueError(f"reason_map has no statement for {missing}; add them (keyed by reason or feature).")
-    out = out.copy()
-    out["code"] = [m[0] for m in found]
-    out["statement"] = [m[1] for m in found]
-    return out
-
-
-def _entry(key: Any, code: Any, statement: Any) -> tuple[Any, str]:
-    if _is_missing(code) or _is_missing(statement) or not str(statement).strip():
-        raise ValueError(f"reason_map[{key!r}] needs a code and a non-empty statement; got code={code!r}, "
-                         f"statement={statement!r}.")
-    return code, str(statement)

@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.dtypes import days_text
+
 __all__ = ["FLOOR", "Bins", "psi", "psi_terms", "ndcg", "attribution_noise", "mean_abs_change"]
 
 #: proportions below this count as this (empty bins)
@@ -90,6 +92,10 @@ class Bins:
         Inner edges (numeric), at most 9.
     levels : list
         Reference levels (categorical).
+    kind : {"", "datetime", "timedelta"}
+        A feature the model reads as days: its labels are dates (a date feature's edges are
+        midnights where no two share a day: the same bins as the quantiles for dates without
+        a time) or in days.
 
     Examples
     --------
@@ -102,16 +108,20 @@ class Bins:
     numeric: bool
     edges: np.ndarray = field(default_factory=lambda: np.zeros(0))
     levels: list = field(default_factory=list)
+    kind: str = ""
 
     @classmethod
-    def from_reference(cls, name: str, values: Any, numeric: bool = True, levels: Any = None) -> Bins:
+    def from_reference(cls, name: str, values: Any, numeric: bool = True, levels: Any = None, kind: str = "") -> Bins:
         """Cut bins on the reference ``values``; ``levels`` adds known categorical levels
-        (e.g. the training schema's) before those seen in the reference."""
+        (e.g. the training schema's) before those seen in the reference; ``kind`` as the
+        attribute."""
         if numeric:
             v = np.asarray(values, dtype=float)
             v = v[~np.isnan(v)]
             edges = np.unique(np.quantile(v, _QUANTILES)) if len(v) else np.zeros(0)
-            return cls(name, True, edges=edges)
+            if kind == "datetime" and len(np.unique(np.floor(edges))) == len(edges):
+                edges = np.floor(edges)  # midnights, where no two edges share a day (times of day keep theirs)
+            return cls(name, True, edges=edges, kind=kind)
         seen = pd.Series(values, dtype=object).dropna()
         known = list(levels or []) + [x for x in pd.unique(seen) if x not in set(levels or [])]
         return cls(name, False, levels=list(dict.fromkeys(known)))
@@ -142,20 +152,21 @@ class Bins:
         """Readable bin names, in order."""
         if not self.numeric:
             return [str(x) for x in self.levels] + ["unseen", "missing"]
-        e = [f"{x:.4g}" for x in self.edges]
+        e = [days_text(x, self.kind, "floor") if self.kind == "datetime" else f"{x:.4g}" for x in self.edges]
         if not e:
             return ["all", "missing"]
-        out = [f"<= {e[0]}"] + [f"({a}, {b}]" for a, b in zip(e[:-1], e[1:])] + [f"> {e[-1]}"]
+        unit = " days" if self.kind == "timedelta" else ""
+        out = [f"<= {e[0]}{unit}"] + [f"({a}, {b}]{unit}" for a, b in zip(e[:-1], e[1:])] + [f"> {e[-1]}{unit}"]
         return out + ["missing"]
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "numeric": self.numeric, "edges": [float(x) for x in self.edges],
-                "levels": [x if isinstance(x, (int, float, bool)) else str(x) for x in self.levels]}
+                "levels": [x if isinstance(x, (int, float, bool)) else str(x) for x in self.levels], "kind": self.kind}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Bins:
         return cls(d["name"], bool(d["numeric"]), edges=np.asarray(d["edges"], dtype=float),
-                   levels=list(d["levels"]))
+                   levels=list(d["levels"]), kind=str(d.get("kind", "")))  # saved before stop 76: no kind
 
 
 def ndcg(reference: Any, current: Any) -> float:

@@ -264,7 +264,7 @@ def read_features(path, model, *, encoding: str = "utf-8", id_column: str | None
 
 
 #: a duration as pandas writes one (``DataFrame.to_csv`` of a timedelta64 column: ``3 days 08:00:00``)
-_DURATION = re.compile(r"-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?", re.ASCII)
+_DURATION = re.compile(r"-?\d+ days?(?: [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?)?", re.ASCII)  # "45 days": whole days
 
 
 def _durations_as_written(text):

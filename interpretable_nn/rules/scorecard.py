@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.fidelity import Fidelity
+from ..data.dtypes import days_text
 from .scorecard_sql import to_sql as scorecard_to_sql
 from .scorecard_table import (
     BASE,
@@ -58,6 +59,7 @@ from .scorecard_table import (
 from .values import (
     check_days_names,
     days_features,
+    days_of,
     escape_text,
     format_number,
     py_scalar,
@@ -74,11 +76,18 @@ TOL = 1e-9
 REASON_COLUMNS = ["row", "rank", "reason", "features", "value", "points", "text"]
 
 
-def _show(v: Any) -> str:
-    """A raw value in a sentence: numbers exact and short, missing as 'missing'."""
+def _show(v: Any, kind: str = "") -> str:
+    """A raw value in a sentence: numbers exact and short, missing as 'missing'; a feature
+    fitted on dates or durations (``kind``) as a date or in days, whatever form it came in."""
     v = py_scalar(v)
     if is_na(v):
         return "missing"
+    if kind:
+        try:
+            days = days_of(pd.Series([v], dtype=object), "value", kind)
+            return days_text(float(v) if days is None else float(days.iloc[0]), kind)  # NaT: "missing"
+        except (TypeError, ValueError):
+            pass  # not a date after all: the value as it is
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return format_number(float(v))
     return f"'{escape_text(v)}'"
@@ -314,7 +323,7 @@ class Scorecard:
             raw = [X[f].iloc[r] for f in term.features]
             records.append({
                 "row": X.index[r], "rank": int(j) + 1, "reason": term.name, "features": ", ".join(term.features),
-                "value": "; ".join(f"{f} {_show(v)}" for f, v in zip(term.features, raw)),
+                "value": "; ".join(f"{f} {_show(v, self._days(f))}" for f, v in zip(term.features, raw)),
                 "points": float(top[r, j]),
                 "text": self._sentence(term, raw, float(pts[r, t]), float(top[r, j]), int(ids[term.features[0]][r])),
             })
@@ -325,13 +334,13 @@ class Scorecard:
         lower risk, so the sentence never reads as favourable)."""
         if term.kind == "pair":
             best = next(label for label, p in term.cells.values() if p == term.best)
-            value = " and ".join(f"{escape_text(f)} {_show(v)}" for f, v in zip(term.features, raw))
+            value = " and ".join(f"{escape_text(f)} {_show(v, self._days(f))}" for f, v in zip(term.features, raw))
             return (f"{value} together score {_pts(points)} points; the best combination, {escape_text(best)}, "
                     f"scores {_pts(lost)} more")
         best = next(b["bin"] for b in term.bins if b["points"] == term.best)
         where = (f"bin {escape_text(term.bins[k]['bin'])}" if k >= 0 else "missing, which has no bin" if is_na(raw[0])
                  else "a value the scorecard has no bin for")
-        return (f"{escape_text(term.name)} {_show(raw[0])} scores {_pts(points)} points ({where}); "
+        return (f"{escape_text(term.name)} {_show(raw[0], self._days(term.name))} scores {_pts(points)} points ({where}); "
                 f"the best bin, {escape_text(best)}, scores {_pts(lost)} more")
 
     # ------------------------------------------------------------------ exports
@@ -357,6 +366,11 @@ class Scorecard:
             for label, p in items:
                 lines.append(f"| {_md(term.name)} | {_md(label)} | {fmt(p)} |")
         lines += ["", "A value in no bin (an unseen level; missing where there is no missing bin) scores 0 points."]
+        dated = sorted(f for f, k in days_features(self.metadata).items() if k == "datetime")
+        if dated:
+            lines += ["", f"Dates ({', '.join(map(escape_text, dated))}) are instants in UTC: a bin (2020-03-21, "
+                      "2020-07-19] holds those after 2020-03-21 00:00 UTC up to 2020-07-19 00:00 UTC, for dates "
+                      "without a time the days 2020-03-22 to 2020-07-19."]
         if self.check is not None:
             lines += ["", f"Check: {self.check.summary()}."]
         return "\n".join(lines) + "\n"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...data.dtypes import days_text
+
 __all__ = ["shape_frame", "plot_shapes"]
 
 
@@ -119,19 +121,35 @@ def _plot_categorical(ax, sf: pd.DataFrame, name: str, banded: bool, output: str
     ax.set_ylabel(output)
 
 
-def _plot_pair(ax, sf: pd.DataFrame, name: str) -> None:
+def _time_axis(axis, kind: str) -> None:
+    """A date feature's axis (days since 1970-01-01 UTC) labelled with dates; a duration's
+    says its unit."""
+    if kind == "datetime":
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+        axis.set_major_locator(MaxNLocator(5))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: days_text(v, "datetime")))
+        for t in axis.get_ticklabels():
+            t.set_rotation(30)
+            t.set_ha("right")
+    elif kind == "timedelta":
+        axis.set_label_text(f"{axis.get_label_text() or ''} (days)".strip())
+
+
+def _plot_pair(ax, sf: pd.DataFrame, name: str, kinds: dict | None = None) -> None:
     a, b = sf.columns[:2]
     sf = sf[sf[a].notna() & sf[b].notna()]  # the missing slots are not part of the surface
     grid = sf.pivot_table(index=a, columns=b, values="contribution", aggfunc="first", sort=False)
     lim = float(np.nanmax(np.abs(grid.to_numpy(dtype=float)))) or 1.0
     im = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower")
 
-    def ticks(vals):
+    def ticks(vals, kind):
         idx = np.unique(np.linspace(0, len(vals) - 1, min(len(vals), 5)).round().astype(int))
-        return idx, [f"{v:.3g}" if isinstance(v, float) else str(v) for v in np.asarray(vals, dtype=object)[idx]]
+        return idx, [(days_text(v, kind) if kind == "datetime" else f"{v:.3g}" + (" days" if kind else ""))
+                     if isinstance(v, float) else str(v) for v in np.asarray(vals, dtype=object)[idx]]
 
-    yi, yl = ticks(list(grid.index))
-    xi, xl = ticks(list(grid.columns))
+    yi, yl = ticks(list(grid.index), (kinds or {}).get(a))
+    xi, xl = ticks(list(grid.columns), (kinds or {}).get(b))
     ax.set_yticks(yi)
     ax.set_yticklabels(yl, fontsize=7)
     ax.set_xticks(xi)
@@ -161,9 +179,10 @@ def plot_shapes(model, features=None, ncols: int = 3, max_terms: int | None = No
     for ax, name in zip(axes.ravel(), terms):
         sf = shape_frame(model, name)
         if name in lay.pair_names:
-            _plot_pair(ax, sf, name)
+            _plot_pair(ax, sf, name, {f: model.encoder_.schema_[f].converted_from for f in sf.columns[:2]})
         elif lay.is_numeric[lay.names.index(name)]:
             _plot_numeric(ax, sf, name, banded, output)
+            _time_axis(ax.xaxis, model.encoder_.schema_[name].converted_from)
         else:
             _plot_categorical(ax, sf, name, banded, output)
     for ax in axes.ravel()[len(terms):]:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ...attribution.fidelity import Fidelity
+from ...data.dtypes import days_text
 from ...rules.scorecard import BASE as _BASE
 from ...rules.scorecard import Scorecard, assign_bins
 from ...rules.scorecard_table import table_frame
@@ -95,6 +96,15 @@ def _fmt(v: float) -> str:
     return repr(float(v))
 
 
+def _label(lower: float, upper: float, kind: str) -> str:
+    """A numeric bin as the card writes it: ``(-1.5, 2]``; a date feature's edges as dates
+    (``(2020-03-21, 2020-04-20]``: after the first midnight, up to the second), a duration's
+    in days (``(14.5, 30] days``)."""
+    if kind == "datetime":
+        return "(" + ", ".join(str(e) if math.isinf(e) else days_text(e, kind, "floor") for e in (lower, upper)) + "]"
+    return f"({_fmt(lower)}, {_fmt(upper)}]" + (" days" if kind == "timedelta" else "")
+
+
 def _feature_bins(model, i: int, max_bins: int) -> list[dict]:
     """Bins of feature ``i`` (schema index) with their mean contribution (decision units)."""
     lay = model.layout_
@@ -108,13 +118,16 @@ def _feature_bins(model, i: int, max_bins: int) -> list[dict]:
             cur["density"].to_numpy(dtype=float),
         )
         segs = _segments(c, q, max_bins)
+        edges = [(x[a - 1] + x[a]) / 2 for a, _ in segs[1:]]
+        kind = model.encoder_.schema_[name].converted_from
+        if kind == "datetime" and len(np.unique(np.floor(edges))) == len(edges):
+            edges = [float(e) for e in np.floor(edges)]  # midnights: the same bins for whole-day dates
+        edges = [-math.inf, *edges, math.inf]
         for s, (a, b) in enumerate(segs):
-            lower = -math.inf if s == 0 else (x[a - 1] + x[a]) / 2
-            upper = math.inf if s == len(segs) - 1 else (x[b - 1] + x[b]) / 2
+            lower, upper = edges[s], edges[s + 1]
             qq = np.maximum(q[a:b], 1e-12)
-            label = f"({_fmt(lower)}, {_fmt(upper)}]"
-            bins.append({"bin": label, "lower": lower, "upper": upper, "level": None, "missing": False,
-                         "value": float(np.sum(qq * c[a:b]) / qq.sum())})
+            bins.append({"bin": _label(lower, upper, kind), "lower": lower, "upper": upper, "level": None,
+                         "missing": False, "value": float(np.sum(qq * c[a:b]) / qq.sum())})
         for _, r in sf[sf["missing"]].iterrows():
             bins.append({"bin": "missing", "lower": np.nan, "upper": np.nan, "level": None, "missing": True,
                          "value": float(r["contribution"])})
