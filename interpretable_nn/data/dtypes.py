@@ -278,46 +278,52 @@ def days_as_dates(days: pd.Series, kind: str) -> pd.Series:
 
 
 def days_text(days: float, kind: str, side: str = "exact") -> str:
-    """Float days as a person reads them: a date (``kind="datetime"``, days since
+    """Float days as a person reads them: a date without a time (``kind="date"``: a feature
+    whose training dates were all midnights UTC), an instant (``"datetime"``; days since
     1970-01-01 UTC) or a duration (``"timedelta"``).
 
-    A date at midnight UTC is written as its day (``2023-06-29``), any other instant with
-    its time and zone (``2023-06-29 05:15:00 UTC``; microseconds where it has them: a
-    tz-aware ``2023-06-29T05:00+09:00`` is the model's ``2023-06-28 20:00:00 UTC``).
-    ``side="down"`` writes the last midnight at or before the instant and ``"up"`` the first
-    at or after it, so "``2020-01-22`` or earlier" never reaches past the instant it stands
-    for; ``"floor"`` and ``"ceil"`` write the instant cut to the microsecond below or above
-    it (a bin's edge, floored: a time in microseconds is above the edge exactly when it is
-    above the words). A duration
-    is its days (``367 days``, ``1.5 days``; ``"up"``/``"down"``: 3 significant digits, or
-    whole days from 1,000, on that side). Missing (NaN) is ``missing``; dates outside years
-    1 to 9999 are written as days after 1970-01-01.
+    A ``"date"`` at midnight is written as its day (``2023-06-29``); an instant with its time
+    and zone (``2023-06-29 05:15:00 UTC``, midnight too: a bare day would read as the whole
+    day; microseconds where it has them; a tz-aware ``2023-06-29T05:00+09:00`` is the model's
+    ``2023-06-28 20:00:00 UTC``). ``side="down"``/``"up"`` write the last midnight (a
+    ``"date"``) or second (an instant) at or before the value, or the first at or after it,
+    so "``2020-01-22`` or earlier" never reaches past the value it stands for; ``"floor"``
+    and ``"ceil"`` do so to the microsecond (a bin's edge: a time in microseconds is above the
+    edge exactly when it is above the words). A value that is itself such a midnight, second
+    or microsecond, as the model's days hold it, is written as that one. A duration is its
+    days (``367 days``, ``1.5 days``; ``"up"``/``"down"``: 3 significant digits, or whole
+    days from 1,000, on that side). Missing (NaN) is ``missing``; dates outside years 1 to
+    9999 are written as days after 1970-01-01.
 
     Examples
     --------
-    >>> days_text(19537.0, "datetime"), days_text(19537.25, "datetime"), days_text(19537.25, "datetime", "up")
-    ('2023-06-29', '2023-06-29 06:00:00 UTC', '2023-06-30')
-    >>> days_text(1.0, "timedelta"), days_text(999.5, "timedelta", "up"), days_text(-1e9, "datetime")
+    >>> days_text(19537.0, "date"), days_text(19537.0, "datetime"), days_text(19537.25, "date", "up")
+    ('2023-06-29', '2023-06-29 00:00:00 UTC', '2023-06-30')
+    >>> days_text(19537 + 1 / 3, "datetime", "floor"), days_text(19537.2500001, "datetime", "down")
+    ('2023-06-29 08:00:00 UTC', '2023-06-29 06:00:00 UTC')
+    >>> days_text(1.0, "timedelta"), days_text(999.5, "timedelta", "up"), days_text(-1e9, "date")
     ('1 day', '1000 days', '-1000000000 days after 1970-01-01')
     """
     x = float(days)
     if np.isnan(x):
         return "missing"
-    if kind != "datetime":
+    if kind not in ("date", "datetime"):
         text = f"{x:.10g}" if side not in ("up", "down") or not np.isfinite(x) else _short(x, side)
         return f"{text} day{'' if text in ('1', '-1') else 's'}"
-    if not np.isfinite(x):
-        return f"{x} days after 1970-01-01"
-    if side in ("up", "down"):
-        x = float(np.ceil(x) if side == "up" else np.floor(x))
+    if not np.isfinite(x) or abs(x) > 3_000_000:
+        return f"{x:.10g} days after 1970-01-01"
+    whole = float(np.floor(x))
+    per = {"down": 1, "up": 1}.get(side, 86_400_000_000) if kind == "date" else \
+        {"down": 86_400, "up": 86_400}.get(side, 86_400_000_000)  # steps of the day: 1 day, 1 s or 1 us
+    at = (x - whole) * per
+    step = round(at)
+    if whole + step / per != x:  # not itself a step of the model's days: floor, ceil or round
+        step = np.floor(at) if side in ("down", "floor") else np.ceil(at) if side in ("up", "ceil") else step
     try:
-        whole = np.floor(x)
-        us = (x - whole) * 86_400_000_000
-        us = np.floor(us) if side == "floor" else np.ceil(us) if side == "ceil" else round(us)
-        t = _dt.datetime(1970, 1, 1) + _dt.timedelta(days=whole, microseconds=us)
+        t = _dt.datetime(1970, 1, 1) + _dt.timedelta(days=whole, microseconds=int(step) * (86_400_000_000 // per))
     except OverflowError:
         return f"{x:.10g} days after 1970-01-01"
-    if t.time() == _dt.time(0):
+    if kind == "date" and t.time() == _dt.time(0):
         return t.date().isoformat()
     return t.isoformat(sep=" ", timespec="seconds" if t.microsecond == 0 else "microseconds") + " UTC"
 

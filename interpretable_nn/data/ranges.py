@@ -115,7 +115,7 @@ def _warn(spec: FeatureSpec, count: int, example, what: str, kind: str = "far") 
 def _as_time(spec: FeatureSpec, days: float) -> str:
     """Days as the feature's user wrote them: a date (UTC; years 1 to 9999, pandas' own range
     ends at 1677 and 2262) or a duration in days."""
-    return days_text(days, "datetime" if spec.converted_from == "datetime" else "timedelta")
+    return days_text(days, spec.word_kind)
 
 
 def _report(spec: FeatureSpec, count: int, example: float | str | None, what: str, kind: str,

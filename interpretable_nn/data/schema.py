@@ -139,6 +139,10 @@ class FeatureSpec:
     converted_from : {"", "datetime", "timedelta"}
         ``"datetime"``: the column held dates, read as float days since 1970-01-01 UTC;
         ``"timedelta"``: durations, read as float days; ``""``: no conversion.
+    whole_days : bool
+        A date feature whose training dates were all midnights UTC (dates without a time):
+        its words name days ("2020-01-22 or earlier"); other dates are instants, worded with
+        their time.
     """
 
     name: str
@@ -153,6 +157,13 @@ class FeatureSpec:
     categories: list[Any] = field(default_factory=list)
     monotone: int = 0
     converted_from: str = ""
+    whole_days: bool = False
+
+    @property
+    def word_kind(self) -> str:
+        """How the feature's values are worded: ``"date"`` (dates without a time),
+        ``"datetime"`` (instants), ``"timedelta"`` (days) or ``""`` (as numbers or levels)."""
+        return "date" if self.converted_from == "datetime" and self.whole_days else self.converted_from
 
     @property
     def is_numeric(self) -> bool:
@@ -170,6 +181,8 @@ class FeatureSpec:
                 f"Feature {d.get('name')!r}: unknown conversion {d.get('converted_from')!r}; "
                 f"expected one of {['', *CONVERSIONS]}."
             )
+        if not isinstance(d.get("whole_days", False), bool):
+            raise ValueError(f"Feature {d.get('name')!r}: whole_days must be true or false; got {d['whole_days']!r}.")
         return cls(**d)
 
 
@@ -218,6 +231,12 @@ class FeatureSchema:
         keep = None if among is None else set(among)
         return {f.name: f.converted_from for f in self.features
                 if f.converted_from and (keep is None or f.name in keep)}
+
+    def whole_days(self, among=None) -> list[str]:
+        """The date features fitted on dates without a time (:attr:`FeatureSpec.whole_days`),
+        only those in ``among`` when given: what a scorecard's or rule set's
+        ``metadata["whole_days"]`` records, so its words name days."""
+        return [f.name for f in self.features if f.word_kind == "date" and (among is None or f.name in set(among))]
 
     def to_dict(self) -> dict:
         return {"features": [f.to_dict() for f in self.features]}
@@ -341,6 +360,7 @@ def infer_schema(
                 quantiles=[float(q) for q in qs],
                 monotone=int(direction),
                 converted_from=converted.get(name, ""),
+                whole_days=bool(converted.get(name) == "datetime" and len(v) and (v == np.floor(v)).all()),
             )
         )
     return FeatureSchema(specs)

@@ -239,8 +239,8 @@ def _predict_numeric(spec, s: pd.Series, what: str) -> pd.Series:
     if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
         vals = s[s.notna()]
         kind = pd.api.types.infer_dtype(vals, skipna=True)
-        is_date = kind in ("datetime", "datetime64", "date") or (source == "datetime" and kind == "string")
-        is_duration = kind in ("timedelta", "timedelta64") or (source == "timedelta" and kind == "string")
+        is_date = kind in ("datetime", "datetime64", "date") or (source == "datetime" and kind in ("string", "mixed"))
+        is_duration = kind in ("timedelta", "timedelta64") or (source == "timedelta" and kind in ("string", "mixed"))
     if is_date or is_duration:
         got = "datetime" if is_date else "timedelta"
         if source != got:

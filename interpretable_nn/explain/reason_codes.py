@@ -51,7 +51,7 @@ import pandas as pd
 
 from ..attribution.additive import as_additive
 from ..data.ranges import quiet_range, tallied
-from ..rules.values import check_rule_frame, days_features
+from ..rules.values import check_rule_frame, days_features, word_kinds
 from .reason_map import apply_reason_map, reason_map_of
 from .reason_words import (
     _favourable,
@@ -82,8 +82,8 @@ def _schema_grid(model: Any, names: list[str], feats: tuple[str, ...], per: int 
     axes = []
     for f in feats:
         spec = schema[f]
-        vals: list = (day_grid if spec.converted_from == "datetime" else readable_grid)(spec.quantiles).tolist() \
-            if spec.is_numeric else list(spec.categories)
+        grid = {"date": day_grid, "datetime": np.asarray}.get(spec.word_kind, readable_grid)  # instants as they are
+        vals: list = grid(spec.quantiles).tolist() if spec.is_numeric else list(spec.categories)
         if per is not None and len(vals) > per:
             vals = [vals[i] for i in np.linspace(0, len(vals) - 1, per).round().astype(int)]
         if spec.has_missing:
@@ -268,7 +268,7 @@ def _rule_words(rs, X, background, reference, sign):
     units, feats, points, fired = _rule_units(rs, X, background, reference, sign, avg)
     n = rs.n_rules
 
-    kinds = days_features(getattr(rs, "metadata", None))  # dates and durations worded as such
+    kinds = word_kinds(getattr(rs, "metadata", None))  # dates and durations worded as such
 
     def word(r, u, raw, pts):
         if u >= n:  # a linear term: its column's value, and which values would score better
@@ -475,7 +475,7 @@ def _units(view: ModelView, Xf: pd.DataFrame, Bf: pd.DataFrame | None, reference
     model = view.model
     numeric: dict[str, bool | str] = dict(zip(view.names, view.numeric_flags(Xf)))
     if view.schema is not None:  # dates and durations are worded as such, not as days
-        numeric.update({c: view.schema[c].converted_from for c in view.names if view.schema[c].converted_from})
+        numeric.update({c: view.schema[c].word_kind for c in view.names if view.schema[c].word_kind})
     rs = model if isinstance(model, RuleSet) else getattr(model, "ruleset_", None)
     additive = as_additive(model)
     if additive is not None:

@@ -36,6 +36,9 @@ from ..rules.values import days_of, escape_text, format_feature, format_number
 __all__ = ["format_value", "readable_grid", "day_grid", "dated_rule_text", "describe_values", "linear_favourable",
            "rule_sentence", "term_sentence", "feature_sentence", "ADVERSE_PHRASES", "AMOUNT_PHRASES", "of_amounts"]
 
+#: how a date feature is worded: "date" (fitted on dates without a time: its days named) or
+#: "datetime" (instants, with their time and zone); a duration is "timedelta" (days)
+_DATES = ("date", "datetime")
 #: the phrases by which every reason sentence states its (adverse) direction
 ADVERSE_PHRASES = ("would lower the risk score", "raises the risk score", "more to the risk score")
 #: the same for a regressor's reasons (:func:`of_amounts`): its prediction, in the target's units
@@ -218,8 +221,8 @@ def _fmt_num(x: float, side: str = "exact") -> str:
 def _fmt_days(x: float, kind: str, side: str = "exact") -> str:
     """Days of a date (``kind="datetime"``: ``2023-06-29``) or a duration (``"timedelta"``:
     ``367 days``), on ``side`` of ``x`` as :func:`_fmt_num` keeps it."""
-    if kind == "datetime" or np.isnan(x):
-        return days_text(x, "datetime", side)
+    if kind in _DATES or np.isnan(x):
+        return days_text(x, kind if kind in _DATES else "date", side)
     return _days_unit(_fmt_num(x, side))
 
 
@@ -233,7 +236,7 @@ def _as_days(v: Any, kind: str) -> float:
     a Timestamp, a Timedelta or ISO text is read as the model reads it."""
     if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
         return float(v)
-    days = days_of(pd.Series([v], dtype=object), "value", kind)
+    days = days_of(pd.Series([v], dtype=object), "value", "datetime" if kind == "date" else kind)
     return float(v) if days is None else float(days.iloc[0])
 
 
@@ -246,7 +249,7 @@ def dated_rule_text(conditions: Any, kinds: Mapping[str, str]) -> str:
         kind = kinds.get(c.feature)
         if kind and c.op in ("<=", ">"):
             name = format_feature(c.feature)
-            at = days_text(c.value, kind) if kind == "datetime" else f"{format_number(c.value)} days"
+            at = days_text(c.value, kind) if kind in _DATES else _days_unit(format_number(c.value))
             text = f"{name} {c.op} {at}"
             out.append(f"({text} OR {name} IS MISSING)" if c.if_missing else text)
         else:
@@ -259,11 +262,12 @@ def _side(x: float, side: str, numeric: bool | str, block: tuple[float, float] |
     duration feature) and the value the words stand for. A date is its midnight on that side
     where the midnight stays inside ``block`` (the favourable values' range), else the
     instant to the microsecond (times of day: the midnight may lie outside the data)."""
-    if numeric == "datetime":
-        at = float(np.ceil(x) if side == "up" else np.floor(x) if side == "down" else x)
+    if numeric in _DATES:
+        per = 1 if numeric == "date" else 86_400  # a date's midnights, an instant's seconds
+        at = float((np.ceil if side == "up" else np.floor)(x * per) / per) if side in ("up", "down") else x
         if side in ("up", "down") and block is not None and not block[0] <= at <= block[1]:
             side, at = ("ceil" if side == "up" else "floor"), x
-        return days_text(x, "datetime", side), at if np.isfinite(at) else x
+        return days_text(x, numeric, side), at if np.isfinite(at) else x
     text = _fmt_num(x, side)
     return (_days_unit(text) if numeric == "timedelta" else text), float(text.replace(",", ""))
 
@@ -305,7 +309,7 @@ def _readable(v: Any, numeric: bool | str, beside: str | None) -> str:
         except (TypeError, ValueError):
             return exact
         return exact if np.isnan(x) else _days_unit(_readable(x, True, beside))
-    if not numeric or numeric == "datetime" or _is_missing(v) or isinstance(v, (int, np.integer, bool, np.bool_)):
+    if not numeric or numeric in _DATES or _is_missing(v) or isinstance(v, (int, np.integer, bool, np.bool_)):
         return exact  # a date is written whole: its day, or its instant
     try:
         x = float(v)
@@ -368,7 +372,7 @@ def _favourable(values: np.ndarray, pts: np.ndarray, ref: float, numeric: bool |
     hi = best
     while hi < len(G) - 1 and good[hi + 1]:
         hi += 1
-    more, less = ("or later", "or earlier") if numeric == "datetime" else ("or more", "or less")
+    more, less = ("or later", "or earlier") if numeric in _DATES else ("or more", "or less")
     block = (float(G[lo]), float(G[hi]))
     if hi == len(G) - 1 and lo > 0:
         return f"{_side(G[lo], 'up', numeric, block)[0]} {more}"
@@ -379,7 +383,7 @@ def _favourable(values: np.ndarray, pts: np.ndarray, ref: float, numeric: bool |
     (a, at_a), (b, at_b) = _side(G[lo], "up", numeric, block), _side(G[hi], "down", numeric, block)
     if at_a > at_b:  # both ends in one 3-digit step (one day)
         a, b = _side(G[lo], "exact", numeric)[0], _side(G[hi], "exact", numeric)[0]
-    return f"between {a} and {b}"
+    return a if a == b else f"between {a} and {b}"
 
 
 def describe_values(features: tuple[str, ...], raw: list, beside: str | None = None, kinds: dict | None = None) -> str:
@@ -398,7 +402,7 @@ def linear_favourable(t, slope: float, reference: str, avg: float, kind: bool | 
     "datetime" or "timedelta" for a date or duration column."""
     lower = slope > 0  # points rise with the value: lower values score better
     v = (t.lo if lower else t.hi) if reference == "best" else avg
-    word = ("earlier" if lower else "later") if kind == "datetime" else ("less" if lower else "more")
+    word = ("earlier" if lower else "later") if kind in _DATES else ("less" if lower else "more")
     return f"{_side(v, 'down' if lower else 'up', kind)[0]} or {word}"  # never past v
 
 

@@ -92,10 +92,10 @@ class Bins:
         Inner edges (numeric), at most 9.
     levels : list
         Reference levels (categorical).
-    kind : {"", "datetime", "timedelta"}
-        A feature the model reads as days: its labels are dates (a date feature's edges are
-        midnights where no two share a day: the same bins as the quantiles for dates without
-        a time) or in days.
+    kind : {"", "date", "datetime", "timedelta"}
+        A feature the model reads as days (:attr:`FeatureSpec.word_kind`): its labels are
+        dates (``"date"``, fitted on dates without a time: edges at midnights where no two
+        share a day, the same bins as the quantiles), instants or days.
 
     Examples
     --------
@@ -119,7 +119,7 @@ class Bins:
             v = np.asarray(values, dtype=float)
             v = v[~np.isnan(v)]
             edges = np.unique(np.quantile(v, _QUANTILES)) if len(v) else np.zeros(0)
-            if kind == "datetime" and len(np.unique(np.floor(edges))) == len(edges):
+            if kind == "date" and len(np.unique(np.floor(edges))) == len(edges):
                 edges = np.floor(edges)  # midnights, where no two edges share a day (times of day keep theirs)
             return cls(name, True, edges=edges, kind=kind)
         seen = pd.Series(values, dtype=object).dropna()
@@ -152,7 +152,7 @@ class Bins:
         """Readable bin names, in order."""
         if not self.numeric:
             return [str(x) for x in self.levels] + ["unseen", "missing"]
-        e = [days_text(x, self.kind, "floor") if self.kind == "datetime" else f"{x:.4g}" for x in self.edges]
+        e = [days_text(x, self.kind, "floor") if self.kind in ("date", "datetime") else f"{x:.4g}" for x in self.edges]
         if not e:
             return ["all", "missing"]
         unit = " days" if self.kind == "timedelta" else ""

@@ -134,7 +134,7 @@ class Monitor:
         self.numeric = self.view.numeric_flags(Rf)
         schema = self.view.schema
         self.feature_bins = [
-            Bins.from_reference(f, Rf[f], numeric=num, kind="" if schema is None else schema[f].converted_from,
+            Bins.from_reference(f, Rf[f], numeric=num, kind="" if schema is None else schema[f].word_kind,
                                 levels=None if num or schema is None else list(schema[f].categories))
             for f, num in zip(self.names, self.numeric)
         ]

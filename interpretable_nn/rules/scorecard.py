@@ -64,6 +64,7 @@ from .values import (
     format_number,
     py_scalar,
     str_columns,
+    word_kinds,
 )
 
 __all__ = ["Scorecard", "assign_bins", "COLUMNS", "BASE"]
@@ -84,7 +85,7 @@ def _show(v: Any, kind: str = "") -> str:
         return "missing"
     if kind:
         try:
-            days = days_of(pd.Series([v], dtype=object), "value", kind)
+            days = days_of(pd.Series([v], dtype=object), "value", "datetime" if kind == "date" else kind)
             return days_text(float(v) if days is None else float(days.iloc[0]), kind)  # NaT: "missing"
         except (TypeError, ValueError):
             pass  # not a date after all: the value as it is
@@ -260,6 +261,11 @@ class Scorecard:
                 out[:, t] = np.where(idx >= 0, pts[np.maximum(idx, 0)], 0.0)
         return out, ids
 
+    @property
+    def _words(self) -> dict[str, str]:
+        """How the sentences write each date or duration feature (:func:`word_kinds`)."""
+        return word_kinds(self.metadata)
+
     def _days(self, name: str) -> str:
         """``"datetime"``/``"timedelta"`` for a feature the model read as days, else ``""``."""
         return days_features(self.metadata).get(name, "")
@@ -323,7 +329,7 @@ class Scorecard:
             raw = [X[f].iloc[r] for f in term.features]
             records.append({
                 "row": X.index[r], "rank": int(j) + 1, "reason": term.name, "features": ", ".join(term.features),
-                "value": "; ".join(f"{f} {_show(v, self._days(f))}" for f, v in zip(term.features, raw)),
+                "value": "; ".join(f"{f} {_show(v, self._words.get(f, ''))}" for f, v in zip(term.features, raw)),
                 "points": float(top[r, j]),
                 "text": self._sentence(term, raw, float(pts[r, t]), float(top[r, j]), int(ids[term.features[0]][r])),
             })
@@ -334,13 +340,13 @@ class Scorecard:
         lower risk, so the sentence never reads as favourable)."""
         if term.kind == "pair":
             best = next(label for label, p in term.cells.values() if p == term.best)
-            value = " and ".join(f"{escape_text(f)} {_show(v, self._days(f))}" for f, v in zip(term.features, raw))
+            value = " and ".join(f"{escape_text(f)} {_show(v, self._words.get(f, ''))}" for f, v in zip(term.features, raw))
             return (f"{value} together score {_pts(points)} points; the best combination, {escape_text(best)}, "
                     f"scores {_pts(lost)} more")
         best = next(b["bin"] for b in term.bins if b["points"] == term.best)
         where = (f"bin {escape_text(term.bins[k]['bin'])}" if k >= 0 else "missing, which has no bin" if is_na(raw[0])
                  else "a value the scorecard has no bin for")
-        return (f"{escape_text(term.name)} {_show(raw[0], self._days(term.name))} scores {_pts(points)} points ({where}); "
+        return (f"{escape_text(term.name)} {_show(raw[0], self._words.get(term.name, ''))} scores {_pts(points)} points ({where}); "
                 f"the best bin, {escape_text(best)}, scores {_pts(lost)} more")
 
     # ------------------------------------------------------------------ exports
@@ -366,11 +372,11 @@ class Scorecard:
             for label, p in items:
                 lines.append(f"| {_md(term.name)} | {_md(label)} | {fmt(p)} |")
         lines += ["", "A value in no bin (an unseen level; missing where there is no missing bin) scores 0 points."]
-        dated = sorted(f for f, k in days_features(self.metadata).items() if k == "datetime")
+        dated = sorted(f for f, k in self._words.items() if k == "date")
         if dated:
-            lines += ["", f"Dates ({', '.join(map(escape_text, dated))}) are instants in UTC: a bin (2020-03-21, "
-                      "2020-07-19] holds those after 2020-03-21 00:00 UTC up to 2020-07-19 00:00 UTC, for dates "
-                      "without a time the days 2020-03-22 to 2020-07-19."]
+            lines += ["", f"{', '.join(map(escape_text, dated))}: dates without a time (midnights UTC), so a bin "
+                      "(2020-03-21, 2020-07-19] holds the days 2020-03-22 to 2020-07-19; a date with a time is "
+                      "compared as the instant it is in UTC."]
         if self.check is not None:
             lines += ["", f"Check: {self.check.summary()}."]
         return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.validation import DAYS_LIMIT
 from .values import days_of, format_number, numeric_values, py_scalar
 
 __all__ = ["COLUMNS", "BASE", "KINDS", "Term", "assign_bins", "read_table", "number", "is_na"]
@@ -53,6 +54,11 @@ def _numbers(values: pd.Series, feature: str, converted: str = "") -> np.ndarray
                                                                        "timedelta", "timedelta64"))):
         return numeric_values(values, feature, isna)
     v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if converted in ("datetime", "timedelta") and (np.abs(v[~np.isnan(v)]) > DAYS_LIMIT).any():
+        raise ValueError(  # as the model refuses them: 1.6e9 seconds for 2020 read as days is the year 4.4 million
+            f"Column {feature!r} holds numbers beyond {DAYS_LIMIT:,} in magnitude, but the scorecard bins "
+            f"{'dates' if converted == 'datetime' else 'durations'} there as days (e.g. 19000 for 2022); "
+            "nanoseconds or seconds since 1970? Pass datetime64 values or ISO 8601 text.")
     bad = np.isnan(v) & ~isna
     if bad.any():
         shown = pd.unique(values[bad].astype(str))[:3].tolist()

@@ -165,6 +165,16 @@ def days_features(metadata: Mapping[str, Any] | None, used: Sequence[str] | None
     return {k: v for k, v in days.items() if keep is None or k in keep}
 
 
+def word_kinds(metadata: Mapping[str, Any] | None) -> dict[str, str]:
+    """:func:`days_features` as the words write them: a date feature named in
+    ``metadata["whole_days"]`` (fitted on dates without a time) is ``"date"`` (its days
+    named), other dates ``"datetime"`` (instants, with their time); a malformed list names none."""
+    days = days_features(metadata)
+    whole = metadata.get("whole_days") if isinstance(metadata, Mapping) else None
+    whole = set(whole) if isinstance(whole, (list, tuple)) and all(isinstance(w, str) for w in whole) else set()
+    return {k: "date" if v == "datetime" and k in whole else v for k, v in days.items()}
+
+
 def check_days_names(metadata: Mapping[str, Any] | None, known: Sequence[str] | None, what: str) -> None:
     """``metadata["converted_from"]`` checked (:func:`days_features`) and, where the artefact's
     features are ``known``, refused when it names one it lacks: a typo (``'When'`` for

@@ -121,14 +121,19 @@ def _plot_categorical(ax, sf: pd.DataFrame, name: str, banded: bool, output: str
     ax.set_ylabel(output)
 
 
+def _fmt_days(v: float) -> str:
+    """A duration tick: 3 significant digits, whole days from 1,000 ("1630 days", not "1.63e+03")."""
+    return f"{v:.0f} days" if abs(v) >= 1000 else f"{v:.3g} day{'' if f'{v:.3g}' in ('1', '-1') else 's'}"
+
+
 def _time_axis(axis, kind: str) -> None:
     """A date feature's axis (days since 1970-01-01 UTC) labelled with dates; a duration's
     says its unit."""
-    if kind == "datetime":
+    if kind in ("date", "datetime"):
         from matplotlib.ticker import FuncFormatter, MaxNLocator
 
         axis.set_major_locator(MaxNLocator(5))
-        axis.set_major_formatter(FuncFormatter(lambda v, _: days_text(v, "datetime")))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: days_text(v, "date")))  # a tick: its day where whole
         for t in axis.get_ticklabels():
             t.set_rotation(30)
             t.set_ha("right")
@@ -145,7 +150,7 @@ def _plot_pair(ax, sf: pd.DataFrame, name: str, kinds: dict | None = None) -> No
 
     def ticks(vals, kind):
         idx = np.unique(np.linspace(0, len(vals) - 1, min(len(vals), 5)).round().astype(int))
-        return idx, [(days_text(v, kind) if kind == "datetime" else f"{v:.3g}" + (" days" if kind else ""))
+        return idx, [(days_text(v, "date") if kind in ("date", "datetime") else _fmt_days(v) if kind else f"{v:.3g}")
                      if isinstance(v, float) else str(v) for v in np.asarray(vals, dtype=object)[idx]]
 
     yi, yl = ticks(list(grid.index), (kinds or {}).get(a))
@@ -179,10 +184,10 @@ def plot_shapes(model, features=None, ncols: int = 3, max_terms: int | None = No
     for ax, name in zip(axes.ravel(), terms):
         sf = shape_frame(model, name)
         if name in lay.pair_names:
-            _plot_pair(ax, sf, name, {f: model.encoder_.schema_[f].converted_from for f in sf.columns[:2]})
+            _plot_pair(ax, sf, name, {f: model.encoder_.schema_[f].word_kind for f in sf.columns[:2]})
         elif lay.is_numeric[lay.names.index(name)]:
             _plot_numeric(ax, sf, name, banded, output)
-            _time_axis(ax.xaxis, model.encoder_.schema_[name].converted_from)
+            _time_axis(ax.xaxis, model.encoder_.schema_[name].word_kind)
         else:
             _plot_categorical(ax, sf, name, banded, output)
     for ax in axes.ravel()[len(terms):]:

@@ -98,9 +98,9 @@ def _fmt(v: float) -> str:
 
 def _label(lower: float, upper: float, kind: str) -> str:
     """A numeric bin as the card writes it: ``(-1.5, 2]``; a date feature's edges as dates
-    (``(2020-03-21, 2020-04-20]``: after the first midnight, up to the second), a duration's
-    in days (``(14.5, 30] days``)."""
-    if kind == "datetime":
+    (``(2020-03-21, 2020-04-20]``: after the first day, up to the second), an instant's with
+    their time (``(2020-03-21 05:15:00 UTC, ...]``), a duration's in days (``(14.5, 30] days``)."""
+    if kind in ("date", "datetime"):
         return "(" + ", ".join(str(e) if math.isinf(e) else days_text(e, kind, "floor") for e in (lower, upper)) + "]"
     return f"({_fmt(lower)}, {_fmt(upper)}]" + (" days" if kind == "timedelta" else "")
 
@@ -119,9 +119,9 @@ def _feature_bins(model, i: int, max_bins: int) -> list[dict]:
         )
         segs = _segments(c, q, max_bins)
         edges = [(x[a - 1] + x[a]) / 2 for a, _ in segs[1:]]
-        kind = model.encoder_.schema_[name].converted_from
-        if kind == "datetime" and len(np.unique(np.floor(edges))) == len(edges):
-            edges = [float(e) for e in np.floor(edges)]  # midnights: the same bins for whole-day dates
+        kind = model.encoder_.schema_[name].word_kind
+        if kind == "date" and len(np.unique(np.floor(edges))) == len(edges):
+            edges = [float(e) for e in np.floor(edges)]  # midnights: the same bins for its dates
         edges = [-math.inf, *edges, math.inf]
         for s, (a, b) in enumerate(segs):
             lower, upper = edges[s], edges[s + 1]
@@ -234,6 +234,8 @@ def to_scorecard(
     days = {k: v for k, v in model.encoder_.schema_.converted().items() if k in lay.names}  # the card's own
     if days:  # bins in days: the SQL export must be told how the database stores them
         meta["converted_from"] = days
+        if model.encoder_.schema_.whole_days(lay.names):  # dates without a time: midnights, words name days
+            meta["whole_days"] = model.encoder_.schema_.whole_days(lay.names)
     if decimals is not None and all(r["points"] == 0 for r in rows[1:]) and any(
             abs(-factor * b["value"]) > 0 for bins in all_bins for b in bins):
         warnings.warn(f"Every feature's points round to 0 at pdo={pdo} and decimals={decimals}: the card scores "
