@@ -50,3 +50,17 @@ def toy_frame():
     X.loc[::11, "home"] = np.nan
     y = ((X["income"].fillna(50) > 50) ^ (X["home"] == "own")).astype(int).to_numpy()
     return X, y
+
+
+@pytest.fixture(scope="session")
+def dated_rulenet():
+    """A RuleNet fitted on a date ('opened', whole days), a number and a duration ('wait'):
+    (model, X). Shared by the date tests of the rule sets and of the reason words."""
+    import interpretable_nn as inn
+
+    rng = np.random.default_rng(0)
+    n = 400
+    d = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    X = pd.DataFrame({"opened": d, "x": rng.normal(size=n), "wait": pd.to_timedelta(rng.integers(0, 60, n), unit="D")})
+    y = ((d - d.min()).days.to_numpy() / 900 + rng.normal(0, .3, n) > .5).astype(int)
+    return inn.RuleNetClassifier(random_state=0, verbose=0, max_epochs=15).fit(X, y), X

@@ -154,13 +154,8 @@ def test_a_duration_is_written_on_the_side_it_stands_for(x, side):
 
 
 @pytest.fixture(scope="module")
-def dated_rules():
-    rng = np.random.default_rng(0)
-    n = 400
-    d = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
-    X = pd.DataFrame({"opened": d, "x": rng.normal(size=n), "wait": pd.to_timedelta(rng.integers(0, 60, n), unit="D")})
-    y = ((d - d.min()).days.to_numpy() / 900 + rng.normal(0, .3, n) > .5).astype(int)
-    return inn.RuleNetClassifier(random_state=0, verbose=0, max_epochs=15).fit(X, y), X
+def dated_rules(dated_rulenet):
+    return dated_rulenet
 
 
 def test_rule_sentences_name_the_date_each_threshold_stands_for(dated_rules):

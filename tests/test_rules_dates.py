@@ -17,14 +17,8 @@ import interpretable_nn as inn
 
 
 @pytest.fixture(scope="module")
-def dated():
-    rng = np.random.default_rng(0)
-    n = 400
-    d = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
-    X = pd.DataFrame({"opened": d, "x": rng.normal(size=n), "wait": pd.to_timedelta(rng.integers(0, 60, n), unit="D")})
-    y = ((d - d.min()).days.to_numpy() / 900 + rng.normal(0, .3, n) > .5).astype(int)
-    m = inn.RuleNetClassifier(random_state=0, verbose=0, max_epochs=15).fit(X, y)
-    return m, X
+def dated(dated_rulenet):
+    return dated_rulenet
 
 
 def _days(X: pd.DataFrame) -> pd.DataFrame:
