@@ -380,3 +380,87 @@ def test_dates_given_as_timestamps_and_text_in_one_column_are_read(dated):
     want = m.predict_proba(head.assign(opened=[head["opened"].iloc[0], pd.Timestamp("2021-05-01"),
                                                head["opened"].iloc[2], pd.NaT]))
     np.testing.assert_array_equal(m.predict_proba(mixed), want)
+
+
+def test_whole_days_is_kept_read_off_older_files_and_refused_where_it_means_nothing(dated):
+    """Third hostile pass of stop 76: a model saved before ``whole_days`` lost its day words
+    (every date an instant at 00:00:00 UTC); a reader of format 1 blamed an edited file."""
+    from interpretable_nn.data.schema import FeatureSpec
+    from interpretable_nn.persistence import FORMAT_VERSION
+
+    m, _ = dated
+    spec = m.encoder_.schema_["opened"]
+    assert spec.whole_days and spec.word_kind == "date" and FORMAT_VERSION == 2
+    old = {k: v for k, v in spec.to_dict().items() if k != "whole_days"}  # as a file of format 1 holds it
+    assert FeatureSpec.from_dict(old).whole_days
+    assert not FeatureSpec.from_dict({**old, "min": old["min"] + 0.25}).whole_days  # an instant first: instants
+    for bad in ({**spec.to_dict(), "whole_days": "yes"}, {**m.encoder_.schema_["x"].to_dict(), "whole_days": True}):
+        with pytest.raises(ValueError, match="whole_days must be true \\(a date feature only\\) or false"):
+            FeatureSpec.from_dict(bad)
+    card = m.to_scorecard()
+    assert card.metadata["whole_days"] == ["opened"]
+    doc = card.to_dict()
+    for bad in ("opened", ["Opened"], [1], ["tenure"]):
+        with pytest.raises(ValueError, match=r"metadata\['whole_days'\] must list date features"):
+            inn.Scorecard.from_json(__import__("json").dumps({**doc, "metadata": {**doc["metadata"], "whole_days": bad}}))
+
+
+def test_a_time_given_to_a_model_of_whole_days_is_worded_as_an_instant(dated, dated_rules):
+    """Third hostile pass of stop 76: "opened 2020-08-02 05:00:00 UTC ... do not meet the rule
+    opened <= 2020-08-02" read as if 05:00 on that day met it."""
+    m, X = dated_rules
+    assert m.ruleset_.metadata["whole_days"] == ["opened"]
+    row = X.head(12).assign(opened=X["opened"].head(12) + pd.Timedelta(hours=5))
+    for text in reason_codes(m, row, k=4)["text"]:
+        assert not re.search(r"opened (<=|>) \d{4}-\d\d-\d\d(?! \d)", text), text  # thresholds as instants
+    n, Xn = dated
+    card = n.to_scorecard()
+    r = card.reason_codes(Xn.head(20).assign(opened=Xn["opened"].head(20) + pd.Timedelta(hours=5)), k=3)
+    r = r[r["reason"] == "opened"]
+    assert len(r) and r["text"].str.contains(r"\(bin \((-inf|\d{4}-\d\d-\d\d 00:00:00 UTC), ").all(), r["text"].iloc[0]
+    whole = card.reason_codes(Xn.head(20), k=3)
+    assert whole.loc[whole["reason"] == "opened", "text"].str.contains(r"\(bin \((-inf|\d{4}-\d\d-\d\d), ").all()
+
+
+def test_the_study_report_draws_a_date_axis_with_dates(dated):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from interpretable_nn.studies.artefacts import _shapes
+    from interpretable_nn.studies.report_figures import shapes_fig
+
+    m, _ = dated
+    curves = _shapes(m, {})["shape_functions"]
+    assert curves["opened"]["time"] == "date" and curves["tenure"]["time"] == "timedelta" and "time" not in curves["x"]
+    fig = shapes_fig([curves], ["opened", "tenure", "x"], "log-odds", "t")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert labels and all(ISO.fullmatch(t) for t in labels), labels
+    assert fig.axes[1].get_xlabel() == "tenure (days)"
+
+
+def test_an_axis_of_instants_writes_every_tick_alike():
+    """Fourth hostile pass of stop 76: ticks on a midnight read as bare days beside ticks with
+    a time ('2019-12-31 12:00:00 UTC', '2020-01-01', ...)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from interpretable_nn.studies.artefacts import _shapes
+    from interpretable_nn.studies.report_figures import shapes_fig
+
+    m, _ = _timed(3.0)
+    fig = m.plot_shape_functions(features=["opened"])
+    curves = _shapes(m, {})["shape_functions"]
+    fig2 = shapes_fig([curves], ["opened"], "log-odds", "t")
+    for f in (fig, fig2):
+        f.canvas.draw()
+        labels = [t.get_text() for t in f.axes[0].get_xticklabels() if t.get_text()]
+        assert labels and all(t.endswith(" UTC") for t in labels), labels
+
+
+def test_a_missing_date_in_a_scorecard_sentence_is_missing(dated):
+    m, X = dated
+    card = m.to_scorecard()
+    r = card.reason_codes(X.head(3).assign(opened=pd.NaT), k=3)
+    said = r.loc[r["reason"] == "opened", "text"]
+    assert len(said) and said.str.contains(r"opened missing scores .* \(missing, which has no bin\)").all(), said.iloc[0]

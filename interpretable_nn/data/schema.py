@@ -181,8 +181,12 @@ class FeatureSpec:
                 f"Feature {d.get('name')!r}: unknown conversion {d.get('converted_from')!r}; "
                 f"expected one of {['', *CONVERSIONS]}."
             )
-        if not isinstance(d.get("whole_days", False), bool):
-            raise ValueError(f"Feature {d.get('name')!r}: whole_days must be true or false; got {d['whole_days']!r}.")
+        if "whole_days" not in d and d.get("converted_from") == "datetime":  # saved before stop 76: its first and
+            d = {**d, "whole_days": all(isinstance(v, (int, float)) and float(v).is_integer()  # last dates midnights
+                                        for v in (d.get("min"), d.get("max")))}
+        if not isinstance(d.get("whole_days", False), bool) or (d.get("whole_days") and d.get("converted_from") != "datetime"):
+            raise ValueError(f"Feature {d.get('name')!r}: whole_days must be true (a date feature only) or false; "
+                             f"got {d['whole_days']!r}.")
         return cls(**d)
 
 

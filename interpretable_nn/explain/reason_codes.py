@@ -64,6 +64,7 @@ from .reason_words import (
     linear_favourable,
     of_amounts,
     readable_grid,
+    row_kinds,
     rule_sentence,
     term_sentence,
 )
@@ -182,15 +183,16 @@ def _additive_units(model, X, background, reference, sign, view, numeric):
 
     def word(r, u, raw, pts):
         F = feats[u]
+        kind = row_kinds(numeric, F, raw)  # a time given to a feature of whole days: worded as an instant
         fav = None
         if can_word:
             g, gp = grid(u)
             if len(F) == 1:
-                fav = _favourable(g[F[0]].to_numpy(dtype=object), gp, ref[u], numeric[F[0]])
+                fav = _favourable(g[F[0]].to_numpy(dtype=object), gp, ref[u], kind[F[0]])
             else:
                 best = g.iloc[int(np.argmin(gp))]
-                fav = ", ".join(f"{f} {_fmt_raw(best[f], numeric[f])}" for f in F)
-        return term_sentence(F, raw, [numeric[f] for f in F], pts, reference, fav)
+                fav = ", ".join(f"{f} {_fmt_raw(best[f], kind[f])}" for f in F)
+        return term_sentence(F, raw, [kind[f] for f in F], pts, reference, fav)
 
     return _Units([str(t) for t in model.terms_], feats, terms - ref, word, numeric)
 
@@ -252,7 +254,7 @@ def _explanation_units(view: ModelView, X, background, reference, sign, numeric)
     def word(r, u, raw, pts):
         f = names[u]
         fav = None if best_at is None else background[f].iloc[int(best_at[u])]
-        return feature_sentence(f, raw[0], numeric[f], pts, reference, fav)
+        return feature_sentence(f, raw[0], row_kinds(numeric, (f,), raw)[f], pts, reference, fav)
 
     return _Units(list(names), [(f,) for f in names], values - ref, word, numeric)
 
@@ -271,13 +273,13 @@ def _rule_words(rs, X, background, reference, sign):
     kinds = word_kinds(getattr(rs, "metadata", None))  # dates and durations worded as such
 
     def word(r, u, raw, pts):
+        kind = {**kinds, **row_kinds(kinds, feats[u], raw)}  # a time given to whole days: as an instant
         if u >= n:  # a linear term: its column's value, and which values would score better
             t = linear[u - n]
-            kind = kinds.get(t.feature, True)
-            fav = linear_favourable(t, t.points * sign, reference, avg[u - n], kind)
-            return term_sentence(t.features, list(raw), [kind], pts, reference, fav)
-        rule = dated_rule_text(rs.rules[u].conditions, kinds) if kinds else units[u]
-        value = describe_values(feats[u], raw, rule, kinds)
+            fav = linear_favourable(t, t.points * sign, reference, avg[u - n], kind.get(t.feature, True))
+            return term_sentence(t.features, list(raw), [kind.get(t.feature, True)], pts, reference, fav)
+        rule = dated_rule_text(rs.rules[u].conditions, kind) if kinds else units[u]
+        value = describe_values(feats[u], raw, rule, kind)
         return rule_sentence(value, len(feats[u]), rule, bool(fired[r, u]), pts, reference)
 
     return _Units(units, feats, points, word, kinds)

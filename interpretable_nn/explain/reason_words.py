@@ -33,7 +33,7 @@ import pandas as pd
 from ..data.dtypes import days_text
 from ..rules.values import days_of, escape_text, format_feature, format_number
 
-__all__ = ["format_value", "readable_grid", "day_grid", "dated_rule_text", "describe_values", "linear_favourable",
+__all__ = ["format_value", "readable_grid", "day_grid", "dated_rule_text", "describe_values", "linear_favourable", "row_kinds",
            "rule_sentence", "term_sentence", "feature_sentence", "ADVERSE_PHRASES", "AMOUNT_PHRASES", "of_amounts"]
 
 #: how a date feature is worded: "date" (fitted on dates without a time: its days named) or
@@ -238,6 +238,23 @@ def _as_days(v: Any, kind: str) -> float:
         return float(v)
     days = days_of(pd.Series([v], dtype=object), "value", "datetime" if kind == "date" else kind)
     return float(v) if days is None else float(days.iloc[0])
+
+
+def row_kinds(kinds: Mapping[str, Any], features: tuple[str, ...], raw: list) -> dict[str, Any]:
+    """``kinds`` of ``features`` for one row: a feature fitted on dates without a time
+    (``"date"``) whose value here has a time is worded as an instant (``"datetime"``) in this
+    row's sentence: "opened <= 2020-08-02" beside 2020-08-02 05:00 would read as the whole day."""
+    out = {}
+    for f, v in zip(features, raw):
+        k = kinds.get(f, True)
+        if k == "date" and not _is_missing(v):
+            try:
+                d = _as_days(v, k)
+            except (TypeError, ValueError):
+                d = np.nan
+            k = "datetime" if np.isfinite(d) and not float(d).is_integer() else k
+        out[f] = k
+    return out
 
 
 def dated_rule_text(conditions: Any, kinds: Mapping[str, str]) -> str:

@@ -93,7 +93,9 @@ __all__ = [
 ]
 
 FORMAT = "interpretable_nn.model"
-FORMAT_VERSION = 1
+#: 2 (stop 76): a date feature's schema may say ``whole_days``, which a reader of format 1
+#: refused as a file "edited or written by another tool"; format 1 files are read as before
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 _FILES = ("model.json", "tensors.safetensors")
 _MAX_JSON_BYTES = 256 * 1024 * 1024

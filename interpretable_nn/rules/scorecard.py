@@ -94,6 +94,17 @@ def _show(v: Any, kind: str = "") -> str:
     return f"'{escape_text(v)}'"
 
 
+def _label_for(v: Any, kind: str):
+    """How a row's sentence writes a bin: its label, or for a feature of dates without a time
+    (``kind="date"``) given a time, its edges as instants ("(2020-02-18 00:00:00 UTC, ...]"):
+    beside 05:00 on the 18th, "(2020-02-18, ...]" would read as starting on the 19th."""
+    shown = _show(v, kind) if kind == "date" else ""
+    if not shown.endswith(" UTC"):
+        return lambda b: b["bin"]
+    return lambda b: b["bin"] if b.get("missing") else "(" + ", ".join(
+        str(e) if math.isinf(e) else days_text(e, "datetime", "floor") for e in (b["lower"], b["upper"])) + "]"
+
+
 def _pts(x: float) -> str:
     """Points in a sentence: two decimals, or three significant digits below 0.01, so a
     loss that makes a reason never reads as "0 more"."""
@@ -261,6 +272,11 @@ class Scorecard:
                 out[:, t] = np.where(idx >= 0, pts[np.maximum(idx, 0)], 0.0)
         return out, ids
 
+    def value_words(self, feature: str, v: Any) -> Any:
+        """A value of ``feature`` as the card's sentences write it where the card read it as
+        days (a date, an instant, a duration); any other value as it is."""
+        return _show(v, self._words[feature]) if feature in self._words else v
+
     @property
     def _words(self) -> dict[str, str]:
         """How the sentences write each date or duration feature (:func:`word_kinds`)."""
@@ -343,8 +359,9 @@ class Scorecard:
             value = " and ".join(f"{escape_text(f)} {_show(v, self._words.get(f, ''))}" for f, v in zip(term.features, raw))
             return (f"{value} together score {_pts(points)} points; the best combination, {escape_text(best)}, "
                     f"scores {_pts(lost)} more")
-        best = next(b["bin"] for b in term.bins if b["points"] == term.best)
-        where = (f"bin {escape_text(term.bins[k]['bin'])}" if k >= 0 else "missing, which has no bin" if is_na(raw[0])
+        label = _label_for(raw[0], self._words.get(term.name, ""))
+        best = next(label(b) for b in term.bins if b["points"] == term.best)
+        where = (f"bin {escape_text(label(term.bins[k]))}" if k >= 0 else "missing, which has no bin" if is_na(raw[0])
                  else "a value the scorecard has no bin for")
         return (f"{escape_text(term.name)} {_show(raw[0], self._words.get(term.name, ''))} scores {_pts(points)} points ({where}); "
                 f"the best bin, {escape_text(best)}, scores {_pts(lost)} more")

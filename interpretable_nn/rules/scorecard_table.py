@@ -149,7 +149,9 @@ def _level(v: Any, where: str) -> Any:
 
 
 def is_na(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+    """Missing: None, ``pd.NA``, NaN, or NaT (a datetime64 column's missing date)."""
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) or (
+        isinstance(v, (np.datetime64, np.timedelta64)) and np.isnat(v))
 
 
 def _records(table: pd.DataFrame) -> list[dict]:

@@ -168,7 +168,8 @@ def days_features(metadata: Mapping[str, Any] | None, used: Sequence[str] | None
 def word_kinds(metadata: Mapping[str, Any] | None) -> dict[str, str]:
     """:func:`days_features` as the words write them: a date feature named in
     ``metadata["whole_days"]`` (fitted on dates without a time) is ``"date"`` (its days
-    named), other dates ``"datetime"`` (instants, with their time); a malformed list names none."""
+    named), other dates ``"datetime"`` (instants, with their time); a malformed list names none
+    (:func:`check_days_names` refuses one where an artefact is read)."""
     days = days_features(metadata)
     whole = metadata.get("whole_days") if isinstance(metadata, Mapping) else None
     whole = set(whole) if isinstance(whole, (list, tuple)) and all(isinstance(w, str) for w in whole) else set()
@@ -184,6 +185,11 @@ def check_days_names(metadata: Mapping[str, Any] | None, known: Sequence[str] | 
     if unknown:
         raise ValueError(f"metadata['converted_from'] names {unknown}, which are not features of the {what} "
                          f"({list(known or [])}); correct the names or drop them.")
+    whole = metadata.get("whole_days") if isinstance(metadata, Mapping) else None
+    dates = sorted(k for k, v in days.items() if v == "datetime")
+    if whole is not None and not (isinstance(whole, list) and all(isinstance(w, str) and w in dates for w in whole)):
+        raise ValueError(f"metadata['whole_days'] must list date features of metadata['converted_from'] ({dates}) "
+                         f"fitted on dates without a time; got {whole!r}. Correct it or drop it.")
 
 
 def check_days_stored(metadata: Mapping[str, Any] | None, days_stored: Any, how: str,

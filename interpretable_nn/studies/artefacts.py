@@ -124,6 +124,12 @@ def _grid(df: pd.DataFrame, a: str, b: str) -> dict | None:
             "contribution": [[_num(v) for v in row] for row in g.to_numpy(dtype=float)]}
 
 
+def _word_kind(model, name: str) -> str:
+    """``"date"``, ``"datetime"`` or ``"timedelta"`` for a feature the model read as days."""
+    schema = getattr(getattr(model, "encoder_", None), "schema_", None)
+    return schema[name].word_kind if schema is not None and name in schema.names else ""
+
+
 def _shapes(model, importance: dict[str, float]) -> dict:
     out: dict = {}
     shape = getattr(model, "shape_function", None)
@@ -139,6 +145,8 @@ def _shapes(model, importance: dict[str, float]) -> dict:
         if c is not None:
             if str(name) in importance:
                 c["importance"] = importance[str(name)]
+            if _word_kind(model, name):  # dates and durations: the report writes its axis as such
+                c["time"] = _word_kind(model, name)
             curves[str(name)] = c
     if curves:
         out["shape_functions"] = curves

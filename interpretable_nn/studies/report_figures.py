@@ -19,6 +19,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..data.dtypes import days_text
+
 __all__ = ["svg", "pareto_front", "pareto_fig", "shapes_fig", "interactions_fig", "waterfall_fig", "READABLE", "LABELS",
            "HIGHER_IS_BETTER"]
 
@@ -171,8 +173,15 @@ def _numeric_panel(ax, main: dict, others: list[dict], output: str, name: str) -
         ax.errorbar([xm], [cm], yerr=err, fmt="D", color=_RED, capsize=3)
         ax.annotate("missing", (xm, cm), textcoords="offset points", xytext=(4, 4), fontsize=7, color=_RED)
     ax.locator_params(axis="x", nbins=4)
-    ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 5))
-    ax.set_xlabel(name, fontsize=8, **_PLAIN)
+    if main.get("time") in ("date", "datetime"):  # days since 1970 on the axis, dates in its labels
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=main["time"] == "date"))  # whole days' ticks: on days
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _, k=main["time"]: days_text(v, k)))
+        ax.tick_params(axis="x", labelrotation=30)
+    else:
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 5))
+    ax.set_xlabel(name + (" (days)" if main.get("time") == "timedelta" else ""), fontsize=8, **_PLAIN)
     ax.set_ylabel(output, fontsize=8, **_PLAIN)
 
 

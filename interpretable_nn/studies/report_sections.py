@@ -329,7 +329,8 @@ def _applicant_blocks(card, app: dict, cut: float | None, words: str) -> list[di
            table_block(t, left=[0, *range(3, 3 + N_REASONS)])]
     pts = card.points(X.iloc[[0]])[0]
     terms = [(n, float(p)) for n, p in zip(card.terms, pts)]
-    values = "; ".join(f"{f} = {'missing' if pd.isna(X[f].iloc[0]) else X[f].iloc[0]}" for f in card.feature_names[:6])
+    values = "; ".join(f"{f} = {'missing' if pd.isna(X[f].iloc[0]) else card.value_words(f, X[f].iloc[0])}"
+                       for f in card.feature_names[:6])
     fig = rf_waterfall_fig(card.base_points, terms, cut,
                            f"Applicant #1: {scores[0]:.0f} points (P({words}) = {app['p_adverse'][0]:.2f})")
     out += [{"kind": "subtitle", "text": "One applicant's points"},

@@ -132,8 +132,8 @@ def _time_axis(axis, kind: str) -> None:
     if kind in ("date", "datetime"):
         from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-        axis.set_major_locator(MaxNLocator(5))
-        axis.set_major_formatter(FuncFormatter(lambda v, _: days_text(v, "date")))  # a tick: its day where whole
+        axis.set_major_locator(MaxNLocator(5, integer=kind == "date"))  # whole days' ticks: on days
+        axis.set_major_formatter(FuncFormatter(lambda v, _: days_text(v, kind)))
         for t in axis.get_ticklabels():
             t.set_rotation(30)
             t.set_ha("right")
@@ -150,7 +150,7 @@ def _plot_pair(ax, sf: pd.DataFrame, name: str, kinds: dict | None = None) -> No
 
     def ticks(vals, kind):
         idx = np.unique(np.linspace(0, len(vals) - 1, min(len(vals), 5)).round().astype(int))
-        return idx, [(days_text(v, "date") if kind in ("date", "datetime") else _fmt_days(v) if kind else f"{v:.3g}")
+        return idx, [(days_text(v, kind) if kind in ("date", "datetime") else _fmt_days(v) if kind else f"{v:.3g}")
                      if isinstance(v, float) else str(v) for v in np.asarray(vals, dtype=object)[idx]]
 
     yi, yl = ticks(list(grid.index), (kinds or {}).get(a))
