@@ -464,3 +464,23 @@ def test_a_missing_date_in_a_scorecard_sentence_is_missing(dated):
     r = card.reason_codes(X.head(3).assign(opened=pd.NaT), k=3)
     said = r.loc[r["reason"] == "opened", "text"]
     assert len(said) and said.str.contains(r"opened missing scores .* \(missing, which has no bin\)").all(), said.iloc[0]
+
+
+def test_dates_are_read_once_per_column_not_once_per_sentence(dated, dated_rules, monkeypatch):
+    """Stop 76's own measure: reading each sentence's date alone made a card's reasons 16 times
+    slower (5,400 rows: 0.55 s before the date words, 8.7 s) and a rule set's 7 times (2.4 s,
+    17.4 s). Each date column is now read as days once for all rows."""
+    import interpretable_nn.explain.reason_words as rw
+    import interpretable_nn.rules.scorecard_words as sw
+
+    calls = []
+    for mod in (rw, sw):
+        real = mod.days_of
+        monkeypatch.setattr(mod, "days_of", lambda *a, _real=real, **k: calls.append(1) or _real(*a, **k))
+    m, X = dated
+    card = m.to_scorecard()
+    assert len(card.reason_codes(X.head(200), k=3)) > 200 and len(calls) <= 2  # one read per date column
+    calls.clear()
+    n, Xn = dated_rules
+    text = Xn.head(200).assign(opened=Xn["opened"].head(200).dt.strftime("%Y-%m-%d"))
+    assert len(reason_codes(n.ruleset_, text, k=3)) > 200 and len(calls) == 0

@@ -51,7 +51,7 @@ import pandas as pd
 
 from ..attribution.additive import as_additive
 from ..data.ranges import quiet_range, tallied
-from ..rules.values import check_rule_frame, days_features, word_kinds
+from ..rules.values import check_rule_frame, days_features, days_frame, word_kinds
 from .reason_map import apply_reason_map, reason_map_of
 from .reason_words import (
     _favourable,
@@ -383,12 +383,12 @@ def reason_codes(
     k = min(int(k), points.shape[1])
     order = np.argsort(-np.round(points, 12), axis=1, kind="stable")[:, :k]
     top = np.take_along_axis(points, order, axis=1)
-    records = []
+    records, Xd = [], days_frame(Xf, units.kinds)  # dates given as text or Timestamps: days, once for all rows
     with of_amounts() if view.is_regression and card is None else contextlib.nullcontext():  # its prediction
         for r, j in zip(*np.nonzero((top > _MIN_POINTS) & declined[:, None])):
             u = int(order[r, j])
             F = units.feats[u]
-            raw = _raw(X, Xf, r, F)
+            raw = _raw(X, Xd, r, F)
             pts = float(top[r, j])
             records.append({"row": index[r], "rank": j + 1, "reason": units.names[u], "features": ", ".join(F),
                             "value": describe_values(F, raw, kinds=units.kinds), "points": pts,

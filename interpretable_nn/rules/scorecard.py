@@ -44,7 +44,6 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.fidelity import Fidelity
-from ..data.dtypes import days_text
 from .scorecard_sql import to_sql as scorecard_to_sql
 from .scorecard_table import (
     BASE,
@@ -56,10 +55,10 @@ from .scorecard_table import (
     read_table,
     table_frame,
 )
+from .scorecard_words import days_column, label_for, points_text, show_value
 from .values import (
     check_days_names,
     days_features,
-    days_of,
     escape_text,
     format_number,
     py_scalar,
@@ -75,41 +74,6 @@ VERSION = 1
 #: terms span a point or more (:attr:`Scorecard.reason_tol`)
 TOL = 1e-9
 REASON_COLUMNS = ["row", "rank", "reason", "features", "value", "points", "text"]
-
-
-def _show(v: Any, kind: str = "") -> str:
-    """A raw value in a sentence: numbers exact and short, missing as 'missing'; a feature
-    fitted on dates or durations (``kind``) as a date or in days, whatever form it came in."""
-    v = py_scalar(v)
-    if is_na(v):
-        return "missing"
-    if kind:
-        try:
-            days = days_of(pd.Series([v], dtype=object), "value", "datetime" if kind == "date" else kind)
-            return days_text(float(v) if days is None else float(days.iloc[0]), kind)  # NaT: "missing"
-        except (TypeError, ValueError):
-            pass  # not a date after all: the value as it is
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return format_number(float(v))
-    return f"'{escape_text(v)}'"
-
-
-def _label_for(v: Any, kind: str):
-    """How a row's sentence writes a bin: its label, or for a feature of dates without a time
-    (``kind="date"``) given a time, its edges as instants ("(2020-02-18 00:00:00 UTC, ...]"):
-    beside 05:00 on the 18th, "(2020-02-18, ...]" would read as starting on the 19th."""
-    shown = _show(v, kind) if kind == "date" else ""
-    if not shown.endswith(" UTC"):
-        return lambda b: b["bin"]
-    return lambda b: b["bin"] if b.get("missing") else "(" + ", ".join(
-        str(e) if math.isinf(e) else days_text(e, "datetime", "floor") for e in (b["lower"], b["upper"])) + "]"
-
-
-def _pts(x: float) -> str:
-    """Points in a sentence: two decimals, or three significant digits below 0.01, so a
-    loss that makes a reason never reads as "0 more"."""
-    x = float(x)
-    return format_number((round(x, 2) if abs(x) >= 0.01 or x == 0 else float(f"{x:.3g}")) + 0.0)
 
 
 def _md(text: str) -> str:
@@ -275,7 +239,7 @@ class Scorecard:
     def value_words(self, feature: str, v: Any) -> Any:
         """A value of ``feature`` as the card's sentences write it where the card read it as
         days (a date, an instant, a duration); any other value as it is."""
-        return _show(v, self._words[feature]) if feature in self._words else v
+        return show_value(v, self._words[feature]) if feature in self._words else v
 
     @property
     def _words(self) -> dict[str, str]:
@@ -339,32 +303,35 @@ class Scorecard:
         if threshold is not None:
             keep &= (self._total(pts) < threshold)[:, None]
         records = []
+        words = self._words  # the date and duration features, read as days once for every row
+        cols = {f: days_column(X[f], f, words[f]) if f in words else X[f] for f in self.feature_names}
         for r, j in zip(*np.nonzero(keep)):
             t = int(order[r, j])
             term = self.terms_[t]
-            raw = [X[f].iloc[r] for f in term.features]
+            raw = [cols[f].iloc[r] for f in term.features]
             records.append({
                 "row": X.index[r], "rank": int(j) + 1, "reason": term.name, "features": ", ".join(term.features),
-                "value": "; ".join(f"{f} {_show(v, self._words.get(f, ''))}" for f, v in zip(term.features, raw)),
+                "value": "; ".join(f"{f} {show_value(v, words.get(f, ''))}" for f, v in zip(term.features, raw)),
                 "points": float(top[r, j]),
-                "text": self._sentence(term, raw, float(pts[r, t]), float(top[r, j]), int(ids[term.features[0]][r])),
+                "text": self._sentence(term, raw, float(pts[r, t]), float(top[r, j]), int(ids[term.features[0]][r]),
+                                       words),
             })
         return pd.DataFrame(records, columns=REASON_COLUMNS)
 
-    def _sentence(self, term: Term, raw: list, points: float, lost: float, k: int) -> str:
+    def _sentence(self, term: Term, raw: list, points: float, lost: float, k: int, words: dict) -> str:
         """What the row's value scores and what the best bin would score (more points =
         lower risk, so the sentence never reads as favourable)."""
         if term.kind == "pair":
             best = next(label for label, p in term.cells.values() if p == term.best)
-            value = " and ".join(f"{escape_text(f)} {_show(v, self._words.get(f, ''))}" for f, v in zip(term.features, raw))
-            return (f"{value} together score {_pts(points)} points; the best combination, {escape_text(best)}, "
-                    f"scores {_pts(lost)} more")
-        label = _label_for(raw[0], self._words.get(term.name, ""))
+            value = " and ".join(f"{escape_text(f)} {show_value(v, words.get(f, ''))}" for f, v in zip(term.features, raw))
+            return (f"{value} together score {points_text(points)} points; the best combination, {escape_text(best)}, "
+                    f"scores {points_text(lost)} more")
+        label = label_for(raw[0], words.get(term.name, ""))
         best = next(label(b) for b in term.bins if b["points"] == term.best)
         where = (f"bin {escape_text(label(term.bins[k]))}" if k >= 0 else "missing, which has no bin" if is_na(raw[0])
                  else "a value the scorecard has no bin for")
-        return (f"{escape_text(term.name)} {_show(raw[0], self._words.get(term.name, ''))} scores {_pts(points)} points ({where}); "
-                f"the best bin, {escape_text(best)}, scores {_pts(lost)} more")
+        return (f"{escape_text(term.name)} {show_value(raw[0], words.get(term.name, ''))} scores {points_text(points)} points ({where}); "
+                f"the best bin, {escape_text(best)}, scores {points_text(lost)} more")
 
     # ------------------------------------------------------------------ exports
     def to_markdown(self, digits: int | None = 2) -> str:

@@ -238,6 +238,13 @@ def check_rule_frame(X: Any, used: Sequence[str], converted: Mapping[str, str] |
     return X.assign(**days) if days else X
 
 
+def days_frame(X: pd.DataFrame, kinds: Mapping[str, Any]) -> pd.DataFrame:
+    """``X`` with its date and duration columns (``kinds`` ``"date"``, ``"datetime"`` or
+    ``"timedelta"``; others ignored) read as days once, as :func:`check_rule_frame` reads them."""
+    dated = {f: "datetime" if k == "date" else k for f, k in kinds.items() if isinstance(k, str) and f in X.columns}
+    return check_rule_frame(X, list(dated), dated) if dated else X
+
+
 def sigmoid(score: np.ndarray) -> np.ndarray:
     """Numerically stable logistic function."""
     out = np.empty_like(score, dtype=np.float64)
