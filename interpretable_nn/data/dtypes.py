@@ -54,6 +54,8 @@ __all__ = [
     "datetime_days",
     "days_as_dates",
     "days_text",
+    "days_unit",
+    "midnight_edges",
     "DAYS_UNIT",
     "timedelta_days",
     "check_category_cells",
@@ -308,8 +310,7 @@ def days_text(days: float, kind: str, side: str = "exact") -> str:
     if np.isnan(x):
         return "missing"
     if kind not in ("date", "datetime"):
-        text = f"{x:.10g}" if side not in ("up", "down") or not np.isfinite(x) else _short(x, side)
-        return f"{text} day{'' if text in ('1', '-1') else 's'}"
+        return days_unit(f"{x:.10g}" if side not in ("up", "down") or not np.isfinite(x) else _short(x, side))
     if not np.isfinite(x) or abs(x) > 3_000_000:
         return f"{x:.10g} days after 1970-01-01"
     whole = float(np.floor(x))
@@ -326,6 +327,19 @@ def days_text(days: float, kind: str, side: str = "exact") -> str:
     if kind == "date" and t.time() == _dt.time(0):
         return t.date().isoformat()
     return t.isoformat(sep=" ", timespec="seconds" if t.microsecond == 0 else "microseconds") + " UTC"
+
+
+def days_unit(text: str) -> str:
+    """A number of days as written, with its unit: ``1 day``, ``2.5 days``."""
+    return f"{text} day{'' if text in ('1', '-1') else 's'}"
+
+
+def midnight_edges(edges, kind: str) -> np.ndarray:
+    """Bin edges (days) of a feature fitted on dates without a time (``kind="date"``) moved
+    down to their midnights, the same bins for such dates, so that each edge is written as a
+    day; as they are for any other feature, or where two edges share a day (times of day)."""
+    edges = np.asarray(edges, dtype=float)
+    return np.floor(edges) if kind == "date" and len(np.unique(np.floor(edges))) == len(edges) else edges
 
 
 def _short(x: float, side: str) -> str:

@@ -240,7 +240,8 @@ class FeatureSchema:
         """The date features fitted on dates without a time (:attr:`FeatureSpec.whole_days`),
         only those in ``among`` when given: what a scorecard's or rule set's
         ``metadata["whole_days"]`` records, so its words name days."""
-        return [f.name for f in self.features if f.word_kind == "date" and (among is None or f.name in set(among))]
+        keep = None if among is None else set(among)
+        return [f.name for f in self.features if f.word_kind == "date" and (keep is None or f.name in keep)]
 
     def to_dict(self) -> dict:
         return {"features": [f.to_dict() for f in self.features]}

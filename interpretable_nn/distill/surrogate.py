@@ -640,8 +640,8 @@ class SurrogateTree(BaseEstimator):
         days = self.encoder_.schema_.converted(rs.features_used)
         if days:  # dates and durations: thresholds in days (the exports ask how they are stored)
             meta["converted_from"] = days
-            if self.encoder_.schema_.whole_days(rs.features_used):  # dates without a time: words name days
-                meta["whole_days"] = self.encoder_.schema_.whole_days(rs.features_used)
+            if whole := self.encoder_.schema_.whole_days(rs.features_used):  # dates without a time: words name days
+                meta["whole_days"] = whole
         return RuleSet(rs.rules, intercept=rs.intercept, link=rs.link, classes=rs.classes,
                        feature_names=list(self.encoder_.schema_.names), metadata=meta)
 

@@ -51,7 +51,7 @@ import pandas as pd
 
 from ..attribution.additive import as_additive
 from ..data.ranges import quiet_range, tallied
-from ..rules.values import check_rule_frame, days_features, days_frame, word_kinds
+from ..rules.values import days_frame, word_kinds
 from .reason_map import apply_reason_map, reason_map_of
 from .reason_words import (
     _favourable,
@@ -220,7 +220,7 @@ def _rule_units(rs, X, background, reference, sign, averages):
     feats = [r.features for r in rs.rules]
     linear = getattr(rs, "linear", ())
     if linear:  # each linear term against its most favourable value or its average value
-        X = _as_days(rs, X)
+        X = days_frame(X, word_kinds(getattr(rs, "metadata", None)))
         values = np.column_stack([t.values(X[t.feature]) for t in linear])
         slope = np.array([t.points for t in linear]) * sign
         if reference == "best":
@@ -259,18 +259,12 @@ def _explanation_units(view: ModelView, X, background, reference, sign, numeric)
     return _Units(list(names), [(f,) for f in names], values - ref, word, numeric)
 
 
-def _as_days(rs, X: pd.DataFrame) -> pd.DataFrame:
-    """``X`` with the rule set's date and duration columns given as text read as its days."""
-    return check_rule_frame(X, [t.feature for t in rs.linear], days_features(getattr(rs, "metadata", None)))
-
-
 def _rule_words(rs, X, background, reference, sign):
     linear = getattr(rs, "linear", ())
-    avg = _linear_averages(linear, None if background is None else _as_days(rs, background))  # once: points, words
+    kinds = word_kinds(getattr(rs, "metadata", None))  # dates and durations worded as such
+    avg = _linear_averages(linear, None if background is None else days_frame(background, kinds))  # once: points, words
     units, feats, points, fired = _rule_units(rs, X, background, reference, sign, avg)
     n = rs.n_rules
-
-    kinds = word_kinds(getattr(rs, "metadata", None))  # dates and durations worded as such
 
     def word(r, u, raw, pts):
         kind = {**kinds, **row_kinds(kinds, feats[u], raw)}  # a time given to whole days: as an instant

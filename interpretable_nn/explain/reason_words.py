@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data.dtypes import days_text
+from ..data.dtypes import days_text, days_unit
 from ..rules.values import days_of, escape_text, format_feature, format_number
 
 __all__ = ["format_value", "readable_grid", "day_grid", "dated_rule_text", "describe_values", "linear_favourable", "row_kinds",
@@ -223,12 +223,7 @@ def _fmt_days(x: float, kind: str, side: str = "exact") -> str:
     ``367 days``), on ``side`` of ``x`` as :func:`_fmt_num` keeps it."""
     if kind in _DATES or np.isnan(x):
         return days_text(x, kind if kind in _DATES else "date", side)
-    return _days_unit(_fmt_num(x, side))
-
-
-def _days_unit(text: str) -> str:
-    """A number of days as written, with its unit: ``1 day``, ``2.5 days``."""
-    return f"{text} day{'' if text in ('1', '-1') else 's'}"
+    return days_unit(_fmt_num(x, side))
 
 
 def _as_days(v: Any, kind: str) -> float:
@@ -266,7 +261,7 @@ def dated_rule_text(conditions: Any, kinds: Mapping[str, str]) -> str:
         kind = kinds.get(c.feature)
         if kind and c.op in ("<=", ">"):
             name = format_feature(c.feature)
-            at = days_text(c.value, kind) if kind in _DATES else _days_unit(format_number(c.value))
+            at = days_text(c.value, kind) if kind in _DATES else days_unit(format_number(c.value))
             text = f"{name} {c.op} {at}"
             out.append(f"({text} OR {name} IS MISSING)" if c.if_missing else text)
         else:
@@ -286,7 +281,7 @@ def _side(x: float, side: str, numeric: bool | str, block: tuple[float, float] |
             side, at = ("ceil" if side == "up" else "floor"), x
         return days_text(x, numeric, side), at if np.isfinite(at) else x
     text = _fmt_num(x, side)
-    return (_days_unit(text) if numeric == "timedelta" else text), float(text.replace(",", ""))
+    return (days_unit(text) if numeric == "timedelta" else text), float(text.replace(",", ""))
 
 
 def _fmt_raw(v: Any, numeric: bool | str) -> str:
@@ -325,7 +320,7 @@ def _readable(v: Any, numeric: bool | str, beside: str | None) -> str:
             x = _as_days(v, "timedelta")
         except (TypeError, ValueError):
             return exact
-        return exact if np.isnan(x) else _days_unit(_readable(x, True, beside))
+        return exact if np.isnan(x) else days_unit(_readable(x, True, beside))
     if not numeric or numeric in _DATES or _is_missing(v) or isinstance(v, (int, np.integer, bool, np.bool_)):
         return exact  # a date is written whole: its day, or its instant
     try:

@@ -403,8 +403,8 @@ def extract_ruleset(module: RuleNetwork, literals: list[dict], encoder: TabularE
     days = schema.converted(rs.features_used)
     if days:  # dates and durations: thresholds in days (the exports ask how they are stored)
         rs.metadata["converted_from"] = days
-        if schema.whole_days(rs.features_used):  # dates without a time: their words name days
-            rs.metadata["whole_days"] = schema.whole_days(rs.features_used)
+        if whole := schema.whole_days(rs.features_used):  # dates without a time: their words name days
+            rs.metadata["whole_days"] = whole
     # the rule set's check is against the trained network (the model predicts through the
     # rule set, so comparing the two would always give 1.0)
     rs.metadata["fidelity"] = Fidelity("rule set vs trained network decisions", "training", len(df),

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data.dtypes import days_text
+from ..data.dtypes import days_text, midnight_edges
 
 __all__ = ["FLOOR", "Bins", "psi", "psi_terms", "ndcg", "attribution_noise", "mean_abs_change"]
 
@@ -119,9 +119,7 @@ class Bins:
             v = np.asarray(values, dtype=float)
             v = v[~np.isnan(v)]
             edges = np.unique(np.quantile(v, _QUANTILES)) if len(v) else np.zeros(0)
-            if kind == "date" and len(np.unique(np.floor(edges))) == len(edges):
-                edges = np.floor(edges)  # midnights, where no two edges share a day (times of day keep theirs)
-            return cls(name, True, edges=edges, kind=kind)
+            return cls(name, True, edges=midnight_edges(edges, kind), kind=kind)
         seen = pd.Series(values, dtype=object).dropna()
         known = list(levels or []) + [x for x in pd.unique(seen) if x not in set(levels or [])]
         return cls(name, False, levels=list(dict.fromkeys(known)))

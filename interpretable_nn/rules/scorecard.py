@@ -239,7 +239,8 @@ class Scorecard:
     def value_words(self, feature: str, v: Any) -> Any:
         """A value of ``feature`` as the card's sentences write it where the card read it as
         days (a date, an instant, a duration); any other value as it is."""
-        return show_value(v, self._words[feature]) if feature in self._words else v
+        kind = self._words.get(feature)
+        return show_value(v, kind) if kind else v
 
     @property
     def _words(self) -> dict[str, str]:

@@ -13,7 +13,7 @@ from ..data.dtypes import days_text
 from .scorecard_table import is_na
 from .values import days_of, escape_text, format_number, py_scalar
 
-__all__ = ["show_value", "days_column", "label_for", "points_text"]
+__all__ = ["show_value", "days_column", "label_for", "date_bin", "points_text"]
 
 
 def show_value(v: Any, kind: str = "") -> str:
@@ -49,8 +49,14 @@ def label_for(v: Any, kind: str):
     shown = show_value(v, kind) if kind == "date" else ""
     if not shown.endswith(" UTC"):
         return lambda b: b["bin"]
-    return lambda b: b["bin"] if b.get("missing") else "(" + ", ".join(
-        str(e) if math.isinf(e) else days_text(e, "datetime", "floor") for e in (b["lower"], b["upper"])) + "]"
+    return lambda b: b["bin"] if b.get("missing") else date_bin(b["lower"], b["upper"], "datetime")
+
+
+def date_bin(lower: float, upper: float, kind: str) -> str:
+    """A date feature's bin (``lower``, ``upper``] in days, written as dates (``kind="date"``:
+    ``(2020-03-21, 2020-04-20]``) or instants (``"datetime"``), each edge floored to the
+    microsecond, so a time in microseconds is in the bin exactly when the words say so."""
+    return "(" + ", ".join(str(e) if math.isinf(e) else days_text(e, kind, "floor") for e in (lower, upper)) + "]"
 
 
 def points_text(x: float) -> str:

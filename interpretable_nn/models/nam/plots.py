@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...data.dtypes import days_text
+from ...data.dtypes import days_text, days_unit
 
 __all__ = ["shape_frame", "plot_shapes"]
 
@@ -123,7 +123,7 @@ def _plot_categorical(ax, sf: pd.DataFrame, name: str, banded: bool, output: str
 
 def _fmt_days(v: float) -> str:
     """A duration tick: 3 significant digits, whole days from 1,000 ("1630 days", not "1.63e+03")."""
-    return f"{v:.0f} days" if abs(v) >= 1000 else f"{v:.3g} day{'' if f'{v:.3g}' in ('1', '-1') else 's'}"
+    return days_unit(f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}")
 
 
 def _time_axis(axis, kind: str) -> None:

@@ -29,10 +29,11 @@ import numpy as np
 import pandas as pd
 
 from ...attribution.fidelity import Fidelity
-from ...data.dtypes import days_text
+from ...data.dtypes import midnight_edges
 from ...rules.scorecard import BASE as _BASE
 from ...rules.scorecard import Scorecard, assign_bins
 from ...rules.scorecard_table import table_frame
+from ...rules.scorecard_words import date_bin
 
 __all__ = ["to_scorecard", "score_with_scorecard"]
 
@@ -101,7 +102,7 @@ def _label(lower: float, upper: float, kind: str) -> str:
     (``(2020-03-21, 2020-04-20]``: after the first day, up to the second), an instant's with
     their time (``(2020-03-21 05:15:00 UTC, ...]``), a duration's in days (``(14.5, 30] days``)."""
     if kind in ("date", "datetime"):
-        return "(" + ", ".join(str(e) if math.isinf(e) else days_text(e, kind, "floor") for e in (lower, upper)) + "]"
+        return date_bin(lower, upper, kind)
     return f"({_fmt(lower)}, {_fmt(upper)}]" + (" days" if kind == "timedelta" else "")
 
 
@@ -120,9 +121,7 @@ def _feature_bins(model, i: int, max_bins: int) -> list[dict]:
         segs = _segments(c, q, max_bins)
         edges = [(x[a - 1] + x[a]) / 2 for a, _ in segs[1:]]
         kind = model.encoder_.schema_[name].word_kind
-        if kind == "date" and len(np.unique(np.floor(edges))) == len(edges):
-            edges = [float(e) for e in np.floor(edges)]  # midnights: the same bins for its dates
-        edges = [-math.inf, *edges, math.inf]
+        edges = [-math.inf, *midnight_edges(edges, kind).tolist(), math.inf]  # a date's: midnights, the same bins
         for s, (a, b) in enumerate(segs):
             lower, upper = edges[s], edges[s + 1]
             qq = np.maximum(q[a:b], 1e-12)
@@ -234,8 +233,8 @@ def to_scorecard(
     days = {k: v for k, v in model.encoder_.schema_.converted().items() if k in lay.names}  # the card's own
     if days:  # bins in days: the SQL export must be told how the database stores them
         meta["converted_from"] = days
-        if model.encoder_.schema_.whole_days(lay.names):  # dates without a time: midnights, words name days
-            meta["whole_days"] = model.encoder_.schema_.whole_days(lay.names)
+        if whole := model.encoder_.schema_.whole_days(lay.names):  # dates without a time: words name days
+            meta["whole_days"] = whole
     if decimals is not None and all(r["points"] == 0 for r in rows[1:]) and any(
             abs(-factor * b["value"]) > 0 for bins in all_bins for b in bins):
         warnings.warn(f"Every feature's points round to 0 at pdo={pdo} and decimals={decimals}: the card scores "
