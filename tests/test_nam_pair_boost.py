@@ -522,31 +522,3 @@ def test_grids_of_different_shapes_are_boosted_as_if_all_were_padded_to_the_larg
     monkeypatch.undo()
     ref, _ = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=k, patience=k + 1)
     np.testing.assert_allclose(half, ref, atol=1e-6)
-
-
-def test_min_rounds_keeps_no_earlier_round_and_the_wide_flag_only_touches_wide_binary_fits(monkeypatch):
-    """``min_rounds`` (the ``pminwide`` probe hook): the round kept is the lowest validation loss
-    from that round on, even where an earlier round was lower; its values are those of a run
-    stopped there. ``fit.WIDE_PAIR_MIN_ROUNDS`` passes it only where the terms were shrunk."""
-    import interpretable_nn.models.nam.pair_boost as pbm
-
-    lay, inputs, main, y, fw, vw = _stage_inputs()
-    _, res = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=120, patience=30)
-    late = res.best_epoch + 20
-    values, forced = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=120, patience=30, min_rounds=late)
-    assert forced.best_epoch >= late and forced.best_val_loss >= res.best_val_loss
-    tail = forced.history.val_loss.to_numpy()[late:]
-    assert forced.best_val_loss == pytest.approx(tail.min(), abs=1e-6)
-    k = forced.best_epoch
-    ref, _ = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=k, patience=k + 1, min_rounds=k)
-    np.testing.assert_allclose(values, ref, atol=1e-6)
-    seen = []
-    monkeypatch.setattr(namfit, "boost_pairs", lambda *a, **k: seen.append(k.get("min_rounds")) or (None, None))
-    monkeypatch.setattr(namfit, "WIDE_PAIR_MIN_ROUNDS", 100)
-    model = SimpleNamespace(n_threads=1, task_="binary")
-    bags = SimpleNamespace(fit_w=fw, val_w=vw)
-    for width, task in [(25, "binary"), (5, "binary"), (25, "regression")]:
-        wide = SimpleNamespace(pairs=lay.pairs, names=[f"x{i}" for i in range(width)])
-        model.task_ = task
-        namfit._fit_pairs(model, wide, main, inputs, None, torch.as_tensor(y), bags, stage="boost")
-    assert seen == [100, None, None]

@@ -51,9 +51,10 @@ from .state import NAMState
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
 
 BACKGROUND_ROWS = 500
-#: Adam moves every parameter about ``lr`` per step, a feature network's output about ``lr`` times
-#: its width. Lookup values (category levels, missing values) are stored divided by this much to
-#: learn at a comparable pace (measured: unscaled, they lagged and the shapes overfitted).
+#: Adam moves every parameter about ``lr`` per step; a feature network's output moves about
+#: ``lr`` times its width. Lookup values (category levels, missing values) are stored divided
+#: by this much so that they learn at a comparable pace (measured: unscaled, they lagged and
+#: the shape functions overfitted to compensate).
 LEVEL_SCALE = 10.0
 #: scale each category level by ``sqrt(share / largest share)`` of its feature's levels
 #: (:func:`level_scales`), as :func:`pair_scales` does for the pair cells: a level seen in a
@@ -62,7 +63,8 @@ LEVEL_MASS_SCALE = False
 #: every bag stops on its own validation rows' lowest loss, as EBM's outer bags do (the
 #: engine's ``member_stopping``), instead of all at the epoch of the lowest mean
 MEMBER_STOPPING = False
-#: the mains' optimiser: "global_adam" moves a parameter in proportion to its gradient (gadam_l1)
+#: the mains' optimiser: "global_adam" moves each parameter in proportion to its gradient, so
+#: a weak column's shape moves slowly (explored with LEVEL_SCALE 1: ``tuning_dev.md``, gadam_l1)
 MAIN_OPTIMIZER = "adamw"
 #: on the CPU, read the training rows' terms through one sparse matrix per stage (``RowDesign``)
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
@@ -75,9 +77,11 @@ FIXED_ROWS = True
 PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost", ("3x",), {"lr": 0.05, "patience": 50, "stop_se": None}
 GRID_STOP_SE: float | None = None  # the engine's stop_se for the grids (1 and 2 on par on dev: off)
 #: binary fits: the mains are fitted again with the free numeric columns of 3 to this many values
-#: as a free value per value, stored divided by the scale (:func:`~.priors.discrete_columns`), and
-#: kept when the bags' validation loss falls by more than the margin in paired SE (None: any fall;
-#: -inf: always); ALPHA > 0: only columns whose rate is not a smooth trend; 0: off (on par on dev)
+#: as a free value per value, stored divided by the scale
+#: (:func:`~interpretable_nn.models.nam.priors.discrete_columns`), and kept when the bags'
+#: validation loss falls by more than the margin in paired SE (None: any fall; -inf: always);
+#: with ALPHA > 0 only the columns whose rate is not a smooth trend (``smooth_misfit_pvalue``);
+#: 0: off (on par on dev)
 DISCRETE_MAX_VALUES, DISCRETE_SCALE, DISCRETE_MARGIN_SE, DISCRETE_ALPHA = 0, 3.0, 2.0, 0.0
 #: > 1: each numeric shape's spread is penalised by an empirical-Bayes weight from this many
 #: quantile groups of its rows (:func:`~.priors.numeric_prior`; binary fits); 0: off
@@ -157,7 +161,8 @@ def fit_nam(model, data: FitData, target: torch.Tensor) -> NAMFit:
     return NAMFit(state, tables, _stages(res1, res2))
 
 
-#: the strongest level prior: precision 100 (sd 0.1 logits) for levels without spread beyond noise
+#: the strongest level prior: precision 100 (standard deviation 0.1 logits) for a category
+#: whose levels show no spread beyond noise
 MAX_LEVEL_PRECISION = 100.0
 EMPIRICAL_LEVEL_PRIOR = True
 #: the main-effect networks read each knot's normal score on the training rows, not its
@@ -280,9 +285,6 @@ SHRINK_TERMS = True
 #: ... with at least this many feature columns: many columns, most of them weak, whose noise
 #: the jointly trained networks fit (measured on dev: ``benchmarks/suite_tune.py``, shrinkwide)
 SHRINK_MIN_FEATURES = 20
-#: > 0: where the terms were shrunk, the pair boosting keeps no round before this one (its
-#: validation rows fitted the factors, so their loss favours round 0; ``suite_tune.py``: pminwide)
-WIDE_PAIR_MIN_ROUNDS = 0
 
 
 def _fit_mains(model, lay: TermLayout, lo: np.ndarray, w: np.ndarray, mass: np.ndarray, target: torch.Tensor,
@@ -424,10 +426,8 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
     if not lay.pairs:
         return np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1])), None
     if stage == "boost":
-        wide = SHRINK_TERMS and len(lay.names) >= SHRINK_MIN_FEATURES and model.task_ == "binary"
         return boost_pairs(lay, pair_inputs, main_logit, target.numpy(), bags.fit_w, bags.val_w,
-                           num_threads=model.n_threads, **PAIR_BOOST, **({"min_rounds": WIDE_PAIR_MIN_ROUNDS}
-                                                                       if wide and WIDE_PAIR_MIN_ROUNDS else {}))
+                           num_threads=model.n_threads, **PAIR_BOOST)
     pairs = PairGridNet(
         lay.pair_offsets()[1],
         torch.from_numpy(lay.pair_strides()),

@@ -174,7 +174,7 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
                 lr: float = 0.05, max_rounds: int = 5000, patience: int = 50, min_rows: float = 4.0,
                 l2: float = 0.0, num_threads: int | None = None,
                 stop_se: float | None = None, greedy: bool | None = None,
-                member_stop: bool = False, min_rounds: int = 0) -> tuple[np.ndarray, TrainResult]:
+                member_stop: bool = False) -> tuple[np.ndarray, TrainResult]:
     """Boost the pair grids of ``lay.pairs`` (binary log loss) on top of the frozen mains.
 
     ``pair_inputs``: (base, wa, wb) of :meth:`TermLayout.encode_pairs`; ``main_logit`` (n, B)
@@ -190,14 +190,13 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     rounds where the bags disagree); None keeps the lowest. ``greedy``: :data:`GREEDY` when None.
     ``member_stop``: each bag keeps the round of its own lowest validation loss, as EBM's outer
     bags each stop on their own (boosting goes on until every bag has passed ``patience``
-    rounds without a new low of its own; ``stop_se`` is then not applied). ``min_rounds``: no
-    round before it is kept (a probe hook; 0, the default, keeps any)."""
+    rounds without a new low of its own; ``stop_se`` is then not applied)."""
     base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in pair_inputs)
     size = lay.pair_offsets()[1]
     design = RowDesign.bilinear(base, torch.from_numpy(lay.pair_strides()), wa, wb, size)
     cells = _padded_cells(lay)[0]
     return _boost_and_stop(design, cells, size, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows,
-                           l2, num_threads, stop_se, greedy, member_stop, min_rounds)
+                           l2, num_threads, stop_se, greedy, member_stop)
 
 
 def boost_mains(lay: TermLayout, lo: np.ndarray, w: np.ndarray, terms: list[int], logit, y, fit_w: torch.Tensor,
@@ -247,14 +246,14 @@ def boost_main_tables(lay: TermLayout, lo: np.ndarray, w: np.ndarray, main_tab: 
 
 def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y, fit_w, val_w, lr, max_rounds,
                     patience, min_rows, l2, num_threads, stop_se, greedy=None,
-                    member_stop: bool = False, min_rounds: int = 0) -> tuple[np.ndarray, TrainResult]:
+                    member_stop: bool = False) -> tuple[np.ndarray, TrainResult]:
     """:func:`_boost` under ``num_threads``, then the ``stop_se`` round (see :func:`boost_pairs`)."""
     before = torch.get_num_threads()
     if num_threads is not None:
         torch.set_num_threads(int(num_threads))
     try:
         values, res = _boost(design, cells, size, logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2,
-                             GREEDY if greedy is None else greedy, member_stop, min_rounds)
+                             GREEDY if greedy is None else greedy, member_stop)
         by_round = res.extra.pop("val_by_member")  # (rounds, B): not kept in the model
         steps = res.extra.pop("steps")
         keep = res.best_epoch if member_stop else round_within_se(by_round, res.best_epoch, stop_se)
@@ -269,7 +268,7 @@ def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y,
 
 
 def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit_w, val_w, lr, max_rounds, patience,
-           min_rows, l2, greedy: bool = True, member_stop: bool = False, min_rounds: int = 0):
+           min_rows, l2, greedy: bool = True, member_stop: bool = False):
     """The boosting loop on the table entries ``cells`` (P, A, C) (``size``: the zero padding
     entry) that the rows read through ``design``: the best round's values and the result
     (its ``extra`` holds every round's validation losses per bag and steps, for
@@ -307,11 +306,11 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
             bag_best, bag_round[better] = torch.where(better, member, bag_best), r
             best_values[:, better] = values[:, better]
             best, best_round, best_member = float(bag_best.mean()), int(bag_round.max()), bag_best.tolist()
-        elif val < best or r == min_rounds > 0:
+        elif val < best:
             best, best_round, best_values, best_member = val, r, values.clone(), member.tolist()
         if r == 0:
             start_member = member.tolist()
-        elif r - best_round >= patience and r > min_rounds:  # under member_stop: no bag has a new low for patience rounds
+        elif r - best_round >= patience:  # under member_stop: no bag has a new low for patience rounds
             break
         if r == max_rounds:
             break
