@@ -102,7 +102,7 @@ VARIANTS = {"default": {}}
 #: peers fitted beside the NAM (registry defaults)
 PEERS = ("ebm",)
 #: variants measured with hooks since taken out of the library: name -> the commit that holds the hook
-RETIRED = {"rboost": "COMMIT"}
+RETIRED = {"rboost": "22a08b1"}
 #: the dev sets of at most 1,100 rows, where EBM's regressor is fitted (``ebm`` above)
 SMALL = ("concrete", "sacramento", "wage1", "carseats", "college", "caschools", "car_prices", "auto", "biomass",
          "sleep75", "meap93")

@@ -522,33 +522,3 @@ def test_grids_of_different_shapes_are_boosted_as_if_all_were_padded_to_the_larg
     monkeypatch.undo()
     ref, _ = pbm.boost_pairs(lay, inputs, main, y, fw, vw, max_rounds=k, patience=k + 1)
     np.testing.assert_allclose(half, ref, atol=1e-6)
-
-
-def test_squared_loss_boosting_and_a_boosted_regressor_learns_its_pair(monkeypatch):
-    """``loss="squared"`` (the ``rboost`` hook): a target the mains already fit moves nothing;
-    an unknown loss is refused; a regressor under ``REGRESSION_PAIR_STAGE = "boost"`` boosts
-    its pairs (the default, "grid", fits another model) and learns an interaction its mains
-    cannot, with explanations that still sum to its predictions."""
-    from interpretable_nn import NAMRegressor
-    from interpretable_nn.models.nam.pair_boost import boost_pairs
-
-    lay, inputs, main, _, fw, vw = _stage_inputs()
-    with pytest.raises(ValueError, match="loss must be"):
-        boost_pairs(lay, inputs, main, main[:, 0], fw, vw, loss="hinge")
-    still, res = boost_pairs(lay, inputs, main, main[:, 0].astype(np.float32), fw, vw, loss="squared", max_rounds=5)
-    assert res.best_epoch == 0 and np.abs(still).max() == 0
-    rng = np.random.default_rng(3)
-    n = 3000
-    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "noise": rng.normal(size=n)})
-    y = 3.0 * np.sign(X.a) * np.sign(X.b) + X.a + rng.normal(scale=0.5, size=n)
-    monkeypatch.setattr(namfit, "REGRESSION_PAIR_STAGE", "boost")
-    m = NAMRegressor(n_bags=3, verbose=0, random_state=0).fit(X[:2000], y[:2000])
-    assert m.fit_info_["pair_best_epoch"] > 1 and "a x b" in m.terms_
-    flat = NAMRegressor(n_bags=3, verbose=0, random_state=0, interactions=0).fit(X[:2000], y[:2000])
-    err = float(np.mean((m.predict(X[2000:]) - y[2000:]) ** 2))
-    assert err < 0.5 * float(np.mean((flat.predict(X[2000:]) - y[2000:]) ** 2))
-    terms = np.asarray(m.predict_terms(X[2000:2100]))
-    np.testing.assert_allclose(terms.sum(1) + m.intercept_, m.predict(X[2000:2100]), rtol=1e-5, atol=1e-5)
-    monkeypatch.setattr(namfit, "REGRESSION_PAIR_STAGE", "grid")
-    grid = NAMRegressor(n_bags=3, verbose=0, random_state=0).fit(X[:2000], y[:2000])
-    assert not np.allclose(grid.predict(X[2000:2100]), m.predict(X[2000:2100]))

@@ -51,9 +51,10 @@ from .state import NAMState
 __all__ = ["NAMState", "NAMFit", "fit_nam", "bag_weights", "pair_scales", "forced_pairs"]
 
 BACKGROUND_ROWS = 500
-#: Adam moves every parameter about ``lr`` per step, a feature network's output about ``lr`` times
-#: its width. Lookup values (category levels, missing values) are stored divided by this much to
-#: learn at a comparable pace (measured: unscaled, they lagged and the shapes overfitted).
+#: Adam moves every parameter about ``lr`` per step; a feature network's output moves about
+#: ``lr`` times its width. Lookup values (category levels, missing values) are stored divided
+#: by this much so that they learn at a comparable pace (measured: unscaled, they lagged and
+#: the shape functions overfitted to compensate).
 LEVEL_SCALE = 10.0
 #: scale each category level by ``sqrt(share / largest share)`` of its feature's levels
 #: (:func:`level_scales`), as :func:`pair_scales` does for the pair cells: a level seen in a
@@ -62,7 +63,8 @@ LEVEL_MASS_SCALE = False
 #: every bag stops on its own validation rows' lowest loss, as EBM's outer bags do (the
 #: engine's ``member_stopping``), instead of all at the epoch of the lowest mean
 MEMBER_STOPPING = False
-#: the mains' optimiser: "global_adam" moves a parameter in proportion to its gradient (gadam_l1)
+#: the mains' optimiser: "global_adam" moves each parameter in proportion to its gradient, so
+#: a weak column's shape moves slowly (explored with LEVEL_SCALE 1: ``tuning_dev.md``, gadam_l1)
 MAIN_OPTIMIZER = "adamw"
 #: on the CPU, read the training rows' terms through one sparse matrix per stage (``RowDesign``)
 #: instead of gathering them every step: the same sums in another order, 2 to 9 times faster
@@ -74,12 +76,12 @@ FIXED_ROWS = True
 #: boost_grid_1se, the default to stop 58); "grid" (every other fit) trains the grids with Adam
 PAIR_STAGE, BOOST_PAIRS, PAIR_BOOST = "boost", ("3x",), {"lr": 0.05, "patience": 50, "stop_se": None}
 GRID_STOP_SE: float | None = None  # the engine's stop_se for the grids (1 and 2 on par on dev: off)
-#: "boost": regression fits boost their pairs (squared error) as binary fits do; "grid": Adam grids
-REGRESSION_PAIR_STAGE = "grid"
 #: binary fits: the mains are fitted again with the free numeric columns of 3 to this many values
-#: as a free value per value, stored divided by the scale (:func:`~.priors.discrete_columns`), and
-#: kept when the bags' validation loss falls by more than the margin in paired SE (None: any fall;
-#: -inf: always); ALPHA > 0: only columns whose rate is not a smooth trend; 0: off (on par on dev)
+#: as a free value per value, stored divided by the scale
+#: (:func:`~interpretable_nn.models.nam.priors.discrete_columns`), and kept when the bags'
+#: validation loss falls by more than the margin in paired SE (None: any fall; -inf: always);
+#: with ALPHA > 0 only the columns whose rate is not a smooth trend (``smooth_misfit_pvalue``);
+#: 0: off (on par on dev)
 DISCRETE_MAX_VALUES, DISCRETE_SCALE, DISCRETE_MARGIN_SE, DISCRETE_ALPHA = 0, 3.0, 2.0, 0.0
 #: > 1: each numeric shape's spread is penalised by an empirical-Bayes weight from this many
 #: quantile groups of its rows (:func:`~.priors.numeric_prior`; binary fits); 0: off
@@ -356,8 +358,7 @@ def _pair_stage(model, lay: TermLayout, enc: EncodedData, scores, forced, main_l
     """The interaction stage of :data:`PAIR_STAGE` (binary fits with validation rows and
     ``interactions="auto"``; else the grid stage): what :func:`_pairs_by_count` returns (under
     "boost_grid": the boosting's ranking, and its best round in the search record)."""
-    boostable = ((model.task_ == "binary" or (model.task_ == "regression" and REGRESSION_PAIR_STAGE == "boost"))
-                 and bags.val_w is not None and isinstance(model.interactions, str))
+    boostable = model.task_ == "binary" and bags.val_w is not None and isinstance(model.interactions, str)
     if PAIR_STAGE == "boost_grid" and boostable:  # boosting, then the grids on its residuals
         ladder = pair_ladder(model.interactions, len(forced), len(lay.names), True, BOOST_PAIRS)
         table, (b_tab, res_b, _), search = _pairs_by_count(model, lay, enc, scores, forced, ladder, main_logit,
@@ -426,8 +427,7 @@ def _fit_pairs(model, lay: TermLayout, main_logit, pair_inputs, p_mass, target, 
         return np.zeros((bags.fit_w.shape[1], lay.pair_offsets()[1])), None
     if stage == "boost":
         return boost_pairs(lay, pair_inputs, main_logit, target.numpy(), bags.fit_w, bags.val_w,
-                           num_threads=model.n_threads, loss="log" if model.task_ == "binary" else "squared",
-                           **PAIR_BOOST)
+                           num_threads=model.n_threads, **PAIR_BOOST)
     pairs = PairGridNet(
         lay.pair_offsets()[1],
         torch.from_numpy(lay.pair_strides()),

@@ -174,7 +174,7 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
                 lr: float = 0.05, max_rounds: int = 5000, patience: int = 50, min_rows: float = 4.0,
                 l2: float = 0.0, num_threads: int | None = None,
                 stop_se: float | None = None, greedy: bool | None = None,
-                member_stop: bool = False, loss: str = "log") -> tuple[np.ndarray, TrainResult]:
+                member_stop: bool = False) -> tuple[np.ndarray, TrainResult]:
     """Boost the pair grids of ``lay.pairs`` (binary log loss) on top of the frozen mains.
 
     ``pair_inputs``: (base, wa, wb) of :meth:`TermLayout.encode_pairs`; ``main_logit`` (n, B)
@@ -190,15 +190,13 @@ def boost_pairs(lay: TermLayout, pair_inputs: tuple, main_logit, y, fit_w: torch
     rounds where the bags disagree); None keeps the lowest. ``greedy``: :data:`GREEDY` when None.
     ``member_stop``: each bag keeps the round of its own lowest validation loss, as EBM's outer
     bags each stop on their own (boosting goes on until every bag has passed ``patience``
-    rounds without a new low of its own; ``stop_se`` is then not applied). ``loss``: "log"
-    (binary log loss on logits) or "squared" (half the squared error of a standardised
-    target: gradient the residual, hessian the weight)."""
+    rounds without a new low of its own; ``stop_se`` is then not applied)."""
     base, wa, wb = (torch.as_tensor(np.asarray(a)) for a in pair_inputs)
     size = lay.pair_offsets()[1]
     design = RowDesign.bilinear(base, torch.from_numpy(lay.pair_strides()), wa, wb, size)
     cells = _padded_cells(lay)[0]
     return _boost_and_stop(design, cells, size, main_logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows,
-                           l2, num_threads, stop_se, greedy, member_stop, loss)
+                           l2, num_threads, stop_se, greedy, member_stop)
 
 
 def boost_mains(lay: TermLayout, lo: np.ndarray, w: np.ndarray, terms: list[int], logit, y, fit_w: torch.Tensor,
@@ -248,14 +246,14 @@ def boost_main_tables(lay: TermLayout, lo: np.ndarray, w: np.ndarray, main_tab: 
 
 def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y, fit_w, val_w, lr, max_rounds,
                     patience, min_rows, l2, num_threads, stop_se, greedy=None,
-                    member_stop: bool = False, loss: str = "log") -> tuple[np.ndarray, TrainResult]:
+                    member_stop: bool = False) -> tuple[np.ndarray, TrainResult]:
     """:func:`_boost` under ``num_threads``, then the ``stop_se`` round (see :func:`boost_pairs`)."""
     before = torch.get_num_threads()
     if num_threads is not None:
         torch.set_num_threads(int(num_threads))
     try:
         values, res = _boost(design, cells, size, logit, y, fit_w, val_w, lr, max_rounds, patience, min_rows, l2,
-                             GREEDY if greedy is None else greedy, member_stop, loss)
+                             GREEDY if greedy is None else greedy, member_stop)
         by_round = res.extra.pop("val_by_member")  # (rounds, B): not kept in the model
         steps = res.extra.pop("steps")
         keep = res.best_epoch if member_stop else round_within_se(by_round, res.best_epoch, stop_se)
@@ -270,14 +268,12 @@ def _boost_and_stop(design: RowDesign, cells: torch.Tensor, size: int, logit, y,
 
 
 def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit_w, val_w, lr, max_rounds, patience,
-           min_rows, l2, greedy: bool = True, member_stop: bool = False, loss: str = "log"):
+           min_rows, l2, greedy: bool = True, member_stop: bool = False):
     """The boosting loop on the table entries ``cells`` (P, A, C) (``size``: the zero padding
     entry) that the rows read through ``design``: the best round's values and the result
     (its ``extra`` holds every round's validation losses per bag and steps, for
     :func:`_boost_and_stop` to drop)."""
     t_start = time.perf_counter()
-    if loss not in ("log", "squared"):
-        raise ValueError(f"loss must be 'log' or 'squared'; got {loss!r}")
     y = torch.tensor(np.asarray(y), dtype=torch.float32).reshape(-1, 1)
     fw, vw = fit_w.float(), val_w.float()
     main = torch.as_tensor(np.asarray(main_logit), dtype=torch.float32)
@@ -297,11 +293,11 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
     steps: list = []  # each round's steps (:func:`_delta_parts`): any round's values, rebuilt
     for r in range(max_rounds + 1):
         logit = main + pairs_part
-        row_loss = _bce(logit, y) if loss == "log" else 0.5 * (logit - y) ** 2  # (n, B), read by both losses
-        member = (row_loss * vw).sum(0) / vsum  # (B,) validation loss of each bag
+        loss = _bce(logit, y)  # (n, B), read by both losses
+        member = (loss * vw).sum(0) / vsum  # (B,) validation loss of each bag
         val = float(member.mean())
         by_member.append(member.tolist())
-        history.append({"epoch": r, "train_loss": float(((row_loss * fw).sum(0) / fsum).mean()),
+        history.append({"epoch": r, "train_loss": float(((loss * fw).sum(0) / fsum).mean()),
                         "val_loss": val, "lr": lr, "seconds": time.perf_counter() - t_start})
         if member_stop:  # each bag its own best round (``best_round``: their latest)
             if r == 0:
@@ -318,11 +314,8 @@ def _boost(design: RowDesign, cells: torch.Tensor, size: int, main_logit, y, fit
             break
         if r == max_rounds:
             break
-        if loss == "log":
-            p = torch.sigmoid(logit)
-            gh = design.mt @ torch.cat([(p - y) * fw, p * (1 - p) * fw], 1)  # (S, 2B)
-        else:
-            gh = design.mt @ torch.cat([(logit - y) * fw, fw], 1)
+        p = torch.sigmoid(logit)
+        gh = design.mt @ torch.cat([(p - y) * fw, p * (1 - p) * fw], 1)  # (S, 2B)
         gh = torch.cat([gh, gh.new_zeros(1, 2 * b)])
         # under GREEDY each bag steps only the pair whose tree gains most: stepping every pair
         # at once on the same residuals moves the score by up to one Newton step per pair (123
