@@ -18,8 +18,10 @@ during the first run, for a fact of the data: Ecdat ``Bwages``' ``sex`` holds no
 package's copy (all 1,472 rows missing; the library refuses such a column), so it is dropped.
 And after it, for a fact of the data read off the first run's R² of .95 on sleep75: its
 ``leis1`` is the week's minutes less work less sleep (``sleep`` = 10,080 − ``totwrk`` −
-``leis1`` exactly), ``leis2`` and ``leis3`` are ``leis1`` less naps or relaxing, so they are
-transforms of the target, dropped with ``case`` (an identifier); sleep75's rows were refitted.
+``leis1`` exactly), ``leis2`` and ``leis3`` are ``leis1`` less naps or relaxing, and
+``rlxall`` is sleep and naps plus personal activities (correlation .87 with ``sleep``), so
+they are transforms of the target, dropped with ``case`` (an identifier); sleep75's rows were
+refitted (R² .76 with ``rlxall`` still in, a second refit without it).
 
 Variants (module flags of ``interpretable_nn.models.nam.fit``; every other parameter the
 registry's default, as ``regression_peers.py`` fits it):
@@ -101,7 +103,7 @@ DEV = {
     "cigar": ("Ecdat", "Cigar", "sales", []),
     "biomass": ("modeldata", "biomass", "HHV", ["sample", "dataset"]),
     "bwages": ("Ecdat", "Bwages", "wage", ["sex"]),  # empty in the package's copy (all 1,472 missing)
-    "sleep75": ("wooldridge", "sleep75", "sleep", ["slpnaps", "leis1", "leis2", "leis3", "case"]),
+    "sleep75": ("wooldridge", "sleep75", "sleep", ["slpnaps", "leis1", "leis2", "leis3", "rlxall", "case"]),
     "meap93": ("wooldridge", "meap93", "math10", ["sci11"]),
     "babies": ("openintro", "babies", "bwt", ["case"]),
     "schooling": ("Ecdat", "Schooling", "wage76", ["lwage76"]),
