@@ -898,7 +898,19 @@ def regression_peers() -> str:
     return summary(pd.read_csv(RESULTS / "regression_peers.csv")) + f"\nFrom {_commit('regression_peers.csv')}.\n"
 
 
-GENERATORS = {"demo_time": demo_time, "regression_peers": regression_peers, "scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
+def regression_dev() -> str:
+    """Stop 77's regime check: NAMRegressor's defaults against EBM's regressor on the regression
+    dev group's sets of at most 550 rows (``regression_tune.py``)."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    from regression_tune import summary
+
+    df = pd.read_csv(RESULTS / "tuning_regression.csv")
+    body = summary(df, "default", "ebm").split("\nCommits measured")[0]
+    return body + f"\nFrom {_commit('tuning_regression.csv')} (each row records its own).\n"
+
+
+GENERATORS = {"demo_time": demo_time, "regression_peers": regression_peers, "regression_dev": regression_dev, "scale_ddp": scale_ddp, "distill_search": distill_search, "distill_search_confirm": distill_search_confirm, "distill_limits": distill_limits, "suite_tuning": suite_tuning, "suite_confirm": suite_confirm,
               "fit_time_confirm": fit_time_confirm, "nam_fixed_rows": nam_fixed_rows,
               "fit_time_confirm52": lambda: fit_time_confirm("confirm_timing52.csv"), "nam_memory": nam_memory,
               "rules_confirm": rules_confirm, "prototypes_confirm": prototypes_confirm,
