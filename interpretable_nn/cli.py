@@ -133,10 +133,11 @@ def _held_out(model, Xte, name: str):
 
 def _cmd_fit(args) -> int:
     import numpy as np
-    from sklearn.metrics import r2_score, roc_auc_score
+    from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import train_test_split
 
     from .models import make_model
+    from .models.magnitudes import stable_r2
 
     if not 0 <= args.test_size < 1:
         raise ValueError(f"--test-size must be in [0, 1) (a share of the rows); got {args.test_size}.")
@@ -147,6 +148,9 @@ def _cmd_fit(args) -> int:
         params.setdefault("random_state", args.seed)
     X, y, name = _load_table(args)  # before the model: a --csv target says the task
     task = _csv_task(args, y)
+    n_whole = len(np.unique(np.asarray(y))) if task == "classification" and np.asarray(y).dtype.kind in "iuf" else 0
+    if args.task == "auto" and getattr(args, "csv", None) and n_whole > 2:  # read as classes: say how not to
+        print(f"--target {args.target!r}: {n_whole} whole numbers, read as classes; for an amount give --task regression.")
     model = make_model(args.model, task, **params)
     if out is not None:
         check_savable(model, args.model)
@@ -168,7 +172,14 @@ def _cmd_fit(args) -> int:
         for c in getattr(args, "categorical", None) or []:  # categories on request: no hint to make them so
             for kind in (NumericTextWarning, IdentifierColumnWarning):
                 warnings.filterwarnings("ignore", f"Column {re.escape(repr(str(c)))} holds", kind)
-        model.fit(Xtr, ytr)
+        try:
+            model.fit(Xtr, ytr)
+        except ValueError as exc:  # a binary model's multiclass advice is Python's, not the shell's
+            if n_whole > 2 and args.task == "auto" and str(exc).startswith("Only binary classification"):
+                raise ValueError(f"--target {args.target!r} holds {n_whole} whole numbers, read as classes, and "
+                                 f"{args.model} fits two: for an amount, a count or a score give --task regression."
+                                 ) from None
+            raise
     print(f"fitted {args.model} on {name}: {len(ytr)} rows in {time.perf_counter() - t:.2f}s")
     if target["positive_class"] is not None:
         print(f"score = log-odds of {target['target'] or 'y'} = {target['positive_class']}")
@@ -177,7 +188,7 @@ def _cmd_fit(args) -> int:
             auc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
             print(f"held-out AUC ({len(yte)} rows): {auc:.4f}")
         elif Xte is not None and task == "regression":
-            print(f"held-out R² ({len(yte)} rows): {r2_score(yte, model.predict(Xte)):.4f}")
+            print(f"held-out R² ({len(yte)} rows): {stable_r2(yte, model.predict(Xte)):.4f}")
     if out is not None:
         from .persistence import write_file_atomic
 

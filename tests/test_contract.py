@@ -543,8 +543,8 @@ def test_prototype_image_shapes():
 ], ids=["MLPRegressor", "NAMRegressor"])
 @pytest.mark.parametrize("value, match", [
     ("high", r"y holds non-numeric values; a regressor needs numeric targets \(use a classifier for labels\)"),
-    (np.nan, r"y holds 1 NaN/inf values; drop those rows or fill them"),
-    (np.inf, r"y holds 1 NaN/inf values; drop those rows or fill them"),
+    (np.nan, r"y holds 1 NaN/inf values \(or numbers beyond float64's ±1.8e308\); drop those rows, fill them"),
+    (np.inf, r"y holds 1 NaN/inf values \(or numbers beyond float64's ±1.8e308\); drop those rows, fill them"),
 ], ids=["strings in y", "NaN in y", "inf in y"])
 def test_regressor_bad_targets(make, value, match):
     X = _X()

@@ -300,11 +300,8 @@ def check_predict_frame(X, schema: FeatureSchema, what: str = "X", named: bool =
 
 
 def check_target(y, n_rows: int, task: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """Validate a target vector.
-
-    Returns ``(y_encoded, classes)``: for classification the integer class index per row
-    and the sorted class labels; for regression the float targets and ``None``.
-    """
+    """Validate a target vector: ``(y_encoded, classes)``, for classification the integer class
+    index per row and the sorted class labels; for regression the float targets and ``None``."""
     if y is None:
         raise TypeError("y is None; pass the target as a 1-D array or Series.")
     if isinstance(y, pd.DataFrame):
@@ -319,17 +316,18 @@ def check_target(y, n_rows: int, task: str) -> tuple[np.ndarray, np.ndarray | No
     if len(arr) != n_rows:
         raise ValueError(f"X has {n_rows} rows but y has {len(arr)}; they must match.")
     if task == "regression":
+        if arr.dtype.kind in "mMc" or isinstance(getattr(y, "dtype", None), pd.DatetimeTZDtype):
+            fix = {"c": "complex numbers; pass their real part or abs", "m": "durations; pass them in days: y / "
+                   "pd.Timedelta(days=1)"}.get(arr.dtype.kind, "dates; pass a number, e.g. days since a start date")
+            raise ValueError(f"y holds {fix} (a regressor needs real numbers).")
         try:
             yf = arr.astype(float)
         except (TypeError, ValueError):
-            raise ValueError(
-                "y holds non-numeric values; a regressor needs numeric targets "
-                "(use a classifier for labels)."
-            ) from None
+            raise ValueError("y holds non-numeric values; a regressor needs numeric targets (use a classifier for "
+                             "labels).") from None
         if not np.isfinite(yf).all():
-            raise ValueError(
-                f"y holds {int((~np.isfinite(yf)).sum())} NaN/inf values; drop those rows or fill them."
-            )
+            raise ValueError(f"y holds {int((~np.isfinite(yf)).sum())} NaN/inf values (or numbers beyond float64's "
+                             "±1.8e308); drop those rows, fill them or rescale the target.")
         return yf, None
     missing = pd.isna(pd.Series(arr, dtype=object)).to_numpy()
     if missing.any():

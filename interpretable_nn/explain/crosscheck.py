@@ -301,6 +301,26 @@ class CrosscheckReport:
         )
 
 
+def _unit(model, values: np.ndarray) -> float:
+    """What ``tolerance`` is multiplied by: 1 for a classifier (log-odds), a regressor's target
+    scale (``y_scale_``, else the spread of its built-in explanation's row sums ``values``):
+    its explanations are in target units, so an exact model of amounts near 1e12 failed an
+    absolute 1e-5 and one near 1e-12 passed any explanation."""
+    from sklearn.base import is_regressor
+
+    try:
+        regressor = is_regressor(model)
+    except Exception:  # noqa: BLE001 - an object without scikit-learn's tags: judged in its own units
+        regressor = False
+    if not regressor:
+        return 1.0
+    scale = getattr(model, "y_scale_", None)
+    if not isinstance(scale, (int, float)):
+        rows = np.asarray(values, dtype=np.float64).reshape(len(values), -1).sum(1)
+        scale = float(np.std(rows)) if len(rows) > 1 else 1.0
+    return float(scale) if np.isfinite(scale) and scale > 0 else 1.0
+
+
 @tallied
 def crosscheck(
     model: Any,
@@ -336,7 +356,9 @@ def crosscheck(
     top_k : int, default 3
         Size of the top-|value| feature sets compared by Jaccard.
     tolerance : float, default 1e-5
-        Agreement required of additive models (decision units).
+        Agreement required of additive models, in decision units (log-odds); a regressor's in
+        standard deviations of its target (``y_scale_``, else of its explanations' row sums): the
+        report's ``tolerance`` is then in target units.
 
     Returns
     -------
@@ -369,6 +391,7 @@ def crosscheck(
     b = view.explain(Xf, Bf)
     t1 = time.perf_counter()
     additive = as_additive(model) is not None or b.method.startswith(("exact-additive", "linear-coefficients"))
+    tolerance = float(tolerance) * _unit(model, b.values)
     if method == "lime":
         lime = lime_of_view(view, Xf, shap_bg, nsamples=nsamples, random_state=random_state)
         t2 = time.perf_counter()

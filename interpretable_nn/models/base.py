@@ -71,7 +71,7 @@ from .magnitudes import (
     finite_predictions,
     input_band,
     stabilise_encoder,
-    stable_moments,
+    target_moments,
 )
 
 __all__ = ["BaseModel", "TorchModel", "TRAINING_CONSTRAINTS", "chunk_rows", "get_chunk_rows", "chunked"]
@@ -340,11 +340,11 @@ class TorchModel(BaseModel):
             setattr(cfg, k, v)
         return cfg
 
-    def _target_tensor(self, y: np.ndarray) -> torch.Tensor:
+    def _target_tensor(self, y: np.ndarray, sample_weight: np.ndarray | None = None) -> torch.Tensor:
+        """The engine's target; a regression target standardised (:func:`target_moments`)."""
         if self._task == "regression":
-            self.y_mean_, std = stable_moments(y)  # finite for any finite y (no squares of 1e155)
-            self.y_scale_ = std or 1.0
-            return torch.as_tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
+            self.y_mean_, self.y_scale_ = target_moments(y, sample_weight)
+            return torch.as_tensor((y - self.y_mean_) / (self.y_scale_ or 1.0), dtype=torch.float32)
         return torch.as_tensor(y, dtype=torch.int64)
 
     # the fit template ------------------------------------------------------
@@ -389,7 +389,7 @@ class TorchModel(BaseModel):
         return train(
             self.module_,
             self._module_inputs(data.encoded),
-            self._target_tensor(data.y),
+            self._target_tensor(data.y, data.sample_weight),
             self.task_,
             self._train_config(),
             sample_weight=sw,

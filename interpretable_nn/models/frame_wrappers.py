@@ -12,13 +12,13 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted
 
 from ..attribution.additive import additive_shap_explanation, as_additive
 from ..attribution.explanation import Explanation
 from ..data.encoding import UNSEEN_CODE, EncodedData
+from .magnitudes import StableR2Mixin
 from .wrappers import _SklearnClassifierBase, _SklearnModel
 
 __all__ = ["FrameSklearnClassifier", "FrameSklearnRegressor"]
@@ -131,7 +131,7 @@ class FrameSklearnClassifier(_FrameModel, _SklearnClassifierBase):
         return _interpret("Classifier")()
 
 
-class FrameSklearnRegressor(RegressorMixin, _FrameModel):
+class FrameSklearnRegressor(StableR2Mixin, _FrameModel):
     """The regression twin of :class:`FrameSklearnClassifier` (default
     ``ExplainableBoostingRegressor()``): ``decision_function`` and ``predict`` are the inner
     estimator's prediction, and an EBM explains it exactly from its own terms.

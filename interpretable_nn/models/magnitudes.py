@@ -43,14 +43,17 @@ inf
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from sklearn.base import RegressorMixin
 
 from ..data.encoding import EncodedData, TabularEncoder
+from ..data.stacklevel import user_stacklevel
 
-__all__ = ["Z_BAND", "stable_moments", "stabilise_encoder", "standardise", "encode_finite", "input_band",
+__all__ = ["Z_BAND", "stable_moments", "target_moments", "stable_r2", "StableR2Mixin", "stabilise_encoder", "standardise", "encode_finite", "input_band",
            "clip_encoded", "raw_design", "finite_predictions"]
 
 #: half-width of the clipping band in standard deviations (widened to twice the training range)
@@ -64,13 +67,16 @@ _F64_MAX = float(np.finfo(np.float64).max)
 TINY = 1e-150
 
 
-def stable_moments(values: np.ndarray) -> tuple[float, float]:
+def stable_moments(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float]:
     """Mean and (population) standard deviation of finite ``values`` without overflow.
 
     Parameters
     ----------
     values : array of float
         Finite values (missing values already dropped).
+    weights : array of float, optional
+        Non-negative row weights: the weighted moments, so that a row of weight zero (a
+        regression target the fit must ignore) moves neither.
 
     Returns
     -------
@@ -82,15 +88,58 @@ def stable_moments(values: np.ndarray) -> tuple[float, float]:
         constant, silently).
     """
     v = np.asarray(values, dtype=np.float64)
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    if w is not None:
+        v, w = v[w > 0], w[w > 0]
     if v.size == 0:
         return 0.0, 0.0
     m = float(np.max(np.abs(v)))
+
+    def moments(x: np.ndarray) -> tuple[float, float]:
+        if w is None:
+            return float(x.mean()), float(x.std())
+        mean = float(np.average(x, weights=w))
+        return mean, float(np.sqrt(np.average((x - mean) ** 2, weights=w)))
+
     with np.errstate(over="ignore", invalid="ignore"):
-        mean, std = float(v.mean()), float(v.std())
+        mean, std = moments(v)
     if (np.isfinite(mean) and np.isfinite(std) and m >= TINY) or m == 0.0:
         return mean, std
-    u = v / m
-    return float(m * u.mean()), float(m * u.std())
+    mean, std = moments(v / m)
+    return float(m * mean), float(m * std)
+
+
+def target_moments(y: np.ndarray, sample_weight: np.ndarray | None = None) -> tuple[float, float]:
+    """``(y_mean_, y_scale_)`` of a regression target: the moments of the rows the fit weighs
+    (:func:`stable_moments`; a row of weight zero moves neither, as it moves no loss), finite
+    for any finite ``y``. One value on those rows gives a scale of 0, with a warning: the model
+    then predicts exactly that value (its trained output is multiplied by 0)."""
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    mean, std = stable_moments(y, None if w is None else (w if w.ndim == 1 else w.max(1)))
+    if std == 0:
+        warnings.warn(f"y holds one value ({mean:.6g}) on every row the fit weighs: the model predicts it for "
+                      "every row and its explanations are all zero.", UserWarning, stacklevel=user_stacklevel())
+    return mean, std
+
+
+def stable_r2(y_true, y_pred, sample_weight=None) -> float:
+    """R² of ``y_pred`` against ``y_true`` computed on both divided by their largest magnitude:
+    R² does not change with the scale, and the squares of targets near 1e300 no longer
+    overflow to NaN (``r2_score`` gave NaN where the model's predictions were fine)."""
+    from sklearn.metrics import r2_score
+
+    y, p = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        m = float(max(np.abs(y).max(initial=0.0), np.abs(p).max(initial=0.0)))
+    m = m if np.isfinite(m) and m > 0 else 1.0
+    return float(r2_score(y / m, p / m, sample_weight=sample_weight))
+
+
+class StableR2Mixin(RegressorMixin):
+    """scikit-learn's :class:`~sklearn.base.RegressorMixin` whose ``score`` is :func:`stable_r2`."""
+
+    def score(self, X, y, sample_weight=None) -> float:
+        return stable_r2(y, self.predict(X), sample_weight)
 
 
 def stabilise_encoder(encoder: TabularEncoder, df: pd.DataFrame) -> TabularEncoder:

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
@@ -28,6 +28,7 @@ from ..data.encoding import EncodedData
 from ..nn.dropout import HostDropout
 from ..training.engine import FitData
 from .base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
+from .magnitudes import StableR2Mixin
 
 __all__ = ["MLPNet", "MLPClassifier", "MLPRegressor"]
 
@@ -282,7 +283,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
         return mlp_to_onnx(self, path)
 
 
-class MLPRegressor(RegressorMixin, _MLPBase):
+class MLPRegressor(StableR2Mixin, _MLPBase):
     """Torch MLP regressor (targets standardized for training, predictions in raw units).
     Same parameters as :class:`MLPClassifier` without ``class_weight``.
 

@@ -141,6 +141,9 @@ def make_model(name: str, task: str = "classification", **params):
         raise ImportError(
             f"Model {name!r} needs {', '.join(needs)}; install it with: pip install 'interpretable-nn[baselines]'"
         )
+    if task == "regression" and "class_weight" in params:
+        raise TypeError(f"Model {name!r} for a regression target has no class_weight (there are no classes to "
+                        "weigh); weigh rows with fit(X, y, sample_weight=...) instead.")
     model = _call(regression_factory or factory, None if regression_factory else task, params)
     if task == "regression" and regression_factory is None and _is_classifier(model):
         raise NoRegressorError(

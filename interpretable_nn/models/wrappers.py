@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import ClassifierMixin, RegressorMixin, clone
+from sklearn.base import ClassifierMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -42,7 +42,7 @@ from ..data.validation import (
     precision_warned,
 )
 from .base import BaseModel
-from .magnitudes import encode_finite, raw_design
+from .magnitudes import StableR2Mixin, encode_finite, raw_design
 from .sklearn_fit import count_fitted_numbers, relative_class_weight
 
 __all__ = ["EncodedSklearnClassifier", "EncodedSklearnRegressor", "XGBoostClassifier", "XGBoostRegressor"]
@@ -280,7 +280,7 @@ class EncodedSklearnClassifier(_SklearnClassifierBase):
         return LogisticRegression(max_iter=2000)
 
 
-class EncodedSklearnRegressor(RegressorMixin, _SklearnModel):
+class EncodedSklearnRegressor(StableR2Mixin, _SklearnModel):
     """The regression twin of :class:`EncodedSklearnClassifier` (default ``Ridge()``).
 
     Examples
@@ -475,7 +475,7 @@ class XGBoostClassifier(ClassifierMixin, _XGBoostModel):
         return out.reshape(-1) if k == 2 else out.reshape(n, k)
 
 
-class XGBoostRegressor(RegressorMixin, _XGBoostModel):
+class XGBoostRegressor(StableR2Mixin, _XGBoostModel):
     """The regression twin of :class:`XGBoostClassifier` (``xgboost.XGBRegressor``, squared
     error): ``decision_function`` and ``predict`` are its prediction; saved as XGBoost's JSON.
 

@@ -24,8 +24,8 @@ from .drift import psi_terms
 __all__ = ["Alert", "MonitorReport", "build_alerts"]
 
 _ACTIONS = {
-    "psi": "The score distribution has moved: compare the approval rate with plan, check the input "
-           "feeds, and schedule a recalibration review if it persists.",
+    "psi": "The score distribution has moved: compare the approval rate (a regressor: the predicted "
+           "amounts) with plan, check the input feeds, and schedule a recalibration review if it persists.",
     "csi": "This input's distribution has moved: check the data feed and its definition (units, "
            "coding), then whether the population changed; its contribution to the score moves with it.",
     "ndcg": "The order of what drives the decisions has changed: review the reason-code mix and the "

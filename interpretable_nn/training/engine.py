@@ -275,10 +275,18 @@ def seed_everything(random_state: int | None) -> torch.Generator:
     return g
 
 
-def _split(y: torch.Tensor, task: str, fraction: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def _split(y: torch.Tensor, task: str, fraction: float, g: torch.Generator,
+           weighed: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training rows, validation rows); the validation rows are drawn among the rows the fit
+    weighs (``weighed``, a mask; None: all): rows of weight zero would read a loss of 0."""
     n = y.shape[0]
     if fraction <= 0:
         return torch.arange(n), torch.arange(0)
+    if weighed is not None and not bool(weighed.all()):
+        keep = torch.nonzero(weighed.cpu()).flatten()
+        tr, va = _split(y[keep], task, fraction, g)
+        zero = torch.nonzero(~weighed.cpu()).flatten()
+        return torch.sort(torch.cat([keep[tr], zero])).values, keep[va]
     if task in ("binary", "multiclass"):
         tr, va = [], []
         for c in torch.unique(y.cpu()):
@@ -380,7 +388,7 @@ def _train(module, inputs, y, task, config, sample_weight, generator, parameters
     par = parallel_context(config.distributed, resolve_device(config.device))
     g = generator if generator is not None else seed_everything(config.random_state)
     par.sync_generator(g)
-    tr_idx, va_idx = _train_val_rows(y, task, config.validation_fraction, g, validation_weight)
+    tr_idx, va_idx = _train_val_rows(y, task, config.validation_fraction, g, validation_weight, sample_weight)
     w, w_val = _row_weights(y, task, config.class_weight, sample_weight, validation_weight)
     det = deterministic_requested() if config.deterministic is None else bool(config.deterministic)
     with deterministic_flags(det and par.device.type == "cuda"):
@@ -418,16 +426,19 @@ def _check_settings(task: str, cfg: TrainConfig) -> None:
         raise ValueError(f"stop_se must be None or a finite number of standard errors >= 0; got {se!r}.")
 
 
-def _train_val_rows(y, task, fraction, g, validation_weight) -> tuple[torch.Tensor, torch.Tensor]:
-    """(training rows, validation rows): a split of its own, or every row for both when
-    each member validates under ``validation_weight``."""
+def _train_val_rows(y, task, fraction, g, validation_weight, sample_weight=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training rows, validation rows): a split of its own (validation rows among those of
+    positive ``sample_weight``), or every row for both when each member validates under
+    ``validation_weight``."""
     n = y.shape[0]
     if validation_weight is not None:
         if validation_weight.shape[0] != n:
             raise ValueError(f"validation_weight has {validation_weight.shape[0]} rows; expected {n}.")
         tr_idx, va_idx = torch.arange(n), torch.arange(n)
     else:
-        tr_idx, va_idx = _split(y, task, fraction, g)
+        sw = None if sample_weight is None else torch.as_tensor(sample_weight)
+        weighed = None if sw is None or sw.shape[0] != n else ((sw > 0) if sw.ndim == 1 else (sw > 0).any(1))
+        tr_idx, va_idx = _split(y, task, fraction, g, weighed)
     if len(va_idx) == 0:
         tr_idx = torch.arange(n)
     return tr_idx, va_idx

@@ -35,7 +35,11 @@ def bag_weights(y: np.ndarray, sw: np.ndarray, n_bags: int, fraction: float, str
     if fraction <= 0:
         fit = rng.poisson(1.0, (n, n_bags)).astype(float) if n_bags > 1 else np.ones((n, 1))
         return torch.as_tensor(sw[:, None] * fit, dtype=torch.float32), None
-    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(n)]
+    # only rows the fit weighs are held out: a bag whose validation rows all weigh zero reads
+    # a loss of 0 at epoch 0 and keeps its untrained network (rows of weight zero train nothing)
+    weighed = (sw > 0) if sw.ndim == 1 else (sw > 0).any(1)
+    rows = np.arange(n) if weighed.all() else np.flatnonzero(weighed)
+    groups = [rows[y[rows] == c] for c in np.unique(y[rows])] if stratify else [rows]
     held = np.zeros((n, n_bags), dtype=bool)
     perms = [rng.permutation(idx) for idx in groups] if balanced else None
     for j in range(n_bags):
@@ -45,5 +49,7 @@ def bag_weights(y: np.ndarray, sw: np.ndarray, n_bags: int, fraction: float, str
                 held[np.roll(perms[g], -((j * k) % max(len(idx), 1)))[:k], j] = True
             else:
                 held[rng.permutation(idx)[:k], j] = True
+    if not held.any():  # too few rows to hold any out: no bag validation weights (not weights summing to 0)
+        return torch.as_tensor(np.repeat(sw[:, None], n_bags, 1), dtype=torch.float32), None
     return (torch.as_tensor(sw[:, None] * ~held, dtype=torch.float32),
             torch.as_tensor(sw[:, None] * held, dtype=torch.float32))

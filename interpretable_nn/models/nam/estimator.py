@@ -32,7 +32,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -42,6 +42,7 @@ from ...data.ranges import quiet_range
 from ...nn.feature_nets import AdditiveTables, TermsOf
 from ...training.engine import FitData, TrainResult, predict_batched
 from ..base import TRAINING_CONSTRAINTS, TorchModel, positive_ints
+from ..magnitudes import StableR2Mixin
 from .fit import NAMState, fit_nam
 from .layout import TermLayout
 from .memory import check_fit_memory, memory_terms
@@ -157,7 +158,7 @@ class _NAMBase(TorchModel):
 
     def _train(self, data: FitData) -> TrainResult:
         """Mains then pairs, baked into tables (:func:`~interpretable_nn.models.nam.fit.fit_nam`)."""
-        fitted = fit_nam(self, data, self._target_tensor(data.y))
+        fitted = fit_nam(self, data, self._target_tensor(data.y, data.sample_weight))
         self._set_fitted(fitted.state, fitted.tables)
         return fitted.result
 
@@ -195,9 +196,7 @@ class _NAMBase(TorchModel):
         )
 
     def _module_inputs(self, enc: EncodedData) -> tuple[torch.Tensor, ...]:
-        lo, w = self.layout_.encode_main(enc)
-        base, wa, wb = self.layout_.encode_pairs(enc)
-        return tuple(torch.from_numpy(a) for a in (lo, w, base, wa, wb))
+        return tuple(torch.from_numpy(a) for a in (*self.layout_.encode_main(enc), *self.layout_.encode_pairs(enc)))
 
     @property
     def _out_scale(self) -> float:
@@ -482,7 +481,7 @@ class NAMClassifier(ClassifierMixin, _NAMBase):
         return nam_to_onnx(self, path)
 
 
-class NAMRegressor(RegressorMixin, _NAMBase):
+class NAMRegressor(StableR2Mixin, _NAMBase):
     """Neural additive model for regression: predictions are a sum of per-feature shape
     functions and a few pairwise interactions (targets standardized for training, terms
     and :attr:`intercept_` in target units). Same parameters as :class:`NAMClassifier`
