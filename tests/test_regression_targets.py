@@ -182,3 +182,49 @@ def test_cli_target_of_a_few_whole_numbers_says_task_regression(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert "read as" in r.stdout and "--task regression" in r.stderr and "OneVsRest" not in r.stderr
+
+
+def test_second_pass_a_constant_target_explains_as_zeros_in_every_model():
+    """Second hostile pass of stop 77: the MLP divided by the constant target's scale of 0
+    (ZeroDivisionError out of explain, reason_codes, crosscheck and the monitor)."""
+    from interpretable_nn.explain import reason_codes
+
+    X, _ = _frame(80)
+    with pytest.warns(UserWarning, match="holds one value"):
+        m = MLPRegressor(max_epochs=5, verbose=0).fit(X, np.full(len(X), 3.5))
+    e = m.explain(X.head(5))
+    assert np.abs(e.values).max() == 0 and np.allclose(e.base_values, 3.5)
+    assert reason_codes(m, X.head(5), background=X).empty
+    assert crosscheck(m, X.head(5), background=X).max_abs_diff == 0
+
+
+def test_second_pass_a_wild_prediction_scores_far_below_zero_not_zero():
+    """stable_r2 scaled by the largest of targets and predictions: one prediction of 1e300 made
+    the targets underflow to a constant and R² read 0, as good as the mean."""
+    y = np.arange(1.0, 101.0)
+    p = y.copy()
+    p[0] = 1e300
+    assert stable_r2(y, p) == -np.inf
+    assert stable_r2(y * 1e-300, y * 1e-300 * 1.01) == pytest.approx(stable_r2(y, y * 1.01))
+
+
+@pytest.mark.parametrize("y, words", [
+    ([__import__("datetime").date(2020, 1, i + 1) for i in range(20)], "dates"),
+    ([__import__("datetime").timedelta(days=i) for i in range(20)], "durations"),
+    (pd.Series(pd.period_range("2020-01", periods=20, freq="M")), "dates"),
+    (np.array([pd.Timestamp("2020-01-01")] * 20, dtype=object), "dates"),
+    (np.array([10**400] + [1] * 19, dtype=object), "beyond float64"),
+])
+def test_second_pass_python_dates_periods_and_huge_ints_are_named(y, words):
+    with pytest.raises(ValueError, match=words):
+        NAMRegressor(**SMALL).fit(pd.DataFrame({"a": np.arange(20.0)}), y)
+
+
+def test_second_pass_weights_float32_reads_as_zero_are_not_held_out():
+    """Weights of 1e60 beside 1 become 0 in float32 (said by check_sample_weight); the bags
+    chose validation rows by the float64 weights, so a bag could hold only weight-zero rows."""
+    rng = np.random.default_rng(0)
+    sw = np.ones(200)
+    sw[:4] = 1e-60
+    fit_w, val_w = bag_weights(rng.normal(size=200), sw, 8, 0.15, False, rng)
+    assert (val_w[:4] == 0).all() and (val_w.sum(0) > 0).all()

@@ -54,6 +54,7 @@ __all__ = [
     "datetime_days",
     "days_as_dates",
     "days_text",
+    "regression_target",
     "days_unit",
     "midnight_edges",
     "DAYS_UNIT",
@@ -437,3 +438,27 @@ def refuse_signalling_nan(df: pd.DataFrame, what: str = "X") -> None:
                 isinstance(v, decimal.Decimal) and v.is_snan() for v in s):
             raise ValueError(f"Column {name!r} of {what} holds Decimal('sNaN'), a signalling NaN nothing can compare; "
                              "replace it with None or NaN (a missing value) or a number.")
+
+
+def regression_target(y, arr: np.ndarray) -> np.ndarray:
+    """A regression target ``y`` (``arr``: it as a 1-D array) as float64, or a ``ValueError``
+    naming the fix: dates, durations (datetime64, tz-aware, Python dates, Periods) and complex
+    numbers are refused with their conversion, non-numbers and non-finite numbers as such."""
+    kind = arr.dtype.kind
+    if kind == "O" and len(arr) and isinstance(arr[0], (_dt.date, _dt.timedelta, pd.Period)):
+        kind = "m" if isinstance(arr[0], _dt.timedelta) else "M"  # Python dates, Timestamps, Periods
+    if kind in "mMc" or isinstance(getattr(y, "dtype", None), pd.DatetimeTZDtype | pd.PeriodDtype):
+        fix = {"c": "complex numbers; pass their real part or abs", "m": "durations; pass them in days: y / "
+               "pd.Timedelta(days=1)"}.get(kind, "dates; pass a number, e.g. days since a start date")
+        raise ValueError(f"y holds {fix} (a regressor needs real numbers).")
+    try:
+        yf = arr.astype(float)
+    except OverflowError:
+        raise ValueError("y holds numbers beyond float64's ±1.8e308; rescale the target.") from None
+    except (TypeError, ValueError):
+        raise ValueError("y holds non-numeric values; a regressor needs numeric targets (use a classifier for "
+                         "labels).") from None
+    if not np.isfinite(yf).all():
+        raise ValueError(f"y holds {int((~np.isfinite(yf)).sum())} NaN/inf values (or numbers beyond float64's "
+                         "±1.8e308); drop those rows, fill them or rescale the target.")
+    return yf

@@ -24,6 +24,7 @@ from .dtypes import (
     records_frame,
     refuse_signalling_nan,
     refuse_structured,
+    regression_target,
     timedelta_days,
 )
 from .ranges import warn_far_beyond, warn_missing_unseen, warn_once
@@ -316,19 +317,7 @@ def check_target(y, n_rows: int, task: str) -> tuple[np.ndarray, np.ndarray | No
     if len(arr) != n_rows:
         raise ValueError(f"X has {n_rows} rows but y has {len(arr)}; they must match.")
     if task == "regression":
-        if arr.dtype.kind in "mMc" or isinstance(getattr(y, "dtype", None), pd.DatetimeTZDtype):
-            fix = {"c": "complex numbers; pass their real part or abs", "m": "durations; pass them in days: y / "
-                   "pd.Timedelta(days=1)"}.get(arr.dtype.kind, "dates; pass a number, e.g. days since a start date")
-            raise ValueError(f"y holds {fix} (a regressor needs real numbers).")
-        try:
-            yf = arr.astype(float)
-        except (TypeError, ValueError):
-            raise ValueError("y holds non-numeric values; a regressor needs numeric targets (use a classifier for "
-                             "labels).") from None
-        if not np.isfinite(yf).all():
-            raise ValueError(f"y holds {int((~np.isfinite(yf)).sum())} NaN/inf values (or numbers beyond float64's "
-                             "±1.8e308); drop those rows, fill them or rescale the target.")
-        return yf, None
+        return regression_target(y, arr), None
     missing = pd.isna(pd.Series(arr, dtype=object)).to_numpy()
     if missing.any():
         raise ValueError(f"y holds {int(missing.sum())} missing (NaN/None) labels; drop those rows before fitting.")

@@ -129,10 +129,14 @@ def stable_r2(y_true, y_pred, sample_weight=None) -> float:
     from sklearn.metrics import r2_score
 
     y, p = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        m = float(max(np.abs(y).max(initial=0.0), np.abs(p).max(initial=0.0)))
-    m = m if np.isfinite(m) and m > 0 else 1.0
-    return float(r2_score(y / m, p / m, sample_weight=sample_weight))
+    with np.errstate(all="ignore"):
+        plain = float(r2_score(y, p, sample_weight=sample_weight))
+        m = float(np.abs(y).max(initial=0.0))
+        if not (np.isfinite(y).all() and np.isfinite(p).all()) or (np.isfinite(plain) and m >= TINY) or m == 0:
+            return plain  # what scikit-learn says wherever its squares neither overflow nor underflow
+        # scale by the target's own magnitude: a prediction far beyond it still counts as far
+        # beyond (scaling by the largest of both made the target look constant: R² 0)
+        return float(r2_score(y / m, p / m, sample_weight=sample_weight))
 
 
 class StableR2Mixin(RegressorMixin):

@@ -168,7 +168,7 @@ class _MLPBase(TorchModel):
             ks = np.zeros(n, dtype=int)
         scale = getattr(self, "y_scale_", 1.0)
         # the path runs in float32: a target scale such as 1e155 is applied afterwards, in float64
-        inner = scale if abs(scale) < 1e30 else 1.0
+        inner = scale if 0 < abs(scale) < 1e30 else 1.0  # 0: a constant target, explained by zeros
         outer = scale / inner
         vals, base, gap = np.zeros((n, self.n_features_in_)), np.zeros(n), 0.0
         for k in np.unique(ks) if n else [0]:

@@ -437,7 +437,8 @@ def _train_val_rows(y, task, fraction, g, validation_weight, sample_weight=None)
         tr_idx, va_idx = torch.arange(n), torch.arange(n)
     else:
         sw = None if sample_weight is None else torch.as_tensor(sample_weight)
-        weighed = None if sw is None or sw.shape[0] != n else ((sw > 0) if sw.ndim == 1 else (sw > 0).any(1))
+        pos = None if sw is None or sw.shape[0] != n else sw.float() > 0  # float32, as the loss reads them
+        weighed = pos if pos is None or pos.ndim == 1 else pos.any(1)
         tr_idx, va_idx = _split(y, task, fraction, g, weighed)
     if len(va_idx) == 0:
         tr_idx = torch.arange(n)
