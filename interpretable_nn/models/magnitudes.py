@@ -123,9 +123,9 @@ def target_moments(y: np.ndarray, sample_weight: np.ndarray | None = None) -> tu
 
 
 def stable_r2(y_true, y_pred, sample_weight=None) -> float:
-    """R² of ``y_pred`` against ``y_true`` computed on both divided by their largest magnitude:
-    R² does not change with the scale, and the squares of targets near 1e300 no longer
-    overflow to NaN (``r2_score`` gave NaN where the model's predictions were fine)."""
+    """R² of ``y_pred`` against ``y_true``: scikit-learn's wherever its squares neither overflow
+    nor underflow, else computed on both divided by the target's largest magnitude (R² does not
+    change with the scale; ``r2_score`` gave NaN near 1e300 where the predictions were fine)."""
     from sklearn.metrics import r2_score
 
     y, p = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)

@@ -426,6 +426,13 @@ def _check_settings(task: str, cfg: TrainConfig) -> None:
         raise ValueError(f"stop_se must be None or a finite number of standard errors >= 0; got {se!r}.")
 
 
+def weighed_rows(sample_weight) -> torch.Tensor:
+    """The rows a fit weighs: a weight positive in float32, as the loss reads it (a weight below
+    float32's least is zero there), in any column of 2-D weights; a bool mask (n,)."""
+    pos = torch.as_tensor(sample_weight).float() > 0
+    return pos if pos.ndim == 1 else pos.any(1)
+
+
 def _train_val_rows(y, task, fraction, g, validation_weight, sample_weight=None) -> tuple[torch.Tensor, torch.Tensor]:
     """(training rows, validation rows): a split of its own (validation rows among those of
     positive ``sample_weight``), or every row for both when each member validates under
@@ -436,9 +443,7 @@ def _train_val_rows(y, task, fraction, g, validation_weight, sample_weight=None)
             raise ValueError(f"validation_weight has {validation_weight.shape[0]} rows; expected {n}.")
         tr_idx, va_idx = torch.arange(n), torch.arange(n)
     else:
-        sw = None if sample_weight is None else torch.as_tensor(sample_weight)
-        pos = None if sw is None or sw.shape[0] != n else sw.float() > 0  # float32, as the loss reads them
-        weighed = pos if pos is None or pos.ndim == 1 else pos.any(1)
+        weighed = None if sample_weight is None or len(sample_weight) != n else weighed_rows(sample_weight)
         tr_idx, va_idx = _split(y, task, fraction, g, weighed)
     if len(va_idx) == 0:
         tr_idx = torch.arange(n)

@@ -7,6 +7,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from ...training.engine import weighed_rows
+
 __all__ = ["bag_weights"]
 
 
@@ -37,8 +39,7 @@ def bag_weights(y: np.ndarray, sw: np.ndarray, n_bags: int, fraction: float, str
         return torch.as_tensor(sw[:, None] * fit, dtype=torch.float32), None
     # only rows the fit weighs are held out: a bag whose validation rows all weigh zero reads
     # a loss of 0 at epoch 0 and keeps its untrained network (rows of weight zero train nothing)
-    pos = np.asarray(sw, dtype=np.float32) > 0  # as the fit reads them: below float32's least, zero
-    weighed = pos if pos.ndim == 1 else pos.any(1)
+    weighed = weighed_rows(sw).numpy()
     rows = np.arange(n) if weighed.all() else np.flatnonzero(weighed)
     groups = [rows[y[rows] == c] for c in np.unique(y[rows])] if stratify else [rows]
     held = np.zeros((n, n_bags), dtype=bool)
